@@ -1,0 +1,2 @@
+import { x } from '@aelab/store';
+export const y = x + 1;
