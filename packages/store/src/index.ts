@@ -1,1 +1,2 @@
-export const x = 1;
+export * from './records.js';
+export * from './run-store.js';

@@ -1,0 +1,82 @@
+import type {
+  EpochRecord,
+  EvaluationRecord,
+  Params,
+  RunEnvironment,
+  StudyRecord,
+  TrialRecord,
+  TrialStatus,
+} from './records.js';
+
+export type NewStudy = Omit<StudyRecord, 'id' | 'createdAt'> & { createdAt?: string };
+
+export type NewTrial = Pick<
+  TrialRecord,
+  'configHash' | 'params' | 'repeat' | 'seed' | 'environment' | 'dataFingerprint'
+> & { startedAt?: string };
+
+/** The outcome of a training, written once. */
+export interface TrialOutcome {
+  status: Exclude<TrialStatus, 'running'>;
+  reason?: string | null;
+  finishedAt?: string;
+  trainSeconds?: number | null;
+  history?: EpochRecord[];
+  bestEpoch?: number | null;
+  parameterCount?: number | null;
+  dataFingerprint?: string | null;
+  environment?: RunEnvironment;
+  artifacts?: Record<string, string>;
+}
+
+export type NewEvaluation = Omit<EvaluationRecord, 'id' | 'studyId' | 'trialId' | 'createdAt'> & {
+  createdAt?: string;
+};
+
+/**
+ * Where studies, trials and their evaluations are recorded.
+ *
+ * Rules every implementation keeps (the conformance suite in `tests/` checks them):
+ * - One writer: only the process's main thread calls the mutating methods; workers
+ *   never touch a store. Implementations may assume calls are not concurrent with
+ *   each other beyond what `await` ordering gives.
+ * - A trial is created `running` and finished exactly once with `finishTrial`.
+ *   `complete`, `failed` and `pruned` trials never change again; finishing one twice
+ *   throws. An `interrupted` trial may be superseded by a new trial with the same
+ *   config hash and repeat (resume), but the interrupted record itself stays.
+ * - Returned records are read-only snapshots: mutating them does not change the store,
+ *   and they are deep-frozen where the implementation can afford it.
+ * - Every mutation is durable when its promise resolves: a crash (even `kill -9`) at
+ *   any moment leaves a store that loads, holding every mutation that resolved.
+ * - Ids are unique strings; lists are in creation order.
+ * - Large arrays are artifacts: `writeArtifact` stores bytes beside the records and
+ *   returns a path relative to the store root, which records refer to.
+ */
+export interface RunStore {
+  /** Where artifacts live on disk (absolute), or null for stores without files. */
+  readonly root: string | null;
+
+  createStudy(study: NewStudy): Promise<StudyRecord>;
+  getStudy(id: string): Promise<StudyRecord | undefined>;
+  /** Studies in creation order. */
+  listStudies(): Promise<StudyRecord[]>;
+  /** The most recent study whose experiment hash matches, for resuming. */
+  findStudyByExperimentHash(hash: string): Promise<StudyRecord | undefined>;
+
+  startTrial(studyId: string, trial: NewTrial): Promise<TrialRecord>;
+  finishTrial(trialId: string, outcome: TrialOutcome): Promise<TrialRecord>;
+  getTrial(trialId: string): Promise<TrialRecord | undefined>;
+  listTrials(studyId: string): Promise<TrialRecord[]>;
+
+  addEvaluations(trialId: string, evaluations: NewEvaluation[]): Promise<EvaluationRecord[]>;
+  listEvaluations(studyId: string): Promise<EvaluationRecord[]>;
+
+  /** Stores bytes for a trial; returns the path relative to {@link root}. */
+  writeArtifact(studyId: string, trialId: string, name: string, data: Uint8Array | string): Promise<string>;
+  readArtifact(path: string): Promise<Uint8Array>;
+
+  /** Flushes and releases files or locks. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+export type { Params };
