@@ -1,2 +1,1 @@
-import { x } from '@aelab/store';
-export const y = x + 1;
+export const placeholder = true;

@@ -131,3 +131,75 @@ export interface EvaluationRecord {
   metrics: Partial<Record<'train' | 'validation' | 'test', MetricSet>>;
   createdAt: string;
 }
+
+/**
+ * Artifact names a trial may carry in {@link TrialRecord.artifacts}, and the JSON each
+ * file holds. Search writes them; reporting reads them.
+ */
+export const ARTIFACT = {
+  /** {@link ErrorsArtifact}: per-sample reconstruction errors and labels per split. */
+  errors: 'errors.json',
+  /** {@link CurvesArtifact}: ROC and PR curve points on the test split. */
+  curves: 'curves.json',
+  /** {@link ExamplesArtifact}: a normal and an anomalous input with their reconstructions. */
+  examples: 'examples.json',
+  /** {@link SeriesArtifact}: for windowed time series, the series and its labelled windows. */
+  series: 'series.json',
+  /** The trained model in tfjs layers format plus its preparation (a directory). */
+  model: 'model',
+} as const;
+
+export interface SplitErrors {
+  /** Per-sample mean squared reconstruction error. */
+  mse: number[];
+  /** Per-sample mean absolute reconstruction error. */
+  mae: number[];
+  /** 1 = anomaly, 0 = normal, aligned with the errors. */
+  y: number[];
+  /** Original class labels, aligned with the errors. */
+  labels: string[];
+}
+
+export interface ErrorsArtifact {
+  train?: SplitErrors;
+  validation?: SplitErrors;
+  test?: SplitErrors;
+}
+
+export interface CurvePoints {
+  roc: { fpr: number[]; tpr: number[]; thresholds: number[] };
+  pr: { recall: number[]; precision: number[]; thresholds: number[] };
+  rocAuc: number | null;
+  prAuc: number | null;
+}
+
+/** Curves per split, computed from the errors named by `errorMetric`. */
+export interface CurvesArtifact {
+  errorMetric: 'mse' | 'mae';
+  test?: CurvePoints;
+  validation?: CurvePoints;
+}
+
+export interface ReconstructionExample {
+  /** Row index in the split. */
+  row: number;
+  label: string;
+  error: number;
+  input: number[];
+  reconstruction: number[];
+}
+
+export interface ExamplesArtifact {
+  normal?: ReconstructionExample;
+  anomalous?: ReconstructionExample;
+}
+
+export interface SeriesArtifact {
+  timestamps: number[];
+  values: number[];
+  anomalyWindows: [number, number][];
+  windowSize: number;
+  stride: number;
+  /** Start index into `values` of each test window, aligned with test errors. */
+  testWindowStarts: number[];
+}
