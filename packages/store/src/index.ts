@@ -1,2 +1,7 @@
 export * from './records.js';
 export * from './run-store.js';
+export * from './in-memory.js';
+export * from './json-file.js';
+export * from './lookups.js';
+export { StoreLockedError, type LockOwner } from './writer-lock.js';
+export { parseTrialId } from './ids.js';

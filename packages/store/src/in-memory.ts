@@ -1,0 +1,111 @@
+import { artifactPath, checkArtifactPath } from './artifact-paths.js';
+import { Ledger } from './ledger.js';
+import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
+import type { NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+
+export interface InMemoryRunStoreOptions {
+  /** Clock for `createdAt` / `startedAt` / `finishedAt` defaults; tests pin it. */
+  now?: () => Date;
+}
+
+/**
+ * A {@link RunStore} that keeps everything in memory, artifacts included: for tests and
+ * for sweeps whose results need not outlive the process. It applies the same rules as
+ * the JSON store (the shared {@link Ledger}), so code tested against it behaves the same
+ * on disk.
+ */
+export class InMemoryRunStore implements RunStore {
+  readonly root = null;
+  readonly #ledger: Ledger;
+  readonly #artifacts = new Map<string, Uint8Array>();
+  #closed = false;
+
+  constructor(options: InMemoryRunStoreOptions = {}) {
+    this.#ledger = new Ledger(options.now);
+  }
+
+  async createStudy(input: NewStudy): Promise<StudyRecord> {
+    this.#open();
+    const study = this.#ledger.buildStudy(input);
+    this.#ledger.putStudy(study);
+    return study;
+  }
+
+  async getStudy(id: string): Promise<StudyRecord | undefined> {
+    this.#open();
+    return this.#ledger.study(id);
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    this.#open();
+    return this.#ledger.studies();
+  }
+
+  async findStudyByExperimentHash(hash: string): Promise<StudyRecord | undefined> {
+    this.#open();
+    return this.#ledger.studies().findLast((s) => s.experimentHash === hash);
+  }
+
+  async startTrial(studyId: string, input: NewTrial): Promise<TrialRecord> {
+    this.#open();
+    const trial = this.#ledger.buildTrial(studyId, input);
+    this.#ledger.putTrial(trial);
+    return trial;
+  }
+
+  async finishTrial(trialId: string, outcome: TrialOutcome): Promise<TrialRecord> {
+    this.#open();
+    const trial = this.#ledger.buildOutcome(trialId, outcome);
+    this.#ledger.putTrial(trial);
+    return trial;
+  }
+
+  async getTrial(trialId: string): Promise<TrialRecord | undefined> {
+    this.#open();
+    return this.#ledger.findTrial(trialId);
+  }
+
+  async listTrials(studyId: string): Promise<TrialRecord[]> {
+    this.#open();
+    return [...this.#ledger.state(studyId, 'listTrials').trials];
+  }
+
+  async addEvaluations(trialId: string, inputs: NewEvaluation[]): Promise<EvaluationRecord[]> {
+    this.#open();
+    const evaluations = this.#ledger.buildEvaluations(trialId, inputs);
+    this.#ledger.putEvaluations(evaluations);
+    return evaluations;
+  }
+
+  async listEvaluations(studyId: string): Promise<EvaluationRecord[]> {
+    this.#open();
+    return [...this.#ledger.state(studyId, 'listEvaluations').evaluations];
+  }
+
+  async writeArtifact(studyId: string, trialId: string, name: string, data: Uint8Array | string): Promise<string> {
+    this.#open();
+    const trial = this.#ledger.trial(trialId, 'writeArtifact');
+    if (trial.studyId !== studyId) {
+      throw new Error(`run store: writeArtifact: trial '${trialId}' belongs to study '${trial.studyId}', not '${studyId}'`);
+    }
+    const path = artifactPath(studyId, trialId, name);
+    this.#artifacts.set(path, typeof data === 'string' ? new TextEncoder().encode(data) : data.slice());
+    return path;
+  }
+
+  async readArtifact(path: string): Promise<Uint8Array> {
+    this.#open();
+    checkArtifactPath(path);
+    const bytes = this.#artifacts.get(path);
+    if (!bytes) throw new Error(`run store: readArtifact: no artifact at '${path}'`);
+    return bytes.slice();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new Error('run store: the in-memory store is closed');
+  }
+}

@@ -1,0 +1,400 @@
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Low } from 'lowdb';
+import { artifactPath, checkArtifactPath } from './artifact-paths.js';
+import { DurableJsonFile, syncDirectory, writeFileAtomic } from './durable-file.js';
+import { parseTrialId } from './ids.js';
+import { Ledger } from './ledger.js';
+import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
+import type { NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+import { deepFreeze } from './snapshot.js';
+import { acquireWriterLock } from './writer-lock.js';
+
+export const STORE_FORMAT = 'aelab-run-store';
+export const STORE_VERSION = 1;
+
+/** `runs/index.json`: every study, in creation order. */
+export interface IndexFile {
+  format: typeof STORE_FORMAT;
+  version: number;
+  studies: StudyRecord[];
+}
+
+/** `runs/<studyId>/trials-<k>.json`: trials k*S .. k*S+S-1 of a study and their evaluations. */
+export interface ShardFile {
+  format: typeof STORE_FORMAT;
+  version: number;
+  studyId: string;
+  shard: number;
+  trials: TrialRecord[];
+  evaluations: EvaluationRecord[];
+}
+
+export interface JsonFileRunStoreOptions {
+  /** Read without taking the writer lock; every mutation throws. Default false. */
+  readonly?: boolean;
+  /**
+   * Trials per shard file. Each write rewrites one shard, so this bounds the cost of a
+   * write however large the study grows (see README for measurements). Default 100.
+   */
+  trialsPerShard?: number;
+  /** fsync each write (file and directory). Default true; see {@link DurableWriteOptions}. */
+  fsync?: boolean;
+  /** Clock for default timestamps; tests pin it. */
+  now?: () => Date;
+}
+
+const DEFAULT_TRIALS_PER_SHARD = 100;
+const SHARD_FILE = /^trials-(\d+)\.json$/;
+
+/**
+ * The {@link RunStore} on disk, rooted at a directory (`runs/` by default):
+ *
+ * ```
+ * runs/.lock                              single-writer lock: {"pid", "hostname", "acquiredAt"}
+ * runs/index.json                         studies (lowdb)
+ * runs/<studyId>/trials-0000.json         trials 0..99 and their evaluations (lowdb)
+ * runs/<studyId>/trials-0001.json         trials 100..199 ...
+ * runs/<studyId>/trials/<t000042>/<name>  artifacts
+ * ```
+ *
+ * Every mutation rewrites exactly one JSON file, atomically (temp file + fsync +
+ * rename), so a crash at any moment leaves each file old or new and the store
+ * loadable with every resolved mutation. Studies' trials are read on first use.
+ *
+ * Mutations run one at a time in call order, even when the caller does not await
+ * each before the next.
+ */
+export class JsonFileRunStore implements RunStore {
+  readonly root: string;
+  readonly readonly: boolean;
+  readonly #ledger: Ledger;
+  readonly #index: Low<IndexFile>;
+  readonly #shards = new Map<string, Low<ShardFile>>();
+  readonly #loading = new Map<string, Promise<void>>();
+  readonly #trialsPerShard: number;
+  readonly #fsync: boolean;
+  readonly #releaseLock: (() => Promise<void>) | null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(
+    root: string,
+    options: JsonFileRunStoreOptions,
+    index: Low<IndexFile>,
+    releaseLock: (() => Promise<void>) | null,
+  ) {
+    this.root = root;
+    this.readonly = options.readonly ?? false;
+    this.#ledger = new Ledger(options.now);
+    this.#index = index;
+    this.#trialsPerShard = options.trialsPerShard ?? DEFAULT_TRIALS_PER_SHARD;
+    this.#fsync = options.fsync ?? true;
+    this.#releaseLock = releaseLock;
+    for (const study of index.data.studies) this.#ledger.putStudy(deepFreeze(study));
+  }
+
+  /**
+   * Opens (creating when needed) the store at `root`. A writer takes `root/.lock` and
+   * fails with {@link StoreLockedError} while another live process holds it; a readonly
+   * store takes no lock and sees a missing store as empty.
+   */
+  static async open(root = 'runs', options: JsonFileRunStoreOptions = {}): Promise<JsonFileRunStore> {
+    const absolute = resolve(root);
+    const trialsPerShard = options.trialsPerShard ?? DEFAULT_TRIALS_PER_SHARD;
+    if (!Number.isInteger(trialsPerShard) || trialsPerShard < 1) {
+      throw new Error(`run store: trialsPerShard must be a positive integer, got ${trialsPerShard}`);
+    }
+    let release: (() => Promise<void>) | null = null;
+    if (!options.readonly) {
+      await mkdir(absolute, { recursive: true });
+      release = await acquireWriterLock(absolute);
+      await removeTempFiles(absolute);
+    }
+    try {
+      const file = new DurableJsonFile<IndexFile>(join(absolute, 'index.json'), {
+        fsync: options.fsync ?? true,
+        indent: 2,
+      });
+      const index = new Low<IndexFile>(file, { format: STORE_FORMAT, version: STORE_VERSION, studies: [] });
+      await index.read();
+      checkHeader(file.path, index.data);
+      if (!Array.isArray(index.data.studies)) {
+        throw new Error(`run store: ${file.path}: 'studies' must be an array`);
+      }
+      return new JsonFileRunStore(absolute, options, index, release);
+    } catch (error) {
+      await release?.();
+      throw error;
+    }
+  }
+
+  async createStudy(input: NewStudy): Promise<StudyRecord> {
+    return this.#mutation('createStudy', async () => {
+      const study = this.#ledger.buildStudy(input);
+      await this.#commit(this.#index, { ...this.#index.data, studies: [...this.#index.data.studies, study] });
+      this.#ledger.putStudy(study);
+      this.#loading.set(study.id, Promise.resolve());
+      return study;
+    });
+  }
+
+  async getStudy(id: string): Promise<StudyRecord | undefined> {
+    this.#checkOpen();
+    return this.#ledger.study(id);
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    this.#checkOpen();
+    return this.#ledger.studies();
+  }
+
+  async findStudyByExperimentHash(hash: string): Promise<StudyRecord | undefined> {
+    this.#checkOpen();
+    return this.#ledger.studies().findLast((s) => s.experimentHash === hash);
+  }
+
+  async startTrial(studyId: string, input: NewTrial): Promise<TrialRecord> {
+    return this.#mutation('startTrial', async () => {
+      await this.#load(studyId, 'startTrial');
+      const trial = this.#ledger.buildTrial(studyId, input);
+      const shard = await this.#shard(studyId, trial.number);
+      await this.#commit(shard, { ...shard.data, trials: [...shard.data.trials, trial] });
+      this.#ledger.putTrial(trial);
+      return trial;
+    });
+  }
+
+  async finishTrial(trialId: string, outcome: TrialOutcome): Promise<TrialRecord> {
+    return this.#mutation('finishTrial', async () => {
+      await this.#loadTrialStudy(trialId, 'finishTrial');
+      const trial = this.#ledger.buildOutcome(trialId, outcome);
+      const shard = await this.#shard(trial.studyId, trial.number);
+      const trials = shard.data.trials.map((t) => (t.id === trial.id ? trial : t));
+      await this.#commit(shard, { ...shard.data, trials });
+      this.#ledger.putTrial(trial);
+      return trial;
+    });
+  }
+
+  async getTrial(trialId: string): Promise<TrialRecord | undefined> {
+    this.#checkOpen();
+    const parsed = parseTrialId(trialId);
+    if (!parsed || !this.#ledger.study(parsed.studyId)) return undefined;
+    await this.#load(parsed.studyId, 'getTrial');
+    return this.#ledger.findTrial(trialId);
+  }
+
+  async listTrials(studyId: string): Promise<TrialRecord[]> {
+    this.#checkOpen();
+    await this.#load(studyId, 'listTrials');
+    return [...this.#ledger.state(studyId, 'listTrials').trials];
+  }
+
+  async addEvaluations(trialId: string, inputs: NewEvaluation[]): Promise<EvaluationRecord[]> {
+    return this.#mutation('addEvaluations', async () => {
+      await this.#loadTrialStudy(trialId, 'addEvaluations');
+      const evaluations = this.#ledger.buildEvaluations(trialId, inputs);
+      if (evaluations.length === 0) return [];
+      const trial = this.#ledger.trial(trialId, 'addEvaluations');
+      const shard = await this.#shard(trial.studyId, trial.number);
+      await this.#commit(shard, { ...shard.data, evaluations: [...shard.data.evaluations, ...evaluations] });
+      this.#ledger.putEvaluations(evaluations);
+      return evaluations;
+    });
+  }
+
+  async listEvaluations(studyId: string): Promise<EvaluationRecord[]> {
+    this.#checkOpen();
+    await this.#load(studyId, 'listEvaluations');
+    return [...this.#ledger.state(studyId, 'listEvaluations').evaluations];
+  }
+
+  async writeArtifact(studyId: string, trialId: string, name: string, data: Uint8Array | string): Promise<string> {
+    this.#checkWritable('writeArtifact');
+    await this.#loadTrialStudy(trialId, 'writeArtifact');
+    const trial = this.#ledger.trial(trialId, 'writeArtifact');
+    if (trial.studyId !== studyId) {
+      throw new Error(`run store: writeArtifact: trial '${trialId}' belongs to study '${trial.studyId}', not '${studyId}'`);
+    }
+    const path = artifactPath(studyId, trialId, name);
+    const absolute = join(this.root, path);
+    await mkdir(dirname(absolute), { recursive: true });
+    await writeFileAtomic(absolute, data, { fsync: this.#fsync });
+    return path;
+  }
+
+  async readArtifact(path: string): Promise<Uint8Array> {
+    this.#checkOpen();
+    checkArtifactPath(path);
+    try {
+      return new Uint8Array(await readFile(join(this.root, path)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error(`run store: readArtifact: no artifact at '${path}' under ${this.root}`);
+      }
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue;
+    this.#closed = true;
+    await this.#releaseLock?.();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error(`run store: the store at ${this.root} is closed`);
+  }
+
+  #checkWritable(operation: string): void {
+    this.#checkOpen();
+    if (this.readonly) {
+      throw new Error(`run store: ${operation}: the store at ${this.root} was opened readonly`);
+    }
+  }
+
+  /** Runs mutations one at a time, in call order; a failed one does not stop the next. */
+  #mutation<T>(name: string, operation: () => Promise<T>): Promise<T> {
+    this.#checkWritable(name);
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Writes `next` as the file's content and keeps it only once it is on disk. */
+  async #commit<T>(db: Low<T>, next: T): Promise<void> {
+    const previous = db.data;
+    db.data = next;
+    try {
+      await db.write();
+    } catch (error) {
+      db.data = previous;
+      throw error;
+    }
+  }
+
+  async #loadTrialStudy(trialId: string, operation: string): Promise<void> {
+    const parsed = parseTrialId(trialId);
+    if (!parsed || !this.#ledger.study(parsed.studyId)) {
+      throw new Error(`run store: ${operation}: no trial with id '${trialId}'`);
+    }
+    await this.#load(parsed.studyId, operation);
+  }
+
+  /** Reads a study's shards once; concurrent callers share the read. */
+  #load(studyId: string, operation: string): Promise<void> {
+    const study = this.#ledger.state(studyId, operation).study;
+    let loading = this.#loading.get(studyId);
+    if (!loading) {
+      loading = this.#readShards(study);
+      this.#loading.set(studyId, loading);
+      loading.catch(() => this.#loading.delete(studyId));
+    }
+    return loading;
+  }
+
+  async #readShards(study: StudyRecord): Promise<void> {
+    const dir = join(this.root, study.id);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      names = [];
+    }
+    if (!this.readonly) await removeTempFiles(dir);
+    const trials: TrialRecord[] = [];
+    const evaluations: EvaluationRecord[] = [];
+    for (const name of names) {
+      const match = SHARD_FILE.exec(name);
+      if (!match) continue;
+      const shardNumber = Number(match[1]);
+      const db = this.#shardDb(study.id, shardNumber);
+      await db.read();
+      const path = join(dir, name);
+      checkHeader(path, db.data);
+      if (db.data.studyId !== study.id || !Array.isArray(db.data.trials) || !Array.isArray(db.data.evaluations)) {
+        throw new Error(`run store: ${path}: expected trials and evaluations of study '${study.id}'`);
+      }
+      for (const trial of db.data.trials) {
+        if (Math.floor(trial.number / this.#trialsPerShard) !== shardNumber) {
+          throw new Error(
+            `run store: ${path}: trial '${trial.id}' (number ${trial.number}) does not belong in shard ${shardNumber} ` +
+              `with ${this.#trialsPerShard} trials per shard; open the store with the trialsPerShard it was written with`,
+          );
+        }
+        trials[trial.number] = deepFreeze(trial);
+      }
+      for (const evaluation of db.data.evaluations) evaluations.push(deepFreeze(evaluation));
+    }
+    // findIndex visits the holes of a sparse array, which a missing shard would leave.
+    const hole = trials.findIndex((t) => t === undefined);
+    if (hole !== -1) {
+      throw new Error(`run store: ${dir}: trial number ${hole} is missing though later trials exist`);
+    }
+    evaluations.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.#ledger.putStudy(study, trials, evaluations);
+  }
+
+  /** The shard holding trial `number`, created empty when the study has no such shard yet. */
+  async #shard(studyId: string, number: number): Promise<Low<ShardFile>> {
+    const shardNumber = Math.floor(number / this.#trialsPerShard);
+    const key = `${studyId}/${shardNumber}`;
+    if (!this.#shards.has(key)) {
+      const dir = join(this.root, studyId);
+      await mkdir(dir, { recursive: true });
+      if (this.#fsync) await syncDirectory(this.root);
+    }
+    return this.#shardDb(studyId, shardNumber);
+  }
+
+  #shardDb(studyId: string, shardNumber: number): Low<ShardFile> {
+    const key = `${studyId}/${shardNumber}`;
+    let db = this.#shards.get(key);
+    if (!db) {
+      const path = join(this.root, studyId, `trials-${String(shardNumber).padStart(4, '0')}.json`);
+      db = new Low<ShardFile>(new DurableJsonFile(path, { fsync: this.#fsync, indent: 0 }), {
+        format: STORE_FORMAT,
+        version: STORE_VERSION,
+        studyId,
+        shard: shardNumber,
+        trials: [],
+        evaluations: [],
+      });
+      this.#shards.set(key, db);
+    }
+    return db;
+  }
+}
+
+/** Opens the JSON run store at `root` (default `runs/`); see {@link JsonFileRunStore.open}. */
+export function openRunStore(root = 'runs', options: JsonFileRunStoreOptions = {}): Promise<JsonFileRunStore> {
+  return JsonFileRunStore.open(root, options);
+}
+
+function checkHeader(path: string, data: { format?: unknown; version?: unknown }): void {
+  if (data.format !== STORE_FORMAT || data.version !== STORE_VERSION) {
+    throw new Error(
+      `run store: ${path}: expected format '${STORE_FORMAT}' version ${STORE_VERSION}, ` +
+        `got format ${JSON.stringify(data.format)} version ${JSON.stringify(data.version)}`,
+    );
+  }
+}
+
+/** Temp files left by a writer killed mid-write; their content never became the file's. */
+async function removeTempFiles(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names
+      // `.lock.<pid>.tmp` belongs to a process trying to take the lock right now.
+      .filter((n) => n.startsWith('.') && n.endsWith('.tmp') && !n.startsWith('.lock.'))
+      .map((n) => unlink(join(dir, n)).catch(() => undefined)),
+  );
+}

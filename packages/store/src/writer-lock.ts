@@ -1,0 +1,104 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { link, open, readFile, unlink } from 'node:fs/promises';
+
+/** What `runs/.lock` holds: who writes the store. */
+export interface LockOwner {
+  pid: number;
+  hostname: string;
+  /** ISO 8601. */
+  acquiredAt: string;
+}
+
+export const LOCK_FILE = '.lock';
+
+/** Thrown when another live process holds the store's writer lock. */
+export class StoreLockedError extends Error {
+  readonly owner: LockOwner;
+
+  constructor(lockPath: string, owner: LockOwner) {
+    const where = owner.hostname === hostname() ? '' : ` on host ${owner.hostname}`;
+    super(
+      `run store: ${lockPath} is held by pid ${owner.pid}${where} since ${owner.acquiredAt}: ` +
+        'only one process may write a run store. Open it readonly to read while that process runs' +
+        (where ? ', or delete the lock file if that process is gone.' : '.'),
+    );
+    this.name = 'StoreLockedError';
+    this.owner = owner;
+  }
+}
+
+/**
+ * Takes the single-writer lock of the store rooted at `root`. A lock whose pid is no
+ * longer alive on this host is stale (its writer was killed) and is taken over; a lock
+ * from another host cannot be checked and is refused.
+ *
+ * Returns the function that releases the lock.
+ */
+export async function acquireWriterLock(root: string): Promise<() => Promise<void>> {
+  const lockPath = join(root, LOCK_FILE);
+  const owner: LockOwner = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString() };
+  const content = JSON.stringify(owner) + '\n';
+  // Written in full, then linked into place: link fails when the lock exists, and the
+  // lock is never seen half-written.
+  const temp = `${lockPath}.${process.pid}.tmp`;
+  const file = await open(temp, 'w');
+  await file.writeFile(content);
+  await file.sync();
+  await file.close();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await link(temp, lockPath);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw error;
+      }
+      const holder = await readOwner(lockPath);
+      if (holder === undefined) continue; // released between our link and our read
+      if (holder !== null && (holder.hostname !== owner.hostname || isAlive(holder.pid))) {
+        throw new StoreLockedError(lockPath, holder);
+      }
+      // Stale (dead pid) or unreadable (not written by us): take it over.
+      await unlink(lockPath).catch(() => undefined);
+    }
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+  return async () => {
+    const holder = await readOwner(lockPath);
+    if (holder && holder.pid === owner.pid && holder.acquiredAt === owner.acquiredAt) {
+      await unlink(lockPath).catch(() => undefined);
+    }
+  };
+}
+
+/** The lock's owner; null when the file is not a lock we understand; undefined when absent. */
+async function readOwner(lockPath: string): Promise<LockOwner | null | undefined> {
+  let text: string;
+  try {
+    text = await readFile(lockPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof parsed.pid === 'number' && typeof parsed.hostname === 'string') {
+      return { pid: parsed.pid, hostname: parsed.hostname, acquiredAt: String(parsed.acquiredAt ?? 'unknown') };
+    }
+  } catch {
+    // fall through: not ours
+  }
+  return null;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
