@@ -1,1 +1,10 @@
-export const z = 1;
+export * from './experiment.js';
+export * from './space.js';
+export * from './resolve.js';
+export * from './samplers/sampler.js';
+export * from './samplers/grid.js';
+export * from './samplers/random.js';
+export * from './evaluate.js';
+export * from './pool.js';
+export * from './study.js';
+export type { TrialTask, TrialResult, TrialProgress, SplitErrorsResult } from './trial-worker.js';

@@ -1,0 +1,26 @@
+import type { CommandModule } from 'yargs';
+import { withBackend } from '../options.js';
+
+export const infoCommand: CommandModule<object, { backend?: string; json: boolean }> = {
+  command: 'info',
+  describe: 'Show the TensorFlow.js backend that would be used, wasm SIMD/threads, versions and CPUs',
+  builder: (y) => withBackend(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as never,
+  handler: async (args) => {
+    const { initBackend } = await import('@aelab/models');
+    const info = await initBackend((args.backend ?? 'auto') as never);
+    if (args.json) {
+      console.log(JSON.stringify(info, null, 2));
+      return;
+    }
+    const rows: [string, unknown][] = [
+      ['backend', info.backend],
+      ['wasm SIMD', info.simd],
+      ['wasm multithreading', info.multithread],
+      ['tfjs', info.tfjsVersion],
+      ['node', info.nodeVersion],
+      ['CPUs', info.cpus],
+      ['native addon safe in several threads', info.nativeThreadSafe],
+    ];
+    for (const [k, v] of rows) console.log(`${k.padEnd(38)} ${v}`);
+  },
+};

@@ -1,0 +1,26 @@
+import type { Argv } from 'yargs';
+
+/** `--store DIR`: the run store every command reads or writes. */
+export function withStore<T>(y: Argv<T>) {
+  return y.option('store', {
+    type: 'string',
+    default: 'runs',
+    describe: 'Run store directory',
+  });
+}
+
+/** `--backend`: the tfjs backend of every command that trains or scores. */
+export function withBackend<T>(y: Argv<T>) {
+  return y.option('backend', {
+    choices: ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const,
+    describe: 'TensorFlow.js backend (auto: tensorflow-gpu, then tensorflow when installed, else wasm)',
+  });
+}
+
+/** `--data-dir`: where named datasets are looked up. */
+export function withDataDir<T>(y: Argv<T>) {
+  return y.option('data-dir', {
+    type: 'string',
+    describe: 'Dataset directory (default: $AELAB_DATA_DIR, else ~/.cache/aelab/datasets)',
+  });
+}

@@ -1,0 +1,80 @@
+import { buildLeaderboard, type LeaderboardRow } from '@aelab/reporting';
+import type { RunStore, StudyRecord } from '@aelab/store';
+
+const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+const pm = (s: { mean: number; std: number | null } | null, digits = 4) =>
+  s ? (s.std === null ? num(s.mean, digits) : `${num(s.mean, digits)} ± ${num(s.std, digits)}`) : '-';
+
+function paramText(row: LeaderboardRow): string {
+  return Object.entries({ ...row.params, ...row.scoring })
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+}
+
+/** Resolves a study id or name (latest with that name) to its record. */
+export async function findStudy(store: RunStore, idOrName: string | undefined): Promise<StudyRecord> {
+  const studies = await store.listStudies();
+  if (studies.length === 0) throw new Error(`no studies in the store at ${store.root ?? '(memory)'}: run "npx aelab search grid" first`);
+  if (!idOrName) return studies[studies.length - 1];
+  const found = studies.find((s) => s.id === idOrName) ?? [...studies].reverse().find((s) => s.name === idOrName);
+  if (!found) throw new Error(`no study "${idOrName}"; known: ${studies.map((s) => `${s.id} (${s.name})`).join(', ')}`);
+  return found;
+}
+
+export async function leaderboardOf(store: RunStore, study: StudyRecord) {
+  return buildLeaderboard(study, await store.listTrials(study.id), await store.listEvaluations(study.id));
+}
+
+/** Prints the winner under the study's selection rule. */
+export async function printBest(store: RunStore, studyId: string): Promise<void> {
+  const study = await findStudy(store, studyId);
+  const board = await leaderboardOf(store, study);
+  const w = board.winner;
+  if (!w) {
+    console.log(`no winner yet: no complete trial has a ${study.selection.split} ${study.selection.metric}`);
+    return;
+  }
+  console.log(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w)}`);
+  const m = w.metrics;
+  console.log(
+    `  test: accuracy ${pm(m.accuracy)}  precision ${pm(m.precision)}  recall ${pm(m.recall)}  F1 ${pm(m.f1)}` +
+      `  ROC-AUC ${pm(m.rocAuc)}  PR-AUC ${pm(m.prAuc)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`,
+  );
+  console.log(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)}  trials ${w.trials.map((t) => t.id).join(', ')}`);
+  if (w.usesLabels) console.log('  note: this threshold was chosen with labels; its test score is optimistic');
+}
+
+export async function printStudies(store: RunStore): Promise<void> {
+  const studies = await store.listStudies();
+  if (studies.length === 0) {
+    console.log(`no studies in ${store.root}`);
+    return;
+  }
+  console.log(['study', 'name', 'dataset', 'trials', 'best', 'created'].join('\t'));
+  for (const study of studies) {
+    const board = await leaderboardOf(store, study);
+    const best = board.winner?.score ? `${study.selection.metric} ${pm(board.winner.score)}` : '-';
+    console.log([study.id, study.name, study.dataset, board.trials.length, best, study.createdAt].join('\t'));
+  }
+}
+
+export async function printStudy(store: RunStore, idOrName: string | undefined): Promise<void> {
+  const study = await findStudy(store, idOrName);
+  const board = await leaderboardOf(store, study);
+  console.log(`study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`);
+  console.log(`trials: ${Object.entries(board.statusCounts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}; rule: ${board.ruleText}`);
+  console.log(['rank', 'config', 'F1', 'ROC-AUC', 'PR-AUC', `${board.mseSplit} MSE`, 'params'].join('\t'));
+  for (const row of board.rows) {
+    console.log(
+      [row.rank, row.configHash.slice(0, 8), pm(row.metrics.f1), pm(row.metrics.rocAuc), pm(row.metrics.prAuc), pm(row.mse, 6), paramText(row)].join('\t'),
+    );
+  }
+  for (const t of board.trials.filter((t) => t.status !== 'complete')) console.log(`${t.id} ${t.status}: ${t.reason ?? ''}`);
+}
+
+export async function printTrial(store: RunStore, trialId: string): Promise<void> {
+  const trial = await store.getTrial(trialId);
+  if (!trial) throw new Error(`no trial "${trialId}"`);
+  const evaluations = (await store.listEvaluations(trial.studyId)).filter((e) => e.trialId === trial.id);
+  console.log(JSON.stringify({ ...trial, evaluations }, null, 2));
+}

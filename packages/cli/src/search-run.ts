@@ -1,0 +1,72 @@
+import { relative, resolve } from 'node:path';
+import { renderReport } from '@aelab/reporting';
+import { loadExperiment, parseExperiment, runStudy, type ExperimentInput } from '@aelab/search';
+import { JsonFileRunStore } from '@aelab/store';
+import type { SearchArgs } from './commands/search.js';
+import { ProgressDisplay } from './progress.js';
+import { printBest } from './runs-view.js';
+
+/** Applies command-line overrides to the experiment file, re-validating the result. */
+function withOverrides(raw: unknown, args: SearchArgs, file: string) {
+  const exp = structuredClone(raw) as ExperimentInput;
+  if (args.epochs !== undefined) exp.training = { ...exp.training, epochs: args.epochs };
+  if (args.repeats !== undefined) exp.repeats = args.repeats;
+  if (args.sampler === 'random') {
+    const current = exp.sampler?.type === 'random' ? exp.sampler : undefined;
+    exp.sampler = { type: 'random', trials: args.trials ?? current?.trials ?? 20, seed: current?.seed };
+  } else {
+    exp.sampler = { type: 'grid' };
+  }
+  return parseExperiment(exp, file);
+}
+
+/** `aelab search grid|random`: returns the process exit code. */
+export async function runSearch(args: SearchArgs): Promise<number> {
+  const { raw } = await loadExperiment(args.experiment);
+  const experiment = withOverrides(raw, args, args.experiment);
+  const store = await JsonFileRunStore.open(resolve(args.store));
+  const progress = new ProgressDisplay();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\nstopping: running trials will be recorded as interrupted (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let summary;
+  try {
+    summary = await runStudy({
+      experiment,
+      experimentPath: relative(process.cwd(), resolve(args.experiment)),
+      store,
+      workers: args.workers,
+      backend: args.backend,
+      fresh: args.fresh,
+      dataDir: args['data-dir'],
+      signal: controller.signal,
+      onEvent: progress.handle,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  const { study } = summary;
+  console.log(
+    `${summary.completedTrainings} trainings for ${summary.evaluatedConfigurations} evaluated configurations` +
+      ` (this run: ${summary.trained} trained, ${summary.skipped} skipped as already done, ${summary.failed} failed)`,
+  );
+  await printBest(store, study.id);
+  if (args.report) {
+    const report = await renderReport(store, { outDir: resolve(args.store, 'report') });
+    console.log(`report: ${report.studyPaths[study.id] ?? report.indexPath}`);
+  }
+  await store.close();
+  if (summary.interrupted) {
+    console.log(`interrupted: re-run the same command to resume study ${study.id}`);
+    return 130;
+  }
+  return summary.failed > 0 && summary.completedTrainings === 0 ? 1 : 0;
+}

@@ -1,0 +1,60 @@
+import {
+  binaryMetrics,
+  computeThreshold,
+  prCurve,
+  reconstructionSummary,
+  rocCurve,
+  type ThresholdRule,
+} from '@aelab/models/evaluation';
+import type { CurvePoints, MetricSet } from '@aelab/store';
+import type { ScoringConfig } from './resolve.js';
+import type { SplitErrorsResult, TrialResult } from './trial-worker.js';
+
+type SplitName = 'train' | 'validation' | 'test';
+
+export interface ScoredVariant {
+  threshold: number;
+  usesLabels: boolean;
+  description: string;
+  metrics: Partial<Record<SplitName, MetricSet>>;
+}
+
+function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: number): MetricSet {
+  const m = binaryMetrics(split.y, scores, threshold);
+  const recon = reconstructionSummary({ mse: split.mse, mae: split.mae });
+  return { ...m, mse: recon.mse, mae: recon.mae, rmse: recon.rmse } as MetricSet;
+}
+
+/**
+ * Scores a trained model's saved errors under one scoring variant, on every split.
+ * Pure and cheap: this is why threshold choices never retrain.
+ */
+export function scoreVariant(errors: TrialResult['errors'], scoring: ScoringConfig): ScoredVariant {
+  const metric = scoring.errorMetric;
+  const rule = scoring.threshold as ThresholdRule;
+  const labelledSplit = rule.rule === 'bestF1' ? (rule.on === 'test' ? errors.test : errors.validation ?? errors.test) : undefined;
+  const { threshold, usesLabels, description } = computeThreshold(rule, {
+    train: errors.train[metric],
+    validation: errors.validation?.[metric],
+    labelled: labelledSplit ? { scores: labelledSplit[metric], y: labelledSplit.y } : undefined,
+  });
+  const metrics: Partial<Record<SplitName, MetricSet>> = {};
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const split = errors[name];
+    if (split && split.y.length > 0) metrics[name] = metricSet(split, split[metric], threshold);
+  }
+  return { threshold, usesLabels, description, metrics };
+}
+
+/** ROC and PR curve points of one split, for the report. */
+export function curvesOf(split: SplitErrorsResult, metric: 'mse' | 'mae'): CurvePoints {
+  const roc = rocCurve(split.y, split[metric]);
+  const pr = prCurve(split.y, split[metric]);
+  const m = binaryMetrics(split.y, split[metric], Infinity);
+  return {
+    roc: { fpr: Array.from(roc.fpr), tpr: Array.from(roc.tpr), thresholds: Array.from(roc.thresholds) },
+    pr: { recall: Array.from(pr.recall), precision: Array.from(pr.precision), thresholds: Array.from(pr.thresholds) },
+    rocAuc: m.rocAuc ?? null,
+    prAuc: m.prAuc ?? null,
+  };
+}

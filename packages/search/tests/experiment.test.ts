@@ -1,0 +1,90 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExperimentError, experimentJsonSchema, loadExperiment, parseExperiment } from '../src/experiment.js';
+import { resolveScoring, resolveTraining } from '../src/resolve.js';
+
+const root = new URL('../../../', import.meta.url);
+
+async function defaultExperiment() {
+  return JSON.parse(await readFile(new URL('experiments/default.json', root), 'utf8'));
+}
+
+describe('experiment files', () => {
+  it('the shipped default experiment is valid', async () => {
+    const exp = parseExperiment(await defaultExperiment());
+    expect(exp.name).toBe('default');
+    expect(exp.sampler).toEqual({ type: 'grid' });
+  });
+
+  it('an invalid file is rejected with every problem and its path', async () => {
+    const raw = await defaultExperiment();
+    raw.training.epochs = -1;
+    raw.space['model.dropout'] = { type: 'float', low: 0.5, high: 0.1 };
+    raw.selection.direction = 'up';
+    raw.space['bogus.param'] = { type: 'categorical', values: [1] };
+    delete raw.seed;
+    try {
+      parseExperiment(raw, 'experiments/bad.json');
+      expect.fail('should have thrown');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ExperimentError);
+      const paths = (err as ExperimentError).problems.map((p) => p.path);
+      expect(paths).toEqual(
+        expect.arrayContaining(['training.epochs', 'selection.direction', 'seed']),
+      );
+      expect((err as Error).message).toMatch(/^experiments\/bad\.json: invalid experiment/);
+    }
+    // Cross-field rules run once the shapes are right, and report every violation too.
+    const raw2 = await defaultExperiment();
+    raw2.space['model.dropout'] = { type: 'float', low: 0.5, high: 0.1 };
+    raw2.space['bogus.param'] = { type: 'categorical', values: [1] };
+    const problems = (() => {
+      try {
+        parseExperiment(raw2);
+        return [];
+      } catch (err) {
+        return (err as ExperimentError).problems.map((p) => p.path);
+      }
+    })();
+    expect(problems).toEqual(expect.arrayContaining(['space.model.dropout.high', 'space.bogus.param']));
+  });
+
+  it('a JSON syntax error names the line and column', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aelab-exp-'));
+    const file = join(dir, 'broken.json');
+    await writeFile(file, '{\n  "name": "x",\n  "seed": 1,,\n}\n');
+    await expect(loadExperiment(file)).rejects.toThrow(/broken\.json: .*line 3, column \d+/);
+  });
+
+  it('experiments/schema.json is generated from the zod schema (no drift)', async () => {
+    const committed = await readFile(new URL('experiments/schema.json', root), 'utf8');
+    expect(committed).toBe(`${JSON.stringify(experimentJsonSchema(), null, 2)}\n`);
+  });
+});
+
+describe('resolving params into configs', () => {
+  it('dotted training params override the base model and training', async () => {
+    const exp = parseExperiment(await defaultExperiment());
+    const config = resolveTraining(exp, { 'model.dropout': 0.2, 'training.epochs': 3, 'threshold.percentile': 90 });
+    expect(config.model.dropout).toBe(0.2);
+    expect(config.training.epochs).toBe(3);
+    expect(JSON.stringify(config)).not.toContain('percentile');
+  });
+
+  it('changing the threshold rule drops the fields of the old rule', async () => {
+    const exp = parseExperiment(await defaultExperiment());
+    expect(resolveScoring(exp, { 'threshold.percentile': 90 }).threshold).toEqual({ rule: 'percentile', percentile: 90, on: 'train' });
+    expect(resolveScoring(exp, { 'threshold.rule': 'meanStd', 'threshold.k': 1 }).threshold).toEqual({ rule: 'meanStd', k: 1 });
+  });
+
+  it('model.kind picks the family base spec from "models"', async () => {
+    const raw = await defaultExperiment();
+    delete raw.model;
+    raw.models = { dense: { kind: 'dense', encoder: [32, 8] }, lstm: { kind: 'lstm', units: 16 } };
+    raw.space = { 'model.kind': { type: 'categorical', values: ['dense', 'lstm'] } };
+    const exp = parseExperiment(raw);
+    expect(resolveTraining(exp, { 'model.kind': 'lstm' }).model).toEqual({ kind: 'lstm', units: 16 });
+  });
+});
