@@ -33,6 +33,8 @@ export interface Dataset {
   /** For windowed series: the underlying series, so reports can plot detections on it. */
   series?: SeriesInfo;
   source: DatasetSource;
+  /** Facts a user should see when inspecting (e.g. "TEST split absent in this data dir"). */
+  notes?: string[];
 }
 
 /** The raw series behind a windowed dataset. */
@@ -76,4 +78,6 @@ export interface PreparedData {
   /** Cells filled by interpolation / imputation, reported, never silent. */
   filledCells: number;
   series?: SeriesInfo;
+  /** Problems that do not stop a run but make results weaker (e.g. a test split without anomalies). */
+  warnings?: string[];
 }

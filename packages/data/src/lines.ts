@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { DataFormatError } from './errors.js';
+
+/**
+ * Line-by-line reading shared by every loader: files are streamed in chunks and never
+ * held whole in one string, so memory is bounded by the longest line plus what the
+ * loader keeps (the parsed Float32 values), not by the file size.
+ */
+
+/** A file path, or an already-open byte stream plus the name to use in error messages. */
+export type LineInput = string | { stream: Readable; name: string };
+
+export interface ReadLinesOptions {
+  /**
+   * A line longer than this is an error (binary file, `\r`-only line endings, a 2 GB file
+   * without a line break), so one line can never exhaust memory. Default 64 MiB.
+   */
+  maxLineBytes?: number;
+}
+
+export interface ReadLinesResult {
+  /** sha256 of every byte read (hex). */
+  sha256: string;
+  bytes: number;
+  /** Number of lines seen (the last line counts even without a final newline). */
+  lines: number;
+}
+
+export const inputName = (input: LineInput) => (typeof input === 'string' ? input : input.name);
+
+/**
+ * Calls `onLine(text, lineNumber)` for every line (1-based; `\r\n` and `\n` endings; a
+ * leading UTF-8 BOM removed). An exception from `onLine` stops reading and is rethrown.
+ */
+export async function readLines(input: LineInput, onLine: (text: string, line: number) => void, options: ReadLinesOptions = {}): Promise<ReadLinesResult> {
+  const maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+  const name = inputName(input);
+  const stream = typeof input === 'string' ? createReadStream(input, { highWaterMark: 1 << 20 }) : input.stream;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let line = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const emit = (buffer: Buffer, start: number, end: number) => {
+    line++;
+    if (end > start && buffer[end - 1] === 0x0d) end--;
+    let text = buffer.toString('utf8', start, end);
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    onLine(text, line);
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      hash.update(buffer);
+      bytes += buffer.length;
+      let start = 0;
+      for (let nl = buffer.indexOf(0x0a, start); nl !== -1; nl = buffer.indexOf(0x0a, start)) {
+        if (pendingBytes > 0) {
+          const joined = Buffer.concat([...pending, buffer.subarray(start, nl)]);
+          pending = [];
+          pendingBytes = 0;
+          emit(joined, 0, joined.length);
+        } else emit(buffer, start, nl);
+        start = nl + 1;
+      }
+      if (start < buffer.length) {
+        pending.push(buffer.subarray(start));
+        pendingBytes += buffer.length - start;
+        if (pendingBytes > maxLineBytes)
+          throw new DataFormatError(
+            name,
+            line + 1,
+            undefined,
+            `line is longer than ${maxLineBytes} bytes without a line break; expected text lines ending in \\n or \\r\\n (binary file or \\r-only line endings?)`,
+          );
+      }
+    }
+    if (pendingBytes > 0) {
+      const rest = Buffer.concat(pending);
+      emit(rest, 0, rest.length);
+    }
+  } finally {
+    if (typeof input === 'string') (stream as ReturnType<typeof createReadStream>).destroy();
+  }
+  return { sha256: hash.digest('hex'), bytes, lines: line };
+}
+
+/** A Float32 matrix that grows by doubling while rows stream in. */
+export class FloatMatrixBuilder {
+  private data = new Float32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  /** A right-sized copy (the builder's spare capacity is released with it). */
+  finish(): Float32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NON_FINITE = /^[+-]?(?:inf|infinity)$/i;
+
+/**
+ * Parses one numeric cell strictly (no hex, no trailing junk, no silent empty-as-zero).
+ * Returns NaN for the missing markers given; throws a {@link DataFormatError} otherwise.
+ */
+export function parseNumberCell(raw: string, missing: ReadonlySet<string>, file: string, line: number, column: number, what = 'a number'): number {
+  const text = raw.trim();
+  if (NUMBER.test(text)) return parseFloat(text);
+  if (missing.has(text)) return NaN;
+  if (NON_FINITE.test(text)) throw new DataFormatError(file, line, column, `expected ${what}, got '${text}': values must be finite`);
+  const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  throw new DataFormatError(file, line, column, `expected ${what}, got '${shown}'`);
+}
+
+/**
+ * Splits one delimited line, honouring quoted cells (`"a,b"`, doubled quotes inside).
+ * Quoted cells spanning lines are not supported and reported as an unterminated quote.
+ */
+export function splitDelimited(text: string, delimiter: string, quotes: string, file: string, line: number): string[] {
+  let hasQuote = false;
+  for (const q of quotes) if (text.includes(q)) hasQuote = true;
+  if (!hasQuote) return text.split(delimiter);
+  const cells: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (text[i] === ' ') i++;
+    const quote = text[i];
+    if (quote !== undefined && quotes.includes(quote)) {
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        const close = text.indexOf(quote, j);
+        if (close === -1) throw new DataFormatError(file, line, cells.length + 1, `unterminated ${quote} quote; quoted cells must end on the same line`);
+        value += text.slice(j, close);
+        if (text[close + 1] === quote) {
+          value += quote;
+          j = close + 2;
+          continue;
+        }
+        j = close + 1;
+        break;
+      }
+      while (text[j] === ' ') j++;
+      cells.push(value);
+      if (j >= text.length) return cells;
+      if (text.startsWith(delimiter, j)) {
+        i = j + delimiter.length;
+        continue;
+      }
+      throw new DataFormatError(file, line, cells.length, `expected '${delimiter}' after the closing quote, got '${text[j]}'`);
+    }
+    const next = text.indexOf(delimiter, i);
+    if (next === -1) {
+      cells.push(text.slice(i));
+      return cells;
+    }
+    cells.push(text.slice(i, next));
+    i = next + delimiter.length;
+  }
+}
+
+/** Writes labels the way the file meant them: numeric labels in shortest form ("1.0000000e+00" -> "1"). */
+export function canonicalNumericLabel(text: string): string {
+  return NUMBER.test(text) ? String(parseFloat(text)) : text;
+}

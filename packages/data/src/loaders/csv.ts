@@ -1,0 +1,104 @@
+import type { Dataset } from '../dataset.js';
+import { DataFormatError } from '../errors.js';
+import { FloatMatrixBuilder, inputName, parseNumberCell, readLines, splitDelimited, type LineInput } from '../lines.js';
+
+/** Options of the delimited-text loader. */
+export interface CsvOptions {
+  /** Column holding the class label: header name, or 0-based index (negative counts from the end). Default: last column. */
+  labelColumn?: string | number;
+  /** Whether line 1 is a header. Default `auto`: a header when a feature cell of line 1 is not a number. */
+  header?: boolean | 'auto';
+  /** Cell delimiter, default ','. */
+  delimiter?: string;
+  /** Header names (or indices) of columns to leave out, e.g. `Time` for the credit-card data. */
+  dropColumns?: (string | number)[];
+  /** Dataset name recorded in the result; default the file name. */
+  name?: string;
+}
+
+/** Cells read as missing (NaN), to be filled during preparation and counted. */
+export const CSV_MISSING = new Set(['', '?', 'NaN', 'nan', 'NA', 'N/A', 'null']);
+
+const NUMERIC = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+function resolveColumn(spec: string | number, header: string[] | undefined, columns: number, file: string, what: string): number {
+  if (typeof spec === 'number' || (/^-?\d+$/.test(spec) && !header?.includes(spec))) {
+    const index = Number(spec);
+    const resolved = index < 0 ? columns + index : index;
+    if (resolved < 0 || resolved >= columns) throw new DataFormatError(file, 1, undefined, `${what} index ${index} is out of range: the file has ${columns} columns`);
+    return resolved;
+  }
+  if (!header) throw new DataFormatError(file, 1, undefined, `${what} '${spec}' is a name but the file has no header line`);
+  const index = header.indexOf(spec);
+  if (index === -1) throw new DataFormatError(file, 1, undefined, `${what} '${spec}' not found in the header; columns are: ${header.join(', ')}`);
+  return index;
+}
+
+function delimiterHint(text: string, delimiter: string): string {
+  for (const candidate of [';', '\t', '|', ',']) if (candidate !== delimiter && text.includes(candidate)) return ` (the line contains '${candidate === '\t' ? '\\t' : candidate}': wrong delimiter? pass the delimiter option)`;
+  return '';
+}
+
+/**
+ * Loads a delimited text file (CSV, TSV) with one row per sample and one label column.
+ * Quoted cells, CRLF, e-notation and a BOM are handled; missing cells ({@link CSV_MISSING})
+ * become NaN. Labels are kept as written, without their quotes.
+ */
+export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promise<Dataset> {
+  const file = inputName(input);
+  const delimiter = options.delimiter ?? ',';
+  const labelSpec = options.labelColumn ?? -1;
+  let header: string[] | undefined;
+  let columns = 0;
+  let labelIndex = -1;
+  let keep: number[] = [];
+  const values = new FloatMatrixBuilder();
+  const labels: string[] = [];
+  let firstDataLine = 0;
+
+  const setup = (cells: string[], line: number) => {
+    columns = cells.length;
+    if (columns < 2)
+      throw new DataFormatError(file, line, undefined, `expected at least 2 '${delimiter === '\t' ? '\\t' : delimiter}'-separated columns (features and a label), found ${columns}${delimiterHint(cells[0] ?? '', delimiter)}`);
+    const labelIsName = typeof labelSpec === 'string' && !/^-?\d+$/.test(labelSpec);
+    let isHeader: boolean;
+    if (options.header === undefined || options.header === 'auto') {
+      const labelGuess = labelIsName ? -1 : resolveColumn(labelSpec, undefined, columns, file, 'labelColumn');
+      isHeader = labelIsName || cells.some((cell, j) => j !== labelGuess && !NUMERIC.test(cell) && cell.trim() !== '');
+    } else isHeader = options.header;
+    if (isHeader) header = cells.map((cell) => cell.trim());
+    labelIndex = resolveColumn(labelSpec, header, columns, file, 'labelColumn');
+    const dropped = new Set((options.dropColumns ?? []).map((spec) => resolveColumn(spec, header, columns, file, 'dropColumns entry')));
+    keep = [...Array(columns).keys()].filter((j) => j !== labelIndex && !dropped.has(j));
+    return isHeader;
+  };
+
+  const { sha256 } = await readLines(input, (text, line) => {
+    if (text.trim() === '') return;
+    const cells = splitDelimited(text, delimiter, '"', file, line);
+    if (columns === 0 && setup(cells, line)) return;
+    if (firstDataLine === 0) firstDataLine = line;
+    if (cells.length !== columns)
+      throw new DataFormatError(
+        file,
+        line,
+        undefined,
+        `expected ${columns} cells as on line ${header ? 1 : firstDataLine}, found ${cells.length}${cells.length === 1 ? delimiterHint(text, delimiter) : ''}`,
+      );
+    const label = cells[labelIndex].trim();
+    if (label === '') throw new DataFormatError(file, line, labelIndex + 1, `expected a class label in column ${header ? `'${header[labelIndex]}'` : labelIndex + 1}, got an empty cell`);
+    for (const j of keep) values.push(parseNumberCell(cells[j], CSV_MISSING, file, line, j + 1));
+    labels.push(label);
+  });
+  if (columns === 0) throw new DataFormatError(file, undefined, undefined, 'empty file: expected rows of delimited numbers with a label column');
+  if (labels.length === 0) throw new DataFormatError(file, 2, undefined, 'header only: expected data rows after the header line');
+  return {
+    name: options.name ?? file.split(/[\\/]/).pop()!,
+    values: values.finish(),
+    rows: labels.length,
+    features: keep.length,
+    labels,
+    featureNames: keep.map((j) => header?.[j] ?? `c${j}`),
+    source: { paths: [file], sha256, format: 'csv' },
+  };
+}

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import type { Dataset } from '../dataset.js';
+import { DataFormatError } from '../errors.js';
+import { sha256Hex } from '../hash.js';
+import { parseNumberCell, readLines } from '../lines.js';
+import { overlaps, windowStarts } from '../windows.js';
+
+export interface NabOptions {
+  /** Points per window (row), default 48. */
+  windowSize?: number;
+  /** Points between window starts, default 4. */
+  stride?: number;
+}
+
+export const NAB_DEFAULTS: Required<NabOptions> = { windowSize: 48, stride: 4 };
+export const NAB_NORMAL_CLASS = 'normal';
+export const NAB_ANOMALY_CLASS = 'anomaly';
+
+const TIMESTAMP = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?$/;
+
+/** NAB timestamps (`YYYY-MM-DD HH:MM:SS[.ffffff]`, no zone) as ms since epoch, read as UTC. */
+export function parseNabTimestamp(text: string): number | undefined {
+  const m = TIMESTAMP.exec(text.trim());
+  if (!m) return undefined;
+  const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms);
+}
+
+/**
+ * Loads one NAB series (`timestamp,value`) and its labelled windows from NAB's
+ * `labels/combined_windows.json` (key `<folder>/<file>.csv`), then cuts it into sliding
+ * windows. A window row is labelled `anomaly` when its time span overlaps a labelled
+ * window, else `normal`. The raw series, its windows and each row's start are kept so
+ * reports can plot detections on the series.
+ */
+export async function loadNab(seriesPath: string, labelsPath: string, key: string, options: NabOptions = {}): Promise<Dataset> {
+  const windowSize = Number(options.windowSize ?? NAB_DEFAULTS.windowSize);
+  const stride = Number(options.stride ?? NAB_DEFAULTS.stride);
+  const timestamps: number[] = [];
+  const series: number[] = [];
+  const { sha256: seriesSha } = await readLines(seriesPath, (text, line) => {
+    if (text.trim() === '') return;
+    if (line === 1) {
+      if (text.trim() !== 'timestamp,value') throw new DataFormatError(seriesPath, 1, undefined, `expected the NAB header 'timestamp,value', got '${text.slice(0, 60)}'`);
+      return;
+    }
+    const cells = text.split(',');
+    if (cells.length !== 2) throw new DataFormatError(seriesPath, line, undefined, `expected 2 cells (timestamp,value), found ${cells.length}`);
+    const time = parseNabTimestamp(cells[0]);
+    if (time === undefined) throw new DataFormatError(seriesPath, line, 1, `expected a timestamp 'YYYY-MM-DD HH:MM:SS', got '${cells[0].slice(0, 40)}'`);
+    if (timestamps.length && time <= timestamps[timestamps.length - 1])
+      throw new DataFormatError(seriesPath, line, 1, `timestamps must increase; ${cells[0]} does not come after the previous row`);
+    timestamps.push(time);
+    series.push(parseNumberCell(cells[1], new Set(['', 'NaN', 'nan']), seriesPath, line, 2));
+  });
+  if (series.length === 0) throw new DataFormatError(seriesPath, undefined, undefined, 'no data rows: expected timestamp,value lines after the header');
+  const labelBytes = await readFile(labelsPath);
+  let labelFile: Record<string, [string, string][]>;
+  try {
+    labelFile = JSON.parse(labelBytes.toString('utf8'));
+  } catch (error) {
+    throw new DataFormatError(labelsPath, undefined, undefined, `expected JSON mapping '<folder>/<file>.csv' to [start, end] windows: ${(error as Error).message}`);
+  }
+  const windows = labelFile[key];
+  if (!Array.isArray(windows)) throw new DataFormatError(labelsPath, undefined, undefined, `no entry for '${key}'; expected a key like 'realKnownCause/nyc_taxi.csv'`);
+  const anomalyWindows = windows.map(([start, end], i): [number, number] => {
+    const a = parseNabTimestamp(start);
+    const b = parseNabTimestamp(end);
+    if (a === undefined || b === undefined || b < a) throw new DataFormatError(labelsPath, undefined, undefined, `window ${i} of '${key}' must be [start, end] timestamps with start <= end, got ${JSON.stringify([start, end])}`);
+    return [a, b];
+  });
+  if (series.length < windowSize) throw new DataFormatError(seriesPath, undefined, undefined, `series has ${series.length} points, fewer than windowSize ${windowSize}`);
+  const starts = windowStarts(series.length, windowSize, stride);
+  const values = new Float32Array(starts.length * windowSize);
+  const labels = starts.map((start, row) => {
+    for (let j = 0; j < windowSize; j++) values[row * windowSize + j] = series[start + j];
+    const first = timestamps[start];
+    const last = timestamps[start + windowSize - 1];
+    return anomalyWindows.some(([a, b]) => overlaps(first, last, a, b)) ? NAB_ANOMALY_CLASS : NAB_NORMAL_CLASS;
+  });
+  return {
+    name: `nab/${key.replace(/\.csv$/, '')}`,
+    values,
+    rows: starts.length,
+    features: windowSize,
+    labels,
+    featureNames: Array.from({ length: windowSize }, (_, j) => `w${j}`),
+    timestamps: starts.map((start) => timestamps[start]),
+    series: { timestamps, values: series, anomalyWindows, windowSize, stride, windowStarts: starts },
+    source: { paths: [seriesPath, labelsPath], sha256: sha256Hex(seriesSha, sha256Hex(labelBytes)), format: 'nab' },
+  };
+}

@@ -1,0 +1,213 @@
+import type { Dataset, PreparedData, PreparedSplit } from './dataset.js';
+import { DataPreparationError } from './errors.js';
+import { sha256Hex, stableStringify } from './hash.js';
+import { loadDataset, type LoadContext, type LoaderOptions } from './load.js';
+import { datasetInfo } from './registry.js';
+import {
+  applyScaler,
+  columnMeans,
+  fitScaler,
+  imputeColumns,
+  interpolateRows,
+  invertScaler,
+  normalizeSamples,
+  type MissingPolicy,
+  type ScalerKind,
+  type ScalerParams,
+} from './scaling.js';
+import { splitRows, type SplitRows, type SplitSpec } from './splits.js';
+
+/** What a trial asks of the data side; every field but `dataset` has a registry default. */
+export interface DataSpec {
+  /** Registry name: 'synthetic-ecg' | 'ecg5000' | 'ecg' | 'creditcard' | 'nab/<folder>/<file>', or a file path (format from extension). */
+  dataset: string;
+  /** Loader options (synthetic: seed/trainRows/testRows/...; csv: labelColumn, header, delimiter, dropColumns; nab: windowSize, stride). */
+  options?: LoaderOptions;
+  /** Label(s) counted as normal; default from the registry (synthetic 'normal', ecg5000 '1', ecg '1.0', creditcard '0', nab 'normal'). */
+  normalClass?: string | string[];
+  /** Default from the registry's protocol; 'predefined' for files outside the registry that have none... see {@link SplitSpec}. */
+  split?: SplitSpec;
+  /** Default 'standard'. */
+  scaler?: ScalerKind;
+  /** z-normalise every row on its own before the scaler. Default false. */
+  perSampleNormalize?: boolean;
+  /** Default 'normal': anomalous training rows are dropped (semi-supervised protocol). */
+  trainOn?: 'normal' | 'all';
+  /** Share of the (kept) training rows carved out as validation, default 0.1. */
+  validationFraction?: number;
+  /** Seed for the validation carve (and random splits without their own seed). Default 42. */
+  seed?: number;
+  /** Missing-value policy; default from the registry ('interpolate' for series, 'impute' for tabular). */
+  missing?: MissingPolicy;
+}
+
+/**
+ * The fitted preparation, JSON-serialisable, saved beside a model so new data can be
+ * scored exactly as the training data was ({@link applyPreparation}).
+ */
+export interface Preparation {
+  format: 'aelab-preparation/1';
+  dataset: string;
+  features: number;
+  featureNames: string[];
+  normalClass: string[];
+  missing: MissingPolicy;
+  /** Training column means used to impute what interpolation left. */
+  fillValues: number[];
+  perSampleNormalize: boolean;
+  scaler: ScalerParams;
+  /** The resolved split configuration (for the record; not needed to apply). */
+  split: SplitSpec;
+  trainOn: 'normal' | 'all';
+  validationFraction: number;
+  seed: number;
+  options: LoaderOptions;
+  droppedTrainingAnomalies: number;
+}
+
+/** True when `label` is one of the normal classes; numeric labels compare by value ("1" = "1.0"). */
+export function isNormalLabel(label: string, normalClass: readonly string[]): boolean {
+  for (const normal of normalClass) {
+    if (label === normal) return true;
+    const a = Number(label);
+    const b = Number(normal);
+    if (label.trim() !== '' && normal.trim() !== '' && !Number.isNaN(a) && a === b) return true;
+  }
+  return false;
+}
+
+function resolveSpec(spec: DataSpec, dataset: Dataset) {
+  const info = datasetInfo(spec.dataset);
+  const normalClass = spec.normalClass === undefined ? info?.normalClass : Array.isArray(spec.normalClass) ? spec.normalClass : [spec.normalClass];
+  if (!normalClass || normalClass.length === 0)
+    throw new DataPreparationError(`normalClass is required for '${spec.dataset}' (not a registered dataset); labels seen: ${distinctLabels(dataset).join(', ')}`);
+  return {
+    normalClass: normalClass.map(String),
+    split: spec.split ?? info?.defaultSplit ?? (dataset.predefinedSplit ? { kind: 'predefined' as const } : { kind: 'random' as const, testFraction: 0.2, seed: spec.seed ?? 42, stratify: true }),
+    scaler: spec.scaler ?? 'standard',
+    perSampleNormalize: spec.perSampleNormalize ?? false,
+    trainOn: spec.trainOn ?? 'normal',
+    validationFraction: spec.validationFraction ?? 0.1,
+    seed: spec.seed ?? 42,
+    missing: spec.missing ?? info?.missing ?? 'interpolate',
+    options: { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) },
+  };
+}
+
+function distinctLabels(dataset: Dataset): string[] {
+  return [...new Set(dataset.labels)].sort();
+}
+
+function fillMissing(values: Float32Array, rows: number, features: number, missing: MissingPolicy, fill: readonly number[] | undefined, fitRows?: readonly number[]) {
+  let filled = missing === 'interpolate' ? interpolateRows(values, rows, features) : 0;
+  const fillValues = fill ? [...fill] : columnMeans(values, features, fitRows ?? []);
+  filled += imputeColumns(values, rows, features, fillValues);
+  return { filled, fillValues };
+}
+
+/** Prepares an already loaded dataset (the work behind {@link prepareData}). */
+export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
+  const r = resolveSpec(spec, dataset);
+  const { rows, features } = dataset;
+  const labels = distinctLabels(dataset);
+  const normal = dataset.labels.map((label) => isNormalLabel(label, r.normalClass));
+  if (!normal.some(Boolean)) throw new DataPreparationError(`normal class ${JSON.stringify(r.normalClass)} matches no row of '${dataset.name}'; labels seen: ${labels.join(', ')}`);
+  if (labels.length < 2)
+    throw new DataPreparationError(`'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`);
+  const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row], trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed });
+  if (!parts.train.some((row) => normal[row]))
+    throw new DataPreparationError(
+      `training split of '${dataset.name}' has no normal rows (normal class ${JSON.stringify(r.normalClass)}; training labels: ${[...new Set(parts.train.map((row) => dataset.labels[row]))].join(', ') || 'none'})`,
+    );
+  const warnings: string[] = [];
+  if (!parts.test.some((row) => !normal[row])) warnings.push(`test split has no anomalous rows: ROC-AUC and recall are undefined`);
+  if (!parts.test.some((row) => normal[row])) warnings.push(`test split has no normal rows: false-positive rates are undefined`);
+  if (parts.validation.length === 0 && r.validationFraction > 0) warnings.push(`validation split is empty (${parts.train.length} training rows x ${r.validationFraction})`);
+
+  // work on a copy: the loaded dataset is shared through the cache
+  const x = dataset.values.slice();
+  const { filled, fillValues } = fillMissing(x, rows, features, r.missing, undefined, parts.train);
+  if (r.perSampleNormalize) normalizeSamples(x, rows, features);
+  const scaler = fitScaler(r.scaler, x, features, parts.train);
+  applyScaler(scaler, x, rows, features);
+
+  const preparation: Preparation = {
+    format: 'aelab-preparation/1',
+    dataset: dataset.name,
+    features,
+    featureNames: dataset.featureNames,
+    normalClass: r.normalClass,
+    missing: r.missing,
+    fillValues,
+    perSampleNormalize: r.perSampleNormalize,
+    scaler,
+    split: r.split,
+    trainOn: r.trainOn,
+    validationFraction: r.validationFraction,
+    seed: r.seed,
+    options: r.options,
+    droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
+  };
+  const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing };
+  const take = (index: number[]): PreparedSplit => {
+    const out = new Float32Array(index.length * features);
+    index.forEach((row, i) => out.set(x.subarray(row * features, (row + 1) * features), i * features));
+    return { x: out, rows: index.length, features, y: Uint8Array.from(index, (row) => (normal[row] ? 0 : 1)), labels: index.map((row) => dataset.labels[row]), index };
+  };
+  return {
+    name: dataset.name,
+    features,
+    train: take(parts.train),
+    validation: take(parts.validation),
+    test: take(parts.test),
+    fingerprint: sha256Hex(dataset.source.sha256, stableStringify(config)),
+    preparation,
+    filledCells: filled,
+    series: dataset.series,
+    warnings,
+  };
+}
+
+/**
+ * Loads (through the cache) and prepares a dataset: splits, missing values, scaling, all
+ * fitted on the training rows only. Deterministic for a given spec and file.
+ */
+export async function prepareData(spec: DataSpec, options: LoadContext = {}): Promise<PreparedData> {
+  const info = datasetInfo(spec.dataset);
+  const dataset = await loadDataset(spec.dataset, { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) }, options);
+  return prepareDataset(dataset, spec);
+}
+
+/** Checks that a value (typically parsed from JSON) is a {@link Preparation}. */
+export function parsePreparation(value: unknown): Preparation {
+  const p = value as Preparation;
+  if (!p || typeof p !== 'object' || p.format !== 'aelab-preparation/1')
+    throw new TypeError(`expected a preparation with format 'aelab-preparation/1', got ${p && typeof p === 'object' ? `format ${JSON.stringify(p.format)}` : typeof p}`);
+  if (!Number.isInteger(p.features) || !Array.isArray(p.fillValues) || p.fillValues.length !== p.features || !p.scaler || typeof p.scaler.kind !== 'string')
+    throw new TypeError(`preparation for '${p.dataset}' is malformed: expected features, fillValues[features] and scaler`);
+  return p;
+}
+
+/**
+ * Applies a saved preparation to new rows (same features, same order): missing values,
+ * per-sample normalisation and the fitted scaler. Returns a new array; input untouched.
+ */
+export function applyPreparation(preparation: unknown, values: Float32Array, rows: number, features: number): Float32Array {
+  const p = parsePreparation(preparation);
+  if (features !== p.features) throw new RangeError(`preparation for '${p.dataset}' expects ${p.features} features, got ${features}`);
+  if (values.length !== rows * features) throw new RangeError(`values has length ${values.length}, expected rows x features = ${rows * features}`);
+  const x = values.slice();
+  fillMissing(x, rows, features, p.missing, p.fillValues);
+  if (p.perSampleNormalize) normalizeSamples(x, rows, features);
+  applyScaler(p.scaler, x, rows, features);
+  return x;
+}
+
+/** Undoes the scaler (for plotting reconstructions in data units). Returns a new array. */
+export function invertScaling(preparation: unknown, x: Float32Array, rows: number, features: number): Float32Array {
+  const p = parsePreparation(preparation);
+  if (features !== p.features) throw new RangeError(`preparation for '${p.dataset}' expects ${p.features} features, got ${features}`);
+  const out = x.slice();
+  invertScaler(p.scaler, out, rows, features);
+  return out;
+}
