@@ -1,0 +1,245 @@
+import { binaryClfCurve } from './metrics.js';
+import { assertBinaryLabels, assertFinite, assertScores, describe } from './inputs.js';
+
+/** The split whose reconstruction errors an unsupervised rule is computed on. */
+export type ThresholdSplit = 'train' | 'validation';
+
+/**
+ * How a sweep turns reconstruction errors into an anomaly threshold. A sample is flagged
+ * as an anomaly when its error is strictly greater than the threshold (see
+ * {@link flagAnomalies}). Only `bestF1` looks at labels, and it says so
+ * (`usesLabels: true`) so reports can keep it apart from the honest rules.
+ */
+export type ThresholdRule =
+  /** `np.percentile(errors, percentile)` (linear interpolation), percentile in [0, 100]. */
+  | { rule: 'percentile'; percentile: number; on?: ThresholdSplit }
+  /** mean + k * std (population std, ddof = 0): the paper's and TensorFlow tutorial's rule with k = 1. */
+  | { rule: 'meanStd'; k: number; on?: ThresholdSplit }
+  /** The largest error of the split: no sample of that split is flagged. */
+  | { rule: 'max'; on?: ThresholdSplit }
+  /** A threshold given by hand. */
+  | { rule: 'fixed'; value: number }
+  /** The threshold with the best F1 on labelled scores: uses labels, so it is optimistic. */
+  | { rule: 'bestF1'; on?: 'validation' | 'test' };
+
+/** The reconstruction errors a rule may draw on. */
+export interface ThresholdInputs {
+  /** Per-sample errors of the (normal-only) training split. */
+  train: ArrayLike<number>;
+  /** Per-sample errors of the validation split, for rules with `on: 'validation'`. */
+  validation?: ArrayLike<number>;
+  /** Scores with labels (1 = anomaly), needed by `bestF1` only. */
+  labelled?: { scores: ArrayLike<number>; y: ArrayLike<number> };
+}
+
+export interface ComputedThreshold {
+  threshold: number;
+  /** True when the threshold was chosen by looking at labels (`bestF1`). */
+  usesLabels: boolean;
+  /** One line for reports, e.g. `percentile 95 of train errors (n=263)`. */
+  description: string;
+}
+
+const RULES = ['percentile', 'meanStd', 'max', 'fixed', 'bestF1'] as const;
+
+/**
+ * Checks a rule read from JSON (an experiment file, a stored record) and returns it typed.
+ * The single place that words rule errors, e.g. `percentile must be in [0, 100], got 120`.
+ */
+export function validateThresholdRule(rule: unknown): ThresholdRule {
+  if (typeof rule !== 'object' || rule === null) {
+    throw new TypeError(`threshold rule must be an object, got ${describe(rule)}`);
+  }
+  const r = rule as Record<string, unknown>;
+  if (!(RULES as readonly unknown[]).includes(r['rule'])) {
+    throw new RangeError(`rule must be one of ${RULES.join(', ')}, got ${describe(r['rule'])}`);
+  }
+  const on = r['on'];
+  switch (r['rule']) {
+    case 'percentile': {
+      const p = r['percentile'];
+      assertFinite('percentile', p);
+      if (p < 0 || p > 100) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
+      checkSplit(on, ['train', 'validation']);
+      break;
+    }
+    case 'meanStd':
+      assertFinite('k', r['k']);
+      checkSplit(on, ['train', 'validation']);
+      break;
+    case 'max':
+      checkSplit(on, ['train', 'validation']);
+      break;
+    case 'fixed':
+      assertFinite('value', r['value']);
+      break;
+    case 'bestF1':
+      checkSplit(on, ['validation', 'test']);
+      break;
+  }
+  return rule as ThresholdRule;
+}
+
+function checkSplit(on: unknown, allowed: readonly string[]): void {
+  if (on !== undefined && !allowed.includes(on as string)) {
+    throw new RangeError(`on must be one of ${allowed.join(', ')}, got ${describe(on)}`);
+  }
+}
+
+/** Computes the threshold a rule gives on the supplied errors. */
+export function computeThreshold(rule: ThresholdRule, errors: ThresholdInputs): ComputedThreshold {
+  validateThresholdRule(rule);
+  switch (rule.rule) {
+    case 'percentile': {
+      const { values, split } = pickSplit(rule, errors);
+      return {
+        threshold: percentile(values, rule.percentile),
+        usesLabels: false,
+        description: `percentile ${rule.percentile} of ${split} errors (n=${values.length})`,
+      };
+    }
+    case 'meanStd': {
+      const { values, split } = pickSplit(rule, errors);
+      const { mean, std } = meanAndStd(values);
+      return {
+        threshold: mean + rule.k * std,
+        usesLabels: false,
+        description: `mean + ${rule.k} * std of ${split} errors (n=${values.length})`,
+      };
+    }
+    case 'max': {
+      const { values, split } = pickSplit(rule, errors);
+      let max = -Infinity;
+      for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+      return {
+        threshold: max,
+        usesLabels: false,
+        description: `max of ${split} errors (n=${values.length})`,
+      };
+    }
+    case 'fixed':
+      return { threshold: rule.value, usesLabels: false, description: `fixed value ${rule.value}` };
+    case 'bestF1': {
+      const on = rule.on ?? 'validation';
+      if (errors.labelled === undefined) {
+        throw new RangeError(`bestF1 on ${on} needs labelled scores (errors.labelled), got none`);
+      }
+      const { threshold, f1 } = bestF1Threshold(errors.labelled.y, errors.labelled.scores);
+      return {
+        threshold,
+        usesLabels: true,
+        description:
+          `best F1 (${f1.toFixed(4)}) on ${on} labels (n=${errors.labelled.scores.length}); ` +
+          'uses labels, so optimistic',
+      };
+    }
+  }
+}
+
+function pickSplit(
+  rule: { rule: string; on?: ThresholdSplit },
+  errors: ThresholdInputs,
+): { values: ArrayLike<number>; split: ThresholdSplit } {
+  const split = rule.on ?? 'train';
+  const values = split === 'train' ? errors.train : errors.validation;
+  if (values === undefined) {
+    throw new RangeError(`threshold rule ${rule.rule} on ${split} needs ${split} errors, got none`);
+  }
+  assertFiniteErrors(`${split} errors`, values);
+  return { values, split };
+}
+
+function assertFiniteErrors(name: string, values: ArrayLike<number>): void {
+  assertScores(name, values);
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new RangeError(`${name}[${i}] must be finite, got ${values[i]}`);
+  }
+}
+
+/**
+ * `np.percentile(values, p)` with numpy's default `method='linear'`: the value at virtual
+ * index (n - 1) * p / 100 of the sorted values, interpolated with numpy's `_lerp` (which
+ * interpolates from the upper neighbour when the fraction is >= 0.5, so results agree to
+ * the last bit).
+ */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  assertScores('values', values);
+  assertFinite('percentile', p);
+  if (p < 0 || p > 100) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const virtualIndex = (n - 1) * (p / 100);
+  const below = Math.floor(virtualIndex);
+  const above = Math.min(below + 1, n - 1);
+  const t = virtualIndex - below;
+  const a = sorted[below]!;
+  const b = sorted[above]!;
+  const diff = b - a;
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+/** Mean and population standard deviation (ddof = 0, as `np.std`), two-pass for accuracy. */
+export function meanAndStd(values: ArrayLike<number>): { mean: number; std: number } {
+  assertScores('values', values);
+  const n = values.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i]!;
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const d = values[i]! - mean;
+    squares += d * d;
+  }
+  return { mean, std: Math.sqrt(squares / n) };
+}
+
+/**
+ * The F1-maximising threshold on labelled scores. Candidates are the distinct scores
+ * (flag everything scoring at least that much); since a sample is anomalous when its
+ * score is strictly greater than the threshold, the returned threshold sits halfway
+ * between the chosen score and the next lower distinct score. Ties in F1 keep the higher
+ * threshold (fewer alarms).
+ */
+export function bestF1Threshold(
+  y: ArrayLike<number>,
+  scores: ArrayLike<number>,
+): { threshold: number; f1: number } {
+  const positives = assertBinaryLabels('y', y, { name: 'scores', length: scores.length });
+  assertFiniteErrors('scores', scores);
+  if (positives === 0) {
+    throw new RangeError('bestF1 needs at least one anomaly (label 1) in the labelled scores, got none');
+  }
+  const { tps, fps, thresholds } = binaryClfCurve(y, scores);
+  let best = 0;
+  let bestF1 = -1;
+  for (let k = 0; k < thresholds.length; k++) {
+    const tp = tps[k]!;
+    const precision = tp / (tp + fps[k]!);
+    const recall = tp / positives;
+    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    if (f1 > bestF1) {
+      bestF1 = f1;
+      best = k;
+    }
+  }
+  const chosen = thresholds[best]!;
+  let threshold: number;
+  if (best + 1 < thresholds.length) {
+    const lower = thresholds[best + 1]!;
+    threshold = lower + (chosen - lower) / 2;
+    // Adjacent doubles: the midpoint may round up to `chosen`, which would unflag it.
+    if (!(threshold < chosen)) threshold = lower;
+  } else {
+    // Flag everything: go below the lowest score by half the nearest gap (or 1).
+    const gap = best > 0 ? thresholds[best - 1]! - chosen : Math.max(1, Math.abs(chosen));
+    threshold = chosen - gap / 2;
+  }
+  return { threshold, f1: bestF1 };
+}
+
+/** 1 where the error is strictly greater than the threshold (an anomaly), else 0. */
+export function flagAnomalies(errors: ArrayLike<number>, threshold: number): Uint8Array {
+  const flags = new Uint8Array(errors.length);
+  for (let i = 0; i < errors.length; i++) flags[i] = errors[i]! > threshold ? 1 : 0;
+  return flags;
+}
