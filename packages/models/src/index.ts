@@ -1,1 +1,8 @@
+export * from './backend.js';
+export * from './spec.js';
+export * from './builders/index.js';
+export * from './train.js';
+export * from './errors.js';
+export * from './persist.js';
+export { createRng, shuffleInPlace } from './random.js';
 export * from './evaluation/index.js';

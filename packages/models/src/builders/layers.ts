@@ -1,0 +1,119 @@
+/**
+ * Custom layers the builders need, registered for serialisation so saved models load.
+ * Importing this module registers them (side effect), on the one tfjs instance we use.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+interface UpSampling1DArgs {
+  size: number;
+  name?: string;
+}
+
+/**
+ * Repeats each time step `size` times: [batch, steps, channels] -> [batch, steps*size, channels].
+ * tfjs has no upSampling1d; emulating it with upSampling2d trips a cpu-backend bug
+ * (ResizeNearestNeighborGrad is wrong for batch > 1), while concat + reshape is correct
+ * on every backend and its gradient is a cheap split.
+ */
+export class UpSampling1D extends tf.layers.Layer {
+  static readonly className = 'AelabUpSampling1D';
+  readonly size: number;
+
+  constructor(args: UpSampling1DArgs) {
+    super(args);
+    this.size = args.size;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [batch, steps, channels] = inputShape as tf.Shape;
+    return [batch, steps == null ? null : steps * this.size, channels];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const [batch, steps, channels] = x.shape;
+      const expanded = x.expandDims(2);
+      const repeated = tf.concat(Array.from({ length: this.size }, () => expanded), 2);
+      return repeated.reshape([batch, steps * this.size, channels]);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), size: this.size };
+  }
+}
+
+interface SeededDropoutArgs {
+  rate: number;
+  seed: number;
+  name?: string;
+}
+
+/**
+ * Dropout with a reproducible mask sequence. tfjs' Dropout either draws from Math.random
+ * (no seed) or, given a seed, reuses the *same* mask on every batch; this layer derives a
+ * fresh seed per training call from its base seed, so a run is random across batches yet
+ * identical for the same trial seed.
+ */
+export class SeededDropout extends tf.layers.Layer {
+  static readonly className = 'AelabSeededDropout';
+  readonly rate: number;
+  readonly seed: number;
+  private calls = 0;
+
+  constructor(args: SeededDropoutArgs) {
+    super(args);
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (kwargs['training'] !== true || this.rate === 0) return x;
+    this.calls += 1;
+    return tf.dropout(x, this.rate, undefined, (this.seed * 7919 + this.calls) % 2147483647);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+
+interface Cropping1DArgs {
+  keep: number;
+  name?: string;
+}
+
+/** Keeps the first `keep` time steps (tfjs has cropping2D but no cropping1D). */
+export class Cropping1D extends tf.layers.Layer {
+  static readonly className = 'AelabCropping1D';
+  readonly keep: number;
+
+  constructor(args: Cropping1DArgs) {
+    super(args);
+    this.keep = args.keep;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [batch, , channels] = inputShape as tf.Shape;
+    return [batch, this.keep, channels];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+    return x.slice([0, 0, 0], [-1, this.keep, -1]);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), keep: this.keep };
+  }
+}
+
+tf.serialization.registerClass(UpSampling1D);
+tf.serialization.registerClass(Cropping1D);
+tf.serialization.registerClass(SeededDropout);
