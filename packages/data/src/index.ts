@@ -17,3 +17,5 @@ export { loadUcr } from './loaders/ucr.js';
 export { loadTs } from './loaders/ts.js';
 export { loadNab, parseNabTimestamp, NAB_DEFAULTS, type NabOptions } from './loaders/nab.js';
 export { NAB_CORPUS, type NabSeriesInfo } from './nab-corpus.js';
+export * from './fetch.js';
+export * from './inspect.js';

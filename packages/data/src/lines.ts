@@ -174,3 +174,21 @@ export function splitDelimited(text: string, delimiter: string, quotes: string, 
 export function canonicalNumericLabel(text: string): string {
   return NUMBER.test(text) ? String(parseFloat(text)) : text;
 }
+
+/**
+ * Keeps one copy of each distinct label. A label cut out of a line is a V8 "sliced string"
+ * that would otherwise keep its whole line alive: a million-row file would retain its
+ * text through its labels.
+ */
+export class LabelPool {
+  private readonly pool = new Map<string, string>();
+
+  intern(label: string): string {
+    let kept = this.pool.get(label);
+    if (kept === undefined) {
+      kept = Buffer.from(label, 'utf8').toString('utf8');
+      this.pool.set(kept, kept);
+    }
+    return kept;
+  }
+}

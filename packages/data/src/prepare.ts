@@ -25,7 +25,7 @@ export interface DataSpec {
   options?: LoaderOptions;
   /** Label(s) counted as normal; default from the registry (synthetic 'normal', ecg5000 '1', ecg '1.0', creditcard '0', nab 'normal'). */
   normalClass?: string | string[];
-  /** Default from the registry's protocol; 'predefined' for files outside the registry that have none... see {@link SplitSpec}. */
+  /** Default from the registry's protocol; for plain files: predefined when the file has one, else a stratified random 80/20 split. */
   split?: SplitSpec;
   /** Default 'standard'. */
   scaler?: ScalerKind;
@@ -76,7 +76,8 @@ export function isNormalLabel(label: string, normalClass: readonly string[]): bo
   return false;
 }
 
-function resolveSpec(spec: DataSpec, dataset: Dataset) {
+/** The spec with every default filled from the registry (used by inspect too). */
+export function resolvePreparationSpec(spec: DataSpec, dataset: Dataset) {
   const info = datasetInfo(spec.dataset);
   const normalClass = spec.normalClass === undefined ? info?.normalClass : Array.isArray(spec.normalClass) ? spec.normalClass : [spec.normalClass];
   if (!normalClass || normalClass.length === 0)
@@ -107,7 +108,7 @@ function fillMissing(values: Float32Array, rows: number, features: number, missi
 
 /** Prepares an already loaded dataset (the work behind {@link prepareData}). */
 export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
-  const r = resolveSpec(spec, dataset);
+  const r = resolvePreparationSpec(spec, dataset);
   const { rows, features } = dataset;
   const labels = distinctLabels(dataset);
   const normal = dataset.labels.map((label) => isNormalLabel(label, r.normalClass));

@@ -1,6 +1,6 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { FloatMatrixBuilder, inputName, parseNumberCell, readLines, splitDelimited, type LineInput } from '../lines.js';
+import { FloatMatrixBuilder, inputName, LabelPool, type LineInput, parseNumberCell, readLines, splitDelimited } from '../lines.js';
 
 interface Attribute {
   name: string;
@@ -28,6 +28,7 @@ export async function loadArff(input: LineInput, options: { classAttribute?: str
   let classIndex = -1;
   const values = new FloatMatrixBuilder();
   const labels: string[] = [];
+  const pool = new LabelPool();
   const startData = (line: number) => {
     if (attributes.length < 2) throw new DataFormatError(file, line, undefined, `expected at least 2 @attribute lines (features and a class) before @data, found ${attributes.length}`);
     classIndex = options.classAttribute === undefined ? attributes.length - 1 : attributes.findIndex((a) => a.name === options.classAttribute);
@@ -66,7 +67,7 @@ export async function loadArff(input: LineInput, options: { classAttribute?: str
         if (cell === '?' || cell === '') throw new DataFormatError(file, line, j + 1, `expected a class value for '${attribute.name}', got a missing value`);
         if (attribute.nominal && !attribute.nominal.includes(cell))
           throw new DataFormatError(file, line, j + 1, `unknown nominal value '${cell}' for attribute '${attribute.name}'; expected one of {${attribute.nominal.join(',')}}`);
-        labels.push(cell);
+        labels.push(pool.intern(cell));
       } else if (attribute.nominal) {
         if (cell === '?') values.push(NaN);
         else {

@@ -1,6 +1,6 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { FloatMatrixBuilder, inputName, parseNumberCell, readLines, splitDelimited, type LineInput } from '../lines.js';
+import { FloatMatrixBuilder, inputName, LabelPool, type LineInput, parseNumberCell, readLines, splitDelimited } from '../lines.js';
 
 /** Options of the delimited-text loader. */
 export interface CsvOptions {
@@ -54,6 +54,7 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
   let keep: number[] = [];
   const values = new FloatMatrixBuilder();
   const labels: string[] = [];
+  const pool = new LabelPool();
   let firstDataLine = 0;
 
   const setup = (cells: string[], line: number) => {
@@ -88,7 +89,7 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
     const label = cells[labelIndex].trim();
     if (label === '') throw new DataFormatError(file, line, labelIndex + 1, `expected a class label in column ${header ? `'${header[labelIndex]}'` : labelIndex + 1}, got an empty cell`);
     for (const j of keep) values.push(parseNumberCell(cells[j], CSV_MISSING, file, line, j + 1));
-    labels.push(label);
+    labels.push(pool.intern(label));
   });
   if (columns === 0) throw new DataFormatError(file, undefined, undefined, 'empty file: expected rows of delimited numbers with a label column');
   if (labels.length === 0) throw new DataFormatError(file, 2, undefined, 'header only: expected data rows after the header line');

@@ -1,6 +1,6 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { FloatMatrixBuilder, inputName, parseNumberCell, readLines, type LineInput } from '../lines.js';
+import { FloatMatrixBuilder, inputName, LabelPool, type LineInput, parseNumberCell, readLines } from '../lines.js';
 
 const TS_MISSING = new Set(['?', 'NaN']);
 
@@ -20,6 +20,7 @@ export async function loadTs(input: LineInput, options: { name?: string } = {}):
   let firstLine = 0;
   const values = new FloatMatrixBuilder();
   const labels: string[] = [];
+  const pool = new LabelPool();
   const { sha256 } = await readLines(input, (text, line) => {
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
@@ -66,7 +67,7 @@ export async function loadTs(input: LineInput, options: { name?: string } = {}):
       if (seriesLength !== undefined && length !== seriesLength) throw new DataFormatError(file, line, undefined, `expected ${seriesLength} values (@seriesLength), found ${length}`);
     } else if (cells.length !== length) throw new DataFormatError(file, line, undefined, `expected ${length} values as on line ${firstLine}, found ${cells.length}`);
     for (let j = 0; j < cells.length; j++) values.push(parseNumberCell(cells[j], TS_MISSING, file, line, j + 1));
-    labels.push(label);
+    labels.push(pool.intern(label));
   });
   if (!inData && labels.length === 0 && problemName === undefined && classLabels === undefined)
     throw new DataFormatError(file, undefined, undefined, 'empty file: expected a .ts header (@problemName, @classLabel true ..., @data) and data rows');

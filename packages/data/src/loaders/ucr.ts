@@ -1,6 +1,6 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { canonicalNumericLabel, FloatMatrixBuilder, inputName, parseNumberCell, readLines, type LineInput } from '../lines.js';
+import { canonicalNumericLabel, FloatMatrixBuilder, inputName, LabelPool, type LineInput, parseNumberCell, readLines } from '../lines.js';
 
 const UCR_MISSING = new Set(['NaN', 'nan', '?']);
 
@@ -13,6 +13,7 @@ export async function loadUcr(input: LineInput, options: { name?: string } = {})
   const file = inputName(input);
   const values = new FloatMatrixBuilder();
   const labels: string[] = [];
+  const pool = new LabelPool();
   let length = -1;
   let firstLine = 0;
   const { sha256 } = await readLines(input, (text, line) => {
@@ -26,7 +27,7 @@ export async function loadUcr(input: LineInput, options: { name?: string } = {})
     } else if (cells.length - 1 !== length)
       throw new DataFormatError(file, line, undefined, `expected ${length} values after the label as on line ${firstLine}, found ${cells.length - 1}`);
     parseNumberCell(cells[0], new Set(), file, line, 1, 'a numeric class label');
-    labels.push(canonicalNumericLabel(cells[0]));
+    labels.push(pool.intern(canonicalNumericLabel(cells[0])));
     for (let j = 1; j < cells.length; j++) values.push(parseNumberCell(cells[j], UCR_MISSING, file, line, j + 1));
   });
   if (labels.length === 0) throw new DataFormatError(file, undefined, undefined, 'empty file: expected one series per line, label first');

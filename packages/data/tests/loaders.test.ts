@@ -1,0 +1,218 @@
+import { mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { DataFormatError, loadArff, loadCsv, loadDataset, loadFile, loadTs, loadUcr, prepareData } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'aelab-data-loaders-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+function file(text: string, extension = 'csv'): string {
+  const path = join(dir, `f${counter++}.${extension}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function formatError(promise: Promise<unknown>): Promise<DataFormatError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DataFormatError);
+  return error as DataFormatError;
+}
+
+describe('CSV loader', () => {
+  it('reads headerless rows with e-notation and CRLF, label last, as written', async () => {
+    const d = await loadCsv(file('1.5,-2e-3,1.0\r\n3,4E2,0.0\r\n'));
+    expect(d.rows).toBe(2);
+    expect(d.features).toBe(2);
+    expect(Array.from(d.values)).toEqual([1.5, Math.fround(-0.002), 3, 400]);
+    expect(d.labels).toEqual(['1.0', '0.0']);
+    expect(d.featureNames).toEqual(['c0', 'c1']);
+  });
+
+  it('detects a quoted header, takes the label column by name, unquotes cells and drops columns', async () => {
+    const d = await loadCsv(file('"Time","V1","Amount","Class"\n0,"1.5",3,"0"\n1,2,"4","1"'), { labelColumn: 'Class', dropColumns: ['Time'] });
+    expect(d.featureNames).toEqual(['V1', 'Amount']);
+    expect(Array.from(d.values)).toEqual([1.5, 3, 2, 4]);
+    expect(d.labels).toEqual(['0', '1']);
+  });
+
+  it('keeps empty cells as missing (NaN) for preparation to fill and count', async () => {
+    const d = await loadCsv(file('1,,3,a\n4,5,6,b\n'));
+    expect(Number.isNaN(d.values[1])).toBe(true);
+  });
+
+  it('rejects an empty file, a header-only file and a missing label column with file and line', async () => {
+    let e = await formatError(loadCsv(file('')));
+    expect(e.message).toMatch(/f\d+\.csv: empty file/);
+    e = await formatError(loadCsv(file('a,b,label\n'), { header: true }));
+    expect(e.message).toMatch(/:2: header only/);
+    e = await formatError(loadCsv(file('a,b,label\n1,2,x\n'), { labelColumn: 'Class' }));
+    expect(e.line).toBe(1);
+    expect(e.message).toMatch(/labelColumn 'Class' not found in the header; columns are: a, b, label/);
+  });
+
+  it('rejects a ragged row, naming line and expected cell count', async () => {
+    const e = await formatError(loadCsv(file('1,2,3,0\n1,2,3,0\n1,2,0\n')));
+    expect([e.line, e.column]).toEqual([3, undefined]);
+    expect(e.message).toMatch(/:3: expected 4 cells as on line 1, found 3/);
+  });
+
+  it('rejects a non-numeric cell with line and column', async () => {
+    const e = await formatError(loadCsv(file('1,2,0\n1,abc,0\n')));
+    expect([e.line, e.column]).toEqual([2, 2]);
+    expect(e.message).toMatch(/:2:2: expected a number, got 'abc'/);
+  });
+
+  it('rejects Infinity but reads NaN as a missing cell', async () => {
+    const e = await formatError(loadCsv(file('1,2,0\n1,Infinity,0\n')));
+    expect(e.message).toMatch(/:2:2: expected a number, got 'Infinity': values must be finite/);
+    await expect(loadCsv(file('1,2,0\n1,-inf,0\n'))).rejects.toThrow(/values must be finite/);
+    const d = await loadCsv(file('1,2,0\n1,NaN,1\n'));
+    expect(Number.isNaN(d.values[3])).toBe(true);
+    const prepared = await prepareData({ dataset: file('1,2,0\n1,NaN,1\n3,3,0\n2,2,0\n'), normalClass: '0', split: { kind: 'rows', train: [2, 4], test: [0, 2] }, validationFraction: 0 });
+    expect(prepared.filledCells).toBe(1);
+  });
+
+  it('names the likely delimiter when a file is not comma-separated', async () => {
+    const e = await formatError(loadCsv(file('1;2;0\n3;4;1\n')));
+    expect(e.line).toBe(1);
+    expect(e.message).toMatch(/found 1.*contains ';': wrong delimiter\?/);
+    const d = await loadCsv(file('1;2;0\n3;4;1\n'), { delimiter: ';' });
+    expect(d.rows).toBe(2);
+  });
+
+  it('rejects an unterminated quote', async () => {
+    const e = await formatError(loadCsv(file('1,"2,0\n')));
+    expect(e.message).toMatch(/:1:2: unterminated " quote/);
+  });
+
+  it('rejects a 2 GB sparse file without a line break quickly and without reading it into memory', async () => {
+    const path = join(dir, 'huge.csv');
+    const fd = openSync(path, 'w');
+    writeSync(fd, 'a,b,label\n');
+    ftruncateSync(fd, Math.round(2.2 * 1024 ** 3)); // sparse: no disk used, reads as zero bytes
+    closeSync(fd);
+    const before = process.memoryUsage();
+    const e = await formatError(loadCsv(path));
+    const after = process.memoryUsage();
+    expect(e.line).toBe(2);
+    expect(e.message).toMatch(/line is longer than 67108864 bytes without a line break/);
+    const grown = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    console.log(`2.2 GB sparse file: rejected at line 2 after 64 MiB; heap+arrayBuffers grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+    expect(grown).toBeLessThan(300 * 2 ** 20);
+  });
+
+  it('streams a generated 40 MB CSV with memory proportional to the Float32 values, not the text', async () => {
+    const rows = 400_000;
+    const features = 10;
+    let produced = 0;
+    let bytes = 0;
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage();
+    let peak = 0;
+    const stream = Readable.from(
+      (function* () {
+        for (; produced < rows; produced++) {
+          if (produced % 20_000 === 0) {
+            // sampled while the loader consumes the stream
+            const m = process.memoryUsage();
+            peak = Math.max(peak, m.heapUsed + m.arrayBuffers - before.heapUsed - before.arrayBuffers);
+          }
+          const cells: string[] = [];
+          for (let j = 0; j < features; j++) cells.push(((produced * 7 + j * 13) % 1000 / 333.3 - 1.5).toFixed(6));
+          const line = `${cells.join(',')},${produced % 10 === 0 ? 1 : 0}\n`;
+          bytes += line.length;
+          yield line;
+        }
+      })(),
+    );
+    const d = await loadCsv({ stream, name: 'generated.csv' });
+    gc();
+    const end = process.memoryUsage();
+    const retained = end.heapUsed + end.arrayBuffers - before.heapUsed - before.arrayBuffers;
+    expect(d.rows).toBe(rows);
+    expect(d.features).toBe(features);
+    expect(d.labels.filter((l) => l === '1').length).toBe(rows / 10);
+    console.log(`generated ${(bytes / 2 ** 20).toFixed(1)} MiB CSV (not on disk): heap+arrayBuffers peak growth ${(peak / 2 ** 20).toFixed(1)} MiB (sampled, incl. garbage), retained ${(retained / 2 ** 20).toFixed(1)} MiB, values ${(d.values.byteLength / 2 ** 20).toFixed(1)} MiB`);
+    expect(bytes).toBeGreaterThan(35 * 2 ** 20);
+    // the text is never held: what stays is the Float32 values (15 MiB) and one pointer per label
+    expect(retained).toBeLessThan(0.75 * bytes);
+  });
+});
+
+describe('ARFF loader', () => {
+  const header = "% comment\n@RELATION 'test set'\n@attribute  a   numeric\n@ATTRIBUTE 'b c' REAL\n@attribute kind {x, 'y z'}\n@attribute  target {1,2}\n@data\n";
+  it('reads numeric and nominal attributes, comments, quotes, ? and any spacing', async () => {
+    const d = await loadArff(file(`${header}1.5,2e1,x,1\n% mid comment\n?,3,'y z',2\n`, 'arff'));
+    expect(d.name).toBe('test set');
+    expect(d.featureNames).toEqual(['a', 'b c', 'kind']);
+    expect(Array.from(d.values)).toEqual([1.5, 20, 0, NaN, 3, 1]);
+    expect(d.labels).toEqual(['1', '2']);
+  });
+
+  it('rejects an unknown nominal value, a short row and a header-only file', async () => {
+    let e = await formatError(loadArff(file(`${header}1,2,x,7\n`, 'arff')));
+    expect([e.line, e.column]).toEqual([8, 4]);
+    expect(e.message).toMatch(/unknown nominal value '7' for attribute 'target'; expected one of \{1,2\}/);
+    e = await formatError(loadArff(file(`${header}1,2,q,1\n`, 'arff')));
+    expect(e.message).toMatch(/unknown nominal value 'q' for attribute 'kind'/);
+    e = await formatError(loadArff(file(`${header}1,2,1\n`, 'arff')));
+    expect(e.message).toMatch(/:8: expected 4 values \(one per @attribute\), found 3/);
+    e = await formatError(loadArff(file(header, 'arff')));
+    expect(e.message).toMatch(/header only/);
+    e = await formatError(loadArff(file('', 'arff')));
+    expect(e.message).toMatch(/empty file/);
+    e = await formatError(loadArff(file('@relation r\n@attribute s string\n', 'arff')));
+    expect(e.message).toMatch(/:2: attribute 's' has type 'string'/);
+  });
+});
+
+describe('UCR text and .ts loaders', () => {
+  it('reads UCR text (label first, whitespace, e-notation) with labels in shortest form', async () => {
+    const d = await loadUcr(file('  1.0000000e+00  -1.5e-01  2.0\n2.0000000e+00 3 4\n', 'txt'));
+    expect(d.labels).toEqual(['1', '2']);
+    expect(Array.from(d.values)).toEqual([Math.fround(-0.15), 2, 3, 4]);
+    await expect(loadUcr(file('1 2 3\n1 2\n', 'txt'))).rejects.toThrow(/:2: expected 2 values after the label as on line 1, found 1/);
+  });
+
+  it('reads .ts and rejects undeclared labels, wrong lengths and multivariate rows', async () => {
+    const head = '#c\n@problemName P\n@seriesLength 3\n@classLabel true 1 2\n@data\n';
+    const d = await loadTs(file(`${head}1,2,3:1\n4,?,6:2\n`, 'ts'));
+    expect(d.name).toBe('P');
+    expect(d.labels).toEqual(['1', '2']);
+    expect(Number.isNaN(d.values[4])).toBe(true);
+    await expect(loadTs(file(`${head}1,2,3:9\n`, 'ts'))).rejects.toThrow(/:6: unknown class label '9'; @classLabel declares 1 2/);
+    await expect(loadTs(file(`${head}1,2:1\n`, 'ts'))).rejects.toThrow(/expected 3 values \(@seriesLength\), found 2/);
+    await expect(loadTs(file(`${head}1,2,3:4,5,6:1\n`, 'ts'))).rejects.toThrow(/one dimension/);
+  });
+
+  it('chooses the loader from the file extension and rejects unknown ones', async () => {
+    expect((await loadFile(file('1 2 3\n', 'txt'))).source.format).toBe('ucr');
+    await expect(loadFile(file('x', 'xlsx'))).rejects.toThrow(/extension '.xlsx'/);
+  });
+});
+
+describe('named datasets without files', () => {
+  it('gives one line naming where it looked and the fetch command', async () => {
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    const error = await loadDataset('ecg', {}, { dataDir: empty }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toBe(
+      `dataset 'ecg' not found: looked for ${join(empty, 'ecg_tensorflow/ecg.csv')} (data dir from --data-dir); run \`npx aelab data fetch ecg\` or set AELAB_DATA_DIR / --data-dir`,
+    );
+    expect(error?.message.includes('\n')).toBe(false);
+    await expect(loadDataset('nab/nope/x')).rejects.toThrow(/unknown NAB series/);
+    await expect(loadDataset('no-such-thing')).rejects.toThrow(/neither a registered dataset .* nor an existing file/);
+  });
+});
