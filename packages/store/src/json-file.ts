@@ -13,11 +13,13 @@ import { acquireWriterLock } from './writer-lock.js';
 export const STORE_FORMAT = 'aelab-run-store';
 export const STORE_VERSION = 1;
 
-/** `runs/index.json`: every study, in creation order. */
+/** `runs/index.json`: every study, in creation order, and how its trials are sharded. */
 export interface IndexFile {
   format: typeof STORE_FORMAT;
   version: number;
   studies: StudyRecord[];
+  /** Study id -> trials per shard file, fixed when the study is created. */
+  trialsPerShard: Record<string, number>;
 }
 
 /** `runs/<studyId>/trials-<k>.json`: trials k*S .. k*S+S-1 of a study and their evaluations. */
@@ -34,8 +36,9 @@ export interface JsonFileRunStoreOptions {
   /** Read without taking the writer lock; every mutation throws. Default false. */
   readonly?: boolean;
   /**
-   * Trials per shard file. Each write rewrites one shard, so this bounds the cost of a
-   * write however large the study grows (see README for measurements). Default 100.
+   * Trials per shard file, for studies created from now on (a study keeps the size it
+   * was created with). Each write rewrites one shard, so this bounds the cost of a
+   * write however large the study grows (see README for measurements). Default 10.
    */
   trialsPerShard?: number;
   /** fsync each write (file and directory). Default true; see {@link DurableWriteOptions}. */
@@ -44,7 +47,7 @@ export interface JsonFileRunStoreOptions {
   now?: () => Date;
 }
 
-const DEFAULT_TRIALS_PER_SHARD = 100;
+const DEFAULT_TRIALS_PER_SHARD = 10;
 const SHARD_FILE = /^trials-(\d+)\.json$/;
 
 /**
@@ -52,9 +55,9 @@ const SHARD_FILE = /^trials-(\d+)\.json$/;
  *
  * ```
  * runs/.lock                              single-writer lock: {"pid", "hostname", "acquiredAt"}
- * runs/index.json                         studies (lowdb)
- * runs/<studyId>/trials-0000.json         trials 0..99 and their evaluations (lowdb)
- * runs/<studyId>/trials-0001.json         trials 100..199 ...
+ * runs/index.json                         studies and their shard sizes (lowdb)
+ * runs/<studyId>/trials-0000.json         trials 0..9 and their evaluations (lowdb)
+ * runs/<studyId>/trials-0001.json         trials 10..19 ...
  * runs/<studyId>/trials/<t000042>/<name>  artifacts
  * ```
  *
@@ -116,11 +119,21 @@ export class JsonFileRunStore implements RunStore {
         fsync: options.fsync ?? true,
         indent: 2,
       });
-      const index = new Low<IndexFile>(file, { format: STORE_FORMAT, version: STORE_VERSION, studies: [] });
+      const index = new Low<IndexFile>(file, {
+        format: STORE_FORMAT,
+        version: STORE_VERSION,
+        studies: [],
+        trialsPerShard: {},
+      });
       await index.read();
       checkHeader(file.path, index.data);
-      if (!Array.isArray(index.data.studies)) {
-        throw new Error(`run store: ${file.path}: 'studies' must be an array`);
+      const { studies, trialsPerShard: layout } = index.data;
+      if (!Array.isArray(studies) || typeof layout !== 'object' || layout === null) {
+        throw new Error(`run store: ${file.path}: expected 'studies' (an array) and 'trialsPerShard' (an object)`);
+      }
+      const unsharded = studies.find((study) => !Number.isInteger(layout[study.id]) || layout[study.id] < 1);
+      if (unsharded) {
+        throw new Error(`run store: ${file.path}: trialsPerShard has no positive integer for study '${unsharded.id}'`);
       }
       return new JsonFileRunStore(absolute, options, index, release);
     } catch (error) {
@@ -132,7 +145,11 @@ export class JsonFileRunStore implements RunStore {
   async createStudy(input: NewStudy): Promise<StudyRecord> {
     return this.#mutation('createStudy', async () => {
       const study = this.#ledger.buildStudy(input);
-      await this.#commit(this.#index, { ...this.#index.data, studies: [...this.#index.data.studies, study] });
+      await this.#commit(this.#index, {
+        ...this.#index.data,
+        studies: [...this.#index.data.studies, study],
+        trialsPerShard: { ...this.#index.data.trialsPerShard, [study.id]: this.#trialsPerShard },
+      });
       this.#ledger.putStudy(study);
       this.#loading.set(study.id, Promise.resolve());
       return study;
@@ -319,10 +336,10 @@ export class JsonFileRunStore implements RunStore {
         throw new Error(`run store: ${path}: expected trials and evaluations of study '${study.id}'`);
       }
       for (const trial of db.data.trials) {
-        if (Math.floor(trial.number / this.#trialsPerShard) !== shardNumber) {
+        if (this.#shardOf(study.id, trial.number) !== shardNumber) {
           throw new Error(
-            `run store: ${path}: trial '${trial.id}' (number ${trial.number}) does not belong in shard ${shardNumber} ` +
-              `with ${this.#trialsPerShard} trials per shard; open the store with the trialsPerShard it was written with`,
+            `run store: ${path}: trial '${trial.id}' (number ${trial.number}) does not belong in shard ` +
+              `${shardNumber}: the study has ${this.#index.data.trialsPerShard[study.id]} trials per shard`,
           );
         }
         trials[trial.number] = deepFreeze(trial);
@@ -340,7 +357,7 @@ export class JsonFileRunStore implements RunStore {
 
   /** The shard holding trial `number`, created empty when the study has no such shard yet. */
   async #shard(studyId: string, number: number): Promise<Low<ShardFile>> {
-    const shardNumber = Math.floor(number / this.#trialsPerShard);
+    const shardNumber = this.#shardOf(studyId, number);
     const key = `${studyId}/${shardNumber}`;
     if (!this.#shards.has(key)) {
       const dir = join(this.root, studyId);
@@ -348,6 +365,10 @@ export class JsonFileRunStore implements RunStore {
       if (this.#fsync) await syncDirectory(this.root);
     }
     return this.#shardDb(studyId, shardNumber);
+  }
+
+  #shardOf(studyId: string, trialNumber: number): number {
+    return Math.floor(trialNumber / this.#index.data.trialsPerShard[studyId]);
   }
 
   #shardDb(studyId: string, shardNumber: number): Low<ShardFile> {

@@ -97,26 +97,57 @@ describe('JsonFileRunStore on disk', () => {
     expect(await reader.listStudies()).toEqual([]);
   });
 
-  it('names the file when a shard is not valid JSON, and a shard size that does not match', async () => {
+  it('keeps the shard size a study was created with when reopened with another', async () => {
     const root = await tempRoot();
     const store = await openRunStore(root, { trialsPerShard: 2 });
     const study = await store.createStudy(newStudy());
     for (let i = 0; i < 3; i++) await store.startTrial(study.id, newTrial(`cfg-${i}`));
     await store.close();
 
-    const mismatched = await openRunStore(root, { readonly: true, trialsPerShard: 3 });
-    await expect(mismatched.listTrials(study.id)).rejects.toThrow(/trialsPerShard/);
+    const reopened = await openRunStore(root, { trialsPerShard: 3 });
+    expect(await reopened.listTrials(study.id)).toHaveLength(3);
+    await reopened.startTrial(study.id, newTrial('cfg-3'));
+    const later = await reopened.createStudy(newStudy({ name: 'later' }));
+    for (let i = 0; i < 4; i++) await reopened.startTrial(later.id, newTrial(`cfg-${i}`));
+    await reopened.close();
+    expect((await readdir(join(root, study.id))).sort()).toEqual(['trials-0000.json', 'trials-0001.json']);
+    expect((await readdir(join(root, later.id))).sort()).toEqual(['trials-0000.json', 'trials-0001.json']);
+    const shard = JSON.parse(await readFile(join(root, study.id, 'trials-0001.json'), 'utf8'));
+    expect(shard.trials.map((t: { number: number }) => t.number)).toEqual([2, 3]);
+  });
+
+  it('names the file when a shard is not valid JSON', async () => {
+    const root = await tempRoot();
+    const store = await openRunStore(root, { trialsPerShard: 2 });
+    const study = await store.createStudy(newStudy());
+    for (let i = 0; i < 3; i++) await store.startTrial(study.id, newTrial(`cfg-${i}`));
+    await store.close();
 
     const shard = join(root, study.id, 'trials-0001.json');
     await writeFile(shard, '{"format": "aelab-run-store", ');
-    const reader = await openRunStore(root, { readonly: true, trialsPerShard: 2 });
+    const reader = await openRunStore(root, { readonly: true });
     await expect(reader.listTrials(study.id)).rejects.toThrow(shard);
+  });
+
+  it('names the trial that sits in the wrong shard', async () => {
+    const root = await tempRoot();
+    const store = await openRunStore(root, { trialsPerShard: 2 });
+    const study = await store.createStudy(newStudy());
+    for (let i = 0; i < 3; i++) await store.startTrial(study.id, newTrial(`cfg-${i}`));
+    await store.close();
+    const path = join(root, study.id, 'trials-0000.json');
+    const shard = JSON.parse(await readFile(path, 'utf8'));
+    shard.trials[1] = { ...shard.trials[1], number: 2, id: `${study.id}.t000002` };
+    await writeFile(path, JSON.stringify(shard));
+    const reader = await openRunStore(root, { readonly: true });
+    await expect(reader.listTrials(study.id)).rejects.toThrow(/t000002' \(number 2\) does not belong in shard 0/);
   });
 
   it('refuses a store written in another format', async () => {
     const root = await tempRoot();
     await (await openRunStore(root)).close();
-    await writeFile(join(root, 'index.json'), JSON.stringify({ format: 'aelab-run-store', version: 99, studies: [] }));
+    const index = JSON.stringify({ format: 'aelab-run-store', version: 99, studies: [], trialsPerShard: {} });
+    await writeFile(join(root, 'index.json'), index);
     await expect(openRunStore(root)).rejects.toThrow(/version 1, got format "aelab-run-store" version 99/);
   });
 });
