@@ -40,9 +40,17 @@ export interface LoadedModel extends SavedModelInfo {
   model: tf.LayersModel;
 }
 
-/** Write the model to `dir` (created if needed); returns the files written. */
-export async function saveModel(dir: string, input: SaveModelInput): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+/** One file of a saved model: its name inside the model directory and its bytes. */
+export interface ModelFile {
+  name: string;
+  data: Uint8Array;
+}
+
+/**
+ * The files of a saved model, in memory. A sweep's worker threads return these to the
+ * main thread, which alone writes the run store.
+ */
+export async function serializeModel(input: SaveModelInput): Promise<ModelFile[]> {
   let artifacts: tf.io.ModelArtifacts | null = null;
   await input.model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -69,11 +77,20 @@ export async function saveModel(dir: string, input: SaveModelInput): Promise<str
     extra: input.extra ?? {},
     tfjsVersion: tf.version.tfjs,
   };
-  const files = [MODEL_TOPOLOGY_FILE, WEIGHTS_FILE, AELAB_MODEL_FILE].map((f) => path.join(dir, f));
-  await writeFile(files[0], JSON.stringify(modelJson));
-  await writeFile(files[1], new Uint8Array(weightData));
-  await writeFile(files[2], JSON.stringify(info, null, 2) + '\n');
-  return files;
+  const text = new TextEncoder();
+  return [
+    { name: MODEL_TOPOLOGY_FILE, data: text.encode(JSON.stringify(modelJson)) },
+    { name: WEIGHTS_FILE, data: new Uint8Array(weightData) },
+    { name: AELAB_MODEL_FILE, data: text.encode(JSON.stringify(info, null, 2) + '\n') },
+  ];
+}
+
+/** Write the model to `dir` (created if needed); returns the files written. */
+export async function saveModel(dir: string, input: SaveModelInput): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files = await serializeModel(input);
+  for (const file of files) await writeFile(path.join(dir, file.name), file.data);
+  return files.map((file) => path.join(dir, file.name));
 }
 
 async function readJson(file: string): Promise<unknown> {
