@@ -41,10 +41,11 @@ export function assertBinaryLabels(
 /** Throws unless `value` is a finite number; `what` names the field (`k`, `value`, ...). */
 export function assertFinite(what: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new RangeError(`${what} must be a finite number, got ${describe(value)}`);
+    throw new RangeError(`${what} must be a finite number, got ${quote(value)}`);
   }
 }
 
-export function describe(value: unknown): string {
+/** A value as error messages show it: strings in quotes, so `"median"` reads as given. */
+export function quote(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -1,7 +1,7 @@
 // Classification metrics with anomaly as the positive class (label 1), matching
 // scikit-learn 1.2's definitions. Ranking metrics sort once (O(n log n)) and then walk the
 // distinct scores, so 300k rows cost a sort and two linear passes.
-import { assertBinaryLabels, assertScores, describe } from './inputs.js';
+import { assertBinaryLabels, assertScores, quote } from './inputs.js';
 
 /** Counts with anomaly (label 1) as the positive class. */
 export interface Confusion {
@@ -283,7 +283,7 @@ export function binaryMetrics(
   threshold: number,
 ): BinaryMetrics {
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
-    throw new RangeError(`threshold must be a number, got ${describe(threshold)}`);
+    throw new RangeError(`threshold must be a number, got ${quote(threshold)}`);
   }
   const counts = binaryClfCurve(y, scores);
   const confusion = confusionAt(y, scores, threshold);
@@ -420,12 +420,14 @@ export function classificationReport(
 
 function checkLabel(name: string, i: number, label: unknown): string | number {
   if (typeof label === 'string' || (typeof label === 'number' && Number.isFinite(label))) return label;
-  throw new TypeError(`${name}[${i}] must be a finite number or a string label, got ${describe(label)}`);
+  throw new TypeError(`${name}[${i}] must be a finite number or a string label, got ${quote(label)}`);
 }
 
 /**
  * The report as sklearn's `classification_report` prints it (`digits` decimals), for logs
- * and plain-text reports.
+ * and plain-text reports. Rounding is `toFixed`'s (ties away from zero on the exact binary
+ * value) where Python rounds exact binary ties to even, so a figure like 0.125 can differ
+ * in its last digit.
  */
 export function formatClassificationReport(report: ClassificationReport, digits = 2): string {
   const width = Math.max('weighted avg'.length, digits, ...report.classes.map((c) => c.name.length));

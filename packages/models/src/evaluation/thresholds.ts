@@ -1,5 +1,5 @@
 import { binaryClfCurve } from './metrics.js';
-import { assertBinaryLabels, assertFinite, assertScores, describe } from './inputs.js';
+import { assertBinaryLabels, assertFinite, assertScores, quote } from './inputs.js';
 
 /** The split whose reconstruction errors an unsupervised rule is computed on. */
 export type ThresholdSplit = 'train' | 'validation';
@@ -48,11 +48,11 @@ const RULES = ['percentile', 'meanStd', 'max', 'fixed', 'bestF1'] as const;
  */
 export function validateThresholdRule(rule: unknown): ThresholdRule {
   if (typeof rule !== 'object' || rule === null) {
-    throw new TypeError(`threshold rule must be an object, got ${describe(rule)}`);
+    throw new TypeError(`threshold rule must be an object, got ${quote(rule)}`);
   }
   const r = rule as Record<string, unknown>;
   if (!(RULES as readonly unknown[]).includes(r['rule'])) {
-    throw new RangeError(`rule must be one of ${RULES.join(', ')}, got ${describe(r['rule'])}`);
+    throw new RangeError(`rule must be one of ${RULES.join(', ')}, got ${quote(r['rule'])}`);
   }
   const on = r['on'];
   switch (r['rule']) {
@@ -82,7 +82,7 @@ export function validateThresholdRule(rule: unknown): ThresholdRule {
 
 function checkSplit(on: unknown, allowed: readonly string[]): void {
   if (on !== undefined && !allowed.includes(on as string)) {
-    throw new RangeError(`on must be one of ${allowed.join(', ')}, got ${describe(on)}`);
+    throw new RangeError(`on must be one of ${allowed.join(', ')}, got ${quote(on)}`);
   }
 }
 
@@ -237,7 +237,12 @@ export function bestF1Threshold(
   return { threshold, f1: bestF1 };
 }
 
-/** 1 where the error is strictly greater than the threshold (an anomaly), else 0. */
+/**
+ * 1 where the error is strictly greater than the threshold (an anomaly), else 0. Strict, so
+ * the `max` rule flags no sample of its own split. (The TensorFlow tutorial's
+ * `tf.math.less(loss, threshold)` calls a sample normal only below the threshold, i.e.
+ * anomalous at equality; the two differ only for errors exactly equal to the threshold.)
+ */
 export function flagAnomalies(errors: ArrayLike<number>, threshold: number): Uint8Array {
   const flags = new Uint8Array(errors.length);
   for (let i = 0; i < errors.length; i++) flags[i] = errors[i]! > threshold ? 1 : 0;
