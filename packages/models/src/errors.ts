@@ -46,7 +46,7 @@ async function forEachChunk(
     const chunk = { x: rows.x.subarray(start * rows.features, end * rows.features), rows: n, features: rows.features };
     const outputs = tf.tidy(() => {
       const x = splitTensor(chunk, inputShape);
-      const y = (model.predict(x) as tf.Tensor).reshape([n, rows.features]) as tf.Tensor2D;
+      const y = (model.predict(x, { batchSize: n }) as tf.Tensor).reshape([n, rows.features]) as tf.Tensor2D;
       return each(x.reshape([n, rows.features]) as tf.Tensor2D, y);
     });
     try {

@@ -3,6 +3,7 @@ import type { LstmSpec, RnnSpec } from '../spec.js';
 import { createRng, orthogonalMatrix } from '../random.js';
 import { LayerSeeds, glorot, l2 } from './common.js';
 import { SeededDropout } from './layers.js';
+import '../tfjs-fixes.js';
 
 /** Input shape [steps, features] of a recurrent model for rows of `inputSize` values. */
 export function recurrentInputShape(spec: LstmSpec | RnnSpec, inputSize: number): [number, number] {

@@ -1,0 +1,61 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { buildModel } from '../src/builders/index.js';
+import { reconstruct } from '../src/errors.js';
+import { loadModel, saveModel } from '../src/persist.js';
+import { PRESETS, type ModelSpec } from '../src/spec.js';
+import { sineSplit } from './helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  await initBackend('wasm');
+  dir = await mkdtemp(path.join(os.tmpdir(), 'aelab-models-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const cases: [string, ModelSpec, number][] = [
+  ['dense with seeded dropout', PRESETS['ecg-v3'], 140],
+  ['conv1d with upsampling and cropping', { ...PRESETS['conv1d-small'], filters: [4, 2], kernelSize: 3, dropout: 0.1 }, 30],
+  ['tabular lstm', { ...PRESETS['lstm-tabular'], units: [8, 4] }, 12],
+  ['sequence rnn', { kind: 'rnn', units: [6], layout: 'sequence', outputActivation: 'sigmoid', dropout: 0, l2: 0.01 }, 10],
+];
+
+describe('saveModel / loadModel', () => {
+  it.each(cases)('round-trips %s exactly, with spec, preparation and threshold', async (name, spec, features) => {
+    const model = buildModel(spec, features, 5);
+    const target = path.join(dir, name.replace(/\W+/g, '-'));
+    const preparation = { scaler: 'minmax', min: [0, 1], max: [2, 3] };
+    const files = await saveModel(target, { model, spec, preparation, threshold: 0.25, extra: { trial: 't1' } });
+    expect(files.map((f) => path.basename(f))).toEqual(['model.json', 'weights.bin', 'aelab-model.json']);
+    const modelJson = JSON.parse(await readFile(files[0], 'utf8'));
+    expect(modelJson.weightsManifest[0].paths).toEqual(['./weights.bin']);
+
+    const loaded = await loadModel(target);
+    expect(loaded).toMatchObject({ spec, preparation, threshold: 0.25, extra: { trial: 't1' } });
+    const original = model.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(loaded.model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(original);
+    const rows = sineSplit(5, features, 8);
+    expect(await reconstruct(loaded.model, rows)).toEqual(await reconstruct(model, rows));
+    model.dispose();
+    loaded.model.dispose();
+  });
+
+  it('names the file and what it expected when the directory is not a saved model', async () => {
+    await expect(loadModel(path.join(dir, 'missing'))).rejects.toThrow(/cannot read .*missing\/aelab-model\.json/);
+  });
+
+  it('leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    const model = buildModel(PRESETS['tf-tutorial'], 140, 1);
+    await saveModel(path.join(dir, 'tut'), { model, spec: PRESETS['tf-tutorial'], preparation: null });
+    model.dispose();
+    (await loadModel(path.join(dir, 'tut'))).model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidModelSpecError, PRESETS, modelSpecIssues, validateModelSpec, type ModelSpec } from '../src/spec.js';
+
+const dense = (over: Partial<Record<string, unknown>>) => ({ ...PRESETS['ecg-v1'], ...over });
+
+describe('validateModelSpec', () => {
+  it('accepts every preset for 140-value rows', () => {
+    for (const [name, spec] of Object.entries(PRESETS)) expect(modelSpecIssues(spec, 140), name).toEqual([]);
+  });
+
+  it('names the bottleneck field when it is wider than the input', () => {
+    expect(modelSpecIssues(dense({ encoder: [128, 64, 200] }), 140)).toEqual(['encoder[2]: bottleneck 200 is larger than input 140']);
+  });
+
+  it('rejects negative dropout, per layer too, with the value', () => {
+    expect(modelSpecIssues(dense({ dropout: -0.1 }), 140)).toEqual(['dropout must be in [0, 1), got -0.1']);
+    expect(modelSpecIssues(dense({ dropout: [0.2, 1] }), 140)).toEqual(['dropout[1] must be in [0, 1), got 1']);
+    expect(modelSpecIssues(dense({ l2: [0, 0, 0, 0, 0, 0, 0, 0.1] }), 140)).toEqual(['l2 has 8 entries but the model has 7 hidden layers']);
+  });
+
+  it('rejects a kernel larger than the sequence', () => {
+    const spec = { ...PRESETS['conv1d-small'], kernelSize: 9 };
+    expect(modelSpecIssues(spec, 4)).toContain('kernelSize 9 is larger than the sequence 4');
+  });
+
+  it('rejects unknown kinds, activations and non-integer widths', () => {
+    expect(modelSpecIssues({ kind: 'gru' }, 140)).toEqual(['kind must be one of dense, conv1d, lstm, rnn, got "gru"']);
+    expect(modelSpecIssues(dense({ activation: 'relu6' }), 140)[0]).toMatch(/^activation must be one of relu, .*got "relu6"$/);
+    expect(modelSpecIssues(dense({ encoder: [64, 2.5] }), 140)).toEqual(['encoder[1] must be a positive integer, got 2.5']);
+    expect(modelSpecIssues({ ...PRESETS['lstm-seq2seq'], layout: 'grid' }, 140)).toEqual(['layout must be one of sequence, tabular, got "grid"']);
+  });
+
+  it('throws every issue at once, and returns the spec when valid', () => {
+    const bad = dense({ encoder: [300], dropout: -1 });
+    expect(() => validateModelSpec(bad, 140)).toThrow(InvalidModelSpecError);
+    expect(() => validateModelSpec(bad, 140)).toThrow('invalid model spec: encoder[0]: bottleneck 300 is larger than input 140; dropout must be in [0, 1), got -1');
+    const good: ModelSpec = PRESETS['ecg-v3'];
+    expect(validateModelSpec(good, 140)).toBe(good);
+  });
+
+  it('round-trips every preset through JSON', () => {
+    expect(JSON.parse(JSON.stringify(PRESETS))).toEqual(PRESETS);
+  });
+});

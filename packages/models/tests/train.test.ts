@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { reconstruct, reconstructionErrors, perStepErrors } from '../src/errors.js';
+import { PRESETS, type DenseSpec } from '../src/spec.js';
+import { TrainingDivergedError, trainAutoencoder, type TrainingConfig } from '../src/train.js';
+import { sineSplit } from './helpers.js';
+
+const small: DenseSpec = { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: [0.1], l2: [0.001] };
+const config: TrainingConfig = { epochs: 4, batchSize: 16, learningRate: 0.01, loss: 'mse', seed: 3 };
+const train = sineSplit(70, 24, 1);
+const validation = sineSplit(20, 24, 2);
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('trainAutoencoder', () => {
+  it('gives the same history and weights for the same seed, and different ones for another seed', async () => {
+    const runs = [];
+    for (const seed of [3, 3, 4]) {
+      const trained = await trainAutoencoder({ spec: small, train, validation, config: { ...config, seed } });
+      const weights = trained.model.getWeights().map((w) => Array.from(w.dataSync()));
+      runs.push({ losses: trained.history.map((h) => [h.loss, h.valLoss]), weights });
+      trained.dispose();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2].losses).not.toEqual(runs[0].losses);
+  });
+
+  it('records one history entry per epoch with a validation loss, and the loss falls', async () => {
+    const epochs: number[] = [];
+    const trained = await trainAutoencoder({ spec: small, train, validation, config: { ...config, epochs: 15 }, onEpoch: (e) => epochs.push(e.epoch) });
+    expect(epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(trained.history).toHaveLength(15);
+    expect(trained.history.every((h) => h.valLoss !== null && h.seconds >= 0)).toBe(true);
+    expect(trained.history[14].loss).toBeLessThan(trained.history[0].loss);
+    expect(trained).toMatchObject({ stoppedEarly: false, stopReason: 'completed', parameterCount: 24 * 16 + 16 + 16 * 4 + 4 + 4 * 16 + 16 + 16 * 24 + 24 });
+    trained.dispose();
+  });
+
+  it('leaves no tensors behind after training and scoring', async () => {
+    const before = tf.memory().numTensors;
+    const trained = await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: sineSplit(40, 140), validation: sineSplit(10, 140, 5), config: { ...config, epochs: 2, earlyStopping: { patience: 1, restoreBestWeights: true } } });
+    await reconstructionErrors(trained.model, sineSplit(30, 140, 9), { batchSize: 7 });
+    await perStepErrors(trained.model, sineSplit(5, 140, 9));
+    trained.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops early on a flat validation loss and restores the best weights', async () => {
+    // A learning rate this large makes the loss bounce, so patience 1 triggers quickly.
+    const trained = await trainAutoencoder({
+      spec: small,
+      train,
+      validation,
+      config: { ...config, epochs: 200, learningRate: 0.05, earlyStopping: { patience: 1, minDelta: 1e-3, restoreBestWeights: true } },
+    });
+    expect(trained.stopReason).toBe('early-stopping');
+    expect(trained.stoppedEarly).toBe(true);
+    expect(trained.history.length).toBe(trained.bestEpoch + 1);
+    const errors = await reconstructionErrors(trained.model, validation);
+    const valMse = errors.mse.reduce((a, b) => a + b, 0) / errors.mse.length;
+    // valLoss adds the L2 penalty on top of the reconstruction MSE of the restored weights.
+    expect(valMse).toBeLessThanOrEqual(trained.history[trained.bestEpoch - 1].valLoss! + 1e-6);
+    trained.dispose();
+  });
+
+  it('stops at the time budget with its reason', async () => {
+    const trained = await trainAutoencoder({ spec: small, train, config: { ...config, epochs: 1000, maxSeconds: 0.001 } });
+    expect(trained.history).toHaveLength(1);
+    expect(trained.stopReason).toBe('time-limit');
+    trained.dispose();
+  });
+
+  it('fails with "loss diverged at epoch N" when the loss becomes NaN', async () => {
+    const poisoned = sineSplit(20, 24, 1);
+    poisoned.x[5] = Number.NaN;
+    const before = tf.memory().numTensors;
+    await expect(trainAutoencoder({ spec: small, train: poisoned, config })).rejects.toThrow(new TrainingDivergedError(1));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects a bad spec or config before training, naming the field', async () => {
+    await expect(trainAutoencoder({ spec: { ...small, encoder: [16, 40] }, train, config })).rejects.toThrow('encoder[1]: bottleneck 40 is larger than input 24');
+    await expect(trainAutoencoder({ spec: small, train, config: { ...config, batchSize: 0 } })).rejects.toThrow('batchSize must be a positive integer, got 0');
+  });
+
+  it('rejects with the abort reason when aborted', async () => {
+    const controller = new AbortController();
+    const run = trainAutoencoder({ spec: small, train, config: { ...config, epochs: 50 }, signal: controller.signal, onEpoch: (e) => e.epoch === 2 && controller.abort(new Error('trial cancelled')) });
+    await expect(run).rejects.toThrow('trial cancelled');
+  });
+});
+
+describe('reconstruction errors', () => {
+  it('equal the per-row mean squared and absolute differences of the reconstruction', async () => {
+    const trained = await trainAutoencoder({ spec: small, train, config });
+    const rows = sineSplit(9, 24, 11);
+    const recon = await reconstruct(trained.model, rows, { batchSize: 4 });
+    const errors = await reconstructionErrors(trained.model, rows, { batchSize: 4 });
+    const steps = await perStepErrors(trained.model, rows, { metric: 'absolute' });
+    for (let r = 0; r < rows.rows; r++) {
+      let se = 0;
+      let ae = 0;
+      for (let f = 0; f < rows.features; f++) {
+        const d = rows.x[r * 24 + f] - recon[r * 24 + f];
+        se += d * d;
+        ae += Math.abs(d);
+        expect(steps[r * 24 + f]).toBeCloseTo(Math.abs(d), 5);
+      }
+      expect(errors.mse[r]).toBeCloseTo(se / 24, 5);
+      expect(errors.mae[r]).toBeCloseTo(ae / 24, 5);
+    }
+    trained.dispose();
+  });
+});
