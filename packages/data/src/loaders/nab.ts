@@ -29,7 +29,8 @@ export function parseNabTimestamp(text: string): number | undefined {
 /**
  * Loads one NAB series (`timestamp,value`) and its labelled windows from NAB's
  * `labels/combined_windows.json` (key `<folder>/<file>.csv`), then cuts it into sliding
- * windows. A window row is labelled `anomaly` when its time span overlaps a labelled
+ * windows. A window row is labelled `anomaly` when its time span (earliest to latest
+ * timestamp in it) overlaps a labelled
  * window, else `normal`. The raw series, its windows and each row's start are kept so
  * reports can plot detections on the series.
  */
@@ -38,6 +39,7 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
   const stride = Number(options.stride ?? NAB_DEFAULTS.stride);
   const timestamps: number[] = [];
   const series: number[] = [];
+  let outOfOrder = 0;
   const { sha256: seriesSha } = await readLines(seriesPath, (text, line) => {
     if (text.trim() === '') return;
     if (line === 1) {
@@ -48,8 +50,9 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
     if (cells.length !== 2) throw new DataFormatError(seriesPath, line, undefined, `expected 2 cells (timestamp,value), found ${cells.length}`);
     const time = parseNabTimestamp(cells[0]);
     if (time === undefined) throw new DataFormatError(seriesPath, line, 1, `expected a timestamp 'YYYY-MM-DD HH:MM:SS', got '${cells[0].slice(0, 40)}'`);
-    if (timestamps.length && time <= timestamps[timestamps.length - 1])
-      throw new DataFormatError(seriesPath, line, 1, `timestamps must increase; ${cells[0]} does not come after the previous row`);
+    // NAB itself repeats timestamps (DST changes) and once goes back an hour
+    // (machine_temperature_system_failure.csv line 10151): keep file order, count, report
+    if (timestamps.length && time <= timestamps[timestamps.length - 1]) outOfOrder++;
     timestamps.push(time);
     series.push(parseNumberCell(cells[1], new Set(['', 'NaN', 'nan']), seriesPath, line, 2));
   });
@@ -74,8 +77,12 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
   const values = new Float32Array(starts.length * windowSize);
   const labels = starts.map((start, row) => {
     for (let j = 0; j < windowSize; j++) values[row * windowSize + j] = series[start + j];
-    const first = timestamps[start];
-    const last = timestamps[start + windowSize - 1];
+    let first = Infinity;
+    let last = -Infinity;
+    for (let j = start; j < start + windowSize; j++) {
+      first = Math.min(first, timestamps[j]);
+      last = Math.max(last, timestamps[j]);
+    }
     return anomalyWindows.some(([a, b]) => overlaps(first, last, a, b)) ? NAB_ANOMALY_CLASS : NAB_NORMAL_CLASS;
   });
   return {
@@ -88,5 +95,6 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
     timestamps: starts.map((start) => timestamps[start]),
     series: { timestamps, values: series, anomalyWindows, windowSize, stride, windowStarts: starts },
     source: { paths: [seriesPath, labelsPath], sha256: sha256Hex(seriesSha, sha256Hex(labelBytes)), format: 'nab' },
+    notes: outOfOrder ? [`${outOfOrder} row(s) repeat or precede the previous timestamp; kept in file order (a window spans its earliest to latest timestamp)`] : undefined,
   };
 }
