@@ -1,0 +1,65 @@
+import {
+  ARTIFACT,
+  type CurvesArtifact,
+  type ErrorsArtifact,
+  type ExamplesArtifact,
+  type RunStore,
+  type SeriesArtifact,
+  type TrialRecord,
+} from '@aelab/store';
+
+/** An artifact read for a page: its content, or why a section has to say it is missing. */
+export type Loaded<T> = { value: T; missing?: undefined } | { value?: undefined; missing: string };
+
+/** The JSON artifacts a trial page draws from. */
+export interface TrialArtifacts {
+  errors: Loaded<ErrorsArtifact>;
+  curves: Loaded<CurvesArtifact>;
+  examples: Loaded<ExamplesArtifact>;
+  series: Loaded<SeriesArtifact>;
+}
+
+type JsonArtifactKey = 'errors' | 'curves' | 'examples' | 'series';
+
+/**
+ * Finds an artifact's path in the trial record. Writers may key `artifacts` by the short
+ * name (`errors`) or the file name (`errors.json`); both are accepted.
+ */
+export function artifactPath(trial: TrialRecord, key: JsonArtifactKey): string | undefined {
+  return trial.artifacts[key] ?? trial.artifacts[ARTIFACT[key]];
+}
+
+/**
+ * Reads one JSON artifact. Absent, unreadable or malformed artifacts never throw: a
+ * report of a half-finished or partly deleted run must still render, with the section
+ * naming the problem.
+ */
+export async function readJsonArtifact<T>(store: RunStore, trial: TrialRecord, key: JsonArtifactKey): Promise<Loaded<T>> {
+  const path = artifactPath(trial, key);
+  if (path === undefined) return { missing: `No ${ARTIFACT[key]} artifact was recorded for trial #${trial.number}.` };
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await store.readArtifact(path));
+  } catch (error) {
+    return { missing: `Could not read artifact ${path}: ${(error as Error).message}` };
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return { missing: `Artifact ${path} is not a JSON object (expected the ${key} artifact shape).` };
+    }
+    return { value: value as T };
+  } catch (error) {
+    return { missing: `Artifact ${path} is not valid JSON: ${(error as Error).message}` };
+  }
+}
+
+export async function readTrialArtifacts(store: RunStore, trial: TrialRecord): Promise<TrialArtifacts> {
+  const [errors, curves, examples, series] = await Promise.all([
+    readJsonArtifact<ErrorsArtifact>(store, trial, 'errors'),
+    readJsonArtifact<CurvesArtifact>(store, trial, 'curves'),
+    readJsonArtifact<ExamplesArtifact>(store, trial, 'examples'),
+    readJsonArtifact<SeriesArtifact>(store, trial, 'series'),
+  ]);
+  return { errors, curves, examples, series };
+}

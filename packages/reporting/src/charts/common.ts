@@ -1,0 +1,19 @@
+import type { Config } from 'vega-lite';
+
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Shared look: readable on screen and on paper, no view border, one font. */
+export const CHART_CONFIG: Config = {
+  font: 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif',
+  view: { stroke: null },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', grid: true, gridColor: '#eceff3' },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 220 },
+  title: { fontSize: 13, anchor: 'start', fontWeight: 'bold' },
+  range: { category: ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'] },
+};
+
+/** Rounds for the embedded data, so specs stay small and byte-stable across platforms. */
+export function round(value: number, digits = 6): number {
+  if (!Number.isFinite(value)) return value;
+  return Number(value.toPrecision(digits));
+}

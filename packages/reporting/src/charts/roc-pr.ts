@@ -1,0 +1,78 @@
+import type { CurvePoints } from '@aelab/store';
+import type { TopLevelSpec } from 'vega-lite';
+import { downsample } from '../stats.js';
+import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+
+/** A curve set under a legend label (a trial, or the split). */
+export interface NamedCurves {
+  label: string;
+  curves: CurvePoints;
+}
+
+/** Points kept per curve; curves from thousands of rows are evenly thinned, ends kept. */
+export const MAX_CURVE_POINTS = 400;
+
+function auc(v: number | null): string {
+  return v === null || !Number.isFinite(v) ? 'n/a' : round(v, 3).toFixed(3);
+}
+
+/** ROC and precision-recall curves side by side, AUCs in the legend. */
+export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
+  const roc: { series: string; i: number; fpr: number; tpr: number }[] = [];
+  const pr: { series: string; i: number; recall: number; precision: number }[] = [];
+  const rocNames: string[] = [];
+  const prNames: string[] = [];
+  for (const { label, curves } of sets) {
+    const rocName = `${label} (AUC ${auc(curves.rocAuc)})`;
+    const prName = `${label} (AUC ${auc(curves.prAuc)})`;
+    rocNames.push(rocName);
+    prNames.push(prName);
+    const r = downsample(curves.roc.fpr.map((fpr, i) => [fpr, curves.roc.tpr[i]] as const), MAX_CURVE_POINTS);
+    r.forEach(([fpr, tpr], i) => roc.push({ series: rocName, i, fpr: round(fpr, 4), tpr: round(tpr, 4) }));
+    const p = downsample(curves.pr.recall.map((rec, i) => [rec, curves.pr.precision[i]] as const), MAX_CURVE_POINTS);
+    p.forEach(([recall, precision], i) => pr.push({ series: prName, i, recall: round(recall, 4), precision: round(precision, 4) }));
+  }
+  const unit = { domain: [0, 1] };
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    config: CHART_CONFIG,
+    hconcat: [
+      {
+        title: 'ROC curve',
+        width: 240,
+        height: 240,
+        layer: [
+          {
+            data: { values: [{ a: 0, b: 0 }, { a: 1, b: 1 }] },
+            mark: { type: 'line', color: '#bbb', strokeDash: [4, 4] },
+            encoding: { x: { field: 'a', type: 'quantitative', scale: unit }, y: { field: 'b', type: 'quantitative', scale: unit } },
+          },
+          {
+            data: { values: roc },
+            mark: { type: 'line', strokeWidth: 2 },
+            encoding: {
+              x: { field: 'fpr', type: 'quantitative', title: 'False positive rate', scale: unit },
+              y: { field: 'tpr', type: 'quantitative', title: 'True positive rate', scale: unit },
+              order: { field: 'i' },
+              color: { field: 'series', type: 'nominal', title: 'ROC', sort: rocNames, legend: { orient: 'bottom', direction: 'vertical' } },
+            },
+          },
+        ],
+      },
+      {
+        title: 'Precision-recall curve',
+        width: 240,
+        height: 240,
+        data: { values: pr },
+        mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'recall', type: 'quantitative', title: 'Recall', scale: unit },
+          y: { field: 'precision', type: 'quantitative', title: 'Precision', scale: unit },
+          order: { field: 'i' },
+          color: { field: 'series', type: 'nominal', title: 'PR', sort: prNames, legend: { orient: 'bottom', direction: 'vertical' } },
+        },
+      },
+    ],
+    resolve: { scale: { color: 'independent' } },
+  };
+}

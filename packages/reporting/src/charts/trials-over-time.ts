@@ -1,0 +1,40 @@
+import type { TopLevelSpec } from 'vega-lite';
+import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+
+/** A finished trial's best score among its evaluations. */
+export interface TrialScore {
+  number: number;
+  score: number;
+}
+
+/** Each trial's score in creation order with the best-so-far line: how fast the search converged. */
+export function trialsOverTimeSpec(
+  trials: readonly TrialScore[],
+  options: { direction: 'maximize' | 'minimize'; metricLabel: string },
+): TopLevelSpec {
+  const sorted = [...trials].sort((a, b) => a.number - b.number);
+  let best: number | undefined;
+  const values = sorted.map((t) => {
+    if (best === undefined || (options.direction === 'maximize' ? t.score > best : t.score < best)) best = t.score;
+    return { number: t.number, score: round(t.score), best: round(best) };
+  });
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: `${options.metricLabel} by trial, with best so far`,
+    width: 520,
+    height: 220,
+    config: CHART_CONFIG,
+    data: { values },
+    encoding: { x: { field: 'number', type: 'quantitative', title: 'Trial number' } },
+    layer: [
+      {
+        mark: { type: 'point', filled: true, size: 20, opacity: 0.55, color: '#7f8c99' },
+        encoding: { y: { field: 'score', type: 'quantitative', title: options.metricLabel, scale: { zero: false } } },
+      },
+      {
+        mark: { type: 'line', interpolate: 'step-after', color: '#d62728', strokeWidth: 2 },
+        encoding: { y: { field: 'best', type: 'quantitative' } },
+      },
+    ],
+  };
+}

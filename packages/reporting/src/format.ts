@@ -1,0 +1,73 @@
+import type { Json, Params } from '@aelab/store';
+import type { Summary } from './stats.js';
+
+/** A table cell: the text shown and the value the sort script compares (numbers sort numerically). */
+export interface Cell {
+  text: string;
+  /** Sort key; absent for missing values, which sort last either way. */
+  sort?: string;
+  className?: string;
+}
+
+export type NumberStyle = 'metric' | 'error' | 'seconds' | 'threshold' | 'count';
+
+/** Formats one number for display; the styles keep columns readable (3 decimals for scores, 3 significant digits for errors). */
+export function formatNumber(value: number | null | undefined, style: NumberStyle): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  switch (style) {
+    case 'metric':
+      return value.toFixed(3);
+    case 'seconds':
+      return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+    case 'count':
+      return String(Math.round(value));
+    case 'error':
+    case 'threshold': {
+      const digits = style === 'error' ? 3 : 4;
+      const abs = Math.abs(value);
+      return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? value.toExponential(digits - 1) : Number(value.toPrecision(digits)).toString();
+    }
+  }
+}
+
+/** "mean ± std" over repeats; the std is left out where undefined (one repeat). */
+export function formatSummary(summary: Summary | null, style: NumberStyle): string {
+  if (!summary) return '–';
+  const mean = formatNumber(summary.mean, style);
+  return summary.std === null ? mean : `${mean} ± ${formatNumber(summary.std, style)}`;
+}
+
+export function summaryCell(summary: Summary | null, style: NumberStyle): Cell {
+  return summary ? { text: formatSummary(summary, style), sort: String(summary.mean) } : { text: '–' };
+}
+
+export function jsonText(value: Json | undefined): string {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export function paramCell(value: Json | undefined): Cell {
+  if (value === undefined) return { text: '–' };
+  return typeof value === 'number' ? { text: String(value), sort: String(value) } : { text: jsonText(value), sort: jsonText(value) };
+}
+
+/**
+ * Short name of a scoring variant: `p90` for the 90th-percentile rule, the rule name
+ * (with `k`) otherwise, else the raw parameters.
+ */
+export function scoringLabel(scoring: Params): string {
+  const rule = scoring['threshold.rule'];
+  const percentile = scoring['threshold.percentile'];
+  const k = scoring['threshold.k'];
+  if (percentile !== undefined && (rule === undefined || rule === 'percentile')) return `p${jsonText(percentile)}`;
+  if (rule !== undefined) return k !== undefined ? `${jsonText(rule)} k=${jsonText(k)}` : jsonText(rule);
+  const keys = Object.keys(scoring).sort();
+  return keys.length ? keys.map((key) => `${key}=${jsonText(scoring[key])}`).join(', ') : 'default';
+}
+
+/** ISO timestamp as `YYYY-MM-DD HH:MM` (UTC, as recorded); anything else is shown as is. */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]}` : iso;
+}

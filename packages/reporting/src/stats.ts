@@ -1,0 +1,76 @@
+/** Mean and spread of one quantity over the repeats of an evaluated configuration. */
+export interface Summary {
+  mean: number;
+  /** Sample standard deviation (n - 1); null with fewer than two values, where it is undefined. */
+  std: number | null;
+  n: number;
+}
+
+/** Summarises the finite values; null when there are none (e.g. a metric not defined for any repeat). */
+export function summarize(values: readonly (number | null | undefined)[]): Summary | null {
+  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (finite.length === 0) return null;
+  const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
+  if (finite.length < 2) return { mean, std: null, n: 1 };
+  const variance = finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (finite.length - 1);
+  return { mean, std: Math.sqrt(variance), n: finite.length };
+}
+
+/**
+ * Keeps at most `max` items, evenly spaced and always including the first and last, so
+ * charts of long curves stay small without losing their ends.
+ */
+export function downsample<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return items.slice();
+  if (max < 2) return items.slice(0, max);
+  const out: T[] = [];
+  const step = (items.length - 1) / (max - 1);
+  for (let i = 0; i < max; i++) out.push(items[Math.round(i * step)]);
+  return out;
+}
+
+/** Histogram with `bins` equal-width bins over [lo, hi]; values outside are clamped into the end bins. */
+export function histogram(values: readonly number[], lo: number, hi: number, bins: number): { x0: number; x1: number; count: number }[] {
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    const i = Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)));
+    counts[i]++;
+  }
+  return counts.map((count, i) => ({ x0: lo + i * width, x1: lo + (i + 1) * width, count }));
+}
+
+/**
+ * Reduces a long series to at most about `maxPoints` points by keeping the minimum and
+ * the maximum of each bucket, in time order: unlike plain striding it keeps the spikes
+ * an anomaly plot exists to show.
+ */
+export function decimateMinMax(xs: readonly number[], ys: readonly number[], maxPoints: number): { x: number; y: number }[] {
+  const n = Math.min(xs.length, ys.length);
+  if (n <= maxPoints) return Array.from({ length: n }, (_, i) => ({ x: xs[i], y: ys[i] }));
+  const buckets = Math.max(1, Math.floor(maxPoints / 2));
+  const size = n / buckets;
+  const out: { x: number; y: number }[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor(b * size);
+    const end = Math.min(n, Math.floor((b + 1) * size));
+    let lo = start;
+    let hi = start;
+    for (let i = start; i < end; i++) {
+      if (ys[i] < ys[lo]) lo = i;
+      if (ys[i] > ys[hi]) hi = i;
+    }
+    for (const i of lo <= hi ? [lo, hi] : [hi, lo]) if (out.length === 0 || out[out.length - 1].x !== xs[i]) out.push({ x: xs[i], y: ys[i] });
+  }
+  return out;
+}
+
+/** The q-quantile (0..1) of the values by linear interpolation; NaN for none. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const i = Math.floor(pos);
+  return i + 1 < sorted.length ? sorted[i] + (sorted[i + 1] - sorted[i]) * (pos - i) : sorted[i];
+}
