@@ -313,15 +313,21 @@ class StudyPages {
     return row.trials.filter((t) => this.trialHref.has(t.id)).map((t) => ({ href: prefix + this.trialHref.get(t.id)!, text: `#${t.number}` }));
   }
 
+  /** False when the selection metric already is one of the standard columns (a test metric, or MSE on the MSE split). */
+  private scoreNeedsOwnColumn(): boolean {
+    const { metric, split } = this.study.selection;
+    return !(
+      (split === 'test' && (LEADERBOARD_METRICS as readonly string[]).includes(metric)) ||
+      (metric === 'mse' && split === this.board.mseSplit)
+    );
+  }
+
   // ---------------------------------------------------------------- study page
 
   private async renderStudyPage(pageCount: number): Promise<string> {
     const { board, study } = this;
     const winner = board.winner;
-    const scoreColumnNeeded = !(
-      (study.selection.split === 'test' && (LEADERBOARD_METRICS as readonly string[]).includes(study.selection.metric)) ||
-      (study.selection.metric === 'mse' && study.selection.split === board.mseSplit)
-    );
+    const scoreColumnNeeded = this.scoreNeedsOwnColumn();
     const higherFirst = study.selection.direction === 'maximize' ? 'desc' : 'asc';
     const hasVariant = board.rows.some((r) => r.variant !== null);
     const numberColumn = (label: string, first: 'asc' | 'desc', title?: string) => ({ label, sort: 'number', first, className: 'num', title });
@@ -730,7 +736,7 @@ class StudyPages {
       ...scoringKeys.map((k) => paramRow(k, picked.map((r) => (r.scoring[k] === undefined ? '–' : jsonText(r.scoring[k]))))),
     ];
     const metricRows = [
-      { name: this.metricLabel, values: picked.map((r) => formatSummary(r.score, 'metric')) },
+      ...(this.scoreNeedsOwnColumn() ? [{ name: this.metricLabel, values: picked.map((r) => formatSummary(r.score, 'metric')) }] : []),
       { name: `MSE (${board.mseSplit})`, values: picked.map((r) => formatSummary(r.mse, 'error')) },
       ...LEADERBOARD_METRICS.map((m) => ({ name: `${METRIC_LABELS[m]} (test)`, values: picked.map((r) => formatSummary(r.metrics[m], 'metric')) })),
       { name: 'Threshold', values: picked.map((r) => formatSummary(r.threshold, 'threshold')) },

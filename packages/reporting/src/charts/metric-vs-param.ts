@@ -17,7 +17,8 @@ export interface ParamPoint {
  */
 export function metricVsParamSpec(param: string, points: readonly ParamPoint[], metricLabel: string): TopLevelSpec {
   const present = points.filter((p) => p.value !== undefined && p.value !== null);
-  const numeric = present.length > 0 && present.every((p) => typeof p.value === 'number');
+  // A single distinct number is drawn as a category: a quantitative axis of one value is unreadable.
+  const numeric = present.every((p) => typeof p.value === 'number') && new Set(present.map((p) => p.value)).size > 1;
   const values = present.map((p) => ({
     value: numeric ? (p.value as number) : typeof p.value === 'string' ? p.value : JSON.stringify(p.value),
     score: round(p.score),

@@ -50,11 +50,11 @@ export function parallelCoordinatesSpec(axes: readonly string[], rows: readonly 
   for (const r of rows) {
     columns.forEach(({ name, get }, i) => lines.push({ id: r.id, axis: name, pos: round(positions[i](get(r)), 4), score: round(r.score) }));
   }
-  const x = { field: 'axis', type: 'nominal' as const, sort: all, title: null, axis: { orient: 'top' as const, labelAngle: 0, labelLimit: 120, domain: false, ticks: false } };
+  const x = { field: 'axis', type: 'nominal' as const, sort: all, title: null, axis: { orient: 'top' as const, labelAngle: 0, labelLimit: 0, labelPadding: 14, domain: false, ticks: false } };
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: `Parameters -> ${metricLabel}`,
-    width: Math.max(360, 110 * all.length),
+    width: Math.max(360, 140 * all.length),
     height: 260,
     config: CHART_CONFIG,
     layer: [
