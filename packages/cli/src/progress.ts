@@ -69,7 +69,7 @@ export class ProgressDisplay {
       case 'trial-epoch': {
         const r = this.running.get(event.trialId);
         if (!r) break;
-        Object.assign(r, { epoch: event.record.epoch + 1, epochs: event.epochs, loss: event.record.loss, valLoss: event.record.valLoss });
+        Object.assign(r, { epoch: event.record.epoch, epochs: event.epochs, loss: event.record.loss, valLoss: event.record.valLoss });
         break;
       }
       case 'trial-end': {

@@ -1,8 +1,10 @@
 import {
+  averagePrecision,
   binaryMetrics,
   computeThreshold,
   prCurve,
   reconstructionSummary,
+  rocAuc,
   rocCurve,
   type ThresholdRule,
 } from '@aelab/models/evaluation';
@@ -46,15 +48,15 @@ export function scoreVariant(errors: TrialResult['errors'], scoring: ScoringConf
   return { threshold, usesLabels, description, metrics };
 }
 
-/** ROC and PR curve points of one split, for the report. */
-export function curvesOf(split: SplitErrorsResult, metric: 'mse' | 'mae'): CurvePoints {
+/** ROC and PR curve points of one split, for the report; undefined when the split has one class only. */
+export function curvesOf(split: SplitErrorsResult, metric: 'mse' | 'mae'): CurvePoints | undefined {
   const roc = rocCurve(split.y, split[metric]);
   const pr = prCurve(split.y, split[metric]);
-  const m = binaryMetrics(split.y, split[metric], Infinity);
+  if (!roc || !pr) return undefined;
   return {
     roc: { fpr: Array.from(roc.fpr), tpr: Array.from(roc.tpr), thresholds: Array.from(roc.thresholds) },
     pr: { recall: Array.from(pr.recall), precision: Array.from(pr.precision), thresholds: Array.from(pr.thresholds) },
-    rocAuc: m.rocAuc ?? null,
-    prAuc: m.prAuc ?? null,
+    rocAuc: rocAuc(split.y, split[metric]) ?? null,
+    prAuc: averagePrecision(split.y, split[metric]) ?? null,
   };
 }

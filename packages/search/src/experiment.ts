@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { DataSpec } from '@aelab/data';
 import { z } from 'zod';
 
 /*
@@ -51,25 +52,29 @@ const distribution = z.discriminatedUnion('type', [
 const modelKind = z.enum(['dense', 'conv1d', 'lstm', 'rnn']);
 
 const modelBase = z
-  .object({ kind: modelKind })
+  .object({
+    kind: modelKind,
+    preset: z.string().optional().describe('A preset name (ecg-v1, ecg-v2, ecg-v3, tf-tutorial, conv1d-small, lstm-seq2seq, lstm-tabular) used as the spec'),
+  })
   .catchall(json)
-  .describe('A model spec (see @aelab/models ModelSpec): `kind` plus the fields of that family, or `preset`.');
+  .describe('A model spec (see @aelab/models ModelSpec): `kind` plus the fields of that family, or a `preset`.');
 
 const split = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('predefined') }).strict(),
   z
     .object({
       kind: z.literal('rows'),
-      train: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
-      test: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
+      train: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative().nullable()]).describe('[start, end) rows; end null = to the last row'),
+      test: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative().nullable()]),
     })
     .strict(),
   z
     .object({
       kind: z.literal('random'),
       testFraction: z.number().gt(0).lt(1),
-      seed: z.number().int(),
+      seed: z.number().int().optional(),
       stratify: z.boolean().optional(),
+      shuffle: z.enum(['aelab', 'numpy']).optional().describe('"numpy" reproduces sklearn train_test_split(random_state=seed) row for row'),
     })
     .strict(),
   z
@@ -93,8 +98,15 @@ const data = z
     trainOn: z.enum(['normal', 'all']).optional(),
     validationFraction: z.number().gte(0).lt(1).optional(),
     seed: z.number().int().optional(),
+    missing: z.enum(['interpolate', 'impute']).optional(),
   })
   .strict();
+
+// Compile-time proof that the experiment's data section and @aelab/data's DataSpec are the same shape.
+const dataMatchesSpec = (d: z.output<typeof data>): DataSpec => d;
+const specMatchesData = (d: DataSpec): z.input<typeof data> => d;
+void dataMatchesSpec;
+void specMatchesData;
 
 const training = z
   .object({

@@ -7,4 +7,5 @@ export * from './samplers/random.js';
 export * from './evaluate.js';
 export * from './pool.js';
 export * from './study.js';
+export * from './preflight.js';
 export type { TrialTask, TrialResult, TrialProgress, SplitErrorsResult } from './trial-worker.js';

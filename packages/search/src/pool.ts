@@ -19,6 +19,16 @@ export function trialWorkerFile(): string {
   return here.endsWith('.ts') ? resolve(dir, '../dist/trial-worker.js') : resolve(dir, 'trial-worker.js');
 }
 
+function withoutConditions(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--conditions' || arg === '-C') i++;
+    else if (!arg.startsWith('--conditions=') && !arg.startsWith('-C=')) out.push(arg);
+  }
+  return out;
+}
+
 /** A Piscina pool of trial workers with per-trial progress over a MessagePort. */
 export class TrialPool {
   readonly workers: number;
@@ -37,6 +47,9 @@ export class TrialPool {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       resourceLimits: options.maxMemoryMb ? { maxOldGenerationSizeMb: options.maxMemoryMb } : undefined,
+      // Workers always run the build: drop export conditions a test runner may have added
+      // (vitest's `@aelab/source` would point them at TypeScript sources they cannot load).
+      execArgv: withoutConditions(process.execArgv),
     });
   }
 

@@ -1,3 +1,4 @@
+import { PRESETS } from '@aelab/models/spec';
 import type { Json, Params } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import { isScoringParam } from './space.js';
@@ -27,20 +28,29 @@ function setPath(target: Record<string, unknown>, path: string[], value: Json): 
 
 /**
  * Applies training params (dotted paths) to the experiment's base config. `model.kind`
- * picks the family's base spec from `models`; every other `model.*` param sets a field
- * of that spec.
+ * picks the family's base spec from `models`; `model.preset` (a name from the models
+ * package's PRESETS, e.g. `ecg-v3`) replaces the base with that preset, keeping the
+ * name in the spec so reports can group by it; every other `model.*` param then sets a
+ * field of the spec.
  */
 export function resolveTraining(experiment: Experiment, params: Params): TrainingConfig {
   const kind = (params['model.kind'] as string | undefined) ?? experiment.model?.kind;
   const base = (experiment.models && kind ? experiment.models[kind as keyof typeof experiment.models] : undefined) ?? experiment.model;
   if (!base) throw new Error(`model.kind "${kind}" has no base spec under "models"`);
+  let model: Record<string, unknown> = { ...structuredClone(base), kind: kind ?? base.kind };
+  const presetName = (params['model.preset'] ?? model.preset) as string | undefined;
+  if (presetName !== undefined) {
+    const preset = PRESETS[presetName as keyof typeof PRESETS];
+    if (!preset) throw new Error(`model.preset: unknown preset ${JSON.stringify(presetName)}; known: ${Object.keys(PRESETS).join(', ')}`);
+    model = { ...structuredClone(preset), preset: presetName };
+  }
   const config: Record<string, unknown> = {
     data: structuredClone(experiment.data),
-    model: { ...structuredClone(base), kind: kind ?? base.kind },
+    model,
     training: structuredClone(experiment.training),
   };
   for (const [name, value] of Object.entries(params)) {
-    if (isScoringParam(name) || name === 'model.kind') continue;
+    if (isScoringParam(name) || name === 'model.kind' || name === 'model.preset') continue;
     setPath(config, name.split('.'), value);
   }
   return config as unknown as TrainingConfig;
@@ -78,4 +88,19 @@ export function partitionParams(params: Params): { training: Params; scoring: Pa
   const scoring: Params = {};
   for (const [k, v] of Object.entries(params)) (isScoringParam(k) ? scoring : training)[k] = v;
   return { training, scoring };
+}
+
+/**
+ * Flattens a resolved config into dotted parameter names (`model.encoder`,
+ * `training.earlyStopping.patience`); arrays stay values. Trial records keep the full
+ * flattened config, so a record alone says exactly what was trained.
+ */
+export function flattenConfig(value: Record<string, unknown>, prefix = ''): Params {
+  const out: Params = {};
+  for (const [key, v] of Object.entries(value)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flattenConfig(v as Record<string, unknown>, name));
+    else if (v !== undefined) out[name] = v as Json;
+  }
+  return out;
 }

@@ -5,6 +5,9 @@ import { deriveSeed, sha256Hex, stableStringify } from '@aelab/data';
 import type { BackendName, EpochRecord } from '@aelab/models';
 import {
   ARTIFACT,
+  completedTrainings,
+  interruptOrphanedTrials,
+  trainingKey,
   type CurvesArtifact,
   type ErrorsArtifact,
   type Json,
@@ -18,11 +21,12 @@ import {
 import { curvesOf, scoreVariant } from './evaluate.js';
 import type { Experiment } from './experiment.js';
 import { TrialPool } from './pool.js';
-import { resolveScoring, resolveTraining, type TrainingConfig } from './resolve.js';
+import { preflight } from './preflight.js';
+import { flattenConfig, resolveScoring, resolveTraining, type TrainingConfig } from './resolve.js';
 import { GridSampler } from './samplers/grid.js';
 import { RandomSampler } from './samplers/random.js';
 import type { Sampler, SampledTrial } from './samplers/sampler.js';
-import { enumerateGrid, splitSpace } from './space.js';
+import { enumerateGrid, splitSpace, type SearchSpace } from './space.js';
 import type { TrialProgress, TrialResult, SplitErrorsResult } from './trial-worker.js';
 
 export interface StudyOptions {
@@ -125,6 +129,9 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     workers = 1;
   }
 
+  const { training: trainingSpace, scoring: scoringSpace } = splitSpace(experiment.space as SearchSpace);
+  await preflight(experiment, options.experimentPath, trainingSpace, options.dataDir);
+
   const hash = experimentHash(experiment);
   const existing = options.fresh ? undefined : await store.findStudyByExperimentHash(hash);
   const study =
@@ -139,21 +146,14 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
       selection: experiment.selection,
     }));
 
-  // Trials left `running` by a crash, and ones a Ctrl-C interrupted, are run again.
+  // Trials left `running` by a crash are marked interrupted; they and Ctrl-C'd ones run again,
+  // and so do failed ones (a failure may be transient, such as running out of memory).
   const previous = await store.listTrials(study.id);
-  let requeued = 0;
-  for (const trial of previous) {
-    if (trial.status === 'running') {
-      await store.finishTrial(trial.id, { status: 'interrupted', reason: 'the sweep stopped before the trial finished' });
-    }
-    if (trial.status === 'running' || trial.status === 'interrupted') requeued++;
-  }
-  const finished = new Map<string, TrialRecord>();
-  for (const trial of await store.listTrials(study.id)) {
-    if (trial.status === 'complete' || trial.status === 'failed' || trial.status === 'pruned') {
-      finished.set(`${trial.configHash}#${trial.repeat}`, trial);
-    }
-  }
+  await interruptOrphanedTrials(store, study.id);
+  const finished = completedTrainings(await store.listTrials(study.id));
+  const requeued = new Set(
+    previous.map((t) => trainingKey(t.configHash, t.repeat)).filter((key) => !finished.has(key)),
+  ).size;
   const evaluationsOf = new Map<string, number>();
   for (const ev of await store.listEvaluations(study.id)) {
     const selected = ev.metrics[experiment.selection.split]?.[experiment.selection.metric];
@@ -163,7 +163,6 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     }
   }
 
-  const { training: trainingSpace, scoring: scoringSpace } = splitSpace(experiment.space);
   const scoringVariants = enumerateGrid(scoringSpace);
   const sampler = makeSampler(experiment);
   const totalConfigs = experiment.sampler.type === 'grid' ? enumerateGrid(trainingSpace).length : experiment.sampler.trials;
@@ -204,7 +203,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     const seed = trialSeed(experiment.seed, configHash, repeat);
     const trial = await store.startTrial(study.id, {
       configHash,
-      params,
+      params: flattenConfig(config as unknown as Record<string, unknown>),
       repeat,
       seed,
       environment: environment(),
@@ -241,6 +240,33 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   }
 
   async function record(trial: TrialRecord, result: TrialResult): Promise<number | null> {
+    const evaluations: NewEvaluation[] = [];
+    let score: number | null = null;
+    let chosenThreshold: number | null = null;
+    for (const scoringParams of scoringVariants) {
+      const scoring = resolveScoring(experiment, scoringParams);
+      const scored = scoreVariant(result.errors, scoring);
+      evaluations.push({
+        configHash: sha256Hex(stableStringify({ training: trial.configHash, scoring })),
+        scoring: flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold }),
+        threshold: scored.threshold,
+        usesLabels: scored.usesLabels,
+        metrics: scored.metrics,
+      });
+      chosenThreshold ??= scored.threshold;
+      const selected = scored.metrics[experiment.selection.split]?.[experiment.selection.metric];
+      if (typeof selected === 'number' && Number.isFinite(selected)) {
+        const v = oriented(selected, experiment.selection.direction);
+        if (score === null || v > score) {
+          score = v;
+          chosenThreshold = scored.threshold;
+        }
+        if (!best || v > oriented(best.value, experiment.selection.direction)) {
+          best = { metric: `${experiment.selection.split} ${experiment.selection.metric}`, value: selected };
+        }
+      }
+    }
+
     const artifacts: Record<string, string> = {};
     const write = async (name: string, data: Uint8Array | string) => {
       artifacts[name] = await store.writeArtifact(study.id, trial.id, name, data);
@@ -252,39 +278,16 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     }
     await write(ARTIFACT.errors, JSON.stringify(errorsArtifact));
     const curves: CurvesArtifact = { errorMetric: experiment.scoring.errorMetric };
-    if (hasBothClasses(result.errors.test)) curves.test = curvesOf(result.errors.test, curves.errorMetric);
-    if (result.errors.validation && hasBothClasses(result.errors.validation)) {
-      curves.validation = curvesOf(result.errors.validation, curves.errorMetric);
-    }
+    curves.test = curvesOf(result.errors.test, curves.errorMetric);
+    if (result.errors.validation) curves.validation = curvesOf(result.errors.validation, curves.errorMetric);
     await write(ARTIFACT.curves, JSON.stringify(curves));
     await write(ARTIFACT.examples, JSON.stringify(result.examples));
     if (result.series) await write(ARTIFACT.series, JSON.stringify(result.series));
-    for (const file of result.modelFiles) {
+    for (const file of withThreshold(result.modelFiles, chosenThreshold, experiment.scoring.errorMetric)) {
       const path = await store.writeArtifact(study.id, trial.id, `${ARTIFACT.model}/${file.name}`, file.data);
       artifacts[ARTIFACT.model] = posix.dirname(path);
     }
 
-    const evaluations: NewEvaluation[] = [];
-    let score: number | null = null;
-    for (const scoringParams of scoringVariants) {
-      const scoring = resolveScoring(experiment, scoringParams);
-      const scored = scoreVariant(result.errors, scoring);
-      evaluations.push({
-        configHash: sha256Hex(stableStringify({ training: trial.configHash, scoring })),
-        scoring: { ...scoringParams, errorMetric: scoring.errorMetric, threshold: scoring.threshold as unknown as Json },
-        threshold: scored.threshold,
-        usesLabels: scored.usesLabels,
-        metrics: scored.metrics,
-      });
-      const selected = scored.metrics[experiment.selection.split]?.[experiment.selection.metric];
-      if (typeof selected === 'number' && Number.isFinite(selected)) {
-        const v = oriented(selected, experiment.selection.direction);
-        score = score === null ? v : Math.max(score, v);
-        if (!best || v > oriented(best.value, experiment.selection.direction)) {
-          best = { metric: `${experiment.selection.split} ${experiment.selection.metric}`, value: selected };
-        }
-      }
-    }
     await store.addEvaluations(trial.id, evaluations);
     const done = await store.finishTrial(trial.id, {
       status: 'complete',
@@ -295,7 +298,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
       dataFingerprint: result.dataFingerprint,
       environment: environment(result),
       artifacts,
-      reason: result.stopReason,
+      reason: result.stopReason === 'completed' ? null : result.stopReason,
     });
     emit({ type: 'trial-end', trial: done, best });
     return score;
@@ -316,7 +319,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
       const config = resolveTraining(experiment, decision.params);
       const configHash = trainingHash(config);
       for (let repeat = 0; repeat < experiment.repeats && !interrupted(); repeat++) {
-        const done = finished.get(`${configHash}#${repeat}`);
+        const done = finished.get(trainingKey(configHash, repeat));
         if (done) {
           skipped++;
           const prior = evaluationsOf.get(done.id);
@@ -355,10 +358,21 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   return summary;
 }
 
-function hasBothClasses(split: SplitErrorsResult): boolean {
-  let positives = 0;
-  for (const v of split.y) positives += v;
-  return positives > 0 && positives < split.y.length;
+/**
+ * Stores in the saved model the threshold of the trial's best scoring variant under the
+ * selection rule, so `aelab score --model` flags anomalies as the study would.
+ */
+// persist.ts's AELAB_MODEL_FILE; importing it would load tfjs into the sweep's main thread.
+const AELAB_MODEL_FILE = 'aelab-model.json';
+
+function withThreshold(files: TrialResult['modelFiles'], threshold: number | null, errorMetric: string): TrialResult['modelFiles'] {
+  return files.map((file) => {
+    if (file.name !== AELAB_MODEL_FILE) return file;
+    const info = JSON.parse(new TextDecoder().decode(file.data));
+    info.threshold = threshold;
+    info.extra = { ...info.extra, errorMetric };
+    return { name: file.name, data: new TextEncoder().encode(`${JSON.stringify(info, null, 2)}\n`) };
+  });
 }
 
 function round(values: Float32Array): number[] {

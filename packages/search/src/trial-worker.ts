@@ -4,7 +4,7 @@ import {
   initBackend,
   reconstruct,
   reconstructionErrors,
-  saveModel,
+  serializeModel,
   trainAutoencoder,
   validateModelSpec,
   type BackendInfo,
@@ -77,14 +77,14 @@ function medianRow(errors: Float32Array, rows: number[]): number | undefined {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function examplesOf(model: Parameters<typeof reconstruct>[0], split: PreparedSplit, mse: Float32Array): ExamplesArtifact {
+async function examplesOf(model: Parameters<typeof reconstruct>[0], split: PreparedSplit, mse: Float32Array): Promise<ExamplesArtifact> {
   const pick = (anomalous: number) => medianRow(mse, [...split.y.keys()].filter((i) => split.y[i] === anomalous));
   const chosen = { normal: pick(0), anomalous: pick(1) };
   const out: ExamplesArtifact = {};
   for (const [kind, row] of Object.entries(chosen) as [keyof ExamplesArtifact, number | undefined][]) {
     if (row === undefined) continue;
     const input = split.x.subarray(row * split.features, (row + 1) * split.features);
-    const reconstruction = reconstruct(model, input, 1, split.features);
+    const reconstruction = await reconstruct(model, { x: input, rows: 1, features: split.features });
     out[kind] = {
       row,
       label: split.labels[row],
@@ -96,8 +96,8 @@ function examplesOf(model: Parameters<typeof reconstruct>[0], split: PreparedSpl
   return out;
 }
 
-function splitErrors(model: Parameters<typeof reconstructionErrors>[0], split: PreparedSplit): SplitErrorsResult {
-  const { mse, mae } = reconstructionErrors(model, split);
+async function splitErrors(model: Parameters<typeof reconstructionErrors>[0], split: PreparedSplit): Promise<SplitErrorsResult> {
+  const { mse, mae } = await reconstructionErrors(model, split);
   return { mse, mae, y: split.y, labels: split.labels };
 }
 
@@ -105,8 +105,7 @@ function splitErrors(model: Parameters<typeof reconstructionErrors>[0], split: P
 export default async function runTrial(task: TrialTask): Promise<TrialResult> {
   const backend = await initBackend(task.backend);
   const data = await prepared(task.config.data as DataSpec, task.dataDir);
-  const spec = task.config.model as unknown as ModelSpec;
-  validateModelSpec(spec, data.features);
+  const spec: ModelSpec = validateModelSpec(task.config.model, data.features);
   const { training } = task.config;
   const trainingConfig: ModelTrainingConfig = {
     epochs: training.epochs,
@@ -130,15 +129,16 @@ export default async function runTrial(task: TrialTask): Promise<TrialResult> {
   const trainSeconds = (performance.now() - started) / 1000;
   try {
     const errors = {
-      train: splitErrors(trained.model, data.train),
-      validation: data.validation.rows > 0 ? splitErrors(trained.model, data.validation) : undefined,
-      test: splitErrors(trained.model, data.test),
+      train: await splitErrors(trained.model, data.train),
+      validation: data.validation.rows > 0 ? await splitErrors(trained.model, data.validation) : undefined,
+      test: await splitErrors(trained.model, data.test),
     };
-    const modelFiles: TrialResult['modelFiles'] = [];
-    await saveModel(
-      { write: async (name, bytes) => void modelFiles.push({ name, data: bytes }) },
-      { model: trained.model, spec, preparation: data.preparation },
-    );
+    const modelFiles = await serializeModel({
+      model: trained.model,
+      spec,
+      preparation: data.preparation,
+      extra: { trialId: task.trialId, seed: task.seed },
+    });
     return {
       history: trained.history,
       bestEpoch: trained.bestEpoch,
@@ -149,7 +149,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialResult> {
       dataFingerprint: data.fingerprint,
       filledCells: data.filledCells,
       errors,
-      examples: examplesOf(trained.model, data.test, errors.test.mse),
+      examples: await examplesOf(trained.model, data.test, errors.test.mse),
       series: seriesOf(data),
       modelFiles,
     };

@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InMemoryRunStore, JsonFileRunStore, type EvaluationRecord } from '@aelab/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseExperiment, type ExperimentInput } from '../src/experiment.js';
+import { runStudy, type StudyEvent } from '../src/study.js';
+
+// Runs real trainings in the Piscina pool (worker threads load the package build:
+// nx runs `build` before `test`).
+const tiny: ExperimentInput = {
+  name: 'tiny',
+  seed: 7,
+  data: { dataset: 'synthetic-ecg', options: { trainRows: 160, testRows: 120 }, scaler: 'standard', validationFraction: 0.2 },
+  model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+  training: { epochs: 3, batchSize: 32, learningRate: 0.003, loss: 'mse' },
+  scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
+  space: {
+    'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8]] },
+    'threshold.percentile': { type: 'categorical', values: [90, 95, 99] },
+  },
+  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  executor: { backend: 'wasm' },
+};
+
+const metricsByConfig = (evaluations: EvaluationRecord[]) =>
+  Object.fromEntries(evaluations.map((e) => [e.configHash, e.metrics.test]));
+
+describe('a sweep end to end', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aelab-sweep-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trains each training configuration once and evaluates every threshold from its errors', async () => {
+    const store = await JsonFileRunStore.open(join(dir, 'runs'));
+    const events: StudyEvent[] = [];
+    const experiment = parseExperiment(tiny);
+    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 2, onEvent: (e) => events.push(e) });
+    expect(summary).toMatchObject({ trained: 2, skipped: 0, failed: 0, evaluatedConfigurations: 6, completedTrainings: 2 });
+
+    const trials = await store.listTrials(summary.study.id);
+    expect(trials).toHaveLength(2);
+    for (const t of trials) {
+      expect(t.status).toBe('complete');
+      expect(t.history).toHaveLength(3);
+      expect(t.environment.backend).toBe('wasm');
+      expect(t.dataFingerprint).toMatch(/^[0-9a-f]{64}$/);
+      expect(Object.keys(t.artifacts)).toEqual(expect.arrayContaining(['errors.json', 'curves.json', 'examples.json', 'model']));
+      const errors = JSON.parse(Buffer.from(await store.readArtifact(t.artifacts['errors.json'])).toString());
+      expect(errors.test.mse).toHaveLength(120);
+    }
+    const evaluations = await store.listEvaluations(summary.study.id);
+    expect(evaluations).toHaveLength(6);
+    // Higher percentiles give higher thresholds from the same errors, so recall cannot rise.
+    const ofFirst = evaluations.filter((e) => e.trialId === trials[0].id).sort((a, b) => a.threshold - b.threshold);
+    expect(ofFirst.map((e) => e.scoring['threshold.percentile'])).toEqual([90, 95, 99]);
+    expect(ofFirst[0].metrics.test!.recall!).toBeGreaterThanOrEqual(ofFirst[2].metrics.test!.recall!);
+    expect(events.filter((e) => e.type === 'trial-epoch')).toHaveLength(6);
+    await store.close();
+
+    // Re-running the same experiment resumes the study and trains nothing.
+    const reopened = await JsonFileRunStore.open(join(dir, 'runs'));
+    const again = await runStudy({ experiment, experimentPath: 'tiny.json', store: reopened, workers: 2 });
+    expect(again.study.id).toBe(summary.study.id);
+    expect(again).toMatchObject({ trained: 0, skipped: 2, completedTrainings: 2 });
+    await reopened.close();
+  });
+
+  it('gives the same metrics with 1 and with 2 workers', async () => {
+    const experiment = parseExperiment(tiny);
+    const one = new InMemoryRunStore();
+    const two = new InMemoryRunStore();
+    const a = await runStudy({ experiment, experimentPath: 'tiny.json', store: one, workers: 1 });
+    const b = await runStudy({ experiment, experimentPath: 'tiny.json', store: two, workers: 2 });
+    expect(metricsByConfig(await two.listEvaluations(b.study.id))).toEqual(metricsByConfig(await one.listEvaluations(a.study.id)));
+  });
+
+  it('rejects a grid with unbuildable specs before any training, listing every problem', async () => {
+    const experiment = parseExperiment({
+      ...tiny,
+      space: { 'model.encoder': { type: 'categorical', values: [[16, 200], [16, 4], [8, 300]] } },
+    });
+    const store = new InMemoryRunStore();
+    const run = runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    await expect(run).rejects.toThrow(/tiny\.json: invalid experiment \(2 problems\)/);
+    await expect(run).rejects.toThrow(/model\.encoder=\[16,200\]\): model\.encoder\[1\]: bottleneck 200 is larger than input 140/);
+    expect(await store.listStudies()).toHaveLength(0);
+  });
+
+  it('records a trial whose loss diverges as failed and carries on', async () => {
+    const experiment = parseExperiment({
+      ...tiny,
+      space: { 'training.learningRate': { type: 'categorical', values: [1e12, 0.003] } },
+    });
+    const store = new InMemoryRunStore();
+    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    const trials = await store.listTrials(summary.study.id);
+    expect(trials.map((t) => t.status)).toEqual(['failed', 'complete']);
+    expect(trials[0].reason).toMatch(/loss diverged at epoch \d+/);
+    expect(summary.failed).toBe(1);
+  });
+});
