@@ -1,0 +1,107 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonFileRunStore } from '@aelab/store';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createCli } from '../src/cli.js';
+
+const experiment = {
+  name: 'cli-tiny',
+  seed: 3,
+  data: { dataset: 'synthetic-ecg', options: { trainRows: 120, testRows: 80 } },
+  model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+  training: { epochs: 2, batchSize: 32, learningRate: 0.003, loss: 'mse' },
+  scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
+  space: {
+    'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8], [32, 8]] },
+  },
+  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  executor: { backend: 'wasm' },
+};
+
+async function run(argv: string[]): Promise<string> {
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await createCli(argv).exitProcess(false).parseAsync();
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+  }
+  return lines.join('\n');
+}
+
+describe('aelab search grid, end to end', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aelab-cli-'));
+    await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    process.exitCode = undefined;
+  });
+
+  it('records one trial per configuration and writes a report with one row each', async () => {
+    const store = join(dir, 'runs');
+    const out = await run(['search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1']);
+    expect(out).toMatch(/^3 trainings for 3 evaluated configurations/m);
+    const report = /^report: (.+)$/m.exec(out)?.[1];
+    expect(report).toBeDefined();
+    const html = await readFile(report!, 'utf8');
+    const table = html.slice(html.indexOf('id="leaderboard"'));
+    const body = table.slice(table.indexOf('<tbody>'), table.indexOf('</tbody>'));
+    expect(body.match(/<tr[ >]/g)).toHaveLength(3);
+
+    const db = await JsonFileRunStore.open(store, { readonly: true });
+    const [study] = await db.listStudies();
+    const trials = await db.listTrials(study.id);
+    expect(trials.map((t) => t.status)).toEqual(['complete', 'complete', 'complete']);
+    for (const t of trials) {
+      expect(t.params['model.kind']).toBe('dense');
+      expect(t.history).toHaveLength(2);
+      expect(t.environment.backend).toBe('wasm');
+    }
+    await db.close();
+
+    const best = await run(['runs', 'best', '--store', store]);
+    expect(best).toMatch(/^best \(highest mean F1 on the test split/m);
+  });
+
+  it('re-running the same command resumes and trains nothing', async () => {
+    const out = await run(['search', 'grid', '-e', join(dir, 'exp.json'), '--store', join(dir, 'runs'), '--workers', '1', '--no-report']);
+    expect(out).toMatch(/this run: 0 trained, 3 skipped as already done/);
+  });
+
+  it('scores new data with a saved trial model', async () => {
+    const db = await JsonFileRunStore.open(join(dir, 'runs'), { readonly: true });
+    const [study] = await db.listStudies();
+    const [trial] = await db.listTrials(study.id);
+    await db.close();
+    const csv = join(dir, 'beats.csv');
+    // 3 flat lines and their labels: flat beats look nothing like ECG, so all are flagged.
+    await writeFile(csv, Array.from({ length: 3 }, (_, i) => [...Array(140).fill(i), 'normal'].join(',')).join('\n') + '\n');
+    const out = await run(['score', '--model', join(dir, 'runs', trial.artifacts.model), '--input', csv, '--backend', 'wasm', '--out', join(dir, 'scores.csv')]);
+    expect(out).toMatch(/3 of 3 rows flagged as anomalies/);
+    const scores = (await readFile(join(dir, 'scores.csv'), 'utf8')).trim().split('\n');
+    expect(scores[0]).toBe('row,label,error,anomaly');
+    expect(scores).toHaveLength(4);
+  });
+});
+
+describe('backend selection', () => {
+  it('asking for an uninstalled native backend is one clear line', async () => {
+    await expect(run(['info', '--backend', 'tensorflow'])).rejects.toThrow(/tensorflow.*npm i @tensorflow\/tfjs-node/);
+  });
+});
+
+describe('experiment validation', () => {
+  it('an invalid experiment is rejected before training, listing every problem', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aelab-cli-bad-'));
+    const file = join(dir, 'bad.json');
+    await writeFile(file, JSON.stringify({ ...experiment, seed: -1, training: { ...experiment.training, batchSize: 0 } }));
+    await expect(run(['search', 'grid', '-e', file, '--store', join(dir, 'runs')])).rejects.toThrow(/bad\.json: invalid experiment \(2 problems\)[\s\S]*seed[\s\S]*training\.batchSize/);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
