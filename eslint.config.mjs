@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 const tfjs = ['@tensorflow/*', '@tensorflow/tfjs*'];
 
 export default [
-  { ignores: ['**/dist/**', '**/node_modules/**', 'runs/**', '.nx/**', '**/test-output/**'] },
+  // Vitest configs import the shared root config by relative path, which is not a project import.
+  { ignores: ['**/dist/**', '**/node_modules/**', 'runs/**', '.nx/**', '**/test-output/**', '**/vitest.config.ts'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mjs'],
