@@ -124,9 +124,13 @@ async function activateWasm(): Promise<BackendInfo> {
     setWasmPaths(wasmDistDir());
     wasmPathsSet = true;
   }
-  // Kernels tfjs-wasm lacks (Conv2DBackpropFilter...) are registered before first use.
-  const { registerWasmGradientKernels } = await import('./wasm-kernels.js');
+  // Kernels tfjs-wasm lacks (Conv2DBackpropFilter) and the fast route for transposed
+  // matrix products are registered before first use.
+  const { registerWasmGradientKernels, registerWasmMatMulTransposeFirst } = await import('./wasm-kernels.js');
   registerWasmGradientKernels();
+  registerWasmMatMulTransposeFirst();
+  const { registerWasmAdamKernel } = await import('./adam.js');
+  registerWasmAdamKernel();
   return activate('wasm');
 }
 

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PreparedSplit } from '@aelab/data';
+import { createAdam } from './adam.js';
 import { buildModel, modelInputShape } from './builders/index.js';
 import { createRng, shuffleInPlace } from './random.js';
 import type { ModelSpec } from './spec.js';
@@ -99,7 +100,8 @@ export function trainingConfigIssues(config: TrainingConfig): string[] {
 }
 
 function reconstructionLoss(kind: 'mse' | 'mae', target: tf.Tensor, output: tf.Tensor): tf.Scalar {
-  return kind === 'mse' ? tf.losses.meanSquaredError(target, output) : tf.losses.absoluteDifference(target, output);
+  // Plain means: tf.losses.* add weight/reduction bookkeeping kernels to every step.
+  return kind === 'mse' ? tf.mean(tf.squaredDifference(target, output)) : tf.mean(tf.abs(tf.sub(target, output)));
 }
 
 /** Loss plus the model's L2 penalties, as Keras reports it. */
@@ -134,7 +136,7 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
   signal?.throwIfAborted();
 
   const model = buildModel(spec, train.features, config.seed);
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = createAdam(model.trainableWeights.map((w) => w.read() as tf.Variable), config.learningRate);
   const inputShape = modelInputShape(model);
   const trainX = splitTensor(train, inputShape);
   const valX = validation ? splitTensor(validation, inputShape) : null;
@@ -174,8 +176,7 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
       try {
         for (const batch of batches) {
           if (signal?.aborted) break;
-          const cost = optimizer.minimize(() => totalLoss(model, config.loss, batch, true), true);
-          if (cost) costs.push(cost);
+          costs.push(optimizer.minimize(() => totalLoss(model, config.loss, batch, true)));
         }
       } finally {
         batches.forEach((b) => b.dispose());

@@ -57,3 +57,27 @@ describe('Conv1D gradients on wasm (im2col Conv2DBackpropFilter)', () => {
     tf.dispose([x, dy]);
   });
 });
+
+describe('transposed matrix products on wasm (routed through an explicit transpose)', () => {
+  it.each([
+    [false, true],
+    [true, false],
+    [true, true],
+  ])('equal the cpu backend for transposeA=%s transposeB=%s, batched and not', async (ta, tb) => {
+    const a = tf.tensor(normals(3 * 7 * 5, createRng(1)), ta ? [3, 5, 7] : [3, 7, 5]);
+    const b = tf.tensor(normals(3 * 5 * 4, createRng(2)), tb ? [3, 4, 5] : [3, 5, 4]);
+    const product = async (backend: 'cpu' | 'wasm') => {
+      await initBackend(backend);
+      const batched = tf.matMul(a, b, ta, tb);
+      const single = tf.matMul(a.slice([1, 0, 0], [1, -1, -1]).squeeze([0]) as tf.Tensor2D, b.slice([1, 0, 0], [1, -1, -1]).squeeze([0]) as tf.Tensor2D, ta, tb);
+      const out = [batched.dataSync() as Float32Array, single.dataSync() as Float32Array];
+      expect(batched.shape).toEqual([3, 7, 4]);
+      tf.dispose([batched, single]);
+      return out;
+    };
+    const cpu = await product('cpu');
+    const wasm = await product('wasm');
+    expect(maxRelativeError(wasm, cpu)).toBeLessThan(1e-5);
+    tf.dispose([a, b]);
+  });
+});
