@@ -106,13 +106,17 @@ const setupSeconds = (performance.now() - setupStart) / 1000;
 
 const options = values['max-trial-pages'] ? { maxTrialPages: Number(values['max-trial-pages']) } : {};
 const timings = [];
+const cpuTimings = [];
 let files = 0;
 let bytes = 0;
 for (let r = 0; r < runs; r++) {
   const outDir = await mkdtemp(join(tmpdir(), 'aelab-report-bench-'));
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const report = await renderReport(store, { outDir, ...options });
   timings.push((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  cpuTimings.push((cpu.user + cpu.system) / 1e6);
   files = report.files.length;
   bytes = 0;
   for (const f of report.files) bytes += (await stat(f)).size;
@@ -129,6 +133,8 @@ console.log(
       setupSeconds: Number(setupSeconds.toFixed(2)),
       renderSeconds: timings.map((t) => Number(t.toFixed(3))),
       medianSeconds: Number(sorted[Math.floor(sorted.length / 2)].toFixed(3)),
+      // CPU seconds of this process: less sensitive than wall time to other work on the machine.
+      cpuSeconds: cpuTimings.map((t) => Number(t.toFixed(3))),
       files,
       totalBytes: bytes,
       node: process.version,

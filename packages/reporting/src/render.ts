@@ -50,7 +50,8 @@ export interface RenderReportOptions {
   /**
    * Trial pages per study. Studies with at most this many trials get a page for every
    * trial; larger ones get pages for the winner's repeats and then the trials of the
-   * best-ranked configurations until the cap is reached. Default 20.
+   * best-ranked configurations until the cap is reached. Default 10: each page renders five
+   * or six charts, which dominate the render time (see tools/bench/reporting-render.mjs).
    */
   maxTrialPages?: number;
   /** Trials drawn per family in the study's loss-curve overlay (best-ranked first). Default 10. */
@@ -61,19 +62,19 @@ export interface RenderReportOptions {
   maxParamCharts?: number;
   /** Configurations drawn in the parallel-coordinates view (best-ranked). Default 150. */
   maxParallelRows?: number;
-  /** Points per metric-vs-parameter chart (best-ranked configurations). Default 2000. */
+  /** Points per metric-vs-parameter chart (best-ranked configurations). Default 1000. */
   maxScatterPoints?: number;
 }
 
 type FilledOptions = Required<Omit<RenderReportOptions, 'studyId'>> & { studyId?: string };
 
 const kDefaultOptions = {
-  maxTrialPages: 20,
+  maxTrialPages: 10,
   maxCurveTrials: 10,
   compareCount: 4,
   maxParamCharts: 12,
   maxParallelRows: 150,
-  maxScatterPoints: 2000,
+  maxScatterPoints: 1000,
 } as const;
 
 export interface RenderedReport {

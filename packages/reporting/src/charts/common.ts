@@ -4,6 +4,9 @@ export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json
 
 /** Shared look: readable on screen and on paper, no view border, one font. */
 export const CHART_CONFIG: Config = {
+  // No per-mark ARIA descriptions: they made SVGs of dense charts several times larger and
+  // slower to render, and the page's tables carry the same numbers accessibly.
+  aria: false,
   font: 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif',
   view: { stroke: null },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', grid: true, gridColor: '#eceff3' },
