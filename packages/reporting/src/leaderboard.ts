@@ -22,7 +22,7 @@ export const METRIC_LABELS: Record<string, string> = {
 /** Parameter naming the model family (dense, conv1d, lstm, ...). */
 export const FAMILY_PARAM = 'model.kind';
 /** Parameters that may name the version or preset of a family, first present wins. */
-export const VARIANT_PARAMS = ['model.version', 'model.preset', 'model.variant', 'model.name'] as const;
+export const VARIANT_PARAMS = ['model.variant', 'model.version', 'model.preset', 'model.name'] as const;
 
 /**
  * One evaluated configuration: the evaluations sharing a `configHash` (same training and

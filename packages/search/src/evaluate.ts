@@ -2,6 +2,7 @@ import {
   averagePrecision,
   binaryMetrics,
   computeThreshold,
+  normalPositiveMetrics,
   prCurve,
   reconstructionSummary,
   rocAuc,
@@ -24,7 +25,18 @@ export interface ScoredVariant {
 function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: number): MetricSet {
   const m = binaryMetrics(split.y, scores, threshold);
   const recon = reconstructionSummary({ mse: split.mse, mae: split.mae });
-  return { ...m, mse: recon.mse, mae: recon.mae, rmse: recon.rmse } as MetricSet;
+  // The TensorFlow tutorial reports precision/recall with *normal* as the positive class;
+  // keeping both conventions lets a report compare with published figures honestly.
+  const normal = normalPositiveMetrics(split.y, scores, threshold);
+  return {
+    ...m,
+    mse: recon.mse,
+    mae: recon.mae,
+    rmse: recon.rmse,
+    normalPrecision: normal.precision,
+    normalRecall: normal.recall,
+    normalF1: normal.f1,
+  } as MetricSet;
 }
 
 /**

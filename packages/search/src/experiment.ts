@@ -154,6 +154,19 @@ export const experimentSchema = z
       .partialRecord(modelKind, modelBase)
       .optional()
       .describe('Base model spec per family, chosen by the "model.kind" parameter.'),
+    variants: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).describe('Shown as the version in reports (e.g. "V1", "base", "tuned").'),
+            description: z.string().optional(),
+            params: z.record(z.string(), json).describe('Training params this variant fixes, e.g. {"model.preset": "ecg-v1", "data.trainOn": "all"}.'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional()
+      .describe('Named bundles of training params (model versions), crossed with the space as the "model.variant" parameter.'),
     training,
     scoring: z
       .object({
@@ -185,12 +198,27 @@ export const experimentSchema = z
     if (!exp.model && !exp.models) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: 'one of "model" or "models" is required' });
     }
-    if (exp.models && !exp.space['model.kind']) {
+    const variantSetsKind = (exp.variants ?? []).every((v) => 'model.kind' in v.params);
+    if (exp.models && !exp.space['model.kind'] && !(exp.variants && variantSetsKind)) {
       ctx.addIssue({
         code: 'custom',
         path: ['space', 'model.kind'],
-        message: '"models" needs a "model.kind" parameter in the space to choose among them',
+        message: '"models" needs a "model.kind" parameter (in the space or in every variant) to choose among them',
       });
+    }
+    const variantNames = (exp.variants ?? []).map((v) => v.name);
+    variantNames.forEach((name, i) => {
+      if (variantNames.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant name "${name}"` });
+    });
+    (exp.variants ?? []).forEach((variant, i) => {
+      for (const key of Object.keys(variant.params)) {
+        if (!/^(model|training|data)\./.test(key) || key === 'model.variant') {
+          ctx.addIssue({ code: 'custom', path: ['variants', i, 'params', key], message: 'variant params are training params: model.*, training.* or data.*' });
+        }
+      }
+    });
+    if (exp.variants && exp.space['model.variant']) {
+      ctx.addIssue({ code: 'custom', path: ['space', 'model.variant'], message: '"model.variant" comes from "variants"; do not also put it in the space' });
     }
     for (const [name, dist] of Object.entries(exp.space)) {
       if (dist.type !== 'categorical' && dist.low > dist.high) {

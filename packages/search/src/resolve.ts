@@ -1,7 +1,7 @@
 import { PRESETS } from '@aelab/models/spec';
 import type { Json, Params } from '@aelab/store';
 import type { Experiment } from './experiment.js';
-import { isScoringParam } from './space.js';
+import { isScoringParam, type SearchSpace } from './space.js';
 
 /** The fully resolved inputs of one training: what a worker needs and what the config hash covers. */
 export interface TrainingConfig {
@@ -33,7 +33,8 @@ function setPath(target: Record<string, unknown>, path: string[], value: Json): 
  * name in the spec so reports can group by it; every other `model.*` param then sets a
  * field of the spec.
  */
-export function resolveTraining(experiment: Experiment, params: Params): TrainingConfig {
+export function resolveTraining(experiment: Experiment, swept: Params): TrainingConfig {
+  const params = withVariant(experiment, swept);
   const kind = (params['model.kind'] as string | undefined) ?? experiment.model?.kind;
   const base = (experiment.models && kind ? experiment.models[kind as keyof typeof experiment.models] : undefined) ?? experiment.model;
   if (!base) throw new Error(`model.kind "${kind}" has no base spec under "models"`);
@@ -51,6 +52,7 @@ export function resolveTraining(experiment: Experiment, params: Params): Trainin
   };
   for (const [name, value] of Object.entries(params)) {
     if (isScoringParam(name) || name === 'model.kind' || name === 'model.preset') continue;
+    // The variant name is kept in the spec (as the preset is) so reports show the version.
     setPath(config, name.split('.'), value);
   }
   return config as unknown as TrainingConfig;
@@ -80,6 +82,25 @@ export function resolveScoring(experiment: Experiment, params: Params): ScoringC
   if (!allowed) throw new Error(`threshold.rule: unknown rule ${JSON.stringify(threshold.rule)}`);
   for (const key of Object.keys(threshold)) if (key !== 'rule' && !allowed.includes(key)) delete threshold[key];
   return { errorMetric, threshold: threshold as ScoringConfig['threshold'] };
+}
+
+/** The params of the variant named by `model.variant`, overlaid by the swept params. */
+function withVariant(experiment: Experiment, params: Params): Params {
+  const name = params['model.variant'];
+  if (name === undefined) return params;
+  const variant = experiment.variants?.find((v) => v.name === name);
+  if (!variant) throw new Error(`model.variant: unknown variant ${JSON.stringify(name)}`);
+  return { ...(variant.params as Params), ...params };
+}
+
+/**
+ * The space a sampler walks: the experiment's space, with `variants` as a leading
+ * categorical `model.variant` parameter.
+ */
+export function effectiveSpace(experiment: Experiment): SearchSpace {
+  const space = experiment.space as SearchSpace;
+  if (!experiment.variants) return space;
+  return { 'model.variant': { type: 'categorical', values: experiment.variants.map((v) => v.name) }, ...space };
 }
 
 /** Splits a full param set into its training and scoring parts. */

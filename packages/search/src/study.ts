@@ -22,11 +22,11 @@ import { curvesOf, scoreVariant } from './evaluate.js';
 import type { Experiment } from './experiment.js';
 import { TrialPool } from './pool.js';
 import { preflight } from './preflight.js';
-import { flattenConfig, resolveScoring, resolveTraining, type TrainingConfig } from './resolve.js';
+import { effectiveSpace, flattenConfig, resolveScoring, resolveTraining, type TrainingConfig } from './resolve.js';
 import { GridSampler } from './samplers/grid.js';
 import { RandomSampler } from './samplers/random.js';
 import type { Sampler, SampledTrial } from './samplers/sampler.js';
-import { enumerateGrid, splitSpace, type SearchSpace } from './space.js';
+import { enumerateGrid, splitSpace } from './space.js';
 import type { TrialProgress, TrialResult, SplitErrorsResult } from './trial-worker.js';
 
 export interface StudyOptions {
@@ -129,7 +129,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     workers = 1;
   }
 
-  const { training: trainingSpace, scoring: scoringSpace } = splitSpace(experiment.space as SearchSpace);
+  const { training: trainingSpace, scoring: scoringSpace } = splitSpace(effectiveSpace(experiment));
   await preflight(experiment, options.experimentPath, trainingSpace, options.dataDir);
 
   const hash = experimentHash(experiment);
