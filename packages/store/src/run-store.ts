@@ -41,14 +41,21 @@ export type NewEvaluation = Omit<EvaluationRecord, 'id' | 'studyId' | 'trialId' 
  *   never touch a store. Implementations may assume calls are not concurrent with
  *   each other beyond what `await` ordering gives.
  * - A trial is created `running` and finished exactly once with `finishTrial`.
- *   `complete`, `failed` and `pruned` trials never change again; finishing one twice
- *   throws. An `interrupted` trial may be superseded by a new trial with the same
- *   config hash and repeat (resume), but the interrupted record itself stays.
+ *   `complete`, `failed` and `pruned` trials never change again; finishing a trial
+ *   that is not `running` throws, naming it and its status. An `interrupted` trial may
+ *   be superseded by a new trial with the same config hash and repeat (resume), but
+ *   the interrupted record itself stays. After a crash, trials left `running` are
+ *   marked with `interruptOrphanedTrials` by the next writer.
+ * - Evaluations are added to `running` or `complete` trials only.
  * - Returned records are read-only snapshots: mutating them does not change the store,
- *   and they are deep-frozen where the implementation can afford it.
+ *   and they are deep-frozen where the implementation can afford it. Input is copied.
+ * - Records are JSON: `undefined` fields are dropped and non-finite numbers (a NaN
+ *   loss) are stored as null, by every implementation alike.
  * - Every mutation is durable when its promise resolves: a crash (even `kill -9`) at
  *   any moment leaves a store that loads, holding every mutation that resolved.
- * - Ids are unique strings; lists are in creation order.
+ * - Ids are unique strings; lists are in creation order. A trial id names its study,
+ *   so `getTrial` needs no study id. Unknown ids: `get*` resolve undefined, everything
+ *   else rejects with an error naming the id.
  * - Large arrays are artifacts: `writeArtifact` stores bytes beside the records and
  *   returns a path relative to the store root, which records refer to.
  */
