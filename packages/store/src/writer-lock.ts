@@ -12,6 +12,13 @@ export interface LockOwner {
 
 export const LOCK_FILE = '.lock';
 
+/**
+ * Locks this process holds. A lock naming our own pid that is not in here was left by
+ * an earlier process that had the same pid: common in containers, where the sweep is
+ * pid 1 on every start.
+ */
+const heldByThisProcess = new Set<string>();
+
 /** Thrown when another live process holds the store's writer lock. */
 export class StoreLockedError extends Error {
   readonly owner: LockOwner;
@@ -56,16 +63,16 @@ export async function acquireWriterLock(root: string): Promise<() => Promise<voi
       }
       const holder = await readOwner(lockPath);
       if (holder === undefined) continue; // released between our link and our read
-      if (holder !== null && (holder.hostname !== owner.hostname || isAlive(holder.pid))) {
-        throw new StoreLockedError(lockPath, holder);
-      }
-      // Stale (dead pid) or unreadable (not written by us): take it over.
+      if (holder !== null && isHeld(holder, lockPath)) throw new StoreLockedError(lockPath, holder);
+      // Stale (dead pid, or our pid from an earlier life) or unreadable: take it over.
       await unlink(lockPath).catch(() => undefined);
     }
   } finally {
     await unlink(temp).catch(() => undefined);
   }
+  heldByThisProcess.add(lockPath);
   return async () => {
+    heldByThisProcess.delete(lockPath);
     const holder = await readOwner(lockPath);
     if (holder && holder.pid === owner.pid && holder.acquiredAt === owner.acquiredAt) {
       await unlink(lockPath).catch(() => undefined);
@@ -91,6 +98,13 @@ async function readOwner(lockPath: string): Promise<LockOwner | null | undefined
     // fall through: not ours
   }
   return null;
+}
+
+/** Whether the process a lock names may still be writing. Another host's cannot be checked: assume so. */
+function isHeld(holder: LockOwner, lockPath: string): boolean {
+  if (holder.hostname !== hostname()) return true;
+  if (holder.pid === process.pid) return heldByThisProcess.has(lockPath);
+  return isAlive(holder.pid);
 }
 
 function isAlive(pid: number): boolean {

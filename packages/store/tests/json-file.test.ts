@@ -177,6 +177,16 @@ describe('JsonFileRunStore writer lock', () => {
     await expect(readFile(join(root, '.lock'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('takes over a lock naming its own pid that it does not hold (a restarted container)', async () => {
+    const root = await tempRoot();
+    await (await openRunStore(root)).close();
+    await writeFile(join(root, '.lock'), JSON.stringify({ pid: process.pid, hostname: hostname(), acquiredAt: 'then' }));
+    const store = await openRunStore(root);
+    expect(JSON.parse(await readFile(join(root, '.lock'), 'utf8')).acquiredAt).not.toBe('then');
+    await expect(openRunStore(root)).rejects.toThrow(StoreLockedError);
+    await store.close();
+  });
+
   it('refuses a lock from another host, which it cannot check', async () => {
     const root = await tempRoot();
     await (await openRunStore(root)).close();
