@@ -126,9 +126,10 @@ async function activateWasm(): Promise<BackendInfo> {
   }
   // Kernels tfjs-wasm lacks (Conv2DBackpropFilter) and the fast route for transposed
   // matrix products are registered before first use.
-  const { registerWasmGradientKernels, registerWasmMatMulTransposeFirst } = await import('./wasm-kernels.js');
+  const { registerWasmFastSlicing, registerWasmGradientKernels, registerWasmMatMulTransposeFirst } = await import('./wasm-kernels.js');
   registerWasmGradientKernels();
   registerWasmMatMulTransposeFirst();
+  registerWasmFastSlicing();
   const { registerWasmAdamKernel } = await import('./adam.js');
   registerWasmAdamKernel();
   return activate('wasm');

@@ -35,7 +35,9 @@ export function buildRecurrentAutoencoder(spec: LstmSpec | RnnSpec, inputSize: n
       kernelRegularizer: l2(spec.l2),
       name,
     };
-    const l = spec.kind === 'lstm' ? tf.layers.lstm(args) : tf.layers.simpleRNN(args);
+    // Keras' LSTM gates use a sigmoid; tfjs defaults to hardSigmoid, whose clip adds
+    // ~6 kernels per gate per step (and differs from the seed work's Keras models).
+    const l = spec.kind === 'lstm' ? tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }) : tf.layers.simpleRNN(args);
     recurrentLayers.push(l);
     return l.apply(x) as tf.SymbolicTensor;
   };
