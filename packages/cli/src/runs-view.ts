@@ -5,10 +5,12 @@ const num = (v: number | null | undefined, digits = 4) => (v === null || v === u
 const pm = (s: { mean: number; std: number | null } | null, digits = 4) =>
   s ? (s.std === null ? num(s.mean, digits) : `${num(s.mean, digits)} ± ${num(s.std, digits)}`) : '-';
 
-function paramText(row: LeaderboardRow): string {
-  return Object.entries({ ...row.params, ...row.scoring })
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(' ');
+/** The parameters that vary across the study (the rest is the experiment's base config). */
+function paramText(row: LeaderboardRow, board: { sweptParams: string[]; sweptScoring: string[] }): string {
+  const keys = [...board.sweptParams, ...board.sweptScoring];
+  const all: Record<string, unknown> = { ...row.params, ...row.scoring };
+  const text = keys.filter((k) => k in all).map((k) => `${k}=${JSON.stringify(all[k])}`).join(' ');
+  return text || '(the base configuration)';
 }
 
 /** Resolves a study id or name (latest with that name) to its record. */
@@ -34,7 +36,7 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
     console.log(`no winner yet: no complete trial has a ${study.selection.split} ${study.selection.metric}`);
     return;
   }
-  console.log(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w)}`);
+  console.log(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w, board)}`);
   const m = w.metrics;
   console.log(
     `  test: accuracy ${pm(m.accuracy)}  precision ${pm(m.precision)}  recall ${pm(m.recall)}  F1 ${pm(m.f1)}` +
@@ -66,7 +68,7 @@ export async function printStudy(store: RunStore, idOrName: string | undefined):
   console.log(['rank', 'config', 'F1', 'ROC-AUC', 'PR-AUC', `${board.mseSplit} MSE`, 'params'].join('\t'));
   for (const row of board.rows) {
     console.log(
-      [row.rank, row.configHash.slice(0, 8), pm(row.metrics.f1), pm(row.metrics.rocAuc), pm(row.metrics.prAuc), pm(row.mse, 6), paramText(row)].join('\t'),
+      [row.rank, row.configHash.slice(0, 8), pm(row.metrics.f1), pm(row.metrics.rocAuc), pm(row.metrics.prAuc), pm(row.mse, 6), paramText(row, board)].join('\t'),
     );
   }
   for (const t of board.trials.filter((t) => t.status !== 'complete')) console.log(`${t.id} ${t.status}: ${t.reason ?? ''}`);

@@ -55,7 +55,7 @@ describe('experiment files', () => {
     const dir = await mkdtemp(join(tmpdir(), 'aelab-exp-'));
     const file = join(dir, 'broken.json');
     await writeFile(file, '{\n  "name": "x",\n  "seed": 1,,\n}\n');
-    await expect(loadExperiment(file)).rejects.toThrow(/broken\.json: .*line 3, column \d+/);
+    await expect(loadExperiment(file)).rejects.toThrow(/broken\.json: [\s\S]*not valid JSON: [\s\S]*line 3, column \d+/);
   });
 
   it('experiments/schema.json is generated from the zod schema (no drift)', async () => {
@@ -76,7 +76,8 @@ describe('resolving params into configs', () => {
   it('changing the threshold rule drops the fields of the old rule', async () => {
     const exp = parseExperiment(await defaultExperiment());
     expect(resolveScoring(exp, { 'threshold.percentile': 90 }).threshold).toEqual({ rule: 'percentile', percentile: 90, on: 'train' });
-    expect(resolveScoring(exp, { 'threshold.rule': 'meanStd', 'threshold.k': 1 }).threshold).toEqual({ rule: 'meanStd', k: 1 });
+    expect(resolveScoring(exp, { 'threshold.rule': 'meanStd', 'threshold.k': 1 }).threshold).toEqual({ rule: 'meanStd', k: 1, on: 'train' });
+    expect(resolveScoring(exp, { 'threshold.rule': 'fixed', 'threshold.value': 2 }).threshold).toEqual({ rule: 'fixed', value: 2 });
   });
 
   it('model.kind picks the family base spec from "models"', async () => {
