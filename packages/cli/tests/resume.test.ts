@@ -1,0 +1,70 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JsonFileRunStore } from '@aelab/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Drives the built command (`npm ci` builds; nx builds before testing) as a user would.
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+const experiment = {
+  name: 'kill-me',
+  seed: 5,
+  data: { dataset: 'synthetic-ecg', options: { trainRows: 200, testRows: 100 } },
+  model: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+  training: { epochs: 15, batchSize: 16, learningRate: 0.003, loss: 'mse' },
+  scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
+  space: { 'model.encoder': { type: 'categorical', values: [[32, 4], [32, 8], [32, 12], [32, 16]] } },
+  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  executor: { backend: 'wasm' },
+};
+
+describe('a sweep killed with SIGKILL', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aelab-kill-'));
+    await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('leaves a loadable store, and re-running finishes without retraining completed trials', async () => {
+    const store = join(dir, 'runs');
+    const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    // Kill right after the second trial is recorded as finished, mid-sweep.
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (/^\[2\/4\]/m.test(seen)) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`sweep ended (${code}) before it could be killed:\n${seen}`)));
+    });
+    await new Promise((r) => child.once('close', r));
+
+    const killed = await JsonFileRunStore.open(store, { readonly: true });
+    const [study] = await killed.listStudies();
+    const before = await killed.listTrials(study.id);
+    const completedBefore = before.filter((t) => t.status === 'complete').map((t) => t.configHash);
+    expect(completedBefore.length).toBeGreaterThanOrEqual(2);
+    await killed.close();
+
+    const rerun = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toMatch(new RegExp(`this run: ${4 - completedBefore.length} trained, ${completedBefore.length} skipped as already done`));
+
+    const after = await JsonFileRunStore.open(store, { readonly: true });
+    const trials = await after.listTrials(study.id);
+    const complete = trials.filter((t) => t.status === 'complete');
+    expect(new Set(complete.map((t) => t.configHash)).size).toBe(4);
+    // Completed trainings were not repeated; a trial running at the kill is kept as interrupted.
+    for (const hash of completedBefore) expect(complete.filter((t) => t.configHash === hash)).toHaveLength(1);
+    expect(trials.filter((t) => t.status !== 'complete').every((t) => t.status === 'interrupted')).toBe(true);
+    await after.close();
+  }, 180_000);
+});
