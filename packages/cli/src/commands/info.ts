@@ -19,7 +19,7 @@ export const infoCommand: CommandModule<object, { backend?: string; json: boolea
       ['tfjs', info.tfjsVersion],
       ['node', info.nodeVersion],
       ['CPUs', info.cpus],
-      ['native addon safe in several threads', info.nativeThreadSafe],
+      ['backend safe in several worker threads', info.nativeThreadSafe],
     ];
     for (const [k, v] of rows) console.log(`${k.padEnd(38)} ${v}`);
   },
