@@ -67,4 +67,31 @@ describe('a sweep killed with SIGKILL', () => {
     expect(trials.filter((t) => t.status !== 'complete').every((t) => t.status === 'interrupted')).toBe(true);
     await after.close();
   }, 180_000);
+
+  it('Ctrl-C stops cleanly: the running trial is recorded as interrupted and the exit code is 130', async () => {
+    const store = join(dir, 'runs-int');
+    const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (!child.killed && /^\[1\/4\]/m.test(seen) && /^start .*\.t000001/m.test(seen)) {
+          child.kill('SIGINT');
+          resolve();
+        }
+      });
+    });
+    const code = await new Promise((r) => child.once('close', r));
+    expect(code, seen).toBe(130);
+    expect(out, seen).toMatch(/interrupted: re-run the same command to resume/);
+    const db = await JsonFileRunStore.open(store, { readonly: true });
+    const [study] = await db.listStudies();
+    const statuses = (await db.listTrials(study.id)).map((t) => t.status);
+    expect(statuses).toContain('interrupted');
+    expect(statuses).not.toContain('running');
+    await db.close();
+  }, 120_000);
 });
