@@ -4,5 +4,4 @@ export * from './builders/index.js';
 export * from './train.js';
 export * from './errors.js';
 export * from './persist.js';
-export { createRng, shuffleInPlace } from './random.js';
 export * from './evaluation/index.js';

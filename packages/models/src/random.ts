@@ -3,17 +3,15 @@
  * `Math.random`, which makes runs irreproducible; everything random in training goes
  * through here or through tfjs ops given an explicit seed.
  */
+import { mulberry32 } from '@aelab/data';
 
-/** Uniform floats in [0, 1) from a 32-bit seed; the same seed gives the same stream. */
+/**
+ * Uniform floats in [0, 1) from a 32-bit seed; the same seed gives the same stream. The
+ * data package's mulberry32, with the seed mixed first so that small seeds (0, 1, 2)
+ * start far apart.
+ */
 export function createRng(seed: number): () => number {
-  let a = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((Math.trunc(seed) ^ 0x9e3779b9) >>> 0);
 }
 
 /** Fisher-Yates shuffle of `values` in place with `rng`. */
