@@ -12,12 +12,12 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openRunStore } from '@aelab/store';
+import { DEFAULT_TRIALS_PER_SHARD, openRunStore } from '@aelab/store';
 
 const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '10000' },
-    'per-shard': { type: 'string', default: '100' },
+    'per-shard': { type: 'string', default: String(DEFAULT_TRIALS_PER_SHARD) },
     fsync: { type: 'string', default: 'true' },
     marks: { type: 'string', default: '1,1000,5000,10000' },
     window: { type: 'string', default: '20' },

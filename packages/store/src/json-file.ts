@@ -47,7 +47,7 @@ export interface JsonFileRunStoreOptions {
   now?: () => Date;
 }
 
-const DEFAULT_TRIALS_PER_SHARD = 10;
+export const DEFAULT_TRIALS_PER_SHARD = 10;
 const SHARD_FILE = /^trials-(\d+)\.json$/;
 
 /**
