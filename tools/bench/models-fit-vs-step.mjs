@@ -8,7 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { PRESETS, buildModel, createRng, initBackend, trainAutoencoder } from '@aelab/models';
+import { mulberry32 as createRng } from '@aelab/data';
+import { PRESETS, buildModel, initBackend, trainAutoencoder } from '@aelab/models';
 
 const { values: args } = parseArgs({ options: { epochs: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } } });
 const epochs = Number(args.epochs);

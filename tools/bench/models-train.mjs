@@ -12,7 +12,8 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { PRESETS, createRng, initBackend, reconstructionErrors, trainAutoencoder } from '@aelab/models';
+import { mulberry32 as createRng } from '@aelab/data';
+import { PRESETS, initBackend, reconstructionErrors, trainAutoencoder } from '@aelab/models';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Sweep wall time with 1 and with 2 workers on the embedded dataset (the pool's speed-up),
 // and a check that both give the same metrics. Needs a build (npm ci does one).
-// Usage: node tools/bench/search-sweep.mjs [--epochs 30]
+// Usage: node tools/bench/search-sweep.mjs [--epochs 60]
 import { availableParallelism } from 'node:os';
 import { parseExperiment, runStudy } from '@aelab/search';
 import { InMemoryRunStore } from '@aelab/store';
 
-const epochs = Number(process.argv[process.argv.indexOf('--epochs') + 1]) || 30;
+const epochs = Number(process.argv[process.argv.indexOf('--epochs') + 1]) || 60;
 const experiment = parseExperiment({
   name: 'bench-sweep',
   seed: 1,
@@ -15,7 +15,7 @@ const experiment = parseExperiment({
   training: { epochs, batchSize: 32, learningRate: 0.001, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
-    'model.encoder': { type: 'categorical', values: [[64, 32, 4], [64, 32, 8]] },
+    'model.encoder': { type: 'categorical', values: [[64, 32, 4], [64, 32, 8], [64, 32, 12], [64, 32, 16]] },
     'model.dropout': { type: 'categorical', values: [0, 0.1] },
     'threshold.percentile': { type: 'categorical', values: [90, 95, 99] },
   },
