@@ -16,6 +16,9 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
+          // CLI command modules import their implementation lazily (fast --help), and that
+          // implementation imports packages statically: both are intended.
+          checkDynamicDependenciesExceptions: ['@aelab/data', '@aelab/models', '@aelab/store', '@aelab/search', '@aelab/reporting'],
           allow: [],
           depConstraints: [
             { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:data'], bannedExternalImports: tfjs },
