@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { datasetInfo, resolveDataDir, type DatasetFile } from './registry.js';
+import { unzipSync } from 'fflate';
+import { datasetInfo, resolveDataDir, type DatasetArchive, type DatasetFile } from './registry.js';
 
 export interface FetchOptions {
   /** Data directory; default from {@link resolveDataDir}. */
@@ -90,6 +91,7 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
   const dir = resolveDataDir(options.dataDir);
   if (info.format === 'synthetic') return { name: info.name, dir, files: [] };
   const set = info.fileSets.find((files) => files.every((f) => f.optional || f.url));
+  if (!set && info.archive) return fetchArchive(info.name, info.archive, dir, options);
   if (!set)
     throw new FetchError(`'${info.name}' has no direct download: ${info.notes[0] ?? 'see its homepage'}${info.homepage ? ` (${info.homepage})` : ''}`);
   const wanted = set.filter((f) => !f.optional);
@@ -114,5 +116,52 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
     return { name: info.name, dir, files: results };
   } finally {
     await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })));
+  }
+}
+
+/**
+ * Downloads a zip archive, extracts the wanted entries and verifies each pinned sha256;
+ * atomic like {@link fetchDataset}: entries are written beside their targets under
+ * temporary names and renamed only when all of them are in and verified.
+ */
+async function fetchArchive(name: string, archive: DatasetArchive, dir: string, options: FetchOptions): Promise<FetchResult> {
+  const archiveName = basename(new URL(archive.url).pathname);
+  const url = options.baseUrl ? new URL(archiveName, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href : archive.url;
+  await mkdir(dir, { recursive: true });
+  const tempArchive = join(dir, `.${archiveName}.part-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const staged: { temp: string; absolute: string }[] = [];
+  try {
+    const downloaded = await download({ path: archiveName, sha256: archive.sha256 }, url, tempArchive, options.onProgress);
+    let entries: Record<string, Uint8Array>;
+    try {
+      const wanted = new Set(archive.members.map((m) => m.entry));
+      entries = unzipSync(new Uint8Array(await readFile(tempArchive)), { filter: (file) => wanted.has(basename(file.name)) });
+    } catch (error) {
+      throw new FetchError(`${url} is not a readable zip archive (${downloaded.bytes} bytes, sha256 ${downloaded.sha256}): ${(error as Error).message}`);
+    }
+    const byName = new Map(Object.entries(entries).map(([entry, bytes]) => [basename(entry), bytes]));
+    const results: FetchedFile[] = [];
+    for (const member of archive.members) {
+      const bytes = byName.get(member.entry);
+      if (!bytes) {
+        if (member.optional) continue;
+        throw new FetchError(`${url} has no entry ${member.entry}; entries: ${[...byName.keys()].join(', ') || 'none wanted'}`);
+      }
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (member.sha256 && sha256 !== member.sha256) {
+        throw new FetchError(`checksum mismatch for ${member.entry} in ${url}: expected sha256 ${member.sha256}, got ${sha256}; nothing was saved`);
+      }
+      const absolute = join(dir, member.path);
+      await mkdir(dirname(absolute), { recursive: true });
+      const temp = `${absolute}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
+      staged.push({ temp, absolute });
+      await writeFile(temp, bytes);
+      results.push({ path: member.path, absolute, url: `${url}#${member.entry}`, bytes: bytes.length, sha256, status: 'downloaded', verified: Boolean(member.sha256) });
+    }
+    for (const { temp, absolute } of staged) await rename(temp, absolute);
+    staged.length = 0;
+    return { name, dir, files: results };
+  } finally {
+    await Promise.all([rm(tempArchive, { force: true }), ...staged.map(({ temp }) => rm(temp, { force: true }))]);
   }
 }

@@ -18,6 +18,16 @@ export interface DatasetFile {
   optional?: boolean;
 }
 
+/** A zip archive that holds a dataset's files (for datasets without a direct download per file). */
+export interface DatasetArchive {
+  /** Canonical public URL of the archive. */
+  url: string;
+  /** sha256 of the archive's bytes, when known. */
+  sha256?: string;
+  /** Archive entries to extract: the entry name in the zip and where it goes in the data dir. */
+  members: { entry: string; path: string; sha256?: string; optional?: boolean }[];
+}
+
 /** What the registry knows about a named dataset. */
 export interface DatasetInfo {
   name: string;
@@ -28,6 +38,8 @@ export interface DatasetInfo {
    * else the shared sample). Each set is a list of files loaded together.
    */
   fileSets: DatasetFile[][];
+  /** Where fetch gets the files when they have no URL of their own. */
+  archive?: DatasetArchive;
   /** Labels counted as normal (compared numerically when both sides are numbers: "1" = "1.0"). */
   normalClass: string[];
   /** The protocol of the notebooks that used it. */
@@ -63,13 +75,20 @@ const STATIC_DATASETS: DatasetInfo[] = [
         { path: 'ecg5000/ECG5000_TEST.arff', optional: true },
       ],
     ],
+    archive: {
+      url: ECG5000_ZIP,
+      members: [
+        { entry: 'ECG5000_TRAIN.arff', path: 'ecg5000/ECG5000_TRAIN.arff', sha256: 'f2d793c998d853cbef4fed91f44792d680e51ed238cc51e8197a982b6520f4c6' },
+        { entry: 'ECG5000_TEST.arff', path: 'ecg5000/ECG5000_TEST.arff' },
+      ],
+    },
     normalClass: ['1'],
     defaultSplit: { kind: 'predefined' },
     missing: 'interpolate',
     defaultOptions: {},
     homepage: 'https://www.timeseriesclassification.com/description.php?Dataset=ECG5000',
     notes: [
-      `distributed as ${ECG5000_ZIP}; unzip ECG5000_TRAIN.arff and ECG5000_TEST.arff into <data dir>/ecg5000/`,
+      `distributed as ${ECG5000_ZIP}; \`npx aelab data fetch ecg5000\` extracts ECG5000_TRAIN.arff and ECG5000_TEST.arff into <data dir>/ecg5000/`,
       'the shared /work/shared/datasets copy has the TRAIN split only (TEST absent): use ecg (ecg.csv) for test beats',
     ],
   },

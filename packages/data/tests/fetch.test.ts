@@ -1,9 +1,10 @@
-import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchDataset, loadDataset, resolveDataDir } from '../src/index.js';
+import { zipSync } from 'fflate';
+import { fetchDataset, loadDataset, prepareData, resolveDataDir } from '../src/index.js';
 
 const shared = process.env.AELAB_DATA_DIR;
 const available = Boolean(shared && existsSync(join(shared, 'ecg_tensorflow', 'ecg.csv')));
@@ -21,6 +22,19 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
   beforeAll(async () => {
     server = createServer((request, response) => {
       const url = new URL(request.url!, 'http://x');
+      // ECG5000 ships as a zip: build one from the shared TRAIN file (TEST = TRAIN here).
+      const zipMode = /^\/(zip|badzip|notzip)\/ECG5000\.zip$/.exec(url.pathname)?.[1];
+      if (zipMode) {
+        const train = new Uint8Array(readFileSync(join(shared!, 'ecg5000', 'ECG5000_TRAIN.arff')));
+        const changed = train.slice();
+        changed[changed.length - 2] ^= 0x01;
+        const body =
+          zipMode === 'notzip'
+            ? Buffer.from('<html>not a zip</html>')
+            : zipSync({ ECG5000: { 'ECG5000_TRAIN.arff': zipMode === 'badzip' ? changed : train, 'ECG5000_TEST.arff': train, 'ECG5000_TRAIN.txt': new Uint8Array(3) } });
+        response.writeHead(200, { 'content-length': body.length }).end(body);
+        return;
+      }
       const mode = url.pathname.split('/')[1];
       const relative = normalize(decodeURIComponent(url.pathname.replace(/^\/(corrupt|drop|ok)\//, '/'))).replace(/^\/+/, '');
       const path = join(shared!, relative);
@@ -99,8 +113,29 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
 
   it('reports HTTP errors and datasets without a direct download', async () => {
     await expect(fetchDataset('ecg', { dataDir: join(work, 'missing'), baseUrl: `${baseUrl}/ok/nowhere/` })).rejects.toThrow(/HTTP 404/);
-    await expect(fetchDataset('ecg5000', { dataDir: join(work, 'zip') })).rejects.toThrow(/no direct download: distributed as https:\/\/www\.timeseriesclassification\.com/);
     await expect(fetchDataset('nope')).rejects.toThrow(/unknown dataset 'nope'/);
+  });
+
+  it('fetches ecg5000 from its zip archive: extracts the ARFF pair, verifies TRAIN, and the predefined split loads', async () => {
+    const dataDir = join(work, 'zip-ok');
+    const result = await fetchDataset('ecg5000', { dataDir, baseUrl: `${baseUrl}/zip/` });
+    expect(result.files.map((f) => [f.path, f.verified])).toEqual([
+      ['ecg5000/ECG5000_TRAIN.arff', true],
+      ['ecg5000/ECG5000_TEST.arff', false],
+    ]);
+    expect(readdirSync(join(dataDir, 'ecg5000')).sort()).toEqual(['ECG5000_TEST.arff', 'ECG5000_TRAIN.arff']);
+    expect(readdirSync(dataDir).filter((f) => f.includes('.part-'))).toEqual([]);
+    const prepared = await prepareData({ dataset: 'ecg5000' }, { dataDir });
+    expect(prepared.test.rows).toBe(500);
+  });
+
+  it('rejects an archive whose entry fails its checksum, or that is no zip, and leaves nothing behind', async () => {
+    const bad = join(work, 'zip-bad');
+    await expect(fetchDataset('ecg5000', { dataDir: bad, baseUrl: `${baseUrl}/badzip/` })).rejects.toThrow(/checksum mismatch for ECG5000_TRAIN\.arff in .*ECG5000\.zip/);
+    expect(existsSync(join(bad, 'ecg5000')) ? readdirSync(join(bad, 'ecg5000')) : []).toEqual([]);
+    expect(readdirSync(bad)).toEqual([]);
+    await expect(fetchDataset('ecg5000', { dataDir: bad, baseUrl: `${baseUrl}/notzip/` })).rejects.toThrow(/ECG5000\.zip is not a readable zip archive/);
+    expect(readdirSync(bad)).toEqual([]);
   });
 });
 
