@@ -103,4 +103,21 @@ describe('a sweep end to end', () => {
     expect(trials[0].reason).toMatch(/loss diverged at epoch \d+/);
     expect(summary.failed).toBe(1);
   });
+
+  it('a trial past its wall-time budget stops at the budget and says so', async () => {
+    const experiment = parseExperiment({
+      ...tiny,
+      training: { ...tiny.training, epochs: 100_000 },
+      space: {},
+      executor: { backend: 'wasm', maxTrialSeconds: 1 },
+    });
+    const store = new InMemoryRunStore();
+    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    const [trial] = await store.listTrials(summary.study.id);
+    expect(trial.status).toBe('complete');
+    expect(trial.reason).toBe('time-limit');
+    expect(trial.history.length).toBeGreaterThan(0);
+    expect(trial.history.length).toBeLessThan(100_000);
+  });
 });
+
