@@ -51,7 +51,22 @@ export class TrialPool {
       // (vitest's `@aelab/source` would point them at TypeScript sources they cannot load).
       execArgv: withoutConditions(process.execArgv),
     });
+    // A worker that dies outside a task (e.g. a replacement thread running out of memory
+    // while it loads tfjs) is reported by Piscina as an 'error' event on the pool; unhandled,
+    // it would kill the sweep. The task it would have run fails on its own, with the reason.
+    this.piscina.on('error', (error: Error) => {
+      this.workerErrors.push(error.message);
+      // Piscina does not replace a thread that dies while starting, so tasks waiting for it
+      // would wait forever: fail them with the thread's error. Running ones are unaffected.
+      for (const waiting of this.waiting) waiting.abort(error);
+    });
   }
+
+  /** Tasks queued but not yet started by a worker. */
+  private readonly waiting = new Set<AbortController>();
+
+  /** Messages of workers that died between tasks (diagnostics; the sweep goes on). */
+  readonly workerErrors: string[] = [];
 
   /** Runs one training; `onProgress` sees each epoch; aborting `signal` terminates the worker. */
   async run(
@@ -60,10 +75,21 @@ export class TrialPool {
     signal?: AbortSignal,
   ): Promise<TrialResult> {
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', onProgress);
+    const waiting = new AbortController();
+    this.waiting.add(waiting);
+    port1.on('message', (progress: TrialProgress) => {
+      if (progress.type === 'accepted') this.waiting.delete(waiting);
+      onProgress(progress);
+    });
+    const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {
-      return (await this.piscina.run({ ...task, port: port2 }, { transferList: [port2], signal })) as TrialResult;
+      return (await this.piscina.run({ ...task, port: port2 }, { transferList: [port2], signal: signals })) as TrialResult;
+    } catch (error) {
+      // Piscina reports an abort as AbortError; the reason says what actually happened.
+      if (waiting.signal.aborted) throw waiting.signal.reason;
+      throw error;
     } finally {
+      this.waiting.delete(waiting);
       port1.close();
     }
   }

@@ -29,6 +29,7 @@ export interface TrialTask {
 }
 
 export type TrialProgress =
+  | { type: 'accepted'; trialId: string }
   | { type: 'start'; trialId: string; epochs: number; backend: string }
   | { type: 'epoch'; trialId: string; record: EpochRecord; epochs: number };
 
@@ -103,6 +104,7 @@ async function splitErrors(model: Parameters<typeof reconstructionErrors>[0], sp
 
 /** Trains and scores one configuration. The Piscina task: the module's default export. */
 export default async function runTrial(task: TrialTask): Promise<TrialResult> {
+  task.port?.postMessage({ type: 'accepted', trialId: task.trialId } satisfies TrialProgress);
   const backend = await initBackend(task.backend);
   const data = await prepared(task.config.data as DataSpec, task.dataDir);
   const spec: ModelSpec = validateModelSpec(task.config.model, data.features);

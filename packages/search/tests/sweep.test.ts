@@ -119,5 +119,18 @@ describe('a sweep end to end', () => {
     expect(trial.history.length).toBeGreaterThan(0);
     expect(trial.history.length).toBeLessThan(100_000);
   });
+
+  it('a trial that runs out of memory is recorded as failed and the sweep goes on', async () => {
+    const experiment = parseExperiment({ ...tiny, executor: { backend: 'wasm', maxTrialMemoryMb: 8 } });
+    const store = new InMemoryRunStore();
+    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    const trials = await store.listTrials(summary.study.id);
+    expect(trials).toHaveLength(2);
+    for (const t of trials) {
+      expect(t.status).toBe('failed');
+      expect(t.reason).toMatch(/^out of memory: /);
+    }
+    expect(summary.failed).toBe(2);
+  });
 });
 
