@@ -25,6 +25,14 @@ export async function runSearch(args: SearchArgs): Promise<number> {
   const { raw } = await loadExperiment(args.experiment);
   const experiment = withOverrides(raw, args, args.experiment);
   const store = await JsonFileRunStore.open(resolve(args.store));
+  try {
+    return await sweep(args, experiment, store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function sweep(args: SearchArgs, experiment: ReturnType<typeof withOverrides>, store: JsonFileRunStore): Promise<number> {
   const progress = new ProgressDisplay();
   const controller = new AbortController();
   let interrupts = 0;
@@ -63,7 +71,6 @@ export async function runSearch(args: SearchArgs): Promise<number> {
     const report = await renderReport(store, { outDir: resolve(args.store, 'report') });
     console.log(`report: ${report.studyPaths[study.id] ?? report.indexPath}`);
   }
-  await store.close();
   if (summary.interrupted) {
     console.log(`interrupted: re-run the same command to resume study ${study.id}`);
     return 130;
