@@ -95,3 +95,12 @@ describe('a sweep killed with SIGKILL', () => {
     await db.close();
   }, 120_000);
 });
+
+describe('the aelab command on bad input', () => {
+  it('prints one line naming the problem, no stack, and exits 1', () => {
+    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', '/nonexistent/exp.json', '--store', join(tmpdir(), 'aelab-none')], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')[0]).toBe('aelab: /nonexistent/exp.json: invalid experiment (1 problem):');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
