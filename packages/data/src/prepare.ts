@@ -35,6 +35,11 @@ export interface DataSpec {
   trainOn?: 'normal' | 'all';
   /** Share of the (kept) training rows carved out as validation, default 0.1. */
   validationFraction?: number;
+  /**
+   * `keep`: the validation split also holds the training split's anomalies (never trained
+   * on), so models can be selected on labelled validation metrics; default `drop`.
+   */
+  validationAnomalies?: 'drop' | 'keep';
   /** Seed for the validation carve (and random splits without their own seed). Default 42. */
   seed?: number;
   /** Missing-value policy; default from the registry ('interpolate' for series, 'impute' for tabular). */
@@ -89,6 +94,7 @@ export function resolvePreparationSpec(spec: DataSpec, dataset: Dataset) {
     perSampleNormalize: spec.perSampleNormalize ?? false,
     trainOn: spec.trainOn ?? 'normal',
     validationFraction: spec.validationFraction ?? 0.1,
+    validationAnomalies: spec.validationAnomalies ?? 'drop',
     seed: spec.seed ?? 42,
     missing: spec.missing ?? info?.missing ?? 'interpolate',
     options: { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) },
@@ -115,7 +121,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
   if (!normal.some(Boolean)) throw new DataPreparationError(`normal class ${JSON.stringify(r.normalClass)} matches no row of '${dataset.name}'; labels seen: ${labels.join(', ')}`);
   if (labels.length < 2)
     throw new DataPreparationError(`'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`);
-  const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row], trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed });
+  const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row], trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.seed });
   if (!parts.train.some((row) => normal[row]))
     throw new DataPreparationError(
       `training split of '${dataset.name}' has no normal rows (normal class ${JSON.stringify(r.normalClass)}; training labels: ${[...new Set(parts.train.map((row) => dataset.labels[row]))].join(', ') || 'none'})`,
@@ -149,7 +155,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
     options: r.options,
     droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
   };
-  const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing };
+  const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing, ...(r.validationAnomalies === 'keep' ? { validationAnomalies: 'keep' } : {}) };
   const take = (index: number[]): PreparedSplit => {
     const out = new Float32Array(index.length * features);
     index.forEach((row, i) => out.set(x.subarray(row * features, (row + 1) * features), i * features));

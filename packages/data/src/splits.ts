@@ -38,6 +38,13 @@ export interface SplitOptions {
   trainOn: 'normal' | 'all';
   validationFraction: number;
   seed: number;
+  /**
+   * `drop` (default): with `trainOn: normal` the validation split holds normal rows only.
+   * `keep`: validation is drawn from all training-split rows, anomalies included (they are
+   * still never trained on), so a selection rule can use labelled validation metrics
+   * instead of test ones.
+   */
+  validationAnomalies?: 'drop' | 'keep';
 }
 
 const ascending = (a: number, b: number) => a - b;
@@ -118,17 +125,20 @@ export function splitRows(dataset: Dataset, options: SplitOptions): SplitRows {
   const parts = trainTest(dataset, options.split);
   const keep = (rows: number[]) => (trainOn === 'normal' ? rows.filter(isNormal) : rows);
   const candidates = keep(parts[0]);
-  const droppedTrainingAnomalies = parts[0].length - candidates.length;
+  const labelledValidation = options.validationAnomalies === 'keep';
   if (parts.length === 3) {
     // chronological: the middle block is the validation split
-    return { train: candidates, validation: keep(parts[2]), test: parts[1], droppedTrainingAnomalies };
+    const validation = labelledValidation ? parts[2] : keep(parts[2]);
+    return { train: candidates, validation, test: parts[1], droppedTrainingAnomalies: parts[0].length - candidates.length };
   }
-  const shuffled = createRng(seed, 'validation').shuffle([...candidates]);
-  const nValidation = Math.round(candidates.length * validationFraction);
+  const pool = labelledValidation ? parts[0] : candidates;
+  const shuffled = createRng(seed, 'validation').shuffle([...pool]);
+  const nValidation = Math.round(pool.length * validationFraction);
+  const train = keep(shuffled.slice(nValidation)).sort(ascending);
   return {
-    train: shuffled.slice(nValidation).sort(ascending),
+    train,
     validation: shuffled.slice(0, nValidation).sort(ascending),
     test: parts[1],
-    droppedTrainingAnomalies,
+    droppedTrainingAnomalies: parts[0].length - nValidation - train.length,
   };
 }

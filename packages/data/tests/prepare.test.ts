@@ -164,3 +164,19 @@ describe('splits', () => {
     expect(row.reduce((a, b) => a + b, 0) / 140).toBeCloseTo(0, 5);
   });
 });
+
+describe('a labelled validation split (validationAnomalies: keep)', () => {
+  it('keeps the training split anomalies in validation, never in training, and leaves the default unchanged', async () => {
+    const base = { dataset: 'synthetic-ecg', options: { trainRows: 300, testRows: 100 }, validationFraction: 0.2 } as const;
+    const dropped = await prepareData(base);
+    const kept = await prepareData({ ...base, validationAnomalies: 'keep' });
+    expect(dropped.validation.y.reduce((a, b) => a + b, 0)).toBe(0);
+    const anomalies = kept.validation.y.reduce((a, b) => a + b, 0);
+    expect(anomalies).toBeGreaterThan(0);
+    expect(kept.validation.rows).toBe(60);
+    expect(kept.train.y.every((v) => v === 0)).toBe(true);
+    expect(kept.train.index.filter((row) => kept.validation.index.includes(row))).toEqual([]);
+    expect(kept.test.index).toEqual(dropped.test.index);
+    expect(kept.fingerprint).not.toBe(dropped.fingerprint);
+  });
+});

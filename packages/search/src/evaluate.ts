@@ -49,7 +49,9 @@ export function scoreVariant(errors: TrialResult['errors'], scoring: ScoringConf
   const labelledSplit = rule.rule === 'bestF1' ? (rule.on === 'test' ? errors.test : errors.validation ?? errors.test) : undefined;
   const { threshold, usesLabels, description } = computeThreshold(rule, {
     train: errors.train[metric],
-    validation: errors.validation?.[metric],
+    // Rules over "validation errors" describe normal behaviour: a labelled validation split
+    // (validationAnomalies: keep) contributes its normal rows only.
+    validation: errors.validation ? normalRows(errors.validation, metric) : undefined,
     labelled: labelledSplit ? { scores: labelledSplit[metric], y: labelledSplit.y } : undefined,
   });
   const metrics: Partial<Record<SplitName, MetricSet>> = {};
@@ -58,6 +60,10 @@ export function scoreVariant(errors: TrialResult['errors'], scoring: ScoringConf
     if (split && split.y.length > 0) metrics[name] = metricSet(split, split[metric], threshold);
   }
   return { threshold, usesLabels, description, metrics };
+}
+
+function normalRows(split: SplitErrorsResult, metric: 'mse' | 'mae'): Float32Array {
+  return split[metric].filter((_, i) => split.y[i] === 0);
 }
 
 /** ROC and PR curve points of one split, for the report; undefined when the split has one class only. */

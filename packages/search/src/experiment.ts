@@ -97,6 +97,10 @@ const data = z
     perSampleNormalize: z.boolean().optional(),
     trainOn: z.enum(['normal', 'all']).optional(),
     validationFraction: z.number().gte(0).lt(1).optional(),
+    validationAnomalies: z
+      .enum(['drop', 'keep'])
+      .optional()
+      .describe('"keep": validation also holds the training split\'s anomalies (never trained on), so selection can use labelled validation metrics'),
     seed: z.number().int().optional(),
     missing: z.enum(['interpolate', 'impute']).optional(),
   })

@@ -132,5 +132,24 @@ describe('a sweep end to end', () => {
     }
     expect(summary.failed).toBe(2);
   });
+
+  it('with a labelled validation split, selection uses validation F1 and validation thresholds see normal rows only', async () => {
+    const experiment = parseExperiment({
+      ...tiny,
+      data: { ...tiny.data, validationAnomalies: 'keep' },
+      scoring: { errorMetric: 'mse', threshold: { rule: 'max', on: 'validation' } },
+      space: {},
+      selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
+    });
+    const store = new InMemoryRunStore();
+    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    const [evaluation] = await store.listEvaluations(summary.study.id);
+    const validation = evaluation.metrics.validation!;
+    expect(validation.positives).toBeGreaterThan(0);
+    expect(validation.f1).toBeGreaterThan(0);
+    // The max of the normal validation errors: no normal validation row is above it.
+    expect(validation.confusion!.fp).toBe(0);
+    expect(validation.specificity).toBe(1);
+  });
 });
 
