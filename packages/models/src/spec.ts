@@ -96,35 +96,24 @@ export type ModelSpec = DenseSpec | Conv1dSpec | LstmSpec | RnnSpec;
 export type ModelKind = ModelSpec['kind'];
 export const MODEL_KINDS: readonly ModelKind[] = ['dense', 'conv1d', 'lstm', 'rnn'];
 
+/** seed-000's dense network: 140-128-64-32-16-32-64-128-140, relu, linear output. */
+const ECG_DENSE = {
+  kind: 'dense',
+  encoder: [128, 64, 32, 16],
+  activation: 'relu',
+  outputActivation: 'linear',
+  dropout: 0,
+  l2: 0,
+} as const satisfies DenseSpec;
+
 /** The seed work's architectures, by name. */
 export const PRESETS = {
-  /** seed-000 V1: 140-128-64-32-16-32-64-128-140, relu, linear output. */
-  'ecg-v1': {
-    kind: 'dense',
-    encoder: [128, 64, 32, 16],
-    activation: 'relu',
-    outputActivation: 'linear',
-    dropout: 0,
-    l2: 0,
-  },
+  /** seed-000 V1: the dense network (V1 trains it on all classes). */
+  'ecg-v1': ECG_DENSE,
   /** seed-000 V2: the same network as V1 (V2 changed training, not the architecture). */
-  'ecg-v2': {
-    kind: 'dense',
-    encoder: [128, 64, 32, 16],
-    activation: 'relu',
-    outputActivation: 'linear',
-    dropout: 0,
-    l2: 0,
-  },
+  'ecg-v2': ECG_DENSE,
   /** seed-000 V3: V1 plus L2 0.001 and dropout 0.2 on the first two layers. */
-  'ecg-v3': {
-    kind: 'dense',
-    encoder: [128, 64, 32, 16],
-    activation: 'relu',
-    outputActivation: 'linear',
-    dropout: [0.2, 0.2],
-    l2: [0.001, 0.001],
-  },
+  'ecg-v3': { ...ECG_DENSE, dropout: [0.2, 0.2], l2: [0.001, 0.001] },
   /** The TensorFlow anomaly-detection tutorial: 32-16-8 / 16-32-input, relu, sigmoid output. */
   'tf-tutorial': {
     kind: 'dense',
