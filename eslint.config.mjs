@@ -18,20 +18,21 @@ export default [
           enforceBuildableLibDependency: false,
           // CLI command modules import their implementation lazily (fast --help), and that
           // implementation imports packages statically: both are intended.
-          checkDynamicDependenciesExceptions: ['@aelab/data', '@aelab/models', '@aelab/store', '@aelab/search', '@aelab/reporting'],
+          checkDynamicDependenciesExceptions: ['@aelab/core', '@aelab/data', '@aelab/models', '@aelab/store', '@aelab/search', '@aelab/reporting'],
           allow: [],
           depConstraints: [
-            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:data'], bannedExternalImports: tfjs },
-            { sourceTag: 'scope:models', onlyDependOnLibsWithTags: ['scope:data', 'scope:models'] },
-            { sourceTag: 'scope:store', onlyDependOnLibsWithTags: ['scope:store'], bannedExternalImports: tfjs },
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: tfjs },
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:core', 'scope:data'], bannedExternalImports: tfjs },
+            { sourceTag: 'scope:models', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models'] },
+            { sourceTag: 'scope:store', onlyDependOnLibsWithTags: ['scope:core', 'scope:store'], bannedExternalImports: tfjs },
             {
               sourceTag: 'scope:search',
-              onlyDependOnLibsWithTags: ['scope:data', 'scope:models', 'scope:store', 'scope:search'],
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models', 'scope:store', 'scope:search'],
             },
-            { sourceTag: 'scope:reporting', onlyDependOnLibsWithTags: ['scope:store', 'scope:reporting'], bannedExternalImports: tfjs },
+            { sourceTag: 'scope:reporting', onlyDependOnLibsWithTags: ['scope:core', 'scope:store', 'scope:reporting'], bannedExternalImports: tfjs },
             {
               sourceTag: 'scope:cli',
-              onlyDependOnLibsWithTags: ['scope:data', 'scope:models', 'scope:store', 'scope:search', 'scope:reporting', 'scope:cli'],
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models', 'scope:store', 'scope:search', 'scope:reporting', 'scope:cli'],
             },
           ],
         },

@@ -1,7 +1,5 @@
 export * from './dataset.js';
 export * from './errors.js';
-export * from './hash.js';
-export * from './random.js';
 export * from './synthetic.js';
 export * from './scaling.js';
 export * from './splits.js';

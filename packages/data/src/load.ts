@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { DatasetNotFoundError } from './errors.js';
-import { sha256Hex, stableStringify } from './hash.js';
+import { sha256Hex, stableStringify } from '@aelab/core';
 import { loadArff } from './loaders/arff.js';
 import { loadCsv, type CsvOptions } from './loaders/csv.js';
 import { loadNab } from './loaders/nab.js';

@@ -1,6 +1,6 @@
 import type { Dataset, PreparedData, PreparedSplit } from './dataset.js';
 import { DataPreparationError } from './errors.js';
-import { sha256Hex, stableStringify } from './hash.js';
+import { sha256Hex, stableStringify } from '@aelab/core';
 import { loadDataset, type LoadContext, type LoaderOptions } from './load.js';
 import { datasetInfo } from './registry.js';
 import {

@@ -1,7 +1,7 @@
 import type { Dataset } from './dataset.js';
 import { DataPreparationError } from './errors.js';
 import { legacyNumpyPermutation } from './numpy-random.js';
-import { createRng } from './random.js';
+import { createRng } from '@aelab/core';
 
 /**
  * How rows are divided into train and test (validation is always carved afterwards).

@@ -1,6 +1,6 @@
 import type { Dataset } from './dataset.js';
-import { sha256Hex } from './hash.js';
-import { createRng, type Rng } from './random.js';
+import { sha256Hex } from '@aelab/core';
+import { createRng, type Rng } from '@aelab/core';
 
 /**
  * `synthetic-ecg`: an embedded, seeded stand-in for ECG5000 so that every part of aelab

@@ -5,3 +5,4 @@ export * from './json-file.js';
 export * from './lookups.js';
 export { StoreLockedError, type LockOwner } from './writer-lock.js';
 export { parseTrialId } from './ids.js';
+export * from './migrations.js';

@@ -5,13 +5,13 @@ import { artifactPath, checkArtifactPath } from './artifact-paths.js';
 import { DurableJsonFile, syncDirectory, writeFileAtomic } from './durable-file.js';
 import { parseTrialId } from './ids.js';
 import { Ledger } from './ledger.js';
+import { READABLE_VERSIONS, STORE_VERSION, upgradeEvaluation, upgradeTrial } from './migrations.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
 import type { NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
 import { deepFreeze } from './snapshot.js';
 import { acquireWriterLock } from './writer-lock.js';
 
 export const STORE_FORMAT = 'aelab-run-store';
-export const STORE_VERSION = 1;
 
 /** `runs/index.json`: every study, in creation order, and how its trials are sharded. */
 export interface IndexFile {
@@ -127,6 +127,7 @@ export class JsonFileRunStore implements RunStore {
       });
       await index.read();
       checkHeader(file.path, index.data);
+      index.data.version = STORE_VERSION;
       const { studies, trialsPerShard: layout } = index.data;
       if (!Array.isArray(studies) || typeof layout !== 'object' || layout === null) {
         throw new Error(`run store: ${file.path}: expected 'studies' (an array) and 'trialsPerShard' (an object)`);
@@ -332,6 +333,9 @@ export class JsonFileRunStore implements RunStore {
       await db.read();
       const path = join(dir, name);
       checkHeader(path, db.data);
+      db.data.version = STORE_VERSION;
+      db.data.trials = db.data.trials.map(upgradeTrial);
+      db.data.evaluations = db.data.evaluations.map(upgradeEvaluation);
       if (db.data.studyId !== study.id || !Array.isArray(db.data.trials) || !Array.isArray(db.data.evaluations)) {
         throw new Error(`run store: ${path}: expected trials and evaluations of study '${study.id}'`);
       }
@@ -396,9 +400,9 @@ export function openRunStore(root = 'runs', options: JsonFileRunStoreOptions = {
 }
 
 function checkHeader(path: string, data: { format?: unknown; version?: unknown }): void {
-  if (data.format !== STORE_FORMAT || data.version !== STORE_VERSION) {
+  if (data.format !== STORE_FORMAT || !READABLE_VERSIONS.includes(data.version as number)) {
     throw new Error(
-      `run store: ${path}: expected format '${STORE_FORMAT}' version ${STORE_VERSION}, ` +
+      `run store: ${path}: expected format '${STORE_FORMAT}' version ${READABLE_VERSIONS.join(' or ')}, ` +
         `got format ${JSON.stringify(data.format)} version ${JSON.stringify(data.version)}`,
     );
   }

@@ -1,5 +1,6 @@
 import { evaluationId, newStudyId, parseTrialId, trialId } from './ids.js';
-import type { EvaluationRecord, StudyRecord, TrialRecord, TrialStatus } from './records.js';
+import type { TrialStatus } from '@aelab/core';
+import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
 import type { NewEvaluation, NewStudy, NewTrial, TrialOutcome } from './run-store.js';
 import { storedCopy } from './snapshot.js';
 
@@ -78,6 +79,8 @@ export class Ledger {
       number,
       configHash: input.configHash,
       params: input.params,
+      sampled: input.sampled ?? null,
+      distributions: input.distributions ?? null,
       repeat: input.repeat,
       seed: input.seed,
       status: 'running',
@@ -138,6 +141,7 @@ export class Ledger {
       requireString('addEvaluations', `evaluations[${i}].configHash`, input.configHash);
       return storedCopy<EvaluationRecord>({
         ...input,
+        sampled: input.sampled ?? null,
         id: evaluationId(trial.studyId, state.evaluations.length + i),
         studyId: trial.studyId,
         trialId: id,

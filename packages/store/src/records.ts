@@ -1,23 +1,10 @@
 /**
  * The records a run store holds. Everything here is plain JSON (no classes, no typed
  * arrays): large arrays such as reconstruction errors live in artifact files beside
- * the store and records only name them.
+ * the store and records only name them. Their building blocks (params, metric sets,
+ * epoch records, the selection rule, artifact shapes) are defined once in @aelab/core.
  */
-
-/** A JSON value, as records carry user-supplied parameters. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Flat parameter map: dotted names (`model.kind`, `train.learningRate`) to values. */
-export type Params = Record<string, Json>;
-
-/** How the winner of a study is chosen. */
-export interface SelectionRule {
-  /** Metric name as it appears in {@link MetricSet} (e.g. `f1`, `rocAuc`, `mse`). */
-  metric: string;
-  direction: 'maximize' | 'minimize';
-  /** The split whose metric decides. */
-  split: 'train' | 'validation' | 'test';
-}
+import type { Distribution, EpochRecord, Json, MetricSet, Params, SelectionRule, SplitName, TrialStatus } from '@aelab/core';
 
 export interface StudyRecord {
   id: string;
@@ -36,20 +23,6 @@ export interface StudyRecord {
   /** Dataset name as the registry knows it (e.g. `synthetic-ecg`, `ecg5000`). */
   dataset: string;
   selection: SelectionRule;
-}
-
-export type TrialStatus = 'running' | 'complete' | 'failed' | 'interrupted' | 'pruned';
-
-/** Statuses that never change once written. */
-export const FINISHED_STATUSES: readonly TrialStatus[] = ['complete', 'failed', 'pruned'];
-
-/** One epoch of training, as the trainer reports it. */
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  /** Null when the trial has no validation data. */
-  valLoss: number | null;
-  seconds: number;
 }
 
 /** Versions and environment that produced a trial, for reproducibility. */
@@ -74,8 +47,18 @@ export interface TrialRecord {
   number: number;
   /** sha256 of the canonical JSON of the training parameters (without repeat and seed). */
   configHash: string;
-  /** Training parameters only (model, training, data preparation). */
+  /** The full resolved training configuration, flattened to dotted names (model, training, data). */
   params: Params;
+  /**
+   * The training parameters the sampler chose for this trial (a subset of the search
+   * space, `model.variant` included); null in stores written before they were recorded.
+   */
+  sampled: Params | null;
+  /**
+   * The distribution each sampled parameter, training and scoring, was drawn from (as
+   * Optuna keeps one with each param); null in stores written before they were recorded.
+   */
+  distributions: Record<string, Distribution> | null;
   repeat: number;
   seed: number;
   status: TrialStatus;
@@ -97,25 +80,6 @@ export interface TrialRecord {
   artifacts: Record<string, string>;
 }
 
-/** Metrics of one split, anomaly = positive class. Absent values mean "not defined". */
-export interface MetricSet {
-  rows: number;
-  positives: number;
-  accuracy?: number;
-  precision?: number;
-  recall?: number;
-  f1?: number;
-  specificity?: number;
-  rocAuc?: number;
-  prAuc?: number;
-  /** Mean reconstruction error (MSE per sample, averaged) of the split. */
-  mse?: number;
-  mae?: number;
-  rmse?: number;
-  confusion?: { tp: number; fp: number; tn: number; fn: number };
-  [extra: string]: number | undefined | { tp: number; fp: number; tn: number; fn: number };
-}
-
 /** One scoring variant of a trial: a threshold rule applied to its saved errors. */
 export interface EvaluationRecord {
   id: string;
@@ -123,83 +87,14 @@ export interface EvaluationRecord {
   trialId: string;
   /** sha256 of training params + scoring params: identifies an evaluated configuration across repeats. */
   configHash: string;
-  /** Scoring parameters only (threshold rule, percentile, k, error metric). */
+  /** The full resolved scoring (`scoring.errorMetric`, `threshold.*`), flattened. */
   scoring: Params;
+  /** The scoring parameters this variant sampled from the space; null in stores written before they were recorded. */
+  sampled: Params | null;
   threshold: number;
   /** True when the threshold was chosen with labels (e.g. best-F1): not an honest test score. */
   usesLabels: boolean;
-  metrics: Partial<Record<'train' | 'validation' | 'test', MetricSet>>;
+  metrics: Partial<Record<SplitName, MetricSet>>;
   createdAt: string;
 }
 
-/**
- * Artifact names a trial may carry in {@link TrialRecord.artifacts}, and the JSON each
- * file holds. Search writes them; reporting reads them.
- */
-export const ARTIFACT = {
-  /** {@link ErrorsArtifact}: per-sample reconstruction errors and labels per split. */
-  errors: 'errors.json',
-  /** {@link CurvesArtifact}: ROC and PR curve points on the test split. */
-  curves: 'curves.json',
-  /** {@link ExamplesArtifact}: a normal and an anomalous input with their reconstructions. */
-  examples: 'examples.json',
-  /** {@link SeriesArtifact}: for windowed time series, the series and its labelled windows. */
-  series: 'series.json',
-  /** The trained model in tfjs layers format plus its preparation (a directory). */
-  model: 'model',
-} as const;
-
-export interface SplitErrors {
-  /** Per-sample mean squared reconstruction error. */
-  mse: number[];
-  /** Per-sample mean absolute reconstruction error. */
-  mae: number[];
-  /** 1 = anomaly, 0 = normal, aligned with the errors. */
-  y: number[];
-  /** Original class labels, aligned with the errors. */
-  labels: string[];
-}
-
-export interface ErrorsArtifact {
-  train?: SplitErrors;
-  validation?: SplitErrors;
-  test?: SplitErrors;
-}
-
-export interface CurvePoints {
-  roc: { fpr: number[]; tpr: number[]; thresholds: number[] };
-  pr: { recall: number[]; precision: number[]; thresholds: number[] };
-  rocAuc: number | null;
-  prAuc: number | null;
-}
-
-/** Curves per split, computed from the errors named by `errorMetric`. */
-export interface CurvesArtifact {
-  errorMetric: 'mse' | 'mae';
-  test?: CurvePoints;
-  validation?: CurvePoints;
-}
-
-export interface ReconstructionExample {
-  /** Row index in the split. */
-  row: number;
-  label: string;
-  error: number;
-  input: number[];
-  reconstruction: number[];
-}
-
-export interface ExamplesArtifact {
-  normal?: ReconstructionExample;
-  anomalous?: ReconstructionExample;
-}
-
-export interface SeriesArtifact {
-  timestamps: number[];
-  values: number[];
-  anomalyWindows: [number, number][];
-  windowSize: number;
-  stride: number;
-  /** Start index into `values` of each test window, aligned with test errors. */
-  testWindowStarts: number[];
-}

@@ -1,19 +1,10 @@
-import type {
-  EpochRecord,
-  EvaluationRecord,
-  Params,
-  RunEnvironment,
-  StudyRecord,
-  TrialRecord,
-  TrialStatus,
-} from './records.js';
+import type { EpochRecord, TrialStatus } from '@aelab/core';
+import type { EvaluationRecord, RunEnvironment, StudyRecord, TrialRecord } from './records.js';
 
 export type NewStudy = Omit<StudyRecord, 'id' | 'createdAt'> & { createdAt?: string };
 
-export type NewTrial = Pick<
-  TrialRecord,
-  'configHash' | 'params' | 'repeat' | 'seed' | 'environment' | 'dataFingerprint'
-> & { startedAt?: string };
+export type NewTrial = Pick<TrialRecord, 'configHash' | 'params' | 'repeat' | 'seed' | 'environment' | 'dataFingerprint'> &
+  Partial<Pick<TrialRecord, 'sampled' | 'distributions'>> & { startedAt?: string };
 
 /** The outcome of a training, written once. */
 export interface TrialOutcome {
@@ -29,9 +20,8 @@ export interface TrialOutcome {
   artifacts?: Record<string, string>;
 }
 
-export type NewEvaluation = Omit<EvaluationRecord, 'id' | 'studyId' | 'trialId' | 'createdAt'> & {
-  createdAt?: string;
-};
+export type NewEvaluation = Omit<EvaluationRecord, 'id' | 'studyId' | 'trialId' | 'createdAt' | 'sampled'> &
+  Partial<Pick<EvaluationRecord, 'sampled'>> & { createdAt?: string };
 
 /**
  * Where studies, trials and their evaluations are recorded.
@@ -86,4 +76,3 @@ export interface RunStore {
   close(): Promise<void>;
 }
 
-export type { Params };

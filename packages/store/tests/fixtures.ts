@@ -1,4 +1,5 @@
-import type { EpochRecord, NewEvaluation, NewStudy, NewTrial, TrialOutcome } from '../src/index.js';
+import type { EpochRecord } from '@aelab/core';
+import type { NewEvaluation, NewStudy, NewTrial, TrialOutcome } from '../src/index.js';
 
 /** Records shaped like the ones a sweep writes, sized like them (see tools/bench/store-append.mjs). */
 
@@ -19,6 +20,8 @@ export function newTrial(configHash = 'cfg-a', repeat = 0): NewTrial {
   return {
     configHash,
     params: { 'model.kind': 'dense', 'model.units': [32, 8, 32], 'train.learningRate': 0.001 },
+    sampled: { 'model.units': [32, 8, 32] },
+    distributions: { 'model.units': { type: 'categorical', values: [[32, 8, 32], [64, 16, 64]] } },
     repeat,
     seed: 1234 + repeat,
     environment: { backend: 'wasm', versions: { tfjs: '4.22.0' }, gitCommit: null },

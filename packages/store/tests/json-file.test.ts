@@ -148,7 +148,7 @@ describe('JsonFileRunStore on disk', () => {
     await (await openRunStore(root)).close();
     const index = JSON.stringify({ format: 'aelab-run-store', version: 99, studies: [], trialsPerShard: {} });
     await writeFile(join(root, 'index.json'), index);
-    await expect(openRunStore(root)).rejects.toThrow(/version 1, got format "aelab-run-store" version 99/);
+    await expect(openRunStore(root)).rejects.toThrow(/version 1 or 2, got format "aelab-run-store" version 99/);
   });
 });
 

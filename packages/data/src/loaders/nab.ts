@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { sha256Hex } from '../hash.js';
+import { sha256Hex } from '@aelab/core';
 import { parseNumberCell, readLines } from '../lines.js';
 import { overlaps, windowStarts } from '../windows.js';
 

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * How one model is trained: the `training` section of an experiment file and what the
+ * trainer receives (plus the trial's seed and budget). The single definition: the
+ * experiment schema embeds it and the trainer's config type is inferred from it.
+ */
+export const trainingSchema = z
+  .object({
+    epochs: z.number().int().positive().describe('Maximum passes over the training rows.'),
+    batchSize: z.number().int().positive().describe('Rows per gradient step; the last batch of an epoch may be smaller.'),
+    learningRate: z.number().positive().describe('Adam learning rate.'),
+    loss: z.enum(['mse', 'mae']).describe('Reconstruction loss: mean squared or mean absolute error.'),
+    earlyStopping: z
+      .object({
+        patience: z.number().int().positive(),
+        minDelta: z.number().nonnegative().optional(),
+        restoreBestWeights: z.boolean().optional(),
+      })
+      .strict()
+      .nullable()
+      .optional()
+      .describe(
+        'Stop when the monitored loss (validation loss when there is a validation split, else training loss) has not improved by more than minDelta for patience epochs; restoreBestWeights keeps the best epoch.',
+      ),
+  })
+  .strict();
+
+/** The hyperparameters of one training, as written in an experiment file. */
+export type TrainingSettings = z.output<typeof trainingSchema>;
+
+/** One epoch of training, as the trainer reports it and trial records keep it. */
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches (weighted by batch size), incl. L2 penalties. */
+  loss: number;
+  /** Loss on the validation split after the epoch (incl. L2 penalties); null without one. */
+  valLoss: number | null;
+  /** Wall seconds the epoch took. */
+  seconds: number;
+}

@@ -1,0 +1,26 @@
+/**
+ * Names every package speaks. Registries that grow (samplers, pruners, executors,
+ * backends, model families) own their own name lists; these are the fixed ones.
+ */
+
+/** The splits a prepared dataset has, in the order reports list them. */
+export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+/** Per-sample reconstruction errors aelab computes; a scoring rule thresholds one of them. */
+export const ERROR_METRICS = ['mse', 'mae'] as const;
+export type ErrorMetric = (typeof ERROR_METRICS)[number];
+
+/** Lifecycle of a trial. `complete`, `failed` and `pruned` never change once written. */
+export const TRIAL_STATUSES = ['running', 'complete', 'failed', 'interrupted', 'pruned'] as const;
+export type TrialStatus = (typeof TRIAL_STATUSES)[number];
+export const FINISHED_STATUSES: readonly TrialStatus[] = ['complete', 'failed', 'pruned'];
+
+/** Parameter-name roots: the first three train a model, the last two only rescore one. */
+export const TRAINING_ROOTS = ['model', 'training', 'data'] as const;
+export const SCORING_ROOTS = ['threshold', 'scoring'] as const;
+
+/** True for a parameter that changes only scoring (`threshold.*`, `scoring.*`), never training. */
+export function isScoringParam(name: string): boolean {
+  return SCORING_ROOTS.some((root) => name.startsWith(`${root}.`));
+}
