@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 as createRng } from '@aelab/data';
+import { mulberry32 as createRng } from '@aelab/core';
 import { PRESETS, buildModel, initBackend, trainAutoencoder } from '@aelab/models';
 
 const { values: args } = parseArgs({ options: { epochs: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } } });

@@ -12,7 +12,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { mulberry32 as createRng } from '@aelab/data';
+import { mulberry32 as createRng } from '@aelab/core';
 import { PRESETS, initBackend, reconstructionErrors, trainAutoencoder } from '@aelab/models';
 
 const { values: args } = parseArgs({

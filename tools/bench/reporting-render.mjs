@@ -12,7 +12,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ARTIFACT, InMemoryRunStore } from '@aelab/store';
+import { ARTIFACT } from '@aelab/core';
+import { InMemoryRunStore } from '@aelab/store';
 import { renderReport } from '@aelab/reporting';
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import { fetchDataset, inspectDataset, listDatasets, resolveDataDir, type DatasetInspection } from '@aelab/data';
-import type { DataArgs } from './commands/data.js';
+import type { DataArgs } from './args.js';
 
 const n = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : '-');
 const classes = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k}: ${v}`).join(', ');

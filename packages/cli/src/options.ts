@@ -1,3 +1,4 @@
+import { BACKEND_NAMES } from '@aelab/models/registry';
 import type { Argv } from 'yargs';
 
 /** `--store DIR`: the run store every command reads or writes. */
@@ -9,11 +10,11 @@ export function withStore<T>(y: Argv<T>) {
   });
 }
 
-/** `--backend`: the tfjs backend of every command that trains or scores. */
+/** `--backend`: the tfjs backend of every command that trains or scores (choices from the backend registry). */
 export function withBackend<T>(y: Argv<T>) {
   return y.option('backend', {
-    choices: ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const,
-    describe: 'TensorFlow.js backend (auto: tensorflow-gpu, then tensorflow when installed, else wasm)',
+    choices: BACKEND_NAMES,
+    describe: 'TensorFlow.js backend (auto: the fastest one installed, e.g. tensorflow-gpu, then tensorflow, else wasm)',
   });
 }
 

@@ -1,5 +1,5 @@
 import type { StudyEvent } from '@aelab/search';
-import type { Params } from '@aelab/store';
+import type { Params } from '@aelab/core';
 
 interface Running {
   label: string;

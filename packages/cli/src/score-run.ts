@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { applyPreparation, isNormalLabel, loadFile, parsePreparation } from '@aelab/data';
 import { binaryMetrics, initBackend, loadModel, reconstructionErrors, type BackendName } from '@aelab/models';
-import type { ScoreArgs } from './commands/score.js';
+import type { ScoreArgs } from './args.js';
 
 const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
 

@@ -1,29 +1,30 @@
 import { relative, resolve } from 'node:path';
 import { renderReport } from '@aelab/reporting';
-import { loadExperiment, parseExperiment, runStudy, type ExperimentInput } from '@aelab/search';
+import { parseExperiment, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
-import type { SearchArgs } from './commands/search.js';
+import type { SearchArgs } from './args.js';
 import { ProgressDisplay } from './progress.js';
 import { printBest } from './runs-view.js';
 
-/** Applies command-line overrides to the experiment file, re-validating the result. */
-function withOverrides(raw: unknown, args: SearchArgs, file: string) {
+/** Default `trials` for a sampler that needs a count when neither the file nor `--trials` gives one. */
+const DEFAULT_TRIALS = 20;
+
+/** Applies command-line overrides to the experiment file as written; the result is validated once. */
+function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
   const exp = structuredClone(raw) as ExperimentInput;
   if (args.epochs !== undefined) exp.training = { ...exp.training, epochs: args.epochs };
   if (args.repeats !== undefined) exp.repeats = args.repeats;
-  if (args.sampler === 'random') {
-    const current = exp.sampler?.type === 'random' ? exp.sampler : undefined;
-    exp.sampler = { type: 'random', trials: args.trials ?? current?.trials ?? 20, seed: current?.seed };
-  } else {
-    exp.sampler = { type: 'grid' };
-  }
-  return parseExperiment(exp, file);
+  const current = (exp.sampler?.type === args.sampler ? exp.sampler : { type: args.sampler }) as Record<string, unknown>;
+  const takesTrials = 'trials' in (SAMPLERS.find((s) => s.type === args.sampler)?.schema.shape ?? {});
+  const trials = args.trials ?? (current.trials as number | undefined) ?? (takesTrials ? DEFAULT_TRIALS : undefined);
+  exp.sampler = { ...current, ...(trials !== undefined ? { trials } : {}) } as ExperimentInput['sampler'];
+  return exp;
 }
 
 /** `aelab search grid|random`: returns the process exit code. */
 export async function runSearch(args: SearchArgs): Promise<number> {
-  const { raw } = await loadExperiment(args.experiment);
-  const experiment = withOverrides(raw, args, args.experiment);
+  const raw = await readExperimentJson(args.experiment);
+  const experiment = parseExperiment(withOverrides(raw, args), args.experiment);
   const store = await JsonFileRunStore.open(resolve(args.store));
   try {
     return await sweep(args, experiment, store);
@@ -32,7 +33,7 @@ export async function runSearch(args: SearchArgs): Promise<number> {
   }
 }
 
-async function sweep(args: SearchArgs, experiment: ReturnType<typeof withOverrides>, store: JsonFileRunStore): Promise<number> {
+async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRunStore): Promise<number> {
   const progress = new ProgressDisplay();
   const controller = new AbortController();
   let interrupts = 0;
@@ -64,7 +65,8 @@ async function sweep(args: SearchArgs, experiment: ReturnType<typeof withOverrid
   const { study } = summary;
   console.log(
     `${summary.completedTrainings} trainings for ${summary.evaluatedConfigurations} evaluated configurations` +
-      ` (this run: ${summary.trained} trained, ${summary.skipped} skipped as already done, ${summary.failed} failed)`,
+      ` (this run: ${summary.trained} trained, ${summary.skipped} skipped as already done, ${summary.failed} failed` +
+      `${summary.pruned ? `, ${summary.pruned} pruned` : ''})`,
   );
   await printBest(store, study.id);
   if (args.report) {

@@ -9,3 +9,4 @@ export * from './thresholds.js';
 export * from './distributions.js';
 export * from './artifacts.js';
 export * from './objective.js';
+export * from './zod-issues.js';

@@ -1,5 +1,5 @@
-export * from './backend.js';
-export * from './spec.js';
+export * from './registry.js';
+export * from './backends/init.js';
 export * from './builders/index.js';
 export * from './train.js';
 export * from './errors.js';

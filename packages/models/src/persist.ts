@@ -7,36 +7,22 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { MODEL_FILES, savedModelInfoText, type SavedModelInfo } from '@aelab/core';
 import './builders/layers.js';
-import type { ModelSpec } from './spec.js';
-
-export const MODEL_TOPOLOGY_FILE = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
-export const AELAB_MODEL_FILE = 'aelab-model.json';
-
-/** What `aelab-model.json` holds. */
-export interface SavedModelInfo {
-  format: 'aelab-model';
-  version: 1;
-  spec: ModelSpec;
-  /** Fitted, JSON-serialisable data preparation (scaler etc.) from `@aelab/data`. */
-  preparation: unknown;
-  /** Anomaly threshold on the reconstruction error, when one was chosen. */
-  threshold: number | null;
-  /** Anything else the caller wants kept with the model (metric used, trial id...). */
-  extra: Record<string, unknown>;
-  tfjsVersion: string;
-}
+import type { ModelSpec } from './families/index.js';
 
 export interface SaveModelInput {
   model: tf.LayersModel;
   spec: ModelSpec;
+  /** Fitted, JSON-serialisable data preparation (scaler etc.) from `@aelab/data`. */
   preparation: unknown;
   threshold?: number | null;
   extra?: Record<string, unknown>;
 }
 
-export interface LoadedModel extends SavedModelInfo {
+/** A saved model, loaded: the network and what `aelab-model.json` says about it. */
+export interface LoadedModel extends Omit<SavedModelInfo, 'spec'> {
+  spec: ModelSpec;
   model: tf.LayersModel;
 }
 
@@ -46,11 +32,23 @@ export interface ModelFile {
   data: Uint8Array;
 }
 
+/** A model in memory, ready to be written: the network's files and the info to write beside them. */
+export interface SerializedModel {
+  /** `model.json` and `weights.bin` ({@link MODEL_FILES}), the tfjs layers format. */
+  files: ModelFile[];
+  /**
+   * What `aelab-model.json` will hold. Left structured, not encoded, so that whoever writes
+   * the model (a sweep's coordinator) can still set the threshold it decides on; write it
+   * with core's `savedModelInfoText`.
+   */
+  info: SavedModelInfo;
+}
+
 /**
- * The files of a saved model, in memory. A sweep's worker threads return these to the
- * main thread, which alone writes the run store.
+ * The network's files and its info, in memory. A sweep's worker threads return these to
+ * the main thread, which alone writes the run store.
  */
-export async function serializeModel(input: SaveModelInput): Promise<ModelFile[]> {
+export async function serializeModel(input: SaveModelInput): Promise<SerializedModel> {
   let artifacts: tf.io.ModelArtifacts | null = null;
   await input.model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -66,31 +64,32 @@ export async function serializeModel(input: SaveModelInput): Promise<ModelFile[]
     format: saved.format ?? 'layers-model',
     generatedBy: saved.generatedBy,
     convertedBy: saved.convertedBy ?? null,
-    weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: saved.weightSpecs }],
+    weightsManifest: [{ paths: [`./${MODEL_FILES.weights}`], weights: saved.weightSpecs }],
   };
-  const info: SavedModelInfo = {
-    format: 'aelab-model',
-    version: 1,
-    spec: input.spec,
-    preparation: input.preparation,
-    threshold: input.threshold ?? null,
-    extra: input.extra ?? {},
-    tfjsVersion: tf.version.tfjs,
+  return {
+    files: [
+      { name: MODEL_FILES.topology, data: new TextEncoder().encode(JSON.stringify(modelJson)) },
+      { name: MODEL_FILES.weights, data: new Uint8Array(weightData) },
+    ],
+    info: {
+      format: 'aelab-model',
+      version: 1,
+      spec: input.spec,
+      preparation: input.preparation,
+      threshold: input.threshold ?? null,
+      extra: input.extra ?? {},
+      tfjsVersion: tf.version.tfjs,
+    },
   };
-  const text = new TextEncoder();
-  return [
-    { name: MODEL_TOPOLOGY_FILE, data: text.encode(JSON.stringify(modelJson)) },
-    { name: WEIGHTS_FILE, data: new Uint8Array(weightData) },
-    { name: AELAB_MODEL_FILE, data: text.encode(JSON.stringify(info, null, 2) + '\n') },
-  ];
 }
 
-/** Write the model to `dir` (created if needed); returns the files written. */
+/** Writes the model to `dir` (created if needed): its files, then `aelab-model.json`. Returns the paths written. */
 export async function saveModel(dir: string, input: SaveModelInput): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const files = await serializeModel(input);
-  for (const file of files) await writeFile(path.join(dir, file.name), file.data);
-  return files.map((file) => path.join(dir, file.name));
+  const { files, info } = await serializeModel(input);
+  const all = [...files, { name: MODEL_FILES.info, data: savedModelInfoText(info) }];
+  for (const file of all) await writeFile(path.join(dir, file.name), file.data);
+  return all.map((file) => path.join(dir, file.name));
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -109,12 +108,12 @@ async function readJson(file: string): Promise<unknown> {
 
 /** Load a model saved by {@link saveModel} (custom layers are registered by this module). */
 export async function loadModel(dir: string): Promise<LoadedModel> {
-  const infoFile = path.join(dir, AELAB_MODEL_FILE);
+  const infoFile = path.join(dir, MODEL_FILES.info);
   const info = (await readJson(infoFile)) as Partial<SavedModelInfo>;
   if (info.format !== 'aelab-model' || info.version !== 1) {
     throw new Error(`${infoFile}: expected format "aelab-model" version 1, got ${JSON.stringify(info.format)} version ${JSON.stringify(info.version)}`);
   }
-  const topologyFile = path.join(dir, MODEL_TOPOLOGY_FILE);
+  const topologyFile = path.join(dir, MODEL_FILES.topology);
   const modelJson = (await readJson(topologyFile)) as tf.io.ModelJSON;
   if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
     throw new Error(`${topologyFile}: expected a tfjs layers model.json with modelTopology and weightsManifest`);

@@ -1,17 +1,18 @@
 /**
- * A small seeded PRNG (mulberry32) for shuffling and initialisers. tfjs `fit` shuffles with
- * `Math.random`, which makes runs irreproducible; everything random in training goes
- * through here or through tfjs ops given an explicit seed.
+ * Seeded randomness for training and initialisers, in plain JS (no tfjs). tfjs `fit`
+ * shuffles with `Math.random`, which makes runs irreproducible; everything random in
+ * training goes through here, through core's `mulberry32`, or through tfjs ops given an
+ * explicit seed.
  */
-import { mulberry32 } from '@aelab/data';
 
-/**
- * Uniform floats in [0, 1) from a 32-bit seed; the same seed gives the same stream. The
- * data package's mulberry32, with the seed mixed first so that small seeds (0, 1, 2)
- * start far apart.
- */
-export function createRng(seed: number): () => number {
-  return mulberry32((Math.trunc(seed) ^ 0x9e3779b9) >>> 0);
+/** Seeds for the layers of one model, derived from the trial seed so layers differ. */
+export class LayerSeeds {
+  private next = 0;
+  constructor(private readonly seed: number) {}
+  take(): number {
+    this.next += 1;
+    return ((Math.imul(this.seed >>> 0, 2654435761) + this.next * 97) >>> 0) % 2147483647;
+  }
 }
 
 /** Fisher-Yates shuffle of `values` in place with `rng`. */

@@ -5,48 +5,23 @@
  * batch for its callbacks; this loop is seeded and was measured faster (see README).
  */
 import * as tf from '@tensorflow/tfjs';
+import { type EpochRecord, formatValue, mulberry32, schemaIssues, trainingSchema, type TrainingSettings } from '@aelab/core';
 import type { PreparedSplit } from '@aelab/data';
-import { createAdam } from './adam.js';
+import { createAdam, type StepOptimizer } from './adam.js';
 import { buildModel, modelInputShape } from './builders/index.js';
-import { createRng, shuffleInPlace } from './random.js';
-import type { ModelSpec } from './spec.js';
+import type { ModelSpec } from './families/index.js';
+import { shuffleInPlace } from './random.js';
 
-/** Hyperparameters of one training run. */
-export interface TrainingConfig {
-  /** Maximum passes over the training rows. */
-  epochs: number;
-  /** Rows per gradient step; the last batch of an epoch may be smaller. */
-  batchSize: number;
-  /** Adam learning rate. */
-  learningRate: number;
-  /** Reconstruction loss: mean squared or mean absolute error. */
-  loss: 'mse' | 'mae';
+/** One training run's configuration: the experiment's `training` section plus the trial's seed and budget. */
+export type TrainerConfig = TrainingSettings & {
   /** Seeds the initial weights, the per-epoch shuffle and dropout masks. */
   seed: number;
-  /**
-   * Stop when the monitored loss (validation loss when a validation split is given, else
-   * training loss) has not improved by more than `minDelta` for `patience` epochs. With
-   * `restoreBestWeights` the best epoch's weights are restored at the end (early or not).
-   */
-  earlyStopping?: { patience: number; minDelta?: number; restoreBestWeights?: boolean } | null;
-  /** Wall-clock budget: training stops after the epoch in which it is exceeded. */
+  /** Wall-clock budget in seconds: training stops after the epoch in which it is exceeded. */
   maxSeconds?: number;
-}
+};
 
-/** One epoch of history. */
-export interface EpochRecord {
-  /** 1-based epoch number. */
-  epoch: number;
-  /** Mean training loss over the epoch's batches (weighted by batch size), incl. L2 penalties. */
-  loss: number;
-  /** Loss on the validation split after the epoch (incl. L2 penalties), null without one. */
-  valLoss: number | null;
-  /** Wall seconds the epoch took. */
-  seconds: number;
-}
-
-/** Why training ended. */
-export type StopReason = 'completed' | 'early-stopping' | 'time-limit';
+/** Why training ended. `pruned`: the caller's `shouldStop` asked it to. */
+export type StopReason = 'completed' | 'early-stopping' | 'time-limit' | 'pruned';
 
 /** A trained model and how it got there. Call `dispose()` to free its weights. */
 export interface TrainedAutoencoder {
@@ -54,6 +29,7 @@ export interface TrainedAutoencoder {
   history: EpochRecord[];
   /** 1-based epoch with the lowest monitored loss (its weights are kept when restoreBestWeights). */
   bestEpoch: number;
+  /** True unless every epoch ran (`stopReason` is not `completed`). */
   stoppedEarly: boolean;
   stopReason: StopReason;
   parameterCount: number;
@@ -64,9 +40,16 @@ export interface TrainAutoencoderOptions {
   spec: ModelSpec;
   train: PreparedSplit;
   validation?: PreparedSplit | null;
-  config: TrainingConfig;
+  config: TrainerConfig;
   /** Called after every epoch (on the training thread). */
-  onEpoch?: (epoch: EpochRecord) => void;
+  onEpoch?: (record: EpochRecord) => void;
+  /**
+   * The pruning channel: asked after every epoch, after `onEpoch`. True ends training
+   * there, normally: the result has `stopReason: 'pruned'`, the model (best weights
+   * restored when asked for) and the history so far. Takes precedence over early stopping
+   * and the time budget in the same epoch.
+   */
+  shouldStop?: (record: EpochRecord) => boolean;
   /** Aborting stops training after the current batch and rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -79,23 +62,15 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** Exact validation of the config, all messages from one place. */
-export function trainingConfigIssues(config: TrainingConfig): string[] {
-  const issues: string[] = [];
-  const posInt = (field: string, v: unknown) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) issues.push(`${field} must be a positive integer, got ${String(v)}`);
-  };
-  posInt('epochs', config.epochs);
-  posInt('batchSize', config.batchSize);
-  if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) issues.push(`learningRate must be a positive number, got ${String(config.learningRate)}`);
-  if (config.loss !== 'mse' && config.loss !== 'mae') issues.push(`loss must be mse or mae, got ${JSON.stringify(config.loss)}`);
-  if (!Number.isInteger(config.seed)) issues.push(`seed must be an integer, got ${String(config.seed)}`);
-  const es = config.earlyStopping;
-  if (es) {
-    if (!Number.isInteger(es.patience) || es.patience < 0) issues.push(`earlyStopping.patience must be an integer >= 0, got ${String(es.patience)}`);
-    if (es.minDelta !== undefined && !(es.minDelta >= 0)) issues.push(`earlyStopping.minDelta must be >= 0, got ${String(es.minDelta)}`);
-  }
-  if (config.maxSeconds !== undefined && !(config.maxSeconds > 0)) issues.push(`maxSeconds must be > 0, got ${String(config.maxSeconds)}`);
+/**
+ * Every problem with `config` ([] when valid), each naming its field: the training
+ * settings checked by core's `trainingSchema`, then the seed and the budget.
+ */
+export function trainerConfigIssues(config: TrainerConfig): string[] {
+  const { seed, maxSeconds, ...settings } = config;
+  const issues = schemaIssues(trainingSchema, settings);
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) issues.push(`seed must be an integer, got ${formatValue(seed)}`);
+  if (maxSeconds !== undefined && !(typeof maxSeconds === 'number' && maxSeconds > 0)) issues.push(`maxSeconds must be > 0, got ${formatValue(maxSeconds)}`);
   return issues;
 }
 
@@ -120,124 +95,176 @@ export function splitTensor(split: Pick<PreparedSplit, 'x' | 'rows' | 'features'
   return tf.tensor(split.x, [split.rows, ...inputShape], 'float32');
 }
 
-/**
- * Build `spec`, train it with Adam on `train` (an autoencoder: targets are the inputs) and
- * return the model with its history. Deterministic for the same spec, data, config and
- * backend. Leaves no tensors behind except the returned model's weights.
- * @throws InvalidModelSpecError before training for a spec that cannot be built.
- * @throws TrainingDivergedError when the loss becomes NaN/infinite.
- */
-export async function trainAutoencoder(options: TrainAutoencoderOptions): Promise<TrainedAutoencoder> {
-  const { spec, train, config, onEpoch, signal } = options;
-  const validation = options.validation && options.validation.rows > 0 ? options.validation : null;
-  const issues = trainingConfigIssues(config);
-  if (issues.length > 0) throw new Error(`invalid training config: ${issues.join('; ')}`);
-  if (train.rows === 0) throw new Error('train split has no rows');
-  signal?.throwIfAborted();
+/** The model, its optimizer and the tensors of one run; `release` frees all but the model. */
+interface Session {
+  model: tf.LayersModel;
+  optimizer: StepOptimizer;
+  trainX: tf.Tensor;
+  valX: tf.Tensor | null;
+  /** Shuffles the row order each epoch. */
+  rng: () => number;
+  order: Int32Array;
+  batchSizes: number[];
+  /** Each batch's share of the rows, to weight the batch losses into the epoch loss. */
+  weightsOfBatches: tf.Tensor1D;
+  release(): void;
+}
 
+function startSession(spec: ModelSpec, train: PreparedSplit, validation: PreparedSplit | null, config: TrainerConfig): Session {
   const model = buildModel(spec, train.features, config.seed);
   const optimizer = createAdam(model.trainableWeights.map((w) => w.read() as tf.Variable), config.learningRate);
   const inputShape = modelInputShape(model);
   const trainX = splitTensor(train, inputShape);
   const valX = validation ? splitTensor(validation, inputShape) : null;
-  const rng = createRng(config.seed ^ 0x5bd1e995);
-  const order = new Int32Array(train.rows).map((_, i) => i);
+  // The seed mixing of models' former createRng (core's mulberry32 after xor with the
+  // golden ratio), kept so the same trial seed still gives the same shuffles and losses.
+  const rng = mulberry32((Math.trunc(config.seed ^ 0x5bd1e995) ^ 0x9e3779b9) >>> 0);
   const batchSizes: number[] = [];
   for (let start = 0; start < train.rows; start += config.batchSize) batchSizes.push(Math.min(config.batchSize, train.rows - start));
   const weightsOfBatches = tf.tensor1d(batchSizes.map((n) => n / train.rows));
-
-  const es = config.earlyStopping ?? null;
-  const minDelta = es?.minDelta ?? 0;
-  let best = Infinity;
-  let bestEpoch = 0;
-  let bestWeights: tf.Tensor[] | null = null;
-  let sinceBest = 0;
-  let stopReason: StopReason = 'completed';
-  const history: EpochRecord[] = [];
-  const started = performance.now();
-  const cleanup = () => {
-    trainX.dispose();
-    valX?.dispose();
-    weightsOfBatches.dispose();
-    optimizer.dispose();
-    bestWeights?.forEach((t) => t.dispose());
-    bestWeights = null;
+  return {
+    model,
+    optimizer,
+    trainX,
+    valX,
+    rng,
+    order: new Int32Array(train.rows).map((_, i) => i),
+    batchSizes,
+    weightsOfBatches,
+    release: () => {
+      trainX.dispose();
+      valX?.dispose();
+      weightsOfBatches.dispose();
+      optimizer.dispose();
+    },
   };
+}
 
+/** One pass over the shuffled training rows; the epoch's one host sync reads both losses. */
+async function runEpoch(session: Session, epoch: number, loss: TrainerConfig['loss'], signal: AbortSignal | undefined): Promise<EpochRecord> {
+  const { model, optimizer, trainX, valX, order, batchSizes, weightsOfBatches } = session;
+  const epochStart = performance.now();
+  shuffleInPlace(order, session.rng);
+  const batches = tf.tidy(() => {
+    const shuffled = tf.gather(trainX, tf.tensor1d(order, 'int32'));
+    return batchSizes.length === 1 ? [shuffled] : tf.split(shuffled, batchSizes, 0);
+  });
+  const costs: tf.Scalar[] = [];
+  try {
+    for (const batch of batches) {
+      if (signal?.aborted) break;
+      costs.push(optimizer.minimize(() => totalLoss(model, loss, batch, true)));
+    }
+  } finally {
+    batches.forEach((b) => b.dispose());
+  }
+  if (signal?.aborted) {
+    costs.forEach((c) => c.dispose());
+    throw signal.reason ?? new Error('training aborted');
+  }
+  // Weighted mean training loss and validation loss, read together.
+  const summary = tf.tidy(() => {
+    const trainLoss = tf.sum(tf.mul(tf.stack(costs), weightsOfBatches));
+    return valX ? tf.stack([trainLoss, totalLoss(model, loss, valX, false)]) : trainLoss.reshape([1]);
+  });
+  costs.forEach((c) => c.dispose());
+  const values = await summary.data();
+  summary.dispose();
+  const record: EpochRecord = { epoch, loss: values[0], valLoss: valX ? values[1] : null, seconds: (performance.now() - epochStart) / 1000 };
+  if (!Number.isFinite(record.loss) || (record.valLoss !== null && !Number.isFinite(record.valLoss))) throw new TrainingDivergedError(epoch);
+  return record;
+}
+
+/**
+ * The best epoch by the monitored loss (validation loss when there is one, else training
+ * loss), its weights when `restoreBestWeights`, and the patience of early stopping.
+ */
+class BestEpoch {
+  epoch = 0;
+  private best = Infinity;
+  private sinceBest = 0;
+  private weights: tf.Tensor[] | null = null;
+
+  constructor(
+    private readonly model: tf.LayersModel,
+    private readonly earlyStopping: TrainerConfig['earlyStopping'],
+  ) {}
+
+  /** Takes the epoch's record; true when early stopping's patience has run out. */
+  update(record: EpochRecord): boolean {
+    const monitored = record.valLoss ?? record.loss;
+    const es = this.earlyStopping ?? null;
+    if (monitored < this.best - (es?.minDelta ?? 0) || this.epoch === 0) {
+      this.best = monitored;
+      this.epoch = record.epoch;
+      this.sinceBest = 0;
+      if (es?.restoreBestWeights) {
+        this.release();
+        this.weights = this.model.getWeights().map((w) => w.clone());
+      }
+      return false;
+    }
+    this.sinceBest += 1;
+    return es !== null && this.sinceBest >= es.patience;
+  }
+
+  /** Like Keras 3: the best epoch's weights are restored however training ended. */
+  restore(lastEpoch: number): void {
+    if (this.weights && this.epoch !== lastEpoch) this.model.setWeights(this.weights);
+  }
+
+  release(): void {
+    this.weights?.forEach((t) => t.dispose());
+    this.weights = null;
+  }
+}
+
+/**
+ * Builds `spec`, trains it with Adam on `train` (an autoencoder: targets are the inputs)
+ * and returns the model with its history. Deterministic for the same spec, data, config
+ * and backend. Leaves no tensors behind except the returned model's weights.
+ * @throws InvalidModelSpecError before training for a spec that cannot be built.
+ * @throws Error `invalid training config: ...` before training, naming every bad field.
+ * @throws TrainingDivergedError when the loss becomes NaN/infinite.
+ */
+export async function trainAutoencoder(options: TrainAutoencoderOptions): Promise<TrainedAutoencoder> {
+  const { spec, train, config, onEpoch, shouldStop, signal } = options;
+  const validation = options.validation && options.validation.rows > 0 ? options.validation : null;
+  const issues = trainerConfigIssues(config);
+  if (issues.length > 0) throw new Error(`invalid training config: ${issues.join('; ')}`);
+  if (train.rows === 0) throw new Error('train split has no rows');
+  signal?.throwIfAborted();
+
+  const session = startSession(spec, train, validation, config);
+  const { model } = session;
+  const best = new BestEpoch(model, config.earlyStopping);
+  const history: EpochRecord[] = [];
+  let stopReason: StopReason = 'completed';
+  const started = performance.now();
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      const epochStart = performance.now();
-      shuffleInPlace(order, rng);
-      const batches = tf.tidy(() => {
-        const shuffled = tf.gather(trainX, tf.tensor1d(order, 'int32'));
-        return batchSizes.length === 1 ? [shuffled] : tf.split(shuffled, batchSizes, 0);
-      });
-      const costs: tf.Scalar[] = [];
-      try {
-        for (const batch of batches) {
-          if (signal?.aborted) break;
-          costs.push(optimizer.minimize(() => totalLoss(model, config.loss, batch, true)));
-        }
-      } finally {
-        batches.forEach((b) => b.dispose());
-      }
-      if (signal?.aborted) {
-        costs.forEach((c) => c.dispose());
-        throw signal.reason ?? new Error('training aborted');
-      }
-      // The epoch's one host sync: weighted mean training loss and validation loss together.
-      const summary = tf.tidy(() => {
-        const loss = tf.sum(tf.mul(tf.stack(costs), weightsOfBatches));
-        return valX ? tf.stack([loss, totalLoss(model, config.loss, valX, false)]) : loss.reshape([1]);
-      });
-      costs.forEach((c) => c.dispose());
-      const values = await summary.data();
-      summary.dispose();
-      const record: EpochRecord = {
-        epoch,
-        loss: values[0],
-        valLoss: valX ? values[1] : null,
-        seconds: (performance.now() - epochStart) / 1000,
-      };
-      if (!Number.isFinite(record.loss) || (record.valLoss !== null && !Number.isFinite(record.valLoss))) {
-        throw new TrainingDivergedError(epoch);
-      }
+      const record = await runEpoch(session, epoch, config.loss, signal);
       history.push(record);
       onEpoch?.(record);
-
-      const monitored = record.valLoss ?? record.loss;
-      if (monitored < best - minDelta || bestEpoch === 0) {
-        best = monitored;
-        bestEpoch = epoch;
-        sinceBest = 0;
-        if (es?.restoreBestWeights) {
-          bestWeights?.forEach((t) => t.dispose());
-          bestWeights = model.getWeights().map((w) => w.clone());
-        }
-      } else {
-        sinceBest += 1;
-        if (es && sinceBest >= es.patience) {
-          stopReason = 'early-stopping';
-          break;
-        }
-      }
-      if (config.maxSeconds !== undefined && (performance.now() - started) / 1000 >= config.maxSeconds && epoch < config.epochs) {
-        stopReason = 'time-limit';
-        break;
-      }
+      const patienceOut = best.update(record);
+      if (shouldStop?.(record)) stopReason = 'pruned';
+      else if (patienceOut) stopReason = 'early-stopping';
+      else if (config.maxSeconds !== undefined && (performance.now() - started) / 1000 >= config.maxSeconds && epoch < config.epochs) stopReason = 'time-limit';
+      if (stopReason !== 'completed') break;
     }
-    // Like Keras 3: the best epoch's weights are restored however training ended.
-    if (bestWeights && bestEpoch !== history.length) model.setWeights(bestWeights);
+    best.restore(history.length);
   } catch (error) {
-    cleanup();
+    session.release();
+    best.release();
     model.dispose();
     throw error;
   }
-  cleanup();
+  session.release();
+  best.release();
   return {
     model,
     history,
-    bestEpoch,
+    bestEpoch: best.epoch,
     stoppedEarly: stopReason !== 'completed',
     stopReason,
     parameterCount: model.countParams(),

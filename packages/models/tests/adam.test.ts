@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdam } from '../src/adam.js';
-import { initBackend } from '../src/backend.js';
+import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
-import { PRESETS } from '../src/spec.js';
+import { PRESETS } from '../src/families/index.js';
 import { sineSplit } from './helpers.js';
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailableError, backendInfo, initBackend } from '../src/backend.js';
+import { BackendUnavailableError } from '../src/backends/backend.js';
+import { backendInfo, initBackend } from '../src/backends/init.js';
 
 describe('initBackend', () => {
   it('starts wasm with SIMD and reports versions and CPUs', async () => {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/backend.js';
+import { initBackend } from '../src/backends/init.js';
 import { buildModel, modelInputShape } from '../src/builders/index.js';
-import { PRESETS, type ModelSpec } from '../src/spec.js';
+import { PRESETS, type ModelSpec } from '../src/families/index.js';
 import { trainAutoencoder } from '../src/train.js';
 import { sineSplit } from './helpers.js';
 
@@ -47,7 +47,7 @@ describe('builders', () => {
   it('initialise recurrent kernels orthogonally (rows orthonormal)', () => {
     const model = buildModel({ ...PRESETS['lstm-seq2seq'], units: [6] }, 10, 1);
     const recurrent = model.getLayer('bottleneck').getWeights()[1] as tf.Tensor2D; // [6, 24]
-    const gram = tf.matMul(recurrent, recurrent, false, true).arraySync();
+    const gram = tf.matMul(recurrent, recurrent, false, true).arraySync() as number[][];
     gram.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? 1 : 0, 5)));
     model.dispose();
   });

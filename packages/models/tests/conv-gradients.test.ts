@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../src/backend.js';
+import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
-import { PRESETS } from '../src/spec.js';
-import { createRng, normals } from '../src/random.js';
+import { PRESETS, type ModelSpec } from '../src/families/index.js';
+import { normals } from '../src/random.js';
+import { seededUniform } from './helpers.js';
 
 /** Gradients of the reconstruction MSE w.r.t. every weight, on the active backend. */
 function gradients(spec: Parameters<typeof buildModel>[0], x: Float32Array, shape: number[]): Float32Array[] {
@@ -27,11 +28,11 @@ function maxRelativeError(a: Float32Array[], b: Float32Array[]): number {
 }
 
 describe('Conv1D gradients on wasm (im2col Conv2DBackpropFilter)', () => {
-  it.each([
+  it.each<[string, ModelSpec, [number, number, number]]>([
     ['the benchmark model (k7, same padding, batch 5)', PRESETS['conv1d-small'], [5, 140, 1]],
     ['an odd length with cropping (k4, pool 3)', { ...PRESETS['conv1d-small'], filters: [3, 5], kernelSize: 4, poolSize: 3 }, [3, 31, 1]],
-  ] as const)('equal the cpu backend to 1e-4 for %s', async (_name, spec, shape) => {
-    const x = normals(shape[0] * shape[1], createRng(2));
+  ])('equal the cpu backend to 1e-4 for %s', async (_name, spec, shape) => {
+    const x = normals(shape[0] * shape[1], seededUniform(2));
     await initBackend('cpu');
     const cpu = gradients(spec, x, [...shape]);
     await initBackend('wasm');
@@ -41,8 +42,8 @@ describe('Conv1D gradients on wasm (im2col Conv2DBackpropFilter)', () => {
   });
 
   it('handles strided convolutions (stride 3, valid padding) like the cpu backend', async () => {
-    const x = tf.tensor(normals(2 * 1 * 17 * 3, createRng(4)), [2, 1, 17, 3]) as tf.Tensor4D;
-    const dy = tf.tensor(normals(2 * 1 * 5 * 4, createRng(5)), [2, 1, 5, 4]) as tf.Tensor4D;
+    const x = tf.tensor(normals(2 * 1 * 17 * 3, seededUniform(4)), [2, 1, 17, 3]) as tf.Tensor4D;
+    const dy = tf.tensor(normals(2 * 1 * 5 * 4, seededUniform(5)), [2, 1, 5, 4]) as tf.Tensor4D;
     const run = async (backend: 'cpu' | 'wasm') => {
       await initBackend(backend);
       const attrs = { strides: [1, 3], pad: 'valid', dataFormat: 'NHWC', filterShape: [1, 5, 3, 4] };
@@ -64,8 +65,8 @@ describe('transposed matrix products on wasm (routed through an explicit transpo
     [true, false],
     [true, true],
   ])('equal the cpu backend for transposeA=%s transposeB=%s, batched and not', async (ta, tb) => {
-    const a = tf.tensor(normals(3 * 7 * 5, createRng(1)), ta ? [3, 5, 7] : [3, 7, 5]);
-    const b = tf.tensor(normals(3 * 5 * 4, createRng(2)), tb ? [3, 4, 5] : [3, 5, 4]);
+    const a = tf.tensor(normals(3 * 7 * 5, seededUniform(1)), ta ? [3, 5, 7] : [3, 7, 5]);
+    const b = tf.tensor(normals(3 * 5 * 4, seededUniform(2)), tb ? [3, 4, 5] : [3, 5, 4]);
     const product = async (backend: 'cpu' | 'wasm') => {
       await initBackend(backend);
       const batched = tf.matMul(a, b, ta, tb);

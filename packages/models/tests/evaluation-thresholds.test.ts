@@ -112,8 +112,8 @@ describe('anomaly means strictly greater than the threshold', () => {
 
 describe('rule validation names the field and the value', () => {
   it.each([
-    [{ rule: 'percentile', percentile: 120 }, 'percentile must be in [0, 100], got 120'],
-    [{ rule: 'percentile', percentile: -1 }, 'percentile must be in [0, 100], got -1'],
+    [{ rule: 'percentile', percentile: 120 }, 'percentile must be <= 100, got 120'],
+    [{ rule: 'percentile', percentile: -1 }, 'percentile must be >= 0, got -1'],
     [{ rule: 'percentile' }, 'percentile must be a finite number, got undefined'],
     [{ rule: 'meanStd', k: Number.NaN }, 'k must be a finite number, got NaN'],
     [{ rule: 'fixed', value: Infinity }, 'value must be a finite number, got Infinity'],

@@ -2,12 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { MODEL_FILES } from '@aelab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/backend.js';
+import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
 import { reconstruct } from '../src/errors.js';
-import { loadModel, saveModel } from '../src/persist.js';
-import { PRESETS, type ModelSpec } from '../src/spec.js';
+import { loadModel, saveModel, serializeModel } from '../src/persist.js';
+import { PRESETS, type ModelSpec } from '../src/families/index.js';
 import { sineSplit } from './helpers.js';
 
 let dir: string;
@@ -44,6 +45,14 @@ describe('saveModel / loadModel', () => {
     expect(await reconstruct(loaded.model, rows)).toEqual(await reconstruct(model, rows));
     model.dispose();
     loaded.model.dispose();
+  });
+
+  it('serialises to the network files plus the info, left structured for the caller to complete', async () => {
+    const model = buildModel(PRESETS['tf-tutorial'], 20, 1);
+    const { files, info } = await serializeModel({ model, spec: PRESETS['tf-tutorial'], preparation: { scaler: 'none' }, extra: { trial: 't2' } });
+    expect(files.map((f) => f.name)).toEqual([MODEL_FILES.topology, MODEL_FILES.weights]);
+    expect(info).toEqual({ format: 'aelab-model', version: 1, spec: PRESETS['tf-tutorial'], preparation: { scaler: 'none' }, threshold: null, extra: { trial: 't2' }, tfjsVersion: tf.version.tfjs });
+    model.dispose();
   });
 
   it('names the file and what it expected when the directory is not a saved model', async () => {

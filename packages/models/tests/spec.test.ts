@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidModelSpecError, PRESETS, modelSpecIssues, validateModelSpec, type ModelSpec } from '../src/spec.js';
+import { InvalidModelSpecError, PRESETS, modelSpecIssues, validateModelSpec, type ModelSpec } from '../src/families/index.js';
 
 const dense = (over: Partial<Record<string, unknown>>) => ({ ...PRESETS['ecg-v1'], ...over });
 
@@ -31,11 +31,28 @@ describe('validateModelSpec', () => {
   });
 
   it('throws every issue at once, and returns the spec when valid', () => {
-    const bad = dense({ encoder: [300], dropout: -1 });
+    const bad = dense({ encoder: [64, 2.5], dropout: -1, l2: 'none' });
     expect(() => validateModelSpec(bad, 140)).toThrow(InvalidModelSpecError);
-    expect(() => validateModelSpec(bad, 140)).toThrow('invalid model spec: encoder[0]: bottleneck 300 is larger than input 140; dropout must be in [0, 1), got -1');
+    expect(() => validateModelSpec(bad, 140)).toThrow(
+      'invalid model spec: encoder[1] must be a positive integer, got 2.5; dropout must be in [0, 1), got -1; l2 must be a finite number >= 0, or an array of such penalties, got "none"',
+    );
     const good: ModelSpec = PRESETS['ecg-v3'];
     expect(validateModelSpec(good, 140)).toBe(good);
+  });
+
+  it('checks the row size once the spec itself is valid', () => {
+    expect(modelSpecIssues(dense({ encoder: [300], dropout: -1 }), 140)).toEqual(['dropout must be in [0, 1), got -1']);
+    expect(modelSpecIssues(dense({ encoder: [300] }), 140)).toEqual(['encoder[0]: bottleneck 300 is larger than input 140']);
+    expect(modelSpecIssues(PRESETS['conv1d-small'], 3)).toEqual(['kernelSize 7 is larger than the sequence 3', 'poolSize 2 over 2 blocks shrinks the sequence 3 below one step']);
+  });
+
+  it('rejects unknown fields, missing fields and bad input sizes, naming them', () => {
+    expect(modelSpecIssues(dense({ decodr: [8] }), 140)).toEqual(['decodr is not a known field']);
+    const { activation: _dropped, ...noActivation } = PRESETS['ecg-v1'];
+    expect(modelSpecIssues(noActivation, 140)).toEqual(['activation must be one of relu, elu, selu, tanh, sigmoid, linear, swish, got undefined']);
+    expect(modelSpecIssues({ ...PRESETS['conv1d-small'], poolSize: 0 }, 140)).toEqual(['poolSize must be a positive integer, got 0']);
+    expect(modelSpecIssues(PRESETS['ecg-v1'], 0)).toEqual(['inputSize must be a positive integer, got 0']);
+    expect(modelSpecIssues([1], 140)).toEqual(['spec must be an object, got [1]']);
   });
 
   it('round-trips every preset through JSON', () => {

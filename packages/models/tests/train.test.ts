@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/backend.js';
+import { initBackend } from '../src/backends/init.js';
 import { reconstruct, reconstructionErrors, perStepErrors } from '../src/errors.js';
-import { PRESETS, type DenseSpec } from '../src/spec.js';
-import { TrainingDivergedError, trainAutoencoder, type TrainingConfig } from '../src/train.js';
+import { PRESETS, type DenseSpec } from '../src/families/index.js';
+import { TrainingDivergedError, trainAutoencoder, type TrainerConfig } from '../src/train.js';
 import { sineSplit } from './helpers.js';
 
 const small: DenseSpec = { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: [0.1], l2: [0.001] };
-const config: TrainingConfig = { epochs: 4, batchSize: 16, learningRate: 0.01, loss: 'mse', seed: 3 };
+const config: TrainerConfig = { epochs: 4, batchSize: 16, learningRate: 0.01, loss: 'mse', seed: 3 };
 const train = sineSplit(70, 24, 1);
 const validation = sineSplit(20, 24, 2);
 
@@ -83,7 +83,35 @@ describe('trainAutoencoder', () => {
 
   it('rejects a bad spec or config before training, naming the field', async () => {
     await expect(trainAutoencoder({ spec: { ...small, encoder: [16, 40] }, train, config })).rejects.toThrow('encoder[1]: bottleneck 40 is larger than input 24');
-    await expect(trainAutoencoder({ spec: small, train, config: { ...config, batchSize: 0 } })).rejects.toThrow('batchSize must be a positive integer, got 0');
+    await expect(trainAutoencoder({ spec: small, train, config: { ...config, batchSize: 0 } })).rejects.toThrow('invalid training config: batchSize must be > 0, got 0');
+  });
+
+  it('ends normally as pruned when shouldStop says so after an epoch, with the history so far', async () => {
+    const seen: string[] = [];
+    const trained = await trainAutoencoder({
+      spec: small,
+      train,
+      validation,
+      config: { ...config, epochs: 20, earlyStopping: { patience: 5, restoreBestWeights: true } },
+      onEpoch: (e) => seen.push(`onEpoch ${e.epoch}`),
+      shouldStop: (e) => {
+        seen.push(`shouldStop ${e.epoch}`);
+        return e.epoch === 3;
+      },
+    });
+    expect(seen).toEqual(['onEpoch 1', 'shouldStop 1', 'onEpoch 2', 'shouldStop 2', 'onEpoch 3', 'shouldStop 3']);
+    expect(trained).toMatchObject({ stopReason: 'pruned', stoppedEarly: true });
+    expect(trained.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    expect(trained.bestEpoch).toBeGreaterThanOrEqual(1);
+    expect((await reconstructionErrors(trained.model, validation)).mse).toHaveLength(validation.rows);
+    trained.dispose();
+  });
+
+  it('names every bad field of the training config', async () => {
+    const bad = { ...config, epochs: 2.5, loss: 'l1', seed: 0.5, maxSeconds: 0, earlyStopping: { patience: 0 }, momentum: 0.9 } as unknown as TrainerConfig;
+    await expect(trainAutoencoder({ spec: small, train, config: bad })).rejects.toThrow(
+      'invalid training config: epochs must be an integer, got 2.5; loss must be one of mse, mae, got "l1"; earlyStopping.patience must be > 0, got 0; momentum is not a known field; seed must be an integer, got 0.5; maxSeconds must be > 0, got 0',
+    );
   });
 
   it('rejects with the abort reason when aborted', async () => {

@@ -1,12 +1,5 @@
-import {
-  ARTIFACT,
-  type CurvesArtifact,
-  type ErrorsArtifact,
-  type ExamplesArtifact,
-  type RunStore,
-  type SeriesArtifact,
-  type TrialRecord,
-} from '@aelab/store';
+import { ARTIFACT, type CurvesArtifact, type ErrorsArtifact, type ExamplesArtifact, type SeriesArtifact } from '@aelab/core';
+import type { RunStore, TrialRecord } from '@aelab/store';
 
 /** An artifact read for a page: its content, or why a section has to say it is missing. */
 export type Loaded<T> = { value: T; missing?: undefined } | { value?: undefined; missing: string };

@@ -1,5 +1,4 @@
-import type { Json, Params } from '@aelab/store';
-import type { Summary } from './stats.js';
+import type { Json, Params, Summary } from '@aelab/core';
 
 /** A table cell: the text shown and the value the sort script compares (numbers sort numerically). */
 export interface Cell {
@@ -37,8 +36,14 @@ export function formatSummary(summary: Summary | null, style: NumberStyle): stri
   return summary.std === null ? mean : `${mean} ± ${formatNumber(summary.std, style)}`;
 }
 
+/** A numeric column's cell for a summary over repeats, sorted by its mean. */
 export function summaryCell(summary: Summary | null, style: NumberStyle): Cell {
-  return summary ? { text: formatSummary(summary, style), sort: String(summary.mean) } : { text: '–' };
+  return summary ? { text: formatSummary(summary, style), sort: String(summary.mean), className: 'num' } : { text: '–', className: 'num' };
+}
+
+/** A numeric column's cell for one value. */
+export function numberCell(value: number | undefined, style: NumberStyle): Cell {
+  return { text: formatNumber(value, style), sort: value === undefined ? undefined : String(value), className: 'num' };
 }
 
 export function jsonText(value: Json | undefined): string {
@@ -51,6 +56,14 @@ export function paramCell(value: Json | undefined): Cell {
   return typeof value === 'number' ? { text: String(value), sort: String(value) } : { text: jsonText(value), sort: jsonText(value) };
 }
 
+/** Short text for a parameter map: `key=value` pairs joined, keys sorted. */
+export function describeParams(params: Params, keys: readonly string[] = Object.keys(params).sort()): string {
+  return keys
+    .filter((k) => params[k] !== undefined)
+    .map((k) => `${k}=${jsonText(params[k])}`)
+    .join(', ');
+}
+
 /**
  * Short name of a scoring variant: `p90` for the 90th-percentile rule, the rule name
  * (with `k`) otherwise, else the raw parameters.
@@ -61,8 +74,7 @@ export function scoringLabel(scoring: Params): string {
   const k = scoring['threshold.k'];
   if (percentile !== undefined && (rule === undefined || rule === 'percentile')) return `p${jsonText(percentile)}`;
   if (rule !== undefined) return k !== undefined ? `${jsonText(rule)} k=${jsonText(k)}` : jsonText(rule);
-  const keys = Object.keys(scoring).sort();
-  return keys.length ? keys.map((key) => `${key}=${jsonText(scoring[key])}`).join(', ') : 'default';
+  return describeParams(scoring) || 'default';
 }
 
 /** ISO timestamp as `YYYY-MM-DD HH:MM` (UTC, as recorded); anything else is shown as is. */
@@ -70,4 +82,9 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '–';
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
   return m ? `${m[1]} ${m[2]}` : iso;
+}
+
+/** Orders strings by UTF-16 code units, as `Array.prototype.sort` does: the same on every machine, unlike `localeCompare`. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

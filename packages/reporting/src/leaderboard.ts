@@ -1,5 +1,17 @@
-import type { EvaluationRecord, Json, MetricSet, Params, StudyRecord, TrialRecord } from '@aelab/store';
-import { summarize, type Summary } from './stats.js';
+import {
+  describeSelection,
+  metricValue,
+  rankConfigurations,
+  selectionValue,
+  summarize,
+  winnerOf,
+  type Params,
+  type RankedConfiguration,
+  type Summary,
+} from '@aelab/core';
+import type { EvaluationRecord, StudyRecord, TrialRecord } from '@aelab/store';
+import { jsonText, scoringLabel } from './format.js';
+import { sweptScoringParams, sweptTrainingParams } from './search-space.js';
 
 /** Test-split metrics every leaderboard shows, in column order. */
 export const LEADERBOARD_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc', 'prAuc'] as const;
@@ -21,8 +33,23 @@ export const METRIC_LABELS: Record<string, string> = {
 
 /** Parameter naming the model family (dense, conv1d, lstm, ...). */
 export const FAMILY_PARAM = 'model.kind';
-/** Parameters that may name the version or preset of a family, first present wins. */
-export const VARIANT_PARAMS = ['model.variant', 'model.version', 'model.preset', 'model.name'] as const;
+/** Parameters naming the version of a family: a variant of the space, else a preset; first present wins. */
+export const VARIANT_PARAMS = ['model.variant', 'model.preset'] as const;
+
+/**
+ * One evaluation as the objective ranks it: core's input plus the records it came from.
+ * `trainingHash` is the trial's config hash.
+ */
+export interface RankedEvaluation {
+  configHash: string;
+  trainingHash: string;
+  metrics: EvaluationRecord['metrics'];
+  evaluation: EvaluationRecord;
+  trial: TrialRecord;
+}
+
+/** Core's ranked configuration over {@link RankedEvaluation}s. */
+export type RankedStudyConfiguration = RankedConfiguration<RankedEvaluation>;
 
 /**
  * One evaluated configuration: the evaluations sharing a `configHash` (same training and
@@ -30,6 +57,8 @@ export const VARIANT_PARAMS = ['model.variant', 'model.version', 'model.preset',
  */
 export interface LeaderboardRow {
   configHash: string;
+  /** The training configuration it scores: its trials' config hash. */
+  trainingHash: string;
   /** 1-based position under the study's selection rule; rows without a score come last. */
   rank: number;
   family: string;
@@ -40,12 +69,13 @@ export interface LeaderboardRow {
   scoring: Params;
   /** Trials (repeats) in trial-number order. */
   trials: TrialRecord[];
+  /** Evaluations aligned with {@link trials}. */
   evaluations: EvaluationRecord[];
   /** Test-split metrics, mean and std over repeats. */
   metrics: Record<LeaderboardMetric, Summary | null>;
   /** Reconstruction MSE on {@link Leaderboard.mseSplit}. */
   mse: Summary | null;
-  /** The selection metric on the selection split: what the rule ranks by. */
+  /** The objective: the selection metric on the selection split over repeats, what the rule ranks by. */
   score: Summary | null;
   threshold: Summary | null;
   trainSeconds: Summary | null;
@@ -59,147 +89,118 @@ export interface Leaderboard {
   /** Rows in rank order. */
   rows: LeaderboardRow[];
   winner: LeaderboardRow | null;
-  /** Training parameters whose value differs between trials (sorted), excluding family and variant. */
+  /** The configurations as core's objective ranked them, aligned with {@link rows}. */
+  ranked: RankedStudyConfiguration[];
+  /**
+   * Training parameters the sampler drew (sorted), family and version apart, which have
+   * columns of their own; for a version 1 store, those whose value differs between trials.
+   */
   sweptParams: string[];
-  /** Scoring parameters whose value differs between evaluations (sorted). */
+  /** Scoring parameters the variants sampled (sorted); for a version 1 store, those that differ. */
   sweptScoring: string[];
   /** Split the MSE column reports: validation where recorded (as the seed nine-model table), else test. */
   mseSplit: 'validation' | 'test';
   /** The selection rule in words, e.g. "highest mean F1 on the test split over repeats". */
   ruleText: string;
+  /** Every trial of the study, complete or not, in trial-number order. */
   trials: TrialRecord[];
   /** Trial count per status, statuses sorted by name. */
   statusCounts: Record<string, number>;
 }
 
-/** A metric of a split as a number, or undefined where it is absent or not numeric. */
-export function metricValue(set: MetricSet | undefined, metric: string): number | undefined {
-  const v = set?.[metric];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-/** The selection score of one evaluation, or undefined. */
-export function selectionValue(study: StudyRecord, evaluation: EvaluationRecord): number | undefined {
-  return metricValue(evaluation.metrics[study.selection.split], study.selection.metric);
-}
-
-/** True when `a` is better than `b` under the direction. */
-export function isBetter(a: number, b: number, direction: 'maximize' | 'minimize'): boolean {
-  return direction === 'maximize' ? a > b : a < b;
-}
-
-export function describeRule(study: StudyRecord): string {
-  const { metric, direction, split } = study.selection;
-  const word = direction === 'maximize' ? 'highest' : 'lowest';
-  return `${word} mean ${METRIC_LABELS[metric] ?? metric} on the ${split} split over repeats`;
-}
-
-function paramString(value: Json | undefined): string {
-  if (value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Keys whose value differs among the maps (a key absent from some maps counts as differing). */
-export function varyingKeys(maps: readonly Params[]): string[] {
-  const seen = new Map<string, Set<string>>();
-  for (const m of maps) for (const k of Object.keys(m)) if (!seen.has(k)) seen.set(k, new Set());
-  for (const [k, values] of seen) for (const m of maps) values.add(k in m ? `v${JSON.stringify(m[k])}` : 'absent');
-  return [...seen].filter(([, values]) => values.size > 1).map(([k]) => k).sort();
-}
-
 export function familyOf(params: Params): string {
-  return paramString(params[FAMILY_PARAM]) || 'model';
+  return jsonText(params[FAMILY_PARAM]) || 'model';
 }
 
 export function variantOf(params: Params): string | null {
-  for (const key of VARIANT_PARAMS) if (params[key] !== undefined) return paramString(params[key]);
+  for (const key of VARIANT_PARAMS) if (params[key] !== undefined) return jsonText(params[key]);
   return null;
 }
 
-/**
- * Groups a study's evaluations into evaluated configurations, summarises them over
- * repeats and ranks them by the study's selection rule. Only evaluations of complete
- * trials count. Ties are broken by smaller spread, then by config hash, so the order is
- * stable for the same store.
- */
-export function buildLeaderboard(
-  study: StudyRecord,
-  trials: readonly TrialRecord[],
-  evaluations: readonly EvaluationRecord[],
-): Leaderboard {
+/** "lstm tuned": family and version of a training configuration. */
+export function trainingName(params: Params): string {
+  const variant = variantOf(params);
+  return `${familyOf(params)}${variant ? ` ${variant}` : ''}`;
+}
+
+/** "lstm tuned · p90": family, version and scoring variant of a row. */
+export function configurationName(row: Pick<LeaderboardRow, 'params' | 'scoring'>): string {
+  return `${trainingName(row.params)} · ${scoringLabel(row.scoring)}`;
+}
+
+/** The selection metric as charts and columns label it, e.g. "F1 (test)". */
+export function selectionLabel(study: StudyRecord): string {
+  return `${METRIC_LABELS[study.selection.metric] ?? study.selection.metric} (${study.selection.split})`;
+}
+
+/** The evaluations of complete trials, as the objective takes them. */
+function objectiveInputs(trials: readonly TrialRecord[], evaluations: readonly EvaluationRecord[]): RankedEvaluation[] {
   const trialById = new Map(trials.map((t) => [t.id, t]));
-  const groups = new Map<string, EvaluationRecord[]>();
-  for (const e of evaluations) {
-    const trial = trialById.get(e.trialId);
-    if (!trial || trial.status !== 'complete') continue;
-    const group = groups.get(e.configHash);
-    if (group) group.push(e);
-    else groups.set(e.configHash, [e]);
-  }
-  const hasValidationMse = evaluations.some((e) => metricValue(e.metrics.validation, 'mse') !== undefined);
-  const mseSplit = hasValidationMse ? 'validation' : 'test';
-
-  const rows: LeaderboardRow[] = [];
-  for (const [configHash, group] of groups) {
-    const sorted = [...group].sort((a, b) => trialById.get(a.trialId)!.number - trialById.get(b.trialId)!.number);
-    const rowTrials = sorted.map((e) => trialById.get(e.trialId)!);
-    const metrics = {} as Record<LeaderboardMetric, Summary | null>;
-    for (const m of LEADERBOARD_METRICS) metrics[m] = summarize(sorted.map((e) => metricValue(e.metrics.test, m)));
-    const params = rowTrials[0].params;
-    rows.push({
-      configHash,
-      rank: 0,
-      family: familyOf(params),
-      variant: variantOf(params),
-      params,
-      scoring: sorted[0].scoring,
-      trials: rowTrials,
-      evaluations: sorted,
-      metrics,
-      mse: summarize(sorted.map((e) => metricValue(e.metrics[mseSplit], 'mse'))),
-      score: summarize(sorted.map((e) => selectionValue(study, e))),
-      threshold: summarize(sorted.map((e) => e.threshold)),
-      trainSeconds: summarize(rowTrials.map((t) => t.trainSeconds)),
-      usesLabels: sorted.some((e) => e.usesLabels),
-      isWinner: false,
-    });
-  }
-
-  const { direction } = study.selection;
-  rows.sort((a, b) => {
-    if (a.score && b.score) {
-      if (a.score.mean !== b.score.mean) return isBetter(a.score.mean, b.score.mean, direction) ? -1 : 1;
-      const sa = a.score.std ?? Infinity;
-      const sb = b.score.std ?? Infinity;
-      if (sa !== sb) return sa < sb ? -1 : 1;
-    } else if (a.score || b.score) {
-      return a.score ? -1 : 1;
-    }
-    return a.configHash < b.configHash ? -1 : a.configHash > b.configHash ? 1 : 0;
+  return evaluations.flatMap((evaluation) => {
+    const trial = trialById.get(evaluation.trialId);
+    if (!trial || trial.status !== 'complete') return [];
+    return [{ configHash: evaluation.configHash, trainingHash: trial.configHash, metrics: evaluation.metrics, evaluation, trial }];
   });
-  rows.forEach((row, i) => (row.rank = i + 1));
-  const winner = rows[0]?.score ? rows[0] : null;
-  if (winner) winner.isWinner = true;
+}
 
+function leaderboardRow(config: RankedStudyConfiguration, mseSplit: Leaderboard['mseSplit']): LeaderboardRow {
+  const sorted = [...config.evaluations].sort((a, b) => a.trial.number - b.trial.number);
+  const evaluations = sorted.map((e) => e.evaluation);
+  const trials = sorted.map((e) => e.trial);
+  const metrics = {} as Record<LeaderboardMetric, Summary | null>;
+  for (const m of LEADERBOARD_METRICS) metrics[m] = summarize(evaluations.map((e) => metricValue(e.metrics.test, m)));
+  const params = trials[0].params;
+  return {
+    configHash: config.configHash,
+    trainingHash: config.trainingHash,
+    rank: config.rank,
+    family: familyOf(params),
+    variant: variantOf(params),
+    params,
+    scoring: evaluations[0].scoring,
+    trials,
+    evaluations,
+    metrics,
+    mse: summarize(evaluations.map((e) => metricValue(e.metrics[mseSplit], 'mse'))),
+    score: config.score,
+    threshold: summarize(evaluations.map((e) => e.threshold)),
+    trainSeconds: summarize(trials.map((t) => t.trainSeconds)),
+    usesLabels: evaluations.some((e) => e.usesLabels),
+    isWinner: false,
+  };
+}
+
+function countStatuses(trials: readonly TrialRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const status of trials.map((t) => t.status).sort()) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Ranks a study's evaluated configurations with core's objective (the one rule for
+ * "best": mean selection value over repeats, ties to the smaller spread, then the config
+ * hash) and summarises each as a row. Only evaluations of complete trials count.
+ */
+export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecord[], evaluations: readonly EvaluationRecord[]): Leaderboard {
+  const inputs = objectiveInputs(trials, evaluations);
+  const ranked = rankConfigurations(study.selection, inputs);
+  const mseSplit = evaluations.some((e) => metricValue(e.metrics.validation, 'mse') !== undefined) ? 'validation' : 'test';
+  const rows = ranked.map((config) => leaderboardRow(config, mseSplit));
+  const winnerHash = winnerOf(ranked)?.configHash;
+  const winner = rows.find((r) => r.configHash === winnerHash) ?? null;
+  if (winner) winner.isWinner = true;
   const completeTrials = trials.filter((t) => t.status === 'complete');
-  const sweptParams = varyingKeys(completeTrials.map((t) => t.params)).filter(
-    (k) => k !== FAMILY_PARAM && !(VARIANT_PARAMS as readonly string[]).includes(k),
-  );
-  const sweptScoring = varyingKeys(rows.map((r) => r.scoring));
-  const statusCounts: Record<string, number> = {};
-  for (const t of [...trials].sort((a, b) => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0))) {
-    statusCounts[t.status] = (statusCounts[t.status] ?? 0) + 1;
-  }
   return {
     study,
     rows,
     winner,
-    sweptParams,
-    sweptScoring,
+    ranked,
+    sweptParams: sweptTrainingParams(completeTrials, [FAMILY_PARAM, ...VARIANT_PARAMS]),
+    sweptScoring: sweptScoringParams(inputs.map((e) => e.evaluation)),
     mseSplit,
-    ruleText: describeRule(study),
+    ruleText: describeSelection(study.selection, METRIC_LABELS[study.selection.metric]),
     trials: [...trials].sort((a, b) => a.number - b.number),
-    statusCounts,
+    statusCounts: countStatuses(trials),
   };
 }
 
@@ -209,19 +210,9 @@ export function buildLeaderboard(
  */
 export function representativeTrial(study: StudyRecord, row: LeaderboardRow): TrialRecord {
   const scored = row.evaluations
-    .map((e, i) => ({ trial: row.trials[i], value: selectionValue(study, e) }))
+    .map((e, i) => ({ trial: row.trials[i], value: selectionValue(study.selection, e.metrics) }))
     .filter((s): s is { trial: TrialRecord; value: number } => s.value !== undefined);
   if (scored.length === 0) return row.trials[0];
   scored.sort((a, b) => (a.value !== b.value ? a.value - b.value : a.trial.number - b.trial.number));
   return scored[Math.floor((scored.length - 1) / 2)].trial;
 }
-
-/** Short text for a parameter map: `key=value` pairs joined, keys sorted. */
-export function describeParams(params: Params, keys: readonly string[] = Object.keys(params).sort()): string {
-  return keys
-    .filter((k) => params[k] !== undefined)
-    .map((k) => `${k}=${paramString(params[k])}`)
-    .join(', ');
-}
-
-export { paramString };

@@ -1,21 +1,3 @@
-/** Mean and spread of one quantity over the repeats of an evaluated configuration. */
-export interface Summary {
-  mean: number;
-  /** Sample standard deviation (n - 1); null with fewer than two values, where it is undefined. */
-  std: number | null;
-  n: number;
-}
-
-/** Summarises the finite values; null when there are none (e.g. a metric not defined for any repeat). */
-export function summarize(values: readonly (number | null | undefined)[]): Summary | null {
-  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  if (finite.length === 0) return null;
-  const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
-  if (finite.length < 2) return { mean, std: null, n: 1 };
-  const variance = finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (finite.length - 1);
-  return { mean, std: Math.sqrt(variance), n: finite.length };
-}
-
 /**
  * Keeps at most `max` items, evenly spaced and always including the first and last, so
  * charts of long curves stay small without losing their ends.

@@ -48,10 +48,40 @@ describe('buildLeaderboard', () => {
     expect(lb.trials).toHaveLength(trials.length);
   });
 
-  it('lists only parameters that vary as swept, family and version apart', async () => {
+  it('lists the sampled parameters as swept, family and version apart', async () => {
     const { board: lb } = await board();
     expect(lb.sweptParams).toEqual(['model.units', 'train.learningRate']);
     expect(lb.sweptScoring).toEqual(['threshold.percentile']);
+  });
+
+  it('reads swept parameters from what was sampled, not from what happens to differ', async () => {
+    const { study, trials, evaluations } = await board({ families: ['dense'], versions: ['base'], learningRates: [0.001, 0.01], percentiles: [90, 95] });
+    // A random sampler may draw the same batch size every time: still a searched parameter.
+    const drewOneValue = trials.map((t) => ({ ...t, sampled: { ...t.sampled, 'train.batchSize': 32 } }));
+    const lb = buildLeaderboard(study, drewOneValue, evaluations);
+    expect(lb.sweptParams).toEqual(['train.batchSize', 'train.learningRate']);
+    expect(lb.sweptScoring).toEqual(['threshold.percentile']);
+  });
+
+  it('falls back to the parameters that differ for a store that did not record what was sampled', async () => {
+    const { study, trials, evaluations } = await board({ families: ['dense', 'lstm'], versions: ['base'], learningRates: [0.001, 0.01] });
+    const v1 = buildLeaderboard(
+      study,
+      trials.map((t) => ({ ...t, sampled: null, distributions: null, params: { ...t.params, 'train.batchSize': 32 } })),
+      evaluations.map((e) => ({ ...e, sampled: null })),
+    );
+    expect(v1.sweptParams).toEqual(['model.units', 'train.learningRate']);
+    expect(v1.sweptScoring).toEqual(['threshold.percentile']);
+  });
+
+  it('names a row by model.kind and model.variant, else model.preset', async () => {
+    const { study, trials, evaluations } = await board({ families: ['dense'], versions: ['base'], learningRates: [0.001] });
+    expect(buildLeaderboard(study, trials, evaluations).rows[0]).toMatchObject({ family: 'dense', variant: 'base' });
+    const presets = trials.map((t) => {
+      const { 'model.variant': _variant, ...params } = t.params;
+      return { ...t, params: { ...params, 'model.preset': 'V2' } };
+    });
+    expect(buildLeaderboard(study, presets, evaluations).rows[0]).toMatchObject({ family: 'dense', variant: 'V2' });
   });
 
   it('represents a row by its median-score repeat, not the luckiest', async () => {

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { ARTIFACT } from '@aelab/store';
+import { ARTIFACT } from '@aelab/core';
 import { fileSlug, renderReport } from '../src/index.js';
+import { errorMetricOf } from '../src/pages/trial-charts.js';
 import { newStore, writeSyntheticStudy } from './synthetic-study.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'aelab-report-test-'));
@@ -138,6 +139,12 @@ describe('renderReport', () => {
     expect(index).not.toContain(`href="${fileSlug(first)}/index.html"`);
     await expect(renderReport(store, { outDir, studyId: 'nope' })).rejects.toThrow(/study "nope" is not in the run store/);
     await expect(renderReport(store, { outDir, maxTrialPages: 0 })).rejects.toThrow('maxTrialPages must be a positive integer, got 0');
+  });
+
+  it("reads the error metric a scoring thresholds from its scoring.errorMetric", () => {
+    expect(errorMetricOf({ 'scoring.errorMetric': 'mae', 'threshold.rule': 'percentile' })).toBe('mae');
+    expect(errorMetricOf({ 'threshold.errorMetric': 'mae' })).toBeUndefined();
+    expect(errorMetricOf({ 'scoring.errorMetric': 'huber' })).toBeUndefined();
   });
 
   it('renders an empty store to an index that says so', async () => {

@@ -1,15 +1,15 @@
 import {
   ARTIFACT,
-  InMemoryRunStore,
   type CurvePoints,
+  type Distribution,
   type EpochRecord,
   type ErrorsArtifact,
+  type Json,
   type MetricSet,
-  type NewEvaluation,
   type Params,
-  type RunStore,
   type SelectionRule,
-} from '@aelab/store';
+} from '@aelab/core';
+import { InMemoryRunStore, type NewEvaluation, type RunStore } from '@aelab/store';
 
 /** Deterministic PRNG (mulberry32), so fixtures are the same on every run. */
 export function seeded(seed: number): () => number {
@@ -105,6 +105,94 @@ function percentile(values: number[], p: number): number {
 }
 
 /**
+ * The search space of a synthetic study, as an experiment file would write it: a list
+ * with more than one value is a dimension (a single value belongs in the base config);
+ * `model.units` exists only for lstm trials, as a conditional parameter.
+ */
+function syntheticSpace(families: string[], versions: string[], learningRates: number[], percentiles: number[]): Record<string, Distribution> {
+  const space: Record<string, Distribution> = {};
+  const dimension = (name: string, values: Json[], when?: Record<string, Json>) => {
+    if (values.length > 1 || when) space[name] = when ? { type: 'categorical', values, when } : { type: 'categorical', values };
+  };
+  dimension('model.kind', families);
+  dimension('model.variant', versions);
+  dimension('train.learningRate', learningRates);
+  if (families.length > 1 && families.includes('lstm')) dimension('model.units', [32], { 'model.kind': 'lstm' });
+  dimension('threshold.percentile', percentiles);
+  return space;
+}
+
+/** The parameters of `params` that the space samples. */
+function sampledOf(params: Params, space: Record<string, Distribution>): Params {
+  return Object.fromEntries(Object.keys(params).filter((k) => k in space).map((k) => [k, params[k]]));
+}
+
+/** A synthetic trial's reconstruction errors and the test curves they give. */
+interface TrialErrors {
+  train: number[];
+  testErrors: number[];
+  testY: number[];
+  curve: CurvePoints;
+}
+
+/** Writes the errors, curves, examples (and, windowed, series) artifacts of a trial; returns the artifacts map. */
+async function writeTrialArtifacts(store: RunStore, studyId: string, trialId: string, e: TrialErrors, windowed: boolean): Promise<Record<string, string>> {
+  const { train, testErrors, testY } = e;
+  const errors: ErrorsArtifact = {
+    train: { mse: train, mae: train.map(Math.sqrt), y: train.map(() => 0), labels: train.map(() => '1') },
+    test: { mse: testErrors, mae: testErrors.map(Math.sqrt), y: testY, labels: testY.map((v) => (v ? '2' : '1')) },
+  };
+  const write = (name: string, value: unknown) => store.writeArtifact(studyId, trialId, name, JSON.stringify(value));
+  const wave = (shift: number) => Array.from({ length: 140 }, (_, t) => Math.sin(t / 9 + shift));
+  const artifacts: Record<string, string> = {
+    errors: await write(ARTIFACT.errors, errors),
+    curves: await write(ARTIFACT.curves, { errorMetric: 'mse', test: e.curve }),
+    examples: await write(ARTIFACT.examples, {
+      normal: { row: 3, label: '1', error: 0.04, input: wave(0), reconstruction: wave(0.1) },
+      anomalous: { row: 100, label: '2', error: 0.9, input: wave(2), reconstruction: wave(0.3) },
+    }),
+  };
+  if (windowed) {
+    const n = 150 + testErrors.length;
+    const timestamps = Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+    artifacts.series = await write(ARTIFACT.series, {
+      timestamps,
+      values: timestamps.map((_, i) => 80 + 5 * Math.sin(i / 20) + (i > 250 && i < 270 ? 20 : 0)),
+      anomalyWindows: [[timestamps[248], timestamps[272]]],
+      windowSize: 10,
+      stride: 1,
+      testWindowStarts: testErrors.map((_, i) => Math.min(n - 10, 140 + i)),
+    });
+  }
+  return artifacts;
+}
+
+/** One evaluation per percentile threshold on the train errors, in percentile order. */
+function percentileVariants(
+  e: TrialErrors,
+  percentiles: number[],
+  configHash: string,
+  space: Record<string, Distribution>,
+  validationMse: () => number,
+): NewEvaluation[] {
+  return percentiles.map((p) => {
+    const threshold = percentile(e.train, p);
+    const test = confusionMetrics(e.testErrors, e.testY, threshold, e.testErrors.reduce((a, b) => a + b, 0) / e.testErrors.length);
+    test.rocAuc = e.curve.rocAuc ?? undefined;
+    test.prAuc = e.curve.prAuc ?? undefined;
+    const scoring: Params = { 'scoring.errorMetric': 'mse', 'threshold.rule': 'percentile', 'threshold.percentile': p };
+    return {
+      configHash: `${configHash}-p${p}`,
+      scoring,
+      sampled: sampledOf(scoring, space),
+      threshold,
+      usesLabels: false,
+      metrics: { test, validation: { rows: 30, positives: 0, mse: validationMse() } },
+    };
+  });
+}
+
+/**
  * Writes a study shaped like the seed nine-model sweep (families x versions x learning
  * rates x repeats, each trial scored at several percentiles) into a store, with
  * artifacts whose numbers are consistent with the recorded metrics.
@@ -127,11 +215,12 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
     dataset: options.windowed ? 'nab-machine-temperature' : 'synthetic-ecg',
     selection: options.selection ?? { metric: 'rocAuc', direction: 'maximize', split: 'test' },
   });
+  const space = syntheticSpace(families, versions, learningRates, percentiles);
   let number = 0;
   for (const [fi, family] of families.entries()) {
     for (const [vi, version] of versions.entries()) {
       for (const lr of learningRates) {
-        const params: Params = { 'model.kind': family, 'model.version': version, 'train.learningRate': lr, 'train.epochs': epochs };
+        const params: Params = { 'model.kind': family, 'model.variant': version, 'train.learningRate': lr, 'train.epochs': epochs };
         if (family === 'lstm') params['model.units'] = 32;
         const configHash = `cfg-${family}-${version}-${lr}`;
         const quality = 0.3 + 0.15 * fi + 0.12 * vi + (lr === 0.001 ? 0.05 : 0);
@@ -139,6 +228,8 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
           const trial = await store.startTrial(study.id, {
             configHash,
             params,
+            sampled: sampledOf(params, space),
+            distributions: space,
             repeat,
             seed: 1000 + repeat,
             environment: { backend: 'wasm', versions: { '@tensorflow/tfjs': '4.22.0' }, gitCommit: 'abc1234' },
@@ -163,43 +254,8 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
           const testErrors = [...testNormal, ...testAnomalous];
           const testY = [...testNormal.map(() => 0), ...testAnomalous.map(() => 1)];
           const curve = curves(testErrors, testY);
-          const artifacts: Record<string, string> = {};
-          if (withArtifacts) {
-            const errors: ErrorsArtifact = {
-              train: { mse: train, mae: train.map(Math.sqrt), y: train.map(() => 0), labels: train.map(() => '1') },
-              test: { mse: testErrors, mae: testErrors.map(Math.sqrt), y: testY, labels: testY.map((v) => (v ? '2' : '1')) },
-            };
-            artifacts.errors = await store.writeArtifact(study.id, trial.id, ARTIFACT.errors, JSON.stringify(errors));
-            artifacts.curves = await store.writeArtifact(study.id, trial.id, ARTIFACT.curves, JSON.stringify({ errorMetric: 'mse', test: curve }));
-            const wave = (shift: number) => Array.from({ length: 140 }, (_, t) => Math.sin(t / 9 + shift));
-            artifacts.examples = await store.writeArtifact(
-              study.id,
-              trial.id,
-              ARTIFACT.examples,
-              JSON.stringify({
-                normal: { row: 3, label: '1', error: 0.04, input: wave(0), reconstruction: wave(0.1) },
-                anomalous: { row: 100, label: '2', error: 0.9, input: wave(2), reconstruction: wave(0.3) },
-              }),
-            );
-            if (options.windowed) {
-              const n = 150 + testErrors.length;
-              const timestamps = Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
-              const values = timestamps.map((_, i) => 80 + 5 * Math.sin(i / 20) + (i > 250 && i < 270 ? 20 : 0));
-              artifacts.series = await store.writeArtifact(
-                study.id,
-                trial.id,
-                ARTIFACT.series,
-                JSON.stringify({
-                  timestamps,
-                  values,
-                  anomalyWindows: [[timestamps[248], timestamps[272]]],
-                  windowSize: 10,
-                  stride: 1,
-                  testWindowStarts: testErrors.map((_, i) => Math.min(n - 10, 140 + i)),
-                }),
-              );
-            }
-          }
+          const errors = { train, testErrors, testY, curve };
+          const artifacts = withArtifacts ? await writeTrialArtifacts(store, study.id, trial.id, errors, options.windowed ?? false) : {};
           await store.finishTrial(trial.id, {
             status: 'complete',
             trainSeconds: 10 + 5 * fi + rand(),
@@ -208,19 +264,7 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
             parameterCount: 5000 + 1000 * fi,
             artifacts,
           });
-          const evaluations: NewEvaluation[] = percentiles.map((p) => {
-            const threshold = percentile(train, p);
-            const test = confusionMetrics(testErrors, testY, threshold, testErrors.reduce((a, b) => a + b, 0) / testErrors.length);
-            test.rocAuc = curve.rocAuc ?? undefined;
-            test.prAuc = curve.prAuc ?? undefined;
-            return {
-              configHash: `${configHash}-p${p}`,
-              scoring: { 'threshold.rule': 'percentile', 'threshold.percentile': p },
-              threshold,
-              usesLabels: false,
-              metrics: { test, validation: { rows: 30, positives: 0, mse: 0.1 / quality + 0.01 * rand() } },
-            };
-          });
+          const evaluations = percentileVariants(errors, percentiles, configHash, space, () => 0.1 / quality + 0.01 * rand());
           await store.addEvaluations(trial.id, evaluations);
         }
       }

@@ -1,6 +1,24 @@
 import { readFile } from 'node:fs/promises';
+import {
+  distributionSchema,
+  ERROR_METRICS,
+  issueMessage,
+  problemsOf,
+  jsonSchema,
+  SCORING_ROOTS,
+  selectionSchema,
+  THRESHOLD_RULES,
+  thresholdRuleFields,
+  thresholdRuleSchema,
+  TRAINING_ROOTS,
+  trainingSchema,
+} from '@aelab/core';
 import type { DataSpec } from '@aelab/data';
+import { BACKEND_NAMES, MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
 import { z } from 'zod';
+import { EXECUTOR_KINDS } from './executors/index.js';
+import { prunerSettingsSchema } from './pruners/index.js';
+import { samplerSettingsSchema } from './samplers/index.js';
 
 /*
  * The experiment file: one JSON document says what data, which models, which space,
@@ -10,54 +28,19 @@ import { z } from 'zod';
  * (a test regenerates the file and fails on any difference).
  */
 
-const json: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(z.string(), json)]),
-);
+const modelKind = z.enum(MODEL_KINDS as unknown as [string, ...string[]]);
 
-const when = z
-  .record(z.string(), json)
-  .optional()
-  .describe('Makes the parameter conditional: it exists only in trials whose params equal these values, e.g. {"model.kind": "dense"}.');
-
-const distribution = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('categorical'),
-      values: z.array(json).min(1).describe('The choices, tried in this order by a grid.'),
-      when,
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('int'),
-      low: z.number().int(),
-      high: z.number().int(),
-      step: z.number().int().positive().optional(),
-      log: z.boolean().optional(),
-      when,
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('float'),
-      low: z.number(),
-      high: z.number(),
-      step: z.number().positive().optional().describe('Required for grid search over a float.'),
-      log: z.boolean().optional().describe('Sample uniformly in log space (learning rates, L2).'),
-      when,
-    })
-    .strict(),
-]);
-
-const modelKind = z.enum(['dense', 'conv1d', 'lstm', 'rnn']);
-
-const modelBase = z
+const presetRef = z
   .object({
     kind: modelKind,
-    preset: z.string().optional().describe('A preset name (ecg-v1, ecg-v2, ecg-v3, tf-tutorial, conv1d-small, lstm-seq2seq, lstm-tabular) used as the spec'),
+    preset: z.enum(Object.keys(PRESETS) as [string, ...string[]]).describe('A named architecture from @aelab/models PRESETS, used as the spec.'),
   })
-  .catchall(json)
-  .describe('A model spec (see @aelab/models ModelSpec): `kind` plus the fields of that family, or a `preset`.');
+  .strict();
+
+/** A base model: a complete spec of one family (strict: unknown fields are errors), or a preset by name. */
+const modelBase = z
+  .union([modelSpecSchema, presetRef])
+  .describe('A model spec (`kind` plus every field of that family, see @aelab/models), or {"kind", "preset"}.');
 
 const split = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('predefined') }).strict(),
@@ -87,7 +70,8 @@ const split = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-const data = z
+/** An experiment's `data` section: which dataset and how it is split and prepared. */
+export const dataSchema = z
   .object({
     dataset: z.string().min(1).describe('Registry name (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>.csv) or a file path.'),
     options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -107,44 +91,16 @@ const data = z
   .strict();
 
 // Compile-time proof that the experiment's data section and @aelab/data's DataSpec are the same shape.
-const dataMatchesSpec = (d: z.output<typeof data>): DataSpec => d;
-const specMatchesData = (d: DataSpec): z.input<typeof data> => d;
+const dataMatchesSpec = (d: z.output<typeof dataSchema>): DataSpec => d;
+const specMatchesData = (d: DataSpec): z.input<typeof dataSchema> => d;
 void dataMatchesSpec;
 void specMatchesData;
 
-const training = z
-  .object({
-    epochs: z.number().int().positive(),
-    batchSize: z.number().int().positive(),
-    learningRate: z.number().positive(),
-    loss: z.enum(['mse', 'mae']),
-    earlyStopping: z
-      .object({
-        patience: z.number().int().positive(),
-        minDelta: z.number().nonnegative().optional(),
-        restoreBestWeights: z.boolean().optional(),
-      })
-      .strict()
-      .nullable()
-      .optional(),
-  })
-  .strict();
-
-const threshold = z.discriminatedUnion('rule', [
-  z.object({ rule: z.literal('percentile'), percentile: z.number().min(0).max(100), on: z.enum(['train', 'validation']).optional() }).strict(),
-  z.object({ rule: z.literal('meanStd'), k: z.number(), on: z.enum(['train', 'validation']).optional() }).strict(),
-  z.object({ rule: z.literal('max'), on: z.enum(['train', 'validation']).optional() }).strict(),
-  z.object({ rule: z.literal('fixed'), value: z.number() }).strict(),
-  z.object({ rule: z.literal('bestF1'), on: z.enum(['validation', 'test']).optional() }).strict(),
-]);
-
-const selection = z
-  .object({
-    metric: z.string().min(1).describe('A metric name: f1, rocAuc, prAuc, accuracy, precision, recall, mse, ...'),
-    direction: z.enum(['maximize', 'minimize']),
-    split: z.enum(['train', 'validation', 'test']),
-  })
-  .strict();
+/** The parameters a scoring space may sweep, by root. */
+const SCORING_FIELDS: Record<string, readonly string[]> = {
+  threshold: ['rule', ...new Set(THRESHOLD_RULES.flatMap(thresholdRuleFields))],
+  scoring: ['errorMetric'],
+};
 
 export const experimentSchema = z
   .object({
@@ -152,7 +108,7 @@ export const experimentSchema = z
     name: z.string().min(1).regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only'),
     description: z.string().optional(),
     seed: z.number().int().nonnegative().describe('Experiment seed; each trial derives its own from it, its config hash and its repeat.'),
-    data,
+    data: dataSchema,
     model: modelBase.optional().describe('Base model spec, when the study has a single family.'),
     models: z
       .partialRecord(modelKind, modelBase)
@@ -164,33 +120,30 @@ export const experimentSchema = z
           .object({
             name: z.string().min(1).describe('Shown as the version in reports (e.g. "V1", "base", "tuned").'),
             description: z.string().optional(),
-            params: z.record(z.string(), json).describe('Training params this variant fixes, e.g. {"model.preset": "ecg-v1", "data.trainOn": "all"}.'),
+            params: z.record(z.string(), jsonSchema).describe('Training params this variant fixes, e.g. {"model.preset": "ecg-v1", "data.trainOn": "all"}.'),
           })
           .strict(),
       )
       .min(1)
       .optional()
       .describe('Named bundles of training params (model versions), crossed with the space as the "model.variant" parameter.'),
-    training,
+    training: trainingSchema,
     scoring: z
       .object({
-        errorMetric: z.enum(['mse', 'mae']).default('mse'),
-        threshold,
+        errorMetric: z.enum(ERROR_METRICS).default('mse'),
+        threshold: thresholdRuleSchema,
       })
       .strict(),
-    space: z.record(z.string(), distribution).default({}),
-    sampler: z
-      .discriminatedUnion('type', [
-        z.object({ type: z.literal('grid') }).strict(),
-        z.object({ type: z.literal('random'), trials: z.number().int().positive(), seed: z.number().int().optional() }).strict(),
-      ])
-      .default({ type: 'grid' }),
+    space: z.record(z.string(), distributionSchema).default({}),
+    sampler: samplerSettingsSchema.default({ type: 'grid' }),
+    pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation loss; default none.'),
     repeats: z.number().int().positive().default(1),
-    selection,
+    selection: selectionSchema,
     executor: z
       .object({
-        workers: z.number().int().positive().optional().describe('Worker threads; default: CPU count.'),
-        backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('auto'),
+        kind: z.enum(EXECUTOR_KINDS).optional().describe('Where trainings run; default: the local worker pool.'),
+        workers: z.number().int().positive().optional().describe('Trainings at once; default: CPU count.'),
+        backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]).default('auto'),
         maxTrialSeconds: z.number().positive().optional().describe('Wall-time budget of one training.'),
         maxTrialMemoryMb: z.number().int().positive().optional().describe('Heap limit of a worker thread.'),
       })
@@ -231,12 +184,16 @@ export const experimentSchema = z
       if (dist.type !== 'categorical' && dist.log && dist.low <= 0) {
         ctx.addIssue({ code: 'custom', path: ['space', name, 'low'], message: `a log distribution needs low > 0, got ${dist.low}` });
       }
-      const root = name.split('.')[0];
-      if (!['model', 'training', 'data', 'threshold', 'scoring'].includes(root)) {
+      const scoringField = SCORING_FIELDS[name.split('.')[0]];
+      if (scoringField && !scoringField.includes(name.slice(name.indexOf('.') + 1))) {
+        ctx.addIssue({ code: 'custom', path: ['space', name], message: `unknown scoring parameter; known: ${scoringField.map((f) => `${name.split('.')[0]}.${f}`).join(', ')}` });
+      }
+      const roots: readonly string[] = [...TRAINING_ROOTS, ...SCORING_ROOTS];
+      if (!roots.includes(name.split('.')[0])) {
         ctx.addIssue({
           code: 'custom',
           path: ['space', name],
-          message: 'parameter names start with model., training., data., threshold. or scoring.',
+          message: `parameter names start with ${roots.map((r) => `${r}.`).join(', ')}`,
         });
       }
     }
@@ -261,24 +218,21 @@ export class ExperimentError extends Error {
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
-
 /** Validates parsed JSON as an experiment; throws {@link ExperimentError} listing every problem. */
 export function parseExperiment(raw: unknown, file = '<experiment>'): Experiment {
-  const result = experimentSchema.safeParse(raw);
-  if (!result.success) {
-    throw new ExperimentError(
-      file,
-      result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-    );
-  }
+  const result = experimentSchema.safeParse(raw, { error: issueMessage });
+  if (!result.success) throw new ExperimentError(file, result.error.issues.flatMap((issue) => problemsOf(issue)));
   return result.data;
 }
 
 /** Reads and validates an experiment file. JSON syntax errors name the line and column. */
 export async function loadExperiment(file: string): Promise<{ experiment: Experiment; raw: unknown }> {
+  const raw = await readExperimentJson(file);
+  return { experiment: parseExperiment(raw, file), raw };
+}
+
+/** Reads an experiment file's JSON without validating it (for callers that apply overrides first). */
+export async function readExperimentJson(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -291,7 +245,7 @@ export async function loadExperiment(file: string): Promise<{ experiment: Experi
   } catch (err) {
     throw new ExperimentError(file, [{ path: '', message: `not valid JSON: ${describeJsonError(text, err as Error)}` }]);
   }
-  return { experiment: parseExperiment(raw, file), raw };
+  return raw;
 }
 
 function describeJsonError(text: string, err: Error): string {

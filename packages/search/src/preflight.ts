@@ -1,8 +1,9 @@
-import { loadDataset, stableStringify } from '@aelab/data';
-import { modelSpecIssues } from '@aelab/models/spec';
-import { ExperimentError, type Experiment } from './experiment.js';
-import { resolveTraining, type TrainingConfig } from './resolve.js';
-import { enumerateGrid, type SearchSpace } from './space.js';
+import { schemaProblems, stableStringify, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
+import { loadDataset } from '@aelab/data';
+import { modelSpecIssues } from '@aelab/models/registry';
+import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
+import { modelSpecOf, resolveTraining, type TrainingConfig } from './resolve.js';
+import { enumerateGrid, fromUnit } from './space.js';
 
 /** The number of values in each row of a data spec's dataset (loads it; loads are cached). */
 async function inputSizeOf(data: TrainingConfig['data'], dataDir: string | undefined): Promise<number> {
@@ -18,17 +19,31 @@ export async function trainingIssues(config: TrainingConfig, dataDir: string | u
   const key = stableStringify({ dataset: config.data.dataset, options: config.data.options ?? {} });
   let size = cache.get(key);
   if (!size) cache.set(key, (size = inputSizeOf(config.data, dataDir)));
-  return modelSpecIssues(config.model, await size).map((issue) => `model.${issue}`);
+  // Swept params land in the resolved config: a misspelt name is an unknown field here.
+  const sections = [...schemaProblems(trainingSchema, config.training, ['training']), ...schemaProblems(dataSchema, config.data, ['data'])].map(
+    (p) => `${p.path} ${p.message}`,
+  );
+  return [...sections, ...modelSpecIssues(modelSpecOf(config), await size).map((issue) => `model.${issue}`)];
 }
 
 /**
- * Checks every configuration a grid will train before any training starts, so a bad
- * spec is one clear error listing every problem, not a string of failed trials.
- * Random samplers propose configurations one by one; those are checked as they come.
+ * The configurations checked before training: every one a grid will train; for other
+ * samplers, the base and each parameter alone at the low end of its range (so a misspelt
+ * name or an unbuildable value is caught before the first trial, not in it).
+ */
+function configurationsToCheck(experiment: Experiment, space: SearchSpace): Params[] {
+  if (experiment.sampler.type === 'grid') return enumerateGrid(space);
+  return [{}, ...Object.entries(space).filter(([, d]) => !d.when).map(([name, d]) => ({ [name]: fromUnit(d, 0) }))];
+}
+
+/**
+ * Checks the configurations a study will train before any training starts (see
+ * configurationsToCheck), so a bad spec is one clear error listing every problem, not a
+ * string of failed trials.
  */
 export async function preflight(experiment: Experiment, file: string, trainingSpace: SearchSpace, dataDir?: string): Promise<void> {
   const cache = new Map<string, Promise<number>>();
-  const combos = experiment.sampler.type === 'grid' ? enumerateGrid(trainingSpace) : [{}];
+  const combos = configurationsToCheck(experiment, trainingSpace);
   const problems: { path: string; message: string }[] = [];
   const seen = new Set<string>();
   for (const params of combos) {

@@ -1,19 +1,43 @@
-import { PRESETS } from '@aelab/models/spec';
-import type { Json, Params } from '@aelab/store';
+import {
+  isScoringParam,
+  THRESHOLD_RULES,
+  thresholdRuleFields,
+  type ErrorMetric,
+  type Json,
+  type Params,
+  type SearchSpace,
+  type ThresholdRule,
+  type TrainingSettings,
+} from '@aelab/core';
+import type { DataSpec } from '@aelab/data';
+import { PRESETS, type ModelSpec } from '@aelab/models/registry';
 import type { Experiment } from './experiment.js';
-import { isScoringParam, type SearchSpace } from './space.js';
+
+/**
+ * Names a resolved model spec may carry besides its family's fields: which preset and
+ * which variant it came from, kept so reports can show the version (and so config hashes
+ * stay those of earlier versions). They are stripped before the spec is validated or built.
+ */
+export const MODEL_LABELS = ['preset', 'variant'] as const;
 
 /** The fully resolved inputs of one training: what a worker needs and what the config hash covers. */
 export interface TrainingConfig {
-  data: Experiment['data'];
+  data: DataSpec;
   model: { kind: string } & Record<string, unknown>;
-  training: Experiment['training'];
+  training: TrainingSettings;
 }
 
 /** The resolved scoring of one evaluation. */
 export interface ScoringConfig {
-  errorMetric: 'mse' | 'mae';
-  threshold: Experiment['scoring']['threshold'];
+  errorMetric: ErrorMetric;
+  threshold: ThresholdRule;
+}
+
+/** The model spec of a resolved config, without its labels (see {@link MODEL_LABELS}). */
+export function modelSpecOf(config: TrainingConfig): unknown {
+  const spec: Record<string, unknown> = { ...config.model };
+  for (const label of MODEL_LABELS) delete spec[label];
+  return spec;
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: Json): void {
@@ -26,25 +50,30 @@ function setPath(target: Record<string, unknown>, path: string[], value: Json): 
   node[path[path.length - 1]] = value;
 }
 
+/** The base model spec for `kind`: from `models` when the study has several families, else `model`. */
+function baseModel(experiment: Experiment, kind: string | undefined): Record<string, unknown> {
+  const base = (experiment.models && kind ? experiment.models[kind as keyof typeof experiment.models] : undefined) ?? experiment.model;
+  if (!base) throw new Error(`model.kind "${kind}" has no base spec under "models"`);
+  return { ...structuredClone(base), kind: kind ?? base.kind };
+}
+
+function presetSpec(name: string): Record<string, unknown> {
+  const preset = PRESETS[name as keyof typeof PRESETS] as ModelSpec | undefined;
+  if (!preset) throw new Error(`model.preset: unknown preset ${JSON.stringify(name)}; known: ${Object.keys(PRESETS).join(', ')}`);
+  return { ...structuredClone(preset), preset: name };
+}
+
 /**
  * Applies training params (dotted paths) to the experiment's base config. `model.kind`
  * picks the family's base spec from `models`; `model.preset` (a name from the models
  * package's PRESETS, e.g. `ecg-v3`) replaces the base with that preset, keeping the
- * name in the spec so reports can group by it; every other `model.*` param then sets a
- * field of the spec.
+ * name in the spec as a label; every other `model.*` param then sets a field of the spec.
  */
 export function resolveTraining(experiment: Experiment, swept: Params): TrainingConfig {
   const params = withVariant(experiment, swept);
-  const kind = (params['model.kind'] as string | undefined) ?? experiment.model?.kind;
-  const base = (experiment.models && kind ? experiment.models[kind as keyof typeof experiment.models] : undefined) ?? experiment.model;
-  if (!base) throw new Error(`model.kind "${kind}" has no base spec under "models"`);
-  let model: Record<string, unknown> = { ...structuredClone(base), kind: kind ?? base.kind };
+  let model = baseModel(experiment, (params['model.kind'] as string | undefined) ?? experiment.model?.kind);
   const presetName = (params['model.preset'] ?? model.preset) as string | undefined;
-  if (presetName !== undefined) {
-    const preset = PRESETS[presetName as keyof typeof PRESETS];
-    if (!preset) throw new Error(`model.preset: unknown preset ${JSON.stringify(presetName)}; known: ${Object.keys(PRESETS).join(', ')}`);
-    model = { ...structuredClone(preset), preset: presetName };
-  }
+  if (presetName !== undefined) model = presetSpec(presetName);
   const config: Record<string, unknown> = {
     data: structuredClone(experiment.data),
     model,
@@ -52,19 +81,10 @@ export function resolveTraining(experiment: Experiment, swept: Params): Training
   };
   for (const [name, value] of Object.entries(params)) {
     if (isScoringParam(name) || name === 'model.kind' || name === 'model.preset') continue;
-    // The variant name is kept in the spec (as the preset is) so reports show the version.
     setPath(config, name.split('.'), value);
   }
   return config as unknown as TrainingConfig;
 }
-
-const THRESHOLD_FIELDS: Record<string, string[]> = {
-  percentile: ['percentile', 'on'],
-  meanStd: ['k', 'on'],
-  max: ['on'],
-  fixed: ['value'],
-  bestF1: ['on'],
-};
 
 /**
  * Applies scoring params (`threshold.*`, `scoring.*`) to the experiment's base scoring.
@@ -76,12 +96,14 @@ export function resolveScoring(experiment: Experiment, params: Params): ScoringC
   let errorMetric = experiment.scoring.errorMetric;
   for (const [name, value] of Object.entries(params)) {
     if (name.startsWith('threshold.')) threshold[name.slice('threshold.'.length)] = value;
-    else if (name === 'scoring.errorMetric') errorMetric = value as 'mse' | 'mae';
+    else if (name === 'scoring.errorMetric') errorMetric = value as ErrorMetric;
   }
-  const allowed = THRESHOLD_FIELDS[threshold.rule as string];
-  if (!allowed) throw new Error(`threshold.rule: unknown rule ${JSON.stringify(threshold.rule)}`);
+  if (!THRESHOLD_RULES.includes(threshold.rule as ThresholdRule['rule'])) {
+    throw new Error(`threshold.rule: unknown rule ${JSON.stringify(threshold.rule)}; known: ${THRESHOLD_RULES.join(', ')}`);
+  }
+  const allowed = thresholdRuleFields(threshold.rule as ThresholdRule['rule']);
   for (const key of Object.keys(threshold)) if (key !== 'rule' && !allowed.includes(key)) delete threshold[key];
-  return { errorMetric, threshold: threshold as ScoringConfig['threshold'] };
+  return { errorMetric, threshold: threshold as ThresholdRule };
 }
 
 /** The params of the variant named by `model.variant`, overlaid by the swept params. */
@@ -101,14 +123,6 @@ export function effectiveSpace(experiment: Experiment): SearchSpace {
   const space = experiment.space as SearchSpace;
   if (!experiment.variants) return space;
   return { 'model.variant': { type: 'categorical', values: experiment.variants.map((v) => v.name) }, ...space };
-}
-
-/** Splits a full param set into its training and scoring parts. */
-export function partitionParams(params: Params): { training: Params; scoring: Params } {
-  const training: Params = {};
-  const scoring: Params = {};
-  for (const [k, v] of Object.entries(params)) (isScoringParam(k) ? scoring : training)[k] = v;
-  return { training, scoring };
 }
 
 /**

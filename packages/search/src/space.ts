@@ -1,25 +1,4 @@
-import type { Json, Params } from '@aelab/store';
-
-/**
- * One hyperparameter's distribution. Every distribution maps to and from the unit
- * interval ([0, 1)), so random and quasi-random samplers need no per-type code.
- * A `when` clause makes the parameter conditional: it exists only in trials whose
- * params match every listed value (e.g. `{ "model.kind": "dense" }`).
- */
-export type Distribution =
-  | { type: 'categorical'; values: Json[]; when?: Record<string, Json> }
-  | { type: 'int'; low: number; high: number; step?: number; log?: boolean; when?: Record<string, Json> }
-  | { type: 'float'; low: number; high: number; step?: number; log?: boolean; when?: Record<string, Json> };
-
-/** Parameter name (dotted path into the experiment's base config) -> distribution. */
-export type SearchSpace = Record<string, Distribution>;
-
-/** Parameters that change only scoring, never training: they are evaluated, not trained. */
-export const SCORING_PREFIXES = ['threshold.', 'scoring.'] as const;
-
-export function isScoringParam(name: string): boolean {
-  return SCORING_PREFIXES.some((prefix) => name.startsWith(prefix));
-}
+import { isScoringParam, type Distribution, type Json, type Params, type SearchSpace } from '@aelab/core';
 
 /** Splits a space into the part that needs training and the part that only rescoring needs. */
 export function splitSpace(space: SearchSpace): { training: SearchSpace; scoring: SearchSpace } {

@@ -83,9 +83,46 @@ describe('resolving params into configs', () => {
   it('model.kind picks the family base spec from "models"', async () => {
     const raw = await defaultExperiment();
     delete raw.model;
-    raw.models = { dense: { kind: 'dense', encoder: [32, 8] }, lstm: { kind: 'lstm', units: 16 } };
+    const lstm = { kind: 'lstm', units: [16], layout: 'sequence', outputActivation: 'linear', dropout: 0, l2: 0 };
+    raw.models = { dense: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 }, lstm };
     raw.space = { 'model.kind': { type: 'categorical', values: ['dense', 'lstm'] } };
     const exp = parseExperiment(raw);
-    expect(resolveTraining(exp, { 'model.kind': 'lstm' }).model).toEqual({ kind: 'lstm', units: 16 });
+    expect(resolveTraining(exp, { 'model.kind': 'lstm' }).model).toEqual(lstm);
+  });
+});
+
+describe('model fields are validated by their family schema', () => {
+  const problemsOf = (raw: unknown) => {
+    try {
+      parseExperiment(raw);
+      return [];
+    } catch (err) {
+      return (err as ExperimentError).problems;
+    }
+  };
+
+  it('a misspelt or missing field of the base model is an error naming it', async () => {
+    const raw = await defaultExperiment();
+    raw.model.encodr = raw.model.encoder;
+    delete raw.model.encoder;
+    expect(problemsOf(raw)).toEqual(
+      expect.arrayContaining([
+        { path: 'model.encodr', message: 'is not a known field' },
+        expect.objectContaining({ path: 'model.encoder' }),
+      ]),
+    );
+  });
+
+  it('a preset is named from the list of presets', async () => {
+    const raw = await defaultExperiment();
+    raw.model = { kind: 'dense', preset: 'ecg-v3' };
+    expect(parseExperiment(raw).model).toEqual({ kind: 'dense', preset: 'ecg-v3' });
+    raw.model = { kind: 'dense', preset: 'ecg-v9' };
+    expect(problemsOf(raw).map((p) => p.path)).toEqual(['model.preset']);
+  });
+
+  it('the generated JSON Schema lets editors complete model fields', () => {
+    const text = JSON.stringify(experimentJsonSchema());
+    for (const field of ['encoder', 'filters', 'kernelSize', 'units', 'layout', 'outputActivation']) expect(text).toContain(`"${field}"`);
   });
 });

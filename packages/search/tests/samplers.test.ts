@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { GridSampler } from '../src/samplers/grid.js';
 import { RandomSampler } from '../src/samplers/random.js';
 import type { SampledTrial, Sampler } from '../src/samplers/sampler.js';
-import type { SearchSpace } from '../src/space.js';
+import type { SearchSpace } from '@aelab/core';
 
 function drain(sampler: Sampler, space: SearchSpace, limit = 1000): SampledTrial[] {
   const history: SampledTrial[] = [];
   for (let i = 0; i < limit; i++) {
-    const d = sampler.next(space, history);
+    const d = sampler.ask(space, history);
     if (d.status !== 'run') break;
-    history.push({ params: d.params, score: null });
+    history.push({ params: d.params, objective: null, state: 'running' });
   }
   return history;
 }
@@ -51,7 +51,7 @@ describe('random sampler', () => {
 
   it('a resumed sweep proposes the same next configuration', () => {
     const full = drain(new RandomSampler(6, 3), space);
-    const resumed = new RandomSampler(6, 3).next(space, full.slice(0, 4));
+    const resumed = new RandomSampler(6, 3).ask(space, full.slice(0, 4));
     expect(resumed).toEqual({ status: 'run', params: full[4].params });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { enumerateGrid, fromUnit, gridValues, splitSpace, toUnit, type Distribution, type SearchSpace } from '../src/space.js';
+import type { Distribution, SearchSpace } from '@aelab/core';
+import { enumerateGrid, fromUnit, gridValues, splitSpace, toUnit } from '../src/space.js';
 
 describe('distributions map to and from the unit interval', () => {
   const cases: [string, Distribution, unknown[]][] = [

@@ -47,6 +47,9 @@ describe('a sweep end to end', () => {
     for (const t of trials) {
       expect(t.status).toBe('complete');
       expect(t.history).toHaveLength(3);
+      // What was sampled, and from which distribution, training and scoring params alike.
+      expect(Object.keys(t.sampled!)).toEqual(['model.encoder']);
+      expect(t.distributions).toEqual({ 'model.encoder': tiny.space!['model.encoder'], 'threshold.percentile': tiny.space!['threshold.percentile'] });
       expect(t.environment.backend).toBe('wasm');
       expect(t.dataFingerprint).toMatch(/^[0-9a-f]{64}$/);
       expect(Object.keys(t.artifacts)).toEqual(expect.arrayContaining(['errors.json', 'curves.json', 'examples.json', 'model']));
@@ -58,6 +61,7 @@ describe('a sweep end to end', () => {
     // Higher percentiles give higher thresholds from the same errors, so recall cannot rise.
     const ofFirst = evaluations.filter((e) => e.trialId === trials[0].id).sort((a, b) => a.threshold - b.threshold);
     expect(ofFirst.map((e) => e.scoring['threshold.percentile'])).toEqual([90, 95, 99]);
+    expect(ofFirst.map((e) => e.sampled)).toEqual([90, 95, 99].map((p) => ({ 'threshold.percentile': p })));
     expect(ofFirst[0].metrics.test!.recall!).toBeGreaterThanOrEqual(ofFirst[2].metrics.test!.recall!);
     expect(events.filter((e) => e.type === 'trial-epoch')).toHaveLength(6);
     await store.close();
@@ -76,7 +80,12 @@ describe('a sweep end to end', () => {
     const two = new InMemoryRunStore();
     const a = await runStudy({ experiment, experimentPath: 'tiny.json', store: one, workers: 1 });
     const b = await runStudy({ experiment, experimentPath: 'tiny.json', store: two, workers: 2 });
-    expect(metricsByConfig(await two.listEvaluations(b.study.id))).toEqual(metricsByConfig(await one.listEvaluations(a.study.id)));
+    // Both must have trained: two empty maps (every trial failed) would also be equal.
+    expect(a).toMatchObject({ trained: 2, failed: 0, evaluatedConfigurations: 6 });
+    expect(b).toMatchObject({ trained: 2, failed: 0, evaluatedConfigurations: 6 });
+    const metrics = metricsByConfig(await one.listEvaluations(a.study.id));
+    expect(Object.values(metrics).every((m) => typeof m?.f1 === 'number')).toBe(true);
+    expect(metricsByConfig(await two.listEvaluations(b.study.id))).toEqual(metrics);
   });
 
   it('rejects a grid with unbuildable specs before any training, listing every problem', async () => {
@@ -89,6 +98,26 @@ describe('a sweep end to end', () => {
     await expect(run).rejects.toThrow(/tiny\.json: invalid experiment \(2 problems\)/);
     await expect(run).rejects.toThrow(/model\.encoder=\[16,200\]\): model\.encoder\[1\]: bottleneck 200 is larger than input 140/);
     expect(await store.listStudies()).toHaveLength(0);
+  });
+
+  it('rejects misspelt parameter names before any training, naming each', async () => {
+    const experiment = parseExperiment({
+      ...tiny,
+      space: {
+        'model.dropuot': { type: 'categorical', values: [0.1] },
+        'training.epochz': { type: 'categorical', values: [2] },
+        'data.bogus': { type: 'categorical', values: [1] },
+      },
+    });
+    const store = new InMemoryRunStore();
+    const run = runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    await expect(run).rejects.toThrow(/training\.epochz is not a known field/);
+    await expect(run).rejects.toThrow(/data\.bogus is not a known field/);
+    await expect(run).rejects.toThrow(/model\.dropuot is not a known field/);
+    expect(await store.listStudies()).toHaveLength(0);
+    expect(() => parseExperiment({ ...tiny, space: { 'threshold.percentil': { type: 'categorical', values: [90] } } })).toThrow(
+      /space\.threshold\.percentil: unknown scoring parameter/,
+    );
   });
 
   it('records a trial whose loss diverges as failed and carries on', async () => {
@@ -151,5 +180,28 @@ describe('a sweep end to end', () => {
     expect(validation.confusion!.fp).toBe(0);
     expect(validation.specificity).toBe(1);
   });
-});
 
+  it('a pruner stops a hopeless trial through the pruning channel; it is recorded pruned and not trained again', async () => {
+    const experiment = parseExperiment({
+      ...tiny,
+      training: { ...tiny.training, epochs: 40 },
+      space: { 'training.learningRate': { type: 'categorical', values: [0.003, 1e-7] } },
+      pruner: { type: 'median', startupTrials: 1, warmupSteps: 2 },
+    });
+    const store = new InMemoryRunStore();
+    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    expect(summary).toMatchObject({ trained: 1, pruned: 1, failed: 0 });
+    const [good, hopeless] = await store.listTrials(summary.study.id);
+    expect(good.status).toBe('complete');
+    expect(good.history).toHaveLength(40);
+    expect(hopeless.status).toBe('pruned');
+    expect(hopeless.reason).toMatch(/^pruned by the median pruner after epoch \d+$/);
+    expect(hopeless.history.length).toBeGreaterThan(2);
+    expect(hopeless.history.length).toBeLessThan(40);
+    const evaluations = await store.listEvaluations(summary.study.id);
+    expect(evaluations.every((e) => e.trialId === good.id)).toBe(true);
+
+    const again = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    expect(again).toMatchObject({ trained: 0, pruned: 0, skipped: 2 });
+  });
+});

@@ -1,13 +1,13 @@
 import type { CommandModule } from 'yargs';
-import { withBackend } from '../options.js';
+import { infoOptions, type InfoOptions } from '../args.js';
 
-export const infoCommand: CommandModule<object, { backend?: string; json: boolean }> = {
+export const infoCommand: CommandModule<object, InfoOptions> = {
   command: 'info',
   describe: 'Show the TensorFlow.js backend that would be used, wasm SIMD/threads, versions and CPUs',
-  builder: (y) => withBackend(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as never,
+  builder: infoOptions,
   handler: async (args) => {
     const { initBackend } = await import('@aelab/models');
-    const info = await initBackend((args.backend ?? 'auto') as never);
+    const info = await initBackend(args.backend ?? 'auto');
     if (args.json) {
       console.log(JSON.stringify(info, null, 2));
       return;

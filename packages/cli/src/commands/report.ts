@@ -1,14 +1,11 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { withStore } from '../options.js';
+import { reportOptions, type ReportOptions } from '../args.js';
 
-export const reportCommand: CommandModule<object, { store: string; study?: string; out?: string }> = {
+export const reportCommand: CommandModule<object, ReportOptions> = {
   command: 'report',
   describe: 'Render the static HTML leaderboards of the run store',
-  builder: (y) =>
-    withStore(y)
-      .option('study', { type: 'string', describe: 'Only this study (id); default: all' })
-      .option('out', { type: 'string', describe: 'Output folder (default: <store>/report)' }) as never,
+  builder: reportOptions,
   handler: async (args) => {
     const [{ renderReport }, { JsonFileRunStore }] = await Promise.all([import('@aelab/reporting'), import('@aelab/store')]);
     const store = await JsonFileRunStore.open(resolve(args.store), { readonly: true });

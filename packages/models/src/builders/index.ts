@@ -1,30 +1,20 @@
 import type * as tf from '@tensorflow/tfjs';
-import { type ModelSpec, validateModelSpec } from '../spec.js';
-import { buildConv1dAutoencoder } from './conv1d.js';
-import { buildDenseAutoencoder } from './dense.js';
-import { buildRecurrentAutoencoder } from './recurrent.js';
+import { familyOf, validateModelSpec, type ModelSpec } from '../families/index.js';
+import { buildKit } from './kit.js';
 
-export { buildConv1dAutoencoder } from './conv1d.js';
-export { buildDenseAutoencoder } from './dense.js';
-export { buildRecurrentAutoencoder, recurrentInputShape } from './recurrent.js';
 export { Cropping1D, SeededDropout, UpSampling1D } from './layers.js';
+export { buildKit } from './kit.js';
 
 /**
- * Validate `spec` and build its (uncompiled) autoencoder for rows of `inputSize` values,
- * with initial weights drawn from `seed`. Rows enter the model reshaped to its input
- * shape (see {@link modelInputShape}); the output has the same shape.
+ * Validates `spec` and builds its (uncompiled) autoencoder for rows of `inputSize` values,
+ * with initial weights drawn from `seed`, through the spec's model family. Rows enter the
+ * model reshaped to its input shape (see {@link modelInputShape}); the output has the
+ * same shape.
+ * @throws InvalidModelSpecError listing every problem with the spec.
  */
 export function buildModel(spec: ModelSpec, inputSize: number, seed: number): tf.LayersModel {
   const valid = validateModelSpec(spec, inputSize);
-  switch (valid.kind) {
-    case 'dense':
-      return buildDenseAutoencoder(valid, inputSize, seed);
-    case 'conv1d':
-      return buildConv1dAutoencoder(valid, inputSize, seed);
-    case 'lstm':
-    case 'rnn':
-      return buildRecurrentAutoencoder(valid, inputSize, seed);
-  }
+  return familyOf(valid.kind).build(buildKit, valid, inputSize, seed);
 }
 
 /** A model's input shape without the batch dimension, e.g. [140] or [140, 1]. */

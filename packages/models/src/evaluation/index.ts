@@ -1,6 +1,7 @@
 // Thresholds and metrics: pure TypeScript, no tfjs, so the main thread of a sweep and
-// the score command can evaluate saved errors without loading a backend.
-export type { ThresholdRule, ThresholdSplit, ThresholdInputs, ComputedThreshold } from './thresholds.js';
+// the score command can evaluate saved errors without loading a backend. Rule and
+// confusion types are core's (`ThresholdRule`, `ThresholdSplit`, `Confusion`).
+export type { ThresholdInputs, ComputedThreshold } from './thresholds.js';
 export {
   computeThreshold,
   validateThresholdRule,
@@ -10,7 +11,6 @@ export {
   flagAnomalies,
 } from './thresholds.js';
 export type {
-  Confusion,
   BinaryMetrics,
   RocCurve,
   PrCurve,

@@ -1,15 +1,8 @@
 // Classification metrics with anomaly as the positive class (label 1), matching
 // scikit-learn 1.2's definitions. Ranking metrics sort once (O(n log n)) and then walk the
 // distinct scores, so 300k rows cost a sort and two linear passes.
+import type { Confusion } from '@aelab/core';
 import { assertBinaryLabels, assertScores, quote } from './inputs.js';
-
-/** Counts with anomaly (label 1) as the positive class. */
-export interface Confusion {
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-}
 
 /**
  * Threshold metrics of one split. Ratios whose denominator is zero are 0 (sklearn's

@@ -1,26 +1,8 @@
+// Rules are core's (`thresholdRuleSchema`, one definition for the experiment file, the
+// records and this module); what a rule computes is defined here.
+import { schemaIssues, type ThresholdRule, thresholdRuleSchema, type ThresholdSplit } from '@aelab/core';
 import { binaryClfCurve } from './metrics.js';
 import { assertBinaryLabels, assertFinite, assertScores, quote } from './inputs.js';
-
-/** The split whose reconstruction errors an unsupervised rule is computed on. */
-export type ThresholdSplit = 'train' | 'validation';
-
-/**
- * How a sweep turns reconstruction errors into an anomaly threshold. A sample is flagged
- * as an anomaly when its error is strictly greater than the threshold (see
- * {@link flagAnomalies}). Only `bestF1` looks at labels, and it says so
- * (`usesLabels: true`) so reports can keep it apart from the honest rules.
- */
-export type ThresholdRule =
-  /** `np.percentile(errors, percentile)` (linear interpolation), percentile in [0, 100]. */
-  | { rule: 'percentile'; percentile: number; on?: ThresholdSplit }
-  /** mean + k * std (population std, ddof = 0): the paper's and TensorFlow tutorial's rule with k = 1. */
-  | { rule: 'meanStd'; k: number; on?: ThresholdSplit }
-  /** The largest error of the split: no sample of that split is flagged. */
-  | { rule: 'max'; on?: ThresholdSplit }
-  /** A threshold given by hand. */
-  | { rule: 'fixed'; value: number }
-  /** The threshold with the best F1 on labelled scores: uses labels, so it is optimistic. */
-  | { rule: 'bestF1'; on?: 'validation' | 'test' };
 
 /** The reconstruction errors a rule may draw on. */
 export interface ThresholdInputs {
@@ -40,50 +22,19 @@ export interface ComputedThreshold {
   description: string;
 }
 
-const RULES = ['percentile', 'meanStd', 'max', 'fixed', 'bestF1'] as const;
-
 /**
- * Checks a rule read from JSON (an experiment file, a stored record) and returns it typed.
- * The single place that words rule errors, e.g. `percentile must be in [0, 100], got 120`.
+ * Checks a rule read from JSON (an experiment file, a stored record) against core's
+ * `thresholdRuleSchema` and returns it typed (the same object). Errors name the field and
+ * the value, e.g. `percentile must be <= 100, got 120`.
+ * @throws TypeError for a non-object, RangeError listing every problem otherwise.
  */
 export function validateThresholdRule(rule: unknown): ThresholdRule {
-  if (typeof rule !== 'object' || rule === null) {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
     throw new TypeError(`threshold rule must be an object, got ${quote(rule)}`);
   }
-  const r = rule as Record<string, unknown>;
-  if (!(RULES as readonly unknown[]).includes(r['rule'])) {
-    throw new RangeError(`rule must be one of ${RULES.join(', ')}, got ${quote(r['rule'])}`);
-  }
-  const on = r['on'];
-  switch (r['rule']) {
-    case 'percentile': {
-      const p = r['percentile'];
-      assertFinite('percentile', p);
-      if (p < 0 || p > 100) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
-      checkSplit(on, ['train', 'validation']);
-      break;
-    }
-    case 'meanStd':
-      assertFinite('k', r['k']);
-      checkSplit(on, ['train', 'validation']);
-      break;
-    case 'max':
-      checkSplit(on, ['train', 'validation']);
-      break;
-    case 'fixed':
-      assertFinite('value', r['value']);
-      break;
-    case 'bestF1':
-      checkSplit(on, ['validation', 'test']);
-      break;
-  }
+  const issues = schemaIssues(thresholdRuleSchema, rule);
+  if (issues.length > 0) throw new RangeError(issues.join('; '));
   return rule as ThresholdRule;
-}
-
-function checkSplit(on: unknown, allowed: readonly string[]): void {
-  if (on !== undefined && !allowed.includes(on as string)) {
-    throw new RangeError(`on must be one of ${allowed.join(', ')}, got ${quote(on)}`);
-  }
 }
 
 /** Computes the threshold a rule gives on the supplied errors. */

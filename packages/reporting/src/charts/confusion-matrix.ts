@@ -1,13 +1,6 @@
+import type { Confusion } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_CONFIG, VEGA_LITE_SCHEMA } from './common.js';
-
-/** Confusion counts with anomaly as the positive class. */
-export interface Confusion {
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-}
 
 /** Actual x predicted counts as a heatmap with the counts written in the cells. */
 export function confusionMatrixSpec(confusion: Confusion, options: { title?: string } = {}): TopLevelSpec {

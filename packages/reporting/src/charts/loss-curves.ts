@@ -1,4 +1,4 @@
-import type { EpochRecord } from '@aelab/store';
+import type { EpochRecord } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { downsample } from '../stats.js';
 import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';

@@ -1,4 +1,4 @@
-import type { Json } from '@aelab/store';
+import type { Json } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
 

@@ -1,7 +1,8 @@
+import { isBetter, type SelectionRule } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
 
-/** A finished trial's best score among its evaluations. */
+/** A trial's score: the selection value of the evaluation its study features for it. */
 export interface TrialScore {
   number: number;
   score: number;
@@ -10,12 +11,12 @@ export interface TrialScore {
 /** Each trial's score in creation order with the best-so-far line: how fast the search converged. */
 export function trialsOverTimeSpec(
   trials: readonly TrialScore[],
-  options: { direction: 'maximize' | 'minimize'; metricLabel: string },
+  options: { direction: SelectionRule['direction']; metricLabel: string },
 ): TopLevelSpec {
   const sorted = [...trials].sort((a, b) => a.number - b.number);
   let best: number | undefined;
   const values = sorted.map((t) => {
-    if (best === undefined || (options.direction === 'maximize' ? t.score > best : t.score < best)) best = t.score;
+    if (best === undefined || isBetter(t.score, best, options.direction)) best = t.score;
     return { number: t.number, score: round(t.score), best: round(best) };
   });
   return {

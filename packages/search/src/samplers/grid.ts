@@ -1,19 +1,23 @@
-import { enumerateGrid, type SearchSpace } from '../space.js';
-import type { Sampler, SamplerDecision, SampledTrial } from './sampler.js';
+import type { Params, SearchSpace } from '@aelab/core';
+import { z } from 'zod';
+import { enumerateGrid } from '../space.js';
+import { defineSampler, type Sampler, type SamplerDecision, type SampledTrial } from './sampler.js';
 
 /** Visits every combination of the space once, in a fixed order. */
 export class GridSampler implements Sampler {
   readonly name = 'grid';
-  private grid: ReturnType<typeof enumerateGrid> | null = null;
+  private grid: Params[] | null = null;
 
-  next(space: SearchSpace, history: readonly SampledTrial[]): SamplerDecision {
+  ask(space: SearchSpace, history: readonly SampledTrial[]): SamplerDecision {
     this.grid ??= enumerateGrid(space);
     const params = this.grid[history.length];
     return params ? { status: 'run', params } : { status: 'done' };
   }
-
-  /** Number of combinations the grid will visit. */
-  size(space: SearchSpace): number {
-    return enumerateGrid(space).length;
-  }
 }
+
+export const gridSampler = defineSampler({
+  type: 'grid',
+  schema: z.object({ type: z.literal('grid') }).strict().describe('Every combination of the space, in order.'),
+  create: () => new GridSampler(),
+  plannedTrials: (_settings, space) => enumerateGrid(space).length,
+});

@@ -1,6 +1,7 @@
-import { createRng, stableStringify } from '@aelab/data';
-import { fromUnit, isActive, orderedNames, type SearchSpace } from '../space.js';
-import type { Sampler, SamplerDecision, SampledTrial } from './sampler.js';
+import { createRng, stableStringify, type Json, type SearchSpace } from '@aelab/core';
+import { z } from 'zod';
+import { fromUnit, isActive, orderedNames } from '../space.js';
+import { defineSampler, type Sampler, type SamplerDecision, type SampledTrial } from './sampler.js';
 
 /** How many draws in a row may hit already-sampled configurations before the space counts as exhausted. */
 const MAX_DUPLICATE_DRAWS = 1000;
@@ -20,7 +21,7 @@ export class RandomSampler implements Sampler {
     if (!Number.isInteger(trials) || trials <= 0) throw new Error(`trials must be a positive integer, got ${trials}`);
   }
 
-  next(space: SearchSpace, history: readonly SampledTrial[]): SamplerDecision {
+  ask(space: SearchSpace, history: readonly SampledTrial[]): SamplerDecision {
     if (history.length >= this.trials) return { status: 'done' };
     const seen = new Set(history.map((t) => stableStringify(t.params)));
     // The stream depends only on the seed and how many trials exist, so a resumed sweep
@@ -28,10 +29,24 @@ export class RandomSampler implements Sampler {
     const rng = createRng(this.seed, `random-sampler:${history.length}`);
     const names = orderedNames(space);
     for (let draw = 0; draw < MAX_DUPLICATE_DRAWS; draw++) {
-      const params: Record<string, ReturnType<typeof fromUnit>> = {};
+      const params: Record<string, Json> = {};
       for (const name of names) if (isActive(space[name], params)) params[name] = fromUnit(space[name], rng.next());
       if (!seen.has(stableStringify(params))) return { status: 'run', params };
     }
     return { status: 'done' };
   }
 }
+
+export const randomSampler = defineSampler({
+  type: 'random',
+  schema: z
+    .object({
+      type: z.literal('random'),
+      trials: z.number().int().positive().describe('Training configurations to sample.'),
+      seed: z.number().int().optional().describe('Default: the experiment seed.'),
+    })
+    .strict()
+    .describe('Independent uniform draws from the space.'),
+  create: (settings, context) => new RandomSampler(settings.trials, settings.seed ?? context.seed),
+  plannedTrials: (settings) => settings.trials,
+});

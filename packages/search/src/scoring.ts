@@ -7,19 +7,42 @@ import {
   reconstructionSummary,
   rocAuc,
   rocCurve,
-  type ThresholdRule,
 } from '@aelab/models/evaluation';
-import type { CurvePoints, MetricSet } from '@aelab/store';
+import { SPLIT_NAMES, type CurvePoints, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
-import type { SplitErrorsResult, TrialResult } from './trial-worker.js';
+import { errorsBlob, float32FromBytes, type TrialResult } from './trial-task.js';
 
-type SplitName = 'train' | 'validation' | 'test';
+/** One split's per-sample errors and labels, decoded on the coordinator. */
+export interface SplitErrorsResult {
+  mse: Float32Array;
+  mae: Float32Array;
+  y: Uint8Array;
+  labels: string[];
+}
+
+export type TrialErrors = { train: SplitErrorsResult; validation?: SplitErrorsResult; test: SplitErrorsResult };
 
 export interface ScoredVariant {
   threshold: number;
   usesLabels: boolean;
-  description: string;
   metrics: Partial<Record<SplitName, MetricSet>>;
+}
+
+/** The errors of a trial result, decoded from its blobs. */
+export function errorsOf(result: TrialResult): TrialErrors {
+  const out: Partial<Record<SplitName, SplitErrorsResult>> = {};
+  for (const name of SPLIT_NAMES) {
+    const labels = result.splits[name];
+    if (!labels) continue;
+    const decode = (metric: ErrorMetric) => {
+      const blob = result.blobs[errorsBlob(name, metric)];
+      if (!blob) throw new Error(`trial result: blob ${errorsBlob(name, metric)} is missing`);
+      return float32FromBytes(blob, errorsBlob(name, metric));
+    };
+    out[name] = { mse: decode('mse'), mae: decode('mae'), y: Uint8Array.from(labels.y), labels: labels.labels };
+  }
+  if (!out.train || !out.test) throw new Error('trial result: the train and test splits are required');
+  return out as TrialErrors;
 }
 
 function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: number): MetricSet {
@@ -43,11 +66,11 @@ function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: nu
  * Scores a trained model's saved errors under one scoring variant, on every split.
  * Pure and cheap: this is why threshold choices never retrain.
  */
-export function scoreVariant(errors: TrialResult['errors'], scoring: ScoringConfig): ScoredVariant {
+export function scoreVariant(errors: TrialErrors, scoring: ScoringConfig): ScoredVariant {
   const metric = scoring.errorMetric;
-  const rule = scoring.threshold as ThresholdRule;
+  const rule = scoring.threshold;
   const labelledSplit = rule.rule === 'bestF1' ? (rule.on === 'test' ? errors.test : errors.validation ?? errors.test) : undefined;
-  const { threshold, usesLabels, description } = computeThreshold(rule, {
+  const { threshold, usesLabels } = computeThreshold(rule, {
     train: errors.train[metric],
     // Rules over "validation errors" describe normal behaviour: a labelled validation split
     // (validationAnomalies: keep) contributes its normal rows only.
@@ -55,19 +78,19 @@ export function scoreVariant(errors: TrialResult['errors'], scoring: ScoringConf
     labelled: labelledSplit ? { scores: labelledSplit[metric], y: labelledSplit.y } : undefined,
   });
   const metrics: Partial<Record<SplitName, MetricSet>> = {};
-  for (const name of ['train', 'validation', 'test'] as const) {
+  for (const name of SPLIT_NAMES) {
     const split = errors[name];
     if (split && split.y.length > 0) metrics[name] = metricSet(split, split[metric], threshold);
   }
-  return { threshold, usesLabels, description, metrics };
+  return { threshold, usesLabels, metrics };
 }
 
-function normalRows(split: SplitErrorsResult, metric: 'mse' | 'mae'): Float32Array {
+function normalRows(split: SplitErrorsResult, metric: ErrorMetric): Float32Array {
   return split[metric].filter((_, i) => split.y[i] === 0);
 }
 
 /** ROC and PR curve points of one split, for the report; undefined when the split has one class only. */
-export function curvesOf(split: SplitErrorsResult, metric: 'mse' | 'mae'): CurvePoints | undefined {
+export function curvesOf(split: SplitErrorsResult, metric: ErrorMetric): CurvePoints | undefined {
   const roc = rocCurve(split.y, split[metric]);
   const pr = prCurve(split.y, split[metric]);
   if (!roc || !pr) return undefined;

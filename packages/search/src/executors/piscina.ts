@@ -3,20 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { TrialProgress, TrialResult, TrialTask } from './trial-worker.js';
-
-export interface TrialPoolOptions {
-  /** Worker threads; default: CPU count. */
-  workers?: number;
-  /** Heap limit per worker thread (MB); a trial that exceeds it fails as out of memory. */
-  maxMemoryMb?: number;
-}
+import type { TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
+import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
 
 /** The worker script. Worker threads load plain JavaScript, so tests running from `src/*.ts` use the build. */
 export function trialWorkerFile(): string {
   const here = fileURLToPath(import.meta.url);
   const dir = dirname(here);
-  return here.endsWith('.ts') ? resolve(dir, '../dist/trial-worker.js') : resolve(dir, 'trial-worker.js');
+  return here.endsWith('.ts') ? resolve(dir, '../../dist/executors/piscina-worker.js') : resolve(dir, 'piscina-worker.js');
 }
 
 function withoutConditions(argv: readonly string[]): string[] {
@@ -29,61 +23,54 @@ function withoutConditions(argv: readonly string[]): string[] {
   return out;
 }
 
-/** A Piscina pool of trial workers with per-trial progress over a MessagePort. */
-export class TrialPool {
-  readonly workers: number;
+/**
+ * Worker threads of this process, one training per thread at a time (tfjs state is per
+ * thread). Progress flows back over a MessagePort, and a prune directive goes the other
+ * way over the same port.
+ */
+export class PiscinaExecutor implements TrialExecutor {
+  readonly name = 'pool';
+  readonly concurrency: number;
   private readonly piscina: Piscina;
+  /** Tasks queued but not yet started by a worker. */
+  private readonly waiting = new Set<AbortController>();
 
-  constructor(options: TrialPoolOptions = {}) {
-    this.workers = options.workers ?? availableParallelism();
-    if (!Number.isInteger(this.workers) || this.workers <= 0) {
+  constructor(options: ExecutorOptions = {}) {
+    this.concurrency = options.workers ?? availableParallelism();
+    if (!Number.isInteger(this.concurrency) || this.concurrency <= 0) {
       throw new Error(`workers must be a positive integer, got ${options.workers}`);
     }
     this.piscina = new Piscina({
       filename: trialWorkerFile(),
-      minThreads: this.workers,
-      maxThreads: this.workers,
-      // One trial per thread at a time: tfjs state (backend, memory) is per thread.
+      minThreads: this.concurrency,
+      maxThreads: this.concurrency,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      resourceLimits: options.maxMemoryMb ? { maxOldGenerationSizeMb: options.maxMemoryMb } : undefined,
+      resourceLimits: options.maxTrialMemoryMb ? { maxOldGenerationSizeMb: options.maxTrialMemoryMb } : undefined,
       // Workers always run the build: drop export conditions a test runner may have added
       // (vitest's `@aelab/source` would point them at TypeScript sources they cannot load).
       execArgv: withoutConditions(process.execArgv),
     });
     // A worker that dies outside a task (e.g. a replacement thread running out of memory
-    // while it loads tfjs) is reported by Piscina as an 'error' event on the pool; unhandled,
-    // it would kill the sweep. The task it would have run fails on its own, with the reason.
+    // while it loads tfjs) is reported as an 'error' event on the pool; unhandled, it would
+    // kill the sweep. Piscina does not replace a thread that dies while starting, so tasks
+    // waiting for it would wait forever: fail them with the thread's error.
     this.piscina.on('error', (error: Error) => {
-      this.workerErrors.push(error.message);
-      // Piscina does not replace a thread that dies while starting, so tasks waiting for it
-      // would wait forever: fail them with the thread's error. Running ones are unaffected.
       for (const waiting of this.waiting) waiting.abort(error);
     });
   }
 
-  /** Tasks queued but not yet started by a worker. */
-  private readonly waiting = new Set<AbortController>();
-
-  /** Messages of workers that died between tasks (diagnostics; the sweep goes on). */
-  readonly workerErrors: string[] = [];
-
-  /** Runs one training; `onProgress` sees each epoch; aborting `signal` terminates the worker. */
-  async run(
-    task: Omit<TrialTask, 'port'>,
-    onProgress: (progress: TrialProgress) => void,
-    signal?: AbortSignal,
-  ): Promise<TrialResult> {
+  async run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult> {
     const { port1, port2 } = new MessageChannel();
     const waiting = new AbortController();
     this.waiting.add(waiting);
     port1.on('message', (progress: TrialProgress) => {
       if (progress.type === 'accepted') this.waiting.delete(waiting);
-      onProgress(progress);
+      if (onProgress(progress) === 'prune') port1.postMessage('prune');
     });
     const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {
-      return (await this.piscina.run({ ...task, port: port2 }, { transferList: [port2], signal: signals })) as TrialResult;
+      return (await this.piscina.run({ task, port: port2 }, { transferList: [port2], signal: signals })) as TrialResult;
     } catch (error) {
       // Piscina reports an abort as AbortError; the reason says what actually happened.
       if (waiting.signal.aborted) throw waiting.signal.reason;
@@ -98,3 +85,9 @@ export class TrialPool {
     await this.piscina.close({ force: true });
   }
 }
+
+export const poolExecutor: ExecutorDefinition = {
+  kind: 'pool',
+  description: 'Piscina worker threads on this machine (one training per thread)',
+  create: (options) => new PiscinaExecutor(options),
+};

@@ -1,0 +1,83 @@
+/**
+ * Each command's options, built once: the command modules use the builders and the
+ * implementations take the argument types inferred from them, so a command and its
+ * implementation cannot disagree (and neither imports the other).
+ */
+import { SAMPLER_TYPES } from '@aelab/search';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { withBackend, withDataDir, withStore } from './options.js';
+
+/** The options a builder adds (what its CommandModule is typed with). */
+type OptionsOf<B extends (y: Argv) => Argv<unknown>> = ReturnType<B> extends Argv<infer U> ? U : never;
+/** ... as the handler receives them. */
+type ArgsOf<B extends (y: Argv) => Argv<unknown>> = ArgumentsCamelCase<OptionsOf<B>>;
+
+export function searchOptions(y: Argv) {
+  return withDataDir(
+    withBackend(
+      withStore(
+        y
+          .positional('sampler', { choices: SAMPLER_TYPES, demandOption: true, describe: 'How to walk the space' })
+          .option('experiment', { alias: 'e', type: 'string', default: 'experiments/default.json', describe: 'Experiment file' })
+          .option('workers', { alias: 'w', type: 'number', describe: 'Trainings at once (default: experiment, else CPU count)' })
+          .option('trials', { type: 'number', describe: 'Training configurations to sample (samplers that take a count)' })
+          .option('epochs', { type: 'number', describe: 'Override training.epochs (e.g. 1 for a smoke run)' })
+          .option('repeats', { type: 'number', describe: 'Override repeats per configuration' })
+          .option('fresh', { type: 'boolean', default: false, describe: 'Start a new study instead of resuming' })
+          .option('report', { type: 'boolean', default: true, describe: 'Render the HTML report at the end (--no-report to skip)' }),
+      ),
+    ),
+  );
+}
+export type SearchOptions = OptionsOf<typeof searchOptions>;
+export type SearchArgs = ArgsOf<typeof searchOptions>;
+
+export function runsOptions(y: Argv) {
+  return withStore(
+    y
+      .positional('action', { choices: ['list', 'show', 'best'] as const, demandOption: true })
+      .positional('id', { type: 'string', describe: 'Study id or name (show/best), or trial id (show)' })
+      .option('study', { alias: 's', type: 'string', describe: 'Study id or name (default: the latest)' }),
+  );
+}
+export type RunsOptions = OptionsOf<typeof runsOptions>;
+export type RunsArgs = ArgsOf<typeof runsOptions>;
+
+export function reportOptions(y: Argv) {
+  return withStore(y)
+    .option('study', { type: 'string', describe: 'Only this study (id); default: all' })
+    .option('out', { type: 'string', describe: 'Output folder (default: <store>/report)' });
+}
+export type ReportOptions = OptionsOf<typeof reportOptions>;
+export type ReportArgs = ArgsOf<typeof reportOptions>;
+
+export function dataOptions(y: Argv) {
+  return withDataDir(
+    y
+      .positional('action', { choices: ['list', 'inspect', 'fetch'] as const, demandOption: true })
+      .positional('name', { type: 'string', describe: 'Dataset name (see `data list`) or a file path' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
+      .option('base-url', { type: 'string', describe: 'Fetch from this mirror instead of the canonical URL' }),
+  );
+}
+export type DataOptions = OptionsOf<typeof dataOptions>;
+export type DataArgs = ArgsOf<typeof dataOptions>;
+
+export function scoreOptions(y: Argv) {
+  return withBackend(
+    y
+      .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model folder (runs/<study>/trials/<trial>/model)' })
+      .option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'Data file: .csv, .arff, .ts or UCR .txt' })
+      .option('threshold', { type: 'number', describe: 'Override the threshold saved with the model' })
+      .option('label-column', { type: 'string', describe: 'CSV label column (name or index); labels turn on metrics' })
+      .option('out', { alias: 'o', type: 'string', describe: 'Write per-row results as CSV here (default: stdout)' }),
+  );
+}
+export type ScoreOptions = OptionsOf<typeof scoreOptions>;
+export type ScoreArgs = ArgsOf<typeof scoreOptions>;
+
+export function infoOptions(y: Argv) {
+  return withBackend(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON' });
+}
+export type InfoOptions = OptionsOf<typeof infoOptions>;
+export type InfoArgs = ArgsOf<typeof infoOptions>;

@@ -1,0 +1,52 @@
+/**
+ * The model-family seam. A family is one kind of autoencoder (`dense`, `conv1d`, ...): the
+ * strict schema of its spec, the checks that need the row size, and its builder. Each
+ * family is one file; `families/index.ts` is the one registry that lists them.
+ *
+ * Family files load without tfjs (the registry entry `@aelab/models/registry` is imported
+ * by the sweep's main thread and by reporting): they import tfjs with `import type` only,
+ * and tfjs itself, with our custom layers registered on it, arrives through the
+ * {@link BuildKit} when a model is built.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { z } from 'zod';
+import type { Cropping1D, SeededDropout, UpSampling1D } from '../builders/layers.js';
+import type { LayerSeeds } from '../random.js';
+
+/** What a family's builder needs from tfjs, made once on the tfjs side (`builders/kit.ts`). */
+export interface BuildKit {
+  /** The one tfjs instance our custom layers, kernels and gradient fixes are registered on. */
+  readonly tf: typeof tf;
+  /** Dropout with a fresh but reproducible mask per batch (tfjs' own uses Math.random). */
+  readonly SeededDropout: typeof SeededDropout;
+  /** Repeats each time step `size` times (tfjs has no upSampling1d). */
+  readonly UpSampling1D: typeof UpSampling1D;
+  /** Keeps the first `keep` time steps (tfjs has no cropping1D). */
+  readonly Cropping1D: typeof Cropping1D;
+  /** Seeded Glorot-uniform, the Keras default kernel initializer; takes one seed from `seeds`. */
+  glorot(seeds: LayerSeeds): ReturnType<typeof tf.initializers.glorotUniform>;
+  /** An L2 kernel regularizer, or undefined for 0 (keeps the graph and the saved JSON small). */
+  l2(penalty: number): ReturnType<typeof tf.regularizers.l2> | undefined;
+}
+
+/**
+ * One kind of autoencoder.
+ *
+ * Contract:
+ * - `schema` accepts exactly the specs `build` can handle for some row size; everything that
+ *   depends on the row size is left to `inputIssues`.
+ * - `inputIssues` and `build` are only called with specs that passed `schema`, and `build`
+ *   only when `inputIssues` returned [] for that `inputSize`.
+ * - `build` is pure: the same spec, input size and seed give the same layers and the same
+ *   initial weights (all randomness is seeded from `seed`); the model's output has the
+ *   shape of its input.
+ */
+export interface ModelFamily<S extends { kind: string }> {
+  readonly kind: S['kind'];
+  /** Strict zod schema of the spec (kind included, unknown fields are errors, every field has .describe()). The experiment file schema embeds it, so editors complete model fields. */
+  readonly schema: z.ZodType<S>;
+  /** Problems that depend on the row size (e.g. `encoder[3]: bottleneck 200 is larger than input 140`), each naming its field; [] when buildable. */
+  inputIssues(spec: S, inputSize: number): string[];
+  /** Builds the uncompiled autoencoder; tfjs comes in through `kit` so this file loads without tfjs. */
+  build(kit: BuildKit, spec: S, inputSize: number, seed: number): tf.LayersModel;
+}

@@ -1,0 +1,47 @@
+/**
+ * Field schemas the families share, each with the message it gives, so a bad value reads
+ * the same in every family and wherever the schema is embedded (the experiment file):
+ * `dropout must be in [0, 1), got 1.5`.
+ */
+import { z } from 'zod';
+import { formatValue } from '@aelab/core';
+
+/** Hidden-layer activations the builders accept (all are tfjs built-ins). */
+export const ACTIVATIONS = ['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'linear', 'swish'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** Output activations: `linear` for standardised inputs, `sigmoid` for inputs scaled to [0, 1]. */
+export const OUTPUT_ACTIVATIONS = ['linear', 'sigmoid'] as const;
+export type OutputActivation = (typeof OUTPUT_ACTIVATIONS)[number];
+
+/** A zod error option: `must be <requirement>, got <value>`. */
+export function mustBe(requirement: string) {
+  return { error: (issue: { input?: unknown }) => `must be ${requirement}, got ${formatValue(issue.input)}` };
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, mustBe(`one of ${values.join(', ')}`));
+}
+
+const POSITIVE_INTEGER = mustBe('a positive integer');
+export const positiveInt = z.number(POSITIVE_INTEGER).int(POSITIVE_INTEGER).positive(POSITIVE_INTEGER);
+
+const RATE = mustBe('in [0, 1)');
+/** A dropout rate. */
+export const rate = z.number(RATE).min(0, RATE).lt(1, RATE);
+
+const PENALTY = mustBe('a finite number >= 0');
+/** An L2 penalty. */
+export const penalty = z.number(PENALTY).min(0, PENALTY);
+
+const WIDTHS = mustBe('a non-empty array of positive integers');
+/** Layer widths, units or filters: at least one. */
+export const widths = z.array(positiveInt, WIDTHS).min(1, WIDTHS);
+
+export const activation = oneOf(ACTIVATIONS);
+export const outputActivation = oneOf(OUTPUT_ACTIVATIONS);
+
+/** The per-hidden-layer value of a `number | number[]` field (missing entries are 0). */
+export function perLayer(value: number | readonly number[], layer: number): number {
+  return Array.isArray(value) ? (value[layer] ?? 0) : (value as number);
+}

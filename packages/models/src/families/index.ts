@@ -1,0 +1,96 @@
+/**
+ * The model-family registry: the one list of families, and everything derived from it
+ * (kinds, the spec schema and type, validation). Adding a family is its file plus one
+ * entry in {@link MODEL_FAMILIES}. Loads without tfjs.
+ */
+import { z } from 'zod';
+import { formatValue, issueMessage, schemaIssues } from '@aelab/core';
+import { conv1dFamily } from './conv1d.js';
+import { denseFamily } from './dense.js';
+import type { ModelFamily } from './family.js';
+import { lstmFamily } from './lstm.js';
+import { rnnFamily } from './rnn.js';
+
+/** Every model family, in the order kinds are listed in messages and help. */
+export const MODEL_FAMILIES = [denseFamily, conv1dFamily, lstmFamily, rnnFamily] as const;
+
+type SchemasOf<T extends readonly { schema: unknown }[]> = { -readonly [K in keyof T]: T[K]['schema'] };
+// map() loses the tuple type discriminatedUnion needs; the mapped type restores it.
+const familySchemas = MODEL_FAMILIES.map((family) => family.schema) as unknown as SchemasOf<typeof MODEL_FAMILIES>;
+
+/** Any model spec: a family's spec, discriminated by `kind`. The experiment file schema embeds it. */
+export const modelSpecSchema = z
+  .discriminatedUnion('kind', familySchemas, {
+    error: (issue) => (issue.code === 'invalid_union' ? issueMessage(issue) : `must be a model spec object, got ${formatValue(issue.input)}`),
+  })
+  .describe('A model spec: `kind` names the model family, the other fields are that family\'s.');
+
+/** Any buildable model, discriminated by `kind`. */
+export type ModelSpec = z.output<typeof modelSpecSchema>;
+export type ModelKind = ModelSpec['kind'];
+
+/** Every model kind, from the registry. */
+export const MODEL_KINDS: readonly ModelKind[] = MODEL_FAMILIES.map((family) => family.kind);
+
+const FAMILIES = new Map<unknown, ModelFamily<ModelSpec>>(MODEL_FAMILIES.map((family) => [family.kind, family as ModelFamily<ModelSpec>]));
+
+/** A spec failed validation; `issues` lists every problem, each naming its field. */
+export class InvalidModelSpecError extends Error {
+  override readonly name = 'InvalidModelSpecError';
+  constructor(readonly issues: string[]) {
+    super(`invalid model spec: ${issues.join('; ')}`);
+  }
+}
+
+function unknownKind(kind: unknown): string {
+  return `kind must be one of ${MODEL_KINDS.join(', ')}, got ${formatValue(kind)}`;
+}
+
+/**
+ * The family of `kind`. Typed for any spec: the registry guarantees that a family is only
+ * handed specs of its own kind when they come through {@link validateModelSpec}.
+ * @throws InvalidModelSpecError for a kind no family has.
+ */
+export function familyOf(kind: string): ModelFamily<ModelSpec> {
+  const family = FAMILIES.get(kind);
+  if (!family) throw new InvalidModelSpecError([unknownKind(kind)]);
+  return family;
+}
+
+/**
+ * Every problem with `spec` for rows of `inputSize` values ([] when it can be built), each
+ * naming its field: `dropout[1] must be in [0, 1), got 1`. Problems of the spec itself
+ * come first; the checks that need the row size (`encoder[3]: bottleneck 200 is larger
+ * than input 140`) run once the spec itself is valid.
+ */
+export function modelSpecIssues(spec: unknown, inputSize: number): string[] {
+  if (typeof inputSize !== 'number' || !Number.isInteger(inputSize) || inputSize <= 0) {
+    return [`inputSize must be a positive integer, got ${formatValue(inputSize)}`];
+  }
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return [`spec must be an object, got ${formatValue(spec)}`];
+  const kind = (spec as { kind?: unknown }).kind;
+  const family = FAMILIES.get(kind);
+  if (!family) return [unknownKind(kind)];
+  const issues = schemaIssues(family.schema, spec);
+  return issues.length > 0 ? issues : family.inputIssues(spec as ModelSpec, inputSize);
+}
+
+/**
+ * Checks that `spec` can be built for rows of `inputSize` values and returns it typed
+ * (the same object).
+ * @throws InvalidModelSpecError listing every issue, each naming its field.
+ */
+export function validateModelSpec(spec: unknown, inputSize: number): ModelSpec {
+  const issues = modelSpecIssues(spec, inputSize);
+  if (issues.length > 0) throw new InvalidModelSpecError(issues);
+  return spec as ModelSpec;
+}
+
+export type { BuildKit, ModelFamily } from './family.js';
+export { ACTIVATIONS, OUTPUT_ACTIVATIONS, perLayer, type Activation, type OutputActivation } from './fields.js';
+export { denseFamily, denseSpecSchema, denseDecoder, type DenseSpec } from './dense.js';
+export { conv1dFamily, conv1dSpecSchema, type Conv1dSpec } from './conv1d.js';
+export { lstmFamily, lstmSpecSchema, type LstmSpec } from './lstm.js';
+export { rnnFamily, rnnSpecSchema, type RnnSpec } from './rnn.js';
+export { recurrentInputShape, type RecurrentSpec } from './recurrent.js';
+export { PRESETS, type PresetName } from './presets.js';

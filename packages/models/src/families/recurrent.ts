@@ -1,0 +1,98 @@
+/**
+ * What the recurrent families (`lstm`, `rnn`) share: their spec fields and the
+ * sequence-to-sequence builder, parameterised by the recurrent layer they use.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { mulberry32 } from '@aelab/core';
+import { LayerSeeds, orthogonalMatrix } from '../random.js';
+import type { BuildKit } from './family.js';
+import { oneOf, outputActivation, penalty, rate, widths } from './fields.js';
+
+/** The fields of a recurrent spec besides `kind`. */
+export const recurrentSpecFields = {
+  units: widths.describe('Encoder recurrent layer units, the last being the bottleneck (its final state is repeated over the output sequence); the decoder mirrors them in reverse.'),
+  layout: oneOf(['sequence', 'tabular']).describe(
+    'How a row becomes a sequence: sequence = one step per value with 1 feature (ECG beats); tabular = 1 step of all values as features (the seed-004 variant for tabular data).',
+  ),
+  outputActivation: outputActivation.describe('Activation of the time-distributed output layer: linear for standardised inputs, sigmoid for inputs in [0, 1].'),
+  dropout: rate.describe("Dropout rate in [0, 1) on each recurrent layer's input sequence."),
+  l2: penalty.describe("L2 penalty on every recurrent layer's input kernel."),
+};
+
+/** A recurrent spec of any recurrent family. */
+export type RecurrentSpec = z.output<z.ZodObject<typeof recurrentSpecFields>> & { kind: string };
+
+/** Input shape [steps, features] of a recurrent model for rows of `inputSize` values. */
+export function recurrentInputShape(spec: Pick<RecurrentSpec, 'layout'>, inputSize: number): [number, number] {
+  return spec.layout === 'sequence' ? [inputSize, 1] : [1, inputSize];
+}
+
+/** The arguments every recurrent layer gets; a family adds its own (e.g. gate activation). */
+export type RecurrentLayerArgs = Parameters<typeof tf.layers.simpleRNN>[0];
+
+/** Makes one recurrent layer whose weights are [kernel, recurrentKernel, bias]. */
+export type RecurrentLayerFactory = (kit: BuildKit, args: RecurrentLayerArgs) => tf.layers.Layer;
+
+/**
+ * Builds the sequence-to-sequence autoencoder of `spec`: encoder recurrent layers (the last
+ * returns only its final state, the bottleneck) -> repeat over the steps -> decoder
+ * recurrent layers (units mirrored) -> time-distributed dense back to the features.
+ *
+ * Dropout is a SeededDropout on each recurrent layer's input sequence (tfjs' cell dropout
+ * draws from Math.random and would make runs irreproducible). Recurrent kernels are
+ * orthogonal like Keras', computed in JS (tfjs' orthogonal initializer is slow and warns).
+ */
+export function buildSeq2Seq(kit: BuildKit, spec: RecurrentSpec, inputSize: number, seed: number, recurrentLayer: RecurrentLayerFactory): tf.LayersModel {
+  const { tf } = kit;
+  const seeds = new LayerSeeds(seed);
+  const [steps, features] = recurrentInputShape(spec, inputSize);
+  const input = tf.input({ shape: [steps, features], name: 'input' });
+  const recurrentLayers: tf.layers.Layer[] = [];
+  const layer = (units: number, returnSequences: boolean, name: string, x: tf.SymbolicTensor) => {
+    if (spec.dropout > 0) x = new kit.SeededDropout({ rate: spec.dropout, seed: seeds.take(), name: `${name}_dropout` }).apply(x) as tf.SymbolicTensor;
+    const l = recurrentLayer(kit, {
+      units,
+      returnSequences,
+      kernelInitializer: kit.glorot(seeds),
+      // Overwritten with orthogonal weights below; glorot keeps construction fast and silent.
+      recurrentInitializer: kit.glorot(seeds),
+      kernelRegularizer: kit.l2(spec.l2),
+      name,
+    });
+    recurrentLayers.push(l);
+    return l.apply(x) as tf.SymbolicTensor;
+  };
+  let x = input as tf.SymbolicTensor;
+  spec.units.forEach((units, i) => {
+    const last = i === spec.units.length - 1;
+    x = layer(units, !last, last ? 'bottleneck' : `encoder_${i}`, x);
+  });
+  x = tf.layers.repeatVector({ n: steps, name: 'repeat' }).apply(x) as tf.SymbolicTensor;
+  [...spec.units].reverse().forEach((units, i) => {
+    x = layer(units, true, `decoder_${i}`, x);
+  });
+  const output = tf.layers
+    .timeDistributed({
+      layer: tf.layers.dense({ units: features, activation: spec.outputActivation, kernelInitializer: kit.glorot(seeds) }),
+      name: 'reconstruction',
+    })
+    .apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: output, name: `${spec.kind}_autoencoder` });
+  setOrthogonalRecurrentKernels(kit, recurrentLayers, seeds.take());
+  return model;
+}
+
+function setOrthogonalRecurrentKernels(kit: BuildKit, layers: tf.layers.Layer[], seed: number): void {
+  // The seed mixing of models' former createRng, kept so that the same trial seed still
+  // gives the same initial weights (and so the same losses) as before it was removed.
+  const rng = mulberry32((Math.trunc(seed) ^ 0x9e3779b9) >>> 0);
+  for (const l of layers) {
+    // Weights are [kernel, recurrentKernel, bias] for both LSTM and SimpleRNN.
+    const weights = l.getWeights();
+    const [rows, cols] = weights[1].shape;
+    const orthogonal = kit.tf.tensor2d(orthogonalMatrix(rows, cols, rng), [rows, cols]);
+    l.setWeights([weights[0], orthogonal, ...weights.slice(2)]);
+    orthogonal.dispose();
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * `@aelab/models/registry`: the model-family and backend registries without tfjs. The
+ * sweep's main thread, the CLI's option parsing and the experiment schema import this
+ * entry; importing it loads neither tfjs nor a backend (a test pins that).
+ */
+export * from './families/index.js';
+export * from './backends/index.js';

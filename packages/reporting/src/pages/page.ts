@@ -1,0 +1,75 @@
+/** What every page module shares: chart slots, table columns, the page frame and the study's output. */
+import type { TopLevelSpec } from 'vega-lite';
+import type { TrialRecord } from '@aelab/store';
+import type { TrialArtifacts } from '../artifacts.js';
+import type { FilledOptions } from '../options.js';
+import type { StudyView } from '../study-view.js';
+import { renderChart, type RenderedChart } from '../svg.js';
+import type { LayoutContext, Templates } from '../templates.js';
+
+/** A chart slot on a page: the rendered chart, or the reason it could not be drawn. */
+export interface ChartView {
+  id: string;
+  title?: string;
+  chart?: RenderedChart;
+  missing?: string;
+  note?: string;
+}
+
+/** Renders the spec `build` returns, or keeps the string it returns as the reason there is no chart. */
+export async function chartView(id: string, title: string | undefined, build: () => TopLevelSpec | string, note?: string): Promise<ChartView> {
+  const spec = build();
+  if (typeof spec === 'string') return { id, title, missing: spec };
+  return { id, title, chart: await renderChart(spec, id), note };
+}
+
+/** A sortable table column. */
+export interface Column {
+  label: string;
+  sort?: 'text' | 'number';
+  first?: 'asc' | 'desc';
+  className?: string;
+  title?: string;
+}
+
+export function textColumn(label: string, first: 'asc' | 'desc' = 'asc'): Column {
+  return { label, sort: 'text', first };
+}
+
+export function numberColumn(label: string, first: 'asc' | 'desc', title?: string): Column {
+  return { label, sort: 'number', first, className: 'num', title };
+}
+
+/** A full page: the layout around a rendered body, with the page script unless one is given. */
+export function framePage(templates: Templates, context: LayoutContext): string {
+  return templates.layout({ ...context, script: context.script ?? templates.script });
+}
+
+export type Writer = (path: string, content: string) => Promise<void>;
+
+/** What a study's page modules render from and write to. */
+export interface StudyOutput {
+  view: StudyView;
+  templates: Templates;
+  options: FilledOptions;
+  /** Absolute folder of the study's pages. */
+  dir: string;
+  write: Writer;
+  /** A trial's JSON artifacts, read once per render. */
+  artifacts: (trial: TrialRecord) => Promise<TrialArtifacts>;
+}
+
+/**
+ * Frames a page of a study: `depth` 1 for pages in the study folder, 2 for trial pages
+ * one folder below; breadcrumbs lead home, to the study and on through `extra`.
+ */
+export function studyPage(out: StudyOutput, title: string, depth: 1 | 2, body: string, extra: { href: string; text: string }[] = []): string {
+  const up = depth === 1 ? '../' : '../../';
+  return framePage(out.templates, {
+    title,
+    cssHref: `${up}report.css`,
+    homeHref: `${up}index.html`,
+    breadcrumbs: [{ href: depth === 1 ? 'index.html' : '../index.html', text: out.view.study.name }, ...extra],
+    body,
+  });
+}

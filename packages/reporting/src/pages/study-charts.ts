@@ -1,0 +1,132 @@
+/** The charts of a study's page: loss curves per family, trials over time, parameters, thresholds. */
+import { selectionValue, type Json } from '@aelab/core';
+import { lossCurvesSpec, type LossCurve } from '../charts/loss-curves.js';
+import { metricVsParamSpec } from '../charts/metric-vs-param.js';
+import { parallelCoordinatesSpec } from '../charts/parallel-coordinates.js';
+import { thresholdSweepSpec } from '../charts/threshold-sweep.js';
+import { trialsOverTimeSpec } from '../charts/trials-over-time.js';
+import { compareText, describeParams, scoringLabel } from '../format.js';
+import { representativeTrial, trainingName, type LeaderboardRow } from '../leaderboard.js';
+import type { FilledOptions } from '../options.js';
+import type { StudyView } from '../study-view.js';
+import { chartView, type ChartView } from './page.js';
+
+/** Per family, the loss curves of one median-score repeat of each of its best-ranked training configurations. */
+async function familyLossCharts(view: StudyView, maxCurveTrials: number) {
+  const names = [...new Set(view.board.rows.map((r) => r.family))].sort();
+  const families = [];
+  for (const [i, name] of names.entries()) {
+    const curves: LossCurve[] = view.trainingRows
+      .filter((row) => row.family === name)
+      .map((row) => ({ row, trial: representativeTrial(view.study, row) }))
+      .filter(({ trial }) => trial.history.length > 0)
+      .slice(0, maxCurveTrials)
+      .map(({ row, trial }) => ({ label: `#${trial.number}${row.variant ? ` ${row.variant}` : ''} (rank ${row.rank})`, history: trial.history }));
+    const chart = await chartView(
+      `loss-${i + 1}`,
+      `Loss curves: ${name}`,
+      () => (curves.length ? lossCurvesSpec(curves, { title: `${name}: training (solid) and validation (dashed) loss` }) : `No training history recorded for ${name}.`),
+      `The ${curves.length} best-ranked training configurations of this family (at most ${maxCurveTrials}), one median-score repeat each.`,
+    );
+    families.push({ name, chart });
+  }
+  return families;
+}
+
+/** Each trial's score: the selection value of the evaluation it features. */
+function overTimeChart(view: StudyView): Promise<ChartView> {
+  const { study, board, featured } = view;
+  const points = board.trials.flatMap((t) => {
+    const evaluation = featured.get(t.id);
+    const score = evaluation && selectionValue(study.selection, evaluation.metrics);
+    return score === undefined ? [] : [{ number: t.number, score }];
+  });
+  return chartView('over-time', 'Trials over time', () =>
+    points.length ? trialsOverTimeSpec(points, { direction: study.selection.direction, metricLabel: view.metricLabel }) : 'No trial has a selection score yet.',
+  );
+}
+
+interface SweptAxis {
+  key: string;
+  get: (row: LeaderboardRow) => Json | undefined;
+}
+
+function sweptAxes(view: StudyView): SweptAxis[] {
+  return [
+    ...view.board.sweptParams.map((key) => ({ key, get: (r: LeaderboardRow) => r.params[key] })),
+    ...view.board.sweptScoring.map((key) => ({ key, get: (r: LeaderboardRow) => r.scoring[key] })),
+  ];
+}
+
+/** The selection metric against each swept parameter, best-ranked configurations first. */
+async function paramCharts(view: StudyView, scored: LeaderboardRow[], options: FilledOptions): Promise<ChartView[]> {
+  const rows = scored.slice(0, options.maxScatterPoints);
+  const charts: ChartView[] = [];
+  for (const [i, { key, get }] of sweptAxes(view).slice(0, options.maxParamCharts).entries()) {
+    const points = rows.map((r) => ({ value: get(r), score: r.score!.mean, group: r.family }));
+    charts.push(await chartView(`param-${i + 1}`, undefined, () => metricVsParamSpec(key, points, view.metricLabel)));
+  }
+  return charts;
+}
+
+function parallelChart(view: StudyView, scored: LeaderboardRow[], maxParallelRows: number): Promise<ChartView> {
+  const rows = scored.slice(0, maxParallelRows);
+  const familyAxis: SweptAxis[] = new Set(view.board.rows.map((r) => r.family)).size > 1 ? [{ key: 'family', get: (r) => r.family }] : [];
+  const axes = [...familyAxis, ...sweptAxes(view)];
+  return chartView(
+    'parallel',
+    'Parallel coordinates',
+    () =>
+      axes.length === 0 || rows.length === 0
+        ? 'Needs at least one swept parameter and one scored configuration.'
+        : parallelCoordinatesSpec(
+            axes.map((a) => a.key),
+            rows.map((r) => ({ id: r.configHash, values: Object.fromEntries(axes.map((a) => [a.key, a.get(r)])), score: r.score!.mean })),
+            view.metricLabel,
+          ),
+    scored.length > rows.length ? `The ${rows.length} best-ranked of ${scored.length} configurations.` : undefined,
+  );
+}
+
+/** Precision, recall and F1 of every scoring variant of the winning (else the top) training configuration. */
+function thresholdSweepChart(view: StudyView): Promise<ChartView> {
+  const { board } = view;
+  const anchor = board.winner ?? board.rows[0];
+  const byPercentileThenLabel = (a: { order: number; label: string }, b: { order: number; label: string }) =>
+    Number.isFinite(a.order) && Number.isFinite(b.order) && a.order !== b.order ? a.order - b.order : compareText(a.label, b.label);
+  const variants = board.rows
+    .filter((r) => anchor && r.trainingHash === anchor.trainingHash)
+    .map((r) => ({
+      label: scoringLabel(r.scoring),
+      order: Number(r.scoring['threshold.percentile'] ?? NaN),
+      precision: r.metrics.precision?.mean,
+      recall: r.metrics.recall?.mean,
+      f1: r.metrics.f1?.mean,
+    }))
+    .sort(byPercentileThenLabel);
+  return chartView(
+    'sweep',
+    'Threshold sweep',
+    () =>
+      variants.length
+        ? thresholdSweepSpec(variants, { title: `Threshold variants of ${anchor ? trainingName(anchor.params) : ''} (test, mean over repeats)` })
+        : 'No evaluated configuration yet.',
+    anchor
+      ? `Scoring variants of the ${board.winner ? 'winning' : 'top'} training configuration (${describeParams(anchor.params, board.sweptParams) || trainingName(anchor.params)}).`
+      : undefined,
+  );
+}
+
+/** The chart slots of the study page's template. */
+export async function studyCharts(view: StudyView, options: FilledOptions) {
+  const scored = view.board.rows.filter((r) => r.score !== null);
+  const families = await familyLossCharts(view, options.maxCurveTrials);
+  return {
+    families,
+    familySelector: families.length > 1,
+    overTime: await overTimeChart(view),
+    paramCharts: await paramCharts(view, scored, options),
+    parallel: await parallelChart(view, scored, options.maxParallelRows),
+    sweep: await thresholdSweepChart(view),
+  };
+}

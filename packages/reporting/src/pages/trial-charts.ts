@@ -1,0 +1,143 @@
+/** The charts of a trial's page, drawn from its record, its featured evaluation and its artifacts. */
+import { ERROR_METRICS, type ErrorMetric, type Params, type SeriesArtifact } from '@aelab/core';
+import type { EvaluationRecord, TrialRecord } from '@aelab/store';
+import { artifactPath, type TrialArtifacts } from '../artifacts.js';
+import { confusionMatrixSpec } from '../charts/confusion-matrix.js';
+import { errorHistogramsSpec, type ThresholdLine } from '../charts/error-histograms.js';
+import { lossCurvesSpec } from '../charts/loss-curves.js';
+import { reconstructionSpec } from '../charts/reconstruction.js';
+import { rocPrSpec, type NamedCurves } from '../charts/roc-pr.js';
+import { seriesWindowsSpec } from '../charts/series-windows.js';
+import { formatNumber, scoringLabel } from '../format.js';
+import { chartView, type ChartView } from './page.js';
+
+/** The error metric a scoring thresholds (`scoring.errorMetric`), when it names a known one. */
+export function errorMetricOf(scoring: Params): ErrorMetric | undefined {
+  const value = scoring['scoring.errorMetric'];
+  return (ERROR_METRICS as readonly unknown[]).includes(value) ? (value as ErrorMetric) : undefined;
+}
+
+/** Union of [start, end] intervals, sorted, with overlapping or touching ones merged. */
+export function mergeIntervals(intervals: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = [...intervals].map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as [number, number]).sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/** What a trial's charts are drawn from. */
+interface TrialChartInput {
+  trial: TrialRecord;
+  artifacts: TrialArtifacts;
+  /** The trial's evaluations, and the one its page features. */
+  evaluations: EvaluationRecord[];
+  featured: EvaluationRecord | undefined;
+  /** The error metric the errors are read as: the curves artifact's, else the featured scoring's, else MSE. */
+  errorMetric: ErrorMetric;
+}
+
+function lossChart({ trial }: TrialChartInput): Promise<ChartView> {
+  return chartView('loss', 'Loss curve', () =>
+    trial.history.length
+      ? lossCurvesSpec([{ label: `#${trial.number}`, history: trial.history }], {
+          title: `Training (solid) and validation (dashed) loss${trial.bestEpoch !== null ? `, weights kept from epoch ${trial.bestEpoch}` : ''}`,
+        })
+      : `No training history recorded (status ${trial.status}${trial.reason ? `: ${trial.reason}` : ''}).`,
+  );
+}
+
+/** Train and test error histograms with a line at every threshold of the same error metric. */
+function histogramsChart({ artifacts, evaluations, errorMetric }: TrialChartInput): Promise<ChartView> {
+  const thresholds: ThresholdLine[] = evaluations
+    .filter((e) => (errorMetricOf(e.scoring) ?? errorMetric) === errorMetric && Number.isFinite(e.threshold))
+    .map((e) => ({ label: scoringLabel(e.scoring), value: e.threshold }));
+  return chartView('histograms', 'Reconstruction error histograms', () => {
+    const errors = artifacts.errors;
+    if (!errors.value) return errors.missing;
+    const test = errors.value.test;
+    const trainErrors = errors.value.train?.[errorMetric];
+    const testErrors = test?.[errorMetric];
+    if (!trainErrors && !testErrors) return `The errors artifact has no ${errorMetric} errors for the train or test split.`;
+    const labelled = (wanted: number) => (testErrors ?? []).filter((_, i) => test!.y[i] === wanted);
+    return errorHistogramsSpec({
+      train: trainErrors,
+      testNormal: labelled(0),
+      testAnomalous: labelled(1),
+      thresholds,
+      errorLabel: `Reconstruction ${errorMetric.toUpperCase()}`,
+    });
+  });
+}
+
+function rocPrChart({ artifacts }: TrialChartInput): Promise<ChartView> {
+  return chartView('roc-pr', 'ROC and precision-recall', () => {
+    const curves = artifacts.curves;
+    if (!curves.value) return curves.missing;
+    const sets: NamedCurves[] = [];
+    if (curves.value.test) sets.push({ label: 'test', curves: curves.value.test });
+    if (curves.value.validation) sets.push({ label: 'validation', curves: curves.value.validation });
+    return sets.length ? rocPrSpec(sets) : 'The curves artifact holds no split.';
+  });
+}
+
+function confusionChart({ featured }: TrialChartInput): Promise<ChartView> {
+  return chartView('confusion', 'Confusion matrix', () => {
+    const matrix = featured?.metrics.test?.confusion;
+    return matrix
+      ? confusionMatrixSpec(matrix, { title: `Test, threshold ${scoringLabel(featured.scoring)} = ${formatNumber(featured.threshold, 'threshold')}` })
+      : 'No test confusion matrix was recorded for this trial.';
+  });
+}
+
+function examplesChart({ artifacts }: TrialChartInput): Promise<ChartView> {
+  return chartView('examples', 'Reconstruction examples', () => {
+    const ex = artifacts.examples;
+    if (!ex.value) return ex.missing;
+    return ex.value.normal || ex.value.anomalous ? reconstructionSpec(ex.value) : 'The examples artifact holds no example.';
+  });
+}
+
+/** The time spans of the test windows whose error exceeds the threshold, merged. */
+function flaggedWindows(series: SeriesArtifact, testErrors: readonly number[], threshold: number): [number, number][] {
+  const last = series.timestamps.length - 1;
+  const flagged: [number, number][] = [];
+  series.testWindowStarts.forEach((start, i) => {
+    if (testErrors[i] > threshold) flagged.push([series.timestamps[start], series.timestamps[Math.min(start + series.windowSize - 1, last)]]);
+  });
+  return mergeIntervals(flagged);
+}
+
+/** The series with its labelled windows and those the featured evaluation flags; undefined when the trial has no series. */
+async function seriesChart({ trial, artifacts, featured, errorMetric }: TrialChartInput): Promise<ChartView | undefined> {
+  if (artifactPath(trial, 'series') === undefined) return undefined;
+  return chartView('series', 'Series with anomaly windows', () => {
+    const s = artifacts.series;
+    if (!s.value) return s.missing;
+    const testErrors = artifacts.errors.value?.test?.[errorMetric];
+    return seriesWindowsSpec({
+      timestamps: s.value.timestamps,
+      values: s.value.values,
+      labelled: s.value.anomalyWindows,
+      detected: featured && testErrors ? flaggedWindows(s.value, testErrors, featured.threshold) : [],
+      title: featured ? `Labelled windows and windows flagged at ${scoringLabel(featured.scoring)}` : 'Labelled windows (no evaluation to flag windows)',
+    });
+  });
+}
+
+/** The chart slots of the trial page's template, rendered in page order. */
+export async function trialCharts(input: Omit<TrialChartInput, 'errorMetric'>) {
+  const errorMetric = input.artifacts.curves.value?.errorMetric ?? (input.featured && errorMetricOf(input.featured.scoring)) ?? 'mse';
+  const full = { ...input, errorMetric };
+  return {
+    loss: await lossChart(full),
+    histograms: await histogramsChart(full),
+    rocPr: await rocPrChart(full),
+    confusion: await confusionChart(full),
+    examples: await examplesChart(full),
+    series: await seriesChart(full),
+  };
+}

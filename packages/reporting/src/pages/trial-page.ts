@@ -1,0 +1,80 @@
+/** A trial's page (`<study>/trials/<trial>.html`): its record, its evaluations and its charts. */
+import { join } from 'node:path';
+import { metricValue } from '@aelab/core';
+import type { EvaluationRecord, TrialRecord } from '@aelab/store';
+import { trialPageName } from '../paths.js';
+import { compareText, formatDate, formatNumber, jsonText, numberCell, scoringLabel } from '../format.js';
+import { LEADERBOARD_METRICS, METRIC_LABELS, trainingName } from '../leaderboard.js';
+import type { StudyView } from '../study-view.js';
+import { numberColumn, studyPage, textColumn, type StudyOutput } from './page.js';
+import { trialCharts } from './trial-charts.js';
+
+function paramsTable(trial: TrialRecord) {
+  return {
+    id: 'params',
+    columns: [{ label: 'Parameter' }, { label: 'Value' }],
+    rows: Object.keys(trial.params)
+      .sort()
+      .map((k) => ({ cells: [{ text: k }, { text: jsonText(trial.params[k]), className: 'wrap' }] })),
+  };
+}
+
+/** Every scoring variant of the trial; the featured one is starred. */
+function evaluationsTable(view: StudyView, evaluations: EvaluationRecord[], featured: EvaluationRecord | undefined) {
+  return {
+    id: 'evaluations',
+    columns: [
+      textColumn('Scoring'),
+      numberColumn('Threshold', 'asc'),
+      textColumn('Labels used'),
+      ...LEADERBOARD_METRICS.map((m) => numberColumn(METRIC_LABELS[m], 'desc')),
+      numberColumn('MSE (validation)', 'asc'),
+      numberColumn('MSE (test)', 'asc'),
+      numberColumn('Rank', 'asc'),
+    ],
+    rows: evaluations.map((e) => {
+      const row = view.rowByConfig.get(e.configHash);
+      return {
+        className: e === featured ? 'winner' : undefined,
+        cells: [
+          { text: `${scoringLabel(e.scoring)}${e === featured ? ' ★' : ''}` },
+          numberCell(e.threshold, 'threshold'),
+          { text: e.usesLabels ? 'yes (optimistic)' : 'no' },
+          ...LEADERBOARD_METRICS.map((m) => numberCell(metricValue(e.metrics.test, m), 'metric')),
+          numberCell(metricValue(e.metrics.validation, 'mse'), 'error'),
+          numberCell(metricValue(e.metrics.test, 'mse'), 'error'),
+          { text: row ? String(row.rank) : '–', sort: row ? String(row.rank) : undefined, className: 'num', href: row ? '../index.html' : undefined },
+        ],
+      };
+    }),
+  };
+}
+
+function versionsText(trial: TrialRecord): string {
+  const versions = Object.entries(trial.environment.versions).sort(([a], [b]) => compareText(a, b));
+  return versions.map(([k, v]) => `${k} ${v}`).join(', ') || '–';
+}
+
+/** Writes the page of one trial. */
+export async function renderTrialPage(out: StudyOutput, trial: TrialRecord): Promise<void> {
+  const { view } = out;
+  const evaluations = view.evaluationsByTrial.get(trial.id) ?? [];
+  const featured = view.featured.get(trial.id);
+  const context = {
+    trial,
+    name: trainingName(trial.params),
+    isWinner: view.board.winner?.trials.some((t) => t.id === trial.id) ?? false,
+    started: formatDate(trial.startedAt),
+    trainSeconds: trial.trainSeconds === null ? '–' : `${formatNumber(trial.trainSeconds, 'seconds')} s`,
+    bestEpoch: trial.bestEpoch ?? '–',
+    parameterCount: trial.parameterCount ?? '–',
+    versions: versionsText(trial),
+    fingerprint: trial.dataFingerprint ?? '–',
+    params: paramsTable(trial),
+    evaluations: evaluationsTable(view, evaluations, featured),
+    ...(await trialCharts({ trial, artifacts: await out.artifacts(trial), evaluations, featured })),
+  };
+  const body = out.templates.page('trial', context);
+  const crumb = { href: trialPageName(trial.id), text: `Trial #${trial.number}` };
+  await out.write(join(out.dir, view.trialHref.get(trial.id)!), studyPage(out, `Trial #${trial.number}: ${view.study.name}`, 2, body, [crumb]));
+}

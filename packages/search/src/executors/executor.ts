@@ -1,0 +1,41 @@
+import type { TrialDirective, TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
+
+/** Receives a running trial's progress; returning `'prune'` asks the executor to stop it after this epoch. */
+export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void;
+
+/**
+ * Runs trainings somewhere: worker threads, processes, other machines.
+ *
+ * Contract:
+ * - `run` trains one {@link TrialTask} and resolves with its {@link TrialResult}, or rejects
+ *   with the training's error (its message is what the trial record will say). Tasks and
+ *   results are plain data (JSON plus named binary blobs), so they may cross any wire.
+ * - At most `concurrency` trials run at once; the study never has more in flight.
+ * - `onProgress` is called on the coordinator's thread, in order, for every message the
+ *   trial sends. When it returns `'prune'` the executor tells the trial to stop after its
+ *   current epoch; the trial then resolves normally with `stopReason: 'pruned'`.
+ * - Aborting `signal` stops the trial now (it rejects with the signal's reason).
+ * - An executor never touches the run store: the coordinator alone records results.
+ * - `close` stops everything still running and releases threads or connections.
+ */
+export interface TrialExecutor {
+  readonly name: string;
+  readonly concurrency: number;
+  run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult>;
+  close(): Promise<void>;
+}
+
+/** How a study asks for an executor (the experiment's `executor` section, plus CLI overrides). */
+export interface ExecutorOptions {
+  /** Trainings at once; default: the CPU count. */
+  workers?: number;
+  /** Heap limit of one training (MB), where the executor can enforce one. */
+  maxTrialMemoryMb?: number;
+}
+
+/** One executor kind, registered in `executors/index.ts`. */
+export interface ExecutorDefinition {
+  readonly kind: string;
+  readonly description: string;
+  create(options: ExecutorOptions): TrialExecutor;
+}

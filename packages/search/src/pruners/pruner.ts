@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+
+/** The intermediate values one trial has reported: `values[k]` is step k + 1 (epoch k + 1). */
+export interface TrialCurve {
+  trialId: string;
+  values: readonly number[];
+  state: 'running' | 'complete' | 'failed' | 'pruned' | 'interrupted';
+}
+
+/**
+ * Stops hopeless trials early, from the values they report while training.
+ *
+ * Contract: every epoch a running trial reports one value through the study's pruning
+ * channel, `report(step, value)`: step is the 1-based epoch, value is lower-is-better
+ * (the validation loss, or the training loss without a validation split). The study then
+ * asks `shouldPrune(trial, others)`, where `others` are the curves of every other trial
+ * of the study, finished ones included (rebuilt from their records when a study resumes,
+ * so decisions replay). It must not mutate them. `true` stops the trial after that epoch:
+ * it is recorded `pruned`, with its curve and the step in its reason, is not trained again
+ * on resume, and never counts as a winner. The default, `none`, never prunes.
+ */
+export interface Pruner {
+  readonly name: string;
+  shouldPrune(trial: TrialCurve, others: readonly TrialCurve[]): boolean;
+}
+
+/**
+ * One pruner kind: its settings schema (a strict zod object discriminated by `type`,
+ * embedded in the experiment file's schema) and its factory. One file per kind,
+ * registered in `pruners/index.ts`.
+ */
+export interface PrunerDefinition<S extends { type: string } = { type: string }> {
+  readonly type: S['type'];
+  readonly schema: z.ZodType<S> & z.ZodObject;
+  create(settings: S): Pruner;
+}
+
+/** Typed identity: keeps each definition's settings type. */
+export function definePruner<S extends { type: string }>(definition: PrunerDefinition<S>): PrunerDefinition<S> {
+  return definition;
+}

@@ -1,0 +1,179 @@
+/**
+ * Recording one finished training: score every scoring variant from its errors, write
+ * its artifacts, decide the threshold its model is saved with (by the study's objective)
+ * and finish its trial record. The coordinator's thread alone runs this: it is the run
+ * store's only writer.
+ */
+import { posix } from 'node:path';
+import {
+  ARTIFACT,
+  MODEL_FILES,
+  SPLIT_NAMES,
+  savedModelInfoText,
+  sha256Hex,
+  stableStringify,
+  type CurvesArtifact,
+  type ErrorsArtifact,
+  type Params,
+  type SavedModelInfo,
+} from '@aelab/core';
+import type { NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
+import type { Experiment } from './experiment.js';
+import type { ObjectiveBoard } from './objective-board.js';
+import { flattenConfig, resolveScoring } from './resolve.js';
+import { curvesOf, errorsOf, scoreVariant, type SplitErrorsResult, type TrialErrors } from './scoring.js';
+import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
+
+/** Identifies an evaluated configuration across repeats: training config x resolved scoring. */
+export function evaluationHash(trainingHash: string, scoring: unknown): string {
+  return sha256Hex(stableStringify({ training: trainingHash, scoring }));
+}
+
+export interface RecorderContext {
+  store: RunStore;
+  study: StudyRecord;
+  experiment: Experiment;
+  /** The scoring variants of the space (each a set of `threshold.*` / `scoring.*` params). */
+  scoringVariants: Params[];
+  board: ObjectiveBoard;
+  environment(result?: TrialResult): RunEnvironment;
+}
+
+export class TrialRecorder {
+  /** Model info of trials recorded by this process, and which evaluation each model's threshold came from. */
+  private readonly models = new Map<string, { info: SavedModelInfo; stampedFrom: string }>();
+
+  constructor(private readonly ctx: RecorderContext) {}
+
+  /** Records a training that finished (completed, stopped early or at its time limit). */
+  async complete(trial: TrialRecord, result: TrialResult): Promise<TrialRecord> {
+    const { store } = this.ctx;
+    const errors = errorsOf(result);
+    const evaluations = this.evaluate(trial, errors);
+    const artifacts = await this.writeArtifacts(trial, result, errors);
+    this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id })));
+    artifacts[ARTIFACT.model] = await this.writeModel(trial, result);
+    await store.addEvaluations(trial.id, evaluations);
+    const done = await store.finishTrial(trial.id, {
+      status: 'complete',
+      trainSeconds: result.trainSeconds,
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      parameterCount: result.parameterCount,
+      dataFingerprint: result.dataFingerprint,
+      environment: this.ctx.environment(result),
+      artifacts,
+      reason: result.stopReason === 'completed' ? null : result.stopReason,
+    });
+    await this.restampSiblings(trial.configHash);
+    return done;
+  }
+
+  /** Records a training its pruner stopped: its curve, no evaluations (it never competes). */
+  async pruned(trial: TrialRecord, result: TrialResult, pruner: string): Promise<TrialRecord> {
+    return this.ctx.store.finishTrial(trial.id, {
+      status: 'pruned',
+      trainSeconds: result.trainSeconds,
+      history: result.history,
+      parameterCount: result.parameterCount,
+      dataFingerprint: result.dataFingerprint,
+      environment: this.ctx.environment(result),
+      reason: `pruned by the ${pruner} pruner after epoch ${result.history.length}`,
+    });
+  }
+
+  private evaluate(trial: TrialRecord, errors: TrialErrors): (NewEvaluation & { sampled: Params })[] {
+    return this.ctx.scoringVariants.map((sampled) => {
+      const scoring = resolveScoring(this.ctx.experiment, sampled);
+      const scored = scoreVariant(errors, scoring);
+      return {
+        configHash: evaluationHash(trial.configHash, scoring),
+        scoring: flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold }),
+        sampled,
+        threshold: scored.threshold,
+        usesLabels: scored.usesLabels,
+        metrics: scored.metrics,
+      };
+    });
+  }
+
+  private async writeArtifacts(trial: TrialRecord, result: TrialResult, errors: TrialErrors): Promise<Record<string, string>> {
+    const artifacts: Record<string, string> = {};
+    const write = async (name: string, data: string) => {
+      artifacts[name] = await this.ctx.store.writeArtifact(trial.studyId, trial.id, name, data);
+    };
+    const errorsArtifact: ErrorsArtifact = {};
+    for (const name of SPLIT_NAMES) {
+      const split = errors[name];
+      if (split) errorsArtifact[name] = toJsonErrors(split);
+    }
+    await write(ARTIFACT.errors, JSON.stringify(errorsArtifact));
+    const curves: CurvesArtifact = { errorMetric: this.ctx.experiment.scoring.errorMetric };
+    curves.test = curvesOf(errors.test, curves.errorMetric);
+    if (errors.validation) curves.validation = curvesOf(errors.validation, curves.errorMetric);
+    await write(ARTIFACT.curves, JSON.stringify(curves));
+    await write(ARTIFACT.examples, JSON.stringify(result.examples));
+    if (result.series) await write(ARTIFACT.series, JSON.stringify(result.series));
+    return artifacts;
+  }
+
+  /** Writes the model's files and its `aelab-model.json`, threshold decided first; returns the model folder. */
+  private async writeModel(trial: TrialRecord, result: TrialResult): Promise<string> {
+    for (const [name, data] of Object.entries(result.blobs)) {
+      if (!name.startsWith(MODEL_BLOB_PREFIX)) continue;
+      await this.ctx.store.writeArtifact(trial.studyId, trial.id, `${ARTIFACT.model}/${name.slice(MODEL_BLOB_PREFIX.length)}`, data);
+    }
+    return posix.dirname(await this.stamp(trial.id, trial.configHash, result.modelInfo));
+  }
+
+  /** Writes `aelab-model.json` with the threshold of the evaluation the study uses for this trial's training. */
+  private async stamp(trialId: string, trainingHash: string, info: SavedModelInfo): Promise<string> {
+    const best = this.ctx.board.bestFor(trainingHash);
+    const decision = best?.evaluations.find((e) => e.trialId === trialId);
+    const stamped: SavedModelInfo = {
+      ...info,
+      threshold: decision?.threshold ?? null,
+      extra: {
+        ...info.extra,
+        errorMetric: decision?.scoring['scoring.errorMetric'] ?? this.ctx.experiment.scoring.errorMetric,
+        scoring: decision?.scoring ?? null,
+      },
+    };
+    const name = `${ARTIFACT.model}/${MODEL_FILES.info}`;
+    const path = await this.ctx.store.writeArtifact(this.ctx.study.id, trialId, name, savedModelInfoText(stamped));
+    this.models.set(trialId, { info, stampedFrom: decision?.configHash ?? '' });
+    return path;
+  }
+
+  /**
+   * A new repeat can change which scoring variant a training configuration ranks best
+   * with (the objective is a mean over repeats): the models of its other repeats are then
+   * saved again with that variant's threshold, so every repeat's model agrees with the study.
+   */
+  private async restampSiblings(trainingHash: string): Promise<void> {
+    const best = this.ctx.board.bestFor(trainingHash);
+    for (const evaluation of best?.evaluations ?? []) {
+      const known = this.models.get(evaluation.trialId);
+      if (known?.stampedFrom === best!.configHash) continue;
+      const info = known?.info ?? (await this.storedModelInfo(evaluation.trialId));
+      if (info) await this.stamp(evaluation.trialId, trainingHash, info);
+    }
+  }
+
+  /** The model info of a trial recorded by an earlier run of the study (resume). */
+  private async storedModelInfo(trialId: string): Promise<SavedModelInfo | undefined> {
+    const folder = (await this.ctx.store.getTrial(trialId))?.artifacts[ARTIFACT.model];
+    if (!folder) return undefined;
+    const text = new TextDecoder().decode(await this.ctx.store.readArtifact(`${folder}/${MODEL_FILES.info}`));
+    return JSON.parse(text) as SavedModelInfo;
+  }
+}
+
+function round(values: Float32Array): number[] {
+  // Float32 precision (7 significant digits) is all the errors carry; printing more only bloats the file.
+  return Array.from(values, (v) => Number(v.toPrecision(7)));
+}
+
+function toJsonErrors(split: SplitErrorsResult) {
+  return { mse: round(split.mse), mae: round(split.mae), y: Array.from(split.y), labels: split.labels };
+}

@@ -1,0 +1,125 @@
+/**
+ * Opening a study: validate what will be trained, find the study to resume (or create
+ * it), mark what a crash left running, and rebuild from the store what the loop needs to
+ * go on as if it had never stopped: the finished trainings, the objective board and the
+ * pruner's curves.
+ */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { deriveSeed, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
+import { BACKENDS, type BackendName } from '@aelab/models/registry';
+import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
+import type { Experiment } from './experiment.js';
+import { ObjectiveBoard } from './objective-board.js';
+import { preflight } from './preflight.js';
+import type { TrialCurve } from './pruners/pruner.js';
+import { effectiveSpace, type TrainingConfig } from './resolve.js';
+import { enumerateGrid, splitSpace } from './space.js';
+
+/** Ties results to the code that produced them; null outside a git checkout. */
+export function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Hash of what determines results: everything but how the sweep is executed. */
+export function experimentHash(experiment: Experiment): string {
+  const { executor: _executor, $schema: _schema, ...rest } = experiment;
+  return sha256Hex(stableStringify(rest));
+}
+
+export function trainingHash(config: TrainingConfig): string {
+  return sha256Hex(stableStringify(config));
+}
+
+/** Each trial's seed depends only on the experiment seed, its config and its repeat: never on scheduling. */
+export function trialSeed(experimentSeed: number, configHash: string, repeat: number): number {
+  return deriveSeed(experimentSeed, `${configHash}:${repeat}`);
+}
+
+/** What a study's loop starts from. */
+export interface OpenedStudy {
+  study: StudyRecord;
+  resumed: boolean;
+  trainingSpace: SearchSpace;
+  scoringVariants: Params[];
+  /** Distributions of every parameter of the space (recorded with each trial's sampled params). */
+  distributions: SearchSpace;
+  /** Trainings finished earlier (complete or pruned), by {@link trainingKey}. */
+  finished: Map<string, TrialRecord>;
+  /** Trainings that ran before but did not finish, and will run again. */
+  requeued: number;
+  board: ObjectiveBoard;
+  /** Intermediate values of every earlier trial, for the pruner. */
+  curves: TrialCurve[];
+  previousTrials: number;
+}
+
+/** The value a trial reports to its pruner for one epoch: lower is better. */
+export function intermediateValue(record: { loss: number; valLoss: number | null }): number {
+  return record.valLoss ?? record.loss;
+}
+
+export async function openStudy(experiment: Experiment, options: { experimentPath: string; store: RunStore; fresh?: boolean; dataDir?: string }): Promise<OpenedStudy> {
+  const { store } = options;
+  const space = effectiveSpace(experiment);
+  const { training: trainingSpace, scoring: scoringSpace } = splitSpace(space);
+  await preflight(experiment, options.experimentPath, trainingSpace, options.dataDir);
+  const hash = experimentHash(experiment);
+  const existing = options.fresh ? undefined : await store.findStudyByExperimentHash(hash);
+  const study =
+    existing ??
+    (await store.createStudy({
+      name: experiment.name,
+      experimentPath: options.experimentPath,
+      experiment: experiment as unknown as Json,
+      experimentHash: hash,
+      gitCommit: gitCommit(),
+      dataset: experiment.data.dataset,
+      selection: experiment.selection,
+    }));
+  // Trials left `running` by a crash are marked interrupted; they and Ctrl-C'd ones run again,
+  // and so do failed ones (a failure may be transient, such as running out of memory).
+  await interruptOrphanedTrials(store, study.id);
+  const trials = await store.listTrials(study.id);
+  const finished = new Map<string, TrialRecord>();
+  for (const t of trials) if (t.status === 'complete' || t.status === 'pruned') finished.set(trainingKey(t.configHash, t.repeat), t);
+  const requeued = new Set(trials.map((t) => trainingKey(t.configHash, t.repeat)).filter((key) => !finished.has(key))).size;
+  return {
+    study,
+    resumed: Boolean(existing),
+    trainingSpace,
+    scoringVariants: enumerateGrid(scoringSpace),
+    distributions: space,
+    finished,
+    requeued,
+    board: await boardOf(store, study, trials),
+    curves: trials.map((t) => ({ trialId: t.id, values: t.history.map(intermediateValue), state: t.status })),
+    previousTrials: trials.length,
+  };
+}
+
+async function boardOf(store: RunStore, study: StudyRecord, trials: readonly TrialRecord[]): Promise<ObjectiveBoard> {
+  const board = new ObjectiveBoard(study.selection);
+  const complete = new Map(trials.filter((t) => t.status === 'complete').map((t) => [t.id, t]));
+  const evaluations = (await store.listEvaluations(study.id)).filter((e) => complete.has(e.trialId));
+  board.add(evaluations.map((e) => ({ ...e, trainingHash: complete.get(e.trialId)!.configHash })));
+  return board;
+}
+
+/**
+ * How many trainings run at once: the CLI's or the experiment's choice, else the CPU
+ * count; 1 for a backend that is not safe in several threads of one process.
+ */
+export function concurrencyOf(experiment: Experiment, backend: BackendName, workers: number | undefined): { workers: number; note?: string } {
+  const wanted = workers ?? experiment.executor.workers ?? availableParallelism();
+  const threadSafe = BACKENDS.find((b) => b.name === backend)?.threadSafe ?? true;
+  if (threadSafe || wanted <= 1) return { workers: wanted };
+  return {
+    workers: 1,
+    note: `backend ${backend}: the native TensorFlow addon is not safe in several worker threads of one process, so the pool uses 1 worker`,
+  };
+}

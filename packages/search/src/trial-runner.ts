@@ -1,0 +1,124 @@
+/**
+ * One training, wherever it runs: prepares the data, trains, computes the reconstruction
+ * errors of every split and packs the result as plain data (see trial-task.ts). Executors
+ * wrap this; it knows nothing of threads, queues or the run store.
+ */
+import { prepareData, type DataSpec, type PreparedData, type PreparedSplit } from '@aelab/data';
+import { stableStringify, type ExamplesArtifact, type SeriesArtifact, type SplitName } from '@aelab/core';
+import { initBackend, reconstruct, reconstructionErrors, serializeModel, trainAutoencoder, validateModelSpec } from '@aelab/models';
+import { modelSpecOf } from './resolve.js';
+import { errorsBlob, float32Bytes, MODEL_BLOB_PREFIX, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
+
+/** How a running trial talks to whoever runs it. */
+export interface TrialChannel {
+  report(progress: TrialProgress): void;
+  /** Polled after every epoch: true stops training there (the trial is pruned). */
+  shouldStop(): boolean;
+}
+
+// One worker trains many trials on the same dataset: prepare it once per preparation config.
+const preparedCache = new Map<string, Promise<PreparedData>>();
+
+function prepared(spec: DataSpec, dataDir: string | undefined): Promise<PreparedData> {
+  const key = stableStringify({ spec, dataDir });
+  let entry = preparedCache.get(key);
+  if (!entry) {
+    entry = prepareData(spec, { dataDir });
+    entry.catch(() => preparedCache.delete(key));
+    preparedCache.set(key, entry);
+  }
+  return entry;
+}
+
+type Model = Parameters<typeof reconstruct>[0];
+
+/** Trains and scores one configuration. */
+export async function trainTrial(task: TrialTask, channel: TrialChannel): Promise<TrialResult> {
+  channel.report({ type: 'accepted', trialId: task.trialId });
+  const backend = await initBackend(task.backend);
+  const data = await prepared(task.config.data as DataSpec, task.dataDir);
+  const spec = validateModelSpec(modelSpecOf(task.config), data.features);
+  const { training } = task.config;
+  channel.report({ type: 'start', trialId: task.trialId, epochs: training.epochs, backend: backend.backend });
+  const started = performance.now();
+  const trained = await trainAutoencoder({
+    spec,
+    train: data.train,
+    validation: data.validation.rows > 0 ? data.validation : undefined,
+    config: { ...training, seed: task.seed, maxSeconds: task.maxSeconds },
+    onEpoch: (record) => channel.report({ type: 'epoch', trialId: task.trialId, record, epochs: training.epochs }),
+    shouldStop: () => channel.shouldStop(),
+  });
+  const trainSeconds = (performance.now() - started) / 1000;
+  try {
+    const blobs: Record<string, Uint8Array> = {};
+    const splits: TrialResult['splits'] = {};
+    let testMse: Float32Array = new Float32Array(0);
+    for (const name of ['train', 'validation', 'test'] as const) {
+      const split = data[name];
+      if (name === 'validation' && split.rows === 0) continue;
+      const { labels, mse } = await splitErrors(trained.model, name, split, blobs);
+      splits[name] = labels;
+      if (name === 'test') testMse = mse;
+    }
+    const { files, info } = await serializeModel({ model: trained.model, spec, preparation: data.preparation, extra: { trialId: task.trialId, seed: task.seed } });
+    for (const file of files) blobs[`${MODEL_BLOB_PREFIX}${file.name}`] = file.data;
+    return {
+      history: trained.history,
+      bestEpoch: trained.bestEpoch,
+      stopReason: trained.stopReason,
+      parameterCount: trained.parameterCount,
+      trainSeconds,
+      backend: { backend: backend.backend, tfjsVersion: backend.tfjsVersion },
+      dataFingerprint: data.fingerprint,
+      splits,
+      examples: await examplesOf(trained.model, data.test, testMse),
+      series: seriesOf(data),
+      modelInfo: info,
+      blobs,
+    };
+  } finally {
+    trained.dispose();
+  }
+}
+
+async function splitErrors(model: Model, name: SplitName, split: PreparedSplit, blobs: Record<string, Uint8Array>) {
+  const { mse, mae } = await reconstructionErrors(model, split);
+  blobs[errorsBlob(name, 'mse')] = float32Bytes(mse);
+  blobs[errorsBlob(name, 'mae')] = float32Bytes(mae);
+  const labels: SplitLabels = { rows: split.rows, y: Array.from(split.y), labels: split.labels };
+  return { labels, mse };
+}
+
+/** Picks the row of median error in `rows` (a typical example, neither best nor worst). */
+function medianRow(errors: Float32Array, rows: number[]): number | undefined {
+  if (rows.length === 0) return undefined;
+  const sorted = [...rows].sort((a, b) => errors[a] - errors[b]);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function examplesOf(model: Model, split: PreparedSplit, mse: Float32Array): Promise<ExamplesArtifact> {
+  const pick = (anomalous: number) => medianRow(mse, [...split.y.keys()].filter((i) => split.y[i] === anomalous));
+  const chosen = { normal: pick(0), anomalous: pick(1) };
+  const out: ExamplesArtifact = {};
+  for (const [kind, row] of Object.entries(chosen) as [keyof ExamplesArtifact, number | undefined][]) {
+    if (row === undefined) continue;
+    const input = split.x.subarray(row * split.features, (row + 1) * split.features);
+    const reconstruction = await reconstruct(model, { x: input, rows: 1, features: split.features });
+    out[kind] = { row, label: split.labels[row], error: mse[row], input: Array.from(input), reconstruction: Array.from(reconstruction) };
+  }
+  return out;
+}
+
+function seriesOf(data: PreparedData): SeriesArtifact | undefined {
+  const s = data.series;
+  if (!s) return undefined;
+  return {
+    timestamps: s.timestamps,
+    values: s.values,
+    anomalyWindows: s.anomalyWindows,
+    windowSize: s.windowSize,
+    stride: s.stride,
+    testWindowStarts: data.test.index.map((row) => s.windowStarts[row]),
+  };
+}

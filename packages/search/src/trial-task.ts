@@ -1,0 +1,79 @@
+/**
+ * What travels between the coordinator and whatever runs a training (a worker thread,
+ * another process, a machine behind a queue): plain data only. A task is JSON; a result
+ * is JSON plus named binary blobs (reconstruction errors as float32, model files), so
+ * any executor can carry both without knowing what they mean.
+ */
+import type { EpochRecord, ExamplesArtifact, SavedModelInfo, SeriesArtifact, SplitName } from '@aelab/core';
+import type { BackendName } from '@aelab/models/registry';
+import type { TrainingConfig } from './resolve.js';
+
+/** One training, as the coordinator hands it to an executor. JSON. */
+export interface TrialTask {
+  trialId: string;
+  config: TrainingConfig;
+  seed: number;
+  backend: BackendName;
+  /** Where the worker looks up named datasets (its own machine's path). */
+  dataDir?: string;
+  /** Wall-time budget of the training, seconds. */
+  maxSeconds?: number;
+}
+
+/** Messages from a running trial to the coordinator, in order. JSON. */
+export type TrialProgress =
+  | { type: 'accepted'; trialId: string }
+  | { type: 'start'; trialId: string; epochs: number; backend: string }
+  | { type: 'epoch'; trialId: string; record: EpochRecord; epochs: number };
+
+/** What the coordinator may answer to a progress message: stop the trial after this epoch. */
+export type TrialDirective = 'prune';
+
+/** Labels of one split; its errors are the blobs `errors/<split>/mse` and `errors/<split>/mae`. */
+export interface SplitLabels {
+  rows: number;
+  /** 1 = anomaly, 0 = normal. */
+  y: number[];
+  labels: string[];
+}
+
+/** What a training returns. `blobs` holds every large array; everything else is JSON. */
+export interface TrialResult {
+  history: EpochRecord[];
+  bestEpoch: number | null;
+  /** `completed`, `early-stopping`, `time-limit` or `pruned`. */
+  stopReason: string;
+  parameterCount: number;
+  trainSeconds: number;
+  backend: { backend: string; tfjsVersion: string };
+  dataFingerprint: string;
+  splits: Partial<Record<SplitName, SplitLabels>>;
+  examples: ExamplesArtifact;
+  series?: SeriesArtifact;
+  /** The model's `aelab-model.json` content but the threshold, which the coordinator decides. */
+  modelInfo: SavedModelInfo;
+  /** `errors/<split>/<metric>` (float32 little-endian) and `model/<file>` (the model's files). */
+  blobs: Record<string, Uint8Array>;
+}
+
+/** The blob name of a split's per-sample errors. */
+export function errorsBlob(split: SplitName, metric: 'mse' | 'mae'): string {
+  return `errors/${split}/${metric}`;
+}
+
+export const MODEL_BLOB_PREFIX = 'model/';
+
+/** Float32 values as little-endian bytes (a copy: safe to transfer or send). */
+export function float32Bytes(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.byteLength);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return out;
+}
+
+/** Inverse of {@link float32Bytes}. */
+export function float32FromBytes(bytes: Uint8Array, name = 'blob'): Float32Array {
+  if (bytes.byteLength % 4 !== 0) throw new Error(`${name}: ${bytes.byteLength} bytes is not a whole number of float32 values`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
