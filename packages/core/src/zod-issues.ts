@@ -53,6 +53,9 @@ export function issueMessage(issue: RawIssue): string | undefined {
   }
 }
 
+/** zod's own message for a union no option matched (a union with a message of its own keeps it). */
+const ZOD_UNION_MESSAGE = 'Invalid input';
+
 /** One validation problem: the field at fault (empty for the root) and what is wrong with it. */
 export interface SchemaProblem {
   path: string;
@@ -61,13 +64,14 @@ export interface SchemaProblem {
 
 /**
  * The problems of one zod issue, with full paths: one per unknown key of a strict object
- * (`is not a known field`); for a plain union (a model given as a spec or as a preset),
- * those of the option the value came closest to matching, not a bare "invalid input".
+ * (`is not a known field`); for a plain union without a message of its own (a model given
+ * as a spec or as a preset), those of the option the value came closest to matching, not
+ * a bare "Invalid input".
  */
 export function problemsOf(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): SchemaProblem[] {
   const path = [...prefix, ...issue.path];
   if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: fieldName([...path, key]), message: 'is not a known field' }));
-  if (issue.code === 'invalid_union' && issue.errors.length > 0 && !('discriminator' in issue && issue.discriminator)) {
+  if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === ZOD_UNION_MESSAGE) {
     const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
     return closest.flatMap((inner) => problemsOf(inner, path));
   }

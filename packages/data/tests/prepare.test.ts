@@ -1,3 +1,4 @@
+import { stableStringify } from '@aelab/core';
 import { describe, expect, it } from 'vitest';
 import {
   applyPreparation,
@@ -9,7 +10,6 @@ import {
   loadDataset,
   prepareData,
   prepareDataset,
-  stableStringify,
   type Dataset,
 } from '../src/index.js';
 

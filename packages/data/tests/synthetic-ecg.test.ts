@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateSyntheticEcg, sha256Hex, syntheticEcgClassCounts, SYNTHETIC_ECG_ANOMALY_MIX } from '../src/index.js';
+import { sha256Hex } from '@aelab/core';
+import { generateSyntheticEcg, syntheticEcgClassCounts, SYNTHETIC_ECG_ANOMALY_MIX } from '../src/index.js';
 
 const bytesOf = (values: Float32Array) => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 

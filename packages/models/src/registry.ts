@@ -4,4 +4,5 @@
  * entry; importing it loads neither tfjs nor a backend (a test pins that).
  */
 export * from './families/index.js';
+export * from './families/presets.js';
 export * from './backends/index.js';

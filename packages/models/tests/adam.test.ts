@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdam } from '../src/adam.js';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
-import { PRESETS } from '../src/families/index.js';
+import { PRESETS } from '../src/registry.js';
 import { sineSplit } from './helpers.js';
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel, modelInputShape } from '../src/builders/index.js';
-import { PRESETS, type ModelSpec } from '../src/families/index.js';
+import { PRESETS, type ModelSpec } from '../src/registry.js';
 import { trainAutoencoder } from '../src/train.js';
 import { sineSplit } from './helpers.js';
 

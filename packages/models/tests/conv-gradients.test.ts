@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
-import { PRESETS, type ModelSpec } from '../src/families/index.js';
+import { PRESETS, type ModelSpec } from '../src/registry.js';
 import { normals } from '../src/random.js';
 import { seededUniform } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
 import { reconstruct } from '../src/errors.js';
 import { loadModel, saveModel, serializeModel } from '../src/persist.js';
-import { PRESETS, type ModelSpec } from '../src/families/index.js';
+import { PRESETS, type ModelSpec } from '../src/registry.js';
 import { sineSplit } from './helpers.js';
 
 let dir: string;

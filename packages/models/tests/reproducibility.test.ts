@@ -2,7 +2,7 @@ import { sha256Hex } from '@aelab/core';
 import { generateSyntheticEcg, prepareDataset } from '@aelab/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
-import { PRESETS, type ModelSpec } from '../src/families/index.js';
+import { PRESETS, type ModelSpec } from '../src/registry.js';
 import { trainAutoencoder, type TrainerConfig } from '../src/train.js';
 
 // Every number below was produced by the code BEFORE the model-family / backend refactor

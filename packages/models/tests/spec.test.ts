@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidModelSpecError, PRESETS, modelSpecIssues, validateModelSpec, type ModelSpec } from '../src/families/index.js';
+import { InvalidModelSpecError, PRESETS, modelSpecIssues, validateModelSpec, type ModelSpec } from '../src/registry.js';
 
 const dense = (over: Partial<Record<string, unknown>>) => ({ ...PRESETS['ecg-v1'], ...over });
 

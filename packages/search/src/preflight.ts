@@ -2,7 +2,8 @@ import { schemaProblems, stableStringify, trainingSchema, type Params, type Sear
 import { loadDataset } from '@aelab/data';
 import { modelSpecIssues } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
-import { modelSpecOf, resolveTraining, type TrainingConfig } from './resolve.js';
+import { modelSpecOf, resolveTraining } from './resolve.js';
+import type { TrainingConfig } from './trial-task.js';
 import { enumerateGrid, fromUnit } from './space.js';
 
 /** The number of values in each row of a data spec's dataset (loads it; loads are cached). */

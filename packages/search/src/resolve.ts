@@ -7,11 +7,10 @@ import {
   type Params,
   type SearchSpace,
   type ThresholdRule,
-  type TrainingSettings,
 } from '@aelab/core';
-import type { DataSpec } from '@aelab/data';
 import { PRESETS, type ModelSpec } from '@aelab/models/registry';
 import type { Experiment } from './experiment.js';
+import type { TrainingConfig } from './trial-task.js';
 
 /**
  * Names a resolved model spec may carry besides its family's fields: which preset and
@@ -19,13 +18,6 @@ import type { Experiment } from './experiment.js';
  * stay those of earlier versions). They are stripped before the spec is validated or built.
  */
 export const MODEL_LABELS = ['preset', 'variant'] as const;
-
-/** The fully resolved inputs of one training: what a worker needs and what the config hash covers. */
-export interface TrainingConfig {
-  data: DataSpec;
-  model: { kind: string } & Record<string, unknown>;
-  training: TrainingSettings;
-}
 
 /** The resolved scoring of one evaluation. */
 export interface ScoringConfig {

@@ -13,7 +13,8 @@ import type { Experiment } from './experiment.js';
 import { ObjectiveBoard } from './objective-board.js';
 import { preflight } from './preflight.js';
 import type { TrialCurve } from './pruners/pruner.js';
-import { effectiveSpace, type TrainingConfig } from './resolve.js';
+import { effectiveSpace } from './resolve.js';
+import type { TrainingConfig } from './trial-task.js';
 import { enumerateGrid, splitSpace } from './space.js';
 
 /** Ties results to the code that produced them; null outside a git checkout. */

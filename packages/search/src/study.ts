@@ -8,11 +8,11 @@ import type { Experiment } from './experiment.js';
 import { createPruner } from './pruners/index.js';
 import type { Pruner, TrialCurve } from './pruners/pruner.js';
 import { TrialRecorder } from './recorder.js';
-import { flattenConfig, resolveTraining, type TrainingConfig } from './resolve.js';
+import { flattenConfig, resolveTraining } from './resolve.js';
 import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
 import { concurrencyOf, intermediateValue, openStudy, trainingHash, trialSeed, type OpenedStudy } from './study-setup.js';
-import type { TrialDirective, TrialProgress, TrialResult } from './trial-task.js';
+import type { TrainingConfig, TrialDirective, TrialProgress, TrialResult } from './trial-task.js';
 
 export { experimentHash, gitCommit, trainingHash, trialSeed } from './study-setup.js';
 

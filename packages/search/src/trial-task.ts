@@ -4,9 +4,17 @@
  * is JSON plus named binary blobs (reconstruction errors as float32, model files), so
  * any executor can carry both without knowing what they mean.
  */
-import type { EpochRecord, ExamplesArtifact, SavedModelInfo, SeriesArtifact, SplitName } from '@aelab/core';
+import type { EpochRecord, ExamplesArtifact, SavedModelInfo, SeriesArtifact, SplitName, TrainingSettings } from '@aelab/core';
+import type { DataSpec } from '@aelab/data';
 import type { BackendName } from '@aelab/models/registry';
-import type { TrainingConfig } from './resolve.js';
+
+/** The fully resolved inputs of one training: what a worker needs and what the config hash covers. */
+export interface TrainingConfig {
+  data: DataSpec;
+  /** The model spec, with its labels (see `MODEL_LABELS` in resolve.ts). */
+  model: { kind: string } & Record<string, unknown>;
+  training: TrainingSettings;
+}
 
 /** One training, as the coordinator hands it to an executor. JSON. */
 export interface TrialTask {

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 
 /*
  * docs/architecture.md says, for each seam, "one new file in <folder>, registered in
- * <registry> (<CONST>)". This checks the claim against the code as it is: every
- * implementation in the folder is imported by the registry and listed in the constant,
- * and the folder holds nothing else but the contract, the registry and helpers that the
- * implementations (not the registry) use.
+ * <registry> (<CONST>)". This checks the claim against the code as it is: each member
+ * of the constant is imported, with one line, from its own file of the folder, and no
+ * module of the folder exports an implementation (a value with the seam's contract keys)
+ * that the constant does not list.
  */
 const root = resolve(import.meta.dirname, '../../..');
 const doc = readFileSync(resolve(root, 'docs/architecture.md'), 'utf8');
@@ -21,31 +21,42 @@ function listed(registryText: string, constant: string): string[] {
   return match[1].split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** What makes an exported value an implementation of each seam (the keys of its contract). */
+const IDENTITY: Record<string, string[]> = {
+  SAMPLERS: ['type', 'schema', 'create'],
+  PRUNERS: ['type', 'schema', 'create'],
+  EXECUTORS: ['kind', 'create'],
+  BACKENDS: ['name', 'threadSafe', 'activate'],
+  MODEL_FAMILIES: ['kind', 'schema', 'build'],
+};
+
+const isImplementation = (value: unknown, keys: string[]) =>
+  typeof value === 'object' && value !== null && keys.every((k) => k in (value as Record<string, unknown>));
+
 describe('docs/architecture.md "How to add one" matches the code', () => {
   it('names the five seams', () => {
-    expect(seams.map((s) => s.constant).sort()).toEqual(['BACKENDS', 'EXECUTORS', 'MODEL_FAMILIES', 'PRUNERS', 'SAMPLERS']);
+    expect(seams.map((s) => s.constant).sort()).toEqual(Object.keys(IDENTITY).sort());
   });
 
   for (const { folder, registry, constant } of seams) {
-    it(`${constant}: every implementation in ${folder}/ is one file registered with one line`, () => {
+    it(`${constant}: every implementation in ${folder}/ is one file registered with one line`, async () => {
       const registryText = readFileSync(resolve(root, registry), 'utf8');
       const names = listed(registryText, constant);
       expect(names.length).toBeGreaterThan(0);
+      const registryModule = (await import(resolve(root, registry))) as Record<string, unknown>;
+      const members = registryModule[constant] as unknown[];
+      expect(members).toHaveLength(names.length);
+      // Each listed implementation is imported from its own file of the folder (one line in the registry).
+      const sources = names.map((name) => new RegExp(`import \\{[^}]*\\b${name}\\b[^}]*\\} from '\\./([\\w-]+)\\.js'`).exec(registryText)?.[1]);
+      expect(sources.every((f) => f !== undefined && existsSync(resolve(root, folder, `${f}.ts`))), sources.join(', ')).toBe(true);
+      expect(new Set(sources).size).toBe(sources.length);
+      // No file of the folder defines an implementation that the registry does not list.
       const files = readdirSync(resolve(root, folder)).filter((f) => f.endsWith('.ts') && f !== basename(registry));
-      const registered = new Set<string>();
-      for (const name of names) {
-        const from = new RegExp(`import \\{[^}]*\\b${name}\\b[^}]*\\} from '\\./([\\w-]+)\\.js'`).exec(registryText)?.[1];
-        expect(from, `${constant} lists ${name}, imported from a file of ${folder}`).toBeDefined();
-        expect(existsSync(resolve(root, folder, `${from}.ts`))).toBe(true);
-        expect(registered.has(from!), `${from}.ts holds one implementation`).toBe(false);
-        registered.add(from!);
-        // The implementation's file exports it: nothing else was needed to define it.
-        expect(readFileSync(resolve(root, folder, `${from}.ts`), 'utf8')).toMatch(new RegExp(`export const ${name}\\b`));
-      }
-      // Files that are not implementations: the contract and helpers; none may define an unregistered implementation.
-      for (const file of files.filter((f) => !registered.has(f.replace(/\.ts$/, '')))) {
-        const text = readFileSync(resolve(root, folder, file), 'utf8');
-        expect(text, `${folder}/${file} looks like an unregistered implementation`).not.toMatch(/export const \w+\s*(:\s*\w+)?\s*=\s*define\w+\(/);
+      for (const file of files) {
+        const exported = Object.values((await import(resolve(root, folder, file))) as Record<string, unknown>);
+        for (const value of exported.filter((v) => isImplementation(v, IDENTITY[constant]))) {
+          expect(members.includes(value), `${folder}/${file} exports an implementation missing from ${constant}`).toBe(true);
+        }
       }
     });
   }

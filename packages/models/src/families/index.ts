@@ -93,4 +93,3 @@ export { conv1dFamily, conv1dSpecSchema, type Conv1dSpec } from './conv1d.js';
 export { lstmFamily, lstmSpecSchema, type LstmSpec } from './lstm.js';
 export { rnnFamily, rnnSpecSchema, type RnnSpec } from './rnn.js';
 export { recurrentInputShape, type RecurrentSpec } from './recurrent.js';
-export { PRESETS, type PresetName } from './presets.js';
