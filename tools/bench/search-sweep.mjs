@@ -29,7 +29,8 @@ async function sweep(workers) {
   const summary = await runStudy({ experiment, experimentPath: 'bench', store, workers });
   const seconds = (performance.now() - started) / 1000;
   const evaluations = await store.listEvaluations(summary.study.id);
-  const metrics = Object.fromEntries(evaluations.map((e) => [e.configHash, e.metrics.test]));
+  // Sorted by config: trials finish in a different order with 2 workers.
+  const metrics = Object.fromEntries(evaluations.map((e) => [e.configHash, e.metrics.test]).sort(([a], [b]) => (a < b ? -1 : 1)));
   return { workers, seconds: Number(seconds.toFixed(2)), trainings: summary.trained, configurations: summary.evaluatedConfigurations, metrics };
 }
 

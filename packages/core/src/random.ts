@@ -73,15 +73,18 @@ export function createRng(seed: number, salt: number | string = 0): Rng {
       spare = radius * Math.sin(2 * Math.PI * v);
       return mean + sd * radius * Math.cos(2 * Math.PI * v);
     },
-    shuffle(items) {
-      for (let i = items.length - 1; i > 0; i--) {
-        const j = Math.floor(uniform01() * (i + 1));
-        const tmp = items[i];
-        items[i] = items[j];
-        items[j] = tmp;
-      }
-      return items;
-    },
+    shuffle: (items) => shuffleInPlace(items, uniform01),
   };
   return rng;
+}
+
+/** Fisher-Yates shuffle of `items` in place, drawing from `next` (uniform in [0, 1)); returns `items`. */
+export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(items: T, next: () => number): T {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const tmp = items[i];
+    items[i] = items[j];
+    items[j] = tmp;
+  }
+  return items;
 }

@@ -15,17 +15,6 @@ export class LayerSeeds {
   }
 }
 
-/** Fisher-Yates shuffle of `values` in place with `rng`. */
-export function shuffleInPlace<T extends { length: number; [i: number]: number }>(values: T, rng: () => number): T {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    const t = values[i];
-    values[i] = values[j];
-    values[j] = t;
-  }
-  return values;
-}
-
 /** Standard normal deviates (Box-Muller) from `rng`. */
 export function normals(n: number, rng: () => number): Float32Array {
   const out = new Float32Array(n);

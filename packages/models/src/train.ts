@@ -5,12 +5,11 @@
  * batch for its callbacks; this loop is seeded and was measured faster (see README).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type EpochRecord, formatValue, mulberry32, schemaIssues, trainingSchema, type TrainingSettings } from '@aelab/core';
+import { type EpochRecord, formatValue, mulberry32, schemaIssues, shuffleInPlace, trainingSchema, type TrainingSettings } from '@aelab/core';
 import type { PreparedSplit } from '@aelab/data';
 import { createAdam, type StepOptimizer } from './adam.js';
 import { buildModel, modelInputShape } from './builders/index.js';
 import type { ModelSpec } from './families/index.js';
-import { shuffleInPlace } from './random.js';
 
 /** One training run's configuration: the experiment's `training` section plus the trial's seed and budget. */
 export type TrainerConfig = TrainingSettings & {

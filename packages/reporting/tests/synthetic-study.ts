@@ -1,5 +1,6 @@
 import {
   ARTIFACT,
+  mulberry32,
   type CurvePoints,
   type Distribution,
   type EpochRecord,
@@ -11,17 +12,8 @@ import {
 } from '@aelab/core';
 import { InMemoryRunStore, type NewEvaluation, type RunStore } from '@aelab/store';
 
-/** Deterministic PRNG (mulberry32), so fixtures are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (core's mulberry32), so fixtures are the same on every run. */
+export const seeded = (seed: number): (() => number) => mulberry32(seed);
 
 export interface SyntheticStudyOptions {
   name?: string;

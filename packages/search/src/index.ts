@@ -18,3 +18,4 @@ export * from './objective-board.js';
 export * from './recorder.js';
 export * from './study.js';
 export * from './preflight.js';
+export * from './settings-registry.js';

@@ -179,8 +179,8 @@ class StudyRun {
     entry.pending--;
     entry.ended.add(state);
     entry.objective = this.opened.board.objectiveOf(entry.trainingHash);
-    if (entry.pending > 0) return;
-    entry.state = entry.ended.has('complete') ? 'complete' : entry.ended.has('pruned') ? 'pruned' : 'failed';
+    if (entry.pending === 0) entry.state = entry.ended.has('complete') ? 'complete' : entry.ended.has('pruned') ? 'pruned' : 'failed';
+    this.sampler.tell?.(entry);
   }
 
   private async runTrial(params: Params, config: TrainingConfig, configHash: string, repeat: number): Promise<SampledTrial['state']> {
@@ -228,15 +228,19 @@ class StudyRun {
     return pruned ? 'pruned' : 'complete';
   }
 
-  /** The pruning channel: every epoch reports one value; the pruner may answer "prune". */
   private onProgress(trialId: string, progress: TrialProgress): TrialDirective | void {
     if (progress.type !== 'epoch') return;
     this.emit({ type: 'trial-epoch', trialId, record: progress.record, epochs: progress.epochs });
+    if (this.report(trialId, progress.record.epoch, intermediateValue(progress.record)) === 'prune') return 'prune';
+  }
+
+  /** The pruning channel: a running trial reports one value per step; its pruner answers. */
+  private report(trialId: string, step: number, value: number): 'prune' | 'continue' {
     let curve = this.curves.get(trialId);
     if (!curve) this.curves.set(trialId, (curve = { trialId, values: [], state: 'running' }));
-    curve.values.push(intermediateValue(progress.record));
+    curve.values[step - 1] = value;
     const others = [...this.curves.values()].filter((c) => c !== curve);
-    if (this.pruner.shouldPrune(curve, others)) return 'prune';
+    return this.pruner.shouldPrune(curve, others) ? 'prune' : 'continue';
   }
 
   private distributionsOf(params: Params) {

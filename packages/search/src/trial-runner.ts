@@ -5,7 +5,7 @@
  */
 import { prepareData, type DataSpec, type PreparedData, type PreparedSplit } from '@aelab/data';
 import { stableStringify, type ExamplesArtifact, type SeriesArtifact, type SplitName } from '@aelab/core';
-import { initBackend, reconstruct, reconstructionErrors, serializeModel, trainAutoencoder, validateModelSpec } from '@aelab/models';
+import { initBackend, reconstruct, reconstructionErrors, serializeModel, trainAutoencoder, type ModelSpec } from '@aelab/models';
 import { modelSpecOf } from './resolve.js';
 import { errorsBlob, float32Bytes, MODEL_BLOB_PREFIX, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
 
@@ -37,7 +37,8 @@ export async function trainTrial(task: TrialTask, channel: TrialChannel): Promis
   channel.report({ type: 'accepted', trialId: task.trialId });
   const backend = await initBackend(task.backend);
   const data = await prepared(task.config.data as DataSpec, task.dataDir);
-  const spec = validateModelSpec(modelSpecOf(task.config), data.features);
+  // The coordinator checked the spec before the study started; the builder checks it again.
+  const spec = modelSpecOf(task.config) as ModelSpec;
   const { training } = task.config;
   channel.report({ type: 'start', trialId: task.trialId, epochs: training.epochs, backend: backend.backend });
   const started = performance.now();

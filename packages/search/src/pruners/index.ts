@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { definitionOf, settingsUnion } from '../settings-registry.js';
 import { medianPruner } from './median.js';
 import { nonePruner } from './none.js';
 import type { Pruner, PrunerDefinition } from './pruner.js';
@@ -10,17 +11,13 @@ export const PRUNERS = [nonePruner, medianPruner] as const;
 export type PrunerSettings = z.output<(typeof PRUNERS)[number]['schema']>;
 export type PrunerType = PrunerSettings['type'];
 
-export const prunerSettingsSchema = z.discriminatedUnion(
-  'type',
-  PRUNERS.map((p) => p.schema) as unknown as [(typeof PRUNERS)[number]['schema'], ...(typeof PRUNERS)[number]['schema'][]],
-);
+/** The `pruner` section's schema: one option per registered pruner. */
+export const prunerSettingsSchema = settingsUnion(PRUNERS);
 
 export const PRUNER_TYPES: readonly PrunerType[] = PRUNERS.map((p) => p.type);
 
-/** The pruner an experiment's settings describe; none when absent. */
+/** The pruner an experiment's settings describe; `none` when absent. */
 export function createPruner(settings: PrunerSettings | undefined): Pruner {
-  const type = settings?.type ?? 'none';
-  const found = PRUNERS.find((p) => p.type === type) as unknown as PrunerDefinition<PrunerSettings> | undefined;
-  if (!found) throw new Error(`pruner: unknown type ${JSON.stringify(type)}; known: ${PRUNER_TYPES.join(', ')}`);
-  return found.create(settings ?? { type: 'none' });
+  const chosen = settings ?? { type: 'none' };
+  return (definitionOf(PRUNERS, chosen.type, 'pruner') as unknown as PrunerDefinition<PrunerSettings>).create(chosen);
 }

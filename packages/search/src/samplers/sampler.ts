@@ -16,9 +16,10 @@ export interface SampledTrial {
 export type SamplerDecision = { status: 'run'; params: Params } | { status: 'wait' } | { status: 'done' };
 
 /**
- * Chooses training configurations: the "ask" half of ask/tell (the study tells by
- * updating `history`: every configuration asked so far, in order, with its objective
- * once known).
+ * Chooses training configurations, in the ask/tell shape: `ask` proposes; the study tells
+ * through `history` (every configuration asked so far, in order, with its objective once
+ * known) and, for samplers that keep state, through `tell` when a configuration's
+ * objective or state changes.
  *
  * Contract: `ask` is a pure function of the space, the history and the sampler's own
  * settings (its seed included), so a resumed study that replays the same history gets
@@ -31,6 +32,8 @@ export type SamplerDecision = { status: 'run'; params: Params } | { status: 'wai
 export interface Sampler {
   readonly name: string;
   ask(space: SearchSpace, history: readonly SampledTrial[]): SamplerDecision;
+  /** Optional: a repeat of `trial` ended; its objective and state are the study's current ones. */
+  tell?(trial: SampledTrial): void;
 }
 
 /** What a sampler factory may draw on besides its own settings. */
