@@ -1,6 +1,4 @@
 import nx from '@nx/eslint-plugin';
-import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
-import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const tfjs = ['@tensorflow/*', '@tensorflow/tfjs*'];
@@ -40,17 +38,6 @@ export default [
         },
       ],
     },
-  },
-  {
-    // Within a package: no import cycles (type-only ones included: they couple modules just the same).
-    files: ['packages/*/src/**/*.ts'],
-    plugins: { 'import-x': importX },
-    settings: {
-      'import-x/extensions': ['.ts', '.js'],
-      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${import.meta.dirname}/packages/*/tsconfig.json`, noWarnOnMultipleProjects: true })],
-    },
-    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     // Short functions: a function that needs more than ~80 lines is two functions.

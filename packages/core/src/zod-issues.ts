@@ -41,6 +41,11 @@ export function issueMessage(issue: RawIssue): string | undefined {
       return issue.origin === 'number' ? `must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, ${got}` : undefined;
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}, ${got}`;
+    case 'unrecognized_keys': {
+      // One line per key (problemsOf splits them in the same order), each with a suggestion.
+      const known = Object.keys((issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape ?? {});
+      return issue.keys.map((key) => unknownFieldMessage(key, known)).join('\n');
+    }
     case 'invalid_union': {
       // A discriminated union names the discriminator's value, not the whole object.
       if (!('discriminator' in issue) || typeof issue.discriminator !== 'string') return undefined;
@@ -70,7 +75,11 @@ export interface SchemaProblem {
  */
 export function problemsOf(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): SchemaProblem[] {
   const path = [...prefix, ...issue.path];
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: fieldName([...path, key]), message: 'is not a known field' }));
+  if (issue.code === 'unrecognized_keys') {
+    const messages = issue.message.split('\n');
+    const own = messages.length === issue.keys.length;
+    return issue.keys.map((key, i) => ({ path: fieldName([...path, key]), message: own ? messages[i] : 'is not a known field' }));
+  }
   if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === ZOD_UNION_MESSAGE) {
     const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
     return closest.flatMap((inner) => problemsOf(inner, path));
@@ -90,4 +99,31 @@ export function schemaProblems(schema: z.ZodType, value: unknown, prefix: readon
 /** {@link schemaProblems} as `field message` lines (the message alone for the root). */
 export function schemaIssues(schema: z.ZodType, value: unknown): string[] {
   return schemaProblems(schema, value).map((p) => (p.path ? `${p.path} ${p.message}` : p.message));
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+/** The known name closest to a misspelt one, when it is close enough to be a likely typo. */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { name: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.name : undefined;
+}
+
+/** `is not a known field; did you mean "dropout"?` (the suggestion only when one is close). */
+export function unknownFieldMessage(name: string, known: readonly string[]): string {
+  const suggestion = closestName(name, known);
+  return `is not a known field${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
 }

@@ -7,14 +7,14 @@ describe('validation messages', () => {
     expect(schemaIssues(trainingSchema, { epochs: 0, batchSize: 32, learningRate: 0.1, loss: 'l1', epochz: 3 })).toEqual([
       'epochs must be > 0, got 0',
       'loss must be one of mse, mae, got "l1"',
-      'epochz is not a known field',
+      'epochz is not a known field; did you mean "epochs"?',
     ]);
   });
 
   it('report the closest option of a union without a message of its own, with full paths', () => {
     const schema = z.object({ model: z.union([z.object({ kind: z.literal('a'), width: z.number() }).strict(), z.object({ kind: z.literal('a'), preset: z.string() }).strict()]) });
     expect(schemaProblems(schema, { model: { kind: 'a', widht: 3 } })).toEqual(
-      expect.arrayContaining([{ path: 'model.widht', message: 'is not a known field' }]),
+      expect.arrayContaining([{ path: 'model.widht', message: 'is not a known field; did you mean "width"?' }]),
     );
   });
 

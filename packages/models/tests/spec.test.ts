@@ -47,7 +47,7 @@ describe('validateModelSpec', () => {
   });
 
   it('rejects unknown fields, missing fields and bad input sizes, naming them', () => {
-    expect(modelSpecIssues(dense({ decodr: [8] }), 140)).toEqual(['decodr is not a known field']);
+    expect(modelSpecIssues(dense({ decodr: [8] }), 140)).toEqual(['decodr is not a known field; did you mean "decoder"?']);
     const { activation: _dropped, ...noActivation } = PRESETS['ecg-v1'];
     expect(modelSpecIssues(noActivation, 140)).toEqual(['activation must be one of relu, elu, selu, tanh, sigmoid, linear, swish, got undefined']);
     expect(modelSpecIssues({ ...PRESETS['conv1d-small'], poolSize: 0 }, 140)).toEqual(['poolSize must be a positive integer, got 0']);

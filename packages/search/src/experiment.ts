@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  closestName,
   distributionSchema,
   ERROR_METRICS,
   issueMessage,
@@ -184,9 +185,11 @@ export const experimentSchema = z
       if (dist.type !== 'categorical' && dist.log && dist.low <= 0) {
         ctx.addIssue({ code: 'custom', path: ['space', name, 'low'], message: `a log distribution needs low > 0, got ${dist.low}` });
       }
-      const scoringField = SCORING_FIELDS[name.split('.')[0]];
-      if (scoringField && !scoringField.includes(name.slice(name.indexOf('.') + 1))) {
-        ctx.addIssue({ code: 'custom', path: ['space', name], message: `unknown scoring parameter; known: ${scoringField.map((f) => `${name.split('.')[0]}.${f}`).join(', ')}` });
+      const [root] = name.split('.');
+      const scoringFields = SCORING_FIELDS[root]?.map((f) => `${root}.${f}`);
+      if (scoringFields && !scoringFields.includes(name)) {
+        const hint = closestName(name, scoringFields);
+        ctx.addIssue({ code: 'custom', path: ['space', name], message: `unknown scoring parameter${hint ? `; did you mean "${hint}"?` : `; known: ${scoringFields.join(', ')}`}` });
       }
       const roots: readonly string[] = [...TRAINING_ROOTS, ...SCORING_ROOTS];
       if (!roots.includes(name.split('.')[0])) {

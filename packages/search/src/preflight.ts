@@ -1,8 +1,8 @@
-import { schemaProblems, stableStringify, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
+import { schemaProblems, stableStringify, thresholdRuleSchema, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
 import { loadDataset } from '@aelab/data';
 import { modelSpecIssues } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
-import { modelSpecOf, resolveTraining } from './resolve.js';
+import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
 import type { TrainingConfig } from './trial-task.js';
 import { enumerateGrid, fromUnit } from './space.js';
 
@@ -29,26 +29,44 @@ export async function trainingIssues(config: TrainingConfig, dataDir: string | u
 
 /**
  * The configurations checked before training: every one a grid will train; for other
- * samplers, the base and each parameter alone at the low end of its range (so a misspelt
- * name or an unbuildable value is caught before the first trial, not in it).
+ * samplers, the base and each parameter alone at each of its values (a categorical's) or
+ * at both ends of its range, so a misspelt name or an unbuildable value is caught before
+ * the first trial, not in it.
  */
 function configurationsToCheck(experiment: Experiment, space: SearchSpace): Params[] {
   if (experiment.sampler.type === 'grid') return enumerateGrid(space);
-  return [{}, ...Object.entries(space).filter(([, d]) => !d.when).map(([name, d]) => ({ [name]: fromUnit(d, 0) }))];
+  const alone = Object.entries(space)
+    .filter(([, d]) => !d.when)
+    .flatMap(([name, d]) => (d.type === 'categorical' ? d.values : [fromUnit(d, 0), fromUnit(d, 1 - 1e-12)]).map((value) => ({ [name]: value })));
+  return [{}, ...alone];
+}
+
+const describe = (params: Params, base: string) =>
+  Object.keys(params).length ? `space (${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})` : base;
+
+/** Every scoring variant's problems (a percentile of 150), found before training rather than after it. */
+function scoringProblems(experiment: Experiment, variants: readonly Params[]): { path: string; message: string }[] {
+  return variants.flatMap((params) => {
+    try {
+      const scoring = resolveScoring(experiment, params);
+      return schemaProblems(thresholdRuleSchema, scoring.threshold, ['threshold']).map((p) => ({ path: describe(params, 'scoring'), message: `${p.path} ${p.message}` }));
+    } catch (err) {
+      return [{ path: describe(params, 'scoring'), message: (err as Error).message }];
+    }
+  });
 }
 
 /**
- * Checks the configurations a study will train before any training starts (see
- * configurationsToCheck), so a bad spec is one clear error listing every problem, not a
- * string of failed trials.
+ * Checks what a study will train and score before any training starts (see
+ * configurationsToCheck), so a bad spec or value is one clear error listing every
+ * problem, not a string of failed trials or results thrown away after training.
  */
-export async function preflight(experiment: Experiment, file: string, trainingSpace: SearchSpace, dataDir?: string): Promise<void> {
+export async function preflight(experiment: Experiment, file: string, space: { training: SearchSpace; scoringVariants: readonly Params[] }, dataDir?: string): Promise<void> {
   const cache = new Map<string, Promise<number>>();
-  const combos = configurationsToCheck(experiment, trainingSpace);
-  const problems: { path: string; message: string }[] = [];
+  const problems = scoringProblems(experiment, space.scoringVariants);
   const seen = new Set<string>();
-  for (const params of combos) {
-    const where = Object.keys(params).length ? `space (${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})` : 'model';
+  for (const params of configurationsToCheck(experiment, space.training)) {
+    const where = describe(params, 'model');
     let config: TrainingConfig;
     try {
       config = resolveTraining(experiment, params);

@@ -68,7 +68,8 @@ export async function openStudy(experiment: Experiment, options: { experimentPat
   const { store } = options;
   const space = effectiveSpace(experiment);
   const { training: trainingSpace, scoring: scoringSpace } = splitSpace(space);
-  await preflight(experiment, options.experimentPath, trainingSpace, options.dataDir);
+  const scoringVariants = enumerateGrid(scoringSpace);
+  await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.dataDir);
   const hash = experimentHash(experiment);
   const existing = options.fresh ? undefined : await store.findStudyByExperimentHash(hash);
   const study =
@@ -93,7 +94,7 @@ export async function openStudy(experiment: Experiment, options: { experimentPat
     study,
     resumed: Boolean(existing),
     trainingSpace,
-    scoringVariants: enumerateGrid(scoringSpace),
+    scoringVariants,
     distributions: space,
     finished,
     requeued,

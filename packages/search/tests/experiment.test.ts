@@ -107,7 +107,7 @@ describe('model fields are validated by their family schema', () => {
     delete raw.model.encoder;
     expect(problemsOf(raw)).toEqual(
       expect.arrayContaining([
-        { path: 'model.encodr', message: 'is not a known field' },
+        { path: 'model.encodr', message: 'is not a known field; did you mean "encoder"?' },
         expect.objectContaining({ path: 'model.encoder' }),
       ]),
     );

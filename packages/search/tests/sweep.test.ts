@@ -111,13 +111,32 @@ describe('a sweep end to end', () => {
     });
     const store = new InMemoryRunStore();
     const run = runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
-    await expect(run).rejects.toThrow(/training\.epochz is not a known field/);
-    await expect(run).rejects.toThrow(/data\.bogus is not a known field/);
-    await expect(run).rejects.toThrow(/model\.dropuot is not a known field/);
+    await expect(run).rejects.toThrow(/training\.epochz is not a known field; did you mean "epochs"\?/);
+    await expect(run).rejects.toThrow(/data\.bogus is not a known field\n/);
+    await expect(run).rejects.toThrow(/model\.dropuot is not a known field; did you mean "dropout"\?/);
     expect(await store.listStudies()).toHaveLength(0);
     expect(() => parseExperiment({ ...tiny, space: { 'threshold.percentil': { type: 'categorical', values: [90] } } })).toThrow(
-      /space\.threshold\.percentil: unknown scoring parameter/,
+      /space\.threshold\.percentil: unknown scoring parameter; did you mean "threshold\.percentile"\?/,
     );
+  });
+
+  it('rejects an out-of-range value of the space before training, keeping nothing half done', async () => {
+    const experiment = parseExperiment({ ...tiny, space: { 'threshold.percentile': { type: 'categorical', values: [90, 150] } } });
+    const store = new InMemoryRunStore();
+    const run = runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    await expect(run).rejects.toThrow(/space \(threshold\.percentile=150\): threshold\.percentile must be <= 100, got 150/);
+    expect(await store.listStudies()).toHaveLength(0);
+  });
+
+  it('checks every value a random sampler may draw before training', async () => {
+    const experiment = parseExperiment({
+      ...tiny,
+      sampler: { type: 'random', trials: 3 },
+      space: { 'model.dropout': { type: 'float', low: 0, high: 1.5 }, 'model.encoder': { type: 'categorical', values: [[16, 4], [16, 900]] } },
+    });
+    const run = runStudy({ experiment, experimentPath: 'tiny.json', store: new InMemoryRunStore(), workers: 1 });
+    await expect(run).rejects.toThrow(/model\.dropout=1\.4999/);
+    await expect(run).rejects.toThrow(/model\.encoder=\[16,900\]\): model\.encoder\[1\]: bottleneck 900 is larger than input 140/);
   });
 
   it('records a trial whose loss diverges as failed and carries on', async () => {
