@@ -7,6 +7,9 @@ import { SAMPLER_TYPES } from '@aelab/search';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { withBackend, withDataDir, withStore } from './options.js';
 
+/** Trainings above which `search` wants `--yes`: a typo in a grid should not start a week of work. */
+export const LARGE_SWEEP = 10_000;
+
 /** The options a builder adds (what its CommandModule is typed with). */
 type OptionsOf<B extends (y: Argv) => Argv<unknown>> = ReturnType<B> extends Argv<infer U> ? U : never;
 /** ... as the handler receives them. */
@@ -24,6 +27,7 @@ export function searchOptions(y: Argv) {
           .option('epochs', { type: 'number', describe: 'Override training.epochs (e.g. 1 for a smoke run)' })
           .option('repeats', { type: 'number', describe: 'Override repeats per configuration' })
           .option('fresh', { type: 'boolean', default: false, describe: 'Start a new study instead of resuming' })
+          .option('yes', { type: 'boolean', default: false, describe: `Start a sweep of more than ${LARGE_SWEEP.toLocaleString('en')} trainings without asking` })
           .option('report', { type: 'boolean', default: true, describe: 'Render the HTML report at the end (--no-report to skip)' }),
       ),
     ),

@@ -1,8 +1,8 @@
 import { relative, resolve } from 'node:path';
 import { renderReport } from '@aelab/reporting';
-import { parseExperiment, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
+import { parseExperiment, plannedTrainings, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
-import type { SearchArgs } from './args.js';
+import { LARGE_SWEEP, type SearchArgs } from './args.js';
 import { ProgressDisplay } from './progress.js';
 import { printBest } from './runs-view.js';
 
@@ -25,6 +25,13 @@ function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
 export async function runSearch(args: SearchArgs): Promise<number> {
   const raw = await readExperimentJson(args.experiment);
   const experiment = parseExperiment(withOverrides(raw, args), args.experiment);
+  const planned = plannedTrainings(experiment);
+  if (planned !== null && planned > LARGE_SWEEP && !args.yes) {
+    throw new Error(
+      `${args.experiment}: the ${experiment.sampler.type} sampler would train ${planned.toLocaleString('en')} models` +
+        ` (more than ${LARGE_SWEEP.toLocaleString('en')}); pass --yes to start it, or sample fewer with \`aelab search random --trials N\``,
+    );
+  }
   const store = await JsonFileRunStore.open(resolve(args.store));
   try {
     return await sweep(args, experiment, store);
@@ -45,6 +52,14 @@ async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRu
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  // `aelab search grid 2>&1 | head`: once the reader is gone, stop as Ctrl-C does (running
+  // trials recorded as interrupted, the store closed) instead of dying on the write.
+  const onClosedOutput = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    controller.abort();
+  };
+  process.stdout.on('error', onClosedOutput);
+  process.stderr.on('error', onClosedOutput);
   let summary;
   try {
     summary = await runStudy({

@@ -1,30 +1,56 @@
 import { schemaProblems, stableStringify, thresholdRuleSchema, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
 import { loadDataset } from '@aelab/data';
-import { modelSpecIssues } from '@aelab/models/registry';
+import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
 import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
 import type { TrainingConfig } from './trial-task.js';
 import { enumerateGrid, fromUnit } from './space.js';
 
-/** The number of values in each row of a data spec's dataset (loads it; loads are cached). */
-async function inputSizeOf(data: TrainingConfig['data'], dataDir: string | undefined): Promise<number> {
+/** The shape of a data spec's dataset: values per row and rows (loads it; loads are cached). */
+async function shapeOf(data: TrainingConfig['data'], dataDir: string | undefined): Promise<DataShape> {
   const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir });
-  return dataset.features;
+  return { features: dataset.features, rows: dataset.rows };
+}
+
+interface DataShape {
+  features: number;
+  rows: number;
+}
+
+/** What preflight checks a configuration against besides the schemas. */
+export interface PreflightLimits {
+  /** Memory one training may take (bytes); configurations estimated above it are refused. */
+  trialMemoryBytes: number;
+  /** Where the limit comes from, for the message. */
+  memorySource: string;
+}
+
+const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
+
+/** A configuration whose estimated memory exceeds the trial limit, in words; undefined when it fits. */
+function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: DataShape, limits: PreflightLimits): string | undefined {
+  const { bytes, parameters } = estimateTrainingBytes(spec, shape.features, { batchSize: config.training.batchSize, rows: shape.rows });
+  if (bytes <= limits.trialMemoryBytes) return undefined;
+  return `model needs about ${gigabytes(bytes)} to train (${parameters.toExponential(2)} parameters), over the limit of ${gigabytes(limits.trialMemoryBytes)} per trial (${limits.memorySource})`;
 }
 
 /**
- * Problems of one training configuration that would only surface inside a worker:
- * each names the parameter values that produce it and the field at fault.
+ * Problems of one training configuration that would only surface inside a worker (or
+ * take the machine down there): each names the field at fault.
  */
-export async function trainingIssues(config: TrainingConfig, dataDir: string | undefined, cache = new Map<string, Promise<number>>()): Promise<string[]> {
+export async function trainingIssues(config: TrainingConfig, dataDir: string | undefined, limits: PreflightLimits, cache = new Map<string, Promise<DataShape>>()): Promise<string[]> {
   const key = stableStringify({ dataset: config.data.dataset, options: config.data.options ?? {} });
-  let size = cache.get(key);
-  if (!size) cache.set(key, (size = inputSizeOf(config.data, dataDir)));
+  let shape = cache.get(key);
+  if (!shape) cache.set(key, (shape = shapeOf(config.data, dataDir)));
   // Swept params land in the resolved config: a misspelt name is an unknown field here.
   const sections = [...schemaProblems(trainingSchema, config.training, ['training']), ...schemaProblems(dataSchema, config.data, ['data'])].map(
     (p) => `${p.path} ${p.message}`,
   );
-  return [...sections, ...modelSpecIssues(modelSpecOf(config), await size).map((issue) => `model.${issue}`)];
+  const { features, rows } = await shape;
+  const spec = modelSpecOf(config);
+  const model = modelSpecIssues(spec, features).map((issue) => `model.${issue}`);
+  const memory = model.length === 0 && sections.length === 0 ? memoryIssue(spec as ModelSpec, config, { features, rows }, limits) : undefined;
+  return [...sections, ...model, ...(memory ? [memory] : [])];
 }
 
 /**
@@ -61,8 +87,14 @@ function scoringProblems(experiment: Experiment, variants: readonly Params[]): {
  * configurationsToCheck), so a bad spec or value is one clear error listing every
  * problem, not a string of failed trials or results thrown away after training.
  */
-export async function preflight(experiment: Experiment, file: string, space: { training: SearchSpace; scoringVariants: readonly Params[] }, dataDir?: string): Promise<void> {
-  const cache = new Map<string, Promise<number>>();
+export async function preflight(
+  experiment: Experiment,
+  file: string,
+  space: { training: SearchSpace; scoringVariants: readonly Params[] },
+  limits: PreflightLimits,
+  dataDir?: string,
+): Promise<void> {
+  const cache = new Map<string, Promise<DataShape>>();
   const problems = scoringProblems(experiment, space.scoringVariants);
   const seen = new Set<string>();
   for (const params of configurationsToCheck(experiment, space.training)) {
@@ -74,7 +106,7 @@ export async function preflight(experiment: Experiment, file: string, space: { t
       problems.push({ path: where, message: (err as Error).message });
       continue;
     }
-    for (const issue of await trainingIssues(config, dataDir, cache)) {
+    for (const issue of await trainingIssues(config, dataDir, limits, cache)) {
       if (seen.has(`${where}|${issue}`)) continue;
       seen.add(`${where}|${issue}`);
       problems.push({ path: where, message: issue });

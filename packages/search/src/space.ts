@@ -104,3 +104,10 @@ export function enumerateGrid(space: SearchSpace): Params[] {
   }
   return combos;
 }
+
+/** How many combinations {@link enumerateGrid} gives, without listing them when no parameter is conditional. */
+export function gridSize(space: SearchSpace): number {
+  const dists = Object.entries(space);
+  if (dists.some(([, d]) => d.when)) return enumerateGrid(space).length;
+  return dists.reduce((n, [name, d]) => n * gridValues(d, name).length, 1);
+}

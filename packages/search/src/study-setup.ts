@@ -5,16 +5,17 @@
  * pruner's curves.
  */
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { deriveSeed, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
 import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import { ObjectiveBoard } from './objective-board.js';
-import { preflight } from './preflight.js';
+import { preflight, type PreflightLimits } from './preflight.js';
 import type { TrialCurve } from './pruners/pruner.js';
 import { effectiveSpace } from './resolve.js';
 import type { TrainingConfig } from './trial-task.js';
+import { plannedTrials } from './samplers/index.js';
 import { enumerateGrid, splitSpace } from './space.js';
 
 /** Ties results to the code that produced them; null outside a git checkout. */
@@ -41,6 +42,12 @@ export function trialSeed(experimentSeed: number, configHash: string, repeat: nu
   return deriveSeed(experimentSeed, `${configHash}:${repeat}`);
 }
 
+/** How many trainings an experiment's sampler will ask for at most (configurations x repeats), or null if unknown. */
+export function plannedTrainings(experiment: Experiment): number | null {
+  const planned = plannedTrials(experiment.sampler, splitSpace(effectiveSpace(experiment)).training);
+  return planned === null ? null : planned * experiment.repeats;
+}
+
 /** What a study's loop starts from. */
 export interface OpenedStudy {
   study: StudyRecord;
@@ -64,12 +71,15 @@ export function intermediateValue(record: { loss: number; valLoss: number | null
   return record.valLoss ?? record.loss;
 }
 
-export async function openStudy(experiment: Experiment, options: { experimentPath: string; store: RunStore; fresh?: boolean; dataDir?: string }): Promise<OpenedStudy> {
+export async function openStudy(
+  experiment: Experiment,
+  options: { experimentPath: string; store: RunStore; fresh?: boolean; dataDir?: string; limits: PreflightLimits },
+): Promise<OpenedStudy> {
   const { store } = options;
   const space = effectiveSpace(experiment);
   const { training: trainingSpace, scoring: scoringSpace } = splitSpace(space);
   const scoringVariants = enumerateGrid(scoringSpace);
-  await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.dataDir);
+  await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
   const hash = experimentHash(experiment);
   const existing = options.fresh ? undefined : await store.findStudyByExperimentHash(hash);
   const study =
@@ -110,6 +120,16 @@ async function boardOf(store: RunStore, study: StudyRecord, trials: readonly Tri
   const evaluations = (await store.listEvaluations(study.id)).filter((e) => complete.has(e.trialId));
   board.add(evaluations.map((e) => ({ ...e, trainingHash: complete.get(e.trialId)!.configHash })));
   return board;
+}
+
+/**
+ * The memory one training may take: the experiment's `executor.maxTrialMemoryMb`, else
+ * this machine's memory shared among the trainings that run at once.
+ */
+export function trialMemoryLimit(experiment: Experiment, workers: number): PreflightLimits {
+  const mb = experiment.executor.maxTrialMemoryMb;
+  if (mb !== undefined) return { trialMemoryBytes: mb * 2 ** 20, memorySource: 'executor.maxTrialMemoryMb' };
+  return { trialMemoryBytes: totalmem() / workers, memorySource: `this machine's memory over ${workers} worker${workers === 1 ? '' : 's'}; set executor.maxTrialMemoryMb to change it` };
 }
 
 /**

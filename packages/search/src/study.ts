@@ -11,10 +11,10 @@ import { TrialRecorder } from './recorder.js';
 import { flattenConfig, resolveTraining } from './resolve.js';
 import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
-import { concurrencyOf, intermediateValue, openStudy, trainingHash, trialSeed, type OpenedStudy } from './study-setup.js';
+import { concurrencyOf, intermediateValue, openStudy, trainingHash, trialMemoryLimit, trialSeed, type OpenedStudy } from './study-setup.js';
 import type { TrainingConfig, TrialDirective, TrialProgress, TrialResult } from './trial-task.js';
 
-export { experimentHash, gitCommit, trainingHash, trialSeed } from './study-setup.js';
+export { experimentHash, gitCommit, plannedTrainings, trainingHash, trialSeed } from './study-setup.js';
 
 export interface StudyOptions {
   experiment: Experiment;
@@ -77,9 +77,9 @@ const VERSIONS: Record<string, string> = { node: process.versions.node };
  */
 export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const { experiment } = options;
-  const opened = await openStudy(experiment, options);
   const backend: BackendName = options.backend ?? (experiment.executor.backend as BackendName);
-  const { workers, note } = concurrencyOf(experiment, backend, options.workers);
+  const { workers, note } = concurrencyOf(experiment, backend, options.executor?.concurrency ?? options.workers);
+  const opened = await openStudy(experiment, { ...options, limits: trialMemoryLimit(experiment, workers) });
   const executor = options.executor ?? createExecutor(experiment.executor.kind, { workers, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb });
   const run = new StudyRun(options, opened, backend, executor);
   run.emit({ type: 'study', study: opened.study, resumed: opened.resumed, requeued: opened.requeued, workers: executor.concurrency, backend, note });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Distribution, SearchSpace } from '@aelab/core';
-import { enumerateGrid, fromUnit, gridValues, splitSpace, toUnit } from '../src/space.js';
+import { enumerateGrid, fromUnit, gridSize, gridValues, splitSpace, toUnit } from '../src/space.js';
 
 describe('distributions map to and from the unit interval', () => {
   const cases: [string, Distribution, unknown[]][] = [
@@ -59,5 +59,18 @@ describe('grid enumeration', () => {
     });
     expect(Object.keys(training)).toEqual(['model.dropout']);
     expect(Object.keys(scoring).sort()).toEqual(['scoring.errorMetric', 'threshold.percentile']);
+  });
+});
+
+describe('grid size', () => {
+  it('counts the combinations without listing them, conditional parameters included', () => {
+    const big: SearchSpace = { a: { type: 'int', low: 1, high: 1000 }, b: { type: 'int', low: 1, high: 1000 } };
+    expect(gridSize(big)).toBe(1_000_000);
+    const conditional: SearchSpace = {
+      'model.kind': { type: 'categorical', values: ['dense', 'lstm'] },
+      'model.encoder': { type: 'categorical', values: [[8], [16]], when: { 'model.kind': 'dense' } },
+    };
+    expect(gridSize(conditional)).toBe(enumerateGrid(conditional).length);
+    expect(gridSize(conditional)).toBe(3);
   });
 });

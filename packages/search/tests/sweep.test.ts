@@ -120,6 +120,21 @@ describe('a sweep end to end', () => {
     );
   });
 
+  it('refuses before training a configuration that would not fit in the trial memory limit', async () => {
+    const experiment = parseExperiment({
+      ...tiny,
+      space: { 'model.encoder': { type: 'categorical', values: [[400_000_000, 4], [16, 4]] } },
+      executor: { backend: 'wasm', maxTrialMemoryMb: 2048 },
+    });
+    const store = new InMemoryRunStore();
+    const run = runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+    await expect(run).rejects.toThrow(
+      /space \(model\.encoder=\[400000000,4\]\): model needs about \d+(\.\d)? GB to train \(\d\.\d\de\+\d+ parameters\), over the limit of 2\.0 GB per trial \(executor\.maxTrialMemoryMb\)/,
+    );
+    await expect(run).rejects.toThrow(/invalid experiment \(1 problem\)/);
+    expect(await store.listStudies()).toHaveLength(0);
+  });
+
   it('rejects an out-of-range value of the space before training, keeping nothing half done', async () => {
     const experiment = parseExperiment({ ...tiny, space: { 'threshold.percentile': { type: 'categorical', values: [90, 150] } } });
     const store = new InMemoryRunStore();

@@ -71,5 +71,29 @@ export const conv1dFamily = {
     }
     return issues;
   },
+  size(spec, inputSize) {
+    const pool = spec.poolSize ?? 2;
+    let parameters = 0;
+    let activationsPerRow = 0;
+    let steps = inputSize;
+    let channels = 1;
+    const conv = (filters: number) => {
+      parameters += spec.kernelSize * channels * filters + filters;
+      activationsPerRow += steps * filters;
+      channels = filters;
+    };
+    for (const filters of spec.filters) {
+      conv(filters);
+      steps = Math.ceil(steps / pool);
+      activationsPerRow += steps * filters;
+    }
+    for (const filters of [...spec.filters].reverse()) {
+      steps *= pool;
+      activationsPerRow += steps * channels;
+      conv(filters);
+    }
+    conv(1);
+    return { parameters, activationsPerRow };
+  },
   build,
 } satisfies ModelFamily<Conv1dSpec>;

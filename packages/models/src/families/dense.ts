@@ -78,5 +78,11 @@ export const denseFamily = {
     const bottleneck = spec.encoder[last];
     return bottleneck > inputSize ? [`encoder[${last}]: bottleneck ${bottleneck} is larger than input ${inputSize}`] : [];
   },
+  size(spec, inputSize) {
+    const widths = [inputSize, ...spec.encoder, ...denseDecoder(spec), inputSize];
+    let parameters = 0;
+    for (let i = 1; i < widths.length; i++) parameters += widths[i - 1] * widths[i] + widths[i];
+    return { parameters, activationsPerRow: widths.slice(1).reduce((a, b) => a + b, 0) };
+  },
   build,
 } satisfies ModelFamily<DenseSpec>;

@@ -29,14 +29,23 @@ export interface BuildKit {
   l2(penalty: number): ReturnType<typeof tf.regularizers.l2> | undefined;
 }
 
+/** How big a model is, computed from its spec without building it. */
+export interface ModelSize {
+  /** Trainable parameters (what the built model's `countParams()` says). */
+  parameters: number;
+  /** Values one input row produces across the layers' outputs in a forward pass. */
+  activationsPerRow: number;
+}
+
 /**
  * One kind of autoencoder.
  *
  * Contract:
  * - `schema` accepts exactly the specs `build` can handle for some row size; everything that
  *   depends on the row size is left to `inputIssues`.
- * - `inputIssues` and `build` are only called with specs that passed `schema`, and `build`
- *   only when `inputIssues` returned [] for that `inputSize`.
+ * - `inputIssues`, `size` and `build` are only called with specs that passed `schema`, and
+ *   `size` and `build` only when `inputIssues` returned [] for that `inputSize`.
+ * - `size(spec, n).parameters` equals the built model's parameter count.
  * - `build` is pure: the same spec, input size and seed give the same layers and the same
  *   initial weights (all randomness is seeded from `seed`); the model's output has the
  *   shape of its input.
@@ -47,6 +56,8 @@ export interface ModelFamily<S extends { kind: string }> {
   readonly schema: z.ZodType<S>;
   /** Problems that depend on the row size (e.g. `encoder[3]: bottleneck 200 is larger than input 140`), each naming its field; [] when buildable. */
   inputIssues(spec: S, inputSize: number): string[];
+  /** The model's size, for refusing before training what would not fit in memory; needs no tfjs. */
+  size(spec: S, inputSize: number): ModelSize;
   /** Builds the uncompiled autoencoder; tfjs comes in through `kit` so this file loads without tfjs. */
   build(kit: BuildKit, spec: S, inputSize: number, seed: number): tf.LayersModel;
 }

@@ -86,7 +86,25 @@ export function validateModelSpec(spec: unknown, inputSize: number): ModelSpec {
   return spec as ModelSpec;
 }
 
-export type { BuildKit, ModelFamily } from './family.js';
+/** Bytes per value: every tensor of a training is float32. */
+const FLOAT32 = 4;
+
+/**
+ * About how much memory one training of `spec` takes at its peak, from the spec alone: the
+ * weights with their gradients, Adam's two moments and a best-weights copy (5 per
+ * parameter); the forward and backward activations of a batch (3 per activation); one
+ * forward pass over the largest split at once (validation loss, reconstruction errors);
+ * and the rows themselves twice (the split and its shuffled copy). An estimate, made to
+ * refuse before training what cannot fit (an encoder layer of 400,000,000 units), not to
+ * predict a training's footprint to the megabyte.
+ */
+export function estimateTrainingBytes(spec: ModelSpec, inputSize: number, data: { batchSize: number; rows: number }): { bytes: number; parameters: number } {
+  const { parameters, activationsPerRow } = familyOf(spec.kind).size(spec, inputSize);
+  const values = 5 * parameters + 3 * activationsPerRow * Math.min(data.batchSize, data.rows) + activationsPerRow * data.rows + 2 * data.rows * inputSize;
+  return { bytes: values * FLOAT32, parameters };
+}
+
+export type { BuildKit, ModelFamily, ModelSize } from './family.js';
 export { ACTIVATIONS, OUTPUT_ACTIVATIONS, perLayer, type Activation, type OutputActivation } from './fields.js';
 export { denseFamily, denseSpecSchema, denseDecoder, type DenseSpec } from './dense.js';
 export { conv1dFamily, conv1dSpecSchema, type Conv1dSpec } from './conv1d.js';

@@ -1,7 +1,7 @@
 /** Encoder LSTM(s) -> repeat -> decoder LSTM(s) -> time-distributed dense. */
 import { z } from 'zod';
 import type { ModelFamily } from './family.js';
-import { buildSeq2Seq, recurrentSpecFields } from './recurrent.js';
+import { buildSeq2Seq, recurrentSpecFields, seq2SeqSize } from './recurrent.js';
 
 export const lstmSpecSchema = z
   .strictObject({
@@ -17,6 +17,7 @@ export const lstmFamily = {
   kind: 'lstm',
   schema: lstmSpecSchema,
   inputIssues: () => [],
+  size: (spec, inputSize) => seq2SeqSize(spec, inputSize, 4),
   build: (kit, spec, inputSize, seed) =>
     // Keras' LSTM gates use a sigmoid; tfjs defaults to hardSigmoid, whose clip adds
     // ~6 kernels per gate per step (and differs from the seed work's Keras models).

@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { mulberry32 } from '@aelab/core';
 import { LayerSeeds, orthogonalMatrix } from '../random.js';
-import type { BuildKit } from './family.js';
+import type { BuildKit, ModelSize } from './family.js';
 import { oneOf, outputActivation, penalty, rate, widths } from './fields.js';
 
 /** The fields of a recurrent spec besides `kind`. */
@@ -26,6 +26,27 @@ export type RecurrentSpec = z.output<z.ZodObject<typeof recurrentSpecFields>> & 
 /** Input shape [steps, features] of a recurrent model for rows of `inputSize` values. */
 export function recurrentInputShape(spec: Pick<RecurrentSpec, 'layout'>, inputSize: number): [number, number] {
   return spec.layout === 'sequence' ? [inputSize, 1] : [1, inputSize];
+}
+
+/**
+ * The size of a sequence-to-sequence model whose recurrent layers have `gates` weight
+ * blocks (LSTM 4, SimpleRNN 1); each layer keeps about `gates + 2` values per unit and
+ * step for the backward pass.
+ */
+export function seq2SeqSize(spec: RecurrentSpec, inputSize: number, gates: number): ModelSize {
+  const [steps, features] = recurrentInputShape(spec, inputSize);
+  const layers = [...spec.units, ...[...spec.units].reverse()];
+  let parameters = 0;
+  let activationsPerRow = 0;
+  let inputs = features;
+  for (const units of layers) {
+    parameters += gates * (units * (inputs + units) + units);
+    activationsPerRow += steps * units * (gates + 2);
+    inputs = units;
+  }
+  parameters += inputs * features + features;
+  activationsPerRow += steps * (spec.units[spec.units.length - 1] + features);
+  return { parameters, activationsPerRow };
 }
 
 /** The arguments every recurrent layer gets; a family adds its own (e.g. gate activation). */

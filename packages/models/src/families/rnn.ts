@@ -1,7 +1,7 @@
 /** Encoder SimpleRNN(s) -> repeat -> decoder SimpleRNN(s) -> time-distributed dense. */
 import { z } from 'zod';
 import type { ModelFamily } from './family.js';
-import { buildSeq2Seq, recurrentSpecFields } from './recurrent.js';
+import { buildSeq2Seq, recurrentSpecFields, seq2SeqSize } from './recurrent.js';
 
 export const rnnSpecSchema = z
   .strictObject({
@@ -17,5 +17,6 @@ export const rnnFamily = {
   kind: 'rnn',
   schema: rnnSpecSchema,
   inputIssues: () => [],
+  size: (spec, inputSize) => seq2SeqSize(spec, inputSize, 1),
   build: (kit, spec, inputSize, seed) => buildSeq2Seq(kit, spec, inputSize, seed, ({ tf }, args) => tf.layers.simpleRNN(args)),
 } satisfies ModelFamily<RnnSpec>;

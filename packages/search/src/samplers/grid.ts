@@ -1,6 +1,6 @@
 import type { Params, SearchSpace } from '@aelab/core';
 import { z } from 'zod';
-import { enumerateGrid } from '../space.js';
+import { enumerateGrid, gridSize } from '../space.js';
 import { defineSampler, type Sampler, type SamplerDecision, type SampledTrial } from './sampler.js';
 
 /** Visits every combination of the space once, in a fixed order. */
@@ -19,5 +19,5 @@ export const gridSampler = defineSampler({
   type: 'grid',
   schema: z.object({ type: z.literal('grid') }).strict().describe('Every combination of the space, in order.'),
   create: () => new GridSampler(),
-  plannedTrials: (_settings, space) => enumerateGrid(space).length,
+  plannedTrials: (_settings, space) => gridSize(space),
 });

@@ -1,0 +1,62 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JsonFileRunStore } from '@aelab/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Drives the built command (nx builds before testing) as a user would.
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+const base = {
+  name: 'guards',
+  seed: 5,
+  data: { dataset: 'synthetic-ecg', options: { trainRows: 200, testRows: 100 } },
+  model: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+  training: { epochs: 15, batchSize: 16, learningRate: 0.003, loss: 'mse' },
+  scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
+  space: { 'model.encoder': { type: 'categorical', values: [[32, 4], [32, 8], [32, 12], [32, 16]] } },
+  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  executor: { backend: 'wasm' },
+};
+
+describe('sweep guards', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aelab-guards-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('a grid of a million trainings does not start without --yes, and says how many', async () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    const huge = { ...base, space: { 'training.batchSize': { type: 'categorical', values: values(1000) }, 'training.epochs': { type: 'categorical', values: values(1000) } } };
+    await writeFile(join(dir, 'huge.json'), JSON.stringify(huge));
+    const store = join(dir, 'huge-runs');
+    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', join(dir, 'huge.json'), '--store', store], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/the grid sampler would train 1,000,000 models \(more than 10,000\); pass --yes/);
+    expect(existsSync(store)).toBe(false);
+  });
+
+  it('output closed by its reader (| head) stops the sweep as Ctrl-C does: no trial left running', async () => {
+    await writeFile(join(dir, 'exp.json'), JSON.stringify(base));
+    const store = join(dir, 'runs');
+    const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    child.stdout.resume();
+    // Read the first progress line, then close the pipe as `head -1` does.
+    await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
+    child.stderr.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(130);
+    const reopened = await JsonFileRunStore.open(store, { readonly: true });
+    const [study] = await reopened.listStudies();
+    const trials = await reopened.listTrials(study.id);
+    await reopened.close();
+    expect(trials.length).toBeGreaterThan(0);
+    expect(trials.filter((t) => t.status === 'running')).toEqual([]);
+    expect(trials.some((t) => t.status === 'interrupted')).toBe(true);
+  });
+});
