@@ -57,6 +57,7 @@ export class ProgressDisplay {
         this.line(`${how} (${event.study.name}) on ${event.workers} worker(s), backend ${event.backend}`);
         if (event.requeued > 0) this.line(`re-queued ${event.requeued} interrupted trial(s)`);
         if (event.note) this.line(`note: ${event.note}`);
+        for (const warning of event.warnings) this.line(`warning: ${warning}`);
         break;
       }
       case 'trial-start': {

@@ -1,20 +1,38 @@
 import { schemaProblems, stableStringify, thresholdRuleSchema, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
-import { loadDataset } from '@aelab/data';
+import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
 import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
 import type { TrainingConfig } from './trial-task.js';
 import { enumerateGrid, fromUnit } from './space.js';
 
-/** The shape of a data spec's dataset: values per row and rows (loads it; loads are cached). */
-async function shapeOf(data: TrainingConfig['data'], dataDir: string | undefined): Promise<DataShape> {
-  const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir });
-  return { features: dataset.features, rows: dataset.rows };
-}
-
+/**
+ * A data section prepared once, as a worker will prepare it: its shape for the model
+ * checks, and what preparing it says (a normal class that matches nothing, one class
+ * only, too few rows are errors; an empty validation split is a warning), found once
+ * before training instead of once per trial.
+ */
 interface DataShape {
   features: number;
+  /** Rows of the largest split (one forward pass over it is part of a training's peak). */
   rows: number;
+  problem?: string;
+  warnings: string[];
+}
+
+async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined): Promise<DataShape> {
+  if (!valid) {
+    const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir });
+    return { features: dataset.features, rows: dataset.rows, warnings: [] };
+  }
+  try {
+    const prepared = await prepareData(data, { dataDir });
+    const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);
+    return { features: prepared.features, rows, warnings: prepared.warnings ?? [] };
+  } catch (err) {
+    if (!(err instanceof DataPreparationError)) throw err;
+    return { features: 0, rows: 0, problem: `data: ${err.message}`, warnings: [] };
+  }
 }
 
 /** What preflight checks a configuration against besides the schemas. */
@@ -28,7 +46,7 @@ export interface PreflightLimits {
 const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
 
 /** A configuration whose estimated memory exceeds the trial limit, in words; undefined when it fits. */
-function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: DataShape, limits: PreflightLimits): string | undefined {
+function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: Pick<DataShape, 'features' | 'rows'>, limits: PreflightLimits): string | undefined {
   const { bytes, parameters } = estimateTrainingBytes(spec, shape.features, { batchSize: config.training.batchSize, rows: shape.rows });
   if (bytes <= limits.trialMemoryBytes) return undefined;
   return `model needs about ${gigabytes(bytes)} to train (${parameters.toExponential(2)} parameters), over the limit of ${gigabytes(limits.trialMemoryBytes)} per trial (${limits.memorySource})`;
@@ -39,14 +57,14 @@ function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: DataShape, 
  * take the machine down there): each names the field at fault.
  */
 export async function trainingIssues(config: TrainingConfig, dataDir: string | undefined, limits: PreflightLimits, cache = new Map<string, Promise<DataShape>>()): Promise<string[]> {
-  const key = stableStringify({ dataset: config.data.dataset, options: config.data.options ?? {} });
-  let shape = cache.get(key);
-  if (!shape) cache.set(key, (shape = shapeOf(config.data, dataDir)));
   // Swept params land in the resolved config: a misspelt name is an unknown field here.
-  const sections = [...schemaProblems(trainingSchema, config.training, ['training']), ...schemaProblems(dataSchema, config.data, ['data'])].map(
-    (p) => `${p.path} ${p.message}`,
-  );
-  const { features, rows } = await shape;
+  const dataProblems = schemaProblems(dataSchema, config.data, ['data']);
+  const sections = [...schemaProblems(trainingSchema, config.training, ['training']), ...dataProblems].map((p) => `${p.path} ${p.message}`);
+  const key = stableStringify({ data: config.data, valid: dataProblems.length === 0 });
+  let shape = cache.get(key);
+  if (!shape) cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir)));
+  const { features, rows, problem } = await shape;
+  if (problem) return [...sections, problem];
   const spec = modelSpecOf(config);
   const model = modelSpecIssues(spec, features).map((issue) => `model.${issue}`);
   const memory = model.length === 0 && sections.length === 0 ? memoryIssue(spec as ModelSpec, config, { features, rows }, limits) : undefined;
@@ -85,7 +103,8 @@ function scoringProblems(experiment: Experiment, variants: readonly Params[]): {
 /**
  * Checks what a study will train and score before any training starts (see
  * configurationsToCheck), so a bad spec or value is one clear error listing every
- * problem, not a string of failed trials or results thrown away after training.
+ * problem, not a string of failed trials or results thrown away after training. Returns
+ * the data warnings (each once), for the study to show before it starts.
  */
 export async function preflight(
   experiment: Experiment,
@@ -93,7 +112,7 @@ export async function preflight(
   space: { training: SearchSpace; scoringVariants: readonly Params[] },
   limits: PreflightLimits,
   dataDir?: string,
-): Promise<void> {
+): Promise<string[]> {
   const cache = new Map<string, Promise<DataShape>>();
   const problems = scoringProblems(experiment, space.scoringVariants);
   const seen = new Set<string>();
@@ -107,10 +126,14 @@ export async function preflight(
       continue;
     }
     for (const issue of await trainingIssues(config, dataDir, limits, cache)) {
-      if (seen.has(`${where}|${issue}`)) continue;
-      seen.add(`${where}|${issue}`);
+      // A data problem is the data section's, whichever configuration met it first: once.
+      const key = issue.startsWith('data: ') ? issue : `${where}|${issue}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       problems.push({ path: where, message: issue });
     }
   }
   if (problems.length > 0) throw new ExperimentError(file, problems);
+  const shapes = await Promise.all(cache.values());
+  return [...new Set(shapes.flatMap((s) => s.warnings))];
 }

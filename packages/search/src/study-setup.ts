@@ -64,6 +64,8 @@ export interface OpenedStudy {
   /** Intermediate values of every earlier trial, for the pruner. */
   curves: TrialCurve[];
   previousTrials: number;
+  /** What preparing the data warned about (each once): shown before training starts. */
+  warnings: string[];
 }
 
 /** The value a trial reports to its pruner for one epoch: lower is better. */
@@ -79,7 +81,7 @@ export async function openStudy(
   const space = effectiveSpace(experiment);
   const { training: trainingSpace, scoring: scoringSpace } = splitSpace(space);
   const scoringVariants = enumerateGrid(scoringSpace);
-  await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
+  const warnings = await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
   const hash = experimentHash(experiment);
   const existing = options.fresh ? undefined : await store.findStudyByExperimentHash(hash);
   const study =
@@ -111,6 +113,7 @@ export async function openStudy(
     board: await boardOf(store, study, trials),
     curves: trials.map((t) => ({ trialId: t.id, values: t.history.map(intermediateValue), state: t.status })),
     previousTrials: trials.length,
+    warnings,
   };
 }
 

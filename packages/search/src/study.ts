@@ -46,7 +46,17 @@ export interface BestSoFar {
 }
 
 export type StudyEvent =
-  | { type: 'study'; study: StudyRecord; resumed: boolean; requeued: number; workers: number; backend: string; note?: string }
+  | {
+      type: 'study';
+      study: StudyRecord;
+      resumed: boolean;
+      requeued: number;
+      workers: number;
+      backend: string;
+      note?: string;
+      /** What preparing the data warned about, each once (e.g. a test split without anomalies). */
+      warnings: string[];
+    }
   | { type: 'trial-start'; trialId: string; number: number; params: Params; repeat: number; total: number | null }
   | { type: 'trial-epoch'; trialId: string; record: EpochRecord; epochs: number }
   | { type: 'trial-end'; trial: TrialRecord; best?: BestSoFar }
@@ -82,7 +92,16 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const opened = await openStudy(experiment, { ...options, limits: trialMemoryLimit(experiment, workers) });
   const executor = options.executor ?? createExecutor(experiment.executor.kind, { workers, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb });
   const run = new StudyRun(options, opened, backend, executor);
-  run.emit({ type: 'study', study: opened.study, resumed: opened.resumed, requeued: opened.requeued, workers: executor.concurrency, backend, note });
+  run.emit({
+    type: 'study',
+    study: opened.study,
+    resumed: opened.resumed,
+    requeued: opened.requeued,
+    workers: executor.concurrency,
+    backend,
+    note,
+    warnings: opened.warnings,
+  });
   try {
     await run.loop();
   } finally {

@@ -135,6 +135,21 @@ describe('a sweep end to end', () => {
     expect(await store.listStudies()).toHaveLength(0);
   });
 
+  it('prepares each data section once before training: its errors stop the study, its warnings are said once', async () => {
+    const badClass = parseExperiment({ ...tiny, data: { ...tiny.data, normalClass: 'no-such-class' } });
+    const store = new InMemoryRunStore();
+    await expect(runStudy({ experiment: badClass, experimentPath: 'tiny.json', store, workers: 1 })).rejects.toThrow(
+      /tiny\.json: invalid experiment \(1 problem\):\n  - space \(model\.encoder=\[16,4\]\): data: normal class \["no-such-class"\] matches no row of .synthetic-ecg.; labels seen: /,
+    );
+    expect(await store.listStudies()).toHaveLength(0);
+
+    const noValidation = parseExperiment({ ...tiny, data: { ...tiny.data, validationFraction: 0.001 }, space: { 'model.encoder': tiny.space!['model.encoder'] } });
+    const events: StudyEvent[] = [];
+    await runStudy({ experiment: noValidation, experimentPath: 'tiny.json', store, workers: 1, onEvent: (e) => events.push(e) });
+    const study = events.find((e) => e.type === 'study');
+    expect(study?.type === 'study' && study.warnings).toEqual([expect.stringMatching(/^validation split is empty/)]);
+  });
+
   it('rejects an out-of-range value of the space before training, keeping nothing half done', async () => {
     const experiment = parseExperiment({ ...tiny, space: { 'threshold.percentile': { type: 'categorical', values: [90, 150] } } });
     const store = new InMemoryRunStore();
