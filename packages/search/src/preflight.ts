@@ -3,6 +3,7 @@ import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
 import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
+import type { SharedPreparedData } from './shared-data.js';
 import type { TrainingConfig } from './trial-task.js';
 import { enumerateGrid, fromUnit } from './space.js';
 
@@ -20,13 +21,14 @@ interface DataShape {
   warnings: string[];
 }
 
-async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined): Promise<DataShape> {
+async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined, keep?: SharedPreparedData): Promise<DataShape> {
   if (!valid) {
     const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir });
     return { features: dataset.features, rows: dataset.rows, warnings: [] };
   }
   try {
     const prepared = await prepareData(data, { dataDir });
+    keep?.add(data, prepared);
     const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);
     return { features: prepared.features, rows, warnings: prepared.warnings ?? [] };
   } catch (err) {
@@ -35,8 +37,10 @@ async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: st
   }
 }
 
-/** What preflight checks a configuration against besides the schemas. */
-export interface PreflightLimits {
+/** What preflight checks a configuration against besides the schemas, and where it keeps what it prepares. */
+export interface PreflightOptions {
+  /** Where the data it prepares is kept for the executor (see SharedPreparedData); not kept when absent. */
+  keep?: SharedPreparedData;
   /** Memory one training may take (bytes); configurations estimated above it are refused. */
   trialMemoryBytes: number;
   /** Where the limit comes from, for the message. */
@@ -46,7 +50,7 @@ export interface PreflightLimits {
 const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
 
 /** A configuration whose estimated memory exceeds the trial limit, in words; undefined when it fits. */
-function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: Pick<DataShape, 'features' | 'rows'>, limits: PreflightLimits): string | undefined {
+function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: Pick<DataShape, 'features' | 'rows'>, limits: PreflightOptions): string | undefined {
   const { bytes, parameters } = estimateTrainingBytes(spec, shape.features, { batchSize: config.training.batchSize, rows: shape.rows });
   if (bytes <= limits.trialMemoryBytes) return undefined;
   return `model needs about ${gigabytes(bytes)} to train (${parameters.toExponential(2)} parameters), over the limit of ${gigabytes(limits.trialMemoryBytes)} per trial (${limits.memorySource})`;
@@ -56,13 +60,13 @@ function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: Pick<DataSh
  * Problems of one training configuration that would only surface inside a worker (or
  * take the machine down there): each names the field at fault.
  */
-export async function trainingIssues(config: TrainingConfig, dataDir: string | undefined, limits: PreflightLimits, cache = new Map<string, Promise<DataShape>>()): Promise<string[]> {
+export async function trainingIssues(config: TrainingConfig, dataDir: string | undefined, limits: PreflightOptions, cache = new Map<string, Promise<DataShape>>()): Promise<string[]> {
   // Swept params land in the resolved config: a misspelt name is an unknown field here.
   const dataProblems = schemaProblems(dataSchema, config.data, ['data']);
   const sections = [...schemaProblems(trainingSchema, config.training, ['training']), ...dataProblems].map((p) => `${p.path} ${p.message}`);
   const key = stableStringify({ data: config.data, valid: dataProblems.length === 0 });
   let shape = cache.get(key);
-  if (!shape) cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir)));
+  if (!shape) cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir, limits.keep)));
   const { features, rows, problem } = await shape;
   if (problem) return [...sections, problem];
   const spec = modelSpecOf(config);
@@ -110,7 +114,7 @@ export async function preflight(
   experiment: Experiment,
   file: string,
   space: { training: SearchSpace; scoringVariants: readonly Params[] },
-  limits: PreflightLimits,
+  limits: PreflightOptions,
   dataDir?: string,
 ): Promise<string[]> {
   const cache = new Map<string, Promise<DataShape>>();

@@ -8,10 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, totalmem } from 'node:os';
 import { deriveSeed, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
+import { clearDatasetCache } from '@aelab/data';
 import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import { ObjectiveBoard } from './objective-board.js';
-import { preflight, type PreflightLimits } from './preflight.js';
+import { preflight, type PreflightOptions } from './preflight.js';
 import type { TrialCurve } from './pruners/pruner.js';
 import { effectiveSpace } from './resolve.js';
 import type { TrainingConfig } from './trial-task.js';
@@ -75,13 +76,15 @@ export function intermediateValue(record: { loss: number; valLoss: number | null
 
 export async function openStudy(
   experiment: Experiment,
-  options: { experimentPath: string; store: RunStore; fresh?: boolean; dataDir?: string; limits: PreflightLimits },
+  options: { experimentPath: string; store: RunStore; fresh?: boolean; dataDir?: string; limits: PreflightOptions },
 ): Promise<OpenedStudy> {
   const { store } = options;
   const space = effectiveSpace(experiment);
   const { training: trainingSpace, scoring: scoringSpace } = splitSpace(space);
   const scoringVariants = enumerateGrid(scoringSpace);
   const warnings = await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
+  // Prepared (and kept, in shared memory) by preflight: the parsed rows are no longer needed here.
+  clearDatasetCache();
   const hash = experimentHash(experiment);
   const existing = options.fresh ? undefined : await store.findStudyByExperimentHash(hash);
   const study =
@@ -129,7 +132,7 @@ async function boardOf(store: RunStore, study: StudyRecord, trials: readonly Tri
  * The memory one training may take: the experiment's `executor.maxTrialMemoryMb`, else
  * this machine's memory shared among the trainings that run at once.
  */
-export function trialMemoryLimit(experiment: Experiment, workers: number): PreflightLimits {
+export function trialMemoryLimit(experiment: Experiment, workers: number): PreflightOptions {
   const mb = experiment.executor.maxTrialMemoryMb;
   if (mb !== undefined) return { trialMemoryBytes: mb * 2 ** 20, memorySource: 'executor.maxTrialMemoryMb' };
   return { trialMemoryBytes: totalmem() / workers, memorySource: `this machine's memory over ${workers} worker${workers === 1 ? '' : 's'}; set executor.maxTrialMemoryMb to change it` };

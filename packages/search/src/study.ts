@@ -8,6 +8,7 @@ import type { Experiment } from './experiment.js';
 import { createPruner } from './pruners/index.js';
 import type { Pruner, TrialCurve } from './pruners/pruner.js';
 import { TrialRecorder } from './recorder.js';
+import { SharedPreparedData } from './shared-data.js';
 import { flattenConfig, resolveTraining } from './resolve.js';
 import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
@@ -89,8 +90,11 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const { experiment } = options;
   const backend: BackendName = options.backend ?? (experiment.executor.backend as BackendName);
   const { workers, note } = concurrencyOf(experiment, backend, options.executor?.concurrency ?? options.workers);
-  const opened = await openStudy(experiment, { ...options, limits: trialMemoryLimit(experiment, workers) });
-  const executor = options.executor ?? createExecutor(experiment.executor.kind, { workers, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb });
+  const prepared = new SharedPreparedData();
+  const opened = await openStudy(experiment, { ...options, limits: { ...trialMemoryLimit(experiment, workers), keep: prepared } });
+  const executor =
+    options.executor ??
+    createExecutor(experiment.executor.kind, { workers, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb, preparedData: (data) => prepared.get(data) });
   const run = new StudyRun(options, opened, backend, executor);
   run.emit({
     type: 'study',

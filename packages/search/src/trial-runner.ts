@@ -32,11 +32,11 @@ function prepared(spec: DataSpec, dataDir: string | undefined): Promise<Prepared
 
 type Model = Parameters<typeof reconstruct>[0];
 
-/** Trains and scores one configuration. */
-export async function trainTrial(task: TrialTask, channel: TrialChannel): Promise<TrialResult> {
+/** Trains and scores one configuration, on `given` data when the executor passes the coordinator's. */
+export async function trainTrial(task: TrialTask, channel: TrialChannel, given?: PreparedData): Promise<TrialResult> {
   channel.report({ type: 'accepted', trialId: task.trialId });
   const backend = await initBackend(task.backend);
-  const data = await prepared(task.config.data as DataSpec, task.dataDir);
+  const data = given ?? (await prepared(task.config.data as DataSpec, task.dataDir));
   // The coordinator checked the spec before the study started; the builder checks it again.
   const spec = modelSpecOf(task.config) as ModelSpec;
   const { training } = task.config;

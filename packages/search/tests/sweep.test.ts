@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryRunStore, JsonFileRunStore, type EvaluationRecord } from '@aelab/store';
@@ -148,6 +149,30 @@ describe('a sweep end to end', () => {
     await runStudy({ experiment: noValidation, experimentPath: 'tiny.json', store, workers: 1, onEvent: (e) => events.push(e) });
     const study = events.find((e) => e.type === 'study');
     expect(study?.type === 'study' && study.warnings).toEqual([expect.stringMatching(/^validation split is empty/)]);
+  });
+
+  it('loads and prepares the dataset once per sweep: pool workers train on the coordinator\'s prepared rows', async () => {
+    // The file is gone before the first trial starts: a worker that loaded it itself would fail.
+    const file = join(dir, 'once.csv');
+    const rows = Array.from({ length: 240 }, (_, i) => [...Array.from({ length: 12 }, (_, j) => Math.sin(i * 0.3 + j)), i % 6 === 0 ? 'bad' : 'ok'].join(','));
+    await writeFile(file, `${rows.join('\n')}\n`);
+    const experiment = parseExperiment({
+      ...tiny,
+      data: { dataset: file, normalClass: 'ok', scaler: 'standard', validationFraction: 0.2, split: { kind: 'random', testFraction: 0.3, seed: 1 } },
+      model: { ...tiny.model, encoder: [8, 4] },
+      space: { 'model.encoder': { type: 'categorical', values: [[8, 4], [8, 2]] } },
+    });
+    const store = new InMemoryRunStore();
+    const summary = await runStudy({
+      experiment,
+      experimentPath: 'tiny.json',
+      store,
+      workers: 2,
+      onEvent: (e) => {
+        if (e.type === 'study') unlinkSync(file);
+      },
+    });
+    expect(summary).toMatchObject({ trained: 2, failed: 0 });
   });
 
   it('rejects an out-of-range value of the space before training, keeping nothing half done', async () => {

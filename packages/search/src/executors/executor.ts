@@ -1,3 +1,4 @@
+import type { PreparedData } from '@aelab/data';
 import type { TrialDirective, TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
 
 /** Receives a running trial's progress; returning `'prune'` asks the executor to stop it after this epoch. */
@@ -31,6 +32,13 @@ export interface ExecutorOptions {
   workers?: number;
   /** Heap limit of one training (MB), where the executor can enforce one. */
   maxTrialMemoryMb?: number;
+  /**
+   * The coordinator's prepared data for a task's data section, when it has it. An executor
+   * on this machine may hand it to its workers instead of having each load and prepare the
+   * dataset again (the same function on the same inputs: the same arrays); one on other
+   * machines ignores it and its workers prepare from their own data folder.
+   */
+  preparedData?: (data: TrialTask['config']['data']) => PreparedData | undefined;
 }
 
 /** One executor kind, registered in `executors/index.ts`. */

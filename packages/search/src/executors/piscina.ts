@@ -32,11 +32,13 @@ export class PiscinaExecutor implements TrialExecutor {
   readonly name = 'pool';
   readonly concurrency: number;
   private readonly piscina: Piscina;
+  private readonly preparedData: ExecutorOptions['preparedData'];
   /** Tasks queued but not yet started by a worker. */
   private readonly waiting = new Set<AbortController>();
 
   constructor(options: ExecutorOptions = {}) {
     this.concurrency = options.workers ?? availableParallelism();
+    this.preparedData = options.preparedData;
     if (!Number.isInteger(this.concurrency) || this.concurrency <= 0) {
       throw new Error(`workers must be a positive integer, got ${options.workers}`);
     }
@@ -70,7 +72,9 @@ export class PiscinaExecutor implements TrialExecutor {
     });
     const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {
-      return (await this.piscina.run({ task, port: port2 }, { transferList: [port2], signal: signals })) as TrialResult;
+      // Shared-memory arrays cross to the worker without a copy (see sharedPreparedData).
+      const prepared = this.preparedData?.(task.config.data);
+      return (await this.piscina.run({ task, port: port2, prepared }, { transferList: [port2], signal: signals })) as TrialResult;
     } catch (error) {
       // Piscina reports an abort as AbortError; the reason says what actually happened.
       if (waiting.signal.aborted) throw waiting.signal.reason;

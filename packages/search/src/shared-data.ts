@@ -1,0 +1,38 @@
+import { stableStringify } from '@aelab/core';
+import type { DataSpec, PreparedData, PreparedSplit } from '@aelab/data';
+
+/** A copy of `values` in shared memory: worker threads given it read the same bytes, no copy made. */
+function shared<T extends Float32Array | Uint8Array>(values: T): T {
+  const Ctor = values.constructor as { new (buffer: SharedArrayBuffer): T };
+  const copy = new Ctor(new SharedArrayBuffer(values.byteLength));
+  copy.set(values);
+  return copy;
+}
+
+function sharedSplit(split: PreparedSplit): PreparedSplit {
+  return { ...split, x: shared(split.x), y: shared(split.y) };
+}
+
+/**
+ * The prepared data of a study's data sections, in shared memory, looked up by data
+ * section: what a local executor hands its worker threads so a sweep loads and prepares
+ * each dataset once, not once per worker (the rows cross to each worker without a copy).
+ */
+export class SharedPreparedData {
+  private readonly byData = new Map<string, PreparedData>();
+
+  add(data: DataSpec, prepared: PreparedData): void {
+    const key = stableStringify(data);
+    if (this.byData.has(key)) return;
+    this.byData.set(key, {
+      ...prepared,
+      train: sharedSplit(prepared.train),
+      validation: sharedSplit(prepared.validation),
+      test: sharedSplit(prepared.test),
+    });
+  }
+
+  get(data: DataSpec): PreparedData | undefined {
+    return this.byData.get(stableStringify(data));
+  }
+}
