@@ -3,7 +3,7 @@
  * implementations take the argument types inferred from them, so a command and its
  * implementation cannot disagree (and neither imports the other).
  */
-import { SAMPLER_TYPES } from '@aelab/search';
+import { PRUNER_TYPES, SAMPLER_TYPES } from '@aelab/search';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { withBackend, withDataDir, withStore } from './options.js';
 
@@ -24,6 +24,7 @@ export function searchOptions(y: Argv) {
           .option('experiment', { alias: 'e', type: 'string', default: 'experiments/default.json', describe: 'Experiment file' })
           .option('workers', { alias: 'w', type: 'number', describe: 'Trainings at once (default: experiment, else CPU count)' })
           .option('trials', { type: 'number', describe: 'Training configurations to sample (samplers that take a count)' })
+          .option('pruner', { choices: PRUNER_TYPES, describe: "Stop hopeless trials early (keeps the file's settings for the same type)" })
           .option('epochs', { type: 'number', describe: 'Override training.epochs (e.g. 1 for a smoke run)' })
           .option('repeats', { type: 'number', describe: 'Override repeats per configuration' })
           .option('fresh', { type: 'boolean', default: false, describe: 'Start a new study instead of resuming' })
@@ -67,13 +68,27 @@ export function dataOptions(y: Argv) {
 export type DataOptions = OptionsOf<typeof dataOptions>;
 export type DataArgs = ArgsOf<typeof dataOptions>;
 
+/** A number option that must be finite: yargs' `type: 'number'` turns `abc` into NaN and lets it through. */
+function finiteNumber(option: string) {
+  return (value: unknown): number => {
+    const text = String(Array.isArray(value) ? value.at(-1) : value).trim();
+    if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) || !Number.isFinite(Number(text))) {
+      throw new Error(`--${option} must be a finite number, got '${text}'`);
+    }
+    return Number(text);
+  };
+}
+
 export function scoreOptions(y: Argv) {
   return withBackend(
     y
       .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model folder (runs/<study>/trials/<trial>/model)' })
       .option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'Data file: .csv, .arff, .ts or UCR .txt' })
-      .option('threshold', { type: 'number', describe: 'Override the threshold saved with the model' })
-      .option('label-column', { type: 'string', describe: 'CSV label column (name or index); labels turn on metrics' })
+      .option('threshold', { type: 'string', coerce: finiteNumber('threshold'), describe: 'Override the threshold saved with the model' })
+      .option('label-column', {
+        type: 'string',
+        describe: "CSV label column (name or index), or 'none' for unlabelled data; labels turn on metrics (default: none when the file has as many numeric columns as the model has features, else the last column)",
+      })
       .option('out', { alias: 'o', type: 'string', describe: 'Write per-row results as CSV here (default: stdout)' }),
   );
 }

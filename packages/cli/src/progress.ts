@@ -1,5 +1,6 @@
 import type { StudyEvent } from '@aelab/search';
 import type { Params } from '@aelab/core';
+import { printable } from '@aelab/data';
 
 interface Running {
   label: string;
@@ -105,9 +106,10 @@ export class ProgressDisplay {
     return duration(((this.total - this.done) * mean) / this.workers);
   }
 
+  /** Params, labels and reasons come from user files: their control characters are shown, never obeyed. */
   private line(text: string): void {
     this.clear();
-    this.out.write(`${text}\n`);
+    this.out.write(`${printable(text)}\n`);
   }
 
   private clear(): void {
@@ -120,7 +122,7 @@ export class ProgressDisplay {
     this.clear();
     const lines = [...this.running.values()].map((r) => {
       const frac = r.epochs ? r.epoch / r.epochs : 0;
-      return `  ${bar(frac)} ${String(r.epoch).padStart(3)}/${r.epochs} loss ${fmt(r.loss)} val ${fmt(r.valLoss)}  ${r.label}`.slice(
+      return `  ${bar(frac)} ${String(r.epoch).padStart(3)}/${r.epochs} loss ${fmt(r.loss)} val ${fmt(r.valLoss)}  ${printable(r.label)}`.slice(
         0,
         (this.out.columns ?? 120) - 1,
       );

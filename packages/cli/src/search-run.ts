@@ -18,6 +18,7 @@ function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
   const takesTrials = 'trials' in (SAMPLERS.find((s) => s.type === args.sampler)?.schema.shape ?? {});
   const trials = args.trials ?? (current.trials as number | undefined) ?? (takesTrials ? DEFAULT_TRIALS : undefined);
   exp.sampler = { ...current, ...(trials !== undefined ? { trials } : {}) } as ExperimentInput['sampler'];
+  if (args.pruner !== undefined && exp.pruner?.type !== args.pruner) exp.pruner = { type: args.pruner } as ExperimentInput['pruner'];
   return exp;
 }
 

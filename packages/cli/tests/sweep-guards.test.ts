@@ -59,4 +59,12 @@ describe('sweep guards', () => {
     expect(trials.filter((t) => t.status === 'running')).toEqual([]);
     expect(trials.some((t) => t.status === 'interrupted')).toBe(true);
   });
+
+  it('an error quoting a name with terminal escapes shows them instead of obeying them', () => {
+    const file = join(dir, 'evil\u001b[2J\u001b[31m.json');
+    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', file, '--store', join(dir, 'evil-runs')], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('evil\\x1b[2J\\x1b[31m.json');
+    expect(run.stderr).not.toContain('\u001b');
+  });
 });

@@ -1,3 +1,5 @@
+import { printable } from './printable.js';
+
 /**
  * A file that does not hold what its format promises. The message always names the file,
  * the 1-based line (and column where one cell is at fault) and what was expected, so the
@@ -14,7 +16,8 @@ export class DataFormatError extends Error {
     readonly column: number | undefined,
     readonly detail: string,
   ) {
-    super(`${file}${line !== undefined ? `:${line}` : ''}${column !== undefined ? `:${column}` : ''}: ${detail}`);
+    // the message quotes cells and labels from the file: escape them so printing it is safe
+    super(printable(`${file}${line !== undefined ? `:${line}` : ''}${column !== undefined ? `:${column}` : ''}: ${detail}`));
   }
 }
 
@@ -33,7 +36,13 @@ export class DatasetNotFoundError extends Error {
   }
 }
 
-/** A dataset that loads but cannot be prepared as asked (no normal training rows, bad split). */
+/**
+ * A dataset that loads but cannot be prepared as asked (no normal training rows, bad split).
+ * Its message names labels from the data, escaped with {@link printable}.
+ */
 export class DataPreparationError extends Error {
   override readonly name = 'DataPreparationError';
+  constructor(message: string) {
+    super(printable(message));
+  }
 }

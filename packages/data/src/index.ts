@@ -1,5 +1,6 @@
 export * from './dataset.js';
 export * from './errors.js';
+export { printable } from './printable.js';
 export * from './synthetic.js';
 export * from './scaling.js';
 export * from './splits.js';

@@ -1,6 +1,6 @@
 import type { Dataset } from './dataset.js';
 import { loadDataset, type LoadContext } from './load.js';
-import { isNormalLabel, resolvePreparationSpec, type DataSpec } from './prepare.js';
+import { checkNormalClass, isNormalLabel, resolvePreparationSpec, type DataSpec } from './prepare.js';
 import { datasetInfo } from './registry.js';
 import { splitRows } from './splits.js';
 
@@ -52,6 +52,20 @@ function countClasses(labels: string[]): Record<string, number> {
   return counts;
 }
 
+// Math.min(...values) in a loop: spreading one argument per feature overflows the stack
+// for wide files (200,000 columns). Same results, NaN propagating as in Math.min.
+function smallest(values: readonly number[]): number {
+  let out = Infinity;
+  for (const v of values) out = Math.min(out, v);
+  return out;
+}
+
+function largest(values: readonly number[]): number {
+  let out = -Infinity;
+  for (const v of values) out = Math.max(out, v);
+  return out;
+}
+
 /** Per-feature statistics like pandas' describe() (linear-interpolated quartiles). */
 export function describeFeatures(dataset: Dataset, maxFeatures = dataset.features): FeatureSummary[] {
   const { rows, features, values } = dataset;
@@ -101,6 +115,7 @@ export async function inspectDataset(spec: DataSpec | string, options: LoadConte
   try {
     const r = resolvePreparationSpec(dataSpec, dataset);
     normalClass = r.normalClass;
+    checkNormalClass(dataset, dataSpec);
     const parts = splitRows(dataset, { split: r.split, isNormal: (row) => isNormalLabel(dataset.labels[row], r.normalClass), trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.seed });
     const describe = (index: number[]) => ({ rows: index.length, classes: countClasses(index.map((row) => dataset.labels[row])) });
     splits = { train: describe(parts.train), validation: describe(parts.validation), test: describe(parts.test) };
@@ -123,12 +138,12 @@ export async function inspectDataset(spec: DataSpec | string, options: LoadConte
     missingCells,
     summary: {
       meanOfMeans: means.reduce((a, b) => a + b, 0) / means.length,
-      minMean: Math.min(...means),
-      maxMean: Math.max(...means),
-      minStd: Math.min(...stds),
-      maxStd: Math.max(...stds),
-      min: Math.min(...all.map((f) => f.min)),
-      max: Math.max(...all.map((f) => f.max)),
+      minMean: smallest(means),
+      maxMean: largest(means),
+      minStd: smallest(stds),
+      maxStd: largest(stds),
+      min: smallest(all.map((f) => f.min)),
+      max: largest(all.map((f) => f.max)),
     },
     perFeature: all.slice(0, options.maxFeatures ?? all.length),
     notes: [...(dataset.notes ?? []), ...(info?.notes ?? [])],

@@ -31,6 +31,18 @@ export interface ReadLinesResult {
 export const inputName = (input: LineInput) => (typeof input === 'string' ? input : input.name);
 
 /**
+ * A file-system error from reading `path`, named: reads report `EISDIR` / `EIO` without
+ * the path (only `open` names it), which leaves the user guessing which file failed.
+ */
+export function fileReadError(error: unknown, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (!(error instanceof Error) || typeof code !== 'string' || !('syscall' in error)) return error;
+  if (code === 'EISDIR') return new DataFormatError(path, undefined, undefined, 'is a directory; expected a data file');
+  if (error.message.includes(path)) return error;
+  return Object.assign(new Error(`${path}: ${error.message}`, { cause: error }), { code });
+}
+
+/**
  * Calls `onLine(text, lineNumber)` for every line (1-based; `\r\n` and `\n` endings; a
  * leading UTF-8 BOM removed). An exception from `onLine` stops reading and is rethrown.
  */
@@ -81,6 +93,8 @@ export async function readLines(input: LineInput, onLine: (text: string, line: n
       const rest = Buffer.concat(pending);
       emit(rest, 0, rest.length);
     }
+  } catch (error) {
+    throw fileReadError(error, name);
   } finally {
     if (typeof input === 'string') (stream as ReturnType<typeof createReadStream>).destroy();
   }
@@ -107,20 +121,39 @@ export class FloatMatrixBuilder {
   }
 }
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// One way to match each digit (the fraction's digits only after the dot): `\d+\.?\d*`
+// backtracks quadratically on a long digit run with trailing junk (a 100,000-digit cell
+// took 18 s).
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:inf|infinity)$/i;
+
+const shortened = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}...` : text);
 
 /**
  * Parses one numeric cell strictly (no hex, no trailing junk, no silent empty-as-zero).
  * Returns NaN for the missing markers given; throws a {@link DataFormatError} otherwise.
+ * `range` `float32` (values, stored in a Float32Array) also rejects numbers that round to
+ * ±Infinity in float32 (|x| > 3.4028235e38, e.g. `1e39`, `3.5e38`); `float64` (numeric
+ * labels, kept as text) only those beyond float64 (`1e999`).
  */
-export function parseNumberCell(raw: string, missing: ReadonlySet<string>, file: string, line: number, column: number, what = 'a number'): number {
+export function parseNumberCell(
+  raw: string,
+  missing: ReadonlySet<string>,
+  file: string,
+  line: number,
+  column: number,
+  what = 'a number',
+  range: 'float32' | 'float64' = 'float32',
+): number {
   const text = raw.trim();
-  if (NUMBER.test(text)) return parseFloat(text);
+  if (NUMBER.test(text)) {
+    const value = parseFloat(text);
+    if (range === 'float32' ? Number.isFinite(Math.fround(value)) : Number.isFinite(value)) return value;
+    throw new DataFormatError(file, line, column, `expected ${what}, got '${shortened(text)}': values must be finite${range === 'float32' ? ' and fit in float32 (|x| <= 3.4028235e38)' : ''}`);
+  }
   if (missing.has(text)) return NaN;
   if (NON_FINITE.test(text)) throw new DataFormatError(file, line, column, `expected ${what}, got '${text}': values must be finite`);
-  const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
-  throw new DataFormatError(file, line, column, `expected ${what}, got '${shown}'`);
+  throw new DataFormatError(file, line, column, `expected ${what}, got '${shortened(text)}'`);
 }
 
 /**

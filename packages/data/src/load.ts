@@ -11,7 +11,11 @@ import { loadUcr } from './loaders/ucr.js';
 import { datasetInfo, resolveDataDirWithSource, type DatasetFile, type DatasetInfo } from './registry.js';
 import { generateSyntheticEcg } from './synthetic.js';
 
+/** Loader options as experiment files give them (scalars; `dropColumns` as a comma-separated string). */
 export type LoaderOptions = Record<string, string | number | boolean>;
+
+/** Loader options from code: also `dropColumns` as an array of column names / 0-based indices. */
+export type FileLoaderOptions = Record<string, string | number | boolean | readonly (string | number)[]>;
 
 export interface LoadContext {
   /** Data directory; default from {@link resolveDataDir}. */
@@ -74,7 +78,7 @@ function concatDatasets(name: string, parts: [Dataset, 'train' | 'test'][]): Dat
 }
 
 /** Loads one file, choosing the format from its extension (.arff, .ts, .txt = UCR, .csv/.tsv). */
-export async function loadFile(path: string, options: LoaderOptions = {}): Promise<Dataset> {
+export async function loadFile(path: string, options: FileLoaderOptions = {}): Promise<Dataset> {
   const extension = extname(path).toLowerCase();
   switch (extension) {
     case '.arff':
@@ -91,17 +95,18 @@ export async function loadFile(path: string, options: LoaderOptions = {}): Promi
   }
 }
 
-function csvOptions(options: LoaderOptions): CsvOptions {
+function csvOptions(options: FileLoaderOptions): CsvOptions {
   const header = options.header;
   return {
     labelColumn: options.labelColumn as string | number | undefined,
     header: header === undefined ? 'auto' : header === 'auto' ? 'auto' : header === true || header === 'true',
     delimiter: options.delimiter as string | undefined,
-    dropColumns: typeof options.dropColumns === 'string' ? options.dropColumns.split(',').map((s) => s.trim()) : undefined,
+    // checked (and a string split) by the CSV loader, which says what it expects
+    dropColumns: options.dropColumns as CsvOptions['dropColumns'],
   };
 }
 
-async function loadNamed(info: DatasetInfo, options: LoaderOptions, dataDir?: string): Promise<Dataset> {
+async function loadNamed(info: DatasetInfo, options: FileLoaderOptions, dataDir?: string): Promise<Dataset> {
   if (info.format === 'synthetic') return generateSyntheticEcg(options as Record<string, number>);
   const { dir, files } = resolveDatasetFiles(info, dataDir);
   const merged = { ...info.defaultOptions, ...options };
@@ -127,7 +132,7 @@ async function loadNamed(info: DatasetInfo, options: LoaderOptions, dataDir?: st
  * {@link DatasetNotFoundError} (one line, with the fetch command) when a named dataset's
  * files are absent, a {@link DataFormatError} for a bad file; never a partial dataset.
  */
-export function loadDataset(name: string, options: LoaderOptions = {}, context: LoadContext = {}): Promise<Dataset> {
+export function loadDataset(name: string, options: FileLoaderOptions = {}, context: LoadContext = {}): Promise<Dataset> {
   const info = datasetInfo(name);
   let key: string;
   if (info) key = stableStringify({ name: info.name, options, dir: info.format === 'synthetic' ? null : resolveDataDirWithSource(context.dataDir).dir });

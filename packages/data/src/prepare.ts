@@ -81,14 +81,40 @@ export function isNormalLabel(label: string, normalClass: readonly string[]): bo
   return false;
 }
 
+function resolveNormalClass(spec: Pick<DataSpec, 'dataset' | 'normalClass'>, dataset: Dataset): string[] {
+  const normalClass = spec.normalClass === undefined ? datasetInfo(spec.dataset)?.normalClass : Array.isArray(spec.normalClass) ? spec.normalClass : [spec.normalClass];
+  if (!normalClass || normalClass.length === 0)
+    throw new DataPreparationError(`normalClass is required for '${spec.dataset}' (not a registered dataset); labels seen: ${labelList(distinctLabels(dataset))}`);
+  return normalClass.map(String);
+}
+
+/**
+ * Checks, before any training, that every normal class of `spec` (or the registry's
+ * default) occurs among the dataset's labels (numeric labels compare by value, as in
+ * {@link isNormalLabel}) and returns them. One pass over the labels. Throws a
+ * {@link DataPreparationError} naming the class that matches no row and the labels
+ * present, e.g. `normal class ["7"] matches no row of 'ecg'; labels seen: 0.0, 1.0`.
+ * {@link prepareDataset} runs the same check.
+ */
+export function checkNormalClass(dataset: Dataset, spec: Pick<DataSpec, 'dataset' | 'normalClass'>): string[] {
+  const normalClass = resolveNormalClass(spec, dataset);
+  const labels = distinctLabels(dataset);
+  const missing = normalClass.filter((normal) => !labels.some((label) => isNormalLabel(label, [normal])));
+  if (missing.length === normalClass.length)
+    throw new DataPreparationError(`normal class ${JSON.stringify(normalClass)} matches no row of '${dataset.name}'; labels seen: ${labelList(labels)}`);
+  if (missing.length > 0)
+    throw new DataPreparationError(
+      `normal class ${missing.map((m) => `'${m}'`).join(', ')} (of ${JSON.stringify(normalClass)}) ${missing.length === 1 ? 'matches' : 'match'} no row of '${dataset.name}'; labels seen: ${labelList(labels)}`,
+    );
+  return normalClass;
+}
+
 /** The spec with every default filled from the registry (used by inspect too). */
 export function resolvePreparationSpec(spec: DataSpec, dataset: Dataset) {
   const info = datasetInfo(spec.dataset);
-  const normalClass = spec.normalClass === undefined ? info?.normalClass : Array.isArray(spec.normalClass) ? spec.normalClass : [spec.normalClass];
-  if (!normalClass || normalClass.length === 0)
-    throw new DataPreparationError(`normalClass is required for '${spec.dataset}' (not a registered dataset); labels seen: ${distinctLabels(dataset).join(', ')}`);
+  const normalClass = resolveNormalClass(spec, dataset);
   return {
-    normalClass: normalClass.map(String),
+    normalClass,
     split: spec.split ?? info?.defaultSplit ?? (dataset.predefinedSplit ? { kind: 'predefined' as const } : { kind: 'random' as const, testFraction: 0.2, seed: spec.seed ?? 42, stratify: true }),
     scaler: spec.scaler ?? 'standard',
     perSampleNormalize: spec.perSampleNormalize ?? false,
@@ -105,6 +131,11 @@ function distinctLabels(dataset: Dataset): string[] {
   return [...new Set(dataset.labels)].sort();
 }
 
+/** Labels for a message: all of a few, the first 20 of many (a numeric label column can hold thousands). */
+function labelList(labels: readonly string[]): string {
+  return labels.length <= 20 ? labels.join(', ') : `${labels.slice(0, 20).join(', ')}, ... (${labels.length} distinct)`;
+}
+
 function fillMissing(values: Float32Array, rows: number, features: number, missing: MissingPolicy, fill: readonly number[] | undefined, fitRows?: readonly number[]) {
   let filled = missing === 'interpolate' ? interpolateRows(values, rows, features) : 0;
   const fillValues = fill ? [...fill] : columnMeans(values, features, fitRows ?? []);
@@ -117,8 +148,8 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
   const r = resolvePreparationSpec(spec, dataset);
   const { rows, features } = dataset;
   const labels = distinctLabels(dataset);
+  checkNormalClass(dataset, spec);
   const normal = dataset.labels.map((label) => isNormalLabel(label, r.normalClass));
-  if (!normal.some(Boolean)) throw new DataPreparationError(`normal class ${JSON.stringify(r.normalClass)} matches no row of '${dataset.name}'; labels seen: ${labels.join(', ')}`);
   if (labels.length < 2)
     throw new DataPreparationError(`'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`);
   const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row], trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.seed });

@@ -57,6 +57,28 @@ function rowRange(range: [number, number | null], rows: number, what: string): n
   return Array.from({ length: end - start }, (_, i) => start + i);
 }
 
+/**
+ * Each label's rows (ascending) shuffled with their own `stratify/<label>` stream; the first
+ * `round(count * f)` go to test. Linear in the rows: every row is appended once.
+ */
+function stratifiedTrainTest(labels: readonly string[], f: number, seed: number): [number[], number[]] {
+  const byLabel = new Map<string, number[]>();
+  for (let row = 0; row < labels.length; row++) {
+    const rows = byLabel.get(labels[row]);
+    if (rows) rows.push(row);
+    else byLabel.set(labels[row], [row]);
+  }
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const label of [...byLabel.keys()].sort()) {
+    const rows = createRng(seed, `stratify/${label}`).shuffle(byLabel.get(label)!);
+    const nTest = Math.round(rows.length * f);
+    // a loop, not push(...rows): spreading 100k+ arguments overflows the stack
+    for (let i = 0; i < rows.length; i++) (i < nTest ? test : train).push(rows[i]);
+  }
+  return [train.sort(ascending), test.sort(ascending)];
+}
+
 function trainTest(dataset: Dataset, split: SplitSpec): [number[], number[]] | [number[], number[], number[]] {
   const n = dataset.rows;
   switch (split.kind) {
@@ -83,19 +105,7 @@ function trainTest(dataset: Dataset, split: SplitSpec): [number[], number[]] | [
       const f = split.testFraction;
       if (!(f > 0 && f < 1)) throw new DataPreparationError(`split.testFraction must be in (0, 1), got ${f}`);
       const seed = split.seed ?? 0;
-      if (split.stratify) {
-        const byLabel = new Map<string, number[]>();
-        dataset.labels.forEach((label, row) => byLabel.set(label, [...(byLabel.get(label) ?? []), row]));
-        const train: number[] = [];
-        const test: number[] = [];
-        for (const label of [...byLabel.keys()].sort()) {
-          const rows = createRng(seed, `stratify/${label}`).shuffle(byLabel.get(label)!);
-          const nTest = Math.round(rows.length * f);
-          test.push(...rows.slice(0, nTest));
-          train.push(...rows.slice(nTest));
-        }
-        return [train.sort(ascending), test.sort(ascending)];
-      }
+      if (split.stratify) return stratifiedTrainTest(dataset.labels, f, seed);
       const order = split.shuffle === 'numpy' ? legacyNumpyPermutation(n, seed) : createRng(seed, 'random-split').shuffle([...Array(n).keys()]);
       const nTest = Math.ceil(n * f);
       return [order.slice(nTest).sort(ascending), order.slice(0, nTest).sort(ascending)];

@@ -203,11 +203,8 @@ function checkOptions(o: Required<SyntheticEcgOptions>): void {
   if (problems.length) throw new RangeError(`synthetic-ecg: ${problems.join('; ')}`);
 }
 
-/** Generates the `synthetic-ecg` dataset (see {@link SyntheticEcgOptions} for what it holds). */
-export function generateSyntheticEcg(options: SyntheticEcgOptions = {}): Dataset {
-  const o: Required<SyntheticEcgOptions> = { ...DEFAULTS };
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) (o as Record<string, number>)[key] = Number(value);
-  checkOptions(o);
+/** The label and split of every row (train rows first), each split's labels in seeded order. */
+export function syntheticEcgRowPlan(o: Pick<Required<SyntheticEcgOptions>, 'seed' | 'trainRows' | 'testRows' | 'anomalyFraction' | 'trainAnomalyFraction'>) {
   const splitPlan: [split: 'train' | 'test', rows: number, fraction: number][] = [
     ['train', o.trainRows, o.trainAnomalyFraction],
     ['test', o.testRows, o.anomalyFraction],
@@ -219,9 +216,19 @@ export function generateSyntheticEcg(options: SyntheticEcgOptions = {}): Dataset
     const block: string[] = [];
     for (const [label, count] of Object.entries(syntheticEcgClassCounts(rows, fraction))) for (let i = 0; i < count; i++) block.push(label);
     orderRng.shuffle(block);
-    labels.push(...block);
+    // a loop, not labels.push(...block): spreading 100k+ arguments overflows the stack
+    for (const label of block) labels.push(label);
     for (let i = 0; i < rows; i++) predefinedSplit.push(split);
   }
+  return { labels, predefinedSplit };
+}
+
+/** Generates the `synthetic-ecg` dataset (see {@link SyntheticEcgOptions} for what it holds). */
+export function generateSyntheticEcg(options: SyntheticEcgOptions = {}): Dataset {
+  const o: Required<SyntheticEcgOptions> = { ...DEFAULTS };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) (o as Record<string, number>)[key] = Number(value);
+  checkOptions(o);
+  const { labels, predefinedSplit } = syntheticEcgRowPlan(o);
   const rows = labels.length;
   const values = new Float32Array(rows * SYNTHETIC_ECG_LENGTH);
   const beatRng = createRng(o.seed, 'synthetic-ecg/beats');

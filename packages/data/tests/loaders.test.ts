@@ -1,4 +1,4 @@
-import { mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { DataFormatError, loadArff, loadCsv, loadDataset, loadFile, loadTs, loadUcr, prepareData } from '../src/index.js';
+import { DataFormatError, loadArff, loadCsv, loadDataset, loadFile, loadNab, loadTs, loadUcr, prepareData } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aelab-data-loaders-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -221,5 +221,131 @@ describe('named datasets without files', () => {
     expect(error?.message.includes('\n')).toBe(false);
     await expect(loadDataset('nab/nope/x')).rejects.toThrow(/unknown NAB series/);
     await expect(loadDataset('no-such-thing')).rejects.toThrow(/neither a registered dataset .* nor an existing file/);
+  });
+});
+
+describe('values beyond float32', () => {
+  const arffHead = '@relation r\n@attribute a numeric\n@attribute b numeric\n@attribute class {0,1}\n@data\n';
+  const tsHead = '@problemName P\n@classLabel true 0 1\n@data\n';
+  const nabLabels = () => file(JSON.stringify({ 'f/s.csv': [] }), 'json');
+  const nabSeries = (v: string) => file(`timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,${v}\n2014-01-01 00:10:00,2\n`, 'csv');
+  const loads: [format: string, load: (v: string) => Promise<unknown>, at: string][] = [
+    ['CSV', (v) => loadCsv(file(`1,2,0\n1,${v},0\n`)), ':2:2'],
+    ['ARFF', (v) => loadArff(file(`${arffHead}1,2,0\n1,${v},1\n`, 'arff')), ':7:2'],
+    ['UCR', (v) => loadUcr(file(`1 2 3\n1 2 ${v}\n`, 'txt')), ':2:3'],
+    ['.ts', (v) => loadTs(file(`${tsHead}1,2,3:0\n1,${v},3:1\n`, 'ts')), ':5:2'],
+    ['NAB', (v) => loadNab(nabSeries(v), nabLabels(), 'f/s.csv', { windowSize: 2, stride: 1 }), ':3:2'],
+  ];
+  for (const value of ['1e39', '-1e39', '1e999', '-1e999', '3.5e38', '-3.5e38', '340282357000000000000000000000000000000'])
+    it.each(loads)(`rejects ${value} in %s with file:line:column and the value`, async (_, load, at) => {
+      const e = await formatError(load(value));
+      expect(e.message).toContain(`${at}: expected a number`);
+      expect(e.message).toContain(`, got '${value}': values must be finite and fit in float32 (|x| <= 3.4028235e38)`);
+    });
+
+  it.each(loads)('keeps the largest float32 values and underflows tiny ones to 0 in %s', async (_, load) => {
+    for (const value of ['3.4028234e38', '-3.4028235e38', '1e-50']) {
+      const d = (await load(value)) as { values: Float32Array };
+      expect(Array.from(d.values).every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('checks numeric UCR class labels as numbers, not as float32 values', async () => {
+    expect((await loadUcr(file('1e39 1 2\n', 'txt'))).labels).toEqual(['1e+39']);
+    const e = await formatError(loadUcr(file('1e999 1 2\n', 'txt')));
+    expect(e.message).toMatch(/:1:1: expected a numeric class label, got '1e999': values must be finite/);
+  });
+});
+
+describe('dropColumns', () => {
+  const table = () => file('Time,V1,V2,Class\n0,1,2,0\n1,3,4,1\n');
+  it('takes an array of names and indices, a comma-separated string or one index', async () => {
+    expect((await loadFile(table(), { dropColumns: ['Time', 2] })).featureNames).toEqual(['V1']);
+    expect((await loadFile(table(), { dropColumns: 'Time, V2' })).featureNames).toEqual(['V1']);
+    expect((await loadFile(table(), { dropColumns: 0 })).featureNames).toEqual(['V1', 'V2']);
+    expect((await loadCsv(table(), { dropColumns: 'Time' })).featureNames).toEqual(['V1', 'V2']);
+    expect((await loadFile(table(), { dropColumns: '' })).featureNames).toEqual(['Time', 'V1', 'V2']);
+  });
+
+  it('says what type it expects', async () => {
+    await expect(loadFile(table(), { dropColumns: true })).rejects.toThrow(
+      'dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, got true',
+    );
+    await expect(loadCsv(table(), { dropColumns: [['Time']] as never })).rejects.toThrow(/dropColumns entry 0 must be a column name or a 0-based index, got \["Time"\]/);
+  });
+
+  it('refuses to drop every feature column', async () => {
+    const e = await formatError(loadFile(table(), { dropColumns: ['Time', 'V1', 'V2'] }));
+    expect(e.message).toMatch(/:1: dropColumns \(Time, V1, V2\) leaves no feature column/);
+  });
+});
+
+describe('a directory where a file is expected', () => {
+  it('names the path instead of a bare EISDIR', async () => {
+    const folder = join(dir, 'folder.csv');
+    mkdirSync(folder);
+    // one load at a time: a rejection nobody awaits yet would be reported as unhandled
+    for (const load of [loadFile, loadDataset, loadCsv, loadArff, loadUcr, loadTs])
+      await expect(load(folder)).rejects.toThrow(`${folder}: is a directory; expected a data file`);
+    const series = file('timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\n');
+    await expect(loadNab(series, folder, 'f/s.csv', { windowSize: 2, stride: 1 })).rejects.toThrow(`${folder}: is a directory; expected a data file`);
+  });
+});
+
+describe('regressions found by the loader fuzz suite (tests/loaders.fuzz.test.ts)', () => {
+  const arffHead = '@relation r\n@attribute a numeric\n@attribute class {0,1}\n';
+  const tsHead = '@problemName P\n@classLabel true 0 1\n';
+  const labels = () => file(JSON.stringify({ 'f/s.csv': [] }), 'json');
+  const nab = (series: string) => loadNab(file(series), labels(), 'f/s.csv', { windowSize: 2, stride: 1 });
+
+  it('names a line for whole-file problems: where the file ended, or the @data line', async () => {
+    let e = await formatError(loadArff(file('@relation r\n', 'arff')));
+    expect(e.message).toMatch(/:1: no @data line before the end of the file/);
+    e = await formatError(loadArff(file(`${arffHead}\n% c\n`, 'arff')));
+    expect(e.message).toMatch(/:5: no @data line before the end of the file/);
+    e = await formatError(loadArff(file(`${arffHead}@data\n\n`, 'arff')));
+    expect(e.message).toMatch(/:4: header only: expected data rows after @data/);
+    e = await formatError(loadTs(file('@problemName p\n', 'ts')));
+    expect(e.message).toMatch(/:1: no @data line before the end of the file/);
+    e = await formatError(loadTs(file(`${tsHead}@data\n# c\n`, 'ts')));
+    expect(e.message).toMatch(/:3: header only: expected data rows after @data/);
+    e = await formatError(nab('timestamp,value\n2014-01-01 00:00:00,1\n'));
+    expect(e.message).toMatch(/:2: series ends after 1 points, fewer than windowSize 2/);
+    e = await formatError(nab('timestamp,value\n\n'));
+    expect(e.message).toMatch(/:2: no data rows/);
+    e = await formatError(nab(''));
+    expect(e.line).toBeUndefined();
+    expect(e.message).toMatch(/f\d+\.csv: empty file: expected the NAB header 'timestamp,value'/);
+  });
+
+  it('checks the NAB header when blank lines come first', async () => {
+    const e = await formatError(nab('\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\n'));
+    expect(e.message).toMatch(/:2: expected the NAB header 'timestamp,value', got '2014-01-01 00:00:00,1'/);
+    expect((await nab('\ntimestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\n')).rows).toBe(1);
+  });
+
+  it('rejects NAB timestamps that are not calendar times (month 13, hour 99) instead of rolling them over', async () => {
+    for (const bad of ['2014-13-01 00:00:00', '2014-02-30 00:00:00', '2014-01-01 24:00:00', '2014-01-01 00:60:00', '2014-01-01 00:00:61']) {
+      const e = await formatError(nab(`timestamp,value\n2014-01-01 00:00:00,1\n${bad},2\n`));
+      expect(e.message).toContain(`:3:1: expected a timestamp 'YYYY-MM-DD HH:MM:SS', got '${bad}'`);
+    }
+    expect((await nab('timestamp,value\n2016-02-29 23:59:59,1\n2016-03-01 00:00:00.5,2\n')).timestamps).toEqual([Date.UTC(2016, 1, 29, 23, 59, 59)]);
+  });
+
+  it('rejects a 100,000-digit cell with trailing junk in linear time (no regex backtracking)', async () => {
+    const digits = '7'.repeat(100_000);
+    const cases: [content: string, load: (path: string) => Promise<unknown>, rejects: boolean][] = [
+      [`1,2,0\n1,${digits}x,0\n`, loadCsv, true],
+      // header detection reads the same cell: a header line, not a number
+      [`${digits}x,2,0\n1,2,0\n`, loadCsv, false],
+      [`1 2 3\n${digits}.5.5 2 3\n`, loadUcr, true],
+    ];
+    for (const [content, load, rejects] of cases) {
+      const start = performance.now();
+      const loading = load(file(content));
+      if (rejects) await expect(loading).rejects.toThrow(DataFormatError);
+      else await loading;
+      expect(performance.now() - start).toBeLessThan(1000);
+    }
   });
 });

@@ -2,7 +2,9 @@ import { stableStringify } from '@aelab/core';
 import { describe, expect, it } from 'vitest';
 import {
   applyPreparation,
+  checkNormalClass,
   clearDatasetCache,
+  DataPreparationError,
   generateSyntheticEcg,
   invertScaling,
   isNormalLabel,
@@ -178,5 +180,39 @@ describe('a labelled validation split (validationAnomalies: keep)', () => {
     expect(kept.train.index.filter((row) => kept.validation.index.includes(row))).toEqual([]);
     expect(kept.test.index).toEqual(dropped.test.index);
     expect(kept.fingerprint).not.toBe(dropped.fingerprint);
+  });
+});
+
+describe('checkNormalClass', () => {
+  const labels = ['0', '1', '0', '0', '1'];
+  const ds = tinyDataset(
+    labels.map((_, i) => [i]),
+    labels,
+  );
+
+  it('returns the resolved normal classes when every one occurs (numeric labels by value)', () => {
+    expect(checkNormalClass(ds, { dataset: 'x', normalClass: '0' })).toEqual(['0']);
+    expect(checkNormalClass(ds, { dataset: 'x', normalClass: ['0.0', '1'] })).toEqual(['0.0', '1']);
+    expect(checkNormalClass(generateSyntheticEcg({ trainRows: 20, testRows: 20 }), { dataset: 'synthetic-ecg' })).toEqual(['normal']);
+  });
+
+  it('names a normal class that matches no row and the labels present', () => {
+    expect(() => checkNormalClass(ds, { dataset: 'x', normalClass: '7' })).toThrow(DataPreparationError);
+    expect(() => checkNormalClass(ds, { dataset: 'x', normalClass: '7' })).toThrow(`normal class ["7"] matches no row of 'tiny'; labels seen: 0, 1`);
+    expect(() => checkNormalClass(ds, { dataset: 'x', normalClass: ['0', 'O'] })).toThrow(`normal class 'O' (of ["0","O"]) matches no row of 'tiny'; labels seen: 0, 1`);
+    expect(() => checkNormalClass(ds, { dataset: 'x' })).toThrow(/normalClass is required for 'x' \(not a registered dataset\); labels seen: 0, 1/);
+  });
+
+  it('prepareDataset refuses a normal class list with a class that occurs nowhere', () => {
+    expect(() => prepareDataset(ds, { dataset: 'x', normalClass: ['0', 'O'] })).toThrow(`normal class 'O' (of ["0","O"]) matches no row of 'tiny'`);
+  });
+
+  it('lists at most 20 labels in the message', () => {
+    const many = Array.from({ length: 50 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+    const wide = tinyDataset(
+      many.map((_, i) => [i]),
+      many,
+    );
+    expect(() => checkNormalClass(wide, { dataset: 'x', normalClass: 'nope' })).toThrow(/labels seen: c00, c01, .*, c19, \.\.\. \(50 distinct\)$/);
   });
 });

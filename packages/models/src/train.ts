@@ -46,9 +46,10 @@ export interface TrainAutoencoderOptions {
    * The pruning channel: asked after every epoch, after `onEpoch`. True ends training
    * there, normally: the result has `stopReason: 'pruned'`, the model (best weights
    * restored when asked for) and the history so far. Takes precedence over early stopping
-   * and the time budget in the same epoch.
+   * and the time budget in the same epoch. May answer asynchronously (a coordinator in
+   * another thread): the next epoch waits for the answer.
    */
-  shouldStop?: (record: EpochRecord) => boolean;
+  shouldStop?: (record: EpochRecord) => boolean | Promise<boolean>;
   /** Aborting stops training after the current batch and rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -246,7 +247,7 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
       history.push(record);
       onEpoch?.(record);
       const patienceOut = best.update(record);
-      if (shouldStop?.(record)) stopReason = 'pruned';
+      if (await shouldStop?.(record)) stopReason = 'pruned';
       else if (patienceOut) stopReason = 'early-stopping';
       else if (config.maxSeconds !== undefined && (performance.now() - started) / 1000 >= config.maxSeconds && epoch < config.epochs) stopReason = 'time-limit';
       if (stopReason !== 'completed') break;

@@ -139,7 +139,7 @@ class StudyRun {
     const { experiment } = options;
     this.emit = options.onEvent ?? (() => {});
     this.sampler = createSampler(experiment.sampler, { seed: experiment.seed });
-    this.pruner = createPruner(experiment.pruner);
+    this.pruner = createPruner(experiment.pruner, { epochs: experiment.training.epochs });
     this.number = opened.previousTrials;
     const planned = plannedTrials(experiment.sampler, opened.trainingSpace);
     this.total = planned === null ? null : planned * experiment.repeats;
@@ -226,7 +226,7 @@ class StudyRun {
     // The trainer stops itself at the budget; the hard timer catches a trial stuck inside one epoch.
     const hardLimit = budget ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000) : undefined;
     try {
-      const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget };
+      const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.pruner.name !== 'none' };
       const result = await this.executor.run(task, (p) => this.onProgress(trial.id, p), controller.signal);
       return await this.record(trial, result);
     } catch (err) {
@@ -254,11 +254,11 @@ class StudyRun {
   private onProgress(trialId: string, progress: TrialProgress): TrialDirective | void {
     if (progress.type !== 'epoch') return;
     this.emit({ type: 'trial-epoch', trialId, record: progress.record, epochs: progress.epochs });
-    if (this.report(trialId, progress.record.epoch, intermediateValue(progress.record)) === 'prune') return 'prune';
+    return this.report(trialId, progress.record.epoch, intermediateValue(progress.record));
   }
 
   /** The pruning channel: a running trial reports one value per step; its pruner answers. */
-  private report(trialId: string, step: number, value: number): 'prune' | 'continue' {
+  private report(trialId: string, step: number, value: number): TrialDirective {
     let curve = this.curves.get(trialId);
     if (!curve) this.curves.set(trialId, (curve = { trialId, values: [], state: 'running' }));
     curve.values[step - 1] = value;

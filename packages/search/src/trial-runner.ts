@@ -12,8 +12,8 @@ import { errorsBlob, float32Bytes, MODEL_BLOB_PREFIX, type SplitLabels, type Tri
 /** How a running trial talks to whoever runs it. */
 export interface TrialChannel {
   report(progress: TrialProgress): void;
-  /** Polled after every epoch: true stops training there (the trial is pruned). */
-  shouldStop(): boolean;
+  /** Asked after every epoch (after its report): true stops training there (the trial is pruned). */
+  shouldStop(): boolean | Promise<boolean>;
 }
 
 // One worker trains many trials on the same dataset: prepare it once per preparation config.

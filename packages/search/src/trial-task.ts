@@ -26,6 +26,12 @@ export interface TrialTask {
   dataDir?: string;
   /** Wall-time budget of the training, seconds. */
   maxSeconds?: number;
+  /**
+   * The study prunes: after each epoch the trial waits for the coordinator's verdict
+   * (`continue` or `prune`) before training the next, so a pruned trial stops exactly
+   * where its pruner decided. Without it, trials never wait.
+   */
+  pruning?: boolean;
 }
 
 /** Messages from a running trial to the coordinator, in order. JSON. */
@@ -34,8 +40,8 @@ export type TrialProgress =
   | { type: 'start'; trialId: string; epochs: number; backend: string }
   | { type: 'epoch'; trialId: string; record: EpochRecord; epochs: number };
 
-/** What the coordinator may answer to a progress message: stop the trial after this epoch. */
-export type TrialDirective = 'prune';
+/** What the coordinator answers to an epoch of a pruned study: go on, or stop after this epoch. */
+export type TrialDirective = 'continue' | 'prune';
 
 /** Labels of one split; its errors are the blobs `errors/<split>/mse` and `errors/<split>/mae`. */
 export interface SplitLabels {

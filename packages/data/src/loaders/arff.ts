@@ -35,8 +35,10 @@ export async function loadArff(input: LineInput, options: { classAttribute?: str
     if (classIndex === -1)
       throw new DataFormatError(file, line, undefined, `class attribute '${options.classAttribute}' not declared; attributes are: ${attributes.map((a) => a.name).join(', ')}`);
     inData = true;
+    dataLine = line;
   };
-  const { sha256 } = await readLines(input, (text, line) => {
+  let dataLine = 0;
+  const { sha256, lines } = await readLines(input, (text, line) => {
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.startsWith('%')) return;
     if (!inData) {
@@ -80,8 +82,9 @@ export async function loadArff(input: LineInput, options: { classAttribute?: str
     }
   });
   if (attributes.length === 0 && !relation) throw new DataFormatError(file, undefined, undefined, 'empty file: expected an ARFF header (@relation, @attribute..., @data) and data rows');
-  if (!inData) throw new DataFormatError(file, undefined, undefined, 'no @data line: expected the ARFF header to end with @data');
-  if (labels.length === 0) throw new DataFormatError(file, undefined, undefined, 'header only: expected data rows after @data');
+  // whole-file problems name the line where the file ended / the @data line
+  if (!inData) throw new DataFormatError(file, lines, undefined, 'no @data line before the end of the file: expected the ARFF header to end with @data');
+  if (labels.length === 0) throw new DataFormatError(file, dataLine, undefined, 'header only: expected data rows after @data');
   const features = attributes.filter((_, j) => j !== classIndex);
   return {
     name: options.name ?? relation ?? file.split(/[\\/]/).pop()!,

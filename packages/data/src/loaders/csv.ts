@@ -10,8 +10,12 @@ export interface CsvOptions {
   header?: boolean | 'auto';
   /** Cell delimiter, default ','. */
   delimiter?: string;
-  /** Header names (or indices) of columns to leave out, e.g. `Time` for the credit-card data. */
-  dropColumns?: (string | number)[];
+  /**
+   * Columns to leave out, e.g. `Time` for the credit-card data: an array of header names
+   * and/or 0-based indices, one index, or a comma-separated string of names (as experiment
+   * files give it, `"Time,Amount"`).
+   */
+  dropColumns?: readonly (string | number)[] | string | number;
   /** Dataset name recorded in the result; default the file name. */
   name?: string;
 }
@@ -19,7 +23,8 @@ export interface CsvOptions {
 /** Cells read as missing (NaN), to be filled during preparation and counted. */
 export const CSV_MISSING = new Set(['', '?', 'NaN', 'nan', 'NA', 'N/A', 'null']);
 
-const NUMERIC = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+// unambiguous (see NUMBER in lines.ts): linear on long digit runs
+const NUMERIC = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
 function resolveColumn(spec: string | number, header: string[] | undefined, columns: number, file: string, what: string): number {
   if (typeof spec === 'number' || (/^-?\d+$/.test(spec) && !header?.includes(spec))) {
@@ -34,6 +39,23 @@ function resolveColumn(spec: string | number, header: string[] | undefined, colu
   return index;
 }
 
+/** The dropColumns option as a list; a {@link TypeError} saying what is expected otherwise. */
+function dropColumnList(value: unknown): (string | number)[] {
+  if (value === undefined) return [];
+  if (typeof value === 'number') return [value];
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+  if (!Array.isArray(value))
+    throw new TypeError(`dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, got ${JSON.stringify(value) ?? typeof value}`);
+  return value.map((entry: unknown, i) => {
+    if (typeof entry === 'string' || (typeof entry === 'number' && Number.isInteger(entry))) return entry;
+    throw new TypeError(`dropColumns entry ${i} must be a column name or a 0-based index, got ${JSON.stringify(entry) ?? typeof entry}`);
+  });
+}
+
 function delimiterHint(text: string, delimiter: string): string {
   for (const candidate of [';', '\t', '|', ',']) if (candidate !== delimiter && text.includes(candidate)) return ` (the line contains '${candidate === '\t' ? '\\t' : candidate}': wrong delimiter? pass the delimiter option)`;
   return '';
@@ -46,6 +68,7 @@ function delimiterHint(text: string, delimiter: string): string {
  */
 export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promise<Dataset> {
   const file = inputName(input);
+  const dropColumns = dropColumnList(options.dropColumns);
   const delimiter = options.delimiter ?? ',';
   const labelSpec = options.labelColumn ?? -1;
   let header: string[] | undefined;
@@ -69,8 +92,12 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
     } else isHeader = options.header;
     if (isHeader) header = cells.map((cell) => cell.trim());
     labelIndex = resolveColumn(labelSpec, header, columns, file, 'labelColumn');
-    const dropped = new Set((options.dropColumns ?? []).map((spec) => resolveColumn(spec, header, columns, file, 'dropColumns entry')));
+    const dropped = new Set(dropColumns.map((spec) => resolveColumn(spec, header, columns, file, 'dropColumns entry')));
     keep = [...Array(columns).keys()].filter((j) => j !== labelIndex && !dropped.has(j));
+    if (keep.length === 0) {
+      const name = (j: number) => header?.[j] ?? `c${j}`;
+      throw new DataFormatError(file, 1, undefined, `dropColumns (${[...dropped].map(name).join(', ')}) leaves no feature column: only the label column '${name(labelIndex)}' would remain`);
+    }
     return isHeader;
   };
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
 import { sha256Hex } from '@aelab/core';
-import { parseNumberCell, readLines } from '../lines.js';
+import { fileReadError, parseNumberCell, readLines } from '../lines.js';
 import { overlaps, windowStarts } from '../windows.js';
 
 export interface NabOptions {
@@ -18,12 +18,20 @@ export const NAB_ANOMALY_CLASS = 'anomaly';
 
 const TIMESTAMP = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?$/;
 
-/** NAB timestamps (`YYYY-MM-DD HH:MM:SS[.ffffff]`, no zone) as ms since epoch, read as UTC. */
+/**
+ * NAB timestamps (`YYYY-MM-DD HH:MM:SS[.ffffff]`, no zone) as ms since epoch, read as UTC;
+ * undefined for anything else, including times that are not on the calendar (month 13,
+ * 30 February, hour 24), which Date.UTC would silently roll over.
+ */
 export function parseNabTimestamp(text: string): number | undefined {
   const m = TIMESTAMP.exec(text.trim());
   if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]];
   const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms);
+  const time = Date.UTC(year, month, day, hour, minute, second, ms);
+  const at = new Date(Date.UTC(year, month, day, hour, minute, second));
+  const onCalendar = at.getUTCFullYear() === year && at.getUTCMonth() === month && at.getUTCDate() === day && at.getUTCHours() === hour && at.getUTCMinutes() === minute && at.getUTCSeconds() === second;
+  return onCalendar ? time : undefined;
 }
 
 /**
@@ -40,10 +48,12 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
   const timestamps: number[] = [];
   const series: number[] = [];
   let outOfOrder = 0;
-  const { sha256: seriesSha } = await readLines(seriesPath, (text, line) => {
+  let headerLine = 0;
+  const { sha256: seriesSha, lines } = await readLines(seriesPath, (text, line) => {
     if (text.trim() === '') return;
-    if (line === 1) {
-      if (text.trim() !== 'timestamp,value') throw new DataFormatError(seriesPath, 1, undefined, `expected the NAB header 'timestamp,value', got '${text.slice(0, 60)}'`);
+    if (headerLine === 0) {
+      if (text.trim() !== 'timestamp,value') throw new DataFormatError(seriesPath, line, undefined, `expected the NAB header 'timestamp,value', got '${text.slice(0, 60)}'`);
+      headerLine = line;
       return;
     }
     const cells = text.split(',');
@@ -56,8 +66,11 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
     timestamps.push(time);
     series.push(parseNumberCell(cells[1], new Set(['', 'NaN', 'nan']), seriesPath, line, 2));
   });
-  if (series.length === 0) throw new DataFormatError(seriesPath, undefined, undefined, 'no data rows: expected timestamp,value lines after the header');
-  const labelBytes = await readFile(labelsPath);
+  if (headerLine === 0) throw new DataFormatError(seriesPath, undefined, undefined, "empty file: expected the NAB header 'timestamp,value' and data rows");
+  if (series.length === 0) throw new DataFormatError(seriesPath, headerLine + 1, undefined, 'no data rows: expected timestamp,value lines after the header');
+  const labelBytes = await readFile(labelsPath).catch((error: unknown) => {
+    throw fileReadError(error, labelsPath);
+  });
   let labelFile: Record<string, [string, string][]>;
   try {
     labelFile = JSON.parse(labelBytes.toString('utf8'));
@@ -72,7 +85,7 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
     if (a === undefined || b === undefined || b < a) throw new DataFormatError(labelsPath, undefined, undefined, `window ${i} of '${key}' must be [start, end] timestamps with start <= end, got ${JSON.stringify([start, end])}`);
     return [a, b];
   });
-  if (series.length < windowSize) throw new DataFormatError(seriesPath, undefined, undefined, `series has ${series.length} points, fewer than windowSize ${windowSize}`);
+  if (series.length < windowSize) throw new DataFormatError(seriesPath, lines, undefined, `series ends after ${series.length} points, fewer than windowSize ${windowSize}`);
   const starts = windowStarts(series.length, windowSize, stride);
   const values = new Float32Array(starts.length * windowSize);
   const labels = starts.map((start, row) => {

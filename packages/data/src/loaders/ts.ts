@@ -21,7 +21,8 @@ export async function loadTs(input: LineInput, options: { name?: string } = {}):
   const values = new FloatMatrixBuilder();
   const labels: string[] = [];
   const pool = new LabelPool();
-  const { sha256 } = await readLines(input, (text, line) => {
+  let dataLine = 0;
+  const { sha256, lines } = await readLines(input, (text, line) => {
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
     if (!inData) {
@@ -50,6 +51,7 @@ export async function loadTs(input: LineInput, options: { name?: string } = {}):
         case '@data':
           if (!classLabels) throw new DataFormatError(file, line, undefined, 'expected @classLabel true <labels...> before @data');
           inData = true;
+          dataLine = line;
           break;
         default:
           if (!tag.startsWith('@')) throw new DataFormatError(file, line, undefined, `expected a header tag (@problemName, @seriesLength, @classLabel, @data...), got '${trimmed.slice(0, 60)}'`);
@@ -71,8 +73,9 @@ export async function loadTs(input: LineInput, options: { name?: string } = {}):
   });
   if (!inData && labels.length === 0 && problemName === undefined && classLabels === undefined)
     throw new DataFormatError(file, undefined, undefined, 'empty file: expected a .ts header (@problemName, @classLabel true ..., @data) and data rows');
-  if (!inData) throw new DataFormatError(file, undefined, undefined, 'no @data line: expected the .ts header to end with @data');
-  if (labels.length === 0) throw new DataFormatError(file, undefined, undefined, 'header only: expected data rows after @data');
+  // whole-file problems name the line where the file ended / the @data line
+  if (!inData) throw new DataFormatError(file, lines, undefined, 'no @data line before the end of the file: expected the .ts header to end with @data');
+  if (labels.length === 0) throw new DataFormatError(file, dataLine, undefined, 'header only: expected data rows after @data');
   return {
     name: options.name ?? problemName ?? file.split(/[\\/]/).pop()!,
     values: values.finish(),

@@ -26,7 +26,7 @@ export async function loadUcr(input: LineInput, options: { name?: string } = {})
       if (length < 1) throw new DataFormatError(file, line, undefined, `expected a label followed by the series values, found ${cells.length} cell`);
     } else if (cells.length - 1 !== length)
       throw new DataFormatError(file, line, undefined, `expected ${length} values after the label as on line ${firstLine}, found ${cells.length - 1}`);
-    parseNumberCell(cells[0], new Set(), file, line, 1, 'a numeric class label');
+    parseNumberCell(cells[0], new Set(), file, line, 1, 'a numeric class label', 'float64');
     labels.push(pool.intern(canonicalNumericLabel(cells[0])));
     for (let j = 1; j < cells.length; j++) values.push(parseNumberCell(cells[j], UCR_MISSING, file, line, j + 1));
   });

@@ -1,7 +1,7 @@
 import type { PreparedData } from '@aelab/data';
 import type { TrialDirective, TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
 
-/** Receives a running trial's progress; returning `'prune'` asks the executor to stop it after this epoch. */
+/** Receives a running trial's progress; for an epoch of a task with `pruning`, returns the verdict. */
 export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void;
 
 /**
@@ -13,8 +13,9 @@ export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void
  *   results are plain data (JSON plus named binary blobs), so they may cross any wire.
  * - At most `concurrency` trials run at once; the study never has more in flight.
  * - `onProgress` is called on the coordinator's thread, in order, for every message the
- *   trial sends. When it returns `'prune'` the executor tells the trial to stop after its
- *   current epoch; the trial then resolves normally with `stopReason: 'pruned'`.
+ *   trial sends. For a task with `pruning`, each epoch's call returns a verdict that the
+ *   executor delivers to the trial, which waits for it before its next epoch; on `'prune'`
+ *   the trial stops after that epoch and resolves normally with `stopReason: 'pruned'`.
  * - Aborting `signal` stops the trial now (it rejects with the signal's reason).
  * - An executor never touches the run store: the coordinator alone records results.
  * - `close` stops everything still running and releases threads or connections.

@@ -68,7 +68,8 @@ export class PiscinaExecutor implements TrialExecutor {
     this.waiting.add(waiting);
     port1.on('message', (progress: TrialProgress) => {
       if (progress.type === 'accepted') this.waiting.delete(waiting);
-      if (onProgress(progress) === 'prune') port1.postMessage('prune');
+      const verdict = onProgress(progress);
+      if (progress.type === 'epoch' && task.pruning) port1.postMessage(verdict ?? 'continue');
     });
     const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {

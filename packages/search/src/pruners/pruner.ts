@@ -32,7 +32,13 @@ export interface Pruner {
 export interface PrunerDefinition<S extends { type: string } = { type: string }> {
   readonly type: S['type'];
   readonly schema: z.ZodType<S> & z.ZodObject;
-  create(settings: S): Pruner;
+  create(settings: S, context: PrunerContext): Pruner;
+}
+
+/** What a pruner factory may draw on besides its own settings. */
+export interface PrunerContext {
+  /** The experiment's `training.epochs`: the most epochs any trial trains. */
+  epochs: number;
 }
 
 /** Typed identity: keeps each definition's settings type. */

@@ -3,10 +3,11 @@ import type { z } from 'zod';
 import { definitionOf, settingsUnion } from '../settings-registry.js';
 import { gridSampler } from './grid.js';
 import { randomSampler } from './random.js';
+import { tpeSampler } from './tpe.js';
 import type { Sampler, SamplerContext, SamplerDefinition } from './sampler.js';
 
 /** The sampler registry: adding a sampler is one file plus one entry here. */
-export const SAMPLERS = [gridSampler, randomSampler] as const;
+export const SAMPLERS = [gridSampler, randomSampler, tpeSampler] as const;
 
 /** An experiment's `sampler` section, as parsed. */
 export type SamplerSettings = z.output<(typeof SAMPLERS)[number]['schema']>;

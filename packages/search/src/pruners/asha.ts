@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
+
+export interface AshaOptions {
+  /** r: the first rung's epoch (with s = 0). */
+  minEpochs?: number;
+  /** eta: rungs are eta times apart, and the top 1/eta of a rung goes on. */
+  reductionFactor?: number;
+  /** s: skips the first s rungs (Hyperband's brackets differ only in it). */
+  minEarlyStoppingRate?: number;
+}
+type FilledAshaOptions = Required<AshaOptions>;
+
+const kDefaultOptions: FilledAshaOptions = { minEpochs: 1, reductionFactor: 3, minEarlyStoppingRate: 0 };
+
+/**
+ * Asynchronous successive halving (Li et al. 2018), as Optuna's `SuccessiveHalvingPruner`:
+ * rungs sit at epochs r * eta^(k + s), k = 0, 1, ... When a trial reports the value of a
+ * rung's epoch, that value is compared with every value recorded at the same epoch so far
+ * (its own included, and those of trials that finished, were pruned there or failed
+ * later): the trial goes on only if it is among the best floor(n / eta) of those n
+ * values, or, while fewer than eta are there, if it is the best. A rung never waits to
+ * fill, and between rungs nothing is pruned. A non-finite value at a rung is pruned.
+ *
+ * A pure function of the curves: a trial's value at a rung is its curve's value at that
+ * epoch, so the study's curves rebuilt on resume give the same decisions.
+ */
+export class AshaPruner implements Pruner {
+  readonly name = 'asha';
+  private readonly options: FilledAshaOptions;
+
+  constructor(options: AshaOptions = {}) {
+    this.options = { ...kDefaultOptions, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    const { minEpochs, reductionFactor, minEarlyStoppingRate } = this.options;
+    if (!Number.isInteger(minEpochs) || minEpochs < 1) throw new Error(`minEpochs must be a positive integer, got ${minEpochs}`);
+    if (!Number.isInteger(reductionFactor) || reductionFactor < 2) throw new Error(`reductionFactor must be an integer >= 2, got ${reductionFactor}`);
+    if (!Number.isInteger(minEarlyStoppingRate) || minEarlyStoppingRate < 0) {
+      throw new Error(`minEarlyStoppingRate must be a non-negative integer, got ${minEarlyStoppingRate}`);
+    }
+  }
+
+  /** Whether `epoch` is one of this pruner's rungs. */
+  isRung(epoch: number): boolean {
+    const { minEpochs, reductionFactor, minEarlyStoppingRate } = this.options;
+    let rung = minEpochs * reductionFactor ** minEarlyStoppingRate;
+    while (rung < epoch) rung *= reductionFactor;
+    return rung === epoch;
+  }
+
+  shouldPrune(trial: TrialCurve, others: readonly TrialCurve[]): boolean {
+    const epoch = trial.values.length;
+    if (!this.isRung(epoch)) return false;
+    const value = trial.values[epoch - 1];
+    if (!Number.isFinite(value)) return true;
+    const atRung = others.map((o) => o.values[epoch - 1]).filter((v) => Number.isFinite(v));
+    return !promotable(value, [...atRung, value], this.options.reductionFactor);
+  }
+}
+
+/**
+ * Optuna's rule: among `competing` (lower is better, `value` included) the best
+ * floor(n / eta) go on; while n < eta, only the best does, since a trial is never paused
+ * to wait for the rung to fill.
+ */
+function promotable(value: number, competing: number[], reductionFactor: number): boolean {
+  const kept = Math.max(1, Math.floor(competing.length / reductionFactor));
+  return value <= competing.sort((a, b) => a - b)[kept - 1];
+}
+
+export const ashaPruner = definePruner({
+  type: 'asha',
+  schema: z
+    .object({
+      type: z.literal('asha'),
+      minEpochs: z.number().int().positive().optional().describe('r: the first rung is at this epoch (default 1).'),
+      reductionFactor: z.number().int().min(2).optional().describe('eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).'),
+      minEarlyStoppingRate: z.number().int().nonnegative().optional().describe('s: rungs start at r * eta^s epochs (default 0).'),
+    })
+    .strict()
+    .describe("Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, keep a trial only if it is in the top 1/eta of the values seen there."),
+  create: (settings) =>
+    new AshaPruner({ minEpochs: settings.minEpochs, reductionFactor: settings.reductionFactor, minEarlyStoppingRate: settings.minEarlyStoppingRate }),
+});
