@@ -72,7 +72,7 @@ export type DataArgs = ArgsOf<typeof dataOptions>;
 function finiteNumber(option: string) {
   return (value: unknown): number => {
     const text = String(Array.isArray(value) ? value.at(-1) : value).trim();
-    if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) || !Number.isFinite(Number(text))) {
+    if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) || !Number.isFinite(Number(text))) {
       throw new Error(`--${option} must be a finite number, got '${text}'`);
     }
     return Number(text);

@@ -1,6 +1,18 @@
-import { writeFile } from 'node:fs/promises';
-import { applyPreparation, isNormalLabel, loadFile, parsePreparation } from '@aelab/data';
+import { extname } from 'node:path';
+import {
+  applyPreparation,
+  DataFormatError,
+  isNormalLabel,
+  loadFile,
+  parseNumberCell,
+  parsePreparation,
+  printable,
+  readLines,
+  splitDelimited,
+  type Dataset,
+} from '@aelab/data';
 import { binaryMetrics, initBackend, loadModel, reconstructionErrors, type BackendName } from '@aelab/models';
+import { writeFileAtomic } from '@aelab/store';
 import type { ScoreArgs } from './args.js';
 
 const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
@@ -14,12 +26,14 @@ export async function runScore(args: ScoreArgs): Promise<void> {
     throw new Error(`${args.model}: the model has no saved threshold; pass --threshold`);
   }
   const preparation = parsePreparation(saved.preparation);
-  const dataset = await loadFile(args.input, args['label-column'] !== undefined ? { labelColumn: args['label-column'] } : {});
   // Dense models take [rows, n]; sequence models [rows, n, 1] or [rows, 1, n]: n values per row either way.
   const expected = saved.model.inputs[0].shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  const { dataset, columns } = await loadScoringData(args.input, args['label-column'], preparation.features);
   if (dataset.features !== expected) {
-    throw new Error(`${args.input}: rows have ${dataset.features} values, the model expects ${expected}`);
+    throw new Error(`${args.input}: rows have ${dataset.features} feature values, the model expects ${expected} (${columns.mismatchHint})`);
   }
+  // Column names come from the file: shown, never obeyed, by the terminal.
+  console.error(printable(`${args.input}: features: ${columns.features}; label: ${columns.label}`));
   const x = applyPreparation(preparation, dataset.values, dataset.rows, dataset.features);
   const metric = (saved.extra.errorMetric as 'mse' | 'mae' | undefined) ?? 'mse';
   const errors = (await reconstructionErrors(saved.model, { x, rows: dataset.rows, features: dataset.features }))[metric];
@@ -33,15 +47,150 @@ export async function runScore(args: ScoreArgs): Promise<void> {
     lines.push(`${i},${JSON.stringify(dataset.labels[i] ?? '')},${errors[i]},${anomaly ? 1 : 0}`);
   }
   const csv = `${lines.join('\n')}\n`;
-  if (args.out) await writeFile(args.out, csv);
+  // Temp file + rename: a kill mid-write leaves the previous results whole, never a torn file.
+  if (args.out) await writeFileAtomic(args.out, csv, { fsync: true });
   else process.stdout.write(csv);
 
   const log = args.out ? console.log : console.error;
   log(`${flagged} of ${dataset.rows} rows flagged as anomalies (${metric} > ${threshold})`);
+  if (columns.unlabelled) return;
   const y = dataset.labels.map((label) => (isNormalLabel(label, preparation.normalClass) ? 0 : 1));
   const positives = y.reduce<number>((a, b) => a + b, 0);
   if (positives > 0 && positives < y.length) {
     const m = binaryMetrics(y, errors, threshold);
     log(`against the file's labels (normal: ${preparation.normalClass.join(', ')}): accuracy ${f(m.accuracy)} precision ${f(m.precision)} recall ${f(m.recall)} F1 ${f(m.f1)} ROC-AUC ${f(m.rocAuc)}`);
   }
+}
+
+/** Which columns of the input were read as what, in words for the user. */
+interface ColumnUse {
+  features: string;
+  label: string;
+  unlabelled: boolean;
+  /** What to say when the feature count does not match the model's. */
+  mismatchHint: string;
+}
+
+/** `--label-column none`: the file has no label column. */
+const NO_LABEL = 'none';
+
+/**
+ * Reads the file to score and says which columns became features and which the label.
+ * A CSV/TSV is unlabelled with `--label-column none`, or when, without `--label-column`,
+ * its first data row has exactly as many numeric cells as the model has features; else
+ * its label is `--label-column` or the last column, as the loader reads it.
+ */
+async function loadScoringData(input: string, labelColumn: string | undefined, modelFeatures: number): Promise<{ dataset: Dataset; columns: ColumnUse }> {
+  const extension = extname(input).toLowerCase();
+  const delimiter = extension === '.csv' ? ',' : extension === '.tsv' ? '\t' : undefined;
+  if (delimiter === undefined) {
+    if (labelColumn !== undefined) {
+      throw new Error(`--label-column applies to .csv and .tsv files; ${input} is a ${extension || 'extension-less'} file, whose format says where its labels are`);
+    }
+    const dataset = await loadFile(input);
+    const label = `the ${extension} format's class labels`;
+    return { dataset, columns: { features: `${dataset.features} values per row`, label, unlabelled: false, mismatchHint: `label: ${label}` } };
+  }
+  const [first = [], second] = await firstLines(input, delimiter, 2);
+  let why: string | undefined;
+  if (labelColumn === NO_LABEL) why = `--label-column ${NO_LABEL}`;
+  else if (labelColumn === undefined) {
+    const row = isHeader(first) ? second : first;
+    if (row?.length === modelFeatures && row.every(isNumericCell)) {
+      why = `the model takes ${modelFeatures} features and the file has ${modelFeatures} numeric columns; --label-column to name one`;
+    }
+  }
+  if (why !== undefined) {
+    const dataset = await loadUnlabelledCsv(input, delimiter);
+    return { dataset, columns: { features: featureList(dataset), label: `none (${why})`, unlabelled: true, mismatchHint: `no label column: ${why}` } };
+  }
+  const dataset = await loadFile(input, labelColumn !== undefined ? { labelColumn } : {});
+  // Named as the loader names columns: by the header, which it tells by the cells other than the label.
+  const last = isHeader(first.slice(0, -1)) ? `'${first.at(-1)?.trim()}'` : `c${first.length - 1}`;
+  const label = labelColumn === undefined ? `${last} (the last column; --label-column to choose another, or ${NO_LABEL})` : `${labelColumn} (--label-column)`;
+  const named = labelColumn === undefined ? `${last}, the last column` : `${labelColumn}`;
+  return { dataset, columns: { features: featureList(dataset), label, unlabelled: false, mismatchHint: `label: ${named}; --label-column ${NO_LABEL} if the file has no label` } };
+}
+
+function featureList(dataset: Dataset): string {
+  const names = dataset.featureNames;
+  const shown = names.length <= 4 ? names.join(', ') : `${names[0]}, ${names[1]}, ..., ${names.at(-1)}`;
+  return `${dataset.features} columns (${shown})`;
+}
+
+/** Cells the CSV loader reads as missing (NaN, filled by the preparation); @aelab/data does not export its set. */
+const MISSING = new Set(['', '?', 'NaN', 'nan', 'NA', 'N/A', 'null']);
+// Unambiguous (as the loader's): linear on long runs of digits.
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A number or a missing value, as the CSV loader reads feature cells. */
+function isNumericCell(cell: string): boolean {
+  try {
+    parseNumberCell(cell, MISSING, '', 0, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A header line, as the CSV loader tells one: a (non-label) cell that is neither empty nor a number. */
+const isHeader = (cells: string[]) => cells.some((cell) => cell.trim() !== '' && !NUMBER.test(cell.trim()));
+
+/** The cells of the first `count` non-empty lines of a delimited file, reading no further. */
+async function firstLines(file: string, delimiter: string, count: number): Promise<string[][]> {
+  const done = new Error('lines read');
+  const lines: string[][] = [];
+  try {
+    await readLines(file, (text, line) => {
+      if (text.trim() === '') return;
+      lines.push(splitDelimited(text, delimiter, '"', file, line));
+      if (lines.length === count) throw done;
+    });
+  } catch (error) {
+    if (error !== done) throw error;
+  }
+  return lines;
+}
+
+/**
+ * Reads a delimited file of numbers only (no label column), as the CSV loader reads
+ * labelled ones: optional header, quoted cells, missing cells as NaN, exact errors naming
+ * line and column. Labels are empty.
+ */
+async function loadUnlabelledCsv(file: string, delimiter: string): Promise<Dataset> {
+  let header: string[] | undefined;
+  let columns = 0;
+  let firstLine = 0;
+  let values = new Float32Array(1 << 16);
+  let length = 0;
+  const { sha256 } = await readLines(file, (text, line) => {
+    if (text.trim() === '') return;
+    const cells = splitDelimited(text, delimiter, '"', file, line);
+    if (columns === 0) {
+      columns = cells.length;
+      firstLine = line;
+      if (isHeader(cells)) {
+        header = cells.map((cell) => cell.trim());
+        return;
+      }
+    }
+    if (cells.length !== columns) throw new DataFormatError(file, line, undefined, `expected ${columns} cells as on line ${firstLine}, found ${cells.length}`);
+    if (length + columns > values.length) {
+      const grown = new Float32Array(Math.max(values.length * 2, length + columns));
+      grown.set(values);
+      values = grown;
+    }
+    for (let j = 0; j < columns; j++) values[length++] = parseNumberCell(cells[j], MISSING, file, line, j + 1);
+  });
+  const rows = columns === 0 ? 0 : length / columns;
+  if (rows === 0) throw new DataFormatError(file, undefined, undefined, header ? 'header only: expected data rows after the header line' : 'empty file: expected rows of delimited numbers');
+  return {
+    name: file.split(/[\\/]/).pop()!,
+    values: values.slice(0, length),
+    rows,
+    features: columns,
+    labels: Array<string>(rows).fill(''),
+    featureNames: header ?? Array.from({ length: columns }, (_, j) => `c${j}`),
+    source: { paths: [file], sha256, format: 'csv' },
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonFileRunStore } from '@aelab/store';
@@ -30,6 +30,18 @@ async function run(argv: string[]): Promise<string> {
     err.mockRestore();
   }
   return lines.join('\n');
+}
+
+/** Runs a command, returning what it printed with console.log and on stderr. */
+async function runWithStderr(argv: string[]): Promise<{ out: string; err: string }> {
+  const errors: string[] = [];
+  const consoleError = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
+  try {
+    const out = await run(argv);
+    return { out, err: errors.join('\n') };
+  } finally {
+    consoleError.mockRestore();
+  }
 }
 
 describe('aelab search grid, end to end', () => {
@@ -87,6 +99,68 @@ describe('aelab search grid, end to end', () => {
     const scores = (await readFile(join(dir, 'scores.csv'), 'utf8')).trim().split('\n');
     expect(scores[0]).toBe('row,label,error,anomaly');
     expect(scores).toHaveLength(4);
+  });
+
+  describe('aelab score', () => {
+    let model: string;
+    const flat = (rows: number, extra: (i: number) => string[] = () => []) =>
+      Array.from({ length: rows }, (_, i) => [...Array(140).fill(i), ...extra(i)].join(',')).join('\n') + '\n';
+    beforeAll(async () => {
+      const db = await JsonFileRunStore.open(join(dir, 'runs'), { readonly: true });
+      const [study] = await db.listStudies();
+      const [trial] = await db.listTrials(study.id);
+      await db.close();
+      model = join(dir, 'runs', trial.artifacts.model);
+    });
+    const score = (input: string, ...more: string[]) => ['score', '--model', model, '--input', input, '--backend', 'wasm', ...more];
+
+    it('scores unlabelled data when told, saying which columns it used', async () => {
+      const csv = join(dir, 'unlabelled-told.csv');
+      await writeFile(csv, flat(3));
+      const { out, err } = await runWithStderr(score(csv, '--label-column', 'none', '--out', join(dir, 'told.csv')));
+      expect(out).toMatch(/3 of 3 rows flagged as anomalies/);
+      expect(err).toContain(`${csv}: features: 140 columns (c0, c1, ..., c139); label: none (--label-column none)`);
+      const scores = (await readFile(join(dir, 'told.csv'), 'utf8')).trim().split('\n');
+      expect(scores.slice(1).map((line) => line.split(',')[1])).toEqual(['""', '""', '""']);
+    });
+
+    it('detects unlabelled data: as many numeric columns as the model has features', async () => {
+      const csv = join(dir, 'unlabelled.csv');
+      await writeFile(csv, `${Array.from({ length: 140 }, (_, j) => `t${j}`).join(',')}\n${flat(2)}`);
+      const { out, err } = await runWithStderr(score(csv, '--out', join(dir, 'detected.csv')));
+      expect(out).toMatch(/2 of 2 rows flagged as anomalies/);
+      expect(err).toContain(`${csv}: features: 140 columns (t0, t1, ..., t139); label: none (the model takes 140 features and the file has 140 numeric columns; --label-column to name one)`);
+    });
+
+    it('takes the last column as the label of a file with one column more', async () => {
+      const csv = join(dir, 'labelled.csv');
+      await writeFile(csv, flat(2, (i) => [i === 0 ? 'normal' : '1']));
+      const { err } = await runWithStderr(score(csv, '--out', join(dir, 'labelled-scores.csv')));
+      expect(err).toContain(`${csv}: features: 140 columns (c0, c1, ..., c139); label: c140 (the last column; --label-column to choose another, or none)`);
+    });
+
+    it('says which column it took as the label when the count does not match', async () => {
+      const csv = join(dir, 'short.csv');
+      await writeFile(csv, Array.from({ length: 2 }, () => Array(139).fill(0).join(',')).join('\n') + '\n');
+      await expect(run(score(csv))).rejects.toThrow(`${csv}: rows have 138 feature values, the model expects 140 (label: c138, the last column; --label-column none if the file has no label)`);
+    });
+
+    it('refuses a threshold that is not a finite number', async () => {
+      const csv = join(dir, 'beats.csv');
+      await expect(run(score(csv, '--threshold', 'abc'))).rejects.toThrow("--threshold must be a finite number, got 'abc'");
+      await expect(run(score(csv, '--threshold', 'Infinity'))).rejects.toThrow("--threshold must be a finite number, got 'Infinity'");
+      const { out } = await runWithStderr(score(csv, '--threshold', '1e9', '--out', join(dir, 'high.csv')));
+      expect(out).toMatch(/0 of 3 rows flagged as anomalies \(mse > 1000000000\)/);
+    });
+
+    it('replaces --out in one step: a file linked to the old output keeps the old content', async () => {
+      const out = join(dir, 'replaced.csv');
+      await writeFile(out, 'old results\n');
+      await link(out, join(dir, 'replaced-link.csv'));
+      await run(score(join(dir, 'beats.csv'), '--out', out));
+      expect((await readFile(out, 'utf8')).split('\n')[0]).toBe('row,label,error,anomaly');
+      expect(await readFile(join(dir, 'replaced-link.csv'), 'utf8')).toBe('old results\n');
+    });
   });
 });
 

@@ -42,6 +42,12 @@ export interface SavedModelInfo {
   /** What else the producer keeps with the model (the error metric, trial id, seed, scoring...). */
   extra: Record<string, unknown>;
   tfjsVersion: string;
+  /**
+   * sha256 (hex) of `weights.bin` as saved, checked on load so a changed or damaged file
+   * is refused instead of scoring with wrong weights; absent in models saved before it
+   * was recorded.
+   */
+  weightsSha256?: string;
 }
 
 /** The text of `aelab-model.json`, the one way it is written. */

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -51,7 +52,8 @@ describe('saveModel / loadModel', () => {
     const model = buildModel(PRESETS['tf-tutorial'], 20, 1);
     const { files, info } = await serializeModel({ model, spec: PRESETS['tf-tutorial'], preparation: { scaler: 'none' }, extra: { trial: 't2' } });
     expect(files.map((f) => f.name)).toEqual([MODEL_FILES.topology, MODEL_FILES.weights]);
-    expect(info).toEqual({ format: 'aelab-model', version: 1, spec: PRESETS['tf-tutorial'], preparation: { scaler: 'none' }, threshold: null, extra: { trial: 't2' }, tfjsVersion: tf.version.tfjs });
+    const weightsSha256 = createHash('sha256').update(files[1].data).digest('hex');
+    expect(info).toEqual({ format: 'aelab-model', version: 1, spec: PRESETS['tf-tutorial'], preparation: { scaler: 'none' }, threshold: null, extra: { trial: 't2' }, tfjsVersion: tf.version.tfjs, weightsSha256 });
     model.dispose();
   });
 
@@ -66,5 +68,72 @@ describe('saveModel / loadModel', () => {
     model.dispose();
     (await loadModel(path.join(dir, 'tut'))).model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('loadModel refuses a model that would score wrongly', () => {
+  const spec = PRESETS['tf-tutorial'];
+  async function saved(name: string, edit?: (model: tf.LayersModel) => void): Promise<string> {
+    const model = buildModel(spec, 20, 3);
+    edit?.(model);
+    const target = path.join(dir, name);
+    await saveModel(target, { model, spec, preparation: null, threshold: 0.1 });
+    model.dispose();
+    return target;
+  }
+  const weightsOf = (target: string) => path.join(target, MODEL_FILES.weights);
+  const infoOf = (target: string) => path.join(target, MODEL_FILES.info);
+
+  it('records the sha256 of weights.bin in aelab-model.json', async () => {
+    const target = await saved('checksum');
+    const info = JSON.parse(await readFile(infoOf(target), 'utf8'));
+    expect(info.weightsSha256).toBe(createHash('sha256').update(await readFile(weightsOf(target))).digest('hex'));
+  });
+
+  it('names weights.bin when it does not match the checksum (a doubled file, random bytes)', async () => {
+    const doubled = await saved('doubled');
+    const bytes = await readFile(weightsOf(doubled));
+    await writeFile(weightsOf(doubled), Buffer.concat([bytes, bytes]));
+    await expect(loadModel(doubled)).rejects.toThrow(`${weightsOf(doubled)}: its sha256 is not the one aelab-model.json records`);
+
+    const random = await saved('random');
+    const noise = Buffer.alloc((await readFile(weightsOf(random))).length);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await writeFile(weightsOf(random), noise);
+    await expect(loadModel(random)).rejects.toThrow(`${weightsOf(random)}: its sha256 is not the one aelab-model.json records`);
+  });
+
+  it('loads a model saved before checksums, but not one whose weights.bin has the wrong size', async () => {
+    const legacy = await saved('legacy');
+    const info = JSON.parse(await readFile(infoOf(legacy), 'utf8'));
+    delete info.weightsSha256;
+    await writeFile(infoOf(legacy), JSON.stringify(info));
+    const loaded = await loadModel(legacy);
+    expect(loaded.threshold).toBe(0.1);
+    loaded.model.dispose();
+
+    const bytes = await readFile(weightsOf(legacy));
+    await writeFile(weightsOf(legacy), Buffer.concat([bytes, bytes]));
+    await expect(loadModel(legacy)).rejects.toThrow(`${weightsOf(legacy)}: has ${bytes.length * 2} bytes, model.json's weights manifest describes ${bytes.length}`);
+  });
+
+  it('refuses NaN or infinite weights, naming the weight', async () => {
+    const target = await saved('nan', (model) => {
+      const [kernel, ...rest] = model.getWeights();
+      const values = kernel.dataSync().slice();
+      values[3] = NaN;
+      values[7] = Infinity;
+      model.setWeights([tf.tensor(values, kernel.shape), ...rest]);
+    });
+    await expect(loadModel(target)).rejects.toThrow(
+      new RegExp(`${weightsOf(target)}: weight '[\\w/]+kernel' holds 2 NaN or infinite values \\(of \\d+\\): the training diverged`),
+    );
+  });
+
+  it('refuses a saved threshold that is not a finite number', async () => {
+    const target = await saved('threshold');
+    const info = JSON.parse(await readFile(infoOf(target), 'utf8'));
+    await writeFile(infoOf(target), JSON.stringify({ ...info, threshold: 'abc' }));
+    await expect(loadModel(target)).rejects.toThrow(`${infoOf(target)}: threshold must be a finite number or null, got "abc"`);
   });
 });

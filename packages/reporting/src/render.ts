@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { RunStore, StudyRecord, TrialRecord } from '@aelab/store';
+import { writeFileAtomic, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import { readTrialArtifacts, type TrialArtifacts } from './artifacts.js';
 import { fillOptions, type FilledOptions, type RenderReportOptions } from './options.js';
 import { renderComparePage } from './pages/compare-page.js';
@@ -62,9 +62,12 @@ export async function renderReport(store: RunStore, options: RenderReportOptions
   const studies = await store.listStudies();
   checkStudyId(studies, opts.studyId);
   const files: string[] = [];
+  // Each page is written beside and renamed over the old one, so a report killed midway
+  // leaves every page whole, old or new, never empty or torn. No fsync: a report is
+  // rendered again in seconds; what matters is that a kill cannot break one.
   const write: Writer = async (path, content) => {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content);
+    await writeFileAtomic(path, content, { fsync: false });
     files.push(path);
   };
   await write(join(outDir, 'report.css'), templates.css);

@@ -31,7 +31,23 @@ export function evaluationId(studyId: string, number: number): string {
   return `${studyId}.e${String(number).padStart(7, '0')}`;
 }
 
-const TRIAL_ID = /^(s-[A-Za-z0-9-]+)\.t(\d+)$/;
+/**
+ * What {@link newStudyId} makes, loosely (any letters, digits and dashes after `s-`): never
+ * a path, so a study id read from a file can name a folder of the store and nothing else.
+ */
+const STUDY_ID = /^s-[A-Za-z0-9-]{1,64}$/;
+export const STUDY_ID_EXAMPLE = 's-20261123-083306-7f3a';
+const TRIAL_ID = /^(s-[A-Za-z0-9-]{1,64})\.t(\d+)$/;
+const EVALUATION_ID = /^(s-[A-Za-z0-9-]{1,64})\.e\d+$/;
+
+export function isStudyId(id: unknown): id is string {
+  return typeof id === 'string' && STUDY_ID.test(id);
+}
+
+/** The study an evaluation id names, or undefined when it is not one. */
+export function evaluationStudyId(id: string): string | undefined {
+  return EVALUATION_ID.exec(id)?.[1];
+}
 
 /** Splits a trial id into its study id and number, or returns undefined when it is not one. */
 export function parseTrialId(id: string): { studyId: string; number: number } | undefined {

@@ -1,9 +1,11 @@
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Low } from 'lowdb';
-import { artifactPath, checkArtifactPath } from './artifact-paths.js';
+import { artifactPath, checkArtifactPath, resolveInsideStore } from './artifact-paths.js';
 import { DurableJsonFile, syncDirectory, writeFileAtomic } from './durable-file.js';
-import { parseTrialId } from './ids.js';
+import { checkIndexFile, checkShardFile, checkStudyFile } from './file-schemas.js';
+import { isStudyId, parseTrialId } from './ids.js';
 import { Ledger } from './ledger.js';
 import { READABLE_VERSIONS, STORE_VERSION, upgradeEvaluation, upgradeTrial } from './migrations.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
@@ -20,6 +22,17 @@ export interface IndexFile {
   studies: StudyRecord[];
   /** Study id -> trials per shard file, fixed when the study is created. */
   trialsPerShard: Record<string, number>;
+}
+
+/**
+ * `runs/<studyId>/study.json`: a copy of the study's record and shard size, written once
+ * when the study is created, from which a lost `index.json` is rebuilt.
+ */
+export interface StudyFile {
+  format: typeof STORE_FORMAT;
+  version: number;
+  study: StudyRecord;
+  trialsPerShard: number;
 }
 
 /** `runs/<studyId>/trials-<k>.json`: trials k*S .. k*S+S-1 of a study and their evaluations. */
@@ -56,14 +69,20 @@ const SHARD_FILE = /^trials-(\d+)\.json$/;
  * ```
  * runs/.lock                              single-writer lock: {"pid", "hostname", "acquiredAt"}
  * runs/index.json                         studies and their shard sizes (lowdb)
+ * runs/<studyId>/study.json               the study's record and shard size, to rebuild a lost index
  * runs/<studyId>/trials-0000.json         trials 0..9 and their evaluations (lowdb)
  * runs/<studyId>/trials-0001.json         trials 10..19 ...
  * runs/<studyId>/trials/<t000042>/<name>  artifacts
  * ```
  *
- * Every mutation rewrites exactly one JSON file, atomically (temp file + fsync +
- * rename), so a crash at any moment leaves each file old or new and the store
- * loadable with every resolved mutation. Studies' trials are read on first use.
+ * Every mutation rewrites exactly one JSON file (createStudy also writes the new
+ * study's `study.json`), atomically (temp file + fsync + rename), so a crash at any
+ * moment leaves each file old or new and the store loadable with every resolved
+ * mutation. Studies' trials are read on first use.
+ *
+ * Nothing read from disk is trusted: records are checked on load (ids, artifact paths,
+ * fields; errors name the file and the field) and artifacts behind symbolic links are
+ * refused, so a hand-edited or shared store cannot make it read or write elsewhere.
  *
  * Mutations run one at a time in call order, even when the caller does not await
  * each before the next.
@@ -71,6 +90,12 @@ const SHARD_FILE = /^trials-(\d+)\.json$/;
 export class JsonFileRunStore implements RunStore {
   readonly root: string;
   readonly readonly: boolean;
+  /**
+   * The ids of the studies `index.json` was rebuilt from (their folders' `study.json`),
+   * in creation order, when it was missing at open though study folders exist; null when
+   * it was read (or the store is new). A writer has written the rebuilt index back.
+   */
+  readonly rebuiltIndex: readonly string[] | null;
   readonly #ledger: Ledger;
   readonly #index: Low<IndexFile>;
   readonly #shards = new Map<string, Low<ShardFile>>();
@@ -78,6 +103,8 @@ export class JsonFileRunStore implements RunStore {
   readonly #trialsPerShard: number;
   readonly #fsync: boolean;
   readonly #releaseLock: (() => Promise<void>) | null;
+  /** A writer's removal of temp files from artifact folders, started at open, awaited by close. */
+  #sweep: Promise<void> = Promise.resolve();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -86,9 +113,11 @@ export class JsonFileRunStore implements RunStore {
     options: JsonFileRunStoreOptions,
     index: Low<IndexFile>,
     releaseLock: (() => Promise<void>) | null,
+    rebuiltIndex: readonly string[] | null,
   ) {
     this.root = root;
     this.readonly = options.readonly ?? false;
+    this.rebuiltIndex = rebuiltIndex;
     this.#ledger = new Ledger(options.now);
     this.#index = index;
     this.#trialsPerShard = options.trialsPerShard ?? DEFAULT_TRIALS_PER_SHARD;
@@ -100,7 +129,10 @@ export class JsonFileRunStore implements RunStore {
   /**
    * Opens (creating when needed) the store at `root`. A writer takes `root/.lock` and
    * fails with {@link StoreLockedError} while another live process holds it; a readonly
-   * store takes no lock and sees a missing store as empty.
+   * store takes no lock and sees a missing store as empty. A writer removes the temp
+   * files a killed writer left (in the root, study folders and artifact folders) and
+   * writes the `study.json` of studies created before it existed. A missing
+   * `index.json` is rebuilt from the study folders (see {@link rebuiltIndex}).
    */
   static async open(root = 'runs', options: JsonFileRunStoreOptions = {}): Promise<JsonFileRunStore> {
     const absolute = resolve(root);
@@ -109,34 +141,38 @@ export class JsonFileRunStore implements RunStore {
       throw new Error(`run store: trialsPerShard must be a positive integer, got ${trialsPerShard}`);
     }
     let release: (() => Promise<void>) | null = null;
+    const fsync = options.fsync ?? true;
     if (!options.readonly) {
       await mkdir(absolute, { recursive: true });
       release = await acquireWriterLock(absolute);
       await removeTempFiles(absolute);
     }
     try {
-      const file = new DurableJsonFile<IndexFile>(join(absolute, 'index.json'), {
-        fsync: options.fsync ?? true,
-        indent: 2,
-      });
-      const index = new Low<IndexFile>(file, {
-        format: STORE_FORMAT,
-        version: STORE_VERSION,
-        studies: [],
-        trialsPerShard: {},
-      });
-      await index.read();
-      checkHeader(file.path, index.data);
-      index.data.version = STORE_VERSION;
-      const { studies, trialsPerShard: layout } = index.data;
-      if (!Array.isArray(studies) || typeof layout !== 'object' || layout === null) {
-        throw new Error(`run store: ${file.path}: expected 'studies' (an array) and 'trialsPerShard' (an object)`);
+      const file = new DurableJsonFile<IndexFile>(join(absolute, 'index.json'), { fsync, indent: 2 });
+      const read = await file.read();
+      const rebuilt = read === null ? await rebuildIndex(absolute, file.path) : null;
+      const data = read ?? rebuilt?.index ?? { format: STORE_FORMAT, version: STORE_VERSION, studies: [], trialsPerShard: {} };
+      checkHeader(file.path, data);
+      checkIndexFile(file.path, data);
+      data.version = STORE_VERSION;
+      const index = new Low<IndexFile>(file, data);
+      if (!options.readonly) {
+        if (rebuilt) await index.write();
+        for (const study of data.studies) {
+          const dir = join(absolute, study.id);
+          await removeTempFiles(dir);
+          await writeStudyFile(dir, study, data.trialsPerShard[study.id], { fsync, ifMissing: true });
+        }
       }
-      const unsharded = studies.find((study) => !Number.isInteger(layout[study.id]) || layout[study.id] < 1);
-      if (unsharded) {
-        throw new Error(`run store: ${file.path}: trialsPerShard has no positive integer for study '${unsharded.id}'`);
+      const store = new JsonFileRunStore(absolute, options, index, release, rebuilt?.ids ?? null);
+      // Artifact folders are many (a few per trial: ~0.3 s for 2,000 trials), so they are
+      // swept while the store is used; this process's own temp files are left alone.
+      if (!options.readonly) {
+        store.#sweep = (async () => {
+          for (const study of data.studies) await removeTempFiles(join(absolute, study.id, 'trials'), { recursive: true });
+        })();
       }
-      return new JsonFileRunStore(absolute, options, index, release);
+      return store;
     } catch (error) {
       await release?.();
       throw error;
@@ -151,6 +187,9 @@ export class JsonFileRunStore implements RunStore {
         studies: [...this.#index.data.studies, study],
         trialsPerShard: { ...this.#index.data.trialsPerShard, [study.id]: this.#trialsPerShard },
       });
+      // After the index, which decides what exists: a crash in between leaves a study
+      // without its copy, which the next writer writes on open.
+      await writeStudyFile(join(this.root, study.id), study, this.#trialsPerShard, { fsync: this.#fsync, ifMissing: false });
       this.#ledger.putStudy(study);
       this.#loading.set(study.id, Promise.resolve());
       return study;
@@ -236,7 +275,7 @@ export class JsonFileRunStore implements RunStore {
       throw new Error(`run store: writeArtifact: trial '${trialId}' belongs to study '${trial.studyId}', not '${studyId}'`);
     }
     const path = artifactPath(studyId, trialId, name);
-    const absolute = join(this.root, path);
+    const absolute = await resolveInsideStore(this.root, path, 'writeArtifact');
     await mkdir(dirname(absolute), { recursive: true });
     await writeFileAtomic(absolute, data, { fsync: this.#fsync });
     return path;
@@ -245,19 +284,28 @@ export class JsonFileRunStore implements RunStore {
   async readArtifact(path: string): Promise<Uint8Array> {
     this.#checkOpen();
     checkArtifactPath(path);
+    const absolute = await resolveInsideStore(this.root, path, 'readArtifact');
+    let file;
     try {
-      return new Uint8Array(await readFile(join(this.root, path)));
+      // O_NOFOLLOW: a link swapped in since the check is refused too (ELOOP).
+      file = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(`run store: readArtifact: no artifact at '${path}' under ${this.root}`);
-      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new Error(`run store: readArtifact: no artifact at '${path}' under ${this.root}`);
+      if (code === 'ELOOP') throw new Error(`run store: readArtifact: '${path}' is a symbolic link; artifacts must be plain files`);
       throw error;
+    }
+    try {
+      return new Uint8Array(await file.readFile());
+    } finally {
+      await file.close();
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.#queue;
+    await this.#sweep;
     this.#closed = true;
     await this.#releaseLock?.();
   }
@@ -322,7 +370,6 @@ export class JsonFileRunStore implements RunStore {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       names = [];
     }
-    if (!this.readonly) await removeTempFiles(dir);
     const trials: TrialRecord[] = [];
     const evaluations: EvaluationRecord[] = [];
     for (const name of names) {
@@ -333,12 +380,10 @@ export class JsonFileRunStore implements RunStore {
       await db.read();
       const path = join(dir, name);
       checkHeader(path, db.data);
+      checkShardFile(path, db.data, study.id);
       db.data.version = STORE_VERSION;
       db.data.trials = db.data.trials.map(upgradeTrial);
       db.data.evaluations = db.data.evaluations.map(upgradeEvaluation);
-      if (db.data.studyId !== study.id || !Array.isArray(db.data.trials) || !Array.isArray(db.data.evaluations)) {
-        throw new Error(`run store: ${path}: expected trials and evaluations of study '${study.id}'`);
-      }
       for (const trial of db.data.trials) {
         if (this.#shardOf(study.id, trial.number) !== shardNumber) {
           throw new Error(
@@ -399,27 +444,97 @@ export function openRunStore(root = 'runs', options: JsonFileRunStoreOptions = {
   return JsonFileRunStore.open(root, options);
 }
 
-function checkHeader(path: string, data: { format?: unknown; version?: unknown }): void {
-  if (data.format !== STORE_FORMAT || !READABLE_VERSIONS.includes(data.version as number)) {
+function checkHeader(path: string, data: { format?: unknown; version?: unknown } | null): void {
+  if (data?.format !== STORE_FORMAT || !READABLE_VERSIONS.includes(data.version as number)) {
     throw new Error(
       `run store: ${path}: expected format '${STORE_FORMAT}' version ${READABLE_VERSIONS.join(' or ')}, ` +
-        `got format ${JSON.stringify(data.format)} version ${JSON.stringify(data.version)}`,
+        `got format ${JSON.stringify(data?.format)} version ${JSON.stringify(data?.version)}`,
     );
   }
 }
 
-/** Temp files left by a writer killed mid-write; their content never became the file's. */
-async function removeTempFiles(dir: string): Promise<void> {
-  let names: string[];
+/**
+ * Temp files left by a writer killed mid-write (`.<name>.<pid>.tmp`, see
+ * `writeFileAtomic`); their content never became the file's. Only a writer, holding the
+ * lock, removes them: nobody else writes in the store.
+ */
+async function removeTempFiles(dir: string, options: { recursive: boolean } = { recursive: false }): Promise<void> {
+  let paths: string[];
   try {
-    names = await readdir(dir);
+    const entries = await readdir(dir, { recursive: options.recursive, withFileTypes: true });
+    paths = entries.filter((e) => e.isFile() && isStaleTempFile(e.name)).map((e) => join(e.parentPath, e.name));
   } catch {
     return;
   }
-  await Promise.all(
-    names
-      // `.lock.<pid>.tmp` belongs to a process trying to take the lock right now.
-      .filter((n) => n.startsWith('.') && n.endsWith('.tmp') && !n.startsWith('.lock.'))
-      .map((n) => unlink(join(dir, n)).catch(() => undefined)),
-  );
+  await Promise.all(paths.map((path) => unlink(path).catch(() => undefined)));
 }
+
+/** `.lock.<pid>.tmp` belongs to a process taking the lock right now; `.<name>.<our pid>.tmp` to a write of ours. */
+const isStaleTempFile = (name: string) =>
+  name.startsWith('.') && name.endsWith('.tmp') && !name.startsWith('.lock.') && !name.endsWith(`.${process.pid}.tmp`);
+
+/** Writes a study's `study.json` (only when it has none, with `ifMissing`). */
+async function writeStudyFile(
+  dir: string,
+  study: StudyRecord,
+  trialsPerShard: number,
+  options: { fsync: boolean; ifMissing: boolean },
+): Promise<void> {
+  const file = new DurableJsonFile<StudyFile>(join(dir, STUDY_FILE), { fsync: options.fsync, indent: 2 });
+  if (options.ifMissing && (await access(file.path).then(() => true, () => false))) return;
+  if ((await mkdir(dir, { recursive: true })) !== undefined && options.fsync) await syncDirectory(dirname(dir));
+  await file.write({ format: STORE_FORMAT, version: STORE_VERSION, study, trialsPerShard });
+}
+
+const STUDY_FILE = 'study.json';
+
+/**
+ * The index of a store whose `index.json` is missing, from its study folders'
+ * `study.json`, in creation order; null when there is no study folder. Refuses, naming
+ * them, when folders hold trials but no `study.json` (studies written before it existed):
+ * opening without them would hide them, and the next study would be created beside them.
+ */
+async function rebuildIndex(root: string, indexPath: string): Promise<{ index: IndexFile; ids: string[] } | null> {
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const found: StudyFile[] = [];
+  const unrecoverable: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !isStudyId(entry.name)) continue;
+    const dir = join(root, entry.name);
+    const path = join(dir, STUDY_FILE);
+    const data = await new DurableJsonFile<StudyFile>(path, { fsync: false, indent: 2 }).read();
+    if (data === null) {
+      if ((await readdir(dir)).some((name) => SHARD_FILE.test(name))) unrecoverable.push(entry.name);
+      continue;
+    }
+    checkHeader(path, data);
+    checkStudyFile(path, data, entry.name);
+    found.push(data);
+  }
+  if (unrecoverable.length > 0) {
+    const folders = unrecoverable.sort().join(', ');
+    const [them, hold] = unrecoverable.length === 1 ? ['it', 'holds'] : ['them', 'hold'];
+    throw new Error(
+      `run store: ${indexPath} is missing and study folder${unrecoverable.length === 1 ? '' : 's'} ${folders} ${hold} trials ` +
+        `but no ${STUDY_FILE} to rebuild ${them} from (written before aelab kept one); restore index.json from a backup, ` +
+        `or move the folder${unrecoverable.length === 1 ? '' : 's'} out of ${root}`,
+    );
+  }
+  if (found.length === 0) return null;
+  found.sort((a, b) => compare(a.study.createdAt, b.study.createdAt) || compare(a.study.id, b.study.id));
+  const index: IndexFile = {
+    format: STORE_FORMAT,
+    version: STORE_VERSION,
+    studies: found.map((f) => f.study),
+    trialsPerShard: Object.fromEntries(found.map((f) => [f.study.id, f.trialsPerShard])),
+  };
+  return { index, ids: index.studies.map((s) => s.id) };
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

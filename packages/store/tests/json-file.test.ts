@@ -47,6 +47,7 @@ describe('JsonFileRunStore on disk', () => {
     await store.close();
 
     expect((await readdir(join(root, study.id))).sort()).toEqual([
+      'study.json',
       'trials',
       'trials-0000.json',
       'trials-0001.json',
@@ -110,8 +111,8 @@ describe('JsonFileRunStore on disk', () => {
     const later = await reopened.createStudy(newStudy({ name: 'later' }));
     for (let i = 0; i < 4; i++) await reopened.startTrial(later.id, newTrial(`cfg-${i}`));
     await reopened.close();
-    expect((await readdir(join(root, study.id))).sort()).toEqual(['trials-0000.json', 'trials-0001.json']);
-    expect((await readdir(join(root, later.id))).sort()).toEqual(['trials-0000.json', 'trials-0001.json']);
+    expect((await readdir(join(root, study.id))).sort()).toEqual(['study.json', 'trials-0000.json', 'trials-0001.json']);
+    expect((await readdir(join(root, later.id))).sort()).toEqual(['study.json', 'trials-0000.json', 'trials-0001.json']);
     const shard = JSON.parse(await readFile(join(root, study.id, 'trials-0001.json'), 'utf8'));
     expect(shard.trials.map((t: { number: number }) => t.number)).toEqual([2, 3]);
   });
