@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import { readTrialArtifacts, type TrialArtifacts } from './artifacts.js';
@@ -70,6 +71,7 @@ export async function renderReport(store: RunStore, options: RenderReportOptions
     await writeFileAtomic(path, content, { fsync: false });
     files.push(path);
   };
+  await removeTornWrites(outDir);
   await write(join(outDir, 'report.css'), templates.css);
 
   const studyPaths: Record<string, string> = {};
@@ -87,4 +89,21 @@ export async function renderReport(store: RunStore, options: RenderReportOptions
   await write(indexPath, indexPage(templates, entries));
   files.sort();
   return { indexPath, studyPaths, files };
+}
+
+/** A page's temp file (`.<page>.<pid>.tmp`, see writeFileAtomic) that a killed render left behind. */
+const TORN_WRITE = /^\..+\.\d+\.tmp$/;
+
+/** Removes the temp files of earlier renders that were killed, in the report folders (two levels down). */
+async function removeTornWrites(dir: string, depth = 2): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.isFile() && TORN_WRITE.test(entry.name)) await rm(join(dir, entry.name), { force: true });
+    else if (entry.isDirectory() && depth > 0) await removeTornWrites(join(dir, entry.name), depth - 1);
+  }
 }

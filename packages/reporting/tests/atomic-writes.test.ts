@@ -37,4 +37,18 @@ describe('renderReport replaces pages in one step', () => {
     expect(leftovers).toEqual([]);
     expect(report.files).toContain(join(outDir, 'index.html'));
   });
+
+  it('removes the temp files a killed render left, and nothing else', async () => {
+    const store = newStore();
+    const id = await writeSyntheticStudy(store, { families: ['dense'], versions: ['base'], repeats: 1 });
+    const outDir = await mkdtemp(join(tmpdir(), 'aelab-report-torn-'));
+    scratch.push(outDir);
+    await renderReport(store, { outDir });
+    const torn = [join(outDir, '.index.html.4242.tmp'), join(outDir, fileSlug(id), 'trials', '.t000000.html.4242.tmp')];
+    for (const file of torn) await writeFile(file, 'half a page');
+    await writeFile(join(outDir, 'notes.tmp'), 'mine');
+    await renderReport(store, { outDir });
+    const leftovers = (await readdir(outDir, { recursive: true })).filter((name) => name.endsWith('.tmp'));
+    expect(leftovers).toEqual(['notes.tmp']);
+  });
 });
