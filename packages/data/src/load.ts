@@ -11,11 +11,8 @@ import { loadUcr } from './loaders/ucr.js';
 import { datasetInfo, resolveDataDirWithSource, type DatasetFile, type DatasetInfo } from './registry.js';
 import { generateSyntheticEcg } from './synthetic.js';
 
-/** Loader options as experiment files give them (scalars; `dropColumns` as a comma-separated string). */
-export type LoaderOptions = Record<string, string | number | boolean>;
-
-/** Loader options from code: also `dropColumns` as an array of column names / 0-based indices. */
-export type FileLoaderOptions = Record<string, string | number | boolean | readonly (string | number)[]>;
+/** Loader options, as experiment files and code give them (`dropColumns`: a comma-separated string or an array of column names / 0-based indices). */
+export type LoaderOptions = Record<string, string | number | boolean | (string | number)[]>;
 
 export interface LoadContext {
   /** Data directory; default from {@link resolveDataDir}. */
@@ -78,7 +75,7 @@ function concatDatasets(name: string, parts: [Dataset, 'train' | 'test'][]): Dat
 }
 
 /** Loads one file, choosing the format from its extension (.arff, .ts, .txt = UCR, .csv/.tsv). */
-export async function loadFile(path: string, options: FileLoaderOptions = {}): Promise<Dataset> {
+export async function loadFile(path: string, options: LoaderOptions = {}): Promise<Dataset> {
   const extension = extname(path).toLowerCase();
   switch (extension) {
     case '.arff':
@@ -95,7 +92,7 @@ export async function loadFile(path: string, options: FileLoaderOptions = {}): P
   }
 }
 
-function csvOptions(options: FileLoaderOptions): CsvOptions {
+function csvOptions(options: LoaderOptions): CsvOptions {
   const header = options.header;
   return {
     labelColumn: options.labelColumn as string | number | undefined,
@@ -106,7 +103,7 @@ function csvOptions(options: FileLoaderOptions): CsvOptions {
   };
 }
 
-async function loadNamed(info: DatasetInfo, options: FileLoaderOptions, dataDir?: string): Promise<Dataset> {
+async function loadNamed(info: DatasetInfo, options: LoaderOptions, dataDir?: string): Promise<Dataset> {
   if (info.format === 'synthetic') return generateSyntheticEcg(options as Record<string, number>);
   const { dir, files } = resolveDatasetFiles(info, dataDir);
   const merged = { ...info.defaultOptions, ...options };
@@ -132,7 +129,7 @@ async function loadNamed(info: DatasetInfo, options: FileLoaderOptions, dataDir?
  * {@link DatasetNotFoundError} (one line, with the fetch command) when a named dataset's
  * files are absent, a {@link DataFormatError} for a bad file; never a partial dataset.
  */
-export function loadDataset(name: string, options: FileLoaderOptions = {}, context: LoadContext = {}): Promise<Dataset> {
+export function loadDataset(name: string, options: LoaderOptions = {}, context: LoadContext = {}): Promise<Dataset> {
   const info = datasetInfo(name);
   let key: string;
   if (info) key = stableStringify({ name: info.name, options, dir: info.format === 'synthetic' ? null : resolveDataDirWithSource(context.dataDir).dir });

@@ -75,7 +75,10 @@ const split = z.discriminatedUnion('kind', [
 export const dataSchema = z
   .object({
     dataset: z.string().min(1).describe('Registry name (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>.csv) or a file path.'),
-    options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    options: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]))
+      .optional()
+      .describe('Loader options of the dataset, e.g. {"trainRows": 500} or {"dropColumns": ["Time"]}.'),
     normalClass: z.union([z.string(), z.array(z.string())]).optional(),
     split: split.optional(),
     scaler: z.enum(['standard', 'minmax', 'minmax-global', 'none']).optional(),

@@ -91,6 +91,16 @@ describe('resolving params into configs', () => {
   });
 });
 
+describe('data loader options', () => {
+  it('take dropColumns as an array of names or indices, as the loaders do', async () => {
+    const raw = await defaultExperiment();
+    raw.data.options = { dropColumns: ['Time', 3] };
+    expect(parseExperiment(raw).data.options).toEqual({ dropColumns: ['Time', 3] });
+    raw.data.options = { dropColumns: [true] };
+    expect(() => parseExperiment(raw)).toThrow(/data\.options\.dropColumns/);
+  });
+});
+
 describe('model fields are validated by their family schema', () => {
   const problemsOf = (raw: unknown) => {
     try {
