@@ -67,7 +67,8 @@ describe('a sweep with the ASHA pruner', () => {
     }
     for (const t of trials.filter((t) => t.status === 'complete')) expect(t.history).toHaveLength(20);
 
-    const evaluations = await store.listEvaluations(summary.study.id);
+    const trainingOf = new Map(trials.map((t) => [t.id, t.configHash]));
+    const evaluations = (await store.listEvaluations(summary.study.id)).map((e) => ({ ...e, trainingHash: trainingOf.get(e.trialId)! }));
     const winner = winnerOf(rankConfigurations(summary.study.selection, evaluations));
     const winning = trials.find((t) => t.id === winner?.evaluations[0].trialId);
     expect(winning?.status).toBe('complete');
