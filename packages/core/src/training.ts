@@ -40,3 +40,12 @@ export interface EpochRecord {
   /** Wall seconds the epoch took. */
   seconds: number;
 }
+
+/**
+ * The value an epoch reports to a study's pruner, lower is better: the validation loss,
+ * or the training loss without a validation split. Pruners and the report's intermediate
+ * values chart read it from here.
+ */
+export function intermediateValue(record: Pick<EpochRecord, 'loss' | 'valLoss'>): number {
+  return record.valLoss ?? record.loss;
+}

@@ -16,6 +16,7 @@ export {
 } from './leaderboard.js';
 export { renderChart, stabilizeSvgIds, type RenderedChart } from './svg.js';
 export { VEGA_LITE_SCHEMA, CHART_CONFIG } from './charts/common.js';
+export { intermediateValuesSpec, type IntermediateCurve } from './charts/intermediate-values.js';
 export { lossCurvesSpec, MAX_EPOCHS_PER_CURVE, type LossCurve } from './charts/loss-curves.js';
 export { metricVsParamSpec, type ParamPoint } from './charts/metric-vs-param.js';
 export { parallelCoordinatesSpec, type ParallelRow } from './charts/parallel-coordinates.js';

@@ -170,6 +170,9 @@ describe('one rule for best: the mean over repeats', () => {
     expect(table).toContain('validation loss 0.9 at epoch 1 is worse than the median');
     expect(board.statusCounts).toEqual({ complete: 4, pruned: 1 });
     expect(board.rows.every((r) => r.trials.every((t) => t.status === 'complete'))).toBe(true);
+    // The intermediate values chart draws it, marked where it stopped.
+    expect(html).toContain('<figure class="chart" id="fig-intermediate">');
+    expect(html).toContain('1 trial was pruned (dots)');
   });
 
   it('lists the recorded search space', async () => {

@@ -3,6 +3,7 @@ import { compile } from 'vega-lite';
 import {
   confusionMatrixSpec,
   errorHistogramsSpec,
+  intermediateValuesSpec,
   lossCurvesSpec,
   metricVsParamSpec,
   parallelCoordinatesSpec,
@@ -28,6 +29,13 @@ const specs = {
   rocPr: rocPrSpec([{ label: 'test', curves: curve }]),
   confusion: confusionMatrixSpec({ tp: 5, fp: 1, tn: 10, fn: 2 }),
   examples: reconstructionSpec({ normal: { row: 0, label: '1', error: 0.1, input: [1, 2, 3], reconstruction: [1, 2, 2.5] } }),
+  intermediate: intermediateValuesSpec(
+    [
+      { trial: 0, status: 'complete', points: [{ epoch: 1, value: 1 }, { epoch: 2, value: 0.6 }, { epoch: 3, value: 0.5 }] },
+      { trial: 1, status: 'pruned', points: [{ epoch: 1, value: 1.2 }, { epoch: 2, value: 1.1 }] },
+    ],
+    { valueLabel: 'Validation loss' },
+  ),
   series: seriesWindowsSpec({ timestamps: [0, 1000, 2000, 3000], values: [1, 5, 1, 1], labelled: [[1000, 2000]], detected: [[900, 2100]] }),
 };
 

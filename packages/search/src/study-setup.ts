@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, totalmem } from 'node:os';
-import { deriveSeed, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
+import { deriveSeed, intermediateValue, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
 import { clearDatasetCache } from '@aelab/data';
 import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
@@ -67,11 +67,6 @@ export interface OpenedStudy {
   previousTrials: number;
   /** What preparing the data warned about (each once): shown before training starts. */
   warnings: string[];
-}
-
-/** The value a trial reports to its pruner for one epoch: lower is better. */
-export function intermediateValue(record: { loss: number; valLoss: number | null }): number {
-  return record.valLoss ?? record.loss;
 }
 
 export async function openStudy(

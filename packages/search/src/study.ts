@@ -1,5 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
-import type { EpochRecord, Params } from '@aelab/core';
+import { intermediateValue, type EpochRecord, type Params } from '@aelab/core';
 import type { BackendName } from '@aelab/models/registry';
 import { trainingKey, type RunEnvironment, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import { createExecutor } from './executors/index.js';
@@ -12,7 +12,7 @@ import { SharedPreparedData } from './shared-data.js';
 import { flattenConfig, resolveTraining } from './resolve.js';
 import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
-import { concurrencyOf, intermediateValue, openStudy, trainingHash, trialMemoryLimit, trialSeed, type OpenedStudy } from './study-setup.js';
+import { concurrencyOf, openStudy, trainingHash, trialMemoryLimit, trialSeed, type OpenedStudy } from './study-setup.js';
 import type { TrainingConfig, TrialDirective, TrialProgress, TrialResult } from './trial-task.js';
 
 export { experimentHash, gitCommit, plannedTrainings, trainingHash, trialSeed } from './study-setup.js';

@@ -1,9 +1,10 @@
 /** The charts of a study's page: loss curves per family, trials over time, parameters, thresholds. */
-import { selectionValue, type Json } from '@aelab/core';
+import { intermediateValue, selectionValue, type Json } from '@aelab/core';
 import { lossCurvesSpec, type LossCurve } from '../charts/loss-curves.js';
 import { metricVsParamSpec } from '../charts/metric-vs-param.js';
 import { parallelCoordinatesSpec } from '../charts/parallel-coordinates.js';
 import { thresholdSweepSpec } from '../charts/threshold-sweep.js';
+import { intermediateValuesSpec } from '../charts/intermediate-values.js';
 import { trialsOverTimeSpec } from '../charts/trials-over-time.js';
 import { compareText, describeParams, scoringLabel } from '../format.js';
 import { representativeTrial, trainingName, type LeaderboardRow } from '../leaderboard.js';
@@ -43,6 +44,23 @@ function overTimeChart(view: StudyView): Promise<ChartView> {
   });
   return chartView('over-time', 'Trials over time', () =>
     points.length ? trialsOverTimeSpec(points, { direction: study.selection.direction, metricLabel: view.metricLabel }) : 'No trial has a selection score yet.',
+  );
+}
+
+/** Trials drawn in the intermediate values chart (latest first beyond it). */
+const MAX_INTERMEDIATE_CURVES = 200;
+
+/** What each trial reported to the pruner per epoch, pruned ones marked where they stopped. */
+function intermediateChart(view: StudyView): Promise<ChartView> {
+  const trials = view.board.trials.filter((t) => t.history.length > 0).slice(-MAX_INTERMEDIATE_CURVES);
+  const curves = trials.map((t) => ({ trial: t.number, status: t.status, points: t.history.map((e) => ({ epoch: e.epoch, value: intermediateValue(e) })) }));
+  const pruned = trials.filter((t) => t.status === 'pruned').length;
+  const note = `The value each epoch reports to the study's pruner: validation loss, else training loss${pruned ? `; ${pruned} trial${pruned === 1 ? ' was' : 's were'} pruned (dots)` : ''}.`;
+  return chartView(
+    'intermediate',
+    'Intermediate values',
+    () => (curves.length ? intermediateValuesSpec(curves, { valueLabel: 'Validation loss' }) : 'No trial recorded a training history yet.'),
+    note,
   );
 }
 
@@ -125,6 +143,7 @@ export async function studyCharts(view: StudyView, options: FilledOptions) {
     families,
     familySelector: families.length > 1,
     overTime: await overTimeChart(view),
+    intermediate: await intermediateChart(view),
     paramCharts: await paramCharts(view, scored, options),
     parallel: await parallelChart(view, scored, options.maxParallelRows),
     sweep: await thresholdSweepChart(view),
