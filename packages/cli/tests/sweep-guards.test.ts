@@ -3,24 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, fourTrainings } from './built-cli.js';
 
-// Drives the built command (nx builds before testing) as a user would.
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-
-const base = {
-  name: 'guards',
-  seed: 5,
-  data: { dataset: 'synthetic-ecg', options: { trainRows: 200, testRows: 100 } },
-  model: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
-  training: { epochs: 15, batchSize: 16, learningRate: 0.003, loss: 'mse' },
-  scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-  space: { 'model.encoder': { type: 'categorical', values: [[32, 4], [32, 8], [32, 12], [32, 16]] } },
-  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
-  executor: { backend: 'wasm' },
-};
+const base = { ...fourTrainings, name: 'guards' };
 
 describe('sweep guards', () => {
   let dir: string;
