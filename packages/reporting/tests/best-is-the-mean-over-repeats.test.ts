@@ -161,6 +161,9 @@ describe('one rule for best: the mean over repeats', () => {
       [2, 0.8],
       [3, 0.8],
     ]);
+    // Search efficiency: the same scores against the epochs trained so far, the pruned trial's included.
+    const epochsSoFar = board.trials.map((_, i) => board.trials.slice(0, i + 1).reduce((n, t) => n + t.history.length, 0));
+    expect(chartData(html, 'efficiency').map((p) => [p.number, p.epochs])).toEqual([0, 1, 2, 3].map((n) => [n, epochsSoFar[n]]));
   });
 
   it('lists the pruned trial with its reason among those that did not complete', async () => {

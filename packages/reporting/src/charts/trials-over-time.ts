@@ -6,27 +6,33 @@ import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
 export interface TrialScore {
   number: number;
   score: number;
+  /** Epochs trained by the study up to the end of this trial, pruned and failed trials included. */
+  epochsSoFar?: number;
 }
 
-/** Each trial's score in creation order with the best-so-far line: how fast the search converged. */
+/**
+ * Each trial's score in creation order with the best-so-far line: how fast the search
+ * converged, per trial or (`by: 'epochs'`, the search-efficiency view) per epoch trained.
+ */
 export function trialsOverTimeSpec(
   trials: readonly TrialScore[],
-  options: { direction: SelectionRule['direction']; metricLabel: string },
+  options: { direction: SelectionRule['direction']; metricLabel: string; by?: 'trial' | 'epochs' },
 ): TopLevelSpec {
   const sorted = [...trials].sort((a, b) => a.number - b.number);
   let best: number | undefined;
   const values = sorted.map((t) => {
     if (best === undefined || isBetter(t.score, best, options.direction)) best = t.score;
-    return { number: t.number, score: round(t.score), best: round(best) };
+    return { number: t.number, epochs: t.epochsSoFar ?? null, score: round(t.score), best: round(best) };
   });
+  const byEpochs = options.by === 'epochs';
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: `${options.metricLabel} by trial, with best so far`,
+    title: byEpochs ? `Best ${options.metricLabel} so far against epochs trained` : `${options.metricLabel} by trial, with best so far`,
     width: 520,
     height: 220,
     config: CHART_CONFIG,
     data: { values },
-    encoding: { x: { field: 'number', type: 'quantitative', title: 'Trial number' } },
+    encoding: { x: byEpochs ? { field: 'epochs', type: 'quantitative', title: 'Epochs trained (all trials)' } : { field: 'number', type: 'quantitative', title: 'Trial number' } },
     layer: [
       {
         mark: { type: 'point', filled: true, size: 20, opacity: 0.55, color: '#7f8c99' },

@@ -34,16 +34,27 @@ async function familyLossCharts(view: StudyView, maxCurveTrials: number) {
   return families;
 }
 
-/** Each trial's score: the selection value of the evaluation it features. */
-function overTimeChart(view: StudyView): Promise<ChartView> {
-  const { study, board, featured } = view;
-  const points = board.trials.flatMap((t) => {
-    const evaluation = featured.get(t.id);
-    const score = evaluation && selectionValue(study.selection, evaluation.metrics);
-    return score === undefined ? [] : [{ number: t.number, score }];
+/** Each trial's score (the selection value of the evaluation it features) and the epochs trained up to it. */
+function trialScores(view: StudyView) {
+  let epochsSoFar = 0;
+  return view.board.trials.flatMap((t) => {
+    epochsSoFar += t.history.length;
+    const evaluation = view.featured.get(t.id);
+    const score = evaluation && selectionValue(view.study.selection, evaluation.metrics);
+    return score === undefined ? [] : [{ number: t.number, score, epochsSoFar }];
   });
-  return chartView('over-time', 'Trials over time', () =>
-    points.length ? trialsOverTimeSpec(points, { direction: study.selection.direction, metricLabel: view.metricLabel }) : 'No trial has a selection score yet.',
+}
+
+function overTimeChart(view: StudyView, by: 'trial' | 'epochs'): Promise<ChartView> {
+  const points = trialScores(view);
+  const options = { direction: view.study.selection.direction, metricLabel: view.metricLabel, by };
+  const note =
+    by === 'epochs' ? 'Search efficiency: the cost of the search is the epochs it trained, pruned trials included; a pruner moves the curve left.' : undefined;
+  return chartView(
+    by === 'epochs' ? 'efficiency' : 'over-time',
+    by === 'epochs' ? 'Search efficiency' : 'Trials over time',
+    () => (points.length ? trialsOverTimeSpec(points, options) : 'No trial has a selection score yet.'),
+    note,
   );
 }
 
@@ -142,7 +153,8 @@ export async function studyCharts(view: StudyView, options: FilledOptions) {
   return {
     families,
     familySelector: families.length > 1,
-    overTime: await overTimeChart(view),
+    overTime: await overTimeChart(view, 'trial'),
+    efficiency: await overTimeChart(view, 'epochs'),
     intermediate: await intermediateChart(view),
     paramCharts: await paramCharts(view, scored, options),
     parallel: await parallelChart(view, scored, options.maxParallelRows),
