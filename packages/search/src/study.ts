@@ -6,6 +6,7 @@ import { createExecutor } from './executors/index.js';
 import type { TrialExecutor } from './executors/executor.js';
 import type { Experiment } from './experiment.js';
 import { createPruner } from './pruners/index.js';
+import { NO_PRUNING } from './pruners/none.js';
 import type { Pruner, TrialCurve } from './pruners/pruner.js';
 import { TrialRecorder } from './recorder.js';
 import { SharedPreparedData } from './shared-data.js';
@@ -121,6 +122,8 @@ class StudyRun {
   readonly emit: (event: StudyEvent) => void;
   private readonly sampler: Sampler;
   private readonly pruner: Pruner;
+  /** Whether the study prunes at all (trials then wait for each epoch's verdict). */
+  private readonly prunes: boolean;
   private readonly recorder: TrialRecorder;
   private readonly history: (SampledTrial & { trainingHash: string; pending: number; ended: Set<SampledTrial['state']> })[] = [];
   private readonly curves: Map<string, TrialCurve & { values: number[] }>;
@@ -140,6 +143,7 @@ class StudyRun {
     this.emit = options.onEvent ?? (() => {});
     this.sampler = createSampler(experiment.sampler, { seed: experiment.seed });
     this.pruner = createPruner(experiment.pruner, { epochs: experiment.training.epochs });
+    this.prunes = this.pruner !== NO_PRUNING;
     this.number = opened.previousTrials;
     const planned = plannedTrials(experiment.sampler, opened.trainingSpace);
     this.total = planned === null ? null : planned * experiment.repeats;
@@ -226,7 +230,7 @@ class StudyRun {
     // The trainer stops itself at the budget; the hard timer catches a trial stuck inside one epoch.
     const hardLimit = budget ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000) : undefined;
     try {
-      const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.pruner.name !== 'none' };
+      const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes };
       const result = await this.executor.run(task, (p) => this.onProgress(trial.id, p), controller.signal);
       return await this.record(trial, result);
     } catch (err) {
@@ -259,6 +263,8 @@ class StudyRun {
 
   /** The pruning channel: a running trial reports one value per step; its pruner answers. */
   private report(trialId: string, step: number, value: number): TrialDirective {
+    // Without a pruner there is nothing to decide: no curve to keep, no scan of the others per epoch.
+    if (!this.prunes) return 'continue';
     let curve = this.curves.get(trialId);
     if (!curve) this.curves.set(trialId, (curve = { trialId, values: [], state: 'running' }));
     curve.values[step - 1] = value;
