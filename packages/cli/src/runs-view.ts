@@ -27,22 +27,29 @@ export async function leaderboardOf(store: RunStore, study: StudyRecord) {
   return buildLeaderboard(study, await store.listTrials(study.id), await store.listEvaluations(study.id));
 }
 
-/** Prints the winner under the study's selection rule. */
+const interval = (i: { low: number; high: number } | null | undefined, digits = 4) => (i ? `[${num(i.low, digits)}, ${num(i.high, digits)}]` : '-');
+
+/** Prints the winner under the study's selection rule; every metric names its split. */
 export async function printBest(store: RunStore, studyId: string): Promise<void> {
   const study = await findStudy(store, studyId);
   const board = await leaderboardOf(store, study);
   const w = board.winner;
+  if (board.warning) console.log(`warning: ${board.warning} (selection.split is "test")`);
   if (!w) {
     console.log(`no winner yet: no complete trial has a ${study.selection.split} ${study.selection.metric}`);
     return;
   }
   console.log(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w, board)}`);
+  const selection = `${study.selection.split} ${study.selection.metric}`;
+  console.log(`  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`);
   const m = w.metrics;
+  const t = board.metricsSplit;
   console.log(
-    `  test: accuracy ${pm(m.accuracy)}  precision ${pm(m.precision)}  recall ${pm(m.recall)}  F1 ${pm(m.f1)}` +
-      `  ROC-AUC ${pm(m.rocAuc)}  PR-AUC ${pm(m.prAuc)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`,
+    `  ${t} accuracy ${pm(m.accuracy)}  ${t} precision ${pm(m.precision)}  ${t} recall ${pm(m.recall)}  ${t} F1 ${pm(m.f1)}` +
+      `  ${t} ROC-AUC ${pm(m.rocAuc)}  ${t} PR-AUC ${pm(m.prAuc)}`,
   );
-  console.log(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)}  trials ${w.trials.map((t) => t.id).join(', ')}`);
+  const thresholds = w.evaluations.map((e) => interval(e.thresholdInterval, 6));
+  console.log(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`);
   if (w.usesLabels) console.log('  note: this threshold was chosen with labels; its test score is optimistic');
 }
 
@@ -55,7 +62,7 @@ export async function printStudies(store: RunStore): Promise<void> {
   console.log(['study', 'name', 'dataset', 'trials', 'best', 'created'].join('\t'));
   for (const study of studies) {
     const board = await leaderboardOf(store, study);
-    const best = board.winner?.score ? `${study.selection.metric} ${pm(board.winner.score)}` : '-';
+    const best = board.winner?.score ? `${study.selection.split} ${study.selection.metric} ${pm(board.winner.score)}` : '-';
     console.log([study.id, study.name, study.dataset, board.trials.length, best, study.createdAt].join('\t'));
   }
 }
@@ -65,10 +72,25 @@ export async function printStudy(store: RunStore, idOrName: string | undefined):
   const board = await leaderboardOf(store, study);
   console.log(`study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`);
   console.log(`trials: ${Object.entries(board.statusCounts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}; rule: ${board.ruleText}`);
-  console.log(['rank', 'config', 'F1', 'ROC-AUC', 'PR-AUC', `${board.mseSplit} MSE`, 'params'].join('\t'));
+  if (board.warning) console.log(`warning: ${board.warning} (selection.split is "test")`);
+  const selection = `${study.selection.split} ${study.selection.metric}`;
+  const t = board.metricsSplit;
+  console.log(['rank', 'config', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params'].join('\t'));
   for (const row of board.rows) {
+    const p = row.isWinner ? 'best' : `${row.versusWinner.significant === false ? '~' : ''}${num(row.versusWinner.pValue, 3)}`;
     console.log(
-      [row.rank, row.configHash.slice(0, 8), pm(row.metrics.f1), pm(row.metrics.rocAuc), pm(row.metrics.prAuc), pm(row.mse, 6), paramText(row, board)].join('\t'),
+      [
+        row.rank,
+        row.configHash.slice(0, 8),
+        pm(row.score),
+        interval(row.scoreInterval),
+        p,
+        pm(row.metrics.f1),
+        pm(row.metrics.rocAuc),
+        pm(row.metrics.prAuc),
+        pm(row.mse, 6),
+        paramText(row, board),
+      ].join('\t'),
     );
   }
   for (const t of board.trials.filter((t) => t.status !== 'complete')) console.log(`${t.id} ${t.status}: ${t.reason ?? ''}`);

@@ -10,3 +10,4 @@ export * from './distributions.js';
 export * from './artifacts.js';
 export * from './objective.js';
 export * from './zod-issues.js';
+export * from './statistics.js';

@@ -30,3 +30,11 @@ export function metricValue(set: MetricSet | undefined, metric: string): number 
   const v = set?.[metric];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
+
+/** Metrics computed from reconstruction errors alone; every other metric needs labels. */
+export const RECONSTRUCTION_METRICS = ['mse', 'mae', 'rmse'] as const;
+
+/** True when the metric needs labelled rows (anomalies and normal rows) to be computed. */
+export function metricUsesLabels(metric: string): boolean {
+  return !(RECONSTRUCTION_METRICS as readonly string[]).includes(metric);
+}

@@ -15,8 +15,20 @@ export const selectionSchema = z
     metric: z.string().min(1).describe('A metric name: f1, rocAuc, prAuc, accuracy, precision, recall, mse, ...'),
     direction: z.enum(['maximize', 'minimize']),
     split: z.enum(SPLIT_NAMES),
+    allowTest: z
+      .boolean()
+      .optional()
+      .describe('Required to select on the test split: test labels then choose the winner, so its test scores are optimistic (reports say so).'),
   })
   .strict();
+
+/** What the CLI and the report print beside a study that lets test labels choose its winner. */
+export const TEST_SELECTION_WARNING = 'selected on test data: optimistic';
+
+/** The warning a study's selection rule calls for, if any (selecting on the test split). */
+export function selectionWarning(rule: Pick<SelectionRule, 'split'>): string | undefined {
+  return rule.split === 'test' ? TEST_SELECTION_WARNING : undefined;
+}
 
 /** How the winner of a study is chosen. */
 export type SelectionRule = z.output<typeof selectionSchema>;

@@ -1,4 +1,4 @@
-import type { Json, Params, Summary } from '@aelab/core';
+import type { Interval, Json, Params, Summary } from '@aelab/core';
 
 /** A table cell: the text shown and the value the sort script compares (numbers sort numerically). */
 export interface Cell {
@@ -34,6 +34,17 @@ export function formatSummary(summary: Summary | null, style: NumberStyle): stri
   if (!summary) return '–';
   const mean = formatNumber(summary.mean, style);
   return summary.std === null ? mean : `${mean} ± ${formatNumber(summary.std, style)}`;
+}
+
+/** "[low, high]", or "–" where there is no interval (one repeat). */
+export function formatInterval(interval: Interval | null | undefined, style: NumberStyle): string {
+  return interval ? `[${formatNumber(interval.low, style)}, ${formatNumber(interval.high, style)}]` : '–';
+}
+
+/** A p-value as "0.003", "< 0.001", or "–" where there is no test. */
+export function formatPValue(p: number | null): string {
+  if (p === null) return '–';
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
 /** A numeric column's cell for a summary over repeats, sorted by its mean. */

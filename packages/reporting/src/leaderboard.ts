@@ -1,6 +1,10 @@
 import {
   describeSelection,
+  meanInterval,
   metricValue,
+  selectionWarning,
+  welchPValue,
+  type Interval,
   rankConfigurations,
   selectionValue,
   summarize,
@@ -13,7 +17,7 @@ import type { EvaluationRecord, StudyRecord, TrialRecord } from '@aelab/store';
 import { jsonText, scoringLabel } from './format.js';
 import { sweptScoringParams, sweptTrainingParams } from './search-space.js';
 
-/** Test-split metrics every leaderboard shows, in column order. */
+/** Test-split metrics every leaderboard shows, in column order (labelled with their split wherever shown). */
 export const LEADERBOARD_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc', 'prAuc'] as const;
 export type LeaderboardMetric = (typeof LEADERBOARD_METRICS)[number];
 
@@ -77,6 +81,15 @@ export interface LeaderboardRow {
   mse: Summary | null;
   /** The objective: the selection metric on the selection split over repeats, what the rule ranks by. */
   score: Summary | null;
+  /** The objective's 95% confidence interval over repeats (Student t); null with one repeat. */
+  scoreInterval: Interval | null;
+  /**
+   * How this row's objective compares with the winner's: Welch's two-sided t-test over the
+   * repeats (different configurations train with different seeds, so they are not paired).
+   * `significant` is p < 0.05; both null when either side has fewer than two repeats, and
+   * for the winner itself.
+   */
+  versusWinner: { pValue: number | null; significant: boolean | null };
   threshold: Summary | null;
   trainSeconds: Summary | null;
   /** True when any repeat chose its threshold with labels (not an honest test score). */
@@ -102,6 +115,10 @@ export interface Leaderboard {
   mseSplit: 'validation' | 'test';
   /** The selection rule in words, e.g. "highest mean F1 on the test split over repeats". */
   ruleText: string;
+  /** Core's warning for a rule that lets test labels choose the winner ("selected on test data: optimistic"), else null. */
+  warning: string | null;
+  /** The split of {@link LeaderboardRow.metrics}: always the held-out test split. */
+  metricsSplit: 'test';
   /** Every trial of the study, complete or not, in trial-number order. */
   trials: TrialRecord[];
   /** Trial count per status, statuses sorted by name. */
@@ -128,9 +145,14 @@ export function configurationName(row: Pick<LeaderboardRow, 'params' | 'scoring'
   return `${trainingName(row.params)} · ${scoringLabel(row.scoring)}`;
 }
 
-/** The selection metric as charts and columns label it, e.g. "F1 (test)". */
+/** A metric with its split, as every column and chart labels it, e.g. "F1 (test)". */
+export function metricLabel(metric: string, split: string): string {
+  return `${METRIC_LABELS[metric] ?? metric} (${split})`;
+}
+
+/** The selection metric as charts and columns label it, e.g. "F1 (validation)". */
 export function selectionLabel(study: StudyRecord): string {
-  return `${METRIC_LABELS[study.selection.metric] ?? study.selection.metric} (${study.selection.split})`;
+  return metricLabel(study.selection.metric, study.selection.split);
 }
 
 /** The evaluations of complete trials, as the objective takes them. */
@@ -163,11 +185,21 @@ function leaderboardRow(config: RankedStudyConfiguration, mseSplit: Leaderboard[
     metrics,
     mse: summarize(evaluations.map((e) => metricValue(e.metrics[mseSplit], 'mse'))),
     score: config.score,
+    scoreInterval: meanInterval(config.score),
+    versusWinner: { pValue: null, significant: null },
     threshold: summarize(evaluations.map((e) => e.threshold)),
     trainSeconds: summarize(trials.map((t) => t.trainSeconds)),
     usesLabels: evaluations.some((e) => e.usesLabels),
     isWinner: false,
   };
+}
+
+/** The significance level of {@link LeaderboardRow.versusWinner}. */
+export const SIGNIFICANCE_LEVEL = 0.05;
+
+function compareWithWinner(winner: LeaderboardRow, row: LeaderboardRow): LeaderboardRow['versusWinner'] {
+  const pValue = winner.score && row.score ? welchPValue(winner.score, row.score) : null;
+  return { pValue, significant: pValue === null ? null : pValue < SIGNIFICANCE_LEVEL };
 }
 
 function countStatuses(trials: readonly TrialRecord[]): Record<string, number> {
@@ -189,6 +221,7 @@ export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecor
   const winnerHash = winnerOf(ranked)?.configHash;
   const winner = rows.find((r) => r.configHash === winnerHash) ?? null;
   if (winner) winner.isWinner = true;
+  for (const row of rows) if (winner && row !== winner) row.versusWinner = compareWithWinner(winner, row);
   const completeTrials = trials.filter((t) => t.status === 'complete');
   return {
     study,
@@ -199,6 +232,8 @@ export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecor
     sweptScoring: sweptScoringParams(inputs.map((e) => e.evaluation)),
     mseSplit,
     ruleText: describeSelection(study.selection, METRIC_LABELS[study.selection.metric]),
+    warning: selectionWarning(study.selection) ?? null,
+    metricsSplit: 'test',
     trials: [...trials].sort((a, b) => a.number - b.number),
     statusCounts: countStatuses(trials),
   };

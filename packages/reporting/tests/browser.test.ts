@@ -47,7 +47,7 @@ describe.skipIf(!hasChromium)('study page in headless Chromium', () => {
     // 2 families x 2 versions x 2 learning rates x 3 percentiles.
     expect(await rows.count()).toBe(24);
     const headers = await page.locator('#leaderboard thead th').allTextContents();
-    const f1Column = headers.findIndex((h) => h.trim() === 'F1');
+    const f1Column = headers.findIndex((h) => h.trim() === 'F1 (test)');
     expect(f1Column).toBeGreaterThan(0);
     const f1Values = (await page.locator(`#leaderboard tbody tr td:nth-child(${f1Column + 1})`).evaluateAll((cells) =>
       cells.map((c) => Number(c.getAttribute('data-value'))),
@@ -56,10 +56,10 @@ describe.skipIf(!hasChromium)('study page in headless Chromium', () => {
     const firstF1 = () => rows.first().locator(`td:nth-child(${f1Column + 1})`).getAttribute('data-value');
     expect(Number(await firstF1())).not.toBe(bestF1);
 
-    await page.locator('#leaderboard thead th', { hasText: /^F1$/ }).click();
+    await page.locator('#leaderboard thead th', { hasText: /^F1 \(test\)$/ }).click();
     expect(Number(await firstF1())).toBe(bestF1);
-    expect(await page.locator('#leaderboard thead th', { hasText: /^F1$/ }).getAttribute('aria-sort')).toBe('descending');
-    await page.locator('#leaderboard thead th', { hasText: /^F1$/ }).click();
+    expect(await page.locator('#leaderboard thead th', { hasText: /^F1 \(test\)$/ }).getAttribute('aria-sort')).toBe('descending');
+    await page.locator('#leaderboard thead th', { hasText: /^F1 \(test\)$/ }).click();
     expect(Number(await firstF1())).toBe(Math.min(...f1Values));
 
     await page.locator('input[data-filter-for="leaderboard"]').fill('lstm tuned');

@@ -156,6 +156,15 @@ export const experimentSchema = z
   })
   .strict()
   .superRefine((exp, ctx) => {
+    if (exp.selection.split === 'test' && exp.selection.allowTest !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['selection', 'split'],
+        message:
+          'selecting on "test" lets test labels choose the winner, so its test scores are optimistic: select on "validation" ' +
+          '(with data.validationAnomalies: "keep" for a metric that needs labels), or add "allowTest": true to accept that',
+      });
+    }
     if (!exp.model && !exp.models) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: 'one of "model" or "models" is required' });
     }

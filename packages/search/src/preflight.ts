@@ -1,4 +1,4 @@
-import { schemaProblems, stableStringify, thresholdRuleSchema, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
+import { metricUsesLabels, schemaProblems, stableStringify, thresholdRuleSchema, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
 import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
@@ -19,21 +19,27 @@ interface DataShape {
   rows: number;
   problem?: string;
   warnings: string[];
+  /** The validation split's rows by class: label metrics and bestF1 on validation need both. */
+  validation?: { normal: number; anomalies: number };
+  /** The dataset, for messages. */
+  dataset: string;
 }
 
 async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined, keep?: SharedPreparedData): Promise<DataShape> {
   if (!valid) {
     const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir });
-    return { features: dataset.features, rows: dataset.rows, warnings: [] };
+    return { features: dataset.features, rows: dataset.rows, warnings: [], dataset: data.dataset };
   }
   try {
     const prepared = await prepareData(data, { dataDir });
     keep?.add(data, prepared);
     const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);
-    return { features: prepared.features, rows, warnings: prepared.warnings ?? [] };
+    const anomalies = prepared.validation.y.reduce((n, y) => n + y, 0);
+    const validation = { normal: prepared.validation.rows - anomalies, anomalies };
+    return { features: prepared.features, rows, warnings: prepared.warnings ?? [], validation, dataset: data.dataset };
   } catch (err) {
     if (!(err instanceof DataPreparationError)) throw err;
-    return { features: 0, rows: 0, problem: `data: ${err.message}`, warnings: [] };
+    return { features: 0, rows: 0, problem: `data: ${err.message}`, warnings: [], dataset: data.dataset };
   }
 }
 
@@ -97,7 +103,12 @@ function scoringProblems(experiment: Experiment, variants: readonly Params[]): {
   return variants.flatMap((params) => {
     try {
       const scoring = resolveScoring(experiment, params);
-      return schemaProblems(thresholdRuleSchema, scoring.threshold, ['threshold']).map((p) => ({ path: describe(params, 'scoring'), message: `${p.path} ${p.message}` }));
+      const problems = schemaProblems(thresholdRuleSchema, scoring.threshold, ['threshold']).map((p) => `${p.path} ${p.message}`);
+      const rule = scoring.threshold;
+      if (rule.rule === 'bestF1' && rule.on === 'test' && experiment.selection.allowTest !== true) {
+        problems.push('threshold.on "test": a bestF1 threshold fit on test labels makes every test score optimistic; fit it on "validation", or set selection.allowTest: true to accept that');
+      }
+      return problems.map((message) => ({ path: describe(params, 'scoring'), message }));
     } catch (err) {
       return [{ path: describe(params, 'scoring'), message: (err as Error).message }];
     }
@@ -137,7 +148,41 @@ export async function preflight(
       problems.push({ path: where, message: issue });
     }
   }
-  if (problems.length > 0) throw new ExperimentError(file, problems);
   const shapes = await Promise.all(cache.values());
+  problems.push(...labelProblems(experiment, space.scoringVariants, shapes));
+  if (problems.length > 0) throw new ExperimentError(file, problems);
   return [...new Set(shapes.flatMap((s) => s.warnings))];
+}
+
+/**
+ * What needs validation labels that the data does not give: a label metric (F1, ROC-AUC,
+ * ...) selected on validation, or a bestF1 threshold fit there. Without anomalies and
+ * normal rows in validation these would be undefined (or, as once, silently read the test
+ * labels), so the study stops before training and says how to get labelled validation rows.
+ */
+function labelProblems(experiment: Experiment, variants: readonly Params[], shapes: readonly DataShape[]): { path: string; message: string }[] {
+  const needs: { path: string; what: string }[] = [];
+  const { selection } = experiment;
+  if (selection.split === 'validation' && metricUsesLabels(selection.metric)) needs.push({ path: 'selection', what: `${selection.metric} on validation` });
+  for (const params of variants) {
+    const rule = (() => {
+      try {
+        return resolveScoring(experiment, params).threshold;
+      } catch {
+        return undefined; // reported by scoringProblems
+      }
+    })();
+    if (rule?.rule === 'bestF1' && rule.on !== 'test') needs.push({ path: describe(params, 'scoring'), what: 'a bestF1 threshold on validation' });
+  }
+  if (needs.length === 0) return [];
+  const unlabelled = shapes.filter((s) => !s.problem && s.validation && (s.validation.anomalies === 0 || s.validation.normal === 0));
+  const unique = [...new Map(needs.map((n) => [n.what, n])).values()];
+  return unlabelled.flatMap((shape) =>
+    unique.map((n) => ({
+      path: n.path,
+      message:
+        `${n.what} needs labelled validation rows, but the validation split of ${shape.dataset} has ${shape.validation!.anomalies} anomalies and ${shape.validation!.normal} normal rows: ` +
+        'set data.validationAnomalies to "keep" (validation then also holds the training rows\' anomalies, never trained on), or select on a metric without labels such as mse',
+    })),
+  );
 }

@@ -91,6 +91,7 @@ export class TrialRecorder {
         scoring: flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold }),
         sampled,
         threshold: scored.threshold,
+        thresholdInterval: scored.thresholdInterval,
         usesLabels: scored.usesLabels,
         metrics: scored.metrics,
       };
@@ -170,8 +171,9 @@ export class TrialRecorder {
 }
 
 function round(values: Float32Array): number[] {
-  // Float32 precision (7 significant digits) is all the errors carry; printing more only bloats the file.
-  return Array.from(values, (v) => Number(v.toPrecision(7)));
+  // 9 significant digits round-trip every float32 exactly (7 do not: they merge distinct
+  // errors into ties), so metrics recomputed from the file equal the recorded ones.
+  return Array.from(values, (v) => Number(v.toPrecision(9)));
 }
 
 function toJsonErrors(split: SplitErrorsResult) {

@@ -8,7 +8,7 @@ import {
   rocAuc,
   rocCurve,
 } from '@aelab/models/evaluation';
-import { SPLIT_NAMES, type CurvePoints, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
+import { SPLIT_NAMES, type CurvePoints, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
 import { errorsBlob, float32FromBytes, type TrialResult } from './trial-task.js';
 
@@ -24,6 +24,8 @@ export type TrialErrors = { train: SplitErrorsResult; validation?: SplitErrorsRe
 
 export interface ScoredVariant {
   threshold: number;
+  /** The threshold's 95% interval over resamples of the rows it was fit on (see computeThreshold). */
+  thresholdInterval: Interval | null;
   usesLabels: boolean;
   metrics: Partial<Record<SplitName, MetricSet>>;
 }
@@ -69,8 +71,10 @@ function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: nu
 export function scoreVariant(errors: TrialErrors, scoring: ScoringConfig): ScoredVariant {
   const metric = scoring.errorMetric;
   const rule = scoring.threshold;
-  const labelledSplit = rule.rule === 'bestF1' ? (rule.on === 'test' ? errors.test : errors.validation ?? errors.test) : undefined;
-  const { threshold, usesLabels } = computeThreshold(rule, {
+  const labelledSplit = rule.rule === 'bestF1' ? (rule.on === 'test' ? errors.test : errors.validation) : undefined;
+  // Preflight refuses bestF1 on validation without labelled validation rows; never fall back to test labels.
+  if (rule.rule === 'bestF1' && !labelledSplit) throw new Error('threshold bestF1 on validation: this training has no validation split');
+  const { threshold, usesLabels, interval } = computeThreshold(rule, {
     train: errors.train[metric],
     // Rules over "validation errors" describe normal behaviour: a labelled validation split
     // (validationAnomalies: keep) contributes its normal rows only.
@@ -82,7 +86,7 @@ export function scoreVariant(errors: TrialErrors, scoring: ScoringConfig): Score
     const split = errors[name];
     if (split && split.y.length > 0) metrics[name] = metricSet(split, split[metric], threshold);
   }
-  return { threshold, usesLabels, metrics };
+  return { threshold, thresholdInterval: interval, usesLabels, metrics };
 }
 
 function normalRows(split: SplitErrorsResult, metric: ErrorMetric): Float32Array {

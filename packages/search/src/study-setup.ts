@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, totalmem } from 'node:os';
-import { deriveSeed, intermediateValue, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
+import { deriveSeed, intermediateValue, selectionWarning, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
 import { clearDatasetCache } from '@aelab/data';
 import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
@@ -28,10 +28,14 @@ export function gitCommit(): string | null {
   }
 }
 
-/** Hash of what determines results: everything but how the sweep is executed. */
+/**
+ * Hash of what determines results: everything but how the sweep is executed and the
+ * `selection.allowTest` acknowledgement (it permits a rule, it does not change one).
+ */
 export function experimentHash(experiment: Experiment): string {
-  const { executor: _executor, $schema: _schema, ...rest } = experiment;
-  return sha256Hex(stableStringify(rest));
+  const { executor: _executor, $schema: _schema, selection, ...rest } = experiment;
+  const { allowTest: _allowTest, ...rule } = selection;
+  return sha256Hex(stableStringify({ ...rest, selection: rule }));
 }
 
 export function trainingHash(config: TrainingConfig): string {
@@ -77,7 +81,9 @@ export async function openStudy(
   const space = effectiveSpace(experiment);
   const { training: trainingSpace, scoring: scoringSpace } = splitSpace(space);
   const scoringVariants = enumerateGrid(scoringSpace);
-  const warnings = await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
+  const dataWarnings = await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
+  const optimism = selectionWarning(experiment.selection);
+  const warnings = optimism ? [`${optimism} (selection.split is "test")`, ...dataWarnings] : dataWarnings;
   // Prepared (and kept, in shared memory) by preflight: the parsed rows are no longer needed here.
   clearDatasetCache();
   const hash = experimentHash(experiment);

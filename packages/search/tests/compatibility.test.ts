@@ -27,7 +27,8 @@ describe('a study written before the seams', () => {
     const before = await load(old);
     await old.close();
     const raw = JSON.parse(await readFile(resolve(FIXTURES, 'v1-experiment.json'), 'utf8'));
-    const experiment = parseExperiment(raw);
+    // Written before selecting on test needed an explicit opt-in; the opt-in is not part of the experiment's hash.
+    const experiment = parseExperiment({ ...raw, selection: { ...raw.selection, allowTest: true } });
     const store = new InMemoryRunStore();
     await runStudy({ experiment, experimentPath: 'v1-experiment.json', store, workers: 1 });
     const after = await load(store);

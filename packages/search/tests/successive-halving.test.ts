@@ -159,7 +159,7 @@ describe('Hyperband pruner', () => {
       model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
       training: { epochs: 20, batchSize: 32, learningRate: 0.003, loss: 'mse' },
       scoring: { threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-      selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+      selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
     };
     expect(parseExperiment({ ...base, pruner: { type: 'hyperband', maxEpochs: 20 } }).pruner).toEqual({ type: 'hyperband', maxEpochs: 20 });
     expect(() => parseExperiment({ ...base, pruner: { type: 'hyperband', minEpochs: 10, maxEpochs: 5 } })).toThrow(/pruner\.maxEpochs: maxEpochs \(5\) must be >= minEpochs \(10\)/);

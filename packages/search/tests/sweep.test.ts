@@ -20,7 +20,7 @@ const tiny: ExperimentInput = {
     'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8]] },
     'threshold.percentile': { type: 'categorical', values: [90, 95, 99] },
   },
-  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
   executor: { backend: 'wasm' },
 };
 
@@ -148,7 +148,7 @@ describe('a sweep end to end', () => {
     const events: StudyEvent[] = [];
     await runStudy({ experiment: noValidation, experimentPath: 'tiny.json', store, workers: 1, onEvent: (e) => events.push(e) });
     const study = events.find((e) => e.type === 'study');
-    expect(study?.type === 'study' && study.warnings).toEqual([expect.stringMatching(/^validation split is empty/)]);
+    expect(study?.type === 'study' && study.warnings).toEqual([expect.stringMatching(/^selected on test data: optimistic/), expect.stringMatching(/^validation split is empty/)]);
   });
 
   it('loads and prepares the dataset once per sweep: pool workers train on the coordinator\'s prepared rows', async () => {

@@ -172,7 +172,7 @@ describe('TPE sampler', () => {
       model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
       training: { epochs: 1, batchSize: 32, learningRate: 0.003, loss: 'mse' },
       scoring: { threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-      selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+      selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
     };
     const experiment = parseExperiment({ ...base, sampler: { type: 'tpe', trials: 12, startupTrials: 4, gamma: 0.2 } });
     expect(experiment.sampler).toEqual({ type: 'tpe', trials: 12, startupTrials: 4, gamma: 0.2 });

@@ -100,6 +100,7 @@ const evaluationRecordSchema = z.looseObject({
   sampled: jsonObject.nullable().optional(),
   // null: a NaN threshold, which JSON stores as null.
   threshold: nullableNumber,
+  thresholdInterval: z.object({ low: nullableNumber, high: nullableNumber }).nullable().optional(),
   usesLabels: z.boolean(),
   metrics: objectOf(z.looseObject({})),
   createdAt: z.string(),

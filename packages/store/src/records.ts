@@ -4,7 +4,7 @@
  * the store and records only name them. Their building blocks (params, metric sets,
  * epoch records, the selection rule, artifact shapes) are defined once in @aelab/core.
  */
-import type { Distribution, EpochRecord, Json, MetricSet, Params, SelectionRule, SplitName, TrialStatus } from '@aelab/core';
+import type { Distribution, EpochRecord, Interval, Json, MetricSet, Params, SelectionRule, SplitName, TrialStatus } from '@aelab/core';
 
 export interface StudyRecord {
   id: string;
@@ -92,6 +92,12 @@ export interface EvaluationRecord {
   /** The scoring parameters this variant sampled from the space; null in stores written before they were recorded. */
   sampled: Params | null;
   threshold: number;
+  /**
+   * The threshold's 95% interval over other draws of the rows it was fit on (order
+   * statistics for a percentile, normal theory for mean + k * std); null where the rule has
+   * none, absent in stores written before it was recorded.
+   */
+  thresholdInterval?: Interval | null;
   /** True when the threshold was chosen with labels (e.g. best-F1): not an honest test score. */
   usesLabels: boolean;
   metrics: Partial<Record<SplitName, MetricSet>>;

@@ -4,7 +4,8 @@
  * the tfjs instance the kit hands out.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BuildKit } from '../families/family.js';
+import type { BuildKit, LayerInit } from '../families/family.js';
+import type { Init } from '../families/fields.js';
 import type { LayerSeeds } from '../random.js';
 import '../tfjs-fixes.js';
 import { Cropping1D, SeededDropout, UpSampling1D } from './layers.js';
@@ -15,5 +16,13 @@ export const buildKit: BuildKit = {
   UpSampling1D,
   Cropping1D,
   glorot: (seeds: LayerSeeds) => tf.initializers.glorotUniform({ seed: seeds.take() }),
+  weightInit(seeds: LayerSeeds, init: Init | undefined, fanIn: number): LayerInit {
+    if (init !== 'pytorch') return { kernelInitializer: tf.initializers.glorotUniform({ seed: seeds.take() }) };
+    const bound = 1 / Math.sqrt(fanIn);
+    return {
+      kernelInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seeds.take() }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seeds.take() }),
+    };
+  },
   l2: (penalty: number) => (penalty > 0 ? tf.regularizers.l2({ l2: penalty }) : undefined),
 };

@@ -1,6 +1,6 @@
 // Rules are core's (`thresholdRuleSchema`, one definition for the experiment file, the
 // records and this module); what a rule computes is defined here.
-import { schemaIssues, type ThresholdRule, thresholdRuleSchema, type ThresholdSplit } from '@aelab/core';
+import { type Interval, quantileInterval, schemaIssues, type ThresholdRule, thresholdRuleSchema, type ThresholdSplit } from '@aelab/core';
 import { binaryClfCurve } from './metrics.js';
 import { assertBinaryLabels, assertFinite, assertScores, quote } from './inputs.js';
 
@@ -20,6 +20,12 @@ export interface ComputedThreshold {
   usesLabels: boolean;
   /** One line for reports, e.g. `percentile 95 of train errors (n=263)`. */
   description: string;
+  /**
+   * Where the threshold could lie had other rows of the same distribution been drawn: the
+   * 95% interval of the population percentile (order statistics) or of mean + k * std
+   * (normal theory); null for rules without one (max, fixed, bestF1).
+   */
+  interval: Interval | null;
 }
 
 /**
@@ -47,6 +53,7 @@ export function computeThreshold(rule: ThresholdRule, errors: ThresholdInputs): 
         threshold: percentile(values, rule.percentile),
         usesLabels: false,
         description: `percentile ${rule.percentile} of ${split} errors (n=${values.length})`,
+        interval: quantileInterval(Float64Array.from(values).sort(), rule.percentile / 100),
       };
     }
     case 'meanStd': {
@@ -56,6 +63,7 @@ export function computeThreshold(rule: ThresholdRule, errors: ThresholdInputs): 
         threshold: mean + rule.k * std,
         usesLabels: false,
         description: `mean + ${rule.k} * std of ${split} errors (n=${values.length})`,
+        interval: meanStdInterval(mean, std, rule.k, values.length),
       };
     }
     case 'max': {
@@ -66,10 +74,11 @@ export function computeThreshold(rule: ThresholdRule, errors: ThresholdInputs): 
         threshold: max,
         usesLabels: false,
         description: `max of ${split} errors (n=${values.length})`,
+        interval: null,
       };
     }
     case 'fixed':
-      return { threshold: rule.value, usesLabels: false, description: `fixed value ${rule.value}` };
+      return { threshold: rule.value, usesLabels: false, description: `fixed value ${rule.value}`, interval: null };
     case 'bestF1': {
       const on = rule.on ?? 'validation';
       if (errors.labelled === undefined) {
@@ -82,9 +91,21 @@ export function computeThreshold(rule: ThresholdRule, errors: ThresholdInputs): 
         description:
           `best F1 (${f1.toFixed(4)}) on ${on} labels (n=${errors.labelled.scores.length}); ` +
           'uses labels, so optimistic',
+        interval: null,
       };
     }
   }
+}
+
+/**
+ * The 95% interval of mean + k * std from n rows: its standard error is
+ * std * sqrt(1/n + k^2 / (2(n - 1))) (the sample mean's variance plus the sample std's,
+ * which are independent for normal rows); null below two rows.
+ */
+function meanStdInterval(mean: number, std: number, k: number, n: number): Interval | null {
+  if (n < 2) return null;
+  const half = 1.959963984540054 * std * Math.sqrt(1 / n + (k * k) / (2 * (n - 1)));
+  return { low: mean + k * std - half, high: mean + k * std + half };
 }
 
 function pickSplit(

@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LayerSeeds } from '../random.js';
 import type { BuildKit, ModelFamily } from './family.js';
-import { activation, outputActivation, penalty, positiveInt, rate, widths } from './fields.js';
+import { activation, init, outputActivation, penalty, positiveInt, rate, widths } from './fields.js';
 
 export const conv1dSpecSchema = z
   .strictObject({
@@ -15,6 +15,7 @@ export const conv1dSpecSchema = z
     outputActivation: outputActivation.describe('Activation of the output convolution: linear for standardised inputs, sigmoid for inputs in [0, 1].'),
     dropout: rate.describe('Dropout rate in [0, 1) after each encoder block.'),
     l2: penalty.describe('L2 penalty on every hidden convolution kernel.'),
+    init,
   })
   .describe('Conv1D + MaxPool blocks down, UpSampling + Conv1D blocks up, a 1-filter Conv1D output cropped back to the input length.');
 
@@ -33,16 +34,20 @@ function build(kit: BuildKit, spec: Conv1dSpec, inputSize: number, seed: number)
   const input = tf.input({ shape: [inputSize, 1], name: 'input' });
   let x = input as tf.SymbolicTensor;
   let steps = inputSize;
-  const conv = (filters: number, activation: string, name: string, penalty: number) =>
-    tf.layers.conv1d({
+  let channels = 1;
+  const conv = (filters: number, activation: string, name: string, penalty: number) => {
+    const layer = tf.layers.conv1d({
       filters,
       kernelSize: spec.kernelSize,
       padding: 'same',
       activation: activation as 'relu',
-      kernelInitializer: kit.glorot(seeds),
+      ...kit.weightInit(seeds, spec.init, spec.kernelSize * channels),
       kernelRegularizer: kit.l2(penalty),
       name,
     });
+    channels = filters;
+    return layer;
+  };
   spec.filters.forEach((filters, i) => {
     x = conv(filters, spec.activation, `encoder_conv_${i}`, spec.l2).apply(x) as tf.SymbolicTensor;
     x = tf.layers.maxPooling1d({ poolSize: pool, padding: 'same', name: `encoder_pool_${i}` }).apply(x) as tf.SymbolicTensor;

@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LayerSeeds } from '../random.js';
 import type { BuildKit, ModelFamily } from './family.js';
-import { activation, mustBe, outputActivation, penalty, perLayer, positiveInt, rate, widths } from './fields.js';
+import { activation, init, mustBe, outputActivation, penalty, perLayer, positiveInt, rate, widths } from './fields.js';
 
 export const denseSpecSchema = z
   .strictObject({
@@ -21,6 +21,7 @@ export const denseSpecSchema = z
     l2: z
       .union([penalty, z.array(penalty)], mustBe('a finite number >= 0, or an array of such penalties'))
       .describe("L2 penalty on each hidden layer's kernel: one number for all, or one per hidden layer as for dropout."),
+    init,
   })
   .superRefine((spec, ctx) => {
     // Runs even when a per-layer entry failed its range check, so read defensively.
@@ -50,22 +51,24 @@ function build(kit: BuildKit, spec: DenseSpec, inputSize: number, seed: number):
   const input = tf.input({ shape: [inputSize], name: 'input' });
   const widthsOfLayers = [...spec.encoder, ...denseDecoder(spec)];
   let x = input as tf.SymbolicTensor;
+  let fanIn = inputSize;
   widthsOfLayers.forEach((units, i) => {
     const role = i < spec.encoder.length ? (i === spec.encoder.length - 1 ? 'bottleneck' : `encoder_${i}`) : `decoder_${i - spec.encoder.length}`;
     x = tf.layers
       .dense({
         units,
         activation: spec.activation,
-        kernelInitializer: kit.glorot(seeds),
+        ...kit.weightInit(seeds, spec.init, fanIn),
         kernelRegularizer: kit.l2(perLayer(spec.l2, i)),
         name: role,
       })
       .apply(x) as tf.SymbolicTensor;
+    fanIn = units;
     const dropout = perLayer(spec.dropout, i);
     if (dropout > 0) x = new kit.SeededDropout({ rate: dropout, seed: seeds.take(), name: `${role}_dropout` }).apply(x) as tf.SymbolicTensor;
   });
   const output = tf.layers
-    .dense({ units: inputSize, activation: spec.outputActivation, kernelInitializer: kit.glorot(seeds), name: 'reconstruction' })
+    .dense({ units: inputSize, activation: spec.outputActivation, ...kit.weightInit(seeds, spec.init, fanIn), name: 'reconstruction' })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: 'dense_autoencoder' });
 }

@@ -12,6 +12,13 @@ import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import type { Cropping1D, SeededDropout, UpSampling1D } from '../builders/layers.js';
 import type { LayerSeeds } from '../random.js';
+import type { Init } from './fields.js';
+
+/** Initializers of one layer (undefined: tfjs' default, zeros for biases). */
+export interface LayerInit {
+  kernelInitializer: ReturnType<typeof tf.initializers.glorotUniform>;
+  biasInitializer?: ReturnType<typeof tf.initializers.glorotUniform>;
+}
 
 /** What a family's builder needs from tfjs, made once on the tfjs side (`builders/kit.ts`). */
 export interface BuildKit {
@@ -25,6 +32,11 @@ export interface BuildKit {
   readonly Cropping1D: typeof Cropping1D;
   /** Seeded Glorot-uniform, the Keras default kernel initializer; takes one seed from `seeds`. */
   glorot(seeds: LayerSeeds): ReturnType<typeof tf.initializers.glorotUniform>;
+  /**
+   * Kernel and bias initializers of a dense or convolution layer with `fanIn` inputs per
+   * output under `init`: glorot takes one seed (zero biases, as Keras), pytorch takes two.
+   */
+  weightInit(seeds: LayerSeeds, init: Init | undefined, fanIn: number): LayerInit;
   /** An L2 kernel regularizer, or undefined for 0 (keeps the graph and the saved JSON small). */
   l2(penalty: number): ReturnType<typeof tf.regularizers.l2> | undefined;
 }

@@ -45,3 +45,17 @@ export const outputActivation = oneOf(OUTPUT_ACTIVATIONS);
 export function perLayer(value: number | readonly number[], layer: number): number {
   return Array.isArray(value) ? (value[layer] ?? 0) : (value as number);
 }
+
+/**
+ * Weight initialisation schemes. `glorot` is Keras' default (Glorot-uniform kernels, zero
+ * biases, orthogonal recurrent kernels); `pytorch` is torch.nn's default (Linear/Conv1d:
+ * Kaiming-uniform with a = sqrt(5), i.e. U(+-1/sqrt(fan_in)) for weights and biases;
+ * RNN/LSTM: every weight U(+-1/sqrt(units)) and two such biases summed).
+ */
+export const INITS = ['glorot', 'pytorch'] as const;
+export type Init = (typeof INITS)[number];
+
+/** The `init` field every family has; absent means glorot, so older specs keep their hashes and weights. */
+export const init = oneOf(INITS)
+  .optional()
+  .describe("Weight initialisation: glorot (Keras' default: Glorot-uniform kernels, zero biases; the default) or pytorch (torch.nn's defaults: U(+-1/sqrt(fan_in)) weights and biases).");

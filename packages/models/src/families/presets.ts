@@ -1,7 +1,7 @@
 import type { DenseSpec } from './dense.js';
 import type { ModelSpec } from './index.js';
 
-/** seed-000's dense network: 140-128-64-32-16-32-64-128-140, relu, linear output. */
+/** seed-000's dense network: 140-128-64-32-16-32-64-128-140, relu, linear output, Keras' initialisers. */
 const ECG_DENSE = {
   kind: 'dense',
   encoder: [128, 64, 32, 16],
@@ -9,9 +9,14 @@ const ECG_DENSE = {
   outputActivation: 'linear',
   dropout: 0,
   l2: 0,
+  init: 'glorot',
 } as const satisfies DenseSpec;
 
-/** The seed work's architectures, by name. */
+/**
+ * The seed work's architectures, by name. Each says the initialisation its source used:
+ * the seed notebooks and the TensorFlow tutorial are Keras models (`glorot`); set
+ * `model.init: "pytorch"` to train them as a PyTorch re-implementation would.
+ */
 export const PRESETS = {
   /** seed-000 V1: the dense network (V1 trains it on all classes). */
   'ecg-v1': ECG_DENSE,
@@ -27,6 +32,7 @@ export const PRESETS = {
     outputActivation: 'sigmoid',
     dropout: 0,
     l2: 0,
+    init: 'glorot',
   },
   /** Conv1D AE used by the benchmarks: 32/16 filters, kernel 7, pool 2. */
   'conv1d-small': {
@@ -38,6 +44,7 @@ export const PRESETS = {
     outputActivation: 'linear',
     dropout: 0,
     l2: 0,
+    init: 'glorot',
   },
   /** LSTM(32) sequence-to-sequence over the sequence. */
   'lstm-seq2seq': {
@@ -47,6 +54,7 @@ export const PRESETS = {
     outputActivation: 'linear',
     dropout: 0,
     l2: 0,
+    init: 'glorot',
   },
   /** seed-004 tabular LSTM: the features as one time step. */
   'lstm-tabular': {
@@ -56,6 +64,7 @@ export const PRESETS = {
     outputActivation: 'linear',
     dropout: 0,
     l2: 0,
+    init: 'glorot',
   },
 } as const satisfies Record<string, ModelSpec>;
 export type PresetName = keyof typeof PRESETS;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { mulberry32 } from '@aelab/core';
 import { LayerSeeds, orthogonalMatrix } from '../random.js';
 import type { BuildKit, ModelSize } from './family.js';
-import { oneOf, outputActivation, penalty, rate, widths } from './fields.js';
+import { init, oneOf, outputActivation, penalty, rate, widths } from './fields.js';
 
 /** The fields of a recurrent spec besides `kind`. */
 export const recurrentSpecFields = {
@@ -18,6 +18,7 @@ export const recurrentSpecFields = {
   outputActivation: outputActivation.describe('Activation of the time-distributed output layer: linear for standardised inputs, sigmoid for inputs in [0, 1].'),
   dropout: rate.describe("Dropout rate in [0, 1) on each recurrent layer's input sequence."),
   l2: penalty.describe("L2 penalty on every recurrent layer's input kernel."),
+  init,
 };
 
 /** A recurrent spec of any recurrent family. */
@@ -61,8 +62,10 @@ export type RecurrentLayerFactory = (kit: BuildKit, args: RecurrentLayerArgs) =>
  * recurrent layers (units mirrored) -> time-distributed dense back to the features.
  *
  * Dropout is a SeededDropout on each recurrent layer's input sequence (tfjs' cell dropout
- * draws from Math.random and would make runs irreproducible). Recurrent kernels are
- * orthogonal like Keras', computed in JS (tfjs' orthogonal initializer is slow and warns).
+ * draws from Math.random and would make runs irreproducible). With `init: glorot`,
+ * recurrent kernels are orthogonal like Keras', computed in JS (tfjs' orthogonal
+ * initializer is slow and warns); with `pytorch`, every recurrent weight is
+ * U(+-1/sqrt(units)) and the bias is the sum of two such draws (torch's b_ih + b_hh).
  */
 export function buildSeq2Seq(kit: BuildKit, spec: RecurrentSpec, inputSize: number, seed: number, recurrentLayer: RecurrentLayerFactory): tf.LayersModel {
   const { tf } = kit;
@@ -75,9 +78,7 @@ export function buildSeq2Seq(kit: BuildKit, spec: RecurrentSpec, inputSize: numb
     const l = recurrentLayer(kit, {
       units,
       returnSequences,
-      kernelInitializer: kit.glorot(seeds),
-      // Overwritten with orthogonal weights below; glorot keeps construction fast and silent.
-      recurrentInitializer: kit.glorot(seeds),
+      ...recurrentInit(kit, spec, units, seeds),
       kernelRegularizer: kit.l2(spec.l2),
       name,
     });
@@ -85,6 +86,7 @@ export function buildSeq2Seq(kit: BuildKit, spec: RecurrentSpec, inputSize: numb
     return l.apply(x) as tf.SymbolicTensor;
   };
   let x = input as tf.SymbolicTensor;
+  let lastUnits = features;
   spec.units.forEach((units, i) => {
     const last = i === spec.units.length - 1;
     x = layer(units, !last, last ? 'bottleneck' : `encoder_${i}`, x);
@@ -92,16 +94,42 @@ export function buildSeq2Seq(kit: BuildKit, spec: RecurrentSpec, inputSize: numb
   x = tf.layers.repeatVector({ n: steps, name: 'repeat' }).apply(x) as tf.SymbolicTensor;
   [...spec.units].reverse().forEach((units, i) => {
     x = layer(units, true, `decoder_${i}`, x);
+    lastUnits = units;
   });
   const output = tf.layers
     .timeDistributed({
-      layer: tf.layers.dense({ units: features, activation: spec.outputActivation, kernelInitializer: kit.glorot(seeds) }),
+      layer: tf.layers.dense({ units: features, activation: spec.outputActivation, ...kit.weightInit(seeds, spec.init, lastUnits) }),
       name: 'reconstruction',
     })
     .apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: output, name: `${spec.kind}_autoencoder` });
-  setOrthogonalRecurrentKernels(kit, recurrentLayers, seeds.take());
+  if (spec.init === 'pytorch') setSummedBiases(kit, recurrentLayers, seeds.take());
+  else setOrthogonalRecurrentKernels(kit, recurrentLayers, seeds.take());
   return model;
+}
+
+function recurrentInit(kit: BuildKit, spec: RecurrentSpec, units: number, seeds: LayerSeeds): Partial<RecurrentLayerArgs> {
+  if (spec.init !== 'pytorch') {
+    // The recurrent kernel is overwritten with orthogonal weights; glorot keeps construction fast and silent.
+    return { kernelInitializer: kit.glorot(seeds), recurrentInitializer: kit.glorot(seeds) };
+  }
+  const bound = 1 / Math.sqrt(units);
+  const uniform = () => kit.tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seeds.take() });
+  return { kernelInitializer: uniform(), recurrentInitializer: uniform() };
+}
+
+function setSummedBiases(kit: BuildKit, layers: tf.layers.Layer[], seed: number): void {
+  const rng = mulberry32(seed >>> 0);
+  for (const l of layers) {
+    const weights = l.getWeights();
+    const units = weights[1].shape[0];
+    const bound = 1 / Math.sqrt(units);
+    const draw = () => (2 * rng() - 1) * bound;
+    const bias = Float32Array.from({ length: weights[2].size }, () => draw() + draw());
+    const tensor = kit.tf.tensor1d(bias);
+    l.setWeights([weights[0], weights[1], tensor]);
+    tensor.dispose();
+  }
 }
 
 function setOrthogonalRecurrentKernels(kit: BuildKit, layers: tf.layers.Layer[], seed: number): void {

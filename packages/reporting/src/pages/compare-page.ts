@@ -4,8 +4,8 @@ import type { Params, Summary } from '@aelab/core';
 import type { TrialRecord } from '@aelab/store';
 import { lossCurvesSpec } from '../charts/loss-curves.js';
 import { rocPrSpec, type NamedCurves } from '../charts/roc-pr.js';
-import { formatSummary, jsonText, type NumberStyle } from '../format.js';
-import { LEADERBOARD_METRICS, METRIC_LABELS, configurationName, representativeTrial, trainingName, type LeaderboardRow } from '../leaderboard.js';
+import { formatInterval, formatPValue, formatSummary, jsonText, type NumberStyle } from '../format.js';
+import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, trainingName, type LeaderboardRow } from '../leaderboard.js';
 import type { StudyView } from '../study-view.js';
 import { chartView, studyPage, type ChartView, type StudyOutput } from './page.js';
 
@@ -33,14 +33,23 @@ function metricRows(view: StudyView, { rows, reps }: Compared) {
     values: rows.map((r) => formatSummary(pick(r), style)),
   });
   return [
-    ...(view.scoreNeedsOwnColumn ? [summaries(view.metricLabel, (r) => r.score, 'metric')] : []),
+    summaries(view.metricLabel, (r) => r.score, 'metric'),
+    { name: `${view.metricLabel} 95% CI`, values: rows.map((r) => formatInterval(r.scoreInterval, 'metric')) },
+    { name: 'Difference from ★ (Welch p)', values: rows.map(significanceText) },
     summaries(`MSE (${view.board.mseSplit})`, (r) => r.mse, 'error'),
-    ...LEADERBOARD_METRICS.map((m) => summaries(`${METRIC_LABELS[m]} (test)`, (r) => r.metrics[m], 'metric')),
+    ...LEADERBOARD_METRICS.map((m) => summaries(metricLabel(m, view.board.metricsSplit), (r) => r.metrics[m], 'metric')),
     summaries('Threshold', (r) => r.threshold, 'threshold'),
     summaries('Training seconds', (r) => r.trainSeconds, 'seconds'),
     { name: 'Repeats', values: rows.map((r) => String(r.trials.length)) },
     { name: 'Trial shown in charts', values: reps.map((t) => `#${t.number}`) },
   ];
+}
+
+function significanceText(row: LeaderboardRow): string {
+  if (row.isWinner) return 'the winner';
+  const { pValue, significant } = row.versusWinner;
+  if (significant === null) return 'not tested (one repeat)';
+  return significant ? `significant (p = ${formatPValue(pValue)})` : `≈ not significant (p = ${formatPValue(pValue)})`;
 }
 
 function lossChart({ reps, label }: Compared): Promise<ChartView> {
@@ -75,7 +84,12 @@ export async function renderComparePage(out: StudyOutput): Promise<void> {
   const body = out.templates.page('compare', {
     studyName: view.study.name,
     intro: `The ${rows.length} best-ranked distinct training configurations under the rule (${view.board.ruleText}), each with its best scoring variant; charts show one median-score repeat of each.`,
-    columns: rows.map((row, i) => ({ label: `Rank ${row.rank}: ${configurationName(row)}${row.isWinner ? ' ★' : ''}`, href: view.trialHref.get(reps[i].id) })),
+    columns: rows.map((row, i) => ({
+      label: `Rank ${row.rank}: ${configurationName(row)}${row.isWinner ? ' ★' : row.versusWinner.significant === false ? ' ≈' : ''}`,
+      href: view.trialHref.get(reps[i].id),
+    })),
+    significanceNote: `≈ marks a configuration whose ${view.metricLabel} over repeats does not differ significantly from the winner's (Welch's t-test, p ≥ ${SIGNIFICANCE_LEVEL}): with these repeats, the data cannot tell them apart.`,
+    warning: view.board.warning,
     paramRows: parameterRows(rows),
     metricRows: metricRows(view, compared),
     loss: await lossChart(compared),

@@ -1,8 +1,8 @@
 /** A study's page (`<study>/index.html`): selection, leaderboard, by-model and search-space tables, charts. */
 import { join } from 'node:path';
 import type { Json } from '@aelab/core';
-import { compareText, describeParams, formatDate, formatSummary, paramCell, summaryCell, type Cell } from '../format.js';
-import { LEADERBOARD_METRICS, METRIC_LABELS, configurationName, representativeTrial, type LeaderboardRow } from '../leaderboard.js';
+import { compareText, describeParams, formatDate, formatInterval, formatPValue, formatSummary, paramCell, summaryCell, type Cell } from '../format.js';
+import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, type LeaderboardRow } from '../leaderboard.js';
 import { describeDistribution } from '../search-space.js';
 import type { StudyView } from '../study-view.js';
 import { studyCharts } from './study-charts.js';
@@ -31,8 +31,10 @@ function leaderboardColumns(view: StudyView): Column[] {
     ...board.sweptScoring.map((k) => paramColumn(k, board.rows.map((r) => r.scoring[k]))),
     numberColumn('Repeats', 'desc'),
     numberColumn(`MSE (${board.mseSplit})`, 'asc', 'Mean reconstruction error, mean ± std over repeats'),
-    ...LEADERBOARD_METRICS.map((m) => numberColumn(METRIC_LABELS[m], 'desc', `${METRIC_LABELS[m]} on the test split, mean ± std over repeats`)),
+    ...LEADERBOARD_METRICS.map((m) => numberColumn(metricLabel(m, board.metricsSplit), 'desc', `${metricLabel(m, board.metricsSplit)}, mean ± std over repeats`)),
     ...(view.scoreNeedsOwnColumn ? [numberColumn(view.metricLabel, study.selection.direction === 'maximize' ? 'desc' : 'asc', 'The selection metric')] : []),
+    numberColumn(`${view.metricLabel} 95% CI`, study.selection.direction === 'maximize' ? 'desc' : 'asc', 'Student-t 95% confidence interval of the selection metric over repeats'),
+    numberColumn('p vs ★', 'asc', `Welch's t-test of the selection metric against the winner over repeats; ≈ marks no significant difference (p ≥ ${SIGNIFICANCE_LEVEL})`),
     numberColumn('Threshold', 'asc'),
     numberColumn('Train s', 'asc', 'Training seconds, mean over repeats'),
     { label: 'Trials' },
@@ -51,10 +53,20 @@ function leaderboardCells(view: StudyView, row: LeaderboardRow, hasVariant: bool
     summaryCell(row.mse, 'error'),
     ...LEADERBOARD_METRICS.map((m) => summaryCell(row.metrics[m], 'metric')),
     ...(view.scoreNeedsOwnColumn ? [summaryCell(row.score, 'metric')] : []),
+    { text: formatInterval(row.scoreInterval, 'metric'), sort: row.scoreInterval ? String(row.scoreInterval.low) : undefined, className: 'num' },
+    versusWinnerCell(row),
     summaryCell(row.threshold, 'threshold'),
     summaryCell(row.trainSeconds, 'seconds'),
     { text: '', links: trialLinks(view, row) },
   ];
+}
+
+/** The p-value against the winner, "≈" where the difference is not significant. */
+function versusWinnerCell(row: LeaderboardRow): Cell {
+  if (row.isWinner) return { text: '★', className: 'num' };
+  const { pValue, significant } = row.versusWinner;
+  const text = `${significant === false ? '≈ ' : ''}${formatPValue(pValue)}`;
+  return { text, sort: pValue === null ? undefined : String(pValue), className: 'num' };
 }
 
 function leaderboardTable(view: StudyView) {
@@ -84,8 +96,8 @@ function byModelTable(view: StudyView) {
       numberColumn('Rank', 'asc'),
       numberColumn(view.metricLabel, study.selection.direction === 'maximize' ? 'desc' : 'asc'),
       numberColumn(`MSE (${board.mseSplit})`, 'asc'),
-      numberColumn('F1', 'desc'),
-      numberColumn('ROC-AUC', 'desc'),
+      numberColumn(metricLabel('f1', board.metricsSplit), 'desc'),
+      numberColumn(metricLabel('rocAuc', board.metricsSplit), 'desc'),
       { label: 'Configuration' },
     ],
     rows: [...best.values()].sort(byName).map((row) => ({
@@ -177,6 +189,9 @@ export async function renderStudyPage(out: StudyOutput): Promise<string> {
     ruleCode: `${study.selection.direction} ${study.selection.metric} on ${study.selection.split}`,
     mseSplit: board.mseSplit,
     labelTuned: board.rows.some((r) => r.usesLabels),
+    warning: board.warning,
+    metricsSplit: board.metricsSplit,
+    selectionSplit: study.selection.split,
     winner: winnerSummary(out.view),
     leaderboard: leaderboardTable(out.view),
     byModel: byModelTable(out.view),

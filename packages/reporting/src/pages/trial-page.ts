@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { metricValue } from '@aelab/core';
 import type { EvaluationRecord, TrialRecord } from '@aelab/store';
 import { trialPageName } from '../paths.js';
-import { compareText, formatDate, formatNumber, jsonText, numberCell, scoringLabel } from '../format.js';
-import { LEADERBOARD_METRICS, METRIC_LABELS, trainingName } from '../leaderboard.js';
+import { compareText, formatDate, formatInterval, formatNumber, jsonText, numberCell, scoringLabel } from '../format.js';
+import { LEADERBOARD_METRICS, metricLabel, trainingName } from '../leaderboard.js';
 import type { StudyView } from '../study-view.js';
 import { numberColumn, studyPage, textColumn, type StudyOutput } from './page.js';
 import { trialCharts } from './trial-charts.js';
@@ -26,8 +26,10 @@ function evaluationsTable(view: StudyView, evaluations: EvaluationRecord[], feat
     columns: [
       textColumn('Scoring'),
       numberColumn('Threshold', 'asc'),
+      { label: 'Threshold 95% interval', title: 'Where the threshold could lie with other rows of the distribution it was fit on (order statistics for a percentile)' },
       textColumn('Labels used'),
-      ...LEADERBOARD_METRICS.map((m) => numberColumn(METRIC_LABELS[m], 'desc')),
+      ...(view.scoreNeedsOwnColumn ? [numberColumn(view.metricLabel, view.study.selection.direction === 'maximize' ? 'desc' : 'asc')] : []),
+      ...LEADERBOARD_METRICS.map((m) => numberColumn(metricLabel(m, 'test'), 'desc')),
       numberColumn('MSE (validation)', 'asc'),
       numberColumn('MSE (test)', 'asc'),
       numberColumn('Rank', 'asc'),
@@ -39,7 +41,9 @@ function evaluationsTable(view: StudyView, evaluations: EvaluationRecord[], feat
         cells: [
           { text: `${scoringLabel(e.scoring)}${e === featured ? ' ★' : ''}` },
           numberCell(e.threshold, 'threshold'),
+          { text: formatInterval(e.thresholdInterval, 'threshold'), className: 'num' },
           { text: e.usesLabels ? 'yes (optimistic)' : 'no' },
+          ...(view.scoreNeedsOwnColumn ? [numberCell(metricValue(e.metrics[view.study.selection.split], view.study.selection.metric), 'metric')] : []),
           ...LEADERBOARD_METRICS.map((m) => numberCell(metricValue(e.metrics.test, m), 'metric')),
           numberCell(metricValue(e.metrics.validation, 'mse'), 'error'),
           numberCell(metricValue(e.metrics.test, 'mse'), 'error'),

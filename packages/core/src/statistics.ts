@@ -1,0 +1,60 @@
+/**
+ * The uncertainty aelab reports beside its point figures: a 95% interval of a mean over
+ * repeats, whether two configurations' repeat means differ significantly, and how far a
+ * percentile threshold could move with other rows of the same distribution.
+ */
+import binomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import type { Summary } from './objective.js';
+
+/** The confidence level of every interval aelab reports. */
+export const CONFIDENCE = 0.95;
+
+/** A closed interval [low, high]. */
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/**
+ * The Student-t 95% confidence interval of a mean over repeats (mean +- t(0.975, n-1) *
+ * std / sqrt(n)); null with fewer than two repeats, where no interval exists.
+ */
+export function meanInterval(summary: Pick<Summary, 'mean' | 'std' | 'n'> | null): Interval | null {
+  if (!summary || summary.std === null || summary.n < 2) return null;
+  const half = tQuantile(1 - (1 - CONFIDENCE) / 2, summary.n - 1) * (summary.std / Math.sqrt(summary.n));
+  return { low: summary.mean - half, high: summary.mean + half };
+}
+
+/**
+ * Welch's two-sided t-test of two means over independent repeats (different configurations
+ * train with different seeds, so repeats are not paired). Returns the p-value; null when
+ * either side has fewer than two repeats. Equal means with zero spread give p = 1.
+ */
+export function welchPValue(a: Pick<Summary, 'mean' | 'std' | 'n'>, b: Pick<Summary, 'mean' | 'std' | 'n'>): number | null {
+  if (a.std === null || b.std === null || a.n < 2 || b.n < 2) return null;
+  const va = a.std ** 2 / a.n;
+  const vb = b.std ** 2 / b.n;
+  const diff = a.mean - b.mean;
+  if (va + vb === 0) return diff === 0 ? 1 : 0;
+  const t = diff / Math.sqrt(va + vb);
+  const df = (va + vb) ** 2 / (va ** 2 / (a.n - 1) + vb ** 2 / (b.n - 1));
+  return Math.min(1, 2 * (1 - tCdf(Math.abs(t), df)));
+}
+
+/**
+ * The distribution-free 95% interval of the q-quantile (0..1) of the population the sorted
+ * `values` were drawn from: the order statistics x(l), x(u) with l and u from the
+ * Binomial(n, q) quantiles (Conover, Practical Nonparametric Statistics, 3.2). It says how
+ * much a percentile threshold rests on the particular rows it was fit on; null with fewer
+ * than two values.
+ */
+export function quantileInterval(sorted: ArrayLike<number>, q: number): Interval | null {
+  const n = sorted.length;
+  if (n < 2) return null;
+  const tail = (1 - CONFIDENCE) / 2;
+  const l = Math.max(0, binomialQuantile(tail, n, q) - 1);
+  const u = Math.min(n - 1, binomialQuantile(1 - tail, n, q));
+  return { low: sorted[l], high: sorted[u] };
+}
