@@ -75,13 +75,14 @@ export async function printStudy(store: RunStore, idOrName: string | undefined):
   if (board.warning) console.log(`warning: ${board.warning} (selection.split is "test")`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
   const t = board.metricsSplit;
-  console.log(['rank', 'config', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params'].join('\t'));
+  console.log(['rank', 'config', 'model', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params'].join('\t'));
   for (const row of board.rows) {
     const p = row.isWinner ? 'best' : `${row.versusWinner.significant === false ? '~' : ''}${num(row.versusWinner.pValue, 3)}`;
     console.log(
       [
         row.rank,
         row.configHash.slice(0, 8),
+        `${row.family}${row.variant ? ` ${row.variant}` : ''}`,
         pm(row.score),
         interval(row.scoreInterval),
         p,

@@ -8,14 +8,14 @@ import { createCli } from '../src/cli.js';
 const experiment = {
   name: 'cli-tiny',
   seed: 3,
-  data: { dataset: 'synthetic-ecg', options: { trainRows: 120, testRows: 80 } },
+  data: { dataset: 'synthetic-ecg', options: { trainRows: 120, testRows: 80 }, validationAnomalies: 'keep' },
   model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 2, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
     'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8], [32, 8]] },
   },
-  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
   executor: { backend: 'wasm' },
 };
 
@@ -78,7 +78,31 @@ describe('aelab search grid, end to end', () => {
     await db.close();
 
     const best = await run(['runs', 'best', '--store', store]);
-    expect(best).toMatch(/^best \(highest mean F1 on the test split/m);
+    expect(best).toMatch(/^best \(highest mean F1 on the validation split/m);
+    // Every metric names its split; an honest study prints no optimism warning.
+    expect(best).toMatch(/^ {2}validation f1 [\d.]+ {2}95% CI /m);
+    expect(best).toMatch(/^ {2}test accuracy [\d.]+ {2}test precision .* test F1 [\d.]+ {2}test ROC-AUC [\d.]+ {2}test PR-AUC [\d.]+$/m);
+    expect(best).not.toMatch(/optimistic/);
+    const show = await run(['runs', 'show', '--store', store]);
+    expect(show).toMatch(/^rank\tconfig\tmodel\tvalidation f1\t95% CI\tp vs best\ttest F1\ttest ROC-AUC\ttest PR-AUC\t(validation|test) MSE\tparams$/m);
+    expect(html).toContain('F1 (test)');
+    expect(html).not.toContain('selected on test data');
+  });
+
+  it('selecting on test needs selection.allowTest, and is then flagged in the sweep, runs best, runs show and the report', async () => {
+    const file = join(dir, 'leaky.json');
+    const leaky = { ...experiment, name: 'leaky', space: { 'model.encoder': { type: 'categorical', values: [[16, 4]] } } };
+    await writeFile(file, JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test' } }));
+    await expect(run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1'])).rejects.toThrow(
+      /selection\.split: selecting on "test" lets test labels choose the winner/,
+    );
+    await writeFile(file, JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true } }));
+    // (The progress display's own warning line, on stderr, is checked on the study's events in the search package.)
+    const out = await run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1']);
+    expect(out).toMatch(/^warning: selected on test data: optimistic/m);
+    expect(await run(['runs', 'show', '--store', join(dir, 'leaky-runs')])).toMatch(/^warning: selected on test data: optimistic/m);
+    const html = await readFile(/^report: (.+)$/m.exec(out)![1], 'utf8');
+    expect(html).toMatch(/Warning: selected on test data: optimistic/);
   });
 
   it('re-running the same command resumes and trains nothing', async () => {

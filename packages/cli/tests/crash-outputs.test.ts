@@ -88,7 +88,7 @@ describe('aelab report killed with SIGKILL', () => {
         experimentHash: `crash-${s}`,
         gitCommit: null,
         dataset: 'synthetic-ecg',
-        selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+        selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
       });
       for (let t = 0; t < 25; t++) {
         const params = { 'model.kind': 'dense', 'model.units': [4, 8, 16, 32, 64][t % 5], 'training.learningRate': [0.001, 0.01, 0.1][t % 3] };

@@ -97,7 +97,7 @@ const experiment = parseExperiment({
     'threshold.value': { type: 'categorical', values: [0.5, 1.5] },
   },
   repeats: 2,
-  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
 });
 
 /** The threshold cell of the featured (★) row of a trial page's evaluations table. */
@@ -159,8 +159,9 @@ describe('one rule for "best"', () => {
     } finally {
       log.mockRestore();
     }
-    expect(lines[0]).toContain('model.encoder=[16,8]');
-    expect(lines[0]).toContain('threshold.value=0.5');
+    expect(lines[0]).toBe('warning: selected on test data: optimistic (selection.split is "test")');
+    expect(lines[1]).toContain('model.encoder=[16,8]');
+    expect(lines[1]).toContain('threshold.value=0.5');
     expect(lines.join('\n')).toContain('F1 0.8611');
 
     const report = await renderReport(store, { outDir: join(dir, 'report') });

@@ -30,14 +30,15 @@ export function meanInterval(summary: Pick<Summary, 'mean' | 'std' | 'n'> | null
 /**
  * Welch's two-sided t-test of two means over independent repeats (different configurations
  * train with different seeds, so repeats are not paired). Returns the p-value; null when
- * either side has fewer than two repeats. Equal means with zero spread give p = 1.
+ * either side has fewer than two repeats, or when neither side varies over its repeats
+ * (the test is undefined there: a discrete metric on a small split often repeats exactly).
  */
 export function welchPValue(a: Pick<Summary, 'mean' | 'std' | 'n'>, b: Pick<Summary, 'mean' | 'std' | 'n'>): number | null {
   if (a.std === null || b.std === null || a.n < 2 || b.n < 2) return null;
   const va = a.std ** 2 / a.n;
   const vb = b.std ** 2 / b.n;
   const diff = a.mean - b.mean;
-  if (va + vb === 0) return diff === 0 ? 1 : 0;
+  if (va + vb === 0) return null;
   const t = diff / Math.sqrt(va + vb);
   const df = (va + vb) ** 2 / (va ** 2 / (a.n - 1) + vb ** 2 / (b.n - 1));
   return Math.min(1, 2 * (1 - tCdf(Math.abs(t), df)));

@@ -65,3 +65,48 @@ describe('builders', () => {
     }
   });
 });
+
+describe('weight initialisation (model.init)', () => {
+  const weightsOf = (spec: ModelSpec, features: number, seed: number) => {
+    const model = buildModel(spec, features, seed);
+    const out = model.trainableWeights.map((w) => ({ name: w.originalName, shape: w.shape, values: w.read().dataSync() as Float32Array }));
+    model.dispose();
+    return out;
+  };
+  const within = (values: Float32Array, bound: number) => values.every((v) => Math.abs(v) <= bound + 1e-7);
+  const rms = (values: Float32Array) => Math.sqrt(values.reduce((a, v) => a + v * v, 0) / values.length);
+
+  it("pytorch: Linear and Conv1d weights and biases are U(+-1/sqrt(fan_in)), torch.nn's defaults", () => {
+    const dense = weightsOf({ ...PRESETS['ecg-v2'], init: 'pytorch' }, 140, 4);
+    for (const w of dense) {
+      const fanIn = w.name.endsWith('kernel') ? w.shape[0] : dense.find((k) => k.name === w.name.replace('bias', 'kernel'))!.shape[0];
+      const bound = 1 / Math.sqrt(fanIn);
+      expect(within(w.values, bound), w.name).toBe(true);
+      // A uniform on [-b, b] has rms b / sqrt(3): the bound is used, not just respected.
+      if (w.values.length > 100) expect(rms(w.values) / (bound / Math.sqrt(3))).toBeCloseTo(1, 1);
+    }
+    expect(dense.filter((w) => w.name.endsWith('bias')).every((w) => w.values.some((v) => v !== 0))).toBe(true);
+    const conv = weightsOf({ ...PRESETS['conv1d-small'], init: 'pytorch' }, 140, 4);
+    const [first] = conv;
+    expect(first.shape).toEqual([7, 1, 32]);
+    expect(within(first.values, 1 / Math.sqrt(7))).toBe(true);
+    expect(within(conv[2].values, 1 / Math.sqrt(7 * 32))).toBe(true);
+  });
+
+  it('pytorch: recurrent weights are U(+-1/sqrt(units)) and the bias is the sum of two such draws', () => {
+    const lstm = weightsOf({ ...PRESETS['lstm-seq2seq'], init: 'pytorch' }, 20, 4);
+    const [kernel, recurrent, bias] = lstm;
+    const bound = 1 / Math.sqrt(32);
+    expect(within(kernel.values, bound) && within(recurrent.values, bound)).toBe(true);
+    expect(within(bias.values, 2 * bound)).toBe(true);
+    expect(bias.values.some((v) => Math.abs(v) > bound)).toBe(true);
+  });
+
+  it('glorot (Keras) keeps zero biases, and is what an absent init means', () => {
+    const absent = weightsOf(PRESETS['ecg-v2'], 140, 4);
+    const { init: _init, ...withoutInit } = PRESETS['ecg-v2'];
+    expect(weightsOf(withoutInit, 140, 4)).toEqual(absent);
+    expect(weightsOf({ ...PRESETS['ecg-v2'], init: 'pytorch' }, 140, 4)).not.toEqual(absent);
+    expect(absent.filter((w) => w.name.endsWith('bias')).every((w) => w.values.every((v) => v === 0))).toBe(true);
+  });
+});

@@ -48,7 +48,7 @@ function metricRows(view: StudyView, { rows, reps }: Compared) {
 function significanceText(row: LeaderboardRow): string {
   if (row.isWinner) return 'the winner';
   const { pValue, significant } = row.versusWinner;
-  if (significant === null) return 'not tested (one repeat)';
+  if (significant === null) return 'not tested (one repeat, or no spread)';
   return significant ? `significant (p = ${formatPValue(pValue)})` : `≈ not significant (p = ${formatPValue(pValue)})`;
 }
 
