@@ -79,7 +79,7 @@ describe('weight initialisation (model.init)', () => {
   it("pytorch: Linear and Conv1d weights and biases are U(+-1/sqrt(fan_in)), torch.nn's defaults", () => {
     const dense = weightsOf({ ...PRESETS['ecg-v2'], init: 'pytorch' }, 140, 4);
     for (const w of dense) {
-      const fanIn = w.name.endsWith('kernel') ? w.shape[0] : dense.find((k) => k.name === w.name.replace('bias', 'kernel'))!.shape[0];
+      const fanIn = Number(w.name.endsWith('kernel') ? w.shape[0] : dense.find((k) => k.name === w.name.replace('bias', 'kernel'))!.shape[0]);
       const bound = 1 / Math.sqrt(fanIn);
       expect(within(w.values, bound), w.name).toBe(true);
       // A uniform on [-b, b] has rms b / sqrt(3): the bound is used, not just respected.
