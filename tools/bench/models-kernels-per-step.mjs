@@ -5,7 +5,9 @@
  * (tf.profile); on webgpu also `dispatches`: compute-shader dispatches, what a GPU pays
  * host cost for (one kernel may dispatch several shaders, e.g. the fused Adam three).
  * Counted over one epoch of `trainAutoencoder` at 3 and at 2 batches: the difference is
- * one step (model building and the epoch's own kernels cancel out).
+ * one step (model building and the epoch's own kernels cancel out). `msPerStep`: wall
+ * and CPU (all threads of the process, lavapipe's included) ms per step; wall time is
+ * noisy on a shared machine.
  *
  *   node tools/bench/models-kernels-per-step.mjs [--backends wasm,webgpu]
  *
@@ -47,9 +49,27 @@ async function countsForEpoch(spec, batches, dispatches) {
   return { kernels: profile.kernels.length, dispatches: dispatches ? dispatches.count - before : undefined };
 }
 
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** Wall and CPU ms per step: 4 epochs less 1 (model building, shader compiling), of 8 batches. */
+async function msPerStep(spec) {
+  const train = rows(8 * batchSize);
+  const timed = async (epochs) => {
+    const [wall, cpu] = [performance.now(), cpuMs()];
+    const trained = await trainAutoencoder({ spec, train, config: { epochs, batchSize, learningRate: 1e-3, loss: 'mse', seed: 42 } });
+    trained.dispose();
+    return { wall: performance.now() - wall, cpu: cpuMs() - cpu };
+  };
+  const [one, four] = [await timed(1), await timed(4)];
+  return { wall: +((four.wall - one.wall) / 24).toFixed(2), cpu: +((four.cpu - one.cpu) / 24).toFixed(2) };
+}
+
 async function perStep(spec, dispatches) {
   const [three, two] = [await countsForEpoch(spec, 3, dispatches), await countsForEpoch(spec, 2, dispatches)];
-  return { kernels: three.kernels - two.kernels, ...(dispatches ? { dispatches: three.dispatches - two.dispatches } : {}) };
+  return { kernels: three.kernels - two.kernels, ...(dispatches ? { dispatches: three.dispatches - two.dispatches } : {}), msPerStep: await msPerStep(spec) };
 }
 
 const result = { bench: 'models-kernels-per-step', batchSize, backends: {} };
