@@ -36,14 +36,16 @@ let dawn: Promise<GPU> | null = null;
 function loadDawn(): Promise<GPU> {
   dawn ??= (async () => {
     let gpu: GPU;
+    let loading = '@tensorflow/tfjs-backend-webgpu';
     try {
       await import('@tensorflow/tfjs-backend-webgpu');
+      loading = 'Dawn (npm package webgpu)';
       const { create, globals } = await import('webgpu');
       for (const [key, value] of Object.entries(globals)) if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
       gpu = create([]);
     } catch (error) {
       dawn = null;
-      throw new BackendUnavailableError(NAME, `backend "webgpu" could not load Dawn (npm package webgpu): ${firstLine(error)}; ${INSTALL_HINT}`);
+      throw new BackendUnavailableError(NAME, `backend "webgpu" could not load ${loading}: ${firstLine(error)}; ${INSTALL_HINT}`);
     }
     // Node 20 has no `navigator`; Node 21+ has one without `gpu`.
     const host = globalThis as { navigator?: object };
