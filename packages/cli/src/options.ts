@@ -14,7 +14,7 @@ export function withStore<T>(y: Argv<T>) {
 export function withBackend<T>(y: Argv<T>) {
   return y.option('backend', {
     choices: BACKEND_NAMES,
-    describe: 'TensorFlow.js backend (auto: the fastest one installed, e.g. tensorflow-gpu, then tensorflow, else wasm)',
+    describe: 'TensorFlow.js backend (auto: the fastest one that works here: tensorflow-gpu, then tensorflow, then webgpu on a real GPU, else wasm)',
   });
 }
 

@@ -1,17 +1,21 @@
 /**
  * Adam for the custom training step. tfjs' Adam updates each weight tensor with ~14
  * kernels (~230 kernels per step for a 9-layer dense AE, ~40% of the step's CPU time),
- * and on these small models each kernel costs more in dispatch than in arithmetic. On
- * wasm we register one `AelabAdamUpdate` kernel that updates a weight and its two moments
- * in a single pass over wasm memory; elsewhere `tf.train.adam` is used unchanged.
- * Update rule identical to `tf.train.adam` (epsilon added after bias correction).
+ * and on these small models each kernel costs more in dispatch than in arithmetic. So a
+ * backend may register one `AelabAdamUpdate` kernel that updates a weight and its two
+ * moments together: wasm in a single pass over wasm memory (below), webgpu in three small
+ * shaders (`adam-webgpu.ts`); elsewhere `tf.train.adam` is used unchanged. Update rule
+ * identical to `tf.train.adam` (epsilon added after bias correction), with an optional L2
+ * penalty folded into the gradient (g + 2·l2·x, the gradient of Keras' l2·sum(x²)).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 
-const KERNEL = 'AelabAdamUpdate';
+/** The fused update: inputs `{x, m, v, g}`, outputs `[x', m', v']`, attributes {@link AdamUpdateAttrs}. */
+export const ADAM_KERNEL = 'AelabAdamUpdate';
 
-interface AdamUpdateAttrs {
+/** The fused update's attributes (one step of Adam for one weight tensor). */
+export interface AdamUpdateAttrs {
   /** lr / (1 - beta1^t) */
   c1: number;
   /** 1 / (1 - beta2^t) */
@@ -19,6 +23,8 @@ interface AdamUpdateAttrs {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** L2 penalty whose gradient (2·l2·x) is added to g first; 0 or absent: none. */
+  l2?: number;
 }
 
 interface WasmBackendLike {
@@ -29,15 +35,16 @@ interface WasmBackendLike {
 const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
   const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', TensorInfo>;
-  const { c1, c2, beta1, beta2, epsilon } = attrs as unknown as AdamUpdateAttrs;
+  const { c1, c2, beta1, beta2, epsilon, l2 = 0 } = attrs as unknown as AdamUpdateAttrs;
   const outs = [x, m, v].map((t) => b.makeOutput(t.shape, 'float32'));
   // Views only after every allocation: growing wasm memory detaches older views.
   const [X, M, V, G] = [x, m, v, g].map((t) => b.typedArrayFromHeap(t));
   const [OX, OM, OV] = outs.map((t) => b.typedArrayFromHeap(t));
   const k1 = 1 - beta1;
   const k2 = 1 - beta2;
+  const l2x2 = 2 * l2;
   for (let i = 0; i < X.length; i++) {
-    const gi = G[i];
+    const gi = l2x2 === 0 ? G[i] : G[i] + l2x2 * X[i];
     const mi = M[i] + (gi - M[i]) * k1;
     const vi = V[i] + (gi * gi - V[i]) * k2;
     OM[i] = mi;
@@ -53,11 +60,16 @@ let registered = false;
 export function registerWasmAdamKernel(): void {
   if (registered) return;
   registered = true;
-  if (!tf.getKernel(KERNEL, 'wasm')) tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: adamUpdateWasm });
+  if (!tf.getKernel(ADAM_KERNEL, 'wasm')) tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adamUpdateWasm });
 }
 
 /** What the training loop needs from an optimizer. */
 export interface StepOptimizer {
+  /**
+   * True when `minimize` applies the model's L2 penalties itself (folded into the update,
+   * the penalty added to the returned loss): the loss function must then leave them out.
+   */
+  readonly foldsL2: boolean;
   /** One step on `loss`; returns the loss (caller disposes). */
   minimize(loss: () => tf.Scalar): tf.Scalar;
   dispose(): void;
@@ -69,16 +81,22 @@ class FusedAdam implements StepOptimizer {
   private readonly beta1 = 0.9;
   private readonly beta2 = 0.999;
   private readonly epsilon = tf.backend().epsilon();
+  readonly foldsL2: boolean;
 
   constructor(
     private readonly variables: tf.Variable[],
     private readonly learningRate: number,
+    /** Per variable, the L2 penalty folded into its update (null: none folded). */
+    private readonly l2: readonly number[] | null,
   ) {
     this.moments = variables.map((v) => [tf.zerosLike(v), tf.zerosLike(v)]);
+    this.foldsL2 = l2 !== null;
   }
 
   minimize(loss: () => tf.Scalar): tf.Scalar {
     const { value, grads } = tf.variableGrads(loss, this.variables);
+    // The penalties at the weights the loss saw (before the update), as Keras reports them.
+    const total = this.l2 ? this.withPenalties(value) : value;
     this.t += 1;
     const attrs: AdamUpdateAttrs = {
       c1: this.learningRate / (1 - this.beta1 ** this.t),
@@ -89,7 +107,9 @@ class FusedAdam implements StepOptimizer {
     };
     this.variables.forEach((variable, i) => {
       const [m, v] = this.moments[i];
-      const [x2, m2, v2] = tf.engine().runKernel(KERNEL, { x: variable, m, v, g: grads[variable.name] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const l2 = this.l2?.[i] ?? 0;
+      const inputs = { x: variable, m, v, g: grads[variable.name] };
+      const [x2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, inputs, (l2 > 0 ? { ...attrs, l2 } : attrs) as unknown as tf.NamedAttrMap) as tf.Tensor[];
       variable.assign(x2);
       x2.dispose(); // the variable holds its own reference to the data
       m.dispose();
@@ -97,7 +117,16 @@ class FusedAdam implements StepOptimizer {
       this.moments[i] = [m2, v2];
     });
     tf.dispose(grads);
-    return value;
+    return total;
+  }
+
+  private withPenalties(value: tf.Scalar): tf.Scalar {
+    const total = tf.tidy(() => {
+      const terms = this.variables.flatMap((variable, i) => (this.l2![i] > 0 ? [tf.mul(tf.sum(tf.square(variable)), this.l2![i])] : []));
+      return terms.length === 0 ? value.clone() : (tf.addN([value, ...terms]) as tf.Scalar);
+    });
+    value.dispose();
+    return total;
   }
 
   dispose(): void {
@@ -106,6 +135,7 @@ class FusedAdam implements StepOptimizer {
 }
 
 class TfAdam implements StepOptimizer {
+  readonly foldsL2 = false;
   private readonly optimizer: tf.AdamOptimizer;
   constructor(
     private readonly variables: tf.Variable[],
@@ -121,8 +151,37 @@ class TfAdam implements StepOptimizer {
   }
 }
 
-/** Adam over `variables`: fused on wasm, `tf.train.adam` on other backends. */
-export function createAdam(variables: tf.Variable[], learningRate: number, options: { fused?: boolean } = {}): StepOptimizer {
-  const fused = (options.fused ?? true) && tf.getBackend() === 'wasm' && tf.getKernel(KERNEL, 'wasm') !== undefined;
-  return fused ? new FusedAdam(variables, learningRate) : new TfAdam(variables, learningRate);
+/**
+ * Per trainable weight of `model`, its kernel's L2 penalty (0 for none), when every loss
+ * the model adds is such a penalty; null when it adds any other (L1, bias or activity
+ * regularizers), which then stay in the loss function.
+ */
+export function kernelL2Penalties(model: tf.LayersModel): number[] | null {
+  const byWeight = new Map<string, number>();
+  for (const layer of model.layers) {
+    const config = layer.getConfig() as { kernelRegularizer?: { className: string; config: { l1: number; l2: number } } | null };
+    const regularizer = config.kernelRegularizer;
+    if (!regularizer) continue;
+    const kernel = layer.trainableWeights.find((w) => /(^|\/)kernel$/.test(w.originalName));
+    if (regularizer.className !== 'L1L2' || regularizer.config.l1 !== 0 || !kernel) return null;
+    byWeight.set(kernel.name, regularizer.config.l2);
+  }
+  // Every loss the layers add (what calculateLosses() sums) must be one of these penalties.
+  if (byWeight.size !== model.layers.reduce((n, layer) => n + layer.losses.length, 0)) return null;
+  return model.trainableWeights.map((w) => byWeight.get(w.name) ?? 0);
+}
+
+/**
+ * Adam over `variables`: fused where the active backend has the kernel (wasm, webgpu),
+ * `tf.train.adam` elsewhere. `l2` (per variable, from {@link kernelL2Penalties}) is
+ * folded into the update on webgpu only: there each of the penalty's ~10 gradient
+ * kernels costs a GPU dispatch, while on wasm they are cheap and recorded trainings must
+ * stay bit for bit what they were.
+ */
+export function createAdam(variables: tf.Variable[], learningRate: number, options: { fused?: boolean; l2?: readonly number[] | null } = {}): StepOptimizer {
+  const backend = tf.getBackend();
+  const fused = (options.fused ?? true) && tf.getKernel(ADAM_KERNEL, backend) !== undefined;
+  if (!fused) return new TfAdam(variables, learningRate);
+  const l2 = backend === 'webgpu' && options.l2 && options.l2.some((p) => p > 0) ? options.l2 : null;
+  return new FusedAdam(variables, learningRate, l2);
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type EpochRecord, formatValue, mulberry32, schemaIssues, shuffleInPlace, trainingSchema, type TrainingSettings } from '@aelab/core';
 import type { PreparedSplit } from '@aelab/data';
-import { createAdam, type StepOptimizer } from './adam.js';
+import { createAdam, kernelL2Penalties, type StepOptimizer } from './adam.js';
 import { buildModel, modelInputShape } from './builders/index.js';
 import type { ModelSpec } from './families/index.js';
 
@@ -79,10 +79,10 @@ function reconstructionLoss(kind: 'mse' | 'mae', target: tf.Tensor, output: tf.T
   return kind === 'mse' ? tf.mean(tf.squaredDifference(target, output)) : tf.mean(tf.abs(tf.sub(target, output)));
 }
 
-/** Loss plus the model's L2 penalties, as Keras reports it. */
-function totalLoss(model: tf.LayersModel, kind: 'mse' | 'mae', x: tf.Tensor, training: boolean): tf.Scalar {
+/** Loss plus the model's L2 penalties, as Keras reports it (unless the optimizer applies them: `withPenalties` false). */
+function totalLoss(model: tf.LayersModel, kind: 'mse' | 'mae', x: tf.Tensor, training: boolean, withPenalties = true): tf.Scalar {
   const output = model.apply(x, { training }) as tf.Tensor;
-  const penalties = model.calculateLosses();
+  const penalties = withPenalties ? model.calculateLosses() : [];
   const loss = reconstructionLoss(kind, x, output);
   return penalties.length === 0 ? loss : tf.addN([loss, ...penalties]);
 }
@@ -112,7 +112,11 @@ interface Session {
 
 function startSession(spec: ModelSpec, train: PreparedSplit, validation: PreparedSplit | null, config: TrainerConfig): Session {
   const model = buildModel(spec, train.features, config.seed);
-  const optimizer = createAdam(model.trainableWeights.map((w) => w.read() as tf.Variable), config.learningRate);
+  const optimizer = createAdam(
+    model.trainableWeights.map((w) => w.read() as tf.Variable),
+    config.learningRate,
+    { l2: kernelL2Penalties(model) },
+  );
   const inputShape = modelInputShape(model);
   const trainX = splitTensor(train, inputShape);
   const valX = validation ? splitTensor(validation, inputShape) : null;
@@ -153,7 +157,7 @@ async function runEpoch(session: Session, epoch: number, loss: TrainerConfig['lo
   try {
     for (const batch of batches) {
       if (signal?.aborted) break;
-      costs.push(optimizer.minimize(() => totalLoss(model, loss, batch, true)));
+      costs.push(optimizer.minimize(() => totalLoss(model, loss, batch, true, !optimizer.foldsL2)));
     }
   } finally {
     batches.forEach((b) => b.dispose());

@@ -6,7 +6,7 @@ import { backendInfo, initBackend } from '../src/backends/init.js';
 describe('initBackend', () => {
   it('starts wasm with SIMD and reports versions and CPUs', async () => {
     const info = await initBackend('wasm');
-    expect(info).toMatchObject({ backend: 'wasm', simd: true, multithread: false, tfjsVersion: tf.version.tfjs, nodeVersion: process.versions.node, nativeThreadSafe: true });
+    expect(info).toMatchObject({ backend: 'wasm', simd: true, multithread: false, tfjsVersion: tf.version.tfjs, nodeVersion: process.versions.node, nativeThreadSafe: true, adapter: null });
     expect(info.cpus).toBeGreaterThan(0);
     expect(tf.getBackend()).toBe('wasm');
     expect(await initBackend('wasm')).toBe(info);
@@ -34,12 +34,12 @@ describe('initBackend', () => {
   });
 
   it('auto picks wasm when no native backend is installed, and cpu can be named', async () => {
-    expect((await initBackend('auto')).backend).toMatch(/^(wasm|tensorflow)$/);
+    expect((await initBackend('auto')).backend).toMatch(/^(wasm|tensorflow|webgpu)$/);
     expect((await initBackend('cpu')).backend).toBe('cpu');
     expect((await initBackend('wasm')).backend).toBe('wasm');
   });
 
   it('rejects unknown names', async () => {
-    await expect(initBackend('webgpu' as 'wasm')).rejects.toThrow('backend must be one of auto, wasm, cpu, tensorflow, tensorflow-gpu, got "webgpu"');
+    await expect(initBackend('metal' as 'wasm')).rejects.toThrow('backend must be one of auto, wasm, cpu, tensorflow, tensorflow-gpu, webgpu, got "metal"');
   });
 });

@@ -35,9 +35,9 @@ describe('model family registry', () => {
 });
 
 describe('backend registry', () => {
-  it('lists auto then every backend, and auto tries native before wasm and never cpu', () => {
-    expect(BACKEND_NAMES).toEqual(['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']);
-    expect(autoCandidates().map((b) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm']);
+  it('lists auto then every backend, and auto tries native, then webgpu, before wasm and never cpu', () => {
+    expect(BACKEND_NAMES).toEqual(['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu', 'webgpu']);
+    expect(autoCandidates().map((b) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm']);
     expect(BACKENDS.filter((b) => !b.threadSafe).map((b) => b.name)).toEqual(['tensorflow', 'tensorflow-gpu']);
   });
 });

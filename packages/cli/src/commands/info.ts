@@ -3,7 +3,7 @@ import { infoOptions, type InfoOptions } from '../args.js';
 
 export const infoCommand: CommandModule<object, InfoOptions> = {
   command: 'info',
-  describe: 'Show the TensorFlow.js backend that would be used, wasm SIMD/threads, versions and CPUs',
+  describe: 'Show the TensorFlow.js backend that would be used, wasm SIMD/threads, the GPU adapter (webgpu), versions and CPUs',
   builder: infoOptions,
   handler: async (args) => {
     const { initBackend } = await import('@aelab/models');
@@ -21,6 +21,14 @@ export const infoCommand: CommandModule<object, InfoOptions> = {
       ['CPUs', info.cpus],
       ['backend safe in several worker threads', info.nativeThreadSafe],
     ];
+    if (info.adapter) {
+      const { vendor, architecture, description, fallback } = info.adapter;
+      rows.push(
+        ['GPU adapter', description],
+        ['GPU vendor / architecture', `${vendor} / ${architecture}`],
+        ['GPU adapter is a fallback (software)', fallback],
+      );
+    }
     for (const [k, v] of rows) console.log(`${k.padEnd(38)} ${v}`);
   },
 };

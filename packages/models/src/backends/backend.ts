@@ -6,7 +6,7 @@
 
 /** What `aelab info` prints and what each trial record stores as its backend. */
 export interface BackendInfo {
-  /** The tfjs backend actually active (`wasm`, `cpu`, `tensorflow`). */
+  /** The tfjs backend actually active (`wasm`, `cpu`, `tensorflow`, `webgpu`). */
   backend: string;
   /** wasm only: whether the SIMD build is in use (false for other backends). */
   simd: boolean;
@@ -21,6 +21,21 @@ export interface BackendInfo {
    * ({@link Backend.threadSafe}). The native tfjs-node addon is not safe there; wasm and cpu are.
    */
   nativeThreadSafe: boolean;
+  /** webgpu only: the GPU adapter it runs on (null for other backends). */
+  adapter: GpuAdapterInfo | null;
+}
+
+/** A WebGPU adapter as Dawn describes it (`aelab info` prints it). */
+export interface GpuAdapterInfo {
+  /** e.g. `nvidia`, `amd`, `mesa`. */
+  vendor: string;
+  /** e.g. `ampere`, `rdna-3`; `software` for a CPU rasteriser. */
+  architecture: string;
+  device: string;
+  /** The driver's own name for it, e.g. `llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)`. */
+  description: string;
+  /** Dawn's `isFallbackAdapter`: a software implementation (lavapipe, SwiftShader), never picked by `auto`. */
+  fallback: boolean;
 }
 
 /**
@@ -36,13 +51,16 @@ export interface BackendInfo {
  *   activating an already active backend again is harmless.
  */
 export interface Backend {
-  /** As named on the command line: 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'. */
+  /** As named on the command line: 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu', 'webgpu'. */
   readonly name: string;
   /** False when the backend may be active in one worker thread per process only (the native addon). */
   readonly threadSafe: boolean;
   /** Rank when `auto` picks a backend (lower first); null = never picked by auto. */
   readonly autoRank: number | null;
-  /** Whether its packages can be loaded here, without activating it. */
+  /**
+   * Whether `auto` may pick it here, found without activating it: its packages load (and,
+   * for webgpu, a real GPU adapter exists: a software one is for naming explicitly only).
+   */
   available(): Promise<boolean>;
   /** Makes it this thread's tfjs backend; tfjs and optional packages are imported lazily inside. Throws BackendUnavailableError naming the package to install. */
   activate(): Promise<BackendInfo>;

@@ -1,6 +1,6 @@
 /**
  * The backend registry: the one list of backends and of the names `--backend` accepts.
- * Adding a backend (e.g. WebGPU) is its file plus one entry in {@link BACKENDS}. Loads
+ * Adding a backend is its file plus one entry in {@link BACKENDS}. Loads
  * without tfjs.
  */
 import type { Backend } from './backend.js';
@@ -8,9 +8,10 @@ import { cpuBackend } from './cpu.js';
 import { tensorflowGpuBackend } from './tensorflow-gpu.js';
 import { tensorflowBackend } from './tensorflow.js';
 import { wasmBackend } from './wasm.js';
+import { webgpuBackend } from './webgpu.js';
 
 /** Every backend, in the order names are listed in help and messages. */
-export const BACKENDS = [wasmBackend, cpuBackend, tensorflowBackend, tensorflowGpuBackend] as const;
+export const BACKENDS = [wasmBackend, cpuBackend, tensorflowBackend, tensorflowGpuBackend, webgpuBackend] as const;
 
 /** A backend as named on the command line; `auto` picks the best one available. */
 export type BackendName = 'auto' | (typeof BACKENDS)[number]['name'];
@@ -28,5 +29,5 @@ export function autoCandidates(): Backend[] {
   return BACKENDS.filter((backend) => backend.autoRank !== null).sort((a, b) => (a.autoRank ?? 0) - (b.autoRank ?? 0));
 }
 
-export { BackendUnavailableError, type Backend, type BackendInfo } from './backend.js';
-export { cpuBackend, tensorflowBackend, tensorflowGpuBackend, wasmBackend };
+export { BackendUnavailableError, type Backend, type BackendInfo, type GpuAdapterInfo } from './backend.js';
+export { cpuBackend, tensorflowBackend, tensorflowGpuBackend, wasmBackend, webgpuBackend };

@@ -31,6 +31,7 @@ export async function activateTfjs(tf: Tfjs, tfjsName: string, backend: Pick<Bac
     nodeVersion: process.versions.node,
     cpus: os.availableParallelism?.() ?? os.cpus().length,
     nativeThreadSafe: backend.threadSafe,
+    adapter: null,
   };
 }
 

@@ -19,7 +19,7 @@ let wasmPathsSet = false;
 export const wasmBackend = {
   name: 'wasm',
   threadSafe: true,
-  autoRank: 2,
+  autoRank: 3,
   available: () => importOptional('@tensorflow/tfjs-backend-wasm'),
   async activate(): Promise<BackendInfo> {
     const tf = await loadTfjs();
