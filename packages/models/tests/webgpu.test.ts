@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -6,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ADAM_KERNEL, createAdam, kernelL2Penalties } from '../src/adam.js';
 import { BackendUnavailableError, type BackendInfo, type GpuAdapterInfo } from '../src/backends/backend.js';
 import { initBackend } from '../src/backends/init.js';
-import { isSoftwareAdapter } from '../src/backends/webgpu.js';
+import { hasGpuDevice, isSoftwareAdapter } from '../src/backends/webgpu.js';
 import { buildModel } from '../src/builders/index.js';
 import { PRESETS } from '../src/registry.js';
 import { trainAutoencoder } from '../src/train.js';
@@ -35,6 +37,23 @@ const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const LAVAPIPE: GpuAdapterInfo = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1', fallback: true };
 
 describe('which adapters auto may use', () => {
+  it('asks Dawn only where a GPU device node exists (a DRM render node or NVIDIA\'s)', () => {
+    const dev = mkdtempSync(path.join(tmpdir(), 'aelab-dev-'));
+    try {
+      expect(hasGpuDevice(dev)).toBe(false);
+      mkdirSync(path.join(dev, 'dri'));
+      writeFileSync(path.join(dev, 'dri', 'card0'), '');
+      expect(hasGpuDevice(dev)).toBe(false);
+      writeFileSync(path.join(dev, 'dri', 'renderD128'), '');
+      expect(hasGpuDevice(dev)).toBe(true);
+      rmSync(path.join(dev, 'dri'), { recursive: true });
+      writeFileSync(path.join(dev, 'nvidia0'), '');
+      expect(hasGpuDevice(dev)).toBe(true);
+    } finally {
+      rmSync(dev, { recursive: true, force: true });
+    }
+  });
+
   it('passes over software adapters (fallback flag, or a CPU rasteriser by name) and takes a real GPU', () => {
     expect(isSoftwareAdapter(LAVAPIPE)).toBe(true);
     expect(isSoftwareAdapter({ ...LAVAPIPE, fallback: false })).toBe(true);

@@ -5,6 +5,7 @@
  * gives a fallback adapter: `--backend webgpu` uses it (that is how CI tests this
  * backend), `auto` never does (see docs/gpu.md).
  */
+import { existsSync, readdirSync } from 'node:fs';
 import type { Backend, BackendInfo, GpuAdapterInfo } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
 import { activateTfjs, loadTfjs } from './tfjs.js';
@@ -16,6 +17,21 @@ const INSTALL_HINT = 'see docs/gpu.md (Debian: apt-get install libvulkan1 and a 
 interface FoundAdapter {
   adapter: GPUAdapter;
   info: GpuAdapterInfo;
+}
+
+/**
+ * Whether this machine has a GPU device node a hardware Vulkan driver could open: a DRM
+ * render node (`/dev/dri/renderD*`: Mesa's AMD and Intel drivers, virtio) or NVIDIA's
+ * `/dev/nvidia0`. Without one only a software adapter can exist, so `auto` need not load
+ * Dawn to find out (it costs ~1 s per worker and Dawn prints limit warnings on lavapipe).
+ */
+export function hasGpuDevice(dev = '/dev'): boolean {
+  try {
+    if (existsSync(`${dev}/nvidia0`)) return true;
+    return readdirSync(`${dev}/dri`).some((name) => name.startsWith('renderD'));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -105,8 +121,9 @@ export const webgpuBackend = {
   threadSafe: true,
   // After the native TensorFlow backends (their kernels cost less per dispatch), before wasm; only with a real GPU (available()).
   autoRank: 2,
-  /** True only with a real (non-software) GPU adapter: `auto` never picks a fallback one. */
+  /** True only with a real (non-software) GPU adapter: `auto` never picks a fallback one (and, without a GPU device node, does not load Dawn to ask). */
   async available(): Promise<boolean> {
+    if (!hasGpuDevice()) return false;
     try {
       return !isSoftwareAdapter((await findAdapter()).info);
     } catch {
