@@ -3,6 +3,13 @@ import type { z } from 'zod';
 /** The intermediate values one trial has reported: `values[k]` is step k + 1 (epoch k + 1). */
 export interface TrialCurve {
   trialId: string;
+  /**
+   * The training it belongs to, `trainingKey(configHash, repeat)` (@aelab/store): unlike the
+   * trial id it is the same for a training re-run after an interruption and in a fresh
+   * study of the same experiment, so a pruner that groups trials (Hyperband's brackets)
+   * groups them by it and decides the same on resume and on a re-run.
+   */
+  training: string;
   values: readonly number[];
   state: 'running' | 'complete' | 'failed' | 'pruned' | 'interrupted';
 }

@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// Search strategies against the grid on a real dataset (issue 13): ECG5000 (ecg.csv, the
+// UCR TRAIN rows 0-499 for training, normal beats only), dense autoencoders, a space of
+// 4 encoder shapes x 3 dropout x 3 L2 x 3 learning rates = 108 configurations, 100 epochs,
+// objective = the lowest mean reconstruction MSE on the validation split (normal TRAIN
+// beats held out from training; no test label is read by any sampler or pruner).
+//
+// Every strategy runs the real study machinery (runStudy, the Piscina pool, the JSON run
+// store) with real trainings. The experiment seed is the same for every strategy and
+// only the sampler's seed varies, so a configuration trains with the same trial seed
+// (derived from the experiment seed and its config hash) whichever strategy proposes it:
+// the output checks that every completed trial's validation MSE equals the grid's for the
+// same configuration (`sameAsGrid`).
+//
+// Usage: node tools/bench/search-strategies.mjs [--seeds 5] [--only grid,tpe+asha] [--out file.json]
+//   [--store dir] [--trials 27] [--pruned-trials 108] [--epochs 100]
+// Each (strategy, seed) run is appended to --out (JSON) as soon as it ends; a run already
+// there is not repeated, so a killed benchmark resumes. Prints the summary as JSON.
+// Needs a build (npm ci does one) and AELAB_DATA_DIR with ecg_tensorflow/ecg.csv.
+import { availableParallelism, cpus } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseExperiment, runStudy } from '@aelab/search';
+import { JsonFileRunStore } from '@aelab/store';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const seeds = Number(arg('seeds', 5));
+const epochs = Number(arg('epochs', 100));
+/** Trials of the unpruned random and TPE samplers: 27 of 108 full trainings = 25% of the grid's epochs. */
+const trials = Number(arg('trials', 27));
+/** Trials proposed by the pruned strategies (their epochs are what the budget counts). */
+const prunedTrials = Number(arg('pruned-trials', 108));
+const out = arg('out', 'runs/bench-search-strategies.json');
+const storeDir = arg('store', 'runs/bench-search-strategies');
+const only = arg('only', '')
+  .split(',')
+  .filter(Boolean);
+
+/** The recommended ASHA settings (docs/search-benchmark.md says how they were chosen). */
+const ASHA = { type: 'asha', minEpochs: 4, reductionFactor: 3 };
+const HYPERBAND = { type: 'hyperband', minEpochs: 4, reductionFactor: 3 };
+
+const STRATEGIES = {
+  grid: () => ({ sampler: { type: 'grid' } }),
+  random: (seed) => ({ sampler: { type: 'random', trials, seed } }),
+  tpe: (seed) => ({ sampler: { type: 'tpe', trials, seed } }),
+  'random+asha': (seed) => ({ sampler: { type: 'random', trials: prunedTrials, seed }, pruner: ASHA }),
+  'tpe+asha': (seed) => ({ sampler: { type: 'tpe', trials: prunedTrials, seed }, pruner: ASHA }),
+  'tpe+hyperband': (seed) => ({ sampler: { type: 'tpe', trials: prunedTrials, seed }, pruner: HYPERBAND }),
+};
+/** The grid's order depends on no seed: it runs once. */
+const SEEDLESS = new Set(['grid']);
+
+function experimentOf(strategy, seed) {
+  return parseExperiment({
+    name: `bench-${strategy.replace('+', '-')}`,
+    seed: 2024,
+    data: { dataset: 'ecg', split: { kind: 'rows', train: [0, 500], test: [500, null] }, scaler: 'standard', trainOn: 'normal', validationFraction: 0.2 },
+    model: { kind: 'dense', encoder: [64, 32, 16], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+    training: { epochs, batchSize: 32, learningRate: 0.001, loss: 'mse', earlyStopping: null },
+    scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
+    space: {
+      'model.encoder': { type: 'categorical', values: [[32, 8], [64, 32, 8], [128, 64, 32, 16], [128, 32]] },
+      'model.dropout': { type: 'categorical', values: [0, 0.1, 0.3] },
+      'model.l2': { type: 'categorical', values: [0, 0.0001, 0.001] },
+      'training.learningRate': { type: 'categorical', values: [0.0003, 0.001, 0.003] },
+    },
+    ...STRATEGIES[strategy](seed),
+    selection: { metric: 'mse', direction: 'minimize', split: 'validation' },
+    executor: { backend: 'wasm' },
+  });
+}
+
+/** One study, run for real; returns what the table needs and each trial's outcome. */
+async function runOne(store, strategy, seed) {
+  const experiment = experimentOf(strategy, seed);
+  const started = performance.now();
+  const summary = await runStudy({ experiment, experimentPath: `bench:${strategy}`, store, workers: 1, fresh: true });
+  const seconds = (performance.now() - started) / 1000;
+  const trialRecords = await store.listTrials(summary.study.id);
+  const evaluations = await store.listEvaluations(summary.study.id);
+  const objectiveOf = new Map(evaluations.map((e) => [e.trialId, e.metrics.validation?.mse ?? null]));
+  const outcome = trialRecords.map((t) => ({
+    configHash: t.configHash,
+    params: t.sampled,
+    status: t.status,
+    epochs: t.history.length,
+    objective: t.status === 'complete' ? objectiveOf.get(t.id) : null,
+  }));
+  const completed = outcome.filter((t) => t.status === 'complete' && typeof t.objective === 'number');
+  const best = completed.reduce((a, b) => (b.objective < a.objective ? b : a), completed[0]);
+  return {
+    strategy,
+    seed: SEEDLESS.has(strategy) ? null : seed,
+    seconds: Number(seconds.toFixed(1)),
+    trials: outcome.length,
+    completed: completed.length,
+    pruned: outcome.filter((t) => t.status === 'pruned').length,
+    failed: outcome.filter((t) => t.status === 'failed').length,
+    epochs: outcome.reduce((sum, t) => sum + t.epochs, 0),
+    best: best ? { objective: best.objective, configHash: best.configHash, params: best.params } : null,
+    outcome,
+  };
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const round = (x, digits = 4) => Number(x.toFixed(digits));
+
+/** Per strategy: means over seeds, against the grid's best and the grid's epochs and time. */
+function summarise(runs) {
+  const grid = runs.find((r) => r.strategy === 'grid');
+  if (!grid) return { note: 'no grid run yet' };
+  const gridObjective = new Map(grid.outcome.map((t) => [t.configHash, t.objective]));
+  const ranked = [...gridObjective.values()].filter((v) => typeof v === 'number').sort((a, b) => a - b);
+  const table = Object.keys(STRATEGIES)
+    .map((strategy) => {
+      const mine = runs.filter((r) => r.strategy === strategy);
+      if (mine.length === 0) return null;
+      const gap = mine.map((r) => (r.best ? (r.best.objective - grid.best.objective) / grid.best.objective : Infinity));
+      const completedTrials = mine.flatMap((r) => r.outcome.filter((t) => t.status === 'complete'));
+      return {
+        strategy,
+        runs: mine.length,
+        meanEpochs: round(mean(mine.map((r) => r.epochs)), 1),
+        meanEpochsShareOfGrid: round(mean(mine.map((r) => r.epochs)) / grid.epochs, 3),
+        meanSeconds: round(mean(mine.map((r) => r.seconds)), 1),
+        meanSecondsShareOfGrid: round(mean(mine.map((r) => r.seconds)) / grid.seconds, 3),
+        meanTrials: round(mean(mine.map((r) => r.trials)), 1),
+        meanPruned: round(mean(mine.map((r) => r.pruned)), 1),
+        bestObjectives: mine.map((r) => r.best?.objective ?? null),
+        meanBestObjective: round(mean(mine.map((r) => r.best?.objective ?? Infinity)), 6),
+        /** (best found - grid's best) / grid's best, mean over seeds: 0 = the grid's winner. */
+        meanGapToGridBest: round(mean(gap), 4),
+        within1PercentOfGridBest: gap.filter((g) => g <= 0.01).length,
+        /** The grid rank (1 = the grid's winner) of each seed's best. */
+        gridRankOfBest: mine.map((r) => (r.best ? ranked.indexOf(gridObjective.get(r.best.configHash)) + 1 : null)),
+        sameAsGrid: `${completedTrials.filter((t) => t.objective === gridObjective.get(t.configHash)).length}/${completedTrials.length}`,
+      };
+    })
+    .filter(Boolean);
+  const acceptance = table
+    .filter((row) => row.strategy.endsWith('+asha') || row.strategy.endsWith('+hyperband'))
+    .map((row) => ({
+      strategy: row.strategy,
+      meanGapToGridBest: row.meanGapToGridBest,
+      meanEpochsShareOfGrid: row.meanEpochsShareOfGrid,
+      met: row.meanGapToGridBest <= 0.01 && row.meanEpochsShareOfGrid <= 0.25,
+    }));
+  return { gridBest: grid.best, gridEpochs: grid.epochs, gridSeconds: grid.seconds, table, acceptance };
+}
+
+const saved = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { runs: [] };
+const store = await JsonFileRunStore.open(storeDir);
+try {
+  for (const strategy of Object.keys(STRATEGIES)) {
+    if (only.length > 0 && !only.includes(strategy)) continue;
+    for (let seed = 1; seed <= (SEEDLESS.has(strategy) ? 1 : seeds); seed++) {
+      const key = (r) => r.strategy === strategy && (SEEDLESS.has(strategy) || r.seed === seed);
+      if (saved.runs.some(key)) continue;
+      process.stderr.write(`${strategy} seed ${seed}...\n`);
+      const result = await runOne(store, strategy, seed);
+      process.stderr.write(`  ${result.epochs} epochs, ${result.seconds} s, best ${result.best?.objective}\n`);
+      saved.runs.push(result);
+      writeFileSync(out, JSON.stringify(saved));
+    }
+  }
+} finally {
+  await store.close();
+}
+console.log(
+  JSON.stringify(
+    {
+      bench: 'search-strategies',
+      cpus: availableParallelism(),
+      cpu: cpus()[0]?.model,
+      node: process.versions.node,
+      epochs,
+      configurations: 108,
+      seeds,
+      budgets: { grid: 108, random: trials, tpe: trials, pruned: prunedTrials, asha: ASHA, hyperband: HYPERBAND },
+      ...summarise(saved.runs),
+    },
+    null,
+    2,
+  ),
+);
