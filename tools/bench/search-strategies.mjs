@@ -19,8 +19,9 @@
 // Needs a build (npm ci does one) and AELAB_DATA_DIR with ecg_tensorflow/ecg.csv.
 import { availableParallelism, cpus } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseExperiment, runStudy } from '@aelab/search';
+import { runStudy } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
+import { ASHA, HYPERBAND, benchExperiment } from './lib/search-strategies.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,10 +39,6 @@ const only = arg('only', '')
   .split(',')
   .filter(Boolean);
 
-/** The recommended ASHA settings (docs/search-benchmark.md says how they were chosen). */
-const ASHA = { type: 'asha', minEpochs: 4, reductionFactor: 3 };
-const HYPERBAND = { type: 'hyperband', minEpochs: 4, reductionFactor: 3 };
-
 const STRATEGIES = {
   grid: () => ({ sampler: { type: 'grid' } }),
   random: (seed) => ({ sampler: { type: 'random', trials, seed } }),
@@ -54,23 +51,7 @@ const STRATEGIES = {
 const SEEDLESS = new Set(['grid']);
 
 function experimentOf(strategy, seed) {
-  return parseExperiment({
-    name: `bench-${strategy.replace('+', '-')}`,
-    seed: 2024,
-    data: { dataset: 'ecg', split: { kind: 'rows', train: [0, 500], test: [500, null] }, scaler: 'standard', trainOn: 'normal', validationFraction: 0.2 },
-    model: { kind: 'dense', encoder: [64, 32, 16], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
-    training: { epochs, batchSize: 32, learningRate: 0.001, loss: 'mse', earlyStopping: null },
-    scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-    space: {
-      'model.encoder': { type: 'categorical', values: [[32, 8], [64, 32, 8], [128, 64, 32, 16], [128, 32]] },
-      'model.dropout': { type: 'categorical', values: [0, 0.1, 0.3] },
-      'model.l2': { type: 'categorical', values: [0, 0.0001, 0.001] },
-      'training.learningRate': { type: 'categorical', values: [0.0003, 0.001, 0.003] },
-    },
-    ...STRATEGIES[strategy](seed),
-    selection: { metric: 'mse', direction: 'minimize', split: 'validation' },
-    executor: { backend: 'wasm' },
-  });
+  return benchExperiment(`bench-${strategy.replace('+', '-')}`, STRATEGIES[strategy](seed), epochs);
 }
 
 /** One study, run for real; returns what the table needs and each trial's outcome. */
