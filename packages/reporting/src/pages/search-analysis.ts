@@ -48,7 +48,7 @@ function prunedTable(view: StudyView) {
       numberColumn('Trial', 'asc'),
       ...swept.map((k) => textColumn(k)),
       numberColumn('Rung (epoch)', 'desc', 'The epoch after which the pruner stopped the trial'),
-      numberColumn('Value there', 'asc', 'The value reported to the pruner at that epoch: validation loss, else training loss'),
+      numberColumn('Value there', 'asc', 'The value reported to the pruner at that epoch: validation reconstruction error (no L2 penalty), else training loss'),
       numberColumn('Standing', 'asc', 'Its place among every value the study\'s trials reported at that epoch (1 = lowest)'),
       textColumn('Pruner'),
     ],

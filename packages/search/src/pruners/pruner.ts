@@ -19,7 +19,8 @@ export interface TrialCurve {
  *
  * Contract: every epoch a running trial reports one value through the study's pruning
  * channel, `report(step, value)`: step is the 1-based epoch, value is lower-is-better
- * (the validation loss, or the training loss without a validation split). The study then
+ * (core's `intermediateValue`: the validation reconstruction error without L2 penalties, or
+ * the training loss without a validation split). The study then
  * asks `shouldPrune(trial, others)`, where `others` are the curves of every other trial
  * of the study, finished ones included (rebuilt from their records when a study resumes,
  * so decisions replay). It must not mutate them. `true` stops the trial after that epoch:
