@@ -10,10 +10,11 @@
 // only the sampler's seed varies, so a configuration trains with the same trial seed
 // (derived from the experiment seed and its config hash) whichever strategy proposes it:
 // the output checks that every completed trial's validation MSE equals the grid's for the
-// same configuration (`sameAsGrid`).
+// same configuration (`sameAsGrid`), and that each run's epochs and best equal the exact
+// replay of search-replay.mjs (`matchesReplay`). Strategies and budgets: lib/search-strategies.mjs.
 //
-// Usage: node tools/bench/search-strategies.mjs [--seeds 5] [--only grid,tpe+asha] [--out file.json]
-//   [--store dir] [--trials 27] [--pruned-trials 108] [--epochs 100]
+// Usage: node tools/bench/search-strategies.mjs [--seeds 1,2,3,4,5] [--only grid,tpe+asha]
+//   [--out runs/bench-v2.json] [--store runs/bench-v2-store] [--epochs 100]
 // Each (strategy, seed) run is appended to --out (JSON) as soon as it ends; a run already
 // there is not repeated, so a killed benchmark resumes. Prints the summary as JSON.
 // Needs a build (npm ci does one) and AELAB_DATA_DIR with ecg_tensorflow/ecg.csv.
@@ -21,34 +22,20 @@ import { availableParallelism, cpus } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { runStudy } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
-import { ASHA, HYPERBAND, benchExperiment } from './lib/search-strategies.mjs';
+import { ASHA, HYPERBAND, PRUNED_TRIALS, SEEDLESS, STRATEGIES, UNPRUNED_TRIALS, benchExperiment, gridOutcomes, replayStudy } from './lib/search-strategies.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
 };
-const seeds = Number(arg('seeds', 5));
+/** The sampler seeds to run for real, e.g. "1" or "1,2,3,4,5" (search-replay.mjs gives all five exactly). */
+const seedList = arg('seeds', '1,2,3,4,5').split(',').map(Number);
 const epochs = Number(arg('epochs', 100));
-/** Trials of the unpruned random and TPE samplers: 27 of 108 full trainings = 25% of the grid's epochs. */
-const trials = Number(arg('trials', 27));
-/** Trials proposed by the pruned strategies (their epochs are what the budget counts). */
-const prunedTrials = Number(arg('pruned-trials', 108));
-const out = arg('out', 'runs/bench-search-strategies.json');
-const storeDir = arg('store', 'runs/bench-search-strategies');
+const out = arg('out', 'runs/bench-v2.json');
+const storeDir = arg('store', 'runs/bench-v2-store');
 const only = arg('only', '')
   .split(',')
   .filter(Boolean);
-
-const STRATEGIES = {
-  grid: () => ({ sampler: { type: 'grid' } }),
-  random: (seed) => ({ sampler: { type: 'random', trials, seed } }),
-  tpe: (seed) => ({ sampler: { type: 'tpe', trials, seed } }),
-  'random+asha': (seed) => ({ sampler: { type: 'random', trials: prunedTrials, seed }, pruner: ASHA }),
-  'tpe+asha': (seed) => ({ sampler: { type: 'tpe', trials: prunedTrials, seed }, pruner: ASHA }),
-  'tpe+hyperband': (seed) => ({ sampler: { type: 'tpe', trials: prunedTrials, seed }, pruner: HYPERBAND }),
-};
-/** The grid's order depends on no seed: it runs once. */
-const SEEDLESS = new Set(['grid']);
 
 function experimentOf(strategy, seed) {
   return benchExperiment(`bench-${strategy.replace('+', '-')}`, STRATEGIES[strategy](seed), epochs);
@@ -89,21 +76,25 @@ async function runOne(store, strategy, seed) {
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (x, digits = 4) => Number(x.toFixed(digits));
 
-/** Per strategy: means over seeds, against the grid's best and the grid's epochs and time. */
-function summarise(runs) {
+/**
+ * Per strategy: means over the seeds run, against the grid's best, epochs and time; each
+ * run's epochs and best also against the exact replay of the same strategy and seed.
+ */
+function summarise(runs, replayGrid) {
   const grid = runs.find((r) => r.strategy === 'grid');
   if (!grid) return { note: 'no grid run yet' };
   const gridObjective = new Map(grid.outcome.map((t) => [t.configHash, t.objective]));
   const ranked = [...gridObjective.values()].filter((v) => typeof v === 'number').sort((a, b) => a - b);
-  const table = Object.keys(STRATEGIES)
-    .map((strategy) => {
-      const mine = runs.filter((r) => r.strategy === strategy);
-      if (mine.length === 0) return null;
-      const gap = mine.map((r) => (r.best ? (r.best.objective - grid.best.objective) / grid.best.objective : Infinity));
-      const completedTrials = mine.flatMap((r) => r.outcome.filter((t) => t.status === 'complete'));
-      return {
+  const table = Object.keys(STRATEGIES).flatMap((strategy) => {
+    const mine = runs.filter((r) => r.strategy === strategy);
+    if (mine.length === 0) return [];
+    const gap = mine.map((r) => (r.best ? (r.best.objective - grid.best.objective) / grid.best.objective : Infinity));
+    const completedTrials = mine.flatMap((r) => r.outcome.filter((t) => t.status === 'complete'));
+    const replays = replayGrid && mine.map((r) => replayStudy(replayGrid, STRATEGIES[strategy](r.seed ?? 1), epochs));
+    return [
+      {
         strategy,
-        runs: mine.length,
+        seeds: mine.map((r) => r.seed),
         meanEpochs: round(mean(mine.map((r) => r.epochs)), 1),
         meanEpochsShareOfGrid: round(mean(mine.map((r) => r.epochs)) / grid.epochs, 3),
         meanSeconds: round(mean(mine.map((r) => r.seconds)), 1),
@@ -111,25 +102,21 @@ function summarise(runs) {
         meanTrials: round(mean(mine.map((r) => r.trials)), 1),
         meanPruned: round(mean(mine.map((r) => r.pruned)), 1),
         bestObjectives: mine.map((r) => r.best?.objective ?? null),
-        meanBestObjective: round(mean(mine.map((r) => r.best?.objective ?? Infinity)), 6),
         /** (best found - grid's best) / grid's best, mean over seeds: 0 = the grid's winner. */
         meanGapToGridBest: round(mean(gap), 4),
         within1PercentOfGridBest: gap.filter((g) => g <= 0.01).length,
         /** The grid rank (1 = the grid's winner) of each seed's best. */
         gridRankOfBest: mine.map((r) => (r.best ? ranked.indexOf(gridObjective.get(r.best.configHash)) + 1 : null)),
+        /** Completed trials whose validation MSE equals the grid's for the same configuration. */
         sameAsGrid: `${completedTrials.filter((t) => t.objective === gridObjective.get(t.configHash)).length}/${completedTrials.length}`,
-      };
-    })
-    .filter(Boolean);
-  const acceptance = table
-    .filter((row) => row.strategy.endsWith('+asha') || row.strategy.endsWith('+hyperband'))
-    .map((row) => ({
-      strategy: row.strategy,
-      meanGapToGridBest: row.meanGapToGridBest,
-      meanEpochsShareOfGrid: row.meanEpochsShareOfGrid,
-      met: row.meanGapToGridBest <= 0.01 && row.meanEpochsShareOfGrid <= 0.25,
-    }));
-  return { gridBest: grid.best, gridEpochs: grid.epochs, gridSeconds: grid.seconds, table, acceptance };
+        /** Runs whose epochs, trials and best equal search-replay.mjs's for the same strategy and seed. */
+        matchesReplay: replays
+          ? `${mine.filter((r, i) => r.epochs === replays[i].epochs && r.trials === replays[i].trials && r.best?.objective === replays[i].best?.objective).length}/${mine.length}`
+          : 'no grid with validation errors to replay',
+      },
+    ];
+  });
+  return { gridBest: grid.best, gridEpochs: grid.epochs, gridSeconds: grid.seconds, table };
 }
 
 const saved = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { runs: [] };
@@ -137,9 +124,8 @@ const store = await JsonFileRunStore.open(storeDir);
 try {
   for (const strategy of Object.keys(STRATEGIES)) {
     if (only.length > 0 && !only.includes(strategy)) continue;
-    for (let seed = 1; seed <= (SEEDLESS.has(strategy) ? 1 : seeds); seed++) {
-      const key = (r) => r.strategy === strategy && (SEEDLESS.has(strategy) || r.seed === seed);
-      if (saved.runs.some(key)) continue;
+    for (const seed of SEEDLESS.has(strategy) ? [null] : seedList) {
+      if (saved.runs.some((r) => r.strategy === strategy && r.seed === seed)) continue;
       process.stderr.write(`${strategy} seed ${seed}...\n`);
       const result = await runOne(store, strategy, seed);
       process.stderr.write(`  ${result.epochs} epochs, ${result.seconds} s, best ${result.best?.objective}\n`);
@@ -159,9 +145,8 @@ console.log(
       node: process.versions.node,
       epochs,
       configurations: 108,
-      seeds,
-      budgets: { grid: 108, random: trials, tpe: trials, pruned: prunedTrials, asha: ASHA, hyperband: HYPERBAND },
-      ...summarise(saved.runs),
+      budgets: { grid: 108, random: UNPRUNED_TRIALS, tpe: UNPRUNED_TRIALS, pruned: PRUNED_TRIALS, asha: ASHA, hyperband: HYPERBAND },
+      ...summarise(saved.runs, await gridOutcomes(storeDir)),
     },
     null,
     2,
