@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../src/experiment.js';
-import { AshaPruner } from '../src/pruners/asha.js';
+import { AshaPruner, recommendedMinEpochs } from '../src/pruners/asha.js';
 import { HyperbandPruner } from '../src/pruners/hyperband.js';
 import { createPruner } from '../src/pruners/index.js';
 import type { Pruner, TrialCurve } from '../src/pruners/pruner.js';
@@ -101,6 +101,11 @@ describe('ASHA pruner', () => {
 
   it('is created from an experiment\'s settings, with exact errors for bad ones', () => {
     expect(createPruner({ type: 'asha', minEpochs: 2, reductionFactor: 2 }, { epochs: 20 }).name).toBe('asha');
+    // Without minEpochs, the first rung is a sixteenth of the epochs (the benchmark's recommendation).
+    const rungsOf = (pruner: AshaPruner, epochs: number) => Array.from({ length: epochs }, (_, i) => i + 1).filter((e) => pruner.isRung(e));
+    expect(rungsOf(createPruner({ type: 'asha' }, { epochs: 100 }) as AshaPruner, 100)).toEqual([6, 18, 54]);
+    expect(rungsOf(createPruner({ type: 'asha' }, { epochs: 20 }) as AshaPruner, 20)).toEqual([1, 3, 9]);
+    expect(recommendedMinEpochs(5)).toBe(1);
     expect((createPruner({ type: 'hyperband' }, { epochs: 27 }) as HyperbandPruner).bracketCount).toBe(4);
     expect(() => new AshaPruner({ reductionFactor: 1 })).toThrow('reductionFactor must be an integer >= 2, got 1');
     expect(() => new AshaPruner({ minEpochs: 0 })).toThrow('minEpochs must be a positive integer, got 0');

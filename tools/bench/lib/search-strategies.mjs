@@ -5,10 +5,10 @@ import { intermediateValue, oriented, stableStringify } from '@aelab/core';
 import { createPruner, createSampler, parseExperiment } from '@aelab/search';
 import { JsonFileRunStore, trainingKey } from '@aelab/store';
 
-/** ASHA as recommended in docs/search-benchmark.md (chosen there with search-replay.mjs --settings). */
-export const ASHA = { type: 'asha', minEpochs: 4, reductionFactor: 3 };
+/** ASHA as recommended in docs/search-benchmark.md (chosen there with search-replay.mjs --settings: r = round(100 / 16)). */
+export const ASHA = { type: 'asha', minEpochs: 6, reductionFactor: 3 };
 /** Hyperband with the same r and eta; R = the experiment's 100 epochs. */
-export const HYPERBAND = { type: 'hyperband', minEpochs: 4, reductionFactor: 3 };
+export const HYPERBAND = { type: 'hyperband', minEpochs: 6, reductionFactor: 3 };
 /** Trials of the unpruned random and TPE samplers: 27 of 108 full trainings = 25% of the grid's epochs. */
 export const UNPRUNED_TRIALS = 27;
 /** Configurations the pruned strategies may propose: all 108 (their epochs are the budget that counts). */
