@@ -37,15 +37,24 @@ export interface EpochRecord {
   loss: number;
   /** Loss on the validation split after the epoch (incl. L2 penalties); null without one. */
   valLoss: number | null;
+  /**
+   * The validation split's reconstruction error after the epoch: `valLoss` without the L2
+   * penalties, so configurations with different penalties compare on what the objective
+   * measures. Absent from records written before it was kept, and without a validation split.
+   */
+  valError?: number | null;
   /** Wall seconds the epoch took. */
   seconds: number;
 }
 
 /**
- * The value an epoch reports to a study's pruner, lower is better: the validation loss,
- * or the training loss without a validation split. Pruners and the report's intermediate
- * values chart read it from here.
+ * The value an epoch reports to a study's pruner, lower is better: the validation
+ * reconstruction error (without L2 penalties: with them, a strongly regularised model
+ * looks worse at every epoch than it reconstructs, and the pruner stopped the ECG5000
+ * benchmark's best configuration, L2 0.001, first), else the validation loss of records
+ * that lack it, else the training loss without a validation split. Pruners and the
+ * report's intermediate values chart read it from here.
  */
-export function intermediateValue(record: Pick<EpochRecord, 'loss' | 'valLoss'>): number {
-  return record.valLoss ?? record.loss;
+export function intermediateValue(record: Pick<EpochRecord, 'loss' | 'valLoss' | 'valError'>): number {
+  return record.valError ?? record.valLoss ?? record.loss;
 }

@@ -81,10 +81,15 @@ function reconstructionLoss(kind: 'mse' | 'mae', target: tf.Tensor, output: tf.T
 
 /** Loss plus the model's L2 penalties, as Keras reports it (unless the optimizer applies them: `withPenalties` false). */
 function totalLoss(model: tf.LayersModel, kind: 'mse' | 'mae', x: tf.Tensor, training: boolean, withPenalties = true): tf.Scalar {
+  return lossTerms(model, kind, x, training, withPenalties).total;
+}
+
+/** The reconstruction loss of `x` and the total with the model's L2 penalties added (where `withPenalties`). */
+function lossTerms(model: tf.LayersModel, kind: 'mse' | 'mae', x: tf.Tensor, training: boolean, withPenalties = true): { reconstruction: tf.Scalar; total: tf.Scalar } {
   const output = model.apply(x, { training }) as tf.Tensor;
   const penalties = withPenalties ? model.calculateLosses() : [];
-  const loss = reconstructionLoss(kind, x, output);
-  return penalties.length === 0 ? loss : tf.addN([loss, ...penalties]);
+  const reconstruction = reconstructionLoss(kind, x, output);
+  return { reconstruction, total: penalties.length === 0 ? reconstruction : tf.addN([reconstruction, ...penalties]) };
 }
 
 /** Rows of a split as a tensor of the model's input shape. */
@@ -166,15 +171,23 @@ async function runEpoch(session: Session, epoch: number, loss: TrainerConfig['lo
     costs.forEach((c) => c.dispose());
     throw signal.reason ?? new Error('training aborted');
   }
-  // Weighted mean training loss and validation loss, read together.
+  // Weighted mean training loss and the validation loss with and without penalties, read together.
   const summary = tf.tidy(() => {
     const trainLoss = tf.sum(tf.mul(tf.stack(costs), weightsOfBatches));
-    return valX ? tf.stack([trainLoss, totalLoss(model, loss, valX, false)]) : trainLoss.reshape([1]);
+    if (!valX) return trainLoss.reshape([1]);
+    const validation = lossTerms(model, loss, valX, false);
+    return tf.stack([trainLoss, validation.total, validation.reconstruction]);
   });
   costs.forEach((c) => c.dispose());
   const values = await summary.data();
   summary.dispose();
-  const record: EpochRecord = { epoch, loss: values[0], valLoss: valX ? values[1] : null, seconds: (performance.now() - epochStart) / 1000 };
+  const record: EpochRecord = {
+    epoch,
+    loss: values[0],
+    valLoss: valX ? values[1] : null,
+    ...(valX ? { valError: values[2] } : {}),
+    seconds: (performance.now() - epochStart) / 1000,
+  };
   if (!Number.isFinite(record.loss) || (record.valLoss !== null && !Number.isFinite(record.valLoss))) throw new TrainingDivergedError(epoch);
   return record;
 }

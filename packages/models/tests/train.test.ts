@@ -61,9 +61,23 @@ describe('trainAutoencoder', () => {
     expect(trained.history.length).toBe(trained.bestEpoch + 1);
     const errors = await reconstructionErrors(trained.model, validation);
     const valMse = errors.mse.reduce((a, b) => a + b, 0) / errors.mse.length;
-    // valLoss adds the L2 penalty on top of the reconstruction MSE of the restored weights.
+    // valLoss adds the L2 penalty on top of the reconstruction MSE of the restored weights; valError is that MSE.
     expect(valMse).toBeLessThanOrEqual(trained.history[trained.bestEpoch - 1].valLoss! + 1e-6);
+    expect(trained.history[trained.bestEpoch - 1].valError).toBeCloseTo(valMse, 5);
     trained.dispose();
+  });
+
+  it('reports the validation reconstruction error without the L2 penalties beside the validation loss', async () => {
+    const v = sineSplit(10, 140, 5);
+    const trained = await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: sineSplit(40, 140), validation: v, config: { ...config, epochs: 3 } });
+    // ecg-v3 has L2 0.001 on two layers: the penalty is in valLoss, not in valError.
+    for (const h of trained.history) expect(h.valError!).toBeLessThan(h.valLoss!);
+    const errors = await reconstructionErrors(trained.model, v);
+    expect(trained.history[2].valError).toBeCloseTo(errors.mse.reduce((a, b) => a + b, 0) / errors.mse.length, 5);
+    trained.dispose();
+    const unvalidated = await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: sineSplit(40, 140), config: { ...config, epochs: 1 } });
+    expect(unvalidated.history[0]).not.toHaveProperty('valError');
+    unvalidated.dispose();
   });
 
   it('stops at the time budget with its reason', async () => {

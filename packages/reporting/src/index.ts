@@ -27,3 +27,5 @@ export { rocPrSpec, MAX_CURVE_POINTS, type NamedCurves } from './charts/roc-pr.j
 export { confusionMatrixSpec } from './charts/confusion-matrix.js';
 export { reconstructionSpec, MAX_EXAMPLE_POINTS } from './charts/reconstruction.js';
 export { seriesWindowsSpec, MAX_SERIES_POINTS, type SeriesWindowsInput } from './charts/series-windows.js';
+export { parameterImportanceSpec, type ImportanceBar } from './charts/parameter-importance.js';
+export { parameterImportance, IMPORTANCE_TREES, MIN_IMPORTANCE_CONFIGURATIONS, type ImportanceResult, type ParameterImportance } from './importance/parameter-importance.js';

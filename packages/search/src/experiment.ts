@@ -140,7 +140,7 @@ export const experimentSchema = z
       .strict(),
     space: z.record(z.string(), distributionSchema).default({}),
     sampler: samplerSettingsSchema.default({ type: 'grid' }),
-    pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation loss; default none.'),
+    pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation error; default none.'),
     repeats: z.number().int().positive().default(1),
     selection: selectionSchema,
     executor: z

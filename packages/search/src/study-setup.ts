@@ -115,7 +115,7 @@ export async function openStudy(
     finished,
     requeued,
     board: await boardOf(store, study, trials),
-    curves: trials.map((t) => ({ trialId: t.id, values: t.history.map(intermediateValue), state: t.status })),
+    curves: trials.map((t) => ({ trialId: t.id, training: trainingKey(t.configHash, t.repeat), values: t.history.map(intermediateValue), state: t.status })),
     previousTrials: trials.length,
     warnings,
   };

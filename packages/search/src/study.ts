@@ -231,7 +231,7 @@ class StudyRun {
     const hardLimit = budget ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000) : undefined;
     try {
       const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes };
-      const result = await this.executor.run(task, (p) => this.onProgress(trial.id, p), controller.signal);
+      const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal);
       return await this.record(trial, result);
     } catch (err) {
       const status = this.interrupted ? 'interrupted' : 'failed';
@@ -255,18 +255,18 @@ class StudyRun {
     return pruned ? 'pruned' : 'complete';
   }
 
-  private onProgress(trialId: string, progress: TrialProgress): TrialDirective | void {
+  private onProgress(trialId: string, training: string, progress: TrialProgress): TrialDirective | void {
     if (progress.type !== 'epoch') return;
     this.emit({ type: 'trial-epoch', trialId, record: progress.record, epochs: progress.epochs });
-    return this.report(trialId, progress.record.epoch, intermediateValue(progress.record));
+    return this.report(trialId, training, progress.record.epoch, intermediateValue(progress.record));
   }
 
   /** The pruning channel: a running trial reports one value per step; its pruner answers. */
-  private report(trialId: string, step: number, value: number): TrialDirective {
+  private report(trialId: string, training: string, step: number, value: number): TrialDirective {
     // Without a pruner there is nothing to decide: no curve to keep, no scan of the others per epoch.
     if (!this.prunes) return 'continue';
     let curve = this.curves.get(trialId);
-    if (!curve) this.curves.set(trialId, (curve = { trialId, values: [], state: 'running' }));
+    if (!curve) this.curves.set(trialId, (curve = { trialId, training, values: [], state: 'running' }));
     curve.values[step - 1] = value;
     const others = [...this.curves.values()].filter((c) => c !== curve);
     return this.pruner.shouldPrune(curve, others) ? 'prune' : 'continue';

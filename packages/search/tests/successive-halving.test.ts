@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../src/experiment.js';
-import { AshaPruner } from '../src/pruners/asha.js';
+import { AshaPruner, recommendedMinEpochs } from '../src/pruners/asha.js';
 import { HyperbandPruner } from '../src/pruners/hyperband.js';
 import { createPruner } from '../src/pruners/index.js';
 import type { Pruner, TrialCurve } from '../src/pruners/pruner.js';
 
-const curve = (trialId: string, values: number[], state: TrialCurve['state'] = 'complete'): TrialCurve => ({ trialId, values, state });
+/** A curve whose training key is its id (each trial a training of its own). */
+const curve = (trialId: string, values: number[], state: TrialCurve['state'] = 'complete'): TrialCurve => ({ trialId, training: trialId, values, state });
 
 /** A decreasing loss curve: `level` is where it flattens, `epochs` long. */
 const loss = (level: number, epochs = 20) => Array.from({ length: epochs }, (_, i) => level + 1 / (i + 1));
@@ -18,7 +19,7 @@ const loss = (level: number, epochs = 20) => Array.from({ length: epochs }, (_, 
 function sweep(pruner: Pruner, planned: { trialId: string; values: number[] }[], earlier: TrialCurve[] = []): { decisions: (number | null)[]; curves: TrialCurve[] } {
   const curves = earlier.map((c) => ({ ...c, values: [...c.values] }));
   const decisions = planned.map(({ trialId, values }) => {
-    const trial = { trialId, values: [] as number[], state: 'running' as TrialCurve['state'] };
+    const trial = { trialId, training: trialId, values: [] as number[], state: 'running' as TrialCurve['state'] };
     curves.push(trial);
     for (const value of values) {
       trial.values.push(value);
@@ -100,6 +101,11 @@ describe('ASHA pruner', () => {
 
   it('is created from an experiment\'s settings, with exact errors for bad ones', () => {
     expect(createPruner({ type: 'asha', minEpochs: 2, reductionFactor: 2 }, { epochs: 20 }).name).toBe('asha');
+    // Without minEpochs, the first rung is a sixteenth of the epochs (the benchmark's recommendation).
+    const rungsOf = (pruner: AshaPruner, epochs: number) => Array.from({ length: epochs }, (_, i) => i + 1).filter((e) => pruner.isRung(e));
+    expect(rungsOf(createPruner({ type: 'asha' }, { epochs: 100 }) as AshaPruner, 100)).toEqual([6, 18, 54]);
+    expect(rungsOf(createPruner({ type: 'asha' }, { epochs: 20 }) as AshaPruner, 20)).toEqual([1, 3, 9]);
+    expect(recommendedMinEpochs(5)).toBe(1);
     expect((createPruner({ type: 'hyperband' }, { epochs: 27 }) as HyperbandPruner).bracketCount).toBe(4);
     expect(() => new AshaPruner({ reductionFactor: 1 })).toThrow('reductionFactor must be an integer >= 2, got 1');
     expect(() => new AshaPruner({ minEpochs: 0 })).toThrow('minEpochs must be a positive integer, got 0');
@@ -114,8 +120,8 @@ describe('Hyperband pruner', () => {
     expect(new HyperbandPruner({ minEpochs: 5, maxEpochs: 5 }).bracketCount).toBe(1);
   });
 
-  it('puts each trial in a bracket chosen from its id alone, more of them in the aggressive brackets', () => {
-    const ids = Array.from({ length: 2000 }, (_, i) => `s-20260101-000000-abcd.t${String(i).padStart(6, '0')}`);
+  it('puts each trial in a bracket chosen from its training alone, more of them in the aggressive brackets', () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => `${(i * 7919).toString(16).padStart(16, '0')}#${i % 3}`);
     const a = new HyperbandPruner({ maxEpochs: 27 });
     const b = new HyperbandPruner({ maxEpochs: 27 });
     expect(ids.map((id) => b.bracketOf(id))).toEqual(ids.map((id) => a.bracketOf(id)));
@@ -126,6 +132,16 @@ describe('Hyperband pruner', () => {
     expect(counts[1]).toBeGreaterThan(counts[2]);
     expect(counts.every((c) => c > 0)).toBe(true);
     expect(counts[0] / ids.length).toBeCloseTo(27 / 49, 1);
+  });
+
+  it('decides the same for a training re-run under a new trial id (a resumed or a fresh study)', () => {
+    const pruner = new HyperbandPruner({ minEpochs: 1, maxEpochs: 9, reductionFactor: 3 });
+    const trainings = Array.from({ length: 60 }, (_, i) => `config${i}#0`);
+    const others = trainings.slice(1).map((training, i) => ({ trialId: `s-1.t${String(i + 1).padStart(6, '0')}`, training, values: Array<number>(9).fill(0.1 * i), state: 'complete' as const }));
+    const verdicts = (trialId: string) => [1, 2, 3, 4, 5, 6, 7, 8, 9].map((epoch) => pruner.shouldPrune({ trialId, training: trainings[0], values: Array(epoch).fill(4), state: 'running' }, others));
+    expect(verdicts('s-2.t000000')).toEqual(verdicts('s-1.t000000'));
+    expect(verdicts('s-1.t000061')).toEqual(verdicts('s-1.t000000'));
+    expect(verdicts('s-1.t000000')).toContain(true);
   });
 
   it('compares a trial only with the trials of its bracket, at that bracket\'s rungs', () => {

@@ -53,9 +53,11 @@ function historyProblem(history: readonly unknown[], path: string): SchemaProble
         ? 'loss'
         : epoch.valLoss !== undefined && !isNumberOrNull(epoch.valLoss)
           ? 'valLoss'
-          : epoch.seconds !== undefined && !isNumberOrNull(epoch.seconds)
-            ? 'seconds'
-            : undefined;
+          : epoch.valError !== undefined && !isNumberOrNull(epoch.valError)
+            ? 'valError'
+            : epoch.seconds !== undefined && !isNumberOrNull(epoch.seconds)
+              ? 'seconds'
+              : undefined;
     if (field !== undefined) {
       const expected = field === 'epoch' ? 'a finite number' : 'a finite number or null';
       return { path: `${path}[${i}].${field}`, message: `must be ${expected}, got ${formatValue(epoch[field])}` };

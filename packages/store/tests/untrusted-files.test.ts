@@ -177,6 +177,14 @@ describe('malformed records', () => {
     expect(error?.message).toContain(`${shard}: trials[1].history[2]: must be an object, got null`);
   });
 
+  it('names a malformed validation error of an epoch', async () => {
+    const { root, study } = await storeWithTrials();
+    const shard = join(root, study.id, 'trials-0001.json');
+    await editJson(shard, (data) => (data.trials[0].history[1].valError = 'low'));
+    const reader = await openRunStore(root, { readonly: true });
+    await expect(reader.listTrials(study.id)).rejects.toThrow(`${shard}: trials[0].history[1].valError: must be a finite number or null, got "low"`);
+  });
+
   it('names the field of a malformed study in index.json', async () => {
     const { root } = await storeWithTrials();
     const index = join(root, 'index.json');

@@ -66,11 +66,11 @@ function intermediateChart(view: StudyView): Promise<ChartView> {
   const trials = view.board.trials.filter((t) => t.history.length > 0).slice(-MAX_INTERMEDIATE_CURVES);
   const curves = trials.map((t) => ({ trial: t.number, status: t.status, points: t.history.map((e) => ({ epoch: e.epoch, value: intermediateValue(e) })) }));
   const pruned = trials.filter((t) => t.status === 'pruned').length;
-  const note = `The value each epoch reports to the study's pruner: validation loss, else training loss${pruned ? `; ${pruned} trial${pruned === 1 ? ' was' : 's were'} pruned (dots)` : ''}.`;
+  const note = `The value each epoch reports to the study's pruner: the validation reconstruction error (the validation loss without L2 penalties), else the training loss${pruned ? `; ${pruned} trial${pruned === 1 ? ' was' : 's were'} pruned (dots)` : ''}.`;
   return chartView(
     'intermediate',
     'Intermediate values',
-    () => (curves.length ? intermediateValuesSpec(curves, { valueLabel: 'Validation loss' }) : 'No trial recorded a training history yet.'),
+    () => (curves.length ? intermediateValuesSpec(curves, { valueLabel: 'Validation error' }) : 'No trial recorded a training history yet.'),
     note,
   );
 }

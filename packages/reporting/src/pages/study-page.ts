@@ -5,6 +5,7 @@ import { compareText, describeParams, formatDate, formatInterval, formatPValue, 
 import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, type LeaderboardRow } from '../leaderboard.js';
 import { describeDistribution } from '../search-space.js';
 import type { StudyView } from '../study-view.js';
+import { searchAnalysis } from './search-analysis.js';
 import { studyCharts } from './study-charts.js';
 import { numberColumn, studyPage, textColumn, type Column, type StudyOutput } from './page.js';
 
@@ -198,6 +199,7 @@ export async function renderStudyPage(out: StudyOutput): Promise<string> {
     searchSpace: searchSpaceTable(out.view),
     failed: incompleteTable(out.view),
     ...(await studyCharts(out.view, out.options)),
+    ...(await searchAnalysis(out.view)),
     trialPagesNote: trialPagesNote(out),
   };
   const path = join(out.dir, 'index.html');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
 
 export interface AshaOptions {
-  /** r: the first rung's epoch (with s = 0). */
+  /** r: the first rung's epoch (with s = 0); default 1 (an experiment's default is {@link recommendedMinEpochs}). */
   minEpochs?: number;
   /** eta: rungs are eta times apart, and the top 1/eta of a rung goes on. */
   reductionFactor?: number;
@@ -12,6 +12,18 @@ export interface AshaOptions {
 type FilledAshaOptions = Required<AshaOptions>;
 
 const kDefaultOptions: FilledAshaOptions = { minEpochs: 1, reductionFactor: 3, minEarlyStoppingRate: 0 };
+
+/**
+ * The first rung an experiment gets when its `asha` pruner names no `minEpochs`: a
+ * sixteenth of its epochs (6 of 100), at least 1. On the ECG5000 benchmark
+ * (docs/search-benchmark.md) the grid's best configuration is only 20th of 108 after one
+ * epoch (11th after 6, 1st after 100), so rungs from r = 1 or 2 pruned it on most seeds;
+ * with eta = 3, r = 4, 6 and 8 kept it on every seed for random and TPE sampling alike
+ * (r = 5 lost it twice with TPE), at 11-23% of the grid's epochs.
+ */
+export function recommendedMinEpochs(epochs: number): number {
+  return Math.max(1, Math.round(epochs / 16));
+}
 
 /**
  * Asynchronous successive halving (Li et al. 2018), as Optuna's `SuccessiveHalvingPruner`:
@@ -72,12 +84,21 @@ export const ashaPruner = definePruner({
   schema: z
     .object({
       type: z.literal('asha'),
-      minEpochs: z.number().int().positive().optional().describe('r: the first rung is at this epoch (default 1).'),
+      minEpochs: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe('r: the first rung is at this epoch (default: training.epochs / 16, rounded, at least 1; 6 of 100 epochs).'),
       reductionFactor: z.number().int().min(2).optional().describe('eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).'),
       minEarlyStoppingRate: z.number().int().nonnegative().optional().describe('s: rungs start at r * eta^s epochs (default 0).'),
     })
     .strict()
     .describe("Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, keep a trial only if it is in the top 1/eta of the values seen there."),
-  create: (settings) =>
-    new AshaPruner({ minEpochs: settings.minEpochs, reductionFactor: settings.reductionFactor, minEarlyStoppingRate: settings.minEarlyStoppingRate }),
+  create: (settings, context) =>
+    new AshaPruner({
+      minEpochs: settings.minEpochs ?? recommendedMinEpochs(context.epochs),
+      reductionFactor: settings.reductionFactor,
+      minEarlyStoppingRate: settings.minEarlyStoppingRate,
+    }),
 });

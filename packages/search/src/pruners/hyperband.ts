@@ -24,8 +24,9 @@ function hyperbandIssue(options: { minEpochs?: number; maxEpochs?: number }): st
  * Hyperband (Li et al. 2018) as Optuna's `HyperbandPruner`: floor(log_eta(R / r)) + 1
  * brackets, bracket i being successive halving ({@link AshaPruner}) whose rungs start at
  * r * eta^i epochs, so bracket 0 prunes hardest and the last hardly at all. Each trial
- * belongs to one bracket, chosen by a hash of its trial id (so a resumed study puts it
- * back in the same one), with Optuna's weights: bracket i gets
+ * belongs to one bracket, chosen by a hash of its training (`TrialCurve.training`: its
+ * configuration and repeat, so a training re-run after an interruption, or in a fresh study
+ * of the same experiment, lands in the same bracket), with Optuna's weights: bracket i gets
  * ceil(n * eta^(n-1-i) / (n-i)) shares of the hash range, more trials where pruning is
  * harder. A trial is compared only with the trials of its own bracket.
  */
@@ -50,10 +51,10 @@ export class HyperbandPruner implements Pruner {
     }
   }
 
-  /** The bracket (0 = most aggressive) a trial belongs to. */
-  bracketOf(trialId: string): number {
+  /** The bracket (0 = most aggressive) of a training (`TrialCurve.training`). */
+  bracketOf(training: string): number {
     const total = this.shares.reduce((a, b) => a + b, 0);
-    let n = deriveSeed(0, `hyperband:${trialId}`) % total;
+    let n = deriveSeed(0, `hyperband:${training}`) % total;
     for (let i = 0; i < this.shares.length; i++) {
       n -= this.shares[i];
       if (n < 0) return i;
@@ -66,10 +67,10 @@ export class HyperbandPruner implements Pruner {
   }
 
   shouldPrune(trial: TrialCurve, others: readonly TrialCurve[]): boolean {
-    const bracket = this.bracketOf(trial.trialId);
+    const bracket = this.bracketOf(trial.training);
     return this.brackets[bracket].shouldPrune(
       trial,
-      others.filter((o) => this.bracketOf(o.trialId) === bracket),
+      others.filter((o) => this.bracketOf(o.training) === bracket),
     );
   }
 }

@@ -3,6 +3,13 @@ import type { z } from 'zod';
 /** The intermediate values one trial has reported: `values[k]` is step k + 1 (epoch k + 1). */
 export interface TrialCurve {
   trialId: string;
+  /**
+   * The training it belongs to, `trainingKey(configHash, repeat)` (@aelab/store): unlike the
+   * trial id it is the same for a training re-run after an interruption and in a fresh
+   * study of the same experiment, so a pruner that groups trials (Hyperband's brackets)
+   * groups them by it and decides the same on resume and on a re-run.
+   */
+  training: string;
   values: readonly number[];
   state: 'running' | 'complete' | 'failed' | 'pruned' | 'interrupted';
 }
@@ -12,7 +19,8 @@ export interface TrialCurve {
  *
  * Contract: every epoch a running trial reports one value through the study's pruning
  * channel, `report(step, value)`: step is the 1-based epoch, value is lower-is-better
- * (the validation loss, or the training loss without a validation split). The study then
+ * (core's `intermediateValue`: the validation reconstruction error without L2 penalties, or
+ * the training loss without a validation split). The study then
  * asks `shouldPrune(trial, others)`, where `others` are the curves of every other trial
  * of the study, finished ones included (rebuilt from their records when a study resumes,
  * so decisions replay). It must not mutate them. `true` stops the trial after that epoch:
