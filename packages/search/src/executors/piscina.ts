@@ -69,7 +69,13 @@ export class PiscinaExecutor implements TrialExecutor {
     port1.on('message', (progress: TrialProgress) => {
       if (progress.type === 'accepted') this.waiting.delete(waiting);
       const verdict = onProgress(progress);
-      if (progress.type === 'epoch' && task.pruning) port1.postMessage(verdict ?? 'continue');
+      // A trial of a pruned study waits for each epoch's verdict, so at most one is pending.
+      if (progress.type === 'epoch' && task.pruning) {
+        void Promise.resolve(verdict).then(
+          (v) => port1.postMessage(v ?? 'continue'),
+          (error: unknown) => waiting.abort(error),
+        );
+      }
     });
     const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {
