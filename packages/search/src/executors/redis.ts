@@ -29,6 +29,11 @@ export const PROTOCOL = 1;
 /** How long a result waits in Redis for its coordinator (a coordinator restarted within a day re-attaches). */
 export const RESULT_TTL_SECONDS = 24 * 3600;
 const POLL_MS = 1000;
+/**
+ * How long a taken result stays in Redis: the study records it meanwhile, so a coordinator
+ * killed between taking and recording it finds it again on restart instead of training again.
+ */
+const KEEP_TAKEN_MS = 60_000;
 /** How long the coordinator waits for an unreachable Redis before failing the trials it waits for. */
 const OUTAGE_LIMIT_MS = 5 * 60_000;
 
@@ -208,6 +213,8 @@ export class RedisExecutor implements TrialExecutor {
   private readonly preparedData: ExecutorOptions['preparedData'];
   private readonly poller: NodeJS.Timeout;
   private reached?: Promise<void>;
+  /** Finished jobs whose results were taken, removed from Redis once recorded (see KEEP_TAKEN_MS). */
+  private readonly taken: { study: StudyQueue; job: Job; key?: string; at: number }[] = [];
   private awaySince: number | null = null;
 
   constructor(options: ExecutorOptions) {
@@ -339,12 +346,12 @@ export class RedisExecutor implements TrialExecutor {
     const state = await job.getState();
     if (state === 'failed') {
       waiting.done = true;
-      await job.remove();
+      this.taken.push({ study, job, at: Date.now() });
       waiting.reject(new Error(job.failedReason || `job ${waiting.jobId} failed`));
     } else if (state === 'completed') {
       waiting.done = true;
       const result = await this.takeResult(job, waiting);
-      await job.remove();
+      this.taken.push({ study, job, key: (job.returnvalue as RedisReturn).key, at: Date.now() });
       waiting.resolve(result);
     }
   }
@@ -355,7 +362,6 @@ export class RedisExecutor implements TrialExecutor {
     if (!payload) throw new Error(`redis: the result of job ${waiting.jobId} is missing from Redis (expired, or Redis restarted without persistence)`);
     if (sha256Of(payload) !== sha256) throw new Error(`redis: the result of job ${waiting.jobId} is corrupt (sha256 mismatch)`);
     const result = decodeResult(payload);
-    await this.redis.del(key);
     // A job re-attached after a coordinator restart was trained for the earlier trial record.
     const trainedFor = (job.data as RedisJobData).task.trialId;
     if (trainedFor !== waiting.task.trialId) result.modelInfo = { ...result.modelInfo, extra: { ...result.modelInfo.extra, trialId: waiting.task.trialId } };
@@ -374,6 +380,11 @@ export class RedisExecutor implements TrialExecutor {
       return;
     }
     if (this.awaySince !== null) return;
+    while (this.taken.length > 0 && Date.now() - this.taken[0].at > KEEP_TAKEN_MS) {
+      const { study, job, key } = this.taken.shift()!;
+      await study.queue.remove(job.id!).catch(() => undefined);
+      if (key) await this.redis.del(key);
+    }
     for (const entry of this.queues.values()) {
       const study = await entry;
       for (const jobId of study.waiting.keys()) void this.check(study, jobId);
@@ -396,6 +407,7 @@ export class RedisExecutor implements TrialExecutor {
       for (const jobId of study.waiting.keys()) await this.cancel(study, jobId);
       // The study's jobs are all recorded (or given up): nothing in the queue is needed again.
       await this.redis.srem(QUEUES_KEY, study.name).catch(() => undefined);
+      for (const { key } of this.taken.filter((t) => t.study === study && t.key)) await this.redis.del(key!);
       await study.queue.obliterate({ force: true }).catch(() => undefined);
       await study.events.close();
       await study.queue.close();
