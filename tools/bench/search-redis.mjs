@@ -63,13 +63,17 @@ async function stopWorkers(workers) {
 /** Seconds of one sweep (workers already running for redis), and its metrics by configuration. */
 async function sweep(experiment, options) {
   const store = new InMemoryRunStore();
+  const ends = [];
+  const onEvent = (event) => event.type === 'trial-end' && ends.push(performance.now());
   const started = performance.now();
-  const summary = await runStudy({ experiment, experimentPath: 'bench', store, ...options });
+  const summary = await runStudy({ experiment, experimentPath: 'bench', store, onEvent, ...options });
   const seconds = (performance.now() - started) / 1000;
   if (summary.trained !== summary.completedTrainings || summary.failed > 0) throw new Error(`sweep failed: ${JSON.stringify(summary)}`);
   const evaluations = await store.listEvaluations(summary.study.id);
   const metrics = Object.fromEntries(evaluations.map((e) => [e.configHash, e.metrics.test]).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return { seconds, trained: summary.trained, metrics };
+  // Steady state, one training at a time: the median time from one trial's end to the next's.
+  const gaps = ends.slice(1).map((t, i) => t - ends[i]).sort((a, b) => a - b);
+  return { seconds, trained: summary.trained, metrics, perTrialSeconds: gaps.length ? gaps[Math.floor(gaps.length / 2)] / 1000 : NaN };
 }
 
 /** Best of `repeats` runs; redis runs get fresh worker processes each time. */
@@ -84,7 +88,8 @@ async function best(experiment, { workerProcesses, ...options }) {
     }
   }
   const fastest = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  return { ...fastest, allSeconds: runs.map((r) => Number(r.seconds.toFixed(2))) };
+  const perTrialSeconds = Math.min(...runs.map((r) => r.perTrialSeconds));
+  return { ...fastest, perTrialSeconds, allSeconds: runs.map((r) => Number(r.seconds.toFixed(2))) };
 }
 
 const perMinute = (run) => Number(((run.trained / run.seconds) * 60).toFixed(1));
@@ -118,10 +123,11 @@ try {
           trainings: trials,
           epochs: 1,
           oneAtATime: true,
-          poolSecondsPerTrial: Number((pool.seconds / trials).toFixed(3)),
-          redisSecondsPerTrial: Number((queued.seconds / trials).toFixed(3)),
-          overheadSecondsPerTrial: Number(((queued.seconds - pool.seconds) / trials).toFixed(3)),
-          seconds: { pool: pool.allSeconds, redis: queued.allSeconds },
+          // Median time between consecutive trial ends (steady state, startup excluded).
+          poolSecondsPerTrial: Number(pool.perTrialSeconds.toFixed(3)),
+          redisSecondsPerTrial: Number(queued.perTrialSeconds.toFixed(3)),
+          overheadSecondsPerTrial: Number((queued.perTrialSeconds - pool.perTrialSeconds).toFixed(3)),
+          sweepSeconds: { pool: pool.allSeconds, redis: queued.allSeconds },
         },
       },
       null,
