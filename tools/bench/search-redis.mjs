@@ -64,7 +64,11 @@ async function stopWorkers(workers) {
 async function sweep(experiment, options) {
   const store = new InMemoryRunStore();
   const ends = [];
-  const onEvent = (event) => event.type === 'trial-end' && ends.push(performance.now());
+  const onEvent = (event) => {
+    if (event.type !== 'trial-end') return;
+    ends.push(performance.now());
+    if (event.trial.status === 'failed') process.stderr.write(`failed: ${event.trial.reason}\n`);
+  };
   const started = performance.now();
   const summary = await runStudy({ experiment, experimentPath: 'bench', store, onEvent, ...options });
   const seconds = (performance.now() - started) / 1000;

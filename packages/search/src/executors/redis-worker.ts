@@ -212,7 +212,11 @@ export async function runRedisWorker(options: RedisWorkerOptions): Promise<void>
   const log = options.log ?? ((line: string) => console.log(line));
   const redis = connectRedis(options.address);
   redis.on('error', () => undefined); // reconnects on its own; BullMQ reports what it cannot do
-  await reachRedis(redis, options.address);
+  // An unreachable Redis at start is an error (the connection would otherwise retry forever).
+  await reachRedis(redis, options.address).catch((error: unknown) => {
+    redis.disconnect();
+    throw error;
+  });
   const dataDir = resolve(resolveDataDir(options.dataDir));
   const prepared = new SharedPreparedData();
   const pool = new PiscinaExecutor({ workers: options.concurrency, maxTrialMemoryMb: options.maxTrialMemoryMb, preparedData: (data) => prepared.get(data) });

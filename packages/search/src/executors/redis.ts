@@ -191,6 +191,8 @@ interface Waiting {
   /** Epochs already answered, by attempt (progress can arrive twice: as an event and on re-attach). */
   answered: Set<string>;
   checking?: Promise<void>;
+  /** Set once the job is in Redis (until then, not finding it means nothing). */
+  submitted: boolean;
   done: boolean;
 }
 
@@ -252,7 +254,7 @@ export class RedisExecutor implements TrialExecutor {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await new Promise<TrialResult>((resolve, reject) => {
-        const waiting: Waiting = { jobId, data, task, onProgress, resolve, reject, answered: new Set(), done: false };
+        const waiting: Waiting = { jobId, data, task, onProgress, resolve, reject, answered: new Set(), submitted: false, done: false };
         study.waiting.set(jobId, waiting);
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
         this.submit(study, waiting).catch(reject);
@@ -297,6 +299,7 @@ export class RedisExecutor implements TrialExecutor {
       job = undefined;
     }
     job ??= await study.queue.add('train', waiting.data, { jobId: waiting.jobId, attempts: 1 });
+    waiting.submitted = true;
     // A re-attached job may be waiting for the verdict on the last epoch it reported.
     if (job.progress && typeof job.progress === 'object') this.onJobProgress(study, waiting.jobId, job.progress);
     await this.check(study, waiting.jobId);
@@ -326,7 +329,7 @@ export class RedisExecutor implements TrialExecutor {
   /** Looks at a job: takes its result or its error when it has finished, queues it again if Redis lost it. */
   private check(study: StudyQueue, jobId: string): Promise<void> {
     const waiting = study.waiting.get(jobId);
-    if (!waiting || waiting.done || waiting.checking) return waiting?.checking ?? Promise.resolve();
+    if (!waiting || !waiting.submitted || waiting.done || waiting.checking) return waiting?.checking ?? Promise.resolve();
     waiting.checking = this.settle(study, waiting)
       .catch((error: unknown) => {
         waiting.done = true;
