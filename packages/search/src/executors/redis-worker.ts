@@ -171,6 +171,7 @@ async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
 /** Waits for the coordinator's verdict on one epoch (a list it pushes to), until the job is cancelled. */
 async function verdictOf(ctx: Context, key: string, signal: AbortSignal | undefined): Promise<TrialDirective> {
   const blocking = ctx.redis.duplicate();
+  blocking.on('error', () => undefined);
   try {
     while (!signal?.aborted) {
       const popped = await blocking.blpop(key, 2);
@@ -211,7 +212,10 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
 export async function runRedisWorker(options: RedisWorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   const redis = connectRedis(options.address);
-  redis.on('error', () => undefined); // reconnects on its own; BullMQ reports what it cannot do
+  // It reconnects on its own (jobs' commands wait meanwhile): say so once per outage.
+  let away = false;
+  redis.on('error', (error: Error) => !away && (away = true) && log(`redis: lost ${redacted(options.address)} (${error.message}); waiting for it`));
+  redis.on('ready', () => away && !(away = false) && log('redis: back'));
   // An unreachable Redis at start is an error (the connection would otherwise retry forever).
   await reachRedis(redis, options.address).catch((error: unknown) => {
     redis.disconnect();
@@ -223,6 +227,7 @@ export async function runRedisWorker(options: RedisWorkerOptions): Promise<void>
   const ctx: Context = { options, dataDir, code: codeVersion(), pool, prepared, preparing: new Map(), redis, log };
   const workers = new Map<string, Worker>();
   const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined);
   subscriber.on('message', (_channel: string, text: string) => {
     const { queue, jobId } = JSON.parse(text) as { queue?: string; jobId?: string };
     if (queue && jobId && workers.get(queue)?.cancelJob(jobId, 'cancelled by the coordinator')) log(`cancel ${queue} ${jobId}`);
@@ -234,8 +239,10 @@ export async function runRedisWorker(options: RedisWorkerOptions): Promise<void>
     const names = new Set(await redis.smembers(QUEUES_KEY));
     for (const name of names) {
       if (workers.has(name)) continue;
+      const connection = redis.duplicate();
+      connection.on('error', () => undefined); // said once, on the main connection
       const worker = new Worker(name, (job, _token, signal) => processJob(ctx, job, signal), {
-        connection: redis.duplicate(),
+        connection,
         concurrency: options.concurrency,
         lockDuration: lockMs,
         stalledInterval: lockMs,
@@ -243,23 +250,26 @@ export async function runRedisWorker(options: RedisWorkerOptions): Promise<void>
         maxStalledCount: 2,
       });
       worker.on('failed', (job, error) => log(`failed ${name} ${job?.id}: ${error.message.split('\n')[0]}`));
-      worker.on('error', (error) => log(`redis: ${error.message}`));
+      worker.on('error', () => undefined); // connection errors: said once below, while Redis is away
       workers.set(name, worker);
       log(`serving ${name}`);
     }
     for (const [name, worker] of workers) {
       if (names.has(name)) continue;
       workers.delete(name);
-      void worker.close();
+      void worker.close().finally(() => connectionOf(worker).disconnect());
       log(`study queue ${name} closed`);
     }
   };
   await serveUntil(options.signal, discover);
-  await Promise.all([...workers.values()].map((w) => w.close()));
+  await Promise.all([...workers.values()].map((w) => w.close().finally(() => connectionOf(w).disconnect())));
   await pool.close();
   subscriber.disconnect();
   await redis.quit().catch(() => redis.disconnect());
 }
+
+/** The connection a worker was given (BullMQ leaves a given connection open when the worker closes). */
+const connectionOf = (worker: Worker) => worker.opts.connection as Redis;
 
 /** Calls `discover` every second until `signal` aborts (a failed look, e.g. while Redis restarts, is retried). */
 async function serveUntil(signal: AbortSignal | undefined, discover: () => Promise<void>): Promise<void> {

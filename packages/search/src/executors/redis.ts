@@ -230,8 +230,17 @@ export class RedisExecutor implements TrialExecutor {
 
   private connect(): Redis {
     const redis = connectRedis(this.address);
-    redis.on('error', () => (this.awaySince ??= Date.now()));
-    redis.on('ready', () => (this.awaySince = null));
+    // Said once per outage (every connection sees it): commands wait meanwhile.
+    redis.on('error', (error: Error) => {
+      if (this.awaySince !== null || !this.reached) return;
+      this.awaySince = Date.now();
+      console.error(`redis: lost ${redacted(this.address)} (${error.message}); waiting for it (up to ${OUTAGE_LIMIT_MS / 60_000} minutes)`);
+    });
+    redis.on('ready', () => {
+      if (this.awaySince === null) return;
+      console.error(`redis: ${redacted(this.address)} is back after ${((Date.now() - this.awaySince) / 1000).toFixed(0)} s`);
+      this.awaySince = null;
+    });
     this.connections.push(redis);
     return redis;
   }
@@ -280,6 +289,9 @@ export class RedisExecutor implements TrialExecutor {
     const queue = new Queue(name, { connection: this.connect() });
     const events = new QueueEvents(name, { connection: this.connect() });
     const study: StudyQueue = { name, queue, events, waiting: new Map() };
+    // Connection errors are reported once by the connections themselves (see connect).
+    queue.on('error', () => undefined);
+    events.on('error', () => undefined);
     events.on('progress', ({ jobId, data }) => this.onJobProgress(study, jobId, data));
     events.on('completed', ({ jobId }) => void this.check(study, jobId));
     events.on('failed', ({ jobId }) => void this.check(study, jobId));
