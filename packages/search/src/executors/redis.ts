@@ -402,6 +402,8 @@ export class RedisExecutor implements TrialExecutor {
     }
     for (const entry of this.queues.values()) {
       const study = await entry;
+      // Announced again each time: a Redis restarted without persistence forgot it, and workers would stop serving it.
+      if (study.waiting.size > 0) await this.redis.sadd(QUEUES_KEY, study.name);
       for (const jobId of study.waiting.keys()) void this.check(study, jobId);
     }
   }
