@@ -3,7 +3,8 @@
  * implementations take the argument types inferred from them, so a command and its
  * implementation cannot disagree (and neither imports the other).
  */
-import { PRUNER_TYPES, SAMPLER_TYPES } from '@aelab/search';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_LOCK_SECONDS, DEFAULT_MAX_RESULT_MB, PRUNER_TYPES, SAMPLER_TYPES } from '@aelab/search';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { withBackend, withDataDir, withStore } from './options.js';
 
@@ -22,7 +23,11 @@ export function searchOptions(y: Argv) {
         y
           .positional('sampler', { choices: SAMPLER_TYPES, demandOption: true, describe: 'How to walk the space' })
           .option('experiment', { alias: 'e', type: 'string', default: 'experiments/default.json', describe: 'Experiment file' })
-          .option('workers', { alias: 'w', type: 'number', describe: 'Trainings at once (default: experiment, else CPU count)' })
+          .option('workers', { alias: 'w', type: 'number', describe: 'Trainings at once (default: experiment, else CPU count; with redis: in flight across all workers, default 8)' })
+          .option('executor', {
+            type: 'string',
+            describe: 'Where trainings run: pool (worker threads here), or redis://[:password@]host:port (rediss:// for TLS) for `aelab worker`s on any machine',
+          })
           .option('trials', { type: 'number', describe: 'Training configurations to sample (samplers that take a count)' })
           .option('pruner', { choices: PRUNER_TYPES, describe: "Stop hopeless trials early (keeps the file's settings for the same type)" })
           .option('epochs', { type: 'number', describe: 'Override training.epochs (e.g. 1 for a smoke run)' })
@@ -100,3 +105,40 @@ export function infoOptions(y: Argv) {
 }
 export type InfoOptions = OptionsOf<typeof infoOptions>;
 export type InfoArgs = ArgsOf<typeof infoOptions>;
+
+/** A whole number of at least 1, for counts that yargs would otherwise let through as 0, -2 or 1.5. */
+function positiveInteger(option: string) {
+  return (value: unknown): number => {
+    const n = finiteNumber(option)(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${option} must be a whole number of at least 1, got ${n}`);
+    return n;
+  };
+}
+
+export function workerOptions(y: Argv) {
+  return withDataDir(
+    withBackend(
+      y
+        .option('redis', {
+          type: 'string',
+          demandOption: true,
+          describe: 'Redis URL: redis://[:password@]host:port[/db], rediss://... for TLS (password also from $AELAB_REDIS_PASSWORD)',
+        })
+        .option('concurrency', { alias: 'c', type: 'number', default: availableParallelism(), coerce: positiveInteger('concurrency'), describe: 'Trainings at once (threads)' })
+        .option('lock-seconds', {
+          type: 'number',
+          default: DEFAULT_LOCK_SECONDS,
+          coerce: positiveInteger('lock-seconds'),
+          describe: "How long this worker's job waits after the worker stops answering (killed, cut off) before another worker takes it",
+        })
+        .option('max-result-mb', {
+          type: 'number',
+          default: DEFAULT_MAX_RESULT_MB,
+          coerce: positiveInteger('max-result-mb'),
+          describe: 'Largest result (errors + model files) sent back through Redis; a larger one fails its trial with the reason',
+        }),
+    ),
+  );
+}
+export type WorkerOptions = OptionsOf<typeof workerOptions>;
+export type WorkerArgs = ArgsOf<typeof workerOptions>;

@@ -5,6 +5,7 @@ import { reportCommand } from './commands/report.js';
 import { runsCommand } from './commands/runs.js';
 import { scoreCommand } from './commands/score.js';
 import { searchCommand } from './commands/search.js';
+import { workerCommand } from './commands/worker.js';
 
 /** Builds the `aelab` command line. Tests call it with `.exitProcess(false)`. */
 export function createCli(argv: string[]): Argv {
@@ -17,7 +18,8 @@ export function createCli(argv: string[]): Argv {
     .command(dataCommand)
     .command(scoreCommand)
     .command(infoCommand)
-    .demandCommand(1, 'Name a command: search, runs, report, data, score or info.')
+    .command(workerCommand)
+    .demandCommand(1, 'Name a command: search, runs, report, data, score, info or worker.')
     .strict()
     .recommendCommands()
     .help()

@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { renderReport } from '@aelab/reporting';
-import { parseExperiment, plannedTrainings, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
+import { EXECUTOR_KINDS, parseExperiment, plannedTrainings, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
 import { LARGE_SWEEP, type SearchArgs } from './args.js';
 import { ProgressDisplay } from './progress.js';
@@ -19,6 +19,7 @@ function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
   const trials = args.trials ?? (current.trials as number | undefined) ?? (takesTrials ? DEFAULT_TRIALS : undefined);
   exp.sampler = { ...current, ...(trials !== undefined ? { trials } : {}) } as ExperimentInput['sampler'];
   if (args.pruner !== undefined && exp.pruner?.type !== args.pruner) exp.pruner = { type: args.pruner } as ExperimentInput['pruner'];
+  if (args.executor !== undefined && EXECUTOR_KINDS.includes(args.executor)) exp.executor = { ...exp.executor, kind: args.executor };
   return exp;
 }
 
@@ -71,6 +72,8 @@ async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRu
       backend: args.backend,
       fresh: args.fresh,
       dataDir: args['data-dir'],
+      // Not a kind: an address (kept out of the experiment, which the store records, as it may hold a password).
+      executorAddress: args.executor !== undefined && !EXECUTOR_KINDS.includes(args.executor) ? args.executor : undefined,
       signal: controller.signal,
       onEvent: progress.handle,
     });

@@ -146,7 +146,11 @@ export const experimentSchema = z
     executor: z
       .object({
         kind: z.enum(EXECUTOR_KINDS).optional().describe('Where trainings run; default: the local worker pool.'),
-        workers: z.number().int().positive().optional().describe('Trainings at once; default: CPU count.'),
+        address: z
+          .string()
+          .optional()
+          .describe('Where a remote executor takes tasks, e.g. "redis://host:6379" (picks the redis executor). No password here: the experiment is recorded in the store; set AELAB_REDIS_PASSWORD.'),
+        workers: z.number().int().positive().optional().describe('Trainings at once; default: CPU count (remote executors: trainings in flight across all workers, default 8).'),
         backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]).default('auto'),
         maxTrialSeconds: z.number().positive().optional().describe('Wall-time budget of one training.'),
         maxTrialMemoryMb: z.number().int().positive().optional().describe('Heap limit of a worker thread.'),

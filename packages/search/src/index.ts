@@ -14,6 +14,8 @@ export * from './pruners/hyperband.js';
 export * from './pruners/index.js';
 export * from './executors/executor.js';
 export * from './executors/piscina.js';
+export * from './executors/redis.js';
+export * from './executors/redis-worker.js';
 export * from './executors/index.js';
 export * from './trial-task.js';
 export * from './scoring.js';

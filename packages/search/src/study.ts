@@ -2,7 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { intermediateValue, type EpochRecord, type Params } from '@aelab/core';
 import type { BackendName } from '@aelab/models/registry';
 import { trainingKey, type RunEnvironment, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
-import { createExecutor } from './executors/index.js';
+import { createExecutor, executorDefinition } from './executors/index.js';
 import type { TrialExecutor } from './executors/executor.js';
 import type { Experiment } from './experiment.js';
 import { createPruner } from './pruners/index.js';
@@ -29,6 +29,11 @@ export interface StudyOptions {
   /** Start a new study even when one with the same experiment hash exists. */
   fresh?: boolean;
   dataDir?: string;
+  /**
+   * Where a remote executor's workers take tasks (`--executor redis://host:6379`): picks
+   * the executor by the URL's scheme, over the experiment's `executor` section.
+   */
+  executorAddress?: string;
   /**
    * Runs the trainings instead of the experiment's executor (tests, embedding). The study
    * closes it when done. Default: `createExecutor(experiment.executor.kind, ...)`.
@@ -90,12 +95,17 @@ const VERSIONS: Record<string, string> = { node: process.versions.node };
 export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const { experiment } = options;
   const backend: BackendName = options.backend ?? (experiment.executor.backend as BackendName);
-  const { workers, note } = concurrencyOf(experiment, backend, options.executor?.concurrency ?? options.workers);
+  const address = options.executorAddress ?? experiment.executor.address;
+  const remote = options.executor ? undefined : executorDefinition(experiment.executor.kind, address).remote;
+  // Trainings on other machines are not limited by this machine's CPUs, memory or backend.
+  const { workers, note } = remote
+    ? { workers: options.workers ?? experiment.executor.workers ?? remote.defaultInFlight, note: undefined }
+    : concurrencyOf(experiment, backend, options.executor?.concurrency ?? options.workers);
   const prepared = new SharedPreparedData();
-  const opened = await openStudy(experiment, { ...options, limits: { ...trialMemoryLimit(experiment, workers), keep: prepared } });
+  const opened = await openStudy(experiment, { ...options, limits: { ...trialMemoryLimit(experiment, remote ? 1 : workers), keep: prepared } });
   const executor =
     options.executor ??
-    createExecutor(experiment.executor.kind, { workers, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb, preparedData: (data) => prepared.get(data) });
+    createExecutor(experiment.executor.kind, { workers, address, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb, preparedData: (data) => prepared.get(data) });
   const run = new StudyRun(options, opened, backend, executor);
   run.emit({
     type: 'study',
@@ -230,7 +240,8 @@ class StudyRun {
     // The trainer stops itself at the budget; the hard timer catches a trial stuck inside one epoch.
     const hardLimit = budget ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000) : undefined;
     try {
-      const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes };
+      const training = { studyId: this.opened.study.id, configHash, repeat };
+      const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes, training };
       const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal);
       return await this.record(trial, result);
     } catch (err) {

@@ -32,6 +32,12 @@ export interface TrialTask {
    * where its pruner decided. Without it, trials never wait.
    */
   pruning?: boolean;
+  /**
+   * Which training of which study this is (the store's key of a training: config hash and
+   * repeat). An executor that keys its jobs on it (`redis`: one job id per training, so a
+   * restarted coordinator finds its jobs again) requires it; the study always sets it.
+   */
+  training?: { studyId: string; configHash: string; repeat: number };
 }
 
 /** Messages from a running trial to the coordinator, in order. JSON. */

@@ -1,8 +1,12 @@
 import type { PreparedData } from '@aelab/data';
 import type { TrialDirective, TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
 
-/** Receives a running trial's progress; for an epoch of a task with `pruning`, returns the verdict. */
-export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void;
+/**
+ * Receives a running trial's progress; for an epoch of a task with `pruning`, returns the
+ * verdict (a promise of it where the answer comes from elsewhere, e.g. a remote worker
+ * waiting for its coordinator).
+ */
+export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void | Promise<TrialDirective | void>;
 
 /**
  * Runs trainings somewhere: worker threads, processes, other machines.
@@ -40,11 +44,19 @@ export interface ExecutorOptions {
    * machines ignores it and its workers prepare from their own data folder.
    */
   preparedData?: (data: TrialTask['config']['data']) => PreparedData | undefined;
+  /** Where a remote executor's workers take tasks (e.g. `redis://host:6379`); local ones take none. */
+  address?: string;
 }
 
 /** One executor kind, registered in `executors/index.ts`. */
 export interface ExecutorDefinition {
   readonly kind: string;
   readonly description: string;
+  /**
+   * Set for executors whose trainings run on other machines: `--executor <scheme>//...`
+   * picks them by the address's URL scheme, and this machine's CPU count, memory and
+   * backend thread-safety do not limit how many trials are in flight.
+   */
+  readonly remote?: { schemes: readonly string[]; defaultInFlight: number };
   create(options: ExecutorOptions): TrialExecutor;
 }

@@ -1,14 +1,32 @@
 import type { ExecutorDefinition, ExecutorOptions, TrialExecutor } from './executor.js';
 import { poolExecutor } from './piscina.js';
+import { redisExecutor } from './redis.js';
 
 /** The executor registry: adding an executor is one file plus one entry here. */
-export const EXECUTORS = [poolExecutor] as const satisfies readonly ExecutorDefinition[];
+export const EXECUTORS = [poolExecutor, redisExecutor] as const satisfies readonly ExecutorDefinition[];
 
 export const EXECUTOR_KINDS = EXECUTORS.map((e) => e.kind) as [string, ...string[]];
 
-/** The executor of `kind` (default: the first registered, the local pool). */
-export function createExecutor(kind: string | undefined, options: ExecutorOptions): TrialExecutor {
+/**
+ * The executor named by `kind` (default: the first registered, the local pool), or, when
+ * an `address` is given (`--executor redis://host:6379`), the remote one its URL scheme names.
+ */
+export function executorDefinition(kind: string | undefined, address?: string): ExecutorDefinition {
+  if (address !== undefined) {
+    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(address)?.[0].toLowerCase();
+    const found = EXECUTORS.find((e) => scheme !== undefined && (e as ExecutorDefinition).remote?.schemes.includes(scheme));
+    if (!found) {
+      const schemes = EXECUTORS.flatMap((e) => (e as ExecutorDefinition).remote?.schemes ?? []);
+      throw new Error(`executor: '${scheme ?? address}' names no executor; give a kind (${EXECUTOR_KINDS.join(', ')}) or an address starting with ${schemes.map((s) => `${s}//`).join(' or ')}`);
+    }
+    return found;
+  }
   const found = kind === undefined ? EXECUTORS[0] : EXECUTORS.find((e) => e.kind === kind);
   if (!found) throw new Error(`executor: unknown kind ${JSON.stringify(kind)}; known: ${EXECUTOR_KINDS.join(', ')}`);
-  return found.create(options);
+  return found;
+}
+
+/** The executor of `kind`, or of `options.address`'s scheme (see {@link executorDefinition}). */
+export function createExecutor(kind: string | undefined, options: ExecutorOptions): TrialExecutor {
+  return executorDefinition(kind, options.address).create(options);
 }

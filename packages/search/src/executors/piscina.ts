@@ -68,8 +68,14 @@ export class PiscinaExecutor implements TrialExecutor {
     this.waiting.add(waiting);
     port1.on('message', (progress: TrialProgress) => {
       if (progress.type === 'accepted') this.waiting.delete(waiting);
-      const verdict = onProgress(progress);
-      if (progress.type === 'epoch' && task.pruning) port1.postMessage(verdict ?? 'continue');
+      // A trial of a pruned study waits for each epoch's verdict, so at most one is pending;
+      // a handler that fails (e.g. cannot pass the progress on) stops the trial with its error.
+      void Promise.resolve()
+        .then(() => onProgress(progress))
+        .then(
+          (verdict) => progress.type === 'epoch' && task.pruning && port1.postMessage(verdict ?? 'continue'),
+          (error: unknown) => waiting.abort(error),
+        );
     });
     const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {

@@ -1,0 +1,284 @@
+/**
+ * The worker's side of the `redis` executor (`aelab worker`): serves every study queue
+ * coordinators announce, trains each job on a local Piscina pool (one training per
+ * thread, as the `pool` executor does) and puts the result back in Redis.
+ *
+ * A job is untrusted input: it is validated with zod, the worker's own data folder
+ * replaces the coordinator's, a dataset given as a file must lie inside that folder, and
+ * the worker writes nothing to disk. A job whose coordinator runs other code, or whose
+ * data the worker prepares to a different fingerprint, fails with the reason (which the
+ * coordinator records in the trial).
+ */
+import { randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { schemaProblems, trainingSchema } from '@aelab/core';
+import { datasetInfo, prepareData, resolveDataDir, type DataSpec, type PreparedData } from '@aelab/data';
+import { BACKEND_NAMES, modelSpecIssues, type BackendName } from '@aelab/models/registry';
+import { parseTrialId } from '@aelab/store';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { dataSchema } from '../experiment.js';
+import { modelSpecOf } from '../resolve.js';
+import { SharedPreparedData } from '../shared-data.js';
+import { trainingHash } from '../study-setup.js';
+import type { TrialDirective, TrialProgress, TrialTask } from '../trial-task.js';
+import { PiscinaExecutor } from './piscina.js';
+import {
+  CANCEL_CHANNEL,
+  codeVersion,
+  connectRedis,
+  encodeResult,
+  PROTOCOL,
+  QUEUES_KEY,
+  reachRedis,
+  redacted,
+  RESULT_TTL_SECONDS,
+  resultKey,
+  sha256Of,
+  toJsonText,
+  verdictKey,
+  type RedisJobData,
+  type RedisProgress,
+  type RedisReturn,
+} from './redis.js';
+
+export interface RedisWorkerOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://...` (TLS). */
+  address: string;
+  /** Trainings at once (threads of the local pool). */
+  concurrency: number;
+  /** This machine's backend, instead of the one each task names. */
+  backend?: BackendName;
+  /** Where this worker reads datasets (default: $AELAB_DATA_DIR, else ~/.cache/aelab/datasets). */
+  dataDir?: string;
+  /** How long a job stays with a worker that stopped answering before another worker takes it (s). */
+  lockSeconds?: number;
+  /** Largest result (MB) this worker sends through Redis; a larger one fails its job with the reason. */
+  maxResultMb?: number;
+  maxTrialMemoryMb?: number;
+  /** One line per event (job taken, finished, refused). */
+  log?: (line: string) => void;
+  /** Stops taking jobs; running ones finish first. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_LOCK_SECONDS = 30;
+export const DEFAULT_MAX_RESULT_MB = 256;
+const DISCOVER_MS = 1000;
+
+/** The job payload as a worker accepts it: strict, every field checked. */
+const jobSchema = z
+  .object({
+    protocol: z.literal(PROTOCOL),
+    studyId: z.string(),
+    configHash: z.string().regex(/^[0-9a-f]{64}$/),
+    repeat: z.number().int().nonnegative(),
+    codeVersion: z.string().min(1).max(128),
+    dataFingerprint: z.string().max(128).nullable(),
+    task: z
+      .object({
+        trialId: z.string(),
+        config: z.object({ data: dataSchema, model: z.looseObject({ kind: z.string() }), training: trainingSchema }).strict(),
+        seed: z.number().int(),
+        backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]),
+        maxSeconds: z.number().positive().optional(),
+        pruning: z.boolean().optional(),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((job, ctx) => {
+    if (parseTrialId(job.task.trialId)?.studyId !== job.studyId) ctx.addIssue({ code: 'custom', path: ['task', 'trialId'], message: `not a trial of study ${job.studyId}` });
+    if (trainingHash(job.task.config as TrialTask['config']) !== job.configHash) ctx.addIssue({ code: 'custom', path: ['configHash'], message: 'does not match the task config' });
+  });
+
+/** The job's data, or the reason it is refused (an UnrecoverableError: retrying cannot help). */
+export function parseJob(data: unknown): RedisJobData {
+  const problems = schemaProblems(jobSchema, data);
+  if (problems.length > 0) throw new UnrecoverableError(`invalid job: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  return data as RedisJobData;
+}
+
+/**
+ * The job's data section with its dataset read from this worker's data folder: a
+ * registered dataset as it is, a file only by a path relative to the folder that stays
+ * inside it (symbolic links resolved), so a forged job cannot read elsewhere.
+ */
+export function confinedData(data: DataSpec, dataDir: string): DataSpec {
+  if (datasetInfo(data.dataset)) return data;
+  const refuse = (why: string) => new UnrecoverableError(`dataset '${data.dataset}': ${why}`);
+  if (isAbsolute(data.dataset)) throw refuse(`a worker reads files only by a path relative to its data folder (${dataDir})`);
+  let root: string;
+  let file: string;
+  try {
+    root = realpathSync(dataDir);
+    file = realpathSync(resolve(root, data.dataset));
+  } catch {
+    throw refuse(`no such file in this worker's data folder (${dataDir})`);
+  }
+  const inside = relative(root, file);
+  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) throw refuse(`outside this worker's data folder (${dataDir})`);
+  return { ...data, dataset: file };
+}
+
+interface Context {
+  options: RedisWorkerOptions;
+  dataDir: string;
+  code: string;
+  pool: PiscinaExecutor;
+  prepared: SharedPreparedData;
+  preparing: Map<string, Promise<PreparedData>>;
+  redis: Redis;
+  log: (line: string) => void;
+}
+
+/** Prepares a data section once per worker process (the pool's threads then share it). */
+function prepare(ctx: Context, data: DataSpec): Promise<PreparedData> {
+  const key = JSON.stringify(data);
+  let entry = ctx.preparing.get(key);
+  if (!entry) {
+    entry = prepareData(data, { dataDir: ctx.dataDir }).then((prepared) => {
+      ctx.prepared.add(data, prepared);
+      return prepared;
+    });
+    entry.catch(() => ctx.preparing.delete(key));
+    ctx.preparing.set(key, entry);
+  }
+  return entry;
+}
+
+/** Checks a job against this worker and returns the task to train here. */
+async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
+  if (data.codeVersion !== ctx.code) {
+    throw new UnrecoverableError(`code version differs: the coordinator runs ${data.codeVersion}, worker ${hostname()} runs ${ctx.code}; run the same build (same commit, \`npx tsc -b\`) on both`);
+  }
+  const spec = confinedData(data.task.config.data as DataSpec, ctx.dataDir);
+  const prepared = await prepare(ctx, spec);
+  if (data.dataFingerprint !== null && prepared.fingerprint !== data.dataFingerprint) {
+    throw new UnrecoverableError(
+      `dataset fingerprint differs: '${spec.dataset}' in ${ctx.dataDir} on ${hostname()} prepares to ${prepared.fingerprint.slice(0, 12)}, the coordinator's to ${data.dataFingerprint.slice(0, 12)}; give this worker the same files`,
+    );
+  }
+  const config = { ...data.task.config, data: spec };
+  const issues = modelSpecIssues(modelSpecOf(config), prepared.features);
+  if (issues.length > 0) throw new UnrecoverableError(`invalid model: ${issues.join('; ')}`);
+  return { ...data.task, config, backend: ctx.options.backend ?? (data.task.backend as BackendName), dataDir: ctx.dataDir };
+}
+
+/** Waits for the coordinator's verdict on one epoch (a list it pushes to), until the job is cancelled. */
+async function verdictOf(ctx: Context, key: string, signal: AbortSignal | undefined): Promise<TrialDirective> {
+  const blocking = ctx.redis.duplicate();
+  blocking.on('error', () => undefined);
+  try {
+    while (!signal?.aborted) {
+      const popped = await blocking.blpop(key, 2);
+      if (popped) return popped[1] === 'prune' ? 'prune' : 'continue';
+    }
+    throw signal.reason;
+  } finally {
+    blocking.disconnect();
+  }
+}
+
+async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefined): Promise<RedisReturn> {
+  const data = parseJob(job.data);
+  const task = await admit(ctx, data);
+  const attempt = randomUUID();
+  ctx.log(`start ${job.queueName} ${job.id} trial ${task.trialId} attempt ${attempt.slice(0, 8)}`);
+  const onProgress = async (progress: TrialProgress): Promise<TrialDirective | void> => {
+    await job.updateProgress({ attempt, message: toJsonText(progress) } satisfies RedisProgress);
+    if (progress.type === 'epoch' && task.pruning) return verdictOf(ctx, verdictKey(job.queueName, job.id!, attempt, progress.record.epoch), signal);
+  };
+  const started = performance.now();
+  const result = await ctx.pool.run(task, onProgress, signal);
+  const payload = encodeResult(result);
+  const limit = (ctx.options.maxResultMb ?? DEFAULT_MAX_RESULT_MB) * 2 ** 20;
+  if (payload.length > limit) {
+    throw new UnrecoverableError(`result of ${(payload.length / 2 ** 20).toFixed(1)} MB is over the ${limit / 2 ** 20} MB a worker sends through Redis (aelab worker --max-result-mb)`);
+  }
+  const key = resultKey(job.queueName, job.id!, attempt);
+  await ctx.redis.set(key, payload, 'EX', RESULT_TTL_SECONDS);
+  ctx.log(`done ${job.queueName} ${job.id} in ${((performance.now() - started) / 1000).toFixed(1)} s (${result.stopReason})`);
+  return { key, bytes: payload.length, sha256: sha256Of(payload) };
+}
+
+/**
+ * Runs a worker until `signal` aborts: finds the study queues coordinators announce, takes
+ * their jobs (at most `concurrency` per queue at once) and trains them.
+ */
+export async function runRedisWorker(options: RedisWorkerOptions): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const redis = connectRedis(options.address);
+  // It reconnects on its own (jobs' commands wait meanwhile): say so once per outage.
+  let away = false;
+  redis.on('error', (error: Error) => !away && (away = true) && log(`redis: lost ${redacted(options.address)} (${error.message}); waiting for it`));
+  redis.on('ready', () => away && !(away = false) && log('redis: back'));
+  // An unreachable Redis at start is an error (the connection would otherwise retry forever).
+  await reachRedis(redis, options.address).catch((error: unknown) => {
+    redis.disconnect();
+    throw error;
+  });
+  const dataDir = resolve(resolveDataDir(options.dataDir));
+  const prepared = new SharedPreparedData();
+  const pool = new PiscinaExecutor({ workers: options.concurrency, maxTrialMemoryMb: options.maxTrialMemoryMb, preparedData: (data) => prepared.get(data) });
+  const ctx: Context = { options, dataDir, code: codeVersion(), pool, prepared, preparing: new Map(), redis, log };
+  const workers = new Map<string, Worker>();
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', (_channel: string, text: string) => {
+    const { queue, jobId } = JSON.parse(text) as { queue?: string; jobId?: string };
+    if (queue && jobId && workers.get(queue)?.cancelJob(jobId, 'cancelled by the coordinator')) log(`cancel ${queue} ${jobId}`);
+  });
+  await subscriber.subscribe(CANCEL_CHANNEL);
+  log(`worker ${hostname()}: ${redacted(options.address)}, ${options.concurrency} at once, data ${dataDir}, code ${ctx.code}`);
+  const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
+  const discover = async () => {
+    const names = new Set(await redis.smembers(QUEUES_KEY));
+    for (const name of names) {
+      if (workers.has(name)) continue;
+      const connection = redis.duplicate();
+      connection.on('error', () => undefined); // said once, on the main connection
+      const worker = new Worker(name, (job, _token, signal) => processJob(ctx, job, signal), {
+        connection,
+        concurrency: options.concurrency,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        // A job whose worker died is given to another worker, twice at most.
+        maxStalledCount: 2,
+      });
+      worker.on('failed', (job, error) => log(`failed ${name} ${job?.id}: ${error.message.split('\n')[0]}`));
+      worker.on('error', () => undefined); // connection errors: said once below, while Redis is away
+      workers.set(name, worker);
+      log(`serving ${name}`);
+    }
+    for (const [name, worker] of workers) {
+      if (names.has(name)) continue;
+      workers.delete(name);
+      void worker.close().finally(() => connectionOf(worker).disconnect());
+      log(`study queue ${name} closed`);
+    }
+  };
+  await serveUntil(options.signal, discover);
+  await Promise.all([...workers.values()].map((w) => w.close().finally(() => connectionOf(w).disconnect())));
+  await pool.close();
+  subscriber.disconnect();
+  await redis.quit().catch(() => redis.disconnect());
+}
+
+/** The connection a worker was given (BullMQ leaves a given connection open when the worker closes). */
+const connectionOf = (worker: Worker) => worker.opts.connection as Redis;
+
+/** Calls `discover` every second until `signal` aborts (a failed look, e.g. while Redis restarts, is retried). */
+async function serveUntil(signal: AbortSignal | undefined, discover: () => Promise<void>): Promise<void> {
+  while (!signal?.aborted) {
+    await discover().catch(() => undefined);
+    await new Promise<void>((done) => {
+      const stop = () => (clearTimeout(timer), done());
+      const timer = setTimeout(() => (signal?.removeEventListener('abort', stop), done()), DISCOVER_MS);
+      signal?.addEventListener('abort', stop, { once: true });
+    });
+  }
+}

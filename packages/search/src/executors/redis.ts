@@ -1,0 +1,441 @@
+/**
+ * The `redis` executor: each training is a BullMQ job on Redis, in a queue named after
+ * its study, taken by `aelab worker` processes on any machine (their side is
+ * redis-worker.ts). The coordinator keeps the store: it enqueues, follows each job's
+ * progress (answering pruning verdicts), and takes the result back from Redis.
+ *
+ * Why it survives crashes: a job's id is its training's key in the store (config hash and
+ * repeat, in the study's queue), so a restarted coordinator that asks for the same
+ * training finds the job queued, running or finished instead of adding a second one;
+ * BullMQ's stalled-job check gives a dead worker's job to another worker; and the
+ * coordinator polls every job it waits for, so a result is never waited for forever
+ * (a job Redis lost is queued again, with a warning).
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
+import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
+
+/** The Redis set of study queues that workers serve (coordinators add theirs, and remove it when done). */
+export const QUEUES_KEY = 'aelab:queues';
+/** Pub/sub channel on which a coordinator asks workers to stop a job (`{queue, jobId}`). */
+export const CANCEL_CHANNEL = 'aelab:cancel';
+/** Version of the job and result layout below; a worker refuses any other. */
+export const PROTOCOL = 1;
+/** How long a result waits in Redis for its coordinator (a coordinator restarted within a day re-attaches). */
+export const RESULT_TTL_SECONDS = 24 * 3600;
+const POLL_MS = 1000;
+/**
+ * How long a taken result stays in Redis: the study records it meanwhile, so a coordinator
+ * killed between taking and recording it finds it again on restart instead of training again.
+ */
+const KEEP_TAKEN_MS = 60_000;
+/** How long the coordinator waits for an unreachable Redis before failing the trials it waits for. */
+const OUTAGE_LIMIT_MS = 5 * 60_000;
+
+export const queueName = (studyId: string) => `aelab-${studyId}`;
+/** One job per training of a study: the store's key of a training (config hash and repeat). */
+export const jobIdOf = (training: { configHash: string; repeat: number }) => `${training.configHash}-r${training.repeat}`;
+/** Where the coordinator puts its verdict on one epoch of one attempt of a job (a list the worker pops). */
+export const verdictKey = (queue: string, jobId: string, attempt: string, epoch: number) => `aelab:verdict:${queue}:${jobId}:${attempt}:${epoch}`;
+export const resultKey = (queue: string, jobId: string, attempt: string) => `aelab:result:${queue}:${jobId}:${attempt}`;
+
+/** What a job carries: the task, who it belongs to, and what the worker must match to take it. */
+export interface RedisJobData {
+  protocol: typeof PROTOCOL;
+  studyId: string;
+  configHash: string;
+  repeat: number;
+  /** {@link codeVersion} of the coordinator. */
+  codeVersion: string;
+  /** The coordinator's fingerprint of the task's prepared data; null when it had none. */
+  dataFingerprint: string | null;
+  task: Omit<TrialTask, 'dataDir' | 'training'>;
+}
+
+/** A job's progress: one trial message of one attempt (JSON text, so NaN losses survive). */
+export interface RedisProgress {
+  attempt: string;
+  message: string;
+}
+
+/** A finished job's return value: where its result lies in Redis (see {@link encodeResult}). */
+export interface RedisReturn {
+  key: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** The address without its password, for messages. */
+export function redacted(address: string): string {
+  try {
+    const url = new URL(address);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/**
+ * A connection to `address` (`redis://[user:password@]host:port[/db]`, or `rediss://` for
+ * TLS). Without a password in the URL, `AELAB_REDIS_PASSWORD` gives one (so it stays out
+ * of shell history and process lists). Commands wait while Redis is away instead of
+ * failing, so a restarted Redis is waited for.
+ */
+export function connectRedis(address: string): Redis {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new Error(`redis: '${redacted(address)}' is not a URL; expected redis://host:6379 or rediss://host:6380`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`redis: expected a redis:// or rediss:// URL, got ${url.protocol}//`);
+  const password = url.password ? undefined : process.env.AELAB_REDIS_PASSWORD;
+  return new Redis(address, {
+    maxRetriesPerRequest: null,
+    ...(password ? { password } : {}),
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+}
+
+/** Resolves once `redis` answers, or fails with what went wrong after `timeoutMs`. */
+export async function reachRedis(redis: Redis, address: string, timeoutMs = 10_000): Promise<void> {
+  let lastError = 'no answer';
+  const onError = (error: Error) => (lastError = error.message);
+  redis.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redacted(address)} within ${timeoutMs / 1000} s: ${lastError}`)), timeoutMs);
+    });
+    await Promise.race([redis.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    redis.off('error', onError);
+  }
+}
+
+// JSON with non-finite numbers kept (a diverged training's NaN loss must arrive as NaN, as with the pool).
+const NON_FINITE = '$aelab-non-finite';
+const keepNonFinite = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value);
+const restoreNonFinite = (_key: string, value: unknown) =>
+  value && typeof value === 'object' && NON_FINITE in value ? Number((value as Record<string, string>)[NON_FINITE]) : value;
+export const toJsonText = (value: unknown) => JSON.stringify(value, keepNonFinite);
+export const fromJsonText = (text: string): unknown => JSON.parse(text, restoreNonFinite);
+
+/**
+ * A result as one binary value: a 4-byte length, the JSON part (with the blobs' names and
+ * sizes), then the blobs' bytes. Binary, so the model's weights are not inflated by base64.
+ */
+export function encodeResult(result: TrialResult): Buffer {
+  const { blobs, ...json } = result;
+  const manifest = Object.entries(blobs).map(([name, bytes]) => ({ name, bytes: bytes.byteLength }));
+  const head = Buffer.from(toJsonText({ result: json, blobs: manifest }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(head.length);
+  return Buffer.concat([length, head, ...Object.values(blobs)]);
+}
+
+export function decodeResult(payload: Buffer): TrialResult {
+  const headLength = payload.readUInt32LE(0);
+  const head = fromJsonText(payload.subarray(4, 4 + headLength).toString('utf8')) as { result: Omit<TrialResult, 'blobs'>; blobs: { name: string; bytes: number }[] };
+  const blobs: Record<string, Uint8Array> = {};
+  let offset = 4 + headLength;
+  for (const { name, bytes } of head.blobs) {
+    blobs[name] = new Uint8Array(payload.subarray(offset, offset + bytes));
+    offset += bytes;
+  }
+  if (offset !== payload.length) throw new Error(`result payload: ${payload.length} bytes, expected ${offset}`);
+  return { ...head.result, blobs };
+}
+
+export const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+let cachedCodeVersion: string | undefined;
+
+/**
+ * What code trains: a hash of the built JavaScript of the packages that decide a trained
+ * result (core, data, models, search). A worker refuses a job whose coordinator runs other
+ * code, since the same task could then give other numbers.
+ */
+export function codeVersion(): string {
+  if (cachedCodeVersion) return cachedCodeVersion;
+  const packages = fileURLToPath(new URL('../../../', import.meta.url));
+  const hash = createHash('sha256');
+  for (const name of ['core', 'data', 'models', 'search']) {
+    const dist = join(packages, name, 'dist');
+    let files: string[];
+    try {
+      files = (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).sort();
+    } catch {
+      throw new Error(`redis: no build of @aelab/${name} in ${dist}; run \`npx tsc -b\` first`);
+    }
+    for (const file of files) hash.update(`${name}/${file}\0`).update(readFileSync(join(dist, file)));
+  }
+  return (cachedCodeVersion = hash.digest('hex').slice(0, 16));
+}
+
+/** One training the coordinator waits for. */
+interface Waiting {
+  jobId: string;
+  data: RedisJobData;
+  task: TrialTask;
+  onProgress: ProgressHandler;
+  resolve(result: TrialResult): void;
+  reject(error: unknown): void;
+  /** Epochs already answered, by attempt (progress can arrive twice: as an event and on re-attach). */
+  answered: Set<string>;
+  checking?: Promise<void>;
+  /** Set once the job is in Redis (until then, not finding it means nothing). */
+  submitted: boolean;
+  done: boolean;
+}
+
+/** A study's queue, its event stream and the jobs waited for in it. */
+interface StudyQueue {
+  name: string;
+  queue: Queue;
+  events: QueueEvents;
+  waiting: Map<string, Waiting>;
+}
+
+/** The coordinator's side: see the file comment. */
+export class RedisExecutor implements TrialExecutor {
+  readonly name = 'redis';
+  readonly concurrency: number;
+  private readonly address: string;
+  private readonly redis: Redis;
+  private readonly connections: Redis[] = [];
+  private readonly queues = new Map<string, Promise<StudyQueue>>();
+  private readonly preparedData: ExecutorOptions['preparedData'];
+  private readonly poller: NodeJS.Timeout;
+  private reached?: Promise<void>;
+  /** Finished jobs whose results were taken, removed from Redis once recorded (see KEEP_TAKEN_MS). */
+  private readonly taken: { study: StudyQueue; job: Job; key?: string; at: number }[] = [];
+  private awaySince: number | null = null;
+
+  constructor(options: ExecutorOptions) {
+    if (!options.address) throw new Error('the redis executor needs an address: --executor redis://host:6379');
+    this.address = options.address;
+    this.concurrency = options.workers ?? redisExecutor.remote!.defaultInFlight;
+    this.preparedData = options.preparedData;
+    this.redis = this.connect();
+    this.poller = setInterval(() => void this.pollAll(), POLL_MS);
+  }
+
+  private connect(): Redis {
+    const redis = connectRedis(this.address);
+    // Said once per outage (every connection sees it): commands wait meanwhile.
+    redis.on('error', (error: Error) => {
+      if (this.awaySince !== null || !this.reached) return;
+      this.awaySince = Date.now();
+      console.error(`redis: lost ${redacted(this.address)} (${error.message}); waiting for it (up to ${OUTAGE_LIMIT_MS / 60_000} minutes)`);
+    });
+    redis.on('ready', () => {
+      if (this.awaySince === null) return;
+      console.error(`redis: ${redacted(this.address)} is back after ${((Date.now() - this.awaySince) / 1000).toFixed(0)} s`);
+      this.awaySince = null;
+    });
+    this.connections.push(redis);
+    return redis;
+  }
+
+  async run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult> {
+    const training = task.training;
+    if (!training) throw new Error('the redis executor needs task.training (study id, config hash, repeat): it names the job');
+    await (this.reached ??= reachRedis(this.redis, this.address));
+    const study = await this.studyQueue(training.studyId);
+    const jobId = jobIdOf(training);
+    const { dataDir: _local, training: _key, ...portable } = task;
+    const data: RedisJobData = {
+      protocol: PROTOCOL,
+      ...training,
+      codeVersion: codeVersion(),
+      dataFingerprint: this.preparedData?.(task.config.data)?.fingerprint ?? null,
+      task: portable,
+    };
+    const onAbort = () => void this.cancel(study, jobId);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await new Promise<TrialResult>((resolve, reject) => {
+        const waiting: Waiting = { jobId, data, task, onProgress, resolve, reject, answered: new Set(), submitted: false, done: false };
+        study.waiting.set(jobId, waiting);
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        this.submit(study, waiting).catch(reject);
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      const waiting = study.waiting.get(jobId);
+      if (waiting) waiting.done = true;
+      study.waiting.delete(jobId);
+    }
+  }
+
+  private studyQueue(studyId: string): Promise<StudyQueue> {
+    let entry = this.queues.get(studyId);
+    if (!entry) {
+      entry = this.openQueue(queueName(studyId));
+      this.queues.set(studyId, entry);
+    }
+    return entry;
+  }
+
+  private async openQueue(name: string): Promise<StudyQueue> {
+    const queue = new Queue(name, { connection: this.connect() });
+    const events = new QueueEvents(name, { connection: this.connect() });
+    const study: StudyQueue = { name, queue, events, waiting: new Map() };
+    // Connection errors are reported once by the connections themselves (see connect).
+    queue.on('error', () => undefined);
+    events.on('error', () => undefined);
+    events.on('progress', ({ jobId, data }) => this.onJobProgress(study, jobId, data));
+    events.on('completed', ({ jobId }) => void this.check(study, jobId));
+    events.on('failed', ({ jobId }) => void this.check(study, jobId));
+    // Several studies' waits share the stream; each job's listener count is one.
+    events.setMaxListeners(0);
+    await events.waitUntilReady();
+    await this.redis.sadd(QUEUES_KEY, name);
+    return study;
+  }
+
+  /** Adds the job, or re-attaches to it when a coordinator before this one added it. */
+  private async submit(study: StudyQueue, waiting: Waiting): Promise<void> {
+    let job: Job | undefined = await study.queue.getJob(waiting.jobId);
+    // A job that failed in an earlier run trains again, as a failed trial does with the pool.
+    if (job && (await job.getState()) === 'failed') {
+      await job.remove();
+      job = undefined;
+    }
+    job ??= await study.queue.add('train', waiting.data, { jobId: waiting.jobId, attempts: 1 });
+    waiting.submitted = true;
+    // A re-attached job may be waiting for the verdict on the last epoch it reported.
+    if (job.progress && typeof job.progress === 'object') this.onJobProgress(study, waiting.jobId, job.progress);
+    await this.check(study, waiting.jobId);
+  }
+
+  private onJobProgress(study: StudyQueue, jobId: string, data: unknown): void {
+    const waiting = study.waiting.get(jobId);
+    if (!waiting || waiting.done) return;
+    const { attempt, message } = data as RedisProgress;
+    if (typeof attempt !== 'string' || typeof message !== 'string') return;
+    const progress = fromJsonText(message) as TrialProgress;
+    if (progress.type === 'epoch') {
+      const key = `${attempt}:${progress.record.epoch}`;
+      if (waiting.answered.has(key)) return;
+      waiting.answered.add(key);
+    }
+    const verdict = waiting.onProgress(progress);
+    if (progress.type !== 'epoch' || !waiting.task.pruning) return;
+    void Promise.resolve(verdict)
+      .then(async (answer) => {
+        const key = verdictKey(study.name, jobId, attempt, progress.record.epoch);
+        await this.redis.multi().rpush(key, answer ?? 'continue').expire(key, RESULT_TTL_SECONDS).exec();
+      })
+      .catch((error: unknown) => waiting.reject(error));
+  }
+
+  /** Looks at a job: takes its result or its error when it has finished, queues it again if Redis lost it. */
+  private check(study: StudyQueue, jobId: string): Promise<void> {
+    const waiting = study.waiting.get(jobId);
+    if (!waiting || !waiting.submitted || waiting.done || waiting.checking) return waiting?.checking ?? Promise.resolve();
+    waiting.checking = this.settle(study, waiting)
+      .catch((error: unknown) => {
+        waiting.done = true;
+        waiting.reject(error);
+      })
+      .finally(() => (waiting.checking = undefined));
+    return waiting.checking;
+  }
+
+  private async settle(study: StudyQueue, waiting: Waiting): Promise<void> {
+    const job = await study.queue.getJob(waiting.jobId);
+    if (!job) {
+      console.error(`redis: job ${waiting.jobId} of ${study.name} is gone from Redis (restarted without persistence?); queued again`);
+      await study.queue.add('train', waiting.data, { jobId: waiting.jobId, attempts: 1 });
+      return;
+    }
+    const state = await job.getState();
+    if (state === 'failed') {
+      waiting.done = true;
+      this.taken.push({ study, job, at: Date.now() });
+      waiting.reject(new Error(job.failedReason || `job ${waiting.jobId} failed`));
+    } else if (state === 'completed') {
+      waiting.done = true;
+      const result = await this.takeResult(job, waiting);
+      this.taken.push({ study, job, key: (job.returnvalue as RedisReturn).key, at: Date.now() });
+      waiting.resolve(result);
+    }
+  }
+
+  private async takeResult(job: Job, waiting: Waiting): Promise<TrialResult> {
+    const { key, sha256 } = job.returnvalue as RedisReturn;
+    const payload = typeof key === 'string' ? await this.redis.getBuffer(key) : null;
+    if (!payload) throw new Error(`redis: the result of job ${waiting.jobId} is missing from Redis (expired, or Redis restarted without persistence)`);
+    if (sha256Of(payload) !== sha256) throw new Error(`redis: the result of job ${waiting.jobId} is corrupt (sha256 mismatch)`);
+    const result = decodeResult(payload);
+    // A job re-attached after a coordinator restart was trained for the earlier trial record.
+    const trainedFor = (job.data as RedisJobData).task.trialId;
+    if (trainedFor !== waiting.task.trialId) result.modelInfo = { ...result.modelInfo, extra: { ...result.modelInfo.extra, trialId: waiting.task.trialId } };
+    return result;
+  }
+
+  private async pollAll(): Promise<void> {
+    if (this.awaySince !== null && Date.now() - this.awaySince > OUTAGE_LIMIT_MS) {
+      const error = new Error(`redis: ${redacted(this.address)} unreachable for ${OUTAGE_LIMIT_MS / 60_000} minutes; re-run the sweep to resume once it is back`);
+      for (const entry of this.queues.values()) {
+        for (const waiting of (await entry).waiting.values()) {
+          waiting.done = true;
+          waiting.reject(error);
+        }
+      }
+      return;
+    }
+    if (this.awaySince !== null) return;
+    while (this.taken.length > 0 && Date.now() - this.taken[0].at > KEEP_TAKEN_MS) {
+      const { study, job, key } = this.taken.shift()!;
+      await study.queue.remove(job.id!).catch(() => undefined);
+      if (key) await this.redis.del(key);
+    }
+    for (const entry of this.queues.values()) {
+      const study = await entry;
+      // Announced again each time: a Redis restarted without persistence forgot it, and workers would stop serving it.
+      if (study.waiting.size > 0) await this.redis.sadd(QUEUES_KEY, study.name);
+      for (const jobId of study.waiting.keys()) void this.check(study, jobId);
+    }
+  }
+
+  /** Stops a job: removed while it waits, and its worker told to abort it when it runs. */
+  private async cancel(study: StudyQueue, jobId: string): Promise<void> {
+    await this.redis.publish(CANCEL_CHANNEL, JSON.stringify({ queue: study.name, jobId })).catch(() => undefined);
+    await study.queue.remove(jobId).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.poller);
+    // Without Redis there is nothing to clean (and commands would wait for it forever).
+    const reachable = this.redis.status === 'ready';
+    for (const entry of reachable ? this.queues.values() : []) {
+      const study = await entry.catch(() => undefined);
+      if (!study) continue;
+      for (const jobId of study.waiting.keys()) await this.cancel(study, jobId);
+      // The study's jobs are all recorded (or given up): nothing in the queue is needed again.
+      await this.redis.srem(QUEUES_KEY, study.name).catch(() => undefined);
+      for (const { key } of this.taken.filter((t) => t.study === study && t.key)) await this.redis.del(key!);
+      await study.queue.obliterate({ force: true }).catch(() => undefined);
+      await study.events.close();
+      await study.queue.close();
+    }
+    await Promise.all(this.connections.map((c) => (reachable ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
+  }
+}
+
+export const redisExecutor: ExecutorDefinition = {
+  kind: 'redis',
+  description: 'BullMQ jobs on Redis, trained by `aelab worker` processes on any machine',
+  remote: { schemes: ['redis:', 'rediss:'], defaultInFlight: 8 },
+  create: (options) => new RedisExecutor(options),
+};
