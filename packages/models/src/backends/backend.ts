@@ -42,6 +42,13 @@ export interface Backend {
   readonly threadSafe: boolean;
   /** Rank when `auto` picks a backend (lower first); null = never picked by auto. */
   readonly autoRank: number | null;
+  /**
+   * True where training P models as one batched graph (population training) was measured
+   * to give more trainings per second than training them one by one
+   * (`tools/bench/population.mjs`, docs/population.md): the population executor batches
+   * only there. Absent: not measured to pay (on wasm and cpu it does not).
+   */
+  readonly populations?: boolean;
   /** Whether its packages can be loaded here, without activating it. */
   available(): Promise<boolean>;
   /** Makes it this thread's tfjs backend; tfjs and optional packages are imported lazily inside. Throws BackendUnavailableError naming the package to install. */

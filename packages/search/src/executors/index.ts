@@ -1,8 +1,9 @@
 import type { ExecutorDefinition, ExecutorOptions, TrialExecutor } from './executor.js';
 import { poolExecutor } from './piscina.js';
+import { populationExecutor } from './population.js';
 
 /** The executor registry: adding an executor is one file plus one entry here. */
-export const EXECUTORS = [poolExecutor] as const satisfies readonly ExecutorDefinition[];
+export const EXECUTORS = [poolExecutor, populationExecutor] as const satisfies readonly ExecutorDefinition[];
 
 export const EXECUTOR_KINDS = EXECUTORS.map((e) => e.kind) as [string, ...string[]];
 
