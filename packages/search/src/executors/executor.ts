@@ -1,5 +1,5 @@
 import type { PreparedData } from '@aelab/data';
-import type { Backend, BackendName } from '@aelab/models/registry';
+import type { BackendName } from '@aelab/models/registry';
 import type { TrialDirective, TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
 
 /** Receives a running trial's progress; for an epoch of a task with `pruning`, returns the verdict. */
@@ -49,7 +49,7 @@ export interface ExecutorOptions {
   populationSize?: number;
   /**
    * Population executor: `auto` batches only on backends measured to gain from it
-   * ({@link Backend.populations}); `always` batches on any backend (tests, benchmarks).
+   * (`Backend.populations`); `always` batches on any backend (tests, benchmarks).
    */
   populations?: 'auto' | 'always';
 }
