@@ -83,6 +83,15 @@ export function reconstructionLoss<T extends tf.Tensor = tf.Scalar>(kind: 'mse' 
   return (kind === 'mse' ? tf.mean(tf.squaredDifference(target, output), axes) : tf.mean(tf.abs(tf.sub(target, output)), axes)) as T;
 }
 
+/**
+ * A turn of the event loop, taken once per epoch: on wasm and cpu reading an epoch's losses
+ * resolves at once, and without it a worker thread would not see its messages (an abort)
+ * until training ends.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Rejects an invalid config before training: `invalid training config: ...`, naming every bad field. */
 export function assertTrainerConfig(config: TrainerConfig): void {
   const issues = trainerConfigIssues(config);
@@ -304,6 +313,7 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
   const started = performance.now();
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      await nextTurn();
       const record = await runEpoch(session, epoch, config.loss, signal);
       history.push(record);
       onEpoch?.(record);

@@ -23,6 +23,8 @@ export interface TrialChannel {
   report(progress: TrialProgress): void;
   /** Asked after every epoch (after its report): true stops training there (the trial is pruned). */
   shouldStop(): boolean | Promise<boolean>;
+  /** Aborted when the coordinator gives up on the trial: training stops after its current batch. */
+  signal?: AbortSignal;
 }
 
 // One worker trains many trials on the same dataset: prepare it once per preparation config.
@@ -63,6 +65,7 @@ export function trainerOptionsOf(task: TrialTask, channel: TrialChannel) {
     config: { ...training, seed: task.seed, maxSeconds: task.maxSeconds },
     onEpoch: (record: EpochRecord) => channel.report({ type: 'epoch', trialId: task.trialId, record, epochs: training.epochs }),
     shouldStop: () => channel.shouldStop(),
+    signal: channel.signal,
   };
 }
 

@@ -77,6 +77,26 @@ describe('the population executor', () => {
     await store.close();
   }, 300_000);
 
+  it('stops a running population when the sweep is interrupted: its trials are recorded interrupted', async () => {
+    // Epochs enough to outlast the test's timeout: the worker must stop when its members are aborted.
+    const experiment = parseExperiment({ ...sweep, training: { ...sweep.training, epochs: 100_000, earlyStopping: null } });
+    const store = new InMemoryRunStore();
+    const controller = new AbortController();
+    const executor = new PopulationExecutor({ backend: 'wasm', populations: 'always', populationSize: 16 });
+    const summary = await runStudy({
+      experiment,
+      experimentPath: 'sweep.json',
+      store,
+      executor,
+      signal: controller.signal,
+      onEvent: (e) => e.type === 'trial-epoch' && e.record.epoch === 2 && controller.abort(),
+    });
+    expect(summary).toMatchObject({ interrupted: true, trained: 0 });
+    const trials = await store.listTrials(summary.study.id);
+    expect(trials.length).toBeGreaterThan(0);
+    expect(trials.every((t) => t.status === 'interrupted')).toBe(true);
+  }, 120_000);
+
   it('groups only trainings that can share a graph, and batches by default only where it was measured to pay', () => {
     const task = (model: Record<string, unknown>, training: Record<string, unknown> = {}): TrialTask => ({
       trialId: 't',

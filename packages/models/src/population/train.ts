@@ -17,6 +17,7 @@ import {
   batchSizesOf,
   EarlyStopping,
   epochRecord,
+  nextTurn,
   shuffleRng,
   splitTensor,
   stopReasonAfter,
@@ -120,6 +121,7 @@ async function run(options: TrainPopulationOptions, settled: Deferred[]): Promis
   let stopped: (() => void)[] = [];
   try {
     for (let epoch = 1; lives.length > 0; epoch++) {
+      await nextTurn();
       const losses = await runEpoch({ graph, lives, trainX, valX, batchSizes, weightsOfBatches });
       if (losses === null) break;
       stopped = await endEpoch(graph, lives, epoch, losses, (performance.now() - started) / 1000);

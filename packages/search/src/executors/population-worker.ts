@@ -33,7 +33,7 @@ async function trainTogether(tasks: TrialTask[], ports: MessagePort[], prepared:
   const started = performance.now();
   const { data } = setup;
   const trainings = trainPopulation({
-    members: tasks.map((task, k) => ({ spec: specs[k], ...trainerOptionsOf(task, channels[k]), signal: channels[k].signal })),
+    members: tasks.map((task, k) => ({ spec: specs[k], ...trainerOptionsOf(task, channels[k]) })),
     train: data.train,
     validation: data.validation.rows > 0 ? data.validation : null,
   });
