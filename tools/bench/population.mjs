@@ -175,7 +175,7 @@ if (args['pool-worker']) {
   };
   for (const backend of backends) {
     process.stderr.write(`population bench: ${backend}...\n`);
-    const run = spawnSync(process.execPath, [here, '--child', backend, '--sizes', args.sizes, '--epochs', args.epochs, '--max-seconds', args['max-seconds']], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const run = spawnSync(process.execPath, [...process.execArgv, here, '--child', backend, '--sizes', args.sizes, '--epochs', args.epochs, '--max-seconds', args['max-seconds']], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       out.backends.push(JSON.parse(run.stdout.trim().split('\n').at(-1)));
     } catch {

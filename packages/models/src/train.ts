@@ -120,12 +120,25 @@ export function epochRecord(epoch: number, loss: number, valLoss: number | null,
   return { epoch, loss, valLoss, seconds };
 }
 
+/** Inputs per AddN: tfjs-backend-webgpu 4.22's AddN returns a wrong sum (silently) for 8 or more (measured on Dawn). */
+const ADD_N_INPUTS = 7;
+
+/**
+ * `tf.addN(terms)`, in groups small enough for every backend. cpu and wasm add AddN's inputs
+ * in order, so the groups (the running sum first in each) give the same bits as one AddN.
+ */
+export function addInOrder<T extends tf.Tensor>(terms: readonly T[]): T {
+  let sum = terms.length === 1 ? terms[0] : tf.addN(terms.slice(0, ADD_N_INPUTS));
+  for (let i = ADD_N_INPUTS; i < terms.length; i += ADD_N_INPUTS - 1) sum = tf.addN([sum, ...terms.slice(i, i + ADD_N_INPUTS - 1)]);
+  return sum as T;
+}
+
 /** Loss plus the model's L2 penalties, as Keras reports it. */
 function totalLoss(model: tf.LayersModel, kind: 'mse' | 'mae', x: tf.Tensor, training: boolean): tf.Scalar {
   const output = model.apply(x, { training }) as tf.Tensor;
   const penalties = model.calculateLosses();
   const loss = reconstructionLoss(kind, x, output);
-  return penalties.length === 0 ? loss : tf.addN([loss, ...penalties]);
+  return penalties.length === 0 ? loss : addInOrder([loss, ...penalties]);
 }
 
 /** Rows of a split as a tensor of the model's input shape. */

@@ -7,7 +7,7 @@ import { denseChain } from '../src/population/chain.js';
 import { trainPopulation, type PopulationMember } from '../src/population/train.js';
 import { buildModel } from '../src/builders/index.js';
 import { PRESETS, populationKey, type DenseSpec } from '../src/registry.js';
-import { trainAutoencoder, type TrainedAutoencoder, type TrainerConfig } from '../src/train.js';
+import { addInOrder, trainAutoencoder, type TrainedAutoencoder, type TrainerConfig } from '../src/train.js';
 import { sineSplit } from './helpers.js';
 
 const base: DenseSpec = { kind: 'dense', encoder: [16, 8, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 };
@@ -163,4 +163,13 @@ describe('trainPopulation', () => {
     expect(one).toBeGreaterThan(50);
     expect(eight).toBe(one);
   }, 60_000);
+
+  it('adds many loss terms in AddN groups small enough for webgpu, with the bits of one AddN', async () => {
+    const terms = Array.from({ length: 20 }, (_, i) => tf.tensor1d([0.1 * (i + 1), 1 / (i + 3), 1e-7 * i]));
+    for (const count of [1, 2, 7, 8, 13, 20]) {
+      const grouped = addInOrder(terms.slice(0, count));
+      expect(Array.from(await grouped.data())).toEqual(Array.from(await tf.addN(terms.slice(0, count)).data()));
+    }
+    tf.dispose(terms);
+  });
 });

@@ -43,8 +43,10 @@ export function denseChain(model: tf.LayersModel): ChainLayer[] {
     if (i === 0 && layer.getClassName() === 'InputLayer') return;
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
     if (inbound.length !== 1 || inbound[0] !== model.layers[i - 1]) throw new Error(`population training needs a chain of layers; ${layer.name} is not fed by the layer before it`);
-    if (layer instanceof SeededDropout && chain.length > 0 && chain[chain.length - 1].dropout === null) {
-      chain[chain.length - 1].dropout = { rate: layer.rate, seed: layer.seed };
+    // By class name, not instanceof: a second copy of this module (two paths to one package) has its own class.
+    if (layer.getClassName() === SeededDropout.className && chain.length > 0 && chain[chain.length - 1].dropout === null) {
+      const { rate, seed } = layer.getConfig() as { rate: number; seed: number };
+      chain[chain.length - 1].dropout = { rate, seed };
       return;
     }
     if (layer.getClassName() !== 'Dense') throw new Error(`population training supports dense layers and seeded dropout; ${layer.name} is a ${layer.getClassName()}`);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PopulationAdam } from '../adam.js';
-import { reconstructionLoss } from '../train.js';
+import { addInOrder, reconstructionLoss } from '../train.js';
 import type { ChainLayer } from './chain.js';
 import { dropoutMasks, type MemberDropout } from './masks.js';
 
@@ -101,7 +101,7 @@ export class PopulationGraph {
     const output = this.forward(weights, x, masks);
     const reconstruction = reconstructionLoss<tf.Tensor1D>(this.loss, x, output, [1, 2]);
     const penalties = this.penalties.flatMap((l2, i) => (l2 ? [tf.sum(tf.mul(l2, tf.square(weights[2 * i])), [1, 2])] : []));
-    return penalties.length === 0 ? reconstruction : (tf.addN([reconstruction, ...penalties]) as tf.Tensor1D);
+    return penalties.length === 0 ? reconstruction : addInOrder<tf.Tensor1D>([reconstruction, ...(penalties as tf.Tensor1D[])]);
   }
 
   private masksOf(rows: number): (tf.Tensor | null)[] {
