@@ -137,20 +137,18 @@ async function measureBackend(backend) {
   return result;
 }
 
-/** N worker threads, each training `per` trainings alone on wasm: the pool executor's throughput. */
+/** N worker threads, each training `per` trainings alone on wasm: the pool executor's throughput (timed after every worker has warmed up). */
 async function measurePool(threads) {
-  const per = 2;
+  const per = 4;
+  const workers = Array.from({ length: threads }, (_, w) => new Worker(here, { argv: ['--pool-worker', `${w}:${per}`] }));
+  const next = (worker) => new Promise((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));
+  await Promise.all(workers.map(next)); // warmed up
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: threads }, (_, w) =>
-      new Promise((resolve, reject) => {
-        const worker = new Worker(here, { argv: ['--pool-worker', `${w}:${per}`] });
-        worker.on('message', resolve);
-        worker.on('error', reject);
-      }),
-    ),
-  );
+  const done = workers.map(next);
+  workers.forEach((worker) => worker.postMessage('go'));
+  await Promise.all(done);
   const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(workers.map((worker) => worker.terminate()));
   return { backend: 'wasm', threads, trainings: threads * per, seconds: +seconds.toFixed(3), trainingsPerSecond: +((threads * per) / seconds).toFixed(3) };
 }
 
@@ -161,6 +159,9 @@ if (args['pool-worker']) {
   await initBackend('wasm');
   const train = rowsOf(263, 140, 1, mulberry32);
   const validation = rowsOf(29, 140, 2, mulberry32);
+  (await trainAutoencoder({ ...memberOf(w, PRESETS), train, validation, config: { ...memberOf(w, PRESETS).config, epochs: 1 } })).dispose();
+  parentPort.postMessage('ready');
+  await new Promise((resolve) => parentPort.once('message', resolve));
   for (let k = 0; k < per; k++) (await trainAutoencoder({ ...memberOf(w * per + k, PRESETS), train, validation })).dispose();
   parentPort.postMessage('done');
 } else if (args.child) {
