@@ -57,7 +57,7 @@ describe('trainPopulation', () => {
     it(`member k trains as trainAutoencoder trains it alone, to 1e-5 relative over 20 epochs (${backend})`, async () => {
       await initBackend(backend);
       try {
-        const alone = [];
+        const alone: TrainedAutoencoder[] = [];
         for (const member of four) alone.push(await single(member));
         const together = await Promise.all(trainPopulation({ members: four, train, validation }));
         together.forEach((trained, k) => {
@@ -79,7 +79,7 @@ describe('trainPopulation', () => {
       { spec: { ...base, dropout: 0.1 }, config: { ...config, epochs: 12, seed: 8 } },
       { spec: base, config: { ...config, epochs: 60, learningRate: 0.004, seed: 9, earlyStopping: { patience: 3, restoreBestWeights: false } } },
     ];
-    const alone = [];
+    const alone: TrainedAutoencoder[] = [];
     for (const member of members) alone.push(await single(member));
     const together = await Promise.all(trainPopulation({ members, train, validation }));
     expect(together[0].stopReason).toBe('early-stopping');
