@@ -15,8 +15,7 @@ import {
   type ModelSpec,
   type TrainedAutoencoder,
 } from '@aelab/models';
-import { modelSpecOf } from './resolve.js';
-import { errorsBlob, float32Bytes, MODEL_BLOB_PREFIX, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
+import { errorsBlob, float32Bytes, MODEL_BLOB_PREFIX, modelSpecOf, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
 
 /** How a running trial talks to whoever runs it. */
 export interface TrialChannel {

@@ -7,14 +7,10 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { PreparedData } from '@aelab/data';
 import { trainPopulation, type ModelSpec, type TrainedAutoencoder } from '@aelab/models';
-import { modelSpecOf } from '../resolve.js';
 import { setUpTrial, trainerOptionsOf, trainTrial, trialResult, type TrialSetup } from '../trial-runner.js';
-import type { TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
+import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask } from '../trial-task.js';
 import { blobBuffers } from './piscina-worker.js';
 import { portChannel } from './port-channel.js';
-
-/** What a member's port carries to the coordinator: its progress, then its result or its error. */
-export type MemberMessage = TrialProgress | { type: 'result'; result: TrialResult } | { type: 'error'; message: string };
 
 function sendResult(port: MessagePort, result: TrialResult): void {
   port.postMessage({ type: 'result', result } satisfies MemberMessage, blobBuffers(result));

@@ -2,12 +2,9 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { stableStringify } from '@aelab/core';
 import { backendNamed, populationKey, type ModelSpec } from '@aelab/models/registry';
 import { Piscina } from 'piscina';
-import { modelSpecOf } from '../resolve.js';
-import type { TrialResult, TrialTask } from '../trial-task.js';
+import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask, type WorkerDirective } from '../trial-task.js';
 import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
 import { PiscinaExecutor, withoutConditions, workerScript } from './piscina.js';
-import type { MemberMessage } from './population-worker.js';
-import type { WorkerDirective } from './port-channel.js';
 
 /** How long the executor waits for more tasks of a group after the last one arrived, by default (ms). */
 const GATHER_MS = 250;

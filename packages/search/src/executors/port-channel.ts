@@ -5,10 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { TrialChannel } from '../trial-runner.js';
-import type { TrialDirective, TrialProgress, TrialTask } from '../trial-task.js';
-
-/** What the coordinator sends a running trial: a verdict on its last epoch, or stop now. */
-export type WorkerDirective = TrialDirective | 'abort';
+import type { TrialDirective, TrialProgress, TrialTask, WorkerDirective } from '../trial-task.js';
 
 /** A {@link TrialChannel} over `port`, with the signal an `'abort'` directive raises. */
 export function portChannel(task: TrialTask, port: MessagePort): TrialChannel & { signal: AbortSignal } {
