@@ -138,6 +138,7 @@ describe('trainPopulation', () => {
     expect(() => trainPopulation({ members: [{ spec: base, config }, { spec: { ...base, encoder: [16, 4] }, config }], train })).toThrow('population members must share an architecture, batch size and loss');
     expect(() => trainPopulation({ members: [{ spec: base, config }, { spec: base, config: { ...config, batchSize: 8 } }], train })).toThrow('share an architecture');
     expect(populationKey(PRESETS['lstm-seq2seq'], config)).toBeNull();
+    expect(() => trainPopulation({ members: [{ spec: PRESETS['lstm-seq2seq'], config }], train })).toThrow('population training needs model families with a population architecture (dense); got lstm');
   });
 
   it('leaves no tensors behind', async () => {

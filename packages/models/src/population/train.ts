@@ -76,7 +76,10 @@ function deferred(): Deferred {
  */
 export function trainPopulation(options: TrainPopulationOptions): Promise<TrainedAutoencoder>[] {
   const keys = new Set(options.members.map((m) => populationKey(m.spec, m.config)));
-  if (keys.has(null)) throw new Error(`population training supports ${[...new Set(options.members.map((m) => m.spec.kind))].join(', ')} models only where the family has a population architecture`);
+  if (keys.has(null)) {
+    const kinds = [...new Set(options.members.map((m) => m.spec.kind))].join(', ');
+    throw new Error(`population training needs model families with a population architecture (dense); got ${kinds}`);
+  }
   if (keys.size > 1) throw new Error('population members must share an architecture, batch size and loss');
   const settled = options.members.map(deferred);
   void run(options, settled).catch((error: unknown) => settled.forEach((d) => d.reject(error)));
