@@ -62,6 +62,8 @@ const adamUpdateWebgpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WebGPUBackend;
   const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', TensorInfo>;
   const { c1, c2, beta1, beta2, epsilon, l2 = 0 } = attrs as unknown as AdamUpdateAttrs;
+  // Per-member rates are the wasm kernel's (PopulationAdam uses tfjs ops elsewhere).
+  if (typeof c1 !== 'number') throw new Error(`${ADAM_KERNEL} on webgpu takes one learning rate (c1), got ${c1.length}`);
   const run = (part: Part, partInputs: TensorInfo[], uniforms: number[]) =>
     b.runWebGPUProgram(new AdamPartProgram(part, x.shape), partInputs, 'float32', uniforms.map(f32));
   const m2 = run('moment1', [m, g, x], [1 - beta1, 2 * l2]);

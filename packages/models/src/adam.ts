@@ -16,8 +16,11 @@ export const ADAM_KERNEL = 'AelabAdamUpdate';
 
 /** The fused update's attributes (one step of Adam for one weight tensor). */
 export interface AdamUpdateAttrs {
-  /** lr / (1 - beta1^t) */
-  c1: number;
+  /**
+   * lr / (1 - beta1^t); for a population's weights ([members, ...]), one per member: the
+   * tensor's values split into that many equal blocks, block k updated with c1[k] (wasm only).
+   */
+  c1: number | number[];
   /** 1 / (1 - beta2^t) */
   c2: number;
   beta1: number;
@@ -43,13 +46,15 @@ const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const k1 = 1 - beta1;
   const k2 = 1 - beta2;
   const l2x2 = 2 * l2;
+  const rates = typeof c1 === 'number' ? [c1] : c1;
+  const block = X.length / rates.length;
   for (let i = 0; i < X.length; i++) {
     const gi = l2x2 === 0 ? G[i] : G[i] + l2x2 * X[i];
     const mi = M[i] + (gi - M[i]) * k1;
     const vi = V[i] + (gi * gi - V[i]) * k2;
     OM[i] = mi;
     OV[i] = vi;
-    OX[i] = X[i] - (c1 * mi) / (Math.sqrt(c2 * vi) + epsilon);
+    OX[i] = X[i] - (rates[Math.floor(i / block)] * mi) / (Math.sqrt(c2 * vi) + epsilon);
   }
   return outs;
 };
@@ -184,4 +189,113 @@ export function createAdam(variables: tf.Variable[], learningRate: number, optio
   if (!fused) return new TfAdam(variables, learningRate);
   const l2 = backend === 'webgpu' && options.l2 && options.l2.some((p) => p > 0) ? options.l2 : null;
   return new FusedAdam(variables, learningRate, l2);
+}
+
+/** Whether the fused wasm kernel serves the active backend (a population's per-member rates need the wasm kernel). */
+function fusedAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(ADAM_KERNEL, 'wasm') !== undefined;
+}
+
+/**
+ * Adam for a population: P models' weights stacked as tensors [P, ...], each member with
+ * its own learning rate. Member k's update is exactly the single trainer's for its weights
+ * on the same backend: the fused kernel with member k's c1 on wasm, and elsewhere
+ * `tf.train.adam`'s operations in its order (its learning rate a [P, 1, ...] tensor
+ * instead of a scalar: the same float32 products), so the kernel count per step does not
+ * grow with P. Returns new weight tensors; members leave with {@link keep}.
+ */
+export class PopulationAdam {
+  private moments: [tf.Tensor, tf.Tensor][];
+  private t = 0;
+  private readonly beta1 = 0.9;
+  private readonly beta2 = 0.999;
+  private readonly epsilon = tf.backend().epsilon();
+  private readonly fused = fusedAvailable();
+  /** tf.train.adam's running beta powers, as float32 tensors like its own (unfused path). */
+  private accBeta1 = tf.scalar(this.beta1);
+  private accBeta2 = tf.scalar(this.beta2);
+  private readonly negativeRates = new Map<number, tf.Tensor>();
+
+  constructor(
+    weights: readonly tf.Tensor[],
+    private learningRates: number[],
+  ) {
+    this.moments = weights.map((w) => [tf.zerosLike(w), tf.zerosLike(w)]);
+  }
+
+  /** One step: the weights after applying `grads` (same order); the caller disposes the old ones. */
+  apply(weights: readonly tf.Tensor[], grads: readonly tf.Tensor[]): tf.Tensor[] {
+    this.t += 1;
+    return this.fused ? this.applyFused(weights, grads) : this.applyOps(weights, grads);
+  }
+
+  private applyFused(weights: readonly tf.Tensor[], grads: readonly tf.Tensor[]): tf.Tensor[] {
+    const attrs: AdamUpdateAttrs = {
+      c1: this.learningRates.map((lr) => lr / (1 - this.beta1 ** this.t)),
+      c2: 1 / (1 - this.beta2 ** this.t),
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+    };
+    return weights.map((x, i) => {
+      const [m, v] = this.moments[i];
+      const [x2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, { x, m, v, g: grads[i] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      tf.dispose([m, v]);
+      this.moments[i] = [m2, v2];
+      return x2;
+    });
+  }
+
+  private applyOps(weights: readonly tf.Tensor[], grads: readonly tf.Tensor[]): tf.Tensor[] {
+    const next = tf.tidy(() => {
+      const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
+      const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
+      const out = weights.map((x, i) => {
+        const [m, v] = this.moments[i];
+        const g = grads[i];
+        const m2 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
+        const v2 = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        const mHat = tf.div(m2, oneMinusAccBeta1);
+        const vHat = tf.div(v2, oneMinusAccBeta2);
+        const x2 = tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), this.rates(x.rank)), x);
+        return [x2, m2, v2];
+      });
+      return { out, accBeta1: tf.mul(this.accBeta1, this.beta1), accBeta2: tf.mul(this.accBeta2, this.beta2) };
+    });
+    tf.dispose([this.accBeta1, this.accBeta2, ...this.moments.flat()]);
+    this.accBeta1 = next.accBeta1 as tf.Scalar;
+    this.accBeta2 = next.accBeta2 as tf.Scalar;
+    this.moments = next.out.map(([, m2, v2]) => [m2, v2]);
+    return next.out.map(([x2]) => x2);
+  }
+
+  /** -learningRate per member, shaped [P, 1, ...] to broadcast over a weight of `rank` (made once per rank). */
+  private rates(rank: number): tf.Tensor {
+    let rates = this.negativeRates.get(rank);
+    if (!rates) {
+      rates = tf.keep(tf.tensor(this.learningRates.map((lr) => -lr), [this.learningRates.length, ...Array<number>(rank - 1).fill(1)]));
+      this.negativeRates.set(rank, rates);
+    }
+    return rates;
+  }
+
+  /** Keeps only the members at `positions` (in that order): their moments and learning rates. */
+  keep(positions: readonly number[]): void {
+    const index = tf.tensor1d(positions as number[], 'int32');
+    const moments = this.moments.map(([m, v]) => [tf.gather(m, index), tf.gather(v, index)] as [tf.Tensor, tf.Tensor]);
+    tf.dispose([index, ...this.moments.flat()]);
+    this.moments = moments;
+    this.learningRates = positions.map((p) => this.learningRates[p]);
+    this.dropRates();
+  }
+
+  dispose(): void {
+    tf.dispose([this.accBeta1, this.accBeta2, ...this.moments.flat()]);
+    this.dropRates();
+  }
+
+  private dropRates(): void {
+    tf.dispose([...this.negativeRates.values()]);
+    this.negativeRates.clear();
+  }
 }

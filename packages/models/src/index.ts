@@ -5,3 +5,4 @@ export * from './train.js';
 export * from './errors.js';
 export * from './persist.js';
 export * from './evaluation/index.js';
+export * from './population/train.js';

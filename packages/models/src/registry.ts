@@ -6,3 +6,4 @@
 export * from './families/index.js';
 export * from './families/presets.js';
 export * from './backends/index.js';
+export * from './population/key.js';

@@ -74,9 +74,66 @@ export function trainerConfigIssues(config: TrainerConfig): string[] {
   return issues;
 }
 
-function reconstructionLoss(kind: 'mse' | 'mae', target: tf.Tensor, output: tf.Tensor): tf.Scalar {
+/**
+ * The reconstruction loss: the mean over all values, or over `axes` only (the population
+ * trainer reduces each member's rows and features, axes [1, 2], to one loss per member).
+ */
+export function reconstructionLoss<T extends tf.Tensor = tf.Scalar>(kind: 'mse' | 'mae', target: tf.Tensor, output: tf.Tensor, axes?: number[]): T {
   // Plain means: tf.losses.* add weight/reduction bookkeeping kernels to every step.
-  return kind === 'mse' ? tf.mean(tf.squaredDifference(target, output)) : tf.mean(tf.abs(tf.sub(target, output)));
+  return (kind === 'mse' ? tf.mean(tf.squaredDifference(target, output), axes) : tf.mean(tf.abs(tf.sub(target, output)), axes)) as T;
+}
+
+/**
+ * A turn of the event loop, taken once per epoch: on wasm and cpu reading an epoch's losses
+ * resolves at once, and without it a worker thread would not see its messages (an abort)
+ * until training ends.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Rejects an invalid config before training: `invalid training config: ...`, naming every bad field. */
+export function assertTrainerConfig(config: TrainerConfig): void {
+  const issues = trainerConfigIssues(config);
+  if (issues.length > 0) throw new Error(`invalid training config: ${issues.join('; ')}`);
+}
+
+/**
+ * The generator of a training's per-epoch shuffles. The seed mixing of models' former
+ * createRng (core's mulberry32 after xor with the golden ratio), kept so the same trial
+ * seed still gives the same shuffles and losses.
+ */
+export function shuffleRng(seed: number): () => number {
+  return mulberry32((Math.trunc(seed ^ 0x5bd1e995) ^ 0x9e3779b9) >>> 0);
+}
+
+/** Rows per step of an epoch over `rows` rows: full batches, then the rest. */
+export function batchSizesOf(rows: number, batchSize: number): number[] {
+  const sizes: number[] = [];
+  for (let start = 0; start < rows; start += batchSize) sizes.push(Math.min(batchSize, rows - start));
+  return sizes;
+}
+
+/**
+ * An epoch's record (`valError`: the validation reconstruction error without penalties,
+ * what pruners read); throws {@link TrainingDivergedError} when a loss is NaN or infinite.
+ */
+export function epochRecord(epoch: number, loss: number, valLoss: number | null, seconds: number, valError?: number): EpochRecord {
+  if (!Number.isFinite(loss) || (valLoss !== null && !Number.isFinite(valLoss))) throw new TrainingDivergedError(epoch);
+  return { epoch, loss, valLoss, ...(valError !== undefined ? { valError } : {}), seconds };
+}
+
+/** Inputs per AddN: tfjs-backend-webgpu 4.22's AddN returns a wrong sum (silently) for 8 or more (measured on Dawn). */
+const ADD_N_INPUTS = 7;
+
+/**
+ * `tf.addN(terms)`, in groups small enough for every backend. cpu and wasm add AddN's inputs
+ * in order, so the groups (the running sum first in each) give the same bits as one AddN.
+ */
+export function addInOrder<T extends tf.Tensor>(terms: readonly T[]): T {
+  let sum = terms.length === 1 ? terms[0] : tf.addN(terms.slice(0, ADD_N_INPUTS));
+  for (let i = ADD_N_INPUTS; i < terms.length; i += ADD_N_INPUTS - 1) sum = tf.addN([sum, ...terms.slice(i, i + ADD_N_INPUTS - 1)]);
+  return sum as T;
 }
 
 /** Loss plus the model's L2 penalties, as Keras reports it (unless the optimizer applies them: `withPenalties` false). */
@@ -89,7 +146,7 @@ function lossTerms(model: tf.LayersModel, kind: 'mse' | 'mae', x: tf.Tensor, tra
   const output = model.apply(x, { training }) as tf.Tensor;
   const penalties = withPenalties ? model.calculateLosses() : [];
   const reconstruction = reconstructionLoss(kind, x, output);
-  return { reconstruction, total: penalties.length === 0 ? reconstruction : tf.addN([reconstruction, ...penalties]) };
+  return { reconstruction, total: penalties.length === 0 ? reconstruction : addInOrder([reconstruction, ...penalties]) };
 }
 
 /** Rows of a split as a tensor of the model's input shape. */
@@ -125,11 +182,8 @@ function startSession(spec: ModelSpec, train: PreparedSplit, validation: Prepare
   const inputShape = modelInputShape(model);
   const trainX = splitTensor(train, inputShape);
   const valX = validation ? splitTensor(validation, inputShape) : null;
-  // The seed mixing of models' former createRng (core's mulberry32 after xor with the
-  // golden ratio), kept so the same trial seed still gives the same shuffles and losses.
-  const rng = mulberry32((Math.trunc(config.seed ^ 0x5bd1e995) ^ 0x9e3779b9) >>> 0);
-  const batchSizes: number[] = [];
-  for (let start = 0; start < train.rows; start += config.batchSize) batchSizes.push(Math.min(config.batchSize, train.rows - start));
+  const rng = shuffleRng(config.seed);
+  const batchSizes = batchSizesOf(train.rows, config.batchSize);
   const weightsOfBatches = tf.tensor1d(batchSizes.map((n) => n / train.rows));
   return {
     model,
@@ -181,48 +235,75 @@ async function runEpoch(session: Session, epoch: number, loss: TrainerConfig['lo
   costs.forEach((c) => c.dispose());
   const values = await summary.data();
   summary.dispose();
-  const record: EpochRecord = {
-    epoch,
-    loss: values[0],
-    valLoss: valX ? values[1] : null,
-    ...(valX ? { valError: values[2] } : {}),
-    seconds: (performance.now() - epochStart) / 1000,
-  };
-  if (!Number.isFinite(record.loss) || (record.valLoss !== null && !Number.isFinite(record.valLoss))) throw new TrainingDivergedError(epoch);
-  return record;
+  return epochRecord(epoch, values[0], valX ? values[1] : null, (performance.now() - epochStart) / 1000, valX ? values[2] : undefined);
 }
 
 /**
  * The best epoch by the monitored loss (validation loss when there is one, else training
- * loss), its weights when `restoreBestWeights`, and the patience of early stopping.
+ * loss) and the patience of early stopping: the one rule, for single and population
+ * training. Holds no weights.
  */
-class BestEpoch {
+export class EarlyStopping {
+  /** 1-based epoch with the lowest monitored loss so far (0 before the first). */
   epoch = 0;
   private best = Infinity;
   private sinceBest = 0;
-  private weights: tf.Tensor[] | null = null;
 
-  constructor(
-    private readonly model: tf.LayersModel,
-    private readonly earlyStopping: TrainerConfig['earlyStopping'],
-  ) {}
+  constructor(private readonly settings: TrainerConfig['earlyStopping']) {}
 
-  /** Takes the epoch's record; true when early stopping's patience has run out. */
-  update(record: EpochRecord): boolean {
+  /** Whether the best epoch's weights are to be kept (restored however training ends). */
+  get restoresBest(): boolean {
+    return this.settings?.restoreBestWeights === true;
+  }
+
+  /** Takes the epoch's record: `improved` when it is the new best, `patienceOut` when early stopping's patience has run out. */
+  update(record: EpochRecord): { improved: boolean; patienceOut: boolean } {
     const monitored = record.valLoss ?? record.loss;
-    const es = this.earlyStopping ?? null;
+    const es = this.settings ?? null;
     if (monitored < this.best - (es?.minDelta ?? 0) || this.epoch === 0) {
       this.best = monitored;
       this.epoch = record.epoch;
       this.sinceBest = 0;
-      if (es?.restoreBestWeights) {
-        this.release();
-        this.weights = this.model.getWeights().map((w) => w.clone());
-      }
-      return false;
+      return { improved: true, patienceOut: false };
     }
     this.sinceBest += 1;
-    return es !== null && this.sinceBest >= es.patience;
+    return { improved: false, patienceOut: es !== null && this.sinceBest >= es.patience };
+  }
+}
+
+/** What ends a training after an epoch, in precedence order; null: train on. */
+export function stopReasonAfter(epoch: number, checks: { pruned: boolean; patienceOut: boolean; elapsedSeconds: number; config: Pick<TrainerConfig, 'epochs' | 'maxSeconds'> }): StopReason | null {
+  const { pruned, patienceOut, elapsedSeconds, config } = checks;
+  if (pruned) return 'pruned';
+  if (patienceOut) return 'early-stopping';
+  if (config.maxSeconds !== undefined && elapsedSeconds >= config.maxSeconds && epoch < config.epochs) return 'time-limit';
+  return epoch >= config.epochs ? 'completed' : null;
+}
+
+/** {@link EarlyStopping} plus, when `restoreBestWeights`, a copy of the best epoch's weights. */
+class BestEpoch {
+  private readonly monitor: EarlyStopping;
+  private weights: tf.Tensor[] | null = null;
+
+  constructor(
+    private readonly model: tf.LayersModel,
+    earlyStopping: TrainerConfig['earlyStopping'],
+  ) {
+    this.monitor = new EarlyStopping(earlyStopping);
+  }
+
+  get epoch(): number {
+    return this.monitor.epoch;
+  }
+
+  /** Takes the epoch's record; true when early stopping's patience has run out. */
+  update(record: EpochRecord): boolean {
+    const { improved, patienceOut } = this.monitor.update(record);
+    if (improved && this.monitor.restoresBest) {
+      this.release();
+      this.weights = this.model.getWeights().map((w) => w.clone());
+    }
+    return patienceOut;
   }
 
   /** Like Keras 3: the best epoch's weights are restored however training ended. */
@@ -247,8 +328,7 @@ class BestEpoch {
 export async function trainAutoencoder(options: TrainAutoencoderOptions): Promise<TrainedAutoencoder> {
   const { spec, train, config, onEpoch, shouldStop, signal } = options;
   const validation = options.validation && options.validation.rows > 0 ? options.validation : null;
-  const issues = trainerConfigIssues(config);
-  if (issues.length > 0) throw new Error(`invalid training config: ${issues.join('; ')}`);
+  assertTrainerConfig(config);
   if (train.rows === 0) throw new Error('train split has no rows');
   signal?.throwIfAborted();
 
@@ -260,14 +340,17 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
   const started = performance.now();
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      await nextTurn();
       const record = await runEpoch(session, epoch, config.loss, signal);
       history.push(record);
       onEpoch?.(record);
       const patienceOut = best.update(record);
-      if (await shouldStop?.(record)) stopReason = 'pruned';
-      else if (patienceOut) stopReason = 'early-stopping';
-      else if (config.maxSeconds !== undefined && (performance.now() - started) / 1000 >= config.maxSeconds && epoch < config.epochs) stopReason = 'time-limit';
-      if (stopReason !== 'completed') break;
+      const pruned = (await shouldStop?.(record)) === true;
+      const reason = stopReasonAfter(epoch, { pruned, patienceOut, elapsedSeconds: (performance.now() - started) / 1000, config });
+      if (reason !== null) {
+        stopReason = reason;
+        break;
+      }
     }
     best.restore(history.length);
   } catch (error) {

@@ -154,6 +154,11 @@ export const experimentSchema = z
         backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]).default('auto'),
         maxTrialSeconds: z.number().positive().optional().describe('Wall-time budget of one training.'),
         maxTrialMemoryMb: z.number().int().positive().optional().describe('Heap limit of a worker thread.'),
+        populationSize: z.number().int().positive().optional().describe('Executor "population": most trainings trained together as one batched graph (default 256).'),
+        populations: z
+          .enum(['auto', 'always'])
+          .optional()
+          .describe('Executor "population": "auto" (default) batches only on a backend measured to gain from it (docs/population.md); "always" batches on any backend.'),
       })
       .strict()
       .default({ backend: 'auto' }),

@@ -12,12 +12,7 @@ import { PRESETS, type ModelSpec } from '@aelab/models/registry';
 import type { Experiment } from './experiment.js';
 import type { TrainingConfig } from './trial-task.js';
 
-/**
- * Names a resolved model spec may carry besides its family's fields: which preset and
- * which variant it came from, kept so reports can show the version (and so config hashes
- * stay those of earlier versions). They are stripped before the spec is validated or built.
- */
-export const MODEL_LABELS = ['preset', 'variant'] as const;
+export { MODEL_LABELS, modelSpecOf } from './trial-task.js';
 
 /** The resolved scoring of one evaluation. */
 export interface ScoringConfig {
@@ -25,12 +20,6 @@ export interface ScoringConfig {
   threshold: ThresholdRule;
 }
 
-/** The model spec of a resolved config, without its labels (see {@link MODEL_LABELS}). */
-export function modelSpecOf(config: TrainingConfig): unknown {
-  const spec: Record<string, unknown> = { ...config.model };
-  for (const label of MODEL_LABELS) delete spec[label];
-  return spec;
-}
 
 function setPath(target: Record<string, unknown>, path: string[], value: Json): void {
   let node = target;

@@ -103,9 +103,10 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     : concurrencyOf(experiment, backend, options.executor?.concurrency ?? options.workers);
   const prepared = new SharedPreparedData();
   const opened = await openStudy(experiment, { ...options, limits: { ...trialMemoryLimit(experiment, remote ? 1 : workers), keep: prepared } });
+  const { maxTrialMemoryMb, populationSize, populations } = experiment.executor;
   const executor =
     options.executor ??
-    createExecutor(experiment.executor.kind, { workers, address, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb, preparedData: (data) => prepared.get(data) });
+    createExecutor(experiment.executor.kind, { workers, address, maxTrialMemoryMb, preparedData: (data) => prepared.get(data), backend, populationSize, populations });
   const run = new StudyRun(options, opened, backend, executor);
   run.emit({
     type: 'study',
@@ -114,7 +115,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     requeued: opened.requeued,
     workers: executor.concurrency,
     backend,
-    note,
+    note: [note, executor.note].filter(Boolean).join('; ') || undefined,
     warnings: opened.warnings,
   });
   try {

@@ -4,16 +4,26 @@
  * wrap this; it knows nothing of threads, queues or the run store.
  */
 import { prepareData, type DataSpec, type PreparedData, type PreparedSplit } from '@aelab/data';
-import { stableStringify, type ExamplesArtifact, type SeriesArtifact, type SplitName } from '@aelab/core';
-import { initBackend, reconstruct, reconstructionErrors, serializeModel, trainAutoencoder, type ModelSpec } from '@aelab/models';
-import { modelSpecOf } from './resolve.js';
-import { errorsBlob, float32Bytes, MODEL_BLOB_PREFIX, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
+import { stableStringify, type EpochRecord, type ExamplesArtifact, type SeriesArtifact, type SplitName } from '@aelab/core';
+import {
+  initBackend,
+  reconstruct,
+  reconstructionErrors,
+  serializeModel,
+  trainAutoencoder,
+  type BackendInfo,
+  type ModelSpec,
+  type TrainedAutoencoder,
+} from '@aelab/models';
+import { errorsBlob, float32Bytes, MODEL_BLOB_PREFIX, modelSpecOf, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
 
 /** How a running trial talks to whoever runs it. */
 export interface TrialChannel {
   report(progress: TrialProgress): void;
   /** Asked after every epoch (after its report): true stops training there (the trial is pruned). */
   shouldStop(): boolean | Promise<boolean>;
+  /** Aborted when the coordinator gives up on the trial: training stops after its current batch. */
+  signal?: AbortSignal;
 }
 
 // One worker trains many trials on the same dataset: prepare it once per preparation config.
@@ -32,25 +42,54 @@ function prepared(spec: DataSpec, dataDir: string | undefined): Promise<Prepared
 
 type Model = Parameters<typeof reconstruct>[0];
 
-/** Trains and scores one configuration, on `given` data when the executor passes the coordinator's. */
-export async function trainTrial(task: TrialTask, channel: TrialChannel, given?: PreparedData): Promise<TrialResult> {
-  channel.report({ type: 'accepted', trialId: task.trialId });
+/** What a worker has ready before it trains a task: its backend, data and model spec. */
+export interface TrialSetup {
+  backend: BackendInfo;
+  data: PreparedData;
+  spec: ModelSpec;
+}
+
+/** Activates the task's backend and takes (`given`) or prepares its data. */
+export async function setUpTrial(task: TrialTask, given?: PreparedData): Promise<TrialSetup> {
   const backend = await initBackend(task.backend);
   const data = given ?? (await prepared(task.config.data as DataSpec, task.dataDir));
   // The coordinator checked the spec before the study started; the builder checks it again.
-  const spec = modelSpecOf(task.config) as ModelSpec;
+  return { backend, data, spec: modelSpecOf(task.config) as ModelSpec };
+}
+
+/** The trainer's options for `task` but the spec and data: its config (seed and budget included) and its channel. */
+export function trainerOptionsOf(task: TrialTask, channel: TrialChannel) {
   const { training } = task.config;
-  channel.report({ type: 'start', trialId: task.trialId, epochs: training.epochs, backend: backend.backend });
+  return {
+    config: { ...training, seed: task.seed, maxSeconds: task.maxSeconds },
+    onEpoch: (record: EpochRecord) => channel.report({ type: 'epoch', trialId: task.trialId, record, epochs: training.epochs }),
+    shouldStop: () => channel.shouldStop(),
+    signal: channel.signal,
+  };
+}
+
+/** Trains and scores one configuration, on `given` data when the executor passes the coordinator's. */
+export async function trainTrial(task: TrialTask, channel: TrialChannel, given?: PreparedData): Promise<TrialResult> {
+  channel.report({ type: 'accepted', trialId: task.trialId });
+  const setup = await setUpTrial(task, given);
+  const { data, spec } = setup;
+  channel.report({ type: 'start', trialId: task.trialId, epochs: task.config.training.epochs, backend: setup.backend.backend });
   const started = performance.now();
   const trained = await trainAutoencoder({
     spec,
     train: data.train,
     validation: data.validation.rows > 0 ? data.validation : undefined,
-    config: { ...training, seed: task.seed, maxSeconds: task.maxSeconds },
-    onEpoch: (record) => channel.report({ type: 'epoch', trialId: task.trialId, record, epochs: training.epochs }),
-    shouldStop: () => channel.shouldStop(),
+    ...trainerOptionsOf(task, channel),
   });
-  const trainSeconds = (performance.now() - started) / 1000;
+  return trialResult(task, setup, trained, (performance.now() - started) / 1000);
+}
+
+/**
+ * Scores a trained model and packs it as the task's result (errors of every split, the
+ * serialised model, examples), whichever trainer trained it; disposes the model.
+ */
+export async function trialResult(task: TrialTask, setup: TrialSetup, trained: TrainedAutoencoder, trainSeconds: number): Promise<TrialResult> {
+  const { backend, data, spec } = setup;
   try {
     const blobs: Record<string, Uint8Array> = {};
     const splits: TrialResult['splits'] = {};

@@ -11,9 +11,23 @@ import type { BackendName } from '@aelab/models/registry';
 /** The fully resolved inputs of one training: what a worker needs and what the config hash covers. */
 export interface TrainingConfig {
   data: DataSpec;
-  /** The model spec, with its labels (see `MODEL_LABELS` in resolve.ts). */
+  /** The model spec, with its labels (see {@link MODEL_LABELS}). */
   model: { kind: string } & Record<string, unknown>;
   training: TrainingSettings;
+}
+
+/**
+ * Names a resolved model spec may carry besides its family's fields: which preset and
+ * which variant it came from, kept so reports can show the version (and so config hashes
+ * stay those of earlier versions). They are stripped before the spec is validated or built.
+ */
+export const MODEL_LABELS = ['preset', 'variant'] as const;
+
+/** The model spec of a resolved config, without its labels (see {@link MODEL_LABELS}). */
+export function modelSpecOf(config: TrainingConfig): unknown {
+  const spec: Record<string, unknown> = { ...config.model };
+  for (const label of MODEL_LABELS) delete spec[label];
+  return spec;
 }
 
 /** One training, as the coordinator hands it to an executor. JSON. */
@@ -48,6 +62,12 @@ export type TrialProgress =
 
 /** What the coordinator answers to an epoch of a pruned study: go on, or stop after this epoch. */
 export type TrialDirective = 'continue' | 'prune';
+
+/** What a worker-thread executor sends a running trial over its port: a verdict on its last epoch, or stop now. */
+export type WorkerDirective = TrialDirective | 'abort';
+
+/** What a population member's port carries to the coordinator: its progress, then its result or its error. */
+export type MemberMessage = TrialProgress | { type: 'result'; result: TrialResult } | { type: 'error'; message: string };
 
 /** Labels of one split; its errors are the blobs `errors/<split>/mse` and `errors/<split>/mae`. */
 export interface SplitLabels {

@@ -58,6 +58,13 @@ export interface Backend {
   /** Rank when `auto` picks a backend (lower first); null = never picked by auto. */
   readonly autoRank: number | null;
   /**
+   * True where training P models as one batched graph (population training) was measured
+   * to give more trainings per second than training them one by one
+   * (`tools/bench/population.mjs`, docs/population.md): the population executor batches
+   * only there. Absent: not measured to pay (on wasm and cpu it does not).
+   */
+  readonly populations?: boolean;
+  /**
    * Whether `auto` may pick it here, found without activating it: its packages load (and,
    * for webgpu, a real GPU adapter exists: a software one is for naming explicitly only).
    */

@@ -44,6 +44,14 @@ export class UpSampling1D extends tf.layers.Layer {
   }
 }
 
+/**
+ * The seed of a {@link SeededDropout} layer's `call`-th training call (1-based): the one
+ * rule, shared with the population trainer, which draws the same masks for its members.
+ */
+export function dropoutCallSeed(baseSeed: number, call: number): number {
+  return (baseSeed * 7919 + call) % 2147483647;
+}
+
 interface SeededDropoutArgs {
   rate: number;
   seed: number;
@@ -76,7 +84,7 @@ export class SeededDropout extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (kwargs['training'] !== true || this.rate === 0) return x;
     this.calls += 1;
-    return tf.dropout(x, this.rate, undefined, (this.seed * 7919 + this.calls) % 2147483647);
+    return tf.dropout(x, this.rate, undefined, dropoutCallSeed(this.seed, this.calls));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

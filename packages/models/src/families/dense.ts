@@ -88,4 +88,8 @@ export const denseFamily = {
     return { parameters, activationsPerRow: widths.slice(1).reduce((a, b) => a + b, 0) };
   },
   build,
+  populationArchitecture(spec) {
+    // Dropout and L2 are per member; the decoder is resolved so that an explicit mirror and an absent one group together.
+    return { kind: spec.kind, encoder: spec.encoder, decoder: denseDecoder(spec), activation: spec.activation, outputActivation: spec.outputActivation };
+  },
 } satisfies ModelFamily<DenseSpec>;

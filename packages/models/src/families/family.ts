@@ -10,6 +10,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
+import type { Json } from '@aelab/core';
 import type { Cropping1D, SeededDropout, UpSampling1D } from '../builders/layers.js';
 import type { LayerSeeds } from '../random.js';
 import type { Init } from './fields.js';
@@ -72,4 +73,12 @@ export interface ModelFamily<S extends { kind: string }> {
   size(spec: S, inputSize: number): ModelSize;
   /** Builds the uncompiled autoencoder; tfjs comes in through `kit` so this file loads without tfjs. */
   build(kit: BuildKit, spec: S, inputSize: number, seed: number): tf.LayersModel;
+  /**
+   * Present when the population trainer (`population/`) can train several models of this
+   * family as one batched graph: their built models are chains of dense layers, each
+   * optionally followed by a seeded dropout. Returns what the members of one population
+   * must share: the spec without the fields each member may set for itself (dropout
+   * rates, L2 penalties). Needs no tfjs (the sweep's coordinator groups trainings by it).
+   */
+  populationArchitecture?(spec: S): Json;
 }

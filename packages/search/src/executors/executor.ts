@@ -1,4 +1,5 @@
 import type { PreparedData } from '@aelab/data';
+import type { BackendName } from '@aelab/models/registry';
 import type { TrialDirective, TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
 
 /**
@@ -27,6 +28,8 @@ export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void
 export interface TrialExecutor {
   readonly name: string;
   readonly concurrency: number;
+  /** How it runs trainings, when worth a line under the sweep's header (e.g. whether it trains populations, and why). */
+  readonly note?: string;
   run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult>;
   close(): Promise<void>;
 }
@@ -46,6 +49,15 @@ export interface ExecutorOptions {
   preparedData?: (data: TrialTask['config']['data']) => PreparedData | undefined;
   /** Where a remote executor's workers take tasks (e.g. `redis://host:6379`); local ones take none. */
   address?: string;
+  /** The study's backend (as named: `auto` included), for executors whose strategy depends on it. */
+  backend?: BackendName;
+  /** Population executor: most trainings in one population (default 256; 1 never batches). */
+  populationSize?: number;
+  /**
+   * Population executor: `auto` batches only on backends measured to gain from it
+   * (`Backend.populations`); `always` batches on any backend (tests, benchmarks).
+   */
+  populations?: 'auto' | 'always';
 }
 
 /** One executor kind, registered in `executors/index.ts`. */

@@ -1,9 +1,10 @@
 import type { ExecutorDefinition, ExecutorOptions, TrialExecutor } from './executor.js';
 import { poolExecutor } from './piscina.js';
+import { populationExecutor } from './population.js';
 import { redisExecutor } from './redis.js';
 
 /** The executor registry: adding an executor is one file plus one entry here. */
-export const EXECUTORS = [poolExecutor, redisExecutor] as const satisfies readonly ExecutorDefinition[];
+export const EXECUTORS = [poolExecutor, redisExecutor, populationExecutor] as const satisfies readonly ExecutorDefinition[];
 
 export const EXECUTOR_KINDS = EXECUTORS.map((e) => e.kind) as [string, ...string[]];
 

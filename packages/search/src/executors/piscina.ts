@@ -6,14 +6,24 @@ import { Piscina } from 'piscina';
 import type { TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
 import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
 
-/** The worker script. Worker threads load plain JavaScript, so tests running from `src/*.ts` use the build. */
-export function trialWorkerFile(): string {
+/** A worker script of this folder (`name` without extension). Worker threads load plain JavaScript, so tests running from `src/*.ts` use the build. */
+export function workerScript(name: string): string {
   const here = fileURLToPath(import.meta.url);
   const dir = dirname(here);
-  return here.endsWith('.ts') ? resolve(dir, '../../dist/executors/piscina-worker.js') : resolve(dir, 'piscina-worker.js');
+  return here.endsWith('.ts') ? resolve(dir, `../../dist/executors/${name}.js`) : resolve(dir, `${name}.js`);
 }
 
-function withoutConditions(argv: readonly string[]): string[] {
+/** The pool's worker script. */
+export function trialWorkerFile(): string {
+  return workerScript('piscina-worker');
+}
+
+/**
+ * The process's exec arguments for worker threads: workers always run the build, so export
+ * conditions a test runner may have added (vitest's `@aelab/source` would point them at
+ * TypeScript sources they cannot load) are dropped.
+ */
+export function withoutConditions(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -49,8 +59,6 @@ export class PiscinaExecutor implements TrialExecutor {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       resourceLimits: options.maxTrialMemoryMb ? { maxOldGenerationSizeMb: options.maxTrialMemoryMb } : undefined,
-      // Workers always run the build: drop export conditions a test runner may have added
-      // (vitest's `@aelab/source` would point them at TypeScript sources they cannot load).
       execArgv: withoutConditions(process.execArgv),
     });
     // A worker that dies outside a task (e.g. a replacement thread running out of memory
