@@ -24,7 +24,7 @@ const sweep: ExperimentInput = {
     'training.learningRate': { type: 'categorical', values: [0.003, 0.01] },
   },
   repeats: 2,
-  selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
   executor: { backend: 'wasm' },
 };
 
