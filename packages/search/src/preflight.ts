@@ -1,4 +1,4 @@
-import { metricUsesLabels, schemaProblems, stableStringify, thresholdRuleSchema, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
+import { metricUsesLabels, schemaProblems, stableStringify, thresholdRuleSchema, type ThresholdRule, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
 import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
@@ -98,20 +98,32 @@ function configurationsToCheck(experiment: Experiment, space: SearchSpace): Para
 const describe = (params: Params, base: string) =>
   Object.keys(params).length ? `space (${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})` : base;
 
-/** Every scoring variant's problems (a percentile of 150), found before training rather than after it. */
-function scoringProblems(experiment: Experiment, variants: readonly Params[]): { path: string; message: string }[] {
-  return variants.flatMap((params) => {
+/** A scoring variant of the space, resolved once for every check that reads it. */
+interface ResolvedVariant {
+  params: Params;
+  rule?: ThresholdRule;
+  /** Why it does not resolve (an unknown rule, ...). */
+  error?: string;
+}
+
+function resolveVariants(experiment: Experiment, variants: readonly Params[]): ResolvedVariant[] {
+  return variants.map((params) => {
     try {
-      const scoring = resolveScoring(experiment, params);
-      const problems = schemaProblems(thresholdRuleSchema, scoring.threshold, ['threshold']).map((p) => `${p.path} ${p.message}`);
-      const rule = scoring.threshold;
-      if (rule.rule === 'bestF1' && rule.on === 'test' && experiment.selection.allowTest !== true) {
-        problems.push('threshold.on "test": a bestF1 threshold fit on test labels makes every test score optimistic; fit it on "validation", or set selection.allowTest: true to accept that');
-      }
-      return problems.map((message) => ({ path: describe(params, 'scoring'), message }));
+      return { params, rule: resolveScoring(experiment, params).threshold };
     } catch (err) {
-      return [{ path: describe(params, 'scoring'), message: (err as Error).message }];
+      return { params, error: (err as Error).message };
     }
+  });
+}
+
+/** Every scoring variant's problems (a percentile of 150), found before training rather than after it. */
+function scoringProblems(experiment: Experiment, variants: readonly ResolvedVariant[]): { path: string; message: string }[] {
+  return variants.flatMap(({ params, rule, error }) => {
+    const problems = rule ? schemaProblems(thresholdRuleSchema, rule, ['threshold']).map((p) => `${p.path} ${p.message}`) : [error!];
+    if (rule?.rule === 'bestF1' && rule.on === 'test' && experiment.selection.allowTest !== true) {
+      problems.push('threshold.on "test": a bestF1 threshold fit on test labels makes every test score optimistic; fit it on "validation", or set selection.allowTest: true to accept that');
+    }
+    return problems.map((message) => ({ path: describe(params, 'scoring'), message }));
   });
 }
 
@@ -129,7 +141,8 @@ export async function preflight(
   dataDir?: string,
 ): Promise<string[]> {
   const cache = new Map<string, Promise<DataShape>>();
-  const problems = scoringProblems(experiment, space.scoringVariants);
+  const variants = resolveVariants(experiment, space.scoringVariants);
+  const problems = scoringProblems(experiment, variants);
   const seen = new Set<string>();
   for (const params of configurationsToCheck(experiment, space.training)) {
     const where = describe(params, 'model');
@@ -149,7 +162,7 @@ export async function preflight(
     }
   }
   const shapes = await Promise.all(cache.values());
-  problems.push(...labelProblems(experiment, space.scoringVariants, shapes));
+  problems.push(...labelProblems(experiment, variants, shapes));
   if (problems.length > 0) throw new ExperimentError(file, problems);
   return [...new Set(shapes.flatMap((s) => s.warnings))];
 }
@@ -160,18 +173,11 @@ export async function preflight(
  * normal rows in validation these would be undefined (or, as once, silently read the test
  * labels), so the study stops before training and says how to get labelled validation rows.
  */
-function labelProblems(experiment: Experiment, variants: readonly Params[], shapes: readonly DataShape[]): { path: string; message: string }[] {
+function labelProblems(experiment: Experiment, variants: readonly ResolvedVariant[], shapes: readonly DataShape[]): { path: string; message: string }[] {
   const needs: { path: string; what: string }[] = [];
   const { selection } = experiment;
   if (selection.split === 'validation' && metricUsesLabels(selection.metric)) needs.push({ path: 'selection', what: `${selection.metric} on validation` });
-  for (const params of variants) {
-    const rule = (() => {
-      try {
-        return resolveScoring(experiment, params).threshold;
-      } catch {
-        return undefined; // reported by scoringProblems
-      }
-    })();
+  for (const { params, rule } of variants) {
     if (rule?.rule === 'bestF1' && rule.on !== 'test') needs.push({ path: describe(params, 'scoring'), what: 'a bestF1 threshold on validation' });
   }
   if (needs.length === 0) return [];

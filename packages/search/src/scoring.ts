@@ -71,9 +71,8 @@ function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: nu
 export function scoreVariant(errors: TrialErrors, scoring: ScoringConfig): ScoredVariant {
   const metric = scoring.errorMetric;
   const rule = scoring.threshold;
+  // Never fall back to test labels: without a validation split computeThreshold says bestF1 has no labelled scores (preflight refuses it first).
   const labelledSplit = rule.rule === 'bestF1' ? (rule.on === 'test' ? errors.test : errors.validation) : undefined;
-  // Preflight refuses bestF1 on validation without labelled validation rows; never fall back to test labels.
-  if (rule.rule === 'bestF1' && !labelledSplit) throw new Error('threshold bestF1 on validation: this training has no validation split');
   const { threshold, usesLabels, interval } = computeThreshold(rule, {
     train: errors.train[metric],
     // Rules over "validation errors" describe normal behaviour: a labelled validation split

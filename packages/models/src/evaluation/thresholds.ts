@@ -49,11 +49,12 @@ export function computeThreshold(rule: ThresholdRule, errors: ThresholdInputs): 
   switch (rule.rule) {
     case 'percentile': {
       const { values, split } = pickSplit(rule, errors);
+      const sorted = Float64Array.from(values).sort();
       return {
-        threshold: percentile(values, rule.percentile),
+        threshold: percentileOfSorted(sorted, rule.percentile),
         usesLabels: false,
         description: `percentile ${rule.percentile} of ${split} errors (n=${values.length})`,
-        interval: quantileInterval(Float64Array.from(values).sort(), rule.percentile / 100),
+        interval: quantileInterval(sorted, rule.percentile / 100),
       };
     }
     case 'meanStd': {
@@ -138,7 +139,11 @@ export function percentile(values: ArrayLike<number>, p: number): number {
   assertScores('values', values);
   assertFinite('percentile', p);
   if (p < 0 || p > 100) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
-  const sorted = Float64Array.from(values).sort();
+  return percentileOfSorted(Float64Array.from(values).sort(), p);
+}
+
+/** {@link percentile} of values already sorted ascending (one sort serves the threshold and its interval). */
+function percentileOfSorted(sorted: Float64Array, p: number): number {
   const n = sorted.length;
   const virtualIndex = (n - 1) * (p / 100);
   const below = Math.floor(virtualIndex);
