@@ -48,13 +48,19 @@ const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const l2x2 = 2 * l2;
   const rates = typeof c1 === 'number' ? [c1] : c1;
   const block = X.length / rates.length;
-  for (let i = 0; i < X.length; i++) {
-    const gi = l2x2 === 0 ? G[i] : G[i] + l2x2 * X[i];
-    const mi = M[i] + (gi - M[i]) * k1;
-    const vi = V[i] + (gi * gi - V[i]) * k2;
-    OM[i] = mi;
-    OV[i] = vi;
-    OX[i] = X[i] - (rates[Math.floor(i / block)] * mi) / (Math.sqrt(c2 * vi) + epsilon);
+  // One tight loop per member's block (no per-element division or branch): this loop is a
+  // large share of a lean dense step.
+  for (let k = 0; k < rates.length; k++) {
+    const rate = rates[k];
+    for (let i = k * block, end = i + block; i < end; i++) {
+      const xi = X[i];
+      const gi = l2x2 === 0 ? G[i] : G[i] + l2x2 * xi;
+      const mi = M[i] + (gi - M[i]) * k1;
+      const vi = V[i] + (gi * gi - V[i]) * k2;
+      OM[i] = mi;
+      OV[i] = vi;
+      OX[i] = xi - (rate * mi) / (Math.sqrt(c2 * vi) + epsilon);
+    }
   }
   return outs;
 };
@@ -80,7 +86,16 @@ export interface StepOptimizer {
   dispose(): void;
 }
 
-class FusedAdam implements StepOptimizer {
+/**
+ * A fused optimizer that also takes gradients computed elsewhere (the lean steps write their
+ * own backward pass): `apply` updates every variable from `grads` (one per variable, in the
+ * variables' order; folded L2 penalties added), and disposes them.
+ */
+export interface GradientOptimizer extends StepOptimizer {
+  apply(grads: readonly tf.Tensor[]): void;
+}
+
+class FusedAdam implements GradientOptimizer {
   private readonly moments: [tf.Tensor, tf.Tensor][];
   private t = 0;
   private readonly beta1 = 0.9;
@@ -102,6 +117,11 @@ class FusedAdam implements StepOptimizer {
     const { value, grads } = tf.variableGrads(loss, this.variables);
     // The penalties at the weights the loss saw (before the update), as Keras reports them.
     const total = this.l2 ? this.withPenalties(value) : value;
+    this.apply(this.variables.map((v) => grads[v.name]));
+    return total;
+  }
+
+  apply(grads: readonly tf.Tensor[]): void {
     this.t += 1;
     const attrs: AdamUpdateAttrs = {
       c1: this.learningRate / (1 - this.beta1 ** this.t),
@@ -113,7 +133,7 @@ class FusedAdam implements StepOptimizer {
     this.variables.forEach((variable, i) => {
       const [m, v] = this.moments[i];
       const l2 = this.l2?.[i] ?? 0;
-      const inputs = { x: variable, m, v, g: grads[variable.name] };
+      const inputs = { x: variable, m, v, g: grads[i] };
       const [x2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, inputs, (l2 > 0 ? { ...attrs, l2 } : attrs) as unknown as tf.NamedAttrMap) as tf.Tensor[];
       variable.assign(x2);
       x2.dispose(); // the variable holds its own reference to the data
@@ -121,8 +141,7 @@ class FusedAdam implements StepOptimizer {
       v.dispose();
       this.moments[i] = [m2, v2];
     });
-    tf.dispose(grads);
-    return total;
+    tf.dispose(grads as tf.Tensor[]);
   }
 
   private withPenalties(value: tf.Scalar): tf.Scalar {
@@ -189,6 +208,16 @@ export function createAdam(variables: tf.Variable[], learningRate: number, optio
   if (!fused) return new TfAdam(variables, learningRate);
   const l2 = backend === 'webgpu' && options.l2 && options.l2.some((p) => p > 0) ? options.l2 : null;
   return new FusedAdam(variables, learningRate, l2);
+}
+
+/**
+ * The fused Adam over `variables` with `l2` (per variable, 0 for none) always folded into
+ * the update, for a step that computes its gradients and penalties itself; null where the
+ * active backend lacks the fused kernel.
+ */
+export function createGradientAdam(variables: tf.Variable[], learningRate: number, l2: readonly number[]): GradientOptimizer | null {
+  if (tf.getKernel(ADAM_KERNEL, tf.getBackend()) === undefined) return null;
+  return new FusedAdam(variables, learningRate, l2.some((p) => p > 0) ? l2 : null);
 }
 
 /** Whether the fused wasm kernel serves the active backend (a population's per-member rates need the wasm kernel). */

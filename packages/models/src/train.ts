@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { type EpochRecord, formatValue, mulberry32, schemaIssues, shuffleInPlace, trainingSchema, type TrainingSettings } from '@aelab/core';
 import type { PreparedSplit } from '@aelab/data';
-import { createAdam, kernelL2Penalties, type StepOptimizer } from './adam.js';
 import { buildModel, modelInputShape } from './builders/index.js';
 import type { ModelSpec } from './families/index.js';
+import { createTrainingStep, type StepKind, type TrainingStep } from './steps/index.js';
 
 /** One training run's configuration: the experiment's `training` section plus the trial's seed and budget. */
 export type TrainerConfig = TrainingSettings & {
@@ -52,6 +52,12 @@ export interface TrainAutoencoderOptions {
   shouldStop?: (record: EpochRecord) => boolean | Promise<boolean>;
   /** Aborting stops training after the current batch and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * `lean` (default): the family's lean training step where it has one on this backend
+   * (dense on wasm), which gives the layers step's losses to float rounding in a fraction
+   * of its kernels; `layers`: always the step through the layers model and tfjs' tape.
+   */
+  step?: StepKind;
 }
 
 /** The loss became NaN or infinite; the trial fails with this message. */
@@ -72,15 +78,6 @@ export function trainerConfigIssues(config: TrainerConfig): string[] {
   if (typeof seed !== 'number' || !Number.isInteger(seed)) issues.push(`seed must be an integer, got ${formatValue(seed)}`);
   if (maxSeconds !== undefined && !(typeof maxSeconds === 'number' && maxSeconds > 0)) issues.push(`maxSeconds must be > 0, got ${formatValue(maxSeconds)}`);
   return issues;
-}
-
-/**
- * The reconstruction loss: the mean over all values, or over `axes` only (the population
- * trainer reduces each member's rows and features, axes [1, 2], to one loss per member).
- */
-export function reconstructionLoss<T extends tf.Tensor = tf.Scalar>(kind: 'mse' | 'mae', target: tf.Tensor, output: tf.Tensor, axes?: number[]): T {
-  // Plain means: tf.losses.* add weight/reduction bookkeeping kernels to every step.
-  return (kind === 'mse' ? tf.mean(tf.squaredDifference(target, output), axes) : tf.mean(tf.abs(tf.sub(target, output)), axes)) as T;
 }
 
 /**
@@ -123,32 +120,6 @@ export function epochRecord(epoch: number, loss: number, valLoss: number | null,
   return { epoch, loss, valLoss, ...(valError !== undefined ? { valError } : {}), seconds };
 }
 
-/** Inputs per AddN: tfjs-backend-webgpu 4.22's AddN returns a wrong sum (silently) for 8 or more (measured on Dawn). */
-const ADD_N_INPUTS = 7;
-
-/**
- * `tf.addN(terms)`, in groups small enough for every backend. cpu and wasm add AddN's inputs
- * in order, so the groups (the running sum first in each) give the same bits as one AddN.
- */
-export function addInOrder<T extends tf.Tensor>(terms: readonly T[]): T {
-  let sum = terms.length === 1 ? terms[0] : tf.addN(terms.slice(0, ADD_N_INPUTS));
-  for (let i = ADD_N_INPUTS; i < terms.length; i += ADD_N_INPUTS - 1) sum = tf.addN([sum, ...terms.slice(i, i + ADD_N_INPUTS - 1)]);
-  return sum as T;
-}
-
-/** Loss plus the model's L2 penalties, as Keras reports it (unless the optimizer applies them: `withPenalties` false). */
-function totalLoss(model: tf.LayersModel, kind: 'mse' | 'mae', x: tf.Tensor, training: boolean, withPenalties = true): tf.Scalar {
-  return lossTerms(model, kind, x, training, withPenalties).total;
-}
-
-/** The reconstruction loss of `x` and the total with the model's L2 penalties added (where `withPenalties`). */
-function lossTerms(model: tf.LayersModel, kind: 'mse' | 'mae', x: tf.Tensor, training: boolean, withPenalties = true): { reconstruction: tf.Scalar; total: tf.Scalar } {
-  const output = model.apply(x, { training }) as tf.Tensor;
-  const penalties = withPenalties ? model.calculateLosses() : [];
-  const reconstruction = reconstructionLoss(kind, x, output);
-  return { reconstruction, total: penalties.length === 0 ? reconstruction : addInOrder([reconstruction, ...penalties]) };
-}
-
 /** Rows of a split as a tensor of the model's input shape. */
 export function splitTensor(split: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[]): tf.Tensor {
   const expected = inputShape.reduce((a, b) => a * b, 1);
@@ -157,10 +128,10 @@ export function splitTensor(split: Pick<PreparedSplit, 'x' | 'rows' | 'features'
   return tf.tensor(split.x, [split.rows, ...inputShape], 'float32');
 }
 
-/** The model, its optimizer and the tensors of one run; `release` frees all but the model. */
+/** The model, its training step and the tensors of one run; `release` frees all but the model. */
 interface Session {
   model: tf.LayersModel;
-  optimizer: StepOptimizer;
+  step: TrainingStep;
   trainX: tf.Tensor;
   valX: tf.Tensor | null;
   /** Shuffles the row order each epoch. */
@@ -172,40 +143,33 @@ interface Session {
   release(): void;
 }
 
-function startSession(spec: ModelSpec, train: PreparedSplit, validation: PreparedSplit | null, config: TrainerConfig): Session {
+function startSession(spec: ModelSpec, train: PreparedSplit, validation: PreparedSplit | null, config: TrainerConfig, kind: StepKind | undefined): Session {
   const model = buildModel(spec, train.features, config.seed);
-  const optimizer = createAdam(
-    model.trainableWeights.map((w) => w.read() as tf.Variable),
-    config.learningRate,
-    { l2: kernelL2Penalties(model) },
-  );
+  const step = createTrainingStep({ model, spec, loss: config.loss, learningRate: config.learningRate, kind });
   const inputShape = modelInputShape(model);
   const trainX = splitTensor(train, inputShape);
   const valX = validation ? splitTensor(validation, inputShape) : null;
-  const rng = shuffleRng(config.seed);
   const batchSizes = batchSizesOf(train.rows, config.batchSize);
   const weightsOfBatches = tf.tensor1d(batchSizes.map((n) => n / train.rows));
   return {
     model,
-    optimizer,
+    step,
     trainX,
     valX,
-    rng,
+    rng: shuffleRng(config.seed),
     order: new Int32Array(train.rows).map((_, i) => i),
     batchSizes,
     weightsOfBatches,
     release: () => {
-      trainX.dispose();
-      valX?.dispose();
-      weightsOfBatches.dispose();
-      optimizer.dispose();
+      tf.dispose([trainX, weightsOfBatches, ...(valX ? [valX] : [])]);
+      step.dispose();
     },
   };
 }
 
 /** One pass over the shuffled training rows; the epoch's one host sync reads both losses. */
-async function runEpoch(session: Session, epoch: number, loss: TrainerConfig['loss'], signal: AbortSignal | undefined): Promise<EpochRecord> {
-  const { model, optimizer, trainX, valX, order, batchSizes, weightsOfBatches } = session;
+async function runEpoch(session: Session, epoch: number, signal: AbortSignal | undefined): Promise<EpochRecord> {
+  const { step, trainX, valX, order, batchSizes, weightsOfBatches } = session;
   const epochStart = performance.now();
   shuffleInPlace(order, session.rng);
   const batches = tf.tidy(() => {
@@ -216,7 +180,7 @@ async function runEpoch(session: Session, epoch: number, loss: TrainerConfig['lo
   try {
     for (const batch of batches) {
       if (signal?.aborted) break;
-      costs.push(optimizer.minimize(() => totalLoss(model, loss, batch, true, !optimizer.foldsL2)));
+      costs.push(step.step(batch));
     }
   } finally {
     batches.forEach((b) => b.dispose());
@@ -229,7 +193,7 @@ async function runEpoch(session: Session, epoch: number, loss: TrainerConfig['lo
   const summary = tf.tidy(() => {
     const trainLoss = tf.sum(tf.mul(tf.stack(costs), weightsOfBatches));
     if (!valX) return trainLoss.reshape([1]);
-    const validation = lossTerms(model, loss, valX, false);
+    const validation = step.evaluate(valX);
     return tf.stack([trainLoss, validation.total, validation.reconstruction]);
   });
   costs.forEach((c) => c.dispose());
@@ -332,7 +296,7 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
   if (train.rows === 0) throw new Error('train split has no rows');
   signal?.throwIfAborted();
 
-  const session = startSession(spec, train, validation, config);
+  const session = startSession(spec, train, validation, config, options.step);
   const { model } = session;
   const best = new BestEpoch(model, config.earlyStopping);
   const history: EpochRecord[] = [];
@@ -341,7 +305,7 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       await nextTurn();
-      const record = await runEpoch(session, epoch, config.loss, signal);
+      const record = await runEpoch(session, epoch, signal);
       history.push(record);
       onEpoch?.(record);
       const patienceOut = best.update(record);

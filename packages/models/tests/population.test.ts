@@ -7,7 +7,8 @@ import { denseChain } from '../src/population/chain.js';
 import { trainPopulation, type PopulationMember } from '../src/population/train.js';
 import { buildModel } from '../src/builders/index.js';
 import { PRESETS, populationKey, type DenseSpec } from '../src/registry.js';
-import { addInOrder, trainAutoencoder, type TrainedAutoencoder, type TrainerConfig } from '../src/train.js';
+import { addInOrder } from '../src/losses.js';
+import { trainAutoencoder, type TrainedAutoencoder, type TrainerConfig } from '../src/train.js';
 import { sineSplit } from './helpers.js';
 
 const base: DenseSpec = { kind: 'dense', encoder: [16, 8, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 };

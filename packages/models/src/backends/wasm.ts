@@ -36,6 +36,8 @@ export const wasmBackend = {
     registerWasmFastSlicing();
     const { registerWasmAdamKernel } = await import('../adam.js');
     registerWasmAdamKernel();
+    const { registerWasmStepKernels } = await import('../steps/kernels.js');
+    registerWasmStepKernels();
     const info = await activateTfjs(tf, 'wasm', wasmBackend);
     return {
       ...info,

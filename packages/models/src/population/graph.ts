@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PopulationAdam } from '../adam.js';
-import { addInOrder, reconstructionLoss } from '../train.js';
+import { addInOrder, reconstructionLoss } from '../losses.js';
 import type { ChainLayer } from './chain.js';
 import { dropoutMasks, type MemberDropout } from './masks.js';
 

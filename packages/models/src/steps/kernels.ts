@@ -1,0 +1,225 @@
+/**
+ * The fused kernels of the lean dense step (`steps/dense.ts`), for wasm. On these small
+ * models a tfjs kernel costs more in dispatch (~5-15 us: the engine's bookkeeping, and
+ * the Reshapes around every 2-D matMul) than in arithmetic, so each layer's forward pass
+ * (product, bias, activation, dropout) and backward pass (activation and dropout
+ * derivative, bias gradient, both products) are one kernel each, and the loss with its
+ * gradient and the L2 penalties one more. Inside, the products run on wasm's own
+ * BatchMatMul / _FusedMatMul (XNNPACK), called with 3-D views of the 2-D tensors (no
+ * Reshape kernels), and the elementwise work is one JS pass over wasm memory, like the
+ * fused Adam (`adam.ts`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+
+/**
+ * `[y, h?]` from inputs `{x [rows, in], kernel [in, units], bias [units], mask? [rows, units]}`
+ * and attribute `activation`: y = activation(x·kernel + bias), and with a mask (the dropout
+ * multipliers) h = y·mask, the next layer's input.
+ */
+export const DENSE_FORWARD = 'AelabDenseForward';
+
+/**
+ * `[dKernel, dBias, dx?]` from inputs `{dh, y, x, kernel, mask?}` and attributes
+ * `{activation, inputGradient}`: the gradients of a layer (as {@link DENSE_FORWARD} computed
+ * it) from dh, the loss's gradient with respect to its output after dropout; dx (the
+ * gradient of its input) only when `inputGradient`. Only activations whose derivative is
+ * a function of their output ({@link OUTPUT_DERIVATIVES}).
+ */
+export const DENSE_BACKWARD = 'AelabDenseBackward';
+
+/**
+ * `[total, reconstruction, dOutput?]` from inputs `{output, target, kernel0, kernel1, ...}`
+ * and attributes `{loss: 'mse' | 'mae', l2: number[], gradient: boolean}`: the mean
+ * reconstruction loss, the same plus sum_i l2[i]·sum(kernel_i²) (what Keras reports), and
+ * with `gradient` the loss's gradient with respect to `output`.
+ */
+export const RECONSTRUCTION_LOSS = 'AelabReconstructionLoss';
+
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALE_ALPHA = 1.7580993408473769;
+
+/**
+ * f'(z) written as a function of y = f(z), for the activations where that exists (swish
+ * is not one): the derivatives tfjs' own gradients use (relu's step is 0 at 0).
+ */
+export const OUTPUT_DERIVATIVES: Readonly<Record<string, (y: number) => number>> = {
+  linear: () => 1,
+  relu: (y) => (y > 0 ? 1 : 0),
+  elu: (y) => (y < 0 ? y + 1 : 1),
+  selu: (y) => (y > 0 ? SELU_SCALE : y + SELU_SCALE_ALPHA),
+  sigmoid: (y) => y * (1 - y),
+  tanh: (y) => 1 - y * y,
+};
+
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+}
+
+/** The activations wasm's _FusedMatMul applies itself. */
+const FUSABLE = new Set(['linear', 'relu', 'elu', 'sigmoid']);
+const UNFUSED: Readonly<Record<string, (z: number) => number>> = {
+  tanh: Math.tanh,
+  selu: (z) => (z > 0 ? SELU_SCALE * z : SELU_SCALE_ALPHA * Math.expm1(z)),
+};
+
+function wasmKernel(name: string): KernelFunc {
+  const config = tf.getKernel(name, 'wasm');
+  if (!config) throw new Error(`wasm backend has no ${name} kernel`);
+  return config.kernelFunc;
+}
+
+/** A 3-D view [1, rows, cols] of a 2-D tensor for wasm's batched products: same data, no kernel. */
+function view3d(t: TensorInfo): TensorInfo {
+  return { dataId: t.dataId, shape: [1, ...t.shape], dtype: t.dtype };
+}
+
+/** a·b (with transposes) of 2-D tensors as a 2-D output, on wasm's BatchMatMul. */
+function product(backend: HeapBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+  const out = wasmKernel('BatchMatMul')({ inputs: { a: view3d(a), b: view3d(b) }, backend: backend as never, attrs: { transposeA, transposeB } }) as TensorInfo;
+  return { ...out, shape: out.shape.slice(1) };
+}
+
+const denseForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as HeapBackend;
+  const { x, kernel, bias, mask } = inputs as Record<'x' | 'kernel' | 'bias', TensorInfo> & { mask?: TensorInfo };
+  const { activation } = attrs as { activation: string };
+  const fused = FUSABLE.has(activation);
+  const z = wasmKernel('_FusedMatMul')({
+    inputs: { a: view3d(x), b: view3d(kernel), bias },
+    backend,
+    attrs: { transposeA: false, transposeB: false, activation: fused ? activation : 'linear', leakyreluAlpha: 0 },
+  }) as TensorInfo;
+  const y: TensorInfo = { ...z, shape: [x.shape[0], kernel.shape[1]] };
+  const h = mask ? b.makeOutput(y.shape, 'float32') : null;
+  // Views only after every allocation: growing wasm memory detaches older views.
+  const Y = b.typedArrayFromHeap(y);
+  if (!fused) {
+    const f = UNFUSED[activation];
+    for (let i = 0; i < Y.length; i++) Y[i] = f(Y[i]);
+  }
+  if (!h || !mask) return [y];
+  const [H, M] = [b.typedArrayFromHeap(h), b.typedArrayFromHeap(mask)];
+  for (let i = 0; i < Y.length; i++) H[i] = Y[i] * M[i];
+  return [y, h];
+};
+
+/**
+ * DZ = DH · M · f'(Y). relu and linear (most layers) get loops of their own: a call
+ * through the derivative table per element is not inlined and costs several times more.
+ */
+function activationDerivative(activation: string, DH: Float32Array, Y: Float32Array, M: Float32Array | null, DZ: Float32Array): void {
+  const n = DZ.length;
+  if (M) for (let i = 0; i < n; i++) DZ[i] = DH[i] * M[i];
+  else DZ.set(DH);
+  if (activation === 'relu') {
+    for (let i = 0; i < n; i++) if (!(Y[i] > 0)) DZ[i] = 0;
+  } else if (activation !== 'linear') {
+    const derivative = OUTPUT_DERIVATIVES[activation];
+    for (let i = 0; i < n; i++) DZ[i] *= derivative(Y[i]);
+  }
+}
+
+interface BackwardAttrs {
+  activation: string;
+  inputGradient: boolean;
+}
+
+const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as HeapBackend;
+  const { dh, y, x, kernel, mask } = inputs as Record<'dh' | 'y' | 'x' | 'kernel', TensorInfo> & { mask?: TensorInfo };
+  const { activation, inputGradient } = attrs as unknown as BackwardAttrs;
+  const [rows, units] = y.shape;
+  const dz = b.makeOutput(y.shape, 'float32');
+  const dBias = b.makeOutput([units], 'float32');
+  const [DH, Y, DZ, DB] = [dh, y, dz, dBias].map((t) => b.typedArrayFromHeap(t));
+  const M = mask ? b.typedArrayFromHeap(mask) : null;
+  activationDerivative(activation, DH, Y, M, DZ);
+  DB.fill(0);
+  for (let r = 0, i = 0; r < rows; r++) for (let u = 0; u < units; u++, i++) DB[u] += DZ[i];
+  const outs = [product(b, x, dz, true, false), dBias];
+  if (inputGradient) outs.push(product(b, dz, kernel, false, true));
+  b.disposeData(dz.dataId);
+  return outs;
+};
+
+interface LossAttrs {
+  loss: 'mse' | 'mae';
+  l2: number[];
+  gradient: boolean;
+}
+
+const reconstructionLossWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as HeapBackend;
+  const { output, target, ...kernels } = inputs as Record<string, TensorInfo>;
+  const { loss, l2, gradient } = attrs as unknown as LossAttrs;
+  const outs = [b.makeOutput([], 'float32'), b.makeOutput([], 'float32')];
+  if (gradient) outs.push(b.makeOutput(output.shape, 'float32'));
+  const O = b.typedArrayFromHeap(output);
+  const T = b.typedArrayFromHeap(target);
+  const [total, reconstruction] = outs.map((t) => b.typedArrayFromHeap(t));
+  const D = gradient ? b.typedArrayFromHeap(outs[2]) : null;
+  const n = O.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = O[i] - T[i];
+    sum += loss === 'mse' ? d * d : Math.abs(d);
+    // tfjs' Abs gradient is -1 at 0 (a step with alpha -1); mae follows it.
+    if (D) D[i] = loss === 'mse' ? (2 * d) / n : (d > 0 ? 1 : -1) / n;
+  }
+  let penalty = 0;
+  l2.forEach((rate, i) => {
+    const K = b.typedArrayFromHeap(kernels[`kernel${i}`]);
+    let squares = 0;
+    for (let j = 0; j < K.length; j++) squares += K[j] * K[j];
+    penalty += rate * squares;
+  });
+  reconstruction[0] = sum / n;
+  total[0] = sum / n + penalty;
+  return outs;
+};
+
+let registered = false;
+
+/** Registers the lean step's kernels for wasm (idempotent). */
+export function registerWasmStepKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const [kernelName, kernelFunc] of [
+    [DENSE_FORWARD, denseForwardWasm],
+    [DENSE_BACKWARD, denseBackwardWasm],
+    [RECONSTRUCTION_LOSS, reconstructionLossWasm],
+  ] as const) {
+    if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  }
+}
+
+/** Whether the active backend has the lean step's kernels. */
+export function hasStepKernels(): boolean {
+  const backend = tf.getBackend();
+  return [DENSE_FORWARD, DENSE_BACKWARD, RECONSTRUCTION_LOSS].every((name) => tf.getKernel(name, backend) !== undefined);
+}
+
+/** {@link DENSE_FORWARD}: `[y, h]` (h is y without a mask). */
+export function denseForward(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor, mask: tf.Tensor2D | null, activation: string): [tf.Tensor2D, tf.Tensor2D] {
+  const inputs: tf.NamedTensorMap = mask ? { x, kernel, bias, mask } : { x, kernel, bias };
+  const [y, h] = tf.engine().runKernel(DENSE_FORWARD, inputs, { activation }) as tf.Tensor2D[];
+  return [y, h ?? y];
+}
+
+/** {@link DENSE_BACKWARD}: `[dKernel, dBias, dx]` (dx null unless `inputGradient`). */
+export function denseBackward(dh: tf.Tensor2D, y: tf.Tensor2D, x: tf.Tensor2D, kernel: tf.Tensor, mask: tf.Tensor2D | null, activation: string, inputGradient: boolean): [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D | null] {
+  const inputs: tf.NamedTensorMap = mask ? { dh, y, x, kernel, mask } : { dh, y, x, kernel };
+  const [dKernel, dBias, dx] = tf.engine().runKernel(DENSE_BACKWARD, inputs, { activation, inputGradient }) as tf.Tensor[];
+  return [dKernel as tf.Tensor2D, dBias as tf.Tensor1D, (dx as tf.Tensor2D | undefined) ?? null];
+}
+
+/** {@link RECONSTRUCTION_LOSS}: `[total, reconstruction]`, plus the output's gradient when `gradient`. */
+export function reconstructionLossOf(output: tf.Tensor, target: tf.Tensor, penalties: readonly { kernel: tf.Tensor; l2: number }[], loss: 'mse' | 'mae', gradient: boolean): tf.Tensor[] {
+  const inputs: Record<string, tf.Tensor> = { output, target };
+  penalties.forEach((p, i) => (inputs[`kernel${i}`] = p.kernel));
+  const attrs = { loss, l2: penalties.map((p) => p.l2), gradient };
+  return tf.engine().runKernel(RECONSTRUCTION_LOSS, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+}

@@ -1,0 +1,39 @@
+/**
+ * The training-step seam: how one model takes an optimizer step and how its losses are
+ * measured. `trainAutoencoder` owns the loop (shuffling, batches, epochs, early stopping,
+ * pruning); a step owns the forward and backward pass and the optimizer. Each step is one
+ * file; `steps/index.ts` is the one place that picks a step for a model.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** The losses of a batch or split as Keras reports them: with the model's L2 penalties, and without (the reconstruction error pruners read). */
+export interface StepLosses {
+  total: tf.Scalar;
+  reconstruction: tf.Scalar;
+}
+
+/**
+ * One model's training step.
+ *
+ * Contract:
+ * - It trains the model's own weight variables in place, so the layers model it was made
+ *   for is the trained model (what is saved, scored and restored); it never disposes them.
+ * - `step(x)` takes one Adam step on the batch `x` (an autoencoder: the targets are the
+ *   inputs) with dropout on, and returns the batch's total loss at the weights it saw (the
+ *   caller disposes it). It never reads a value back to the host, and the dropout masks of
+ *   its n-th call are those the model's `SeededDropout` layers draw on their n-th training
+ *   call, so every step gives the losses of the layers model's own training to float
+ *   rounding, and the same bits for the same seed, data and backend.
+ * - `evaluate(x)` measures the losses of `x` without dropout (the caller disposes them).
+ * - `dispose()` frees what the step holds (optimizer moments), never the model.
+ */
+export interface TrainingStep {
+  /** Which step this is (`layers`, `lean-dense`, ...), for benchmarks and tests. */
+  readonly name: string;
+  step(x: tf.Tensor): tf.Scalar;
+  evaluate(x: tf.Tensor): StepLosses;
+  dispose(): void;
+}
+
+/** How a step is chosen: `lean` (default) where the model's family has one on this backend, else the layers step; `layers` always the layers step. */
+export type StepKind = 'lean' | 'layers';

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backends/init.js';
+import { buildModel } from '../src/builders/index.js';
+import { reconstructionErrors } from '../src/errors.js';
+import type { DenseSpec } from '../src/families/dense.js';
+import { loadModel, saveModel } from '../src/persist.js';
+import { PRESETS, type ModelSpec } from '../src/registry.js';
+import { createTrainingStep, type StepKind } from '../src/steps/index.js';
+import { trainAutoencoder, type TrainerConfig } from '../src/train.js';
+import { sineSplit } from './helpers.js';
+
+const train = sineSplit(70, 140, 1);
+const validation = sineSplit(20, 140, 2);
+const config: TrainerConfig = { epochs: 5, batchSize: 16, learningRate: 3e-3, loss: 'mse', seed: 21 };
+
+let dir: string;
+beforeAll(async () => {
+  await initBackend('wasm');
+  dir = await mkdtemp(path.join(os.tmpdir(), 'aelab-steps-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function trainWith(spec: ModelSpec, step: StepKind, overrides: Partial<TrainerConfig> = {}) {
+  const trained = await trainAutoencoder({ spec, train, validation, config: { ...config, ...overrides }, step });
+  const weights = trained.model.getWeights().map((w) => Float32Array.from(w.dataSync()));
+  return { trained, weights };
+}
+
+function largestDifference(a: Float32Array[], b: Float32Array[]): number {
+  let worst = 0;
+  a.forEach((w, i) => w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i][j])))));
+  return worst;
+}
+
+const dense = (overrides: Partial<DenseSpec>): DenseSpec => ({ ...PRESETS['ecg-v3'], ...overrides });
+
+describe('the lean dense step', () => {
+  it.each([
+    ['ecg-v3: relu, dropout and L2 on two layers', PRESETS['ecg-v3'], 'mse'],
+    ['tf-tutorial: sigmoid output, mae', PRESETS['tf-tutorial'], 'mae'],
+    ['tanh, dropout and L2 everywhere', dense({ activation: 'tanh', dropout: 0.1, l2: 0.01 }), 'mse'],
+    ['elu', dense({ activation: 'elu', dropout: 0, l2: 0 }), 'mse'],
+    ['selu', dense({ activation: 'selu', dropout: 0.3, l2: 0 }), 'mse'],
+    ['sigmoid hidden, explicit decoder', dense({ activation: 'sigmoid', encoder: [50, 10], decoder: [30], dropout: [0, 0.2, 0.1], l2: [0, 0.001] }), 'mse'],
+  ] as const)('trains %s as the layers step does, to float rounding', async (_name, spec, loss) => {
+    const lean = await trainWith(spec, 'lean', { loss });
+    const layers = await trainWith(spec, 'layers', { loss });
+    lean.trained.history.forEach((h, i) => {
+      const reference = layers.trained.history[i];
+      expect(Math.abs(h.loss - reference.loss)).toBeLessThan(2e-5 * reference.loss);
+      expect(Math.abs(h.valLoss! - reference.valLoss!)).toBeLessThan(2e-5 * reference.valLoss!);
+      expect(Math.abs(h.valError! - reference.valError!)).toBeLessThan(2e-5 * reference.valError!);
+    });
+    expect(largestDifference(lean.weights, layers.weights)).toBeLessThan(1e-4);
+    lean.trained.dispose();
+    layers.trained.dispose();
+  });
+
+  it('is deterministic: the same bits for the same seed, others for another seed', async () => {
+    const a = await trainWith(PRESETS['ecg-v3'], 'lean');
+    const b = await trainWith(PRESETS['ecg-v3'], 'lean');
+    const c = await trainWith(PRESETS['ecg-v3'], 'lean', { seed: 22 });
+    expect(b.trained.history.map((h) => h.loss)).toEqual(a.trained.history.map((h) => h.loss));
+    expect(largestDifference(a.weights, b.weights)).toBe(0);
+    expect(largestDifference(a.weights, c.weights)).toBeGreaterThan(0);
+    [a, b, c].forEach((r) => r.trained.dispose());
+  });
+
+  it('runs at most 80 kernels per step (35 for ecg-v3) and leaves no tensors behind', async () => {
+    const epochOf = async (rows: number) => {
+      const split = sineSplit(rows, 140, 3);
+      const profile = await tf.profile(async () => (await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: split, config: { ...config, epochs: 1, batchSize: 16 } })).dispose());
+      return profile.kernels.length;
+    };
+    const before = tf.memory().numTensors;
+    const perStep = (await epochOf(48)) - (await epochOf(32));
+    expect(perStep).toBeLessThanOrEqual(80);
+    expect(perStep).toBe(8 + 1 + 8 + 16);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('is chosen for dense models on wasm; other models and swish train through the layers step', () => {
+    const choose = (spec: ModelSpec, kind?: StepKind) => {
+      const model = buildModel(spec, 140, 1);
+      const step = createTrainingStep({ model, spec, loss: 'mse', learningRate: 1e-3, kind });
+      const name = step.name;
+      step.dispose();
+      model.dispose();
+      return name;
+    };
+    expect(choose(PRESETS['ecg-v3'])).toBe('lean-dense');
+    expect(choose(PRESETS['ecg-v3'], 'layers')).toBe('layers');
+    expect(choose(dense({ activation: 'swish' }))).toBe('layers');
+    expect(choose(PRESETS['conv1d-small'])).toBe('layers');
+  });
+
+  it('trains a model that saves, loads and scores identically', async () => {
+    const { trained } = await trainWith(PRESETS['ecg-v3'], 'lean');
+    const rows = sineSplit(30, 140, 9);
+    const before = await reconstructionErrors(trained.model, rows);
+    await saveModel(path.join(dir, 'lean'), { model: trained.model, spec: PRESETS['ecg-v3'], preparation: null });
+    const loaded = await loadModel(path.join(dir, 'lean'));
+    expect(await reconstructionErrors(loaded.model, rows)).toEqual(before);
+    loaded.model.dispose();
+    trained.dispose();
+  });
+});

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""
+The PyTorch side of `models-train.mjs`: the same three trainings with the same shapes,
+on the CPU, so aelab's wasm figures can be read as ratios measured in one run.
+
+    python3 tools/bench/pytorch-reference.py [--only dense,conv1d,lstm] [--repeat 3] [--threads 1]
+
+Same work as models-train.mjs: 263 training rows and 29 validation rows of 140 sine-like
+values, batch 32, Adam 1e-3, MSE, a validation loss every epoch; ecg-v3 (140-128-64-32-16-
+32-64-128-140 relu, dropout 0.2 and L2 0.001 on the first two layers) for 100 epochs,
+conv1d-small (Conv1D 32/16 k7 + max-pool 2, mirrored with upsampling) for 20 epochs,
+lstm-seq2seq (LSTM(32) encoder, its last state repeated, LSTM(32) decoder, a dense to 1
+feature per step) for 5 epochs. Prints one JSON object: per model the best of --repeat
+wall seconds and the process CPU seconds.
+
+PyTorch is not a dependency of aelab: install a CPU wheel into a virtual environment of
+your own to run this (e.g. `pip install torch --index-url https://download.pytorch.org/whl/cpu`).
+"""
+import argparse
+import json
+import math
+import os
+import time
+
+import torch
+from torch import nn
+
+ARGS = argparse.ArgumentParser()
+ARGS.add_argument("--only", default="dense,conv1d,lstm")
+ARGS.add_argument("--repeat", type=int, default=1)
+ARGS.add_argument("--threads", type=int, default=1)
+args = ARGS.parse_args()
+torch.set_num_threads(args.threads)
+
+
+def rows_of(rows, features, seed):
+    g = torch.Generator().manual_seed(seed)
+    phase = torch.rand(rows, 1, generator=g) * 2 * math.pi
+    steps = torch.arange(features).float() / features * 4 * math.pi
+    return torch.sin(phase + steps) + 0.1 * (torch.rand(rows, features, generator=g) - 0.5)
+
+
+class Dense(nn.Module):
+    """ecg-v3: dropout 0.2 after the first two layers, whose kernels carry L2 0.001."""
+
+    def __init__(self):
+        super().__init__()
+        widths = [140, 128, 64, 32, 16, 32, 64, 128]
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.out = nn.Linear(128, 140)
+        self.drop = nn.Dropout(0.2)
+
+    def forward(self, x):
+        for i, layer in enumerate(self.hidden):
+            x = torch.relu(layer(x))
+            if i < 2:
+                x = self.drop(x)
+        return self.out(x)
+
+    def penalty(self):
+        return 0.001 * sum(layer.weight.pow(2).sum() for layer in self.hidden[:2])
+
+
+class Conv1d(nn.Module):
+    """conv1d-small: input [batch, 140] as one channel of 140 steps."""
+
+    def __init__(self):
+        super().__init__()
+        conv = lambda a, b: nn.Conv1d(a, b, 7, padding=3)
+        self.enc = nn.ModuleList([conv(1, 32), conv(32, 16)])
+        self.dec = nn.ModuleList([conv(16, 16), conv(16, 32)])
+        self.out = conv(32, 1)
+
+    def forward(self, x):
+        h = x.unsqueeze(1)
+        for layer in self.enc:
+            h = nn.functional.max_pool1d(torch.relu(layer(h)), 2, ceil_mode=True)
+        for layer in self.dec:
+            h = torch.relu(layer(nn.functional.interpolate(h, scale_factor=2, mode="nearest")))
+        return self.out(h)[:, 0, :140]
+
+    def penalty(self):
+        return 0.0
+
+
+class Lstm(nn.Module):
+    """lstm-seq2seq: each row a sequence of 140 steps of 1 feature."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.LSTM(1, 32, batch_first=True)
+        self.decoder = nn.LSTM(32, 32, batch_first=True)
+        self.out = nn.Linear(32, 1)
+
+    def forward(self, x):
+        _, (h, _) = self.encoder(x.unsqueeze(-1))
+        repeated = h[-1].unsqueeze(1).repeat(1, x.shape[1], 1)
+        y, _ = self.decoder(repeated)
+        return self.out(y).squeeze(-1)
+
+    def penalty(self):
+        return 0.0
+
+
+def train(model, x, val, epochs, seed=42):
+    torch.manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.MSELoss()
+    for _ in range(epochs):
+        model.train()
+        total = 0.0
+        for batch in torch.randperm(x.shape[0]).split(32):
+            xb = x[batch]
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), xb) + model.penalty()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        model.eval()
+        with torch.no_grad():
+            val_loss = loss_fn(model(val), val).item()
+    return total / x.shape[0], val_loss
+
+
+def timed(make, epochs):
+    x, val = rows_of(263, 140, 1), rows_of(29, 140, 2)
+    seconds, cpu = [], []
+    for _ in range(args.repeat):
+        model = make()
+        c0, t0 = time.process_time(), time.perf_counter()
+        loss, _ = train(model, x, val, epochs)
+        seconds.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {"seconds": round(min(seconds), 3), "cpuSeconds": round(min(cpu), 3), "runs": [round(s, 3) for s in seconds], "epochs": epochs, "finalLoss": loss}
+
+
+only = set(args.only.split(","))
+result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "loadavg": [round(l, 2) for l in os.getloadavg()], "repeat": args.repeat}
+if "dense" in only:
+    result["denseEcgV3"] = timed(Dense, 100)
+if "conv1d" in only:
+    result["conv1d"] = timed(Conv1d, 20)
+if "lstm" in only:
+    result["lstm"] = timed(Lstm, 5)
+print(json.dumps(result, indent=2))
