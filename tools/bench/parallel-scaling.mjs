@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * Why two trainings in two processes do not run at twice the speed of one: the speed-up of
+ * 2 processes over 1 (the same fixed work in each, best of --repeat) for workloads that
+ * each stress one resource, beside a lean dense training. A workload that reaches 2.0x
+ * shares nothing; one that does not, shares what it stresses (the FP/SIMD units of
+ * sibling hardware threads, the L3 cache, memory bandwidth).
+ *
+ *   node tools/bench/parallel-scaling.mjs [--repeat 3] [--only int,fp,stream,matmul,train]
+ *
+ * - int: an integer loop in registers (the "pure CPU loop" of TFJS-NOTES);
+ * - fp: float32 multiply/divide/sqrt over 64 KiB (L1-resident), the fused Adam's mix;
+ * - stream: sums over a 256 MiB array (memory bandwidth);
+ * - matmul: wasm BatchMatMul 32x140x128 (XNNPACK, 128-bit SIMD), in a loop;
+ * - train: a lean dense training (ecg-v3, 263 rows, 20 epochs).
+ * Needs a build (`npx tsc -b packages/models`). Prints one JSON object.
+ */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const { values: args } = parseArgs({
+  options: {
+    repeat: { type: 'string', default: '3' },
+    only: { type: 'string', default: 'int,fp,stream,matmul,train' },
+    child: { type: 'string' },
+  },
+});
+
+async function child(kind) {
+  const t0 = performance.now();
+  if (kind === 'int') {
+    let x = 0;
+    for (let i = 0; i < 6e8; i++) x = (x + i * 7) | 0;
+    if (x === 42) console.error('');
+  } else if (kind === 'fp') {
+    const n = 16384;
+    const a = new Float32Array(n).fill(0.5);
+    const b = new Float32Array(n).fill(0.25);
+    for (let r = 0; r < 8000; r++) for (let i = 0; i < n; i++) a[i] = a[i] - (0.001 * b[i]) / (Math.sqrt(1.0001 * a[i] * a[i]) + 1e-7);
+  } else if (kind === 'stream') {
+    const big = new Float64Array(32 * 1024 * 1024).fill(1);
+    let s = 0;
+    for (let r = 0; r < 20; r++) for (let i = 0; i < big.length; i++) s += big[i];
+    if (s === 42) console.error('');
+  } else if (kind === 'matmul' || kind === 'train') {
+    const tf = await import('@tensorflow/tfjs');
+    const { PRESETS, initBackend, trainAutoencoder } = await import('@aelab/models');
+    await initBackend('wasm');
+    const start = performance.now();
+    if (kind === 'matmul') {
+      const a = tf.randomNormal([32, 140]);
+      const b = tf.randomNormal([140, 128]);
+      for (let i = 0; i < 20000; i++) tf.matMul(a, b).dispose();
+    } else {
+      const x = new Float32Array(263 * 140).map((_, i) => Math.sin(i / 7));
+      (await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: { x, rows: 263, features: 140 }, config: { epochs: 20, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 1 } })).dispose();
+    }
+    return (performance.now() - start) / 1000;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+if (args.child) {
+  process.stdout.write(String(await child(args.child)));
+  process.exit(0);
+}
+
+const self = fileURLToPath(import.meta.url);
+const runOne = (kind) =>
+  new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [self, '--child', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`${kind} exited ${code}`))));
+  });
+
+const result = { bench: 'parallel-scaling', cpus: os.cpus().length, loadavg: os.loadavg().map((l) => +l.toFixed(2)), workloads: {} };
+for (const kind of args.only.split(',')) {
+  const alone = [];
+  const together = [];
+  for (let r = 0; r < Number(args.repeat); r++) {
+    alone.push(await runOne(kind));
+    // Two processes doing the same work: the speed-up is 2 x (time alone) / (time of the slower).
+    together.push(Math.max(...(await Promise.all([runOne(kind), runOne(kind)]))));
+  }
+  const best = Math.min(...alone);
+  const bestTwo = Math.min(...together);
+  result.workloads[kind] = { secondsAlone: +best.toFixed(3), secondsTwoAtOnce: +bestTwo.toFixed(3), speedupOfTwo: +((2 * best) / bestTwo).toFixed(2) };
+}
+console.log(JSON.stringify(result, null, 2));
