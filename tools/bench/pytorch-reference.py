@@ -3,7 +3,7 @@
 The PyTorch side of `models-train.mjs`: the same three trainings with the same shapes,
 on the CPU, so aelab's wasm figures can be read as ratios measured in one run.
 
-    python3 tools/bench/pytorch-reference.py [--only dense,conv1d,lstm] [--repeat 3] [--threads 1]
+    python3 tools/bench/pytorch-reference.py [--only dense,conv1d,lstm,throughput] [--repeat 3] [--threads 1]
 
 Same work as models-train.mjs: 263 training rows and 29 validation rows of 140 sine-like
 values, batch 32, Adam 1e-3, MSE, a validation loss every epoch; ecg-v3 (140-128-64-32-16-
@@ -134,6 +134,28 @@ def timed(make, epochs):
     return {"seconds": round(min(seconds), 3), "cpuSeconds": round(min(cpu), 3), "runs": [round(s, 3) for s in seconds], "epochs": epochs, "finalLoss": loss}
 
 
+def throughput():
+    """GFLOP/s of the products matmul-throughput.mjs measures on wasm, best of --repeat."""
+    x, w = torch.randn(32, 16, 140), torch.randn(32, 16, 7)
+    a, b, big = torch.randn(32, 140), torch.randn(140, 128), torch.randn(512, 512)
+
+    def gflops(flops, f, n):
+        best = float("inf")
+        for _ in range(args.repeat):
+            f()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                f()
+            best = min(best, (time.perf_counter() - t0) / n)
+        return round(flops / best / 1e9, 1)
+
+    return {
+        "conv1d": gflops(2 * 32 * 140 * 7 * 16 * 32, lambda: nn.functional.conv1d(x, w, padding=3), 200),
+        "dense32x140x128": gflops(2 * 32 * 140 * 128, lambda: a @ b, 2000),
+        "matmul512": gflops(2 * 512**3, lambda: big @ big, 50),
+    }
+
+
 only = set(args.only.split(","))
 result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "loadavg": [round(l, 2) for l in os.getloadavg()], "repeat": args.repeat}
 if "dense" in only:
@@ -142,4 +164,6 @@ if "conv1d" in only:
     result["conv1d"] = timed(Conv1d, 20)
 if "lstm" in only:
     result["lstm"] = timed(Lstm, 5)
+if "throughput" in only:
+    result["gflops"] = throughput()
 print(json.dumps(result, indent=2))
