@@ -35,18 +35,13 @@ interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
-const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as WasmBackendLike;
-  const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', TensorInfo>;
-  const { c1, c2, beta1, beta2, epsilon, l2 = 0 } = attrs as unknown as AdamUpdateAttrs;
-  const outs = [x, m, v].map((t) => b.makeOutput(t.shape, 'float32'));
-  // Views only after every allocation: growing wasm memory detaches older views.
-  const [X, M, V, G] = [x, m, v, g].map((t) => b.typedArrayFromHeap(t));
-  const [OX, OM, OV] = outs.map((t) => b.typedArrayFromHeap(t));
+/** One Adam pass over a weight's values (`rates`: c1 per equal block, a population's members). */
+function adamPass(arrays: Float32Array[], rates: readonly number[], attrs: Pick<AdamUpdateAttrs, 'c2' | 'beta1' | 'beta2' | 'epsilon'>, l2: number): void {
+  const [X, M, V, G, OX, OM, OV] = arrays;
+  const { c2, beta1, beta2, epsilon } = attrs;
   const k1 = 1 - beta1;
   const k2 = 1 - beta2;
   const l2x2 = 2 * l2;
-  const rates = typeof c1 === 'number' ? [c1] : c1;
   const block = X.length / rates.length;
   // One tight loop per member's block (no per-element division or branch): this loop is a
   // large share of a lean dense step.
@@ -62,6 +57,37 @@ const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
       OX[i] = xi - (rate * mi) / (Math.sqrt(c2 * vi) + epsilon);
     }
   }
+}
+
+const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', TensorInfo>;
+  const settings = attrs as unknown as AdamUpdateAttrs;
+  const outs = [x, m, v].map((t) => b.makeOutput(t.shape, 'float32'));
+  // Views only after every allocation: growing wasm memory detaches older views.
+  const arrays = [x, m, v, g, ...outs].map((t) => b.typedArrayFromHeap(t));
+  adamPass(arrays, typeof settings.c1 === 'number' ? [settings.c1] : settings.c1, settings, settings.l2 ?? 0);
+  return outs;
+};
+
+/**
+ * The fused update of every weight of a model at once: inputs `{x0, m0, v0, g0, x1, ...}`,
+ * outputs `[x0', m0', v0', x1', ...]`, attributes {@link AdamUpdateAttrs} with `l2` one
+ * penalty per weight. One kernel per step instead of one per weight (a dispatch costs
+ * about as much as updating a bias).
+ */
+export const ADAM_ALL_KERNEL = 'AelabAdamUpdateAll';
+
+const adamUpdateAllWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const settings = attrs as unknown as Omit<AdamUpdateAttrs, 'l2' | 'c1'> & { c1: number; l2: number[] };
+  const named = inputs as Record<string, TensorInfo>;
+  const count = settings.l2.length;
+  const outs = Array.from({ length: count }, (_, i) => [named[`x${i}`], named[`m${i}`], named[`v${i}`]].map((t) => b.makeOutput(t.shape, 'float32'))).flat();
+  for (let i = 0; i < count; i++) {
+    const arrays = [named[`x${i}`], named[`m${i}`], named[`v${i}`], named[`g${i}`], ...outs.slice(3 * i, 3 * i + 3)].map((t) => b.typedArrayFromHeap(t));
+    adamPass(arrays, [settings.c1], settings, settings.l2[i]);
+  }
   return outs;
 };
 
@@ -72,6 +98,7 @@ export function registerWasmAdamKernel(): void {
   if (registered) return;
   registered = true;
   if (!tf.getKernel(ADAM_KERNEL, 'wasm')) tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adamUpdateWasm });
+  if (!tf.getKernel(ADAM_ALL_KERNEL, 'wasm')) tf.registerKernel({ kernelName: ADAM_ALL_KERNEL, backendName: 'wasm', kernelFunc: adamUpdateAllWasm });
 }
 
 /** What the training loop needs from an optimizer. */
@@ -130,18 +157,29 @@ class FusedAdam implements GradientOptimizer {
       beta2: this.beta2,
       epsilon: this.epsilon,
     };
+    const updated = tf.getKernel(ADAM_ALL_KERNEL, tf.getBackend()) ? this.updateAll(grads, attrs) : this.variables.map((variable, i) => this.updateOne(variable, i, grads[i], attrs));
     this.variables.forEach((variable, i) => {
-      const [m, v] = this.moments[i];
-      const l2 = this.l2?.[i] ?? 0;
-      const inputs = { x: variable, m, v, g: grads[i] };
-      const [x2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, inputs, (l2 > 0 ? { ...attrs, l2 } : attrs) as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const [x2, m2, v2] = updated[i];
       variable.assign(x2);
       x2.dispose(); // the variable holds its own reference to the data
-      m.dispose();
-      v.dispose();
+      tf.dispose(this.moments[i]);
       this.moments[i] = [m2, v2];
     });
     tf.dispose(grads as tf.Tensor[]);
+  }
+
+  private updateOne(variable: tf.Variable, i: number, g: tf.Tensor, attrs: AdamUpdateAttrs): tf.Tensor[] {
+    const [m, v] = this.moments[i];
+    const l2 = this.l2?.[i] ?? 0;
+    return tf.engine().runKernel(ADAM_KERNEL, { x: variable, m, v, g }, (l2 > 0 ? { ...attrs, l2 } : attrs) as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  }
+
+  private updateAll(grads: readonly tf.Tensor[], attrs: AdamUpdateAttrs): tf.Tensor[][] {
+    const inputs: tf.NamedTensorMap = {};
+    this.variables.forEach((variable, i) => Object.assign(inputs, { [`x${i}`]: variable, [`m${i}`]: this.moments[i][0], [`v${i}`]: this.moments[i][1], [`g${i}`]: grads[i] }));
+    const l2 = this.variables.map((_, i) => this.l2?.[i] ?? 0);
+    const outs = tf.engine().runKernel(ADAM_ALL_KERNEL, inputs, { ...attrs, l2 } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    return this.variables.map((_, i) => outs.slice(3 * i, 3 * i + 3));
   }
 
   private withPenalties(value: tf.Scalar): tf.Scalar {

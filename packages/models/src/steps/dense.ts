@@ -1,9 +1,9 @@
 /**
  * The lean step of a dense autoencoder: its forward and backward pass written out, with no
  * tape and none of tfjs-layers' bookkeeping (~240 kernels per step through the layers
- * model, ~35 here for seed-000's V3): one fused kernel per layer forward and one backward
- * (`steps/kernels.ts`), one for the loss, its gradient and the L2 penalties, and the
- * fused Adam update per weight with the penalties' gradients folded in. Dropout masks are drawn on the host with the seeds
+ * model, 18 here for seed-000's V3): one fused kernel per layer forward and one backward
+ * (`steps/kernels.ts`), one for the loss, its gradient and the L2 penalties, and one fused
+ * Adam update of every weight with the penalties' gradients folded in. Dropout masks are drawn on the host with the seeds
  * `SeededDropout` uses, so the layers model's own training and this one agree to float
  * rounding (tests/steps.test.ts).
  */
