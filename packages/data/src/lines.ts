@@ -101,23 +101,54 @@ export async function readLines(input: LineInput, onLine: (text: string, line: n
   return { sha256: hash.digest('hex'), bytes, lines: line };
 }
 
-/** A Float32 matrix that grows by doubling while rows stream in. */
+/**
+ * A Float32 matrix collected in fixed-size chunks while rows stream in. Growing one array
+ * by doubling held up to three times the values at the end (the old array, the doubled
+ * one, then the right-sized copy); chunks hold them once, plus once more in `finish`.
+ */
 export class FloatMatrixBuilder {
-  private data = new Float32Array(1024);
+  private readonly chunks: Float32Array[] = [];
+  private current: Float32Array;
+  private used = 0;
   length = 0;
 
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Float32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = value;
+  /** `chunkValues`: values per chunk (4 MiB of float32 by default). */
+  constructor(private readonly chunkValues = 1 << 20) {
+    this.current = new Float32Array(Math.min(1024, chunkValues));
   }
 
-  /** A right-sized copy (the builder's spare capacity is released with it). */
+  push(value: number): void {
+    if (this.used === this.current.length) this.grow();
+    this.current[this.used++] = value;
+    this.length++;
+  }
+
+  // Small files stay small: the first chunk doubles up to the chunk size, then chunks are added.
+  private grow(): void {
+    if (this.current.length < this.chunkValues) {
+      const grown = new Float32Array(Math.min(this.current.length * 2, this.chunkValues));
+      grown.set(this.current);
+      this.current = grown;
+      return;
+    }
+    this.chunks.push(this.current);
+    this.current = new Float32Array(this.chunkValues);
+    this.used = 0;
+  }
+
+  /** The values in one right-sized array; the builder is empty afterwards. */
   finish(): Float32Array {
-    return this.data.slice(0, this.length);
+    const out = new Float32Array(this.length);
+    let offset = 0;
+    for (const chunk of this.chunks.splice(0)) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    out.set(this.current.subarray(0, this.used), offset);
+    this.current = new Float32Array(0);
+    this.used = 0;
+    this.length = 0;
+    return out;
   }
 }
 

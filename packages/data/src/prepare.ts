@@ -143,10 +143,57 @@ function fillMissing(values: Float32Array, rows: number, features: number, missi
   return { filled, fillValues };
 }
 
-/** Prepares an already loaded dataset (the work behind {@link prepareData}). */
-export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
+/** Where {@link prepareDataset} allocates the splits' rows and labels. */
+export interface PrepareOptions {
+  /**
+   * `shared`: in SharedArrayBuffers, so worker threads given the prepared data read the
+   * same bytes (a pool's workers share one copy); default `local`.
+   */
+  memory?: 'local' | 'shared';
+}
+
+function allocate<T extends Float32Array | Uint8Array>(Kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number, memory: PrepareOptions['memory']): T {
+  return memory === 'shared' ? new Kind(new SharedArrayBuffer(length * Kind.BYTES_PER_ELEMENT)) : new Kind(length);
+}
+
+type SplitParts = Pick<SplitRows, 'train' | 'validation' | 'test'>;
+type Steps = Pick<ReturnType<typeof resolvePreparationSpec>, 'missing' | 'perSampleNormalize' | 'scaler'>;
+
+/**
+ * Copies each split's rows out of the loaded dataset (which stays untouched: it is shared
+ * through the cache) and prepares them in place: missing values, per-sample normalisation,
+ * the scaler, each fitted on the training rows only. Each split is a row-wise copy, so the
+ * data is held twice at most (dataset and splits), never a third time as a whole prepared
+ * copy of the dataset; the fitted values equal those over the training rows of one.
+ */
+function prepareSplits(dataset: Dataset, parts: SplitParts, normal: readonly boolean[], steps: Steps, memory: PrepareOptions['memory']) {
+  const { features } = dataset;
+  const take = (index: number[]): PreparedSplit => {
+    const x = allocate(Float32Array, index.length * features, memory);
+    index.forEach((row, i) => x.set(dataset.values.subarray(row * features, (row + 1) * features), i * features));
+    const y = allocate(Uint8Array, index.length, memory);
+    index.forEach((row, i) => (y[i] = normal[row] ? 0 : 1));
+    return { x, rows: index.length, features, y, labels: index.map((row) => dataset.labels[row]), index };
+  };
+  const splits = { train: take(parts.train), validation: take(parts.validation), test: take(parts.test) };
+  const all = [splits.train, splits.validation, splits.test];
+  const trainRows = [...Array(splits.train.rows).keys()];
+  let filled = steps.missing === 'interpolate' ? all.reduce((n, s) => n + interpolateRows(s.x, s.rows, features), 0) : 0;
+  const fillValues = columnMeans(splits.train.x, features, trainRows);
+  filled += all.reduce((n, s) => n + imputeColumns(s.x, s.rows, features, fillValues), 0);
+  if (steps.perSampleNormalize) for (const s of all) normalizeSamples(s.x, s.rows, features);
+  const scaler = fitScaler(steps.scaler, splits.train.x, features, trainRows);
+  for (const s of all) applyScaler(scaler, s.x, s.rows, features);
+  return { splits, filled, fillValues, scaler };
+}
+
+/**
+ * Prepares an already loaded dataset (the work behind {@link prepareData}). The cells
+ * filled are counted over the splits' rows (training anomalies left out are not filled).
+ */
+export function prepareDataset(dataset: Dataset, spec: DataSpec, options: PrepareOptions = {}): PreparedData {
   const r = resolvePreparationSpec(spec, dataset);
-  const { rows, features } = dataset;
+  const { features } = dataset;
   const labels = distinctLabels(dataset);
   checkNormalClass(dataset, spec);
   const normal = dataset.labels.map((label) => isNormalLabel(label, r.normalClass));
@@ -162,12 +209,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
   if (!parts.test.some((row) => normal[row])) warnings.push(`test split has no normal rows: false-positive rates are undefined`);
   if (parts.validation.length === 0 && r.validationFraction > 0) warnings.push(`validation split is empty (${parts.train.length} training rows x ${r.validationFraction})`);
 
-  // work on a copy: the loaded dataset is shared through the cache
-  const x = dataset.values.slice();
-  const { filled, fillValues } = fillMissing(x, rows, features, r.missing, undefined, parts.train);
-  if (r.perSampleNormalize) normalizeSamples(x, rows, features);
-  const scaler = fitScaler(r.scaler, x, features, parts.train);
-  applyScaler(scaler, x, rows, features);
+  const { splits, filled, fillValues, scaler } = prepareSplits(dataset, parts, normal, r, options.memory);
 
   const preparation: Preparation = {
     format: 'aelab-preparation/1',
@@ -187,17 +229,10 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
     droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
   };
   const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing, ...(r.validationAnomalies === 'keep' ? { validationAnomalies: 'keep' } : {}) };
-  const take = (index: number[]): PreparedSplit => {
-    const out = new Float32Array(index.length * features);
-    index.forEach((row, i) => out.set(x.subarray(row * features, (row + 1) * features), i * features));
-    return { x: out, rows: index.length, features, y: Uint8Array.from(index, (row) => (normal[row] ? 0 : 1)), labels: index.map((row) => dataset.labels[row]), index };
-  };
   return {
     name: dataset.name,
     features,
-    train: take(parts.train),
-    validation: take(parts.validation),
-    test: take(parts.test),
+    ...splits,
     fingerprint: sha256Hex(dataset.source.sha256, stableStringify(config)),
     preparation,
     filledCells: filled,
@@ -210,10 +245,10 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec): PreparedData {
  * Loads (through the cache) and prepares a dataset: splits, missing values, scaling, all
  * fitted on the training rows only. Deterministic for a given spec and file.
  */
-export async function prepareData(spec: DataSpec, options: LoadContext = {}): Promise<PreparedData> {
+export async function prepareData(spec: DataSpec, options: LoadContext & PrepareOptions = {}): Promise<PreparedData> {
   const info = datasetInfo(spec.dataset);
   const dataset = await loadDataset(spec.dataset, { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) }, options);
-  return prepareDataset(dataset, spec);
+  return prepareDataset(dataset, spec, options);
 }
 
 /** Checks that a value (typically parsed from JSON) is a {@link Preparation}. */

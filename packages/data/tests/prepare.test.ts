@@ -160,6 +160,25 @@ describe('splits', () => {
     expect(() => stableStringify({ a: Infinity })).toThrow(/non-finite/);
   });
 
+  it("prepares into shared memory when asked, with the same bytes, leaving the loaded dataset untouched", () => {
+    const dataset = generateSyntheticEcg({ trainRows: 60, testRows: 40 });
+    dataset.values[3] = NaN;
+    const before = dataset.values.slice();
+    const spec = { dataset: 'synthetic-ecg', perSampleNormalize: true, validationFraction: 0.2 };
+    const local = prepareDataset(dataset, spec);
+    const shared = prepareDataset(dataset, spec, { memory: 'shared' });
+    for (const name of ['train', 'validation', 'test'] as const) {
+      expect(local[name].x.buffer).toBeInstanceOf(ArrayBuffer);
+      expect(shared[name].x.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(shared[name].y.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Array.from(shared[name].x)).toEqual(Array.from(local[name].x));
+      expect(Array.from(shared[name].y)).toEqual(Array.from(local[name].y));
+    }
+    expect(shared.filledCells).toBe(local.filledCells);
+    expect(shared.preparation).toEqual(local.preparation);
+    expect(Array.from(dataset.values)).toEqual(Array.from(before));
+  });
+
   it('per-sample normalisation makes every row mean 0 before scaling', () => {
     const data = prepareDataset(generateSyntheticEcg({ trainRows: 20, testRows: 20 }), { dataset: 'synthetic-ecg', perSampleNormalize: true, scaler: 'none' });
     const row = data.test.x.subarray(0, 140);

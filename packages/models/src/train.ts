@@ -1,8 +1,9 @@
 /**
- * Training with a custom step instead of `model.fit`: batches are cut once per epoch on the
- * device (one gather + one split), each step is `optimizer.minimize` with no host sync, and
- * the host reads the losses once per epoch. `fit` shuffles with Math.random and syncs per
- * batch for its callbacks; this loop is seeded and was measured faster (see README).
+ * Training with a custom step instead of `model.fit`: each batch is gathered from the host
+ * rows in the epoch's shuffled order and uploaded alone, each step is `optimizer.minimize`
+ * with no host sync, and the host reads the losses once per epoch. `fit` shuffles with
+ * Math.random and syncs per batch for its callbacks; this loop is seeded and was measured
+ * faster (see README).
  */
 import * as tf from '@tensorflow/tfjs';
 import { type EpochRecord, formatValue, mulberry32, schemaIssues, shuffleInPlace, trainingSchema, type TrainingSettings } from '@aelab/core';
@@ -120,19 +121,42 @@ export function epochRecord(epoch: number, loss: number, valLoss: number | null,
   return { epoch, loss, valLoss, ...(valError !== undefined ? { valError } : {}), seconds };
 }
 
-/** Rows of a split as a tensor of the model's input shape. */
-export function splitTensor(split: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[]): tf.Tensor {
+function assertSplitShape(split: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[]): void {
   const expected = inputShape.reduce((a, b) => a * b, 1);
   if (expected !== split.features) throw new Error(`model expects ${expected} values per row, the data has ${split.features} features`);
   if (split.x.length !== split.rows * split.features) throw new Error(`split.x has ${split.x.length} values, expected rows*features = ${split.rows * split.features}`);
+}
+
+/** Rows of a split as a tensor of the model's input shape. */
+export function splitTensor(split: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[]): tf.Tensor {
+  assertSplitShape(split, inputShape);
   return tf.tensor(split.x, [split.rows, ...inputShape], 'float32');
+}
+
+/**
+ * Rows `order[start]` .. `order[start + rows - 1]` of `split`, copied on the host into one
+ * batch of the model's input shape. Batches are cut from the host rows (shared among a
+ * pool's workers) one at a time, so a backend never holds the training split: uploading it
+ * whole and cutting each epoch's batches on the device held it three times over (the split,
+ * its shuffled copy, the batches) in every worker's never-shrinking wasm heap.
+ */
+export function batchTensor(split: Pick<PreparedSplit, 'x' | 'features'>, order: Int32Array, start: number, rows: number, inputShape: number[]): tf.Tensor {
+  const { x, features } = split;
+  const values = new Float32Array(rows * features);
+  for (let i = 0; i < rows; i++) {
+    const row = order[start + i];
+    values.set(x.subarray(row * features, (row + 1) * features), i * features);
+  }
+  return tf.tensor(values, [rows, ...inputShape], 'float32');
 }
 
 /** The model, its training step and the tensors of one run; `release` frees all but the model. */
 interface Session {
   model: tf.LayersModel;
   step: TrainingStep;
-  trainX: tf.Tensor;
+  /** Training rows on the host; each step uploads its batch only (see {@link batchTensor}). */
+  train: PreparedSplit;
+  inputShape: number[];
   valX: tf.Tensor | null;
   /** Shuffles the row order each epoch. */
   rng: () => number;
@@ -147,21 +171,22 @@ function startSession(spec: ModelSpec, train: PreparedSplit, validation: Prepare
   const model = buildModel(spec, train.features, config.seed);
   const step = createTrainingStep({ model, spec, loss: config.loss, learningRate: config.learningRate, kind });
   const inputShape = modelInputShape(model);
-  const trainX = splitTensor(train, inputShape);
+  assertSplitShape(train, inputShape);
   const valX = validation ? splitTensor(validation, inputShape) : null;
   const batchSizes = batchSizesOf(train.rows, config.batchSize);
   const weightsOfBatches = tf.tensor1d(batchSizes.map((n) => n / train.rows));
   return {
     model,
     step,
-    trainX,
+    train,
+    inputShape,
     valX,
     rng: shuffleRng(config.seed),
     order: new Int32Array(train.rows).map((_, i) => i),
     batchSizes,
     weightsOfBatches,
     release: () => {
-      tf.dispose([trainX, weightsOfBatches, ...(valX ? [valX] : [])]);
+      tf.dispose([weightsOfBatches, ...(valX ? [valX] : [])]);
       step.dispose();
     },
   };
@@ -169,21 +194,20 @@ function startSession(spec: ModelSpec, train: PreparedSplit, validation: Prepare
 
 /** One pass over the shuffled training rows; the epoch's one host sync reads both losses. */
 async function runEpoch(session: Session, epoch: number, signal: AbortSignal | undefined): Promise<EpochRecord> {
-  const { step, trainX, valX, order, batchSizes, weightsOfBatches } = session;
+  const { step, train, inputShape, valX, order, batchSizes, weightsOfBatches } = session;
   const epochStart = performance.now();
   shuffleInPlace(order, session.rng);
-  const batches = tf.tidy(() => {
-    const shuffled = tf.gather(trainX, tf.tensor1d(order, 'int32'));
-    return batchSizes.length === 1 ? [shuffled] : tf.split(shuffled, batchSizes, 0);
-  });
   const costs: tf.Scalar[] = [];
-  try {
-    for (const batch of batches) {
-      if (signal?.aborted) break;
+  let start = 0;
+  for (const rows of batchSizes) {
+    if (signal?.aborted) break;
+    const batch = batchTensor(train, order, start, rows, inputShape);
+    try {
       costs.push(step.step(batch));
+    } finally {
+      batch.dispose();
     }
-  } finally {
-    batches.forEach((b) => b.dispose());
+    start += rows;
   }
   if (signal?.aborted) {
     costs.forEach((c) => c.dispose());

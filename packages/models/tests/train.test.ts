@@ -48,6 +48,22 @@ describe('trainAutoencoder', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('never holds the training split on the backend: each step uploads its own batch', async () => {
+    const big = sineSplit(4000, 24, 5);
+    const splitBytes = big.x.byteLength;
+    const peaks: number[] = [];
+    const trained = await trainAutoencoder({
+      spec: small,
+      train: big,
+      config: { ...config, epochs: 2, batchSize: 32 },
+      onEpoch: () => peaks.push(tf.memory().numBytes),
+    });
+    // Model, optimizer state and the epoch's loss scalars: a few KB, not the 384 KB split.
+    expect(peaks).toHaveLength(2);
+    expect(Math.max(...peaks)).toBeLessThan(splitBytes / 8);
+    trained.dispose();
+  });
+
   it('stops early on a flat validation loss and restores the best weights', async () => {
     // A learning rate this large makes the loss bounce, so patience 1 triggers quickly.
     const trained = await trainAutoencoder({

@@ -31,7 +31,8 @@ async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: st
     return { features: dataset.features, rows: dataset.rows, warnings: [], dataset: data.dataset };
   }
   try {
-    const prepared = await prepareData(data, { dataDir });
+    // Prepared straight into shared memory when kept: no second copy for the workers.
+    const prepared = await prepareData(data, { dataDir, memory: keep ? 'shared' : 'local' });
     keep?.add(data, prepared);
     const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);
     const anomalies = prepared.validation.y.reduce((n, y) => n + y, 0);

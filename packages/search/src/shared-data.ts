@@ -1,8 +1,9 @@
 import { stableStringify } from '@aelab/core';
 import type { DataSpec, PreparedData, PreparedSplit } from '@aelab/data';
 
-/** A copy of `values` in shared memory: worker threads given it read the same bytes, no copy made. */
+/** `values` in shared memory (copied there unless already): worker threads given it read the same bytes, no copy made. */
 function shared<T extends Float32Array | Uint8Array>(values: T): T {
+  if (values.buffer instanceof SharedArrayBuffer) return values;
   const Ctor = values.constructor as { new (buffer: SharedArrayBuffer): T };
   const copy = new Ctor(new SharedArrayBuffer(values.byteLength));
   copy.set(values);
@@ -17,6 +18,7 @@ function sharedSplit(split: PreparedSplit): PreparedSplit {
  * The prepared data of a study's data sections, in shared memory, looked up by data
  * section: what a local executor hands its worker threads so a sweep loads and prepares
  * each dataset once, not once per worker (the rows cross to each worker without a copy).
+ * Data prepared with `memory: 'shared'` is kept as it is, without a second copy.
  */
 export class SharedPreparedData {
   private readonly byData = new Map<string, PreparedData>();
