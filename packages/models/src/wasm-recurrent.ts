@@ -132,9 +132,8 @@ const forwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const heap = new Heap(backend as unknown as WasmHeapBackend);
   const d = dimsOf(kind, x, recurrentKernel);
   try {
-    // x·W for every step at once: [batch·steps, features] x [features, gates].
-    const xw = heap.matMul({ ...x, shape: [d.batch * d.steps, d.features] }, kernel);
-    const states = kind === 'lstm' ? lstmForward(heap, d, xw, recurrentKernel, bias) : rnnForward(heap, d, xw, recurrentKernel, bias);
+    const weights = stackedWeights(heap, d, kind, kernel, recurrentKernel, bias);
+    const states = kind === 'lstm' ? lstmForward(heap, d, x, weights) : rnnForward(heap, d, x, weights);
     if (returnSequences) return states;
     const last = heap.output([d.batch, d.units]);
     const [h, y] = [heap.view(states[0]), heap.view(last)];
@@ -145,86 +144,127 @@ const forwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   }
 };
 
-/** SimpleRNN: h_t = tanh((x_t·W + b) + h_{t-1}·U), in tfjs-layers' order of additions. Returns [h]. */
-function rnnForward(heap: Heap, d: Dims, xw: TensorInfo, recurrentKernel: TensorInfo, bias: TensorInfo): TensorInfo[] {
-  const { batch, steps, units } = d;
+/**
+ * [U; W; b] ([units + features + 1, gates]), so that one product per step,
+ * [h_{t-1} | x_t | 1]·[U; W; b], gives the pre-activations with no JS pass over them. The
+ * columns that go through tanh (LSTM's cell block, all of SimpleRNN's) are doubled (exact
+ * in floating point): one Sigmoid kernel then serves every gate, see {@link tanhFromSigmoid}.
+ */
+function stackedWeights(heap: Heap, d: Dims, kind: RecurrentKind, kernel: TensorInfo, recurrentKernel: TensorInfo, bias: TensorInfo): TensorInfo {
+  const { units, features, gates } = d;
+  const out = heap.temp([units + features + 1, gates]);
+  const [O, U, W, B] = [out, recurrentKernel, kernel, bias].map((info) => heap.view(info));
+  O.set(U, 0);
+  O.set(W, units * gates);
+  O.set(B, (units + features) * gates);
+  const [from, to] = kind === 'lstm' ? [2 * units, 3 * units] : [0, units];
+  for (let r = 0; r <= units + features; r++) for (let k = from; k < to; k++) O[r * gates + k] *= 2;
+  return out;
+}
+
+/** A per-step operand [batch, units + features + 1]: h_{t-1} (zeros), x_0 and the ones column. */
+function stepOperand(heap: Heap, d: Dims, x: TensorInfo): TensorInfo {
+  const { batch, units, features } = d;
+  const width = units + features + 1;
+  const operand = heap.temp([batch, width]);
+  const O = heap.view(operand);
+  O.fill(0);
+  for (let b = 0; b < batch; b++) O[b * width + width - 1] = 1;
+  nextInput(O, heap.view(x), d, 0);
+  return operand;
+}
+
+/** x_t into the operand's x columns. */
+function nextInput(O: Float32Array, X: Float32Array, d: Dims, t: number): void {
+  const { batch, steps, units, features } = d;
+  const width = units + features + 1;
+  for (let b = 0; b < batch; b++) O.set(X.subarray((b * steps + t) * features, (b * steps + t + 1) * features), b * width + units);
+}
+
+/**
+ * tanh(x) from s = sigmoid(2x) (wasm's Tanh is scalar code, ~5x slower per value than its
+ * Sigmoid): 2s - 1, whose absolute error (~1e-7) is large relative to tanh near 0, where
+ * the Taylor series (error < 1e-9 relative for |x| < 0.25) takes over.
+ */
+function tanhFromSigmoid(x: number, s: number): number {
+  if (x > 0.25 || x < -0.25) return 2 * s - 1;
+  const x2 = x * x;
+  return x * (1 + x2 * (-1 / 3 + x2 * (2 / 15 + x2 * (-17 / 315 + x2 * (62 / 2835)))));
+}
+
+/** SimpleRNN: h_t = tanh(x_t·W + h_{t-1}·U + b). Returns [h]. */
+function rnnForward(heap: Heap, d: Dims, x: TensorInfo, weights: TensorInfo): TensorInfo[] {
+  const { batch, steps, units, features } = d;
+  const width = units + features + 1;
   const h = heap.output([batch, steps, units]);
-  const hPrev = heap.temp([batch, units]);
+  const operand = stepOperand(heap, d, x);
   for (let t = 0; t < steps; t++) {
-    const z = t === 0 ? heap.temp([batch, units]) : heap.matMul(hPrev, recurrentKernel);
-    const [Z, XW, B] = [heap.view(z), heap.view(xw), heap.view(bias)];
+    const z = heap.matMul(operand, weights);
+    const s = heap.run('Sigmoid', { x: z });
+    const [Z, S, H, O] = [heap.view(z), heap.view(s), heap.view(h), heap.view(operand)];
     for (let b = 0; b < batch; b++) {
       const row = (b * steps + t) * units;
-      for (let j = 0; j < units; j++) Z[b * units + j] = t === 0 ? XW[row + j] + B[j] : Math.fround(XW[row + j] + B[j]) + Z[b * units + j];
+      for (let j = 0; j < units; j++) H[row + j] = O[b * width + j] = tanhFromSigmoid(Z[b * units + j] / 2, S[b * units + j]);
     }
-    const act = heap.run('Tanh', { x: z });
-    const [A, H, HP] = [heap.view(act), heap.view(h), heap.view(hPrev)];
-    for (let b = 0; b < batch; b++) H.set(A.subarray(b * units, (b + 1) * units), (b * steps + t) * units);
-    HP.set(A);
+    if (t + 1 < steps) nextInput(O, heap.view(x), d, t + 1);
     heap.free(z);
-    heap.free(act);
+    heap.free(s);
   }
   return [h];
 }
 
 /**
- * LSTM with sigmoid gates: z = (x_t·W + h_{t-1}·U) + b (tfjs-layers' order), gates i, f, o
- * = sigmoid, g = tanh, c_t = f·c_{t-1} + i·g, h_t = o·tanh(c_t). Returns [h, c, tanh(c), a].
+ * LSTM with sigmoid gates (tfjs-layers' gate blocks i, f, c, o): z = x_t·W + h_{t-1}·U + b,
+ * c_t = f·c_{t-1} + i·tanh(z_c), h_t = o·tanh(c_t). Returns [h, c, tanh(c), a], a the gate
+ * activations (i, f, tanh(z_c), o).
  */
-function lstmForward(heap: Heap, d: Dims, xw: TensorInfo, recurrentKernel: TensorInfo, bias: TensorInfo): TensorInfo[] {
-  const { batch, steps, units, gates } = d;
+function lstmForward(heap: Heap, d: Dims, x: TensorInfo, weights: TensorInfo): TensorInfo[] {
+  const { batch, steps, units, features, gates } = d;
+  const width = units + features + 1;
   const [h, c, tc] = [0, 1, 2].map(() => heap.output([batch, steps, units]));
   const a = heap.output([batch, steps, gates]);
-  const [hPrev, gPre, cNow] = [0, 1, 2].map(() => heap.temp([batch, units]));
+  const operand = stepOperand(heap, d, x);
+  const cNow = heap.temp([batch, units]);
   for (let t = 0; t < steps; t++) {
-    const z = t === 0 ? heap.temp([batch, gates]) : heap.matMul(hPrev, recurrentKernel);
-    preActivations(heap.view(z), heap.view(xw), heap.view(bias), heap.view(gPre), d, t);
+    const z = heap.matMul(operand, weights);
     const s = heap.run('Sigmoid', { x: z });
-    const tg = heap.run('Tanh', { x: gPre });
-    cellUpdate(heap.view(s), heap.view(tg), heap.view(c), heap.view(a), heap.view(cNow), d, t);
-    const tcNow = heap.run('Tanh', { x: cNow });
-    const [TCN, TC, H, HP, A] = [tcNow, tc, h, hPrev, a].map((info) => heap.view(info));
+    cellUpdate(heap.view(z), heap.view(s), heap.view(c), heap.view(a), heap.view(cNow), d, t);
+    const sc = heap.run('Sigmoid', { x: cNow });
+    const [SC, C, TC, H, O, A] = [sc, c, tc, h, operand, a].map((info) => heap.view(info));
     for (let b = 0; b < batch; b++) {
       const row = (b * steps + t) * units;
       const gateRow = (b * steps + t) * gates + 3 * units;
       for (let j = 0; j < units; j++) {
-        const tcv = TCN[b * units + j];
+        const tcv = tanhFromSigmoid(C[row + j], SC[b * units + j]);
         TC[row + j] = tcv;
-        H[row + j] = HP[b * units + j] = A[gateRow + j] * tcv;
+        H[row + j] = O[b * width + j] = A[gateRow + j] * tcv;
       }
     }
-    [z, s, tg, tcNow].forEach((info) => heap.free(info));
+    if (t + 1 < steps) nextInput(O, heap.view(x), d, t + 1);
+    [z, s, sc].forEach((info) => heap.free(info));
   }
   return [h, c, tc, a];
 }
 
-/** Z <- (x_t·W + Z) + b in place (Z = h_{t-1}·U, unset at t = 0), and the cell block's pre-activations into G. */
-function preActivations(Z: Float32Array, XW: Float32Array, B: Float32Array, G: Float32Array, d: Dims, t: number): void {
-  const { batch, steps, units, gates } = d;
-  for (let b = 0; b < batch; b++) {
-    const row = (b * steps + t) * gates;
-    const zr = b * gates;
-    for (let k = 0; k < gates; k++) Z[zr + k] = (t === 0 ? XW[row + k] : Math.fround(XW[row + k] + Z[zr + k])) + B[k];
-    G.set(Z.subarray(zr + 2 * units, zr + 3 * units), b * units);
-  }
-}
-
-/** c_t = f·c_{t-1} + i·g into C (and CN, for its tanh); the gate activations (i, f, g, o) into A. */
-function cellUpdate(S: Float32Array, TG: Float32Array, C: Float32Array, A: Float32Array, CN: Float32Array, d: Dims, t: number): void {
+/** c_t = f·c_{t-1} + i·g into C (and 2·c_t into CN, for its tanh); the gate activations (i, f, g, o) into A. Z: the pre-activations. */
+function cellUpdate(Z: Float32Array, S: Float32Array, C: Float32Array, A: Float32Array, CN: Float32Array, d: Dims, t: number): void {
   const { batch, steps, units, gates } = d;
   for (let b = 0; b < batch; b++) {
     const row = (b * steps + t) * units;
     const gateRow = (b * steps + t) * gates;
     const sr = b * gates;
     for (let j = 0; j < units; j++) {
-      const [i, f, g, o] = [S[sr + j], S[sr + units + j], TG[b * units + j], S[sr + 3 * units + j]];
+      const i = S[sr + j];
+      const f = S[sr + units + j];
+      const g = Math.fround(tanhFromSigmoid(Z[sr + 2 * units + j] / 2, S[sr + 2 * units + j]));
       const cPrev = t === 0 ? 0 : C[row - units + j];
       const cv = Math.fround(Math.fround(f * cPrev) + Math.fround(i * g));
-      C[row + j] = CN[b * units + j] = cv;
+      C[row + j] = cv;
+      CN[b * units + j] = 2 * cv;
       A[gateRow + j] = i;
       A[gateRow + units + j] = f;
       A[gateRow + 2 * units + j] = g;
-      A[gateRow + 3 * units + j] = o;
+      A[gateRow + 3 * units + j] = S[sr + 3 * units + j];
     }
   }
 }
@@ -296,7 +336,10 @@ function lstmStepGradient(heap: Heap, d: Dims, c: TensorInfo, tc: TensorInfo, a:
       const gateRow = (b * steps + t) * gates;
       for (let j = 0; j < units; j++) {
         const k = gateRow + j;
-        const [i, f, g, o] = [A[k], A[k + units], A[k + 2 * units], A[k + 3 * units]];
+        const i = A[k];
+        const f = A[k + units];
+        const g = A[k + 2 * units];
+        const o = A[k + 3 * units];
         const dh = DH[b * units + j];
         const tcv = TC[row + j];
         const dcv = dc[b * units + j] + dh * o * (1 - tcv * tcv);
@@ -312,28 +355,37 @@ function lstmStepGradient(heap: Heap, d: Dims, c: TensorInfo, tc: TensorInfo, a:
   };
 }
 
-/** dW = X^T·dZ, dU = H_prev^T·dZ, db = 1^T·dZ, dx = dZ·W^T: one plain product each over all steps. */
+/**
+ * dW, dU and db as ONE plain product over all steps, dZ^T·[x_t | h_{t-1} | 1]
+ * ([gates, batch·steps] x [batch·steps, features + units + 1]); its small operand is what
+ * XNNPACK packs (packing dZ itself as the right operand was ~3x slower). dx = dZ·W^T.
+ */
 function weightGradients(heap: Heap, d: Dims, x: TensorInfo, kernel: TensorInfo, h: TensorInfo, dz: TensorInfo): TensorInfo[] {
   const { batch, steps, features, units, gates } = d;
   const rows = batch * steps;
-  const xT = transposed(heap, x, rows, features);
-  const hPrevT = heap.temp([units, rows]);
-  const ones = heap.temp([1, rows]);
+  const cols = features + units + 1;
+  const operand = heap.temp([rows, cols]);
   const wT = transposed(heap, kernel, features, gates);
-  const [H, HPT] = [heap.view(h), heap.view(hPrevT)];
-  heap.view(ones).fill(1);
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < units; j++) HPT[j * rows + b * steps] = 0;
-    for (let t = 1; t < steps; t++) {
-      const from = (b * steps + t - 1) * units;
-      for (let j = 0; j < units; j++) HPT[j * rows + b * steps + t] = H[from + j];
-    }
+  const dzT = heap.run('Transpose', { x: dz }, { perm: [1, 0] });
+  const [X, H, O] = [heap.view(x), heap.view(h), heap.view(operand)];
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    O.set(X.subarray(r * features, (r + 1) * features), o);
+    if (r % steps === 0) O.fill(0, o + features, o + features + units);
+    else O.set(H.subarray((r - 1) * units, r * units), o + features);
+    O[o + cols - 1] = 1;
   }
-  const dKernel = heap.matMul(xT, dz, true);
-  const dRecurrent = heap.matMul(hPrevT, dz, true);
-  const dBias = heap.matMul(ones, dz, true);
+  const all = heap.matMul(dzT, operand);
+  const [dKernel, dRecurrent, dBias] = [heap.output([features, gates]), heap.output([units, gates]), heap.output([gates])];
+  const [ALL, DW, DU, DB] = [all, dKernel, dRecurrent, dBias].map((info) => heap.view(info));
+  for (let k = 0; k < gates; k++) {
+    const from = k * cols;
+    for (let f = 0; f < features; f++) DW[f * gates + k] = ALL[from + f];
+    for (let j = 0; j < units; j++) DU[j * gates + k] = ALL[from + features + j];
+    DB[k] = ALL[from + cols - 1];
+  }
   const dx = heap.matMul(dz, wT, true);
-  return [{ ...dx, shape: [batch, steps, features] }, dKernel, dRecurrent, { ...dBias, shape: [gates] }];
+  return [{ ...dx, shape: [batch, steps, features] }, dKernel, dRecurrent, dBias];
 }
 
 let registered = false;

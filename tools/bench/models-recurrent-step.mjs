@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * One training step of a recurrent autoencoder through the tfjs-layers path
+ * (`model.apply`) and through the fused recurrent op (`recurrentForward`): wall ms per
+ * step (best of --repeat rounds of --steps steps; the step is tf.variableGrads of the MSE
+ * plus aelab's fused Adam, as in training) and tfjs kernels per step (tf.profile over one
+ * step). Imports the BUILT package: run `npx tsc -b packages/models` first.
+ *
+ *   node tools/bench/models-recurrent-step.mjs [--presets lstm-seq2seq,lstm-tabular] [--steps 5] [--repeat 3] [--backend wasm]
+ *
+ * Data: seeded sine-like rows of 140 values, batch 32, dropout off (the presets').
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { PRESETS, buildModel, initBackend, modelInputShape, recurrentForward } from '@aelab/models';
+import { createAdam } from '../../packages/models/dist/adam.js';
+
+const { values: args } = parseArgs({
+  options: {
+    presets: { type: 'string', default: 'lstm-seq2seq,lstm-tabular' },
+    steps: { type: 'string', default: '5' },
+    repeat: { type: 'string', default: '3' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const batchSize = 32;
+const features = 140;
+
+function batchOf(shape) {
+  const values = Float32Array.from({ length: batchSize * features }, (_, i) => Math.sin((i % features) / 7 + Math.floor(i / features)));
+  return tf.tensor(values, [batchSize, ...shape]);
+}
+
+/** A step function for `path` on a fresh model of `spec` (same seed for both paths). */
+function stepper(spec, path) {
+  const model = buildModel(spec, features, 42);
+  const x = batchOf(modelInputShape(model));
+  const variables = model.trainableWeights.map((w) => w.read());
+  const optimizer = createAdam(variables, 1e-3);
+  let call = 0;
+  const forward = () => (path === 'layers' ? model.apply(x, { training: true }) : recurrentForward(model, spec, x, true, call));
+  const step = () => {
+    call += 1;
+    const loss = optimizer.minimize(() => tf.mean(tf.squaredDifference(forward(), x)));
+    return loss;
+  };
+  return { step, dispose: () => (optimizer.dispose(), model.dispose(), x.dispose()) };
+}
+
+async function measure(spec, path) {
+  const { step, dispose } = stepper(spec, path);
+  (await step().data()) && undefined; // warm-up: kernels set up, XNNPACK operators created
+  const profile = await tf.profile(async () => {
+    const loss = step();
+    await loss.data();
+    loss.dispose();
+  });
+  const rounds = [];
+  for (let r = 0; r < Number(args.repeat); r++) {
+    const t0 = performance.now();
+    const losses = Array.from({ length: Number(args.steps) }, step);
+    await losses.at(-1).data();
+    rounds.push((performance.now() - t0) / losses.length);
+    tf.dispose(losses);
+  }
+  const loss = step();
+  const finalLoss = (await loss.data())[0];
+  loss.dispose();
+  dispose();
+  return { msPerStep: +Math.min(...rounds).toFixed(2), roundsMs: rounds.map((m) => +m.toFixed(2)), kernelsPerStep: profile.kernels.length, lossAfter: finalLoss };
+}
+
+const info = await initBackend(args.backend);
+tf.enableProdMode();
+const result = { bench: 'models-recurrent-step', backend: info.name ?? args.backend, batchSize, steps: Number(args.steps), repeat: Number(args.repeat), presets: {} };
+for (const name of args.presets.split(',')) {
+  const spec = PRESETS[name];
+  const layers = await measure(spec, 'layers');
+  const fused = await measure(spec, 'fused');
+  result.presets[name] = { layers, fused, speedup: +(layers.msPerStep / fused.msPerStep).toFixed(1) };
+}
+console.log(JSON.stringify(result, null, 2));
