@@ -41,6 +41,11 @@ export function recurrentSequence(kind: RecurrentKind, x: tf.Tensor3D, kernel: t
   if (kind === 'lstm' && recurrentActivation !== 'sigmoid') throw new Error(`recurrentSequence: recurrentActivation must be sigmoid, got ${String(recurrentActivation)}`);
   if (options.fused === false || !fusedRecurrentAvailable()) return recurrentSequenceOps(kind, x, kernel, recurrentKernel, bias, returnSequences);
   const attrs: RecurrentForwardAttrs = { kind, returnSequences };
+  if (!tf.engine().isTapeOn()) {
+    // No gradient will be asked for: the forward alone, without the states BPTT needs.
+    const out = tf.engine().runKernel(RECURRENT_FORWARD, { x, kernel, recurrentKernel, bias }, { ...attrs, keepStates: false } as unknown as tf.NamedAttrMap);
+    return Array.isArray(out) ? (out[0] as tf.Tensor) : (out as tf.Tensor);
+  }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, w, u, b] = args as tf.Tensor[];
     const save = args[4] as tf.GradSaveFunc;

@@ -30,11 +30,14 @@ export type RecurrentKind = 'lstm' | 'simpleRNN';
  * Attributes of both kernels. The forward outputs `[y, h, ...]` without
  * `returnSequences` (y the last step's h, [batch, units]) and `[h, ...]` with it, where
  * `...` are the states the backward kernel takes: LSTM `c`, `tanh(c)` and the gate
- * activations `a` ([batch, steps, 4·units]); SimpleRNN none.
+ * activations `a` ([batch, steps, 4·units]); SimpleRNN none. With `keepStates: false`
+ * (no gradient wanted) only `[y]`, and the LSTM states live one step at a time.
  */
 export interface RecurrentForwardAttrs {
   kind: RecurrentKind;
   returnSequences: boolean;
+  /** Whether to return the states the backward kernel needs (default true). */
+  keepStates?: boolean;
 }
 
 interface WasmHeapBackend {
@@ -128,17 +131,19 @@ function dimsOf(kind: RecurrentKind, x: TensorInfo, recurrentKernel: TensorInfo)
 
 const forwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, kernel, recurrentKernel, bias } = inputs as Record<'x' | 'kernel' | 'recurrentKernel' | 'bias', TensorInfo>;
-  const { kind, returnSequences } = attrs as unknown as RecurrentForwardAttrs;
+  const { kind, returnSequences, keepStates = true } = attrs as unknown as RecurrentForwardAttrs;
   const heap = new Heap(backend as unknown as WasmHeapBackend);
   const d = dimsOf(kind, x, recurrentKernel);
   try {
     const weights = stackedWeights(heap, d, kind, kernel, recurrentKernel, bias);
-    const states = kind === 'lstm' ? lstmForward(heap, d, x, weights) : rnnForward(heap, d, x, weights);
-    if (returnSequences) return states;
+    const states = kind === 'lstm' ? lstmForward(heap, d, x, weights, keepStates) : rnnForward(heap, d, x, weights);
+    if (returnSequences) return keepStates ? states : [states[0]];
     const last = heap.output([d.batch, d.units]);
     const [h, y] = [heap.view(states[0]), heap.view(last)];
     for (let b = 0; b < d.batch; b++) y.set(h.subarray((b * d.steps + d.steps - 1) * d.units, (b * d.steps + d.steps) * d.units), b * d.units);
-    return [last, ...states];
+    if (keepStates) return [last, ...states];
+    heap.backend.disposeData(states[0].dataId);
+    return [last];
   } finally {
     heap.dispose();
   }
@@ -216,55 +221,62 @@ function rnnForward(heap: Heap, d: Dims, x: TensorInfo, weights: TensorInfo): Te
 /**
  * LSTM with sigmoid gates (tfjs-layers' gate blocks i, f, c, o): z = x_t·W + h_{t-1}·U + b,
  * c_t = f·c_{t-1} + i·tanh(z_c), h_t = o·tanh(c_t). Returns [h, c, tanh(c), a], a the gate
- * activations (i, f, tanh(z_c), o).
+ * activations (i, f, tanh(z_c), o); without `keep` only [h], the states kept for one step.
  */
-function lstmForward(heap: Heap, d: Dims, x: TensorInfo, weights: TensorInfo): TensorInfo[] {
+function lstmForward(heap: Heap, d: Dims, x: TensorInfo, weights: TensorInfo, keep: boolean): TensorInfo[] {
   const { batch, steps, units, features, gates } = d;
   const width = units + features + 1;
-  const [h, c, tc] = [0, 1, 2].map(() => heap.output([batch, steps, units]));
-  const a = heap.output([batch, steps, gates]);
+  const h = heap.output([batch, steps, units]);
+  const slots = keep ? steps : 1;
+  const state = (n: number) => (keep ? heap.output([batch, steps, n]) : heap.temp([batch, 1, n]));
+  const [c, tc, a] = [state(units), state(units), state(gates)];
   const operand = stepOperand(heap, d, x);
   const cNow = heap.temp([batch, units]);
   for (let t = 0; t < steps; t++) {
+    const slot = keep ? t : 0;
     const z = heap.matMul(operand, weights);
     const s = heap.run('Sigmoid', { x: z });
-    cellUpdate(heap.view(z), heap.view(s), heap.view(c), heap.view(a), heap.view(cNow), d, t);
+    cellUpdate(heap.view(z), heap.view(s), heap.view(c), heap.view(a), heap.view(cNow), d, t, slots);
     const sc = heap.run('Sigmoid', { x: cNow });
-    const [SC, C, TC, H, O, A] = [sc, c, tc, h, operand, a].map((info) => heap.view(info));
+    const [S, SC, C, TC, H, O] = [s, sc, c, tc, h, operand].map((info) => heap.view(info));
     for (let b = 0; b < batch; b++) {
       const row = (b * steps + t) * units;
-      const gateRow = (b * steps + t) * gates + 3 * units;
+      const stateRow = (b * slots + slot) * units;
+      const oRow = b * gates + 3 * units;
       for (let j = 0; j < units; j++) {
-        const tcv = tanhFromSigmoid(C[row + j], SC[b * units + j]);
-        TC[row + j] = tcv;
-        H[row + j] = O[b * width + j] = A[gateRow + j] * tcv;
+        const tcv = tanhFromSigmoid(C[stateRow + j], SC[b * units + j]);
+        TC[stateRow + j] = tcv;
+        H[row + j] = O[b * width + j] = S[oRow + j] * tcv;
       }
     }
     if (t + 1 < steps) nextInput(O, heap.view(x), d, t + 1);
     [z, s, sc].forEach((info) => heap.free(info));
   }
-  return [h, c, tc, a];
+  return keep ? [h, c, tc, a] : [h];
 }
 
-/** c_t = f·c_{t-1} + i·g into C (and 2·c_t into CN, for its tanh); the gate activations (i, f, g, o) into A. Z: the pre-activations. */
-function cellUpdate(Z: Float32Array, S: Float32Array, C: Float32Array, A: Float32Array, CN: Float32Array, d: Dims, t: number): void {
-  const { batch, steps, units, gates } = d;
+/**
+ * c_t = f·c_{t-1} + i·g into C (and 2·c_t into CN, for its tanh); the gate activations
+ * (i, f, g, o) into A. Z: the pre-activations. C and A hold `slots` steps: all of them, or
+ * one (then c_t overwrites c_{t-1}).
+ */
+function cellUpdate(Z: Float32Array, S: Float32Array, C: Float32Array, A: Float32Array, CN: Float32Array, d: Dims, t: number, slots: number): void {
+  const { batch, units, gates } = d;
+  const slot = slots === 1 ? 0 : t;
+  const previous = slots === 1 ? 0 : units;
   for (let b = 0; b < batch; b++) {
-    const row = (b * steps + t) * units;
-    const gateRow = (b * steps + t) * gates;
+    const row = (b * slots + slot) * units;
+    const gateRow = (b * slots + slot) * gates;
     const sr = b * gates;
+    // i, f and o are the Sigmoid's output as it is; only the cell block changes.
+    A.set(S.subarray(sr, sr + gates), gateRow);
     for (let j = 0; j < units; j++) {
-      const i = S[sr + j];
-      const f = S[sr + units + j];
       const g = Math.fround(tanhFromSigmoid(Z[sr + 2 * units + j] / 2, S[sr + 2 * units + j]));
-      const cPrev = t === 0 ? 0 : C[row - units + j];
-      const cv = Math.fround(Math.fround(f * cPrev) + Math.fround(i * g));
+      const cPrev = t === 0 ? 0 : C[row - previous + j];
+      const cv = Math.fround(Math.fround(S[sr + units + j] * cPrev) + Math.fround(S[sr + j] * g));
       C[row + j] = cv;
       CN[b * units + j] = 2 * cv;
-      A[gateRow + j] = i;
-      A[gateRow + units + j] = f;
       A[gateRow + 2 * units + j] = g;
-      A[gateRow + 3 * units + j] = S[sr + 3 * units + j];
     }
   }
 }
@@ -346,11 +358,12 @@ function lstmStepGradient(heap: Heap, d: Dims, c: TensorInfo, tc: TensorInfo, a:
         const cPrev = t === 0 ? 0 : C[row - units + j];
         dc[b * units + j] = dcv * f;
         const s = b * gates + j;
-        DZ[k] = DZS[s] = dcv * g * i * (1 - i);
-        DZ[k + units] = DZS[s + units] = dcv * cPrev * f * (1 - f);
-        DZ[k + 2 * units] = DZS[s + 2 * units] = dcv * i * (1 - g * g);
-        DZ[k + 3 * units] = DZS[s + 3 * units] = dh * tcv * o * (1 - o);
+        DZS[s] = dcv * g * i * (1 - i);
+        DZS[s + units] = dcv * cPrev * f * (1 - f);
+        DZS[s + 2 * units] = dcv * i * (1 - g * g);
+        DZS[s + 3 * units] = dh * tcv * o * (1 - o);
       }
+      DZ.set(DZS.subarray(b * gates, (b + 1) * gates), gateRow);
     }
   };
 }
