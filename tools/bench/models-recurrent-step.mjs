@@ -6,7 +6,7 @@
  * tf.variableGrads of the MSE plus aelab's fused Adam, as in training) and tfjs kernels
  * per step (tf.profile over one step). `lossAfter`: the loss after the same steps both ways. Imports the BUILT package: run `npx tsc -b packages/models` first.
  *
- *   node tools/bench/models-recurrent-step.mjs [--presets lstm-seq2seq,lstm-tabular] [--steps 5] [--repeat 3] [--backend wasm]
+ *   node tools/bench/models-recurrent-step.mjs [--presets lstm-seq2seq,lstm-tabular,rnn-seq2seq] [--steps 5] [--repeat 3] [--backend wasm]
  *
  * Data: seeded sine-like rows of 140 values, batch 32, dropout off (the presets').
  */
@@ -18,13 +18,15 @@ import { createAdam } from '../../packages/models/dist/adam.js';
 
 const { values: args } = parseArgs({
   options: {
-    presets: { type: 'string', default: 'lstm-seq2seq,lstm-tabular' },
+    presets: { type: 'string', default: 'lstm-seq2seq,lstm-tabular,rnn-seq2seq' },
     steps: { type: 'string', default: '5' },
     repeat: { type: 'string', default: '3' },
     backend: { type: 'string', default: 'wasm' },
   },
 });
 const batchSize = 32;
+/** The presets, plus rnn-seq2seq: lstm-seq2seq with SimpleRNN cells (no preset has them). */
+const specs = { ...PRESETS, 'rnn-seq2seq': { ...PRESETS['lstm-seq2seq'], kind: 'rnn' } };
 const features = 140;
 
 function batchOf(shape) {
@@ -79,7 +81,8 @@ const info = await initBackend(args.backend);
 tf.enableProdMode();
 const result = { bench: 'models-recurrent-step', backend: info.name ?? args.backend, loadAverage: os.loadavg().map((l) => +l.toFixed(2)), batchSize, steps: Number(args.steps), repeat: Number(args.repeat), presets: {} };
 for (const name of args.presets.split(',')) {
-  const spec = PRESETS[name];
+  const spec = specs[name];
+  if (!spec) throw new Error(`unknown preset ${name}; known: ${Object.keys(specs).join(', ')}`);
   const layers = await measure(spec, 'layers');
   const fused = await measure(spec, 'fused');
   result.presets[name] = { layers, fused, speedup: +(layers.msPerStep / fused.msPerStep).toFixed(1), cpuSpeedup: +(layers.cpuMsPerStep / fused.cpuMsPerStep).toFixed(1) };
