@@ -50,8 +50,8 @@ export function recurrentSequence(kind: RecurrentKind, x: tf.Tensor3D, kernel: t
     const [xs, w, u, b] = args as tf.Tensor[];
     const save = args[4] as tf.GradSaveFunc;
     const outs = tf.engine().runKernel(RECURRENT_FORWARD, { x: xs, kernel: w, recurrentKernel: u, bias: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    // Without returnSequences the first output is the last step; with it, h itself.
-    const [value, states] = returnSequences ? [outs[0], outs] : [outs[0], outs.slice(1)];
+    // The layer's output, then the states the backward kernel needs.
+    const [value, ...states] = outs;
     save([xs, w, u, ...states]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw, su, h, c, tc, a] = saved;
