@@ -137,3 +137,25 @@ describe('fused recurrent op on wasm', () => {
     model.dispose();
   });
 });
+
+describe('recurrent op on cpu (no fused kernels)', () => {
+  it('falls back to tf ops with the same forward and gradients as the layers path', async () => {
+    await initBackend('cpu');
+    try {
+      expect(fusedRecurrentAvailable()).toBe(false);
+      const spec = specOf('lstm', 'sequence', 0.2);
+      const model = buildModel(spec, FEATURES, 14);
+      const x = rowsOf(spec, 4, 4);
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const layers = tf.variableGrads(() => mse(model.apply(x, { training: true }) as tf.Tensor, x), variables);
+      const fused = tf.variableGrads(() => mse(recurrentForward(model, spec, x, true, 1), x), variables);
+      expect(relativeError(fused.value.dataSync(), layers.value.dataSync())).toBeLessThan(1e-6);
+      // The output bias's gradient sums all steps at once here, step by step in TimeDistributed.
+      for (const v of variables) expect(relativeError(fused.grads[v.name].dataSync(), layers.grads[v.name].dataSync()), v.name).toBeLessThan(2e-5);
+      tf.dispose([layers.value, fused.value, ...Object.values(layers.grads), ...Object.values(fused.grads), x]);
+      model.dispose();
+    } finally {
+      await initBackend('wasm');
+    }
+  });
+});
