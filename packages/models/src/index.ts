@@ -8,3 +8,5 @@ export * from './errors.js';
 export * from './persist.js';
 export * from './evaluation/index.js';
 export * from './population/train.js';
+export * from './recurrent-op.js';
+export * from './recurrent-forward.js';

@@ -85,7 +85,7 @@ describe('the lean dense step', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('is chosen for dense models on wasm; other models and swish train through the layers step', () => {
+  it('is chosen for dense models on wasm, the recurrent one for lstm and rnn; conv1d and swish train through the layers step', () => {
     const choose = (spec: ModelSpec, kind?: StepKind) => {
       const model = buildModel(spec, 140, 1);
       const step = createTrainingStep({ model, spec, loss: 'mse', learningRate: 1e-3, kind });
@@ -98,6 +98,9 @@ describe('the lean dense step', () => {
     expect(choose(PRESETS['ecg-v3'], 'layers')).toBe('layers');
     expect(choose(dense({ activation: 'swish' }))).toBe('layers');
     expect(choose(PRESETS['conv1d-small'])).toBe('layers');
+    expect(choose(PRESETS['lstm-seq2seq'])).toBe('lean-recurrent');
+    expect(choose({ ...PRESETS['lstm-tabular'], kind: 'rnn' })).toBe('lean-recurrent');
+    expect(choose(PRESETS['lstm-seq2seq'], 'layers')).toBe('layers');
   });
 
   it('trains a model that saves, loads and scores identically', async () => {

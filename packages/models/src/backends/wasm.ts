@@ -1,7 +1,7 @@
 /**
  * tfjs-backend-wasm (XNNPACK, SIMD), plus the kernels aelab adds to it: the gradients wasm
  * lacks (Conv2DBackpropFilter), the fast route for transposed matrix products, cheap
- * slicing and the fused Adam update (see the README's speed notes).
+ * slicing, the fused Adam update and the fused recurrent layer (see the README's speed notes).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -38,6 +38,8 @@ export const wasmBackend = {
     registerWasmAdamKernel();
     const { registerWasmStepKernels } = await import('../steps/kernels.js');
     registerWasmStepKernels();
+    const { registerWasmRecurrentKernels } = await import('../wasm-recurrent.js');
+    registerWasmRecurrentKernels();
     const info = await activateTfjs(tf, 'wasm', wasmBackend);
     return {
       ...info,

@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../families/index.js';
 import { DenseStep, leanDenseLayers } from './dense.js';
 import { LayersStep } from './layers.js';
+import { leanRecurrentAvailable, recurrentStep } from './recurrent.js';
 import type { StepKind, TrainingStep } from './step.js';
 
 export type { StepKind, StepLosses, TrainingStep } from './step.js';
@@ -26,5 +27,6 @@ export function createTrainingStep(options: StepOptions): TrainingStep {
     const layers = leanDenseLayers(model);
     if (layers) return new DenseStep(layers, loss, learningRate);
   }
+  if (kind === 'lean' && (spec.kind === 'lstm' || spec.kind === 'rnn') && leanRecurrentAvailable(model)) return recurrentStep(model, spec, loss, learningRate);
   return new LayersStep(model, loss, learningRate);
 }

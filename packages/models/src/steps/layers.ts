@@ -11,7 +11,6 @@ import type { StepLosses, TrainingStep } from './step.js';
 export type Forward = (x: tf.Tensor, training: boolean) => tf.Tensor;
 
 export class LayersStep implements TrainingStep {
-  readonly name = 'layers';
   private readonly optimizer: StepOptimizer;
   private readonly forward: Forward;
 
@@ -19,7 +18,9 @@ export class LayersStep implements TrainingStep {
     private readonly model: tf.LayersModel,
     private readonly loss: 'mse' | 'mae',
     learningRate: number,
+    /** A family's own forward pass over the model's variables (default: the layers model's). */
     forward?: Forward,
+    readonly name = 'layers',
   ) {
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.optimizer = createAdam(variables, learningRate, { l2: kernelL2Penalties(model) });
