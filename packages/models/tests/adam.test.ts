@@ -1,10 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAdam } from '../src/adam.js';
+import { ADAM_KERNEL, adamPass, createAdam } from '../src/adam.js';
+import { ADAM_WASM } from '../src/wasm/adam-wasm.js';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
 import { PRESETS } from '../src/registry.js';
-import { sineSplit } from './helpers.js';
+import { seededUniform, sineSplit } from './helpers.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -38,5 +40,37 @@ describe('fused Adam on wasm', () => {
     fused.weights.forEach((w, i) => w.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - reference.weights[i][j])))));
     expect(worst).toBeLessThan(1e-4);
     x.dispose();
+  });
+});
+
+describe('adam.wat', () => {
+  it('is the assembled adam.wat (regenerate with tools/gen-wasm.mjs)', async () => {
+    const wabt = await (await import('wabt')).default();
+    const source = await readFile(new URL('../src/wasm/adam.wat', import.meta.url), 'utf8');
+    const module = wabt.parseWat('adam.wat', source, { simd: true });
+    const bytes = Buffer.from(module.toBinary({}).buffer).toString('base64');
+    module.destroy();
+    expect(bytes).toBe(ADAM_WASM);
+  });
+
+  it('gives the bits of the float32 JS loop, for every length mod 4, with and without L2', () => {
+    for (const [size, l2] of [
+      [1, 0],
+      [6, 0.01],
+      [1027, 0],
+      [4096, 0.001],
+    ] as const) {
+      const rng = seededUniform(size);
+      const values = (scale: number) => Float32Array.from({ length: size }, () => (rng() - 0.5) * scale);
+      const [x, m, g] = [values(2), values(0.1), values(1)];
+      const v = Float32Array.from(values(0.01), Math.abs);
+      const attrs = { c1: 0.0031, c2: 1.0001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, l2 };
+      const tensors = [x, m, v, g].map((a) => tf.tensor1d(a));
+      const outs = tf.engine().runKernel(ADAM_KERNEL, { x: tensors[0], m: tensors[1], v: tensors[2], g: tensors[3] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const expected = [new Float32Array(size), new Float32Array(size), new Float32Array(size)];
+      adamPass([x, m, v, g, ...expected], [attrs.c1], attrs, l2);
+      outs.forEach((t, i) => expect(Buffer.from((t.dataSync() as Float32Array).buffer).equals(Buffer.from(expected[i].buffer))).toBe(true));
+      tf.dispose([...tensors, ...outs]);
+    }
   });
 });
