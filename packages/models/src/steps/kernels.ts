@@ -127,6 +127,22 @@ interface BackwardAttrs {
   inputGradient: boolean;
 }
 
+/**
+ * dx = dz·kernel^T, computed as (kernel·dz^T)^T: XNNPACK packs its right operand on every
+ * call (the weights change every step), and dz^T ([units, rows]) is far smaller to
+ * transpose and pack than kernel^T ([units, inputs]); measured 10-25% faster on ecg-v3's
+ * layers (tools/bench, see docs/speed.md).
+ */
+function inputGradientOf(b: HeapBackend, dz: TensorInfo, kernel: TensorInfo): TensorInfo {
+  const transpose = wasmKernel('Transpose');
+  const dzT = transpose({ inputs: { x: dz }, backend: b as never, attrs: { perm: [1, 0] } }) as TensorInfo;
+  const r = product(b, kernel, dzT, false, false);
+  const dx = transpose({ inputs: { x: r }, backend: b as never, attrs: { perm: [1, 0] } }) as TensorInfo;
+  b.disposeData(dzT.dataId);
+  b.disposeData(r.dataId);
+  return dx;
+}
+
 const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as HeapBackend;
   const { dh, y, x, kernel, mask } = inputs as Record<'dh' | 'y' | 'x' | 'kernel', TensorInfo> & { mask?: TensorInfo };
@@ -140,7 +156,7 @@ const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   DB.fill(0);
   for (let r = 0, i = 0; r < rows; r++) for (let u = 0; u < units; u++, i++) DB[u] += DZ[i];
   const outs = [product(b, x, dz, true, false), dBias];
-  if (inputGradient) outs.push(product(b, dz, kernel, false, true));
+  if (inputGradient) outs.push(inputGradientOf(b, dz, kernel));
   b.disposeData(dz.dataId);
   return outs;
 };
