@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Kernels per training step of a dense autoencoder, per backend, with aelab's fused Adam
- * (and, on webgpu, L2 folded into it) and with tf.train.adam. `kernels`: tfjs kernels
+ * Kernels per training step of a dense autoencoder, per backend: the lean step (where the
+ * backend has it: wasm), the layers step with aelab's fused Adam (and, on webgpu, L2
+ * folded into it), and the layers step with tf.train.adam. `kernels`: tfjs kernels
  * (tf.profile); on webgpu also `dispatches`: compute-shader dispatches, what a GPU pays
  * host cost for (one kernel may dispatch several shaders, e.g. the fused Adam three).
  * Counted over one epoch of `trainAutoencoder` at 3 and at 2 batches: the difference is
@@ -19,6 +20,8 @@ import { PRESETS, initBackend, trainAutoencoder } from '@aelab/models';
 
 const { values: args } = parseArgs({ options: { backends: { type: 'string', default: 'wasm,webgpu' } } });
 const batchSize = 32;
+/** The training step the counts are taken with (`lean` or `layers`). */
+let currentStep = 'lean';
 const specs = { 'ecg-v1 (no L2)': PRESETS['ecg-v1'], 'ecg-v3 (L2 0.001, dropout 0.2 on two layers)': PRESETS['ecg-v3'] };
 
 function rows(n) {
@@ -43,7 +46,7 @@ async function countsForEpoch(spec, batches, dispatches) {
   const config = { epochs: 1, batchSize, learningRate: 1e-3, loss: 'mse', seed: 42 };
   const before = dispatches?.count ?? 0;
   const profile = await tf.profile(async () => {
-    const trained = await trainAutoencoder({ spec, train: rows(batches * batchSize), config });
+    const trained = await trainAutoencoder({ spec, train: rows(batches * batchSize), config, step: currentStep });
     trained.dispose();
   });
   return { kernels: profile.kernels.length, dispatches: dispatches ? dispatches.count - before : undefined };
@@ -59,7 +62,7 @@ async function msPerStep(spec) {
   const train = rows(8 * batchSize);
   const timed = async (epochs) => {
     const [wall, cpu] = [performance.now(), cpuMs()];
-    const trained = await trainAutoencoder({ spec, train, config: { epochs, batchSize, learningRate: 1e-3, loss: 'mse', seed: 42 } });
+    const trained = await trainAutoencoder({ spec, train, config: { epochs, batchSize, learningRate: 1e-3, loss: 'mse', seed: 42 }, step: currentStep });
     trained.dispose();
     return { wall: performance.now() - wall, cpu: cpuMs() - cpu };
   };
@@ -83,9 +86,11 @@ for (const name of args.backends.split(',')) {
   }
   const dispatches = dispatchCounter();
   const counts = Object.fromEntries(Object.keys(specs).map((label) => [label, {}]));
-  // Fused first; then without the kernel registered, training falls back to tf.train.adam.
-  for (const variant of ['fusedAdam', 'tfTrainAdam']) {
-    if (variant === 'tfTrainAdam') tf.unregisterKernel('AelabAdamUpdate', tf.getBackend());
+  // The lean step where the backend has one, the layers step with the fused Adam, then
+  // without the fused kernels registered the layers step falls back to tf.train.adam.
+  for (const variant of ['leanStep', 'fusedAdam', 'tfTrainAdam']) {
+    currentStep = variant === 'leanStep' ? 'lean' : 'layers';
+    if (variant === 'tfTrainAdam') for (const name of ['AelabAdamUpdate', 'AelabAdamUpdateAll']) if (tf.getKernel(name, tf.getBackend())) tf.unregisterKernel(name, tf.getBackend());
     for (const [label, spec] of Object.entries(specs)) {
       counts[label][variant] = await perStep(spec, dispatches);
     }

@@ -6,13 +6,17 @@
  * shares nothing; one that does not, shares what it stresses (the FP/SIMD units of
  * sibling hardware threads, the L3 cache, memory bandwidth).
  *
- *   node tools/bench/parallel-scaling.mjs [--repeat 3] [--only int,fp,stream,matmul,train]
+ *   node tools/bench/parallel-scaling.mjs [--repeat 3] [--only int,fp,stream,matmul,dispatch,train,cold] [--node-flags "--single-threaded-gc"]
  *
  * - int: an integer loop in registers (the "pure CPU loop" of TFJS-NOTES);
  * - fp: float32 multiply/divide/sqrt over 64 KiB (L1-resident), the fused Adam's mix;
  * - stream: sums over a 256 MiB array (memory bandwidth);
  * - matmul: wasm BatchMatMul 32x140x128 (XNNPACK, 128-bit SIMD), in a loop;
- * - train: a lean dense training (ecg-v3, 263 rows, 20 epochs).
+ * - dispatch: tiny tfjs kernels (an add of two [32, 16] tensors) in a loop: the engine's
+ *   per-kernel JS, allocation and garbage collection, almost no arithmetic;
+ * - train: a lean dense training (ecg-v3, 263 rows, 40 epochs), timed after a 3-epoch
+ *   warm-up (V8 tiers wasm and JS up in background threads during the first seconds);
+ * - cold: the same without the warm-up, as a sweep's first trainings in a fresh worker.
  * Needs a build (`npx tsc -b packages/models`). Prints one JSON object.
  */
 import { spawn } from 'node:child_process';
@@ -23,8 +27,9 @@ import { fileURLToPath } from 'node:url';
 const { values: args } = parseArgs({
   options: {
     repeat: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'int,fp,stream,matmul,train' },
+    only: { type: 'string', default: 'int,fp,stream,matmul,dispatch,train,cold' },
     child: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -44,18 +49,23 @@ async function child(kind) {
     let s = 0;
     for (let r = 0; r < 20; r++) for (let i = 0; i < big.length; i++) s += big[i];
     if (s === 42) console.error('');
-  } else if (kind === 'matmul' || kind === 'train') {
+  } else if (['matmul', 'dispatch', 'train', 'cold'].includes(kind)) {
     const tf = await import('@tensorflow/tfjs');
     const { PRESETS, initBackend, trainAutoencoder } = await import('@aelab/models');
     await initBackend('wasm');
+    const x = new Float32Array(263 * 140).map((_, i) => Math.sin(i / 7));
+    const training = (epochs) => trainAutoencoder({ spec: PRESETS['ecg-v3'], train: { x, rows: 263, features: 140 }, config: { epochs, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 1 } });
+    if (kind === 'train') (await training(3)).dispose();
     const start = performance.now();
-    if (kind === 'matmul') {
+    if (kind === 'dispatch') {
+      const a = tf.randomNormal([32, 16]);
+      for (let i = 0; i < 100000; i++) tf.add(a, a).dispose();
+    } else if (kind === 'matmul') {
       const a = tf.randomNormal([32, 140]);
       const b = tf.randomNormal([140, 128]);
       for (let i = 0; i < 20000; i++) tf.matMul(a, b).dispose();
     } else {
-      const x = new Float32Array(263 * 140).map((_, i) => Math.sin(i / 7));
-      (await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: { x, rows: 263, features: 140 }, config: { epochs: 20, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 1 } })).dispose();
+      (await training(40)).dispose();
     }
     return (performance.now() - start) / 1000;
   }
@@ -70,13 +80,14 @@ if (args.child) {
 const self = fileURLToPath(import.meta.url);
 const runOne = (kind) =>
   new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [self, '--child', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const flags = args['node-flags'].split(' ').filter(Boolean);
+    const p = spawn(process.execPath, [...flags, self, '--child', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`${kind} exited ${code}`))));
   });
 
-const result = { bench: 'parallel-scaling', cpus: os.cpus().length, loadavg: os.loadavg().map((l) => +l.toFixed(2)), workloads: {} };
+const result = { bench: 'parallel-scaling', nodeFlags: args['node-flags'], cpus: os.cpus().length, loadavg: os.loadavg().map((l) => +l.toFixed(2)), workloads: {} };
 for (const kind of args.only.split(',')) {
   const alone = [];
   const together = [];

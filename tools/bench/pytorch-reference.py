@@ -29,6 +29,7 @@ ARGS = argparse.ArgumentParser()
 ARGS.add_argument("--only", default="dense,conv1d,lstm")
 ARGS.add_argument("--repeat", type=int, default=1)
 ARGS.add_argument("--threads", type=int, default=1)
+ARGS.add_argument("--plain-dense", action="store_true", help="dense without dropout and L2 (how the issue's PyTorch figure was taken)")
 args = ARGS.parse_args()
 torch.set_num_threads(args.threads)
 
@@ -45,6 +46,7 @@ class Dense(nn.Module):
 
     def __init__(self):
         super().__init__()
+        self.regularised = not args.plain_dense
         widths = [140, 128, 64, 32, 16, 32, 64, 128]
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
         self.out = nn.Linear(128, 140)
@@ -53,12 +55,12 @@ class Dense(nn.Module):
     def forward(self, x):
         for i, layer in enumerate(self.hidden):
             x = torch.relu(layer(x))
-            if i < 2:
+            if i < 2 and self.regularised:
                 x = self.drop(x)
         return self.out(x)
 
     def penalty(self):
-        return 0.001 * sum(layer.weight.pow(2).sum() for layer in self.hidden[:2])
+        return 0.001 * sum(layer.weight.pow(2).sum() for layer in self.hidden[:2]) if self.regularised else 0.0
 
 
 class Conv1d(nn.Module):
@@ -157,7 +159,7 @@ def throughput():
 
 
 only = set(args.only.split(","))
-result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "loadavg": [round(l, 2) for l in os.getloadavg()], "repeat": args.repeat}
+result = {"torch": torch.__version__, "plainDense": args.plain_dense, "threads": torch.get_num_threads(), "loadavg": [round(l, 2) for l in os.getloadavg()], "repeat": args.repeat}
 if "dense" in only:
     result["denseEcgV3"] = timed(Dense, 100)
 if "conv1d" in only:

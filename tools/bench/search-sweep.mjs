@@ -34,9 +34,12 @@ async function sweep(workers) {
   const seconds = (performance.now() - started) / 1000;
   const mainThreadSeconds = Number((performance.eventLoopUtilization(loop).active / 1000).toFixed(2));
   const evaluations = await store.listEvaluations(summary.study.id);
+  const trials = await store.listTrials(summary.study.id);
+  // Seconds the workers spent training (from each trial's record), summed over trials.
+  const trainingSeconds = Number(trials.reduce((sum, t) => sum + (t.trainSeconds ?? 0), 0).toFixed(2));
   // Sorted by config: trials finish in a different order with 2 workers.
   const metrics = Object.fromEntries(evaluations.map((e) => [e.configHash, e.metrics.test]).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return { workers, seconds: Number(seconds.toFixed(2)), mainThreadSeconds, trainings: summary.trained, configurations: summary.evaluatedConfigurations, metrics };
+  return { workers, seconds: Number(seconds.toFixed(2)), mainThreadSeconds, trainingSeconds, trainings: summary.trained, configurations: summary.evaluatedConfigurations, metrics };
 }
 
 const one = await sweep(1);
@@ -51,6 +54,7 @@ console.log(
       configurations: one.configurations,
       seconds: { workers1: one.seconds, workers2: two.seconds },
       mainThreadSeconds: { workers1: one.mainThreadSeconds, workers2: two.mainThreadSeconds },
+      trainingSeconds: { workers1: one.trainingSeconds, workers2: two.trainingSeconds },
       speedup: Number((one.seconds / two.seconds).toFixed(2)),
       identicalMetrics: JSON.stringify(one.metrics) === JSON.stringify(two.metrics),
     },

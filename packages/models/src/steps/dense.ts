@@ -8,7 +8,7 @@
  * rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { createGradientAdam, type GradientOptimizer } from '../adam.js';
+import { ADAM_KERNEL, createGradientAdam, type GradientOptimizer } from '../adam.js';
 import { denseChain, type ChainLayer } from '../population/chain.js';
 import { dropoutMasks } from '../population/masks.js';
 import { denseBackward, denseForward, hasStepKernels, OUTPUT_DERIVATIVES, reconstructionLossOf } from './kernels.js';
@@ -32,12 +32,12 @@ interface Trace {
 
 /**
  * The model's dense layers as the lean step reads them, or null when the step cannot train
- * it here: the backend lacks the fused kernels, the model is not a chain of dense layers
+ * it here: the backend lacks the fused kernels (the step's or Adam's), the model is not a chain of dense layers
  * (each optionally followed by a seeded dropout), or an activation's derivative is not a
  * function of its output (swish).
  */
 export function leanDenseLayers(model: tf.LayersModel): LeanLayer[] | null {
-  if (!hasStepKernels()) return null;
+  if (!hasStepKernels() || !tf.getKernel(ADAM_KERNEL, tf.getBackend())) return null;
   let chain: ChainLayer[];
   try {
     chain = denseChain(model);
