@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { registerWasmKernels, type WasmHeapBackend } from './wasm/heap.js';
 import { adamPassOver, type AdamPass } from './wasm/modules.js';
 
 /** The fused update: inputs `{x, m, v, g}`, outputs `[x', m', v']`, attributes {@link AdamUpdateAttrs}. */
@@ -31,15 +32,8 @@ export interface AdamUpdateAttrs {
   l2?: number;
 }
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
-}
-
 /** `adam.wat` over this backend's memory, or null where tfjs-wasm does not expose it (the JS loop runs then). */
-function wasmPass(b: WasmBackendLike): AdamPass | null {
+function wasmPass(b: WasmHeapBackend): AdamPass | null {
   const memory = b.wasm.asm?.memory;
   return memory instanceof WebAssembly.Memory ? adamPassOver(memory) : null;
 }
@@ -49,7 +43,7 @@ function wasmPass(b: WasmBackendLike): AdamPass | null {
  * (four values per instruction) where the memory is reachable, else by the JS loop; both
  * compute in float32, so they give the same bits.
  */
-function adamUpdate(b: WasmBackendLike, infos: TensorInfo[], rates: readonly number[], attrs: Pick<AdamUpdateAttrs, 'c2' | 'beta1' | 'beta2' | 'epsilon'>, l2: number): void {
+function adamUpdate(b: WasmHeapBackend, infos: TensorInfo[], rates: readonly number[], attrs: Pick<AdamUpdateAttrs, 'c2' | 'beta1' | 'beta2' | 'epsilon'>, l2: number): void {
   const pass = wasmPass(b);
   if (!pass) {
     adamPass(infos.map((t) => b.typedArrayFromHeap(t)), rates, attrs, l2);
@@ -89,7 +83,7 @@ export function adamPass(arrays: Float32Array[], rates: readonly number[], attrs
 }
 
 const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as WasmBackendLike;
+  const b = backend as unknown as WasmHeapBackend;
   const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', TensorInfo>;
   const settings = attrs as unknown as AdamUpdateAttrs;
   const outs = [x, m, v].map((t) => b.makeOutput(t.shape, 'float32'));
@@ -106,7 +100,7 @@ const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
 export const ADAM_ALL_KERNEL = 'AelabAdamUpdateAll';
 
 const adamUpdateAllWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as WasmBackendLike;
+  const b = backend as unknown as WasmHeapBackend;
   const settings = attrs as unknown as Omit<AdamUpdateAttrs, 'l2' | 'c1'> & { c1: number; l2: number[] };
   const named = inputs as Record<string, TensorInfo>;
   const count = settings.l2.length;
@@ -123,8 +117,10 @@ let registered = false;
 export function registerWasmAdamKernel(): void {
   if (registered) return;
   registered = true;
-  if (!tf.getKernel(ADAM_KERNEL, 'wasm')) tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adamUpdateWasm });
-  if (!tf.getKernel(ADAM_ALL_KERNEL, 'wasm')) tf.registerKernel({ kernelName: ADAM_ALL_KERNEL, backendName: 'wasm', kernelFunc: adamUpdateAllWasm });
+  registerWasmKernels([
+    [ADAM_KERNEL, adamUpdateWasm],
+    [ADAM_ALL_KERNEL, adamUpdateAllWasm],
+  ]);
 }
 
 /** What the training loop needs from an optimizer. */

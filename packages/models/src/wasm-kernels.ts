@@ -11,17 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { wasmKernel, type WasmHeapBackend } from './wasm/heap.js';
 
 type Backend = Parameters<KernelFunc>[0]['backend'] & { disposeData(dataId: object): boolean };
 
-function kernel(name: string): KernelFunc {
-  const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`wasm backend has no ${name} kernel; cannot build Conv2DBackpropFilter`);
-  return config.kernelFunc;
-}
-
 function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
-  return kernel(name)({ inputs, backend, attrs }) as TensorInfo;
+  return wasmKernel(name)({ inputs, backend, attrs }) as TensorInfo;
 }
 
 interface BackpropFilterAttrs {
@@ -180,12 +175,12 @@ interface PoolGradAttrs {
  * per call on the Conv1D AE's [32, 1, 140, 32] pools, about 10% of its training step.
  */
 const maxPoolGradWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
+  const b = backend as unknown as WasmHeapBackend;
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const dx = b.makeOutput(input.shape, 'float32');
-  const [X, DY, DX] = [input, dy, dx].map((t) => b.typedArrayFromHeap(t) as Float32Array);
+  const [X, DY, DX] = [input, dy, dx].map((t) => b.typedArrayFromHeap(t));
   DX.fill(0);
   const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight, strideWidth, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const { top, left } = info.padInfo;
@@ -281,16 +276,11 @@ export function registerWasmMatMulTransposeFirst(): void {
   tf.registerKernel({ ...original, kernelFunc: transposeFirst(original.kernelFunc) });
 }
 
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
 /**
  * Copy the box `begin`/`size` of `x` into a new tensor of shape `outShape` (same element
  * count), as contiguous runs read through a view of wasm memory.
  */
-function copyBox(b: HeapBackend, x: TensorInfo, begin: number[], size: number[], outShape: number[]): TensorInfo {
+function copyBox(b: WasmHeapBackend, x: TensorInfo, begin: number[], size: number[], outShape: number[]): TensorInfo {
   const out = b.makeOutput(outShape, x.dtype);
   // Views after the allocation: growing wasm memory detaches older views.
   const src = b.typedArrayFromHeap(x);
@@ -333,7 +323,7 @@ const sliceWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x } = inputs as { x: TensorInfo };
   const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
   const [begin_, size_] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
-  return copyBox(backend as unknown as HeapBackend, x, begin_, size_, size_);
+  return copyBox(backend as unknown as WasmHeapBackend, x, begin_, size_, size_);
 };
 
 const unpackWasm: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -347,7 +337,7 @@ const unpackWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const outs: TensorInfo[] = [];
   for (let i = 0; i < value.shape[axis]; i++) {
     begin[axis] = i;
-    outs.push(copyBox(backend as unknown as HeapBackend, value, begin, size, outShape));
+    outs.push(copyBox(backend as unknown as WasmHeapBackend, value, begin, size, outShape));
   }
   return outs;
 };

@@ -21,8 +21,8 @@
  * Results match tfjs-layers on wasm to float rounding (~1e-6 relative), not bit for bit:
  * the products add x·W, h·U and b in one sum.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { registerWasmKernels, wasmKernel, type WasmHeapBackend } from './wasm/heap.js';
 
 /** Inputs `{x, kernel, recurrentKernel, bias}`; outputs see {@link RecurrentForwardAttrs}. */
 export const RECURRENT_FORWARD = 'AelabRecurrentForward';
@@ -44,12 +44,6 @@ export interface RecurrentForwardAttrs {
   returnSequences: boolean;
   /** Whether to return the states the backward kernel needs (default true). */
   keepStates?: boolean;
-}
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
 }
 
 /**
@@ -97,19 +91,6 @@ class Heap {
     for (const t of this.temps) this.backend.disposeData(t.dataId);
     this.temps.clear();
   }
-}
-
-const kernels = new Map<string, KernelFunc>();
-
-function wasmKernel(name: string): KernelFunc {
-  let kernel = kernels.get(name);
-  if (!kernel) {
-    const config = tf.getKernel(name, 'wasm');
-    if (!config) throw new Error(`wasm backend has no ${name} kernel`);
-    kernel = config.kernelFunc;
-    kernels.set(name, kernel);
-  }
-  return kernel;
 }
 
 /** `src` [rows, cols] transposed into a new temp [cols, rows]. */
@@ -437,10 +418,8 @@ let registered = false;
 export function registerWasmRecurrentKernels(): void {
   if (registered) return;
   registered = true;
-  for (const [kernelName, kernelFunc] of [
+  registerWasmKernels([
     [RECURRENT_FORWARD, forwardWasm],
     [RECURRENT_BACKWARD, backwardWasm],
-  ] as const) {
-    if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
-  }
+  ]);
 }

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
 
 /**
  * `[y, h?]` from inputs `{x [rows, in], kernel [in, units], bias [units], mask? [rows, units]}`
@@ -52,12 +53,6 @@ export const OUTPUT_DERIVATIVES: Readonly<Record<string, (y: number) => number>>
   tanh: (y) => 1 - y * y,
 };
 
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
-}
-
 /** The activations wasm's _FusedMatMul applies itself. */
 const FUSABLE = new Set(['linear', 'relu', 'elu', 'sigmoid']);
 const UNFUSED: Readonly<Record<string, (z: number) => number>> = {
@@ -65,25 +60,19 @@ const UNFUSED: Readonly<Record<string, (z: number) => number>> = {
   selu: (z) => (z > 0 ? SELU_SCALE * z : SELU_SCALE_ALPHA * Math.expm1(z)),
 };
 
-function wasmKernel(name: string): KernelFunc {
-  const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`wasm backend has no ${name} kernel`);
-  return config.kernelFunc;
-}
-
 /** A 3-D view [1, rows, cols] of a 2-D tensor for wasm's batched products: same data, no kernel. */
 function view3d(t: TensorInfo): TensorInfo {
   return { dataId: t.dataId, shape: [1, ...t.shape], dtype: t.dtype };
 }
 
 /** a·b (with transposes) of 2-D tensors as a 2-D output, on wasm's BatchMatMul. */
-function product(backend: HeapBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+function product(backend: WasmHeapBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
   const out = wasmKernel('BatchMatMul')({ inputs: { a: view3d(a), b: view3d(b) }, backend: backend as never, attrs: { transposeA, transposeB } }) as TensorInfo;
   return { ...out, shape: out.shape.slice(1) };
 }
 
 const denseForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
+  const b = backend as unknown as WasmHeapBackend;
   const { x, kernel, bias, mask } = inputs as Record<'x' | 'kernel' | 'bias', TensorInfo> & { mask?: TensorInfo };
   const { activation } = attrs as { activation: string };
   const fused = FUSABLE.has(activation);
@@ -133,7 +122,7 @@ interface BackwardAttrs {
  * transpose and pack than kernel^T ([units, inputs]); measured 10-25% faster on ecg-v3's
  * layers (tools/bench, see docs/speed.md).
  */
-function inputGradientOf(b: HeapBackend, dz: TensorInfo, kernel: TensorInfo): TensorInfo {
+function inputGradientOf(b: WasmHeapBackend, dz: TensorInfo, kernel: TensorInfo): TensorInfo {
   const transpose = wasmKernel('Transpose');
   const dzT = transpose({ inputs: { x: dz }, backend: b as never, attrs: { perm: [1, 0] } }) as TensorInfo;
   const r = product(b, kernel, dzT, false, false);
@@ -144,7 +133,7 @@ function inputGradientOf(b: HeapBackend, dz: TensorInfo, kernel: TensorInfo): Te
 }
 
 const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
+  const b = backend as unknown as WasmHeapBackend;
   const { dh, y, x, kernel, mask } = inputs as Record<'dh' | 'y' | 'x' | 'kernel', TensorInfo> & { mask?: TensorInfo };
   const { activation, inputGradient } = attrs as unknown as BackwardAttrs;
   const [rows, units] = y.shape;
@@ -168,7 +157,7 @@ interface LossAttrs {
 }
 
 const reconstructionLossWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
+  const b = backend as unknown as WasmHeapBackend;
   const { output, target, ...kernels } = inputs as Record<string, TensorInfo>;
   const { loss, l2, gradient } = attrs as unknown as LossAttrs;
   const outs = [b.makeOutput([], 'float32'), b.makeOutput([], 'float32')];
@@ -203,13 +192,11 @@ let registered = false;
 export function registerWasmStepKernels(): void {
   if (registered) return;
   registered = true;
-  for (const [kernelName, kernelFunc] of [
+  registerWasmKernels([
     [DENSE_FORWARD, denseForwardWasm],
     [DENSE_BACKWARD, denseBackwardWasm],
     [RECONSTRUCTION_LOSS, reconstructionLossWasm],
-  ] as const) {
-    if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
-  }
+  ]);
 }
 
 /** Whether the active backend has the lean step's kernels. */

@@ -1,0 +1,32 @@
+/**
+ * What aelab's own wasm kernels (`wasm-kernels.ts`, `wasm-recurrent.ts`, `steps/kernels.ts`,
+ * the fused Adam) use of tfjs-wasm: its allocation, views of its memory, where a tensor's
+ * data lives, and its kernels by name. Any allocation may grow wasm memory, which detaches
+ * every older view: take views only after the last allocation.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (not in its typings). */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  /** A view of a tensor's values: a Float32Array for float32 (an Int32Array / Uint8Array for those dtypes). */
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { asm?: { memory?: WebAssembly.Memory } };
+}
+
+/** wasm's kernel `name` as registered now (aelab replaces some: read it at call time). */
+export function wasmKernel(name: string): KernelFunc {
+  const config = tf.getKernel(name, 'wasm');
+  if (!config) throw new Error(`wasm backend has no ${name} kernel`);
+  return config.kernelFunc;
+}
+
+/** Registers each kernel for wasm unless one of that name is registered already. */
+export function registerWasmKernels(kernels: readonly (readonly [string, KernelFunc])[]): void {
+  for (const [kernelName, kernelFunc] of kernels) {
+    if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  }
+}
