@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
 import { reconstructionErrors } from '../src/errors.js';
+import type { Conv1dSpec } from '../src/families/conv1d.js';
 import type { DenseSpec } from '../src/families/dense.js';
 import { loadModel, saveModel } from '../src/persist.js';
 import { PRESETS, type ModelSpec } from '../src/registry.js';
@@ -40,7 +41,7 @@ function largestDifference(a: Float32Array[], b: Float32Array[]): number {
 
 const dense = (overrides: Partial<DenseSpec>): DenseSpec => ({ ...PRESETS['ecg-v3'], ...overrides });
 
-describe('the lean dense step', () => {
+describe('the lean steps', () => {
   it.each([
     ['ecg-v3: relu, dropout and L2 on two layers', PRESETS['ecg-v3'], 'mse'],
     ['tf-tutorial: sigmoid output, mae', PRESETS['tf-tutorial'], 'mae'],
@@ -58,6 +59,24 @@ describe('the lean dense step', () => {
       expect(Math.abs(h.valError! - reference.valError!)).toBeLessThan(2e-5 * reference.valError!);
     });
     expect(largestDifference(lean.weights, layers.weights)).toBeLessThan(1e-4);
+    lean.trained.dispose();
+    layers.trained.dispose();
+  });
+
+  const conv = (overrides: Partial<Conv1dSpec>): Conv1dSpec => ({ ...PRESETS['conv1d-small'], filters: [32, 16], ...overrides });
+  it.each([
+    ['conv1d-small', conv({}), 'mse'],
+    ['dropout, L2, mae', conv({ filters: [8, 4], kernelSize: 5, dropout: 0.1, l2: 0.001 }), 'mae'],
+    ['tanh, pool 3, cropped back to 140 steps', conv({ filters: [6], kernelSize: 3, poolSize: 3, activation: 'tanh' }), 'mse'],
+  ] as const)('trains a Conv1D AE (%s) as the layers step does, to float rounding', async (_name, spec, loss) => {
+    const lean = await trainWith(spec, 'lean', { loss, epochs: 3 });
+    const layers = await trainWith(spec, 'layers', { loss, epochs: 3 });
+    lean.trained.history.forEach((h, i) => {
+      const reference = layers.trained.history[i];
+      expect(Math.abs(h.loss - reference.loss)).toBeLessThan(5e-5 * reference.loss);
+      expect(Math.abs(h.valLoss! - reference.valLoss!)).toBeLessThan(5e-5 * reference.valLoss!);
+    });
+    expect(largestDifference(lean.weights, layers.weights)).toBeLessThan(1e-3);
     lean.trained.dispose();
     layers.trained.dispose();
   });
@@ -85,7 +104,7 @@ describe('the lean dense step', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('is chosen for dense models on wasm, the recurrent one for lstm and rnn; conv1d and swish train through the layers step', () => {
+  it('is chosen for dense models on wasm, the recurrent one for lstm and rnn, the Conv1D one for conv1d; swish trains through the layers step', () => {
     const choose = (spec: ModelSpec, kind?: StepKind) => {
       const model = buildModel(spec, 140, 1);
       const step = createTrainingStep({ model, spec, loss: 'mse', learningRate: 1e-3, kind });
@@ -97,7 +116,8 @@ describe('the lean dense step', () => {
     expect(choose(PRESETS['ecg-v3'])).toBe('lean-dense');
     expect(choose(PRESETS['ecg-v3'], 'layers')).toBe('layers');
     expect(choose(dense({ activation: 'swish' }))).toBe('layers');
-    expect(choose(PRESETS['conv1d-small'])).toBe('layers');
+    expect(choose(PRESETS['conv1d-small'])).toBe('lean-conv1d');
+    expect(choose(PRESETS['conv1d-small'], 'layers')).toBe('layers');
     expect(choose(PRESETS['lstm-seq2seq'])).toBe('lean-recurrent');
     expect(choose({ ...PRESETS['lstm-tabular'], kind: 'rnn' })).toBe('lean-recurrent');
     expect(choose(PRESETS['lstm-seq2seq'], 'layers')).toBe('layers');

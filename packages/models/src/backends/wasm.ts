@@ -38,6 +38,8 @@ export const wasmBackend = {
     registerWasmAdamKernel();
     const { registerWasmStepKernels } = await import('../steps/kernels.js');
     registerWasmStepKernels();
+    const { registerWasmConv1dKernels } = await import('../steps/conv1d-kernels.js');
+    registerWasmConv1dKernels();
     const { registerWasmRecurrentKernels } = await import('../wasm-recurrent.js');
     registerWasmRecurrentKernels();
     const info = await activateTfjs(tf, 'wasm', wasmBackend);

@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../families/index.js';
 import { DenseStep, leanDenseLayers } from './dense.js';
+import { Conv1dStep, leanConv1dOps } from './conv1d.js';
 import { LayersStep } from './layers.js';
 import { leanRecurrentAvailable, recurrentStep } from './recurrent.js';
 import type { StepKind, TrainingStep } from './step.js';
@@ -28,5 +29,9 @@ export function createTrainingStep(options: StepOptions): TrainingStep {
     if (layers) return new DenseStep(layers, loss, learningRate);
   }
   if (kind === 'lean' && (spec.kind === 'lstm' || spec.kind === 'rnn') && leanRecurrentAvailable(model)) return recurrentStep(model, spec, loss, learningRate);
+  if (kind === 'lean' && spec.kind === 'conv1d') {
+    const ops = leanConv1dOps(model);
+    if (ops) return new Conv1dStep(ops, loss, learningRate);
+  }
   return new LayersStep(model, loss, learningRate);
 }

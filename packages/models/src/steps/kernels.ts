@@ -54,8 +54,8 @@ export const OUTPUT_DERIVATIVES: Readonly<Record<string, (y: number) => number>>
 };
 
 /** The activations wasm's _FusedMatMul applies itself. */
-const FUSABLE = new Set(['linear', 'relu', 'elu', 'sigmoid']);
-const UNFUSED: Readonly<Record<string, (z: number) => number>> = {
+export const FUSABLE = new Set(['linear', 'relu', 'elu', 'sigmoid']);
+export const UNFUSED: Readonly<Record<string, (z: number) => number>> = {
   tanh: Math.tanh,
   selu: (z) => (z > 0 ? SELU_SCALE * z : SELU_SCALE_ALPHA * Math.expm1(z)),
 };
@@ -99,7 +99,7 @@ const denseForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
  * DZ = DH · M · f'(Y). relu and linear (most layers) get loops of their own: a call
  * through the derivative table per element is not inlined and costs several times more.
  */
-function activationDerivative(activation: string, DH: Float32Array, Y: Float32Array, M: Float32Array | null, DZ: Float32Array): void {
+export function activationDerivative(activation: string, DH: Float32Array, Y: Float32Array, M: Float32Array | null, DZ: Float32Array): void {
   const n = DZ.length;
   if (M) for (let i = 0; i < n; i++) DZ[i] = DH[i] * M[i];
   else DZ.set(DH);
