@@ -33,6 +33,8 @@ export interface TrainedAutoencoder {
   stoppedEarly: boolean;
   stopReason: StopReason;
   parameterCount: number;
+  /** Which training step trained it (`lean-dense`, `layers`, `population`, ...; see `steps/`), recorded with the run: steps agree only to float rounding. */
+  trainingStep: string;
   dispose(): void;
 }
 
@@ -356,6 +358,7 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
     stoppedEarly: stopReason !== 'completed',
     stopReason,
     parameterCount: model.countParams(),
+    trainingStep: session.step.name,
     dispose: () => model.dispose(),
   };
 }

@@ -300,6 +300,7 @@ class StudyRun {
   private environment(result?: TrialResult): RunEnvironment {
     return {
       backend: result?.backend.backend ?? this.backend,
+      ...(result?.backend.trainingStep ? { trainingStep: result.backend.trainingStep } : {}),
       versions: result ? { ...VERSIONS, tfjs: result.backend.tfjsVersion } : VERSIONS,
       gitCommit: this.opened.study.gitCommit,
       hostname: hostname(),

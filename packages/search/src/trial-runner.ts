@@ -109,7 +109,7 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
       stopReason: trained.stopReason,
       parameterCount: trained.parameterCount,
       trainSeconds,
-      backend: { backend: backend.backend, tfjsVersion: backend.tfjsVersion },
+      backend: { backend: backend.backend, tfjsVersion: backend.tfjsVersion, trainingStep: trained.trainingStep },
       dataFingerprint: data.fingerprint,
       splits,
       examples: await examplesOf(trained.model, data.test, testMse),

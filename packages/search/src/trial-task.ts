@@ -85,7 +85,8 @@ export interface TrialResult {
   stopReason: string;
   parameterCount: number;
   trainSeconds: number;
-  backend: { backend: string; tfjsVersion: string };
+  /** The backend that trained it, its tfjs version and the training step (`TrainedAutoencoder.trainingStep`). */
+  backend: { backend: string; tfjsVersion: string; trainingStep?: string };
   dataFingerprint: string;
   splits: Partial<Record<SplitName, SplitLabels>>;
   examples: ExamplesArtifact;

@@ -52,6 +52,8 @@ describe('a sweep end to end', () => {
       expect(Object.keys(t.sampled!)).toEqual(['model.encoder']);
       expect(t.distributions).toEqual({ 'model.encoder': tiny.space!['model.encoder'], 'threshold.percentile': tiny.space!['threshold.percentile'] });
       expect(t.environment.backend).toBe('wasm');
+      // The tiny experiment's dense models train through the lean step; the record says so.
+      expect(t.environment.trainingStep).toBe('lean-dense');
       expect(t.dataFingerprint).toMatch(/^[0-9a-f]{64}$/);
       expect(Object.keys(t.artifacts)).toEqual(expect.arrayContaining(['errors.json', 'curves.json', 'examples.json', 'model']));
       const errors = JSON.parse(Buffer.from(await store.readArtifact(t.artifacts['errors.json'])).toString());

@@ -29,6 +29,8 @@ export interface StudyRecord {
 export interface RunEnvironment {
   /** tfjs backend actually used: `wasm`, `cpu`, `tensorflow`, `tensorflow-gpu`. */
   backend: string;
+  /** The training step that trained it (`lean-dense`, `layers`, ...): steps agree only to float rounding. Absent in runs recorded before it was. */
+  trainingStep?: string;
   versions: Record<string, string>;
   gitCommit: string | null;
   hostname?: string;

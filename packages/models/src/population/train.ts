@@ -266,6 +266,7 @@ async function finish(graph: PopulationGraph, live: Live, position: number, stop
     stoppedEarly: stopReason !== 'completed',
     stopReason,
     parameterCount: model.countParams(),
+    trainingStep: 'population',
     dispose: () => model.dispose(),
   };
   return () => live.resolve(result);
