@@ -17,6 +17,7 @@ import {
   type Params,
   type SavedModelInfo,
 } from '@aelab/core';
+import type { PreparedData } from '@aelab/data';
 import type { NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
@@ -37,6 +38,8 @@ export interface RecorderContext {
   scoringVariants: Params[];
   board: ObjectiveBoard;
   environment(result?: TrialResult): RunEnvironment;
+  /** The coordinator's prepared data with this fingerprint, where results of local workers read their labels. */
+  preparedData?(fingerprint: string): PreparedData | undefined;
 }
 
 export class TrialRecorder {
@@ -48,7 +51,7 @@ export class TrialRecorder {
   /** Records a training that finished (completed, stopped early or at its time limit). */
   async complete(trial: TrialRecord, result: TrialResult): Promise<TrialRecord> {
     const { store } = this.ctx;
-    const errors = errorsOf(result);
+    const errors = errorsOf(result, this.ctx.preparedData?.(result.dataFingerprint));
     const evaluations = this.evaluate(trial, errors);
     const artifacts = await this.writeArtifacts(trial, result, errors);
     this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id })));

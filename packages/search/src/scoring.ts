@@ -10,7 +10,8 @@ import {
 } from '@aelab/models/evaluation';
 import { SPLIT_NAMES, type CurvePoints, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
-import { errorsBlob, float32FromBytes, type TrialResult } from './trial-task.js';
+import type { PreparedData } from '@aelab/data';
+import { errorsBlob, float32FromBytes, type SplitLabels, type TrialResult } from './trial-task.js';
 
 /** One split's per-sample errors and labels, decoded on the coordinator. */
 export interface SplitErrorsResult {
@@ -31,7 +32,12 @@ export interface ScoredVariant {
 }
 
 /** The errors of a trial result, decoded from its blobs. */
-export function errorsOf(result: TrialResult): TrialErrors {
+/**
+ * A result's errors with each split's labels: the result's own, or, where it left them out
+ * (a local worker trained on the coordinator's data), those of `data`, the coordinator's
+ * prepared data with the result's fingerprint.
+ */
+export function errorsOf(result: TrialResult, data?: PreparedData): TrialErrors {
   const out: Partial<Record<SplitName, SplitErrorsResult>> = {};
   for (const name of SPLIT_NAMES) {
     const labels = result.splits[name];
@@ -41,10 +47,17 @@ export function errorsOf(result: TrialResult): TrialErrors {
       if (!blob) throw new Error(`trial result: blob ${errorsBlob(name, metric)} is missing`);
       return float32FromBytes(blob, errorsBlob(name, metric));
     };
-    out[name] = { mse: decode('mse'), mae: decode('mae'), y: Uint8Array.from(labels.y), labels: labels.labels };
+    out[name] = { mse: decode('mse'), mae: decode('mae'), ...labelsOf(name, labels, data) };
   }
   if (!out.train || !out.test) throw new Error('trial result: the train and test splits are required');
   return out as TrialErrors;
+}
+
+function labelsOf(name: SplitName, labels: SplitLabels, data: PreparedData | undefined): { y: Uint8Array; labels: string[] } {
+  if (labels.y && labels.labels) return { y: Uint8Array.from(labels.y), labels: labels.labels };
+  const split = data?.[name];
+  if (!split || split.rows !== labels.rows) throw new Error(`trial result: the ${name} split's labels are missing and the coordinator has no prepared data of ${labels.rows} rows with the result's fingerprint`);
+  return { y: split.y, labels: split.labels };
 }
 
 function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: number): MetricSet {

@@ -37,4 +37,10 @@ export class SharedPreparedData {
   get(data: DataSpec): PreparedData | undefined {
     return this.byData.get(stableStringify(data));
   }
+
+  /** The prepared data whose fingerprint is `fingerprint` (what a trial result names), if kept here. */
+  byFingerprint(fingerprint: string): PreparedData | undefined {
+    for (const data of this.byData.values()) if (data.fingerprint === fingerprint) return data;
+    return undefined;
+  }
 }

@@ -107,7 +107,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const executor =
     options.executor ??
     createExecutor(experiment.executor.kind, { workers, address, maxTrialMemoryMb, preparedData: (data) => prepared.get(data), backend, populationSize, populations });
-  const run = new StudyRun(options, opened, backend, executor);
+  const run = new StudyRun(options, opened, backend, executor, prepared);
   run.emit({
     type: 'study',
     study: opened.study,
@@ -149,6 +149,7 @@ class StudyRun {
     private readonly opened: OpenedStudy,
     private readonly backend: BackendName,
     private readonly executor: TrialExecutor,
+    prepared: SharedPreparedData,
   ) {
     const { experiment } = options;
     this.emit = options.onEvent ?? (() => {});
@@ -166,6 +167,7 @@ class StudyRun {
       scoringVariants: opened.scoringVariants,
       board: opened.board,
       environment: (result) => this.environment(result),
+      preparedData: (fingerprint) => prepared.byFingerprint(fingerprint),
     });
     options.signal?.addEventListener('abort', this.onAbort);
   }

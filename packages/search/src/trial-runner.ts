@@ -47,6 +47,8 @@ export interface TrialSetup {
   backend: BackendInfo;
   data: PreparedData;
   spec: ModelSpec;
+  /** Whether `data` is the coordinator's own (given by a local executor): results then leave the labels out. */
+  shared: boolean;
 }
 
 /** Activates the task's backend and takes (`given`) or prepares its data. */
@@ -54,7 +56,7 @@ export async function setUpTrial(task: TrialTask, given?: PreparedData): Promise
   const backend = await initBackend(task.backend);
   const data = given ?? (await prepared(task.config.data as DataSpec, task.dataDir));
   // The coordinator checked the spec before the study started; the builder checks it again.
-  return { backend, data, spec: modelSpecOf(task.config) as ModelSpec };
+  return { backend, data, spec: modelSpecOf(task.config) as ModelSpec, shared: given !== undefined };
 }
 
 /** The trainer's options for `task` but the spec and data: its config (seed and budget included) and its channel. */
@@ -97,7 +99,7 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
     for (const name of ['train', 'validation', 'test'] as const) {
       const split = data[name];
       if (name === 'validation' && split.rows === 0) continue;
-      const { labels, mse } = await splitErrors(trained.model, name, split, blobs);
+      const { labels, mse } = await splitErrors(trained.model, name, split, blobs, setup.shared);
       splits[name] = labels;
       if (name === 'test') testMse = mse;
     }
@@ -122,11 +124,12 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
   }
 }
 
-async function splitErrors(model: Model, name: SplitName, split: PreparedSplit, blobs: Record<string, Uint8Array>) {
+/** A split's errors into `blobs`, and its labels (only the row count when the coordinator has the same prepared data: `shared`). */
+async function splitErrors(model: Model, name: SplitName, split: PreparedSplit, blobs: Record<string, Uint8Array>, shared: boolean) {
   const { mse, mae } = await reconstructionErrors(model, split);
   blobs[errorsBlob(name, 'mse')] = float32Bytes(mse);
   blobs[errorsBlob(name, 'mae')] = float32Bytes(mae);
-  const labels: SplitLabels = { rows: split.rows, y: Array.from(split.y), labels: split.labels };
+  const labels: SplitLabels = shared ? { rows: split.rows } : { rows: split.rows, y: Array.from(split.y), labels: split.labels };
   return { labels, mse };
 }
 

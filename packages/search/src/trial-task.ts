@@ -69,12 +69,17 @@ export type WorkerDirective = TrialDirective | 'abort';
 /** What a population member's port carries to the coordinator: its progress, then its result or its error. */
 export type MemberMessage = TrialProgress | { type: 'result'; result: TrialResult } | { type: 'error'; message: string };
 
-/** Labels of one split; its errors are the blobs `errors/<split>/mse` and `errors/<split>/mae`. */
+/**
+ * Labels of one split; its errors are the blobs `errors/<split>/mse` and `errors/<split>/mae`.
+ * `y` and `labels` are left out when the worker trained on the coordinator's own prepared
+ * data (a local pool): the coordinator reads them there instead of receiving a copy of
+ * every row's label with every result (tens of MiB on a large dataset).
+ */
 export interface SplitLabels {
   rows: number;
   /** 1 = anomaly, 0 = normal. */
-  y: number[];
-  labels: string[];
+  y?: number[];
+  labels?: string[];
 }
 
 /** What a training returns. `blobs` holds every large array; everything else is JSON. */

@@ -58,6 +58,9 @@ describe('a sweep end to end', () => {
       expect(Object.keys(t.artifacts)).toEqual(expect.arrayContaining(['errors.json', 'curves.json', 'examples.json', 'model']));
       const errors = JSON.parse(Buffer.from(await store.readArtifact(t.artifacts['errors.json'])).toString());
       expect(errors.test.mse).toHaveLength(120);
+      // The pool's workers leave the labels out of their results; the coordinator adds its own.
+      expect(errors.test.labels).toHaveLength(120);
+      expect(errors.test.y.filter((y: number) => y === 1).length).toBeGreaterThan(0);
     }
     const evaluations = await store.listEvaluations(summary.study.id);
     expect(evaluations).toHaveLength(6);
