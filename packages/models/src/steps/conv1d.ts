@@ -8,12 +8,12 @@
  * this one agree to float rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL, createGradientAdam, type GradientOptimizer } from '../adam.js';
+import { ADAM_KERNEL } from '../adam.js';
 import { SeededDropout } from '../builders/layers.js';
 import { dropoutMasks } from '../population/masks.js';
 import { CONV1D_BACKWARD, CONV1D_FORWARD, hasConv1dKernels, POOL1D_BACKWARD, POOL1D_FORWARD, REPEAT_STEPS, runConv1dKernel } from './conv1d-kernels.js';
-import { hasStepKernels, OUTPUT_DERIVATIVES, reconstructionLossOf } from './kernels.js';
-import type { StepLosses, TrainingStep } from './step.js';
+import { hasStepKernels, OUTPUT_DERIVATIVES } from './kernels.js';
+import { ManualStep } from './manual.js';
 
 /** One layer of the model as the lean step runs it. */
 type Op =
@@ -88,46 +88,28 @@ interface Saved {
   extra: tf.Tensor | null;
 }
 
-export class Conv1dStep implements TrainingStep {
+type ConvOp = Extract<Op, { type: 'conv' }>;
+const convsOf = (ops: readonly Op[]): ConvOp[] => ops.filter((op): op is ConvOp => op.type === 'conv');
+
+export class Conv1dStep extends ManualStep<Saved[]> {
   readonly name = 'lean-conv1d';
-  private readonly optimizer: GradientOptimizer;
-  private readonly convs: Extract<Op, { type: 'conv' }>[];
-  private readonly penalties: { kernel: tf.Tensor; l2: number }[];
-  /** Training calls so far: the dropout layers' call count in the layers model. */
-  private calls = 0;
+  private readonly convs: ConvOp[];
 
   constructor(
     private readonly ops: Op[],
-    private readonly loss: 'mse' | 'mae',
+    loss: 'mse' | 'mae',
     learningRate: number,
   ) {
-    this.convs = ops.filter((op): op is Extract<Op, { type: 'conv' }> => op.type === 'conv');
-    const optimizer = createGradientAdam(this.convs.flatMap((c) => [c.kernel, c.bias]), learningRate, this.convs.flatMap((c) => [c.l2, 0]));
-    if (!optimizer) throw new Error(`the lean Conv1D step needs the fused Adam kernel, which backend ${tf.getBackend()} lacks`);
-    this.optimizer = optimizer;
-    this.penalties = this.convs.filter((c) => c.l2 > 0).map((c) => ({ kernel: c.kernel, l2: c.l2 }));
+    super(convsOf(ops), loss, learningRate);
+    this.convs = convsOf(ops);
   }
 
-  step(x: tf.Tensor): tf.Scalar {
-    this.calls += 1;
-    const { total, grads } = tf.tidy(() => {
-      const saved = this.forward(x, true);
-      const [totalLoss, , dOutput] = reconstructionLossOf(saved[saved.length - 1].output, x, this.penalties, this.loss, true);
-      return { total: totalLoss as tf.Scalar, grads: this.backward(saved, dOutput) };
-    });
-    this.optimizer.apply(grads);
-    return total;
+  protected forward(x: tf.Tensor, training: boolean): { output: tf.Tensor; saved: Saved[] } {
+    const saved = this.run(x, training);
+    return { output: saved[saved.length - 1].output, saved };
   }
 
-  evaluate(x: tf.Tensor): StepLosses {
-    const [total, reconstruction] = tf.tidy(() => {
-      const saved = this.forward(x, false);
-      return reconstructionLossOf(saved[saved.length - 1].output, x, this.penalties, this.loss, false);
-    });
-    return { total: total as tf.Scalar, reconstruction: reconstruction as tf.Scalar };
-  }
-
-  private forward(x: tf.Tensor, training: boolean): Saved[] {
+  private run(x: tf.Tensor, training: boolean): Saved[] {
     const saved: Saved[] = [];
     let h = x;
     for (const op of this.ops) {
@@ -159,8 +141,7 @@ export class Conv1dStep implements TrainingStep {
     }
   }
 
-  /** The gradients of every kernel and bias, in the variables' order, from the output's gradient. */
-  private backward(saved: Saved[], dOutput: tf.Tensor): tf.Tensor[] {
+  protected backward(saved: Saved[], dOutput: tf.Tensor): tf.Tensor[] {
     const grads: tf.Tensor[] = [];
     let dy = dOutput;
     let conv = this.convs.length;
@@ -179,9 +160,5 @@ export class Conv1dStep implements TrainingStep {
       else dy = tf.pad(dy, [[0, 0], [0, input.shape[1]! - op.keep], [0, 0]]);
     }
     return grads;
-  }
-
-  dispose(): void {
-    this.optimizer.dispose();
   }
 }

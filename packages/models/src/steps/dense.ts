@@ -8,11 +8,11 @@
  * rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL, createGradientAdam, type GradientOptimizer } from '../adam.js';
+import { ADAM_KERNEL } from '../adam.js';
 import { denseChain, type ChainLayer } from '../population/chain.js';
 import { dropoutMasks } from '../population/masks.js';
-import { denseBackward, denseForward, hasStepKernels, OUTPUT_DERIVATIVES, reconstructionLossOf } from './kernels.js';
-import type { StepLosses, TrainingStep } from './step.js';
+import { denseBackward, denseForward, hasStepKernels, OUTPUT_DERIVATIVES } from './kernels.js';
+import { ManualStep } from './manual.js';
 
 
 interface LeanLayer {
@@ -52,46 +52,23 @@ export function leanDenseLayers(model: tf.LayersModel): LeanLayer[] | null {
   });
 }
 
-export class DenseStep implements TrainingStep {
+export class DenseStep extends ManualStep<Trace> {
   readonly name = 'lean-dense';
-  private readonly optimizer: GradientOptimizer;
-  private readonly penalties: { kernel: tf.Tensor; l2: number }[];
-  /** Training calls so far: the dropout layers' call count in the layers model. */
-  private calls = 0;
 
   constructor(
     private readonly layers: LeanLayer[],
-    private readonly loss: 'mse' | 'mae',
+    loss: 'mse' | 'mae',
     learningRate: number,
   ) {
-    const variables = layers.flatMap((l) => [l.kernel, l.bias]);
-    const optimizer = createGradientAdam(variables, learningRate, layers.flatMap((l) => [l.l2, 0]));
-    if (!optimizer) throw new Error(`the lean dense step needs the fused Adam kernel, which backend ${tf.getBackend()} lacks`);
-    this.optimizer = optimizer;
-    this.penalties = layers.filter((l) => l.l2 > 0).map((l) => ({ kernel: l.kernel, l2: l.l2 }));
+    super(layers, loss, learningRate);
   }
 
-  step(x: tf.Tensor): tf.Scalar {
-    this.calls += 1;
-    const { total, grads } = tf.tidy(() => {
-      const trace = this.forward(x as tf.Tensor2D, true);
-      const output = trace.outputs[trace.outputs.length - 1];
-      const [totalLoss, , dOutput] = reconstructionLossOf(output, x, this.penalties, this.loss, true);
-      return { total: totalLoss as tf.Scalar, grads: this.backward(trace, dOutput as tf.Tensor2D) };
-    });
-    this.optimizer.apply(grads);
-    return total;
+  protected forward(x: tf.Tensor, training: boolean): { output: tf.Tensor; saved: Trace } {
+    const trace = this.trace(x as tf.Tensor2D, training);
+    return { output: trace.outputs[trace.outputs.length - 1], saved: trace };
   }
 
-  evaluate(x: tf.Tensor): StepLosses {
-    const [total, reconstruction] = tf.tidy(() => {
-      const trace = this.forward(x as tf.Tensor2D, false);
-      return reconstructionLossOf(trace.outputs[trace.outputs.length - 1], x, this.penalties, this.loss, false);
-    });
-    return { total: total as tf.Scalar, reconstruction: reconstruction as tf.Scalar };
-  }
-
-  private forward(x: tf.Tensor2D, training: boolean): Trace {
+  private trace(x: tf.Tensor2D, training: boolean): Trace {
     const trace: Trace = { inputs: [], outputs: [], masks: [] };
     let h = x;
     for (const layer of this.layers) {
@@ -106,10 +83,9 @@ export class DenseStep implements TrainingStep {
     return trace;
   }
 
-  /** The gradients of every kernel and bias, in the variables' order, from the output's gradient. */
-  private backward(trace: Trace, dOutput: tf.Tensor2D): tf.Tensor[] {
+  protected backward(trace: Trace, dOutput: tf.Tensor): tf.Tensor[] {
     const grads: tf.Tensor[] = new Array(2 * this.layers.length);
-    let dh = dOutput;
+    let dh = dOutput as tf.Tensor2D;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i];
       const [dKernel, dBias, dx] = denseBackward(dh, trace.outputs[i], trace.inputs[i], layer.kernel, trace.masks[i], layer.activation, i > 0);
@@ -118,9 +94,5 @@ export class DenseStep implements TrainingStep {
       if (dx) dh = dx;
     }
     return grads;
-  }
-
-  dispose(): void {
-    this.optimizer.dispose();
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * What the steps with a hand-written backward pass (dense, Conv1D) share: the loss with its
+ * gradient and the L2 penalties in one kernel, the fused Adam over the model's weights with
+ * those penalties folded in, and the count of training calls that picks dropout masks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createGradientAdam, type GradientOptimizer } from '../adam.js';
+import { reconstructionLossOf } from './kernels.js';
+import type { StepLosses, TrainingStep } from './step.js';
+
+/** A weight of the model: a kernel with its L2 penalty (0 for none), or a bias. */
+export interface ManualWeights {
+  kernel: tf.Variable;
+  bias: tf.Variable;
+  l2: number;
+}
+
+/**
+ * A {@link TrainingStep} whose subclass writes the forward pass (keeping what its backward
+ * pass needs, `T`) and the backward pass (every kernel's and bias's gradient, in
+ * `weights` order, kernel then bias).
+ */
+export abstract class ManualStep<T> implements TrainingStep {
+  abstract readonly name: string;
+  /** Training calls so far: the dropout layers' call count in the layers model. */
+  protected calls = 0;
+  private readonly optimizer: GradientOptimizer;
+  private readonly penalties: { kernel: tf.Tensor; l2: number }[];
+
+  constructor(
+    weights: readonly ManualWeights[],
+    private readonly loss: 'mse' | 'mae',
+    learningRate: number,
+  ) {
+    const optimizer = createGradientAdam(weights.flatMap((w) => [w.kernel, w.bias]), learningRate, weights.flatMap((w) => [w.l2, 0]));
+    if (!optimizer) throw new Error(`a lean step needs the fused Adam kernel, which backend ${tf.getBackend()} lacks`);
+    this.optimizer = optimizer;
+    this.penalties = weights.filter((w) => w.l2 > 0).map((w) => ({ kernel: w.kernel, l2: w.l2 }));
+  }
+
+  /** The model's output for `x`, dropout on when `training`, and what the backward pass needs. */
+  protected abstract forward(x: tf.Tensor, training: boolean): { output: tf.Tensor; saved: T };
+  /** The gradients of every kernel and bias (kernel then bias, in `weights` order) from the output's gradient. */
+  protected abstract backward(saved: T, dOutput: tf.Tensor): tf.Tensor[];
+
+  step(x: tf.Tensor): tf.Scalar {
+    this.calls += 1;
+    const { total, grads } = tf.tidy(() => {
+      const { output, saved } = this.forward(x, true);
+      const [totalLoss, , dOutput] = reconstructionLossOf(output, x, this.penalties, this.loss, true);
+      return { total: totalLoss as tf.Scalar, grads: this.backward(saved, dOutput) };
+    });
+    this.optimizer.apply(grads);
+    return total;
+  }
+
+  evaluate(x: tf.Tensor): StepLosses {
+    const [total, reconstruction] = tf.tidy(() => reconstructionLossOf(this.forward(x, false).output, x, this.penalties, this.loss, false));
+    return { total: total as tf.Scalar, reconstruction: reconstruction as tf.Scalar };
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
