@@ -111,12 +111,8 @@ const adamUpdateAllWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
-let registered = false;
-
 /** Register the fused Adam kernel for wasm (idempotent). */
 export function registerWasmAdamKernel(): void {
-  if (registered) return;
-  registered = true;
   registerWasmKernels([
     [ADAM_KERNEL, adamUpdateWasm],
     [ADAM_ALL_KERNEL, adamUpdateAllWasm],

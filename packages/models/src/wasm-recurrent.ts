@@ -412,12 +412,8 @@ function weightGradients(heap: Heap, d: Dims, x: TensorInfo, kernel: TensorInfo,
   return [dx, dKernel, dRecurrent, dBias];
 }
 
-let registered = false;
-
 /** Register the fused recurrent kernels for wasm (idempotent). */
 export function registerWasmRecurrentKernels(): void {
-  if (registered) return;
-  registered = true;
   registerWasmKernels([
     [RECURRENT_FORWARD, forwardWasm],
     [RECURRENT_BACKWARD, backwardWasm],

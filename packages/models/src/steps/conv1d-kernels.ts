@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
+import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
 import { activationDerivative, FUSABLE, UNFUSED } from './kernels.js';
 
 /** `[y]` from `{x [B, W, Cin], kernel [K, Cin, Cout], bias [Cout]}`, attributes `{activation, pad}`: y = activation(conv1d(x) + bias), stride 1. */
@@ -139,12 +139,8 @@ const repeatStepsWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   return [out];
 };
 
-let registered = false;
-
 /** Registers the lean Conv1D step's kernels for wasm (idempotent). */
 export function registerWasmConv1dKernels(): void {
-  if (registered) return;
-  registered = true;
   registerWasmKernels([
     [CONV1D_FORWARD, convForwardWasm],
     [CONV1D_BACKWARD, convBackwardWasm],
@@ -156,8 +152,7 @@ export function registerWasmConv1dKernels(): void {
 
 /** Whether the active backend has the lean Conv1D step's kernels. */
 export function hasConv1dKernels(): boolean {
-  const backend = tf.getBackend();
-  return [CONV1D_FORWARD, CONV1D_BACKWARD, POOL1D_FORWARD, POOL1D_BACKWARD, REPEAT_STEPS].every((name) => tf.getKernel(name, backend) !== undefined);
+  return activeBackendHas([CONV1D_FORWARD, CONV1D_BACKWARD, POOL1D_FORWARD, POOL1D_BACKWARD, REPEAT_STEPS]);
 }
 
 /** Runs one of this file's kernels: its outputs as tensors. */

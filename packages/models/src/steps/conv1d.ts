@@ -93,15 +93,16 @@ const convsOf = (ops: readonly Op[]): ConvOp[] => ops.filter((op): op is ConvOp 
 
 export class Conv1dStep extends ManualStep<Saved[]> {
   readonly name = 'lean-conv1d';
-  private readonly convs: ConvOp[];
+  private readonly convCount: number;
 
   constructor(
     private readonly ops: Op[],
     loss: 'mse' | 'mae',
     learningRate: number,
   ) {
-    super(convsOf(ops), loss, learningRate);
-    this.convs = convsOf(ops);
+    const convs = convsOf(ops);
+    super(convs, loss, learningRate);
+    this.convCount = convs.length;
   }
 
   protected forward(x: tf.Tensor, training: boolean): { output: tf.Tensor; saved: Saved[] } {
@@ -144,7 +145,7 @@ export class Conv1dStep extends ManualStep<Saved[]> {
   protected backward(saved: Saved[], dOutput: tf.Tensor): tf.Tensor[] {
     const grads: tf.Tensor[] = [];
     let dy = dOutput;
-    let conv = this.convs.length;
+    let conv = this.convCount;
     for (let i = this.ops.length - 1; i >= 0; i--) {
       const op = this.ops[i];
       const { input, output, extra } = saved[i];

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
+import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
 
 /**
  * `[y, h?]` from inputs `{x [rows, in], kernel [in, units], bias [units], mask? [rows, units]}`
@@ -186,12 +186,8 @@ const reconstructionLossWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
-let registered = false;
-
 /** Registers the lean step's kernels for wasm (idempotent). */
 export function registerWasmStepKernels(): void {
-  if (registered) return;
-  registered = true;
   registerWasmKernels([
     [DENSE_FORWARD, denseForwardWasm],
     [DENSE_BACKWARD, denseBackwardWasm],
@@ -201,8 +197,7 @@ export function registerWasmStepKernels(): void {
 
 /** Whether the active backend has the lean step's kernels. */
 export function hasStepKernels(): boolean {
-  const backend = tf.getBackend();
-  return [DENSE_FORWARD, DENSE_BACKWARD, RECONSTRUCTION_LOSS].every((name) => tf.getKernel(name, backend) !== undefined);
+  return activeBackendHas([DENSE_FORWARD, DENSE_BACKWARD, RECONSTRUCTION_LOSS]);
 }
 
 /** {@link DENSE_FORWARD}: `[y, h]` (h is y without a mask). */

@@ -24,7 +24,13 @@ export function wasmKernel(name: string): KernelFunc {
   return config.kernelFunc;
 }
 
-/** Registers each kernel for wasm unless one of that name is registered already. */
+/** Whether the active backend has a kernel of each name (aelab registers its own on wasm only). */
+export function activeBackendHas(names: readonly string[]): boolean {
+  const backend = tf.getBackend();
+  return names.every((name) => tf.getKernel(name, backend) !== undefined);
+}
+
+/** Registers each kernel for wasm unless one of that name is registered already (so calling it again is harmless). */
 export function registerWasmKernels(kernels: readonly (readonly [string, KernelFunc])[]): void {
   for (const [kernelName, kernelFunc] of kernels) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
