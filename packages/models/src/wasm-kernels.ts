@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { conv1dFilterGradient, conv1dInputGradient, type Conv1dGeometry } from './wasm/conv.js';
 import { wasmKernel, type WasmHeapBackend } from './wasm/heap.js';
 
 type Backend = Parameters<KernelFunc>[0]['backend'] & { disposeData(dataId: object): boolean };
@@ -94,8 +95,18 @@ export const conv2dBackpropFilterIm2col: KernelFunc = ({ inputs, backend, attrs 
   return dw;
 };
 
+/** The 1-D geometry of a stride-1 convolution over one-row images (a Conv1D's 4-D view), else null. */
+export function rowGeometry(info: tf.backend_util.Conv2DInfo): Conv1dGeometry | null {
+  const { padInfo: p } = info;
+  const oneRow = info.inHeight === 1 && info.filterHeight === 1 && p.top === 0 && p.bottom === 0;
+  const plain = info.strideWidth === 1 && info.strideHeight === 1 && info.dilationWidth === 1 && info.dilationHeight === 1 && info.dataFormat === 'channelsLast';
+  if (!oneRow || !plain) return null;
+  return { batch: info.batchSize, steps: info.inWidth, inChannels: info.inChannels, outChannels: info.outChannels, kernelSize: info.filterWidth, padLeft: p.left, padRight: p.right };
+}
+
 /**
- * `Conv2DBackpropFilter` for stride 1 as one forward convolution, which wasm runs with
+ * `Conv2DBackpropFilter` for stride 1: a one-row (Conv1D) case whose output channels come
+ * in eights goes to `wasm/conv.ts`; others as one forward convolution, which wasm runs with
  * XNNPACK: dW[kh, kw, i, o] = sum over (n, h, w) of xpad[n, h+kh, w+kw, i] * dy[n, h, w, o]
  * is a valid convolution of xpad with batch and channels swapped ([inC, H, W, N]) by dy
  * used as a filter ([outH, outW, N, outC]). Measured ~3x faster than im2col on the Conv1D AE.
@@ -108,6 +119,9 @@ export const conv2dBackpropFilterWasm: KernelFunc = (args) => {
   const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
   if (dataFormat !== 'NHWC' || sh !== 1 || sw !== 1) return conv2dBackpropFilterIm2col(args);
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, 1, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const rows = rowGeometry(info);
+  const direct = rows && conv1dFilterGradient(b as unknown as WasmHeapBackend, x, dy, rows);
+  if (direct) return { ...direct, shape: filterShape };
   const { top, bottom, left, right } = info.padInfo;
   const temps: TensorInfo[] = [];
   const keep = (t: TensorInfo) => (temps.push(t), t);
@@ -133,7 +147,8 @@ interface BackpropInputAttrs {
 
 /**
  * wasm's own `Conv2DBackpropInput` is a naive loop (~10x slower than its forward Conv2D on
- * the Conv1D AE). For stride 1 the input gradient is the forward convolution of dy, padded
+ * the Conv1D AE). A one-row (Conv1D) case whose input channels come in eights goes to
+ * `wasm/conv.ts`; for other stride-1 cases the input gradient is the forward convolution of dy, padded
  * by (kernel - 1 - pad), with the filter flipped in space and its in/out channels swapped;
  * other cases use wasm's kernel.
  */
@@ -146,6 +161,9 @@ function conv2dBackpropInputVia(original: KernelFunc): KernelFunc {
     if (dataFormat !== 'NHWC' || sh !== 1 || sw !== 1) return original(args);
     const [fh, fw] = filter.shape;
     const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], 1, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const rows = rowGeometry(info);
+    const direct = rows && conv1dInputGradient(b as unknown as WasmHeapBackend, dy, filter, rows);
+    if (direct) return { ...direct, shape: inputShape };
     const { top, bottom, left, right } = info.padInfo;
     const pads = [fh - 1 - top, fh - 1 - bottom, fw - 1 - left, fw - 1 - right];
     if (pads.some((p) => p < 0)) return original(args);

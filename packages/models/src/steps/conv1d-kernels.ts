@@ -8,7 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { backpropRelu, conv1dForward, convPasses, offsetOf } from '../wasm/conv.js';
 import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
+import { rowGeometry } from '../wasm-kernels.js';
 import { activationDerivative, FUSABLE, UNFUSED } from './kernels.js';
 
 /** `[y]` from `{x [B, W, Cin], kernel [K, Cin, Cout], bias [Cout]}`, attributes `{activation, pad}`: y = activation(conv1d(x) + bias), stride 1. */
@@ -30,6 +32,10 @@ const convForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmHeapBackend;
   const { x, kernel, bias } = inputs as Record<'x' | 'kernel' | 'bias', TensorInfo>;
   const { activation, pad } = attrs as { activation: string; pad: 'same' | 'valid' };
+  const info = tf.backend_util.computeConv2DInfo(view4d(x).shape as [number, number, number, number], filterView(kernel).shape as [number, number, number, number], 1, 1, pad, undefined, false, 'channelsLast');
+  const rows = activation === 'relu' || activation === 'linear' ? rowGeometry(info) : null;
+  const direct = rows && conv1dForward(b, x, kernel, bias, rows, activation === 'relu');
+  if (direct) return [direct];
   const fused = FUSABLE.has(activation);
   const out = wasmKernel('FusedConv2D')({
     inputs: { x: view4d(x), filter: filterView(kernel), bias },
@@ -52,10 +58,13 @@ const convBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const channels = y.shape[2];
   const dz = b.makeOutput(y.shape, 'float32');
   const dBias = b.makeOutput([channels], 'float32');
-  const [DY, Y, DZ, DB] = [dy, y, dz, dBias].map((t) => b.typedArrayFromHeap(t));
-  activationDerivative(activation, DY, Y, null, DZ);
-  DB.fill(0);
-  for (let i = 0; i < DZ.length; i++) DB[i % channels] += DZ[i];
+  const simple = activation === 'relu' || activation === 'linear';
+  if (!simple || !backpropRelu(b, dy, y, dz, dBias, activation === 'relu')) {
+    const [DY, Y, DZ, DB] = [dy, y, dz, dBias].map((t) => b.typedArrayFromHeap(t));
+    activationDerivative(activation, DY, Y, null, DZ);
+    DB.fill(0);
+    for (let o = 0; o < DZ.length; o += channels) for (let c = 0; c < channels; c++) DB[c] += DZ[o + c];
+  }
   const common = { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
   const dKernel = wasmKernel('Conv2DBackpropFilter')({ inputs: { x: view4d(x), dy: view4d(dz) }, backend, attrs: { ...common, filterShape: [1, ...kernel.shape] } as never }) as TensorInfo;
   const outs = [{ ...dKernel, shape: kernel.shape }, dBias];
@@ -66,6 +75,8 @@ const convBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   b.disposeData(dz.dataId);
   return outs;
 };
+
+const sizeOf = (t: TensorInfo): number => t.shape.reduce((a, d) => a * d, 1);
 
 interface PoolAttrs {
   size: number;
@@ -87,16 +98,28 @@ const poolForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { steps, left } = poolGeometry(x.shape, settings);
   const y = b.makeOutput([batch, steps, channels], 'float32');
   const argmax = b.makeOutput([batch, steps, channels], 'int32');
+  const pass = channels % 4 === 0 ? convPasses(b) : null;
+  if (pass) {
+    pass.pool(offsetOf(b, x), batch, width, channels, steps, settings.size, settings.stride, left, offsetOf(b, y), offsetOf(b, argmax));
+    return [y, argmax];
+  }
   const [X, Y] = [x, y].map((t) => b.typedArrayFromHeap(t));
   const A = b.typedArrayFromHeap(argmax) as unknown as Int32Array;
   for (let n = 0, o = 0; n < batch; n++) {
     for (let s = 0; s < steps; s++) {
       const w0 = Math.max(0, s * settings.stride - left);
       const w1 = Math.min(width, s * settings.stride - left + settings.size);
-      for (let c = 0; c < channels; c++, o++) {
-        let at = (n * width + w0) * channels + c;
-        for (let w = w0 + 1, i = at + channels; w < w1; w++, i += channels) if (X[i] > X[at]) at = i;
-        Y[o] = X[at];
+      const end = (n * width + w1) * channels;
+      for (let c = 0, first = (n * width + w0) * channels; c < channels; c++, o++) {
+        let at = first + c;
+        let best = X[at];
+        for (let i = at + channels; i < end; i += channels) {
+          if (X[i] > best) {
+            best = X[i];
+            at = i;
+          }
+        }
+        Y[o] = best;
         A[o] = at;
       }
     }
@@ -108,6 +131,11 @@ const poolBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmHeapBackend;
   const { dy, argmax } = inputs as Record<'dy' | 'argmax', TensorInfo>;
   const dx = b.makeOutput((attrs as { inputShape: number[] }).inputShape, 'float32');
+  const pass = convPasses(b);
+  if (pass) {
+    pass.unpool(offsetOf(b, dy), offsetOf(b, argmax), sizeOf(dy), offsetOf(b, dx), sizeOf(dx));
+    return [dx];
+  }
   const [DY, DX] = [dy, dx].map((t) => b.typedArrayFromHeap(t));
   const A = b.typedArrayFromHeap(argmax) as unknown as Int32Array;
   DX.fill(0);
@@ -120,24 +148,33 @@ const repeatStepsWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x } = inputs as { x: TensorInfo };
   const { size, backward } = attrs as { size: number; backward: boolean };
   const [batch, width, channels] = x.shape;
-  const steps = backward ? width / size : width;
-  const out = b.makeOutput([batch, backward ? steps : width * size, channels], 'float32');
-  const [X, O] = [x, out].map((t) => b.typedArrayFromHeap(t));
-  if (backward) O.fill(0);
-  for (let n = 0; n < batch; n++) {
-    for (let s = 0; s < steps; s++) {
-      for (let r = 0; r < size; r++) {
-        const wide = ((n * steps + s) * size + r) * channels;
-        const narrow = (n * steps + s) * channels;
-        for (let c = 0; c < channels; c++) {
-          if (backward) O[narrow + c] += X[wide + c];
-          else O[wide + c] = X[narrow + c];
-        }
-      }
-    }
+  const out = b.makeOutput([batch, backward ? width / size : width * size, channels], 'float32');
+  const pass = channels % 4 === 0 ? convPasses(b) : null;
+  if (pass) {
+    pass.repeat(offsetOf(b, x), (batch * width) / (backward ? size : 1), channels, size, offsetOf(b, out), backward ? 1 : 0);
+    return [out];
   }
+  const [X, O] = [x, out].map((t) => b.typedArrayFromHeap(t));
+  if (backward) sumRepeats(X, O, size, channels);
+  else repeatRows(X, O, size, channels);
   return [out];
 };
+
+/** O = each `channels`-wide row of X written `size` times in a row. */
+function repeatRows(X: Float32Array, O: Float32Array, size: number, channels: number): void {
+  for (let i = 0, o = 0; i < X.length; i += channels) {
+    for (let r = 0; r < size; r++) for (let c = 0; c < channels; c++, o++) O[o] = X[i + c];
+  }
+}
+
+/** O = each run of `size` rows of X summed (repeatRows' gradient). */
+function sumRepeats(X: Float32Array, O: Float32Array, size: number, channels: number): void {
+  for (let o = 0, i = 0; o < O.length; o += channels) {
+    for (let c = 0; c < channels; c++) O[o + c] = X[i + c];
+    i += channels;
+    for (let r = 1; r < size; r++, i += channels) for (let c = 0; c < channels; c++) O[o + c] += X[i + c];
+  }
+}
 
 /** Registers the lean Conv1D step's kernels for wasm (idempotent). */
 export function registerWasmConv1dKernels(): void {
