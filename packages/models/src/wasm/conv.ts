@@ -35,6 +35,14 @@ export interface Conv1dGeometry {
 /** Output columns per tile of `conv.wat` (two f32x4 registers). */
 const TILE = 8;
 
+/**
+ * Whether `columns` outputs go through the register tiles: in eights, or more than one
+ * tile's worth (the last tile padded with zero columns; 140 outputs waste 3%). Fewer than
+ * eight (a reconstruction layer's one channel) take one dot product each instead.
+ */
+const tiles = (columns: number): boolean => columns % TILE === 0 || columns > TILE;
+const wide = (columns: number): number => Math.ceil(columns / TILE) * TILE;
+
 /** The output's steps: steps + padLeft + padRight - kernelSize + 1. */
 export function outSteps(g: Conv1dGeometry): number {
   return g.steps + g.padLeft + g.padRight - g.kernelSize + 1;
@@ -65,15 +73,38 @@ function padded(b: WasmHeapBackend, x: TensorInfo, [batch, steps, channels]: num
   return out;
 }
 
+/** Rows of `columns` values widened to `width` with zero columns: a new tensor, or `source` itself when as wide. */
+function widened(b: WasmHeapBackend, source: TensorInfo, rows: number, columns: number, width: number): TensorInfo {
+  if (width === columns) return source;
+  const out = b.makeOutput([rows * width], 'float32');
+  const [S, O] = [source, out].map((t) => b.typedArrayFromHeap(t));
+  O.fill(0);
+  for (let r = 0; r < rows; r++) O.set(S.subarray(r * columns, (r + 1) * columns), r * width);
+  return out;
+}
+
+/** The first `columns` of each `width`-wide row of `scratch` as a tensor of `shape` (scratch is disposed, or returned as it is when as wide). */
+function narrowed(b: WasmHeapBackend, scratch: TensorInfo, rows: number, width: number, columns: number, shape: number[]): TensorInfo {
+  if (width === columns) return { ...scratch, shape };
+  const out = b.makeOutput(shape, 'float32');
+  const [S, O] = [scratch, out].map((t) => b.typedArrayFromHeap(t));
+  for (let r = 0; r < rows; r++) O.set(S.subarray(r * width, r * width + columns), r * columns);
+  b.disposeData(scratch.dataId);
+  return out;
+}
+
 /**
- * A [depth, columns] matrix as `conv.wat` reads it, [columns / 8][depth][8]; `at(r, c)` is
- * the index of element (r, c) in `source`'s values.
+ * A [depth, columns] matrix as `conv.wat`'s gemm reads it, [tiles][depth][8], zero past the
+ * last column, from `blocks` blocks of rows: block q's rows are `source`'s values from
+ * element `q.start`, row stride `q.rowStride`, column stride `q.colStride`.
  */
-function packed(b: WasmHeapBackend, source: TensorInfo, depth: number, columns: number, at: (r: number, c: number) => number): TensorInfo {
-  const out = b.makeOutput([depth * columns], 'float32');
-  const [S, P] = [source, out].map((t) => b.typedArrayFromHeap(t));
-  for (let t = 0, o = 0; t < columns; t += TILE) {
-    for (let r = 0; r < depth; r++) for (let j = 0; j < TILE; j++, o++) P[o] = S[at(r, t + j)];
+function packed(b: WasmHeapBackend, pass: ConvPasses, source: TensorInfo, depth: number, columns: number, blocks: readonly { rows: number; start: number; rowStride: number; colStride: number }[]): TensorInfo {
+  const out = b.makeOutput([depth * wide(columns)], 'float32');
+  const [from, to] = [offsetOf(b, source), offsetOf(b, out)];
+  let row = 0;
+  for (const q of blocks) {
+    pass.pack(from + 4 * q.start, q.rows, columns, q.rowStride, q.colStride, to + 4 * TILE * row, depth);
+    row += q.rows;
   }
   return out;
 }
@@ -87,8 +118,9 @@ function transposed(b: WasmHeapBackend, source: TensorInfo, depth: number, colum
   return out;
 }
 
-function dispose(b: WasmHeapBackend, keep: TensorInfo, temps: TensorInfo[]): void {
-  for (const t of temps) if (t.dataId !== keep.dataId) b.disposeData(t.dataId);
+/** Disposes each temporary that is not one of the caller's own tensors. */
+function dispose(b: WasmHeapBackend, own: readonly (TensorInfo | null)[], temps: TensorInfo[]): void {
+  for (const t of temps) if (!own.some((o) => o?.dataId === t.dataId)) b.disposeData(t.dataId);
 }
 
 /** y [batch, outSteps, outChannels] = conv(x, filter) + bias, then relu when asked; null where conv.wat does not apply. */
@@ -96,17 +128,17 @@ export function conv1dForward(b: WasmHeapBackend, x: TensorInfo, filter: TensorI
   const pass = passes(b, g);
   if (!pass) return null;
   const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
-  const tiled = cout % TILE === 0;
+  const [rows, width, depth] = [batch * outSteps(g), tiles(cout) ? wide(cout) : cout, k * cin];
   const xp = padded(b, x, [batch, g.steps, cin], g.padLeft, g.padRight);
-  const weights = tiled ? packed(b, filter, k * cin, cout, (r, c) => r * cout + c) : transposed(b, filter, k * cin, cout);
-  const y = b.makeOutput([batch, outSteps(g), cout], 'float32');
-  const args = [offsetOf(b, xp), 4 * cin, 4 * (g.steps + g.padLeft + g.padRight) * cin, batch, outSteps(g), k * cin, offsetOf(b, weights)] as const;
-  const rest = [offsetOf(b, y), bias ? offsetOf(b, bias) : 0, bias ? 1 : 0, relu ? 1 : 0] as const;
-  if (tiled) pass.gemm(...args, cout / TILE, ...rest);
+  const weights = tiles(cout) ? packed(b, pass, filter, depth, cout, [{ rows: depth, start: 0, rowStride: cout, colStride: 1 }]) : transposed(b, filter, depth, cout);
+  const shift = bias && widened(b, bias, 1, cout, width);
+  const y = b.makeOutput([rows * width], 'float32');
+  const args = [offsetOf(b, xp), 4 * cin, 4 * (g.steps + g.padLeft + g.padRight) * cin, batch, outSteps(g), depth, offsetOf(b, weights)] as const;
+  const rest = [offsetOf(b, y), shift ? offsetOf(b, shift) : 0, shift ? 1 : 0, relu ? 1 : 0] as const;
+  if (tiles(cout)) pass.gemm(...args, width / TILE, ...rest);
   else pass.dots(...args, cout, ...rest);
-  dispose(b, x, [xp]);
-  dispose(b, filter, [weights]);
-  return y;
+  dispose(b, [x, filter, bias], [xp, weights, ...(shift ? [shift] : [])]);
+  return narrowed(b, y, rows, width, cout, [batch, outSteps(g), cout]);
 }
 
 /** dFilter [kernelSize, inChannels, outChannels] from x and dy [batch, outSteps, outChannels]; null where conv.wat does not apply. */
@@ -114,16 +146,18 @@ export function conv1dFilterGradient(b: WasmHeapBackend, x: TensorInfo, dy: Tens
   const pass = passes(b, g);
   if (!pass) return null;
   const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
-  const depth = k * cin;
+  const [rows, width, depth] = [batch * outSteps(g), tiles(cout) ? wide(cout) : cout, k * cin];
   const xp = padded(b, x, [batch, g.steps, cin], g.padLeft, g.padRight);
-  const sums = b.makeOutput([k, cin, cout], 'float32');
+  const d = widened(b, dy, rows, cout, width);
+  const sums = b.makeOutput([depth * width], 'float32');
   b.typedArrayFromHeap(sums).fill(0);
-  const args = [offsetOf(b, xp), 4 * cin, 4 * (g.steps + g.padLeft + g.padRight) * cin, batch, outSteps(g), depth, offsetOf(b, dy), cout, offsetOf(b, sums)] as const;
-  if (cout % TILE === 0) pass.outer(...args);
+  const args = [offsetOf(b, xp), 4 * cin, 4 * (g.steps + g.padLeft + g.padRight) * cin, batch, outSteps(g), depth, offsetOf(b, d), width, offsetOf(b, sums)] as const;
+  if (tiles(cout)) pass.outer(...args);
   else pass.outerT(...args);
-  dispose(b, x, [xp]);
-  if (cout % TILE === 0 || cout === 1) return sums;
-  const dFilter = b.makeOutput([k, cin, cout], 'float32');
+  dispose(b, [x, dy], [xp, d]);
+  if (tiles(cout)) return narrowed(b, sums, depth, width, cout, [k, cin, cout]);
+  const dFilter = cout === 1 ? sums : b.makeOutput([k, cin, cout], 'float32');
+  if (cout === 1) return { ...dFilter, shape: [k, cin, cout] };
   const [T, D] = [sums, dFilter].map((t) => b.typedArrayFromHeap(t));
   for (let r = 0, o = 0; r < depth; r++) for (let c = 0; c < cout; c++, o++) D[o] = T[c * depth + r];
   b.disposeData(sums.dataId);
@@ -133,31 +167,43 @@ export function conv1dFilterGradient(b: WasmHeapBackend, x: TensorInfo, dy: Tens
 /**
  * dx [batch, steps, inChannels] from dy [batch, outSteps, outChannels]: the forward pass of
  * dy, padded by kernelSize - 1 - pad on each side, by the filter reversed in its steps with
- * its channels swapped; null where conv.wat does not apply.
+ * its channels swapped; null where conv.wat does not apply (fewer than 8 input channels).
  */
 export function conv1dInputGradient(b: WasmHeapBackend, dy: TensorInfo, filter: TensorInfo, g: Conv1dGeometry): TensorInfo | null {
   const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
   const [left, right] = [k - 1 - g.padLeft, k - 1 - g.padRight];
-  const pass = left >= 0 && right >= 0 && cin % TILE === 0 ? passes(b, g) : null;
+  const pass = left >= 0 && right >= 0 && tiles(cin) ? passes(b, g) : null;
   if (!pass) return null;
+  const [rows, width] = [batch * g.steps, wide(cin)];
   const dyp = padded(b, dy, [batch, outSteps(g), cout], left, right);
-  // row r = (k', o) of the reversed filter holds filter[k - 1 - k'][i][o] in column i
-  const weights = packed(b, filter, k * cout, cin, (r, i) => ((k - 1 - Math.floor(r / cout)) * cin + i) * cout + (r % cout));
-  const dx = b.makeOutput([batch, g.steps, cin], 'float32');
-  pass.gemm(offsetOf(b, dyp), 4 * cout, 4 * (g.steps + k - 1) * cout, batch, g.steps, k * cout, offsetOf(b, weights), cin / TILE, offsetOf(b, dx), 0, 0, 0);
-  dispose(b, dy, [dyp, weights]);
-  return dx;
+  // row (k', o) of the reversed filter holds filter[k - 1 - k'][i][o] in column i
+  const reversed = Array.from({ length: k }, (_, q) => ({ rows: cout, start: (k - 1 - q) * cin * cout, rowStride: 1, colStride: cout }));
+  const weights = packed(b, pass, filter, k * cout, cin, reversed);
+  const dx = b.makeOutput([rows * width], 'float32');
+  pass.gemm(offsetOf(b, dyp), 4 * cout, 4 * (g.steps + k - 1) * cout, batch, g.steps, k * cout, offsetOf(b, weights), width / TILE, offsetOf(b, dx), 0, 0, 0);
+  dispose(b, [dy, filter], [dyp, weights]);
+  return narrowed(b, dx, rows, width, cin, [batch, g.steps, cin]);
 }
 
 /**
- * dz = dy · f'(y) for relu (zero where y <= 0) or linear (dy), and dBias = dz summed over
- * rows, for a [rows, channels] layer with channels in fours; false (nothing written) otherwise.
+ * dz = dy · mask · f'(y) for relu (zero where y <= 0) or linear (dy), and dBias = dz summed
+ * over rows, for a [rows, channels] layer with channels in fours; false (nothing written)
+ * otherwise.
  */
-export function backpropRelu(b: WasmHeapBackend, dy: TensorInfo, y: TensorInfo, dz: TensorInfo, dBias: TensorInfo, relu: boolean): boolean {
+export function backpropRelu(b: WasmHeapBackend, dy: TensorInfo, y: TensorInfo, dz: TensorInfo, dBias: TensorInfo, relu: boolean, mask: TensorInfo | null = null): boolean {
   const pass = convPasses(b);
   const channels = y.shape[y.shape.length - 1];
   const rows = y.shape.reduce((a, d) => a * d, 1) / channels;
   if (!pass || channels % 4 !== 0 || rows === 0) return false;
-  pass.backprop(offsetOf(b, dy), offsetOf(b, y), offsetOf(b, dz), rows, channels, offsetOf(b, dBias), relu ? 1 : 0);
+  pass.backprop(offsetOf(b, dy), offsetOf(b, y), offsetOf(b, dz), rows, channels, offsetOf(b, dBias), relu ? 1 : 0, mask ? offsetOf(b, mask) : 0, mask ? 1 : 0);
+  return true;
+}
+
+/** out = x · mask elementwise (a dropout mask applied), for a length in fours; false (nothing written) otherwise. */
+export function masked(b: WasmHeapBackend, x: TensorInfo, mask: TensorInfo, out: TensorInfo): boolean {
+  const pass = convPasses(b);
+  const n = x.shape.reduce((a, d) => a * d, 1);
+  if (!pass || n % 4 !== 0) return false;
+  pass.mul(offsetOf(b, x), offsetOf(b, mask), offsetOf(b, out), n);
   return true;
 }

@@ -229,10 +229,12 @@
             (select (i32.const 4) (i32.const 1) (i32.le_u (i32.add (local.get $r) (i32.const 4)) (local.get $depth)))))
           (br $rOf)))
       (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
-  ;; dz = dy, zero where y <= 0 when $relu; db[c] = sum over rows of dz[row][c]. cols a
-  ;; multiple of 4; db sums each column in row order in float32, as a JS loop would.
+  ;; dz = dy (times mask[i] when $hasMask), zero where y <= 0 when $relu; db[c] = sum over
+  ;; rows of dz[row][c]. cols a multiple of 4; db sums each column in row order in float32,
+  ;; as a JS loop would.
   (func (export "backprop")
     (param $dy i32) (param $y i32) (param $dz i32) (param $rows i32) (param $cols i32) (param $db i32) (param $relu i32)
+    (param $mask i32) (param $hasMask i32)
     (local $o i32) (local $c i32) (local $rowBytes i32) (local $end i32) (local $d v128)
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $end (i32.mul (local.get $rows) (local.get $rowBytes)))
@@ -243,6 +245,8 @@
       (local.set $c (i32.const 0))
       (loop $col
         (local.set $d (v128.load (i32.add (local.get $dy) (local.get $o))))
+        (if (local.get $hasMask)
+          (then (local.set $d (f32x4.mul (local.get $d) (v128.load (i32.add (local.get $mask) (local.get $o)))))))
         (if (local.get $relu)
           (then (local.set $d (v128.and (local.get $d)
             (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $o))) (v128.const i32x4 0 0 0 0))))))
@@ -463,4 +467,49 @@
           (local.set $r (i32.add (local.get $r) (local.get $lanes)))
           (br $strips)))
       (br_if $col (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $cols)))))
+
+  ;; out[i] = x[i] * m[i] for n floats, a multiple of 4 (a dropout mask applied).
+  (func (export "mul") (param $x i32) (param $m i32) (param $out i32) (param $n i32)
+    (local $o i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $o))
+          (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $m) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $each))))
+
+  ;; B as gemm reads it: out[t][r][j] = src[r * rowStride + (t * 8 + j) * colStride] (in
+  ;; floats) for t < ceil(cols / 8), r < rows, j < 8, zero past the last column; each tile
+  ;; of out is outDepth rows deep (a caller packing a matrix in blocks of rows offsets out).
+  (func (export "pack")
+    (param $src i32) (param $rows i32) (param $cols i32) (param $rowStride i32) (param $colStride i32) (param $out i32) (param $outDepth i32)
+    (local $t i32) (local $r i32) (local $j i32) (local $o i32) (local $at i32)
+    (block $tilesDone
+      (loop $tile
+        (br_if $tilesDone (i32.ge_u (local.get $t) (local.get $cols)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $t) (local.get $outDepth)) (i32.const 2))))
+        (local.set $r (i32.const 0))
+        (block $rowsDone
+          (loop $row
+            (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+            (local.set $at (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $rowStride)) (i32.mul (local.get $t) (local.get $colStride))) (i32.const 2))))
+            (if (i32.and (i32.eq (local.get $colStride) (i32.const 1)) (i32.le_u (i32.add (local.get $t) (i32.const 8)) (local.get $cols)))
+              (then
+                (v128.store (local.get $o) (v128.load (local.get $at)))
+                (v128.store offset=16 (local.get $o) (v128.load offset=16 (local.get $at))))
+              (else
+                (local.set $j (i32.const 0))
+                (loop $lane
+                  (f32.store (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2)))
+                    (if (result f32) (i32.lt_u (i32.add (local.get $t) (local.get $j)) (local.get $cols))
+                      (then (f32.load (i32.add (local.get $at) (i32.shl (i32.mul (local.get $j) (local.get $colStride)) (i32.const 2)))))
+                      (else (f32.const 0))))
+                  (br_if $lane (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 8))))))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $row)))
+        (local.set $t (i32.add (local.get $t) (i32.const 8)))
+        (br $tile))))
 )

@@ -15,7 +15,9 @@ export interface ConvPasses {
   outer(a: number, rowStride: number, groupStride: number, groups: number, rows: number, depth: number, d: number, cols: number, out: number): void;
   dots(a: number, rowStride: number, groupStride: number, groups: number, rows: number, depth: number, wt: number, cols: number, y: number, bias: number, hasBias: number, relu: number): void;
   outerT(a: number, rowStride: number, groupStride: number, groups: number, rows: number, depth: number, d: number, cols: number, outT: number): void;
-  backprop(dy: number, y: number, dz: number, rows: number, cols: number, db: number, relu: number): void;
+  backprop(dy: number, y: number, dz: number, rows: number, cols: number, db: number, relu: number, mask: number, hasMask: number): void;
+  mul(x: number, m: number, out: number, n: number): void;
+  pack(src: number, rows: number, cols: number, rowStride: number, colStride: number, out: number, outDepth: number): void;
   pool(x: number, batch: number, width: number, channels: number, steps: number, size: number, stride: number, left: number, y: number, argmax: number): void;
   unpool(dy: number, argmax: number, m: number, dx: number, n: number): void;
   repeat(x: number, rows: number, cols: number, size: number, out: number, backward: number): void;
