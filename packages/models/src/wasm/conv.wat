@@ -12,7 +12,11 @@
 ;;   packed: B as [colTiles][depth][8] (each tile's 8 columns contiguous per r)
 ;; outer(a, rowStride, groupStride, groups, rows, depth, d, cols, out)
 ;;   out[r * cols + c] += sum_(g, i) A(g, i)[r] * d[(g * rows + i) * cols + c],  cols a multiple of 8
-;; Sums run in order of r (gemm) and of (g, i) (outer), one f32x4 lane per column.
+;; Sums run in order of r (gemm) and of (g, i) (outer), one f32x4 lane per column, with no
+;; fused multiply-add: the order and rounding of XNNPACK's own wasm products, whose bits
+;; the dense step's products reproduce. dots and outerT are the same for fewer than 8
+;; columns; pack lays B out for gemm; backprop, pool, unpool, repeat and mul are the
+;; elementwise passes around a layer (each documented below).
 ;;
 ;; Regenerate conv-wasm.ts after editing: node tools/gen-wasm.mjs
 (module
