@@ -7,22 +7,23 @@
 import { posix } from 'node:path';
 import {
   ARTIFACT,
+  JsonNumbers,
+  jsonTextPieces,
   MODEL_FILES,
   SPLIT_NAMES,
   savedModelInfoText,
   sha256Hex,
   stableStringify,
   type CurvesArtifact,
-  type ErrorsArtifact,
   type Params,
   type SavedModelInfo,
 } from '@aelab/core';
 import type { PreparedData } from '@aelab/data';
-import type { NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
+import type { ArtifactData, NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
 import { flattenConfig, resolveScoring } from './resolve.js';
-import { curvesOf, errorsOf, scoreVariant, type SplitErrorsResult, type TrialErrors } from './scoring.js';
+import { curvesOf, errorsOf, scoreVariant, type TrialErrors } from './scoring.js';
 import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
 
 /** Identifies an evaluated configuration across repeats: training config x resolved scoring. */
@@ -103,19 +104,16 @@ export class TrialRecorder {
 
   private async writeArtifacts(trial: TrialRecord, result: TrialResult, errors: TrialErrors): Promise<Record<string, string>> {
     const artifacts: Record<string, string> = {};
-    const write = async (name: string, data: string) => {
+    const write = async (name: string, data: ArtifactData) => {
       artifacts[name] = await this.ctx.store.writeArtifact(trial.studyId, trial.id, name, data);
     };
-    const errorsArtifact: ErrorsArtifact = {};
-    for (const name of SPLIT_NAMES) {
-      const split = errors[name];
-      if (split) errorsArtifact[name] = toJsonErrors(split);
-    }
-    await write(ARTIFACT.errors, JSON.stringify(errorsArtifact));
+    // Every row's errors and labels, and the curves with a point per distinct error: on a
+    // large dataset tens of MiB of text each, written in pieces instead of as one string.
+    await write(ARTIFACT.errors, errorsArtifactText(errors));
     const curves: CurvesArtifact = { errorMetric: this.ctx.experiment.scoring.errorMetric };
     curves.test = curvesOf(errors.test, curves.errorMetric);
     if (errors.validation) curves.validation = curvesOf(errors.validation, curves.errorMetric);
-    await write(ARTIFACT.curves, JSON.stringify(curves));
+    await write(ARTIFACT.curves, jsonTextPieces(curves));
     await write(ARTIFACT.examples, JSON.stringify(result.examples));
     if (result.series) await write(ARTIFACT.series, JSON.stringify(result.series));
     return artifacts;
@@ -173,12 +171,20 @@ export class TrialRecorder {
   }
 }
 
-function round(values: Float32Array): number[] {
-  // 9 significant digits round-trip every float32 exactly (7 do not: they merge distinct
-  // errors into ties), so metrics recomputed from the file equal the recorded ones.
-  return Array.from(values, (v) => Number(v.toPrecision(9)));
-}
+// 9 significant digits round-trip every float32 exactly (7 do not: they merge distinct
+// errors into ties), so metrics recomputed from the file equal the recorded ones.
+const float32Digits = (value: number) => Number(value.toPrecision(9));
 
-function toJsonErrors(split: SplitErrorsResult) {
-  return { mse: round(split.mse), mae: round(split.mae), y: Array.from(split.y), labels: split.labels };
+/**
+ * The errors artifact (core's `ErrorsArtifact`: each split's errors rounded to float32's 9
+ * digits, its 0/1 labels and its class labels) as JSON text in UTF-8 pieces, read from
+ * the typed arrays without number arrays of every row.
+ */
+export function errorsArtifactText(errors: TrialErrors): Iterable<Uint8Array> {
+  const artifact: Record<string, unknown> = {};
+  for (const name of SPLIT_NAMES) {
+    const split = errors[name];
+    if (split) artifact[name] = { mse: new JsonNumbers(split.mse, float32Digits), mae: new JsonNumbers(split.mae, float32Digits), y: new JsonNumbers(split.y), labels: split.labels };
+  }
+  return jsonTextPieces(artifact);
 }

@@ -111,8 +111,8 @@ export function curvesOf(split: SplitErrorsResult, metric: ErrorMetric): CurvePo
   const pr = prCurve(split.y, split[metric]);
   if (!roc || !pr) return undefined;
   return {
-    roc: { fpr: Array.from(roc.fpr), tpr: Array.from(roc.tpr), thresholds: Array.from(roc.thresholds) },
-    pr: { recall: Array.from(pr.recall), precision: Array.from(pr.precision), thresholds: Array.from(pr.thresholds) },
+    roc: { fpr: roc.fpr, tpr: roc.tpr, thresholds: roc.thresholds },
+    pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds },
     rocAuc: rocAuc(split.y, split[metric]) ?? null,
     prAuc: averagePrecision(split.y, split[metric]) ?? null,
   };

@@ -1,0 +1,52 @@
+import { jsonTextPieces, mulberry32, type CurvesArtifact } from '@aelab/core';
+import { describe, expect, it } from 'vitest';
+import { errorsArtifactText } from '../src/recorder.js';
+import { curvesOf, type SplitErrorsResult, type TrialErrors } from '../src/scoring.js';
+
+const decoded = (pieces: Iterable<Uint8Array>) => new TextDecoder().decode(Buffer.concat([...pieces]));
+
+function split(rows: number, seed: number): SplitErrorsResult {
+  const random = mulberry32(seed);
+  const mse = Float32Array.from({ length: rows }, () => random() ** 3 * 50);
+  const mae = Float32Array.from({ length: rows }, () => random());
+  if (rows > 3) [mse[1], mae[2], mse[3]] = [NaN, Infinity, 1 / 3];
+  const y = Uint8Array.from({ length: rows }, () => (random() < 0.1 ? 1 : 0));
+  return { mse, mae, y, labels: Array.from(y, (v) => (v ? 'anomaly "b"' : 'normal')) };
+}
+
+/** The errors artifact as the recorder wrote it before it wrote pieces: one JSON.stringify over number arrays. */
+function wholeText(errors: TrialErrors): string {
+  const round = (values: Float32Array) => Array.from(values, (v) => Number(v.toPrecision(9)));
+  const artifact: Record<string, unknown> = {};
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const s = errors[name];
+    if (s) artifact[name] = { mse: round(s.mse), mae: round(s.mae), y: Array.from(s.y), labels: s.labels };
+  }
+  return JSON.stringify(artifact);
+}
+
+describe('errorsArtifactText', () => {
+  it('writes, in pieces, the same bytes as the whole-string errors artifact', () => {
+    const withValidation: TrialErrors = { train: split(30_000, 1), validation: split(5_000, 2), test: split(12_000, 3) };
+    const pieces = [...errorsArtifactText(withValidation)];
+    expect(pieces.length).toBeGreaterThan(10);
+    expect(decoded(pieces)).toBe(wholeText(withValidation));
+    const small: TrialErrors = { train: split(3, 4), test: split(0, 5) };
+    expect(decoded(errorsArtifactText(small))).toBe(wholeText(small));
+  });
+
+  it('reads back (JSON.parse) as the float32 errors, every value exact', () => {
+    const errors: TrialErrors = { train: split(2_000, 6), test: split(1_000, 7) };
+    const parsed = JSON.parse(decoded(errorsArtifactText(errors))) as { test: { mse: (number | null)[] } };
+    expect(Float32Array.from(parsed.test.mse, (v) => v ?? NaN)).toEqual(errors.test.mse);
+  });
+
+  it('writes the curves artifact, in pieces, as JSON.stringify did', () => {
+    const errors: TrialErrors = { train: split(1_000, 8), validation: split(3_000, 9), test: split(20_000, 10) };
+    errors.test.mse[1] = 0.25; // no NaN: the curves sort by score
+    errors.validation!.mse[1] = 0.25;
+    const curves: CurvesArtifact = { errorMetric: 'mse', test: curvesOf(errors.test, 'mse'), validation: curvesOf(errors.validation!, 'mse') };
+    expect(curves.test?.pr.precision.length).toBeGreaterThan(10_000);
+    expect(decoded(jsonTextPieces(curves))).toBe(JSON.stringify(curves));
+  });
+});
