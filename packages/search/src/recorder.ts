@@ -18,12 +18,12 @@ import {
   type Params,
   type SavedModelInfo,
 } from '@aelab/core';
-import type { PreparedData } from '@aelab/data';
 import type { ArtifactData, NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
 import { flattenConfig, resolveScoring } from './resolve.js';
 import { curvesOf, errorsOf, scoreVariant, type TrialErrors } from './scoring.js';
+import type { LabelledSplits } from './shared-data.js';
 import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
 
 /** Identifies an evaluated configuration across repeats: training config x resolved scoring. */
@@ -39,8 +39,8 @@ export interface RecorderContext {
   scoringVariants: Params[];
   board: ObjectiveBoard;
   environment(result?: TrialResult): RunEnvironment;
-  /** The coordinator's prepared data with this fingerprint, where results of local workers read their labels. */
-  preparedData?(fingerprint: string): PreparedData | undefined;
+  /** The labels of the coordinator's prepared data with this fingerprint, where results of local workers read theirs. */
+  preparedData?(fingerprint: string): LabelledSplits | undefined;
 }
 
 export class TrialRecorder {

@@ -10,7 +10,7 @@ import {
 } from '@aelab/models/evaluation';
 import { SPLIT_NAMES, type CurvePoints, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
-import type { PreparedData } from '@aelab/data';
+import type { LabelledSplits } from './shared-data.js';
 import { errorsBlob, float32FromBytes, type SplitLabels, type TrialResult } from './trial-task.js';
 
 /** One split's per-sample errors and labels, decoded on the coordinator. */
@@ -34,10 +34,10 @@ export interface ScoredVariant {
 /** The errors of a trial result, decoded from its blobs. */
 /**
  * A result's errors with each split's labels: the result's own, or, where it left them out
- * (a local worker trained on the coordinator's data), those of `data`, the coordinator's
- * prepared data with the result's fingerprint.
+ * (a local worker trained on the coordinator's data), those of `data`, the labels of the
+ * coordinator's prepared data with the result's fingerprint (prepared data will do).
  */
-export function errorsOf(result: TrialResult, data?: PreparedData): TrialErrors {
+export function errorsOf(result: TrialResult, data?: Partial<LabelledSplits>): TrialErrors {
   const out: Partial<Record<SplitName, SplitErrorsResult>> = {};
   for (const name of SPLIT_NAMES) {
     const labels = result.splits[name];
@@ -53,7 +53,7 @@ export function errorsOf(result: TrialResult, data?: PreparedData): TrialErrors 
   return out as TrialErrors;
 }
 
-function labelsOf(name: SplitName, labels: SplitLabels, data: PreparedData | undefined): { y: Uint8Array; labels: string[] } {
+function labelsOf(name: SplitName, labels: SplitLabels, data: Partial<LabelledSplits> | undefined): { y: Uint8Array; labels: string[] } {
   if (labels.y && labels.labels) return { y: Uint8Array.from(labels.y), labels: labels.labels };
   const split = data?.[name];
   if (!split || split.rows !== labels.rows) throw new Error(`trial result: the ${name} split's labels are missing and the coordinator has no prepared data of ${labels.rows} rows with the result's fingerprint`);

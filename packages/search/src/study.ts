@@ -141,6 +141,8 @@ class StudyRun {
   private readonly controllers = new Set<AbortController>();
   private readonly running = new Set<Promise<void>>();
   private readonly counts = { trained: 0, skipped: 0, failed: 0, pruned: 0 };
+  /** The last result's recording: the next waits for it (see record). */
+  private recording: Promise<unknown> = Promise.resolve();
   private number: number;
   private readonly total: number | null;
 
@@ -167,7 +169,7 @@ class StudyRun {
       scoringVariants: opened.scoringVariants,
       board: opened.board,
       environment: (result) => this.environment(result),
-      preparedData: (fingerprint) => prepared.byFingerprint(fingerprint),
+      preparedData: (fingerprint) => prepared.labelsByFingerprint(fingerprint),
     });
     options.signal?.addEventListener('abort', this.onAbort);
   }
@@ -259,7 +261,18 @@ class StudyRun {
     }
   }
 
-  private async record(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
+  /**
+   * Records one result at a time, in the order they arrive: recording a large dataset's
+   * result holds every row's errors and the scores computed from them, and two at once
+   * held twice that (the coordinator's peak, measured).
+   */
+  private record(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
+    const turn = this.recording.then(() => this.recordNow(trial, result));
+    this.recording = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async recordNow(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
     const pruned = result.stopReason === 'pruned';
     const done = pruned ? await this.recorder.pruned(trial, result, this.pruner.name) : await this.recorder.complete(trial, result);
     this.counts[pruned ? 'pruned' : 'trained']++;
