@@ -22,9 +22,12 @@ const PIECE_BYTES = 1 << 16;
 const encoder = new TextEncoder();
 
 /**
- * The bytes of the next piece, encoded as the text comes. Pieces are bytes, not strings:
- * text pieces waiting on a write were promoted to the old generation and stayed there as
- * garbage (about twice the artifact's size, measured) until the next full collection.
+ * The bytes of the next piece, encoded as the text comes, into one buffer used again for
+ * every piece. Pieces are bytes, not strings: text pieces waiting on a write were promoted
+ * to the old generation and stayed there as garbage (about twice the artifact's size,
+ * measured) until the next full collection; and one buffer, not a new one per piece,
+ * since a buffer is freed only when a collection finds it, which writing numbers rarely
+ * causes (a new buffer per piece held about the artifact's size, measured).
  */
 class Pieces {
   private bytes = new Uint8Array(2 * PIECE_BYTES);
@@ -40,10 +43,9 @@ class Pieces {
     return this.length >= PIECE_BYTES;
   }
 
-  /** The piece so far (a fresh array: the caller may keep it), and an empty one started. */
+  /** The piece so far, a view of the buffer: valid until the next piece is started. */
   take(): Uint8Array {
     const piece = this.bytes.subarray(0, this.length);
-    this.bytes = new Uint8Array(2 * PIECE_BYTES);
     this.length = 0;
     return piece;
   }
@@ -56,7 +58,9 @@ class Pieces {
 }
 
 /**
- * The JSON text of `value` as UTF-8 bytes, in pieces of about 64 KiB: joined, exactly the text of
+ * The JSON text of `value` as UTF-8 bytes, in pieces of about 64 KiB. A piece is a view of
+ * memory that the next piece reuses: write or copy it before asking for the next (as
+ * `writeArtifact` does). Joined, the pieces are exactly the text of
  * `JSON.stringify(value)` for JSON data (plain objects and arrays of strings, numbers,
  * booleans and null; object properties whose value is undefined, a function or a symbol
  * are left out and array elements of that kind are written as null, as JSON.stringify

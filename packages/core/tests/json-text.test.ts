@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { jsonTextPieces, JsonNumbers, mulberry32 } from '../src/index.js';
 
-const decoded = (pieces: Iterable<Uint8Array>) => new TextDecoder().decode(Buffer.concat([...pieces]));
+// A piece is valid until the next is asked for: copied as they come.
+const decoded = (pieces: Iterable<Uint8Array>) => new TextDecoder().decode(Buffer.concat(Array.from(pieces, (piece) => Buffer.from(piece))));
 const text = (value: unknown) => decoded(jsonTextPieces(value));
 
 describe('jsonTextPieces', () => {
@@ -40,9 +41,12 @@ describe('jsonTextPieces', () => {
     const errors = Float32Array.from({ length: 100_000 }, () => random() * 10);
     const labels = Array.from({ length: 100_000 }, (_, i) => (i % 97 === 0 ? 'anomalie é \u{1F600}' : 'normal'));
     const value = { test: { mse: new JsonNumbers(errors), labels }, rows: [{ a: errors.length }] };
-    const pieces = [...jsonTextPieces(value)];
+    const pieces = Array.from(jsonTextPieces(value), (piece) => piece.slice());
     expect(pieces.length).toBeGreaterThan(20);
     for (const piece of pieces) expect(piece.length).toBeLessThan(2 * 65_536);
+    // One buffer serves every piece (see jsonTextPieces): a piece is valid until the next.
+    const [first, second] = jsonTextPieces(value);
+    expect(second.buffer).toBe(first.buffer);
     expect(decoded(pieces)).toBe(JSON.stringify({ test: { mse: Array.from(errors), labels }, rows: [{ a: errors.length }] }));
   });
 });

@@ -1,12 +1,13 @@
 import {
-  averagePrecision,
+  averagePrecisionOf,
+  binaryClfCurve,
   binaryMetrics,
   computeThreshold,
   normalPositiveMetrics,
-  prCurve,
+  prCurveOf,
   reconstructionSummary,
-  rocAuc,
-  rocCurve,
+  rocAucOf,
+  rocCurveOf,
 } from '@aelab/models/evaluation';
 import { SPLIT_NAMES, type CurvePoints, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
@@ -107,13 +108,15 @@ function normalRows(split: SplitErrorsResult, metric: ErrorMetric): Float32Array
 
 /** ROC and PR curve points of one split, for the report; undefined when the split has one class only. */
 export function curvesOf(split: SplitErrorsResult, metric: ErrorMetric): CurvePoints | undefined {
-  const roc = rocCurve(split.y, split[metric]);
-  const pr = prCurve(split.y, split[metric]);
+  // One ranking (a sorted copy of every score and three arrays as long) for both curves and both areas.
+  const counts = binaryClfCurve(split.y, split[metric]);
+  const roc = rocCurveOf(counts);
+  const pr = prCurveOf(counts);
   if (!roc || !pr) return undefined;
   return {
     roc: { fpr: roc.fpr, tpr: roc.tpr, thresholds: roc.thresholds },
     pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds },
-    rocAuc: rocAuc(split.y, split[metric]) ?? null,
-    prAuc: averagePrecision(split.y, split[metric]) ?? null,
+    rocAuc: rocAucOf(counts) ?? null,
+    prAuc: averagePrecisionOf(counts) ?? null,
   };
 }

@@ -1,9 +1,11 @@
 import { jsonTextPieces, mulberry32, type CurvesArtifact } from '@aelab/core';
+import { averagePrecision, prCurve, rocAuc, rocCurve } from '@aelab/models/evaluation';
 import { describe, expect, it } from 'vitest';
 import { errorsArtifactText } from '../src/recorder.js';
 import { curvesOf, type SplitErrorsResult, type TrialErrors } from '../src/scoring.js';
 
-const decoded = (pieces: Iterable<Uint8Array>) => new TextDecoder().decode(Buffer.concat([...pieces]));
+// A piece is valid until the next is asked for: copied as they come.
+const decoded = (pieces: Iterable<Uint8Array>) => new TextDecoder().decode(Buffer.concat(Array.from(pieces, (piece) => Buffer.from(piece))));
 
 function split(rows: number, seed: number): SplitErrorsResult {
   const random = mulberry32(seed);
@@ -28,7 +30,7 @@ function wholeText(errors: TrialErrors): string {
 describe('errorsArtifactText', () => {
   it('writes, in pieces, the same bytes as the whole-string errors artifact', () => {
     const withValidation: TrialErrors = { train: split(30_000, 1), validation: split(5_000, 2), test: split(12_000, 3) };
-    const pieces = [...errorsArtifactText(withValidation)];
+    const pieces = Array.from(errorsArtifactText(withValidation), (piece) => piece.slice());
     expect(pieces.length).toBeGreaterThan(10);
     expect(decoded(pieces)).toBe(wholeText(withValidation));
     const small: TrialErrors = { train: split(3, 4), test: split(0, 5) };
@@ -47,6 +49,10 @@ describe('errorsArtifactText', () => {
     errors.validation!.mse[1] = 0.25;
     const curves: CurvesArtifact = { errorMetric: 'mse', test: curvesOf(errors.test, 'mse'), validation: curvesOf(errors.validation!, 'mse') };
     expect(curves.test?.pr.precision.length).toBeGreaterThan(10_000);
+    // One ranking for both curves and areas gives what each function gives on its own.
+    const { y, mse } = errors.test;
+    expect(curves.test).toEqual({ roc: rocCurve(y, mse), pr: prCurve(y, mse), rocAuc: rocAuc(y, mse), prAuc: averagePrecision(y, mse) });
+    expect(curvesOf({ ...errors.test, y: new Uint8Array(y.length) }, 'mse')).toBeUndefined();
     expect(decoded(jsonTextPieces(curves))).toBe(JSON.stringify(curves));
   });
 });

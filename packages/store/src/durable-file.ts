@@ -14,6 +14,8 @@ export interface DurableWriteOptions {
 /**
  * File content given in pieces, written one after the other as they come: a large
  * artifact (JSON text of every row's errors) never has to exist as one string or buffer.
+ * Each piece is written (or copied) before the next is asked for, so a producer may fill
+ * the same memory again for the next piece.
  */
 export type ContentPieces = Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 

@@ -279,6 +279,16 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
         expect(new TextDecoder().decode(await store.readArtifact(pieced))).toBe('{"test":{"labels":["é","x"]}}');
         await store.writeArtifact(study.id, trial.id, 'curves.json', later());
         expect(new TextDecoder().decode(await store.readArtifact(pieced.replace('errors', 'curves')))).toBe('{"test":{"labels":["é","x"]}}');
+        // A producer may fill the same memory again for the next piece.
+        function* reused() {
+          const buffer = new Uint8Array(3);
+          for (const text of ['abc', 'def']) {
+            buffer.set(new TextEncoder().encode(text));
+            yield buffer;
+          }
+        }
+        await store.writeArtifact(study.id, trial.id, 'reused.json', reused());
+        expect(new TextDecoder().decode(await store.readArtifact(pieced.replace('errors', 'reused')))).toBe('abcdef');
         await store.writeArtifact(study.id, trial.id, 'empty.json', []);
         expect(await store.readArtifact(pieced.replace('errors', 'empty'))).toHaveLength(0);
       });

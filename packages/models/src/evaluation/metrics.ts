@@ -129,7 +129,8 @@ export function rocAuc(y: ArrayLike<number>, scores: ArrayLike<number>): number 
   return rocAucOf(binaryClfCurve(y, scores));
 }
 
-function rocAucOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
+/** {@link rocAuc} from ranking counts already made. */
+export function rocAucOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
   if (positives === 0 || negatives === 0) return undefined;
   let twiceArea = 0;
   let prevTp = 0;
@@ -150,7 +151,8 @@ export function averagePrecision(y: ArrayLike<number>, scores: ArrayLike<number>
   return averagePrecisionOf(binaryClfCurve(y, scores));
 }
 
-function averagePrecisionOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
+/** {@link averagePrecision} from ranking counts already made. */
+export function averagePrecisionOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
   if (positives === 0 || negatives === 0) return undefined;
   let sum = 0;
   let prevTp = 0;
@@ -173,7 +175,11 @@ export function rocCurve(
   scores: ArrayLike<number>,
   options: { dropIntermediate?: boolean } = {},
 ): RocCurve | undefined {
-  const counts = binaryClfCurve(y, scores);
+  return rocCurveOf(binaryClfCurve(y, scores), options);
+}
+
+/** {@link rocCurve} from ranking counts already made (one sort for several curves and AUCs). */
+export function rocCurveOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): RocCurve | undefined {
   if (counts.positives === 0 || counts.negatives === 0) return undefined;
   let { tps, fps, thresholds } = counts;
   const m = tps.length;
@@ -207,7 +213,11 @@ export function rocCurve(
  * 1 everywhere and warns).
  */
 export function prCurve(y: ArrayLike<number>, scores: ArrayLike<number>): PrCurve | undefined {
-  const { tps, fps, thresholds, positives } = binaryClfCurve(y, scores);
+  return prCurveOf(binaryClfCurve(y, scores));
+}
+
+/** {@link prCurve} from ranking counts already made (one sort for several curves and AUCs). */
+export function prCurveOf({ tps, fps, thresholds, positives }: RankedCounts): PrCurve | undefined {
   if (positives === 0) return undefined;
   const precision: number[] = [];
   const recall: number[] = [];
@@ -278,7 +288,11 @@ export function binaryMetrics(
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
     throw new RangeError(`threshold must be a number, got ${quote(threshold)}`);
   }
-  const counts = binaryClfCurve(y, scores);
+  const positives = assertBinaryLabels('y', y, { name: 'scores', length: scores.length });
+  assertScores('scores', scores);
+  // With one class only (a training split of normal rows) the ranking metrics are
+  // undefined: the ranking, a sorted copy of every score and three arrays as long, is skipped.
+  const counts = positives === 0 || positives === scores.length ? undefined : binaryClfCurve(y, scores);
   const confusion = confusionAt(y, scores, threshold);
   const { tp, fp, tn, fn } = confusion;
   const precision = ratio(tp, tp + fp);
@@ -286,14 +300,14 @@ export function binaryMetrics(
   return {
     threshold,
     rows: scores.length,
-    positives: counts.positives,
+    positives,
     accuracy: (tp + tn) / scores.length,
     precision,
     recall,
     f1: f1Of(precision, recall),
     specificity: ratio(tn, tn + fp),
-    rocAuc: rocAucOf(counts),
-    prAuc: averagePrecisionOf(counts),
+    rocAuc: counts ? rocAucOf(counts) : undefined,
+    prAuc: counts ? averagePrecisionOf(counts) : undefined,
     confusion,
   };
 }
