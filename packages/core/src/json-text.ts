@@ -5,15 +5,20 @@
  */
 
 /**
- * A number array written element by element from `values` (a typed array, say), each
- * element through `map`: what {@link jsonTextPieces} writes as `JSON.stringify(Array.from(values, map))`
- * would, without making that array.
+ * An array of `length` elements, element `i` being `at(i)`, written without making it:
+ * {@link jsonTextPieces} writes what `JSON.stringify(Array.from({ length }, (_, i) => at(i)))`
+ * would (a typed array's values through a rounding, say, or labels looked up by code).
  */
-export class JsonNumbers {
+export class JsonArray {
   constructor(
-    readonly values: ArrayLike<number>,
-    readonly map?: (value: number) => number,
+    readonly length: number,
+    readonly at: (index: number) => unknown,
   ) {}
+
+  /** `values` (a typed array, say), each through `map` when given. */
+  static of(values: ArrayLike<number>, map?: (value: number) => number): JsonArray {
+    return new JsonArray(values.length, map ? (i) => map(values[i]) : (i) => values[i]);
+  }
 }
 
 /** Bytes a piece holds before it is handed on. */
@@ -64,7 +69,7 @@ class Pieces {
  * `JSON.stringify(value)` for JSON data (plain objects and arrays of strings, numbers,
  * booleans and null; object properties whose value is undefined, a function or a symbol
  * are left out and array elements of that kind are written as null, as JSON.stringify
- * does), with {@link JsonNumbers} written as the number arrays they stand for. Anything
+ * does), with each {@link JsonArray} written as the array it stands for. Anything
  * else (an object with `toJSON`, say) is written by JSON.stringify whole.
  */
 export function* jsonTextPieces(value: unknown): Generator<Uint8Array, void, undefined> {
@@ -76,9 +81,9 @@ export function* jsonTextPieces(value: unknown): Generator<Uint8Array, void, und
 
 /** Adds `value`'s text to `out`, yielding (nothing) whenever a piece is full. */
 function* write(value: unknown, out: Pieces, inArray: boolean): Generator<void, void, undefined> {
-  if (value instanceof JsonNumbers) {
-    const { values, map } = value;
-    yield* writeBlocks(values.length, (start, end) => Array.from({ length: end - start }, (_, i) => (map ? map(values[start + i]) : values[start + i])), out);
+  if (value instanceof JsonArray) {
+    const { at } = value;
+    yield* writeBlocks(value.length, (start, end) => Array.from({ length: end - start }, (_, i) => at(start + i)), out);
   } else if (Array.isArray(value) && value.every(isPrimitive)) {
     yield* writeBlocks(value.length, (start, end) => value.slice(start, end), out);
   } else if (Array.isArray(value)) {

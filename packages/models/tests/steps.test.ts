@@ -178,3 +178,21 @@ describe('evaluating a split a chunk of rows at a time (evaluateRows)', () => {
     }
   });
 });
+
+describe('scoring on wasm (reconstructionErrors)', () => {
+  it('reads each chunk in place: the errors tfjs reads back, whatever the chunk size', async () => {
+    const { trained } = await trainWith(PRESETS['ecg-v3'], 'lean', { epochs: 1 });
+    const rows = sineSplit(37, 140, 11);
+    const expected = tf.tidy(() => {
+      const x = tf.tensor2d(rows.x, [rows.rows, rows.features]);
+      const diff = tf.sub(x, (trained.model.predict(x) as tf.Tensor).reshape([rows.rows, rows.features]));
+      return [tf.mean(tf.square(diff), 1).dataSync(), tf.mean(tf.abs(diff), 1).dataSync()];
+    });
+    for (const batchSize of [1, 5, 37, 4096]) {
+      const { mse, mae } = await reconstructionErrors(trained.model, rows, { batchSize });
+      expect(mse).toEqual(expected[0]);
+      expect(mae).toEqual(expected[1]);
+    }
+    trained.dispose();
+  });
+});

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import {
   ARTIFACT,
-  JsonNumbers,
+  JsonArray,
   jsonTextPieces,
   MODEL_FILES,
   SPLIT_NAMES,
@@ -22,8 +22,7 @@ import type { ArtifactData, NewEvaluation, RunEnvironment, RunStore, StudyRecord
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
 import { flattenConfig, resolveScoring } from './resolve.js';
-import { curvesOf, errorsOf, scoreVariant, type TrialErrors } from './scoring.js';
-import type { LabelledSplits } from './shared-data.js';
+import { curvesOf, errorsOf, scoreVariant, type LabelledSplits, type TrialErrors } from './scoring.js';
 import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
 
 /** Identifies an evaluated configuration across repeats: training config x resolved scoring. */
@@ -184,7 +183,10 @@ export function errorsArtifactText(errors: TrialErrors): Iterable<Uint8Array> {
   const artifact: Record<string, unknown> = {};
   for (const name of SPLIT_NAMES) {
     const split = errors[name];
-    if (split) artifact[name] = { mse: new JsonNumbers(split.mse, float32Digits), mae: new JsonNumbers(split.mae, float32Digits), y: new JsonNumbers(split.y), labels: split.labels };
+    if (!split) continue;
+    const { labels } = split;
+    const classes = 'codes' in labels ? new JsonArray(labels.codes.length, (row) => labels.classes[labels.codes[row]]) : labels;
+    artifact[name] = { mse: JsonArray.of(split.mse, float32Digits), mae: JsonArray.of(split.mae, float32Digits), y: JsonArray.of(split.y), labels: classes };
   }
   return jsonTextPieces(artifact);
 }

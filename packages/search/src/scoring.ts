@@ -11,15 +11,24 @@ import {
 } from '@aelab/models/evaluation';
 import { SPLIT_NAMES, type CurvePoints, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
-import type { LabelledSplits } from './shared-data.js';
+import type { PreparedSplit } from '@aelab/data';
 import { errorsBlob, float32FromBytes, type SplitLabels, type TrialResult } from './trial-task.js';
+
+/**
+ * Each row's class label: as written, or as codes into the few distinct classes (the
+ * coordinator's own prepared data, which keeps no string per row).
+ */
+export type RowLabels = readonly string[] | { classes: readonly string[]; codes: ArrayLike<number> };
+
+/** Each split's row count, 0/1 labels and class labels: what a trial result's errors are read with. */
+export type LabelledSplits = Record<SplitName, Pick<PreparedSplit, 'rows' | 'y'> & { labels: RowLabels }>;
 
 /** One split's per-sample errors and labels, decoded on the coordinator. */
 export interface SplitErrorsResult {
   mse: Float32Array;
   mae: Float32Array;
   y: Uint8Array;
-  labels: string[];
+  labels: RowLabels;
 }
 
 export type TrialErrors = { train: SplitErrorsResult; validation?: SplitErrorsResult; test: SplitErrorsResult };
@@ -54,7 +63,7 @@ export function errorsOf(result: TrialResult, data?: Partial<LabelledSplits>): T
   return out as TrialErrors;
 }
 
-function labelsOf(name: SplitName, labels: SplitLabels, data: Partial<LabelledSplits> | undefined): { y: Uint8Array; labels: string[] } {
+function labelsOf(name: SplitName, labels: SplitLabels, data: Partial<LabelledSplits> | undefined): { y: Uint8Array; labels: RowLabels } {
   if (labels.y && labels.labels) return { y: Uint8Array.from(labels.y), labels: labels.labels };
   const split = data?.[name];
   if (!split || split.rows !== labels.rows) throw new Error(`trial result: the ${name} split's labels are missing and the coordinator has no prepared data of ${labels.rows} rows with the result's fingerprint`);

@@ -1,6 +1,7 @@
 import { stableStringify, type SplitName } from '@aelab/core';
 import type { DataSpec, PreparedData, PreparedSplit } from '@aelab/data';
 import { preparedDataMessage, type PreparedDataMessage } from './prepared-message.js';
+import type { LabelledSplits } from './scoring.js';
 
 /** `values` in shared memory (copied there unless already): worker threads given it read the same bytes, no copy made. */
 function shared<T extends Float32Array | Uint8Array>(values: T): T {
@@ -15,9 +16,6 @@ function sharedSplit(split: PreparedSplit): PreparedSplit {
   return { ...split, x: shared(split.x), y: shared(split.y) };
 }
 
-/** Each split's row count, 0/1 labels and class labels: what a trial result's errors are read with. */
-export type LabelledSplits = Record<SplitName, Pick<PreparedSplit, 'rows' | 'y' | 'labels'>>;
-
 /**
  * The prepared data of a study's data sections, in shared memory, looked up by data
  * section: what a local executor hands its worker threads so a sweep loads and prepares
@@ -28,8 +26,6 @@ export type LabelledSplits = Record<SplitName, Pick<PreparedSplit, 'rows' | 'y' 
  */
 export class SharedPreparedData {
   private readonly byData = new Map<string, PreparedDataMessage>();
-  /** Class labels as arrays of strings, by fingerprint, built when a result is first read with them. */
-  private readonly labelled = new Map<string, LabelledSplits>();
 
   /** Keeps `prepared`, its rows copied into shared memory unless they are there already. */
   add(data: DataSpec, prepared: PreparedData): void {
@@ -48,18 +44,14 @@ export class SharedPreparedData {
     return this.byData.get(stableStringify(data));
   }
 
-  /** The labels of the prepared data whose fingerprint is `fingerprint` (what a trial result names), if kept here. */
+  /** The labels of the prepared data whose fingerprint is `fingerprint` (what a trial result names), if kept here; class labels as codes. */
   labelsByFingerprint(fingerprint: string): LabelledSplits | undefined {
-    const known = this.labelled.get(fingerprint);
-    if (known) return known;
     const message = [...this.byData.values()].find((data) => data.fingerprint === fingerprint);
     if (!message) return undefined;
     const split = (name: SplitName) => {
       const { rows, y, labelCodes } = message[name];
-      return { rows, y, labels: Array.from(labelCodes, (code) => message.classes[code]) };
+      return { rows, y, labels: { classes: message.classes, codes: labelCodes } };
     };
-    const labelled = { train: split('train'), validation: split('validation'), test: split('test') };
-    this.labelled.set(fingerprint, labelled);
-    return labelled;
+    return { train: split('train'), validation: split('validation'), test: split('test') };
   }
 }

@@ -22,7 +22,7 @@ function wholeText(errors: TrialErrors): string {
   const artifact: Record<string, unknown> = {};
   for (const name of ['train', 'validation', 'test'] as const) {
     const s = errors[name];
-    if (s) artifact[name] = { mse: round(s.mse), mae: round(s.mae), y: Array.from(s.y), labels: s.labels };
+    if (s) artifact[name] = { mse: round(s.mse), mae: round(s.mae), y: Array.from(s.y), labels: s.labels as string[] };
   }
   return JSON.stringify(artifact);
 }
@@ -33,6 +33,12 @@ describe('errorsArtifactText', () => {
     const pieces = Array.from(errorsArtifactText(withValidation), (piece) => piece.slice());
     expect(pieces.length).toBeGreaterThan(10);
     expect(decoded(pieces)).toBe(wholeText(withValidation));
+    // Labels given as codes into the classes (the coordinator's own data) write the same text.
+    const coded = (s: SplitErrorsResult): SplitErrorsResult => {
+      const classes = [...new Set(s.labels as string[])];
+      return { ...s, labels: { classes, codes: Uint32Array.from(s.labels as string[], (label) => classes.indexOf(label)) } };
+    };
+    expect(decoded(errorsArtifactText({ train: coded(withValidation.train), validation: coded(withValidation.validation!), test: coded(withValidation.test) }))).toBe(wholeText(withValidation));
     const small: TrialErrors = { train: split(3, 4), test: split(0, 5) };
     expect(decoded(errorsArtifactText(small))).toBe(wholeText(small));
   });
