@@ -14,7 +14,7 @@ import {
   savedModelInfoText,
   sha256Hex,
   stableStringify,
-  type CurvesArtifact,
+  type ErrorMetric,
   type Params,
   type SavedModelInfo,
 } from '@aelab/core';
@@ -22,7 +22,7 @@ import type { ArtifactData, NewEvaluation, RunEnvironment, RunStore, StudyRecord
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
 import { flattenConfig, resolveScoring } from './resolve.js';
-import { curvesOf, errorsOf, scoreVariant, type LabelledSplits, type TrialErrors } from './scoring.js';
+import { curvesOf, errorsOf, scoreVariant, type CurveArrays, type LabelledSplits, type TrialErrors } from './scoring.js';
 import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
 
 /** Identifies an evaluated configuration across repeats: training config x resolved scoring. */
@@ -109,10 +109,7 @@ export class TrialRecorder {
     // Every row's errors and labels, and the curves with a point per distinct error: on a
     // large dataset tens of MiB of text each, written in pieces instead of as one string.
     await write(ARTIFACT.errors, errorsArtifactText(errors));
-    const curves: CurvesArtifact = { errorMetric: this.ctx.experiment.scoring.errorMetric };
-    curves.test = curvesOf(errors.test, curves.errorMetric);
-    if (errors.validation) curves.validation = curvesOf(errors.validation, curves.errorMetric);
-    await write(ARTIFACT.curves, jsonTextPieces(curves));
+    await write(ARTIFACT.curves, curvesArtifactText(errors, this.ctx.experiment.scoring.errorMetric));
     await write(ARTIFACT.examples, JSON.stringify(result.examples));
     if (result.series) await write(ARTIFACT.series, JSON.stringify(result.series));
     return artifacts;
@@ -189,4 +186,27 @@ export function errorsArtifactText(errors: TrialErrors): Iterable<Uint8Array> {
     artifact[name] = { mse: JsonArray.of(split.mse, float32Digits), mae: JsonArray.of(split.mae, float32Digits), y: JsonArray.of(split.y), labels: classes };
   }
   return jsonTextPieces(artifact);
+}
+
+/** A curve's points as core's `CurvePoints` has them (recall before precision), each array written from its typed array. */
+function curvePointsText(curves: CurveArrays | undefined) {
+  if (!curves) return undefined;
+  const { roc, pr } = curves;
+  return {
+    roc: { fpr: JsonArray.of(roc.fpr), tpr: JsonArray.of(roc.tpr), thresholds: JsonArray.of(roc.thresholds) },
+    pr: { recall: JsonArray.of(pr.recall), precision: JsonArray.of(pr.precision), thresholds: JsonArray.of(pr.thresholds) },
+    rocAuc: curves.rocAuc,
+    prAuc: curves.prAuc,
+  };
+}
+
+/**
+ * The curves artifact (core's `CurvesArtifact`: ROC and PR points of the test split, and
+ * of the validation split where there is one) as JSON text in UTF-8 pieces; a point per
+ * distinct error, written from typed arrays without number arrays of every point.
+ */
+export function curvesArtifactText(errors: TrialErrors, errorMetric: ErrorMetric): Iterable<Uint8Array> {
+  const curves: Record<string, unknown> = { errorMetric, test: curvePointsText(curvesOf(errors.test, errorMetric)) };
+  if (errors.validation) curves.validation = curvePointsText(curvesOf(errors.validation, errorMetric));
+  return jsonTextPieces(curves);
 }

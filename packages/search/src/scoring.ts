@@ -4,12 +4,14 @@ import {
   binaryMetrics,
   computeThreshold,
   normalPositiveMetrics,
-  prCurveOf,
+  prPointsOf,
   reconstructionSummary,
   rocAucOf,
-  rocCurveOf,
+  rocPointsOf,
+  type PrPoints,
+  type RocPoints,
 } from '@aelab/models/evaluation';
-import { SPLIT_NAMES, type CurvePoints, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
+import { SPLIT_NAMES, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
 import type { PreparedSplit } from '@aelab/data';
 import { errorsBlob, float32FromBytes, type SplitLabels, type TrialResult } from './trial-task.js';
@@ -115,17 +117,20 @@ function normalRows(split: SplitErrorsResult, metric: ErrorMetric): Float32Array
   return split[metric].filter((_, i) => split.y[i] === 0);
 }
 
+/** ROC and PR curve points of one split in typed arrays (written to curves.json as {@link CurvePoints}). */
+export interface CurveArrays {
+  roc: RocPoints;
+  pr: PrPoints;
+  rocAuc: number | null;
+  prAuc: number | null;
+}
+
 /** ROC and PR curve points of one split, for the report; undefined when the split has one class only. */
-export function curvesOf(split: SplitErrorsResult, metric: ErrorMetric): CurvePoints | undefined {
+export function curvesOf(split: SplitErrorsResult, metric: ErrorMetric): CurveArrays | undefined {
   // One ranking (a sorted copy of every score and three arrays as long) for both curves and both areas.
   const counts = binaryClfCurve(split.y, split[metric]);
-  const roc = rocCurveOf(counts);
-  const pr = prCurveOf(counts);
+  const roc = rocPointsOf(counts);
+  const pr = prPointsOf(counts);
   if (!roc || !pr) return undefined;
-  return {
-    roc: { fpr: roc.fpr, tpr: roc.tpr, thresholds: roc.thresholds },
-    pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds },
-    rocAuc: rocAucOf(counts) ?? null,
-    prAuc: averagePrecisionOf(counts) ?? null,
-  };
+  return { roc, pr, rocAuc: rocAucOf(counts) ?? null, prAuc: averagePrecisionOf(counts) ?? null };
 }

@@ -1,7 +1,7 @@
-import { jsonTextPieces, mulberry32, type CurvesArtifact } from '@aelab/core';
+import { mulberry32, type CurvesArtifact } from '@aelab/core';
 import { averagePrecision, prCurve, rocAuc, rocCurve } from '@aelab/models/evaluation';
 import { describe, expect, it } from 'vitest';
-import { errorsArtifactText } from '../src/recorder.js';
+import { curvesArtifactText, errorsArtifactText } from '../src/recorder.js';
 import { curvesOf, type SplitErrorsResult, type TrialErrors } from '../src/scoring.js';
 
 // A piece is valid until the next is asked for: copied as they come.
@@ -49,16 +49,21 @@ describe('errorsArtifactText', () => {
     expect(Float32Array.from(parsed.test.mse, (v) => v ?? NaN)).toEqual(errors.test.mse);
   });
 
-  it('writes the curves artifact, in pieces, as JSON.stringify did', () => {
+  it('writes the curves artifact, in pieces, as JSON.stringify did with number arrays', () => {
     const errors: TrialErrors = { train: split(1_000, 8), validation: split(3_000, 9), test: split(20_000, 10) };
     errors.test.mse[1] = 0.25; // no NaN: the curves sort by score
     errors.validation!.mse[1] = 0.25;
-    const curves: CurvesArtifact = { errorMetric: 'mse', test: curvesOf(errors.test, 'mse'), validation: curvesOf(errors.validation!, 'mse') };
+    // What the recorder wrote before: each curve and area on its own, in number arrays.
+    const before = (s: SplitErrorsResult) => {
+      const pr = prCurve(s.y, s.mse)!;
+      return { roc: rocCurve(s.y, s.mse), pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds }, rocAuc: rocAuc(s.y, s.mse) ?? null, prAuc: averagePrecision(s.y, s.mse) ?? null };
+    };
+    const curves: CurvesArtifact = { errorMetric: 'mse', test: before(errors.test), validation: before(errors.validation!) };
     expect(curves.test?.pr.precision.length).toBeGreaterThan(10_000);
-    // One ranking for both curves and areas gives what each function gives on its own.
-    const { y, mse } = errors.test;
-    expect(curves.test).toEqual({ roc: rocCurve(y, mse), pr: prCurve(y, mse), rocAuc: rocAuc(y, mse), prAuc: averagePrecision(y, mse) });
-    expect(curvesOf({ ...errors.test, y: new Uint8Array(y.length) }, 'mse')).toBeUndefined();
-    expect(decoded(jsonTextPieces(curves))).toBe(JSON.stringify(curves));
+    expect(decoded(curvesArtifactText(errors, 'mse'))).toBe(JSON.stringify(curves));
+    // One class only: no curves, as before.
+    const oneClass = { ...errors.test, y: new Uint8Array(errors.test.y.length) };
+    expect(curvesOf(oneClass, 'mse')).toBeUndefined();
+    expect(decoded(curvesArtifactText({ train: errors.train, test: oneClass }, 'mae'))).toBe('{"errorMetric":"mae"}');
   });
 });
