@@ -143,6 +143,9 @@ class StudyRun {
   private readonly counts = { trained: 0, skipped: 0, failed: 0, pruned: 0 };
   /** The last result's recording: the next waits for it (see record). */
   private recording: Promise<unknown> = Promise.resolve();
+  /** Trainings launched that the executor has not given back yet (see loop). */
+  private readonly training = new Set<Promise<void>>();
+  private executorClosed: Promise<void> | undefined;
   private number: number;
   private readonly total: number | null;
 
@@ -192,7 +195,16 @@ class StudyRun {
       }
       await this.launchRepeats(decision.params);
     }
+    // Nothing is launched after this: once every training is back from the executor, its
+    // threads (each with its heap, its allocator's arenas and its backend's memory) are let
+    // go while the last results are still being recorded.
+    await Promise.all(this.training);
+    await this.closeExecutor();
     await Promise.all(this.running);
+  }
+
+  private closeExecutor(): Promise<void> {
+    return (this.executorClosed ??= this.executor.close());
   }
 
   private async launchRepeats(params: Params): Promise<void> {
@@ -210,7 +222,13 @@ class StudyRun {
       }
       while (this.running.size >= this.executor.concurrency) await Promise.race(this.running);
       if (this.interrupted) break;
-      const job = this.runTrial(params, config, hash, repeat).then((state) => this.settle(entry, state));
+      let trained!: () => void;
+      const training = new Promise<void>((resolve) => (trained = resolve));
+      this.training.add(training);
+      void training.then(() => this.training.delete(training));
+      const job = this.runTrial(params, config, hash, repeat, trained)
+        .finally(trained)
+        .then((state) => this.settle(entry, state));
       const tracked = job.finally(() => this.running.delete(tracked));
       this.running.add(tracked);
     }
@@ -225,7 +243,8 @@ class StudyRun {
     this.sampler.tell?.(entry);
   }
 
-  private async runTrial(params: Params, config: TrainingConfig, configHash: string, repeat: number): Promise<SampledTrial['state']> {
+  /** Trains and records one repeat; `trained` is called once the executor has given back its result (or failed). */
+  private async runTrial(params: Params, config: TrainingConfig, configHash: string, repeat: number, trained: () => void): Promise<SampledTrial['state']> {
     const { store, experiment } = this.options;
     const seed = trialSeed(experiment.seed, configHash, repeat);
     const trial = await store.startTrial(this.opened.study.id, {
@@ -247,7 +266,7 @@ class StudyRun {
     try {
       const training = { studyId: this.opened.study.id, configHash, repeat };
       const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes, training };
-      const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal);
+      const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal).finally(trained);
       return await this.record(trial, result);
     } catch (err) {
       const status = this.interrupted ? 'interrupted' : 'failed';
@@ -326,7 +345,7 @@ class StudyRun {
   async close(): Promise<void> {
     this.options.signal?.removeEventListener('abort', this.onAbort);
     await Promise.allSettled(this.running);
-    await this.executor.close();
+    await this.closeExecutor();
   }
 
   async summary(): Promise<StudySummary> {

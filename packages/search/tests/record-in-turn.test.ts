@@ -9,8 +9,13 @@ import { errorsBlob, float32Bytes, type TrialResult, type TrialTask } from '../s
 class InstantExecutor implements TrialExecutor {
   readonly name = 'instant';
   readonly concurrency = 3;
+  /** Each call of close(), with how many artifact writes the store had seen by then. */
+  readonly closed: number[] = [];
+
+  constructor(private readonly store: SlowArtifactStore) {}
 
   async run(task: TrialTask, _onProgress: ProgressHandler): Promise<TrialResult> {
+    if (this.closed.length > 0) throw new Error('run after close');
     const errors = float32Bytes(Float32Array.from([0.1, 0.2, 0.3, 0.9]));
     const y = [0, 0, 0, 1];
     return {
@@ -34,7 +39,9 @@ class InstantExecutor implements TrialExecutor {
     };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed.push(this.store.writes.length);
+  }
 }
 
 /** Logs which trial each artifact write is for, each write taking a few turns of the event loop. */
@@ -61,11 +68,16 @@ describe('recording results', () => {
       selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
     });
     const store = new SlowArtifactStore();
-    const summary = await runStudy({ experiment, experimentPath: 'in-turn.json', store, executor: new InstantExecutor() });
+    const executor = new InstantExecutor(store);
+    const summary = await runStudy({ experiment, experimentPath: 'in-turn.json', store, executor });
     expect(summary.trained).toBe(3);
     // Each trial's writes are one run: no trial's recording began before the last one's ended.
     const runs = store.writes.filter((id, i) => id !== store.writes[i - 1]);
     expect(runs).toHaveLength(3);
     expect(new Set(runs).size).toBe(3);
+    // Every training was back when the last was recorded: the executor (its threads) was
+    // let go then, once, before the recordings ended.
+    expect(executor.closed).toHaveLength(1);
+    expect(executor.closed[0]).toBeLessThan(store.writes.length);
   });
 });
