@@ -56,7 +56,7 @@ describe('errorsArtifactText', () => {
     // What the recorder wrote before: each curve and area on its own, in number arrays.
     const before = (s: SplitErrorsResult) => {
       const pr = prCurve(s.y, s.mse)!;
-      return { roc: rocCurve(s.y, s.mse), pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds }, rocAuc: rocAuc(s.y, s.mse) ?? null, prAuc: averagePrecision(s.y, s.mse) ?? null };
+      return { roc: rocCurve(s.y, s.mse)!, pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds }, rocAuc: rocAuc(s.y, s.mse) ?? null, prAuc: averagePrecision(s.y, s.mse) ?? null };
     };
     const curves: CurvesArtifact = { errorMetric: 'mse', test: before(errors.test), validation: before(errors.validation!) };
     expect(curves.test?.pr.precision.length).toBeGreaterThan(10_000);

@@ -84,11 +84,17 @@ describe('PreparationThread', () => {
     const thread = new PreparationThread();
     try {
       const wrongClass = { dataset: await csvFile(text), normalClass: 'fine' };
-      const expected = await prepareData(wrongClass).catch((error: unknown) => error as Error);
+      const expected = (await prepareData(wrongClass).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      ))!;
       await expect(thread.prepare(wrongClass, undefined)).rejects.toThrow(expected.message);
       await expect(thread.prepare(wrongClass, undefined)).rejects.toBeInstanceOf(DataPreparationError);
       const broken = { dataset: await csvFile('a,b,label\n1,2,ok\n1,x,ok\n'), normalClass: 'ok' };
-      const error = await thread.prepare(broken, undefined).catch((e: unknown) => e as DataFormatError);
+      const error = (await thread.prepare(broken, undefined).then(
+        () => undefined,
+        (e: unknown) => e as DataFormatError,
+      ))!;
       expect(error).toBeInstanceOf(DataFormatError);
       expect(error.line).toBe(3);
     } finally {
