@@ -136,17 +136,24 @@ async function splitErrors(model: Model, name: SplitName, data: PreparedDataMess
   return { labels, mse };
 }
 
-/** Picks the row of median error in `rows` (a typical example, neither best nor worst). */
-function medianRow(errors: Float32Array, rows: number[]): number | undefined {
-  if (rows.length === 0) return undefined;
-  const sorted = [...rows].sort((a, b) => errors[a] - errors[b]);
-  return sorted[Math.floor(sorted.length / 2)];
+/**
+ * The row of median error among the rows labelled `label` (a typical example, neither best
+ * nor worst); ties keep row order (a stable sort). The rows are a typed array, not an array
+ * of numbers: on a large split that made garbage in the worker's old generation.
+ */
+export function medianRow(errors: Float32Array, y: Uint8Array, label: number): number | undefined {
+  let count = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === label) count++;
+  if (count === 0) return undefined;
+  const rows = new Uint32Array(count);
+  for (let i = 0, k = 0; i < y.length; i++) if (y[i] === label) rows[k++] = i;
+  rows.sort((a, b) => errors[a] - errors[b]);
+  return rows[Math.floor(count / 2)];
 }
 
 async function examplesOf(model: Model, data: PreparedDataMessage, mse: Float32Array): Promise<ExamplesArtifact> {
   const split: SplitMessage = data.test;
-  const pick = (anomalous: number) => medianRow(mse, [...split.y.keys()].filter((i) => split.y[i] === anomalous));
-  const chosen = { normal: pick(0), anomalous: pick(1) };
+  const chosen = { normal: medianRow(mse, split.y, 0), anomalous: medianRow(mse, split.y, 1) };
   const out: ExamplesArtifact = {};
   for (const [kind, row] of Object.entries(chosen) as [keyof ExamplesArtifact, number | undefined][]) {
     if (row === undefined) continue;
