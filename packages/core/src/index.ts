@@ -1,4 +1,5 @@
 export * from './json.js';
+export * from './json-text.js';
 export * from './vocabulary.js';
 export * from './schemas.js';
 export * from './random.js';

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { PreparedSplit } from '@aelab/data';
 import { modelInputShape } from './builders/index.js';
 import { splitTensor } from './train.js';
+import type { WasmHeapBackend } from './wasm/heap.js';
 
 /** Rows to score: the `x`, `rows`, `features` of a {@link PreparedSplit}. */
 export type ScoringRows = Pick<PreparedSplit, 'x' | 'rows' | 'features'>;
@@ -32,7 +33,10 @@ function chunks(rows: number, batchSize = DEFAULT_SCORING_BATCH): [number, numbe
   return out;
 }
 
-/** Calls `each` with the [n, features] input and reconstruction of each chunk, inside a tidy. */
+/**
+ * Calls `each` with the [n, features] input and reconstruction of each chunk, inside a
+ * tidy, and `collect` with its outputs' values: views that are valid only during the call.
+ */
 async function forEachChunk(
   model: tf.LayersModel,
   rows: ScoringRows,
@@ -50,7 +54,11 @@ async function forEachChunk(
       return each(x.reshape([n, rows.features]) as tf.Tensor2D, y);
     });
     try {
-      const values = (await Promise.all(outputs.map((t) => t.data()))) as Float32Array[];
+      // On wasm, read in place (views of its memory, copied out at once by `collect`): a new
+      // array per chunk and output added up to every row's errors in garbage, which a worker
+      // busy scoring frees late, and its allocator keeps.
+      const heap = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmHeapBackend) : null;
+      const values = heap ? outputs.map((t) => heap.typedArrayFromHeap(t)) : ((await Promise.all(outputs.map((t) => t.data()))) as Float32Array[]);
       collect(start, values);
     } finally {
       outputs.forEach((t) => t.dispose());

@@ -38,10 +38,13 @@ export interface TrainedAutoencoder {
   dispose(): void;
 }
 
+/** The rows a trainer reads of a split: its values and shape (labels are the caller's). */
+export type TrainingRows = Pick<PreparedSplit, 'x' | 'rows' | 'features'>;
+
 export interface TrainAutoencoderOptions {
   spec: ModelSpec;
-  train: PreparedSplit;
-  validation?: PreparedSplit | null;
+  train: TrainingRows;
+  validation?: TrainingRows | null;
   config: TrainerConfig;
   /** Called after every epoch (on the training thread). */
   onEpoch?: (record: EpochRecord) => void;
@@ -157,8 +160,11 @@ interface Session {
   model: tf.LayersModel;
   step: TrainingStep;
   /** Training rows on the host; each step uploads its batch only (see {@link batchTensor}). */
-  train: PreparedSplit;
+  train: TrainingRows;
   inputShape: number[];
+  /** Validation rows on the host, for a step that evaluates them a chunk at a time (`evaluateRows`). */
+  validation: TrainingRows | null;
+  /** Validation rows uploaded whole, for a step without `evaluateRows`. */
   valX: tf.Tensor | null;
   /** Shuffles the row order each epoch. */
   rng: () => number;
@@ -169,12 +175,13 @@ interface Session {
   release(): void;
 }
 
-function startSession(spec: ModelSpec, train: PreparedSplit, validation: PreparedSplit | null, config: TrainerConfig, kind: StepKind | undefined): Session {
+function startSession(spec: ModelSpec, train: TrainingRows, validation: TrainingRows | null, config: TrainerConfig, kind: StepKind | undefined): Session {
   const model = buildModel(spec, train.features, config.seed);
   const step = createTrainingStep({ model, spec, loss: config.loss, learningRate: config.learningRate, kind });
   const inputShape = modelInputShape(model);
   assertSplitShape(train, inputShape);
-  const valX = validation ? splitTensor(validation, inputShape) : null;
+  if (validation) assertSplitShape(validation, inputShape);
+  const valX = validation && !step.evaluateRows ? splitTensor(validation, inputShape) : null;
   const batchSizes = batchSizesOf(train.rows, config.batchSize);
   const weightsOfBatches = tf.tensor1d(batchSizes.map((n) => n / train.rows));
   return {
@@ -182,6 +189,7 @@ function startSession(spec: ModelSpec, train: PreparedSplit, validation: Prepare
     step,
     train,
     inputShape,
+    validation,
     valX,
     rng: shuffleRng(config.seed),
     order: new Int32Array(train.rows).map((_, i) => i),
@@ -223,9 +231,14 @@ async function runEpoch(session: Session, epoch: number, signal: AbortSignal | u
     return tf.stack([trainLoss, validation.total, validation.reconstruction]);
   });
   costs.forEach((c) => c.dispose());
-  const values = await summary.data();
+  const values = Array.from(await summary.data());
   summary.dispose();
-  return epochRecord(epoch, values[0], valX ? values[1] : null, (performance.now() - epochStart) / 1000, valX ? values[2] : undefined);
+  if (session.validation && step.evaluateRows) {
+    const { total, reconstruction } = step.evaluateRows(session.validation, inputShape);
+    values.push(total, reconstruction);
+  }
+  const validated = values.length === 3;
+  return epochRecord(epoch, values[0], validated ? values[1] : null, (performance.now() - epochStart) / 1000, validated ? values[2] : undefined);
 }
 
 /**

@@ -114,6 +114,9 @@ describe('binaryMetrics (anomaly positive, score > threshold)', () => {
     );
     expect(() => binaryMetrics([0, 2], [0.1, 0.2], 0)).toThrow('y[1] must be 0 (normal) or 1 (anomaly), got 2');
     expect(() => binaryMetrics([0, 1], [0.1, Number.NaN], 0)).toThrow('scores[1] must be a number, got NaN');
+    // A one-class split skips the ranking, not the checks.
+    expect(() => binaryMetrics([0, 0], [0.1, Number.NaN], 0)).toThrow('scores[1] must be a number, got NaN');
+    expect(() => binaryMetrics([1, 1], [0.1], 0)).toThrow('y has 2 entries but scores has 1');
     expect(() => binaryMetrics([], [], 0)).toThrow('y is empty');
   });
 

@@ -134,3 +134,65 @@ describe('the lean steps', () => {
     trained.dispose();
   });
 });
+
+describe('evaluating a split a chunk of rows at a time (evaluateRows)', () => {
+  const conv = (overrides: Partial<Conv1dSpec>): Conv1dSpec => ({ ...PRESETS['conv1d-small'], filters: [8, 4], ...overrides });
+  it.each([
+    ['ecg-v3: relu, dropout, L2', PRESETS['ecg-v3'], 'mse'],
+    ['tf-tutorial: sigmoid output, mae', PRESETS['tf-tutorial'], 'mae'],
+    ['tanh, L2 everywhere', dense({ activation: 'tanh', dropout: 0.1, l2: 0.01 }), 'mse'],
+    ['conv1d, dropout, L2, mae', conv({ kernelSize: 5, dropout: 0.1, l2: 0.001 }), 'mae'],
+    ['conv1d, tanh, pool 3', conv({ filters: [6], kernelSize: 3, poolSize: 3, activation: 'tanh' }), 'mse'],
+  ] as const)('gives the bits of evaluate over the whole split (%s)', async (_name, spec, loss) => {
+    const { trained } = await trainWith(spec, 'lean', { loss, epochs: 2 });
+    const step = createTrainingStep({ model: trained.model, spec, loss, learningRate: 1e-3 });
+    expect(step.evaluateRows).toBeDefined();
+    const rows = sineSplit(45, 140, 5);
+    const inputShape = trained.model.inputs[0].shape.slice(1) as number[];
+    const whole = tf.tensor(rows.x, [rows.rows, ...inputShape]);
+    const losses = step.evaluate(whole);
+    const expected = { total: (await losses.total.data())[0], reconstruction: (await losses.reconstruction.data())[0] };
+    tf.dispose([whole, losses.total, losses.reconstruction]);
+    const evaluateRows = step.evaluateRows!.bind(step) as (r: typeof rows, s: number[], chunk?: number) => { total: number; reconstruction: number };
+    for (const chunk of [1, 7, 16, 45, 4096]) expect(evaluateRows(rows, inputShape, chunk)).toEqual(expected);
+    step.dispose();
+    trained.dispose();
+  });
+
+  it('leaves the validation losses of a training as they were with the split uploaded whole', async () => {
+    const spec = PRESETS['ecg-v3'];
+    const chunked = await trainWith(spec, 'lean');
+    const step = createTrainingStep({ model: chunked.trained.model, spec, loss: 'mse', learningRate: 1e-3 });
+    const prototype = Object.getPrototypeOf(Object.getPrototypeOf(step)) as { evaluateRows?: unknown };
+    const evaluateRows = prototype.evaluateRows;
+    step.dispose();
+    try {
+      prototype.evaluateRows = undefined;
+      const whole = await trainWith(spec, 'lean');
+      expect(chunked.trained.history.map(({ seconds: _s, ...h }) => h)).toEqual(whole.trained.history.map(({ seconds: _s, ...h }) => h));
+      expect(chunked.weights).toEqual(whole.weights);
+      whole.trained.dispose();
+    } finally {
+      prototype.evaluateRows = evaluateRows;
+      chunked.trained.dispose();
+    }
+  });
+});
+
+describe('scoring on wasm (reconstructionErrors)', () => {
+  it('reads each chunk in place: the errors tfjs reads back, whatever the chunk size', async () => {
+    const { trained } = await trainWith(PRESETS['ecg-v3'], 'lean', { epochs: 1 });
+    const rows = sineSplit(37, 140, 11);
+    const expected = tf.tidy(() => {
+      const x = tf.tensor2d(rows.x, [rows.rows, rows.features]);
+      const diff = tf.sub(x, (trained.model.predict(x) as tf.Tensor).reshape([rows.rows, rows.features]));
+      return [tf.mean(tf.square(diff), 1).dataSync(), tf.mean(tf.abs(diff), 1).dataSync()];
+    });
+    for (const batchSize of [1, 5, 37, 4096]) {
+      const { mse, mae } = await reconstructionErrors(trained.model, rows, { batchSize });
+      expect(mse).toEqual(expected[0]);
+      expect(mae).toEqual(expected[1]);
+    }
+    trained.dispose();
+  });
+});

@@ -18,6 +18,7 @@ export * from './executors/redis.js';
 export * from './executors/redis-worker.js';
 export * from './executors/index.js';
 export * from './trial-task.js';
+export * from './prepared-message.js';
 export * from './scoring.js';
 export * from './objective-board.js';
 export * from './recorder.js';

@@ -3,6 +3,7 @@ import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
 import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
+import { PreparationThread } from './preparation-thread.js';
 import type { SharedPreparedData } from './shared-data.js';
 import type { TrainingConfig } from './trial-task.js';
 import { enumerateGrid, fromUnit } from './space.js';
@@ -25,15 +26,23 @@ interface DataShape {
   dataset: string;
 }
 
-async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined, keep?: SharedPreparedData): Promise<DataShape> {
+/** Where a data section is prepared: in a thread, into shared memory, when the prepared data is kept for workers. */
+interface Preparing {
+  keep?: SharedPreparedData;
+  thread?: PreparationThread;
+}
+
+async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined, { keep, thread }: Preparing): Promise<DataShape> {
   if (!valid) {
     const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir });
     return { features: dataset.features, rows: dataset.rows, warnings: [], dataset: data.dataset };
   }
   try {
-    // Prepared straight into shared memory when kept: no second copy for the workers.
-    const prepared = await prepareData(data, { dataDir, memory: keep ? 'shared' : 'local' });
-    keep?.add(data, prepared);
+    // Kept: prepared straight into shared memory (no second copy for the workers), in a
+    // thread whose end frees the parsed file (see preparation-thread.ts).
+    const prepared = keep && thread ? await thread.prepare(data, dataDir) : await prepareData(data, { dataDir, memory: keep ? 'shared' : 'local' });
+    if ('classes' in prepared) keep?.addMessage(data, prepared);
+    else keep?.add(data, prepared);
     const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);
     const anomalies = prepared.validation.y.reduce((n, y) => n + y, 0);
     const validation = { normal: prepared.validation.rows - anomalies, anomalies };
@@ -67,13 +76,19 @@ function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: Pick<DataSh
  * Problems of one training configuration that would only surface inside a worker (or
  * take the machine down there): each names the field at fault.
  */
-export async function trainingIssues(config: TrainingConfig, dataDir: string | undefined, limits: PreflightOptions, cache = new Map<string, Promise<DataShape>>()): Promise<string[]> {
+export async function trainingIssues(
+  config: TrainingConfig,
+  dataDir: string | undefined,
+  limits: PreflightOptions,
+  cache = new Map<string, Promise<DataShape>>(),
+  thread?: PreparationThread,
+): Promise<string[]> {
   // Swept params land in the resolved config: a misspelt name is an unknown field here.
   const dataProblems = schemaProblems(dataSchema, config.data, ['data']);
   const sections = [...schemaProblems(trainingSchema, config.training, ['training']), ...dataProblems].map((p) => `${p.path} ${p.message}`);
   const key = stableStringify({ data: config.data, valid: dataProblems.length === 0 });
   let shape = cache.get(key);
-  if (!shape) cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir, limits.keep)));
+  if (!shape) cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir, { keep: limits.keep, thread })));
   const { features, rows, problem } = await shape;
   if (problem) return [...sections, problem];
   const spec = modelSpecOf(config);
@@ -128,6 +143,34 @@ function scoringProblems(experiment: Experiment, variants: readonly ResolvedVari
   });
 }
 
+/** The problems of every configuration checked (see configurationsToCheck), each data problem once. */
+async function configurationProblems(
+  experiment: Experiment,
+  training: SearchSpace,
+  { dataDir, limits, cache, thread }: { dataDir?: string; limits: PreflightOptions; cache: Map<string, Promise<DataShape>>; thread?: PreparationThread },
+): Promise<{ path: string; message: string }[]> {
+  const problems: { path: string; message: string }[] = [];
+  const seen = new Set<string>();
+  for (const params of configurationsToCheck(experiment, training)) {
+    const where = describe(params, 'model');
+    let config: TrainingConfig;
+    try {
+      config = resolveTraining(experiment, params);
+    } catch (err) {
+      problems.push({ path: where, message: (err as Error).message });
+      continue;
+    }
+    for (const issue of await trainingIssues(config, dataDir, limits, cache, thread)) {
+      // A data problem is the data section's, whichever configuration met it first: once.
+      const key = issue.startsWith('data: ') ? issue : `${where}|${issue}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      problems.push({ path: where, message: issue });
+    }
+  }
+  return problems;
+}
+
 /**
  * Checks what a study will train and score before any training starts (see
  * configurationsToCheck), so a bad spec or value is one clear error listing every
@@ -144,23 +187,11 @@ export async function preflight(
   const cache = new Map<string, Promise<DataShape>>();
   const variants = resolveVariants(experiment, space.scoringVariants);
   const problems = scoringProblems(experiment, variants);
-  const seen = new Set<string>();
-  for (const params of configurationsToCheck(experiment, space.training)) {
-    const where = describe(params, 'model');
-    let config: TrainingConfig;
-    try {
-      config = resolveTraining(experiment, params);
-    } catch (err) {
-      problems.push({ path: where, message: (err as Error).message });
-      continue;
-    }
-    for (const issue of await trainingIssues(config, dataDir, limits, cache)) {
-      // A data problem is the data section's, whichever configuration met it first: once.
-      const key = issue.startsWith('data: ') ? issue : `${where}|${issue}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      problems.push({ path: where, message: issue });
-    }
+  const thread = limits.keep ? new PreparationThread() : undefined;
+  try {
+    problems.push(...(await configurationProblems(experiment, space.training, { dataDir, limits, cache, thread })));
+  } finally {
+    await thread?.close();
   }
   const shapes = await Promise.all(cache.values());
   problems.push(...labelProblems(experiment, variants, shapes));

@@ -7,22 +7,22 @@
 import { posix } from 'node:path';
 import {
   ARTIFACT,
+  JsonArray,
+  jsonTextPieces,
   MODEL_FILES,
   SPLIT_NAMES,
   savedModelInfoText,
   sha256Hex,
   stableStringify,
-  type CurvesArtifact,
-  type ErrorsArtifact,
+  type ErrorMetric,
   type Params,
   type SavedModelInfo,
 } from '@aelab/core';
-import type { PreparedData } from '@aelab/data';
-import type { NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
+import type { ArtifactData, NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
 import { flattenConfig, resolveScoring } from './resolve.js';
-import { curvesOf, errorsOf, scoreVariant, type SplitErrorsResult, type TrialErrors } from './scoring.js';
+import { curvesOf, errorsOf, scoreVariant, type CurveArrays, type LabelledSplits, type TrialErrors } from './scoring.js';
 import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
 
 /** Identifies an evaluated configuration across repeats: training config x resolved scoring. */
@@ -38,8 +38,8 @@ export interface RecorderContext {
   scoringVariants: Params[];
   board: ObjectiveBoard;
   environment(result?: TrialResult): RunEnvironment;
-  /** The coordinator's prepared data with this fingerprint, where results of local workers read their labels. */
-  preparedData?(fingerprint: string): PreparedData | undefined;
+  /** The labels of the coordinator's prepared data with this fingerprint, where results of local workers read theirs. */
+  preparedData?(fingerprint: string): LabelledSplits | undefined;
 }
 
 export class TrialRecorder {
@@ -103,19 +103,13 @@ export class TrialRecorder {
 
   private async writeArtifacts(trial: TrialRecord, result: TrialResult, errors: TrialErrors): Promise<Record<string, string>> {
     const artifacts: Record<string, string> = {};
-    const write = async (name: string, data: string) => {
+    const write = async (name: string, data: ArtifactData) => {
       artifacts[name] = await this.ctx.store.writeArtifact(trial.studyId, trial.id, name, data);
     };
-    const errorsArtifact: ErrorsArtifact = {};
-    for (const name of SPLIT_NAMES) {
-      const split = errors[name];
-      if (split) errorsArtifact[name] = toJsonErrors(split);
-    }
-    await write(ARTIFACT.errors, JSON.stringify(errorsArtifact));
-    const curves: CurvesArtifact = { errorMetric: this.ctx.experiment.scoring.errorMetric };
-    curves.test = curvesOf(errors.test, curves.errorMetric);
-    if (errors.validation) curves.validation = curvesOf(errors.validation, curves.errorMetric);
-    await write(ARTIFACT.curves, JSON.stringify(curves));
+    // Every row's errors and labels, and the curves with a point per distinct error: on a
+    // large dataset tens of MiB of text each, written in pieces instead of as one string.
+    await write(ARTIFACT.errors, errorsArtifactText(errors));
+    await write(ARTIFACT.curves, curvesArtifactText(errors, this.ctx.experiment.scoring.errorMetric));
     await write(ARTIFACT.examples, JSON.stringify(result.examples));
     if (result.series) await write(ARTIFACT.series, JSON.stringify(result.series));
     return artifacts;
@@ -173,12 +167,46 @@ export class TrialRecorder {
   }
 }
 
-function round(values: Float32Array): number[] {
-  // 9 significant digits round-trip every float32 exactly (7 do not: they merge distinct
-  // errors into ties), so metrics recomputed from the file equal the recorded ones.
-  return Array.from(values, (v) => Number(v.toPrecision(9)));
+// 9 significant digits round-trip every float32 exactly (7 do not: they merge distinct
+// errors into ties), so metrics recomputed from the file equal the recorded ones.
+const float32Digits = (value: number) => Number(value.toPrecision(9));
+
+/**
+ * The errors artifact (core's `ErrorsArtifact`: each split's errors rounded to float32's 9
+ * digits, its 0/1 labels and its class labels) as JSON text in UTF-8 pieces, read from
+ * the typed arrays without number arrays of every row.
+ */
+export function errorsArtifactText(errors: TrialErrors): Iterable<Uint8Array> {
+  const artifact: Record<string, unknown> = {};
+  for (const name of SPLIT_NAMES) {
+    const split = errors[name];
+    if (!split) continue;
+    const { labels } = split;
+    const classes = 'codes' in labels ? new JsonArray(labels.codes.length, (row) => labels.classes[labels.codes[row]]) : labels;
+    artifact[name] = { mse: JsonArray.of(split.mse, float32Digits), mae: JsonArray.of(split.mae, float32Digits), y: JsonArray.of(split.y), labels: classes };
+  }
+  return jsonTextPieces(artifact);
 }
 
-function toJsonErrors(split: SplitErrorsResult) {
-  return { mse: round(split.mse), mae: round(split.mae), y: Array.from(split.y), labels: split.labels };
+/** A curve's points as core's `CurvePoints` has them (recall before precision), each array written from its typed array. */
+function curvePointsText(curves: CurveArrays | undefined) {
+  if (!curves) return undefined;
+  const { roc, pr } = curves;
+  return {
+    roc: { fpr: JsonArray.of(roc.fpr), tpr: JsonArray.of(roc.tpr), thresholds: JsonArray.of(roc.thresholds) },
+    pr: { recall: JsonArray.of(pr.recall), precision: JsonArray.of(pr.precision), thresholds: JsonArray.of(pr.thresholds) },
+    rocAuc: curves.rocAuc,
+    prAuc: curves.prAuc,
+  };
+}
+
+/**
+ * The curves artifact (core's `CurvesArtifact`: ROC and PR points of the test split, and
+ * of the validation split where there is one) as JSON text in UTF-8 pieces; a point per
+ * distinct error, written from typed arrays without number arrays of every point.
+ */
+export function curvesArtifactText(errors: TrialErrors, errorMetric: ErrorMetric): Iterable<Uint8Array> {
+  const curves: Record<string, unknown> = { errorMetric, test: curvePointsText(curvesOf(errors.test, errorMetric)) };
+  if (errors.validation) curves.validation = curvePointsText(curvesOf(errors.validation, errorMetric));
+  return jsonTextPieces(curves);
 }

@@ -1,24 +1,36 @@
 import {
-  averagePrecision,
+  averagePrecisionOf,
+  binaryClfCurve,
   binaryMetrics,
   computeThreshold,
   normalPositiveMetrics,
-  prCurve,
+  prPointsOf,
   reconstructionSummary,
-  rocAuc,
-  rocCurve,
+  rocAucOf,
+  rocPointsOf,
+  type PrPoints,
+  type RocPoints,
 } from '@aelab/models/evaluation';
-import { SPLIT_NAMES, type CurvePoints, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
+import { SPLIT_NAMES, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
-import type { PreparedData } from '@aelab/data';
+import type { PreparedSplit } from '@aelab/data';
 import { errorsBlob, float32FromBytes, type SplitLabels, type TrialResult } from './trial-task.js';
+
+/**
+ * Each row's class label: as written, or as codes into the few distinct classes (the
+ * coordinator's own prepared data, which keeps no string per row).
+ */
+export type RowLabels = readonly string[] | { classes: readonly string[]; codes: ArrayLike<number> };
+
+/** Each split's row count, 0/1 labels and class labels: what a trial result's errors are read with. */
+export type LabelledSplits = Record<SplitName, Pick<PreparedSplit, 'rows' | 'y'> & { labels: RowLabels }>;
 
 /** One split's per-sample errors and labels, decoded on the coordinator. */
 export interface SplitErrorsResult {
   mse: Float32Array;
   mae: Float32Array;
   y: Uint8Array;
-  labels: string[];
+  labels: RowLabels;
 }
 
 export type TrialErrors = { train: SplitErrorsResult; validation?: SplitErrorsResult; test: SplitErrorsResult };
@@ -34,10 +46,10 @@ export interface ScoredVariant {
 /** The errors of a trial result, decoded from its blobs. */
 /**
  * A result's errors with each split's labels: the result's own, or, where it left them out
- * (a local worker trained on the coordinator's data), those of `data`, the coordinator's
- * prepared data with the result's fingerprint.
+ * (a local worker trained on the coordinator's data), those of `data`, the labels of the
+ * coordinator's prepared data with the result's fingerprint (prepared data will do).
  */
-export function errorsOf(result: TrialResult, data?: PreparedData): TrialErrors {
+export function errorsOf(result: TrialResult, data?: Partial<LabelledSplits>): TrialErrors {
   const out: Partial<Record<SplitName, SplitErrorsResult>> = {};
   for (const name of SPLIT_NAMES) {
     const labels = result.splits[name];
@@ -53,7 +65,7 @@ export function errorsOf(result: TrialResult, data?: PreparedData): TrialErrors 
   return out as TrialErrors;
 }
 
-function labelsOf(name: SplitName, labels: SplitLabels, data: PreparedData | undefined): { y: Uint8Array; labels: string[] } {
+function labelsOf(name: SplitName, labels: SplitLabels, data: Partial<LabelledSplits> | undefined): { y: Uint8Array; labels: RowLabels } {
   if (labels.y && labels.labels) return { y: Uint8Array.from(labels.y), labels: labels.labels };
   const split = data?.[name];
   if (!split || split.rows !== labels.rows) throw new Error(`trial result: the ${name} split's labels are missing and the coordinator has no prepared data of ${labels.rows} rows with the result's fingerprint`);
@@ -105,15 +117,20 @@ function normalRows(split: SplitErrorsResult, metric: ErrorMetric): Float32Array
   return split[metric].filter((_, i) => split.y[i] === 0);
 }
 
+/** ROC and PR curve points of one split in typed arrays (written to curves.json as {@link CurvePoints}). */
+export interface CurveArrays {
+  roc: RocPoints;
+  pr: PrPoints;
+  rocAuc: number | null;
+  prAuc: number | null;
+}
+
 /** ROC and PR curve points of one split, for the report; undefined when the split has one class only. */
-export function curvesOf(split: SplitErrorsResult, metric: ErrorMetric): CurvePoints | undefined {
-  const roc = rocCurve(split.y, split[metric]);
-  const pr = prCurve(split.y, split[metric]);
+export function curvesOf(split: SplitErrorsResult, metric: ErrorMetric): CurveArrays | undefined {
+  // One ranking (a sorted copy of every score and three arrays as long) for both curves and both areas.
+  const counts = binaryClfCurve(split.y, split[metric]);
+  const roc = rocPointsOf(counts);
+  const pr = prPointsOf(counts);
   if (!roc || !pr) return undefined;
-  return {
-    roc: { fpr: Array.from(roc.fpr), tpr: Array.from(roc.tpr), thresholds: Array.from(roc.thresholds) },
-    pr: { recall: Array.from(pr.recall), precision: Array.from(pr.precision), thresholds: Array.from(pr.thresholds) },
-    rocAuc: rocAuc(split.y, split[metric]) ?? null,
-    prAuc: averagePrecision(split.y, split[metric]) ?? null,
-  };
+  return { roc, pr, rocAuc: rocAucOf(counts) ?? null, prAuc: averagePrecisionOf(counts) ?? null };
 }

@@ -1,5 +1,7 @@
-import { stableStringify } from '@aelab/core';
+import { stableStringify, type SplitName } from '@aelab/core';
 import type { DataSpec, PreparedData, PreparedSplit } from '@aelab/data';
+import { preparedDataMessage, type PreparedDataMessage } from './prepared-message.js';
+import type { LabelledSplits } from './scoring.js';
 
 /** `values` in shared memory (copied there unless already): worker threads given it read the same bytes, no copy made. */
 function shared<T extends Float32Array | Uint8Array>(values: T): T {
@@ -17,30 +19,39 @@ function sharedSplit(split: PreparedSplit): PreparedSplit {
 /**
  * The prepared data of a study's data sections, in shared memory, looked up by data
  * section: what a local executor hands its worker threads so a sweep loads and prepares
- * each dataset once, not once per worker (the rows cross to each worker without a copy).
- * Data prepared with `memory: 'shared'` is kept as it is, without a second copy.
+ * each dataset once, not once per worker. It is kept as a {@link PreparedDataMessage} whose
+ * per-row arrays are all in shared memory, so it crosses to a worker with every task
+ * without a copy and without per-row objects (a worker given the labels as arrays of
+ * strings held a copy of them for every task it ran).
  */
 export class SharedPreparedData {
-  private readonly byData = new Map<string, PreparedData>();
+  private readonly byData = new Map<string, PreparedDataMessage>();
 
+  /** Keeps `prepared`, its rows copied into shared memory unless they are there already. */
   add(data: DataSpec, prepared: PreparedData): void {
-    const key = stableStringify(data);
-    if (this.byData.has(key)) return;
-    this.byData.set(key, {
-      ...prepared,
-      train: sharedSplit(prepared.train),
-      validation: sharedSplit(prepared.validation),
-      test: sharedSplit(prepared.test),
-    });
+    if (this.byData.has(stableStringify(data))) return;
+    const inShared = { ...prepared, train: sharedSplit(prepared.train), validation: sharedSplit(prepared.validation), test: sharedSplit(prepared.test) };
+    this.addMessage(data, preparedDataMessage(inShared, 'shared').message);
   }
 
-  get(data: DataSpec): PreparedData | undefined {
+  /** Keeps a message whose per-row arrays are all in shared memory (as the preparation thread sends it). */
+  addMessage(data: DataSpec, message: PreparedDataMessage): void {
+    const key = stableStringify(data);
+    if (!this.byData.has(key)) this.byData.set(key, message);
+  }
+
+  get(data: DataSpec): PreparedDataMessage | undefined {
     return this.byData.get(stableStringify(data));
   }
 
-  /** The prepared data whose fingerprint is `fingerprint` (what a trial result names), if kept here. */
-  byFingerprint(fingerprint: string): PreparedData | undefined {
-    for (const data of this.byData.values()) if (data.fingerprint === fingerprint) return data;
-    return undefined;
+  /** The labels of the prepared data whose fingerprint is `fingerprint` (what a trial result names), if kept here; class labels as codes. */
+  labelsByFingerprint(fingerprint: string): LabelledSplits | undefined {
+    const message = [...this.byData.values()].find((data) => data.fingerprint === fingerprint);
+    if (!message) return undefined;
+    const split = (name: SplitName) => {
+      const { rows, y, labelCodes } = message[name];
+      return { rows, y, labels: { classes: message.classes, codes: labelCodes } };
+    };
+    return { train: split('train'), validation: split('validation'), test: split('test') };
   }
 }

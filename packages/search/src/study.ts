@@ -141,6 +141,11 @@ class StudyRun {
   private readonly controllers = new Set<AbortController>();
   private readonly running = new Set<Promise<void>>();
   private readonly counts = { trained: 0, skipped: 0, failed: 0, pruned: 0 };
+  /** The last result's recording: the next waits for it (see record). */
+  private recording: Promise<unknown> = Promise.resolve();
+  /** Trainings launched that the executor has not given back yet (see loop). */
+  private readonly training = new Set<Promise<void>>();
+  private executorClosed: Promise<void> | undefined;
   private number: number;
   private readonly total: number | null;
 
@@ -167,7 +172,7 @@ class StudyRun {
       scoringVariants: opened.scoringVariants,
       board: opened.board,
       environment: (result) => this.environment(result),
-      preparedData: (fingerprint) => prepared.byFingerprint(fingerprint),
+      preparedData: (fingerprint) => prepared.labelsByFingerprint(fingerprint),
     });
     options.signal?.addEventListener('abort', this.onAbort);
   }
@@ -190,7 +195,16 @@ class StudyRun {
       }
       await this.launchRepeats(decision.params);
     }
+    // Nothing is launched after this: once every training is back from the executor, its
+    // threads (each with its heap, its allocator's arenas and its backend's memory) are let
+    // go while the last results are still being recorded.
+    await Promise.all(this.training);
+    await this.closeExecutor();
     await Promise.all(this.running);
+  }
+
+  private closeExecutor(): Promise<void> {
+    return (this.executorClosed ??= this.executor.close());
   }
 
   private async launchRepeats(params: Params): Promise<void> {
@@ -208,7 +222,13 @@ class StudyRun {
       }
       while (this.running.size >= this.executor.concurrency) await Promise.race(this.running);
       if (this.interrupted) break;
-      const job = this.runTrial(params, config, hash, repeat).then((state) => this.settle(entry, state));
+      let trained!: () => void;
+      const training = new Promise<void>((resolve) => (trained = resolve));
+      this.training.add(training);
+      void training.then(() => this.training.delete(training));
+      const job = this.runTrial(params, config, hash, repeat, trained)
+        .finally(trained)
+        .then((state) => this.settle(entry, state));
       const tracked = job.finally(() => this.running.delete(tracked));
       this.running.add(tracked);
     }
@@ -223,7 +243,8 @@ class StudyRun {
     this.sampler.tell?.(entry);
   }
 
-  private async runTrial(params: Params, config: TrainingConfig, configHash: string, repeat: number): Promise<SampledTrial['state']> {
+  /** Trains and records one repeat; `trained` is called once the executor has given back its result (or failed). */
+  private async runTrial(params: Params, config: TrainingConfig, configHash: string, repeat: number, trained: () => void): Promise<SampledTrial['state']> {
     const { store, experiment } = this.options;
     const seed = trialSeed(experiment.seed, configHash, repeat);
     const trial = await store.startTrial(this.opened.study.id, {
@@ -245,7 +266,7 @@ class StudyRun {
     try {
       const training = { studyId: this.opened.study.id, configHash, repeat };
       const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes, training };
-      const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal);
+      const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal).finally(trained);
       return await this.record(trial, result);
     } catch (err) {
       const status = this.interrupted ? 'interrupted' : 'failed';
@@ -259,7 +280,18 @@ class StudyRun {
     }
   }
 
-  private async record(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
+  /**
+   * Records one result at a time, in the order they arrive: recording a large dataset's
+   * result holds every row's errors and the scores computed from them, and two at once
+   * held twice that (the coordinator's peak, measured).
+   */
+  private record(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
+    const turn = this.recording.then(() => this.recordNow(trial, result));
+    this.recording = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async recordNow(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
     const pruned = result.stopReason === 'pruned';
     const done = pruned ? await this.recorder.pruned(trial, result, this.pruner.name) : await this.recorder.complete(trial, result);
     this.counts[pruned ? 'pruned' : 'trained']++;
@@ -313,7 +345,7 @@ class StudyRun {
   async close(): Promise<void> {
     this.options.signal?.removeEventListener('abort', this.onAbort);
     await Promise.allSettled(this.running);
-    await this.executor.close();
+    await this.closeExecutor();
   }
 
   async summary(): Promise<StudySummary> {

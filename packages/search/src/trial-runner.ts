@@ -3,7 +3,7 @@
  * errors of every split and packs the result as plain data (see trial-task.ts). Executors
  * wrap this; it knows nothing of threads, queues or the run store.
  */
-import { prepareData, type DataSpec, type PreparedData, type PreparedSplit } from '@aelab/data';
+import { prepareData, type DataSpec } from '@aelab/data';
 import { stableStringify, type EpochRecord, type ExamplesArtifact, type SeriesArtifact, type SplitName } from '@aelab/core';
 import {
   initBackend,
@@ -15,7 +15,8 @@ import {
   type ModelSpec,
   type TrainedAutoencoder,
 } from '@aelab/models';
-import { errorsBlob, float32Bytes, MODEL_BLOB_PREFIX, modelSpecOf, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
+import { labelOf, preparedDataMessage, type PreparedDataMessage, type SplitMessage } from './prepared-message.js';
+import { errorsBlob, float32Blob, MODEL_BLOB_PREFIX, modelSpecOf, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
 
 /** How a running trial talks to whoever runs it. */
 export interface TrialChannel {
@@ -27,13 +28,13 @@ export interface TrialChannel {
 }
 
 // One worker trains many trials on the same dataset: prepare it once per preparation config.
-const preparedCache = new Map<string, Promise<PreparedData>>();
+const preparedCache = new Map<string, Promise<PreparedDataMessage>>();
 
-function prepared(spec: DataSpec, dataDir: string | undefined): Promise<PreparedData> {
+function prepared(spec: DataSpec, dataDir: string | undefined): Promise<PreparedDataMessage> {
   const key = stableStringify({ spec, dataDir });
   let entry = preparedCache.get(key);
   if (!entry) {
-    entry = prepareData(spec, { dataDir });
+    entry = prepareData(spec, { dataDir }).then((data) => preparedDataMessage(data).message);
     entry.catch(() => preparedCache.delete(key));
     preparedCache.set(key, entry);
   }
@@ -45,14 +46,14 @@ type Model = Parameters<typeof reconstruct>[0];
 /** What a worker has ready before it trains a task: its backend, data and model spec. */
 export interface TrialSetup {
   backend: BackendInfo;
-  data: PreparedData;
+  data: PreparedDataMessage;
   spec: ModelSpec;
   /** Whether `data` is the coordinator's own (given by a local executor): results then leave the labels out. */
   shared: boolean;
 }
 
 /** Activates the task's backend and takes (`given`) or prepares its data. */
-export async function setUpTrial(task: TrialTask, given?: PreparedData): Promise<TrialSetup> {
+export async function setUpTrial(task: TrialTask, given?: PreparedDataMessage): Promise<TrialSetup> {
   const backend = await initBackend(task.backend);
   const data = given ?? (await prepared(task.config.data as DataSpec, task.dataDir));
   // The coordinator checked the spec before the study started; the builder checks it again.
@@ -71,7 +72,7 @@ export function trainerOptionsOf(task: TrialTask, channel: TrialChannel) {
 }
 
 /** Trains and scores one configuration, on `given` data when the executor passes the coordinator's. */
-export async function trainTrial(task: TrialTask, channel: TrialChannel, given?: PreparedData): Promise<TrialResult> {
+export async function trainTrial(task: TrialTask, channel: TrialChannel, given?: PreparedDataMessage): Promise<TrialResult> {
   channel.report({ type: 'accepted', trialId: task.trialId });
   const setup = await setUpTrial(task, given);
   const { data, spec } = setup;
@@ -99,7 +100,7 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
     for (const name of ['train', 'validation', 'test'] as const) {
       const split = data[name];
       if (name === 'validation' && split.rows === 0) continue;
-      const { labels, mse } = await splitErrors(trained.model, name, split, blobs, setup.shared);
+      const { labels, mse } = await splitErrors(trained.model, name, data, blobs, setup.shared);
       splits[name] = labels;
       if (name === 'test') testMse = mse;
     }
@@ -114,7 +115,7 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
       backend: { backend: backend.backend, tfjsVersion: backend.tfjsVersion, trainingStep: trained.trainingStep },
       dataFingerprint: data.fingerprint,
       splits,
-      examples: await examplesOf(trained.model, data.test, testMse),
+      examples: await examplesOf(trained.model, data, testMse),
       series: seriesOf(data),
       modelInfo: info,
       blobs,
@@ -125,35 +126,45 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
 }
 
 /** A split's errors into `blobs`, and its labels (only the row count when the coordinator has the same prepared data: `shared`). */
-async function splitErrors(model: Model, name: SplitName, split: PreparedSplit, blobs: Record<string, Uint8Array>, shared: boolean) {
+async function splitErrors(model: Model, name: SplitName, data: PreparedDataMessage, blobs: Record<string, Uint8Array>, shared: boolean) {
+  const split = data[name];
   const { mse, mae } = await reconstructionErrors(model, split);
-  blobs[errorsBlob(name, 'mse')] = float32Bytes(mse);
-  blobs[errorsBlob(name, 'mae')] = float32Bytes(mae);
-  const labels: SplitLabels = shared ? { rows: split.rows } : { rows: split.rows, y: Array.from(split.y), labels: split.labels };
+  // Fresh arrays, read again only before the result is handed over: no copy needed.
+  blobs[errorsBlob(name, 'mse')] = float32Blob(mse);
+  blobs[errorsBlob(name, 'mae')] = float32Blob(mae);
+  const labels: SplitLabels = shared ? { rows: split.rows } : { rows: split.rows, y: Array.from(split.y), labels: Array.from(split.labelCodes, (code) => data.classes[code]) };
   return { labels, mse };
 }
 
-/** Picks the row of median error in `rows` (a typical example, neither best nor worst). */
-function medianRow(errors: Float32Array, rows: number[]): number | undefined {
-  if (rows.length === 0) return undefined;
-  const sorted = [...rows].sort((a, b) => errors[a] - errors[b]);
-  return sorted[Math.floor(sorted.length / 2)];
+/**
+ * The row of median error among the rows labelled `label` (a typical example, neither best
+ * nor worst); ties keep row order (a stable sort). The rows are a typed array, not an array
+ * of numbers: on a large split that made garbage in the worker's old generation.
+ */
+export function medianRow(errors: Float32Array, y: Uint8Array, label: number): number | undefined {
+  let count = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === label) count++;
+  if (count === 0) return undefined;
+  const rows = new Uint32Array(count);
+  for (let i = 0, k = 0; i < y.length; i++) if (y[i] === label) rows[k++] = i;
+  rows.sort((a, b) => errors[a] - errors[b]);
+  return rows[Math.floor(count / 2)];
 }
 
-async function examplesOf(model: Model, split: PreparedSplit, mse: Float32Array): Promise<ExamplesArtifact> {
-  const pick = (anomalous: number) => medianRow(mse, [...split.y.keys()].filter((i) => split.y[i] === anomalous));
-  const chosen = { normal: pick(0), anomalous: pick(1) };
+async function examplesOf(model: Model, data: PreparedDataMessage, mse: Float32Array): Promise<ExamplesArtifact> {
+  const split: SplitMessage = data.test;
+  const chosen = { normal: medianRow(mse, split.y, 0), anomalous: medianRow(mse, split.y, 1) };
   const out: ExamplesArtifact = {};
   for (const [kind, row] of Object.entries(chosen) as [keyof ExamplesArtifact, number | undefined][]) {
     if (row === undefined) continue;
     const input = split.x.subarray(row * split.features, (row + 1) * split.features);
     const reconstruction = await reconstruct(model, { x: input, rows: 1, features: split.features });
-    out[kind] = { row, label: split.labels[row], error: mse[row], input: Array.from(input), reconstruction: Array.from(reconstruction) };
+    out[kind] = { row, label: labelOf(data, split, row), error: mse[row], input: Array.from(input), reconstruction: Array.from(reconstruction) };
   }
   return out;
 }
 
-function seriesOf(data: PreparedData): SeriesArtifact | undefined {
+function seriesOf(data: PreparedDataMessage): SeriesArtifact | undefined {
   const s = data.series;
   if (!s) return undefined;
   return {
@@ -162,6 +173,6 @@ function seriesOf(data: PreparedData): SeriesArtifact | undefined {
     anomalyWindows: s.anomalyWindows,
     windowSize: s.windowSize,
     stride: s.stride,
-    testWindowStarts: data.test.index.map((row) => s.windowStarts[row]),
+    testWindowStarts: Array.from(data.test.index, (row) => s.windowStarts[row]),
   };
 }

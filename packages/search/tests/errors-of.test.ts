@@ -1,7 +1,7 @@
 import type { PreparedData, PreparedSplit } from '@aelab/data';
 import { describe, expect, it } from 'vitest';
 import { errorsOf } from '../src/scoring.js';
-import { errorsBlob, float32Bytes, type TrialResult } from '../src/trial-task.js';
+import { errorsBlob, float32Blob, float32Bytes, float32FromBytes, type TrialResult } from '../src/trial-task.js';
 
 const split = (rows: number): PreparedSplit => ({
   x: new Float32Array(rows),
@@ -43,5 +43,19 @@ describe('errorsOf', () => {
     expect(() => errorsOf(result(false))).toThrow(/the train split's labels are missing/);
     const other = { ...data, test: split(5) } as PreparedData;
     expect(() => errorsOf(result(false), other)).toThrow(/test split's labels are missing .*4 rows/);
+  });
+});
+
+describe('float32 blobs', () => {
+  it('hand over errors without a copy on a little-endian machine, and read back as the same values', () => {
+    const values = Float32Array.from([0.1, -2.5, NaN, 3e-30]);
+    const blob = float32Blob(values);
+    expect(Array.from(blob)).toEqual(Array.from(float32Bytes(values)));
+    expect(blob.buffer).toBe(values.buffer);
+    expect(float32FromBytes(blob)).toEqual(values);
+    // Unaligned bytes are copied out, still little-endian.
+    const shifted = new Uint8Array(blob.byteLength + 1);
+    shifted.set(blob, 1);
+    expect(float32FromBytes(shifted.subarray(1))).toEqual(values);
   });
 });

@@ -12,12 +12,22 @@ export interface DurableWriteOptions {
 }
 
 /**
- * Writes `data` to `path` so that readers, and a crash at any moment, see either the
- * old content or the new, never a torn file: write a temp file beside it, then rename.
+ * File content given in pieces, written one after the other as they come: a large
+ * artifact (JSON text of every row's errors) never has to exist as one string or buffer.
+ * Each piece is written (or copied) before the next is asked for, so a producer may fill
+ * the same memory again for the next piece.
+ */
+export type ContentPieces = Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
+
+/**
+ * Writes `data` (bytes, text, or {@link ContentPieces}) to `path` so that readers, and a
+ * crash at any moment, see either the old content or the new, never a torn file: write a
+ * temp file beside it, then rename. Pieces that fail (a throwing iterator) leave the old
+ * content and no temp file.
  */
 export async function writeFileAtomic(
   path: string,
-  data: Uint8Array | string,
+  data: Uint8Array | string | ContentPieces,
   options: DurableWriteOptions,
 ): Promise<void> {
   // The pid keeps two processes from sharing a temp file; one process writes a given
@@ -25,7 +35,9 @@ export async function writeFileAtomic(
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const file = await open(temp, 'w');
   try {
-    await file.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await file.writeFile(data);
+    // writeFile writes each piece whole, from where the last one ended.
+    else for await (const piece of data) await file.writeFile(piece);
     if (options.fsync) await file.sync();
   } catch (error) {
     await file.close();

@@ -1,7 +1,7 @@
 import { artifactPath, checkArtifactPath } from './artifact-paths.js';
 import { Ledger } from './ledger.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
-import type { NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+import type { ArtifactData, NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
 
 export interface InMemoryRunStoreOptions {
   /** Clock for `createdAt` / `startedAt` / `finishedAt` defaults; tests pin it. */
@@ -82,14 +82,14 @@ export class InMemoryRunStore implements RunStore {
     return [...this.#ledger.state(studyId, 'listEvaluations').evaluations];
   }
 
-  async writeArtifact(studyId: string, trialId: string, name: string, data: Uint8Array | string): Promise<string> {
+  async writeArtifact(studyId: string, trialId: string, name: string, data: ArtifactData): Promise<string> {
     this.#open();
     const trial = this.#ledger.trial(trialId, 'writeArtifact');
     if (trial.studyId !== studyId) {
       throw new Error(`run store: writeArtifact: trial '${trialId}' belongs to study '${trial.studyId}', not '${studyId}'`);
     }
     const path = artifactPath(studyId, trialId, name);
-    this.#artifacts.set(path, typeof data === 'string' ? new TextEncoder().encode(data) : data.slice());
+    this.#artifacts.set(path, await artifactBytes(data));
     return path;
   }
 
@@ -108,4 +108,13 @@ export class InMemoryRunStore implements RunStore {
   #open(): void {
     if (this.#closed) throw new Error('run store: the in-memory store is closed');
   }
+}
+
+/** An artifact's content as one fresh byte array (the caller's bytes are copied). */
+async function artifactBytes(data: ArtifactData): Promise<Uint8Array> {
+  if (typeof data === 'string') return new TextEncoder().encode(data);
+  if (data instanceof Uint8Array) return data.slice();
+  const pieces: Uint8Array[] = [];
+  for await (const piece of data) pieces.push(typeof piece === 'string' ? new TextEncoder().encode(piece) : piece.slice());
+  return Buffer.concat(pieces);
 }

@@ -6,4 +6,4 @@ export * from './lookups.js';
 export { StoreLockedError, type LockOwner } from './writer-lock.js';
 export { parseTrialId } from './ids.js';
 export * from './migrations.js';
-export { writeFileAtomic, type DurableWriteOptions } from './durable-file.js';
+export { writeFileAtomic, type ContentPieces, type DurableWriteOptions } from './durable-file.js';

@@ -9,7 +9,7 @@ import { isStudyId, parseTrialId } from './ids.js';
 import { Ledger } from './ledger.js';
 import { READABLE_VERSIONS, STORE_VERSION, upgradeEvaluation, upgradeTrial } from './migrations.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
-import type { NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+import type { ArtifactData, NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
 import { deepFreeze } from './snapshot.js';
 import { acquireWriterLock } from './writer-lock.js';
 
@@ -267,7 +267,7 @@ export class JsonFileRunStore implements RunStore {
     return [...this.#ledger.state(studyId, 'listEvaluations').evaluations];
   }
 
-  async writeArtifact(studyId: string, trialId: string, name: string, data: Uint8Array | string): Promise<string> {
+  async writeArtifact(studyId: string, trialId: string, name: string, data: ArtifactData): Promise<string> {
     this.#checkWritable('writeArtifact');
     await this.#loadTrialStudy(trialId, 'writeArtifact');
     const trial = this.#ledger.trial(trialId, 'writeArtifact');

@@ -1,4 +1,5 @@
 import type { EpochRecord, TrialStatus } from '@aelab/core';
+import type { ContentPieces } from './durable-file.js';
 import type { EvaluationRecord, RunEnvironment, StudyRecord, TrialRecord } from './records.js';
 
 export type NewStudy = Omit<StudyRecord, 'id' | 'createdAt'> & { createdAt?: string };
@@ -49,6 +50,9 @@ export type NewEvaluation = Omit<EvaluationRecord, 'id' | 'studyId' | 'trialId' 
  * - Large arrays are artifacts: `writeArtifact` stores bytes beside the records and
  *   returns a path relative to the store root, which records refer to.
  */
+/** An artifact's content: bytes, text (written as UTF-8), or pieces of either, in order. */
+export type ArtifactData = Uint8Array | string | ContentPieces;
+
 export interface RunStore {
   /** Where artifacts live on disk (absolute), or null for stores without files. */
   readonly root: string | null;
@@ -68,8 +72,12 @@ export interface RunStore {
   addEvaluations(trialId: string, evaluations: NewEvaluation[]): Promise<EvaluationRecord[]>;
   listEvaluations(studyId: string): Promise<EvaluationRecord[]>;
 
-  /** Stores bytes for a trial; returns the path relative to {@link root}. */
-  writeArtifact(studyId: string, trialId: string, name: string, data: Uint8Array | string): Promise<string>;
+  /**
+   * Stores bytes for a trial (replacing what was stored under the name, all or nothing);
+   * returns the path relative to {@link root}. Pieces are written as they come, so a large
+   * artifact need not be built whole first.
+   */
+  writeArtifact(studyId: string, trialId: string, name: string, data: ArtifactData): Promise<string>;
   readArtifact(path: string): Promise<Uint8Array>;
 
   /** Flushes and releases files or locks. The store is unusable afterwards. */

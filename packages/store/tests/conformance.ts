@@ -261,6 +261,51 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
         expect(finished.artifacts.errors).toBe(text);
       });
 
+      it('writes content given in pieces, sync or async, as the bytes of the pieces in order', async () => {
+        const store = await fresh();
+        const study = await store.createStudy(newStudy());
+        const trial = await store.startTrial(study.id, newTrial());
+        const whole = await store.writeArtifact(study.id, trial.id, 'errors.json', '{"test":{"labels":["é","x"]}}');
+        function* sync() {
+          yield '{"test":';
+          yield new TextEncoder().encode('{"labels":');
+          yield '["é","x"]}}';
+        }
+        async function* later() {
+          yield* sync();
+        }
+        const pieced = await store.writeArtifact(study.id, trial.id, 'errors.json', sync());
+        expect(pieced).toBe(whole);
+        expect(new TextDecoder().decode(await store.readArtifact(pieced))).toBe('{"test":{"labels":["é","x"]}}');
+        await store.writeArtifact(study.id, trial.id, 'curves.json', later());
+        expect(new TextDecoder().decode(await store.readArtifact(pieced.replace('errors', 'curves')))).toBe('{"test":{"labels":["é","x"]}}');
+        // A producer may fill the same memory again for the next piece.
+        function* reused() {
+          const buffer = new Uint8Array(3);
+          for (const text of ['abc', 'def']) {
+            buffer.set(new TextEncoder().encode(text));
+            yield buffer;
+          }
+        }
+        await store.writeArtifact(study.id, trial.id, 'reused.json', reused());
+        expect(new TextDecoder().decode(await store.readArtifact(pieced.replace('errors', 'reused')))).toBe('abcdef');
+        await store.writeArtifact(study.id, trial.id, 'empty.json', []);
+        expect(await store.readArtifact(pieced.replace('errors', 'empty'))).toHaveLength(0);
+      });
+
+      it('keeps what an artifact held when the pieces of its replacement fail part-way', async () => {
+        const store = await fresh();
+        const study = await store.createStudy(newStudy());
+        const trial = await store.startTrial(study.id, newTrial());
+        const path = await store.writeArtifact(study.id, trial.id, 'errors.json', 'old');
+        function* failing() {
+          yield 'new and half';
+          throw new Error('the pieces failed');
+        }
+        await expect(store.writeArtifact(study.id, trial.id, 'errors.json', failing())).rejects.toThrow('the pieces failed');
+        expect(new TextDecoder().decode(await store.readArtifact(path))).toBe('old');
+      });
+
       it('gives each trial its own artifact paths', async () => {
         const store = await fresh();
         const study = await store.createStudy(newStudy());

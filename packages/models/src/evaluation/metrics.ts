@@ -129,7 +129,8 @@ export function rocAuc(y: ArrayLike<number>, scores: ArrayLike<number>): number 
   return rocAucOf(binaryClfCurve(y, scores));
 }
 
-function rocAucOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
+/** {@link rocAuc} from ranking counts already made. */
+export function rocAucOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
   if (positives === 0 || negatives === 0) return undefined;
   let twiceArea = 0;
   let prevTp = 0;
@@ -150,7 +151,8 @@ export function averagePrecision(y: ArrayLike<number>, scores: ArrayLike<number>
   return averagePrecisionOf(binaryClfCurve(y, scores));
 }
 
-function averagePrecisionOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
+/** {@link averagePrecision} from ranking counts already made. */
+export function averagePrecisionOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
   if (positives === 0 || negatives === 0) return undefined;
   let sum = 0;
   let prevTp = 0;
@@ -173,30 +175,50 @@ export function rocCurve(
   scores: ArrayLike<number>,
   options: { dropIntermediate?: boolean } = {},
 ): RocCurve | undefined {
-  const counts = binaryClfCurve(y, scores);
+  return rocCurveOf(binaryClfCurve(y, scores), options);
+}
+
+/** {@link rocCurve} from ranking counts already made (one sort for several curves and AUCs). */
+export function rocCurveOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): RocCurve | undefined {
+  const points = rocPointsOf(counts, options);
+  return points && { fpr: Array.from(points.fpr), tpr: Array.from(points.tpr), thresholds: Array.from(points.thresholds) };
+}
+
+/** A {@link RocCurve} in typed arrays. */
+export type RocPoints = { [K in keyof RocCurve]: Float64Array };
+
+/**
+ * {@link rocCurveOf}'s points in typed arrays: no array of numbers (a heap object the size
+ * of every point, kept as garbage until a full collection) for a caller that only writes them.
+ */
+export function rocPointsOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): RocPoints | undefined {
   if (counts.positives === 0 || counts.negatives === 0) return undefined;
   let { tps, fps, thresholds } = counts;
   const m = tps.length;
   if ((options.dropIntermediate ?? true) && m > 2) {
     // Keep a point when either count bends there (non-zero second difference).
-    const keep: number[] = [0];
+    const keep = new Int32Array(m);
+    let kept = 1;
     for (let k = 1; k < m - 1; k++) {
       const bendsFp = fps[k + 1]! - 2 * fps[k]! + fps[k - 1]! !== 0;
       const bendsTp = tps[k + 1]! - 2 * tps[k]! + tps[k - 1]! !== 0;
-      if (bendsFp || bendsTp) keep.push(k);
+      if (bendsFp || bendsTp) keep[kept++] = k;
     }
-    keep.push(m - 1);
-    tps = Float64Array.from(keep, (k) => tps[k]!);
-    fps = Float64Array.from(keep, (k) => fps[k]!);
-    thresholds = Float64Array.from(keep, (k) => thresholds[k]!);
+    keep[kept++] = m - 1;
+    const rows = keep.subarray(0, kept);
+    tps = Float64Array.from(rows, (k) => tps[k]!);
+    fps = Float64Array.from(rows, (k) => fps[k]!);
+    thresholds = Float64Array.from(rows, (k) => thresholds[k]!);
   }
-  const fpr = [0];
-  const tpr = [0];
-  const curveThresholds = [thresholds[0]! + 1];
-  for (let k = 0; k < tps.length; k++) {
-    fpr.push(fps[k]! / counts.negatives);
-    tpr.push(tps[k]! / counts.positives);
-    curveThresholds.push(thresholds[k]!);
+  const n = tps.length;
+  const fpr = new Float64Array(n + 1);
+  const tpr = new Float64Array(n + 1);
+  const curveThresholds = new Float64Array(n + 1);
+  curveThresholds[0] = thresholds[0]! + 1;
+  for (let k = 0; k < n; k++) {
+    fpr[k + 1] = fps[k]! / counts.negatives;
+    tpr[k + 1] = tps[k]! / counts.positives;
+    curveThresholds[k + 1] = thresholds[k]!;
   }
   return { fpr, tpr, thresholds: curveThresholds };
 }
@@ -207,19 +229,33 @@ export function rocCurve(
  * 1 everywhere and warns).
  */
 export function prCurve(y: ArrayLike<number>, scores: ArrayLike<number>): PrCurve | undefined {
-  const { tps, fps, thresholds, positives } = binaryClfCurve(y, scores);
+  return prCurveOf(binaryClfCurve(y, scores));
+}
+
+/** {@link prCurve} from ranking counts already made (one sort for several curves and AUCs). */
+export function prCurveOf(counts: RankedCounts): PrCurve | undefined {
+  const points = prPointsOf(counts);
+  return points && { precision: Array.from(points.precision), recall: Array.from(points.recall), thresholds: Array.from(points.thresholds) };
+}
+
+/** A {@link PrCurve} in typed arrays. */
+export type PrPoints = { [K in keyof PrCurve]: Float64Array };
+
+/** {@link prCurveOf}'s points in typed arrays (see {@link rocPointsOf}). */
+export function prPointsOf({ tps, fps, thresholds, positives }: RankedCounts): PrPoints | undefined {
   if (positives === 0) return undefined;
-  const precision: number[] = [];
-  const recall: number[] = [];
-  const increasing: number[] = [];
-  for (let k = tps.length - 1; k >= 0; k--) {
+  const m = tps.length;
+  const precision = new Float64Array(m + 1);
+  const recall = new Float64Array(m + 1);
+  const increasing = new Float64Array(m);
+  for (let k = m - 1, j = 0; k >= 0; k--, j++) {
     const flagged = tps[k]! + fps[k]!;
-    precision.push(flagged === 0 ? 0 : tps[k]! / flagged);
-    recall.push(tps[k]! / positives);
-    increasing.push(thresholds[k]!);
+    precision[j] = flagged === 0 ? 0 : tps[k]! / flagged;
+    recall[j] = tps[k]! / positives;
+    increasing[j] = thresholds[k]!;
   }
-  precision.push(1);
-  recall.push(0);
+  precision[m] = 1;
+  recall[m] = 0;
   return { precision, recall, thresholds: increasing };
 }
 
@@ -278,7 +314,11 @@ export function binaryMetrics(
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
     throw new RangeError(`threshold must be a number, got ${quote(threshold)}`);
   }
-  const counts = binaryClfCurve(y, scores);
+  const positives = assertBinaryLabels('y', y, { name: 'scores', length: scores.length });
+  assertScores('scores', scores);
+  // With one class only (a training split of normal rows) the ranking metrics are
+  // undefined: the ranking, a sorted copy of every score and three arrays as long, is skipped.
+  const counts = positives === 0 || positives === scores.length ? undefined : binaryClfCurve(y, scores);
   const confusion = confusionAt(y, scores, threshold);
   const { tp, fp, tn, fn } = confusion;
   const precision = ratio(tp, tp + fp);
@@ -286,14 +326,14 @@ export function binaryMetrics(
   return {
     threshold,
     rows: scores.length,
-    positives: counts.positives,
+    positives,
     accuracy: (tp + tn) / scores.length,
     precision,
     recall,
     f1: f1Of(precision, recall),
     specificity: ratio(tn, tn + fp),
-    rocAuc: rocAucOf(counts),
-    prAuc: averagePrecisionOf(counts),
+    rocAuc: counts ? rocAucOf(counts) : undefined,
+    prAuc: counts ? averagePrecisionOf(counts) : undefined,
     confusion,
   };
 }

@@ -10,7 +10,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { shuffleInPlace, type EpochRecord } from '@aelab/core';
-import type { PreparedSplit } from '@aelab/data';
 import { buildModel } from '../builders/index.js';
 import {
   assertTrainerConfig,
@@ -24,6 +23,7 @@ import {
   type StopReason,
   type TrainAutoencoderOptions,
   type TrainedAutoencoder,
+  type TrainingRows,
 } from '../train.js';
 import { denseChain } from './chain.js';
 import { PopulationGraph } from './graph.js';
@@ -34,8 +34,8 @@ export type PopulationMember = Pick<TrainAutoencoderOptions, 'spec' | 'config' |
 
 export interface TrainPopulationOptions {
   members: PopulationMember[];
-  train: PreparedSplit;
-  validation?: PreparedSplit | null;
+  train: TrainingRows;
+  validation?: TrainingRows | null;
 }
 
 /** A member still training: its model (weights written back when it leaves) and its own state. */

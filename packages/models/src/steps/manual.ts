@@ -6,7 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { createGradientAdam, type GradientOptimizer } from '../adam.js';
 import { reconstructionLossOf } from './kernels.js';
+import type { PreparedSplit } from '@aelab/data';
 import type { StepLosses, TrainingStep } from './step.js';
+
+/** Rows per forward pass of {@link ManualStep.evaluateRows}, as many as scoring takes at once. */
+const EVALUATION_CHUNK_ROWS = 4096;
 
 /** A weight of the model: a kernel with its L2 penalty (0 for none), or a bias. */
 export interface ManualWeights {
@@ -57,6 +61,37 @@ export abstract class ManualStep<T> implements TrainingStep {
   evaluate(x: tf.Tensor): StepLosses {
     const [total, reconstruction] = tf.tidy(() => reconstructionLossOf(this.forward(x, false).output, x, this.penalties, this.loss, false));
     return { total: total as tf.Scalar, reconstruction: reconstruction as tf.Scalar };
+  }
+
+  /**
+   * {@link evaluate}'s losses of all `rows`, to the bit, a chunk of rows through the model at
+   * a time: the loss kernel adds each value's error, in row order, to one double, and so
+   * does this, on the host, across chunks (a row's output does not depend on the rows
+   * beside it), then adds the penalties and rounds to float32 as the kernel's outputs do.
+   */
+  evaluateRows(rows: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[], chunkRows = EVALUATION_CHUNK_ROWS): { total: number; reconstruction: number } {
+    const { x, features } = rows;
+    let sum = 0;
+    for (let start = 0; start < rows.rows; start += chunkRows) {
+      const end = Math.min(start + chunkRows, rows.rows);
+      const target = x.subarray(start * features, end * features);
+      const output = tf.tidy(() => this.forward(tf.tensor(target, [end - start, ...inputShape], 'float32'), false).output);
+      const values = output.dataSync();
+      output.dispose();
+      for (let i = 0; i < values.length; i++) {
+        const d = values[i] - target[i];
+        sum += this.loss === 'mse' ? d * d : Math.abs(d);
+      }
+    }
+    let penalty = 0;
+    for (const { kernel, l2 } of this.penalties) {
+      const K = kernel.dataSync();
+      let squares = 0;
+      for (let j = 0; j < K.length; j++) squares += K[j] * K[j];
+      penalty += l2 * squares;
+    }
+    const n = rows.rows * features;
+    return { reconstruction: Math.fround(sum / n), total: Math.fround(sum / n + penalty) };
   }
 
   dispose(): void {

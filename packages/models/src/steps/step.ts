@@ -5,6 +5,7 @@
  * file; `steps/index.ts` is the one place that picks a step for a model.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { PreparedSplit } from '@aelab/data';
 
 /** The losses of a batch or split as Keras reports them: with the model's L2 penalties, and without (the reconstruction error pruners read). */
 export interface StepLosses {
@@ -25,6 +26,10 @@ export interface StepLosses {
  *   call, so every step gives the losses of the layers model's own training to float
  *   rounding, and the same bits for the same seed, data and backend.
  * - `evaluate(x)` measures the losses of `x` without dropout (the caller disposes them).
+ * - `evaluateRows(rows, inputShape)`, where a step has it, gives the same losses, to the
+ *   bit, as `evaluate` of all `rows` in one tensor (read back as float32), uploading a few
+ *   thousand rows at a time: a backend then never holds a whole split (wasm's heap never
+ *   shrinks).
  * - `dispose()` frees what the step holds (optimizer moments), never the model.
  */
 export interface TrainingStep {
@@ -32,6 +37,7 @@ export interface TrainingStep {
   readonly name: string;
   step(x: tf.Tensor): tf.Scalar;
   evaluate(x: tf.Tensor): StepLosses;
+  evaluateRows?(rows: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[]): { total: number; reconstruction: number };
   dispose(): void;
 }
 

@@ -1,4 +1,4 @@
-import type { PreparedData } from '@aelab/data';
+import type { PreparedDataMessage } from '../prepared-message.js';
 import type { BackendName } from '@aelab/models/registry';
 import type { TrialDirective, TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
 
@@ -44,9 +44,10 @@ export interface ExecutorOptions {
    * The coordinator's prepared data for a task's data section, when it has it. An executor
    * on this machine may hand it to its workers instead of having each load and prepare the
    * dataset again (the same function on the same inputs: the same arrays); one on other
-   * machines ignores it and its workers prepare from their own data folder.
+   * machines ignores it and its workers prepare from their own data folder. Its per-row
+   * arrays are all in shared memory: it crosses to a worker thread without a copy.
    */
-  preparedData?: (data: TrialTask['config']['data']) => PreparedData | undefined;
+  preparedData?: (data: TrialTask['config']['data']) => PreparedDataMessage | undefined;
   /** Where a remote executor's workers take tasks (e.g. `redis://host:6379`); local ones take none. */
   address?: string;
   /** The study's backend (as named: `auto` included), for executors whose strategy depends on it. */

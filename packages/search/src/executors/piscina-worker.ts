@@ -1,8 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { PreparedData } from '@aelab/data';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { trainTrial } from '../trial-runner.js';
 import type { TrialResult, TrialTask } from '../trial-task.js';
+import type { PreparedDataMessage } from '../prepared-message.js';
 import { portChannel } from './port-channel.js';
 
 /** The buffers of a result's blobs, to move to the main thread instead of copying them. */
@@ -11,7 +11,7 @@ export function blobBuffers(result: TrialResult): ArrayBuffer[] {
 }
 
 /** The Piscina task: trains one trial, with progress and prune directives over `port`. */
-export default async function runTrialInWorker({ task, port, prepared }: { task: TrialTask; port: MessagePort; prepared?: PreparedData }): Promise<TrialResult> {
+export default async function runTrialInWorker({ task, port, prepared }: { task: TrialTask; port: MessagePort; prepared?: PreparedDataMessage }): Promise<TrialResult> {
   try {
     const result = await trainTrial(task, portChannel(task, port), prepared);
     return move({ [transferableSymbol]: blobBuffers(result), [valueSymbol]: result }) as unknown as TrialResult;

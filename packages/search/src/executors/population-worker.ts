@@ -5,11 +5,11 @@
  * records a frozen member while the others train on.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { PreparedData } from '@aelab/data';
 import { trainPopulation, type ModelSpec, type TrainedAutoencoder } from '@aelab/models';
 import { setUpTrial, trainerOptionsOf, trainTrial, trialResult, type TrialSetup } from '../trial-runner.js';
 import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask } from '../trial-task.js';
 import { blobBuffers } from './piscina-worker.js';
+import type { PreparedDataMessage } from '../prepared-message.js';
 import { portChannel } from './port-channel.js';
 
 function sendResult(port: MessagePort, result: TrialResult): void {
@@ -20,7 +20,7 @@ function sendError(port: MessagePort, error: unknown): void {
   port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies MemberMessage);
 }
 
-async function trainTogether(tasks: TrialTask[], ports: MessagePort[], prepared: PreparedData | undefined): Promise<void> {
+async function trainTogether(tasks: TrialTask[], ports: MessagePort[], prepared: PreparedDataMessage | undefined): Promise<void> {
   const channels = tasks.map((task, k) => portChannel(task, ports[k]));
   tasks.forEach((task, k) => channels[k].report({ type: 'accepted', trialId: task.trialId }));
   const setup = await setUpTrial(tasks[0], prepared);
@@ -52,7 +52,7 @@ async function trainTogether(tasks: TrialTask[], ports: MessagePort[], prepared:
 }
 
 /** Trains `tasks` (one population, or a lone trial) and reports each over `ports[k]`. */
-export default async function runPopulationInWorker({ tasks, ports, prepared }: { tasks: TrialTask[]; ports: MessagePort[]; prepared?: PreparedData }): Promise<void> {
+export default async function runPopulationInWorker({ tasks, ports, prepared }: { tasks: TrialTask[]; ports: MessagePort[]; prepared?: PreparedDataMessage }): Promise<void> {
   try {
     if (tasks.length === 1) {
       const result = await trainTrial(tasks[0], portChannel(tasks[0], ports[0]), prepared).catch((error: unknown) => error as Error);
