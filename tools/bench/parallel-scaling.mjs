@@ -6,10 +6,15 @@
  * shares nothing; one that does not, shares what it stresses (the FP/SIMD units of
  * sibling hardware threads, the L3 cache, memory bandwidth).
  *
- *   node tools/bench/parallel-scaling.mjs [--repeat 3] [--only int,fp,stream,matmul,dispatch,train,cold] [--node-flags "--single-threaded-gc"]
+ *   node tools/bench/parallel-scaling.mjs [--repeat 3] [--only int,fp,simd,stream,matmul,dispatch,train,cold] [--node-flags "--single-threaded-gc"] [--in processes|threads]
+
+ * With `--in threads` each run is a worker thread of this process (as a sweep's Piscina
+ * workers are) instead of a process of its own.
  *
  * - int: an integer loop in registers (the "pure CPU loop" of TFJS-NOTES);
  * - fp: float32 multiply/divide/sqrt over 64 KiB (L1-resident), the fused Adam's mix;
+ * - simd: wasm f32x4 multiplies and adds on 12 registers, no memory at all (the arithmetic
+ *   of conv.wat's register tiles without their loads): the vector units alone;
  * - stream: sums over a 256 MiB array (memory bandwidth);
  * - matmul: wasm BatchMatMul 32x140x128 (XNNPACK, 128-bit SIMD), in a loop;
  * - dispatch: tiny tfjs kernels (an add of two [32, 16] tensors) in a loop: the engine's
@@ -23,15 +28,32 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parentPort, Worker } from 'node:worker_threads';
 
 const { values: args } = parseArgs({
   options: {
     repeat: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'int,fp,stream,matmul,dispatch,train,cold' },
+    only: { type: 'string', default: 'int,fp,simd,stream,matmul,dispatch,train,cold' },
     child: { type: 'string' },
+    in: { type: 'string', default: 'processes' },
     'node-flags': { type: 'string', default: '' },
   },
 });
+
+/** A wasm loop of n rounds of a = a * m + m on 12 f32x4 registers (12 independent chains, enough to fill the pipes). */
+async function simdSpin() {
+  const { default: wabtInit } = await import('wabt');
+  const chains = Array.from({ length: 12 }, (_, i) => i);
+  const wat = `(module (func (export "spin") (param $n i32) (result f32) (local $m v128) ${chains.map((i) => `(local $a${i} v128)`).join(' ')}
+    (local.set $m (f32x4.splat (f32.const 0.999999)))
+    (loop $round
+      ${chains.map((i) => `(local.set $a${i} (f32x4.add (f32x4.mul (local.get $a${i}) (local.get $m)) (local.get $m)))`).join('\n      ')}
+      (br_if $round (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (f32x4.extract_lane 0 (f32x4.add ${chains.map((i) => `(local.get $a${i})`).join(' ').replace(/^(.*)$/, (all) => all.split(' (local.get').slice(0, 2).join(' (local.get'))}))))`;
+  const module = (await wabtInit()).parseWat('spin.wat', wat, { simd: true });
+  const { instance } = await WebAssembly.instantiate(module.toBinary({}).buffer);
+  return instance.exports.spin;
+}
 
 async function child(kind) {
   const t0 = performance.now();
@@ -44,6 +66,9 @@ async function child(kind) {
     const a = new Float32Array(n).fill(0.5);
     const b = new Float32Array(n).fill(0.25);
     for (let r = 0; r < 8000; r++) for (let i = 0; i < n; i++) a[i] = a[i] - (0.001 * b[i]) / (Math.sqrt(1.0001 * a[i] * a[i]) + 1e-7);
+  } else if (kind === 'simd') {
+    const spin = await simdSpin();
+    if (spin(2e8) === 42) console.error('');
   } else if (kind === 'stream') {
     const big = new Float64Array(32 * 1024 * 1024).fill(1);
     let s = 0;
@@ -73,13 +98,25 @@ async function child(kind) {
 }
 
 if (args.child) {
-  process.stdout.write(String(await child(args.child)));
-  process.exit(0);
+  const seconds = await child(args.child);
+  if (parentPort) {
+    parentPort.postMessage(seconds);
+    await new Promise(() => {}); // the parent terminates this thread
+  } else {
+    process.stdout.write(String(seconds));
+    process.exit(0);
+  }
 }
 
 const self = fileURLToPath(import.meta.url);
-const runOne = (kind) =>
+const inThread = (kind) =>
   new Promise((resolve, reject) => {
+    const worker = new Worker(self, { argv: ['--child', kind] });
+    worker.once('message', (seconds) => (resolve(seconds), worker.terminate()));
+    worker.once('error', reject);
+  });
+const runOne = (kind) =>
+  args.in === 'threads' ? inThread(kind) : new Promise((resolve, reject) => {
     const flags = args['node-flags'].split(' ').filter(Boolean);
     const p = spawn(process.execPath, [...flags, self, '--child', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -87,7 +124,7 @@ const runOne = (kind) =>
     p.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`${kind} exited ${code}`))));
   });
 
-const result = { bench: 'parallel-scaling', nodeFlags: args['node-flags'], cpus: os.cpus().length, loadavg: os.loadavg().map((l) => +l.toFixed(2)), workloads: {} };
+const result = { bench: 'parallel-scaling', in: args.in, nodeFlags: args['node-flags'], cpus: os.cpus().length, loadavg: os.loadavg().map((l) => +l.toFixed(2)), workloads: {} };
 for (const kind of args.only.split(',')) {
   const alone = [];
   const together = [];

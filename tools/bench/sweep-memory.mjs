@@ -4,7 +4,7 @@
  * (issue 12: the peak above a small file's stays under 2x the parsed size). Needs a build
  * (`npx tsc -b`). Prints one JSON object.
  *
- *   node tools/bench/sweep-memory.mjs [--mb 200] [--features 30] [--workers 2] [--epochs 1] [--keep]
+ *   node tools/bench/sweep-memory.mjs [--mb 200] [--features 30] [--workers 2] [--epochs 1] [--keep] [--report]
  *
  * The bench writes a seeded CSV of about --mb MB (--features numeric columns and a 0/1
  * label, 1% anomalies) into a temp folder, and an experiment of two one-epoch dense
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     epochs: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
+    report: { type: 'boolean', default: false },
   },
 });
 const features = Number(args.features);
@@ -88,7 +89,7 @@ function processTree(root) {
 function measureSweep(dir, csv, name) {
   const experiment = join(dir, `${name}.json`);
   writeFileSync(experiment, JSON.stringify(experimentFor(csv)));
-  const argv = [cli, 'search', 'grid', '-e', experiment, '--workers', args.workers, '--store', join(dir, `store-${name}`), '--no-report', '--fresh'];
+  const argv = [cli, 'search', 'grid', '-e', experiment, '--workers', args.workers, '--store', join(dir, `store-${name}`), ...(args.report ? [] : ['--no-report']), '--fresh'];
   const started = performance.now();
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stderr = '';
