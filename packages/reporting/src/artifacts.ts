@@ -47,12 +47,13 @@ export async function readJsonArtifact<T>(store: RunStore, trial: TrialRecord, k
   }
 }
 
-export async function readTrialArtifacts(store: RunStore, trial: TrialRecord): Promise<TrialArtifacts> {
-  const [errors, curves, examples, series] = await Promise.all([
+/** A trial's JSON artifacts; `curves`, when given, is its curves artifact read already. */
+export async function readTrialArtifacts(store: RunStore, trial: TrialRecord, curves?: Promise<Loaded<CurvesArtifact>>): Promise<TrialArtifacts> {
+  const [errors, curvesRead, examples, series] = await Promise.all([
     readJsonArtifact<ErrorsArtifact>(store, trial, 'errors'),
-    readJsonArtifact<CurvesArtifact>(store, trial, 'curves'),
+    curves ?? readJsonArtifact<CurvesArtifact>(store, trial, 'curves'),
     readJsonArtifact<ExamplesArtifact>(store, trial, 'examples'),
     readJsonArtifact<SeriesArtifact>(store, trial, 'series'),
   ]);
-  return { errors, curves, examples, series };
+  return { errors, curves: curvesRead, examples, series };
 }

@@ -1,8 +1,9 @@
 import type { Dirent } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { CurvesArtifact } from '@aelab/core';
 import { writeFileAtomic, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
-import { readTrialArtifacts, type TrialArtifacts } from './artifacts.js';
+import { readJsonArtifact, readTrialArtifacts, type Loaded } from './artifacts.js';
 import { fillOptions, type FilledOptions, type RenderReportOptions } from './options.js';
 import { renderComparePage } from './pages/compare-page.js';
 import { hasStudyPage, indexPage, type IndexEntry } from './pages/index-page.js';
@@ -24,19 +25,24 @@ export interface RenderedReport {
   files: string[];
 }
 
-/** A trial's artifacts, read at most once however many pages draw from them. */
-function artifactReader(store: RunStore): (trial: TrialRecord) => Promise<TrialArtifacts> {
-  const read = new Map<string, Promise<TrialArtifacts>>();
-  return (trial) => {
-    let loaded = read.get(trial.id);
-    if (!loaded) read.set(trial.id, (loaded = readTrialArtifacts(store, trial)));
+/**
+ * A trial's artifacts for its own page, read then and not kept (a trial's errors are as
+ * long as its splits: keeping every trial's held them all at once, ~330 MiB for two trials
+ * on a 725k-row file), and its curves, read once and kept for the compare page too.
+ */
+export function artifactReaders(store: RunStore): Pick<StudyOutput, 'artifacts' | 'curves'> {
+  const kept = new Map<string, Promise<Loaded<CurvesArtifact>>>();
+  const curves = (trial: TrialRecord) => {
+    let loaded = kept.get(trial.id);
+    if (!loaded) kept.set(trial.id, (loaded = readJsonArtifact<CurvesArtifact>(store, trial, 'curves')));
     return loaded;
   };
+  return { artifacts: (trial) => readTrialArtifacts(store, trial, curves(trial)), curves };
 }
 
 /** Writes one study's trial pages, compare page and study page; returns the study page's path. */
 async function renderStudy(store: RunStore, view: StudyView, dir: string, templates: Templates, options: FilledOptions, write: Writer): Promise<string> {
-  const out: StudyOutput = { view, templates, options, dir, write, artifacts: artifactReader(store) };
+  const out: StudyOutput = { view, templates, options, dir, write, ...artifactReaders(store) };
   for (const trial of view.trialPages) await renderTrialPage(out, trial);
   await renderComparePage(out);
   return renderStudyPage(out);

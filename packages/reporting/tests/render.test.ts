@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { ARTIFACT } from '@aelab/core';
 import { fileSlug, renderReport } from '../src/index.js';
 import { errorMetricOf } from '../src/pages/trial-charts.js';
+import { artifactReaders } from '../src/render.js';
 import { newStore, writeSyntheticStudy } from './synthetic-study.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'aelab-report-test-'));
@@ -150,5 +151,25 @@ describe('renderReport', () => {
   it('renders an empty store to an index that says so', async () => {
     const report = await renderReport(newStore(), { outDir: await tempDir() });
     expect(await readFile(report.indexPath, 'utf8')).toContain('The run store holds no studies yet.');
+  });
+});
+
+describe('artifact reads while rendering', () => {
+  it("keeps each trial's curves for the compare page but never its errors (read anew, then garbage)", async () => {
+    const store = newStore();
+    const id = await writeSyntheticStudy(store, { families: ['dense'], versions: ['base'], repeats: 1, failures: 0 });
+    const reads: string[] = [];
+    const readArtifact = store.readArtifact.bind(store);
+    store.readArtifact = (path: string) => (reads.push(path), readArtifact(path));
+    const [trial] = await store.listTrials(id);
+    const { artifacts, curves } = artifactReaders(store);
+    await artifacts(trial);
+    await artifacts(trial);
+    await curves(trial);
+    const count = (file: string) => reads.filter((p) => p.endsWith(`/${file}`)).length;
+    // keeping every trial's errors for the compare page held them all at once: ~130 MiB of
+    // the report's peak on issue 12's 725k-row bench (483 -> 352 MiB)
+    expect(count(ARTIFACT.errors)).toBe(2);
+    expect(count(ARTIFACT.curves)).toBe(1);
   });
 });

@@ -63,7 +63,7 @@ async function rocPrChart(out: StudyOutput, { reps, label }: Compared): Promise<
   const curveSets: NamedCurves[] = [];
   const lacking: string[] = [];
   for (const [i, t] of reps.entries()) {
-    const curves = (await out.artifacts(t)).curves.value?.test;
+    const curves = (await out.curves(t)).value?.test;
     if (curves) curveSets.push({ label: label(i), curves });
     else lacking.push(`#${t.number}`);
   }

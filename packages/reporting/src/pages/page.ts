@@ -1,7 +1,8 @@
 /** What every page module shares: chart slots, table columns, the page frame and the study's output. */
 import type { TopLevelSpec } from 'vega-lite';
+import type { CurvesArtifact } from '@aelab/core';
 import type { TrialRecord } from '@aelab/store';
-import type { TrialArtifacts } from '../artifacts.js';
+import type { Loaded, TrialArtifacts } from '../artifacts.js';
 import type { FilledOptions } from '../options.js';
 import type { StudyView } from '../study-view.js';
 import { renderChart, type RenderedChart } from '../svg.js';
@@ -55,8 +56,10 @@ export interface StudyOutput {
   /** Absolute folder of the study's pages. */
   dir: string;
   write: Writer;
-  /** A trial's JSON artifacts, read once per render. */
+  /** A trial's JSON artifacts, read anew on each call (its trial page reads them once). */
   artifacts: (trial: TrialRecord) => Promise<TrialArtifacts>;
+  /** A trial's curves artifact, read once per render (the trial and compare pages draw on it). */
+  curves: (trial: TrialRecord) => Promise<Loaded<CurvesArtifact>>;
 }
 
 /**
