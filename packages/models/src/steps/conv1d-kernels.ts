@@ -8,10 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { backpropRelu, conv1dForward, convPasses, offsetOf } from '../wasm/conv.js';
+import { conv1dForward, convPasses, offsetOf } from '../wasm/conv.js';
 import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
 import { rowGeometry } from '../wasm-kernels.js';
-import { activationDerivative, FUSABLE, UNFUSED } from './kernels.js';
+import { derivativeAndBiasGradient, FUSABLE, inWasm, UNFUSED } from './kernels.js';
 
 /** `[y]` from `{x [B, W, Cin], kernel [K, Cin, Cout], bias [Cout]}`, attributes `{activation, pad}`: y = activation(conv1d(x) + bias), stride 1. */
 export const CONV1D_FORWARD = 'AelabConv1dForward';
@@ -33,7 +33,7 @@ const convForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, kernel, bias } = inputs as Record<'x' | 'kernel' | 'bias', TensorInfo>;
   const { activation, pad } = attrs as { activation: string; pad: 'same' | 'valid' };
   const info = tf.backend_util.computeConv2DInfo(view4d(x).shape as [number, number, number, number], filterView(kernel).shape as [number, number, number, number], 1, 1, pad, undefined, false, 'channelsLast');
-  const rows = activation === 'relu' || activation === 'linear' ? rowGeometry(info) : null;
+  const rows = inWasm(activation) ? rowGeometry(info) : null;
   const direct = rows && conv1dForward(b, x, kernel, bias, rows, activation === 'relu');
   if (direct) return [direct];
   const fused = FUSABLE.has(activation);
@@ -58,13 +58,7 @@ const convBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const channels = y.shape[2];
   const dz = b.makeOutput(y.shape, 'float32');
   const dBias = b.makeOutput([channels], 'float32');
-  const simple = activation === 'relu' || activation === 'linear';
-  if (!simple || !backpropRelu(b, dy, y, dz, dBias, activation === 'relu')) {
-    const [DY, Y, DZ, DB] = [dy, y, dz, dBias].map((t) => b.typedArrayFromHeap(t));
-    activationDerivative(activation, DY, Y, null, DZ);
-    DB.fill(0);
-    for (let o = 0; o < DZ.length; o += channels) for (let c = 0; c < channels; c++) DB[c] += DZ[o + c];
-  }
+  derivativeAndBiasGradient(b, activation, dy, y, null, dz, dBias);
   const common = { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
   const dKernel = wasmKernel('Conv2DBackpropFilter')({ inputs: { x: view4d(x), dy: view4d(dz) }, backend, attrs: { ...common, filterShape: [1, ...kernel.shape] } as never }) as TensorInfo;
   const outs = [{ ...dKernel, shape: kernel.shape }, dBias];

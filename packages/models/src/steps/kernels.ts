@@ -75,12 +75,13 @@ function product(backend: WasmHeapBackend, a: TensorInfo, b: TensorInfo, transpo
 
 /** A dense layer over `rows` rows as a 1-D convolution of kernel size 1 (one row of rows steps). */
 const asConvolution = (rows: number, [inputs, units]: number[]): Conv1dGeometry => ({ batch: 1, steps: rows, inChannels: inputs, outChannels: units, kernelSize: 1, padLeft: 0, padRight: 0 });
-const simple = (activation: string): boolean => activation === 'relu' || activation === 'linear';
+/** Whether `conv.wat` applies the activation itself (relu fused into its tiles; linear is none). */
+export const inWasm = (activation: string): boolean => activation === 'relu' || activation === 'linear';
 
 /** x·kernel + bias through the activation: by conv.wat for relu and linear, else XNNPACK. */
 function denseProduct(b: WasmHeapBackend, x: TensorInfo, kernel: TensorInfo, bias: TensorInfo, activation: string): { y: TensorInfo; fused: boolean } {
   const shape = [x.shape[0], kernel.shape[1]];
-  const direct = simple(activation) ? conv1dForward(b, x, kernel, bias, asConvolution(x.shape[0], kernel.shape), activation === 'relu') : null;
+  const direct = inWasm(activation) ? conv1dForward(b, x, kernel, bias, asConvolution(x.shape[0], kernel.shape), activation === 'relu') : null;
   if (direct) return { y: { ...direct, shape }, fused: true };
   const fused = FUSABLE.has(activation);
   const z = wasmKernel('_FusedMatMul')({
@@ -126,6 +127,20 @@ export function activationDerivative(activation: string, DH: Float32Array, Y: Fl
   }
 }
 
+/**
+ * dz = dh · mask · f'(y) and dBias = dz summed over rows (channels last), into `dz` and
+ * `dBias`: by `conv.wat` for relu and linear layers with channels in fours, else in JS
+ * (the same bits: both sum each channel in row order in float32).
+ */
+export function derivativeAndBiasGradient(b: WasmHeapBackend, activation: string, dh: TensorInfo, y: TensorInfo, mask: TensorInfo | null, dz: TensorInfo, dBias: TensorInfo): void {
+  if (inWasm(activation) && backpropRelu(b, dh, y, dz, dBias, activation === 'relu', mask)) return;
+  const [DH, Y, DZ, DB] = [dh, y, dz, dBias].map((t) => b.typedArrayFromHeap(t));
+  activationDerivative(activation, DH, Y, mask ? b.typedArrayFromHeap(mask) : null, DZ);
+  const channels = DB.length;
+  DB.fill(0);
+  for (let o = 0; o < DZ.length; o += channels) for (let c = 0; c < channels; c++) DB[c] += DZ[o + c];
+}
+
 interface BackwardAttrs {
   activation: string;
   inputGradient: boolean;
@@ -154,12 +169,7 @@ const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const [rows, units] = y.shape;
   const dz = b.makeOutput(y.shape, 'float32');
   const dBias = b.makeOutput([units], 'float32');
-  if (!simple(activation) || !backpropRelu(b, dh, y, dz, dBias, activation === 'relu', mask ?? null)) {
-    const [DH, Y, DZ, DB] = [dh, y, dz, dBias].map((t) => b.typedArrayFromHeap(t));
-    activationDerivative(activation, DH, Y, mask ? b.typedArrayFromHeap(mask) : null, DZ);
-    DB.fill(0);
-    for (let r = 0, i = 0; r < rows; r++) for (let u = 0; u < units; u++, i++) DB[u] += DZ[i];
-  }
+  derivativeAndBiasGradient(b, activation, dh, y, mask ?? null, dz, dBias);
   const g = asConvolution(rows, kernel.shape);
   const dKernel = conv1dFilterGradient(b, x, dz, g);
   const outs = [dKernel ? { ...dKernel, shape: kernel.shape } : product(b, x, dz, true, false), dBias];

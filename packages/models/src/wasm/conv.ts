@@ -156,12 +156,10 @@ export function conv1dFilterGradient(b: WasmHeapBackend, x: TensorInfo, dy: Tens
   else pass.outerT(...args);
   dispose(b, [x, dy], [xp, d]);
   if (tiles(cout)) return narrowed(b, sums, depth, width, cout, [k, cin, cout]);
-  const dFilter = cout === 1 ? sums : b.makeOutput([k, cin, cout], 'float32');
-  if (cout === 1) return { ...dFilter, shape: [k, cin, cout] };
-  const [T, D] = [sums, dFilter].map((t) => b.typedArrayFromHeap(t));
-  for (let r = 0, o = 0; r < depth; r++) for (let c = 0; c < cout; c++, o++) D[o] = T[c * depth + r];
-  b.disposeData(sums.dataId);
-  return dFilter;
+  // outerT wrote [cout][depth]; one output channel is already [depth][1]
+  const dFilter = cout === 1 ? sums : transposed(b, sums, cout, depth);
+  if (dFilter !== sums) b.disposeData(sums.dataId);
+  return { ...dFilter, shape: [k, cin, cout] };
 }
 
 /**
