@@ -145,7 +145,6 @@ class StudyRun {
   private recording: Promise<unknown> = Promise.resolve();
   /** Trainings launched that the executor has not given back yet (see loop). */
   private readonly training = new Set<Promise<void>>();
-  private executorClosed: Promise<void> | undefined;
   private number: number;
   private readonly total: number | null;
 
@@ -197,14 +196,11 @@ class StudyRun {
     }
     // Nothing is launched after this: once every training is back from the executor, its
     // threads (each with its heap, its allocator's arenas and its backend's memory) are let
-    // go while the last results are still being recorded.
+    // go while the last results are still being recorded. Closing it waits for the records
+    // (see TrialExecutor: close may delete what a restarted coordinator would need).
     await Promise.all(this.training);
-    await this.closeExecutor();
+    await this.executor.releaseWorkers?.();
     await Promise.all(this.running);
-  }
-
-  private closeExecutor(): Promise<void> {
-    return (this.executorClosed ??= this.executor.close());
   }
 
   private async launchRepeats(params: Params): Promise<void> {
@@ -345,7 +341,7 @@ class StudyRun {
   async close(): Promise<void> {
     this.options.signal?.removeEventListener('abort', this.onAbort);
     await Promise.allSettled(this.running);
-    await this.closeExecutor();
+    await this.executor.close();
   }
 
   async summary(): Promise<StudySummary> {

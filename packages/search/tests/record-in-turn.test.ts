@@ -9,13 +9,14 @@ import { errorsBlob, float32Bytes, type TrialResult, type TrialTask } from '../s
 class InstantExecutor implements TrialExecutor {
   readonly name = 'instant';
   readonly concurrency = 3;
-  /** Each call of close(), with how many artifact writes the store had seen by then. */
+  /** Each call of releaseWorkers() and of close(), with how many artifact writes the store had seen by then. */
+  readonly released: number[] = [];
   readonly closed: number[] = [];
 
   constructor(private readonly store: SlowArtifactStore) {}
 
   async run(task: TrialTask, _onProgress: ProgressHandler): Promise<TrialResult> {
-    if (this.closed.length > 0) throw new Error('run after close');
+    if (this.released.length + this.closed.length > 0) throw new Error('run after releaseWorkers or close');
     const errors = float32Bytes(Float32Array.from([0.1, 0.2, 0.3, 0.9]));
     const y = [0, 0, 0, 1];
     return {
@@ -37,6 +38,10 @@ class InstantExecutor implements TrialExecutor {
         'model/weights.bin': new Uint8Array(4),
       },
     };
+  }
+
+  async releaseWorkers(): Promise<void> {
+    this.released.push(this.store.writes.length);
   }
 
   async close(): Promise<void> {
@@ -75,9 +80,11 @@ describe('recording results', () => {
     const runs = store.writes.filter((id, i) => id !== store.writes[i - 1]);
     expect(runs).toHaveLength(3);
     expect(new Set(runs).size).toBe(3);
-    // Every training was back when the last was recorded: the executor (its threads) was
-    // let go then, once, before the recordings ended.
-    expect(executor.closed).toHaveLength(1);
-    expect(executor.closed[0]).toBeLessThan(store.writes.length);
+    // Every training was back when the last was recorded: the executor's threads were let
+    // go then, once, before the recordings ended; it was closed (which may delete what a
+    // restarted coordinator needs) only once every result was recorded.
+    expect(executor.released).toHaveLength(1);
+    expect(executor.released[0]).toBeLessThan(store.writes.length);
+    expect(executor.closed).toEqual([store.writes.length]);
   });
 });

@@ -23,7 +23,13 @@ export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void
  *   the trial stops after that epoch and resolves normally with `stopReason: 'pruned'`.
  * - Aborting `signal` stops the trial now (it rejects with the signal's reason).
  * - An executor never touches the run store: the coordinator alone records results.
- * - `close` stops everything still running and releases threads or connections.
+ * - `releaseWorkers`, where an executor has it, is called once every `run` has returned and
+ *   none will follow, while their results may still be being recorded: it lets go of what
+ *   only running trainings need (threads, their heaps and backends).
+ * - `close` is called after every result `run` gave back has been recorded (or the study
+ *   gave up): it stops everything still running, releases threads or connections, and
+ *   may then delete what it kept for a restarted coordinator (a result is not deleted
+ *   before it is recorded, or a coordinator killed while recording would train it again).
  */
 export interface TrialExecutor {
   readonly name: string;
@@ -31,6 +37,7 @@ export interface TrialExecutor {
   /** How it runs trainings, when worth a line under the sweep's header (e.g. whether it trains populations, and why). */
   readonly note?: string;
   run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult>;
+  releaseWorkers?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -45,6 +45,7 @@ export class PiscinaExecutor implements TrialExecutor {
   private readonly preparedData: ExecutorOptions['preparedData'];
   /** Tasks queued but not yet started by a worker. */
   private readonly waiting = new Set<AbortController>();
+  private closed?: Promise<void>;
 
   constructor(options: ExecutorOptions = {}) {
     this.concurrency = options.workers ?? availableParallelism();
@@ -100,8 +101,12 @@ export class PiscinaExecutor implements TrialExecutor {
     }
   }
 
-  async close(): Promise<void> {
-    await this.piscina.close({ force: true });
+  releaseWorkers(): Promise<void> {
+    return (this.closed ??= this.piscina.close({ force: true }));
+  }
+
+  close(): Promise<void> {
+    return this.releaseWorkers();
   }
 }
 

@@ -75,6 +75,7 @@ export class PopulationExecutor implements TrialExecutor {
   /** The size of each population started so far, in order (a group of one trains alone). */
   readonly launched: number[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private closed?: Promise<void>;
 
   constructor(options: ExecutorOptions & { gatherMs?: number } = {}) {
     const plan = populationPlan(options);
@@ -185,7 +186,15 @@ export class PopulationExecutor implements TrialExecutor {
       );
   }
 
-  async close(): Promise<void> {
+  releaseWorkers(): Promise<void> {
+    return (this.closed ??= this.closeNow());
+  }
+
+  close(): Promise<void> {
+    return this.releaseWorkers();
+  }
+
+  private async closeNow(): Promise<void> {
     clearTimeout(this.timer);
     for (const group of this.forming.values()) group.entries.forEach((e) => settle(e, { error: new Error('executor closed') }));
     this.forming.clear();
