@@ -44,6 +44,8 @@ import {
  *   classification_report(y, pred, output_dict=True)
  *   roc: [len(fpr), fpr.sum(), tpr.sum(), th[1:].sum(), fpr[[1, 5, len//2]], tpr[[1, 5, len//2]]]
  *   pr: [len(p), p.sum(), r.sum(), pth.sum(), p[[0, 5, len//2]], r[[0, 5, len//2]]]
+ *   prDropped: the same of precision_recall_curve(y, s, drop_intermediate=True), computed
+ *   with scikit-learn 1.9.1 (pip; 1.2 has no drop_intermediate for this curve)
  *   e = fixture(3, 1000, 0)[1]: np.percentile(e, p) for p in (0, 1, 50, 90, 95, 99, 99.9, 100),
  *   np.mean(e) + np.std(e)
  */
@@ -80,6 +82,7 @@ const SKLEARN = {
       [0.454, 0.4562814070351759, 0.58],
       [1.0, 1.0, 0.6387665198237885],
     ],
+    prDropped: [677, 413.5626131102882, 359.44052863436127, 380.15320649696514, [0.454, 0.4606741573033708, 0.6109725685785536], [1.0, 0.9933920704845814, 0.539647577092511]],
     report: "              precision    recall  f1-score   support\n\n      normal     0.5923    0.8993    0.7142       546\n     anomaly     0.6784    0.2555    0.3712       454\n\n    accuracy                         0.6070      1000\n   macro avg     0.6353    0.5774    0.5427      1000\nweighted avg     0.6314    0.6070    0.5585      1000\n",
     reportDict: {
       "0": {
@@ -141,6 +144,7 @@ const SKLEARN = {
       [0.423, 0.48933333333333334, 0.574],
       [1.0, 0.8676122931442081, 0.6784869976359338],
     ],
+    prDropped: [21, 12.600469323545912, 12.617021276595745, 9.499999999999998, [0.423, 0.48933333333333334, 0.574], [1.0, 0.8676122931442081, 0.6784869976359338]],
     report: "              precision    recall  f1-score   support\n\n      normal     0.6361    0.9151    0.7505       577\n     anomaly     0.7118    0.2861    0.4081       423\n\n    accuracy                         0.6490      1000\n   macro avg     0.6740    0.6006    0.5793      1000\nweighted avg     0.6681    0.6490    0.6057      1000\n",
     reportDict: {
       "0": {
@@ -266,6 +270,19 @@ describe.each([
     const [length, precisionSum, recallSum, thresholdSum, precisionAt, recallAt] = expected.pr;
     expect(pr.precision.length).toBe(length);
     expect(pr.recall.length).toBe(length);
+    expect(pr.thresholds.length).toBe(length - 1);
+    expect(sum(pr.precision)).toBeCloseTo(precisionSum, 10);
+    expect(sum(pr.recall)).toBeCloseTo(recallSum, 10);
+    expect(sum(pr.thresholds)).toBeCloseTo(thresholdSum, 9);
+    const at = [0, 5, Math.floor(length / 2)];
+    expectClose(at.map((i) => pr.precision[i]!), precisionAt);
+    expectClose(at.map((i) => pr.recall[i]!), recallAt);
+  });
+
+  it('precision_recall_curve(drop_intermediate=True) point for point', () => {
+    const pr = prCurve(y, s, { dropIntermediate: true })!;
+    const [length, precisionSum, recallSum, thresholdSum, precisionAt, recallAt] = expected.prDropped;
+    expect(pr.precision.length).toBe(length);
     expect(pr.thresholds.length).toBe(length - 1);
     expect(sum(pr.precision)).toBeCloseTo(precisionSum, 10);
     expect(sum(pr.recall)).toBeCloseTo(recallSum, 10);

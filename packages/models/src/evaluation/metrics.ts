@@ -224,17 +224,19 @@ export function rocPointsOf(counts: RankedCounts, options: { dropIntermediate?: 
 }
 
 /**
- * sklearn 1.2's `precision_recall_curve`, point for point (all distinct thresholds, no
- * truncation at full recall). `undefined` when y holds no anomaly (sklearn sets recall to
- * 1 everywhere and warns).
+ * sklearn's `precision_recall_curve`, point for point (all distinct thresholds, no
+ * truncation at full recall). With `dropIntermediate` (default false, as in sklearn 1.3+)
+ * only the first and last point of each run of equal recall are kept, with sklearn's exact
+ * rule: the points a plot can show, at most two per anomaly instead of one per distinct
+ * score. `undefined` when y holds no anomaly (sklearn sets recall to 1 everywhere and warns).
  */
-export function prCurve(y: ArrayLike<number>, scores: ArrayLike<number>): PrCurve | undefined {
-  return prCurveOf(binaryClfCurve(y, scores));
+export function prCurve(y: ArrayLike<number>, scores: ArrayLike<number>, options: { dropIntermediate?: boolean } = {}): PrCurve | undefined {
+  return prCurveOf(binaryClfCurve(y, scores), options);
 }
 
 /** {@link prCurve} from ranking counts already made (one sort for several curves and AUCs). */
-export function prCurveOf(counts: RankedCounts): PrCurve | undefined {
-  const points = prPointsOf(counts);
+export function prCurveOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): PrCurve | undefined {
+  const points = prPointsOf(counts, options);
   return points && { precision: Array.from(points.precision), recall: Array.from(points.recall), thresholds: Array.from(points.thresholds) };
 }
 
@@ -242,8 +244,10 @@ export function prCurveOf(counts: RankedCounts): PrCurve | undefined {
 export type PrPoints = { [K in keyof PrCurve]: Float64Array };
 
 /** {@link prCurveOf}'s points in typed arrays (see {@link rocPointsOf}). */
-export function prPointsOf({ tps, fps, thresholds, positives }: RankedCounts): PrPoints | undefined {
-  if (positives === 0) return undefined;
+export function prPointsOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): PrPoints | undefined {
+  if (counts.positives === 0) return undefined;
+  const { positives } = counts;
+  const { tps, fps, thresholds } = options.dropIntermediate ? recallSteps(counts) : counts;
   const m = tps.length;
   const precision = new Float64Array(m + 1);
   const recall = new Float64Array(m + 1);
@@ -257,6 +261,17 @@ export function prPointsOf({ tps, fps, thresholds, positives }: RankedCounts): P
   precision[m] = 1;
   recall[m] = 0;
   return { precision, recall, thresholds: increasing };
+}
+
+/** The ranking with only the first and last threshold of each run of equal true positives (sklearn's drop_intermediate for PR). */
+function recallSteps({ tps, fps, thresholds }: RankedCounts): Pick<RankedCounts, 'tps' | 'fps' | 'thresholds'> {
+  const m = tps.length;
+  if (m <= 2) return { tps, fps, thresholds };
+  const keep = new Int32Array(m);
+  let kept = 0;
+  for (let k = 0; k < m; k++) if (k === 0 || k === m - 1 || tps[k] !== tps[k - 1] || tps[k + 1] !== tps[k]) keep[kept++] = k;
+  const rows = keep.subarray(0, kept);
+  return { tps: Float64Array.from(rows, (k) => tps[k]!), fps: Float64Array.from(rows, (k) => fps[k]!), thresholds: Float64Array.from(rows, (k) => thresholds[k]!) };
 }
 
 /** Confusion counts of 0/1 (or boolean) predictions against 0/1 labels, anomaly positive. */
