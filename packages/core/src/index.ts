@@ -9,6 +9,7 @@ export * from './training.js';
 export * from './thresholds.js';
 export * from './distributions.js';
 export * from './artifacts.js';
+export * from './histograms.js';
 export * from './objective.js';
 export * from './zod-issues.js';
 export * from './statistics.js';

@@ -1,4 +1,4 @@
-import { ARTIFACT, type CurvesArtifact, type ErrorsArtifact, type ExamplesArtifact, type SeriesArtifact } from '@aelab/core';
+import { ARTIFACT, errorHistogramsSchema, type CurvesArtifact, type ErrorHistograms, type ErrorsArtifact, type ExamplesArtifact, type SeriesArtifact } from '@aelab/core';
 import type { RunStore, TrialRecord } from '@aelab/store';
 
 /** An artifact read for a page: its content, or why a section has to say it is missing. */
@@ -6,13 +6,18 @@ export type Loaded<T> = { value: T; missing?: undefined } | { value?: undefined;
 
 /** The JSON artifacts a trial page draws from. */
 export interface TrialArtifacts {
-  errors: Loaded<ErrorsArtifact>;
+  /**
+   * Every row's errors, read when first asked for (tens of MiB on a large dataset): a page
+   * draws from `histograms` and reads them only for a series or a trial recorded without it.
+   */
+  errors(): Promise<Loaded<ErrorsArtifact>>;
+  histograms: Loaded<ErrorHistograms>;
   curves: Loaded<CurvesArtifact>;
   examples: Loaded<ExamplesArtifact>;
   series: Loaded<SeriesArtifact>;
 }
 
-type JsonArtifactKey = 'errors' | 'curves' | 'examples' | 'series';
+type JsonArtifactKey = 'errors' | 'histograms' | 'curves' | 'examples' | 'series';
 
 /**
  * Finds an artifact's path in the trial record. Writers may key `artifacts` by the short
@@ -47,13 +52,22 @@ export async function readJsonArtifact<T>(store: RunStore, trial: TrialRecord, k
   }
 }
 
+/** The histograms artifact, checked against its schema (a file that does not match is as good as missing). */
+async function readHistograms(store: RunStore, trial: TrialRecord): Promise<Loaded<ErrorHistograms>> {
+  const read = await readJsonArtifact<unknown>(store, trial, 'histograms');
+  if (read.missing !== undefined) return read;
+  const parsed = errorHistogramsSchema.safeParse(read.value);
+  return parsed.success ? { value: parsed.data } : { missing: `Artifact ${artifactPath(trial, 'histograms')} is not a histograms artifact: ${parsed.error.issues[0]?.message}` };
+}
+
 /** A trial's JSON artifacts; `curves`, when given, is its curves artifact read already. */
 export async function readTrialArtifacts(store: RunStore, trial: TrialRecord, curves?: Promise<Loaded<CurvesArtifact>>): Promise<TrialArtifacts> {
-  const [errors, curvesRead, examples, series] = await Promise.all([
-    readJsonArtifact<ErrorsArtifact>(store, trial, 'errors'),
+  const [histograms, curvesRead, examples, series] = await Promise.all([
+    readHistograms(store, trial),
     curves ?? readJsonArtifact<CurvesArtifact>(store, trial, 'curves'),
     readJsonArtifact<ExamplesArtifact>(store, trial, 'examples'),
     readJsonArtifact<SeriesArtifact>(store, trial, 'series'),
   ]);
-  return { errors, curves: curvesRead, examples, series };
+  let errors: Promise<Loaded<ErrorsArtifact>> | undefined;
+  return { errors: () => (errors ??= readJsonArtifact<ErrorsArtifact>(store, trial, 'errors')), histograms, curves: curvesRead, examples, series };
 }

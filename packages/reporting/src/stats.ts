@@ -11,18 +11,6 @@ export function downsample<T>(items: readonly T[], max: number): T[] {
   return out;
 }
 
-/** Histogram with `bins` equal-width bins over [lo, hi]; values outside are clamped into the end bins. */
-export function histogram(values: readonly number[], lo: number, hi: number, bins: number): { x0: number; x1: number; count: number }[] {
-  const width = hi > lo ? (hi - lo) / bins : 1;
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    const i = Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)));
-    counts[i]++;
-  }
-  return counts.map((count, i) => ({ x0: lo + i * width, x1: lo + (i + 1) * width, count }));
-}
-
 /**
  * Reduces a long series to at most about `maxPoints` points by keeping the minimum and
  * the maximum of each bucket, in time order: unlike plain striding it keeps the spikes
@@ -46,13 +34,4 @@ export function decimateMinMax(xs: readonly number[], ys: readonly number[], max
     for (const i of lo <= hi ? [lo, hi] : [hi, lo]) if (out.length === 0 || out[out.length - 1].x !== xs[i]) out.push({ x: xs[i], y: ys[i] });
   }
   return out;
-}
-
-/** The q-quantile (0..1) of the values by linear interpolation; NaN for none. */
-export function quantile(values: readonly number[], q: number): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const i = Math.floor(pos);
-  return i + 1 < sorted.length ? sorted[i] + (sorted[i + 1] - sorted[i]) * (pos - i) : sorted[i];
 }

@@ -1,3 +1,4 @@
+import { binErrors } from '@aelab/core';
 import { describe, expect, it } from 'vitest';
 import { compile } from 'vega-lite';
 import {
@@ -25,7 +26,11 @@ const specs = {
   parallel: parallelCoordinatesSpec(['a', 'b'], [{ id: '1', values: { a: 1, b: 'x' }, score: 0.5 }, { id: '2', values: { a: 3, b: 'y' }, score: 0.9 }], 'F1'),
   sweep: thresholdSweepSpec([{ label: 'p85', precision: 0.78, recall: 0.999, f1: 0.876 }, { label: 'p90', precision: 0.83, recall: 0.998, f1: 0.906 }]),
   overTime: trialsOverTimeSpec([{ number: 0, score: 0.5 }, { number: 1, score: 0.4 }, { number: 2, score: 0.9 }], { direction: 'maximize', metricLabel: 'F1' }),
-  histograms: errorHistogramsSpec({ train: [0.1, 0.2], testNormal: [0.1], testAnomalous: [0.9], thresholds: [{ label: 'p90', value: 0.3 }], errorLabel: 'MSE' }),
+  histograms: errorHistogramsSpec({
+    histograms: binErrors('mse', { train: [0.1, 0.2], test: { errors: [0.1, 0.9], y: [0, 1] } }, [0.3]),
+    thresholds: [{ label: 'p90', value: 0.3 }],
+    errorLabel: 'MSE',
+  }),
   rocPr: rocPrSpec([{ label: 'test', curves: curve }]),
   confusion: confusionMatrixSpec({ tp: 5, fp: 1, tn: 10, fn: 2 }),
   examples: reconstructionSpec({ normal: { row: 0, label: '1', error: 0.1, input: [1, 2, 3], reconstruction: [1, 2, 2.5] } }),
@@ -48,13 +53,18 @@ describe('chart specs', () => {
     expect(chart.specJson).toBe(json);
   });
 
-  it('bins errors so every row is counted once, overflow in the last bin', () => {
-    const spec = errorHistogramsSpec({ train: Array.from({ length: 1000 }, (_, i) => i), thresholds: [], errorLabel: 'MSE', bins: 10 }) as unknown as {
-      concat: { layer: { data: { values: { count: number }[] } }[] }[];
+  it('draws every bin of each group, at the binned range, and says how many lie beyond it', () => {
+    const histograms = binErrors('mse', { train: Array.from({ length: 1000 }, (_, i) => i) }, [], 10);
+    const spec = errorHistogramsSpec({ histograms, thresholds: [], errorLabel: 'MSE' }) as unknown as {
+      title: { subtitle: string };
+      concat: { layer: { data: { values: { count: number; x0: number; x1: number }[] } }[] }[];
     };
-    const counts = spec.concat[0].layer[0].data.values.map((b) => b.count);
-    expect(counts).toHaveLength(10);
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(1000);
+    const bins = spec.concat[0].layer[0].data.values;
+    expect(bins.map((b) => b.count)).toEqual(histograms.counts.train);
+    expect([bins[0].x0, bins.at(-1)!.x1]).toEqual([0, 994.005]);
+    // No test split: its panels are empty bins, not missing.
+    expect(spec.concat[1].layer[0].data.values.map((b) => b.count)).toEqual(new Array(10).fill(0));
+    expect(spec.title.subtitle).toContain('Last bin also counts the 5 errors above 994.');
   });
 
   it('draws the best-so-far line monotone in the rule direction', () => {

@@ -155,7 +155,7 @@ describe('renderReport', () => {
 });
 
 describe('artifact reads while rendering', () => {
-  it("keeps each trial's curves for the compare page but never its errors (read anew, then garbage)", async () => {
+  it("keeps each trial's curves for the compare page but never its errors (read when asked for, then garbage)", async () => {
     const store = newStore();
     const id = await writeSyntheticStudy(store, { families: ['dense'], versions: ['base'], repeats: 1, failures: 0 });
     const reads: string[] = [];
@@ -163,13 +163,41 @@ describe('artifact reads while rendering', () => {
     store.readArtifact = (path: string) => (reads.push(path), readArtifact(path));
     const [trial] = await store.listTrials(id);
     const { artifacts, curves } = artifactReaders(store);
-    await artifacts(trial);
+    const first = await artifacts(trial);
     await artifacts(trial);
     await curves(trial);
     const count = (file: string) => reads.filter((p) => p.endsWith(`/${file}`)).length;
     // keeping every trial's errors for the compare page held them all at once: ~130 MiB of
     // the report's peak on issue 12's 725k-row bench (483 -> 352 MiB)
-    expect(count(ARTIFACT.errors)).toBe(2);
     expect(count(ARTIFACT.curves)).toBe(1);
+    expect(count(ARTIFACT.histograms)).toBe(2);
+    expect(count(ARTIFACT.errors)).toBe(0);
+    await first.errors();
+    await first.errors();
+    expect(count(ARTIFACT.errors)).toBe(1);
+  });
+
+  it("draws the histograms from histograms.json, never reading a trial's errors; a store recorded without it draws the same from errors.json", async () => {
+    const options = { families: ['dense', 'lstm'], versions: ['base'], repeats: 1 };
+    const render = async (histograms: boolean) => {
+      const store = newStore();
+      const id = await writeSyntheticStudy(store, { ...options, histograms });
+      const reads: string[] = [];
+      const readArtifact = store.readArtifact.bind(store);
+      store.readArtifact = (path: string) => (reads.push(path), readArtifact(path));
+      const outDir = await tempDir();
+      await renderReport(store, { outDir });
+      const dir = join(outDir, fileSlug(id), 'trials');
+      const pages = await Promise.all((await readdir(dir)).sort().map((f) => readFile(join(dir, f), 'utf8')));
+      return { pages, errorReads: reads.filter((p) => p.endsWith(`/${ARTIFACT.errors}`)).length };
+    };
+    const recorded = await render(true);
+    const before = await render(false);
+    expect(recorded.errorReads).toBe(0);
+    expect(before.errorReads).toBe(before.pages.length);
+    expect(recorded.pages.length).toBeGreaterThan(1);
+    const figure = (html: string) => html.slice(html.indexOf('<figure class="chart" id="fig-histograms">'), html.indexOf('<figure class="chart" id="fig-roc-pr">'));
+    expect(recorded.pages.map(figure)).toEqual(before.pages.map(figure));
+    expect(figure(recorded.pages[0])).toContain('<svg');
   });
 });

@@ -1,5 +1,6 @@
 import {
   ARTIFACT,
+  binErrors,
   mulberry32,
   type CurvePoints,
   type Distribution,
@@ -23,8 +24,10 @@ export interface SyntheticStudyOptions {
   repeats?: number;
   percentiles?: number[];
   selection?: SelectionRule;
-  /** Write errors/curves/examples artifacts (and series for a windowed study). */
+  /** Write errors/histograms/curves/examples artifacts (and series for a windowed study). */
   artifacts?: boolean;
+  /** Write the histograms artifact, as the recorder does (default); false: as stores recorded before it was. */
+  histograms?: boolean;
   windowed?: boolean;
   /** Number of trials (by number) that fail instead of completing. */
   failures?: number;
@@ -127,8 +130,14 @@ interface TrialErrors {
   curve: CurvePoints;
 }
 
-/** Writes the errors, curves, examples (and, windowed, series) artifacts of a trial; returns the artifacts map. */
-async function writeTrialArtifacts(store: RunStore, studyId: string, trialId: string, e: TrialErrors, windowed: boolean): Promise<Record<string, string>> {
+/** Writes the errors, histograms (given the thresholds), curves, examples (and, windowed, series) artifacts of a trial; returns the artifacts map. */
+async function writeTrialArtifacts(
+  store: RunStore,
+  ids: { studyId: string; trialId: string },
+  e: TrialErrors,
+  options: { windowed: boolean; thresholds?: number[] },
+): Promise<Record<string, string>> {
+  const { studyId, trialId } = ids;
   const { train, testErrors, testY } = e;
   const errors: ErrorsArtifact = {
     train: { mse: train, mae: train.map(Math.sqrt), y: train.map(() => 0), labels: train.map(() => '1') },
@@ -138,13 +147,14 @@ async function writeTrialArtifacts(store: RunStore, studyId: string, trialId: st
   const wave = (shift: number) => Array.from({ length: 140 }, (_, t) => Math.sin(t / 9 + shift));
   const artifacts: Record<string, string> = {
     errors: await write(ARTIFACT.errors, errors),
+    ...(options.thresholds && { histograms: await write(ARTIFACT.histograms, binErrors('mse', { train, test: { errors: testErrors, y: testY } }, options.thresholds)) }),
     curves: await write(ARTIFACT.curves, { errorMetric: 'mse', test: e.curve }),
     examples: await write(ARTIFACT.examples, {
       normal: { row: 3, label: '1', error: 0.04, input: wave(0), reconstruction: wave(0.1) },
       anomalous: { row: 100, label: '2', error: 0.9, input: wave(2), reconstruction: wave(0.3) },
     }),
   };
-  if (windowed) {
+  if (options.windowed) {
     const n = 150 + testErrors.length;
     const timestamps = Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
     artifacts.series = await write(ARTIFACT.series, {
@@ -247,7 +257,8 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
           const testY = [...testNormal.map(() => 0), ...testAnomalous.map(() => 1)];
           const curve = curves(testErrors, testY);
           const errors = { train, testErrors, testY, curve };
-          const artifacts = withArtifacts ? await writeTrialArtifacts(store, study.id, trial.id, errors, options.windowed ?? false) : {};
+          const thresholds = options.histograms === false ? undefined : percentiles.map((p) => percentile(train, p));
+          const artifacts = withArtifacts ? await writeTrialArtifacts(store, { studyId: study.id, trialId: trial.id }, errors, { windowed: options.windowed ?? false, thresholds }) : {};
           await store.finishTrial(trial.id, {
             status: 'complete',
             trainSeconds: 10 + 5 * fi + rand(),

@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import {
   ARTIFACT,
+  binErrors,
   JsonArray,
   jsonTextPieces,
   MODEL_FILES,
@@ -53,7 +54,7 @@ export class TrialRecorder {
     const { store } = this.ctx;
     const errors = errorsOf(result, this.ctx.preparedData?.(result.dataFingerprint));
     const evaluations = this.evaluate(trial, errors);
-    const artifacts = await this.writeArtifacts(trial, result, errors);
+    const artifacts = await this.writeArtifacts(trial, result, errors, evaluations);
     this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id })));
     artifacts[ARTIFACT.model] = await this.writeModel(trial, result);
     await store.addEvaluations(trial.id, evaluations);
@@ -101,15 +102,17 @@ export class TrialRecorder {
     });
   }
 
-  private async writeArtifacts(trial: TrialRecord, result: TrialResult, errors: TrialErrors): Promise<Record<string, string>> {
+  private async writeArtifacts(trial: TrialRecord, result: TrialResult, errors: TrialErrors, evaluations: readonly NewEvaluation[]): Promise<Record<string, string>> {
     const artifacts: Record<string, string> = {};
     const write = async (name: string, data: ArtifactData) => {
       artifacts[name] = await this.ctx.store.writeArtifact(trial.studyId, trial.id, name, data);
     };
-    // Every row's errors and labels, and the curves with a point per distinct error: on a
-    // large dataset tens of MiB of text each, written in pieces instead of as one string.
+    const { errorMetric } = this.ctx.experiment.scoring;
+    // Every row's errors and labels: on a large dataset tens of MiB of text, written in
+    // pieces instead of as one string. The report draws from the curves and histograms.
     await write(ARTIFACT.errors, errorsArtifactText(errors));
-    await write(ARTIFACT.curves, curvesArtifactText(errors, this.ctx.experiment.scoring.errorMetric));
+    await write(ARTIFACT.curves, curvesArtifactText(errors, errorMetric));
+    await write(ARTIFACT.histograms, JSON.stringify(errorHistogramsOf(errors, errorMetric, evaluations)));
     await write(ARTIFACT.examples, JSON.stringify(result.examples));
     if (result.series) await write(ARTIFACT.series, JSON.stringify(result.series));
     return artifacts;
@@ -202,11 +205,17 @@ function curvePointsText(curves: CurveArrays | undefined) {
 
 /**
  * The curves artifact (core's `CurvesArtifact`: ROC and PR points of the test split, and
- * of the validation split where there is one) as JSON text in UTF-8 pieces; a point per
- * distinct error, written from typed arrays without number arrays of every point.
+ * of the validation split where there is one) as JSON text in UTF-8 pieces, written from
+ * typed arrays without number arrays of every point.
  */
 export function curvesArtifactText(errors: TrialErrors, errorMetric: ErrorMetric): Iterable<Uint8Array> {
   const curves: Record<string, unknown> = { errorMetric, test: curvePointsText(curvesOf(errors.test, errorMetric)) };
   if (errors.validation) curves.validation = curvePointsText(curvesOf(errors.validation, errorMetric));
   return jsonTextPieces(curves);
+}
+
+/** The histograms artifact: the train and test errors of `errorMetric` binned, the range reaching every threshold on that metric. */
+export function errorHistogramsOf(errors: TrialErrors, errorMetric: ErrorMetric, evaluations: readonly Pick<NewEvaluation, 'scoring' | 'threshold'>[]) {
+  const thresholds = evaluations.filter((e) => e.scoring['scoring.errorMetric'] === errorMetric).map((e) => e.threshold);
+  return binErrors(errorMetric, { train: errors.train[errorMetric], test: { errors: errors.test[errorMetric], y: errors.test.y } }, thresholds);
 }

@@ -1,5 +1,5 @@
+import type { ErrorHistograms } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { histogram, quantile } from '../stats.js';
 import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
 
 /** A threshold to draw as a vertical rule, e.g. `p90 = 0.031`. */
@@ -9,47 +9,35 @@ export interface ThresholdLine {
 }
 
 export interface ErrorHistogramsInput {
-  /** Reconstruction errors of the training rows. */
-  train?: readonly number[];
-  testNormal?: readonly number[];
-  testAnomalous?: readonly number[];
+  /** The trial's errors binned (core's `binErrors`: the recorder's `histograms.json`, or the errors artifact binned). */
+  histograms: ErrorHistograms;
+  /** Rules to draw; the binned range already reaches each of them. */
   thresholds: readonly ThresholdLine[];
   /** Name of the error for the axis, e.g. `MSE`. */
   errorLabel: string;
-  bins?: number;
 }
-
-/**
- * Errors are heavy-tailed (anomalies can be orders of magnitude above normal rows), so the
- * shared x range ends at the 99.5th percentile of all errors (or the highest threshold if
- * above it), and the last bin also counts everything beyond.
- */
-const RANGE_QUANTILE = 0.995;
 
 /**
  * The four-panel figure of the seed paper: training errors, test normal, test anomalous,
  * and normal vs anomalous overlaid, all on one x range and with the threshold rule(s),
- * so the separation the threshold achieves can be read off directly. Binning happens here
- * (not in Vega) so the spec embeds a few dozen bins, not thousands of errors.
+ * so the separation the threshold achieves can be read off directly. The spec embeds the
+ * bins (a few dozen counts), not the errors.
  */
 export function errorHistogramsSpec(input: ErrorHistogramsInput): TopLevelSpec {
-  const bins = input.bins ?? 40;
-  const all = [...(input.train ?? []), ...(input.testNormal ?? []), ...(input.testAnomalous ?? [])].filter(Number.isFinite);
-  const lo = all.length ? quantile(all, 0) : 0;
-  const top = all.length ? quantile(all, RANGE_QUANTILE) : 1;
-  const hi = Math.max(top, ...input.thresholds.map((t) => t.value).filter(Number.isFinite), lo + 1e-12);
-  const rows = (values: readonly number[] | undefined, group: string) =>
-    histogram(values ?? [], lo, hi, bins).map((b) => ({ x0: round(b.x0), x1: round(b.x1), count: b.count, group }));
-  const overflow = all.filter((v) => v > hi).length;
+  const { lo, hi, overflow, counts } = input.histograms;
+  const bins = Math.max(counts.train?.length ?? 0, counts.testNormal?.length ?? 0, counts.testAnomalous?.length ?? 0, 1);
+  const width = (hi - lo) / bins;
+  const rows = (group: keyof typeof counts, name: string) =>
+    (counts[group] ?? new Array<number>(bins).fill(0)).map((count, i) => ({ x0: round(lo + i * width), x1: round(lo + (i + 1) * width), count, group: name }));
   const rules = input.thresholds.map((t) => ({ label: `${t.label} = ${round(t.value, 3)}`, value: round(t.value) }));
   const color = { domain: ['train', 'normal', 'anomalous'], range: ['#7f8c99', '#1f77b4', '#d62728'] };
-  const panel = (title: string, groups: { values: readonly number[] | undefined; group: string }[]) => ({
+  const panel = (title: string, groups: { counts: keyof typeof counts; group: string }[]) => ({
     title,
     width: 240,
     height: 150,
     layer: [
       {
-        data: { values: groups.flatMap((g) => rows(g.values, g.group)) },
+        data: { values: groups.flatMap((g) => rows(g.counts, g.group)) },
         mark: { type: 'bar' as const, opacity: groups.length > 1 ? 0.55 : 0.85, binSpacing: 0 },
         encoding: {
           x: { field: 'x0', type: 'quantitative' as const, title: input.errorLabel, scale: { domain: [round(lo), round(hi)] } },
@@ -78,12 +66,12 @@ export function errorHistogramsSpec(input: ErrorHistogramsInput): TopLevelSpec {
     config: CHART_CONFIG,
     columns: 2,
     concat: [
-      panel('Training errors', [{ values: input.train, group: 'train' }]),
-      panel('Test: normal', [{ values: input.testNormal, group: 'normal' }]),
-      panel('Test: anomalous', [{ values: input.testAnomalous, group: 'anomalous' }]),
+      panel('Training errors', [{ counts: 'train', group: 'train' }]),
+      panel('Test: normal', [{ counts: 'testNormal', group: 'normal' }]),
+      panel('Test: anomalous', [{ counts: 'testAnomalous', group: 'anomalous' }]),
       panel('Test: normal vs anomalous', [
-        { values: input.testNormal, group: 'normal' },
-        { values: input.testAnomalous, group: 'anomalous' },
+        { counts: 'testNormal', group: 'normal' },
+        { counts: 'testAnomalous', group: 'anomalous' },
       ]),
     ],
     resolve: { scale: { y: 'independent' } },

@@ -1,5 +1,5 @@
 /** The charts of a trial's page, drawn from its record, its featured evaluation and its artifacts. */
-import { ERROR_METRICS, type ErrorMetric, type Params, type SeriesArtifact } from '@aelab/core';
+import { binErrors, ERROR_METRICS, type ErrorHistograms, type ErrorMetric, type Params, type SeriesArtifact } from '@aelab/core';
 import type { EvaluationRecord, TrialRecord } from '@aelab/store';
 import { artifactPath, type TrialArtifacts } from '../artifacts.js';
 import { confusionMatrixSpec } from '../charts/confusion-matrix.js';
@@ -50,27 +50,29 @@ function lossChart({ trial }: TrialChartInput): Promise<ChartView> {
   );
 }
 
+/** The trial's errors of `errorMetric` binned: its histograms artifact, else its errors artifact binned the same way; or why there are none. */
+async function binnedErrors(artifacts: TrialArtifacts, errorMetric: ErrorMetric, thresholds: readonly ThresholdLine[]): Promise<ErrorHistograms | string> {
+  if (artifacts.histograms.value?.errorMetric === errorMetric) return artifacts.histograms.value;
+  const errors = await artifacts.errors();
+  if (!errors.value) return errors.missing;
+  const test = errors.value.test;
+  const train = errors.value.train?.[errorMetric];
+  const testErrors = test?.[errorMetric];
+  if (!train && !testErrors) return `The errors artifact has no ${errorMetric} errors for the train or test split.`;
+  // JSON writes NaN as null, which binErrors leaves out as it does NaN (Number.isFinite(null) is false).
+  const rows = { train, test: testErrors && { errors: testErrors, y: test!.y } };
+  return binErrors(errorMetric, rows, thresholds.map((t) => t.value));
+}
+
 /** Train and test error histograms with a line at every threshold of the same error metric. */
-function histogramsChart({ artifacts, evaluations, errorMetric }: TrialChartInput): Promise<ChartView> {
+async function histogramsChart({ artifacts, evaluations, errorMetric }: TrialChartInput): Promise<ChartView> {
   const thresholds: ThresholdLine[] = evaluations
     .filter((e) => (errorMetricOf(e.scoring) ?? errorMetric) === errorMetric && Number.isFinite(e.threshold))
     .map((e) => ({ label: scoringLabel(e.scoring), value: e.threshold }));
-  return chartView('histograms', 'Reconstruction error histograms', () => {
-    const errors = artifacts.errors;
-    if (!errors.value) return errors.missing;
-    const test = errors.value.test;
-    const trainErrors = errors.value.train?.[errorMetric];
-    const testErrors = test?.[errorMetric];
-    if (!trainErrors && !testErrors) return `The errors artifact has no ${errorMetric} errors for the train or test split.`;
-    const labelled = (wanted: number) => (testErrors ?? []).filter((_, i) => test!.y[i] === wanted);
-    return errorHistogramsSpec({
-      train: trainErrors,
-      testNormal: labelled(0),
-      testAnomalous: labelled(1),
-      thresholds,
-      errorLabel: `Reconstruction ${errorMetric.toUpperCase()}`,
-    });
-  });
+  const histograms = await binnedErrors(artifacts, errorMetric, thresholds);
+  return chartView('histograms', 'Reconstruction error histograms', () =>
+    typeof histograms === 'string' ? histograms : errorHistogramsSpec({ histograms, thresholds, errorLabel: `Reconstruction ${errorMetric.toUpperCase()}` }),
+  );
 }
 
 function rocPrChart({ artifacts }: TrialChartInput): Promise<ChartView> {
@@ -114,10 +116,11 @@ function flaggedWindows(series: SeriesArtifact, testErrors: readonly number[], t
 /** The series with its labelled windows and those the featured evaluation flags; undefined when the trial has no series. */
 async function seriesChart({ trial, artifacts, featured, errorMetric }: TrialChartInput): Promise<ChartView | undefined> {
   if (artifactPath(trial, 'series') === undefined) return undefined;
+  const errors = artifacts.series.value && featured ? await artifacts.errors() : undefined;
   return chartView('series', 'Series with anomaly windows', () => {
     const s = artifacts.series;
     if (!s.value) return s.missing;
-    const testErrors = artifacts.errors.value?.test?.[errorMetric];
+    const testErrors = errors?.value?.test?.[errorMetric];
     return seriesWindowsSpec({
       timestamps: s.value.timestamps,
       values: s.value.values,
