@@ -13,8 +13,8 @@ export interface Rng {
   uniform(lo: number, hi: number): number;
   /** Standard normal (Box-Muller; the spare value is cached). */
   normal(mean?: number, sd?: number): number;
-  /** In-place Fisher-Yates shuffle; returns the same array. */
-  shuffle<T>(items: T[]): T[];
+  /** In-place Fisher-Yates shuffle (of an array or a typed array: the same order either way); returns it. */
+  shuffle<A extends { length: number; [i: number]: unknown }>(items: A): A;
 }
 
 /**

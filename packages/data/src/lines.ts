@@ -102,53 +102,62 @@ export async function readLines(input: LineInput, onLine: (text: string, line: n
 }
 
 /**
- * A Float32 matrix collected in fixed-size chunks while rows stream in. Growing one array
- * by doubling held up to three times the values at the end (the old array, the doubled
- * one, then the right-sized copy); chunks hold them once, plus once more in `finish`.
+ * A Float32 matrix collected while rows stream in, in one resizable ArrayBuffer that grows
+ * in place: its largest size is reserved as address space, and only what is written takes
+ * memory. Growing by copying held the values twice at the end (chunks, or the old array,
+ * and the right-sized copy), and the copied-from half stayed as garbage beside the dataset
+ * until the next full collection: on a 199 MB CSV, 83 MiB at the preparation's peak.
  */
 export class FloatMatrixBuilder {
-  private readonly chunks: Float32Array[] = [];
-  private current: Float32Array;
-  private used = 0;
+  private buffer: ArrayBuffer;
+  private values: Float32Array;
   length = 0;
 
-  /** `chunkValues`: values per chunk (4 MiB of float32 by default). */
-  constructor(private readonly chunkValues = 1 << 20) {
-    this.current = new Float32Array(Math.min(1024, chunkValues));
+  /** `reserveValues`: the most values it grows to in place (beyond, it moves once to a reservation twice as large). */
+  constructor(reserveValues = DEFAULT_RESERVE_VALUES) {
+    this.buffer = reserved(reserveValues);
+    this.values = new Float32Array(this.buffer);
   }
 
   push(value: number): void {
-    if (this.used === this.current.length) this.grow();
-    this.current[this.used++] = value;
-    this.length++;
+    if (this.length === this.values.length) this.grow();
+    this.values[this.length++] = value;
   }
 
-  // Small files stay small: the first chunk doubles up to the chunk size, then chunks are added.
+  // Doubling from 4 KiB keeps small files small; the view tracks the buffer's length.
   private grow(): void {
-    if (this.current.length < this.chunkValues) {
-      const grown = new Float32Array(Math.min(this.current.length * 2, this.chunkValues));
-      grown.set(this.current);
-      this.current = grown;
-      return;
+    const bytes = Math.max(1024, this.length * 2) * 4;
+    if (bytes > this.buffer.maxByteLength) {
+      const moved = reserved(Math.max(bytes, this.buffer.maxByteLength * 2) / 4);
+      moved.resize(this.buffer.byteLength);
+      new Float32Array(moved).set(this.values);
+      this.buffer = moved;
+      this.values = new Float32Array(moved);
     }
-    this.chunks.push(this.current);
-    this.current = new Float32Array(this.chunkValues);
-    this.used = 0;
+    this.buffer.resize(Math.min(bytes, this.buffer.maxByteLength));
   }
 
-  /** The values in one right-sized array; the builder is empty afterwards. */
+  /** The values, in a view of exactly their length; the builder is empty afterwards. */
   finish(): Float32Array {
-    const out = new Float32Array(this.length);
-    let offset = 0;
-    for (const chunk of this.chunks.splice(0)) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    out.set(this.current.subarray(0, this.used), offset);
-    this.current = new Float32Array(0);
-    this.used = 0;
+    this.buffer.resize(this.length * 4);
+    const out = new Float32Array(this.buffer, 0, this.length);
+    this.buffer = reserved(0);
+    this.values = new Float32Array(this.buffer);
     this.length = 0;
     return out;
+  }
+}
+
+/** 1 Gi float32 values: 4 GiB of address space, none of it memory until written. */
+const DEFAULT_RESERVE_VALUES = 2 ** 30;
+
+/** An empty resizable ArrayBuffer that can grow in place to `values` float32 values (less where the address space cannot be reserved). */
+function reserved(values: number): ArrayBuffer {
+  try {
+    return new ArrayBuffer(0, { maxByteLength: values * 4 });
+  } catch (error) {
+    if (!(error instanceof RangeError) || values <= 1 << 20) throw error;
+    return reserved(values / 4);
   }
 }
 

@@ -52,9 +52,9 @@ class Mt19937 {
 }
 
 /** `numpy.random.RandomState(seed).permutation(n)` for n < 2^32. */
-export function legacyNumpyPermutation(n: number, seed: number): number[] {
+export function legacyNumpyPermutation(n: number, seed: number): Int32Array {
   const rng = new Mt19937(seed);
-  const order = [...Array(n).keys()];
+  const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = rng.interval(i);
     const tmp = order[i];

@@ -166,7 +166,7 @@ type Steps = Pick<ReturnType<typeof resolvePreparationSpec>, 'missing' | 'perSam
  * data is held twice at most (dataset and splits), never a third time as a whole prepared
  * copy of the dataset; the fitted values equal those over the training rows of one.
  */
-function prepareSplits(dataset: Dataset, parts: SplitParts, normal: readonly boolean[], steps: Steps, memory: PrepareOptions['memory']) {
+function prepareSplits(dataset: Dataset, parts: SplitParts, normal: Uint8Array, steps: Steps, memory: PrepareOptions['memory']) {
   const { features } = dataset;
   const take = (index: number[]): PreparedSplit => {
     const x = allocate(Float32Array, index.length * features, memory);
@@ -177,7 +177,7 @@ function prepareSplits(dataset: Dataset, parts: SplitParts, normal: readonly boo
   };
   const splits = { train: take(parts.train), validation: take(parts.validation), test: take(parts.test) };
   const all = [splits.train, splits.validation, splits.test];
-  const trainRows = [...Array(splits.train.rows).keys()];
+  const trainRows = Int32Array.from({ length: splits.train.rows }, (_, i) => i);
   let filled = steps.missing === 'interpolate' ? all.reduce((n, s) => n + interpolateRows(s.x, s.rows, features), 0) : 0;
   const fillValues = columnMeans(splits.train.x, features, trainRows);
   filled += all.reduce((n, s) => n + imputeColumns(s.x, s.rows, features, fillValues), 0);
@@ -196,17 +196,18 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
   const { features } = dataset;
   const labels = distinctLabels(dataset);
   checkNormalClass(dataset, spec);
-  const normal = dataset.labels.map((label) => isNormalLabel(label, r.normalClass));
+  // 1 for a normal row; typed, so that it is freed young (see splits.ts)
+  const normal = Uint8Array.from(dataset.labels, (label) => (isNormalLabel(label, r.normalClass) ? 1 : 0));
   if (labels.length < 2)
     throw new DataPreparationError(`'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`);
-  const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row], trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.seed });
-  if (!parts.train.some((row) => normal[row]))
+  const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row] === 1, trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.seed });
+  if (!parts.train.some((row) => normal[row] === 1))
     throw new DataPreparationError(
       `training split of '${dataset.name}' has no normal rows (normal class ${JSON.stringify(r.normalClass)}; training labels: ${[...new Set(parts.train.map((row) => dataset.labels[row]))].join(', ') || 'none'})`,
     );
   const warnings: string[] = [];
-  if (!parts.test.some((row) => !normal[row])) warnings.push(`test split has no anomalous rows: ROC-AUC and recall are undefined`);
-  if (!parts.test.some((row) => normal[row])) warnings.push(`test split has no normal rows: false-positive rates are undefined`);
+  if (!parts.test.some((row) => normal[row] === 0)) warnings.push(`test split has no anomalous rows: ROC-AUC and recall are undefined`);
+  if (!parts.test.some((row) => normal[row] === 1)) warnings.push(`test split has no normal rows: false-positive rates are undefined`);
   if (parts.validation.length === 0 && r.validationFraction > 0) warnings.push(`validation split is empty (${parts.train.length} training rows x ${r.validationFraction})`);
 
   const { splits, filled, fillValues, scaler } = prepareSplits(dataset, parts, normal, r, options.memory);
