@@ -4,7 +4,7 @@
  * (issue 12: the peak above a small file's stays under 2x the parsed size). Needs a build
  * (`npx tsc -b`). Prints one JSON object.
  *
- *   node tools/bench/sweep-memory.mjs [--mb 200] [--features 30] [--workers 2] [--epochs 1] [--keep] [--report]
+ *   node tools/bench/sweep-memory.mjs [--mb 200] [--features 30] [--workers 2] [--epochs 1] [--repeat 3] [--keep] [--report]
  *
  * The bench writes a seeded CSV of about --mb MB (--features numeric columns and a 0/1
  * label, 1% anomalies) into a temp folder, and an experiment of two one-epoch dense
@@ -13,6 +13,9 @@
  * its workers). Each run's peak RSS is the largest sum, over its process tree sampled every
  * 50 ms from /proc, of VmRSS (VmHWM for the CLI process, whose worker threads share its RSS).
  * `overheadRatio` is (peak - baseline) / parsed bytes, parsed bytes rows x features x 4.
+ * With --repeat N the two sweeps run in turn N times (a peak moves with when collections
+ * happen, by some 20 MiB run to run); each big run is compared with the baseline run
+ * before it, and `overheadRatio` is the median of those N ratios (all in `runs`).
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,7 @@ const { values: args } = parseArgs({
     features: { type: 'string', default: '30' },
     workers: { type: 'string', default: '2' },
     epochs: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
     report: { type: 'boolean', default: false },
   },
@@ -126,24 +130,30 @@ try {
   const fileBytes = await writeCsv(bigCsv, rows);
   const smallCsv = join(dir, 'small.csv');
   await writeCsv(smallCsv, 5000);
-  const baseline = await measureSweep(dir, smallCsv, 'small');
-  const big = await measureSweep(dir, bigCsv, 'big');
   const parsedBytes = rows * features * 4;
+  const runs = [];
+  for (let i = 0; i < Number(args.repeat); i++) {
+    const baseline = await measureSweep(dir, smallCsv, 'small');
+    const big = await measureSweep(dir, bigCsv, 'big');
+    runs.push({ peakRssMiB: mib(big.peakRssBytes), baselinePeakRssMiB: mib(baseline.peakRssBytes), overheadRatio: Number(((big.peakRssBytes - baseline.peakRssBytes) / parsedBytes).toFixed(2)), seconds: Number(big.seconds.toFixed(1)) });
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
   console.log(
     JSON.stringify(
       {
         bench: 'sweep-memory',
         workers: Number(args.workers),
         epochs: Number(args.epochs),
+        report: args.report,
         rows,
         features,
         fileMiB: mib(fileBytes),
         parsedMiB: mib(parsedBytes),
-        peakRssMiB: mib(big.peakRssBytes),
-        baselinePeakRssMiB: mib(baseline.peakRssBytes),
-        overheadRatio: Number(((big.peakRssBytes - baseline.peakRssBytes) / parsedBytes).toFixed(2)),
-        peakToParsedRatio: Number((big.peakRssBytes / parsedBytes).toFixed(2)),
-        seconds: Number(big.seconds.toFixed(1)),
+        overheadRatio: median(runs.map((r) => r.overheadRatio)),
+        maxOverheadRatio: Math.max(...runs.map((r) => r.overheadRatio)),
+        peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+        baselinePeakRssMiB: median(runs.map((r) => r.baselinePeakRssMiB)),
+        runs,
         note: 'shared 2-vCPU machine: seconds are noisy; RSS sampled every 50 ms',
       },
       null,
