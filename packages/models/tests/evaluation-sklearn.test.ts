@@ -265,24 +265,14 @@ describe.each([
     expect(sum(full.tpr)).toBeCloseTo(expected.rocFull[2], 10);
   });
 
-  it('precision_recall_curve point for point', () => {
-    const pr = prCurve(y, s)!;
-    const [length, precisionSum, recallSum, thresholdSum, precisionAt, recallAt] = expected.pr;
+  it.each([
+    ['precision_recall_curve', false, 'pr'],
+    ['precision_recall_curve(drop_intermediate=True)', true, 'prDropped'],
+  ] as const)('%s point for point', (_name, dropIntermediate, key) => {
+    const pr = prCurve(y, s, { dropIntermediate })!;
+    const [length, precisionSum, recallSum, thresholdSum, precisionAt, recallAt] = expected[key];
     expect(pr.precision.length).toBe(length);
     expect(pr.recall.length).toBe(length);
-    expect(pr.thresholds.length).toBe(length - 1);
-    expect(sum(pr.precision)).toBeCloseTo(precisionSum, 10);
-    expect(sum(pr.recall)).toBeCloseTo(recallSum, 10);
-    expect(sum(pr.thresholds)).toBeCloseTo(thresholdSum, 9);
-    const at = [0, 5, Math.floor(length / 2)];
-    expectClose(at.map((i) => pr.precision[i]!), precisionAt);
-    expectClose(at.map((i) => pr.recall[i]!), recallAt);
-  });
-
-  it('precision_recall_curve(drop_intermediate=True) point for point', () => {
-    const pr = prCurve(y, s, { dropIntermediate: true })!;
-    const [length, precisionSum, recallSum, thresholdSum, precisionAt, recallAt] = expected.prDropped;
-    expect(pr.precision.length).toBe(length);
     expect(pr.thresholds.length).toBe(length - 1);
     expect(sum(pr.precision)).toBeCloseTo(precisionSum, 10);
     expect(sum(pr.recall)).toBeCloseTo(recallSum, 10);
