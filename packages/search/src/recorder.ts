@@ -215,7 +215,7 @@ export function curvesArtifactText(errors: TrialErrors, errorMetric: ErrorMetric
 }
 
 /** The histograms artifact: the train and test errors of `errorMetric` binned, the range reaching every threshold on that metric. */
-export function errorHistogramsOf(errors: TrialErrors, errorMetric: ErrorMetric, evaluations: readonly Pick<NewEvaluation, 'scoring' | 'threshold'>[]) {
+function errorHistogramsOf(errors: TrialErrors, errorMetric: ErrorMetric, evaluations: readonly Pick<NewEvaluation, 'scoring' | 'threshold'>[]) {
   const thresholds = evaluations.filter((e) => e.scoring['scoring.errorMetric'] === errorMetric).map((e) => e.threshold);
   return binErrors(errorMetric, { train: errors.train[errorMetric], test: { errors: errors.test[errorMetric], y: errors.test.y } }, thresholds);
 }

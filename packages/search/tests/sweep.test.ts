@@ -2,6 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { binErrors, type ErrorsArtifact } from '@aelab/core';
 import { InMemoryRunStore, JsonFileRunStore, type EvaluationRecord } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExperiment, type ExperimentInput } from '../src/experiment.js';
@@ -64,6 +65,18 @@ describe('a sweep end to end', () => {
     }
     const evaluations = await store.listEvaluations(summary.study.id);
     expect(evaluations).toHaveLength(6);
+    // The trial page's histograms, binned at record time from the same errors, reaching every threshold.
+    const json = async (path: string) => JSON.parse(Buffer.from(await store.readArtifact(path)).toString());
+    for (const t of trials) {
+      const errors = (await json(t.artifacts['errors.json'])) as ErrorsArtifact;
+      const thresholds = evaluations.filter((e) => e.trialId === t.id).map((e) => e.threshold);
+      const histograms = await json(t.artifacts['histograms.json']);
+      // errors.json's 9 digits give back each float32 exactly
+      const f32 = (values: number[]) => Float32Array.from(values);
+      expect(histograms).toEqual(binErrors('mse', { train: f32(errors.train!.mse), test: { errors: f32(errors.test!.mse), y: errors.test!.y } }, thresholds));
+      expect(histograms.hi).toBeGreaterThanOrEqual(Math.max(...thresholds));
+      expect(histograms.counts.train.reduce((a: number, b: number) => a + b, 0)).toBe(errors.train!.mse.length);
+    }
     // Higher percentiles give higher thresholds from the same errors, so recall cannot rise.
     const ofFirst = evaluations.filter((e) => e.trialId === trials[0].id).sort((a, b) => a.threshold - b.threshold);
     expect(ofFirst.map((e) => e.scoring['threshold.percentile'])).toEqual([90, 95, 99]);
