@@ -17,6 +17,8 @@ export type LoaderOptions = Record<string, string | number | boolean | (string |
 export interface LoadContext {
   /** Data directory; default from {@link resolveDataDir}. */
   dataDir?: string;
+  /** Load anew, past the cache, and keep nothing in it (for a caller that changes the dataset). */
+  fresh?: boolean;
 }
 
 /**
@@ -144,6 +146,7 @@ export function loadDataset(name: string, options: LoaderOptions = {}, context: 
     const stat = statSync(path);
     key = stableStringify({ path, options, size: stat.size, mtime: stat.mtimeMs });
   }
+  if (context.fresh) return info ? loadNamed(info, options, context.dataDir) : loadFile(resolve(name), options);
   let pending = cache.get(key);
   if (!pending) {
     pending = info ? loadNamed(info, options, context.dataDir) : loadFile(resolve(name), options);

@@ -150,6 +150,13 @@ export interface PrepareOptions {
    * same bytes (a pool's workers share one copy); default `local`.
    */
   memory?: 'local' | 'shared';
+  /**
+   * With `memory: 'shared'`, where the dataset's rows are in shared memory (the line
+   * loaders' are), prepare the splits in the dataset's own rows, moved into split order,
+   * instead of copying them out: the data is held once, not twice. The dataset is changed
+   * and must not be used again: {@link prepareData} then loads it afresh, past the cache.
+   */
+  consume?: boolean;
 }
 
 function allocate<T extends Float32Array | Uint8Array>(Kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number, memory: PrepareOptions['memory']): T {
@@ -160,18 +167,56 @@ type SplitParts = Pick<SplitRows, 'train' | 'validation' | 'test'>;
 type Steps = Pick<ReturnType<typeof resolvePreparationSpec>, 'missing' | 'perSampleNormalize' | 'scaler'>;
 
 /**
- * Copies each split's rows out of the loaded dataset (which stays untouched: it is shared
- * through the cache) and prepares them in place: missing values, per-sample normalisation,
- * the scaler, each fitted on the training rows only. Each split is a row-wise copy, so the
- * data is held twice at most (dataset and splits), never a third time as a whole prepared
- * copy of the dataset; the fitted values equal those over the training rows of one.
+ * Moves rows in place so that row `order[i]` ends at row `i`; the rows `order` leaves out
+ * end after them, in no particular order. Follows each cycle of the permutation with one
+ * row held aside, so it needs a row and a flag per row of memory, not a copy of the data.
  */
-function prepareSplits(dataset: Dataset, parts: SplitParts, normal: Uint8Array, steps: Steps, memory: PrepareOptions['memory']) {
+export function gatherRowsInPlace(values: Float32Array, features: number, order: Int32Array): void {
+  const rows = values.length / features;
+  const source = new Int32Array(rows);
+  const placed = new Uint8Array(rows);
+  source.set(order);
+  for (const row of order) placed[row] = 1;
+  for (let row = 0, k = order.length; row < rows; row++) if (!placed[row]) source[k++] = row;
+  placed.fill(0);
+  const held = new Float32Array(features);
+  for (let start = 0; start < rows; start++) {
+    if (placed[start]) continue;
+    held.set(values.subarray(start * features, (start + 1) * features));
+    let at = start;
+    for (let from = source[at]; from !== start; at = from, from = source[at]) {
+      values.copyWithin(at * features, from * features, (from + 1) * features);
+      placed[at] = 1;
+    }
+    values.set(held, at * features);
+    placed[at] = 1;
+  }
+}
+
+/**
+ * Each split's rows, prepared in place: missing values, per-sample normalisation, the
+ * scaler, each fitted on the training rows only. The rows are copied out of the loaded
+ * dataset, which stays untouched (it is shared through the cache), so the data is held
+ * twice at most, never a third time as a whole prepared copy; or, consuming a dataset in
+ * shared memory, they are the dataset's own rows moved into split order, held once. The
+ * fitted values equal those over the training rows of one.
+ */
+function prepareSplits(dataset: Dataset, parts: SplitParts, normal: Uint8Array, steps: Steps, options: PrepareOptions) {
   const { features } = dataset;
+  const inPlace = options.consume && options.memory === 'shared' && dataset.values.buffer instanceof SharedArrayBuffer;
+  if (inPlace) {
+    const order = new Int32Array(parts.train.length + parts.validation.length + parts.test.length);
+    order.set(parts.train);
+    order.set(parts.validation, parts.train.length);
+    order.set(parts.test, parts.train.length + parts.validation.length);
+    gatherRowsInPlace(dataset.values, features, order);
+  }
+  let offset = 0;
   const take = (index: number[]): PreparedSplit => {
-    const x = allocate(Float32Array, index.length * features, memory);
-    index.forEach((row, i) => x.set(dataset.values.subarray(row * features, (row + 1) * features), i * features));
-    const y = allocate(Uint8Array, index.length, memory);
+    const x = inPlace ? dataset.values.subarray(offset * features, (offset + index.length) * features) : allocate(Float32Array, index.length * features, options.memory);
+    if (!inPlace) index.forEach((row, i) => x.set(dataset.values.subarray(row * features, (row + 1) * features), i * features));
+    offset += index.length;
+    const y = allocate(Uint8Array, index.length, options.memory);
     index.forEach((row, i) => (y[i] = normal[row] ? 0 : 1));
     return { x, rows: index.length, features, y, labels: index.map((row) => dataset.labels[row]), index };
   };
@@ -210,7 +255,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
   if (!parts.test.some((row) => normal[row] === 1)) warnings.push(`test split has no normal rows: false-positive rates are undefined`);
   if (parts.validation.length === 0 && r.validationFraction > 0) warnings.push(`validation split is empty (${parts.train.length} training rows x ${r.validationFraction})`);
 
-  const { splits, filled, fillValues, scaler } = prepareSplits(dataset, parts, normal, r, options.memory);
+  const { splits, filled, fillValues, scaler } = prepareSplits(dataset, parts, normal, r, options);
 
   const preparation: Preparation = {
     format: 'aelab-preparation/1',
@@ -248,7 +293,8 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
  */
 export async function prepareData(spec: DataSpec, options: LoadContext & PrepareOptions = {}): Promise<PreparedData> {
   const info = datasetInfo(spec.dataset);
-  const dataset = await loadDataset(spec.dataset, { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) }, options);
+  const consumed = options.consume && options.memory === 'shared';
+  const dataset = await loadDataset(spec.dataset, { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) }, { ...options, fresh: consumed || options.fresh });
   return prepareDataset(dataset, spec, options);
 }
 

@@ -23,9 +23,10 @@ function workerFile(): string {
 }
 
 /**
- * A thread that prepares data sections into shared memory, one at a time, loading each
- * dataset once (its own dataset cache); {@link close} ends it and frees everything but
- * what it handed back.
+ * A thread that prepares data sections into shared memory, one at a time, each from a
+ * fresh load of its dataset whose rows become the splits' (no copy: the data is held
+ * once; a second section on the same file loads it again); {@link close} ends it and
+ * frees everything but what it handed back.
  */
 export class PreparationThread {
   private worker: Worker | undefined;
@@ -33,7 +34,7 @@ export class PreparationThread {
   private next = 0;
 
   /**
-   * Prepares `spec` as `prepareData(spec, { dataDir, memory: 'shared' })` would, in the
+   * Prepares `spec` as `prepareData(spec, { dataDir, memory: 'shared', consume: true })` would, in the
    * thread; the result's per-row arrays are all in shared memory (see {@link PreparedDataMessage}).
    */
   prepare(spec: DataSpec, dataDir: string | undefined): Promise<PreparedDataMessage> {

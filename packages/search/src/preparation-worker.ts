@@ -11,7 +11,8 @@ function errorMessage(error: unknown): ErrorMessage {
 }
 
 parentPort!.on('message', ({ id, spec, dataDir }: { id: number; spec: DataSpec; dataDir?: string }) => {
-  prepareData(spec, { dataDir, memory: 'shared' }).then(
+  // The thread's dataset is its own, loaded for this preparation and gone with it: its rows become the splits' (consume).
+  prepareData(spec, { dataDir, memory: 'shared', consume: true }).then(
     (data) => {
       // Per-row arrays in shared memory too: the coordinator keeps the message as it is for its workers.
       parentPort!.postMessage({ id, data: preparedDataMessage(data, 'shared').message });
