@@ -19,6 +19,18 @@ export function trialWorkerFile(): string {
 }
 
 /**
+ * The V8 heap limits of a training thread: `maxTrialMemoryMb` for its old generation, and a
+ * young generation of 8 MiB instead of V8's default of up to 48. A training makes garbage
+ * in a steady stream (a batch's arrays, tfjs' tensor objects), which grew each thread's
+ * young generation to its limit: 8 MiB took 20-40 MiB off a 2-worker sweep's peak, on the
+ * 5,000-row run as on the 725k-row one, and left dense and LSTM training as fast (measured
+ * with tools/bench/sweep-memory.mjs and models-train.mjs).
+ */
+export function trialResourceLimits(maxTrialMemoryMb: number | undefined) {
+  return { maxYoungGenerationSizeMb: 8, ...(maxTrialMemoryMb ? { maxOldGenerationSizeMb: maxTrialMemoryMb } : {}) };
+}
+
+/**
  * The process's exec arguments for worker threads: workers always run the build, so export
  * conditions a test runner may have added (vitest's `@aelab/source` would point them at
  * TypeScript sources they cannot load) are dropped.
@@ -59,7 +71,7 @@ export class PiscinaExecutor implements TrialExecutor {
       maxThreads: this.concurrency,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      resourceLimits: options.maxTrialMemoryMb ? { maxOldGenerationSizeMb: options.maxTrialMemoryMb } : undefined,
+      resourceLimits: trialResourceLimits(options.maxTrialMemoryMb),
       execArgv: withoutConditions(process.execArgv),
     });
     // A worker that dies outside a task (e.g. a replacement thread running out of memory

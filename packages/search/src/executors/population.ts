@@ -4,7 +4,7 @@ import { backendNamed, populationKey, type ModelSpec } from '@aelab/models/regis
 import { Piscina } from 'piscina';
 import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask, type WorkerDirective } from '../trial-task.js';
 import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
-import { PiscinaExecutor, withoutConditions, workerScript } from './piscina.js';
+import { PiscinaExecutor, trialResourceLimits, withoutConditions, workerScript } from './piscina.js';
 
 /** How long the executor waits for more tasks of a group after the last one arrived, by default (ms). */
 const GATHER_MS = 250;
@@ -98,7 +98,7 @@ export class PopulationExecutor implements TrialExecutor {
       maxThreads: 1,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      resourceLimits: options.maxTrialMemoryMb ? { maxOldGenerationSizeMb: options.maxTrialMemoryMb } : undefined,
+      resourceLimits: trialResourceLimits(options.maxTrialMemoryMb),
       execArgv: withoutConditions(process.execArgv),
     });
     this.piscina.on('error', (error: Error) => this.running.forEach((entries) => entries.forEach((e) => settle(e, { error }))));
