@@ -70,7 +70,8 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
 
     const metrics = async (store: string) => {
       const { trials, evaluations } = await storeContents(store);
-      expect(trials.map((t) => t.status)).toEqual(['complete', 'complete', 'complete', 'complete']);
+      // On failure, say why each trial ended as it did (a failed job's reason is its trial's).
+      expect(trials.map((t) => t.status), `${store}: ${JSON.stringify(trials.map((t) => t.reason))}`).toEqual(['complete', 'complete', 'complete', 'complete']);
       return Object.fromEntries(evaluations.map((e) => [e.configHash, { threshold: e.threshold, metrics: e.metrics }]));
     };
     const fromPool = await metrics(join(dir, 'pool'));
