@@ -352,13 +352,15 @@ export class RedisExecutor implements TrialExecutor {
   }
 
   private async settle(study: StudyQueue, waiting: Waiting): Promise<void> {
-    const job = await study.queue.getJob(waiting.jobId);
+    // The state first, then the job: a job read while it runs has no return value (or
+    // failure reason) yet, even when a state read after it says it finished.
+    const state = await study.queue.getJobState(waiting.jobId);
+    const job = state === 'unknown' ? undefined : await study.queue.getJob(waiting.jobId);
     if (!job) {
       console.error(`redis: job ${waiting.jobId} of ${study.name} is gone from Redis (restarted without persistence?); queued again`);
       await study.queue.add('train', waiting.data, { jobId: waiting.jobId, attempts: 1 });
       return;
     }
-    const state = await job.getState();
     if (state === 'failed') {
       waiting.done = true;
       this.taken.push({ study, job, at: Date.now() });
