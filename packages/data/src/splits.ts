@@ -55,10 +55,10 @@ export interface SplitOptions {
  */
 type Rows = Int32Array;
 
-const range = (start: number, end: number): Rows => Int32Array.from({ length: end - start }, (_, i) => start + i);
+const consecutive = (start: number, end: number): Rows => Int32Array.from({ length: end - start }, (_, i) => start + i);
 
-function rowRange(range_: [number, number | null], rows: number, what: string): [number, number] {
-  const [start, endOrNull] = range_;
+function rowRange(range: [number, number | null], rows: number, what: string): [number, number] {
+  const [start, endOrNull] = range;
   const end = endOrNull ?? rows;
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > rows || start > end)
     throw new DataPreparationError(`split.${what} must be [start, end) with 0 <= start <= end <= ${rows} rows, got [${start}, ${endOrNull})`);
@@ -101,7 +101,7 @@ function stratifiedTrainTest(labels: readonly string[], f: number, seed: number)
 function predefinedTrainTest(dataset: Dataset): [Rows, Rows] {
   const marks = dataset.predefinedSplit;
   if (!marks) throw new DataPreparationError(`dataset '${dataset.name}' has no predefined train/test split; use split kind 'rows', 'random' or 'chronological'`);
-  const all = range(0, marks.length);
+  const all = consecutive(0, marks.length);
   const test = rowsWhere(all, (row) => marks[row] !== 'train');
   if (test.length === 0)
     throw new DataPreparationError(`dataset '${dataset.name}' has no TEST rows in its predefined split (${dataset.source.paths.join(', ')}); use split kind 'random' or 'rows'`);
@@ -117,14 +117,14 @@ function trainTest(dataset: Dataset, split: SplitSpec): [Rows, Rows] | [Rows, Ro
       const train = rowRange(split.train, n, 'train');
       const test = rowRange(split.test, n, 'test');
       if (Math.max(train[0], test[0]) < Math.min(train[1], test[1])) throw new DataPreparationError(`split.train [${split.train}) and split.test [${split.test}) overlap`);
-      return [range(...train), range(...test)];
+      return [consecutive(...train), consecutive(...test)];
     }
     case 'random': {
       const f = split.testFraction;
       if (!(f > 0 && f < 1)) throw new DataPreparationError(`split.testFraction must be in (0, 1), got ${f}`);
       const seed = split.seed ?? 0;
       if (split.stratify) return stratifiedTrainTest(dataset.labels, f, seed);
-      const order = split.shuffle === 'numpy' ? legacyNumpyPermutation(n, seed) : createRng(seed, 'random-split').shuffle(range(0, n));
+      const order = split.shuffle === 'numpy' ? legacyNumpyPermutation(n, seed) : createRng(seed, 'random-split').shuffle(consecutive(0, n));
       const nTest = Math.ceil(n * f);
       return [order.slice(nTest).sort(), order.slice(0, nTest).sort()];
     }
@@ -134,7 +134,7 @@ function trainTest(dataset: Dataset, split: SplitSpec): [Rows, Rows] | [Rows, Ro
         throw new DataPreparationError(`chronological split fractions must be >= 0 and sum to 1, got ${a}/${b}/${c}`);
       const trainEnd = Math.round(n * a);
       const validationEnd = Math.round(n * (a + b));
-      return [range(0, trainEnd), range(validationEnd, n), range(trainEnd, validationEnd)];
+      return [consecutive(0, trainEnd), consecutive(validationEnd, n), consecutive(trainEnd, validationEnd)];
     }
     default:
       throw new DataPreparationError(`unknown split kind '${(split as { kind: string }).kind}'; expected predefined, rows, random or chronological`);

@@ -193,23 +193,9 @@ export type RocPoints = { [K in keyof RocCurve]: Float64Array };
  */
 export function rocPointsOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): RocPoints | undefined {
   if (counts.positives === 0 || counts.negatives === 0) return undefined;
-  let { tps, fps, thresholds } = counts;
-  const m = tps.length;
-  if ((options.dropIntermediate ?? true) && m > 2) {
-    // Keep a point when either count bends there (non-zero second difference).
-    const keep = new Int32Array(m);
-    let kept = 1;
-    for (let k = 1; k < m - 1; k++) {
-      const bendsFp = fps[k + 1]! - 2 * fps[k]! + fps[k - 1]! !== 0;
-      const bendsTp = tps[k + 1]! - 2 * tps[k]! + tps[k - 1]! !== 0;
-      if (bendsFp || bendsTp) keep[kept++] = k;
-    }
-    keep[kept++] = m - 1;
-    const rows = keep.subarray(0, kept);
-    tps = Float64Array.from(rows, (k) => tps[k]!);
-    fps = Float64Array.from(rows, (k) => fps[k]!);
-    thresholds = Float64Array.from(rows, (k) => thresholds[k]!);
-  }
+  // Keep a point when either count bends there (non-zero second difference).
+  const bends = ({ tps, fps }: RankedCounts, k: number) => fps[k + 1]! - 2 * fps[k]! + fps[k - 1]! !== 0 || tps[k + 1]! - 2 * tps[k]! + tps[k - 1]! !== 0;
+  const { tps, fps, thresholds } = (options.dropIntermediate ?? true) ? keptPoints(counts, (k) => bends(counts, k)) : counts;
   const n = tps.length;
   const fpr = new Float64Array(n + 1);
   const tpr = new Float64Array(n + 1);
@@ -247,7 +233,8 @@ export type PrPoints = { [K in keyof PrCurve]: Float64Array };
 export function prPointsOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): PrPoints | undefined {
   if (counts.positives === 0) return undefined;
   const { positives } = counts;
-  const { tps, fps, thresholds } = options.dropIntermediate ? recallSteps(counts) : counts;
+  // Only the first and last threshold of each run of equal true positives (equal recall).
+  const { tps, fps, thresholds } = options.dropIntermediate ? keptPoints(counts, (k) => counts.tps[k] !== counts.tps[k - 1] || counts.tps[k + 1] !== counts.tps[k]) : counts;
   const m = tps.length;
   const precision = new Float64Array(m + 1);
   const recall = new Float64Array(m + 1);
@@ -263,15 +250,17 @@ export function prPointsOf(counts: RankedCounts, options: { dropIntermediate?: b
   return { precision, recall, thresholds: increasing };
 }
 
-/** The ranking with only the first and last threshold of each run of equal true positives (sklearn's drop_intermediate for PR). */
-function recallSteps({ tps, fps, thresholds }: RankedCounts): Pick<RankedCounts, 'tps' | 'fps' | 'thresholds'> {
+type Points = Pick<RankedCounts, 'tps' | 'fps' | 'thresholds'>;
+
+/** The ranking's first and last thresholds and those between where `keep(k)` holds (sklearn's drop_intermediate rules). */
+function keptPoints({ tps, fps, thresholds }: Points, keep: (k: number) => boolean): Points {
   const m = tps.length;
   if (m <= 2) return { tps, fps, thresholds };
-  const keep = new Int32Array(m);
+  const rows = new Int32Array(m);
   let kept = 0;
-  for (let k = 0; k < m; k++) if (k === 0 || k === m - 1 || tps[k] !== tps[k - 1] || tps[k + 1] !== tps[k]) keep[kept++] = k;
-  const rows = keep.subarray(0, kept);
-  return { tps: Float64Array.from(rows, (k) => tps[k]!), fps: Float64Array.from(rows, (k) => fps[k]!), thresholds: Float64Array.from(rows, (k) => thresholds[k]!) };
+  for (let k = 0; k < m; k++) if (k === 0 || k === m - 1 || keep(k)) rows[kept++] = k;
+  const pick = (values: Float64Array) => Float64Array.from(rows.subarray(0, kept), (k) => values[k]!);
+  return { tps: pick(tps), fps: pick(fps), thresholds: pick(thresholds) };
 }
 
 /** Confusion counts of 0/1 (or boolean) predictions against 0/1 labels, anomaly positive. */
