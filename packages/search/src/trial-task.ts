@@ -66,6 +66,13 @@ export type TrialDirective = 'continue' | 'prune';
 /** What a worker-thread executor sends a running trial over its port: a verdict on its last epoch, or stop now. */
 export type WorkerDirective = TrialDirective | 'abort';
 
+/**
+ * What a pool worker's port carries to the coordinator: its progress, then `end` once it
+ * has sent the last of it. The task's result travels on Piscina's own channel, which is not
+ * ordered with the port: waiting for `end` is what guarantees no epoch is lost.
+ */
+export type PortMessage = TrialProgress | { type: 'end' };
+
 /** What a population member's port carries to the coordinator: its progress, then its result or its error. */
 export type MemberMessage = TrialProgress | { type: 'result'; result: TrialResult } | { type: 'error'; message: string };
 

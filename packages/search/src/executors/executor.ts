@@ -18,7 +18,8 @@ export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void
  *   results are plain data (JSON plus named binary blobs), so they may cross any wire.
  * - At most `concurrency` trials run at once; the study never has more in flight.
  * - `onProgress` is called on the coordinator's thread, in order, for every message the
- *   trial sends. For a task with `pruning`, each epoch's call returns a verdict that the
+ *   trial sends, and `run` resolves only after the last of those calls has settled (a
+ *   result never overtakes its trial's progress). For a task with `pruning`, each epoch's call returns a verdict that the
  *   executor delivers to the trial, which waits for it before its next epoch; on `'prune'`
  *   the trial stops after that epoch and resolves normally with `stopReason: 'pruned'`.
  * - Aborting `signal` stops the trial now (it rejects with the signal's reason).

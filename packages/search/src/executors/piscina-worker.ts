@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { trainTrial } from '../trial-runner.js';
-import type { TrialResult, TrialTask } from '../trial-task.js';
+import type { PortMessage, TrialResult, TrialTask } from '../trial-task.js';
 import type { PreparedDataMessage } from '../prepared-message.js';
 import { portChannel } from './port-channel.js';
 
@@ -16,6 +16,8 @@ export default async function runTrialInWorker({ task, port, prepared }: { task:
     const result = await trainTrial(task, portChannel(task, port), prepared);
     return move({ [transferableSymbol]: blobBuffers(result), [valueSymbol]: result }) as unknown as TrialResult;
   } finally {
-    port.close();
+    // Not closed here: a message posted just before close may be dropped, and the
+    // coordinator waits for `end`; it closes the channel from its side.
+    port.postMessage({ type: 'end' } satisfies PortMessage);
   }
 }

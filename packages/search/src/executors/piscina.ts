@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
+import type { PortMessage, TrialResult, TrialTask } from '../trial-task.js';
 import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
 
 /** A worker script of this folder (`name` without extension). Worker threads load plain JavaScript, so tests running from `src/*.ts` use the build. */
@@ -87,14 +87,19 @@ export class PiscinaExecutor implements TrialExecutor {
     const { port1, port2 } = new MessageChannel();
     const waiting = new AbortController();
     this.waiting.add(waiting);
-    port1.on('message', (progress: TrialProgress) => {
-      if (progress.type === 'accepted') this.waiting.delete(waiting);
+    // Every handler in turn, so that once `end` arrives, every epoch before it has been handled.
+    let handled = Promise.resolve();
+    let ended: () => void = () => undefined;
+    const end = new Promise<void>((resolve) => (ended = resolve));
+    port1.on('message', (message: PortMessage) => {
+      if (message.type === 'end') return void handled.then(ended);
+      if (message.type === 'accepted') this.waiting.delete(waiting);
       // A trial of a pruned study waits for each epoch's verdict, so at most one is pending;
       // a handler that fails (e.g. cannot pass the progress on) stops the trial with its error.
-      void Promise.resolve()
-        .then(() => onProgress(progress))
+      handled = handled
+        .then(() => onProgress(message))
         .then(
-          (verdict) => progress.type === 'epoch' && task.pruning && port1.postMessage(verdict ?? 'continue'),
+          (verdict) => void (message.type === 'epoch' && task.pruning && port1.postMessage(verdict ?? 'continue')),
           (error: unknown) => waiting.abort(error),
         );
     });
@@ -102,7 +107,11 @@ export class PiscinaExecutor implements TrialExecutor {
     try {
       // Shared-memory arrays cross to the worker without a copy (see sharedPreparedData).
       const prepared = this.preparedData?.(task.config.data);
-      return (await this.piscina.run({ task, port: port2, prepared }, { transferList: [port2], signal: signals })) as TrialResult;
+      const result = (await this.piscina.run({ task, port: port2, prepared }, { transferList: [port2], signal: signals })) as TrialResult;
+      // The result can overtake the port's last epochs (under load, it does): the trial's
+      // progress is complete only once the worker's `end` has arrived.
+      await end;
+      return result;
     } catch (error) {
       // Piscina reports an abort as AbortError; the reason says what actually happened.
       if (waiting.signal.aborted) throw waiting.signal.reason;
