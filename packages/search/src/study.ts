@@ -185,6 +185,11 @@ class StudyRun {
   /** Ask, launch each repeat, and let finished trials tell; ends when the sampler is done. */
   async loop(): Promise<void> {
     while (!this.interrupted) {
+      // Ask only once a worker is free, so the sampler sees every trial that ended before
+      // it: with one worker, all earlier ones. A resumed study replays the finished ones
+      // at once, so it asks with the same history, and the same proposals follow.
+      await this.freeWorker();
+      if (this.interrupted) break;
       const decision = this.sampler.ask(this.opened.trainingSpace, this.history);
       if (decision.status === 'done') break;
       if (decision.status === 'wait') {
@@ -216,7 +221,7 @@ class StudyRun {
         this.settle(entry, done.status === 'pruned' ? 'pruned' : 'complete');
         continue;
       }
-      while (this.running.size >= this.executor.concurrency) await Promise.race(this.running);
+      await this.freeWorker();
       if (this.interrupted) break;
       let trained!: () => void;
       const training = new Promise<void>((resolve) => (trained = resolve));
@@ -228,6 +233,11 @@ class StudyRun {
       const tracked = job.finally(() => this.running.delete(tracked));
       this.running.add(tracked);
     }
+  }
+
+  /** Resolves once fewer than `concurrency` trainings are in flight (their outcomes told). */
+  private async freeWorker(): Promise<void> {
+    while (this.running.size >= this.executor.concurrency) await Promise.race(this.running);
   }
 
   /** Tells the sampler: one repeat of a configuration ended; its objective is the board's. */
