@@ -13,7 +13,7 @@ import { SharedPreparedData } from './shared-data.js';
 import { flattenConfig, resolveTraining } from './resolve.js';
 import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
-import { concurrencyOf, openStudy, trainingHash, trialMemoryLimit, trialSeed, type OpenedStudy } from './study-setup.js';
+import { concurrencyOf, openStudy, plannedTrainings, trainingHash, trialMemoryLimit, trialSeed, type OpenedStudy } from './study-setup.js';
 import type { TrainingConfig, TrialDirective, TrialProgress, TrialResult } from './trial-task.js';
 
 export { experimentHash, gitCommit, plannedTrainings, trainingHash, trialSeed } from './study-setup.js';
@@ -98,11 +98,18 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const address = options.executorAddress ?? experiment.executor.address;
   const remote = options.executor ? undefined : executorDefinition(experiment.executor.kind, address).remote;
   // Trainings on other machines are not limited by this machine's CPUs, memory or backend.
-  const { workers, note } = remote
-    ? { workers: options.workers ?? experiment.executor.workers ?? remote.defaultInFlight, note: undefined }
-    : concurrencyOf(experiment, backend, options.executor?.concurrency ?? options.workers);
+  const concurrency = (pending: number | null) =>
+    remote
+      ? { workers: options.workers ?? experiment.executor.workers ?? remote.defaultInFlight, note: undefined }
+      : options.executor
+        ? concurrencyOf(experiment, backend, options.executor.concurrency)
+        : concurrencyOf(experiment, backend, options.workers, { pending });
+  const planned = plannedTrainings(experiment);
   const prepared = new SharedPreparedData();
-  const opened = await openStudy(experiment, { ...options, limits: { ...trialMemoryLimit(experiment, remote ? 1 : workers), keep: prepared } });
+  const limits = trialMemoryLimit(experiment, remote ? 1 : concurrency(planned).workers);
+  const opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
+  // A resumed study has fewer left to run: no thread is started that would never train.
+  const { workers, note } = concurrency(planned === null ? null : planned - opened.finished.size);
   const { maxTrialMemoryMb, populationSize, populations } = experiment.executor;
   const executor =
     options.executor ??
