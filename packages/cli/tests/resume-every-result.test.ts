@@ -33,8 +33,16 @@ async function decisions(store: string) {
     const trainingOf = new Map(trials.map((t) => [t.id, t.configHash]));
     const evaluations = (await db.listEvaluations(study.id)).filter((e) => trainingOf.has(e.trialId));
     return {
-      trials: trials.map((t) => ({ configHash: t.configHash, sampled: t.sampled, status: t.status, epochs: t.history.length })),
-      winner: rankConfigurations(study.selection, evaluations.map((e) => ({ ...e, trainingHash: trainingOf.get(e.trialId)! })))[0]?.configHash,
+      trials: trials.map((t) => ({
+        hash: t.configHash,
+        params: t.sampled,
+        status: t.status,
+        epochs: t.history.length,
+      })),
+      winner: rankConfigurations(
+        study.selection,
+        evaluations.map((e) => ({ ...e, trainingHash: trainingOf.get(e.trialId)! })),
+      )[0]?.configHash,
     };
   } finally {
     await db.close();
@@ -68,10 +76,13 @@ describe('a TPE + ASHA study killed with SIGKILL after every recorded result', (
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const args = (store: string) => [bin, 'search', 'tpe', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
+  const args = (store: string) => {
+    const exp = join(dir, 'exp.json');
+    return [bin, 'search', 'tpe', '-e', exp, '--store', store, '--workers', '1', '--no-report'];
+  };
   const env = { ...process.env, CI: 'true' };
 
-  it('and resumed each time ends as the uninterrupted --workers 1 run: same trials, params, pruning decisions, winner', async () => {
+  it('and resumed each time ends as the uninterrupted --workers 1 run: trials, params, prunings, winner', async () => {
     const whole = spawnSync(process.execPath, args(join(dir, 'whole')), { encoding: 'utf8', env });
     expect(whole.status, whole.stderr).toBe(0);
     const uninterrupted = await decisions(join(dir, 'whole'));

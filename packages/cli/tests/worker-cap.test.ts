@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +24,26 @@ describe('aelab search --workers 1000 on a 2-training grid', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('runs on 2 workers and says the cap in its output', () => {
-    const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', join(dir, 'runs'), '--workers', '1000', '--no-report'];
+    const [exp, store] = [join(dir, 'exp.json'), join(dir, 'runs')];
+    const args = [bin, 'search', 'grid', '-e', exp, '--store', store, '--workers', '1000', '--no-report'];
     const run = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/ on 2 worker\(s\), backend wasm$/m);
     expect(run.stderr).toMatch(/^note: workers 1000 capped at 2: 2 trainings left to run$/m);
   }, 120_000);
+
+  it('refuses --workers 0 or abc before anything is created, naming the option', () => {
+    const refusals = [
+      ['0', 'must be a whole number of at least 1, got 0'],
+      ['abc', "must be a finite number, got 'NaN'"],
+    ];
+    for (const [bad, why] of refusals) {
+      const store = join(dir, `bad-${bad}`);
+      const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', bad];
+      const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`--workers ${why}`);
+      expect(existsSync(store)).toBe(false);
+    }
+  });
 });

@@ -163,8 +163,10 @@ export function concurrencyOf(
   cap?: { pending: number | null },
 ): { workers: number; note?: string } {
   const asked = workers ?? experiment.executor.workers;
-  if (asked !== undefined && !(Number.isInteger(asked) && asked > 0)) throw new Error(`workers must be a positive integer, got ${asked}`);
-  const { wanted, note } = cap ? capped(asked, cap.pending) : { wanted: asked ?? availableParallelism(), note: undefined };
+  if (asked !== undefined && !(Number.isInteger(asked) && asked > 0)) {
+    throw new Error(`workers must be a positive integer, got ${asked}`);
+  }
+  const { wanted, note } = cap ? capped(asked, cap.pending) : { wanted: asked ?? availableParallelism() };
   const threadSafe = BACKENDS.find((b) => b.name === backend)?.threadSafe ?? true;
   if (threadSafe || wanted <= 1) return { workers: wanted, ...(note ? { note } : {}) };
   return {
@@ -179,6 +181,7 @@ function capped(asked: number | undefined, pending: number | null): { wanted: nu
   const left = pending === null ? Infinity : Math.max(0, pending);
   const wanted = Math.max(1, Math.min(asked ?? availableParallelism(), limit, left));
   if (asked === undefined || wanted === asked) return { wanted };
-  const why = left > limit ? `at most 2 per CPU (${limit / 2} CPUs here)` : `${left === 0 ? 'no' : left} training${left === 1 ? '' : 's'} left to run`;
+  const trainingsLeft = `${left || 'no'} training${left === 1 ? '' : 's'} left to run`;
+  const why = left > limit ? `at most 2 per CPU (${limit / 2} CPUs here)` : trainingsLeft;
   return { wanted, note: `workers ${asked} capped at ${wanted}: ${why}` };
 }

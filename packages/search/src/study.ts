@@ -13,7 +13,15 @@ import { SharedPreparedData } from './shared-data.js';
 import { flattenConfig, resolveTraining } from './resolve.js';
 import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
-import { concurrencyOf, openStudy, plannedTrainings, trainingHash, trialMemoryLimit, trialSeed, type OpenedStudy } from './study-setup.js';
+import {
+  concurrencyOf,
+  openStudy,
+  plannedTrainings,
+  trainingHash,
+  trialMemoryLimit,
+  trialSeed,
+  type OpenedStudy,
+} from './study-setup.js';
 import type { TrainingConfig, TrialDirective, TrialProgress, TrialResult } from './trial-task.js';
 
 export { experimentHash, gitCommit, plannedTrainings, trainingHash, trialSeed } from './study-setup.js';
@@ -23,7 +31,7 @@ export interface StudyOptions {
   /** Where the experiment came from (recorded in the study). */
   experimentPath: string;
   store: RunStore;
-  /** Trainings at once; default: the experiment's, else CPU count. */
+  /** Trainings at once; default: the experiment's, else CPU count (on this machine, capped: see `concurrencyOf`). */
   workers?: number;
   backend?: BackendName;
   /** Start a new study even when one with the same experiment hash exists. */

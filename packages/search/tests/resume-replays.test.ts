@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TrialExecutor } from '../src/executors/executor.js';
 import { createExecutor } from '../src/executors/index.js';
 import { parseExperiment, type ExperimentInput } from '../src/experiment.js';
-import { runStudy, type StudyOptions } from '../src/study.js';
+import { runStudy, type StudyEvent, type StudyOptions } from '../src/study.js';
 
 /*
  * The sampler contract (samplers/sampler.ts) promises replay: a study stopped after any
@@ -15,7 +15,12 @@ import { runStudy, type StudyOptions } from '../src/study.js';
 const base: ExperimentInput = {
   name: 'resume-replays',
   seed: 11,
-  data: { dataset: 'synthetic-ecg', options: { trainRows: 80, testRows: 60 }, validationFraction: 0.25, validationAnomalies: 'keep' },
+  data: {
+    dataset: 'synthetic-ecg',
+    options: { trainRows: 80, testRows: 60 },
+    validationFraction: 0.25,
+    validationAnomalies: 'keep',
+  },
   model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 4, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
@@ -38,24 +43,45 @@ const pool = createExecutor(undefined, { workers: 1 });
 afterAll(() => pool.close());
 
 /** The shared pool, which a study may close: the next invocation uses it again. */
-const warmPool: TrialExecutor = { name: pool.name, concurrency: 1, run: (...args) => pool.run(...args), close: async () => {} };
+const warmPool: TrialExecutor = {
+  name: pool.name,
+  concurrency: 1,
+  run: (...args) => pool.run(...args),
+  close: async () => {},
+};
 
 /** Everything the study decided, trial by trial, and its winner. */
 async function decisions(store: RunStore) {
   const [study] = await store.listStudies();
   const trials = await store.listTrials(study.id);
   const trainingOf = new Map(trials.map((t) => [t.id, t.configHash]));
-  const evaluations = (await store.listEvaluations(study.id)).map((e) => ({ ...e, trainingHash: trainingOf.get(e.trialId)! }));
+  const evaluations = (await store.listEvaluations(study.id)).map((e) => ({
+    ...e,
+    trainingHash: trainingOf.get(e.trialId)!,
+  }));
   return {
-    trials: trials.map((t) => ({ configHash: t.configHash, sampled: t.sampled, repeat: t.repeat, status: t.status, epochs: t.history.length })),
+    trials: trials.map((t) => ({
+      configHash: t.configHash,
+      sampled: t.sampled,
+      repeat: t.repeat,
+      status: t.status,
+      epochs: t.history.length,
+    })),
     winner: rankConfigurations(study.selection, evaluations)[0]?.configHash,
   };
 }
 
 describe.each(Object.entries(SAMPLERS))('a %s study', (samplerName, sampler) => {
-  it.each(Object.keys(PRUNERS))('with pruner %s, stopped after each recorded result and resumed, equals the uninterrupted one-worker run', async (prunerName) => {
-    const experiment = parseExperiment({ ...base, sampler, pruner: PRUNERS[prunerName as keyof typeof PRUNERS] } as ExperimentInput);
-    const options = (store: RunStore): StudyOptions => ({ experiment, experimentPath: `${samplerName}.json`, store, executor: warmPool });
+  const title = 'with pruner %s, stopped after each result and resumed, equals the uninterrupted one-worker run';
+  it.each(Object.keys(PRUNERS))(title, async (prunerName) => {
+    const pruner = PRUNERS[prunerName as keyof typeof PRUNERS];
+    const experiment = parseExperiment({ ...base, sampler, pruner } as ExperimentInput);
+    const options = (store: RunStore): StudyOptions => ({
+      experiment,
+      experimentPath: `${samplerName}.json`,
+      store,
+      executor: warmPool,
+    });
 
     const whole = new InMemoryRunStore();
     await runStudy(options(whole));
@@ -67,9 +93,11 @@ describe.each(Object.entries(SAMPLERS))('a %s study', (samplerName, sampler) => 
     const stopped = new InMemoryRunStore();
     let invocations = 0;
     for (let interrupted = true; interrupted; invocations++) {
-      expect(invocations, 'more invocations than trials: a resumed study did not go on').toBeLessThanOrEqual(uninterrupted.trials.length);
+      const why = 'more invocations than trials: a resumed study did not go on';
+      expect(invocations, why).toBeLessThanOrEqual(uninterrupted.trials.length);
       const stop = new AbortController();
-      const summary = await runStudy({ ...options(stopped), signal: stop.signal, onEvent: (e) => e.type === 'trial-end' && stop.abort() });
+      const onEvent = (e: StudyEvent) => e.type === 'trial-end' && stop.abort();
+      const summary = await runStudy({ ...options(stopped), signal: stop.signal, onEvent });
       interrupted = summary.interrupted;
     }
     expect(invocations).toBe(uninterrupted.trials.length + 1);

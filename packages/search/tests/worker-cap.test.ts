@@ -21,7 +21,9 @@ const twoTrainings: ExperimentInput = {
 /** Runs the study, returning its header event (workers = the threads its pool starts) and summary. */
 async function sweep(input: ExperimentInput, workers: number | undefined, store = new InMemoryRunStore()) {
   const events: StudyEvent[] = [];
-  const summary = await runStudy({ experiment: parseExperiment(input), experimentPath: 'cap.json', store, workers, onEvent: (e) => events.push(e) });
+  const experiment = parseExperiment(input);
+  const onEvent = (e: StudyEvent) => events.push(e);
+  const summary = await runStudy({ experiment, experimentPath: 'cap.json', store, workers, onEvent });
   const header = events.find((e) => e.type === 'study');
   if (header?.type !== 'study') throw new Error('no study event');
   return { header, summary, store };
@@ -42,7 +44,8 @@ describe('the number of workers', () => {
   }, 120_000);
 
   it('"workers": 1000 in the file, with the population executor, starts 2 workers, and says why', async () => {
-    const { header, summary } = await sweep({ ...twoTrainings, executor: { backend: 'wasm', kind: 'population', workers: 1000 } }, undefined);
+    const inFile = { ...twoTrainings, executor: { backend: 'wasm', kind: 'population', workers: 1000 } };
+    const { header, summary } = await sweep(inFile, undefined);
     expect(header.workers).toBe(2);
     expect(header.note).toMatch(/^workers 1000 capped at 2: 2 trainings left to run; populations off/);
     expect(summary.completedTrainings).toBe(2);
@@ -66,7 +69,8 @@ describe('the number of workers', () => {
   it('refuses a count that is not a positive integer before anything starts', async () => {
     const experiment = parseExperiment(twoTrainings);
     for (const bad of [0, -3, 1.5, Number.NaN]) {
-      expect(() => concurrencyOf(experiment, 'wasm', bad, { pending: 2 })).toThrow(`workers must be a positive integer, got ${bad}`);
+      const message = `workers must be a positive integer, got ${bad}`;
+      expect(() => concurrencyOf(experiment, 'wasm', bad, { pending: 2 })).toThrow(message);
     }
     const store = new InMemoryRunStore();
     await expect(sweep(twoTrainings, 0, store)).rejects.toThrow('workers must be a positive integer, got 0');
