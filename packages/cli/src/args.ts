@@ -23,7 +23,14 @@ export function searchOptions(y: Argv) {
         y
           .positional('sampler', { choices: SAMPLER_TYPES, demandOption: true, describe: 'How to walk the space' })
           .option('experiment', { alias: 'e', type: 'string', default: 'experiments/default.json', describe: 'Experiment file' })
-          .option('workers', { alias: 'w', type: 'number', describe: 'Trainings at once (default: experiment, else CPU count; with redis: in flight across all workers, default 8)' })
+          .option('workers', {
+            alias: 'w',
+            type: 'number',
+            coerce: positiveInteger('workers'),
+            describe:
+              'Trainings at once (default: experiment, else CPU count; here at most the trainings left and 2 per CPU;' +
+              ' with redis: in flight across all workers, default 8)',
+          })
           .option('executor', {
             type: 'string',
             describe: 'Where trainings run: pool (worker threads here), or redis://[:password@]host:port (rediss:// for TLS) for `aelab worker`s on any machine',

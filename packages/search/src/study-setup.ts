@@ -140,15 +140,48 @@ export function trialMemoryLimit(experiment: Experiment, workers: number): Prefl
 }
 
 /**
- * How many trainings run at once: the CLI's or the experiment's choice, else the CPU
- * count; 1 for a backend that is not safe in several threads of one process.
+ * The most trainings this machine runs at once: two per CPU (`availableParallelism`).
+ * Trainings are CPU-bound, and each runs in a thread of its own with its own heap and
+ * backend: past two per CPU, threads only share the same cores while each holds its
+ * memory (`--workers 1000` started 1000 threads, took 21.6 GB and ran out of heap).
  */
-export function concurrencyOf(experiment: Experiment, backend: BackendName, workers: number | undefined): { workers: number; note?: string } {
-  const wanted = workers ?? experiment.executor.workers ?? availableParallelism();
+export function localWorkerLimit(): number {
+  return 2 * availableParallelism();
+}
+
+/**
+ * How many trainings run at once: the CLI's or the experiment's choice, else the CPU
+ * count; 1 for a backend that is not safe in several threads of one process. With `cap`
+ * (the study starts the threads itself), never more than the trainings left to run
+ * (`pending`, null when the sampler cannot say) nor {@link localWorkerLimit}, with a note
+ * when that lowers the choice; without it, `workers` is an executor's own.
+ */
+export function concurrencyOf(
+  experiment: Experiment,
+  backend: BackendName,
+  workers: number | undefined,
+  cap?: { pending: number | null },
+): { workers: number; note?: string } {
+  const asked = workers ?? experiment.executor.workers;
+  if (asked !== undefined && !(Number.isInteger(asked) && asked > 0)) {
+    throw new Error(`workers must be a positive integer, got ${asked}`);
+  }
+  const { wanted, note } = cap ? capped(asked, cap.pending) : { wanted: asked ?? availableParallelism() };
   const threadSafe = BACKENDS.find((b) => b.name === backend)?.threadSafe ?? true;
-  if (threadSafe || wanted <= 1) return { workers: wanted };
+  if (threadSafe || wanted <= 1) return { workers: wanted, ...(note ? { note } : {}) };
   return {
     workers: 1,
     note: `backend ${backend}: the native TensorFlow addon is not safe in several worker threads of one process, so the pool uses 1 worker`,
   };
+}
+
+/** The workers asked for (default: the CPU count), at most the trainings left and {@link localWorkerLimit}. */
+function capped(asked: number | undefined, pending: number | null): { wanted: number; note?: string } {
+  const limit = localWorkerLimit();
+  const left = pending === null ? Infinity : Math.max(0, pending);
+  const wanted = Math.max(1, Math.min(asked ?? availableParallelism(), limit, left));
+  if (asked === undefined || wanted === asked) return { wanted };
+  const trainingsLeft = `${left || 'no'} training${left === 1 ? '' : 's'} left to run`;
+  const why = left > limit ? `at most 2 per CPU (${limit / 2} CPUs here)` : trainingsLeft;
+  return { wanted, note: `workers ${asked} capped at ${wanted}: ${why}` };
 }

@@ -13,7 +13,15 @@ import { SharedPreparedData } from './shared-data.js';
 import { flattenConfig, resolveTraining } from './resolve.js';
 import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
-import { concurrencyOf, openStudy, trainingHash, trialMemoryLimit, trialSeed, type OpenedStudy } from './study-setup.js';
+import {
+  concurrencyOf,
+  openStudy,
+  plannedTrainings,
+  trainingHash,
+  trialMemoryLimit,
+  trialSeed,
+  type OpenedStudy,
+} from './study-setup.js';
 import type { TrainingConfig, TrialDirective, TrialProgress, TrialResult } from './trial-task.js';
 
 export { experimentHash, gitCommit, plannedTrainings, trainingHash, trialSeed } from './study-setup.js';
@@ -23,7 +31,7 @@ export interface StudyOptions {
   /** Where the experiment came from (recorded in the study). */
   experimentPath: string;
   store: RunStore;
-  /** Trainings at once; default: the experiment's, else CPU count. */
+  /** Trainings at once; default: the experiment's, else CPU count (on this machine, capped: see `concurrencyOf`). */
   workers?: number;
   backend?: BackendName;
   /** Start a new study even when one with the same experiment hash exists. */
@@ -98,11 +106,18 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const address = options.executorAddress ?? experiment.executor.address;
   const remote = options.executor ? undefined : executorDefinition(experiment.executor.kind, address).remote;
   // Trainings on other machines are not limited by this machine's CPUs, memory or backend.
-  const { workers, note } = remote
-    ? { workers: options.workers ?? experiment.executor.workers ?? remote.defaultInFlight, note: undefined }
-    : concurrencyOf(experiment, backend, options.executor?.concurrency ?? options.workers);
+  const concurrency = (pending: number | null) =>
+    remote
+      ? { workers: options.workers ?? experiment.executor.workers ?? remote.defaultInFlight, note: undefined }
+      : options.executor
+        ? concurrencyOf(experiment, backend, options.executor.concurrency)
+        : concurrencyOf(experiment, backend, options.workers, { pending });
+  const planned = plannedTrainings(experiment);
   const prepared = new SharedPreparedData();
-  const opened = await openStudy(experiment, { ...options, limits: { ...trialMemoryLimit(experiment, remote ? 1 : workers), keep: prepared } });
+  const limits = trialMemoryLimit(experiment, remote ? 1 : concurrency(planned).workers);
+  const opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
+  // A resumed study has fewer left to run: no thread is started that would never train.
+  const { workers, note } = concurrency(planned === null ? null : planned - opened.finished.size);
   const { maxTrialMemoryMb, populationSize, populations } = experiment.executor;
   const executor =
     options.executor ??
@@ -185,6 +200,11 @@ class StudyRun {
   /** Ask, launch each repeat, and let finished trials tell; ends when the sampler is done. */
   async loop(): Promise<void> {
     while (!this.interrupted) {
+      // Ask only once a worker is free, so the sampler sees every trial that ended before
+      // it: with one worker, all earlier ones. A resumed study replays the finished ones
+      // at once, so it asks with the same history, and the same proposals follow.
+      await this.freeWorker();
+      if (this.interrupted) break;
       const decision = this.sampler.ask(this.opened.trainingSpace, this.history);
       if (decision.status === 'done') break;
       if (decision.status === 'wait') {
@@ -216,7 +236,7 @@ class StudyRun {
         this.settle(entry, done.status === 'pruned' ? 'pruned' : 'complete');
         continue;
       }
-      while (this.running.size >= this.executor.concurrency) await Promise.race(this.running);
+      await this.freeWorker();
       if (this.interrupted) break;
       let trained!: () => void;
       const training = new Promise<void>((resolve) => (trained = resolve));
@@ -228,6 +248,11 @@ class StudyRun {
       const tracked = job.finally(() => this.running.delete(tracked));
       this.running.add(tracked);
     }
+  }
+
+  /** Resolves once fewer than `concurrency` trainings are in flight (their outcomes told). */
+  private async freeWorker(): Promise<void> {
+    while (this.running.size >= this.executor.concurrency) await Promise.race(this.running);
   }
 
   /** Tells the sampler: one repeat of a configuration ended; its objective is the board's. */

@@ -22,8 +22,12 @@ export type SamplerDecision = { status: 'run'; params: Params } | { status: 'wai
  * objective or state changes.
  *
  * Contract: `ask` is a pure function of the space, the history and the sampler's own
- * settings (its seed included), so a resumed study that replays the same history gets
- * the same proposals, and the same seed with one worker gives the same sequence. It
+ * settings (its seed included), its random stream too, so a resumed study that replays
+ * the same history gets the same proposals, and the same seed with one worker gives the
+ * same sequence. The study asks only when a worker is free: with one worker, every
+ * earlier configuration has ended (state and objective told), which is also what a
+ * resumed study's history holds when it replays them, so a run stopped and resumed after
+ * any result decides as one that never stopped. It
  * sees the objective, never raw metrics. `wait` means "ask again when a running trial
  * finishes" (for samplers that learn from results); `done` ends the study. It never
  * proposes params outside the space, and omits conditional params whose `when` does
