@@ -19,6 +19,8 @@ interface DataShape {
   /** Rows of the largest split (one forward pass over it is part of a training's peak). */
   rows: number;
   problem?: string;
+  /** An invalid data section that could not be loaded: its schema problems say why, the model is not checked. */
+  unloadable?: boolean;
   warnings: string[];
   /** The validation split's rows by class: label metrics and bestF1 on validation need both. */
   validation?: { normal: number; anomalies: number };
@@ -34,7 +36,10 @@ interface Preparing {
 
 async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined, { keep, thread }: Preparing): Promise<DataShape> {
   if (!valid) {
-    const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir });
+    // Loaded only for the model checks' feature count; a section whose problems (its
+    // loader options, say) keep it from loading is reported by those problems alone.
+    const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir }).catch(() => undefined);
+    if (!dataset) return { features: 0, rows: 0, unloadable: true, warnings: [], dataset: data.dataset };
     return { features: dataset.features, rows: dataset.rows, warnings: [], dataset: data.dataset };
   }
   try {
@@ -89,8 +94,9 @@ export async function trainingIssues(
   const key = stableStringify({ data: config.data, valid: dataProblems.length === 0 });
   let shape = cache.get(key);
   if (!shape) cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir, { keep: limits.keep, thread })));
-  const { features, rows, problem } = await shape;
+  const { features, rows, problem, unloadable } = await shape;
   if (problem) return [...sections, problem];
+  if (unloadable) return sections;
   const spec = modelSpecOf(config);
   const model = modelSpecIssues(spec, features).map((issue) => `model.${issue}`);
   const memory = model.length === 0 && sections.length === 0 ? memoryIssue(spec as ModelSpec, config, { features, rows }, limits) : undefined;

@@ -326,4 +326,19 @@ describe('refused before training, naming the file', () => {
     expect((error as ExperimentError).problems).toEqual([expect.objectContaining({ message: expect.stringMatching(/^training\.learningRate must be <= 1, got 9\.99+\d*e\+38$/) })]);
     expect((error as ExperimentError).problems[0].path).toMatch(/^space \(training\.learningRate=/);
   });
+
+  it('a swept loader option out of bounds is refused naming it, without loading the data', async () => {
+    const raw = await defaultExperiment();
+    raw.data.options = { trainRows: 40, testRows: 20 };
+    raw.space = { 'data.options.trainRows': { type: 'categorical', values: [40, 200_000_000] } };
+    const experiment = parseExperiment(raw);
+    const error = await preflight(experiment, 'swept.json', { training: experiment.space, scoringVariants: [{}] }, { trialMemoryBytes: 2 ** 32, memorySource: 'test' }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(ExperimentError);
+    expect((error as ExperimentError).problems).toEqual([
+      { path: 'space (data.options.trainRows=200000000)', message: 'data.options.trainRows must be at most 100,000 rows, got 200000000' },
+    ]);
+  });
 });
