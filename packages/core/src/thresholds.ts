@@ -19,11 +19,18 @@ export const thresholdRuleSchema = z.discriminatedUnion('rule', [
     .object({ rule: z.literal('percentile'), percentile: z.number().min(0).max(100).describe('np.percentile of the errors (linear interpolation).'), on })
     .strict(),
   z
-    .object({ rule: z.literal('meanStd'), k: z.number().min(0).max(MAX_STD_MULTIPLE).describe(`mean + k * std (population std), k in [0, ${MAX_STD_MULTIPLE}].`), on })
+    .object({
+      rule: z.literal('meanStd'),
+      k: z.number().min(0).max(MAX_STD_MULTIPLE).describe(`mean + k * std (population std), k in [0, ${MAX_STD_MULTIPLE}].`),
+      on,
+    })
     .strict(),
   z.object({ rule: z.literal('max'), on }).strict().describe('The largest error of the split: none of its samples is flagged.'),
   z
-    .object({ rule: z.literal('fixed'), value: z.number().min(0).describe('The threshold itself: errors are >= 0, so a negative one flags every row.') })
+    .object({
+      rule: z.literal('fixed'),
+      value: z.number().min(0).describe('The threshold itself: errors are >= 0, so a negative one flags every row.'),
+    })
     .strict(),
   z
     .object({ rule: z.literal('bestF1'), on: z.enum(['validation', 'test']).optional() })

@@ -14,14 +14,23 @@ export const TRAINING_BOUNDS = { epochs: 100_000, batchSize: 1_048_576, learning
  */
 export const trainingSchema = z
   .object({
-    epochs: z.number().int().positive().max(TRAINING_BOUNDS.epochs).describe(`Maximum passes over the training rows, 1 to ${TRAINING_BOUNDS.epochs}.`),
+    epochs: z
+      .number()
+      .int()
+      .positive()
+      .max(TRAINING_BOUNDS.epochs)
+      .describe(`Maximum passes over the training rows, 1 to ${TRAINING_BOUNDS.epochs}.`),
     batchSize: z
       .number()
       .int()
       .positive()
       .max(TRAINING_BOUNDS.batchSize)
       .describe(`Rows per gradient step, 1 to ${TRAINING_BOUNDS.batchSize}; the last batch of an epoch may be smaller.`),
-    learningRate: z.number().positive().max(TRAINING_BOUNDS.learningRate).describe(`Adam learning rate, in (0, ${TRAINING_BOUNDS.learningRate}].`),
+    learningRate: z
+      .number()
+      .positive()
+      .max(TRAINING_BOUNDS.learningRate)
+      .describe(`Adam learning rate, in (0, ${TRAINING_BOUNDS.learningRate}].`),
     loss: z.enum(['mse', 'mae']).describe('Reconstruction loss: mean squared or mean absolute error.'),
     earlyStopping: z
       .object({

@@ -43,7 +43,12 @@ const seed = must('an integer in [0, 4294967295]');
 /** `synthetic-ecg`'s options (defaults in synthetic.ts). */
 export const syntheticEcgOptionsSchema = z
   .object({
-    seed: z.number(seed).int(seed).min(0, seed).max(2 ** 32 - 1, seed).describe('Default 42; same seed and options give identical bytes.'),
+    seed: z
+      .number(seed)
+      .int(seed)
+      .min(0, seed)
+      .max(2 ** 32 - 1, seed)
+      .describe('Default 42; same seed and options give identical bytes.'),
     trainRows: rowCount('Training beats, default 500.'),
     testRows: rowCount('Test beats, default 1000.'),
     anomalyFraction: fraction.describe('Anomalous share of the test rows, default 0.4.'),
@@ -62,7 +67,9 @@ const column = z.union([z.string().min(1), z.number().int()], must('a column nam
 /** The delimited-text loader's options (csv, tsv). */
 export const csvOptionsSchema = z
   .object({
-    labelColumn: column.describe('Column holding the class label: header name or 0-based index (negative counts from the end); default the last.'),
+    labelColumn: column.describe(
+      'Column holding the class label: header name or 0-based index (negative counts from the end); default the last.',
+    ),
     header: z
       .union([z.boolean(), z.enum(['auto', 'true', 'false'])], must('true, false or "auto"'))
       .describe('Whether line 1 is a header; default "auto" (a header when a feature cell of line 1 is not a number).'),
@@ -71,7 +78,10 @@ export const csvOptionsSchema = z
       .length(1, must('one character'))
       .describe('Cell delimiter, default ","; "\\t" for tab-separated files.'),
     dropColumns: z
-      .union([z.string(), z.number().int().min(0), z.array(z.union([z.string().min(1), z.number().int().min(0)])).max(10_000)], must('column names and/or 0-based indices'))
+      .union(
+        [z.string(), z.number().int().min(0), z.array(z.union([z.string().min(1), z.number().int().min(0)])).max(10_000)],
+        must('column names and/or 0-based indices'),
+      )
       .describe('Columns to leave out: names and/or 0-based indices, or one comma-separated string ("Time,Amount").'),
   })
   .partial()
@@ -105,7 +115,13 @@ export const LOADER_OPTION_SCHEMAS: Readonly<Record<DatasetSource['format'], z.Z
   ts: noOptions,
 };
 
-const FORMAT_OF_EXTENSION: Record<string, DatasetSource['format']> = { '.arff': 'arff', '.ts': 'ts', '.txt': 'ucr', '.csv': 'csv', '.tsv': 'csv' };
+const FORMAT_OF_EXTENSION: Record<string, DatasetSource['format']> = {
+  '.arff': 'arff',
+  '.ts': 'ts',
+  '.txt': 'ucr',
+  '.csv': 'csv',
+  '.tsv': 'csv',
+};
 
 /**
  * The options schema of a dataset given by registry name or path (its format from the

@@ -50,7 +50,10 @@ const modelBase = z
  * bounds) is the data package's LOADER_OPTION_SCHEMAS: checked by dataSchema, and written
  * into the JSON Schema in its place (experimentJsonSchema).
  */
-const loaderOptions = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]));
+const loaderOptions = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
+);
 
 const split = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('predefined') }).strict(),
@@ -84,7 +87,9 @@ const split = z.discriminatedUnion('kind', [
 export const dataSchema = z
   .object({
     dataset: z.string().min(1).describe('Registry name (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>.csv) or a file path.'),
-    options: loaderOptions.optional().describe('Loader options of the dataset, e.g. {"trainRows": 500} or {"dropColumns": ["Time"]}.'),
+    options: loaderOptions
+      .optional()
+      .describe('Loader options of the dataset, e.g. {"trainRows": 500} or {"dropColumns": ["Time"]}.'),
     normalClass: z.union([z.string(), z.array(z.string())]).optional(),
     split: split.optional(),
     scaler: z.enum(['standard', 'minmax', 'minmax-global', 'none']).optional(),
@@ -104,7 +109,9 @@ export const dataSchema = z
     // data package's schema of that format (unknown options get a "did you mean").
     const schema = loaderOptionsSchema(data.dataset);
     if (!schema || !data.options) return;
-    for (const problem of schemaProblems(schema, data.options)) ctx.addIssue({ code: 'custom', path: ['options', problem.path], message: problem.message });
+    for (const { path, message } of schemaProblems(schema, data.options)) {
+      ctx.addIssue({ code: 'custom', path: ['options', path], message });
+    }
   });
 
 // Compile-time proof that the experiment's data section and @aelab/data's DataSpec are the same shape.
@@ -217,9 +224,11 @@ export const experimentSchema = z
       for (const key of Object.keys(dist.when ?? {})) {
         if (parameters.includes(key) && key !== name) continue;
         const hint = closestName(key, parameters.filter((p) => p !== name));
-        const why = key === name ? 'a parameter cannot depend on itself' : 'is not a parameter of the space, so this parameter would never vary';
+        const why =
+          key === name ? 'a parameter cannot depend on itself' : 'is not a parameter of the space, so this parameter would never vary';
         const others = parameters.filter((p) => p !== name).join(', ') || 'none';
-        ctx.addIssue({ code: 'custom', path: ['space', name, 'when', key], message: `${why}${hint ? `; did you mean "${hint}"?` : `; parameters: ${others}`}` });
+        const help = hint ? `; did you mean "${hint}"?` : `; parameters: ${others}`;
+        ctx.addIssue({ code: 'custom', path: ['space', name, 'when', key], message: `${why}${help}` });
       }
       if (dist.type !== 'categorical' && dist.low > dist.high) {
         ctx.addIssue({ code: 'custom', path: ['space', name, 'high'], message: `high (${dist.high}) must be >= low (${dist.low})` });
@@ -295,7 +304,8 @@ export async function readExperimentJson(file: string): Promise<unknown> {
   // Callers copy and override the document before validating it: it must be an object
   // that plain recursive code can walk.
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ExperimentError(file, [{ path: '', message: `must be a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}` }]);
+    const got = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw;
+    throw new ExperimentError(file, [{ path: '', message: `must be a JSON object, got ${got}` }]);
   }
   const unsafe = untrustedJsonProblems(raw);
   if (unsafe.length > 0) throw new ExperimentError(file, unsafe);

@@ -221,7 +221,10 @@ function validationLack(validation: { normal: number; anomalies: number }, need:
 function validationFix(lack: string, need: ValidationNeed): string {
   if (lack === 'is empty') return 'use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)';
   if (need === 'labels') {
-    return 'set data.validationAnomalies to "keep" (validation then also holds the training rows\' anomalies, never trained on), or select on a metric without labels such as mse';
+    return (
+      'set data.validationAnomalies to "keep" (validation then also holds the training rows\' anomalies, never trained on), ' +
+      'or select on a metric without labels such as mse'
+    );
   }
   return 'compute the threshold on "train"';
 }
@@ -233,15 +236,20 @@ function validationFix(lack: string, need: ValidationNeed): string {
  * these would be undefined (or, as once, silently read the test labels) and every trial
  * would fail or never win, so the study stops before training and says how to get them.
  */
-function validationProblems(experiment: Experiment, variants: readonly ResolvedVariant[], shapes: readonly DataShape[]): { path: string; message: string }[] {
+function validationProblems(
+  experiment: Experiment,
+  variants: readonly ResolvedVariant[],
+  shapes: readonly DataShape[],
+): { path: string; message: string }[] {
   const needs: { path: string; what: string; need: ValidationNeed }[] = [];
   const { selection } = experiment;
   if (selection.split === 'validation') {
     needs.push({ path: 'selection', what: `${selection.metric} on validation`, need: metricUsesLabels(selection.metric) ? 'labels' : 'rows' });
   }
   for (const { params, rule } of variants) {
-    if (rule?.rule === 'bestF1' && rule.on !== 'test') needs.push({ path: describe(params, 'scoring'), what: 'a bestF1 threshold on validation', need: 'labels' });
-    else if (rule && 'on' in rule && rule.on === 'validation') needs.push({ path: describe(params, 'scoring'), what: `a ${rule.rule} threshold on validation`, need: 'normal' });
+    const path = describe(params, 'scoring');
+    if (rule?.rule === 'bestF1' && rule.on !== 'test') needs.push({ path, what: 'a bestF1 threshold on validation', need: 'labels' });
+    else if (rule && 'on' in rule && rule.on === 'validation') needs.push({ path, what: `a ${rule.rule} threshold on validation`, need: 'normal' });
   }
   const unique = [...new Map(needs.map((n) => [n.what, n])).values()];
   return shapes.flatMap((shape) =>
@@ -249,7 +257,8 @@ function validationProblems(experiment: Experiment, variants: readonly ResolvedV
       const lack = !shape.problem && shape.validation ? validationLack(shape.validation, n.need) : undefined;
       if (!lack) return [];
       const noun = n.need === 'labels' ? 'labelled validation rows' : n.need === 'normal' ? 'normal validation rows' : 'validation rows';
-      return [{ path: n.path, message: `${n.what} needs ${noun}, but the validation split of ${shape.dataset} ${lack}: ${validationFix(lack, n.need)}` }];
+      const message = `${n.what} needs ${noun}, but the validation split of ${shape.dataset} ${lack}: ${validationFix(lack, n.need)}`;
+      return [{ path: n.path, message }];
     }),
   );
 }

@@ -76,6 +76,8 @@ const NO_UPPER_BOUND: Record<string, string> = {
   'data.split.test[0]': 'the dataset',
   'data.split.test[1]': 'the dataset',
   'scoring.threshold.value': 'nothing: a fixed threshold above every error flags nothing, which the metrics show',
+  'data.options.dropColumns': 'the file: an index past its end is an error naming the line',
+  'data.options.dropColumns[0]': 'the file',
   'model.encoder[0]': "the memory check: a layer estimated over the trial's memory is refused (sweep.test.ts)",
   'model.decoder[0]': 'the memory check',
   'model.units[0]': 'the memory check',
@@ -89,8 +91,6 @@ const ANY_INTEGER: Record<string, string> = {
   'data.split.seed': 'a seed',
   'data.seed': 'a seed',
   'data.options.labelColumn': 'a column: an index past the end is an error naming the line',
-  'data.options.dropColumns': 'a column',
-  'data.options.dropColumns[0]': 'a column',
 };
 
 /** A valid base for each union option a field lives in, by `<path of the union>=<option>`. */
