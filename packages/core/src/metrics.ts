@@ -34,6 +34,26 @@ export function metricValue(set: MetricSet | undefined, metric: string): number 
 /** Metrics computed from reconstruction errors alone; every other metric needs labels. */
 export const RECONSTRUCTION_METRICS = ['mse', 'mae', 'rmse'] as const;
 
+/**
+ * Every metric a scored split has (the numeric fields of a {@link MetricSet} that scoring
+ * fills), so a selection rule naming any other is refused before training: it would find
+ * no value in any trial. `normal*` take normal rows as the positive class (the TensorFlow
+ * tutorial's convention).
+ */
+export const METRIC_NAMES = [
+  'f1',
+  'rocAuc',
+  'prAuc',
+  'accuracy',
+  'precision',
+  'recall',
+  'specificity',
+  ...RECONSTRUCTION_METRICS,
+  'normalPrecision',
+  'normalRecall',
+  'normalF1',
+] as const;
+
 /** True when the metric needs labelled rows (anomalies and normal rows) to be computed. */
 export function metricUsesLabels(metric: string): boolean {
   return !(RECONSTRUCTION_METRICS as readonly string[]).includes(metric);

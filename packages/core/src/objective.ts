@@ -7,12 +7,19 @@
  * model all decide through the functions here.
  */
 import { z } from 'zod';
-import { metricValue, type MetricSet } from './metrics.js';
+import { METRIC_NAMES, metricValue, type MetricSet } from './metrics.js';
+import { closestName } from './zod-issues.js';
 import { SPLIT_NAMES, type SplitName } from './vocabulary.js';
 
 export const selectionSchema = z
   .object({
-    metric: z.string().min(1).describe('A metric name: f1, rocAuc, prAuc, accuracy, precision, recall, mse, ...'),
+    metric: z
+      .string()
+      .refine((name) => (METRIC_NAMES as readonly string[]).includes(name), {
+        error: (issue) => `is not a known metric${metricHint(String(issue.input))}`,
+      })
+      .meta({ enum: [...METRIC_NAMES] })
+      .describe(`A metric name: ${METRIC_NAMES.join(', ')}.`),
     direction: z.enum(['maximize', 'minimize']),
     split: z.enum(SPLIT_NAMES),
     allowTest: z
@@ -21,6 +28,11 @@ export const selectionSchema = z
       .describe('Required to select on the test split: test labels then choose the winner, so its test scores are optimistic (reports say so).'),
   })
   .strict();
+
+function metricHint(name: string): string {
+  const closest = closestName(name, METRIC_NAMES);
+  return closest ? `; did you mean "${closest}"?` : `; known: ${METRIC_NAMES.join(', ')}`;
+}
 
 /** What the CLI and the report print beside a study that lets test labels choose its winner. */
 export const TEST_SELECTION_WARNING = 'selected on test data: optimistic';

@@ -1,20 +1,41 @@
 import { z } from 'zod';
 
 /**
+ * The largest training settings accepted: beyond these a setting is a typo or a unit
+ * mistake, and would fail only inside a worker (a learning rate of 1e39 "diverges"; Adam
+ * steps above 1 do so at once) or run for days.
+ */
+export const TRAINING_BOUNDS = { epochs: 100_000, batchSize: 1_048_576, learningRate: 1, minDelta: 1e6 } as const;
+
+/**
  * How one model is trained: the `training` section of an experiment file and what the
  * trainer receives (plus the trial's seed and budget). The single definition: the
  * experiment schema embeds it and the trainer's config type is inferred from it.
  */
 export const trainingSchema = z
   .object({
-    epochs: z.number().int().positive().describe('Maximum passes over the training rows.'),
-    batchSize: z.number().int().positive().describe('Rows per gradient step; the last batch of an epoch may be smaller.'),
-    learningRate: z.number().positive().describe('Adam learning rate.'),
+    epochs: z
+      .number()
+      .int()
+      .positive()
+      .max(TRAINING_BOUNDS.epochs)
+      .describe(`Maximum passes over the training rows, 1 to ${TRAINING_BOUNDS.epochs}.`),
+    batchSize: z
+      .number()
+      .int()
+      .positive()
+      .max(TRAINING_BOUNDS.batchSize)
+      .describe(`Rows per gradient step, 1 to ${TRAINING_BOUNDS.batchSize}; the last batch of an epoch may be smaller.`),
+    learningRate: z
+      .number()
+      .positive()
+      .max(TRAINING_BOUNDS.learningRate)
+      .describe(`Adam learning rate, in (0, ${TRAINING_BOUNDS.learningRate}].`),
     loss: z.enum(['mse', 'mae']).describe('Reconstruction loss: mean squared or mean absolute error.'),
     earlyStopping: z
       .object({
-        patience: z.number().int().positive(),
-        minDelta: z.number().nonnegative().optional(),
+        patience: z.number().int().positive().max(TRAINING_BOUNDS.epochs),
+        minDelta: z.number().nonnegative().max(TRAINING_BOUNDS.minDelta).optional(),
         restoreBestWeights: z.boolean().optional(),
       })
       .strict()

@@ -36,8 +36,11 @@ export function issueMessage(issue: RawIssue): string | undefined {
       return `must be ${anOrA(expected)}, ${got}`;
     }
     case 'too_small':
+      // zod checks integers against the safe range (origin "int") before any bound of the schema.
+      if (issue.origin === 'int') return `must be an integer of at most 2^53 - 1 in size, ${got}`;
       return issue.origin === 'number' ? `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, ${got}` : undefined;
     case 'too_big':
+      if (issue.origin === 'int') return `must be an integer of at most 2^53 - 1 in size, ${got}`;
       return issue.origin === 'number' ? `must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, ${got}` : undefined;
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}, ${got}`;

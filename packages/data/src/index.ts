@@ -7,6 +7,7 @@ export * from './splits.js';
 export * from './windows.js';
 export * from './registry.js';
 export * from './load.js';
+export * from './loader-options.js';
 export * from './prepare.js';
 export { legacyNumpyPermutation } from './numpy-random.js';
 export { readLines, parseNumberCell, splitDelimited, type LineInput, type ReadLinesOptions, type ReadLinesResult } from './lines.js';

@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { DatasetNotFoundError } from './errors.js';
-import { sha256Hex, stableStringify } from '@aelab/core';
+import { schemaProblems, sha256Hex, stableStringify } from '@aelab/core';
+import { loaderOptionsSchema } from './loader-options.js';
 import { loadArff } from './loaders/arff.js';
 import { loadCsv, type CsvOptions } from './loaders/csv.js';
 import { loadNab } from './loaders/nab.js';
@@ -126,12 +127,24 @@ async function loadNamed(info: DatasetInfo, options: LoaderOptions, dataDir?: st
 }
 
 /**
+ * What is wrong with loader options for a dataset (registry name or path), as
+ * `options.<name> <problem>` lines: unknown options (with the closest known one) and
+ * values out of their bounds (see loader-options.ts); none when the format is unknown.
+ */
+export function loaderOptionsProblems(dataset: string, options: LoaderOptions): string[] {
+  const schema = loaderOptionsSchema(dataset);
+  return schema ? schemaProblems(schema, options, ['options']).map((p) => `${p.path} ${p.message}`) : [];
+}
+
+/**
  * Loads a dataset by registry name (`synthetic-ecg`, `ecg5000`, `ecg`, `creditcard`,
  * `nab/<folder>/<file>`) or by file path, through the per-process cache. Errors: a
  * {@link DatasetNotFoundError} (one line, with the fetch command) when a named dataset's
  * files are absent, a {@link DataFormatError} for a bad file; never a partial dataset.
  */
 export function loadDataset(name: string, options: LoaderOptions = {}, context: LoadContext = {}): Promise<Dataset> {
+  const optionProblems = loaderOptionsProblems(name, options);
+  if (optionProblems.length > 0) return Promise.reject(new RangeError(`dataset '${name}': ${optionProblems.join('; ')}`));
   const info = datasetInfo(name);
   let key: string;
   if (info) key = stableStringify({ name: info.name, options, dir: info.format === 'synthetic' ? null : resolveDataDirWithSource(context.dataDir).dir });

@@ -250,6 +250,12 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
     throw new DataPreparationError(
       `training split of '${dataset.name}' has no normal rows (normal class ${JSON.stringify(r.normalClass)}; training labels: ${[...new Set(parts.train.map((row) => dataset.labels[row]))].join(', ') || 'none'})`,
     );
+  // Every trial would train and then fail scoring an empty split ("y is empty"): too few rows stop the study here.
+  if (parts.test.length === 0)
+    throw new DataPreparationError(
+      `test split of '${dataset.name}' is empty (${dataset.rows} rows, split ${JSON.stringify(r.split)}): ` +
+        'too few rows to evaluate a model; give more rows or a larger test share',
+    );
   const warnings: string[] = [];
   if (!parts.test.some((row) => normal[row] === 0)) warnings.push(`test split has no anomalous rows: ROC-AUC and recall are undefined`);
   if (!parts.test.some((row) => normal[row] === 1)) warnings.push(`test split has no normal rows: false-positive rates are undefined`);

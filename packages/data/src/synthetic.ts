@@ -1,5 +1,6 @@
 import type { Dataset } from './dataset.js';
-import { sha256Hex } from '@aelab/core';
+import { schemaIssues, sha256Hex } from '@aelab/core';
+import { syntheticEcgOptionsSchema } from './loader-options.js';
 import { createRng, type Rng } from '@aelab/core';
 
 /**
@@ -193,13 +194,7 @@ export function syntheticEcgClassCounts(rows: number, anomalyFraction: number): 
 }
 
 function checkOptions(o: Required<SyntheticEcgOptions>): void {
-  const problems: string[] = [];
-  if (!Number.isInteger(o.seed)) problems.push(`seed must be an integer, got ${o.seed}`);
-  for (const key of ['trainRows', 'testRows'] as const)
-    if (!Number.isInteger(o[key]) || o[key] < 0) problems.push(`${key} must be a non-negative integer, got ${o[key]}`);
-  for (const key of ['anomalyFraction', 'trainAnomalyFraction'] as const)
-    if (!(o[key] >= 0 && o[key] <= 1)) problems.push(`${key} must be in [0, 1], got ${o[key]}`);
-  if (!(o.noise >= 0)) problems.push(`noise must be >= 0, got ${o.noise}`);
+  const problems = schemaIssues(syntheticEcgOptionsSchema, o);
   if (problems.length) throw new RangeError(`synthetic-ecg: ${problems.join('; ')}`);
 }
 

@@ -5,6 +5,7 @@ import {
   ERROR_METRICS,
   issueMessage,
   problemsOf,
+  schemaProblems,
   jsonSchema,
   SCORING_ROOTS,
   selectionSchema,
@@ -13,8 +14,9 @@ import {
   thresholdRuleSchema,
   TRAINING_ROOTS,
   trainingSchema,
+  untrustedJsonProblems,
 } from '@aelab/core';
-import type { DataSpec } from '@aelab/data';
+import { LOADER_OPTION_SCHEMAS, loaderOptionsSchema, type DataSpec } from '@aelab/data';
 import { BACKEND_NAMES, MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
 import { z } from 'zod';
 import { EXECUTOR_KINDS } from './executors/index.js';
@@ -42,6 +44,16 @@ const presetRef = z
 const modelBase = z
   .union([modelSpecSchema, presetRef])
   .describe('A model spec (`kind` plus every field of that family, see @aelab/models), or {"kind", "preset"}.');
+
+/**
+ * Loader options as the experiment's type holds them. What each format takes (and the
+ * bounds) is the data package's LOADER_OPTION_SCHEMAS: checked by dataSchema, and written
+ * into the JSON Schema in its place (experimentJsonSchema).
+ */
+const loaderOptions = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
+);
 
 const split = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('predefined') }).strict(),
@@ -75,8 +87,7 @@ const split = z.discriminatedUnion('kind', [
 export const dataSchema = z
   .object({
     dataset: z.string().min(1).describe('Registry name (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>.csv) or a file path.'),
-    options: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]))
+    options: loaderOptions
       .optional()
       .describe('Loader options of the dataset, e.g. {"trainRows": 500} or {"dropColumns": ["Time"]}.'),
     normalClass: z.union([z.string(), z.array(z.string())]).optional(),
@@ -92,7 +103,16 @@ export const dataSchema = z
     seed: z.number().int().optional(),
     missing: z.enum(['interpolate', 'impute']).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((data, ctx) => {
+    // Which options a loader takes depends on the dataset's format: checked here, by the
+    // data package's schema of that format (unknown options get a "did you mean").
+    const schema = loaderOptionsSchema(data.dataset);
+    if (!schema || !data.options) return;
+    for (const { path, message } of schemaProblems(schema, data.options)) {
+      ctx.addIssue({ code: 'custom', path: ['options', path], message });
+    }
+  });
 
 // Compile-time proof that the experiment's data section and @aelab/data's DataSpec are the same shape.
 const dataMatchesSpec = (d: z.output<typeof dataSchema>): DataSpec => d;
@@ -199,7 +219,17 @@ export const experimentSchema = z
     if (exp.variants && exp.space['model.variant']) {
       ctx.addIssue({ code: 'custom', path: ['space', 'model.variant'], message: '"model.variant" comes from "variants"; do not also put it in the space' });
     }
+    const parameters = [...(exp.variants ? ['model.variant'] : []), ...Object.keys(exp.space)];
     for (const [name, dist] of Object.entries(exp.space)) {
+      for (const key of Object.keys(dist.when ?? {})) {
+        if (parameters.includes(key) && key !== name) continue;
+        const hint = closestName(key, parameters.filter((p) => p !== name));
+        const why =
+          key === name ? 'a parameter cannot depend on itself' : 'is not a parameter of the space, so this parameter would never vary';
+        const others = parameters.filter((p) => p !== name).join(', ') || 'none';
+        const help = hint ? `; did you mean "${hint}"?` : `; parameters: ${others}`;
+        ctx.addIssue({ code: 'custom', path: ['space', name, 'when', key], message: `${why}${help}` });
+      }
       if (dist.type !== 'categorical' && dist.low > dist.high) {
         ctx.addIssue({ code: 'custom', path: ['space', name, 'high'], message: `high (${dist.high}) must be >= low (${dist.low})` });
       }
@@ -244,6 +274,8 @@ export class ExperimentError extends Error {
 
 /** Validates parsed JSON as an experiment; throws {@link ExperimentError} listing every problem. */
 export function parseExperiment(raw: unknown, file = '<experiment>'): Experiment {
+  const unsafe = untrustedJsonProblems(raw);
+  if (unsafe.length > 0) throw new ExperimentError(file, unsafe);
   const result = experimentSchema.safeParse(raw, { error: issueMessage });
   if (!result.success) throw new ExperimentError(file, result.error.issues.flatMap((issue) => problemsOf(issue)));
   return result.data;
@@ -269,6 +301,14 @@ export async function readExperimentJson(file: string): Promise<unknown> {
   } catch (err) {
     throw new ExperimentError(file, [{ path: '', message: `not valid JSON: ${describeJsonError(text, err as Error)}` }]);
   }
+  // Callers copy and override the document before validating it: it must be an object
+  // that plain recursive code can walk.
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const got = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw;
+    throw new ExperimentError(file, [{ path: '', message: `must be a JSON object, got ${got}` }]);
+  }
+  const unsafe = untrustedJsonProblems(raw);
+  if (unsafe.length > 0) throw new ExperimentError(file, unsafe);
   return raw;
 }
 
@@ -284,6 +324,17 @@ function describeJsonError(text: string, err: Error): string {
 
 /** The JSON Schema of experiment files, generated from {@link experimentSchema}. */
 export function experimentJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(experimentSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(experimentSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema !== loaderOptions) return;
+      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+      jsonSchema.anyOf = Object.entries(LOADER_OPTION_SCHEMAS).map(([format, options]) => {
+        const { $schema: _schema, ...rest } = z.toJSONSchema(options, { io: 'input' });
+        return { title: `${format} options`, ...rest };
+      });
+    },
+  }) as Record<string, unknown>;
   return { ...schema, $id: 'https://aelab.dev/schemas/experiment.json', title: 'aelab experiment' };
 }

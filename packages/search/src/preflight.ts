@@ -19,6 +19,8 @@ interface DataShape {
   /** Rows of the largest split (one forward pass over it is part of a training's peak). */
   rows: number;
   problem?: string;
+  /** An invalid data section that could not be loaded: its schema problems say why, the model is not checked. */
+  unloadable?: boolean;
   warnings: string[];
   /** The validation split's rows by class: label metrics and bestF1 on validation need both. */
   validation?: { normal: number; anomalies: number };
@@ -34,7 +36,10 @@ interface Preparing {
 
 async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined, { keep, thread }: Preparing): Promise<DataShape> {
   if (!valid) {
-    const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir });
+    // Loaded only for the model checks' feature count; a section whose problems (its
+    // loader options, say) keep it from loading is reported by those problems alone.
+    const dataset = await loadDataset(data.dataset, data.options ?? {}, { dataDir }).catch(() => undefined);
+    if (!dataset) return { features: 0, rows: 0, unloadable: true, warnings: [], dataset: data.dataset };
     return { features: dataset.features, rows: dataset.rows, warnings: [], dataset: data.dataset };
   }
   try {
@@ -89,8 +94,9 @@ export async function trainingIssues(
   const key = stableStringify({ data: config.data, valid: dataProblems.length === 0 });
   let shape = cache.get(key);
   if (!shape) cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir, { keep: limits.keep, thread })));
-  const { features, rows, problem } = await shape;
+  const { features, rows, problem, unloadable } = await shape;
   if (problem) return [...sections, problem];
+  if (unloadable) return sections;
   const spec = modelSpecOf(config);
   const model = modelSpecIssues(spec, features).map((issue) => `model.${issue}`);
   const memory = model.length === 0 && sections.length === 0 ? memoryIssue(spec as ModelSpec, config, { features, rows }, limits) : undefined;
@@ -194,33 +200,65 @@ export async function preflight(
     await thread?.close();
   }
   const shapes = await Promise.all(cache.values());
-  problems.push(...labelProblems(experiment, variants, shapes));
+  problems.push(...validationProblems(experiment, variants, shapes));
   if (problems.length > 0) throw new ExperimentError(file, problems);
   return [...new Set(shapes.flatMap((s) => s.warnings))];
 }
 
-/**
- * What needs validation labels that the data does not give: a label metric (F1, ROC-AUC,
- * ...) selected on validation, or a bestF1 threshold fit there. Without anomalies and
- * normal rows in validation these would be undefined (or, as once, silently read the test
- * labels), so the study stops before training and says how to get labelled validation rows.
- */
-function labelProblems(experiment: Experiment, variants: readonly ResolvedVariant[], shapes: readonly DataShape[]): { path: string; message: string }[] {
-  const needs: { path: string; what: string }[] = [];
-  const { selection } = experiment;
-  if (selection.split === 'validation' && metricUsesLabels(selection.metric)) needs.push({ path: 'selection', what: `${selection.metric} on validation` });
-  for (const { params, rule } of variants) {
-    if (rule?.rule === 'bestF1' && rule.on !== 'test') needs.push({ path: describe(params, 'scoring'), what: 'a bestF1 threshold on validation' });
+/** What a selection rule or threshold needs of the validation split: rows, normal rows, or both classes. */
+type ValidationNeed = 'rows' | 'normal' | 'labels';
+
+/** Why a validation split lacks what is needed, or undefined when it has it. */
+function validationLack(validation: { normal: number; anomalies: number }, need: ValidationNeed): string | undefined {
+  const { normal, anomalies } = validation;
+  if (normal + anomalies === 0) return 'is empty';
+  if (need === 'normal' && normal === 0) return 'has no normal rows';
+  if (need === 'labels' && (normal === 0 || anomalies === 0)) return `has ${anomalies} anomalies and ${normal} normal rows`;
+  return undefined;
+}
+
+/** How to get what is missing, for the message. */
+function validationFix(lack: string, need: ValidationNeed): string {
+  if (lack === 'is empty') return 'use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)';
+  if (need === 'labels') {
+    return (
+      'set data.validationAnomalies to "keep" (validation then also holds the training rows\' anomalies, never trained on), ' +
+      'or select on a metric without labels such as mse'
+    );
   }
-  if (needs.length === 0) return [];
-  const unlabelled = shapes.filter((s) => !s.problem && s.validation && (s.validation.anomalies === 0 || s.validation.normal === 0));
+  return 'compute the threshold on "train"';
+}
+
+/**
+ * What needs validation rows that the data does not give: any selection on validation
+ * (rows), a threshold computed on validation (normal rows), a label metric (F1, ROC-AUC,
+ * ...) selected on validation or a bestF1 threshold fit there (both classes). Without them
+ * these would be undefined (or, as once, silently read the test labels) and every trial
+ * would fail or never win, so the study stops before training and says how to get them.
+ */
+function validationProblems(
+  experiment: Experiment,
+  variants: readonly ResolvedVariant[],
+  shapes: readonly DataShape[],
+): { path: string; message: string }[] {
+  const needs: { path: string; what: string; need: ValidationNeed }[] = [];
+  const { selection } = experiment;
+  if (selection.split === 'validation') {
+    needs.push({ path: 'selection', what: `${selection.metric} on validation`, need: metricUsesLabels(selection.metric) ? 'labels' : 'rows' });
+  }
+  for (const { params, rule } of variants) {
+    const path = describe(params, 'scoring');
+    if (rule?.rule === 'bestF1' && rule.on !== 'test') needs.push({ path, what: 'a bestF1 threshold on validation', need: 'labels' });
+    else if (rule && 'on' in rule && rule.on === 'validation') needs.push({ path, what: `a ${rule.rule} threshold on validation`, need: 'normal' });
+  }
   const unique = [...new Map(needs.map((n) => [n.what, n])).values()];
-  return unlabelled.flatMap((shape) =>
-    unique.map((n) => ({
-      path: n.path,
-      message:
-        `${n.what} needs labelled validation rows, but the validation split of ${shape.dataset} has ${shape.validation!.anomalies} anomalies and ${shape.validation!.normal} normal rows: ` +
-        'set data.validationAnomalies to "keep" (validation then also holds the training rows\' anomalies, never trained on), or select on a metric without labels such as mse',
-    })),
+  return shapes.flatMap((shape) =>
+    unique.flatMap((n) => {
+      const lack = !shape.problem && shape.validation ? validationLack(shape.validation, n.need) : undefined;
+      if (!lack) return [];
+      const noun = n.need === 'labels' ? 'labelled validation rows' : n.need === 'normal' ? 'normal validation rows' : 'validation rows';
+      const message = `${n.what} needs ${noun}, but the validation split of ${shape.dataset} ${lack}: ${validationFix(lack, n.need)}`;
+      return [{ path: n.path, message }];
+    }),
   );
 }

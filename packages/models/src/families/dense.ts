@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LayerSeeds } from '../random.js';
 import type { BuildKit, ModelFamily } from './family.js';
-import { activation, init, mustBe, outputActivation, penalty, perLayer, positiveInt, rate, widths } from './fields.js';
+import { activation, init, MAX_PENALTY, mustBe, outputActivation, penalty, perLayer, positiveInt, rate, widths } from './fields.js';
 
 export const denseSpecSchema = z
   .strictObject({
@@ -19,7 +19,7 @@ export const denseSpecSchema = z
       .union([rate, z.array(rate)], mustBe('in [0, 1), or an array of such rates'))
       .describe('Dropout rate in [0, 1) after each hidden layer: one number for all, or one per hidden layer, encoder then decoder (missing entries mean 0).'),
     l2: z
-      .union([penalty, z.array(penalty)], mustBe('a finite number >= 0, or an array of such penalties'))
+      .union([penalty, z.array(penalty)], mustBe(`in [0, ${MAX_PENALTY}], or an array of such penalties`))
       .describe("L2 penalty on each hidden layer's kernel: one number for all, or one per hidden layer as for dropout."),
     init,
   })

@@ -30,9 +30,11 @@ const RATE = mustBe('in [0, 1)');
 /** A dropout rate. */
 export const rate = z.number(RATE).min(0, RATE).lt(1, RATE);
 
-const PENALTY = mustBe('a finite number >= 0');
+/** The largest L2 penalty: above 1 the penalty outweighs any reconstruction loss and the weights go to 0 (or diverge). */
+export const MAX_PENALTY = 1;
+const PENALTY = mustBe(`in [0, ${MAX_PENALTY}]`);
 /** An L2 penalty. */
-export const penalty = z.number(PENALTY).min(0, PENALTY);
+export const penalty = z.number(PENALTY).min(0, PENALTY).max(MAX_PENALTY, PENALTY);
 
 const WIDTHS = mustBe('a non-empty array of positive integers');
 /** Layer widths, units or filters: at least one. */
