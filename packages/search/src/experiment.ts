@@ -170,7 +170,7 @@ export const experimentSchema = z
           .string()
           .optional()
           .describe('Where a remote executor takes tasks, e.g. "redis://host:6379" (picks the redis executor). No password here: the experiment is recorded in the store; set AELAB_REDIS_PASSWORD.'),
-        workers: z.number().int().positive().optional().describe('Trainings at once; default: CPU count (remote executors: trainings in flight across all workers, default 8).'),
+        workers: z.number().int().positive().optional().describe('Trainings at once; default: CPU count; a local pool is capped at the trainings left to run and at 2 per CPU, with a note (remote executors: trainings in flight across all workers, default 8).'),
         backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]).default('auto'),
         maxTrialSeconds: z.number().positive().optional().describe('Wall-time budget of one training.'),
         maxTrialMemoryMb: z.number().int().positive().optional().describe('Heap limit of a worker thread.'),
