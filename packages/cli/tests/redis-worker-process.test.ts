@@ -1,0 +1,56 @@
+import { connectRedis, CANCEL_CHANNEL, QUEUES_KEY, queueName } from '@aelab/search';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hasRedisServer, startRedis, startWorker, stopProcess, type RedisServer, type WorkerProcess } from './redis-server.js';
+
+/* An `aelab worker` process, stopped by a service manager and sent junk by other Redis clients. */
+describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
+  let redis: RedisServer | undefined;
+  let worker: WorkerProcess | undefined;
+  afterEach(async () => {
+    if (worker) await stopProcess(worker.child);
+    await redis?.stop();
+  });
+
+  /** Starts Redis and a worker serving one study queue (as after any sweep: its BullMQ worker is what once waited). */
+  async function serving(): Promise<{ redis: RedisServer; worker: WorkerProcess }> {
+    redis = await startRedis();
+    worker = startWorker(redis.url);
+    const client = connectRedis(redis.url);
+    await client.sadd(QUEUES_KEY, queueName('s-20260101-000000-idle'));
+    client.disconnect();
+    await worker.waitFor(/^serving /);
+    return { redis, worker };
+  }
+
+  it('stopped with SIGTERM while idle, exits even though its Redis is gone', async () => {
+    const { redis, worker } = await serving();
+    // Redis is gone for certain before the worker is told to stop.
+    await redis.stop();
+    await worker.waitFor(/^redis: lost /);
+    const exited = new Promise<number | null>((resolve) => worker.child.once('exit', (code) => resolve(code)));
+    worker.child.kill('SIGTERM');
+    await worker.waitFor(/^stopping: /);
+    // A liveness guard only (it exits at once; 20 s is for a loaded machine).
+    const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 20_000).unref());
+    expect(await Promise.race([exited, timeout]), worker.lines.join('\n')).toBe(0);
+  }, 60_000);
+
+  it('logs and ignores malformed cancel messages and queue names, and goes on serving', async () => {
+    const { redis, worker } = await serving();
+    const client = connectRedis(redis.url);
+    try {
+      const junk = ['not json', 'null', '[]', '{"queue":1}', '{"queue":"aelab-x"}', '{"queue":"aelab-x","jobId":"j","extra":1}'];
+      for (const message of junk) await client.publish(CANCEL_CHANNEL, message);
+      await client.sadd(QUEUES_KEY, '', 'not-ours');
+      // Each was handled (the worker says so; messages arrive in order, the last names 'extra'), and the worker still takes new study queues.
+      await worker.waitFor(new RegExp(`^ignored a message on ${CANCEL_CHANNEL}: cancel message: .*extra`));
+      await worker.waitFor(/^ignored 'not-ours' in aelab:queues/);
+      await client.sadd(QUEUES_KEY, queueName('s-20260101-000000-next'));
+      await worker.waitFor(/^serving aelab-s-20260101-000000-next/);
+      expect(worker.child.exitCode, worker.lines.join('\n')).toBeNull();
+      expect(worker.lines.filter((l) => l.startsWith(`ignored a message on ${CANCEL_CHANNEL}`))).toHaveLength(junk.length);
+    } finally {
+      client.disconnect();
+    }
+  }, 60_000);
+});
