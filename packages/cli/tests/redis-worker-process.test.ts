@@ -1,8 +1,10 @@
-import { connectRedis, CANCEL_CHANNEL, QUEUES_KEY, queueName } from '@aelab/search';
+import { codeVersion, connectRedis, CANCEL_CHANNEL, PROTOCOL, QUEUES_KEY, queueName, trainingHash, type RedisJobData } from '@aelab/search';
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasRedisServer, startRedis, startWorker, stopProcess, type RedisServer, type WorkerProcess } from './redis-server.js';
 
-/* An `aelab worker` process, stopped by a service manager and sent junk by other Redis clients. */
+/* An `aelab worker` process, stopped by a service manager and sent junk (or worse) by other Redis clients. */
+const STUDY = 's-20260101-000000-beef';
 describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
   let redis: RedisServer | undefined;
   let worker: WorkerProcess | undefined;
@@ -16,7 +18,7 @@ describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
     redis = await startRedis();
     worker = startWorker(redis.url);
     const client = connectRedis(redis.url);
-    await client.sadd(QUEUES_KEY, queueName('s-20260101-000000-idle'));
+    await client.sadd(QUEUES_KEY, queueName(STUDY));
     client.disconnect();
     await worker.waitFor(/^serving /);
     return { redis, worker };
@@ -33,6 +35,37 @@ describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
     // A liveness guard only (it exits at once; 20 s is for a loaded machine).
     const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 20_000).unref());
     expect(await Promise.race([exited, timeout]), worker.lines.join('\n')).toBe(0);
+  }, 60_000);
+
+  it('refuses a job the coordinator would have refused (a model far over its memory) before training it', async () => {
+    const { redis, worker } = await serving();
+    // A well-formed job (its config hash matches) that no coordinator's checks let through.
+    const config = {
+      data: { dataset: 'synthetic-ecg', options: { trainRows: 100 } },
+      model: { kind: 'dense', encoder: [400_000_000, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+      training: { epochs: 1, batchSize: 16, learningRate: 0.003, loss: 'mse' as const },
+    };
+    const job: RedisJobData = {
+      protocol: PROTOCOL,
+      studyId: STUDY,
+      configHash: trainingHash(config as never),
+      repeat: 0,
+      codeVersion: codeVersion(),
+      dataFingerprint: null,
+      task: { trialId: `${STUDY}.t000001`, config: config as never, seed: 1, backend: 'wasm' },
+    };
+    const connection = connectRedis(redis.url);
+    const queue = new Queue(queueName(STUDY), { connection });
+    try {
+      await queue.add('train', job, { jobId: 'forged-r0', attempts: 1 });
+      // The worker's first word on the job: a refusal, not a start.
+      const first = await worker.waitFor(/^(start|failed) \S+ forged-r0/);
+      expect(first).toMatch(/^failed \S+ forged-r0: refused by worker \S+: .*model needs about [\d.]+ GB to train .*over the limit/);
+      expect((await queue.getJob('forged-r0'))?.failedReason).toMatch(/aelab worker --max-trial-memory-mb/);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
   }, 60_000);
 
   it('logs and ignores malformed cancel messages and queue names, and goes on serving', async () => {
