@@ -93,17 +93,31 @@ export function connectRedis(address: string): Redis {
   });
 }
 
-/** Resolves once `redis` answers, or fails with what went wrong after `timeoutMs`. */
+/** Redis's replies to a wrong or missing password (or a user without the rights). */
+const AUTH_ERROR = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid (username-)?password/i;
+
+/**
+ * Resolves once `redis` answers, or fails with what went wrong: at once when Redis refuses
+ * the credentials (retrying cannot help), else after `timeoutMs`.
+ */
 export async function reachRedis(redis: Redis, address: string, timeoutMs = 10_000): Promise<void> {
   let lastError = 'no answer';
-  const onError = (error: Error) => (lastError = error.message);
+  let refuse!: (error: Error) => void;
+  const refused = new Promise<never>((_, reject) => (refuse = reject));
+  // The refusal comes as an 'error' event or as the ping's own rejection, depending on when AUTH was sent.
+  const credentials = (error: Error) =>
+    AUTH_ERROR.test(error.message) ? new Error(`Redis at ${redacted(address)} refused the credentials: ${error.message}; check the URL's password or $AELAB_REDIS_PASSWORD`) : error;
+  const onError = (error: Error) => {
+    lastError = error.message;
+    if (AUTH_ERROR.test(error.message)) refuse(credentials(error));
+  };
   redis.on('error', onError);
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redacted(address)} within ${timeoutMs / 1000} s: ${lastError}`)), timeoutMs);
     });
-    await Promise.race([redis.ping(), timeout]);
+    await Promise.race([redis.ping().catch((error: Error) => Promise.reject(credentials(error))), timeout, refused]);
   } finally {
     clearTimeout(timer);
     redis.off('error', onError);
@@ -427,5 +441,15 @@ export const redisExecutor: ExecutorDefinition = {
   kind: 'redis',
   description: 'BullMQ jobs on Redis, trained by `aelab worker` processes on any machine',
   remote: { schemes: ['redis:', 'rediss:'], defaultInFlight: 8 },
+  reach: async ({ address }) => {
+    if (!address) throw new Error('the redis executor needs an address: --executor redis://host:6379');
+    const redis = connectRedis(address);
+    redis.on('error', () => undefined); // reachRedis says what went wrong
+    try {
+      await reachRedis(redis, address);
+    } finally {
+      redis.disconnect();
+    }
+  },
   create: (options) => new RedisExecutor(options),
 };
