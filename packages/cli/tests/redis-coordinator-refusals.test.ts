@@ -14,8 +14,9 @@ import { hasRedisServer, startRedis, type RedisServer } from './redis-server.js'
  * silently switched a `population` executor with an address to Redis.
  */
 function search(dir: string, experiment: object, args: string[] = []) {
-  const file = join(dir, `${Math.random().toString(36).slice(2)}.json`);
-  const store = join(dir, 'runs');
+  const name = Math.random().toString(36).slice(2);
+  const file = join(dir, `${name}.json`);
+  const store = join(dir, name);
   return writeFile(file, JSON.stringify(experiment)).then(() => {
     const run = spawnSync(process.execPath, [bin, 'search', 'grid', '--no-report', '-e', file, '--store', store, ...args], {
       encoding: 'utf8',
