@@ -293,11 +293,16 @@ export async function runRedisWorker(options: RedisWorkerOptions): Promise<void>
  */
 async function closeWorkers(ctx: Context, workers: Worker[]): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const withoutRedis = new Promise<void>((done) => {
-    timer = setInterval(() => ctx.training === 0 && ctx.redis.status !== 'ready' && done(), STOP_CHECK_MS);
+  let closing: Promise<unknown> | undefined;
+  await new Promise<void>((done) => {
+    const look = () => {
+      // Closed as BullMQ closes (after the running jobs) while Redis answers; else done once no training runs.
+      if (ctx.redis.status === 'ready') closing ??= Promise.all(workers.map((w) => w.close().catch(() => undefined))).then(done);
+      else if (ctx.training === 0) done();
+    };
+    look();
+    timer = setInterval(look, STOP_CHECK_MS);
   });
-  const closing = ctx.redis.status === 'ready' ? Promise.all(workers.map((w) => w.close().catch(() => undefined))) : new Promise<never>(() => undefined);
-  await Promise.race([closing, withoutRedis]);
   clearInterval(timer);
   for (const worker of workers) {
     void worker.close(true).catch(() => undefined);
