@@ -297,7 +297,7 @@ async function closeWorkers(ctx: Context, workers: Worker[]): Promise<void> {
   await new Promise<void>((done) => {
     const look = () => {
       // Closed as BullMQ closes (after the running jobs) while Redis answers; else done once no training runs.
-      if (ctx.redis.status === 'ready') closing ??= Promise.all(workers.map((w) => w.close().catch(() => undefined))).then(done);
+      if (ctx.redis.status === 'ready') closing ??= Promise.all(workers.map((w) => w.close().catch(() => undefined))).then(() => done());
       else if (ctx.training === 0) done();
     };
     look();
