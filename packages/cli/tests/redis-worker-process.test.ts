@@ -14,9 +14,9 @@ describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
   });
 
   /** Starts Redis and a worker serving one study queue (as after any sweep: its BullMQ worker is what once waited). */
-  async function serving(): Promise<{ redis: RedisServer; worker: WorkerProcess }> {
+  async function serving(workerArgs: string[] = []): Promise<{ redis: RedisServer; worker: WorkerProcess }> {
     redis = await startRedis();
-    worker = startWorker(redis.url);
+    worker = startWorker(redis.url, workerArgs);
     const client = connectRedis(redis.url);
     await client.sadd(QUEUES_KEY, queueName(STUDY));
     client.disconnect();
@@ -37,12 +37,11 @@ describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
     expect(await Promise.race([exited, timeout]), worker.lines.join('\n')).toBe(0);
   }, 60_000);
 
-  it('refuses a job the coordinator would have refused (a model far over its memory) before training it', async () => {
-    const { redis, worker } = await serving();
-    // A well-formed job (its config hash matches) that no coordinator's checks let through.
+  /** Queues a well-formed job (its config hash matches) of `encoder` units; resolves with the worker's first word on it and the job's failure reason. */
+  async function forgedJob(redis: RedisServer, worker: WorkerProcess, encoder: number[]): Promise<{ first: string; reason?: string }> {
     const config = {
       data: { dataset: 'synthetic-ecg', options: { trainRows: 100 } },
-      model: { kind: 'dense', encoder: [400_000_000, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+      model: { kind: 'dense', encoder, activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
       training: { epochs: 1, batchSize: 16, learningRate: 0.003, loss: 'mse' as const },
     };
     const job: RedisJobData = {
@@ -58,14 +57,26 @@ describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
     const queue = new Queue(queueName(STUDY), { connection });
     try {
       await queue.add('train', job, { jobId: 'forged-r0', attempts: 1 });
-      // The worker's first word on the job: a refusal, not a start.
       const first = await worker.waitFor(/^(start|failed) \S+ forged-r0/);
-      expect(first).toMatch(/^failed \S+ forged-r0: refused by worker \S+: .*model needs about [\d.]+ GB to train .*over the limit/);
-      expect((await queue.getJob('forged-r0'))?.failedReason).toMatch(/aelab worker --max-trial-memory-mb/);
+      return { first, reason: first.startsWith('failed') ? (await queue.getJob('forged-r0'))?.failedReason : undefined };
     } finally {
       await queue.close();
       connection.disconnect();
     }
+  }
+
+  it('refuses a job the coordinator would have refused (encoder [400000000, 4]) before training it', async () => {
+    const { redis, worker } = await serving();
+    const { first } = await forgedJob(redis, worker, [400_000_000, 4]);
+    // A refusal, not a start: by the memory estimate (or by a bound on the units, where the schema has one).
+    expect(first).toMatch(/^failed \S+ forged-r0: refused by worker \S+: .*(model needs about [\d.]+ GB to train|encoder)/);
+  }, 60_000);
+
+  it('refuses a job over its own memory limit (--max-trial-memory-mb), saying which limit', async () => {
+    const { redis, worker } = await serving(['--max-trial-memory-mb', '16']);
+    const { first, reason } = await forgedJob(redis, worker, [20_000, 4]);
+    expect(first).toMatch(/^failed \S+ forged-r0: refused by worker \S+: model needs about [\d.]+ GB to train .*over the limit of 0\.02 GB per trial/);
+    expect(reason).toMatch(/\(aelab worker --max-trial-memory-mb\)$/);
   }, 60_000);
 
   it('logs and ignores malformed cancel messages and queue names, and goes on serving', async () => {
