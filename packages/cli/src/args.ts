@@ -143,6 +143,11 @@ export function workerOptions(y: Argv) {
           default: DEFAULT_MAX_RESULT_MB,
           coerce: positiveInteger('max-result-mb'),
           describe: 'Largest result (errors + model files) sent back through Redis; a larger one fails its trial with the reason',
+        })
+        .option('max-trial-memory-mb', {
+          type: 'number',
+          coerce: positiveInteger('max-trial-memory-mb'),
+          describe: "Memory one training may take (a job estimated above it is refused with the reason); default: this machine's memory over --concurrency",
         }),
     ),
   );

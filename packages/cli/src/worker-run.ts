@@ -21,6 +21,7 @@ export async function runWorker(args: WorkerArgs): Promise<number> {
       dataDir: args['data-dir'],
       lockSeconds: args['lock-seconds'],
       maxResultMb: args['max-result-mb'],
+      maxTrialMemoryMb: args['max-trial-memory-mb'],
       signal: controller.signal,
     });
   } finally {

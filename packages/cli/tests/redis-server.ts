@@ -28,10 +28,11 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A throwaway `redis-server` on a random loopback port, without persistence. */
-export async function startRedis(): Promise<RedisServer> {
+/** A throwaway `redis-server` on a random loopback port, without persistence; `extra` are more of its options (`--requirepass x`). */
+export async function startRedis(extra: string[] = []): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let seen = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -36,6 +36,7 @@ describe.skipIf(!hasRedisServer)('the redis executor, a job finishing while the 
     const name = queueName(training.studyId);
     const jobId = jobIdOf(training);
     const connection = connectRedis(redis.url);
+    const workerConnection = connection.duplicate();
     // A worker that holds the job until told to finish it.
     let finish!: () => void;
     const finishing = new Promise<void>((resolve) => (finish = resolve));
@@ -48,7 +49,7 @@ describe.skipIf(!hasRedisServer)('the redis executor, a job finishing while the 
         await connection.set(key, payload);
         return { key, bytes: payload.length, sha256: sha256Of(payload) };
       },
-      { connection: connection.duplicate() },
+      { connection: workerConnection },
     );
     // The coordinator's read of the job: once the job runs, it finishes right after the read (and before any next read).
     const getJob = Queue.prototype.getJob;
@@ -73,6 +74,7 @@ describe.skipIf(!hasRedisServer)('the redis executor, a job finishing while the 
       Queue.prototype.getJob = getJob;
       await executor.close();
       await worker.close();
+      workerConnection.disconnect();
       connection.disconnect();
     }
   }, 60_000);

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectRedis, QUEUES_KEY } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bin, fourTrainings } from './built-cli.js';
 import { hasRedisServer, startedJobs, startRedis, startWorker, stopProcess, type RedisServer, type WorkerProcess } from './redis-server.js';
@@ -51,9 +53,12 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
     redis = await startRedis();
   });
+  let coordinators: ChildProcess[] = [];
   afterEach(async () => {
-    await Promise.all(workers.map((w) => stopProcess(w.child)));
+    // A coordinator a failed test left held (SIGSTOP) is killed too.
+    await Promise.all([...workers.map((w) => w.child), ...coordinators].map((child) => stopProcess(child)));
     workers = [];
+    coordinators = [];
   });
   afterAll(async () => {
     await redis?.stop();
@@ -102,41 +107,79 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     expect(await outcome(join(dir, 'asha-redis'))).toEqual(fromPool);
   }, 180_000);
 
+  /*
+   * The kills below happen at a state the test makes, not one it hopes for: the sweep
+   * prunes (with a pruner that never prunes), so each training waits after every epoch for
+   * the coordinator's verdict, and the coordinator is held (SIGSTOP) once its four jobs are
+   * queued. A worker that takes a job then stays inside it until the coordinator answers.
+   */
+  const held = { ...experiment, name: 'redis-held', pruner: { type: 'median', startupTrials: 1000 } };
+
+  /** Starts a sweep of `held`, and holds its coordinator once all four jobs are queued in Redis. */
+  async function heldSweep(store: string): Promise<ReturnType<typeof sweep>> {
+    await writeFile(join(dir, 'held.json'), JSON.stringify(held));
+    const client = connectRedis(redis.url);
+    const known = new Set(await client.smembers(QUEUES_KEY));
+    const run = sweep(['-e', join(dir, 'held.json'), '--store', store, '--executor', redis.url]);
+    coordinators.push(run.child);
+    let queue: Queue | undefined;
+    try {
+      // Polled: the coordinator says nothing when it has queued its jobs.
+      while (!queue || (await queue.count()) < 4) {
+        if (run.child.exitCode !== null) throw new Error(`the sweep ended before queueing its jobs:\n${(await run.done).stderr}`);
+        const name = (await client.smembers(QUEUES_KEY)).find((q) => !known.has(q));
+        if (name && !queue) queue = new Queue(name, { connection: client });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await queue?.close();
+      client.disconnect();
+    }
+    run.child.kill('SIGSTOP');
+    return run;
+  }
+
   it('a worker killed with SIGKILL mid-trial: its job runs again on the other worker and is recorded once', async () => {
-    const [victim, survivor] = (workers = [startWorker(redis.url, ['--lock-seconds', '3']), startWorker(redis.url, ['--lock-seconds', '3'])]);
-    const run = sweep(['-e', exp(), '--store', join(dir, 'kill-worker'), '--executor', redis.url]);
-    const started = await Promise.race([victim.waitFor(/^start /), run.done.then((r) => Promise.reject(new Error(`sweep ended first:\n${r.stderr}`)))]);
+    const run = await heldSweep(join(dir, 'kill-worker'));
+    // Alone, the victim takes a job; it cannot finish it while the coordinator is held.
+    const victim = startWorker(redis.url, ['--lock-seconds', '3']);
+    workers = [victim];
+    const started = await victim.waitFor(/^start /);
     await stopProcess(victim.child);
     const killedJob = /^start \S+ (\S+)/.exec(started)![1];
+    const survivor = startWorker(redis.url, ['--lock-seconds', '3']);
+    workers.push(survivor);
+    run.child.kill('SIGCONT');
     const result = await run.done;
     expect(result.code, result.stderr).toBe(0);
 
     expect(startedJobs(survivor)).toContain(killedJob);
     const { trials } = await storeContents(join(dir, 'kill-worker'));
     expect(trials).toHaveLength(4);
-    expect(trials.every((t) => t.status === 'complete')).toBe(true);
+    expect(trials.every((t) => t.status === 'complete'), JSON.stringify(trials.map((t) => t.reason))).toBe(true);
     expect(new Set(trials.map((t) => t.configHash)).size).toBe(4);
   }, 180_000);
 
   it('a coordinator killed with SIGKILL and restarted re-attaches to its jobs: nothing trains twice, nothing is recorded twice', async () => {
+    const store = join(dir, 'kill-coordinator');
+    const first = await heldSweep(store);
+    // Two jobs running (each waiting for its first verdict), two queued, when the coordinator dies.
     workers = [startWorker(redis.url), startWorker(redis.url)];
-    const args = ['-e', exp(), '--store', join(dir, 'kill-coordinator'), '--executor', redis.url];
-    const first = sweep(args, (seen, child) => {
-      if (/^\[1\/4\]/m.test(seen)) child.kill('SIGKILL');
-    });
+    await Promise.all(workers.map((w) => w.waitFor(/^start /)));
+    first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.code, killed.stderr).toBeNull();
-    const before = await storeContents(join(dir, 'kill-coordinator'));
-    expect(before.trials.filter((t) => t.status === 'complete').length).toBeLessThan(4);
+    const before = await storeContents(store);
+    expect(before.trials.map((t) => t.status)).toEqual(['running', 'running', 'running', 'running']);
 
-    const rerun = await sweep(args).done;
+    const rerun = await sweep(['-e', join(dir, 'held.json'), '--store', store, '--executor', redis.url]).done;
     expect(rerun.code, rerun.stderr).toBe(0);
-    const { trials } = await storeContents(join(dir, 'kill-coordinator'));
+    const { trials } = await storeContents(store);
     const complete = trials.filter((t) => t.status === 'complete');
     expect(complete).toHaveLength(4);
     expect(new Set(complete.map((t) => t.configHash)).size).toBe(4);
     // The trials the kill left running are kept as interrupted; their jobs were not trained again.
-    expect(trials.filter((t) => t.status !== 'complete').every((t) => t.status === 'interrupted')).toBe(true);
+    expect(trials.filter((t) => t.status !== 'complete').map((t) => t.status)).toEqual(['interrupted', 'interrupted', 'interrupted', 'interrupted']);
     const jobs = [...startedJobs(workers[0]), ...startedJobs(workers[1])];
     expect(jobs).toHaveLength(4);
     expect(new Set(jobs).size).toBe(4);

@@ -134,9 +134,17 @@ async function boardOf(store: RunStore, study: StudyRecord, trials: readonly Tri
  * this machine's memory shared among the trainings that run at once.
  */
 export function trialMemoryLimit(experiment: Experiment, workers: number): PreflightOptions {
-  const mb = experiment.executor.maxTrialMemoryMb;
-  if (mb !== undefined) return { trialMemoryBytes: mb * 2 ** 20, memorySource: 'executor.maxTrialMemoryMb' };
-  return { trialMemoryBytes: totalmem() / workers, memorySource: `this machine's memory over ${workers} worker${workers === 1 ? '' : 's'}; set executor.maxTrialMemoryMb to change it` };
+  return memoryPerTrial(experiment.executor.maxTrialMemoryMb, workers, 'executor.maxTrialMemoryMb');
+}
+
+/**
+ * The rule of {@link trialMemoryLimit} for any process that trains (a coordinator, an
+ * `aelab worker`): `mb` when set (named in messages as `setting`), else this machine's
+ * memory shared among its `workers`.
+ */
+export function memoryPerTrial(mb: number | undefined, workers: number, setting: string): PreflightOptions {
+  if (mb !== undefined) return { trialMemoryBytes: mb * 2 ** 20, memorySource: setting };
+  return { trialMemoryBytes: totalmem() / workers, memorySource: `this machine's memory over ${workers} worker${workers === 1 ? '' : 's'}; set ${setting} to change it` };
 }
 
 /**

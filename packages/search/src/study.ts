@@ -103,8 +103,11 @@ const VERSIONS: Record<string, string> = { node: process.versions.node };
 export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const { experiment } = options;
   const backend: BackendName = options.backend ?? (experiment.executor.backend as BackendName);
+  // An address from the command line picks its executor over the file's kind; the file's own must agree with its kind.
   const address = options.executorAddress ?? experiment.executor.address;
-  const remote = options.executor ? undefined : executorDefinition(experiment.executor.kind, address).remote;
+  const kind = options.executorAddress !== undefined ? undefined : experiment.executor.kind;
+  const definition = options.executor ? undefined : executorDefinition(kind, address);
+  const remote = definition?.remote;
   // Trainings on other machines are not limited by this machine's CPUs, memory or backend.
   const concurrency = (pending: number | null) =>
     remote
@@ -113,6 +116,8 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
         ? concurrencyOf(experiment, backend, options.executor.concurrency)
         : concurrencyOf(experiment, backend, options.workers, { pending });
   const planned = plannedTrainings(experiment);
+  // Before the study is created or resumed: a wrong password is one error, not a study of failed trials.
+  await definition?.reach?.({ address });
   const prepared = new SharedPreparedData();
   const limits = trialMemoryLimit(experiment, remote ? 1 : concurrency(planned).workers);
   const opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
@@ -121,7 +126,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const { maxTrialMemoryMb, populationSize, populations } = experiment.executor;
   const executor =
     options.executor ??
-    createExecutor(experiment.executor.kind, { workers, address, maxTrialMemoryMb, preparedData: (data) => prepared.get(data), backend, populationSize, populations });
+    createExecutor(kind, { workers, address, maxTrialMemoryMb, preparedData: (data) => prepared.get(data), backend, populationSize, populations });
   const run = new StudyRun(options, opened, backend, executor, prepared);
   run.emit({
     type: 'study',

@@ -71,6 +71,14 @@ describe('a result crosses Redis as one binary value', () => {
       history: [{ epoch: 1, loss: Number.NaN, valLoss: Number.POSITIVE_INFINITY, seconds: 0.1 }],
       bestEpoch: null,
       stopReason: 'completed',
+      // The rest of a result, as a worker sends it (decoding checks each field).
+      parameterCount: 10,
+      trainSeconds: 0.1,
+      backend: { backend: 'wasm', tfjsVersion: '4.22.0' },
+      dataFingerprint: 'f'.repeat(64),
+      splits: {},
+      examples: {},
+      modelInfo: { extra: {} },
       blobs: { 'errors/test/mse': new Uint8Array([1, 2, 3, 4]), 'model/weights.bin': new Uint8Array([9, 8, 7]) },
     } as unknown as TrialResult;
     const back = decodeResult(encodeResult(result));

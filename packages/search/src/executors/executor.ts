@@ -79,5 +79,11 @@ export interface ExecutorDefinition {
    * backend thread-safety do not limit how many trials are in flight.
    */
   readonly remote?: { schemes: readonly string[]; defaultInFlight: number };
+  /**
+   * Resolves once the executor can take trainings, or fails saying why (a remote one: its
+   * address answers and accepts the credentials). The study calls it before it creates or
+   * resumes anything, so a wrong password is one error, not a study of failed trials.
+   */
+  reach?(options: ExecutorOptions): Promise<void>;
   create(options: ExecutorOptions): TrialExecutor;
 }

@@ -14,18 +14,19 @@ import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { schemaProblems, trainingSchema } from '@aelab/core';
-import { datasetInfo, prepareData, resolveDataDir, type DataSpec, type PreparedData } from '@aelab/data';
-import { BACKEND_NAMES, modelSpecIssues, type BackendName } from '@aelab/models/registry';
+import { datasetInfo, printable, resolveDataDir, type DataSpec } from '@aelab/data';
+import { BACKEND_NAMES, type BackendName } from '@aelab/models/registry';
 import { parseTrialId } from '@aelab/store';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { dataSchema } from '../experiment.js';
-import { modelSpecOf } from '../resolve.js';
+import { trainingIssues, type PreflightOptions } from '../preflight.js';
 import { SharedPreparedData } from '../shared-data.js';
-import { trainingHash } from '../study-setup.js';
+import { memoryPerTrial, trainingHash } from '../study-setup.js';
 import type { TrialDirective, TrialProgress, TrialTask } from '../trial-task.js';
 import { PiscinaExecutor } from './piscina.js';
+import { isStudyQueue, readCancel, readVerdict, type CancelMessage } from './redis-messages.js';
 import {
   CANCEL_CHANNEL,
   codeVersion,
@@ -68,6 +69,8 @@ export interface RedisWorkerOptions {
 export const DEFAULT_LOCK_SECONDS = 30;
 export const DEFAULT_MAX_RESULT_MB = 256;
 const DISCOVER_MS = 1000;
+/** How often a stopping worker looks whether it still waits for anything but Redis. */
+const STOP_CHECK_MS = 200;
 
 /** The job payload as a worker accepts it: strict, every field checked. */
 const jobSchema = z
@@ -129,25 +132,14 @@ interface Context {
   dataDir: string;
   code: string;
   pool: PiscinaExecutor;
-  prepared: SharedPreparedData;
-  preparing: Map<string, Promise<PreparedData>>;
+  /** The coordinator's checks as this worker runs them: its memory limit, and where the data they prepare is kept for the pool. */
+  limits: PreflightOptions;
+  /** What those checks learnt of each data section (prepared once per worker process; the pool's threads share it). */
+  shapes: NonNullable<Parameters<typeof trainingIssues>[3]>;
   redis: Redis;
+  /** Trainings running in the pool now (a stopping worker waits for them, not for Redis). */
+  training: number;
   log: (line: string) => void;
-}
-
-/** Prepares a data section once per worker process (the pool's threads then share it). */
-function prepare(ctx: Context, data: DataSpec): Promise<PreparedData> {
-  const key = JSON.stringify(data);
-  let entry = ctx.preparing.get(key);
-  if (!entry) {
-    entry = prepareData(data, { dataDir: ctx.dataDir }).then((prepared) => {
-      ctx.prepared.add(data, prepared);
-      return prepared;
-    });
-    entry.catch(() => ctx.preparing.delete(key));
-    ctx.preparing.set(key, entry);
-  }
-  return entry;
 }
 
 /** Checks a job against this worker and returns the task to train here. */
@@ -156,15 +148,20 @@ async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
     throw new UnrecoverableError(`code version differs: the coordinator runs ${data.codeVersion}, worker ${hostname()} runs ${ctx.code}; run the same build (same commit, \`npx tsc -b\`) on both`);
   }
   const spec = confinedData(data.task.config.data as DataSpec, ctx.dataDir);
-  const prepared = await prepare(ctx, spec);
-  if (data.dataFingerprint !== null && prepared.fingerprint !== data.dataFingerprint) {
+  const config = { ...data.task.config, data: spec } as TrialTask['config'];
+  // Every check the coordinator ran before queueing (schemas, ranges, the memory estimate
+  // against this machine's limit): a job is untrusted, and this machine is not the coordinator's.
+  const issues = await trainingIssues(config, ctx.dataDir, ctx.limits, ctx.shapes).catch((error: unknown) => {
+    ctx.shapes.clear(); // a failed preparation is tried again by the next job
+    throw error;
+  });
+  const prepared = ctx.limits.keep!.get(spec);
+  if (prepared && data.dataFingerprint !== null && prepared.fingerprint !== data.dataFingerprint) {
     throw new UnrecoverableError(
       `dataset fingerprint differs: '${spec.dataset}' in ${ctx.dataDir} on ${hostname()} prepares to ${prepared.fingerprint.slice(0, 12)}, the coordinator's to ${data.dataFingerprint.slice(0, 12)}; give this worker the same files`,
     );
   }
-  const config = { ...data.task.config, data: spec };
-  const issues = modelSpecIssues(modelSpecOf(config), prepared.features);
-  if (issues.length > 0) throw new UnrecoverableError(`invalid model: ${issues.join('; ')}`);
+  if (issues.length > 0) throw new UnrecoverableError(`refused by worker ${hostname()}: ${issues.join('; ')}`);
   return { ...data.task, config, backend: ctx.options.backend ?? (data.task.backend as BackendName), dataDir: ctx.dataDir };
 }
 
@@ -175,7 +172,12 @@ async function verdictOf(ctx: Context, key: string, signal: AbortSignal | undefi
   try {
     while (!signal?.aborted) {
       const popped = await blocking.blpop(key, 2);
-      if (popped) return popped[1] === 'prune' ? 'prune' : 'continue';
+      if (!popped) continue;
+      try {
+        return readVerdict(popped[1]);
+      } catch (error) {
+        ctx.log(`ignored a message in ${key}: ${(error as Error).message}`);
+      }
     }
     throw signal.reason;
   } finally {
@@ -193,7 +195,8 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
     if (progress.type === 'epoch' && task.pruning) return verdictOf(ctx, verdictKey(job.queueName, job.id!, attempt, progress.record.epoch), signal);
   };
   const started = performance.now();
-  const result = await ctx.pool.run(task, onProgress, signal);
+  ctx.training++;
+  const result = await ctx.pool.run(task, onProgress, signal).finally(() => ctx.training--);
   const payload = encodeResult(result);
   const limit = (ctx.options.maxResultMb ?? DEFAULT_MAX_RESULT_MB) * 2 ** 20;
   if (payload.length > limit) {
@@ -224,21 +227,34 @@ export async function runRedisWorker(options: RedisWorkerOptions): Promise<void>
   const dataDir = resolve(resolveDataDir(options.dataDir));
   const prepared = new SharedPreparedData();
   const pool = new PiscinaExecutor({ workers: options.concurrency, maxTrialMemoryMb: options.maxTrialMemoryMb, preparedData: (data) => prepared.get(data) });
-  const ctx: Context = { options, dataDir, code: codeVersion(), pool, prepared, preparing: new Map(), redis, log };
+  const limits = { ...memoryPerTrial(options.maxTrialMemoryMb, options.concurrency, 'aelab worker --max-trial-memory-mb'), keep: prepared };
+  const ctx: Context = { options, dataDir, code: codeVersion(), pool, limits, shapes: new Map(), redis, training: 0, log };
   const workers = new Map<string, Worker>();
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   subscriber.on('message', (_channel: string, text: string) => {
-    const { queue, jobId } = JSON.parse(text) as { queue?: string; jobId?: string };
-    if (queue && jobId && workers.get(queue)?.cancelJob(jobId, 'cancelled by the coordinator')) log(`cancel ${queue} ${jobId}`);
+    let cancel: CancelMessage;
+    try {
+      cancel = readCancel(text);
+    } catch (error) {
+      log(`ignored a message on ${CANCEL_CHANNEL}: ${(error as Error).message}`);
+      return;
+    }
+    if (workers.get(cancel.queue)?.cancelJob(cancel.jobId, 'cancelled by the coordinator')) log(`cancel ${cancel.queue} ${cancel.jobId}`);
   });
   await subscriber.subscribe(CANCEL_CHANNEL);
   log(`worker ${hostname()}: ${redacted(options.address)}, ${options.concurrency} at once, data ${dataDir}, code ${ctx.code}`);
   const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
+  const refused = new Set<string>();
   const discover = async () => {
     const names = new Set(await redis.smembers(QUEUES_KEY));
     for (const name of names) {
-      if (workers.has(name)) continue;
+      if (workers.has(name) || refused.has(name)) continue;
+      if (!isStudyQueue(name)) {
+        refused.add(name);
+        log(`ignored '${printable(name)}' in ${QUEUES_KEY}: not a study queue name`);
+        continue;
+      }
       const connection = redis.duplicate();
       connection.on('error', () => undefined); // said once, on the main connection
       const worker = new Worker(name, (job, _token, signal) => processJob(ctx, job, signal), {
@@ -262,23 +278,51 @@ export async function runRedisWorker(options: RedisWorkerOptions): Promise<void>
     }
   };
   await serveUntil(options.signal, discover);
-  await Promise.all([...workers.values()].map((w) => w.close().finally(() => connectionOf(w).disconnect())));
+  await closeWorkers(ctx, [...workers.values()]);
   await pool.close();
   subscriber.disconnect();
-  await redis.quit().catch(() => redis.disconnect());
+  await (redis.status === 'ready' ? redis.quit().catch(() => redis.disconnect()) : redis.disconnect());
+}
+
+/**
+ * Closes the queues' workers once their running trainings have finished, but does not wait
+ * for Redis: BullMQ's close waits for its connections, and a Redis that is gone may never
+ * come back (a service manager's SIGTERM must stop an idle worker whatever Redis does).
+ * A training that ends while Redis is away loses its result; its job's lock runs out in
+ * Redis and another worker takes the job.
+ */
+async function closeWorkers(ctx: Context, workers: Worker[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let closing: Promise<unknown> | undefined;
+  await new Promise<void>((done) => {
+    const look = () => {
+      // Closed as BullMQ closes (after the running jobs) while Redis answers; else done once no training runs.
+      if (ctx.redis.status === 'ready') closing ??= Promise.all(workers.map((w) => w.close().catch(() => undefined))).then(() => done());
+      else if (ctx.training === 0) done();
+    };
+    look();
+    timer = setInterval(look, STOP_CHECK_MS);
+  });
+  clearInterval(timer);
+  for (const worker of workers) {
+    void worker.close(true).catch(() => undefined);
+    connectionOf(worker).disconnect();
+  }
 }
 
 /** The connection a worker was given (BullMQ leaves a given connection open when the worker closes). */
 const connectionOf = (worker: Worker) => worker.opts.connection as Redis;
 
-/** Calls `discover` every second until `signal` aborts (a failed look, e.g. while Redis restarts, is retried). */
+/**
+ * Calls `discover` every second until `signal` aborts (a failed look, e.g. while Redis
+ * restarts, is retried). It returns at the abort even while a look waits for a Redis that is gone.
+ */
 async function serveUntil(signal: AbortSignal | undefined, discover: () => Promise<void>): Promise<void> {
+  const aborted = new Promise<void>((done) => (signal?.aborted ? done() : signal?.addEventListener('abort', () => done(), { once: true })));
   while (!signal?.aborted) {
-    await discover().catch(() => undefined);
-    await new Promise<void>((done) => {
-      const stop = () => (clearTimeout(timer), done());
-      const timer = setTimeout(() => (signal?.removeEventListener('abort', stop), done()), DISCOVER_MS);
-      signal?.addEventListener('abort', stop, { once: true });
-    });
+    await Promise.race([discover().catch(() => undefined), aborted]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise<void>((done) => (timer = setTimeout(done, DISCOVER_MS))), aborted]);
+    clearTimeout(timer);
   }
 }

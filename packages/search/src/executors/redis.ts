@@ -17,8 +17,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
+import type { TrialResult, TrialTask } from '../trial-task.js';
 import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
+import { QUEUE_PREFIX, readProgress, readResultHead, readReturn, toJsonText } from './redis-messages.js';
+
+export { fromJsonText, toJsonText, type RedisProgress, type RedisReturn } from './redis-messages.js';
 
 /** The Redis set of study queues that workers serve (coordinators add theirs, and remove it when done). */
 export const QUEUES_KEY = 'aelab:queues';
@@ -37,7 +40,7 @@ const KEEP_TAKEN_MS = 60_000;
 /** How long the coordinator waits for an unreachable Redis before failing the trials it waits for. */
 const OUTAGE_LIMIT_MS = 5 * 60_000;
 
-export const queueName = (studyId: string) => `aelab-${studyId}`;
+export const queueName = (studyId: string) => `${QUEUE_PREFIX}${studyId}`;
 /** One job per training of a study: the store's key of a training (config hash and repeat). */
 export const jobIdOf = (training: { configHash: string; repeat: number }) => `${training.configHash}-r${training.repeat}`;
 /** Where the coordinator puts its verdict on one epoch of one attempt of a job (a list the worker pops). */
@@ -55,19 +58,6 @@ export interface RedisJobData {
   /** The coordinator's fingerprint of the task's prepared data; null when it had none. */
   dataFingerprint: string | null;
   task: Omit<TrialTask, 'dataDir' | 'training'>;
-}
-
-/** A job's progress: one trial message of one attempt (JSON text, so NaN losses survive). */
-export interface RedisProgress {
-  attempt: string;
-  message: string;
-}
-
-/** A finished job's return value: where its result lies in Redis (see {@link encodeResult}). */
-export interface RedisReturn {
-  key: string;
-  bytes: number;
-  sha256: string;
 }
 
 /** The address without its password, for messages. */
@@ -103,30 +93,36 @@ export function connectRedis(address: string): Redis {
   });
 }
 
-/** Resolves once `redis` answers, or fails with what went wrong after `timeoutMs`. */
+/** Redis's replies to a wrong or missing password (or a user without the rights). */
+const AUTH_ERROR = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid (username-)?password/i;
+
+/**
+ * Resolves once `redis` answers, or fails with what went wrong: at once when Redis refuses
+ * the credentials (retrying cannot help), else after `timeoutMs`.
+ */
 export async function reachRedis(redis: Redis, address: string, timeoutMs = 10_000): Promise<void> {
   let lastError = 'no answer';
-  const onError = (error: Error) => (lastError = error.message);
+  let refuse!: (error: Error) => void;
+  const refused = new Promise<never>((_, reject) => (refuse = reject));
+  // The refusal comes as an 'error' event or as the ping's own rejection, depending on when AUTH was sent.
+  const credentials = (error: Error) =>
+    AUTH_ERROR.test(error.message) ? new Error(`Redis at ${redacted(address)} refused the credentials: ${error.message}; check the URL's password or $AELAB_REDIS_PASSWORD`) : error;
+  const onError = (error: Error) => {
+    lastError = error.message;
+    if (AUTH_ERROR.test(error.message)) refuse(credentials(error));
+  };
   redis.on('error', onError);
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redacted(address)} within ${timeoutMs / 1000} s: ${lastError}`)), timeoutMs);
     });
-    await Promise.race([redis.ping(), timeout]);
+    await Promise.race([redis.ping().catch((error: Error) => Promise.reject(credentials(error))), timeout, refused]);
   } finally {
     clearTimeout(timer);
     redis.off('error', onError);
   }
 }
-
-// JSON with non-finite numbers kept (a diverged training's NaN loss must arrive as NaN, as with the pool).
-const NON_FINITE = '$aelab-non-finite';
-const keepNonFinite = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value);
-const restoreNonFinite = (_key: string, value: unknown) =>
-  value && typeof value === 'object' && NON_FINITE in value ? Number((value as Record<string, string>)[NON_FINITE]) : value;
-export const toJsonText = (value: unknown) => JSON.stringify(value, keepNonFinite);
-export const fromJsonText = (text: string): unknown => JSON.parse(text, restoreNonFinite);
 
 /**
  * A result as one binary value: a 4-byte length, the JSON part (with the blobs' names and
@@ -141,12 +137,13 @@ export function encodeResult(result: TrialResult): Buffer {
   return Buffer.concat([length, head, ...Object.values(blobs)]);
 }
 
+/** A result payload read back from Redis: an Error says what is wrong with a damaged or forged one. */
 export function decodeResult(payload: Buffer): TrialResult {
-  const headLength = payload.readUInt32LE(0);
-  const head = fromJsonText(payload.subarray(4, 4 + headLength).toString('utf8')) as { result: Omit<TrialResult, 'blobs'>; blobs: { name: string; bytes: number }[] };
+  const { head, offset: start } = readResultHead(payload);
   const blobs: Record<string, Uint8Array> = {};
-  let offset = 4 + headLength;
+  let offset = start;
   for (const { name, bytes } of head.blobs) {
+    if (name in blobs) throw new Error(`result payload: blob '${name}' appears twice`);
     blobs[name] = new Uint8Array(payload.subarray(offset, offset + bytes));
     offset += bytes;
   }
@@ -320,9 +317,14 @@ export class RedisExecutor implements TrialExecutor {
   private onJobProgress(study: StudyQueue, jobId: string, data: unknown): void {
     const waiting = study.waiting.get(jobId);
     if (!waiting || waiting.done) return;
-    const { attempt, message } = data as RedisProgress;
-    if (typeof attempt !== 'string' || typeof message !== 'string') return;
-    const progress = fromJsonText(message) as TrialProgress;
+    let report: ReturnType<typeof readProgress>;
+    try {
+      report = readProgress(data);
+    } catch (error) {
+      console.error(`redis: ignored a progress report of job ${jobId} of ${study.name}: ${(error as Error).message}`);
+      return;
+    }
+    const { attempt, progress } = report;
     if (progress.type === 'epoch') {
       const key = `${attempt}:${progress.record.epoch}`;
       if (waiting.answered.has(key)) return;
@@ -368,14 +370,14 @@ export class RedisExecutor implements TrialExecutor {
     } else if (state === 'completed') {
       waiting.done = true;
       const result = await this.takeResult(job, waiting);
-      this.taken.push({ study, job, key: (job.returnvalue as RedisReturn).key, at: Date.now() });
+      this.taken.push({ study, job, key: readReturn(job.returnvalue).key, at: Date.now() });
       waiting.resolve(result);
     }
   }
 
   private async takeResult(job: Job, waiting: Waiting): Promise<TrialResult> {
-    const { key, sha256 } = job.returnvalue as RedisReturn;
-    const payload = typeof key === 'string' ? await this.redis.getBuffer(key) : null;
+    const { key, sha256 } = readReturn(job.returnvalue);
+    const payload = await this.redis.getBuffer(key);
     if (!payload) throw new Error(`redis: the result of job ${waiting.jobId} is missing from Redis (expired, or Redis restarted without persistence)`);
     if (sha256Of(payload) !== sha256) throw new Error(`redis: the result of job ${waiting.jobId} is corrupt (sha256 mismatch)`);
     const result = decodeResult(payload);
@@ -439,5 +441,15 @@ export const redisExecutor: ExecutorDefinition = {
   kind: 'redis',
   description: 'BullMQ jobs on Redis, trained by `aelab worker` processes on any machine',
   remote: { schemes: ['redis:', 'rediss:'], defaultInFlight: 8 },
+  reach: async ({ address }) => {
+    if (!address) throw new Error('the redis executor needs an address: --executor redis://host:6379');
+    const redis = connectRedis(address);
+    redis.on('error', () => undefined); // reachRedis says what went wrong
+    try {
+      await reachRedis(redis, address);
+    } finally {
+      redis.disconnect();
+    }
+  },
   create: (options) => new RedisExecutor(options),
 };
