@@ -15,6 +15,7 @@ import {
   type ScalerKind,
   type ScalerParams,
 } from './scaling.js';
+import { parsePreparation } from './preparation-schema.js';
 import { splitRows, type SplitRows, type SplitSpec } from './splits.js';
 
 /** What a trial asks of the data side; every field but `dataset` has a registry default. */
@@ -296,16 +297,6 @@ export async function prepareData(spec: DataSpec, options: LoadContext & Prepare
   const consumed = options.consume && options.memory === 'shared';
   const dataset = await loadDataset(spec.dataset, { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) }, { ...options, fresh: consumed || options.fresh });
   return prepareDataset(dataset, spec, options);
-}
-
-/** Checks that a value (typically parsed from JSON) is a {@link Preparation}. */
-export function parsePreparation(value: unknown): Preparation {
-  const p = value as Preparation;
-  if (!p || typeof p !== 'object' || p.format !== 'aelab-preparation/1')
-    throw new TypeError(`expected a preparation with format 'aelab-preparation/1', got ${p && typeof p === 'object' ? `format ${JSON.stringify(p.format)}` : typeof p}`);
-  if (!Number.isInteger(p.features) || !Array.isArray(p.fillValues) || p.fillValues.length !== p.features || !p.scaler || typeof p.scaler.kind !== 'string')
-    throw new TypeError(`preparation for '${p.dataset}' is malformed: expected features, fillValues[features] and scaler`);
-  return p;
 }
 
 /**

@@ -22,8 +22,8 @@ export type ContentPieces = Iterable<string | Uint8Array> | AsyncIterable<string
 /**
  * Writes `data` (bytes, text, or {@link ContentPieces}) to `path` so that readers, and a
  * crash at any moment, see either the old content or the new, never a torn file: write a
- * temp file beside it, then rename. Pieces that fail (a throwing iterator) leave the old
- * content and no temp file.
+ * temp file beside it, then rename. Pieces that fail (a throwing iterator) or a rename that
+ * fails (a directory at `path`) leave the old content and no temp file.
  */
 export async function writeFileAtomic(
   path: string,
@@ -45,7 +45,13 @@ export async function writeFileAtomic(
     throw error;
   }
   await file.close();
-  await rename(temp, path);
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    // A directory at `path`, say: the temp file must not stay behind for every attempt.
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
   if (options.fsync) await syncDirectory(dirname(path));
 }
 
