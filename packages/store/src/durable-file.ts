@@ -1,4 +1,5 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
@@ -88,17 +89,12 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 
   async read(): Promise<T | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+    const text = await readStoreFile(this.path);
+    if (text === null) return null;
     try {
       return JSON.parse(text) as T;
     } catch (error) {
-      throw new Error(`run store: ${this.path} is not valid JSON: ${(error as Error).message}`);
+      throw new Error(`run store: ${this.path} is not valid JSON${jsonErrorText(text, error as Error)}`);
     }
   }
 
@@ -106,4 +102,43 @@ export class DurableJsonFile<T> implements Adapter<T> {
     const indent = this.#options.indent || undefined;
     await writeFileAtomic(this.path, JSON.stringify(data, null, indent) + '\n', this.#options);
   }
+}
+
+/**
+ * The text of one of the store's own files; null when it does not exist. Refused, naming
+ * it, unless it is a regular file: the store writes files, never links, so a link
+ * (`index.json` -> a file elsewhere) is not followed, and a FIFO or device (which would
+ * block or never end) is not read. Opened non-blocking so that opening a FIFO returns.
+ */
+export async function readStoreFile(path: string): Promise<string | null> {
+  let file;
+  try {
+    file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw new Error(`run store: ${path} is a symbolic link; the store reads only its own plain files`);
+    throw error;
+  }
+  try {
+    if (!(await file.stat()).isFile()) throw new Error(`run store: ${path} is not a regular file; the store reads only its own plain files`);
+    return await file.readFile('utf8');
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Where JSON.parse stopped, as line and column, and its reason without the text it quotes:
+ * V8 quotes the file's first bytes ("Unexpected token 'r', "root:x:0:0..." is not valid
+ * JSON"), which may be anything and belong in no error message.
+ */
+function jsonErrorText(text: string, error: Error): string {
+  const reason = error.message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+$/, '');
+  const position = /at position (\d+)/.exec(error.message);
+  if (!position) return `: ${reason}`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` (line ${line}, column ${column}): ${reason}`;
 }
