@@ -45,6 +45,23 @@ beforeAll(async () => {
   });
   await db.finishTrial(trial.id, { status: 'failed', reason: `cannot read ${TITLE}${RED}${C1}`, trainSeconds: 0, history: [], artifacts: {} });
   trialId = trial.id;
+  // Two complete trials, so the parameter is swept: the winner's value carries escapes.
+  for (const [value, f1] of [[`${RLO}y${RED}`, 0.8], ['plain', 0.6]] as const) {
+    const complete = await db.startTrial(study.id, {
+      configHash: `cfg-${f1}`,
+      params: { 'model.kind': 'dense', 'data.dataset': value },
+      sampled: { 'data.dataset': value },
+      distributions: {},
+      repeat: 0,
+      seed: 2,
+      environment: { backend: 'wasm', versions: {}, gitCommit: null },
+      dataFingerprint: 'fp',
+    });
+    const history = [{ epoch: 0, loss: 1, valLoss: null, seconds: 0.1 }];
+    await db.finishTrial(complete.id, { status: 'complete', trainSeconds: 1, history, bestEpoch: 0, parameterCount: 10, artifacts: {} });
+    const metrics = { validation: { rows: 10, positives: 2, f1 }, test: { rows: 10, positives: 2, f1 } };
+    await db.addEvaluations(complete.id, [{ configHash: `eval-${f1}`, scoring: {}, threshold: 0.5, usesLabels: false, metrics }]);
+  }
   await db.close();
 });
 afterAll(async () => {
@@ -79,7 +96,10 @@ describe('aelab runs shows a crafted store\'s text escaped', () => {
     const show = await runs('show');
     expect(show).toContain('experiment experiments/\\x1b]0;owned\\x07x.json');
     expect(show).toContain(`${trialId} failed: cannot read \\x1b]0;owned\\x07\\x1b[31m\\x9b2J`);
+    // JSON.stringify (of a parameter's value) escapes C0 controls itself, not a bidi override.
+    expect(show).toContain('data.dataset="\\u202ey\\u001b[31m"');
     const trial = await runs('show', trialId);
     expect(trial).toContain('\\u202ex');
+    expect(await runs('best')).toContain('data.dataset="\\u202ey\\u001b[31m"');
   });
 });
