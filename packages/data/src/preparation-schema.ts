@@ -1,6 +1,6 @@
 /**
- * The schema of a saved {@link Preparation}: what `aelab score` checks before it applies a
- * preparation read from a model folder. Every number finite (JSON's `1e999` parses as
+ * A fitted {@link Preparation}, as saved beside a model, and its schema: what `aelab score`
+ * checks before it applies a preparation read from a model folder. Every number finite (JSON's `1e999` parses as
  * Infinity), scales positive, and every per-feature list as long as `features`, so a
  * tampered preparation is refused naming its field instead of scoring every row NaN.
  */
@@ -8,9 +8,32 @@ import { z } from 'zod';
 import { schemaProblems } from '@aelab/core';
 import { DataPreparationError } from './errors.js';
 import type { LoaderOptions } from './load.js';
-import type { Preparation } from './prepare.js';
-import type { ScalerParams } from './scaling.js';
+import type { MissingPolicy, ScalerParams } from './scaling.js';
 import type { SplitSpec } from './splits.js';
+
+/**
+ * The fitted preparation, JSON-serialisable, saved beside a model so new data can be
+ * scored exactly as the training data was (`applyPreparation`).
+ */
+export interface Preparation {
+  format: 'aelab-preparation/1';
+  dataset: string;
+  features: number;
+  featureNames: string[];
+  normalClass: string[];
+  missing: MissingPolicy;
+  /** Training column means used to impute what interpolation left. */
+  fillValues: number[];
+  perSampleNormalize: boolean;
+  scaler: ScalerParams;
+  /** The resolved split configuration (for the record; not needed to apply). */
+  split: SplitSpec;
+  trainOn: 'normal' | 'all';
+  validationFraction: number;
+  seed: number;
+  options: LoaderOptions;
+  droppedTrainingAnomalies: number;
+}
 
 const finite = z.number();
 const scale = z.number().positive();

@@ -13,9 +13,8 @@ import {
   normalizeSamples,
   type MissingPolicy,
   type ScalerKind,
-  type ScalerParams,
 } from './scaling.js';
-import { parsePreparation } from './preparation-schema.js';
+import { parsePreparation, type Preparation } from './preparation-schema.js';
 import { splitRows, type SplitRows, type SplitSpec } from './splits.js';
 
 /** What a trial asks of the data side; every field but `dataset` has a registry default. */
@@ -45,30 +44,6 @@ export interface DataSpec {
   seed?: number;
   /** Missing-value policy; default from the registry ('interpolate' for series, 'impute' for tabular). */
   missing?: MissingPolicy;
-}
-
-/**
- * The fitted preparation, JSON-serialisable, saved beside a model so new data can be
- * scored exactly as the training data was ({@link applyPreparation}).
- */
-export interface Preparation {
-  format: 'aelab-preparation/1';
-  dataset: string;
-  features: number;
-  featureNames: string[];
-  normalClass: string[];
-  missing: MissingPolicy;
-  /** Training column means used to impute what interpolation left. */
-  fillValues: number[];
-  perSampleNormalize: boolean;
-  scaler: ScalerParams;
-  /** The resolved split configuration (for the record; not needed to apply). */
-  split: SplitSpec;
-  trainOn: 'normal' | 'all';
-  validationFraction: number;
-  seed: number;
-  options: LoaderOptions;
-  droppedTrainingAnomalies: number;
 }
 
 /** True when `label` is one of the normal classes; numeric labels compare by value ("1" = "1.0"). */
