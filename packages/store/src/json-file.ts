@@ -81,8 +81,9 @@ const SHARD_FILE = /^trials-(\d+)\.json$/;
  * mutation. Studies' trials are read on first use.
  *
  * Nothing read from disk is trusted: records are checked on load (ids, artifact paths,
- * fields; errors name the file and the field) and artifacts behind symbolic links are
- * refused, so a hand-edited or shared store cannot make it read or write elsewhere.
+ * fields; errors name the file and the field), and its own files, study folders and
+ * artifacts behind symbolic links (or its files as FIFOs or devices) are refused, so a
+ * hand-edited or shared store cannot make it read or write elsewhere, or hang.
  *
  * Mutations run one at a time in call order, even when the caller does not await
  * each before the next.
