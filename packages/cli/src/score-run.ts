@@ -14,7 +14,14 @@ import {
   type Dataset,
   type Preparation,
 } from '@aelab/data';
-import { binaryMetrics, initBackend, loadModel, reconstructionErrors, type BackendName, type LoadedModel } from '@aelab/models';
+import {
+  binaryMetrics,
+  initBackend,
+  loadModel,
+  reconstructionErrors,
+  type BackendName,
+  type LoadedModel,
+} from '@aelab/models';
 import { writeFileAtomic } from '@aelab/store';
 import type { ScoreArgs } from './args.js';
 
@@ -45,7 +52,10 @@ async function checkOutputPath(out: string): Promise<void> {
     if (error.code === 'ENOENT') return undefined;
     throw new Error(`--out ${out}: ${error.message}`);
   });
-  if (target && !target.isFile()) throw new Error(`--out ${out}: is ${target.isDirectory() ? 'a directory' : 'not a regular file'}; give the path of the CSV file to write`);
+  if (target && !target.isFile()) {
+    const what = target.isDirectory() ? 'a directory' : 'not a regular file';
+    throw new Error(`--out ${out}: is ${what}; give the path of the CSV file to write`);
+  }
   const dir = await stat(dirname(out)).catch(() => undefined);
   if (!dir?.isDirectory()) throw new Error(`--out ${out}: its folder ${dirname(out)} does not exist`);
 }
@@ -60,7 +70,9 @@ async function scoreWith(args: ScoreArgs, saved: LoadedModel): Promise<void> {
   // Dense models take [rows, n]; sequence models [rows, n, 1] or [rows, 1, n]: n values per row either way.
   const expected = saved.model.inputs[0].shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
   if (preparation.features !== expected) {
-    throw new Error(`${infoFile}: preparation.features is ${preparation.features}, but the network of ${MODEL_FILES.topology} takes ${expected} values per row`);
+    throw new Error(
+      `${infoFile}: preparation.features is ${preparation.features}, but the network of ${MODEL_FILES.topology} takes ${expected} values per row`,
+    );
   }
   const { dataset, columns } = await loadScoringData(args.input, args['label-column'], preparation.features);
   if (dataset.features !== expected) {
@@ -68,7 +80,9 @@ async function scoreWith(args: ScoreArgs, saved: LoadedModel): Promise<void> {
   }
   // Column names come from the file: shown, never obeyed, by the terminal.
   console.error(printable(`${args.input}: features: ${columns.features}; label: ${columns.label}`));
-  for (const warning of inputWarnings(args.input, dataset, preparation)) console.error(printable(`warning: ${warning}`));
+  for (const warning of inputWarnings(args.input, dataset, preparation)) {
+    console.error(printable(`warning: ${warning}`));
+  }
   const x = applyPreparation(preparation, dataset.values, dataset.rows, dataset.features);
   // loadModel checked it is one of ERROR_METRICS.
   const metric = (saved.extra.errorMetric as ErrorMetric | undefined) ?? 'mse';
@@ -112,7 +126,8 @@ function inputWarnings(input: string, dataset: Dataset, preparation: Preparation
   }
   if (missing > 0) {
     const how = preparation.missing === 'interpolate' ? 'interpolated along the row, else filled with' : 'filled with';
-    warnings.push(`${input}: ${missing} missing cell${missing === 1 ? '' : 's'} (first in data row ${firstRow + 1}) ${how} the training columns' means, as in training`);
+    const cells = `${missing} missing cell${missing === 1 ? '' : 's'} (first in data row ${firstRow + 1})`;
+    warnings.push(`${input}: ${cells} ${how} the training columns' means, as in training`);
   }
   const names = dataset.featureNames;
   const trained = preparation.featureNames;
@@ -121,7 +136,7 @@ function inputWarnings(input: string, dataset: Dataset, preparation: Preparation
   if (!generic && differ !== -1 && names.length === trained.length) {
     warnings.push(
       `${input}: column ${differ + 1} is named '${names[differ]}', the model was trained on '${trained[differ]}' there` +
-        ` (${trained.length <= 4 ? trained.join(', ') : `${trained[0]}, ${trained[1]}, ..., ${trained.at(-1)}`}): check the columns' order`,
+        ` (${nameList(trained)}): check the columns' order`,
     );
   }
   return warnings;
@@ -178,10 +193,12 @@ async function loadScoringData(input: string, labelColumn: string | undefined, m
 }
 
 function featureList(dataset: Dataset): string {
-  const names = dataset.featureNames;
-  const shown = names.length <= 4 ? names.join(', ') : `${names[0]}, ${names[1]}, ..., ${names.at(-1)}`;
-  return `${dataset.features} columns (${shown})`;
+  return `${dataset.features} columns (${nameList(dataset.featureNames)})`;
 }
+
+/** Up to four names, else the first two and the last. */
+const nameList = (names: readonly string[]) =>
+  names.length <= 4 ? names.join(', ') : `${names[0]}, ${names[1]}, ..., ${names.at(-1)}`;
 
 /** Cells the CSV loader reads as missing (NaN, filled by the preparation); @aelab/data does not export its set. */
 const MISSING = new Set(['', '?', 'NaN', 'nan', 'NA', 'N/A', 'null']);

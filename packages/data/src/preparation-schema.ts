@@ -46,8 +46,13 @@ const scalerSchema: z.ZodType<ScalerParams> = z.discriminatedUnion('kind', [
 ]);
 
 /** The split is kept for the record only (scoring does not split): its shape, not its every field. */
-const splitSchema = z.looseObject({ kind: z.enum(['predefined', 'rows', 'random', 'chronological']) }) as unknown as z.ZodType<SplitSpec>;
-const optionsSchema: z.ZodType<LoaderOptions> = z.record(z.string(), z.union([z.string(), finite, z.boolean(), z.array(z.union([z.string(), finite]))]));
+const splitSchema = z.looseObject({
+  kind: z.enum(['predefined', 'rows', 'random', 'chronological']),
+}) as unknown as z.ZodType<SplitSpec>;
+const optionsSchema: z.ZodType<LoaderOptions> = z.record(
+  z.string(),
+  z.union([z.string(), finite, z.boolean(), z.array(z.union([z.string(), finite]))]),
+);
 
 /** Per-feature lists of a scaler, by field name. */
 function scalerLists(scaler: ScalerParams): [string, number[]][] {
@@ -81,7 +86,9 @@ const preparationSchema: z.ZodType<Preparation> = z
       ...scalerLists(p.scaler).map(([name, list]): [PropertyKey[], number] => [['scaler', name], list.length]),
     ];
     for (const [path, length] of lists) {
-      if (length !== p.features) ctx.addIssue({ code: 'custom', path, message: `must have ${p.features} entries (preparation.features), got ${length}`, input: length });
+      if (length === p.features) continue;
+      const message = `must have ${p.features} entries (preparation.features), got ${length}`;
+      ctx.addIssue({ code: 'custom', path, message, input: length });
     }
   });
 

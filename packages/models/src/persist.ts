@@ -9,7 +9,15 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { ERROR_METRICS, formatValue, MODEL_FILES, savedModelInfoText, schemaProblems, sha256Hex, type SavedModelInfo } from '@aelab/core';
+import {
+  ERROR_METRICS,
+  formatValue,
+  MODEL_FILES,
+  savedModelInfoText,
+  schemaProblems,
+  sha256Hex,
+  type SavedModelInfo,
+} from '@aelab/core';
 import './builders/layers.js';
 import { modelSpecSchema, type ModelSpec } from './families/index.js';
 
@@ -95,7 +103,10 @@ export async function saveModel(dir: string, input: SaveModelInput): Promise<str
   return all.map((file) => path.join(dir, file.name));
 }
 
-/** Most bytes read of `model.json` or `aelab-model.json`: far above any model's (a preparation of 100,000 features is ~5 MB). */
+/**
+ * Most bytes read of `model.json` or `aelab-model.json`: far above any model's (a
+ * preparation of 100,000 features is ~5 MB).
+ */
 export const MAX_MODEL_JSON_BYTES = 256 * 1024 * 1024;
 /** Most bytes of weights read when the manifest gives no size (quantized or string weights). */
 const MAX_UNSIZED_WEIGHTS_BYTES = 2 * 1024 * 1024 * 1024;
@@ -138,7 +149,8 @@ async function readPlainFile(file: string, limit: number, tooLarge: (size: numbe
 }
 
 async function readJson(file: string): Promise<unknown> {
-  const bytes = await readPlainFile(file, MAX_MODEL_JSON_BYTES, (size) => `has ${size} bytes, more than the ${MAX_MODEL_JSON_BYTES} a model's JSON file may have`);
+  const tooLarge = (size: number) => `has ${size} bytes, more than the ${MAX_MODEL_JSON_BYTES} a model's JSON file may have`;
+  const bytes = await readPlainFile(file, MAX_MODEL_JSON_BYTES, tooLarge);
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (error) {
@@ -163,7 +175,10 @@ const savedInfoSchema = z.strictObject({
   version: z.literal(1),
   spec: modelSpecSchema,
   preparation: z.unknown(),
-  threshold: z.number({ error: (issue) => `must be a finite number or null, got ${formatValue(issue.input)}` }).nullable().optional(),
+  threshold: z
+    .number({ error: (issue) => `must be a finite number or null, got ${formatValue(issue.input)}` })
+    .nullable()
+    .optional(),
   extra: z.looseObject({ errorMetric: z.enum(ERROR_METRICS).optional() }).optional(),
   tfjsVersion: z.string().optional(),
   weightsSha256: z
@@ -176,7 +191,9 @@ const weightSpecSchema = z.looseObject({ name: z.string(), shape: z.array(z.numb
 /** The parts of a tfjs layers `model.json` that loadModel reads itself. */
 const modelJsonSchema = z.looseObject({
   modelTopology: z.looseObject({}),
-  weightsManifest: z.array(z.looseObject({ paths: z.array(z.string()).min(1), weights: z.array(weightSpecSchema) })).min(1),
+  weightsManifest: z
+    .array(z.looseObject({ paths: z.array(z.string()).min(1), weights: z.array(weightSpecSchema) }))
+    .min(1),
 });
 
 const BYTES_PER_VALUE: Partial<Record<string, number>> = { float32: 4, int32: 4, bool: 1 };
@@ -212,7 +229,13 @@ async function readWeights(files: string[], sizes: number[] | undefined): Promis
  * weights file that is not the saved one (checksum, else its size), and NaN or infinite
  * values, with which every error is NaN and nothing is ever flagged.
  */
-function checkWeights(files: string, bytes: Uint8Array, specs: tf.io.WeightsManifestEntry[], sizes: number[] | undefined, expectedSha256: string | undefined): void {
+function checkWeights(
+  files: string,
+  bytes: Uint8Array,
+  specs: tf.io.WeightsManifestEntry[],
+  sizes: number[] | undefined,
+  expectedSha256: string | undefined,
+): void {
   if (expectedSha256 !== undefined && sha256Hex(bytes) !== expectedSha256) {
     throw new Error(`${files}: its sha256 is not the one ${MODEL_FILES.info} records: the file was changed or damaged since the model was saved`);
   }
@@ -253,7 +276,8 @@ async function buildNetwork(topologyFile: string, artifacts: tf.io.ModelArtifact
   } catch (error) {
     // tfjs's first line says what is wrong; the rest is advice for tfjs users.
     const reason = String((error as Error)?.message ?? error).split('\n')[0];
-    throw new Error(`${topologyFile}: tfjs cannot build the network it describes (the file was changed, or not saved by aelab): ${reason}`);
+    const why = 'the file was changed, or not saved by aelab';
+    throw new Error(`${topologyFile}: tfjs cannot build the network it describes (${why}): ${reason}`);
   }
 }
 
@@ -269,11 +293,13 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const infoFile = path.join(dir, MODEL_FILES.info);
   const raw = (await readJson(infoFile)) as Partial<SavedModelInfo> | null;
   if (raw?.format !== 'aelab-model' || raw.version !== 1) {
-    throw new Error(`${infoFile}: expected format "aelab-model" version 1, got ${JSON.stringify(raw?.format)} version ${JSON.stringify(raw?.version)}`);
+    const got = `${JSON.stringify(raw?.format)} version ${JSON.stringify(raw?.version)}`;
+    throw new Error(`${infoFile}: expected format "aelab-model" version 1, got ${got}`);
   }
   const info = checkAgainst(infoFile, savedInfoSchema, raw);
   const topologyFile = path.join(dir, MODEL_FILES.topology);
-  const modelJson = checkAgainst(topologyFile, modelJsonSchema, await readJson(topologyFile)) as unknown as tf.io.ModelJSON;
+  const topology = checkAgainst(topologyFile, modelJsonSchema, await readJson(topologyFile));
+  const modelJson = topology as unknown as tf.io.ModelJSON;
   const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights);
   const files = modelJson.weightsManifest.flatMap((group) => group.paths).map((p) => weightsFile(dir, topologyFile, p));
   const sizes = weightSizes(weightSpecs);

@@ -104,6 +104,8 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 }
 
+const OWN_FILES_ONLY = 'the store reads only its own plain files';
+
 /**
  * The text of one of the store's own files; null when it does not exist. Refused, naming
  * it, unless it is a regular file: the store writes files, never links, so a link
@@ -117,11 +119,11 @@ export async function readStoreFile(path: string): Promise<string | null> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw new Error(`run store: ${path} is a symbolic link; the store reads only its own plain files`);
+    if (code === 'ELOOP') throw new Error(`run store: ${path} is a symbolic link; ${OWN_FILES_ONLY}`);
     throw error;
   }
   try {
-    if (!(await file.stat()).isFile()) throw new Error(`run store: ${path} is not a regular file; the store reads only its own plain files`);
+    if (!(await file.stat()).isFile()) throw new Error(`run store: ${path} is not a regular file; ${OWN_FILES_ONLY}`);
     return await file.readFile('utf8');
   } finally {
     await file.close();
@@ -134,7 +136,9 @@ export async function readStoreFile(path: string): Promise<string | null> {
  * JSON"), which may be anything and belong in no error message.
  */
 function jsonErrorText(text: string, error: Error): string {
-  const reason = error.message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+$/, '');
+  const reason = error.message
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+    .replace(/ in JSON at position \d+$/, '');
   const position = /at position (\d+)/.exec(error.message);
   if (!position) return `: ${reason}`;
   const before = text.slice(0, Number(position[1]));
