@@ -1,5 +1,12 @@
 import { buildLeaderboard, type LeaderboardRow } from '@aelab/reporting';
 import type { RunStore, StudyRecord } from '@aelab/store';
+import { printable } from '@aelab/data';
+
+// What a store holds (dataset and experiment paths, names, failure reasons, parameters) is
+// shown, never obeyed, by the terminal: a store may be shared or crafted, and its text may
+// carry escape sequences. Cells are escaped one by one so the table's own tabs stay.
+const say = (text: string) => console.log(printable(text));
+const cells = (values: unknown[]) => console.log(values.map((value) => printable(String(value))).join('\t'));
 
 const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 const pm = (s: { mean: number; std: number | null } | null, digits = 4) =>
@@ -34,72 +41,70 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   const study = await findStudy(store, studyId);
   const board = await leaderboardOf(store, study);
   const w = board.winner;
-  if (board.warning) console.log(`warning: ${board.warning} (selection.split is "test")`);
+  if (board.warning) say(`warning: ${board.warning} (selection.split is "test")`);
   if (!w) {
-    console.log(`no winner yet: no complete trial has a ${study.selection.split} ${study.selection.metric}`);
+    say(`no winner yet: no complete trial has a ${study.selection.split} ${study.selection.metric}`);
     return;
   }
-  console.log(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w, board)}`);
+  say(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w, board)}`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
-  console.log(`  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`);
+  say(`  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`);
   const m = w.metrics;
   const t = board.metricsSplit;
-  console.log(
+  say(
     `  ${t} accuracy ${pm(m.accuracy)}  ${t} precision ${pm(m.precision)}  ${t} recall ${pm(m.recall)}  ${t} F1 ${pm(m.f1)}` +
       `  ${t} ROC-AUC ${pm(m.rocAuc)}  ${t} PR-AUC ${pm(m.prAuc)}`,
   );
   const thresholds = w.evaluations.map((e) => interval(e.thresholdInterval, 6));
-  console.log(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`);
-  if (w.usesLabels) console.log('  note: this threshold was chosen with labels; its test score is optimistic');
+  say(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`);
+  if (w.usesLabels) say('  note: this threshold was chosen with labels; its test score is optimistic');
 }
 
 export async function printStudies(store: RunStore): Promise<void> {
   const studies = await store.listStudies();
   if (studies.length === 0) {
-    console.log(`no studies in ${store.root}`);
+    say(`no studies in ${store.root}`);
     return;
   }
-  console.log(['study', 'name', 'dataset', 'trials', 'best', 'created'].join('\t'));
+  cells(['study', 'name', 'dataset', 'trials', 'best', 'created']);
   for (const study of studies) {
     const board = await leaderboardOf(store, study);
     const best = board.winner?.score ? `${study.selection.split} ${study.selection.metric} ${pm(board.winner.score)}` : '-';
-    console.log([study.id, study.name, study.dataset, board.trials.length, best, study.createdAt].join('\t'));
+    cells([study.id, study.name, study.dataset, board.trials.length, best, study.createdAt]);
   }
 }
 
 export async function printStudy(store: RunStore, idOrName: string | undefined): Promise<void> {
   const study = await findStudy(store, idOrName);
   const board = await leaderboardOf(store, study);
-  console.log(`study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`);
-  console.log(`trials: ${Object.entries(board.statusCounts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}; rule: ${board.ruleText}`);
-  if (board.warning) console.log(`warning: ${board.warning} (selection.split is "test")`);
+  say(`study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`);
+  say(`trials: ${Object.entries(board.statusCounts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}; rule: ${board.ruleText}`);
+  if (board.warning) say(`warning: ${board.warning} (selection.split is "test")`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
   const t = board.metricsSplit;
-  console.log(['rank', 'config', 'model', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params'].join('\t'));
+  cells(['rank', 'config', 'model', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params']);
   for (const row of board.rows) {
     const p = row.isWinner ? 'best' : `${row.versusWinner.significant === false ? '~' : ''}${num(row.versusWinner.pValue, 3)}`;
-    console.log(
-      [
-        row.rank,
-        row.configHash.slice(0, 8),
-        `${row.family}${row.variant ? ` ${row.variant}` : ''}`,
-        pm(row.score),
-        interval(row.scoreInterval),
-        p,
-        pm(row.metrics.f1),
-        pm(row.metrics.rocAuc),
-        pm(row.metrics.prAuc),
-        pm(row.mse, 6),
-        paramText(row, board),
-      ].join('\t'),
-    );
+    cells([
+      row.rank,
+      row.configHash.slice(0, 8),
+      `${row.family}${row.variant ? ` ${row.variant}` : ''}`,
+      pm(row.score),
+      interval(row.scoreInterval),
+      p,
+      pm(row.metrics.f1),
+      pm(row.metrics.rocAuc),
+      pm(row.metrics.prAuc),
+      pm(row.mse, 6),
+      paramText(row, board),
+    ]);
   }
-  for (const t of board.trials.filter((t) => t.status !== 'complete')) console.log(`${t.id} ${t.status}: ${t.reason ?? ''}`);
+  for (const t of board.trials.filter((t) => t.status !== 'complete')) say(`${t.id} ${t.status}: ${t.reason ?? ''}`);
 }
 
 export async function printTrial(store: RunStore, trialId: string): Promise<void> {
   const trial = await store.getTrial(trialId);
   if (!trial) throw new Error(`no trial "${trialId}"`);
   const evaluations = (await store.listEvaluations(trial.studyId)).filter((e) => e.trialId === trial.id);
-  console.log(JSON.stringify({ ...trial, evaluations }, null, 2));
+  for (const line of JSON.stringify({ ...trial, evaluations }, null, 2).split('\n')) say(line);
 }

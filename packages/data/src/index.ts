@@ -9,6 +9,7 @@ export * from './registry.js';
 export * from './load.js';
 export * from './loader-options.js';
 export * from './prepare.js';
+export { parsePreparation, type Preparation } from './preparation-schema.js';
 export { legacyNumpyPermutation } from './numpy-random.js';
 export { readLines, parseNumberCell, splitDelimited, type LineInput, type ReadLinesOptions, type ReadLinesResult } from './lines.js';
 export { loadArff } from './loaders/arff.js';

@@ -13,8 +13,8 @@ import {
   normalizeSamples,
   type MissingPolicy,
   type ScalerKind,
-  type ScalerParams,
 } from './scaling.js';
+import { parsePreparation, type Preparation } from './preparation-schema.js';
 import { splitRows, type SplitRows, type SplitSpec } from './splits.js';
 
 /** What a trial asks of the data side; every field but `dataset` has a registry default. */
@@ -44,30 +44,6 @@ export interface DataSpec {
   seed?: number;
   /** Missing-value policy; default from the registry ('interpolate' for series, 'impute' for tabular). */
   missing?: MissingPolicy;
-}
-
-/**
- * The fitted preparation, JSON-serialisable, saved beside a model so new data can be
- * scored exactly as the training data was ({@link applyPreparation}).
- */
-export interface Preparation {
-  format: 'aelab-preparation/1';
-  dataset: string;
-  features: number;
-  featureNames: string[];
-  normalClass: string[];
-  missing: MissingPolicy;
-  /** Training column means used to impute what interpolation left. */
-  fillValues: number[];
-  perSampleNormalize: boolean;
-  scaler: ScalerParams;
-  /** The resolved split configuration (for the record; not needed to apply). */
-  split: SplitSpec;
-  trainOn: 'normal' | 'all';
-  validationFraction: number;
-  seed: number;
-  options: LoaderOptions;
-  droppedTrainingAnomalies: number;
 }
 
 /** True when `label` is one of the normal classes; numeric labels compare by value ("1" = "1.0"). */
@@ -302,16 +278,6 @@ export async function prepareData(spec: DataSpec, options: LoadContext & Prepare
   const consumed = options.consume && options.memory === 'shared';
   const dataset = await loadDataset(spec.dataset, { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) }, { ...options, fresh: consumed || options.fresh });
   return prepareDataset(dataset, spec, options);
-}
-
-/** Checks that a value (typically parsed from JSON) is a {@link Preparation}. */
-export function parsePreparation(value: unknown): Preparation {
-  const p = value as Preparation;
-  if (!p || typeof p !== 'object' || p.format !== 'aelab-preparation/1')
-    throw new TypeError(`expected a preparation with format 'aelab-preparation/1', got ${p && typeof p === 'object' ? `format ${JSON.stringify(p.format)}` : typeof p}`);
-  if (!Number.isInteger(p.features) || !Array.isArray(p.fillValues) || p.fillValues.length !== p.features || !p.scaler || typeof p.scaler.kind !== 'string')
-    throw new TypeError(`preparation for '${p.dataset}' is malformed: expected features, fillValues[features] and scaler`);
-  return p;
 }
 
 /**

@@ -4,12 +4,22 @@
  * `tf.io.withSaveHandler`, plus `aelab-model.json` with what scoring new data needs (the
  * spec, the fitted data preparation and the threshold).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { formatValue, MODEL_FILES, savedModelInfoText, sha256Hex, type SavedModelInfo } from '@aelab/core';
+import { z } from 'zod';
+import {
+  ERROR_METRICS,
+  formatValue,
+  MODEL_FILES,
+  savedModelInfoText,
+  schemaProblems,
+  sha256Hex,
+  type SavedModelInfo,
+} from '@aelab/core';
 import './builders/layers.js';
-import type { ModelSpec } from './families/index.js';
+import { modelSpecSchema, type ModelSpec } from './families/index.js';
 
 export interface SaveModelInput {
   model: tf.LayersModel;
@@ -93,34 +103,144 @@ export async function saveModel(dir: string, input: SaveModelInput): Promise<str
   return all.map((file) => path.join(dir, file.name));
 }
 
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
+/**
+ * Most bytes read of `model.json` or `aelab-model.json`: far above any model's (a
+ * preparation of 100,000 features is ~5 MB).
+ */
+export const MAX_MODEL_JSON_BYTES = 256 * 1024 * 1024;
+/** Most bytes of weights read when the manifest gives no size (quantized or string weights). */
+const MAX_UNSIZED_WEIGHTS_BYTES = 2 * 1024 * 1024 * 1024;
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The bytes of `file`, refused unless it is a regular file (a link to one is followed) of
+ * at most `limit` bytes: a FIFO would block the read forever, `/dev/zero` never ends.
+ * Opened non-blocking so that opening a FIFO returns at once; read no further than the limit.
+ */
+async function readPlainFile(file: string, limit: number, tooLarge: (size: number) => string): Promise<Buffer> {
+  let handle;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new Error(`cannot read ${file}: ${(error as Error).message}`);
   }
   try {
-    return JSON.parse(text);
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${file}: is ${kindOf(stat)}; a saved model's files must be regular files`);
+    if (stat.size > limit) throw new Error(`${file}: ${tooLarge(stat.size)}`);
+    // One byte more than the size: a file that grew while read is seen, not cut.
+    const buffer = Buffer.alloc(Math.min(stat.size, limit) + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) {
+      read = (await handle.read(buffer, length, buffer.length - length, length)).bytesRead;
+    }
+    if (length > stat.size) throw new Error(`${file}: changed while it was read`);
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readJson(file: string): Promise<unknown> {
+  const tooLarge = (size: number) => `has ${size} bytes, more than the ${MAX_MODEL_JSON_BYTES} a model's JSON file may have`;
+  const bytes = await readPlainFile(file, MAX_MODEL_JSON_BYTES, tooLarge);
+  try {
+    return JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
+/** Every problem of `value` under `schema`, as one error naming the file and each field. */
+function checkAgainst<T>(file: string, schema: z.ZodType<T>, value: unknown): T {
+  const problems = schemaProblems(schema, value);
+  if (problems.length > 0) throw new Error(`${file}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+  return value as T;
+}
+
+/**
+ * `aelab-model.json` as loadModel accepts it: every field but the preparation (its shape
+ * is the data package's, checked by whoever applies it: `parsePreparation`). Fields that
+ * models saved by earlier versions lack are optional.
+ */
+const savedInfoSchema = z.strictObject({
+  format: z.literal('aelab-model'),
+  version: z.literal(1),
+  spec: modelSpecSchema,
+  preparation: z.unknown(),
+  threshold: z
+    .number({ error: (issue) => `must be a finite number or null, got ${formatValue(issue.input)}` })
+    .nullable()
+    .optional(),
+  extra: z.looseObject({ errorMetric: z.enum(ERROR_METRICS).optional() }).optional(),
+  tfjsVersion: z.string().optional(),
+  weightsSha256: z
+    .string({ error: (issue) => `must be 64 hex digits, got ${formatValue(issue.input)}` })
+    .regex(/^[0-9a-f]{64}$/, { error: (issue) => `must be 64 hex digits, got ${formatValue(issue.input)}` })
+    .optional(),
+});
+
+const weightSpecSchema = z.looseObject({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.string() });
+/** The parts of a tfjs layers `model.json` that loadModel reads itself. */
+const modelJsonSchema = z.looseObject({
+  modelTopology: z.looseObject({}),
+  weightsManifest: z
+    .array(z.looseObject({ paths: z.array(z.string()).min(1), weights: z.array(weightSpecSchema) }))
+    .min(1),
+});
+
 const BYTES_PER_VALUE: Partial<Record<string, number>> = { float32: 4, int32: 4, bool: 1 };
+
+/** Bytes each weight takes, or undefined when some have no fixed size (quantized or string weights). */
+function weightSizes(specs: tf.io.WeightsManifestEntry[]): number[] | undefined {
+  if (specs.some((spec) => spec.quantization || BYTES_PER_VALUE[spec.dtype] === undefined)) return undefined;
+  return specs.map((spec) => spec.shape.reduce((a, b) => a * b, 1) * BYTES_PER_VALUE[spec.dtype]!);
+}
+
+/**
+ * The weights files, read no further than the manifest describes: a longer file (or
+ * `/dev/zero`) is refused by its size before its bytes are read.
+ */
+async function readWeights(files: string[], sizes: number[] | undefined): Promise<Uint8Array> {
+  const expected = sizes?.reduce((a, b) => a + b, 0);
+  let left = expected ?? MAX_UNSIZED_WEIGHTS_BYTES;
+  const buffers: Buffer[] = [];
+  for (const file of files) {
+    const tooLarge = (size: number) =>
+      expected === undefined
+        ? `has ${size} bytes, more than the ${MAX_UNSIZED_WEIGHTS_BYTES} read of weights without a size`
+        : `has ${size} bytes, ${MODEL_FILES.topology}'s weights manifest describes ${expected}`;
+    const buffer = await readPlainFile(file, left, tooLarge);
+    left -= buffer.length;
+    buffers.push(buffer);
+  }
+  return buffers.length === 1 ? new Uint8Array(buffers[0]) : new Uint8Array(Buffer.concat(buffers));
+}
 
 /**
  * Checks the weights before tfjs sees them, since tfjs takes whatever it is given: a
  * weights file that is not the saved one (checksum, else its size), and NaN or infinite
  * values, with which every error is NaN and nothing is ever flagged.
  */
-function checkWeights(files: string, bytes: Uint8Array, specs: tf.io.WeightsManifestEntry[], expectedSha256: string | undefined): void {
+function checkWeights(
+  files: string,
+  bytes: Uint8Array,
+  specs: tf.io.WeightsManifestEntry[],
+  sizes: number[] | undefined,
+  expectedSha256: string | undefined,
+): void {
   if (expectedSha256 !== undefined && sha256Hex(bytes) !== expectedSha256) {
     throw new Error(`${files}: its sha256 is not the one ${MODEL_FILES.info} records: the file was changed or damaged since the model was saved`);
   }
-  // Quantized or string weights have no fixed size; tfjs checks what it can of those.
-  if (specs.some((spec) => spec.quantization || BYTES_PER_VALUE[spec.dtype] === undefined)) return;
-  const sizes = specs.map((spec) => spec.shape.reduce((a, b) => a * b, 1) * BYTES_PER_VALUE[spec.dtype]!);
+  // tfjs checks what it can of weights without a fixed size.
+  if (sizes === undefined) return;
   const expected = sizes.reduce((a, b) => a + b, 0);
   if (bytes.byteLength !== expected) {
     throw new Error(`${files}: has ${bytes.byteLength} bytes, ${MODEL_FILES.topology}'s weights manifest describes ${expected}`);
@@ -149,40 +269,48 @@ function weightsFile(dir: string, topologyFile: string, p: string): string {
   return path.join(dir, name);
 }
 
+/** The network tfjs builds from the topology; its errors ("Unknown layer", "Shape mismatch") name the file. */
+async function buildNetwork(topologyFile: string, artifacts: tf.io.ModelArtifacts): Promise<tf.LayersModel> {
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (error) {
+    // tfjs's first line says what is wrong; the rest is advice for tfjs users.
+    const reason = String((error as Error)?.message ?? error).split('\n')[0];
+    const why = 'the file was changed, or not saved by aelab';
+    throw new Error(`${topologyFile}: tfjs cannot build the network it describes (${why}): ${reason}`);
+  }
+}
+
 /**
  * Load a model saved by {@link saveModel} (custom layers are registered by this module).
- * Refuses, naming the file, a weights file that differs from the saved one (its sha256;
- * models saved before it was recorded: its size), NaN or infinite weights and a threshold
- * that is not a finite number.
+ * Refuses, naming the file and field: an `aelab-model.json` with any field out of its
+ * shape (the preparation is left to its user), a `model.json` tfjs cannot build, files
+ * that are not regular files (a FIFO, a device), a weights file larger than its manifest
+ * says (read no further), one that differs from the saved one (its sha256; models saved
+ * before it was recorded: its size), and NaN or infinite weights.
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const infoFile = path.join(dir, MODEL_FILES.info);
-  const info = (await readJson(infoFile)) as Partial<SavedModelInfo>;
-  if (info.format !== 'aelab-model' || info.version !== 1) {
-    throw new Error(`${infoFile}: expected format "aelab-model" version 1, got ${JSON.stringify(info.format)} version ${JSON.stringify(info.version)}`);
+  const raw = (await readJson(infoFile)) as Partial<SavedModelInfo> | null;
+  if (raw?.format !== 'aelab-model' || raw.version !== 1) {
+    const got = `${JSON.stringify(raw?.format)} version ${JSON.stringify(raw?.version)}`;
+    throw new Error(`${infoFile}: expected format "aelab-model" version 1, got ${got}`);
   }
-  if (info.threshold !== undefined && info.threshold !== null && !(typeof info.threshold === 'number' && Number.isFinite(info.threshold))) {
-    throw new Error(`${infoFile}: threshold must be a finite number or null, got ${formatValue(info.threshold)}`);
-  }
-  if (info.weightsSha256 !== undefined && !(typeof info.weightsSha256 === 'string' && /^[0-9a-f]{64}$/.test(info.weightsSha256))) {
-    throw new Error(`${infoFile}: weightsSha256 must be 64 hex digits, got ${formatValue(info.weightsSha256)}`);
-  }
+  const info = checkAgainst(infoFile, savedInfoSchema, raw);
   const topologyFile = path.join(dir, MODEL_FILES.topology);
-  const modelJson = (await readJson(topologyFile)) as tf.io.ModelJSON;
-  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
-    throw new Error(`${topologyFile}: expected a tfjs layers model.json with modelTopology and weightsManifest`);
-  }
+  const topology = checkAgainst(topologyFile, modelJsonSchema, await readJson(topologyFile));
+  const modelJson = topology as unknown as tf.io.ModelJSON;
   const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights);
   const files = modelJson.weightsManifest.flatMap((group) => group.paths).map((p) => weightsFile(dir, topologyFile, p));
-  const buffers = await Promise.all(files.map((file) => readFile(file)));
-  const bytes = buffers.length === 1 ? new Uint8Array(buffers[0]) : new Uint8Array(Buffer.concat(buffers));
-  checkWeights(files.join(' + '), bytes, weightSpecs, info.weightsSha256);
+  const sizes = weightSizes(weightSpecs);
+  const bytes = await readWeights(files, sizes);
+  checkWeights(files.join(' + '), bytes, weightSpecs, sizes, info.weightsSha256);
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+  const model = await buildNetwork(topologyFile, { modelTopology: modelJson.modelTopology, weightSpecs, weightData });
   return {
     format: 'aelab-model',
     version: 1,
-    spec: info.spec as ModelSpec,
+    spec: info.spec,
     preparation: info.preparation,
     threshold: info.threshold ?? null,
     extra: info.extra ?? {},

@@ -90,11 +90,12 @@ describe('loadModel refuses a model that would score wrongly', () => {
     expect(info.weightsSha256).toBe(createHash('sha256').update(await readFile(weightsOf(target))).digest('hex'));
   });
 
-  it('names weights.bin when it does not match the checksum (a doubled file, random bytes)', async () => {
+  it('names weights.bin when it does not match the checksum (random bytes), or is longer than its manifest (a doubled file)', async () => {
     const doubled = await saved('doubled');
     const bytes = await readFile(weightsOf(doubled));
     await writeFile(weightsOf(doubled), Buffer.concat([bytes, bytes]));
-    await expect(loadModel(doubled)).rejects.toThrow(`${weightsOf(doubled)}: its sha256 is not the one aelab-model.json records`);
+    // Refused by its size, before its bytes are read: at most the manifest's size is ever read.
+    await expect(loadModel(doubled)).rejects.toThrow(`${weightsOf(doubled)}: has ${bytes.length * 2} bytes, model.json's weights manifest describes ${bytes.length}`);
 
     const random = await saved('random');
     const noise = Buffer.alloc((await readFile(weightsOf(random))).length);

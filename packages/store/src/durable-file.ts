@@ -1,4 +1,5 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
@@ -22,8 +23,8 @@ export type ContentPieces = Iterable<string | Uint8Array> | AsyncIterable<string
 /**
  * Writes `data` (bytes, text, or {@link ContentPieces}) to `path` so that readers, and a
  * crash at any moment, see either the old content or the new, never a torn file: write a
- * temp file beside it, then rename. Pieces that fail (a throwing iterator) leave the old
- * content and no temp file.
+ * temp file beside it, then rename. Pieces that fail (a throwing iterator) or a rename that
+ * fails (a directory at `path`) leave the old content and no temp file.
  */
 export async function writeFileAtomic(
   path: string,
@@ -45,7 +46,13 @@ export async function writeFileAtomic(
     throw error;
   }
   await file.close();
-  await rename(temp, path);
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    // A directory at `path`, say: the temp file must not stay behind for every attempt.
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
   if (options.fsync) await syncDirectory(dirname(path));
 }
 
@@ -82,17 +89,12 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 
   async read(): Promise<T | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+    const text = await readStoreFile(this.path);
+    if (text === null) return null;
     try {
       return JSON.parse(text) as T;
     } catch (error) {
-      throw new Error(`run store: ${this.path} is not valid JSON: ${(error as Error).message}`);
+      throw new Error(`run store: ${this.path} is not valid JSON${jsonErrorText(text, error as Error)}`);
     }
   }
 
@@ -100,4 +102,47 @@ export class DurableJsonFile<T> implements Adapter<T> {
     const indent = this.#options.indent || undefined;
     await writeFileAtomic(this.path, JSON.stringify(data, null, indent) + '\n', this.#options);
   }
+}
+
+const OWN_FILES_ONLY = 'the store reads only its own plain files';
+
+/**
+ * The text of one of the store's own files; null when it does not exist. Refused, naming
+ * it, unless it is a regular file: the store writes files, never links, so a link
+ * (`index.json` -> a file elsewhere) is not followed, and a FIFO or device (which would
+ * block or never end) is not read. Opened non-blocking so that opening a FIFO returns.
+ */
+export async function readStoreFile(path: string): Promise<string | null> {
+  let file;
+  try {
+    file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw new Error(`run store: ${path} is a symbolic link; ${OWN_FILES_ONLY}`);
+    throw error;
+  }
+  try {
+    if (!(await file.stat()).isFile()) throw new Error(`run store: ${path} is not a regular file; ${OWN_FILES_ONLY}`);
+    return await file.readFile('utf8');
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Where JSON.parse stopped, as line and column, and its reason without the text it quotes:
+ * V8 quotes the file's first bytes ("Unexpected token 'r', "root:x:0:0..." is not valid
+ * JSON"), which may be anything and belong in no error message.
+ */
+function jsonErrorText(text: string, error: Error): string {
+  const reason = error.message
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+    .replace(/ in JSON at position \d+$/, '');
+  const position = /at position (\d+)/.exec(error.message);
+  if (!position) return `: ${reason}`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` (line ${line}, column ${column}): ${reason}`;
 }

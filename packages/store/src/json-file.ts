@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { access, lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Low } from 'lowdb';
 import { artifactPath, checkArtifactPath, resolveInsideStore } from './artifact-paths.js';
@@ -11,7 +11,7 @@ import { READABLE_VERSIONS, STORE_VERSION, upgradeEvaluation, upgradeTrial } fro
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
 import type { ArtifactData, NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
 import { deepFreeze } from './snapshot.js';
-import { acquireWriterLock } from './writer-lock.js';
+import { acquireWriterLock, removeStaleLockTemps } from './writer-lock.js';
 
 export const STORE_FORMAT = 'aelab-run-store';
 
@@ -81,8 +81,9 @@ const SHARD_FILE = /^trials-(\d+)\.json$/;
  * mutation. Studies' trials are read on first use.
  *
  * Nothing read from disk is trusted: records are checked on load (ids, artifact paths,
- * fields; errors name the file and the field) and artifacts behind symbolic links are
- * refused, so a hand-edited or shared store cannot make it read or write elsewhere.
+ * fields; errors name the file and the field), and its own files, study folders and
+ * artifacts behind symbolic links (or its files as FIFOs or devices) are refused, so a
+ * hand-edited or shared store cannot make it read or write elsewhere, or hang.
  *
  * Mutations run one at a time in call order, even when the caller does not await
  * each before the next.
@@ -146,6 +147,7 @@ export class JsonFileRunStore implements RunStore {
       await mkdir(absolute, { recursive: true });
       release = await acquireWriterLock(absolute);
       await removeTempFiles(absolute);
+      await removeStaleLockTemps(absolute);
     }
     try {
       const file = new DurableJsonFile<IndexFile>(join(absolute, 'index.json'), { fsync, indent: 2 });
@@ -363,6 +365,10 @@ export class JsonFileRunStore implements RunStore {
 
   async #readShards(study: StudyRecord): Promise<void> {
     const dir = join(this.root, study.id);
+    // The store makes folders, never links: a linked study folder would read (and a writer write) elsewhere.
+    if ((await lstat(dir).catch(() => undefined))?.isSymbolicLink()) {
+      throw new Error(`run store: ${dir} is a symbolic link; a study's folder must be a plain folder of the store`);
+    }
     let names: string[];
     try {
       names = await readdir(dir);
@@ -469,7 +475,7 @@ async function removeTempFiles(dir: string, options: { recursive: boolean } = { 
   await Promise.all(paths.map((path) => unlink(path).catch(() => undefined)));
 }
 
-/** `.lock.<pid>.tmp` belongs to a process taking the lock right now; `.<name>.<our pid>.tmp` to a write of ours. */
+/** `.lock.<pid>.tmp` is the lock's (see removeStaleLockTemps); `.<name>.<our pid>.tmp` belongs to a write of ours. */
 const isStaleTempFile = (name: string) =>
   name.startsWith('.') && name.endsWith('.tmp') && !name.startsWith('.lock.') && !name.endsWith(`.${process.pid}.tmp`);
 

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { link, open, readFile, unlink } from 'node:fs/promises';
+import { link, open, readdir, unlink } from 'node:fs/promises';
+import { readStoreFile } from './durable-file.js';
 
 /** What `runs/.lock` holds: who writes the store. */
 export interface LockOwner {
@@ -35,6 +36,28 @@ export class StoreLockedError extends Error {
   }
 }
 
+/** Where a process writes its lock before linking it into place. */
+const lockTempPath = (lockPath: string, pid: number) => `${lockPath}.${pid}.tmp`;
+const LOCK_TEMP = new RegExp(`^${LOCK_FILE.replace('.', '\\.')}\\.(\\d+)\\.tmp$`);
+
+/**
+ * Removes the `.lock.<pid>.tmp` files of processes killed while taking the lock (between
+ * writing it and linking it into place); called by the lock's holder. One whose process
+ * is alive is taking the lock right now and is left alone, as is one that names another
+ * host (its pid cannot be checked from here).
+ */
+export async function removeStaleLockTemps(root: string): Promise<void> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(LOCK_TEMP.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    const path = join(root, name);
+    const owner = await readOwner(path).catch(() => null);
+    if (owner && owner.hostname !== hostname()) continue;
+    await unlink(path).catch(() => undefined);
+  }
+}
+
 /**
  * Takes the single-writer lock of the store rooted at `root`. A lock whose pid is no
  * longer alive on this host is stale (its writer was killed) and is taken over; a lock
@@ -48,7 +71,7 @@ export async function acquireWriterLock(root: string): Promise<() => Promise<voi
   const content = JSON.stringify(owner) + '\n';
   // Written in full, then linked into place: link fails when the lock exists, and the
   // lock is never seen half-written.
-  const temp = `${lockPath}.${process.pid}.tmp`;
+  const temp = lockTempPath(lockPath, process.pid);
   const file = await open(temp, 'w');
   await file.writeFile(content);
   await file.sync();
@@ -82,13 +105,8 @@ export async function acquireWriterLock(root: string): Promise<() => Promise<voi
 
 /** The lock's owner; null when the file is not a lock we understand; undefined when absent. */
 async function readOwner(lockPath: string): Promise<LockOwner | null | undefined> {
-  let text: string;
-  try {
-    text = await readFile(lockPath, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readStoreFile(lockPath);
+  if (text === null) return undefined;
   try {
     const parsed = JSON.parse(text) as Partial<LockOwner>;
     if (typeof parsed.pid === 'number' && typeof parsed.hostname === 'string') {

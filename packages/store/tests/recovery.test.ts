@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openRunStore } from '../src/index.js';
+import { openRunStore, writeFileAtomic } from '../src/index.js';
 import { completeOutcome, evaluation, newStudy, newTrial } from './fixtures.js';
 
 /** What a killed writer or a careless `rm` leaves behind, and how the next open copes. */
@@ -48,6 +50,35 @@ describe('temp files left by a killed writer', () => {
     await writer.close();
     for (const path of leftovers) await expect(readFile(path)).rejects.toThrow(/ENOENT/);
     expect((await readdir(join(root, untouched.id, 'trials', 't000000', 'model'))).sort()).toEqual(['model.json']);
+  });
+});
+
+describe('lock files left by a writer killed while taking the lock', () => {
+  it('are removed by the next writer when their process is gone, and kept while it lives or on another host', async () => {
+    const root = await tempRoot();
+    await (await openRunStore(root)).close();
+    // Pids that were alive and are not any more: children that have exited.
+    const [dead, deadEarly, deadRemote] = [0, 1, 2].map(() => spawnSync(process.execPath, ['-e', '']).pid!);
+    const owner = (pid: number, host = hostname()) => JSON.stringify({ pid, hostname: host, acquiredAt: '2026-12-06T00:00:00Z' }) + '\n';
+    await writeFile(join(root, `.lock.${dead}.tmp`), owner(dead));
+    await writeFile(join(root, `.lock.${deadEarly}.tmp`), ''); // killed before it wrote its owner
+    await writeFile(join(root, `.lock.${process.ppid}.tmp`), owner(process.ppid));
+    await writeFile(join(root, `.lock.${deadRemote}.tmp`), owner(deadRemote, 'another-host'));
+
+    await (await openRunStore(root, { readonly: true })).close();
+    expect((await readdir(root)).filter((name) => name.startsWith('.lock.')).sort()).toHaveLength(4);
+    await (await openRunStore(root)).close();
+    const left = (await readdir(root)).filter((name) => name.startsWith('.lock.'));
+    expect(left.sort()).toEqual([`.lock.${deadRemote}.tmp`, `.lock.${process.ppid}.tmp`].sort());
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('leaves no temp file when the rename fails (a directory in the way)', async () => {
+    const root = await tempRoot();
+    await mkdir(join(root, 'results.csv'), { recursive: true });
+    await expect(writeFileAtomic(join(root, 'results.csv'), 'row\n', { fsync: false })).rejects.toThrow(/EISDIR|EEXIST|ENOTEMPTY|EPERM/);
+    expect(await readdir(root)).toEqual(['results.csv']);
   });
 });
 

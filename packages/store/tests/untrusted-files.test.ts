@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -202,5 +203,65 @@ describe('malformed records', () => {
     });
     const reader = await openRunStore(root, { readonly: true });
     expect((await reader.listTrials(study.id))[0].history[0].loss).toBeNull();
+  });
+});
+
+describe('the store\'s own files behind links, or not files', () => {
+  const SECRET = 'root:x:0:0:root:/root:/bin/bash\n';
+
+  it('refuses an index.json that is a link, without reading or quoting its target', async () => {
+    const { dir, root } = await storeWithTrials();
+    const outside = join(dir, 'secret.txt');
+    await writeFile(outside, SECRET);
+    const index = join(root, 'index.json');
+    await rm(index);
+    await symlink(outside, index);
+    for (const options of [{ readonly: true }, {}]) {
+      const failure = await openRunStore(root, options).then(() => 'opened', (error: Error) => error.message);
+      expect(failure).toBe(`run store: ${index} is a symbolic link; the store reads only its own plain files`);
+    }
+  });
+
+  it('refuses a linked shard and a linked study folder', async () => {
+    const { dir, root, study } = await storeWithTrials();
+    const shard = join(root, study.id, 'trials-0000.json');
+    await rename(shard, join(dir, 'shard.json'));
+    await symlink(join(dir, 'shard.json'), shard);
+    const reader = await openRunStore(root, { readonly: true });
+    await expect(reader.listTrials(study.id)).rejects.toThrow(`run store: ${shard} is a symbolic link; the store reads only its own plain files`);
+    await reader.close();
+    await rm(shard);
+    await rename(join(dir, 'shard.json'), shard);
+
+    await rename(join(root, study.id), join(dir, 'study'));
+    await symlink(join(dir, 'study'), join(root, study.id));
+    const again = await openRunStore(root, { readonly: true });
+    await expect(again.listTrials(study.id)).rejects.toThrow(`run store: ${join(root, study.id)} is a symbolic link; a study's folder must be a plain folder of the store`);
+    await again.close();
+  });
+
+  it('refuses a FIFO as index.json instead of waiting on it', async () => {
+    const { root } = await storeWithTrials();
+    const index = join(root, 'index.json');
+    await rm(index);
+    execFileSync('mkfifo', [index]);
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(`run store: ${index} is not a regular file; the store reads only its own plain files`);
+  });
+
+  it('says where a file stops being JSON without quoting its content', async () => {
+    const { root, study } = await storeWithTrials();
+    const index = join(root, 'index.json');
+    const original = await readFile(index, 'utf8');
+    await writeFile(index, SECRET);
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(new RegExp(`^run store: ${index} is not valid JSON: Unexpected token 'r'$`));
+    await writeFile(index, '{\n  "format": "aelab-run-store",\n  "studies": [1 2]\n}\n');
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(`run store: ${index} is not valid JSON (line 3, column 17): Expected ',' or ']' after array element`);
+
+    await writeFile(index, original);
+    const shard = join(root, study.id, 'trials-0000.json');
+    await writeFile(shard, `{"trials": [${JSON.stringify(SECRET)}`);
+    const reader = await openRunStore(root, { readonly: true });
+    await expect(reader.listTrials(study.id)).rejects.toThrow(new RegExp(`^run store: ${shard} is not valid JSON[^"]*$`));
+    await reader.close();
   });
 });
