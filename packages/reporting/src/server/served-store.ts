@@ -1,0 +1,225 @@
+/**
+ * What `aelab serve` answers, independent of HTTP: the study list, each study's pages
+ * (rendered by the static report's own page modules, in memory), its live state, the
+ * compare view across studies and exports. Everything comes from a readonly store, and
+ * nothing requested names a file: a study is found among the store's studies by id, a
+ * trial page among the study's trial pages by name.
+ */
+import { join } from 'node:path';
+import type { RunStore, StudyRecord } from '@aelab/store';
+import { isStudyId, isWriterLockHeld, readLiveProgress } from '@aelab/store';
+import type { ExportFormat } from '@aelab/core';
+import { formatExport, studyExport } from '../export.js';
+import { fillOptions, type FilledOptions, type RenderReportOptions } from '../options.js';
+import { renderComparePage } from '../pages/compare-page.js';
+import { framePage } from '../pages/page.js';
+import { renderStudyPage } from '../pages/study-page.js';
+import { renderTrialPage } from '../pages/trial-page.js';
+import { trialPageName } from '../paths.js';
+import { artifactReaders } from '../render.js';
+import { buildStudyView, type StudyView } from '../study-view.js';
+import { loadTemplates, type Templates } from '../templates.js';
+import { compareStudiesBody } from './compare-studies.js';
+import { studiesTable } from './study-list.js';
+import { StoreSnapshots } from './snapshots.js';
+import { liveState, matchesQuery, summarizeStudy, type LiveState, type StudySummary } from './study-state.js';
+
+/** An answer the client asked for wrongly (4xx), with the reason to show. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ServedStoreOptions extends Omit<RenderReportOptions, 'outDir' | 'studyId'> {
+  /** How often pages poll the server, in milliseconds. Default 2000 (optuna-dashboard polls too). */
+  pollMs?: number;
+}
+
+/** Studies a compare view shows at most; more is a 400. */
+export const MAX_COMPARED_STUDIES = 12;
+/** Longest study-list filter accepted; longer is a 400. */
+export const MAX_QUERY_LENGTH = 200;
+
+interface Loaded {
+  store: RunStore;
+  study: StudyRecord;
+  view: StudyView;
+  version: string;
+}
+
+export class ServedStore {
+  readonly #snapshots: StoreSnapshots;
+  readonly #options: FilledOptions;
+  readonly #pollMs: number;
+  readonly #templates: Templates = loadTemplates();
+  /** Study id -> its view at one version; page key -> HTML at one version. */
+  readonly #views = new Map<string, { version: string; loaded: Promise<Loaded> }>();
+  readonly #pages = new Map<string, { version: string; html: Promise<string> }>();
+
+  constructor(
+    readonly root: string,
+    options: ServedStoreOptions = {},
+  ) {
+    this.#snapshots = new StoreSnapshots(root);
+    const { pollMs = 2000, ...render } = options;
+    this.#options = fillOptions({ ...render, outDir: root });
+    if (!Number.isInteger(pollMs) || pollMs < 100) throw new Error(`serve: pollMs must be an integer of at least 100, got ${pollMs}`);
+    this.#pollMs = pollMs;
+  }
+
+  get css(): string {
+    return this.#templates.css;
+  }
+
+  get liveScript(): string {
+    return this.#templates.liveScript;
+  }
+
+  /** The study's records and view, rebuilt only when its version changed; 400/404 for a bad or unknown id. */
+  async load(id: string): Promise<Loaded> {
+    if (!isStudyId(id)) throw new RequestError(400, `not a study id: ${JSON.stringify(String(id).slice(0, 80))}`);
+    const { store, versions } = await this.#snapshots.current();
+    const study = await store.getStudy(id);
+    if (!study) throw new RequestError(404, `no study ${id} in the run store at ${this.root}`);
+    const version = versions.get(id) ?? '-';
+    let cached = this.#views.get(id);
+    if (cached?.version !== version) {
+      const loaded = (async () => {
+        const [trials, evaluations] = await Promise.all([store.listTrials(id), store.listEvaluations(id)]);
+        return { store, study, view: buildStudyView(study, trials, evaluations, this.#options.maxTrialPages), version };
+      })();
+      cached = { version, loaded };
+      this.#views.set(id, cached);
+      loaded.catch(() => this.#views.get(id) === cached && this.#views.delete(id));
+    }
+    return cached.loaded;
+  }
+
+  async #studyIds(): Promise<string[]> {
+    const { store } = await this.#snapshots.current();
+    return (await store.listStudies()).map((s) => s.id);
+  }
+
+  async summaries(query = ''): Promise<{ version: string; updatedAt: string; studies: StudySummary[] }> {
+    if (query.length > MAX_QUERY_LENGTH) throw new RequestError(400, `filter too long: ${query.length} characters, at most ${MAX_QUERY_LENGTH}`);
+    const alive = await isWriterLockHeld(this.root);
+    const studies = await Promise.all(
+      (await this.#studyIds()).map(async (id) => {
+        const { view, version } = await this.load(id);
+        return summarizeStudy(view, await readLiveProgress(this.root, id), alive, version);
+      }),
+    );
+    const shown = studies.filter((s) => matchesQuery(s, query));
+    const updatedAt = studies.reduce((a, s) => (s.updatedAt > a ? s.updatedAt : a), '');
+    // The list changes when a study's records or state do; live progress alone does not change it.
+    return { version: shown.map((s) => `${s.id}@${s.version}@${s.state}`).join(';'), updatedAt, studies: shown };
+  }
+
+  async live(id: string): Promise<LiveState> {
+    const { view, version } = await this.load(id);
+    return liveState(view, await readLiveProgress(this.root, id), await isWriterLockHeld(this.root), version);
+  }
+
+  async export(id: string, format: ExportFormat): Promise<string> {
+    const { study, view } = await this.load(id);
+    return formatExport(studyExport(study, view.board.trials, view.board.rows.flatMap((r) => r.evaluations)), format);
+  }
+
+  /** A page rendered once per version of what it shows. */
+  #page(key: string, version: string, render: () => Promise<string>): Promise<string> {
+    let cached = this.#pages.get(key);
+    if (cached?.version !== version) {
+      const html = render();
+      cached = { version, html };
+      this.#pages.set(key, cached);
+      html.catch(() => this.#pages.get(key) === cached && this.#pages.delete(key));
+    }
+    return cached.html;
+  }
+
+  /** Renders pages of the study with the static report's modules, into memory. */
+  async #render(loaded: Loaded, page: (out: Parameters<typeof renderStudyPage>[0]) => Promise<unknown>, name: string): Promise<string> {
+    const written = new Map<string, string>();
+    const dir = join('/', loaded.study.id);
+    const out = {
+      view: loaded.view,
+      templates: this.#templates,
+      options: this.#options,
+      dir,
+      write: async (path: string, content: string) => void written.set(path, content),
+      ...artifactReaders(loaded.store),
+    };
+    await page(out);
+    const html = written.get(join(dir, name));
+    if (html === undefined) throw new Error(`serve: rendering ${name} of ${loaded.study.id} wrote no page`);
+    return html;
+  }
+
+  #livePanel(api: string, version: string, summary: Partial<StudySummary>, charts: boolean): string {
+    const t = summary.trials;
+    return this.#templates.page('live', {
+      api,
+      version,
+      intervalMs: this.#pollMs,
+      state: summary.state ?? '',
+      counts: t ? `${t.total} trials: ${t.complete} complete, ${t.pruned} pruned, ${t.failed} failed, ${t.running} running` : '',
+      updatedAt: summary.updatedAt ?? '',
+      charts,
+    });
+  }
+
+  /** Puts the live panel at the top of the page's content and the live script (with vega) at its end. */
+  #withLive(html: string, panel: string): string {
+    const scripts = '<script src="/_assets/vega.min.js"></script>\n<script src="/_assets/live.js"></script>\n';
+    return html.replace("<main>\n", () => `<main>\n${panel.trimEnd()}\n`).replace('</body>', () => `${scripts}</body>`);
+  }
+
+  async studyPage(id: string): Promise<string> {
+    const loaded = await this.load(id);
+    const html = await this.#page(`study:${id}`, loaded.version, () => this.#render(loaded, renderStudyPage, 'index.html'));
+    const state = await this.live(id);
+    return this.#withLive(html, this.#livePanel(`/api/studies/${id}/live`, loaded.version, state, true));
+  }
+
+  async comparePage(id: string): Promise<string> {
+    const loaded = await this.load(id);
+    return this.#page(`compare:${id}`, loaded.version, () => this.#render(loaded, renderComparePage, 'compare.html'));
+  }
+
+  /** A trial page by its file name, for the trials the study gives a page (as the static report does). */
+  async trialPage(id: string, name: string): Promise<string> {
+    const loaded = await this.load(id);
+    const trial = loaded.view.trialPages.find((t) => trialPageName(t.id) === name);
+    if (!trial) throw new RequestError(404, `no trial page ${JSON.stringify(name.slice(0, 80))} in study ${id}`);
+    const render = () => this.#render(loaded, (out) => renderTrialPage(out, trial), join('trials', name));
+    return this.#page(`trial:${trial.id}`, loaded.version, render);
+  }
+
+  async indexPage(query = ''): Promise<string> {
+    const list = await this.summaries(query);
+    const body = this.#templates.page('index', { studies: list.studies, single: list.studies.length === 1, table: studiesTable(list.studies) });
+    const html = framePage(this.#templates, { title: 'aelab studies', cssHref: 'report.css', homeHref: 'index.html', breadcrumbs: [], body });
+    const api = `/api/studies${query ? `?q=${encodeURIComponent(query)}` : ''}`;
+    return this.#withLive(html, this.#livePanel(api, list.version, { updatedAt: list.updatedAt }, false));
+  }
+
+  /** Studies side by side (at most {@link MAX_COMPARED_STUDIES}); unknown ids are a 404, as everywhere. */
+  async compareStudiesPage(ids: readonly string[]): Promise<string> {
+    if (ids.length > MAX_COMPARED_STUDIES) throw new RequestError(400, `too many studies to compare: ${ids.length}, at most ${MAX_COMPARED_STUDIES}`);
+    const chosen = await Promise.all([...new Set(ids)].map((id) => this.load(id)));
+    const { store } = await this.#snapshots.current();
+    const all = await store.listStudies();
+    const body = await compareStudiesBody(this.#templates, chosen, all);
+    return framePage(this.#templates, {
+      title: 'Compare studies',
+      cssHref: 'report.css',
+      homeHref: 'index.html',
+      breadcrumbs: [{ href: 'compare.html', text: 'Compare studies' }],
+      body,
+    });
+  }
+}
