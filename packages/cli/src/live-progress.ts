@@ -43,19 +43,20 @@ export class LiveProgressRecorder {
     this.#timer = null;
     this.#trials.clear();
     this.#sweeping = false;
-    await this.#flush();
+    await this.flush();
   }
 
   #schedule(): void {
     if (this.#timer || this.#studyId === null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      void this.#flush();
+      void this.flush();
     }, LIVE_WRITE_INTERVAL_MS);
     this.#timer.unref();
   }
 
-  #flush(): Promise<void> {
+  /** Writes the running trials now (after the writes already queued); resolves when written or given up. */
+  flush(): Promise<void> {
     const studyId = this.#studyId;
     if (studyId === null) return this.#writing;
     // Copied now: the write runs later, while epochs keep arriving.

@@ -49,7 +49,7 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   const served = new ServedStore(root, rest);
   const vega = vegaBrowserBuild();
   // maxParamLength: a study id is at most 66 characters; a longer path segment is a 404 before any handler.
-  const app = Fastify({ logger: logRequests, maxParamLength: 120, ignoreTrailingSlash: true });
+  const app = Fastify({ logger: logRequests, routerOptions: { maxParamLength: 120, ignoreTrailingSlash: true } });
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof RequestError) return reply.code(error.status).type('application/json').send({ error: error.message });

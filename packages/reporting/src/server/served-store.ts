@@ -6,7 +6,7 @@
  * trial page among the study's trial pages by name.
  */
 import { join } from 'node:path';
-import type { RunStore, StudyRecord } from '@aelab/store';
+import type { EvaluationRecord, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
 import { isStudyId, isWriterLockHeld, readLiveProgress } from '@aelab/store';
 import type { ExportFormat } from '@aelab/core';
 import { formatExport, studyExport } from '../export.js';
@@ -47,6 +47,8 @@ export const MAX_QUERY_LENGTH = 200;
 interface Loaded {
   store: RunStore;
   study: StudyRecord;
+  trials: TrialRecord[];
+  evaluations: EvaluationRecord[];
   view: StudyView;
   version: string;
 }
@@ -90,7 +92,7 @@ export class ServedStore {
     if (cached?.version !== version) {
       const loaded = (async () => {
         const [trials, evaluations] = await Promise.all([store.listTrials(id), store.listEvaluations(id)]);
-        return { store, study, view: buildStudyView(study, trials, evaluations, this.#options.maxTrialPages), version };
+        return { store, study, trials, evaluations, view: buildStudyView(study, trials, evaluations, this.#options.maxTrialPages), version };
       })();
       cached = { version, loaded };
       this.#views.set(id, cached);
@@ -125,8 +127,8 @@ export class ServedStore {
   }
 
   async export(id: string, format: ExportFormat): Promise<string> {
-    const { study, view } = await this.load(id);
-    return formatExport(studyExport(study, view.board.trials, view.board.rows.flatMap((r) => r.evaluations)), format);
+    const { study, trials, evaluations } = await this.load(id);
+    return formatExport(studyExport(study, trials, evaluations), format);
   }
 
   /** A page rendered once per version of what it shows. */
