@@ -59,7 +59,8 @@ export type RunsArgs = ArgsOf<typeof runsOptions>;
 export function serveOptions(y: Argv) {
   return withStore(y)
     .option('port', { alias: 'p', type: 'string', default: '8080', coerce: portNumber, describe: 'Port to listen on (0: any free port)' })
-    .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind: loopback unless you say otherwise (e.g. 0.0.0.0)' });
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind: loopback unless you say otherwise (e.g. 0.0.0.0)' })
+    .option('poll-ms', { type: 'number', default: 2000, describe: 'How often open pages ask for updates, in milliseconds (at least 100)' });
 }
 export type ServeOptions = OptionsOf<typeof serveOptions>;
 export type ServeArgs = ArgsOf<typeof serveOptions>;

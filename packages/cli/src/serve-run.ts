@@ -5,7 +5,7 @@ import type { ServeArgs } from './args.js';
 /** `aelab serve`: listens until SIGINT or SIGTERM, then closes the server (in-flight requests finish). */
 export async function serveStore(args: ServeArgs): Promise<void> {
   const store = resolve(args.store);
-  const { app, url } = await serve({ store, host: args.host, port: args.port });
+  const { app, url } = await serve({ store, host: args.host, port: args.port, pollMs: args.pollMs });
   console.log(`aelab serve: ${url}/ (run store ${store}, read-only; Ctrl-C to stop)`);
   await new Promise<void>((done) => {
     const stop = () => {
