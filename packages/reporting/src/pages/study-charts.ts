@@ -63,12 +63,16 @@ function overTimeChart(view: StudyView, by: 'trial' | 'epochs'): Promise<ChartVi
 const MAX_INTERMEDIATE_CURVES = 200;
 
 /**
- * Each trial's intermediate values, the latest {@link MAX_INTERMEDIATE_CURVES} with any;
+ * Each trial's intermediate values, the latest `maxCurves` with any;
  * `running` gives the epochs of trials still training (whose records hold none yet).
  */
-export function intermediateCurves(view: StudyView, running: ReadonlyMap<string, readonly EpochRecord[]> = new Map()): IntermediateCurve[] {
+export function intermediateCurves(
+  view: StudyView,
+  running: ReadonlyMap<string, readonly EpochRecord[]> = new Map(),
+  maxCurves = MAX_INTERMEDIATE_CURVES,
+): IntermediateCurve[] {
   const history = (t: TrialRecord) => (t.status === 'running' ? (running.get(t.id) ?? t.history) : t.history);
-  const trials = view.board.trials.filter((t) => history(t).length > 0).slice(-MAX_INTERMEDIATE_CURVES);
+  const trials = view.board.trials.filter((t) => history(t).length > 0).slice(-maxCurves);
   return trials.map((t) => ({ trial: t.number, status: t.status, points: history(t).map((e) => ({ epoch: e.epoch, value: intermediateValue(e) })) }));
 }
 

@@ -66,7 +66,7 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no such page: ${request.method} ${request.url.slice(0, 200)}` }));
 
-  const html = (reply: FastifyReply, body: string) => reply.type(HTML).header('cache-control', 'no-store').send(body);
+  const html = (reply: FastifyReply, body: string | Buffer) => reply.type(HTML).header('cache-control', 'no-store').send(body);
   const json = (reply: FastifyReply, body: unknown) => reply.header('cache-control', 'no-store').send(body);
 
   app.get('/', (_request, reply) => reply.redirect('/index.html'));

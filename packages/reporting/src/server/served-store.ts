@@ -60,7 +60,8 @@ export class ServedStore {
   readonly #templates: Templates = loadTemplates();
   /** Study id -> its view at one version; page key -> HTML at one version. */
   readonly #views = new Map<string, { version: string; loaded: Promise<Loaded> }>();
-  readonly #pages = new Map<string, { version: string; html: Promise<string> }>();
+  readonly #pages = new Map<string, { version: string; html: Promise<string | Buffer> }>();
+  readonly #live = new Map<string, { key: string; state: LiveState }>();
 
   constructor(
     readonly root: string,
@@ -123,7 +124,12 @@ export class ServedStore {
 
   async live(id: string): Promise<LiveState> {
     const { view, version } = await this.load(id);
-    return liveState(view, await readLiveProgress(this.root, id), await isWriterLockHeld(this.root), version);
+    const [progress, alive] = await Promise.all([readLiveProgress(this.root, id), isWriterLockHeld(this.root)]);
+    // Every open page of the study asks every few seconds: built once per change.
+    const key = `${version}|${progress?.updatedAt ?? '-'}|${alive}`;
+    let cached = this.#live.get(id);
+    if (cached?.key !== key) this.#live.set(id, (cached = { key, state: liveState(view, progress, alive, version) }));
+    return cached.state;
   }
 
   async export(id: string, format: ExportFormat): Promise<string> {
@@ -132,7 +138,7 @@ export class ServedStore {
   }
 
   /** A page rendered once per version of what it shows. */
-  #page(key: string, version: string, render: () => Promise<string>): Promise<string> {
+  #page<T extends string | Buffer>(key: string, version: string, render: () => Promise<T>): Promise<T> {
     let cached = this.#pages.get(key);
     if (cached?.version !== version) {
       const html = render();
@@ -140,7 +146,7 @@ export class ServedStore {
       this.#pages.set(key, cached);
       html.catch(() => this.#pages.get(key) === cached && this.#pages.delete(key));
     }
-    return cached.html;
+    return cached.html as Promise<T>;
   }
 
   /** Renders pages of the study with the static report's modules, into memory. */
@@ -180,11 +186,19 @@ export class ServedStore {
     return html.replace("<main>\n", () => `<main>\n${panel.trimEnd()}\n`).replace('</body>', () => `${scripts}</body>`);
   }
 
-  async studyPage(id: string): Promise<string> {
+  /**
+   * The study page with its live panel, as bytes: a large study's page is megabytes, so it
+   * is kept whole per version and state (the open page's first poll brings the panel's
+   * counts and time up to date), above the rendered page kept per version.
+   */
+  async studyPage(id: string): Promise<Buffer> {
     const loaded = await this.load(id);
-    const html = await this.#page(`study:${id}`, loaded.version, () => this.#render(loaded, renderStudyPage, 'index.html'));
-    const state = await this.live(id);
-    return this.#withLive(html, this.#livePanel(`/api/studies/${id}/live`, loaded.version, state, true));
+    const alive = await isWriterLockHeld(this.root);
+    const summary = summarizeStudy(loaded.view, await readLiveProgress(this.root, id), alive, loaded.version);
+    return this.#page(`study-live:${id}`, `${loaded.version}|${summary.state}`, async () => {
+      const html = await this.#page(`study:${id}`, loaded.version, () => this.#render(loaded, renderStudyPage, 'index.html'));
+      return Buffer.from(this.#withLive(html, this.#livePanel(`/api/studies/${id}/live`, loaded.version, summary, true)));
+    });
   }
 
   async comparePage(id: string): Promise<string> {

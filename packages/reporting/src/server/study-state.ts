@@ -90,6 +90,13 @@ export interface LiveState extends StudySummary {
   charts: { intermediate: object | null; overTime: object | null };
 }
 
+/**
+ * Trials drawn in the live intermediate-values chart (the latest: running ones first of
+ * all). Every open page receives it on every poll, so it is kept small; the study page's
+ * static chart below it draws the usual 200.
+ */
+export const LIVE_CURVES = 30;
+
 const vegaOf = (spec: TopLevelSpec | null) => (spec ? compile(spec).spec : null);
 
 /** The study's live state: the study page's intermediate-values and trials-over-time charts, running trials' epochs included. */
@@ -97,7 +104,7 @@ export function liveState(view: StudyView, live: LiveProgressFile | null, writer
   const running = new Map<string, EpochRecord[]>(
     view.board.trials.filter((t) => t.status === 'running' && live?.trials[t.id]).map((t) => [t.id, live!.trials[t.id].history]),
   );
-  const curves = intermediateCurves(view, running);
+  const curves = intermediateCurves(view, running, LIVE_CURVES);
   const scores = trialScores(view);
   const options = { direction: view.study.selection.direction, metricLabel: view.metricLabel };
   return {
