@@ -140,7 +140,6 @@ describe('aelab serve', () => {
       `/${bad}/trials/x.html`,
       `/STUDY/trials/${bad}`,
       `/STUDY/trials/..%2F..%2F..%2Fsecret.txt`,
-      `/api/studies/${bad}`,
       `/api/studies/${bad}/live`,
       `/api/studies/${bad}/export.csv`,
       `/api/studies/STUDY/export.${bad}`,

@@ -84,7 +84,6 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   );
 
   app.get<{ Querystring: Query }>('/api/studies', async (request, reply) => json(reply, await served.summaries(String(request.query.q ?? ''))));
-  app.get<{ Params: Params }>('/api/studies/:study', async (request, reply) => json(reply, await served.live(request.params.study)));
   app.get<{ Params: Params }>('/api/studies/:study/live', async (request, reply) => json(reply, await served.live(request.params.study)));
   app.get<{ Params: Params }>('/api/studies/:study/export.:format', async (request, reply) => {
     const format = exportFormat(request.params.format);

@@ -39,6 +39,9 @@ export interface ServedStoreOptions extends Omit<RenderReportOptions, 'outDir' |
   pollMs?: number;
 }
 
+/** A study page is rendered again at the soonest this many times its last render time after it. */
+export const RERENDER_FACTOR = 4;
+
 /** Studies a compare view shows at most; more is a 400. */
 export const MAX_COMPARED_STUDIES = 12;
 /** Longest study-list filter accepted; longer is a 400. */
@@ -62,6 +65,10 @@ export class ServedStore {
   readonly #views = new Map<string, { version: string; loaded: Promise<Loaded> }>();
   readonly #pages = new Map<string, { version: string; html: Promise<string | Buffer> }>();
   readonly #live = new Map<string, { key: string; state: LiveState }>();
+  readonly #rendered = new Map<
+    string,
+    { version: string; settled: boolean; finishedAt: number; seconds: number; page: Promise<{ version: string; html: string }> }
+  >();
 
   constructor(
     readonly root: string,
@@ -123,13 +130,18 @@ export class ServedStore {
   }
 
   async live(id: string): Promise<LiveState> {
-    const { view, version } = await this.load(id);
+    const loaded = await this.load(id);
+    const { view, version } = loaded;
     const [progress, alive] = await Promise.all([readLiveProgress(this.root, id), isWriterLockHeld(this.root)]);
     // Every open page of the study asks every few seconds: built once per change.
     const key = `${version}|${progress?.updatedAt ?? '-'}|${alive}`;
     let cached = this.#live.get(id);
     if (cached?.key !== key) this.#live.set(id, (cached = { key, state: liveState(view, progress, alive, version) }));
-    return cached.state;
+    // Polls drive the page's renders (as often as the throttle allows); a page swaps its
+    // content for the newest rendered one, never waiting on a render.
+    this.#studyRender(loaded).catch(() => undefined);
+    const rendered = this.#rendered.get(id);
+    return { ...cached.state, pageVersion: rendered?.settled ? rendered.version : null };
   }
 
   async export(id: string, format: ExportFormat): Promise<string> {
@@ -188,17 +200,48 @@ export class ServedStore {
 
   /**
    * The study page with its live panel, as bytes: a large study's page is megabytes, so it
-   * is kept whole per version and state (the open page's first poll brings the panel's
-   * counts and time up to date), above the rendered page kept per version.
+   * is kept whole per rendered version and state (the open page's first poll brings the
+   * panel's counts and time up to date).
    */
   async studyPage(id: string): Promise<Buffer> {
     const loaded = await this.load(id);
     const alive = await isWriterLockHeld(this.root);
     const summary = summarizeStudy(loaded.view, await readLiveProgress(this.root, id), alive, loaded.version);
-    return this.#page(`study-live:${id}`, `${loaded.version}|${summary.state}`, async () => {
-      const html = await this.#page(`study:${id}`, loaded.version, () => this.#render(loaded, renderStudyPage, 'index.html'));
-      return Buffer.from(this.#withLive(html, this.#livePanel(`/api/studies/${id}/live`, loaded.version, summary, true)));
+    const rendered = await this.#studyRender(loaded);
+    return this.#page(`study-live:${id}`, `${rendered.version}|${summary.state}`, async () => {
+      // The panel carries the version the page shows: a page behind the records asks again.
+      const panel = this.#livePanel(`/api/studies/${id}/live`, rendered.version, summary, true);
+      return Buffer.from(this.#withLive(rendered.html, panel));
     });
+  }
+
+  /**
+   * The study page as the report renders it. Its charts cost seconds for a study of
+   * thousands of trials, and a sweep changes the study every few seconds: while one is
+   * written, the page is rendered again only once {@link RERENDER_FACTOR} times its last
+   * render time has passed (so rendering takes at most a fifth of a core from the sweep),
+   * and the last one is served meanwhile.
+   */
+  #studyRender(loaded: Loaded): Promise<{ version: string; html: string }> {
+    const id = loaded.study.id;
+    const last = this.#rendered.get(id);
+    if (last?.version === loaded.version) return last.page;
+    if (last && last.settled && Date.now() - last.finishedAt < last.seconds * 1000 * RERENDER_FACTOR) return last.page;
+    if (last && !last.settled) return last.page;
+    const start = Date.now();
+    const entry = { version: loaded.version, settled: false, finishedAt: 0, seconds: 0, page: Promise.resolve({ version: '', html: '' }) };
+    entry.page = this.#render(loaded, renderStudyPage, 'index.html').then(
+      (html) => {
+        Object.assign(entry, { settled: true, finishedAt: Date.now(), seconds: (Date.now() - start) / 1000 });
+        return { version: loaded.version, html };
+      },
+      (error: unknown) => {
+        if (this.#rendered.get(id) === entry) this.#rendered.delete(id);
+        throw error;
+      },
+    );
+    this.#rendered.set(id, entry);
+    return entry.page;
   }
 
   async comparePage(id: string): Promise<string> {

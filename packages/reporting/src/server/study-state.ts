@@ -86,6 +86,8 @@ export interface RunningTrial {
 
 /** The live panel's data: the summary, running trials, and its charts as Vega specs (compiled from the page's Vega-Lite). */
 export interface LiveState extends StudySummary {
+  /** The version of the study page the server has rendered (it may lag behind `version`), or null while there is none. */
+  pageVersion?: string | null;
   runningTrials: RunningTrial[];
   charts: { intermediate: object | null; overTime: object | null };
 }

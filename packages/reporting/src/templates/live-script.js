@@ -10,6 +10,7 @@
   var interval = Number(panel.getAttribute('data-interval')) || 2000;
   var on = true;
   var busy = false;
+  var swapping = false;
   var views = {};
   var toggle = document.getElementById('live-toggle');
   // Observable state for people and tests: updates applied, page swaps, polls that failed.
@@ -36,6 +37,10 @@
       })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, 'text/html');
+        // The version the new copy shows (the server may hand out a page behind the records
+        // for a while): the next poll asks again until they agree.
+        var shown = doc.getElementById('live');
+        if (shown) version = shown.getAttribute('data-version');
         var main = document.querySelector('main');
         var filters = {};
         Array.prototype.forEach.call(document.querySelectorAll('input[data-filter-for]'), function (input) {
@@ -124,9 +129,21 @@
       jobs.push(draw('overTime', state.charts.overTime));
     }
     if (state.runningTrials) showRunning(state.runningTrials);
-    if (state.version !== version) {
-      version = state.version;
-      jobs.push(swapMain());
+    // A study page follows the page the server has rendered; the study list, the records.
+    var target = state.pageVersion === undefined ? state.version : state.pageVersion;
+    if (target && target !== version && !swapping) {
+      swapping = true;
+      jobs.push(
+        swapMain().then(
+          function () {
+            swapping = false;
+          },
+          function (error) {
+            swapping = false;
+            throw error;
+          },
+        ),
+      );
     }
     return Promise.all(jobs);
   }
