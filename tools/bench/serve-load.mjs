@@ -5,11 +5,12 @@
 //  - the study page of that study: the first answer (renders its charts) and the next
 //    ones (cached until the study changes), wall milliseconds per request;
 //  - a small real sweep's wall time alone, then again while C clients poll the server as
-//    open pages do (the live API of the sweeping study and the study list, every P ms):
+//    open pages do (the live API of the sweeping study and the study list, every P ms,
+//    default 2000 as the pages poll):
 //    is the sweep slowed, and how fast are the clients answered? Prints JSON.
 // Build first: npx tsc -b
 //
-//   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 1000] [--page-runs 20]
+//   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
@@ -23,7 +24,7 @@ const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '1000' },
     clients: { type: 'string', default: '50' },
-    'poll-ms': { type: 'string', default: '1000' },
+    'poll-ms': { type: 'string', default: '2000' },
     'page-runs': { type: 'string', default: '20' },
   },
 });
@@ -103,13 +104,16 @@ function startServer() {
 }
 
 /** One GET over node:http (lighter than fetch for a page of megabytes): milliseconds to the first byte and to the last. */
-function timed(url) {
+function timed(url, keep = false) {
   return new Promise((done, fail) => {
     const start = performance.now();
     get(url, (response) => {
       const firstByte = performance.now() - start;
-      response.on('data', () => undefined);
-      response.on('end', () => done({ ms: performance.now() - start, firstByteMs: firstByte, status: response.statusCode }));
+      const chunks = [];
+      response.on('data', (chunk) => keep && chunks.push(chunk));
+      response.on('end', () =>
+        done({ ms: performance.now() - start, firstByteMs: firstByte, status: response.statusCode, body: keep ? Buffer.concat(chunks).toString() : '' }),
+      );
     }).on('error', fail);
   });
 }
@@ -150,9 +154,9 @@ function pollers(url) {
   const one = async () => {
     while (!stop) {
       try {
-        const list = await timed(`${url}api/studies`);
+        const list = await timed(`${url}api/studies`, true);
         latencies.push(list.ms);
-        const { studies } = await (await fetch(`${url}api/studies`)).json();
+        const { studies } = JSON.parse(list.body);
         const newest = studies.at(-1);
         const live = await timed(`${url}api/studies/${newest.id}/live`);
         latencies.push(live.ms);

@@ -5,10 +5,20 @@
  * nothing requested names a file: a study is found among the store's studies by id, a
  * trial page among the study's trial pages by name.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EvaluationRecord, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
-import { isStudyId, isWriterLockHeld, readLiveProgress } from '@aelab/store';
 import type { ExportFormat } from '@aelab/core';
+import {
+  isStudyId,
+  isWriterLockHeld,
+  liveProgressPath,
+  readLiveProgress,
+  type EvaluationRecord,
+  type LiveProgressFile,
+  type RunStore,
+  type StudyRecord,
+  type TrialRecord,
+} from '@aelab/store';
 import { formatExport, studyExport } from '../export.js';
 import { fillOptions, type FilledOptions, type RenderReportOptions } from '../options.js';
 import { renderComparePage } from '../pages/compare-page.js';
@@ -65,6 +75,8 @@ export class ServedStore {
   readonly #views = new Map<string, { version: string; loaded: Promise<Loaded> }>();
   readonly #pages = new Map<string, { version: string; html: Promise<string | Buffer> }>();
   readonly #live = new Map<string, { key: string; state: LiveState }>();
+  readonly #summaries = new Map<string, { key: string; summary: StudySummary }>();
+  readonly #progress = new Map<string, { key: string; file: Promise<LiveProgressFile | null> }>();
   readonly #rendered = new Map<
     string,
     { version: string; settled: boolean; finishedAt: number; seconds: number; page: Promise<{ version: string; html: string }> }
@@ -94,7 +106,7 @@ export class ServedStore {
     if (!isStudyId(id)) throw new RequestError(400, `not a study id: ${JSON.stringify(String(id).slice(0, 80))}`);
     const { store, versions } = await this.#snapshots.current();
     const study = await store.getStudy(id);
-    if (!study) throw new RequestError(404, `no study ${id} in the run store at ${this.root}`);
+    if (!study) throw new RequestError(404, `no study ${id} in the run store`);
     const version = versions.get(id) ?? '-';
     let cached = this.#views.get(id);
     if (cached?.version !== version) {
@@ -109,6 +121,15 @@ export class ServedStore {
     return cached.loaded;
   }
 
+  /** The study's live progress, read again only when the file changed (every poll of every page asks). */
+  async #liveProgress(id: string): Promise<LiveProgressFile | null> {
+    const info = await stat(liveProgressPath(this.root, id)).catch(() => null);
+    const key = info ? `${info.ino}:${info.mtimeMs}:${info.size}` : '-';
+    let cached = this.#progress.get(id);
+    if (cached?.key !== key) this.#progress.set(id, (cached = { key, file: readLiveProgress(this.root, id) }));
+    return cached.file;
+  }
+
   async #studyIds(): Promise<string[]> {
     const { store } = await this.#snapshots.current();
     return (await store.listStudies()).map((s) => s.id);
@@ -120,7 +141,12 @@ export class ServedStore {
     const studies = await Promise.all(
       (await this.#studyIds()).map(async (id) => {
         const { view, version } = await this.load(id);
-        return summarizeStudy(view, await readLiveProgress(this.root, id), alive, version);
+        const progress = await this.#liveProgress(id);
+        // Every open study list asks every few seconds: built once per change.
+        const key = `${version}|${progress?.updatedAt ?? '-'}|${progress?.sweeping}|${alive}`;
+        let cached = this.#summaries.get(id);
+        if (cached?.key !== key) this.#summaries.set(id, (cached = { key, summary: summarizeStudy(view, progress, alive, version) }));
+        return cached.summary;
       }),
     );
     const shown = studies.filter((s) => matchesQuery(s, query));
@@ -132,9 +158,9 @@ export class ServedStore {
   async live(id: string): Promise<LiveState> {
     const loaded = await this.load(id);
     const { view, version } = loaded;
-    const [progress, alive] = await Promise.all([readLiveProgress(this.root, id), isWriterLockHeld(this.root)]);
+    const [progress, alive] = await Promise.all([this.#liveProgress(id), isWriterLockHeld(this.root)]);
     // Every open page of the study asks every few seconds: built once per change.
-    const key = `${version}|${progress?.updatedAt ?? '-'}|${alive}`;
+    const key = `${version}|${progress?.updatedAt ?? '-'}|${progress?.sweeping}|${alive}`;
     let cached = this.#live.get(id);
     if (cached?.key !== key) this.#live.set(id, (cached = { key, state: liveState(view, progress, alive, version) }));
     // Polls drive the page's renders (as often as the throttle allows); a page swaps its
@@ -206,7 +232,7 @@ export class ServedStore {
   async studyPage(id: string): Promise<Buffer> {
     const loaded = await this.load(id);
     const alive = await isWriterLockHeld(this.root);
-    const summary = summarizeStudy(loaded.view, await readLiveProgress(this.root, id), alive, loaded.version);
+    const summary = summarizeStudy(loaded.view, await this.#liveProgress(id), alive, loaded.version);
     const rendered = await this.#studyRender(loaded);
     return this.#page(`study-live:${id}`, `${rendered.version}|${summary.state}`, async () => {
       // The panel carries the version the page shows: a page behind the records asks again.
