@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,7 +23,7 @@ const experiment = {
   seed: 5,
   data: { dataset: 'synthetic-ecg', options: { trainRows: 64, testRows: 60 }, validationAnomalies: 'keep' },
   model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
-  training: { epochs: 1500, batchSize: 64, learningRate: 0.003, loss: 'mse' },
+  training: { epochs: 3000, batchSize: 64, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: { 'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8], [16, 12]] } },
   selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
@@ -37,19 +37,31 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-firs
 
 /** The built CLI in a process group of its own (so the group can be frozen), under `timeout -k`. */
 function aelab(args: string[]): ChildProcess {
-  return spawn('timeout', ['-k', '5', '600', process.execPath, bin, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('timeout', ['-k', '5', '600', process.execPath, bin, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const name = `aelab ${args[0]} (${stderrOf.size})`;
+  stderrOf.set(name, '');
+  child.stderr!.on('data', (chunk: Buffer) => stderrOf.set(name, (stderrOf.get(name)! + chunk.toString()).slice(-20_000)));
+  child.stdout!.resume();
+  return child;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((done) => (child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
 }
 
+/** What the child processes wrote on stderr, to say why a wait gave up. */
+const stderrOf = new Map<string, string>();
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + PATIENCE;
+  let lastError = '';
   for (;;) {
-    const value = await probe().catch(() => undefined);
+    const value = await probe().catch((error: unknown) => void (lastError = String(error)));
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const children = [...stderrOf].map(([name, text]) => `${name} stderr: ${text.slice(-1500)}`).join('\n');
+      throw new Error(`gave up waiting for ${what}; last probe error: ${lastError || 'none'}\n${children}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -57,7 +69,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 interface LiveApi {
   state: string;
   trials: { total: number; complete: number };
-  runningTrials: { number: number; epoch: number }[];
+  runningTrials: { number: number; epoch: number; epochs: number }[];
 }
 
 describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
@@ -133,28 +145,40 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
     expect(second).toBeGreaterThan(first);
     resume();
 
-    // On the study page, a running trial's curve gains points between two frozen moments.
+    // On the study page, a running trial's curve gains points between two frozen moments:
+    // A, a trial with at least half its epochs to go; B, the sweep's next live write after A.
     const study = await openPage(`${studyId}/index.html`, problems);
-    const running = async () => (await api<LiveApi>(`api/studies/${studyId}/live`)).runningTrials.find((t) => t.epoch > 0);
-    const before = await until('a running trial with epochs', running);
-    freeze();
-    const frozen = (await running()) ?? before;
+    const liveFile = join(store, studyId, 'live', 'progress.json');
+    const liveWrite = async () => (JSON.parse(await readFile(liveFile, 'utf8')) as { updatedAt: string }).updatedAt;
+    const runningTrials = async () => (await api<LiveApi>(`api/studies/${studyId}/live`)).runningTrials;
     const item = (n: number) => study.locator(`#live-running li[data-trial="${n}"]`);
-    await expect.poll(() => item(frozen.number).getAttribute('data-epoch'), { timeout: PATIENCE }).toBe(String(frozen.epoch));
     const points = async () => Number(await study.locator('#live-intermediate').getAttribute('data-points'));
-    const pointsBefore = await points();
-    expect(await study.locator('#live-intermediate svg').count()).toBe(1);
-    resume();
-    const later = await until('the same trial further on', async () => {
-      const t = await running();
-      return t && t.number === frozen.number && t.epoch > frozen.epoch ? t : undefined;
-    });
-    freeze();
-    const grown = (await running()) ?? later;
-    await expect.poll(() => item(grown.number).getAttribute('data-epoch'), { timeout: PATIENCE }).toBe(String(grown.epoch));
-    expect(await points()).toBeGreaterThan(pointsBefore);
-    expect(await study.locator('#live-intermediate svg').count()).toBe(1);
-    resume();
+    let grew = false;
+    while (!grew) {
+      await until('a running trial early in its training', async () => ((await runningTrials()).some((t) => t.epoch > 0 && t.epoch < t.epochs / 2) ? true : undefined));
+      freeze();
+      const a = (await runningTrials()).find((t) => t.epoch > 0 && t.epoch < t.epochs / 2);
+      if (!a) {
+        resume();
+        continue;
+      }
+      await expect.poll(() => item(a.number).getAttribute('data-epoch'), { timeout: PATIENCE }).toBe(String(a.epoch));
+      const pointsBefore = await points();
+      expect(await study.locator('#live-intermediate svg').count()).toBe(1);
+      const since = await liveWrite();
+      resume();
+      await until('the next live write', async () => ((await liveWrite()) !== since ? true : undefined));
+      freeze();
+      const b = (await runningTrials()).find((t) => t.number === a.number);
+      // Half a training cannot pass before the next write, but should the trial have ended, try the next one.
+      if (b && b.epoch > a.epoch) {
+        await expect.poll(() => item(b.number).getAttribute('data-epoch'), { timeout: PATIENCE }).toBe(String(b.epoch));
+        expect(await points()).toBeGreaterThan(pointsBefore);
+        expect(await study.locator('#live-intermediate svg').count()).toBe(1);
+        grew = true;
+      }
+      resume();
+    }
 
     expect(await exited(sweep)).toBe(0);
     // Finished: the page, updated in place, shows what the static report of the store shows.
