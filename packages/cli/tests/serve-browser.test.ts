@@ -143,11 +143,12 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
     const second = (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
     await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(second));
     expect(second).toBeGreaterThan(first);
+    // Opened while the sweep is frozen, so the trials still to train are there to watch.
+    const study = await openPage(`${studyId}/index.html`, problems);
     resume();
 
     // On the study page, a running trial's curve gains points between two frozen moments:
     // A, a trial with at least half its epochs to go; B, the sweep's next live write after A.
-    const study = await openPage(`${studyId}/index.html`, problems);
     const liveFile = join(store, studyId, 'live', 'progress.json');
     const liveWrite = async () => (JSON.parse(await readFile(liveFile, 'utf8')) as { updatedAt: string }).updatedAt;
     const runningTrials = async () => (await api<LiveApi>(`api/studies/${studyId}/live`)).runningTrials;
