@@ -48,7 +48,7 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   const { store: root, logRequests = false, ...rest } = options;
   const served = new ServedStore(root, rest);
   const vega = vegaBrowserBuild();
-  // maxParamLength: a study id is at most 66 characters; a longer path segment is a 404 before any handler.
+  // maxParamLength: a study id is at most 66 characters; a longer path segment is a 414 before any handler.
   const app = Fastify({ logger: logRequests, routerOptions: { maxParamLength: 120, ignoreTrailingSlash: true } });
 
   app.setErrorHandler((error, _request, reply) => {
