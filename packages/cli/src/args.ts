@@ -4,6 +4,7 @@
  * implementation cannot disagree (and neither imports the other).
  */
 import { availableParallelism } from 'node:os';
+import { EXPORT_FORMATS } from '@aelab/core';
 import { DEFAULT_LOCK_SECONDS, DEFAULT_MAX_RESULT_MB, PRUNER_TYPES, SAMPLER_TYPES } from '@aelab/search';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { withBackend, withDataDir, withStore } from './options.js';
@@ -52,13 +53,32 @@ export type SearchArgs = ArgsOf<typeof searchOptions>;
 export function runsOptions(y: Argv) {
   return withStore(
     y
-      .positional('action', { choices: ['list', 'show', 'best'] as const, demandOption: true })
-      .positional('id', { type: 'string', describe: 'Study id or name (show/best), or trial id (show)' })
-      .option('study', { alias: 's', type: 'string', describe: 'Study id or name (default: the latest)' }),
+      .positional('action', { choices: ['list', 'show', 'best', 'export'] as const, demandOption: true })
+      .positional('id', { type: 'string', describe: 'Study id or name (show/best/export), or trial id (show)' })
+      .option('study', { alias: 's', type: 'string', describe: 'Study id or name (default: the latest)' })
+      .option('format', { choices: EXPORT_FORMATS, default: 'csv' as const, describe: 'export: one row per evaluation and repeat, as CSV or JSON' })
+      .option('out', { alias: 'o', type: 'string', describe: 'export: write to this file (default: standard output)' }),
   );
 }
 export type RunsOptions = OptionsOf<typeof runsOptions>;
 export type RunsArgs = ArgsOf<typeof runsOptions>;
+
+export function serveOptions(y: Argv) {
+  return withStore(y)
+    .option('port', { alias: 'p', type: 'string', default: '8080', coerce: portNumber, describe: 'Port to listen on (0: any free port)' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind: loopback unless you say otherwise (e.g. 0.0.0.0)' })
+    .option('poll-ms', { type: 'number', default: 2000, describe: 'How often open pages ask for updates, in milliseconds (at least 100)' });
+}
+export type ServeOptions = OptionsOf<typeof serveOptions>;
+export type ServeArgs = ArgsOf<typeof serveOptions>;
+
+/** `--port`: an integer 0..65535, named in the error otherwise. */
+function portNumber(value: unknown): number {
+  const text = String(Array.isArray(value) ? value.at(-1) : value).trim();
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, got '${text}'`);
+  return port;
+}
 
 export function reportOptions(y: Argv) {
   return withStore(y)

@@ -5,6 +5,7 @@ import { reportCommand } from './commands/report.js';
 import { runsCommand } from './commands/runs.js';
 import { scoreCommand } from './commands/score.js';
 import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { workerCommand } from './commands/worker.js';
 
 /** Builds the `aelab` command line. Tests call it with `.exitProcess(false)`. */
@@ -15,11 +16,12 @@ export function createCli(argv: string[]): Argv {
     .command(searchCommand)
     .command(runsCommand)
     .command(reportCommand)
+    .command(serveCommand)
     .command(dataCommand)
     .command(scoreCommand)
     .command(infoCommand)
     .command(workerCommand)
-    .demandCommand(1, 'Name a command: search, runs, report, data, score, info or worker.')
+    .demandCommand(1, 'Name a command: search, runs, report, serve, data, score, info or worker.')
     .strict()
     .recommendCommands()
     .help()

@@ -3,6 +3,7 @@ import { renderReport } from '@aelab/reporting';
 import { EXECUTOR_KINDS, parseExperiment, plannedTrainings, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
 import { LARGE_SWEEP, type SearchArgs } from './args.js';
+import { LiveProgressRecorder } from './live-progress.js';
 import { ProgressDisplay } from './progress.js';
 import { printBest } from './runs-view.js';
 
@@ -44,6 +45,7 @@ export async function runSearch(args: SearchArgs): Promise<number> {
 
 async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRunStore): Promise<number> {
   const progress = new ProgressDisplay();
+  const live = new LiveProgressRecorder(store.root);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -75,9 +77,13 @@ async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRu
       // Not a kind: an address (kept out of the experiment, which the store records, as it may hold a password).
       executorAddress: args.executor !== undefined && !EXECUTOR_KINDS.includes(args.executor) ? args.executor : undefined,
       signal: controller.signal,
-      onEvent: progress.handle,
+      onEvent: (event) => {
+        progress.handle(event);
+        live.handle(event);
+      },
     });
   } finally {
+    await live.close();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }

@@ -24,3 +24,7 @@ export const SCORING_ROOTS = ['threshold', 'scoring'] as const;
 export function isScoringParam(name: string): boolean {
   return SCORING_ROOTS.some((root) => name.startsWith(`${root}.`));
 }
+
+/** Formats a study's trials and evaluations export to (`aelab runs export`, `aelab serve`). */
+export const EXPORT_FORMATS = ['csv', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];

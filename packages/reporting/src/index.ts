@@ -29,3 +29,8 @@ export { reconstructionSpec, MAX_EXAMPLE_POINTS } from './charts/reconstruction.
 export { seriesWindowsSpec, MAX_SERIES_POINTS, type SeriesWindowsInput } from './charts/series-windows.js';
 export { parameterImportanceSpec, type ImportanceBar } from './charts/parameter-importance.js';
 export { parameterImportance, IMPORTANCE_TREES, MIN_IMPORTANCE_CONFIGURATIONS, type ImportanceResult, type ParameterImportance } from './importance/parameter-importance.js';
+export { studyExport, formatExport, EXPORT_LEAD_COLUMNS, type ExportValue, type StudyExport } from './export.js';
+export { createServeApp, serve, type ServeOptions } from './server/app.js';
+export { MAX_COMPARED_STUDIES, MAX_QUERY_LENGTH, type ServedStoreOptions } from './server/served-store.js';
+export type { StudySummary, StudyState, LiveState, RunningTrial } from './server/study-state.js';
+export { winnerIntervalsSpec, type IntervalRow } from './charts/winner-intervals.js';

@@ -19,13 +19,15 @@ function templatesDir(): string {
   );
 }
 
-export type PageTemplate = 'index' | 'study' | 'trial' | 'compare';
+export type PageTemplate = 'index' | 'study' | 'trial' | 'compare' | 'live';
 
 export interface Templates {
   page(name: PageTemplate, context: object): string;
   layout(context: LayoutContext): string;
   css: string;
   script: string;
+  /** The script `aelab serve` adds to its pages: polls the server and updates the page in place. */
+  liveScript: string;
 }
 
 export interface LayoutContext {
@@ -58,6 +60,7 @@ export function loadTemplates(): Templates {
     study: hbs.compile(read('study.hbs'), options),
     trial: hbs.compile(read('trial.hbs'), options),
     compare: hbs.compile(read('compare.hbs'), options),
+    live: hbs.compile(read('live.hbs'), options),
   };
   const layout = hbs.compile(read('layout.hbs'), options);
   cached = {
@@ -65,6 +68,7 @@ export function loadTemplates(): Templates {
     layout: (context) => layout(context),
     css: read('report.css'),
     script: read('page-script.js'),
+    liveScript: read('live-script.js'),
   };
   return cached;
 }

@@ -134,3 +134,10 @@ function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Whether a live writer holds the store at `root` (for readers that show whether a sweep is still running). */
+export async function isWriterLockHeld(root: string): Promise<boolean> {
+  const lockPath = join(root, LOCK_FILE);
+  const owner = await readOwner(lockPath).catch(() => null);
+  return owner !== null && owner !== undefined && isHeld(owner, lockPath);
+}

@@ -18,7 +18,7 @@ interface Compared {
 }
 
 /** One row per parameter of any compared configuration, marked where the values differ. */
-function parameterRows(rows: LeaderboardRow[]) {
+export function parameterRows(rows: LeaderboardRow[]) {
   const rowsOf = (maps: Params[]) =>
     [...new Set(maps.flatMap((m) => Object.keys(m)))].sort().map((name) => {
       const values = maps.map((m) => (m[name] === undefined ? '–' : jsonText(m[name])));
@@ -92,8 +92,7 @@ export async function renderComparePage(out: StudyOutput): Promise<void> {
     warning: view.board.warning,
     paramRows: parameterRows(rows),
     metricRows: metricRows(view, compared),
-    loss: await lossChart(compared),
-    rocPr: await rocPrChart(out, compared),
+    charts: [await lossChart(compared), await rocPrChart(out, compared)],
   });
   await out.write(join(out.dir, 'compare.html'), studyPage(out, `Compare: ${view.study.name}`, 1, body, [{ href: 'compare.html', text: 'Compare' }]));
 }

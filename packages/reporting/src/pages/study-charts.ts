@@ -1,11 +1,12 @@
 /** The charts of a study's page: loss curves per family, trials over time, parameters, thresholds. */
-import { intermediateValue, selectionValue, type Json } from '@aelab/core';
+import { intermediateValue, selectionValue, type EpochRecord, type Json } from '@aelab/core';
+import type { TrialRecord } from '@aelab/store';
 import { lossCurvesSpec, type LossCurve } from '../charts/loss-curves.js';
 import { metricVsParamSpec } from '../charts/metric-vs-param.js';
 import { parallelCoordinatesSpec } from '../charts/parallel-coordinates.js';
 import { thresholdSweepSpec } from '../charts/threshold-sweep.js';
-import { intermediateValuesSpec } from '../charts/intermediate-values.js';
-import { trialsOverTimeSpec } from '../charts/trials-over-time.js';
+import { intermediateValuesSpec, type IntermediateCurve } from '../charts/intermediate-values.js';
+import { trialsOverTimeSpec, type TrialScore } from '../charts/trials-over-time.js';
 import { compareText, describeParams, scoringLabel } from '../format.js';
 import { representativeTrial, trainingName, type LeaderboardRow } from '../leaderboard.js';
 import type { FilledOptions } from '../options.js';
@@ -35,7 +36,7 @@ async function familyLossCharts(view: StudyView, maxCurveTrials: number) {
 }
 
 /** Each trial's score (the selection value of the evaluation it features) and the epochs trained up to it. */
-function trialScores(view: StudyView) {
+export function trialScores(view: StudyView): TrialScore[] {
   let epochsSoFar = 0;
   return view.board.trials.flatMap((t) => {
     epochsSoFar += t.history.length;
@@ -61,11 +62,24 @@ function overTimeChart(view: StudyView, by: 'trial' | 'epochs'): Promise<ChartVi
 /** Trials drawn in the intermediate values chart (latest first beyond it). */
 const MAX_INTERMEDIATE_CURVES = 200;
 
+/**
+ * Each trial's intermediate values, the latest `maxCurves` with any;
+ * `running` gives the epochs of trials still training (whose records hold none yet).
+ */
+export function intermediateCurves(
+  view: StudyView,
+  running: ReadonlyMap<string, readonly EpochRecord[]> = new Map(),
+  maxCurves = MAX_INTERMEDIATE_CURVES,
+): IntermediateCurve[] {
+  const history = (t: TrialRecord) => (t.status === 'running' ? (running.get(t.id) ?? t.history) : t.history);
+  const trials = view.board.trials.filter((t) => history(t).length > 0).slice(-maxCurves);
+  return trials.map((t) => ({ trial: t.number, status: t.status, points: history(t).map((e) => ({ epoch: e.epoch, value: intermediateValue(e) })) }));
+}
+
 /** What each trial reported to the pruner per epoch, pruned ones marked where they stopped. */
 function intermediateChart(view: StudyView): Promise<ChartView> {
-  const trials = view.board.trials.filter((t) => t.history.length > 0).slice(-MAX_INTERMEDIATE_CURVES);
-  const curves = trials.map((t) => ({ trial: t.number, status: t.status, points: t.history.map((e) => ({ epoch: e.epoch, value: intermediateValue(e) })) }));
-  const pruned = trials.filter((t) => t.status === 'pruned').length;
+  const curves = intermediateCurves(view);
+  const pruned = curves.filter((c) => c.status === 'pruned').length;
   const note = `The value each epoch reports to the study's pruner: the validation reconstruction error (the validation loss without L2 penalties), else the training loss${pruned ? `; ${pruned} trial${pruned === 1 ? ' was' : 's were'} pruned (dots)` : ''}.`;
   return chartView(
     'intermediate',

@@ -1,0 +1,20 @@
+import { resolve } from 'node:path';
+import { serve } from '@aelab/reporting';
+import type { ServeArgs } from './args.js';
+
+/** `aelab serve`: listens until SIGINT or SIGTERM, then closes the server (in-flight requests finish). */
+export async function serveStore(args: ServeArgs): Promise<void> {
+  const store = resolve(args.store);
+  const { app, url } = await serve({ store, host: args.host, port: args.port, pollMs: args.pollMs });
+  console.log(`aelab serve: ${url}/ (run store ${store}, read-only; Ctrl-C to stop)`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await app.close();
+}

@@ -1,0 +1,103 @@
+/**
+ * `aelab serve`'s HTTP server (Fastify): the run store's studies as live pages and a JSON
+ * API, read-only. Every route is a GET; a study is named by its id in the path and found
+ * among the store's studies (never joined into a path), so no URL reaches a file.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { EXPORT_FORMATS, type ExportFormat } from '@aelab/core';
+import { RequestError, ServedStore, type ServedStoreOptions } from './served-store.js';
+
+export interface ServeOptions extends ServedStoreOptions {
+  /** The run store's folder. */
+  store: string;
+  /** Log requests (Fastify's logger) to stdout. Default false. */
+  logRequests?: boolean;
+}
+
+/** vega's browser build, for the live charts: served from the installed package, no network needed. */
+function vegaBrowserBuild(): string {
+  const module = fileURLToPath(import.meta.resolve('vega'));
+  return readFileSync(join(dirname(module), 'vega.min.js'), 'utf8');
+}
+
+type Params = { study: string; page: string; format: string };
+type Query = { q?: string; studies?: string | string[] };
+
+const HTML = 'text/html; charset=utf-8';
+
+/** `..` as a path segment, plain or percent-encoded (once or twice), or a null byte. */
+const TRAVERSAL = /(?:\.|%2e|%252e){2}|%00|\0/i;
+
+/** `studies=a&studies=b` and `studies=a,b` alike. */
+function listParam(value: string | string[] | undefined): string[] {
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => v.split(',')).filter(Boolean);
+}
+
+function exportFormat(name: string): ExportFormat {
+  if (!(EXPORT_FORMATS as readonly string[]).includes(name)) {
+    throw new RequestError(404, `no export format ${JSON.stringify(name.slice(0, 20))}; formats: ${EXPORT_FORMATS.join(', ')}`);
+  }
+  return name as ExportFormat;
+}
+
+/** Builds the server (not listening yet): call `listen` on it, or `inject` in tests. */
+export function createServeApp(options: ServeOptions): FastifyInstance {
+  const { store: root, logRequests = false, ...rest } = options;
+  const served = new ServedStore(root, rest);
+  const vega = vegaBrowserBuild();
+  // maxParamLength: a study id is at most 66 characters; a longer path segment is a 414 before any handler.
+  const app = Fastify({ logger: logRequests, routerOptions: { maxParamLength: 120, ignoreTrailingSlash: true } });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof RequestError) return reply.code(error.status).type('application/json').send({ error: error.message });
+    const { statusCode, message } = error as { statusCode?: number; message?: string };
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return reply.code(statusCode).send({ error: message });
+    app.log.error(error);
+    return reply.code(500).send({ error: `internal error: ${message ?? String(error)}` });
+  });
+  // Paths never name files, so `..` could reach nothing; it is still refused outright (not
+  // normalised to another page) so that a probe gets a clear answer. Null bytes too.
+  app.addHook('onRequest', async (request) => {
+    const path = request.raw.url?.split('?', 1)[0] ?? '';
+    if (TRAVERSAL.test(path)) throw new RequestError(400, `refused: the path ${JSON.stringify(path.slice(0, 200))} climbs out of the site or holds a null byte`);
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no such page: ${request.method} ${request.url.slice(0, 200)}` }));
+
+  const html = (reply: FastifyReply, body: string | Buffer) => reply.type(HTML).header('cache-control', 'no-store').send(body);
+  const json = (reply: FastifyReply, body: unknown) => reply.header('cache-control', 'no-store').send(body);
+
+  app.get('/', (_request, reply) => reply.redirect('/index.html'));
+  app.get<{ Querystring: Query }>('/index.html', async (request, reply) => html(reply, await served.indexPage(String(request.query.q ?? ''))));
+  app.get('/report.css', (_request, reply) => reply.type('text/css; charset=utf-8').send(served.css));
+  app.get('/_assets/vega.min.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(vega));
+  app.get('/_assets/live.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(served.liveScript));
+  app.get<{ Querystring: Query }>('/compare.html', async (request, reply) => html(reply, await served.compareStudiesPage(listParam(request.query.studies))));
+
+  app.get<{ Params: Params }>('/:study', async (request, reply) => reply.redirect(`/${(await served.load(request.params.study)).study.id}/index.html`));
+  app.get<{ Params: Params }>('/:study/index.html', async (request, reply) => html(reply, await served.studyPage(request.params.study)));
+  app.get<{ Params: Params }>('/:study/compare.html', async (request, reply) => html(reply, await served.comparePage(request.params.study)));
+  app.get<{ Params: Params }>('/:study/trials/:page', async (request, reply) =>
+    html(reply, await served.trialPage(request.params.study, request.params.page)),
+  );
+
+  app.get<{ Querystring: Query }>('/api/studies', async (request, reply) => json(reply, await served.summaries(String(request.query.q ?? ''))));
+  app.get<{ Params: Params }>('/api/studies/:study/live', async (request, reply) => json(reply, await served.live(request.params.study)));
+  app.get<{ Params: Params }>('/api/studies/:study/export.:format', async (request, reply) => {
+    const format = exportFormat(request.params.format);
+    const body = await served.export(request.params.study, format);
+    const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
+    return reply.type(type).header('content-disposition', `attachment; filename="${request.params.study}.${format}"`).send(body);
+  });
+  return app;
+}
+
+/** Starts the server on `host:port` (loopback unless told otherwise); resolves to its address once it listens. */
+export async function serve(options: ServeOptions & { host?: string; port?: number }): Promise<{ app: FastifyInstance; url: string }> {
+  const { host = '127.0.0.1', port = 8080, ...rest } = options;
+  const app = createServeApp(rest);
+  const address = await app.listen({ host, port });
+  return { app, url: address };
+}

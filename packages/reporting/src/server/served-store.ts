@@ -1,0 +1,310 @@
+/**
+ * What `aelab serve` answers, independent of HTTP: the study list, each study's pages
+ * (rendered by the static report's own page modules, in memory), its live state, the
+ * compare view across studies and exports. Everything comes from a readonly store, and
+ * nothing requested names a file: a study is found among the store's studies by id, a
+ * trial page among the study's trial pages by name.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExportFormat } from '@aelab/core';
+import {
+  isStudyId,
+  isWriterLockHeld,
+  liveProgressPath,
+  readLiveProgress,
+  type EvaluationRecord,
+  type LiveProgressFile,
+  type RunStore,
+  type StudyRecord,
+  type TrialRecord,
+} from '@aelab/store';
+import { formatExport, studyExport } from '../export.js';
+import { fillOptions, type FilledOptions, type RenderReportOptions } from '../options.js';
+import { renderComparePage } from '../pages/compare-page.js';
+import { framePage } from '../pages/page.js';
+import { renderStudyPage } from '../pages/study-page.js';
+import { renderTrialPage } from '../pages/trial-page.js';
+import { trialPageName } from '../paths.js';
+import { artifactReaders } from '../render.js';
+import { buildStudyView, type StudyView } from '../study-view.js';
+import { loadTemplates, type Templates } from '../templates.js';
+import { compareStudiesBody } from './compare-studies.js';
+import { studiesTable } from './study-list.js';
+import { StoreSnapshots } from './snapshots.js';
+import { liveState, matchesQuery, summarizeStudy, type LiveState, type StudySummary } from './study-state.js';
+
+/** An answer the client asked for wrongly (4xx), with the reason to show. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ServedStoreOptions extends Omit<RenderReportOptions, 'outDir' | 'studyId'> {
+  /** How often pages poll the server, in milliseconds. Default 2000 (optuna-dashboard polls too). */
+  pollMs?: number;
+}
+
+/** A study page is rendered again at the soonest this many times its last render time after it. */
+export const RERENDER_FACTOR = 4;
+
+/** Studies a compare view shows at most; more is a 400. */
+export const MAX_COMPARED_STUDIES = 12;
+/** Longest study-list filter accepted; longer is a 400. */
+export const MAX_QUERY_LENGTH = 200;
+
+interface Loaded {
+  store: RunStore;
+  study: StudyRecord;
+  trials: TrialRecord[];
+  evaluations: EvaluationRecord[];
+  view: StudyView;
+  version: string;
+}
+
+export class ServedStore {
+  readonly #snapshots: StoreSnapshots;
+  readonly #options: FilledOptions;
+  readonly #pollMs: number;
+  readonly #templates: Templates = loadTemplates();
+  /** Study id -> its view at one version; page key -> HTML at one version. */
+  readonly #views = new Map<string, { version: string; loaded: Promise<Loaded> }>();
+  readonly #pages = new Map<string, { version: string; html: Promise<string | Buffer> }>();
+  readonly #live = new Map<string, { key: string; state: LiveState }>();
+  readonly #summaries = new Map<string, { key: string; summary: StudySummary }>();
+  readonly #progress = new Map<string, { key: string; file: Promise<LiveProgressFile | null> }>();
+  readonly #rendered = new Map<
+    string,
+    { version: string; settled: boolean; finishedAt: number; seconds: number; page: Promise<{ version: string; html: string }> }
+  >();
+
+  constructor(
+    readonly root: string,
+    options: ServedStoreOptions = {},
+  ) {
+    this.#snapshots = new StoreSnapshots(root);
+    const { pollMs = 2000, ...render } = options;
+    this.#options = fillOptions({ ...render, outDir: root });
+    if (!Number.isInteger(pollMs) || pollMs < 100) throw new Error(`serve: pollMs must be an integer of at least 100, got ${pollMs}`);
+    this.#pollMs = pollMs;
+  }
+
+  get css(): string {
+    return this.#templates.css;
+  }
+
+  get liveScript(): string {
+    return this.#templates.liveScript;
+  }
+
+  /** The study's records and view, rebuilt only when its version changed; 400/404 for a bad or unknown id. */
+  async load(id: string): Promise<Loaded> {
+    if (!isStudyId(id)) throw new RequestError(400, `not a study id: ${JSON.stringify(String(id).slice(0, 80))}`);
+    const { store, versions } = await this.#snapshots.current();
+    const study = await store.getStudy(id);
+    if (!study) throw new RequestError(404, `no study ${id} in the run store`);
+    const version = versions.get(id) ?? '-';
+    let cached = this.#views.get(id);
+    if (cached?.version !== version) {
+      const loaded = (async () => {
+        const [trials, evaluations] = await Promise.all([store.listTrials(id), store.listEvaluations(id)]);
+        return { store, study, trials, evaluations, view: buildStudyView(study, trials, evaluations, this.#options.maxTrialPages), version };
+      })();
+      cached = { version, loaded };
+      this.#views.set(id, cached);
+      loaded.catch(() => this.#views.get(id) === cached && this.#views.delete(id));
+    }
+    return cached.loaded;
+  }
+
+  /** The study's live progress, read again only when the file changed (every poll of every page asks). */
+  async #liveProgress(id: string): Promise<LiveProgressFile | null> {
+    const info = await stat(liveProgressPath(this.root, id)).catch(() => null);
+    const key = info ? `${info.ino}:${info.mtimeMs}:${info.size}` : '-';
+    let cached = this.#progress.get(id);
+    if (cached?.key !== key) this.#progress.set(id, (cached = { key, file: readLiveProgress(this.root, id) }));
+    return cached.file;
+  }
+
+  async #studyIds(): Promise<string[]> {
+    const { store } = await this.#snapshots.current();
+    return (await store.listStudies()).map((s) => s.id);
+  }
+
+  async summaries(query = ''): Promise<{ version: string; updatedAt: string; studies: StudySummary[] }> {
+    if (query.length > MAX_QUERY_LENGTH) throw new RequestError(400, `filter too long: ${query.length} characters, at most ${MAX_QUERY_LENGTH}`);
+    const alive = await isWriterLockHeld(this.root);
+    const studies = await Promise.all(
+      (await this.#studyIds()).map(async (id) => {
+        const { view, version } = await this.load(id);
+        const progress = await this.#liveProgress(id);
+        // Every open study list asks every few seconds: built once per change.
+        const key = `${version}|${progress?.updatedAt ?? '-'}|${progress?.sweeping}|${alive}`;
+        let cached = this.#summaries.get(id);
+        if (cached?.key !== key) this.#summaries.set(id, (cached = { key, summary: summarizeStudy(view, progress, alive, version) }));
+        return cached.summary;
+      }),
+    );
+    const shown = studies.filter((s) => matchesQuery(s, query));
+    const updatedAt = studies.reduce((a, s) => (s.updatedAt > a ? s.updatedAt : a), '');
+    // The list changes when a study's records or state do; live progress alone does not change it.
+    return { version: shown.map((s) => `${s.id}@${s.version}@${s.state}`).join(';'), updatedAt, studies: shown };
+  }
+
+  async live(id: string): Promise<LiveState> {
+    const loaded = await this.load(id);
+    const { view, version } = loaded;
+    const [progress, alive] = await Promise.all([this.#liveProgress(id), isWriterLockHeld(this.root)]);
+    // Every open page of the study asks every few seconds: built once per change.
+    const key = `${version}|${progress?.updatedAt ?? '-'}|${progress?.sweeping}|${alive}`;
+    let cached = this.#live.get(id);
+    if (cached?.key !== key) this.#live.set(id, (cached = { key, state: liveState(view, progress, alive, version) }));
+    // Polls drive the page's renders (as often as the throttle allows); a page swaps its
+    // content for the newest rendered one, never waiting on a render.
+    this.#studyRender(loaded).catch(() => undefined);
+    const rendered = this.#rendered.get(id);
+    return { ...cached.state, pageVersion: rendered?.settled ? rendered.version : null };
+  }
+
+  async export(id: string, format: ExportFormat): Promise<string> {
+    const { study, trials, evaluations } = await this.load(id);
+    return formatExport(studyExport(study, trials, evaluations), format);
+  }
+
+  /** A page rendered once per version of what it shows. */
+  #page<T extends string | Buffer>(key: string, version: string, render: () => Promise<T>): Promise<T> {
+    let cached = this.#pages.get(key);
+    if (cached?.version !== version) {
+      const html = render();
+      cached = { version, html };
+      this.#pages.set(key, cached);
+      html.catch(() => this.#pages.get(key) === cached && this.#pages.delete(key));
+    }
+    return cached.html as Promise<T>;
+  }
+
+  /** Renders pages of the study with the static report's modules, into memory. */
+  async #render(loaded: Loaded, page: (out: Parameters<typeof renderStudyPage>[0]) => Promise<unknown>, name: string): Promise<string> {
+    const written = new Map<string, string>();
+    const dir = join('/', loaded.study.id);
+    const out = {
+      view: loaded.view,
+      templates: this.#templates,
+      options: this.#options,
+      dir,
+      write: async (path: string, content: string) => void written.set(path, content),
+      ...artifactReaders(loaded.store),
+    };
+    await page(out);
+    const html = written.get(join(dir, name));
+    if (html === undefined) throw new Error(`serve: rendering ${name} of ${loaded.study.id} wrote no page`);
+    return html;
+  }
+
+  #livePanel(api: string, version: string, summary: Partial<StudySummary>, charts: boolean): string {
+    const t = summary.trials;
+    return this.#templates.page('live', {
+      api,
+      version,
+      intervalMs: this.#pollMs,
+      state: summary.state ?? '',
+      counts: t ? `${t.total} trials: ${t.complete} complete, ${t.pruned} pruned, ${t.failed} failed, ${t.running} running` : '',
+      updatedAt: summary.updatedAt ?? '',
+      charts,
+    });
+  }
+
+  /** Puts the live panel at the top of the page's content and the live script (with vega) at its end. */
+  #withLive(html: string, panel: string): string {
+    const scripts = '<script src="/_assets/vega.min.js"></script>\n<script src="/_assets/live.js"></script>\n';
+    return html.replace("<main>\n", () => `<main>\n${panel.trimEnd()}\n`).replace('</body>', () => `${scripts}</body>`);
+  }
+
+  /**
+   * The study page with its live panel, as bytes: a large study's page is megabytes, so it
+   * is kept whole per rendered version and state (the open page's first poll brings the
+   * panel's counts and time up to date).
+   */
+  async studyPage(id: string): Promise<Buffer> {
+    const loaded = await this.load(id);
+    const alive = await isWriterLockHeld(this.root);
+    const summary = summarizeStudy(loaded.view, await this.#liveProgress(id), alive, loaded.version);
+    const rendered = await this.#studyRender(loaded);
+    return this.#page(`study-live:${id}`, `${rendered.version}|${summary.state}`, async () => {
+      // The panel carries the version the page shows: a page behind the records asks again.
+      const panel = this.#livePanel(`/api/studies/${id}/live`, rendered.version, summary, true);
+      return Buffer.from(this.#withLive(rendered.html, panel));
+    });
+  }
+
+  /**
+   * The study page as the report renders it. Its charts cost seconds for a study of
+   * thousands of trials, and a sweep changes the study every few seconds: while one is
+   * written, the page is rendered again only once {@link RERENDER_FACTOR} times its last
+   * render time has passed (so rendering takes at most a fifth of a core from the sweep),
+   * and the last one is served meanwhile.
+   */
+  #studyRender(loaded: Loaded): Promise<{ version: string; html: string }> {
+    const id = loaded.study.id;
+    const last = this.#rendered.get(id);
+    if (last?.version === loaded.version) return last.page;
+    if (last && last.settled && Date.now() - last.finishedAt < last.seconds * 1000 * RERENDER_FACTOR) return last.page;
+    if (last && !last.settled) return last.page;
+    const start = Date.now();
+    const entry = { version: loaded.version, settled: false, finishedAt: 0, seconds: 0, page: Promise.resolve({ version: '', html: '' }) };
+    entry.page = this.#render(loaded, renderStudyPage, 'index.html').then(
+      (html) => {
+        Object.assign(entry, { settled: true, finishedAt: Date.now(), seconds: (Date.now() - start) / 1000 });
+        return { version: loaded.version, html };
+      },
+      (error: unknown) => {
+        if (this.#rendered.get(id) === entry) this.#rendered.delete(id);
+        throw error;
+      },
+    );
+    this.#rendered.set(id, entry);
+    return entry.page;
+  }
+
+  async comparePage(id: string): Promise<string> {
+    const loaded = await this.load(id);
+    return this.#page(`compare:${id}`, loaded.version, () => this.#render(loaded, renderComparePage, 'compare.html'));
+  }
+
+  /** A trial page by its file name, for the trials the study gives a page (as the static report does). */
+  async trialPage(id: string, name: string): Promise<string> {
+    const loaded = await this.load(id);
+    const trial = loaded.view.trialPages.find((t) => trialPageName(t.id) === name);
+    if (!trial) throw new RequestError(404, `no trial page ${JSON.stringify(name.slice(0, 80))} in study ${id}`);
+    const render = () => this.#render(loaded, (out) => renderTrialPage(out, trial), join('trials', name));
+    return this.#page(`trial:${trial.id}`, loaded.version, render);
+  }
+
+  async indexPage(query = ''): Promise<string> {
+    const list = await this.summaries(query);
+    const body = this.#templates.page('index', { studies: list.studies, single: list.studies.length === 1, table: studiesTable(list.studies) });
+    const html = framePage(this.#templates, { title: 'aelab studies', cssHref: 'report.css', homeHref: 'index.html', breadcrumbs: [], body });
+    const api = `/api/studies${query ? `?q=${encodeURIComponent(query)}` : ''}`;
+    return this.#withLive(html, this.#livePanel(api, list.version, { updatedAt: list.updatedAt }, false));
+  }
+
+  /** Studies side by side (at most {@link MAX_COMPARED_STUDIES}); unknown ids are a 404, as everywhere. */
+  async compareStudiesPage(ids: readonly string[]): Promise<string> {
+    if (ids.length > MAX_COMPARED_STUDIES) throw new RequestError(400, `too many studies to compare: ${ids.length}, at most ${MAX_COMPARED_STUDIES}`);
+    const chosen = await Promise.all([...new Set(ids)].map((id) => this.load(id)));
+    const { store } = await this.#snapshots.current();
+    const all = await store.listStudies();
+    const body = await compareStudiesBody(this.#templates, chosen, all);
+    return framePage(this.#templates, {
+      title: 'Compare studies',
+      cssHref: 'report.css',
+      homeHref: 'index.html',
+      breadcrumbs: [{ href: 'compare.html', text: 'Compare studies' }],
+      body,
+    });
+  }
+}

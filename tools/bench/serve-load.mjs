@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+// `aelab serve` under load. Builds a JSON run store holding one study of N synthetic
+// trials (100-epoch histories, 3 scoring variants each), starts `aelab serve` on it (its
+// own process, loopback), and measures:
+//  - the study page of that study: the first answer (renders its charts) and the next
+//    ones (cached until the study changes), wall milliseconds per request;
+//  - a small real sweep's wall time alone, then again while C clients poll the server as
+//    open pages do (the live API of the sweeping study and the study list, every P ms,
+//    default 2000 as the pages poll):
+//    is the sweep slowed, and how fast are the clients answered? Prints JSON.
+// Build first: npx tsc -b
+//
+//   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20]
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { JsonFileRunStore } from '@aelab/store';
+
+const { values } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '1000' },
+    clients: { type: 'string', default: '50' },
+    'poll-ms': { type: 'string', default: '2000' },
+    'page-runs': { type: 'string', default: '20' },
+  },
+});
+const trialCount = Number(values.trials);
+const clients = Number(values.clients);
+const pollMs = Number(values['poll-ms']);
+const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-bench-'));
+const root = join(dir, 'runs');
+
+let seed = 42;
+const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+
+async function buildStudy() {
+  const store = await JsonFileRunStore.open(root, { fsync: false });
+  const study = await store.createStudy({
+    name: `bench ${trialCount} trials`,
+    experimentPath: 'experiments/bench.json',
+    experiment: { sampler: { type: 'random' } },
+    experimentHash: 'bench',
+    gitCommit: null,
+    dataset: 'synthetic-ecg',
+    selection: { metric: 'f1', direction: 'maximize', split: 'test' },
+  });
+  for (let n = 0; n < trialCount; n++) {
+    const params = {
+      'model.kind': ['dense', 'conv1d', 'lstm'][n % 3],
+      'model.latent': [4, 8, 16, 32][Math.floor(n / 9) % 4],
+      'model.dropout': Math.round(random() * 50) / 100,
+      'training.learningRate': Number((10 ** (-4 + 2 * random())).toPrecision(3)),
+    };
+    const configHash = `cfg-${Math.floor(n / 3)}`;
+    const trial = await store.startTrial(study.id, {
+      configHash,
+      params,
+      repeat: n % 3,
+      seed: n % 3,
+      environment: { backend: 'wasm', versions: {}, gitCommit: null },
+      dataFingerprint: null,
+    });
+    await store.finishTrial(trial.id, {
+      status: 'complete',
+      trainSeconds: 20 + 10 * random(),
+      history: Array.from({ length: 100 }, (_, e) => ({ epoch: e + 1, loss: 1 / (e + 2), valLoss: 1.1 / (e + 2) + 0.02 * random(), seconds: 0.2 })),
+      bestEpoch: 100,
+      parameterCount: 10000,
+    });
+    await store.addEvaluations(
+      trial.id,
+      [85, 90, 95].map((p) => {
+        const f1 = 0.5 + 0.4 * random();
+        return {
+          configHash: `${configHash}-p${p}`,
+          scoring: { 'threshold.rule': 'percentile', 'threshold.percentile': p },
+          threshold: 0.2 + p / 1000,
+          usesLabels: false,
+          metrics: { test: { rows: 4500, positives: 1900, accuracy: f1, precision: f1, recall: f1, f1, rocAuc: 0.66, prAuc: 0.75, mse: 0.3 } },
+        };
+      }),
+    );
+  }
+  await store.close();
+  return study.id;
+}
+
+function startServer() {
+  const child = spawn(process.execPath, [bin, 'serve', '--store', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((done, fail) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+      if (url) done({ child, url });
+    });
+    child.once('exit', (code) => fail(new Error(`serve exited ${code}`)));
+  });
+}
+
+/** One GET over node:http (lighter than fetch for a page of megabytes): milliseconds to the first byte and to the last. */
+function timed(url, keep = false) {
+  return new Promise((done, fail) => {
+    const start = performance.now();
+    get(url, (response) => {
+      const firstByte = performance.now() - start;
+      const chunks = [];
+      response.on('data', (chunk) => keep && chunks.push(chunk));
+      response.on('end', () =>
+        done({ ms: performance.now() - start, firstByteMs: firstByte, status: response.statusCode, body: keep ? Buffer.concat(chunks).toString() : '' }),
+      );
+    }).on('error', fail);
+  });
+}
+
+const experiment = {
+  name: 'bench-sweep',
+  seed: 5,
+  data: { dataset: 'synthetic-ecg', options: { trainRows: 200, testRows: 100 }, validationAnomalies: 'keep' },
+  model: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+  training: { epochs: 60, batchSize: 16, learningRate: 0.003, loss: 'mse' },
+  scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
+  space: { 'model.encoder': { type: 'categorical', values: [[32, 4], [32, 8], [32, 12], [32, 16]] } },
+  selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
+  executor: { backend: 'wasm' },
+};
+
+/** Wall seconds of one sweep (a new study each time), in its own process. */
+async function sweep() {
+  const start = performance.now();
+  const child = spawn(process.execPath, [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', root, '--workers', '1', '--fresh', '--no-report'], {
+    stdio: 'ignore',
+  });
+  const code = await new Promise((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`sweep exited ${code}`);
+  return (performance.now() - start) / 1000;
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? Number(s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(1)) : null;
+};
+
+/** C clients, each polling the newest study's live API and the study list every pollMs, until stopped. */
+function pollers(url) {
+  const latencies = [];
+  let failures = 0;
+  let stop = false;
+  const one = async () => {
+    while (!stop) {
+      try {
+        const list = await timed(`${url}api/studies`, true);
+        latencies.push(list.ms);
+        const { studies } = JSON.parse(list.body);
+        const newest = studies.at(-1);
+        const live = await timed(`${url}api/studies/${newest.id}/live`);
+        latencies.push(live.ms);
+        if (list.status !== 200 || live.status !== 200) failures++;
+      } catch {
+        failures++;
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  };
+  const running = Array.from({ length: clients }, one);
+  return {
+    stop: async () => {
+      stop = true;
+      await Promise.all(running);
+      return { requests: latencies.length, failures, p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), maxMs: quantile(latencies, 1) };
+    },
+  };
+}
+
+const setupStart = performance.now();
+const studyId = await buildStudy();
+const setupSeconds = (performance.now() - setupStart) / 1000;
+await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
+const { child: server, url } = await startServer();
+try {
+  const page = `${url}${studyId}/index.html`;
+  const first = await timed(page);
+  const pageBytes = (await (await fetch(page)).arrayBuffer()).byteLength;
+  const next = [];
+  const nextFirstByte = [];
+  for (let i = 0; i < Number(values['page-runs']); i++) {
+    const { ms, firstByteMs } = await timed(page);
+    next.push(ms);
+    nextFirstByte.push(firstByteMs);
+  }
+  const liveApi = [];
+  for (let i = 0; i < 10; i++) liveApi.push((await timed(`${url}api/studies/${studyId}/live`)).ms);
+
+  const alone = await sweep();
+  const load = pollers(url);
+  const loaded = await sweep();
+  const clientsResult = await load.stop();
+  const aloneAgain = await sweep();
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'serve-load',
+        trials: trialCount,
+        setupSeconds: Number(setupSeconds.toFixed(1)),
+        studyPage: {
+          status: first.status,
+          bytes: pageBytes,
+          firstMs: Number(first.ms.toFixed(1)),
+          cachedMedianMs: quantile(next, 0.5),
+          cachedP90Ms: quantile(next, 0.9),
+          cachedFirstByteMedianMs: quantile(nextFirstByte, 0.5),
+        },
+        liveApiOf1000TrialStudy: { medianMs: quantile(liveApi, 0.5), maxMs: quantile(liveApi, 1) },
+        sweep: {
+          trainings: 4,
+          aloneSeconds: Number(alone.toFixed(2)),
+          with50PollingClientsSeconds: Number(loaded.toFixed(2)),
+          aloneAgainSeconds: Number(aloneAgain.toFixed(2)),
+        },
+        clients: { count: clients, pollMs, ...clientsResult },
+        node: process.version,
+        cpus: cpus().length,
+        note: 'server, sweep and clients share this machine; wall times are noisy on a shared machine',
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((done) => server.once('exit', done));
+  await rm(dir, { recursive: true, force: true });
+}
