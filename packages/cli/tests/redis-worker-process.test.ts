@@ -1,4 +1,5 @@
 import { codeVersion, connectRedis, CANCEL_CHANNEL, PROTOCOL, QUEUES_KEY, queueName, trainingHash, type RedisJobData } from '@aelab/search';
+import { availableParallelism } from 'node:os';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasRedisServer, startRedis, startWorker, stopProcess, type RedisServer, type WorkerProcess } from './redis-server.js';
@@ -64,6 +65,13 @@ describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
       connection.disconnect();
     }
   }
+
+  it('caps --concurrency 1000 at 2 per CPU, and says so', async () => {
+    const { worker } = await serving(['--concurrency', '1000']);
+    const cap = 2 * availableParallelism();
+    expect(worker.lines.join('\n')).toContain(`note: --concurrency 1000 capped at ${cap}: at most 2 per CPU`);
+    expect(worker.lines.join('\n')).toMatch(new RegExp(`, ${cap} at once, `));
+  }, 60_000);
 
   it('refuses a job the coordinator would have refused (encoder [400000000, 4]) before training it', async () => {
     const { redis, worker } = await serving();

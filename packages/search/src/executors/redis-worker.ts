@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { dataSchema } from '../experiment.js';
 import { trainingIssues, type PreflightOptions } from '../preflight.js';
 import { SharedPreparedData } from '../shared-data.js';
-import { memoryPerTrial, trainingHash } from '../study-setup.js';
+import { localWorkerLimit, memoryPerTrial, trainingHash } from '../study-setup.js';
 import type { TrialDirective, TrialProgress, TrialTask } from '../trial-task.js';
 import { PiscinaExecutor } from './piscina.js';
 import { isStudyQueue, readCancel, readVerdict, type CancelMessage } from './redis-messages.js';
@@ -212,8 +212,13 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
  * Runs a worker until `signal` aborts: finds the study queues coordinators announce, takes
  * their jobs (at most `concurrency` per queue at once) and trains them.
  */
-export async function runRedisWorker(options: RedisWorkerOptions): Promise<void> {
-  const log = options.log ?? ((line: string) => console.log(line));
+export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
+  const log = asked.log ?? ((line: string) => console.log(line));
+  // The same cap as a local pool's: threads past 2 per CPU only hold memory.
+  const options = { ...asked, concurrency: Math.min(asked.concurrency, localWorkerLimit()) };
+  if (options.concurrency < asked.concurrency) {
+    log(`note: --concurrency ${asked.concurrency} capped at ${options.concurrency}: at most 2 per CPU`);
+  }
   const redis = connectRedis(options.address);
   // It reconnects on its own (jobs' commands wait meanwhile): say so once per outage.
   let away = false;
