@@ -3,6 +3,7 @@ import { renderReport } from '@aelab/reporting';
 import { EXECUTOR_KINDS, parseExperiment, plannedTrainings, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
 import { LARGE_SWEEP, type SearchArgs } from './args.js';
+import { failpoint } from './failpoint.js';
 import { ProgressDisplay } from './progress.js';
 import { printBest } from './runs-view.js';
 
@@ -25,6 +26,8 @@ function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
 
 /** `aelab search grid|random`: returns the process exit code. */
 export async function runSearch(args: SearchArgs): Promise<number> {
+  // Before anything is opened or written: a mistyped fail-point is refused at once.
+  const stopHere = failpoint();
   const raw = await readExperimentJson(args.experiment);
   const experiment = parseExperiment(withOverrides(raw, args), args.experiment);
   const planned = plannedTrainings(experiment);
@@ -36,13 +39,18 @@ export async function runSearch(args: SearchArgs): Promise<number> {
   }
   const store = await JsonFileRunStore.open(resolve(args.store));
   try {
-    return await sweep(args, experiment, store);
+    return await sweep(args, experiment, store, stopHere);
   } finally {
     await store.close();
   }
 }
 
-async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRunStore): Promise<number> {
+async function sweep(
+  args: SearchArgs,
+  experiment: Experiment,
+  store: JsonFileRunStore,
+  stopHere: ReturnType<typeof failpoint>,
+): Promise<number> {
   const progress = new ProgressDisplay();
   const controller = new AbortController();
   let interrupts = 0;
@@ -75,7 +83,10 @@ async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRu
       // Not a kind: an address (kept out of the experiment, which the store records, as it may hold a password).
       executorAddress: args.executor !== undefined && !EXECUTOR_KINDS.includes(args.executor) ? args.executor : undefined,
       signal: controller.signal,
-      onEvent: progress.handle,
+      onEvent: (event) => {
+        stopHere(event);
+        progress.handle(event);
+      },
     });
   } finally {
     process.off('SIGINT', onSigint);
