@@ -35,11 +35,12 @@ async function processState(pid: number): Promise<string | null> {
 }
 
 /**
- * Runs `node args` with `AELAB_FAILPOINT=point` (src/failpoint.ts) and resolves once the
- * process has stopped itself there: a state the sweep is held in, which no load can race.
- * Polling /proc reads a state that, once reached, stays until the test acts.
+ * Runs `node args` with `AELAB_FAILPOINT=point` (src/failpoint.ts) until the process has
+ * stopped itself there (a state the sweep is held in, which no load can race), or has ended
+ * without reaching it: then resolves `held: false` and how it ended. Polling /proc reads a
+ * state that, once reached, stays until the test acts.
  */
-export async function heldAt(args: string[], point: string, env: NodeJS.ProcessEnv = {}): Promise<HeldSweep> {
+export async function runToFailpoint(args: string[], point: string, env: NodeJS.ProcessEnv = {}): Promise<HeldSweep & { held: boolean }> {
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: 'true', ...env, AELAB_FAILPOINT: point },
@@ -54,10 +55,20 @@ export async function heldAt(args: string[], point: string, env: NodeJS.ProcessE
   let ended = false;
   void closed.then(() => (ended = true));
   while ((await processState(child.pid!)) !== 'T') {
-    if (ended) throw new Error(`the sweep ended before reaching ${point}:\n${output.stderr}`);
+    if (ended) return { child, output, closed, held: false };
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return { child, output, closed };
+  return { child, output, closed, held: true };
+}
+
+/** {@link runToFailpoint}, for a sweep that must reach `point`: one that ends first fails the test. */
+export async function heldAt(args: string[], point: string, env: NodeJS.ProcessEnv = {}): Promise<HeldSweep> {
+  const sweep = await runToFailpoint(args, point, env);
+  if (!sweep.held) {
+    const { code, signal } = await sweep.closed;
+    throw new Error(`the sweep ended (${code ?? signal}) before reaching ${point}:\n${sweep.output.stderr}`);
+  }
+  return sweep;
 }
 
 /** Kills every held sweep still alive (a failed test must not leave a stopped process behind). */
