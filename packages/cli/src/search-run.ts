@@ -1,9 +1,9 @@
 import { relative, resolve } from 'node:path';
+import { reachFailpoint } from '@aelab/core';
 import { renderReport } from '@aelab/reporting';
 import { EXECUTOR_KINDS, parseExperiment, plannedTrainings, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
 import { LARGE_SWEEP, type SearchArgs } from './args.js';
-import { failpoint } from './failpoint.js';
 import { ProgressDisplay } from './progress.js';
 import { printBest } from './runs-view.js';
 
@@ -26,8 +26,6 @@ function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
 
 /** `aelab search grid|random`: returns the process exit code. */
 export async function runSearch(args: SearchArgs): Promise<number> {
-  // Before anything is opened or written: a mistyped fail-point is refused at once.
-  const stopHere = failpoint();
   const raw = await readExperimentJson(args.experiment);
   const experiment = parseExperiment(withOverrides(raw, args), args.experiment);
   const planned = plannedTrainings(experiment);
@@ -39,18 +37,13 @@ export async function runSearch(args: SearchArgs): Promise<number> {
   }
   const store = await JsonFileRunStore.open(resolve(args.store));
   try {
-    return await sweep(args, experiment, store, stopHere);
+    return await sweep(args, experiment, store);
   } finally {
     await store.close();
   }
 }
 
-async function sweep(
-  args: SearchArgs,
-  experiment: Experiment,
-  store: JsonFileRunStore,
-  stopHere: ReturnType<typeof failpoint>,
-): Promise<number> {
+async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRunStore): Promise<number> {
   const progress = new ProgressDisplay();
   const controller = new AbortController();
   let interrupts = 0;
@@ -84,7 +77,9 @@ async function sweep(
       executorAddress: args.executor !== undefined && !EXECUTOR_KINDS.includes(args.executor) ? args.executor : undefined,
       signal: controller.signal,
       onEvent: (event) => {
-        stopHere(event);
+        // Test seams (AELAB_FAILPOINT), held before the event is shown.
+        if (event.type === 'trial-start') reachFailpoint('stop-at-start');
+        if (event.type === 'trial-end') reachFailpoint('stop-after-record');
         progress.handle(event);
       },
     });
