@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -20,12 +21,12 @@ export const fourTrainings = {
 
 /** A sweep held by a fail-point: its process, what it printed so far, and how it ended. */
 export interface HeldSweep {
-  child: ChildProcessWithoutNullStreams;
+  child: ChildProcessByStdio<null, Readable, Readable>;
   output: { stdout: string; stderr: string };
   closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const held = new Set<ChildProcessWithoutNullStreams>();
+const held = new Set<ChildProcessByStdio<null, Readable, Readable>>();
 
 /** The state letter of `pid` in /proc/PID/stat (`T`: stopped), or null once it is gone. */
 async function processState(pid: number): Promise<string | null> {
