@@ -47,6 +47,16 @@ describe('sweep guards', () => {
     expect(trials.map((t) => t.status)).toEqual(['interrupted']);
   });
 
+  it('a malformed AELAB_FAILPOINT (the kill tests\' seam) is refused before the store is created', async () => {
+    await writeFile(join(dir, 'plain.json'), JSON.stringify(base));
+    const store = join(dir, 'failpoint-runs');
+    const env = { ...process.env, AELAB_FAILPOINT: 'stop-at-start:0' };
+    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', join(dir, 'plain.json'), '--store', store], { encoding: 'utf8', env });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('aelab: AELAB_FAILPOINT=stop-at-start:0: expected one of stop-at-start:N, stop-after-record:N');
+    expect(existsSync(store)).toBe(false);
+  });
+
   it('an error quoting a name with terminal escapes shows them instead of obeying them', () => {
     const file = join(dir, 'evil\u001b[2J\u001b[31m.json');
     const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', file, '--store', join(dir, 'evil-runs')], { encoding: 'utf8' });
