@@ -41,7 +41,11 @@ async function processState(pid: number): Promise<string | null> {
  * without reaching it: then resolves `held: false` and how it ended. Polling /proc reads a
  * state that, once reached, stays until the test acts.
  */
-export async function runToFailpoint(args: string[], point: string, env: NodeJS.ProcessEnv = {}): Promise<HeldSweep & { held: boolean }> {
+export async function runToFailpoint(
+  args: string[],
+  point: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<HeldSweep & { held: boolean }> {
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: 'true', ...env, AELAB_FAILPOINT: point },

@@ -48,7 +48,8 @@ describe('a sweep killed with SIGKILL', () => {
 
   it('Ctrl-C stops cleanly: the running trial is recorded as interrupted and the exit code is 130', async () => {
     const store = join(dir, 'runs-int');
-    const pruningArgs = [bin, 'search', 'grid', '-e', join(dir, 'held.json'), '--store', store, '--workers', '1', '--no-report'];
+    const exp = join(dir, 'held.json');
+    const pruningArgs = [bin, 'search', 'grid', '-e', exp, '--store', store, '--workers', '1', '--no-report'];
     // Held as the second trial starts (recorded `running`); the signal is pending when it goes
     // on. The study prunes (a pruner that never prunes), so the trial waits after every epoch
     // for a verdict from the main thread, whose first turn handles the signal: it cannot end

@@ -37,7 +37,7 @@ export function failpointSetting(): { point: FailpointName; arg: string } | null
   return (setting = { point: point as FailpointName, arg });
 }
 
-/** Marks that the process is at `point` (for a `name` point, writing a file named `name`); stops it if this is the one set. */
+/** Marks that the process is at `point` (a `name` point: writing a file named `name`); stops it there if set so. */
 export function reachFailpoint(point: FailpointName, name?: string): void {
   const set = failpointSetting();
   if (set?.point !== point) return;
