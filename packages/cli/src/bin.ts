@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { failpointSetting } from '@aelab/core';
 import { createCli } from './cli.js';
 
 try {
+  // A mistyped test seam is refused before anything is opened or written.
+  failpointSetting();
   await createCli(process.argv.slice(2)).parseAsync();
 } catch (error) {
   // Errors are written for people: the message names the file, field or dataset at fault.

@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path';
+import { reachFailpoint } from '@aelab/core';
 import { renderReport } from '@aelab/reporting';
 import { EXECUTOR_KINDS, parseExperiment, plannedTrainings, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
@@ -78,6 +79,9 @@ async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRu
       executorAddress: args.executor !== undefined && !EXECUTOR_KINDS.includes(args.executor) ? args.executor : undefined,
       signal: controller.signal,
       onEvent: (event) => {
+        // Test seams (AELAB_FAILPOINT), held before the event is shown.
+        if (event.type === 'trial-start') reachFailpoint('stop-at-start');
+        if (event.type === 'trial-end') reachFailpoint('stop-after-record');
         progress.handle(event);
         live.handle(event);
       },

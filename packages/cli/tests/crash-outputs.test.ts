@@ -1,51 +1,51 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { watch } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { prepareData } from '@aelab/data';
 import { buildModel, initBackend, PRESETS, saveModel } from '@aelab/models';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, heldAt, killHeld } from './built-cli.js';
 
 /*
  * kill -9 while `aelab report` and `aelab score --out` write their files: afterwards every
  * output file is whole, the old version or the new one (or absent), never empty or torn,
- * and the run store still opens. Each run is killed either the moment a watched output
- * file changes (a file written in place is then still being written) or at a random
- * moment. A sweep killed mid-way is in resume.test.ts.
+ * and the run store still opens. Each run is killed either while held (AELAB_FAILPOINT,
+ * SIGSTOP) with an output's new content whole in its temp file, not yet renamed over the
+ * old (a state no load can race; a writer that wrote in place never reaches it and fails
+ * the test), or at a random moment. A sweep killed mid-way is in resume.test.ts.
  */
-
-// Drives the built command, as a user would.
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aelab-crash-'));
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => (killHeld(), rm(dir, { recursive: true, force: true })));
 
 /** A deterministic PRNG for kill moments, so a failure can be replayed. */
 function seeded(seed: number): () => number {
   return () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 }
 
-/** How a run is stopped: when a file under `dir` that `matches` changes, or after `ms`. */
-type Kill = { watch: string; matches: (path: string) => boolean } | { ms: number };
+/** How a run is stopped: held before the rename of the file named `beforeRename`, or after `ms`. */
+type Kill = { beforeRename: string } | { ms: number };
 
 /** Runs `aelab` with `args` and SIGKILLs it as `kill` says; resolves true if it was killed, false if it finished first. */
-function runAndKill(args: string[], kill: Kill): Promise<boolean> {
+async function runAndKill(args: string[], kill: Kill): Promise<boolean> {
+  if ('beforeRename' in kill) {
+    const held = await heldAt([bin, ...args], `stop-before-rename:${kill.beforeRename}`);
+    held.child.kill('SIGKILL');
+    await held.closed;
+    return true;
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const stop = () => child.kill('SIGKILL');
-    const watcher = 'watch' in kill ? watch(kill.watch, { recursive: true }, (_, name) => name && kill.matches(String(name)) && stop()) : undefined;
-    const timer = 'ms' in kill ? setTimeout(stop, kill.ms) : undefined;
+    const timer = setTimeout(() => child.kill('SIGKILL'), kill.ms);
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      watcher?.close();
       clearTimeout(timer);
       if (signal === 'SIGKILL') resolve(true);
       else if (code === 0) resolve(false);
@@ -119,14 +119,11 @@ describe('aelab report killed with SIGKILL', () => {
     expect(complete.size).toBeGreaterThan(20);
 
     const moments = seeded(5);
-    const kills: Kill[] = [
-      { watch: out, matches: (path) => path.endsWith('.html') && !isTempFile(path) },
-      { ms: 600 + moments() * 1500 },
-      { watch: out, matches: (path) => path.endsWith('index.html') && !isTempFile(path) },
-    ];
+    // Held mid-render before two pages of the first study (both exist from the complete render), and a random moment.
+    const kills: Kill[] = [{ beforeRename: 'compare.html' }, { ms: 600 + moments() * 1500 }, { beforeRename: 'index.html' }];
     for (const [round, kill] of kills.entries()) {
       const killed = await runAndKill(args, kill);
-      if ('watch' in kill) expect(killed, `round ${round}: the report finished before the kill`).toBe(true);
+      if ('beforeRename' in kill) expect(killed).toBe(true);
       for (const [path, bytes] of await snapshot(out)) {
         if (isTempFile(path)) continue;
         expect(complete.has(path), `round ${round}: unexpected file ${path}`).toBe(true);
@@ -166,14 +163,10 @@ describe('aelab score --out killed with SIGKILL', () => {
     expect(results[0].equals(results[1])).toBe(false);
 
     const moments = seeded(3);
-    const kills: Kill[] = [
-      { watch: work, matches: (path) => path === 'scores.csv' },
-      { ms: 500 + moments() * 2000 },
-      { watch: work, matches: (path) => path === 'scores.csv' },
-    ];
+    const kills: Kill[] = [{ beforeRename: 'scores.csv' }, { ms: 500 + moments() * 2000 }, { beforeRename: 'scores.csv' }];
     for (const [round, kill] of kills.entries()) {
       const killed = await runAndKill(score(inputs[round % 2]), kill);
-      if ('watch' in kill) expect(killed, `round ${round}: the score finished before the kill`).toBe(true);
+      if ('beforeRename' in kill) expect(killed).toBe(true);
       const bytes = await readFile(out);
       expect(
         results.some((result) => result.equals(bytes)),

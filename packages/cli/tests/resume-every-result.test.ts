@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rankConfigurations } from '@aelab/core';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, fourTrainings } from './built-cli.js';
+import { bin, fourTrainings, killHeld, runToFailpoint } from './built-cli.js';
 
 /**
  * TPE (two startup draws, then the model) with ASHA: five short trainings on tiny data. The
@@ -49,23 +49,21 @@ async function decisions(store: string) {
   }
 }
 
-/** Runs the sweep and SIGKILLs it once it has printed its first finished trial; resolves whether it had to. */
-function runUntilFirstResult(args: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-  return new Promise<boolean>((resolve, reject) => {
-    let seen = '';
-    let killed = false;
-    child.stderr.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      // The progress line of a finished trial is written after its record is durable.
-      if (!killed && /^\[\d+\/\d+\] /m.test(seen)) killed = child.kill('SIGKILL');
-    });
-    child.on('close', (code, signal) => {
-      if (killed && signal === 'SIGKILL') resolve(true);
-      else if (code === 0) resolve(false);
-      else reject(new Error(`sweep ended (${code ?? signal}):\n${seen}`));
-    });
-  });
+/**
+ * Runs the sweep until it has recorded one trial's end, held there, and SIGKILLs it; resolves
+ * false if it ended instead, which must be a success with nothing left to train.
+ */
+async function runUntilFirstResult(args: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+  const sweep = await runToFailpoint(args, 'stop-after-record:1', env);
+  if (!sweep.held) {
+    const { code } = await sweep.closed;
+    expect(code, sweep.output.stderr).toBe(0);
+    expect(sweep.output.stdout).toMatch(/this run: 0 trained, /);
+    return false;
+  }
+  sweep.child.kill('SIGKILL');
+  expect((await sweep.closed).signal).toBe('SIGKILL');
+  return true;
 }
 
 describe('a TPE + ASHA study killed with SIGKILL after every recorded result', () => {
@@ -74,7 +72,7 @@ describe('a TPE + ASHA study killed with SIGKILL after every recorded result', (
     dir = await mkdtemp(join(tmpdir(), 'aelab-kill-each-'));
     await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => (killHeld(), rm(dir, { recursive: true, force: true })));
 
   const args = (store: string) => {
     const exp = join(dir, 'exp.json');
@@ -95,7 +93,8 @@ describe('a TPE + ASHA study killed with SIGKILL after every recorded result', (
       kills++;
       expect(kills, 'killed more often than there are trials: a resumed sweep did not go on').toBeLessThanOrEqual(5);
     }
-    expect(kills).toBeGreaterThan(0);
+    // Held after each run's first recorded end: one kill per trial, never a run that slipped past.
+    expect(kills).toBe(5);
     expect(await decisions(killedStore)).toEqual(uninterrupted);
   }, 300_000);
 });

@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, fourTrainings } from './built-cli.js';
+import { bin, fourTrainings, heldAt, killHeld } from './built-cli.js';
 
 /** TPE (two random startup trials, then the model) with a pruner: 8 of 12 short trainings, some pruned. */
 const base = {
@@ -45,7 +45,7 @@ describe.each(Object.entries(PRUNERS))('a TPE + %s study killed with SIGKILL and
     dir = await mkdtemp(join(tmpdir(), `aelab-kill-tpe-${name}-`));
     await writeFile(join(dir, 'exp.json'), JSON.stringify({ ...base, name: `kill-tpe-${name}`, pruner }));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => (killHeld(), rm(dir, { recursive: true, force: true })));
 
   const args = (store: string) => [bin, 'search', 'tpe', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
   const env = { ...process.env, CI: 'true' };
@@ -57,21 +57,13 @@ describe.each(Object.entries(PRUNERS))('a TPE + %s study killed with SIGKILL and
     expect(uninterrupted.sequence).toHaveLength(8);
     expect(uninterrupted.statuses).toContain('pruned');
 
-    // Kill while the fifth trial starts: four decided (startup and model-based ones), one in flight.
+    // Killed while held as the fifth trial starts: four decided (startup and model-based ones),
+    // the fifth recorded as running.
     const killedStore = join(dir, 'killed');
-    const child = spawn(process.execPath, args(killedStore), { stdio: ['ignore', 'pipe', 'pipe'], env });
-    await new Promise<void>((resolve, reject) => {
-      let seen = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (/^start \S+\.t000004 /m.test(seen)) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`sweep ended (${code}) before it could be killed:\n${seen}`)));
-    });
-    await new Promise((r) => child.once('close', r));
+    const sweep = await heldAt(args(killedStore), 'stop-at-start:5');
+    sweep.child.kill('SIGKILL');
+    expect((await sweep.closed).signal).toBe('SIGKILL');
+    expect((await decisions(killedStore)).statuses.at(-1)).toBe('running');
 
     const resumed = spawnSync(process.execPath, args(killedStore), { encoding: 'utf8', env });
     expect(resumed.status, resumed.stderr).toBe(0);

@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, fourTrainings } from './built-cli.js';
+import { bin, fourTrainings, heldAt, killHeld } from './built-cli.js';
 
 const experiment = fourTrainings;
 
@@ -13,32 +13,23 @@ describe('a sweep killed with SIGKILL', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aelab-kill-'));
     await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
+    await writeFile(join(dir, 'held.json'), JSON.stringify({ ...experiment, pruner: { type: 'median', startupTrials: 1000 } }));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => (killHeld(), rm(dir, { recursive: true, force: true })));
 
   it('leaves a loadable store, and re-running finishes without retraining completed trials', async () => {
     const store = join(dir, 'runs');
     const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-    // Kill right after the second trial is recorded as finished, mid-sweep.
-    await new Promise<void>((resolve, reject) => {
-      let seen = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (/^\[2\/4\]/m.test(seen)) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`sweep ended (${code}) before it could be killed:\n${seen}`)));
-    });
-    await new Promise((r) => child.once('close', r));
+    // Killed while held right after the second trial's end is recorded: mid-sweep on any machine.
+    const sweep = await heldAt(args, 'stop-after-record:2');
+    sweep.child.kill('SIGKILL');
+    expect((await sweep.closed).signal).toBe('SIGKILL');
 
     const killed = await JsonFileRunStore.open(store, { readonly: true });
     const [study] = await killed.listStudies();
     const before = await killed.listTrials(study.id);
     const completedBefore = before.filter((t) => t.status === 'complete').map((t) => t.configHash);
-    expect(completedBefore.length).toBeGreaterThanOrEqual(2);
+    expect(completedBefore).toHaveLength(2);
     await killed.close();
 
     const rerun = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
@@ -57,28 +48,27 @@ describe('a sweep killed with SIGKILL', () => {
 
   it('Ctrl-C stops cleanly: the running trial is recorded as interrupted and the exit code is 130', async () => {
     const store = join(dir, 'runs-int');
-    const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    let seen = '';
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (!child.killed && /^\[1\/4\]/m.test(seen) && /^start .*\.t000001/m.test(seen)) {
-          child.kill('SIGINT');
-          resolve();
-        }
-      });
-    });
-    const code = await new Promise((r) => child.once('close', r));
+    const exp = join(dir, 'held.json');
+    const pruningArgs = [bin, 'search', 'grid', '-e', exp, '--store', store, '--workers', '1', '--no-report'];
+    // Held as the second trial starts (recorded `running`); the signal is pending when it goes
+    // on. The study prunes (a pruner that never prunes), so the trial waits after every epoch
+    // for a verdict from the main thread, whose first turn handles the signal: it cannot end
+    // before Ctrl-C is handled, however the machine schedules the threads.
+    const sweep = await heldAt(pruningArgs, 'stop-at-start:2');
+    const running = await JsonFileRunStore.open(store, { readonly: true });
+    const [held] = await running.listStudies();
+    expect((await running.listTrials(held.id)).map((t) => t.status)).toEqual(['complete', 'running']);
+    await running.close();
+    sweep.child.kill('SIGINT');
+    sweep.child.kill('SIGCONT');
+    const { code } = await sweep.closed;
+    const seen = sweep.output.stderr;
     expect(code, seen).toBe(130);
-    expect(out, seen).toMatch(/interrupted: re-run the same command to resume/);
+    expect(sweep.output.stdout, seen).toMatch(/interrupted: re-run the same command to resume/);
     const db = await JsonFileRunStore.open(store, { readonly: true });
     const [study] = await db.listStudies();
     const statuses = (await db.listTrials(study.id)).map((t) => t.status);
-    expect(statuses).toContain('interrupted');
-    expect(statuses).not.toContain('running');
+    expect(statuses).toEqual(['complete', 'interrupted']);
     await db.close();
   }, 120_000);
 });

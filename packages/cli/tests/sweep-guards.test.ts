@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, fourTrainings } from './built-cli.js';
+import { bin, fourTrainings, heldAt, killHeld } from './built-cli.js';
 
 const base = { ...fourTrainings, name: 'guards' };
 
@@ -14,7 +14,7 @@ describe('sweep guards', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aelab-guards-'));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => (killHeld(), rm(dir, { recursive: true, force: true })));
 
   it('a grid of a million trainings does not start without --yes, and says how many', async () => {
     const values = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
@@ -28,23 +28,34 @@ describe('sweep guards', () => {
   });
 
   it('output closed by its reader (| head) stops the sweep as Ctrl-C does: no trial left running', async () => {
-    await writeFile(join(dir, 'exp.json'), JSON.stringify(base));
+    // A pruner that never prunes: the trial waits after every epoch for the main thread's
+    // verdict, so it cannot end before the failed write is handled.
+    await writeFile(join(dir, 'exp.json'), JSON.stringify({ ...base, pruner: { type: 'median', startupTrials: 1000 } }));
     const store = join(dir, 'runs');
     const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-    child.stdout.resume();
-    // Read the first progress line, then close the pipe as `head -1` does.
-    await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
-    child.stderr.destroy();
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    // Held as the first trial starts, before its start line; the pipe is closed as `head -1`
+    // does, so that line is the write that fails.
+    const sweep = await heldAt(args, 'stop-at-start:1');
+    sweep.child.stderr.destroy();
+    sweep.child.kill('SIGCONT');
+    const { code } = await sweep.closed;
     expect(code).toBe(130);
     const reopened = await JsonFileRunStore.open(store, { readonly: true });
     const [study] = await reopened.listStudies();
     const trials = await reopened.listTrials(study.id);
     await reopened.close();
-    expect(trials.length).toBeGreaterThan(0);
-    expect(trials.filter((t) => t.status === 'running')).toEqual([]);
-    expect(trials.some((t) => t.status === 'interrupted')).toBe(true);
+    expect(trials.map((t) => t.status)).toEqual(['interrupted']);
+  });
+
+  it('a malformed AELAB_FAILPOINT (the kill tests\' seam) is refused before the store is created', async () => {
+    await writeFile(join(dir, 'plain.json'), JSON.stringify(base));
+    const store = join(dir, 'failpoint-runs');
+    const env = { ...process.env, AELAB_FAILPOINT: 'stop-at-start:0' };
+    const args = [bin, 'search', 'grid', '-e', join(dir, 'plain.json'), '--store', store];
+    const run = spawnSync(process.execPath, args, { encoding: 'utf8', env });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('aelab: AELAB_FAILPOINT=stop-at-start:0: expected one of stop-at-start:N, ');
+    expect(existsSync(store)).toBe(false);
   });
 
   it('an error quoting a name with terminal escapes shows them instead of obeying them', () => {

@@ -13,3 +13,4 @@ export * from './histograms.js';
 export * from './objective.js';
 export * from './zod-issues.js';
 export * from './statistics.js';
+export * from './failpoint.js';

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { reachFailpoint } from '@aelab/core';
 import type { Adapter } from 'lowdb';
 
 export interface DurableWriteOptions {
@@ -46,6 +47,7 @@ export async function writeFileAtomic(
     throw error;
   }
   await file.close();
+  reachFailpoint('stop-before-rename', basename(path));
   try {
     await rename(temp, path);
   } catch (error) {
