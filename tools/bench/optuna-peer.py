@@ -3,7 +3,7 @@
 The peer side of `sweep-vs-peer.mjs`: the same search problem (docs/search-benchmark.md) run
 by Optuna driving PyTorch, as a user of those tools would write it.
 
-    python3 tools/bench/optuna-peer.py --sweep grid|tpe+asha --workers 2 [--epochs 100] [--limit N]
+    /usr/bin/python3 tools/bench/optuna-peer.py --sweep grid|tpe+asha --workers 2 [--epochs 100] [--limit N]
 
 ECG5000 through ecg.csv ($AELAB_DATA_DIR/ecg_tensorflow/ecg.csv): rows 0-499 train (normal
 beats only, label 1), 20% of them held out as validation (seeded), standard scaling fit on
@@ -27,12 +27,15 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from multiprocessing import Process
 
 import numpy as np
 import optuna
 import torch
 from torch import nn
+
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 ENCODERS = [[32, 8], [64, 32, 8], [128, 64, 32, 16], [128, 32]]
 DROPOUTS = [0.0, 0.1, 0.3]

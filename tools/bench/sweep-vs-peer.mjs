@@ -18,6 +18,7 @@
 // Needs a build and AELAB_DATA_DIR with ecg_tensorflow/ecg.csv; the peer needs python3 with
 // optuna and torch (Debian: python3-optuna python3-torch) and is skipped, saying so, without.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -100,7 +101,9 @@ async function aelab(sweep, workers) {
 
 function peer(sweep, workers) {
   const args = [peerScript, '--sweep', sweep, '--workers', String(workers), '--epochs', String(epochs), '--limit', String(limit)];
-  const child = spawnSync('python3', args, { encoding: 'utf8', env: process.env });
+  // Debian's python3 has its python3-optuna and python3-torch; a pyenv shim earlier in PATH would not.
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const child = spawnSync(python, args, { encoding: 'utf8', env: process.env });
   if (child.error || child.status !== 0) return { skipped: (child.stderr || String(child.error)).trim().split('\n').pop() };
   return JSON.parse(child.stdout);
 }
