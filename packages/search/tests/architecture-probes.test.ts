@@ -169,6 +169,20 @@ describe('the one-file-one-line rule the probes are held to', () => {
   });
 });
 
+describe('docs/architecture.md says how to add what each probe adds', () => {
+  const doc = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
+  const howTo = [...doc.matchAll(/How to add one: one new file in `([^`]+)\/`, registered in `([^`]+)`/g)];
+  for (const file of probeFiles) {
+    it(`probe ${file}: its file's folder and its registry are a "How to add one" line's`, async () => {
+      const probe = ((await import(join(probeDir, file))) as { default: Probe }).default;
+      const folders = Object.keys(probe.create).map((path) => dirname(path));
+      const registries = Object.keys(probe.edit);
+      const line = howTo.find(([, folder, registry]) => folders.includes(folder) && registries.includes(registry));
+      expect(line, `no "How to add one: one new file in \`${folders[0]}/\`, registered in \`${registries[0]}\`"`).toBeDefined();
+    });
+  }
+});
+
 describe('architecture probes: each seam takes one new file and one registry line', () => {
   beforeAll(async () => {
     copy = mkdtempSync(join(tmpdir(), 'aelab-probes-'));
