@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -45,7 +54,8 @@ function lineChange(before: string, after: string): string | undefined {
   let row = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
     const next = new Array<number>(b.length + 1).fill(0);
-    for (let j = 1; j <= b.length; j++) next[j] = a[i - 1] === b[j - 1] ? row[j - 1] + 1 : Math.max(row[j], next[j - 1]);
+    for (let j = 1; j <= b.length; j++)
+      next[j] = a[i - 1] === b[j - 1] ? row[j - 1] + 1 : Math.max(row[j], next[j - 1]);
     row = next;
   }
   const removed = a.length - row[b.length];
@@ -75,7 +85,8 @@ function copyRepository(to: string): Map<string, Buffer> {
     if (entry !== '@aelab') symlinkSync(join(root, 'node_modules', entry), join(modules, entry));
   }
   for (const pkg of readdirSync(join(root, 'packages'))) {
-    if (existsSync(join(root, 'node_modules/@aelab', pkg))) symlinkSync(join(to, 'packages', pkg), join(modules, '@aelab', pkg));
+    if (existsSync(join(root, 'node_modules/@aelab', pkg)))
+      symlinkSync(join(to, 'packages', pkg), join(modules, '@aelab', pkg));
     const own = join(root, 'packages', pkg, 'node_modules');
     if (existsSync(own)) symlinkSync(own, join(to, 'packages', pkg, 'node_modules'));
   }
@@ -116,7 +127,9 @@ function apply(into: string, file: string, probe: Probe): string[] {
 
 /** Files of the copy that differ from the repository's, or are new, build outputs and links aside. */
 function changedFiles(copied: Map<string, Buffer>): string[] {
-  const changed = [...copied].filter(([file, content]) => !readFileSync(join(copy, file)).equals(content)).map(([file]) => file);
+  const changed = [...copied]
+    .filter(([file, content]) => !readFileSync(join(copy, file)).equals(content))
+    .map(([file]) => file);
   const all = readdirSync(copy, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name).slice(copy.length + 1));
@@ -162,10 +175,14 @@ describe('the one-file-one-line rule the probes are held to', () => {
       'probe fake.ts: src/index.ts: removes 0 line(s) and adds 2: a registry edit adds one line or changes one',
     ]);
     const oneLine = fake((text) => addRegistryEntry(text, 'LIST', "(await import('./b.js')).b"));
-    expect(apply(dir, 'fake.ts', oneLine)).toEqual(['probe fake.ts: creates src/b.ts, which already exists (names must be unique)']);
+    expect(apply(dir, 'fake.ts', oneLine)).toEqual([
+      'probe fake.ts: creates src/b.ts, which already exists (names must be unique)',
+    ]);
     expect(readFileSync(join(dir, 'src/index.ts'), 'utf8')).toContain("  (await import('./b.js')).b,\n] as const;");
     const missing = fake((text) => addRegistryEntry(text, 'MISSING', 'b'));
-    expect(apply(dir, 'other.ts', { ...missing, create: {} })[0]).toBe('probe other.ts: creates 0 files (), expected 1');
+    expect(apply(dir, 'other.ts', { ...missing, create: {} })[0]).toBe(
+      'probe other.ts: creates 0 files (), expected 1',
+    );
   });
 });
 
@@ -178,7 +195,10 @@ describe('docs/architecture.md says how to add what each probe adds', () => {
       const folders = Object.keys(probe.create).map((path) => dirname(path));
       const registries = Object.keys(probe.edit);
       const line = howTo.find(([, folder, registry]) => folders.includes(folder) && registries.includes(registry));
-      expect(line, `no "How to add one: one new file in \`${folders[0]}/\`, registered in \`${registries[0]}\`"`).toBeDefined();
+      expect(
+        line,
+        `no "How to add one: one new file in \`${folders[0]}/\`, registered in \`${registries[0]}\`"`,
+      ).toBeDefined();
     });
   }
 });
@@ -213,7 +233,7 @@ describe('architecture probes: each seam takes one new file and one registry lin
     expect(build.ok, `the copy with ${probeFiles.join(', ')} does not build:\n${build.output}`).toBe(true);
   });
 
-  it('touches nothing but the probes\' files, their registry lines and the generated schema', () => {
+  it("touches nothing but the probes' files, their registry lines and the generated schema", () => {
     const declared = new Set([
       ...loaded.flatMap(({ probe }) => [...Object.keys(probe.create), ...Object.keys(probe.edit)]),
       ...GENERATED,
@@ -230,18 +250,22 @@ describe('architecture probes: each seam takes one new file and one registry lin
         expect(entry().problems, entry().problems.join('\n')).toEqual([]);
       });
 
-      it('works end to end through the public path (its check exits 0)', () => {
-        expect(build.ok, `probe ${file}: not checked, the copy did not build:\n${build.output}`).toBe(true);
-        const check = spawnSync(process.execPath, ['--input-type=module', '-'], {
-          cwd: copy,
-          input: entry().probe.check,
-          encoding: 'utf8',
-          timeout: CHECK_MS,
-          killSignal: 'SIGKILL',
-        });
-        const output = `${check.stdout}${check.stderr}${check.error ? `\n${check.error.message}` : ''}`;
-        expect(check.status, `probe ${file} (${entry().probe.seam}): its check failed:\n${output}`).toBe(0);
-      }, CHECK_MS + 10_000);
+      it(
+        'works end to end through the public path (its check exits 0)',
+        () => {
+          expect(build.ok, `probe ${file}: not checked, the copy did not build:\n${build.output}`).toBe(true);
+          const check = spawnSync(process.execPath, ['--input-type=module', '-'], {
+            cwd: copy,
+            input: entry().probe.check,
+            encoding: 'utf8',
+            timeout: CHECK_MS,
+            killSignal: 'SIGKILL',
+          });
+          const output = `${check.stdout}${check.stderr}${check.error ? `\n${check.error.message}` : ''}`;
+          expect(check.status, `probe ${file} (${entry().probe.seam}): its check failed:\n${output}`).toBe(0);
+        },
+        CHECK_MS + 10_000,
+      );
     });
   }
 });

@@ -180,13 +180,16 @@ export async function loadUnlabelledCsv(input: LineInput, options: { delimiter?:
       }
     }
     if (cells.length !== columns) {
-      throw new DataFormatError(file, line, undefined, `expected ${columns} cells as on line ${firstLine}, found ${cells.length}`);
+      const problem = `expected ${columns} cells as on line ${firstLine}, found ${cells.length}`;
+      throw new DataFormatError(file, line, undefined, problem);
     }
     for (let j = 0; j < columns; j++) values.push(parseNumberCell(cells[j], CSV_MISSING, file, line, j + 1));
     rows++;
   });
   if (rows === 0) {
-    const problem = header ? 'header only: expected data rows after the header line' : 'empty file: expected rows of delimited numbers';
+    const problem = header
+      ? 'header only: expected data rows after the header line'
+      : 'empty file: expected rows of delimited numbers';
     throw new DataFormatError(file, undefined, undefined, problem);
   }
   return {

@@ -72,7 +72,8 @@ import { JsonFileRunStore } from '@aelab/store';
 const dir = mkdtempSync(join(tmpdir(), 'aelab-probe-check-'));
 try {
   writeFileSync(join(dir, 'exp.json'), ${JSON.stringify(JSON.stringify(experiment))});
-  const argv = ['packages/cli/bin/aelab.js', 'search', ${JSON.stringify(check.sampler ?? 'grid')}, '-e', join(dir, 'exp.json'),
+  const sampler = ${JSON.stringify(check.sampler ?? 'grid')};
+  const argv = ['packages/cli/bin/aelab.js', 'search', sampler, '-e', join(dir, 'exp.json'),
     '--store', join(dir, 'runs'), '--workers', '1', '--no-report', ...${JSON.stringify(check.args ?? [])}];
   const run = spawnSync(process.execPath, argv, { encoding: 'utf8' });
   if (run.status !== 0) {
@@ -86,7 +87,8 @@ try {
   const schema = readFileSync('experiments/schema.json', 'utf8');
   if (!(${check.expect})) {
     const seen = trials.map((t) => ({ status: t.status, params: t.params, backend: t.environment?.backend }));
-    console.error('expected ' + ${JSON.stringify(check.expect)} + '\\ntrials: ' + JSON.stringify(seen) + '\\n' + run.stderr);
+    const expected = ${JSON.stringify(check.expect)};
+    console.error('expected ' + expected + '\\ntrials: ' + JSON.stringify(seen) + '\\n' + run.stderr);
     process.exit(1);
   }
 } finally {

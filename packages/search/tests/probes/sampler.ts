@@ -16,7 +16,9 @@ export const probeSampler = defineSampler({
     ask: (space, history) => {
       if (history.length > 0) return { status: 'done' };
       const params: Record<string, ReturnType<typeof fromUnit>> = {};
-      for (const name of orderedNames(space)) if (isActive(space[name], params)) params[name] = fromUnit(space[name], 0);
+      for (const name of orderedNames(space)) {
+        if (isActive(space[name], params)) params[name] = fromUnit(space[name], 0);
+      }
       return { status: 'run', params };
     },
   }),
@@ -33,7 +35,15 @@ export const probeSampler = defineSampler({
     sampler: 'probe-sampler',
     experiment: {
       sampler: { type: 'probe-sampler' },
-      space: { 'model.encoder': { type: 'categorical', values: [[8, 2], [8, 4]] } },
+      space: {
+        'model.encoder': {
+          type: 'categorical',
+          values: [
+            [8, 2],
+            [8, 4],
+          ],
+        },
+      },
     },
     expect: `schema.includes('"probe-sampler"') && trials.length === 1 && trials[0].status === 'complete'
       && JSON.stringify(trials[0].params['model.encoder']) === '[8,2]'`,
