@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier/flat';
 import tseslint from 'typescript-eslint';
 
 const tfjs = ['@tensorflow/*', '@tensorflow/tfjs*'];
@@ -51,4 +52,6 @@ export default [
       'no-restricted-syntax': ['error', { selector: 'TSAsExpression > TSNeverKeyword', message: 'no "as never": type the value instead' }],
     },
   },
+  // Last: turns off the stylistic rules that would fight prettier (`prettier --check .` is the workspace's lint).
+  prettier,
 ];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Load time and peak memory of @aelab/data loaders on real files, printed as JSON.
-// Usage: npx tsc -b packages/data && AELAB_DATA_DIR=/work/shared/datasets node tools/bench/data-load.mjs
+// Usage: npx tsc -b packages/data && AELAB_DATA_DIR=<datasets folder> node tools/bench/data-load.mjs
 // Each case runs in a fresh child process so peak RSS belongs to that load alone.
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const dataDir = process.env.AELAB_DATA_DIR;
 if (!dataDir || !existsSync(dataDir)) {
-  console.error('set AELAB_DATA_DIR to the datasets folder (e.g. /work/shared/datasets)');
+  console.error('set AELAB_DATA_DIR to the datasets folder (the layout `aelab data fetch` writes)');
   process.exit(2);
 }
 

@@ -11,7 +11,7 @@
  * With `--in threads` each run is a worker thread of this process (as a sweep's Piscina
  * workers are) instead of a process of its own.
  *
- * - int: an integer loop in registers (the "pure CPU loop" of TFJS-NOTES);
+ * - int: an integer loop in registers (the "pure JS loop" of docs/tfjs-notes.md);
  * - fp: float32 multiply/divide/sqrt over 64 KiB (L1-resident), the fused Adam's mix;
  * - simd: wasm f32x4 multiplies and adds on 12 registers, no memory at all (the arithmetic
  *   of conv.wat's register tiles without their loads): the vector units alone;

@@ -60,7 +60,7 @@ function memberOf(k, PRESETS) {
   };
 }
 
-/** Makes webgpu a tfjs backend by hand (as TFJS-NOTES describes) when aelab has no `webgpu` backend; returns the adapter's description. */
+/** Makes webgpu a tfjs backend by hand (as docs/tfjs-notes.md describes) when aelab has no `webgpu` backend; returns the adapter's description. */
 async function activateWebgpu(models, tf) {
   const named = models.backendNamed?.('webgpu');
   let adapter;

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { EXPORT_FORMATS } from '@aelab/core';
+import { DECIMAL_NUMBER } from '@aelab/data';
 import { DEFAULT_LOCK_SECONDS, DEFAULT_MAX_RESULT_MB, PRUNER_TYPES, SAMPLER_TYPES } from '@aelab/search';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { withBackend, withDataDir, withStore } from './options.js';
@@ -104,7 +105,7 @@ export type DataArgs = ArgsOf<typeof dataOptions>;
 function finiteNumber(option: string) {
   return (value: unknown): number => {
     const text = String(Array.isArray(value) ? value.at(-1) : value).trim();
-    if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) || !Number.isFinite(Number(text))) {
+    if (!DECIMAL_NUMBER.test(text) || !Number.isFinite(Number(text))) {
       throw new Error(`--${option} must be a finite number, got '${text}'`);
     }
     return Number(text);

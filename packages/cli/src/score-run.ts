@@ -3,10 +3,11 @@ import { dirname, extname, join } from 'node:path';
 import { MODEL_FILES, type ErrorMetric } from '@aelab/core';
 import {
   applyPreparation,
-  DataFormatError,
+  isCsvHeader,
+  isCsvValue,
   isNormalLabel,
   loadFile,
-  parseNumberCell,
+  loadUnlabelledCsv,
   parsePreparation,
   printable,
   readLines,
@@ -175,18 +176,18 @@ async function loadScoringData(input: string, labelColumn: string | undefined, m
   let why: string | undefined;
   if (labelColumn === NO_LABEL) why = `--label-column ${NO_LABEL}`;
   else if (labelColumn === undefined) {
-    const row = isHeader(first) ? second : first;
-    if (row?.length === modelFeatures && row.every(isNumericCell)) {
+    const row = isCsvHeader(first) ? second : first;
+    if (row?.length === modelFeatures && row.every(isCsvValue)) {
       why = `the model takes ${modelFeatures} features and the file has ${modelFeatures} numeric columns; --label-column to name one`;
     }
   }
   if (why !== undefined) {
-    const dataset = await loadUnlabelledCsv(input, delimiter);
+    const dataset = await loadUnlabelledCsv(input, { delimiter });
     return { dataset, columns: { features: featureList(dataset), label: `none (${why})`, unlabelled: true, mismatchHint: `no label column: ${why}` } };
   }
   const dataset = await loadFile(input, labelColumn !== undefined ? { labelColumn } : {});
   // Named as the loader names columns: by the header, which it tells by the cells other than the label.
-  const last = isHeader(first.slice(0, -1)) ? `'${first.at(-1)?.trim()}'` : `c${first.length - 1}`;
+  const last = isCsvHeader(first, first.length - 1) ? `'${first.at(-1)?.trim()}'` : `c${first.length - 1}`;
   const label = labelColumn === undefined ? `${last} (the last column; --label-column to choose another, or ${NO_LABEL})` : `${labelColumn} (--label-column)`;
   const named = labelColumn === undefined ? `${last}, the last column` : `${labelColumn}`;
   return { dataset, columns: { features: featureList(dataset), label, unlabelled: false, mismatchHint: `label: ${named}; --label-column ${NO_LABEL} if the file has no label` } };
@@ -199,24 +200,6 @@ function featureList(dataset: Dataset): string {
 /** Up to four names, else the first two and the last. */
 const nameList = (names: readonly string[]) =>
   names.length <= 4 ? names.join(', ') : `${names[0]}, ${names[1]}, ..., ${names.at(-1)}`;
-
-/** Cells the CSV loader reads as missing (NaN, filled by the preparation); @aelab/data does not export its set. */
-const MISSING = new Set(['', '?', 'NaN', 'nan', 'NA', 'N/A', 'null']);
-// Unambiguous (as the loader's): linear on long runs of digits.
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** A number or a missing value, as the CSV loader reads feature cells. */
-function isNumericCell(cell: string): boolean {
-  try {
-    parseNumberCell(cell, MISSING, '', 0, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A header line, as the CSV loader tells one: a (non-label) cell that is neither empty nor a number. */
-const isHeader = (cells: string[]) => cells.some((cell) => cell.trim() !== '' && !NUMBER.test(cell.trim()));
 
 /** The cells of the first `count` non-empty lines of a delimited file, reading no further. */
 async function firstLines(file: string, delimiter: string, count: number): Promise<string[][]> {
@@ -232,47 +215,4 @@ async function firstLines(file: string, delimiter: string, count: number): Promi
     if (error !== done) throw error;
   }
   return lines;
-}
-
-/**
- * Reads a delimited file of numbers only (no label column), as the CSV loader reads
- * labelled ones: optional header, quoted cells, missing cells as NaN, exact errors naming
- * line and column. Labels are empty.
- */
-async function loadUnlabelledCsv(file: string, delimiter: string): Promise<Dataset> {
-  let header: string[] | undefined;
-  let columns = 0;
-  let firstLine = 0;
-  let values = new Float32Array(1 << 16);
-  let length = 0;
-  const { sha256 } = await readLines(file, (text, line) => {
-    if (text.trim() === '') return;
-    const cells = splitDelimited(text, delimiter, '"', file, line);
-    if (columns === 0) {
-      columns = cells.length;
-      firstLine = line;
-      if (isHeader(cells)) {
-        header = cells.map((cell) => cell.trim());
-        return;
-      }
-    }
-    if (cells.length !== columns) throw new DataFormatError(file, line, undefined, `expected ${columns} cells as on line ${firstLine}, found ${cells.length}`);
-    if (length + columns > values.length) {
-      const grown = new Float32Array(Math.max(values.length * 2, length + columns));
-      grown.set(values);
-      values = grown;
-    }
-    for (let j = 0; j < columns; j++) values[length++] = parseNumberCell(cells[j], MISSING, file, line, j + 1);
-  });
-  const rows = columns === 0 ? 0 : length / columns;
-  if (rows === 0) throw new DataFormatError(file, undefined, undefined, header ? 'header only: expected data rows after the header line' : 'empty file: expected rows of delimited numbers');
-  return {
-    name: file.split(/[\\/]/).pop()!,
-    values: values.slice(0, length),
-    rows,
-    features: columns,
-    labels: Array<string>(rows).fill(''),
-    featureNames: header ?? Array.from({ length: columns }, (_, j) => `c${j}`),
-    source: { paths: [file], sha256, format: 'csv' },
-  };
 }

@@ -1,3 +1,5 @@
+import { ERROR_METRICS } from './vocabulary.js';
+
 /** Confusion counts at one threshold, anomaly = positive class. */
 export interface Confusion {
   tp: number;
@@ -32,7 +34,7 @@ export function metricValue(set: MetricSet | undefined, metric: string): number 
 }
 
 /** Metrics computed from reconstruction errors alone; every other metric needs labels. */
-export const RECONSTRUCTION_METRICS = ['mse', 'mae', 'rmse'] as const;
+export const RECONSTRUCTION_METRICS = [...ERROR_METRICS, 'rmse'] as const;
 
 /**
  * Every metric a scored split has (the numeric fields of a {@link MetricSet} that scoring

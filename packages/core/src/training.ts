@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECONSTRUCTION_LOSSES } from './vocabulary.js';
 
 /**
  * The largest training settings accepted: beyond these a setting is a typo or a unit
@@ -31,7 +32,7 @@ export const trainingSchema = z
       .positive()
       .max(TRAINING_BOUNDS.learningRate)
       .describe(`Adam learning rate, in (0, ${TRAINING_BOUNDS.learningRate}].`),
-    loss: z.enum(['mse', 'mae']).describe('Reconstruction loss: mean squared or mean absolute error.'),
+    loss: z.enum(RECONSTRUCTION_LOSSES).describe('Reconstruction loss: mean squared or mean absolute error.'),
     earlyStopping: z
       .object({
         patience: z.number().int().positive().max(TRAINING_BOUNDS.epochs),

@@ -11,6 +11,13 @@ export type SplitName = (typeof SPLIT_NAMES)[number];
 export const ERROR_METRICS = ['mse', 'mae'] as const;
 export type ErrorMetric = (typeof ERROR_METRICS)[number];
 
+/**
+ * Reconstruction losses a model trains on: the batch mean of one of the {@link ERROR_METRICS}
+ * (so a model trained on `mae` can be scored on `mse`, and the two lists cannot drift apart).
+ */
+export const RECONSTRUCTION_LOSSES = ERROR_METRICS;
+export type ReconstructionLoss = ErrorMetric;
+
 /** Lifecycle of a trial. `complete`, `failed` and `pruned` never change once written. */
 export const TRIAL_STATUSES = ['running', 'complete', 'failed', 'interrupted', 'pruned'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];

@@ -11,9 +11,17 @@ export * from './loader-options.js';
 export * from './prepare.js';
 export { parsePreparation, type Preparation } from './preparation-schema.js';
 export { legacyNumpyPermutation } from './numpy-random.js';
-export { readLines, parseNumberCell, splitDelimited, type LineInput, type ReadLinesOptions, type ReadLinesResult } from './lines.js';
+export {
+  DECIMAL_NUMBER,
+  readLines,
+  parseNumberCell,
+  splitDelimited,
+  type LineInput,
+  type ReadLinesOptions,
+  type ReadLinesResult,
+} from './lines.js';
 export { loadArff } from './loaders/arff.js';
-export { loadCsv, type CsvOptions } from './loaders/csv.js';
+export { CSV_MISSING, isCsvHeader, isCsvValue, loadCsv, loadUnlabelledCsv, type CsvOptions } from './loaders/csv.js';
 export { loadUcr } from './loaders/ucr.js';
 export { loadTs } from './loaders/ts.js';
 export { loadNab, parseNabTimestamp, NAB_DEFAULTS, type NabOptions } from './loaders/nab.js';

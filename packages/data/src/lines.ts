@@ -166,10 +166,13 @@ function reserved(values: number): SharedArrayBuffer {
   }
 }
 
-// One way to match each digit (the fraction's digits only after the dot): `\d+\.?\d*`
-// backtracks quadratically on a long digit run with trailing junk (a 100,000-digit cell
-// took 18 s).
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/**
+ * A decimal number as aelab reads one, in data files and on the command line: no hex, no
+ * `Infinity`, no surrounding space (trim first). One way to match each digit (the fraction's
+ * digits only after the dot): `\d+\.?\d*` backtracks quadratically on a long digit run with
+ * trailing junk (a 100,000-digit cell took 18 s).
+ */
+export const DECIMAL_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:inf|infinity)$/i;
 
 const shortened = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}...` : text);
@@ -191,7 +194,7 @@ export function parseNumberCell(
   range: 'float32' | 'float64' = 'float32',
 ): number {
   const text = raw.trim();
-  if (NUMBER.test(text)) {
+  if (DECIMAL_NUMBER.test(text)) {
     const value = parseFloat(text);
     if (range === 'float32' ? Number.isFinite(Math.fround(value)) : Number.isFinite(value)) return value;
     throw new DataFormatError(file, line, column, `expected ${what}, got '${shortened(text)}': values must be finite${range === 'float32' ? ' and fit in float32 (|x| <= 3.4028235e38)' : ''}`);
@@ -250,7 +253,7 @@ export function splitDelimited(text: string, delimiter: string, quotes: string, 
 
 /** Writes labels the way the file meant them: numeric labels in shortest form ("1.0000000e+00" -> "1"). */
 export function canonicalNumericLabel(text: string): string {
-  return NUMBER.test(text) ? String(parseFloat(text)) : text;
+  return DECIMAL_NUMBER.test(text) ? String(parseFloat(text)) : text;
 }
 
 /**

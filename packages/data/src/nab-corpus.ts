@@ -1,7 +1,8 @@
 /**
  * The NAB v1.1 corpus (numenta/NAB at commit ea702d75), one entry per series: path under
  * `data/`, bytes, points, labelled anomalies, windows, points inside windows and sha256.
- * Generated from /work/shared/datasets/nab/README.md; the counts let tests check the loader.
+ * Generated from the corpus' README in the data dir (`$AELAB_DATA_DIR/nab/README.md`); the counts let
+ * tests check the loader.
  */
 export const NAB_COMMIT = 'ea702d75cc2258d9d7dd35ca8e5e2539d71f3140';
 export const NAB_LABELS_SHA256 = '1e1fbc4601321aad8d0f8b3784c8134299379f68f6c1f7777565f8ffd57ab6b1';

@@ -7,7 +7,7 @@ import type { SplitSpec } from './splits.js';
 
 /** One file of a named dataset, at a path relative to the data directory. */
 export interface DatasetFile {
-  /** Relative to the data dir, e.g. `ecg_tensorflow/ecg.csv` (the layout of /work/shared/datasets). */
+  /** Relative to the data dir, e.g. `ecg_tensorflow/ecg.csv` (the layout `aelab data fetch` writes). */
   path: string;
   /** Canonical public download URL (absent when the file only comes inside an archive). */
   url?: string;
@@ -89,7 +89,7 @@ const STATIC_DATASETS: DatasetInfo[] = [
     homepage: 'https://www.timeseriesclassification.com/description.php?Dataset=ECG5000',
     notes: [
       `distributed as ${ECG5000_ZIP}; \`npx aelab data fetch ecg5000\` extracts ECG5000_TRAIN.arff and ECG5000_TEST.arff into <data dir>/ecg5000/`,
-      'the shared /work/shared/datasets copy has the TRAIN split only (TEST absent): use ecg (ecg.csv) for test beats',
+      'the team-shared datasets copy has the TRAIN split only (TEST absent): use ecg (ecg.csv) for test beats',
     ],
   },
   {

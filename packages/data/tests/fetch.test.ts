@@ -8,7 +8,9 @@ import { fetchDataset, loadDataset, prepareData, resolveDataDir } from '../src/i
 
 const shared = process.env.AELAB_DATA_DIR;
 const available = Boolean(shared && existsSync(join(shared, 'ecg_tensorflow', 'ecg.csv')));
-if (!available) console.log('fetch tests skipped: set AELAB_DATA_DIR to the shared datasets folder (e.g. /work/shared/datasets) to serve it over 127.0.0.1');
+if (!available) {
+  console.log('fetch tests skipped: set AELAB_DATA_DIR to a datasets folder (as `aelab data fetch` lays it out) to serve');
+}
 
 /** Every file under `dir`, recursively (to prove failed fetches leave nothing). */
 const listTree = (dir: string): string[] =>

@@ -6,7 +6,20 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { DataFormatError, loadArff, loadCsv, loadDataset, loadFile, loadNab, loadTs, loadUcr, prepareData } from '../src/index.js';
+import {
+  DataFormatError,
+  isCsvHeader,
+  isCsvValue,
+  loadArff,
+  loadCsv,
+  loadDataset,
+  loadFile,
+  loadNab,
+  loadTs,
+  loadUcr,
+  loadUnlabelledCsv,
+  prepareData,
+} from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aelab-data-loaders-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -153,6 +166,33 @@ describe('CSV loader', () => {
     expect(bytes).toBeGreaterThan(35 * 2 ** 20);
     // the text is never held: what stays is the Float32 values (15 MiB) and one pointer per label
     expect(retained).toBeLessThan(0.75 * bytes);
+  });
+});
+
+describe('the CSV rules aelab score shares', () => {
+  it('tells a header by its non-label cells, as loadCsv does', async () => {
+    expect(isCsvHeader(['1', ' 2.5e3 ', ''])).toBe(false);
+    expect(isCsvHeader(['1', 'x'])).toBe(true);
+    expect(isCsvHeader(['1', 'normal'], 1)).toBe(false);
+    const labelled = await loadCsv(file('1,2,normal\n3,4,anomaly\n'));
+    expect(labelled.rows).toBe(2);
+    expect(isCsvValue('NA') && isCsvValue(' -1.5 ') && !isCsvValue('0x10') && !isCsvValue('1e39')).toBe(true);
+  });
+
+  it('loads numbers-only files with or without a header, missing cells as NaN', async () => {
+    const named = await loadUnlabelledCsv(file('a,b\n1,?\n"3",4\n'));
+    expect([named.rows, named.features, named.featureNames, named.labels]).toEqual([2, 2, ['a', 'b'], ['', '']]);
+    expect(Array.from(named.values)).toEqual([1, NaN, 3, 4]);
+    const bare = await loadUnlabelledCsv(file('1\t2\n3\t4\n', 'tsv'), { delimiter: '\t' });
+    expect([bare.featureNames, Array.from(bare.values)]).toEqual([['c0', 'c1'], [1, 2, 3, 4]]);
+  });
+
+  it('refuses ragged rows, bad cells and header-only files, naming line and column', async () => {
+    const ragged = await formatError(loadUnlabelledCsv(file('1,2\n3\n')));
+    expect(ragged.message).toMatch(/:2: expected 2 cells as on line 1, found 1/);
+    const bad = await formatError(loadUnlabelledCsv(file('1,2\n3,x\n')));
+    expect([bad.line, bad.column]).toEqual([2, 2]);
+    expect((await formatError(loadUnlabelledCsv(file('a,b\n')))).message).toMatch(/header only/);
   });
 });
 

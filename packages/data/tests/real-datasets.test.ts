@@ -5,7 +5,7 @@ import { inspectDataset, loadDataset, loadFile, NAB_CORPUS, parseNabTimestamp, p
 
 const dataDir = process.env.AELAB_DATA_DIR;
 const available = Boolean(dataDir && existsSync(join(dataDir, 'ecg5000')) && existsSync(join(dataDir, 'nab')));
-if (!available) console.log('real-dataset tests skipped: set AELAB_DATA_DIR to the shared datasets folder (e.g. /work/shared/datasets)');
+if (!available) console.log('real-dataset tests skipped: set AELAB_DATA_DIR to a datasets folder (as `aelab data fetch` lays it out)');
 
 const count = (labels: string[]) => labels.reduce<Record<string, number>>((m, l) => ((m[l] = (m[l] ?? 0) + 1), m), {});
 

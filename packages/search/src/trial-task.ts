@@ -4,7 +4,15 @@
  * is JSON plus named binary blobs (reconstruction errors as float32, model files), so
  * any executor can carry both without knowing what they mean.
  */
-import type { EpochRecord, ExamplesArtifact, SavedModelInfo, SeriesArtifact, SplitName, TrainingSettings } from '@aelab/core';
+import type {
+  EpochRecord,
+  ErrorMetric,
+  ExamplesArtifact,
+  SavedModelInfo,
+  SeriesArtifact,
+  SplitName,
+  TrainingSettings,
+} from '@aelab/core';
 import type { DataSpec } from '@aelab/data';
 import type { BackendName } from '@aelab/models/registry';
 
@@ -110,7 +118,7 @@ export interface TrialResult {
 }
 
 /** The blob name of a split's per-sample errors. */
-export function errorsBlob(split: SplitName, metric: 'mse' | 'mae'): string {
+export function errorsBlob(split: SplitName, metric: ErrorMetric): string {
   return `errors/${split}/${metric}`;
 }
 

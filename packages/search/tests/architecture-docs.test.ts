@@ -21,6 +21,16 @@ function listed(registryText: string, constant: string): string[] {
   return match[1].split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * The file of the folder a registry entry comes from: `(await import('./grid.js')).gridSampler`
+ * (one line registers it), or a name imported with its own line.
+ */
+function sourceOf(entry: string, registryText: string): string | undefined {
+  const inline = /^\(await import\('\.\/([\w-]+)\.js'\)\)\.\w+$/.exec(entry);
+  if (inline) return inline[1];
+  return new RegExp(`import \\{[^}]*\\b${entry}\\b[^}]*\\} from '\\./([\\w-]+)\\.js'`).exec(registryText)?.[1];
+}
+
 /** What makes an exported value an implementation of each seam (the keys of its contract). */
 const IDENTITY: Record<string, string[]> = {
   SAMPLERS: ['type', 'schema', 'create'],
@@ -47,7 +57,7 @@ describe('docs/architecture.md "How to add one" matches the code', () => {
       const members = registryModule[constant] as unknown[];
       expect(members).toHaveLength(names.length);
       // Each listed implementation is imported from its own file of the folder (one line in the registry).
-      const sources = names.map((name) => new RegExp(`import \\{[^}]*\\b${name}\\b[^}]*\\} from '\\./([\\w-]+)\\.js'`).exec(registryText)?.[1]);
+      const sources = names.map((name) => sourceOf(name, registryText));
       expect(sources.every((f) => f !== undefined && existsSync(resolve(root, folder, `${f}.ts`))), sources.join(', ')).toBe(true);
       expect(new Set(sources).size).toBe(sources.length);
       // No file of the folder defines an implementation that the registry does not list.

@@ -1,3 +1,4 @@
+import { ERROR_METRICS } from '@aelab/core';
 import type { PreparedData, PreparedSplit } from '@aelab/data';
 import { describe, expect, it } from 'vitest';
 import { errorsOf } from '../src/scoring.js';
@@ -16,7 +17,7 @@ function result(withLabels: boolean): TrialResult {
   const blobs: Record<string, Uint8Array> = {};
   const splits: TrialResult['splits'] = {};
   for (const [name, rows] of [['train', 3], ['test', 4]] as const) {
-    for (const metric of ['mse', 'mae'] as const) blobs[errorsBlob(name, metric)] = float32Bytes(Float32Array.from({ length: rows }, (_, i) => i / 10));
+    for (const metric of ERROR_METRICS) blobs[errorsBlob(name, metric)] = float32Bytes(Float32Array.from({ length: rows }, (_, i) => i / 10));
     const s = split(rows);
     splits[name] = withLabels ? { rows, y: Array.from(s.y), labels: s.labels } : { rows };
   }

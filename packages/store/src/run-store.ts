@@ -24,6 +24,9 @@ export interface TrialOutcome {
 export type NewEvaluation = Omit<EvaluationRecord, 'id' | 'studyId' | 'trialId' | 'createdAt' | 'sampled'> &
   Partial<Pick<EvaluationRecord, 'sampled'>> & { createdAt?: string };
 
+/** An artifact's content: bytes, text (written as UTF-8), or pieces of either, in order. */
+export type ArtifactData = Uint8Array | string | ContentPieces;
+
 /**
  * Where studies, trials and their evaluations are recorded.
  *
@@ -50,9 +53,6 @@ export type NewEvaluation = Omit<EvaluationRecord, 'id' | 'studyId' | 'trialId' 
  * - Large arrays are artifacts: `writeArtifact` stores bytes beside the records and
  *   returns a path relative to the store root, which records refer to.
  */
-/** An artifact's content: bytes, text (written as UTF-8), or pieces of either, in order. */
-export type ArtifactData = Uint8Array | string | ContentPieces;
-
 export interface RunStore {
   /** Where artifacts live on disk (absolute), or null for stores without files. */
   readonly root: string | null;

@@ -1,6 +1,15 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { FloatMatrixBuilder, inputName, LabelPool, type LineInput, parseNumberCell, readLines, splitDelimited } from '../lines.js';
+import {
+  DECIMAL_NUMBER,
+  FloatMatrixBuilder,
+  inputName,
+  LabelPool,
+  type LineInput,
+  parseNumberCell,
+  readLines,
+  splitDelimited,
+} from '../lines.js';
 
 /** Options of the delimited-text loader. */
 export interface CsvOptions {
@@ -23,8 +32,23 @@ export interface CsvOptions {
 /** Cells read as missing (NaN), to be filled during preparation and counted. */
 export const CSV_MISSING = new Set(['', '?', 'NaN', 'nan', 'NA', 'N/A', 'null']);
 
-// unambiguous (see NUMBER in lines.ts): linear on long digit runs
-const NUMERIC = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+/**
+ * Whether a first line is a header, as the loaders tell one (with `header: 'auto'`): a cell
+ * other than the label's (`labelIndex`, -1 for none) that is neither empty nor a number.
+ */
+export function isCsvHeader(cells: readonly string[], labelIndex = -1): boolean {
+  return cells.some((cell, j) => j !== labelIndex && cell.trim() !== '' && !DECIMAL_NUMBER.test(cell.trim()));
+}
+
+/** Whether a feature cell reads as a value: a finite float32 number or a {@link CSV_MISSING} marker. */
+export function isCsvValue(cell: string): boolean {
+  try {
+    parseNumberCell(cell, CSV_MISSING, '', 0, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function resolveColumn(spec: string | number, header: string[] | undefined, columns: number, file: string, what: string): number {
   if (typeof spec === 'number' || (/^-?\d+$/.test(spec) && !header?.includes(spec))) {
@@ -88,7 +112,7 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
     let isHeader: boolean;
     if (options.header === undefined || options.header === 'auto') {
       const labelGuess = labelIsName ? -1 : resolveColumn(labelSpec, undefined, columns, file, 'labelColumn');
-      isHeader = labelIsName || cells.some((cell, j) => j !== labelGuess && !NUMERIC.test(cell) && cell.trim() !== '');
+      isHeader = labelIsName || isCsvHeader(cells, labelGuess);
     } else isHeader = options.header;
     if (isHeader) header = cells.map((cell) => cell.trim());
     labelIndex = resolveColumn(labelSpec, header, columns, file, 'labelColumn');
@@ -127,6 +151,54 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
     features: keep.length,
     labels,
     featureNames: keep.map((j) => header?.[j] ?? `c${j}`),
+    source: { paths: [file], sha256, format: 'csv' },
+  };
+}
+
+/**
+ * Loads a delimited file of numbers only (no label column), as {@link loadCsv} reads labelled
+ * ones: optional header (told by {@link isCsvHeader}), quoted cells, missing cells as NaN, exact
+ * errors naming line and column. Labels are empty. `aelab score` reads unlabelled files with it.
+ */
+export async function loadUnlabelledCsv(input: LineInput, options: { delimiter?: string } = {}): Promise<Dataset> {
+  const file = inputName(input);
+  const delimiter = options.delimiter ?? ',';
+  let header: string[] | undefined;
+  let columns = 0;
+  let firstLine = 0;
+  let rows = 0;
+  const values = new FloatMatrixBuilder();
+  const { sha256 } = await readLines(input, (text, line) => {
+    if (text.trim() === '') return;
+    const cells = splitDelimited(text, delimiter, '"', file, line);
+    if (columns === 0) {
+      columns = cells.length;
+      firstLine = line;
+      if (isCsvHeader(cells)) {
+        header = cells.map((cell) => cell.trim());
+        return;
+      }
+    }
+    if (cells.length !== columns) {
+      const problem = `expected ${columns} cells as on line ${firstLine}, found ${cells.length}`;
+      throw new DataFormatError(file, line, undefined, problem);
+    }
+    for (let j = 0; j < columns; j++) values.push(parseNumberCell(cells[j], CSV_MISSING, file, line, j + 1));
+    rows++;
+  });
+  if (rows === 0) {
+    const problem = header
+      ? 'header only: expected data rows after the header line'
+      : 'empty file: expected rows of delimited numbers';
+    throw new DataFormatError(file, undefined, undefined, problem);
+  }
+  return {
+    name: file.split(/[\\/]/).pop()!,
+    values: values.finish(),
+    rows,
+    features: columns,
+    labels: Array<string>(rows).fill(''),
+    featureNames: header ?? Array.from({ length: columns }, (_, j) => `c${j}`),
     source: { paths: [file], sha256, format: 'csv' },
   };
 }
