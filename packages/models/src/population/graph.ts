@@ -9,8 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { PopulationAdam } from '../adam.js';
 import { addInOrder, reconstructionLoss } from '../losses.js';
-import type { ChainLayer } from './chain.js';
-import { dropoutMasks, type MemberDropout } from './masks.js';
+import type { ChainLayer } from '../builders/dense-chain.js';
+import { dropoutMasks, type MemberDropout } from '../builders/dropout-masks.js';
 
 /** The activations tfjs-layers' Dense fuses into its matMul (its mapActivationToFusedKernel). */
 const FUSED = new Set(['relu', 'linear', 'elu']);

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createGradientAdam, type GradientOptimizer } from '../adam.js';
-import { reconstructionLossOf } from './kernels.js';
+import { reconstructionLossOf } from '../wasm/dense-kernels.js';
 import type { PreparedSplit } from '@aelab/data';
 import type { StepLosses, TrainingStep } from './step.js';
 

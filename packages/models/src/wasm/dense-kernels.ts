@@ -12,8 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { backpropRelu, conv1dFilterGradient, conv1dForward, conv1dInputGradient, masked, type Conv1dGeometry } from '../wasm/conv.js';
-import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
+import { backpropRelu, conv1dFilterGradient, conv1dForward, conv1dInputGradient, masked, type Conv1dGeometry } from './conv.js';
+import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from './heap.js';
 
 /**
  * `[y, h?]` from inputs `{x [rows, in], kernel [in, units], bias [units], mask? [rows, units]}`
@@ -226,9 +226,9 @@ export function registerWasmStepKernels(): void {
   ]);
 }
 
-/** Whether the active backend has the lean step's kernels. */
-export function hasStepKernels(): boolean {
-  return activeBackendHas([DENSE_FORWARD, DENSE_BACKWARD, RECONSTRUCTION_LOSS]);
+/** Whether `backend` (default: the active one) has the lean step's kernels. */
+export function hasStepKernels(backend?: string): boolean {
+  return activeBackendHas([DENSE_FORWARD, DENSE_BACKWARD, RECONSTRUCTION_LOSS], backend);
 }
 
 /** {@link DENSE_FORWARD}: `[y, h]` (h is y without a mask). */
