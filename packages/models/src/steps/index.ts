@@ -16,7 +16,7 @@ import type { StepDefinition, StepOptions, TrainingStep } from './step.js';
 export type { StepDefinition, StepKind, StepLosses, StepOptions, TrainingStep } from './step.js';
 
 /** Every training step, in the order they are tried; the layers step, which trains any model, last. */
-export const STEPS: readonly StepDefinition[] = [leanDenseStep, leanConv1dStep, leanRecurrentStep, layersStep];
+export const STEPS = [leanDenseStep, leanConv1dStep, leanRecurrentStep, layersStep] as const satisfies readonly StepDefinition[];
 
 /**
  * The training step for `model` (see {@link StepKind}); its `name` says which was chosen.
@@ -26,7 +26,7 @@ export function createTrainingStep(options: StepOptions): TrainingStep {
   const { model, spec, kind = 'lean' } = options;
   const terms = options.terms ?? familyOf(spec.kind).lossTerms?.(buildKit, spec, model) ?? [];
   const backend = tf.getBackend();
-  const candidates = kind === 'lean' ? STEPS : [layersStep];
+  const candidates: readonly StepDefinition[] = kind === 'lean' ? STEPS : [layersStep];
   for (const definition of candidates) {
     if (terms.length > 0 && !definition.modelTerms) continue;
     if (!definition.appliesTo(spec, backend)) continue;
