@@ -76,7 +76,7 @@ describe('loss terms', () => {
     expect(b.reconstruction.dataSync()[0]).toBe(a.reconstruction.dataSync()[0]);
     expect(b.total.dataSync()[0]).toBeCloseTo(a.total.dataSync()[0] + value, 4);
     expect(value).toBeGreaterThan(0);
-    tf.dispose([a, b, x]);
+    tf.dispose([a.total, a.reconstruction, b.total, b.reconstruction, x]);
     [plain, withTerm].forEach((s) => s.dispose());
     model.dispose();
   });
