@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { ReconstructionLoss } from '../losses.js';
 import { backpropRelu, conv1dFilterGradient, conv1dForward, conv1dInputGradient, masked, type Conv1dGeometry } from './conv.js';
 import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from './heap.js';
 
@@ -182,7 +183,7 @@ const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 interface LossAttrs {
-  loss: 'mse' | 'mae';
+  loss: ReconstructionLoss;
   l2: number[];
   gradient: boolean;
 }
@@ -246,7 +247,7 @@ export function denseBackward(dh: tf.Tensor2D, y: tf.Tensor2D, x: tf.Tensor2D, k
 }
 
 /** {@link RECONSTRUCTION_LOSS}: `[total, reconstruction]`, plus the output's gradient when `gradient`. */
-export function reconstructionLossOf(output: tf.Tensor, target: tf.Tensor, penalties: readonly { kernel: tf.Tensor; l2: number }[], loss: 'mse' | 'mae', gradient: boolean): tf.Tensor[] {
+export function reconstructionLossOf(output: tf.Tensor, target: tf.Tensor, penalties: readonly { kernel: tf.Tensor; l2: number }[], loss: ReconstructionLoss, gradient: boolean): tf.Tensor[] {
   const inputs: Record<string, tf.Tensor> = { output, target };
   penalties.forEach((p, i) => (inputs[`kernel${i}`] = p.kernel));
   const attrs = { loss, l2: penalties.map((p) => p.l2), gradient };
