@@ -4,7 +4,7 @@ import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
 import { denseFamily } from '../src/families/dense.js';
 import type { ModelLossTerm } from '../src/losses.js';
-import { PRESETS, type ModelSpec } from '../src/registry.js';
+import { PRESETS, populationKey, type ModelSpec } from '../src/registry.js';
 import { createTrainingStep, STEPS } from '../src/steps/index.js';
 import { LayersStep } from '../src/steps/layers.js';
 import { trainAutoencoder, type TrainerConfig } from '../src/train.js';
@@ -62,6 +62,13 @@ describe('the STEPS registry', () => {
 describe('loss terms', () => {
   afterEach(() => {
     delete (denseFamily as { lossTerms?: unknown }).lossTerms;
+  });
+
+  it('keeps a family with loss terms of its own out of populations (their graph knows reconstruction and L2 only)', () => {
+    const training = { batchSize: 32, loss: 'mse' as const };
+    expect(populationKey(PRESETS['ecg-v3'], training)).not.toBeNull();
+    Object.assign(denseFamily, { lossTerms: () => [] });
+    expect(populationKey(PRESETS['ecg-v3'], training)).toBeNull();
   });
 
   it('adds a model term to the total after the penalties and leaves the reconstruction loss as it is', () => {
