@@ -4,7 +4,7 @@ export * from './builders/index.js';
 export * from './train.js';
 export * from './losses.js';
 export * from './steps/index.js';
-export * from './errors.js';
+export * from './reconstruction-errors.js';
 export * from './persist.js';
 export * from './evaluation/index.js';
 export * from './population/train.js';

@@ -1,11 +1,55 @@
-/** The reconstruction loss, and the in-order sum every backend adds the same way. */
+/**
+ * The terms of a training's loss, the reconstruction loss, and the in-order sum every
+ * backend adds the same way.
+ */
 import * as tf from '@tensorflow/tfjs';
+import type { TrainingSettings } from '@aelab/core';
+
+/** The reconstruction loss a training minimizes: mean squared or mean absolute error. */
+export type ReconstructionLoss = TrainingSettings['loss'];
+
+/**
+ * A term a model family adds to its models' training loss (a variational autoencoder's KL
+ * term, an activity penalty), through its `lossTerms` hook (see `ModelFamily`).
+ */
+export interface ModelLossTerm {
+  /** Names the term (`kl`, `activity`) in messages. */
+  readonly name: string;
+  /**
+   * The term's value for the batch `x` (dropout on when `training`): a scalar computed
+   * from the model's own variables, so the tape differentiates it.
+   */
+  value(x: tf.Tensor, training: boolean): tf.Scalar;
+}
+
+/**
+ * The terms of a training's loss, in the order they are added (see {@link addInOrder}):
+ * - `reconstruction`: the error between a batch and its output, first; what pruners,
+ *   early stopping's reconstruction loss and scoring read;
+ * - `penalties`: the weight penalties the model's layers add (Keras' kernel
+ *   regularizers); an optimizer may fold their gradients into its update instead
+ *   (`StepOptimizer.foldsL2`), so they may be left out of what the tape differentiates;
+ * - `model`: a family's own term, always differentiated and added to the total.
+ */
+export type LossTerm =
+  | { kind: 'reconstruction'; loss: ReconstructionLoss }
+  | { kind: 'penalties' }
+  | { kind: 'model'; term: ModelLossTerm };
+
+/** A training's loss terms: the reconstruction loss, the model's penalties, then the family's own terms. */
+export function lossTerms(loss: ReconstructionLoss, modelTerms: readonly ModelLossTerm[] = []): LossTerm[] {
+  return [
+    { kind: 'reconstruction', loss },
+    { kind: 'penalties' },
+    ...modelTerms.map((term) => ({ kind: 'model' as const, term })),
+  ];
+}
 
 /**
  * The reconstruction loss: the mean over all values, or over `axes` only (the population
  * trainer reduces each member's rows and features, axes [1, 2], to one loss per member).
  */
-export function reconstructionLoss<T extends tf.Tensor = tf.Scalar>(kind: 'mse' | 'mae', target: tf.Tensor, output: tf.Tensor, axes?: number[]): T {
+export function reconstructionLoss<T extends tf.Tensor = tf.Scalar>(kind: ReconstructionLoss, target: tf.Tensor, output: tf.Tensor, axes?: number[]): T {
   // Plain means: tf.losses.* add weight/reduction bookkeeping kernels to every step.
   return (kind === 'mse' ? tf.mean(tf.squaredDifference(target, output), axes) : tf.mean(tf.abs(tf.sub(target, output)), axes)) as T;
 }

@@ -1,14 +1,14 @@
 /**
  * A recurrent layer over a whole sequence as one differentiable op: on wasm one forward
  * kernel and, registered as its gradient through `tf.customGrad`, one backward kernel
- * (`wasm-recurrent.ts`), so the tape holds one node per recurrent layer instead of ~20
+ * (`wasm/recurrent-kernels.ts`), so the tape holds one node per recurrent layer instead of ~20
  * per time step. Elsewhere (cpu, webgpu) the same math runs as ordinary tf ops, which
  * autodiff differentiates.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RECURRENT_BACKWARD, RECURRENT_FORWARD, type RecurrentForwardAttrs, type RecurrentKind } from './wasm-recurrent.js';
+import { RECURRENT_BACKWARD, RECURRENT_FORWARD, type RecurrentForwardAttrs, type RecurrentKind } from './wasm/recurrent-kernels.js';
 
-export type { RecurrentKind } from './wasm-recurrent.js';
+export type { RecurrentKind } from './wasm/recurrent-kernels.js';
 
 /** What a recurrent layer computes besides its weights. */
 export interface RecurrentOptions {
@@ -22,9 +22,8 @@ export interface RecurrentOptions {
   fused?: boolean;
 }
 
-/** Whether the active backend runs {@link recurrentSequence} as the fused kernels. */
-export function fusedRecurrentAvailable(): boolean {
-  const backend = tf.getBackend();
+/** Whether `backend` (default: the active one) runs {@link recurrentSequence} as the fused kernels. */
+export function fusedRecurrentAvailable(backend = tf.getBackend()): boolean {
   return tf.getKernel(RECURRENT_FORWARD, backend) !== undefined && tf.getKernel(RECURRENT_BACKWARD, backend) !== undefined;
 }
 

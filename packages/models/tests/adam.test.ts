@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ADAM_KERNEL, adamPass, createAdam } from '../src/adam.js';
+import { ADAM_KERNEL, createAdam } from '../src/adam.js';
+import { adamPass } from '../src/wasm/adam-kernel.js';
 import { ADAM_WASM } from '../src/wasm/adam-wasm.js';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';

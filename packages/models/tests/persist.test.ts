@@ -7,7 +7,7 @@ import { MODEL_FILES } from '@aelab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
-import { reconstruct } from '../src/errors.js';
+import { reconstruct } from '../src/reconstruction-errors.js';
 import { loadModel, saveModel, serializeModel } from '../src/persist.js';
 import { PRESETS, type ModelSpec } from '../src/registry.js';
 import { sineSplit } from './helpers.js';

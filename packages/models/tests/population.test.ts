@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
-import { reconstructionErrors } from '../src/errors.js';
+import { reconstructionErrors } from '../src/reconstruction-errors.js';
 import { PopulationGraph } from '../src/population/graph.js';
-import { denseChain } from '../src/population/chain.js';
+import { denseChain } from '../src/builders/dense-chain.js';
 import { trainPopulation, type PopulationMember } from '../src/population/train.js';
 import { buildModel } from '../src/builders/index.js';
 import { PRESETS, populationKey, type DenseSpec } from '../src/registry.js';

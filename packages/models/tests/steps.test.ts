@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
-import { reconstructionErrors } from '../src/errors.js';
+import { reconstructionErrors } from '../src/reconstruction-errors.js';
 import type { Conv1dSpec } from '../src/families/conv1d.js';
 import type { DenseSpec } from '../src/families/dense.js';
 import { loadModel, saveModel } from '../src/persist.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
-import { reconstruct, reconstructionErrors, perStepErrors } from '../src/errors.js';
+import { reconstruct, reconstructionErrors, perStepErrors } from '../src/reconstruction-errors.js';
 import { PRESETS, type DenseSpec } from '../src/registry.js';
 import { TrainingDivergedError, trainAutoencoder, type TrainerConfig } from '../src/train.js';
 import { sineSplit } from './helpers.js';

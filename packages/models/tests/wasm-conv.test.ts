@@ -8,7 +8,7 @@ import { normals } from '../src/random.js';
 import { backpropRelu, conv1dFilterGradient, conv1dForward, conv1dInputGradient, convPasses } from '../src/wasm/conv.js';
 import { CONV_WASM } from '../src/wasm/conv-wasm.js';
 import type { WasmHeapBackend } from '../src/wasm/heap.js';
-import { rowGeometry } from '../src/wasm-kernels.js';
+import { rowGeometry } from '../src/wasm/layers-kernels.js';
 import { seededUniform } from './helpers.js';
 
 /** One 1-D convolution: x [batch, steps, cin] by a filter [k, cin, cout], stride 1. */

@@ -1,7 +1,8 @@
 /**
- * tfjs-backend-wasm (XNNPACK, SIMD), plus the kernels aelab adds to it: the gradients wasm
- * lacks (Conv2DBackpropFilter), the fast route for transposed matrix products, cheap
- * slicing, the fused Adam update and the fused recurrent layer (see the README's speed notes).
+ * tfjs-backend-wasm (XNNPACK, SIMD), plus the kernels aelab's training steps add to it
+ * (`models/src/wasm/`, each step's `kernels`): the gradients wasm lacks
+ * (Conv2DBackpropFilter), the fast route for transposed matrix products, cheap slicing,
+ * the fused Adam update, the lean steps' kernels and the fused recurrent layer.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -29,19 +30,9 @@ export const wasmBackend = {
       setWasmPaths(wasmDistDir());
       wasmPathsSet = true;
     }
-    // Registered before first use (registering again is a no-op).
-    const { registerWasmFastSlicing, registerWasmGradientKernels, registerWasmMatMulTransposeFirst } = await import('../wasm-kernels.js');
-    registerWasmGradientKernels();
-    registerWasmMatMulTransposeFirst();
-    registerWasmFastSlicing();
-    const { registerWasmAdamKernel } = await import('../adam.js');
-    registerWasmAdamKernel();
-    const { registerWasmStepKernels } = await import('../steps/kernels.js');
-    registerWasmStepKernels();
-    const { registerWasmConv1dKernels } = await import('../steps/conv1d-kernels.js');
-    registerWasmConv1dKernels();
-    const { registerWasmRecurrentKernels } = await import('../wasm-recurrent.js');
-    registerWasmRecurrentKernels();
+    // Registered before first use (registering again is a no-op): what each training step needs.
+    const { registerStepKernels } = await import('../steps/index.js');
+    registerStepKernels('wasm');
     const info = await activateTfjs(tf, 'wasm', wasmBackend);
     return {
       ...info,

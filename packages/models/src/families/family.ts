@@ -12,6 +12,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import type { Json } from '@aelab/core';
 import type { Cropping1D, SeededDropout, UpSampling1D } from '../builders/layers.js';
+import type { ModelLossTerm } from '../losses.js';
 import type { LayerSeeds } from '../random.js';
 import type { Init } from './fields.js';
 
@@ -81,4 +82,18 @@ export interface ModelFamily<S extends { kind: string }> {
    * rates, L2 penalties). Needs no tfjs (the sweep's coordinator groups trainings by it).
    */
   populationArchitecture?(spec: S): Json;
+  /**
+   * Present when the family adds terms of its own to its models' training loss (a
+   * variational autoencoder's KL term, an activity penalty), beside the reconstruction
+   * loss and the layers' weight penalties (see `LossTerm` in `losses.ts`). Called once per
+   * training with the model `build` returned; tfjs comes in through `kit`.
+   *
+   * Contract: each term's `value` is a scalar computed from the model's own variables (the
+   * tape differentiates it) and draws no randomness of its own. The terms are added, in
+   * order, after the penalties to the total loss (what Adam minimizes, the epoch's loss,
+   * early stopping's validation loss); the reconstruction loss (pruners, scoring) is left
+   * as it is. Only steps that train such terms (the layers and lean recurrent steps) train
+   * the model, and the family has no `populationArchitecture`. Return [] for none.
+   */
+  lossTerms?(kit: BuildKit, spec: S, model: tf.LayersModel): ModelLossTerm[];
 }

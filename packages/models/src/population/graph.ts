@@ -8,9 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PopulationAdam } from '../adam.js';
-import { addInOrder, reconstructionLoss } from '../losses.js';
-import type { ChainLayer } from './chain.js';
-import { dropoutMasks, type MemberDropout } from './masks.js';
+import { addInOrder, reconstructionLoss, type ReconstructionLoss } from '../losses.js';
+import type { ChainLayer } from '../builders/dense-chain.js';
+import { dropoutMasks, type MemberDropout } from '../builders/dropout-masks.js';
 
 /** The activations tfjs-layers' Dense fuses into its matMul (its mapActivationToFusedKernel). */
 const FUSED = new Set(['relu', 'linear', 'elu']);
@@ -49,7 +49,7 @@ export class PopulationGraph {
 
   constructor(
     private members: GraphMember[],
-    private readonly loss: 'mse' | 'mae',
+    private readonly loss: ReconstructionLoss,
   ) {
     const first = members[0].chain;
     const mismatch = members.find((m) => describeChain(m.chain) !== describeChain(first));

@@ -25,7 +25,7 @@ import {
   type TrainedAutoencoder,
   type TrainingRows,
 } from '../train.js';
-import { denseChain } from './chain.js';
+import { denseChain } from '../builders/dense-chain.js';
 import { PopulationGraph } from './graph.js';
 import { populationKey } from './key.js';
 

@@ -8,12 +8,24 @@
  * this one agree to float rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL } from '../adam.js';
+import { ADAM_KERNEL, hasAdamKernel } from '../adam.js';
 import { SeededDropout } from '../builders/layers.js';
-import { dropoutMasks } from '../population/masks.js';
-import { CONV1D_BACKWARD, CONV1D_FORWARD, hasConv1dKernels, POOL1D_BACKWARD, POOL1D_FORWARD, REPEAT_STEPS, runConv1dKernel } from './conv1d-kernels.js';
-import { hasStepKernels, OUTPUT_DERIVATIVES } from './kernels.js';
+import { dropoutMasks } from '../builders/dropout-masks.js';
+import type { ReconstructionLoss } from '../losses.js';
+import { registerWasmAdamKernel } from '../wasm/adam-kernel.js';
+import {
+  CONV1D_BACKWARD,
+  CONV1D_FORWARD,
+  hasConv1dKernels,
+  POOL1D_BACKWARD,
+  POOL1D_FORWARD,
+  REPEAT_STEPS,
+  registerWasmConv1dKernels,
+  runConv1dKernel,
+} from '../wasm/conv1d-kernels.js';
+import { hasStepKernels, OUTPUT_DERIVATIVES, registerWasmStepKernels } from '../wasm/dense-kernels.js';
 import { ManualStep } from './manual.js';
+import type { StepDefinition } from './step.js';
 
 /** One layer of the model as the lean step runs it. */
 type Op =
@@ -97,7 +109,7 @@ export class Conv1dStep extends ManualStep<Saved[]> {
 
   constructor(
     private readonly ops: Op[],
-    loss: 'mse' | 'mae',
+    loss: ReconstructionLoss,
     learningRate: number,
   ) {
     const convs = convsOf(ops);
@@ -163,3 +175,22 @@ export class Conv1dStep extends ManualStep<Saved[]> {
     return grads;
   }
 }
+
+/** The lean Conv1D step, for conv1d models on a backend with its kernels (wasm). */
+export const leanConv1dStep: StepDefinition = {
+  name: 'lean-conv1d',
+  modelTerms: false,
+  appliesTo: (spec, backend) =>
+    spec.kind === 'conv1d' && hasConv1dKernels(backend) && hasStepKernels(backend) && hasAdamKernel(backend),
+  create: ({ model, loss, learningRate }) => {
+    const ops = leanConv1dOps(model);
+    return ops && new Conv1dStep(ops, loss, learningRate);
+  },
+  kernels: {
+    wasm: () => {
+      registerWasmAdamKernel();
+      registerWasmStepKernels();
+      registerWasmConv1dKernels();
+    },
+  },
+};

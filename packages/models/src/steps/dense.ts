@@ -2,18 +2,26 @@
  * The lean step of a dense autoencoder: its forward and backward pass written out, with no
  * tape and none of tfjs-layers' bookkeeping (~240 kernels per step through the layers
  * model, 18 here for seed-000's V3): one fused kernel per layer forward and one backward
- * (`steps/kernels.ts`), one for the loss, its gradient and the L2 penalties, and one fused
+ * (`wasm/dense-kernels.ts`), one for the loss, its gradient and the L2 penalties, and one fused
  * Adam update of every weight with the penalties' gradients folded in. Dropout masks are drawn on the host with the seeds
  * `SeededDropout` uses, so the layers model's own training and this one agree to float
  * rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL } from '../adam.js';
-import { denseChain, type ChainLayer } from '../population/chain.js';
-import { dropoutMasks } from '../population/masks.js';
-import { denseBackward, denseForward, hasStepKernels, OUTPUT_DERIVATIVES } from './kernels.js';
+import { ADAM_KERNEL, hasAdamKernel } from '../adam.js';
+import { denseChain, type ChainLayer } from '../builders/dense-chain.js';
+import { dropoutMasks } from '../builders/dropout-masks.js';
+import type { ReconstructionLoss } from '../losses.js';
+import { registerWasmAdamKernel } from '../wasm/adam-kernel.js';
+import {
+  denseBackward,
+  denseForward,
+  hasStepKernels,
+  OUTPUT_DERIVATIVES,
+  registerWasmStepKernels,
+} from '../wasm/dense-kernels.js';
 import { ManualStep } from './manual.js';
-
+import type { StepDefinition } from './step.js';
 
 interface LeanLayer {
   kernel: tf.Variable;
@@ -57,7 +65,7 @@ export class DenseStep extends ManualStep<Trace> {
 
   constructor(
     private readonly layers: LeanLayer[],
-    loss: 'mse' | 'mae',
+    loss: ReconstructionLoss,
     learningRate: number,
   ) {
     super(layers, loss, learningRate);
@@ -96,3 +104,20 @@ export class DenseStep extends ManualStep<Trace> {
     return grads;
   }
 }
+
+/** The lean dense step, for dense models on a backend with its kernels (wasm). */
+export const leanDenseStep: StepDefinition = {
+  name: 'lean-dense',
+  modelTerms: false,
+  appliesTo: (spec, backend) => spec.kind === 'dense' && hasStepKernels(backend) && hasAdamKernel(backend),
+  create: ({ model, loss, learningRate }) => {
+    const layers = leanDenseLayers(model);
+    return layers && new DenseStep(layers, loss, learningRate);
+  },
+  kernels: {
+    wasm: () => {
+      registerWasmAdamKernel();
+      registerWasmStepKernels();
+    },
+  },
+};

@@ -1,37 +1,42 @@
 /**
- * The one place a model's training step is chosen: a family's lean step where it has one
- * that runs on the active backend, else the layers step, which trains any model.
+ * The training-step registry: the one list of steps, the one place a model's step is
+ * chosen (the first step in {@link STEPS} that applies and takes the built model; the
+ * layers step, last, trains any model), and where a backend registers the kernels the
+ * steps need. Adding a step is its file plus one entry in {@link STEPS}.
  */
-import type * as tf from '@tensorflow/tfjs';
-import type { ModelSpec } from '../families/index.js';
-import { DenseStep, leanDenseLayers } from './dense.js';
-import { Conv1dStep, leanConv1dOps } from './conv1d.js';
-import { LayersStep } from './layers.js';
-import { leanRecurrentAvailable, recurrentStep } from './recurrent.js';
-import type { StepKind, TrainingStep } from './step.js';
+import * as tf from '@tensorflow/tfjs';
+import { buildKit } from '../builders/kit.js';
+import { familyOf } from '../families/index.js';
+import { leanConv1dStep } from './conv1d.js';
+import { leanDenseStep } from './dense.js';
+import { layersStep } from './layers.js';
+import { leanRecurrentStep } from './recurrent.js';
+import type { StepDefinition, StepOptions, TrainingStep } from './step.js';
 
-export type { StepKind, StepLosses, TrainingStep } from './step.js';
+export type { StepDefinition, StepKind, StepLosses, StepOptions, TrainingStep } from './step.js';
 
-/** What a step is made from: the built model, its spec, and the training's loss and learning rate. */
-export interface StepOptions {
-  model: tf.LayersModel;
-  spec: ModelSpec;
-  loss: 'mse' | 'mae';
-  learningRate: number;
-  kind?: StepKind;
+/** Every training step, in the order they are tried; the layers step, which trains any model, last. */
+export const STEPS = [leanDenseStep, leanConv1dStep, leanRecurrentStep, layersStep] as const satisfies readonly StepDefinition[];
+
+/**
+ * The training step for `model` (see {@link StepKind}); its `name` says which was chosen.
+ * `options.terms` defaults to the family's own loss terms for this model.
+ */
+export function createTrainingStep(options: StepOptions): TrainingStep {
+  const { model, spec, kind = 'lean' } = options;
+  const terms = options.terms ?? familyOf(spec.kind).lossTerms?.(buildKit, spec, model) ?? [];
+  const backend = tf.getBackend();
+  const candidates: readonly StepDefinition[] = kind === 'lean' ? STEPS : [layersStep];
+  for (const definition of candidates) {
+    if (terms.length > 0 && !definition.modelTerms) continue;
+    if (!definition.appliesTo(spec, backend)) continue;
+    const step = definition.create({ ...options, terms });
+    if (step) return step;
+  }
+  throw new Error(`no training step can train this ${spec.kind} model on backend ${backend}`);
 }
 
-/** The training step for `model` (see {@link StepKind}); its `name` says which was chosen. */
-export function createTrainingStep(options: StepOptions): TrainingStep {
-  const { model, spec, loss, learningRate, kind = 'lean' } = options;
-  if (kind === 'lean' && spec.kind === 'dense') {
-    const layers = leanDenseLayers(model);
-    if (layers) return new DenseStep(layers, loss, learningRate);
-  }
-  if (kind === 'lean' && (spec.kind === 'lstm' || spec.kind === 'rnn') && leanRecurrentAvailable(model)) return recurrentStep(model, spec, loss, learningRate);
-  if (kind === 'lean' && spec.kind === 'conv1d') {
-    const ops = leanConv1dOps(model);
-    if (ops) return new Conv1dStep(ops, loss, learningRate);
-  }
-  return new LayersStep(model, loss, learningRate);
+/** Registers, for `backend` (a tfjs backend name), the kernels every step needs there; called when it activates. */
+export function registerStepKernels(backend: string): void {
+  for (const definition of STEPS) definition.kernels[backend]?.();
 }

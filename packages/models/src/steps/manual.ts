@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createGradientAdam, type GradientOptimizer } from '../adam.js';
-import { reconstructionLossOf } from './kernels.js';
+import { reconstructionLossOf } from '../wasm/dense-kernels.js';
 import type { PreparedSplit } from '@aelab/data';
+import type { ReconstructionLoss } from '../losses.js';
 import type { StepLosses, TrainingStep } from './step.js';
 
 /** Rows per forward pass of {@link ManualStep.evaluateRows}, as many as scoring takes at once. */
@@ -33,7 +34,7 @@ export abstract class ManualStep<T> implements TrainingStep {
 
   constructor(
     weights: readonly ManualWeights[],
-    private readonly loss: 'mse' | 'mae',
+    private readonly loss: ReconstructionLoss,
     learningRate: number,
   ) {
     const optimizer = createGradientAdam(weights.flatMap((w) => [w.kernel, w.bias]), learningRate, weights.flatMap((w) => [w.l2, 0]));

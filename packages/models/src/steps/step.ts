@@ -2,10 +2,13 @@
  * The training-step seam: how one model takes an optimizer step and how its losses are
  * measured. `trainAutoencoder` owns the loop (shuffling, batches, epochs, early stopping,
  * pruning); a step owns the forward and backward pass and the optimizer. Each step is one
- * file; `steps/index.ts` is the one place that picks a step for a model.
+ * file exporting a {@link StepDefinition}; {@link STEPS} in `steps/index.ts` is the one list
+ * of them, which picks a step for a model and registers the kernels steps need.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { PreparedSplit } from '@aelab/data';
+import type { ModelSpec } from '../families/index.js';
+import type { ModelLossTerm, ReconstructionLoss } from '../losses.js';
 
 /** The losses of a batch or split as Keras reports them: with the model's L2 penalties, and without (the reconstruction error pruners read). */
 export interface StepLosses {
@@ -43,3 +46,37 @@ export interface TrainingStep {
 
 /** How a step is chosen: `lean` (default) where the model's family has one on this backend, else the layers step; `layers` always the layers step. */
 export type StepKind = 'lean' | 'layers';
+
+/** What a step is made from: the built model, its spec, and the training's loss and learning rate. */
+export interface StepOptions {
+  model: tf.LayersModel;
+  spec: ModelSpec;
+  loss: ReconstructionLoss;
+  learningRate: number;
+  kind?: StepKind;
+  /** The family's own loss terms for this model (its `lossTerms` hook), added to the total after the penalties. */
+  terms?: readonly ModelLossTerm[];
+}
+
+/**
+ * One training step in the {@link STEPS} registry.
+ *
+ * Contract:
+ * - `appliesTo(spec, backend)` needs no built model: whether the step may train models of
+ *   `spec`'s kind on the tfjs backend named `backend` (the kernels it needs are there).
+ * - `create` is only called where `appliesTo` holds; it returns null when the built model
+ *   is not one the step can train (a layer it does not know), and the next step is tried.
+ * - `modelTerms`: whether it trains a family's own loss terms ({@link StepOptions.terms});
+ *   a step without them is skipped for a model that has any.
+ * - `kernels[backend]`, where present, registers what the step needs on that backend
+ *   (idempotent, also where another step registered the same kernel); it runs when that
+ *   backend activates, before the first step is created.
+ */
+export interface StepDefinition {
+  /** The name of the steps it creates (`lean-dense`, `layers`, ...). */
+  readonly name: string;
+  readonly modelTerms: boolean;
+  appliesTo(spec: ModelSpec, backend: string): boolean;
+  create(options: StepOptions): TrainingStep | null;
+  readonly kernels: Readonly<Record<string, () => void>>;
+}

@@ -1,5 +1,5 @@
 /**
- * What aelab's own wasm kernels (`wasm-kernels.ts`, `wasm-recurrent.ts`, `steps/kernels.ts`,
+ * What aelab's own wasm kernels (`layers-kernels.ts`, `recurrent-kernels.ts`, `dense-kernels.ts`,
  * the fused Adam) use of tfjs-wasm: its allocation, views of its memory, where a tensor's
  * data lives, and its kernels by name. Any allocation may grow wasm memory, which detaches
  * every older view: take views only after the last allocation.
@@ -24,9 +24,8 @@ export function wasmKernel(name: string): KernelFunc {
   return config.kernelFunc;
 }
 
-/** Whether the active backend has a kernel of each name (aelab registers its own on wasm only). */
-export function activeBackendHas(names: readonly string[]): boolean {
-  const backend = tf.getBackend();
+/** Whether `backend` (default: the active one) has a kernel of each name (aelab registers its own on wasm only). */
+export function activeBackendHas(names: readonly string[], backend = tf.getBackend()): boolean {
   return names.every((name) => tf.getKernel(name, backend) !== undefined);
 }
 

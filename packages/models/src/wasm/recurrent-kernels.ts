@@ -22,7 +22,7 @@
  * the products add x·W, h·U and b in one sum.
  */
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { registerWasmKernels, wasmKernel, type WasmHeapBackend } from './wasm/heap.js';
+import { registerWasmKernels, wasmKernel, type WasmHeapBackend } from './heap.js';
 
 /** Inputs `{x, kernel, recurrentKernel, bias}`; outputs see {@link RecurrentForwardAttrs}. */
 export const RECURRENT_FORWARD = 'AelabRecurrentForward';

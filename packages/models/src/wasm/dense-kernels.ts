@@ -12,8 +12,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { backpropRelu, conv1dFilterGradient, conv1dForward, conv1dInputGradient, masked, type Conv1dGeometry } from '../wasm/conv.js';
-import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
+import type { ReconstructionLoss } from '../losses.js';
+import { backpropRelu, conv1dFilterGradient, conv1dForward, conv1dInputGradient, masked, type Conv1dGeometry } from './conv.js';
+import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from './heap.js';
 
 /**
  * `[y, h?]` from inputs `{x [rows, in], kernel [in, units], bias [units], mask? [rows, units]}`
@@ -182,7 +183,7 @@ const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 interface LossAttrs {
-  loss: 'mse' | 'mae';
+  loss: ReconstructionLoss;
   l2: number[];
   gradient: boolean;
 }
@@ -226,9 +227,9 @@ export function registerWasmStepKernels(): void {
   ]);
 }
 
-/** Whether the active backend has the lean step's kernels. */
-export function hasStepKernels(): boolean {
-  return activeBackendHas([DENSE_FORWARD, DENSE_BACKWARD, RECONSTRUCTION_LOSS]);
+/** Whether `backend` (default: the active one) has the lean step's kernels. */
+export function hasStepKernels(backend?: string): boolean {
+  return activeBackendHas([DENSE_FORWARD, DENSE_BACKWARD, RECONSTRUCTION_LOSS], backend);
 }
 
 /** {@link DENSE_FORWARD}: `[y, h]` (h is y without a mask). */
@@ -246,7 +247,7 @@ export function denseBackward(dh: tf.Tensor2D, y: tf.Tensor2D, x: tf.Tensor2D, k
 }
 
 /** {@link RECONSTRUCTION_LOSS}: `[total, reconstruction]`, plus the output's gradient when `gradient`. */
-export function reconstructionLossOf(output: tf.Tensor, target: tf.Tensor, penalties: readonly { kernel: tf.Tensor; l2: number }[], loss: 'mse' | 'mae', gradient: boolean): tf.Tensor[] {
+export function reconstructionLossOf(output: tf.Tensor, target: tf.Tensor, penalties: readonly { kernel: tf.Tensor; l2: number }[], loss: ReconstructionLoss, gradient: boolean): tf.Tensor[] {
   const inputs: Record<string, tf.Tensor> = { output, target };
   penalties.forEach((p, i) => (inputs[`kernel${i}`] = p.kernel));
   const attrs = { loss, l2: penalties.map((p) => p.l2), gradient };

@@ -1,11 +1,11 @@
 /**
- * A member's built model read as the population trainer needs it: a chain of dense
- * layers, each optionally followed by a seeded dropout. Reading the built model (rather
+ * A built model read as a chain of dense layers, each optionally followed by a seeded
+ * dropout: what the population trainer and the lean dense step train. Reading the built model (rather
  * than the spec) takes the initial weights, dropout seeds and penalties from the one
  * place that defines them, the family's builder.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeededDropout } from '../builders/layers.js';
+import { SeededDropout } from './layers.js';
 
 /** One dense layer of a member's model. */
 export interface ChainLayer {

@@ -8,10 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { conv1dForward, convPasses, offsetOf } from '../wasm/conv.js';
-import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from '../wasm/heap.js';
-import { rowGeometry } from '../wasm-kernels.js';
-import { derivativeAndBiasGradient, FUSABLE, inWasm, UNFUSED } from './kernels.js';
+import { conv1dForward, convPasses, offsetOf } from './conv.js';
+import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from './heap.js';
+import { rowGeometry } from './layers-kernels.js';
+import { derivativeAndBiasGradient, FUSABLE, inWasm, UNFUSED } from './dense-kernels.js';
 
 /** `[y]` from `{x [B, W, Cin], kernel [K, Cin, Cout], bias [Cout]}`, attributes `{activation, pad}`: y = activation(conv1d(x) + bias), stride 1. */
 export const CONV1D_FORWARD = 'AelabConv1dForward';
@@ -181,9 +181,9 @@ export function registerWasmConv1dKernels(): void {
   ]);
 }
 
-/** Whether the active backend has the lean Conv1D step's kernels. */
-export function hasConv1dKernels(): boolean {
-  return activeBackendHas([CONV1D_FORWARD, CONV1D_BACKWARD, POOL1D_FORWARD, POOL1D_BACKWARD, REPEAT_STEPS]);
+/** Whether `backend` (default: the active one) has the lean Conv1D step's kernels. */
+export function hasConv1dKernels(backend?: string): boolean {
+  return activeBackendHas([CONV1D_FORWARD, CONV1D_BACKWARD, POOL1D_FORWARD, POOL1D_BACKWARD, REPEAT_STEPS], backend);
 }
 
 /** Runs one of this file's kernels: its outputs as tensors. */

@@ -1,12 +1,12 @@
 /**
- * Dropout masks of a population step, drawn on the host in one buffer per layer. Member k's
+ * Dropout masks of a population step (or a lean step's, one member), drawn on the host in one buffer per layer. Member k's
  * mask is bit for bit the one its single training draws in `SeededDropout`: `tf.dropout`
  * multiplies by floor(u + keep) / keep in float32, with u from `tf.randomUniform` seeded
  * by {@link dropoutCallSeed}, which draws from seedrandom's alea on the host. Drawing
  * them here costs one upload per layer and step instead of P random tensors.
  */
 import seedrandom from 'seedrandom';
-import { dropoutCallSeed } from '../builders/layers.js';
+import { dropoutCallSeed } from './layers.js';
 
 /** A member's dropout after one layer: its rate and base seed, or null for none. */
 export type MemberDropout = { rate: number; seed: number } | null;

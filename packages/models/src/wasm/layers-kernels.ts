@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { conv1dFilterGradient, conv1dInputGradient, type Conv1dGeometry } from './wasm/conv.js';
-import { wasmKernel, type WasmHeapBackend } from './wasm/heap.js';
+import { conv1dFilterGradient, conv1dInputGradient, type Conv1dGeometry } from './conv.js';
+import { wasmKernel, type WasmHeapBackend } from './heap.js';
 
 type Backend = Parameters<KernelFunc>[0]['backend'] & { disposeData(dataId: object): boolean };
 
