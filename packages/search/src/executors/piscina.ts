@@ -1,48 +1,14 @@
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
 import type { PortMessage, TrialResult, TrialTask } from '../trial-task.js';
+export { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
 import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
-
-/** A worker script of this folder (`name` without extension). Worker threads load plain JavaScript, so tests running from `src/*.ts` use the build. */
-export function workerScript(name: string): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  return here.endsWith('.ts') ? resolve(dir, `../../dist/executors/${name}.js`) : resolve(dir, `${name}.js`);
-}
 
 /** The pool's worker script. */
 export function trialWorkerFile(): string {
-  return workerScript('piscina-worker');
-}
-
-/**
- * The V8 heap limits of a training thread: `maxTrialMemoryMb` for its old generation, and a
- * young generation of 8 MiB instead of V8's default of up to 48. A training makes garbage
- * in a steady stream (a batch's arrays, tfjs' tensor objects), which grew each thread's
- * young generation to its limit: 8 MiB took 20-40 MiB off a 2-worker sweep's peak, on the
- * 5,000-row run as on the 725k-row one, and left dense and LSTM training as fast (measured
- * with tools/bench/sweep-memory.mjs and models-train.mjs).
- */
-export function trialResourceLimits(maxTrialMemoryMb: number | undefined) {
-  return { maxYoungGenerationSizeMb: 8, ...(maxTrialMemoryMb ? { maxOldGenerationSizeMb: maxTrialMemoryMb } : {}) };
-}
-
-/**
- * The process's exec arguments for worker threads: workers always run the build, so export
- * conditions a test runner may have added (vitest's `@aelab/source` would point them at
- * TypeScript sources they cannot load) are dropped.
- */
-export function withoutConditions(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--conditions' || arg === '-C') i++;
-    else if (!arg.startsWith('--conditions=') && !arg.startsWith('-C=')) out.push(arg);
-  }
-  return out;
+  return workerScript('executors/piscina-worker');
 }
 
 /**

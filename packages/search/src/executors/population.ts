@@ -4,7 +4,8 @@ import { backendNamed, populationKey, type ModelSpec } from '@aelab/models/regis
 import { Piscina } from 'piscina';
 import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask, type WorkerDirective } from '../trial-task.js';
 import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
-import { PiscinaExecutor, trialResourceLimits, withoutConditions, workerScript } from './piscina.js';
+import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
+import { PiscinaExecutor } from './piscina.js';
 
 /** How long the executor waits for more tasks of a group after the last one arrived, by default (ms). */
 const GATHER_MS = 250;
@@ -93,7 +94,7 @@ export class PopulationExecutor implements TrialExecutor {
     // One population at a time: a population is what fills the accelerator.
     this.concurrency = plan.size;
     this.piscina = new Piscina({
-      filename: workerScript('population-worker'),
+      filename: workerScript('executors/population-worker'),
       minThreads: 1,
       maxThreads: 1,
       concurrentTasksPerWorker: 1,

@@ -20,11 +20,11 @@ import { parseTrialId } from '@aelab/store';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { dataSchema } from '../experiment.js';
 import { trainingIssues, type PreflightOptions } from '../preflight.js';
 import { SharedPreparedData } from '../shared-data.js';
-import { localWorkerLimit, memoryPerTrial, trainingHash } from '../study-setup.js';
-import type { TrialDirective, TrialProgress, TrialTask } from '../trial-task.js';
+import { localWorkerLimit, memoryPerTrial } from '../training-host.js';
+import { dataSchema } from '../trial-data-schema.js';
+import { trainingHash, type TrialDirective, type TrialProgress, type TrialTask } from '../trial-task.js';
 import { PiscinaExecutor } from './piscina.js';
 import { isStudyQueue, readCancel, readVerdict, type CancelMessage } from './redis-messages.js';
 import {
