@@ -16,9 +16,9 @@ import {
   untrustedJsonProblems,
 } from '@aelab/core';
 import { LOADER_OPTION_SCHEMAS } from '@aelab/data';
-import { BACKEND_NAMES, MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
+import { MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
 import { z } from 'zod';
-import { EXECUTOR_KINDS } from './executors/index.js';
+import { executorSettingsSchema } from './executors/index.js';
 import { prunerSettingsSchema } from './pruners/index.js';
 import { samplerSettingsSchema } from './samplers/index.js';
 import { dataSchema, loaderOptions } from './trial-data-schema.js';
@@ -91,25 +91,7 @@ export const experimentSchema = z
     pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation error; default none.'),
     repeats: z.number().int().positive().default(1),
     selection: selectionSchema,
-    executor: z
-      .object({
-        kind: z.enum(EXECUTOR_KINDS).optional().describe('Where trainings run; default: the local worker pool.'),
-        address: z
-          .string()
-          .optional()
-          .describe('Where a remote executor takes tasks, e.g. "redis://host:6379" (picks the redis executor). No password here: the experiment is recorded in the store; set AELAB_REDIS_PASSWORD.'),
-        workers: z.number().int().positive().optional().describe('Trainings at once; default: CPU count; a local pool is capped at the trainings left to run and at 2 per CPU, with a note (remote executors: trainings in flight across all workers, default 8).'),
-        backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]).default('auto'),
-        maxTrialSeconds: z.number().positive().optional().describe('Wall-time budget of one training.'),
-        maxTrialMemoryMb: z.number().int().positive().optional().describe('Heap limit of a worker thread.'),
-        populationSize: z.number().int().positive().optional().describe('Executor "population": most trainings trained together as one batched graph (default 256).'),
-        populations: z
-          .enum(['auto', 'always'])
-          .optional()
-          .describe('Executor "population": "auto" (default) batches only on a backend measured to gain from it (docs/population.md); "always" batches on any backend.'),
-      })
-      .strict()
-      .default({ backend: 'auto' }),
+    executor: executorSettingsSchema,
   })
   .strict()
   .superRefine((exp, ctx) => {

@@ -2,7 +2,8 @@ import { availableParallelism, hostname } from 'node:os';
 import { intermediateValue, type EpochRecord, type Params } from '@aelab/core';
 import type { BackendName } from '@aelab/models/registry';
 import { trainingKey, type RunEnvironment, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
-import { createExecutor, executorDefinition } from './executors/index.js';
+import type { DataSpec } from '@aelab/data';
+import { executorDefinition } from './executors/index.js';
 import type { TrialExecutor } from './executors/executor.js';
 import type { Experiment } from './experiment.js';
 import { createPruner } from './pruners/index.js';
@@ -44,7 +45,7 @@ export interface StudyOptions {
   executorAddress?: string;
   /**
    * Runs the trainings instead of the experiment's executor (tests, embedding). The study
-   * closes it when done. Default: `createExecutor(experiment.executor.kind, ...)`.
+   * closes it when done. Default: the experiment's `executor` section's (see `createExecutor`).
    */
   executor?: TrialExecutor;
   /** Stops the sweep: running trials are recorded as interrupted. */
@@ -123,10 +124,8 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
   // A resumed study has fewer left to run: no thread is started that would never train.
   const { workers, note } = concurrency(planned === null ? null : planned - opened.finished.size);
-  const { maxTrialMemoryMb, populationSize, populations } = experiment.executor;
-  const executor =
-    options.executor ??
-    createExecutor(kind, { workers, address, maxTrialMemoryMb, preparedData: (data) => prepared.get(data), backend, populationSize, populations });
+  const context = { workers, address, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb, preparedData: (data: DataSpec) => prepared.get(data), backend };
+  const executor = options.executor ?? definition!.create(experiment.executor, context);
   const run = new StudyRun(options, opened, backend, executor, prepared);
   run.emit({
     type: 'study',

@@ -4,7 +4,8 @@ import { Piscina } from 'piscina';
 import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
 import type { PortMessage, TrialResult, TrialTask } from '../trial-task.js';
 export { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
-import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
+import { z } from 'zod';
+import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
 
 /** The pool's worker script. */
 export function trialWorkerFile(): string {
@@ -20,12 +21,12 @@ export class PiscinaExecutor implements TrialExecutor {
   readonly name = 'pool';
   readonly concurrency: number;
   private readonly piscina: Piscina;
-  private readonly preparedData: ExecutorOptions['preparedData'];
+  private readonly preparedData: ExecutorContext['preparedData'];
   /** Tasks queued but not yet started by a worker. */
   private readonly waiting = new Set<AbortController>();
   private closed?: Promise<void>;
 
-  constructor(options: ExecutorOptions = {}) {
+  constructor(options: ExecutorContext = {}) {
     this.concurrency = options.workers ?? availableParallelism();
     this.preparedData = options.preparedData;
     if (!Number.isInteger(this.concurrency) || this.concurrency <= 0) {
@@ -97,8 +98,9 @@ export class PiscinaExecutor implements TrialExecutor {
   }
 }
 
-export const poolExecutor: ExecutorDefinition = {
+export const poolExecutor = defineExecutor({
   kind: 'pool',
   description: 'Piscina worker threads on this machine (one training per thread)',
-  create: (options) => new PiscinaExecutor(options),
-};
+  schema: z.object({ kind: z.literal('pool') }).strict(),
+  create: (_settings, context) => new PiscinaExecutor(context),
+});

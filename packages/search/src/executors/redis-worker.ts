@@ -30,6 +30,8 @@ import { isStudyQueue, readCancel, readVerdict, type CancelMessage } from './red
 import {
   CANCEL_CHANNEL,
   codeVersion,
+  DEFAULT_LOCK_SECONDS,
+  DEFAULT_MAX_RESULT_MB,
   connectRedis,
   encodeResult,
   PROTOCOL,
@@ -66,8 +68,6 @@ export interface RedisWorkerOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_LOCK_SECONDS = 30;
-export const DEFAULT_MAX_RESULT_MB = 256;
 const DISCOVER_MS = 1000;
 /** How often a stopping worker looks whether it still waits for anything but Redis. */
 const STOP_CHECK_MS = 200;

@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { TrialResult, TrialTask } from '../trial-task.js';
-import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
+import { z } from 'zod';
+import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
 import { QUEUE_PREFIX, readProgress, readResultHead, readReturn, toJsonText } from './redis-messages.js';
 
 export { fromJsonText, toJsonText, type RedisProgress, type RedisReturn } from './redis-messages.js';
@@ -32,6 +33,10 @@ export const PROTOCOL = 1;
 /** How long a result waits in Redis for its coordinator (a coordinator restarted within a day re-attaches). */
 export const RESULT_TTL_SECONDS = 24 * 3600;
 const POLL_MS = 1000;
+/** How long a job stays with a worker that stopped answering before another takes it, by default (s). */
+export const DEFAULT_LOCK_SECONDS = 30;
+/** The largest result a worker sends through Redis, by default (MB). */
+export const DEFAULT_MAX_RESULT_MB = 256;
 /**
  * How long a taken result stays in Redis: the study records it meanwhile, so a coordinator
  * killed between taking and recording it finds it again on restart instead of training again.
@@ -209,14 +214,14 @@ export class RedisExecutor implements TrialExecutor {
   private readonly redis: Redis;
   private readonly connections: Redis[] = [];
   private readonly queues = new Map<string, Promise<StudyQueue>>();
-  private readonly preparedData: ExecutorOptions['preparedData'];
+  private readonly preparedData: ExecutorContext['preparedData'];
   private readonly poller: NodeJS.Timeout;
   private reached?: Promise<void>;
   /** Finished jobs whose results were taken, removed from Redis once recorded (see KEEP_TAKEN_MS). */
   private readonly taken: { study: StudyQueue; job: Job; key?: string; at: number }[] = [];
   private awaySince: number | null = null;
 
-  constructor(options: ExecutorOptions) {
+  constructor(options: ExecutorContext) {
     if (!options.address) throw new Error('the redis executor needs an address: --executor redis://host:6379');
     this.address = options.address;
     this.concurrency = options.workers ?? redisExecutor.remote!.defaultInFlight;
@@ -437,10 +442,31 @@ export class RedisExecutor implements TrialExecutor {
   }
 }
 
-export const redisExecutor: ExecutorDefinition = {
+export const redisExecutor = defineExecutor({
   kind: 'redis',
   description: 'BullMQ jobs on Redis, trained by `aelab worker` processes on any machine',
+  schema: z.object({ kind: z.literal('redis') }).strict(),
   remote: { schemes: ['redis:', 'rediss:'], defaultInFlight: 8 },
+  worker: {
+    address: 'Redis URL: redis://[:password@]host:port[/db], rediss://... for TLS (password also from $AELAB_REDIS_PASSWORD)',
+    options: {
+      'lock-seconds': {
+        default: DEFAULT_LOCK_SECONDS,
+        describe: "How long this worker's job waits after the worker stops answering (killed, cut off) before another worker takes it",
+      },
+      'max-result-mb': {
+        default: DEFAULT_MAX_RESULT_MB,
+        describe: 'Largest result (errors + model files) sent back through Redis; a larger one fails its trial with the reason',
+      },
+    },
+    // Loaded when a worker runs: a coordinator never needs BullMQ's worker side.
+    run: async ({ settings, ...options }) =>
+      (await import('./redis-worker.js')).runRedisWorker({
+        ...options,
+        lockSeconds: settings['lock-seconds'],
+        maxResultMb: settings['max-result-mb'],
+      }),
+  },
   reach: async ({ address }) => {
     if (!address) throw new Error('the redis executor needs an address: --executor redis://host:6379');
     const redis = connectRedis(address);
@@ -451,5 +477,5 @@ export const redisExecutor: ExecutorDefinition = {
       redis.disconnect();
     }
   },
-  create: (options) => new RedisExecutor(options),
-};
+  create: (_settings, context) => new RedisExecutor(context),
+});
