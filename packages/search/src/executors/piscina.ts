@@ -5,6 +5,7 @@ import { trialResourceLimits, withoutConditions, workerScript } from '../trainin
 import type { PortMessage, TrialResult, TrialTask } from '../trial-task.js';
 export { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
 import { z } from 'zod';
+import { verdictRelay } from './verdict-relay.js';
 import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
 
 /** The pool's worker script. */
@@ -54,21 +55,14 @@ export class PiscinaExecutor implements TrialExecutor {
     const { port1, port2 } = new MessageChannel();
     const waiting = new AbortController();
     this.waiting.add(waiting);
-    // Every handler in turn, so that once `end` arrives, every epoch before it has been handled.
-    let handled = Promise.resolve();
+    const relay = verdictRelay(task, onProgress, (error) => waiting.abort(error));
     let ended: () => void = () => undefined;
     const end = new Promise<void>((resolve) => (ended = resolve));
     port1.on('message', (message: PortMessage) => {
-      if (message.type === 'end') return void handled.then(ended);
+      // Once `end` arrives, every epoch before it has been handled.
+      if (message.type === 'end') return void relay.drained().then(ended);
       if (message.type === 'accepted') this.waiting.delete(waiting);
-      // A trial of a pruned study waits for each epoch's verdict, so at most one is pending;
-      // a handler that fails (e.g. cannot pass the progress on) stops the trial with its error.
-      handled = handled
-        .then(() => onProgress(message))
-        .then(
-          (verdict) => void (message.type === 'epoch' && task.pruning && port1.postMessage(verdict ?? 'continue')),
-          (error: unknown) => waiting.abort(error),
-        );
+      relay.receive(message, (verdict) => port1.postMessage(verdict));
     });
     const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {

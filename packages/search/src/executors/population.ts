@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
 import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
 import { PiscinaExecutor } from './piscina.js';
+import { verdictRelay, type VerdictRelay } from './verdict-relay.js';
 
 /** How long the executor waits for more tasks of a group after the last one arrived, by default (ms). */
 const GATHER_MS = 250;
@@ -64,10 +65,11 @@ export function populationPlan(options: Pick<PopulationOptions, 'backend' | 'pop
 /** A task waiting for, or running in, a population. */
 interface Entry {
   task: TrialTask;
-  onProgress: ProgressHandler;
   resolve(result: TrialResult): void;
   reject(error: unknown): void;
   settled: boolean;
+  /** Carries its progress to the study and the verdicts back (see verdict-relay.ts). */
+  relay: VerdictRelay;
   port?: MessagePort;
 }
 
@@ -134,7 +136,8 @@ export class PopulationExecutor implements TrialExecutor {
   run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult> {
     if (this.pool) return this.pool.run(task, onProgress, signal);
     return new Promise<TrialResult>((resolve, reject) => {
-      const entry: Entry = { task, onProgress, resolve, reject, settled: false };
+      const entry = { task, resolve, reject, settled: false } as Entry;
+      entry.relay = verdictRelay(task, onProgress, (error) => settle(entry, { error }));
       if (signal?.aborted) return settle(entry, { error: signal.reason });
       signal?.addEventListener('abort', () => this.abort(entry, signal.reason), { once: true });
       // A task that cannot share a population forms a full group of its own.
@@ -202,15 +205,9 @@ export class PopulationExecutor implements TrialExecutor {
     if (entry.settled) return;
     if (message.type === 'result') return settle(entry, { result: message.result });
     if (message.type === 'error') return settle(entry, { error: new Error(message.message) });
-    // As the pool does: a handler may answer later (a promise), and one that fails stops its trial.
-    void Promise.resolve()
-      .then(() => entry.onProgress(message))
-      .then(
-        (verdict) => {
-          if (message.type === 'epoch' && entry.task.pruning && !entry.settled) entry.port!.postMessage((verdict ?? 'continue') satisfies WorkerDirective);
-        },
-        (error: unknown) => settle(entry, { error: error instanceof Error ? error : new Error(String(error)) }),
-      );
+    entry.relay.receive(message, (verdict) => {
+      if (!entry.settled) entry.port!.postMessage(verdict satisfies WorkerDirective);
+    });
   }
 
   releaseWorkers(): Promise<void> {

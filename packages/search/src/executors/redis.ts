@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import type { TrialResult, TrialTask } from '../trial-task.js';
 import { z } from 'zod';
 import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
+import { verdictRelay, type VerdictRelay } from './verdict-relay.js';
 import { QUEUE_PREFIX, readProgress, readResultHead, readReturn, toJsonText } from './redis-messages.js';
 
 export { fromJsonText, toJsonText, type RedisProgress, type RedisReturn } from './redis-messages.js';
@@ -187,7 +188,8 @@ interface Waiting {
   jobId: string;
   data: RedisJobData;
   task: TrialTask;
-  onProgress: ProgressHandler;
+  /** Carries its progress to the study and the verdicts back (see verdict-relay.ts). */
+  relay: VerdictRelay;
   resolve(result: TrialResult): void;
   reject(error: unknown): void;
   /** Epochs already answered, by attempt (progress can arrive twice: as an event and on re-attach). */
@@ -265,7 +267,8 @@ export class RedisExecutor implements TrialExecutor {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await new Promise<TrialResult>((resolve, reject) => {
-        const waiting: Waiting = { jobId, data, task, onProgress, resolve, reject, answered: new Set(), submitted: false, done: false };
+        const relay = verdictRelay(task, onProgress, reject);
+        const waiting: Waiting = { jobId, data, task, relay, resolve, reject, answered: new Set(), submitted: false, done: false };
         study.waiting.set(jobId, waiting);
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
         this.submit(study, waiting).catch(reject);
@@ -335,14 +338,10 @@ export class RedisExecutor implements TrialExecutor {
       if (waiting.answered.has(key)) return;
       waiting.answered.add(key);
     }
-    const verdict = waiting.onProgress(progress);
-    if (progress.type !== 'epoch' || !waiting.task.pruning) return;
-    void Promise.resolve(verdict)
-      .then(async (answer) => {
-        const key = verdictKey(study.name, jobId, attempt, progress.record.epoch);
-        await this.redis.multi().rpush(key, answer ?? 'continue').expire(key, RESULT_TTL_SECONDS).exec();
-      })
-      .catch((error: unknown) => waiting.reject(error));
+    const key = progress.type === 'epoch' ? verdictKey(study.name, jobId, attempt, progress.record.epoch) : '';
+    waiting.relay.receive(progress, async (verdict) => {
+      await this.redis.multi().rpush(key, verdict).expire(key, RESULT_TTL_SECONDS).exec();
+    });
   }
 
   /** Looks at a job: takes its result or its error when it has finished, queues it again if Redis lost it. */
