@@ -54,6 +54,38 @@ const SCORING_FIELDS: Record<string, readonly string[]> = {
   scoring: ['errorMetric'],
 };
 
+/** Defaults of the failure policy (Keras Tuner's `max_retries_per_trial` and `max_consecutive_failed_trials`). */
+export const DEFAULT_FAILURES = { maxRetriesPerTrial: 2, maxConsecutive: 5 } as const;
+
+/**
+ * What the study does with failing trainings. A failure may be transient (out of memory
+ * while other trainings held the machine), so a resumed study trains a failed one again,
+ * but not forever; and a run of failures in a row is something systematic (a broken
+ * backend, data no model can train on), not worth the rest of the sweep.
+ */
+const failurePolicySchema = z
+  .object({
+    maxRetriesPerTrial: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(100)
+      .default(DEFAULT_FAILURES.maxRetriesPerTrial)
+      .describe(
+        'How many later runs (resumes) train a training that failed again; after that many failed attempts more ' +
+          'it is skipped, and the sweep summary says so.',
+      ),
+    maxConsecutive: z
+      .number()
+      .int()
+      .positive()
+      .max(100_000)
+      .default(DEFAULT_FAILURES.maxConsecutive)
+      .describe('Failed trainings in a row (in the order they end) that stop the sweep, with exit code 3.'),
+  })
+  .strict()
+  .default(DEFAULT_FAILURES);
+
 export const experimentSchema = z
   .object({
     $schema: z.string().optional(),
@@ -90,6 +122,7 @@ export const experimentSchema = z
     sampler: samplerSettingsSchema.default({ type: 'grid' }),
     pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation error; default none.'),
     repeats: z.number().int().positive().default(1),
+    failures: failurePolicySchema,
     selection: selectionSchema,
     executor: executorSettingsSchema,
   })

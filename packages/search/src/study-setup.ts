@@ -29,11 +29,12 @@ export function gitCommit(): string | null {
 }
 
 /**
- * Hash of what determines results: everything but how the sweep is executed and the
+ * Hash of what determines results: everything but how the sweep is executed (its executor
+ * and its failure policy) and the
  * `selection.allowTest` acknowledgement (it permits a rule, it does not change one).
  */
 export function experimentHash(experiment: Experiment): string {
-  const { executor: _executor, $schema: _schema, selection, ...rest } = experiment;
+  const { executor: _executor, failures: _failures, $schema: _schema, selection, ...rest } = experiment;
   const { allowTest: _allowTest, ...rule } = selection;
   return sha256Hex(stableStringify({ ...rest, selection: rule }));
 }
@@ -62,6 +63,8 @@ export interface OpenedStudy {
   distributions: SearchSpace;
   /** Trainings finished earlier (complete or pruned), by {@link trainingKey}. */
   finished: Map<string, TrialRecord>;
+  /** Failed attempts of each training not finished, by {@link trainingKey} (the failure policy's retries). */
+  failedAttempts: Map<string, number>;
   /** Trainings that ran before but did not finish, and will run again. */
   requeued: number;
   board: ObjectiveBoard;
@@ -104,6 +107,11 @@ export async function openStudy(
   const trials = await store.listTrials(study.id);
   const finished = new Map<string, TrialRecord>();
   for (const t of trials) if (t.status === 'complete' || t.status === 'pruned') finished.set(trainingKey(t.configHash, t.repeat), t);
+  const failedAttempts = new Map<string, number>();
+  for (const t of trials) {
+    const key = trainingKey(t.configHash, t.repeat);
+    if (t.status === 'failed' && !finished.has(key)) failedAttempts.set(key, (failedAttempts.get(key) ?? 0) + 1);
+  }
   const requeued = new Set(trials.map((t) => trainingKey(t.configHash, t.repeat)).filter((key) => !finished.has(key))).size;
   return {
     study,
@@ -112,6 +120,7 @@ export async function openStudy(
     scoringVariants,
     distributions: space,
     finished,
+    failedAttempts,
     requeued,
     board: await boardOf(store, study, trials),
     curves: trials.map((t) => ({ trialId: t.id, training: trainingKey(t.configHash, t.repeat), values: t.history.map(intermediateValue), state: t.status })),

@@ -101,3 +101,13 @@ export function createExecutor(settings: ExecutorSettings | undefined, context: 
 
 /** The executors whose workers run elsewhere, with their `aelab worker` command. */
 export const WORKER_EXECUTORS = (EXECUTORS as readonly ExecutorDefinition[]).filter((e) => e.worker) as (ExecutorDefinition & Required<Pick<ExecutorDefinition, 'worker'>>)[];
+
+/**
+ * An `executor` section switched to `kind` (the CLI's `--executor pool`): the fields every
+ * executor takes are kept, and only those of the new kind's own (another kind's would be refused).
+ */
+export function withExecutorKind(section: ExecutorSettingsInput | undefined, kind: string): ExecutorSettingsInput {
+  const own = executorDefinition(kind).schema.shape;
+  const kept = Object.entries(section ?? {}).filter(([key]) => key in commonSettings.shape || key in own);
+  return { ...Object.fromEntries(kept), kind };
+}
