@@ -54,3 +54,16 @@ describe("the experiment's executor section", () => {
     expect(executorSettingsSchema.parse(switched)).toEqual(switched);
   });
 });
+
+describe('sampler and pruner settings', () => {
+  it.each([
+    [{ sampler: { type: 'random', trials: 1e9 } }, /sampler\.trials: must be <= 1000000/],
+    [{ sampler: { type: 'tpe', trials: 10, candidates: 1e9 } }, /sampler\.candidates: must be <= /],
+    [{ pruner: { type: 'asha', reductionFactor: 1e9 } }, /pruner\.reductionFactor: must be <= 1000/],
+    [{ pruner: { type: 'asha', minEarlyStoppingRate: 1e6 } }, /pruner\.minEarlyStoppingRate: must be <= 64/],
+    [{ pruner: { type: 'hyperband', maxEpochs: 1e9 } }, /pruner\.maxEpochs: must be <= 100000/],
+    [{ pruner: { type: 'median', warmupSteps: 1e9 } }, /pruner\.warmupSteps: must be <= 100000/],
+  ])('bounds their numbers: %j', (section, problem) => {
+    expect(() => parseExperiment({ ...base, ...section } as ExperimentInput)).toThrow(problem);
+  });
+});
