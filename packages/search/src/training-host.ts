@@ -6,7 +6,6 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PreflightOptions } from './preflight.js';
 
 /**
  * The most trainings this machine runs at once: two per CPU (`availableParallelism`).
@@ -18,12 +17,18 @@ export function localWorkerLimit(): number {
   return 2 * availableParallelism();
 }
 
+/** The memory one training may take, and where that limit comes from (for messages). */
+export interface TrialMemoryLimit {
+  trialMemoryBytes: number;
+  memorySource: string;
+}
+
 /**
  * The memory one training may take, for any process that trains (a coordinator, an
  * `aelab worker`): `mb` when set (named in messages as `setting`), else this machine's
  * memory shared among its `workers`.
  */
-export function memoryPerTrial(mb: number | undefined, workers: number, setting: string): PreflightOptions {
+export function memoryPerTrial(mb: number | undefined, workers: number, setting: string): TrialMemoryLimit {
   if (mb !== undefined) return { trialMemoryBytes: mb * 2 ** 20, memorySource: setting };
   return {
     trialMemoryBytes: totalmem() / workers,

@@ -26,7 +26,7 @@ import { localWorkerLimit, memoryPerTrial } from '../training-host.js';
 import { dataSchema } from '../trial-data-schema.js';
 import { trainingHash, type TrialDirective, type TrialProgress, type TrialTask } from '../trial-task.js';
 import { PiscinaExecutor } from './piscina.js';
-import { isStudyQueue, readCancel, readVerdict, type CancelMessage } from './redis-messages.js';
+import { isStudyQueue, readCancel, readVerdict, toJsonText, type CancelMessage, type RedisProgress, type RedisReturn } from './redis-messages.js';
 import {
   CANCEL_CHANNEL,
   codeVersion,
@@ -41,12 +41,9 @@ import {
   RESULT_TTL_SECONDS,
   resultKey,
   sha256Of,
-  toJsonText,
   verdictKey,
   type RedisJobData,
-  type RedisProgress,
-  type RedisReturn,
-} from './redis.js';
+} from './redis-protocol.js';
 
 export interface RedisWorkerOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://...` (TLS). */
