@@ -149,23 +149,32 @@ function positiveInteger(option: string) {
  */
 export function workerOptions(y: Argv) {
   let built = y
-    .option('concurrency', { alias: 'c', type: 'number', default: availableParallelism(), coerce: positiveInteger('concurrency'), describe: 'Trainings at once (threads)' })
+    .option('concurrency', {
+      alias: 'c',
+      type: 'number',
+      default: availableParallelism(),
+      coerce: positiveInteger('concurrency'),
+      describe: 'Trainings at once (threads)',
+    })
     .option('max-trial-memory-mb', {
       type: 'number',
       coerce: positiveInteger('max-trial-memory-mb'),
-      describe: "Memory one training may take (a job estimated above it is refused with the reason); default: this machine's memory over --concurrency",
+      describe:
+        'Memory one training may take (a job estimated above it is refused with the reason); ' +
+        "default: this machine's memory over --concurrency",
     });
   for (const { kind, worker } of WORKER_EXECUTORS) {
     built = built.option(kind, { type: 'string', describe: worker.address });
     for (const [name, option] of Object.entries(worker.options)) {
-      built = built.option(name, { type: 'number', default: option.default, coerce: positiveInteger(name), describe: option.describe });
+      const { default: fallback, describe } = option;
+      built = built.option(name, { type: 'number', default: fallback, coerce: positiveInteger(name), describe });
     }
   }
   const kinds = WORKER_EXECUTORS.map((e) => `--${e.kind}`);
   const checked = built.check((args) => {
     const given = WORKER_EXECUTORS.filter((e) => args[e.kind] !== undefined);
-    if (given.length !== 1) throw new Error(`give exactly one of ${kinds.join(', ')} (the address of the executor to serve), got ${given.length}`);
-    return true;
+    if (given.length === 1) return true;
+    throw new Error(`give exactly one of ${kinds.join(', ')} (the address of the executor to serve), got ${given.length}`);
   });
   return withDataDir(withBackend(checked));
 }

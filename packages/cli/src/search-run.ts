@@ -32,7 +32,9 @@ function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
   const trials = args.trials ?? (current.trials as number | undefined) ?? (takesTrials ? DEFAULT_TRIALS : undefined);
   exp.sampler = { ...current, ...(trials !== undefined ? { trials } : {}) } as ExperimentInput['sampler'];
   if (args.pruner !== undefined && exp.pruner?.type !== args.pruner) exp.pruner = { type: args.pruner } as ExperimentInput['pruner'];
-  if (args.executor !== undefined && EXECUTOR_KINDS.includes(args.executor)) exp.executor = withExecutorKind(exp.executor, args.executor);
+  if (args.executor !== undefined && EXECUTOR_KINDS.includes(args.executor)) {
+    exp.executor = withExecutorKind(exp.executor, args.executor);
+  }
   return exp;
 }
 
@@ -135,9 +137,8 @@ export function sweepExitCode(summary: StudySummary): number {
 export function failureLine(summary: StudySummary): string | undefined {
   const { failed, gaveUp, stopped, failures } = summary;
   if (failed === 0 && gaveUp === 0) return undefined;
-  const policy =
-    `failures: retried on up to ${failures.maxRetriesPerTrial} later run${failures.maxRetriesPerTrial === 1 ? '' : 's'}, ` +
-    `${failures.maxConsecutive} in a row stop the sweep`;
+  const runs = `${failures.maxRetriesPerTrial} later run${failures.maxRetriesPerTrial === 1 ? '' : 's'}`;
+  const policy = `failures: retried on up to ${runs}, ${failures.maxConsecutive} in a row stop the sweep`;
   const given = gaveUp ? `; ${gaveUp} training${gaveUp === 1 ? '' : 's'} not retried (failed too often before)` : '';
   return `${policy}${given}${stopped ? `\n${stopped}` : ''}`;
 }

@@ -130,7 +130,8 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
   // A resumed study has fewer left to run: no thread is started that would never train.
   const { workers, note } = concurrency(planned === null ? null : planned - opened.finished.size);
-  const context = { workers, address, maxTrialMemoryMb: experiment.executor.maxTrialMemoryMb, preparedData: (data: DataSpec) => prepared.get(data), backend };
+  const { maxTrialMemoryMb } = experiment.executor;
+  const context = { workers, address, maxTrialMemoryMb, preparedData: (data: DataSpec) => prepared.get(data), backend };
   const executor = options.executor ?? definition!.create(experiment.executor, context);
   const run = new StudyRun(options, opened, backend, executor, prepared);
   run.emit({
@@ -352,8 +353,9 @@ class StudyRun {
     this.counts.failed++;
     const { maxConsecutive } = this.options.experiment.failures;
     if (++this.consecutiveFailures < maxConsecutive || this.stopped !== undefined) return;
+    const trainings = `${maxConsecutive} failed training${maxConsecutive === 1 ? '' : 's'}`;
     this.stopped =
-      `stopped after ${maxConsecutive} failed training${maxConsecutive === 1 ? '' : 's'} in a row (failures.maxConsecutive); ` +
+      `stopped after ${trainings} in a row (failures.maxConsecutive); ` +
       'the last failure is in the trial list (`aelab runs show`)';
   }
 

@@ -10,6 +10,9 @@ export const EXECUTORS = [poolExecutor, redisExecutor, populationExecutor] satis
 
 export const EXECUTOR_KINDS = EXECUTORS.map((e) => e.kind) as [string, ...string[]];
 
+/** The registry as its contract: each entry keeps its own settings type in EXECUTORS. */
+const definitions: readonly ExecutorDefinition[] = EXECUTORS;
+
 /** Upper bounds of the settings every executor takes: past them, a number is a typo, not a plan. */
 const MOST_WORKERS = 4096;
 const MOST_TRIAL_SECONDS = 30 * 24 * 3600;
@@ -35,8 +38,19 @@ const commonSettings = z.object({
         'with a note (remote executors: trainings in flight across all workers, default 8).',
     ),
   backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]).default('auto'),
-  maxTrialSeconds: z.number().positive().max(MOST_TRIAL_SECONDS).optional().describe('Wall-time budget of one training.'),
-  maxTrialMemoryMb: z.number().int().positive().max(MOST_TRIAL_MEMORY_MB).optional().describe('Heap limit of a worker thread.'),
+  maxTrialSeconds: z
+    .number()
+    .positive()
+    .max(MOST_TRIAL_SECONDS)
+    .optional()
+    .describe('Wall-time budget of one training.'),
+  maxTrialMemoryMb: z
+    .number()
+    .int()
+    .positive()
+    .max(MOST_TRIAL_MEMORY_MB)
+    .optional()
+    .describe('Heap limit of a worker thread.'),
 });
 
 /** An experiment's `executor` section, as parsed: the common fields, its kind, and that kind's own fields. */
@@ -52,7 +66,7 @@ export type ExecutorSettingsInput = z.input<typeof commonSettings> & { kind?: st
 export const executorSettingsSchema = z
   .discriminatedUnion(
     'kind',
-    (EXECUTORS as readonly ExecutorDefinition[]).map((definition, i) => {
+    definitions.map((definition, i) => {
       const kind = definition.schema.shape.kind as z.ZodLiteral<string>;
       const chosen = i === 0 ? kind.optional().describe('Where trainings run; default: the local worker pool.') : kind;
       return definition.schema.extend({ ...commonSettings.shape, kind: chosen }).strict();
@@ -69,15 +83,15 @@ export const executorSettingsSchema = z
  * with another kind's scheme) is refused, never switched to the address's executor.
  */
 export function executorDefinition(kind: string | undefined, address?: string): ExecutorDefinition {
-  const named = kind === undefined ? undefined : (EXECUTORS as readonly ExecutorDefinition[]).find((e) => e.kind === kind);
+  const named = kind === undefined ? undefined : definitions.find((e) => e.kind === kind);
   if (kind !== undefined && !named) {
     throw new Error(`executor: unknown kind ${JSON.stringify(kind)}; known: ${EXECUTOR_KINDS.join(', ')}`);
   }
-  if (address === undefined) return named ?? (EXECUTORS[0] as ExecutorDefinition);
+  if (address === undefined) return named ?? definitions[0];
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(address)?.[0].toLowerCase();
-  const found = (EXECUTORS as readonly ExecutorDefinition[]).find((e) => scheme !== undefined && e.remote?.schemes.includes(scheme));
+  const found = definitions.find((e) => scheme !== undefined && e.remote?.schemes.includes(scheme));
   if (!found) {
-    const schemes = (EXECUTORS as readonly ExecutorDefinition[]).flatMap((e) => e.remote?.schemes ?? []);
+    const schemes = definitions.flatMap((e) => e.remote?.schemes ?? []);
     throw new Error(
       `executor: '${scheme ?? address}' names no executor; give a kind (${EXECUTOR_KINDS.join(', ')}) ` +
         `or an address starting with ${schemes.map((s) => `${s}//`).join(' or ')}`,
@@ -100,7 +114,8 @@ export function createExecutor(settings: ExecutorSettings | undefined, context: 
 }
 
 /** The executors whose workers run elsewhere, with their `aelab worker` command. */
-export const WORKER_EXECUTORS = (EXECUTORS as readonly ExecutorDefinition[]).filter((e) => e.worker) as (ExecutorDefinition & Required<Pick<ExecutorDefinition, 'worker'>>)[];
+export const WORKER_EXECUTORS = definitions.filter((e) => e.worker) as (ExecutorDefinition &
+  Required<Pick<ExecutorDefinition, 'worker'>>)[];
 
 /**
  * An `executor` section switched to `kind` (the CLI's `--executor pool`): the fields every

@@ -30,7 +30,8 @@ const populationSettings = z
       .enum(['auto', 'always'])
       .optional()
       .describe(
-        '"auto" (default) batches only on a backend measured to gain from it (docs/population.md); "always" batches on any backend.',
+        '"auto" (default) batches only on a backend measured to gain from it (docs/population.md); ' +
+          '"always" batches on any backend.',
       ),
   })
   .strict();
@@ -50,7 +51,9 @@ export function populationGroupOf(task: TrialTask): string | null {
 }
 
 /** Whether to batch, and why (the line under the sweep's header). */
-export function populationPlan(options: Pick<PopulationOptions, 'backend' | 'populationSize' | 'populations'>): { size: number; note: string } {
+export function populationPlan(
+  options: Pick<PopulationOptions, 'backend' | 'populationSize' | 'populations'>,
+): { size: number; note: string } {
   const size = options.populationSize ?? DEFAULT_SIZE;
   const backend = options.backend ?? 'auto';
   if (!Number.isInteger(size) || size < 1) throw new Error(`populationSize must be a positive integer, got ${size}`);

@@ -26,7 +26,15 @@ import { localWorkerLimit, memoryPerTrial } from '../training-host.js';
 import { dataSchema } from '../trial-data-schema.js';
 import { trainingHash, type TrialDirective, type TrialProgress, type TrialTask } from '../trial-task.js';
 import { PiscinaExecutor } from './piscina.js';
-import { isStudyQueue, readCancel, readVerdict, toJsonText, type CancelMessage, type RedisProgress, type RedisReturn } from './redis-messages.js';
+import {
+  isStudyQueue,
+  readCancel,
+  readVerdict,
+  toJsonText,
+  type CancelMessage,
+  type RedisProgress,
+  type RedisReturn,
+} from './redis-messages.js';
 import {
   CANCEL_CHANNEL,
   codeVersion,

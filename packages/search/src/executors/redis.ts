@@ -142,7 +142,8 @@ export class RedisExecutor implements TrialExecutor {
     try {
       return await new Promise<TrialResult>((resolve, reject) => {
         const relay = verdictRelay(task, onProgress, reject);
-        const waiting: Waiting = { jobId, data, task, relay, resolve, reject, answered: new Set(), submitted: false, done: false };
+        const answered = new Set<string>();
+        const waiting: Waiting = { jobId, data, task, relay, resolve, reject, answered, submitted: false, done: false };
         study.waiting.set(jobId, waiting);
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
         this.submit(study, waiting).catch(reject);
@@ -317,7 +318,9 @@ export class RedisExecutor implements TrialExecutor {
 
 /** What the worker module (redis-worker.ts) gives its command. */
 interface WorkerModule {
-  runRedisWorker(options: Omit<WorkerRunOptions, 'settings'> & { lockSeconds?: number; maxResultMb?: number }): Promise<void>;
+  runRedisWorker(
+    options: Omit<WorkerRunOptions, 'settings'> & { lockSeconds?: number; maxResultMb?: number },
+  ): Promise<void>;
 }
 
 export const redisExecutor = defineExecutor({
@@ -326,15 +329,21 @@ export const redisExecutor = defineExecutor({
   schema: z.object({ kind: z.literal('redis') }).strict(),
   remote: { schemes: ['redis:', 'rediss:'], defaultInFlight: 8 },
   worker: {
-    address: 'Redis URL: redis://[:password@]host:port[/db], rediss://... for TLS (password also from $AELAB_REDIS_PASSWORD)',
+    address:
+      'Redis URL: redis://[:password@]host:port[/db], rediss://... for TLS ' +
+      '(password also from $AELAB_REDIS_PASSWORD)',
     options: {
       'lock-seconds': {
         default: DEFAULT_LOCK_SECONDS,
-        describe: "How long this worker's job waits after the worker stops answering (killed, cut off) before another worker takes it",
+        describe:
+          "How long this worker's job waits after the worker stops answering (killed, cut off) " +
+          'before another worker takes it',
       },
       'max-result-mb': {
         default: DEFAULT_MAX_RESULT_MB,
-        describe: 'Largest result (errors + model files) sent back through Redis; a larger one fails its trial with the reason',
+        describe:
+          'Largest result (errors + model files) sent back through Redis; ' +
+          'a larger one fails its trial with the reason',
       },
     },
     // Loaded from the build when a worker runs, as worker threads are: a coordinator never

@@ -26,7 +26,11 @@ export interface VerdictRelay {
  * waits for each epoch's verdict, so at most one of its epochs is pending; a handler or a
  * reply that fails (e.g. cannot pass the progress on) stops the trial through `fail`.
  */
-export function verdictRelay(task: TrialTask, onProgress: ProgressHandler, fail: (error: unknown) => void): VerdictRelay {
+export function verdictRelay(
+  task: TrialTask,
+  onProgress: ProgressHandler,
+  fail: (error: unknown) => void,
+): VerdictRelay {
   let handled = Promise.resolve();
   return {
     receive(progress, reply) {

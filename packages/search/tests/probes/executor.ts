@@ -63,7 +63,7 @@ const run = spawnSync(process.execPath, ['packages/cli/bin/aelab.js', 'search', 
   '--no-report'], { encoding: 'utf8' });
 process.stdout.write(run.stdout + run.stderr);
 if (run.status !== 0) throw new Error('the sweep through the probe executor failed: exit ' + run.status);
-if (!run.stdout.includes('probe executor labelled probe-label-7')) throw new Error('the executor did not get its own setting');
+if (!(run.stdout + run.stderr).includes('probe executor labelled probe-label-7')) throw new Error('the executor did not get its own setting');
 if (!/1 trainings? for 1 evaluated configuration/.test(run.stdout)) throw new Error('no training recorded');
 writeFileSync(file, JSON.stringify({ ...experiment, executor: { kind: 'probe-sequential', lable: 'x' } }));
 const refused = spawnSync(process.execPath, ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', file, '--store', join(dir, 'bad'),
