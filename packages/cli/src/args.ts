@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { EXPORT_FORMATS } from '@aelab/core';
 import { DECIMAL_NUMBER } from '@aelab/data';
-import { DEFAULT_LOCK_SECONDS, DEFAULT_MAX_RESULT_MB, PRUNER_TYPES, SAMPLER_TYPES } from '@aelab/search';
+import { PRUNER_TYPES, SAMPLER_TYPES, WORKER_EXECUTORS } from '@aelab/search';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { withBackend, withDataDir, withStore } from './options.js';
 
@@ -143,35 +143,41 @@ function positiveInteger(option: string) {
   };
 }
 
+/**
+ * `aelab worker`: the options every worker takes, `--<kind> ADDRESS` for each executor with a
+ * worker command, and that command's own options (whole numbers of at least 1), all from the
+ * executor registry: an executor with a worker adds nothing here.
+ */
 export function workerOptions(y: Argv) {
-  return withDataDir(
-    withBackend(
-      y
-        .option('redis', {
-          type: 'string',
-          demandOption: true,
-          describe: 'Redis URL: redis://[:password@]host:port[/db], rediss://... for TLS (password also from $AELAB_REDIS_PASSWORD)',
-        })
-        .option('concurrency', { alias: 'c', type: 'number', default: availableParallelism(), coerce: positiveInteger('concurrency'), describe: 'Trainings at once (threads)' })
-        .option('lock-seconds', {
-          type: 'number',
-          default: DEFAULT_LOCK_SECONDS,
-          coerce: positiveInteger('lock-seconds'),
-          describe: "How long this worker's job waits after the worker stops answering (killed, cut off) before another worker takes it",
-        })
-        .option('max-result-mb', {
-          type: 'number',
-          default: DEFAULT_MAX_RESULT_MB,
-          coerce: positiveInteger('max-result-mb'),
-          describe: 'Largest result (errors + model files) sent back through Redis; a larger one fails its trial with the reason',
-        })
-        .option('max-trial-memory-mb', {
-          type: 'number',
-          coerce: positiveInteger('max-trial-memory-mb'),
-          describe: "Memory one training may take (a job estimated above it is refused with the reason); default: this machine's memory over --concurrency",
-        }),
-    ),
-  );
+  let built = y
+    .option('concurrency', {
+      alias: 'c',
+      type: 'number',
+      default: availableParallelism(),
+      coerce: positiveInteger('concurrency'),
+      describe: 'Trainings at once (threads)',
+    })
+    .option('max-trial-memory-mb', {
+      type: 'number',
+      coerce: positiveInteger('max-trial-memory-mb'),
+      describe:
+        'Memory one training may take (a job estimated above it is refused with the reason); ' +
+        "default: this machine's memory over --concurrency",
+    });
+  for (const { kind, worker } of WORKER_EXECUTORS) {
+    built = built.option(kind, { type: 'string', describe: worker.address });
+    for (const [name, option] of Object.entries(worker.options)) {
+      const { default: fallback, describe } = option;
+      built = built.option(name, { type: 'number', default: fallback, coerce: positiveInteger(name), describe });
+    }
+  }
+  const kinds = WORKER_EXECUTORS.map((e) => `--${e.kind}`);
+  const checked = built.check((args) => {
+    const given = WORKER_EXECUTORS.filter((e) => args[e.kind] !== undefined);
+    if (given.length === 1) return true;
+    throw new Error(`give exactly one of ${kinds.join(', ')} (the address of the executor to serve), got ${given.length}`);
+  });
+  return withDataDir(withBackend(checked));
 }
 export type WorkerOptions = OptionsOf<typeof workerOptions>;
 export type WorkerArgs = ArgsOf<typeof workerOptions>;

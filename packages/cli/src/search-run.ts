@@ -1,7 +1,18 @@
 import { relative, resolve } from 'node:path';
 import { reachFailpoint } from '@aelab/core';
 import { renderReport } from '@aelab/reporting';
-import { EXECUTOR_KINDS, parseExperiment, plannedTrainings, readExperimentJson, runStudy, SAMPLERS, type Experiment, type ExperimentInput } from '@aelab/search';
+import {
+  EXECUTOR_KINDS,
+  parseExperiment,
+  plannedTrainings,
+  readExperimentJson,
+  runStudy,
+  SAMPLERS,
+  type Experiment,
+  type ExperimentInput,
+  withExecutorKind,
+  type StudySummary,
+} from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
 import { LARGE_SWEEP, type SearchArgs } from './args.js';
 import { LiveProgressRecorder } from './live-progress.js';
@@ -21,7 +32,9 @@ function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
   const trials = args.trials ?? (current.trials as number | undefined) ?? (takesTrials ? DEFAULT_TRIALS : undefined);
   exp.sampler = { ...current, ...(trials !== undefined ? { trials } : {}) } as ExperimentInput['sampler'];
   if (args.pruner !== undefined && exp.pruner?.type !== args.pruner) exp.pruner = { type: args.pruner } as ExperimentInput['pruner'];
-  if (args.executor !== undefined && EXECUTOR_KINDS.includes(args.executor)) exp.executor = { ...exp.executor, kind: args.executor };
+  if (args.executor !== undefined && EXECUTOR_KINDS.includes(args.executor)) {
+    exp.executor = withExecutorKind(exp.executor, args.executor);
+  }
   return exp;
 }
 
@@ -97,6 +110,8 @@ async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRu
       ` (this run: ${summary.trained} trained, ${summary.skipped} skipped as already done, ${summary.failed} failed` +
       `${summary.pruned ? `, ${summary.pruned} pruned` : ''})`,
   );
+  const failures = failureLine(summary);
+  if (failures) console.log(failures);
   await printBest(store, study.id);
   if (args.report) {
     const report = await renderReport(store, { outDir: resolve(args.store, 'report') });
@@ -106,5 +121,24 @@ async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRu
     console.log(`interrupted: re-run the same command to resume study ${study.id}`);
     return 130;
   }
+  return sweepExitCode(summary);
+}
+
+/** Exit code when the failure policy stopped the sweep (`failures.maxConsecutive`). */
+export const STOPPED_BY_FAILURES = 3;
+
+/** The process exit code of a sweep that was not interrupted. */
+export function sweepExitCode(summary: StudySummary): number {
+  if (summary.stopped !== undefined) return STOPPED_BY_FAILURES;
   return summary.failed > 0 && summary.completedTrainings === 0 ? 1 : 0;
+}
+
+/** The summary's line on failures and the policy that handled them; undefined when none failed or was given up. */
+export function failureLine(summary: StudySummary): string | undefined {
+  const { failed, gaveUp, stopped, failures } = summary;
+  if (failed === 0 && gaveUp === 0) return undefined;
+  const runs = `${failures.maxRetriesPerTrial} later run${failures.maxRetriesPerTrial === 1 ? '' : 's'}`;
+  const policy = `failures: retried on up to ${runs}, ${failures.maxConsecutive} in a row stop the sweep`;
+  const given = gaveUp ? `; ${gaveUp} training${gaveUp === 1 ? '' : 's'} not retried (failed too often before)` : '';
+  return `${policy}${given}${stopped ? `\n${stopped}` : ''}`;
 }

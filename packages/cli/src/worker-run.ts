@@ -1,7 +1,7 @@
-import { runRedisWorker } from '@aelab/search';
+import { WORKER_EXECUTORS } from '@aelab/search';
 import type { WorkerArgs } from './args.js';
 
-/** `aelab worker --redis URL`: serves sweeps until Ctrl-C; returns the process exit code. */
+/** `aelab worker --<kind> ADDRESS` (e.g. `--redis URL`): serves sweeps until Ctrl-C; returns the process exit code. */
 export async function runWorker(args: WorkerArgs): Promise<number> {
   const controller = new AbortController();
   let stops = 0;
@@ -14,14 +14,15 @@ export async function runWorker(args: WorkerArgs): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await runRedisWorker({
-      address: args.redis,
+    // Exactly one executor's address is given (checked by workerOptions).
+    const { kind, worker } = WORKER_EXECUTORS.find((e) => args[e.kind] !== undefined)!;
+    await worker.run({
+      address: String(args[kind]),
       concurrency: args.concurrency,
       backend: args.backend,
       dataDir: args['data-dir'],
-      lockSeconds: args['lock-seconds'],
-      maxResultMb: args['max-result-mb'],
       maxTrialMemoryMb: args['max-trial-memory-mb'],
+      settings: Object.fromEntries(Object.keys(worker.options).map((name) => [name, args[name] as number | undefined])),
       signal: controller.signal,
     });
   } finally {

@@ -5,7 +5,6 @@ import {
   ERROR_METRICS,
   issueMessage,
   problemsOf,
-  schemaProblems,
   jsonSchema,
   SCORING_ROOTS,
   selectionSchema,
@@ -16,12 +15,15 @@ import {
   trainingSchema,
   untrustedJsonProblems,
 } from '@aelab/core';
-import { LOADER_OPTION_SCHEMAS, loaderOptionsSchema, type DataSpec } from '@aelab/data';
-import { BACKEND_NAMES, MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
+import { LOADER_OPTION_SCHEMAS } from '@aelab/data';
+import { MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
 import { z } from 'zod';
-import { EXECUTOR_KINDS } from './executors/index.js';
+import { executorSettingsSchema } from './executors/index.js';
 import { prunerSettingsSchema } from './pruners/index.js';
 import { samplerSettingsSchema } from './samplers/index.js';
+import { dataSchema, loaderOptions } from './trial-data-schema.js';
+
+export { dataSchema } from './trial-data-schema.js';
 
 /*
  * The experiment file: one JSON document says what data, which models, which space,
@@ -45,86 +47,44 @@ const modelBase = z
   .union([modelSpecSchema, presetRef])
   .describe('A model spec (`kind` plus every field of that family, see @aelab/models), or {"kind", "preset"}.');
 
-/**
- * Loader options as the experiment's type holds them. What each format takes (and the
- * bounds) is the data package's LOADER_OPTION_SCHEMAS: checked by dataSchema, and written
- * into the JSON Schema in its place (experimentJsonSchema).
- */
-const loaderOptions = z.record(
-  z.string(),
-  z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
-);
-
-const split = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('predefined') }).strict(),
-  z
-    .object({
-      kind: z.literal('rows'),
-      train: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative().nullable()]).describe('[start, end) rows; end null = to the last row'),
-      test: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative().nullable()]),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('random'),
-      testFraction: z.number().gt(0).lt(1),
-      seed: z.number().int().optional(),
-      stratify: z.boolean().optional(),
-      shuffle: z.enum(['aelab', 'numpy']).optional().describe('"numpy" reproduces sklearn train_test_split(random_state=seed) row for row'),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('chronological'),
-      train: z.number().gt(0).lt(1),
-      validation: z.number().gte(0).lt(1),
-      test: z.number().gt(0).lt(1),
-    })
-    .strict(),
-]);
-
-/** An experiment's `data` section: which dataset and how it is split and prepared. */
-export const dataSchema = z
-  .object({
-    dataset: z.string().min(1).describe('Registry name (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>.csv) or a file path.'),
-    options: loaderOptions
-      .optional()
-      .describe('Loader options of the dataset, e.g. {"trainRows": 500} or {"dropColumns": ["Time"]}.'),
-    normalClass: z.union([z.string(), z.array(z.string())]).optional(),
-    split: split.optional(),
-    scaler: z.enum(['standard', 'minmax', 'minmax-global', 'none']).optional(),
-    perSampleNormalize: z.boolean().optional(),
-    trainOn: z.enum(['normal', 'all']).optional(),
-    validationFraction: z.number().gte(0).lt(1).optional(),
-    validationAnomalies: z
-      .enum(['drop', 'keep'])
-      .optional()
-      .describe('"keep": validation also holds the training split\'s anomalies (never trained on), so selection can use labelled validation metrics'),
-    seed: z.number().int().optional(),
-    missing: z.enum(['interpolate', 'impute']).optional(),
-  })
-  .strict()
-  .superRefine((data, ctx) => {
-    // Which options a loader takes depends on the dataset's format: checked here, by the
-    // data package's schema of that format (unknown options get a "did you mean").
-    const schema = loaderOptionsSchema(data.dataset);
-    if (!schema || !data.options) return;
-    for (const { path, message } of schemaProblems(schema, data.options)) {
-      ctx.addIssue({ code: 'custom', path: ['options', path], message });
-    }
-  });
-
-// Compile-time proof that the experiment's data section and @aelab/data's DataSpec are the same shape.
-const dataMatchesSpec = (d: z.output<typeof dataSchema>): DataSpec => d;
-const specMatchesData = (d: DataSpec): z.input<typeof dataSchema> => d;
-void dataMatchesSpec;
-void specMatchesData;
 
 /** The parameters a scoring space may sweep, by root. */
 const SCORING_FIELDS: Record<string, readonly string[]> = {
   threshold: ['rule', ...new Set(THRESHOLD_RULES.flatMap(thresholdRuleFields))],
   scoring: ['errorMetric'],
 };
+
+/** Defaults of the failure policy (Keras Tuner's `max_retries_per_trial` and `max_consecutive_failed_trials`). */
+export const DEFAULT_FAILURES = { maxRetriesPerTrial: 2, maxConsecutive: 5 } as const;
+
+/**
+ * What the study does with failing trainings. A failure may be transient (out of memory
+ * while other trainings held the machine), so a resumed study trains a failed one again,
+ * but not forever; and a run of failures in a row is something systematic (a broken
+ * backend, data no model can train on), not worth the rest of the sweep.
+ */
+const failurePolicySchema = z
+  .object({
+    maxRetriesPerTrial: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(100)
+      .default(DEFAULT_FAILURES.maxRetriesPerTrial)
+      .describe(
+        'How many later runs (resumes) train a training that failed again; after that many failed attempts more ' +
+          'it is skipped, and the sweep summary says so.',
+      ),
+    maxConsecutive: z
+      .number()
+      .int()
+      .positive()
+      .max(100_000)
+      .default(DEFAULT_FAILURES.maxConsecutive)
+      .describe('Failed trainings in a row (in the order they end) that stop the sweep, with exit code 3.'),
+  })
+  .strict()
+  .default(DEFAULT_FAILURES);
 
 export const experimentSchema = z
   .object({
@@ -162,26 +122,9 @@ export const experimentSchema = z
     sampler: samplerSettingsSchema.default({ type: 'grid' }),
     pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation error; default none.'),
     repeats: z.number().int().positive().default(1),
+    failures: failurePolicySchema,
     selection: selectionSchema,
-    executor: z
-      .object({
-        kind: z.enum(EXECUTOR_KINDS).optional().describe('Where trainings run; default: the local worker pool.'),
-        address: z
-          .string()
-          .optional()
-          .describe('Where a remote executor takes tasks, e.g. "redis://host:6379" (picks the redis executor). No password here: the experiment is recorded in the store; set AELAB_REDIS_PASSWORD.'),
-        workers: z.number().int().positive().optional().describe('Trainings at once; default: CPU count; a local pool is capped at the trainings left to run and at 2 per CPU, with a note (remote executors: trainings in flight across all workers, default 8).'),
-        backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]).default('auto'),
-        maxTrialSeconds: z.number().positive().optional().describe('Wall-time budget of one training.'),
-        maxTrialMemoryMb: z.number().int().positive().optional().describe('Heap limit of a worker thread.'),
-        populationSize: z.number().int().positive().optional().describe('Executor "population": most trainings trained together as one batched graph (default 256).'),
-        populations: z
-          .enum(['auto', 'always'])
-          .optional()
-          .describe('Executor "population": "auto" (default) batches only on a backend measured to gain from it (docs/population.md); "always" batches on any backend.'),
-      })
-      .strict()
-      .default({ backend: 'auto' }),
+    executor: executorSettingsSchema,
   })
   .strict()
   .superRefine((exp, ctx) => {

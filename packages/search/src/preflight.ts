@@ -1,7 +1,8 @@
 import { metricUsesLabels, schemaProblems, stableStringify, thresholdRuleSchema, type ThresholdRule, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
 import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
-import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
+import { ExperimentError, type Experiment } from './experiment.js';
+import { dataSchema } from './trial-data-schema.js';
 import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
 import { PreparationThread } from './preparation-thread.js';
 import type { SharedPreparedData } from './shared-data.js';

@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DataSpec } from '@aelab/data';
-import { withoutConditions } from './executors/piscina.js';
+import { withoutConditions } from './training-host.js';
 import { rebuiltError, type ErrorMessage, type PreparedDataMessage } from './prepared-message.js';
 
 type Reply = { id: number; data: PreparedDataMessage } | { id: number; error: ErrorMessage };

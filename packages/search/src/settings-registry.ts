@@ -18,3 +18,19 @@ export function definitionOf<D extends TypedDefinition>(definitions: readonly D[
   if (!found) throw new Error(`${seam}: unknown type ${JSON.stringify(type)}; known: ${definitions.map((d) => d.type).join(', ')}`);
   return found;
 }
+
+/**
+ * Upper bounds of the counts in the settings of samplers, pruners and executors: past them
+ * a number is a typo (an extra zero, a seed pasted into the wrong field), not a plan.
+ * Epoch counts are bounded by `TRAINING_BOUNDS.epochs` (@aelab/core).
+ */
+export const SETTING_BOUNDS = {
+  /** Configurations a sampler proposes, or trials before it (or a pruner) starts deciding. */
+  trials: 1_000_000,
+  /** Candidates a model-based sampler scores per parameter. */
+  candidates: 100_000,
+  /** A pruner's eta: each rung keeps the top 1/eta. */
+  reductionFactor: 1_000,
+  /** A pruner's s: rungs start at r * eta^s epochs. */
+  earlyStoppingRate: 64,
+} as const;

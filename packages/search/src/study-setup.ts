@@ -5,7 +5,7 @@
  * pruner's curves.
  */
 import { execFileSync } from 'node:child_process';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { deriveSeed, intermediateValue, selectionWarning, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
 import { clearDatasetCache } from '@aelab/data';
@@ -15,8 +15,8 @@ import { ObjectiveBoard } from './objective-board.js';
 import { preflight, type PreflightOptions } from './preflight.js';
 import type { TrialCurve } from './pruners/pruner.js';
 import { effectiveSpace } from './resolve.js';
-import type { TrainingConfig } from './trial-task.js';
 import { plannedTrials } from './samplers/index.js';
+import { localWorkerLimit, memoryPerTrial } from './training-host.js';
 import { enumerateGrid, splitSpace } from './space.js';
 
 /** Ties results to the code that produced them; null outside a git checkout. */
@@ -29,18 +29,18 @@ export function gitCommit(): string | null {
 }
 
 /**
- * Hash of what determines results: everything but how the sweep is executed and the
+ * Hash of what determines results: everything but how the sweep is executed (its executor
+ * and its failure policy) and the
  * `selection.allowTest` acknowledgement (it permits a rule, it does not change one).
  */
 export function experimentHash(experiment: Experiment): string {
-  const { executor: _executor, $schema: _schema, selection, ...rest } = experiment;
+  const { executor: _executor, failures: _failures, $schema: _schema, selection, ...rest } = experiment;
   const { allowTest: _allowTest, ...rule } = selection;
   return sha256Hex(stableStringify({ ...rest, selection: rule }));
 }
 
-export function trainingHash(config: TrainingConfig): string {
-  return sha256Hex(stableStringify(config));
-}
+export { localWorkerLimit, memoryPerTrial } from './training-host.js';
+export { trainingHash } from './trial-task.js';
 
 /** Each trial's seed depends only on the experiment seed, its config and its repeat: never on scheduling. */
 export function trialSeed(experimentSeed: number, configHash: string, repeat: number): number {
@@ -63,6 +63,8 @@ export interface OpenedStudy {
   distributions: SearchSpace;
   /** Trainings finished earlier (complete or pruned), by {@link trainingKey}. */
   finished: Map<string, TrialRecord>;
+  /** Failed attempts of each training not finished, by {@link trainingKey} (the failure policy's retries). */
+  failedAttempts: Map<string, number>;
   /** Trainings that ran before but did not finish, and will run again. */
   requeued: number;
   board: ObjectiveBoard;
@@ -105,6 +107,11 @@ export async function openStudy(
   const trials = await store.listTrials(study.id);
   const finished = new Map<string, TrialRecord>();
   for (const t of trials) if (t.status === 'complete' || t.status === 'pruned') finished.set(trainingKey(t.configHash, t.repeat), t);
+  const failedAttempts = new Map<string, number>();
+  for (const t of trials) {
+    const key = trainingKey(t.configHash, t.repeat);
+    if (t.status === 'failed' && !finished.has(key)) failedAttempts.set(key, (failedAttempts.get(key) ?? 0) + 1);
+  }
   const requeued = new Set(trials.map((t) => trainingKey(t.configHash, t.repeat)).filter((key) => !finished.has(key))).size;
   return {
     study,
@@ -113,6 +120,7 @@ export async function openStudy(
     scoringVariants,
     distributions: space,
     finished,
+    failedAttempts,
     requeued,
     board: await boardOf(store, study, trials),
     curves: trials.map((t) => ({ trialId: t.id, training: trainingKey(t.configHash, t.repeat), values: t.history.map(intermediateValue), state: t.status })),
@@ -135,26 +143,6 @@ async function boardOf(store: RunStore, study: StudyRecord, trials: readonly Tri
  */
 export function trialMemoryLimit(experiment: Experiment, workers: number): PreflightOptions {
   return memoryPerTrial(experiment.executor.maxTrialMemoryMb, workers, 'executor.maxTrialMemoryMb');
-}
-
-/**
- * The rule of {@link trialMemoryLimit} for any process that trains (a coordinator, an
- * `aelab worker`): `mb` when set (named in messages as `setting`), else this machine's
- * memory shared among its `workers`.
- */
-export function memoryPerTrial(mb: number | undefined, workers: number, setting: string): PreflightOptions {
-  if (mb !== undefined) return { trialMemoryBytes: mb * 2 ** 20, memorySource: setting };
-  return { trialMemoryBytes: totalmem() / workers, memorySource: `this machine's memory over ${workers} worker${workers === 1 ? '' : 's'}; set ${setting} to change it` };
-}
-
-/**
- * The most trainings this machine runs at once: two per CPU (`availableParallelism`).
- * Trainings are CPU-bound, and each runs in a thread of its own with its own heap and
- * backend: past two per CPU, threads only share the same cores while each holds its
- * memory (`--workers 1000` started 1000 threads, took 21.6 GB and ran out of heap).
- */
-export function localWorkerLimit(): number {
-  return 2 * availableParallelism();
 }
 
 /**

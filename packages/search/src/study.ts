@@ -2,7 +2,8 @@ import { availableParallelism, hostname } from 'node:os';
 import { intermediateValue, type EpochRecord, type Params } from '@aelab/core';
 import type { BackendName } from '@aelab/models/registry';
 import { trainingKey, type RunEnvironment, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
-import { createExecutor, executorDefinition } from './executors/index.js';
+import type { DataSpec } from '@aelab/data';
+import { executorDefinition } from './executors/index.js';
 import type { TrialExecutor } from './executors/executor.js';
 import type { Experiment } from './experiment.js';
 import { createPruner } from './pruners/index.js';
@@ -44,7 +45,7 @@ export interface StudyOptions {
   executorAddress?: string;
   /**
    * Runs the trainings instead of the experiment's executor (tests, embedding). The study
-   * closes it when done. Default: `createExecutor(experiment.executor.kind, ...)`.
+   * closes it when done. Default: the experiment's `executor` section's (see `createExecutor`).
    */
   executor?: TrialExecutor;
   /** Stops the sweep: running trials are recorded as interrupted. */
@@ -85,6 +86,12 @@ export interface StudySummary {
   skipped: number;
   failed: number;
   pruned: number;
+  /** Trainings not trained again because they failed more times than `failures.maxRetriesPerTrial` allows. */
+  gaveUp: number;
+  /** Why the sweep stopped before its sampler was done (`failures.maxConsecutive` failures in a row), if it did. */
+  stopped?: string;
+  /** The failure policy the sweep ran under (the experiment's `failures`). */
+  failures: Experiment['failures'];
   interrupted: boolean;
   /** Distinct evaluated configurations in the study (training x scoring, across repeats). */
   evaluatedConfigurations: number;
@@ -123,10 +130,9 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
   // A resumed study has fewer left to run: no thread is started that would never train.
   const { workers, note } = concurrency(planned === null ? null : planned - opened.finished.size);
-  const { maxTrialMemoryMb, populationSize, populations } = experiment.executor;
-  const executor =
-    options.executor ??
-    createExecutor(kind, { workers, address, maxTrialMemoryMb, preparedData: (data) => prepared.get(data), backend, populationSize, populations });
+  const { maxTrialMemoryMb } = experiment.executor;
+  const context = { workers, address, maxTrialMemoryMb, preparedData: (data: DataSpec) => prepared.get(data), backend };
+  const executor = options.executor ?? definition!.create(experiment.executor, context);
   const run = new StudyRun(options, opened, backend, executor, prepared);
   run.emit({
     type: 'study',
@@ -160,7 +166,10 @@ class StudyRun {
   private readonly curves: Map<string, TrialCurve & { values: number[] }>;
   private readonly controllers = new Set<AbortController>();
   private readonly running = new Set<Promise<void>>();
-  private readonly counts = { trained: 0, skipped: 0, failed: 0, pruned: 0 };
+  private readonly counts = { trained: 0, skipped: 0, failed: 0, pruned: 0, gaveUp: 0 };
+  /** Failed trainings since the last that did not fail (see the experiment's `failures`). */
+  private consecutiveFailures = 0;
+  private stopped: string | undefined;
   /** The last result's recording: the next waits for it (see record). */
   private recording: Promise<unknown> = Promise.resolve();
   /** Trainings launched that the executor has not given back yet (see loop). */
@@ -202,14 +211,19 @@ class StudyRun {
     return this.options.signal?.aborted ?? false;
   }
 
+  /** Whether nothing more is launched: the user stopped the sweep, or the failure policy did. */
+  private get halted(): boolean {
+    return this.interrupted || this.stopped !== undefined;
+  }
+
   /** Ask, launch each repeat, and let finished trials tell; ends when the sampler is done. */
   async loop(): Promise<void> {
-    while (!this.interrupted) {
+    while (!this.halted) {
       // Ask only once a worker is free, so the sampler sees every trial that ended before
       // it: with one worker, all earlier ones. A resumed study replays the finished ones
       // at once, so it asks with the same history, and the same proposals follow.
       await this.freeWorker();
-      if (this.interrupted) break;
+      if (this.halted) break;
       const decision = this.sampler.ask(this.opened.trainingSpace, this.history);
       if (decision.status === 'done') break;
       if (decision.status === 'wait') {
@@ -234,15 +248,21 @@ class StudyRun {
     const hash = trainingHash(config);
     const entry = { params, objective: null, state: 'running' as SampledTrial['state'], trainingHash: hash, pending: experiment.repeats, ended: new Set<SampledTrial['state']>() };
     this.history.push(entry);
-    for (let repeat = 0; repeat < experiment.repeats && !this.interrupted; repeat++) {
+    for (let repeat = 0; repeat < experiment.repeats && !this.halted; repeat++) {
       const done = this.opened.finished.get(trainingKey(hash, repeat));
       if (done) {
         this.counts.skipped++;
         this.settle(entry, done.status === 'pruned' ? 'pruned' : 'complete');
         continue;
       }
+      // Its earlier failures are recorded; past the retries allowed it is not trained again.
+      if ((this.opened.failedAttempts.get(trainingKey(hash, repeat)) ?? 0) > experiment.failures.maxRetriesPerTrial) {
+        this.counts.gaveUp++;
+        this.settle(entry, 'failed');
+        continue;
+      }
       await this.freeWorker();
-      if (this.interrupted) break;
+      if (this.halted) break;
       let trained!: () => void;
       const training = new Promise<void>((resolve) => (trained = resolve));
       this.training.add(training);
@@ -296,7 +316,7 @@ class StudyRun {
       return await this.record(trial, result);
     } catch (err) {
       const status = this.interrupted ? 'interrupted' : 'failed';
-      if (status === 'failed') this.counts.failed++;
+      if (status === 'failed') this.failedOne();
       const done = await store.finishTrial(trial.id, { status, reason: failureReason(err, this.interrupted, budget) });
       this.emit({ type: 'trial-end', trial: done, best: this.best() });
       return 'failed';
@@ -321,10 +341,22 @@ class StudyRun {
     const pruned = result.stopReason === 'pruned';
     const done = pruned ? await this.recorder.pruned(trial, result, this.pruner.name) : await this.recorder.complete(trial, result);
     this.counts[pruned ? 'pruned' : 'trained']++;
+    this.consecutiveFailures = 0;
     const curve = this.curves.get(trial.id);
     if (curve) curve.state = done.status;
     this.emit({ type: 'trial-end', trial: done, best: this.best() });
     return pruned ? 'pruned' : 'complete';
+  }
+
+  /** Counts a failed training; `failures.maxConsecutive` of them in a row stop the sweep (running trials finish). */
+  private failedOne(): void {
+    this.counts.failed++;
+    const { maxConsecutive } = this.options.experiment.failures;
+    if (++this.consecutiveFailures < maxConsecutive || this.stopped !== undefined) return;
+    const trainings = `${maxConsecutive} failed training${maxConsecutive === 1 ? '' : 's'}`;
+    this.stopped =
+      `stopped after ${trainings} in a row (failures.maxConsecutive); ` +
+      'the last failure is in the trial list (`aelab runs show`)';
   }
 
   private onProgress(trialId: string, training: string, progress: TrialProgress): TrialDirective | void {
@@ -383,6 +415,8 @@ class StudyRun {
     return {
       study,
       ...this.counts,
+      ...(this.stopped !== undefined ? { stopped: this.stopped } : {}),
+      failures: this.options.experiment.failures,
       interrupted: this.interrupted,
       evaluatedConfigurations: new Set(evaluations.map((e) => e.configHash)).size,
       completedTrainings: completedIds.size,

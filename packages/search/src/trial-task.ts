@@ -4,14 +4,16 @@
  * is JSON plus named binary blobs (reconstruction errors as float32, model files), so
  * any executor can carry both without knowing what they mean.
  */
-import type {
-  EpochRecord,
-  ErrorMetric,
-  ExamplesArtifact,
-  SavedModelInfo,
-  SeriesArtifact,
-  SplitName,
-  TrainingSettings,
+import {
+  sha256Hex,
+  stableStringify,
+  type EpochRecord,
+  type ErrorMetric,
+  type ExamplesArtifact,
+  type SavedModelInfo,
+  type SeriesArtifact,
+  type SplitName,
+  type TrainingSettings,
 } from '@aelab/core';
 import type { DataSpec } from '@aelab/data';
 import type { BackendName } from '@aelab/models/registry';
@@ -36,6 +38,11 @@ export function modelSpecOf(config: TrainingConfig): unknown {
   const spec: Record<string, unknown> = { ...config.model };
   for (const label of MODEL_LABELS) delete spec[label];
   return spec;
+}
+
+/** The hash of a training's resolved inputs: its identity in the store (with the repeat) and in a remote job. */
+export function trainingHash(config: TrainingConfig): string {
+  return sha256Hex(stableStringify(config));
 }
 
 /** One training, as the coordinator hands it to an executor. JSON. */

@@ -1,5 +1,6 @@
 import type { PreparedDataMessage } from '../prepared-message.js';
 import type { BackendName } from '@aelab/models/registry';
+import type { z } from 'zod';
 import type { TrialDirective, TrialProgress, TrialResult, TrialTask } from '../trial-task.js';
 
 /**
@@ -42,9 +43,12 @@ export interface TrialExecutor {
   close(): Promise<void>;
 }
 
-/** How a study asks for an executor (the experiment's `executor` section, plus CLI overrides). */
-export interface ExecutorOptions {
-  /** Trainings at once; default: the CPU count. */
+/**
+ * What the study gives every executor, whatever its kind (its own settings come from its
+ * schema, see {@link ExecutorDefinition.schema}).
+ */
+export interface ExecutorContext {
+  /** Trainings at once; default: the CPU count (a remote executor: its `remote.defaultInFlight`). */
   workers?: number;
   /** Heap limit of one training (MB), where the executor can enforce one. */
   maxTrialMemoryMb?: number;
@@ -60,30 +64,67 @@ export interface ExecutorOptions {
   address?: string;
   /** The study's backend (as named: `auto` included), for executors whose strategy depends on it. */
   backend?: BackendName;
-  /** Population executor: most trainings in one population (default 256; 1 never batches). */
-  populationSize?: number;
-  /**
-   * Population executor: `auto` batches only on backends measured to gain from it
-   * (`Backend.populations`); `always` batches on any backend (tests, benchmarks).
-   */
-  populations?: 'auto' | 'always';
+}
+
+/** What every `aelab worker` takes, whichever executor it serves. */
+export interface WorkerRunOptions {
+  /** The executor's address, e.g. `redis://host:6379` (given as `aelab worker --<kind> ADDRESS`). */
+  address: string;
+  /** Trainings at once (threads of the worker's pool). */
+  concurrency: number;
+  /** This machine's backend, instead of the one each task names. */
+  backend?: BackendName;
+  /** Where this worker reads datasets (default: $AELAB_DATA_DIR, else ~/.cache/aelab/datasets). */
+  dataDir?: string;
+  maxTrialMemoryMb?: number;
+  /** Stops taking jobs; running ones finish first. */
+  signal?: AbortSignal;
+  /** The executor's own options (see {@link WorkerCommand.options}), by their kebab-case names. */
+  settings: Record<string, number | undefined>;
+}
+
+/**
+ * The worker process of a remote executor, run by `aelab worker --<kind> ADDRESS`: the CLI
+ * builds the command from the definitions that have one, with the options they declare.
+ */
+export interface WorkerCommand {
+  /** The help of `--<kind>`: what address it takes. */
+  readonly address: string;
+  /** Its own options, each a whole number of at least 1: kebab-case name -> help and default. */
+  readonly options: Readonly<Record<string, { describe: string; default?: number }>>;
+  /** Serves until `options.signal` aborts. */
+  run(options: WorkerRunOptions): Promise<void>;
 }
 
 /** One executor kind, registered in `executors/index.ts`. */
-export interface ExecutorDefinition {
+export interface ExecutorDefinition<S extends { kind?: string } = { kind?: string }> {
   readonly kind: string;
   readonly description: string;
+  /**
+   * Its own settings in the experiment's `executor` section: a strict zod object with a
+   * literal `kind` and only the fields of this executor. The registry adds the fields every
+   * executor takes (workers, backend, budgets, address) and composes the section's schema.
+   */
+  readonly schema: z.ZodObject;
   /**
    * Set for executors whose trainings run on other machines: `--executor <scheme>//...`
    * picks them by the address's URL scheme, and this machine's CPU count, memory and
    * backend thread-safety do not limit how many trials are in flight.
    */
   readonly remote?: { schemes: readonly string[]; defaultInFlight: number };
+  /** The worker process that trains its tasks elsewhere, for a remote executor. */
+  readonly worker?: WorkerCommand;
   /**
    * Resolves once the executor can take trainings, or fails saying why (a remote one: its
    * address answers and accepts the credentials). The study calls it before it creates or
    * resumes anything, so a wrong password is one error, not a study of failed trials.
    */
-  reach?(options: ExecutorOptions): Promise<void>;
-  create(options: ExecutorOptions): TrialExecutor;
+  reach?(context: ExecutorContext): Promise<void>;
+  /** Its executor, from its parsed settings (the whole `executor` section) and the study's context. */
+  create(settings: S, context: ExecutorContext): TrialExecutor;
+}
+
+/** Typed identity: keeps a definition's settings type. */
+export function defineExecutor<S extends { kind?: string }>(definition: ExecutorDefinition<S>): ExecutorDefinition<S> {
+  return definition;
 }

@@ -1,48 +1,16 @@
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
 import type { PortMessage, TrialResult, TrialTask } from '../trial-task.js';
-import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
-
-/** A worker script of this folder (`name` without extension). Worker threads load plain JavaScript, so tests running from `src/*.ts` use the build. */
-export function workerScript(name: string): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  return here.endsWith('.ts') ? resolve(dir, `../../dist/executors/${name}.js`) : resolve(dir, `${name}.js`);
-}
+export { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
+import { z } from 'zod';
+import { verdictRelay } from './verdict-relay.js';
+import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
 
 /** The pool's worker script. */
 export function trialWorkerFile(): string {
-  return workerScript('piscina-worker');
-}
-
-/**
- * The V8 heap limits of a training thread: `maxTrialMemoryMb` for its old generation, and a
- * young generation of 8 MiB instead of V8's default of up to 48. A training makes garbage
- * in a steady stream (a batch's arrays, tfjs' tensor objects), which grew each thread's
- * young generation to its limit: 8 MiB took 20-40 MiB off a 2-worker sweep's peak, on the
- * 5,000-row run as on the 725k-row one, and left dense and LSTM training as fast (measured
- * with tools/bench/sweep-memory.mjs and models-train.mjs).
- */
-export function trialResourceLimits(maxTrialMemoryMb: number | undefined) {
-  return { maxYoungGenerationSizeMb: 8, ...(maxTrialMemoryMb ? { maxOldGenerationSizeMb: maxTrialMemoryMb } : {}) };
-}
-
-/**
- * The process's exec arguments for worker threads: workers always run the build, so export
- * conditions a test runner may have added (vitest's `@aelab/source` would point them at
- * TypeScript sources they cannot load) are dropped.
- */
-export function withoutConditions(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--conditions' || arg === '-C') i++;
-    else if (!arg.startsWith('--conditions=') && !arg.startsWith('-C=')) out.push(arg);
-  }
-  return out;
+  return workerScript('executors/piscina-worker');
 }
 
 /**
@@ -54,12 +22,12 @@ export class PiscinaExecutor implements TrialExecutor {
   readonly name = 'pool';
   readonly concurrency: number;
   private readonly piscina: Piscina;
-  private readonly preparedData: ExecutorOptions['preparedData'];
+  private readonly preparedData: ExecutorContext['preparedData'];
   /** Tasks queued but not yet started by a worker. */
   private readonly waiting = new Set<AbortController>();
   private closed?: Promise<void>;
 
-  constructor(options: ExecutorOptions = {}) {
+  constructor(options: ExecutorContext = {}) {
     this.concurrency = options.workers ?? availableParallelism();
     this.preparedData = options.preparedData;
     if (!Number.isInteger(this.concurrency) || this.concurrency <= 0) {
@@ -87,21 +55,14 @@ export class PiscinaExecutor implements TrialExecutor {
     const { port1, port2 } = new MessageChannel();
     const waiting = new AbortController();
     this.waiting.add(waiting);
-    // Every handler in turn, so that once `end` arrives, every epoch before it has been handled.
-    let handled = Promise.resolve();
+    const relay = verdictRelay(task, onProgress, (error) => waiting.abort(error));
     let ended: () => void = () => undefined;
     const end = new Promise<void>((resolve) => (ended = resolve));
     port1.on('message', (message: PortMessage) => {
-      if (message.type === 'end') return void handled.then(ended);
+      // Once `end` arrives, every epoch before it has been handled.
+      if (message.type === 'end') return void relay.drained().then(ended);
       if (message.type === 'accepted') this.waiting.delete(waiting);
-      // A trial of a pruned study waits for each epoch's verdict, so at most one is pending;
-      // a handler that fails (e.g. cannot pass the progress on) stops the trial with its error.
-      handled = handled
-        .then(() => onProgress(message))
-        .then(
-          (verdict) => void (message.type === 'epoch' && task.pruning && port1.postMessage(verdict ?? 'continue')),
-          (error: unknown) => waiting.abort(error),
-        );
+      relay.receive(message, (verdict) => port1.postMessage(verdict));
     });
     const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {
@@ -131,8 +92,9 @@ export class PiscinaExecutor implements TrialExecutor {
   }
 }
 
-export const poolExecutor: ExecutorDefinition = {
+export const poolExecutor = defineExecutor({
   kind: 'pool',
   description: 'Piscina worker threads on this machine (one training per thread)',
-  create: (options) => new PiscinaExecutor(options),
-};
+  schema: z.object({ kind: z.literal('pool') }).strict(),
+  create: (_settings, context) => new PiscinaExecutor(context),
+});

@@ -3,12 +3,41 @@ import { stableStringify } from '@aelab/core';
 import { backendNamed, populationKey, type ModelSpec } from '@aelab/models/registry';
 import { Piscina } from 'piscina';
 import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask, type WorkerDirective } from '../trial-task.js';
-import type { ExecutorDefinition, ExecutorOptions, ProgressHandler, TrialExecutor } from './executor.js';
-import { PiscinaExecutor, trialResourceLimits, withoutConditions, workerScript } from './piscina.js';
+import { z } from 'zod';
+import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
+import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
+import { PiscinaExecutor } from './piscina.js';
+import { verdictRelay, type VerdictRelay } from './verdict-relay.js';
 
 /** How long the executor waits for more tasks of a group after the last one arrived, by default (ms). */
 const GATHER_MS = 250;
 const DEFAULT_SIZE = 256;
+/** The largest population: past it, one batched graph holds more weights than any backend here trains at once. */
+const MOST_SIZE = 65_536;
+
+/** The `executor` section's own fields for kind `population`. */
+const populationSettings = z
+  .object({
+    kind: z.literal('population'),
+    populationSize: z
+      .number()
+      .int()
+      .positive()
+      .max(MOST_SIZE)
+      .optional()
+      .describe('Most trainings trained together as one batched graph (default 256; 1 never batches).'),
+    populations: z
+      .enum(['auto', 'always'])
+      .optional()
+      .describe(
+        '"auto" (default) batches only on a backend measured to gain from it (docs/population.md); ' +
+          '"always" batches on any backend.',
+      ),
+  })
+  .strict();
+
+/** What a population executor is given: the study's context and its own settings. */
+export type PopulationOptions = ExecutorContext & Omit<z.output<typeof populationSettings>, 'kind'>;
 
 /**
  * The population a task can join: tasks with the same group train as one batched graph
@@ -22,7 +51,9 @@ export function populationGroupOf(task: TrialTask): string | null {
 }
 
 /** Whether to batch, and why (the line under the sweep's header). */
-export function populationPlan(options: Pick<ExecutorOptions, 'backend' | 'populationSize' | 'populations'>): { size: number; note: string } {
+export function populationPlan(
+  options: Pick<PopulationOptions, 'backend' | 'populationSize' | 'populations'>,
+): { size: number; note: string } {
   const size = options.populationSize ?? DEFAULT_SIZE;
   const backend = options.backend ?? 'auto';
   if (!Number.isInteger(size) || size < 1) throw new Error(`populationSize must be a positive integer, got ${size}`);
@@ -37,10 +68,11 @@ export function populationPlan(options: Pick<ExecutorOptions, 'backend' | 'popul
 /** A task waiting for, or running in, a population. */
 interface Entry {
   task: TrialTask;
-  onProgress: ProgressHandler;
   resolve(result: TrialResult): void;
   reject(error: unknown): void;
   settled: boolean;
+  /** Carries its progress to the study and the verdicts back (see verdict-relay.ts). */
+  relay: VerdictRelay;
   port?: MessagePort;
 }
 
@@ -69,7 +101,7 @@ export class PopulationExecutor implements TrialExecutor {
   private readonly piscina: Piscina | null;
   private readonly size: number;
   private readonly gatherMs: number;
-  private readonly preparedData: ExecutorOptions['preparedData'];
+  private readonly preparedData: ExecutorContext['preparedData'];
   private readonly forming = new Map<string, { entries: Entry[]; lastArrival: number }>();
   private readonly running = new Set<Entry[]>();
   /** The size of each population started so far, in order (a group of one trains alone). */
@@ -77,7 +109,7 @@ export class PopulationExecutor implements TrialExecutor {
   private timer: NodeJS.Timeout | undefined;
   private closed?: Promise<void>;
 
-  constructor(options: ExecutorOptions & { gatherMs?: number } = {}) {
+  constructor(options: PopulationOptions & { gatherMs?: number } = {}) {
     const plan = populationPlan(options);
     this.size = plan.size;
     this.note = plan.note;
@@ -93,7 +125,7 @@ export class PopulationExecutor implements TrialExecutor {
     // One population at a time: a population is what fills the accelerator.
     this.concurrency = plan.size;
     this.piscina = new Piscina({
-      filename: workerScript('population-worker'),
+      filename: workerScript('executors/population-worker'),
       minThreads: 1,
       maxThreads: 1,
       concurrentTasksPerWorker: 1,
@@ -107,7 +139,8 @@ export class PopulationExecutor implements TrialExecutor {
   run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult> {
     if (this.pool) return this.pool.run(task, onProgress, signal);
     return new Promise<TrialResult>((resolve, reject) => {
-      const entry: Entry = { task, onProgress, resolve, reject, settled: false };
+      const entry = { task, resolve, reject, settled: false } as Entry;
+      entry.relay = verdictRelay(task, onProgress, (error) => settle(entry, { error }));
       if (signal?.aborted) return settle(entry, { error: signal.reason });
       signal?.addEventListener('abort', () => this.abort(entry, signal.reason), { once: true });
       // A task that cannot share a population forms a full group of its own.
@@ -175,15 +208,9 @@ export class PopulationExecutor implements TrialExecutor {
     if (entry.settled) return;
     if (message.type === 'result') return settle(entry, { result: message.result });
     if (message.type === 'error') return settle(entry, { error: new Error(message.message) });
-    // As the pool does: a handler may answer later (a promise), and one that fails stops its trial.
-    void Promise.resolve()
-      .then(() => entry.onProgress(message))
-      .then(
-        (verdict) => {
-          if (message.type === 'epoch' && entry.task.pruning && !entry.settled) entry.port!.postMessage((verdict ?? 'continue') satisfies WorkerDirective);
-        },
-        (error: unknown) => settle(entry, { error: error instanceof Error ? error : new Error(String(error)) }),
-      );
+    entry.relay.receive(message, (verdict) => {
+      if (!entry.settled) entry.port!.postMessage(verdict satisfies WorkerDirective);
+    });
   }
 
   releaseWorkers(): Promise<void> {
@@ -203,8 +230,10 @@ export class PopulationExecutor implements TrialExecutor {
   }
 }
 
-export const populationExecutor: ExecutorDefinition = {
+export const populationExecutor = defineExecutor({
   kind: 'population',
   description: 'trains same-architecture trainings as one batched graph where the backend gains from it (else the worker pool)',
-  create: (options) => new PopulationExecutor(options),
-};
+  schema: populationSettings,
+  create: (settings: Partial<z.output<typeof populationSettings>>, context) =>
+    new PopulationExecutor({ ...context, populationSize: settings.populationSize, populations: settings.populations }),
+});

@@ -20,16 +20,26 @@ import { parseTrialId } from '@aelab/store';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { dataSchema } from '../experiment.js';
 import { trainingIssues, type PreflightOptions } from '../preflight.js';
 import { SharedPreparedData } from '../shared-data.js';
-import { localWorkerLimit, memoryPerTrial, trainingHash } from '../study-setup.js';
-import type { TrialDirective, TrialProgress, TrialTask } from '../trial-task.js';
+import { localWorkerLimit, memoryPerTrial } from '../training-host.js';
+import { dataSchema } from '../trial-data-schema.js';
+import { trainingHash, type TrialDirective, type TrialProgress, type TrialTask } from '../trial-task.js';
 import { PiscinaExecutor } from './piscina.js';
-import { isStudyQueue, readCancel, readVerdict, type CancelMessage } from './redis-messages.js';
+import {
+  isStudyQueue,
+  readCancel,
+  readVerdict,
+  toJsonText,
+  type CancelMessage,
+  type RedisProgress,
+  type RedisReturn,
+} from './redis-messages.js';
 import {
   CANCEL_CHANNEL,
   codeVersion,
+  DEFAULT_LOCK_SECONDS,
+  DEFAULT_MAX_RESULT_MB,
   connectRedis,
   encodeResult,
   PROTOCOL,
@@ -39,12 +49,9 @@ import {
   RESULT_TTL_SECONDS,
   resultKey,
   sha256Of,
-  toJsonText,
   verdictKey,
   type RedisJobData,
-  type RedisProgress,
-  type RedisReturn,
-} from './redis.js';
+} from './redis-protocol.js';
 
 export interface RedisWorkerOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://...` (TLS). */
@@ -66,8 +73,6 @@ export interface RedisWorkerOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_LOCK_SECONDS = 30;
-export const DEFAULT_MAX_RESULT_MB = 256;
 const DISCOVER_MS = 1000;
 /** How often a stopping worker looks whether it still waits for anything but Redis. */
 const STOP_CHECK_MS = 200;

@@ -1,4 +1,6 @@
+import { TRAINING_BOUNDS } from '@aelab/core';
 import { z } from 'zod';
+import { SETTING_BOUNDS } from '../settings-registry.js';
 import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
 
 export interface AshaOptions {
@@ -88,10 +90,11 @@ export const ashaPruner = definePruner({
         .number()
         .int()
         .positive()
+        .max(TRAINING_BOUNDS.epochs)
         .optional()
         .describe('r: the first rung is at this epoch (default: training.epochs / 16, rounded, at least 1; 6 of 100 epochs).'),
-      reductionFactor: z.number().int().min(2).optional().describe('eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).'),
-      minEarlyStoppingRate: z.number().int().nonnegative().optional().describe('s: rungs start at r * eta^s epochs (default 0).'),
+      reductionFactor: z.number().int().min(2).max(SETTING_BOUNDS.reductionFactor).optional().describe('eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).'),
+      minEarlyStoppingRate: z.number().int().nonnegative().max(SETTING_BOUNDS.earlyStoppingRate).optional().describe('s: rungs start at r * eta^s epochs (default 0).'),
     })
     .strict()
     .describe("Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, keep a trial only if it is in the top 1/eta of the values seen there."),

@@ -1,5 +1,6 @@
-import { deriveSeed } from '@aelab/core';
+import { TRAINING_BOUNDS, deriveSeed } from '@aelab/core';
 import { z } from 'zod';
+import { SETTING_BOUNDS } from '../settings-registry.js';
 import { AshaPruner } from './asha.js';
 import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
 
@@ -80,9 +81,9 @@ export const hyperbandPruner = definePruner({
   schema: z
     .object({
       type: z.literal('hyperband'),
-      minEpochs: z.number().int().positive().optional().describe('r: the most aggressive bracket prunes first at this epoch (default 1).'),
-      maxEpochs: z.number().int().positive().optional().describe('R: the most epochs a trial trains (default: training.epochs); brackets = floor(log_eta(R / r)) + 1.'),
-      reductionFactor: z.number().int().min(2).optional().describe('eta: rungs eta times apart; the top 1/eta at each rung trains on (default 3).'),
+      minEpochs: z.number().int().positive().max(TRAINING_BOUNDS.epochs).optional().describe('r: the most aggressive bracket prunes first at this epoch (default 1).'),
+      maxEpochs: z.number().int().positive().max(TRAINING_BOUNDS.epochs).optional().describe('R: the most epochs a trial trains (default: training.epochs); brackets = floor(log_eta(R / r)) + 1.'),
+      reductionFactor: z.number().int().min(2).max(SETTING_BOUNDS.reductionFactor).optional().describe('eta: rungs eta times apart; the top 1/eta at each rung trains on (default 3).'),
     })
     .strict()
     .superRefine((settings, ctx) => {

@@ -1,5 +1,6 @@
 import { createRng, stableStringify, type Json, type SearchSpace } from '@aelab/core';
 import { z } from 'zod';
+import { SETTING_BOUNDS } from '../settings-registry.js';
 import { fromUnit, isActive, orderedNames } from '../space.js';
 import { defineSampler, type Sampler, type SamplerDecision, type SampledTrial } from './sampler.js';
 
@@ -42,7 +43,7 @@ export const randomSampler = defineSampler({
   schema: z
     .object({
       type: z.literal('random'),
-      trials: z.number().int().positive().describe('Training configurations to sample.'),
+      trials: z.number().int().positive().max(SETTING_BOUNDS.trials).describe('Training configurations to sample.'),
       seed: z.number().int().optional().describe('Default: the experiment seed.'),
     })
     .strict()

@@ -1,5 +1,6 @@
 import { createRng, stableStringify, type Distribution, type Json, type Rng, type SearchSpace } from '@aelab/core';
 import { z } from 'zod';
+import { SETTING_BOUNDS } from '../settings-registry.js';
 import { fromUnit, isActive, orderedNames, toUnit } from '../space.js';
 import { defineSampler, type Sampler, type SamplerDecision, type SampledTrial } from './sampler.js';
 
@@ -295,10 +296,10 @@ export const tpeSampler = defineSampler({
   schema: z
     .object({
       type: z.literal('tpe'),
-      trials: z.number().int().positive().describe('Training configurations to sample.'),
+      trials: z.number().int().positive().max(SETTING_BOUNDS.trials).describe('Training configurations to sample.'),
       seed: z.number().int().optional().describe('Default: the experiment seed.'),
-      startupTrials: z.number().int().nonnegative().optional().describe('Finished configurations drawn uniformly at random before TPE models the results (default 10).'),
-      candidates: z.number().int().positive().optional().describe('Candidates drawn from the good estimator per parameter; the best l(x)/g(x) is proposed (default 24).'),
+      startupTrials: z.number().int().nonnegative().max(SETTING_BOUNDS.trials).optional().describe('Finished configurations drawn uniformly at random before TPE models the results (default 10).'),
+      candidates: z.number().int().positive().max(SETTING_BOUNDS.candidates).optional().describe('Candidates drawn from the good estimator per parameter; the best l(x)/g(x) is proposed (default 24).'),
       gamma: z
         .number()
         .gt(0)
