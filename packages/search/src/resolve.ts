@@ -1,6 +1,6 @@
 import {
   isScoringParam,
-  THRESHOLD_RULES,
+  THRESHOLD_RULE_NAMES,
   thresholdRuleFields,
   type ErrorMetric,
   type Json,
@@ -79,8 +79,9 @@ export function resolveScoring(experiment: Experiment, params: Params): ScoringC
     if (name.startsWith('threshold.')) threshold[name.slice('threshold.'.length)] = value;
     else if (name === 'scoring.errorMetric') errorMetric = value as ErrorMetric;
   }
-  if (!THRESHOLD_RULES.includes(threshold.rule as ThresholdRule['rule'])) {
-    throw new Error(`threshold.rule: unknown rule ${JSON.stringify(threshold.rule)}; known: ${THRESHOLD_RULES.join(', ')}`);
+  if (!THRESHOLD_RULE_NAMES.includes(threshold.rule as ThresholdRule['rule'])) {
+    const known = THRESHOLD_RULE_NAMES.join(', ');
+    throw new Error(`threshold.rule: unknown rule ${JSON.stringify(threshold.rule)}; known: ${known}`);
   }
   const allowed = thresholdRuleFields(threshold.rule as ThresholdRule['rule']);
   for (const key of Object.keys(threshold)) if (key !== 'rule' && !allowed.includes(key)) delete threshold[key];

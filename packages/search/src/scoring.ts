@@ -11,7 +11,7 @@ import {
   type PrPoints,
   type RocPoints,
 } from '@aelab/models/evaluation';
-import { SPLIT_NAMES, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
+import { definitionOfRule, SPLIT_NAMES, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
 import type { PreparedSplit } from '@aelab/data';
 import { errorsBlob, float32FromBytes, type SplitLabels, type TrialResult } from './trial-task.js';
@@ -96,8 +96,11 @@ function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: nu
 export function scoreVariant(errors: TrialErrors, scoring: ScoringConfig): ScoredVariant {
   const metric = scoring.errorMetric;
   const rule = scoring.threshold;
-  // Never fall back to test labels: without a validation split computeThreshold says bestF1 has no labelled scores (preflight refuses it first).
-  const labelledSplit = rule.rule === 'bestF1' ? (rule.on === 'test' ? errors.test : errors.validation) : undefined;
+  const definition = definitionOfRule(rule);
+  const fit = definition.usesLabels ? definition.fitsOn(rule) : null;
+  // Never fall back to test labels: without a validation split the rule says it has no
+  // labelled scores (preflight refuses it first).
+  const labelledSplit = fit === 'validation' || fit === 'test' ? errors[fit] : undefined;
   const { threshold, usesLabels, interval } = computeThreshold(rule, {
     train: errors.train[metric],
     // Rules over "validation errors" describe normal behaviour: a labelled validation split
