@@ -19,10 +19,11 @@ import {
   type Params,
   type SavedModelInfo,
 } from '@aelab/core';
+import { parseSavedModelInfo } from '@aelab/models/registry';
 import type { ArtifactData, NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
-import { flattenConfig, resolveScoring } from './resolve.js';
+import type { ScoringVariant } from './resolve.js';
 import { curvesOf, errorsOf, scoreVariant, type CurveArrays, type LabelledSplits, type TrialErrors } from './scoring.js';
 import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
 
@@ -35,8 +36,8 @@ export interface RecorderContext {
   store: RunStore;
   study: StudyRecord;
   experiment: Experiment;
-  /** The scoring variants of the space (each a set of `threshold.*` / `scoring.*` params). */
-  scoringVariants: Params[];
+  /** The scoring variants of the space, resolved when the study opened. */
+  scoringVariants: readonly ScoringVariant[];
   board: ObjectiveBoard;
   environment(result?: TrialResult): RunEnvironment;
   /** The labels of the coordinator's prepared data with this fingerprint, where results of local workers read theirs. */
@@ -87,12 +88,11 @@ export class TrialRecorder {
   }
 
   private evaluate(trial: TrialRecord, errors: TrialErrors): (NewEvaluation & { sampled: Params })[] {
-    return this.ctx.scoringVariants.map((sampled) => {
-      const scoring = resolveScoring(this.ctx.experiment, sampled);
+    return this.ctx.scoringVariants.map(({ sampled, scoring, flat }) => {
       const scored = scoreVariant(errors, scoring);
       return {
         configHash: evaluationHash(trial.configHash, scoring),
-        scoring: flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold }),
+        scoring: { ...flat },
         sampled,
         threshold: scored.threshold,
         thresholdInterval: scored.thresholdInterval,
@@ -161,12 +161,23 @@ export class TrialRecorder {
     }
   }
 
-  /** The model info of a trial recorded by an earlier run of the study (resume). */
+  /**
+   * The model info of a trial recorded by an earlier run of the study (resume), checked with
+   * the schema `aelab score` reads it with: a damaged file is refused naming it and the field,
+   * not saved again with a new threshold.
+   */
   private async storedModelInfo(trialId: string): Promise<SavedModelInfo | undefined> {
     const folder = (await this.ctx.store.getTrial(trialId))?.artifacts[ARTIFACT.model];
     if (!folder) return undefined;
-    const text = new TextDecoder().decode(await this.ctx.store.readArtifact(`${folder}/${MODEL_FILES.info}`));
-    return JSON.parse(text) as SavedModelInfo;
+    const file = `${folder}/${MODEL_FILES.info}`;
+    const text = new TextDecoder().decode(await this.ctx.store.readArtifact(file));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    return parseSavedModelInfo(file, raw);
   }
 }
 

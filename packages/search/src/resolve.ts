@@ -88,6 +88,23 @@ export function resolveScoring(experiment: Experiment, params: Params): ScoringC
   return { errorMetric, threshold: threshold as ThresholdRule };
 }
 
+/** A scoring variant of the space (a set of `threshold.*` / `scoring.*` params), resolved once when the study opens. */
+export interface ScoringVariant {
+  /** The params as the scoring space gives them (recorded as the evaluation's `sampled`). */
+  sampled: Params;
+  scoring: ScoringConfig;
+  /** `scoring` flattened into dotted names (recorded as the evaluation's `scoring`). */
+  flat: Params;
+}
+
+/** Each scoring variant resolved (see {@link resolveScoring}); throws on the first that does not resolve. */
+export function resolveScoringVariants(experiment: Experiment, variants: readonly Params[]): ScoringVariant[] {
+  return variants.map((sampled) => {
+    const scoring = resolveScoring(experiment, sampled);
+    return { sampled, scoring, flat: flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold }) };
+  });
+}
+
 /** The params of the variant named by `model.variant`, overlaid by the swept params. */
 function withVariant(experiment: Experiment, params: Params): Params {
   const name = params['model.variant'];
