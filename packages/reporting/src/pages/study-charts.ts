@@ -82,7 +82,7 @@ function objectiveSoFar(view: StudyView): Map<string, number> {
       else byConfig.set(configHash, [input]);
     }
     const touched = new Set(added.map((e) => e.configHash));
-    const pool =
+    const pool: ObjectiveInput[] =
       leader && touched.has(leader.configHash)
         ? [...byConfig.values()].flat()
         : [...(leader?.evaluations ?? []), ...[...touched].flatMap((hash) => byConfig.get(hash)!)];
