@@ -24,7 +24,7 @@ import type { ArtifactData, NewEvaluation, RunEnvironment, RunStore, StudyRecord
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
 import type { ScoringVariant } from './resolve.js';
-import { curvesOf, errorsOf, scoreVariant, type CurveArrays, type LabelledSplits, type TrialErrors } from './scoring.js';
+import { curvesOf, errorsOf, scoreVariant, type CurveArrays, type TrialErrors } from './scoring.js';
 import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
 
 /** Identifies an evaluated configuration across repeats: training config x resolved scoring. */
@@ -40,8 +40,6 @@ export interface RecorderContext {
   scoringVariants: readonly ScoringVariant[];
   board: ObjectiveBoard;
   environment(result?: TrialResult): RunEnvironment;
-  /** The labels of the coordinator's prepared data with this fingerprint, where results of local workers read theirs. */
-  preparedData?(fingerprint: string): LabelledSplits | undefined;
 }
 
 export class TrialRecorder {
@@ -53,7 +51,7 @@ export class TrialRecorder {
   /** Records a training that finished (completed, stopped early or at its time limit). */
   async complete(trial: TrialRecord, result: TrialResult): Promise<TrialRecord> {
     const { store } = this.ctx;
-    const errors = errorsOf(result, this.ctx.preparedData?.(result.dataFingerprint));
+    const errors = errorsOf(result);
     const evaluations = this.evaluate(trial, errors);
     const artifacts = await this.writeArtifacts(trial, result, errors, evaluations);
     this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id })));
