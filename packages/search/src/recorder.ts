@@ -56,8 +56,9 @@ export class TrialRecorder {
     const artifacts = await this.writeArtifacts(trial, result, errors, evaluations);
     this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id })));
     artifacts[ARTIFACT.model] = await this.writeModel(trial, result);
-    await store.addEvaluations(trial.id, evaluations);
+    // One durable write records the outcome and its evaluations together.
     const done = await store.finishTrial(trial.id, {
+      evaluations,
       status: 'complete',
       trainSeconds: result.trainSeconds,
       history: result.history,
@@ -125,7 +126,11 @@ export class TrialRecorder {
     return posix.dirname(await this.stamp(trial.id, trial.configHash, result.modelInfo));
   }
 
-  /** Writes `aelab-model.json` with the threshold of the evaluation the study uses for this trial's training. */
+  /**
+   * Writes `aelab-model.json` with the threshold of the evaluation the study uses for this
+   * trial's training, and points at that evaluation (`extra.evaluation`, its config hash:
+   * with the trial id it names the evaluation record).
+   */
   private async stamp(trialId: string, trainingHash: string, info: SavedModelInfo): Promise<string> {
     const best = this.ctx.board.bestFor(trainingHash);
     const decision = best?.evaluations.find((e) => e.trialId === trialId);
@@ -136,6 +141,7 @@ export class TrialRecorder {
         ...info.extra,
         errorMetric: decision?.scoring['scoring.errorMetric'] ?? this.ctx.experiment.scoring.errorMetric,
         scoring: decision?.scoring ?? null,
+        evaluation: decision?.configHash ?? null,
       },
     };
     const name = `${ARTIFACT.model}/${MODEL_FILES.info}`;
