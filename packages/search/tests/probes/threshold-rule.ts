@@ -59,7 +59,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentile } from '@aelab/core';
+import { ARTIFACT, percentile } from '@aelab/core';
 import { JsonFileRunStore } from '@aelab/store';
 const fail = (message) => {
   console.error(message);
@@ -78,7 +78,7 @@ try {
   const [study] = await store.listStudies();
   const [trial] = await store.listTrials(study.id);
   const [evaluation] = await store.listEvaluations(study.id);
-  const errors = JSON.parse(new TextDecoder().decode(await store.readArtifact(trial.artifacts.errors)));
+  const errors = JSON.parse(new TextDecoder().decode(await store.readArtifact(trial.artifacts[ARTIFACT.errors])));
   await store.close();
   if (evaluation?.scoring['threshold.rule'] !== 'probeMedianMad') fail('no probeMedianMad evaluation: ' + JSON.stringify(evaluation));
   const normals = errors.validation.mse.filter((_, i) => errors.validation.y[i] === 0);
