@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { schemaIssues, schemaProblems, thresholdRuleFields, thresholdRuleSchema, THRESHOLD_RULE_NAMES, trainingSchema } from '../src/index.js';
+import {
+  schemaIssues,
+  schemaProblems,
+  thresholdRuleFields,
+  thresholdRuleSchema,
+  THRESHOLD_RULE_NAMES,
+  trainingSchema,
+} from '../src/index.js';
 
 describe('validation messages', () => {
   it('name the field and the value, and each unknown field', () => {

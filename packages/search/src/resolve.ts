@@ -101,7 +101,8 @@ export interface ScoringVariant {
 export function resolveScoringVariants(experiment: Experiment, variants: readonly Params[]): ScoringVariant[] {
   return variants.map((sampled) => {
     const scoring = resolveScoring(experiment, sampled);
-    return { sampled, scoring, flat: flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold }) };
+    const flat = flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold });
+    return { sampled, scoring, flat };
   });
 }
 

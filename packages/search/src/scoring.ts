@@ -11,7 +11,14 @@ import {
   type PrPoints,
   type RocPoints,
 } from '@aelab/models/evaluation';
-import { definitionOfRule, SPLIT_NAMES, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
+import {
+  definitionOfRule,
+  SPLIT_NAMES,
+  type Interval,
+  type ErrorMetric,
+  type MetricSet,
+  type SplitName,
+} from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
 import { errorsBlob, float32FromBytes, type RowLabels, type SplitLabels, type TrialResult } from './trial-task.js';
 
@@ -54,7 +61,9 @@ export function errorsOf(result: TrialResult): TrialErrors {
 function labelsOf(name: SplitName, labels: SplitLabels): { y: Uint8Array; labels: RowLabels } {
   const classes = labels.labels && 'codes' in labels.labels ? labels.labels.codes : labels.labels;
   if (labels.y?.length !== labels.rows || classes?.length !== labels.rows) {
-    throw new Error(`trial result: the ${name} split of ${labels.rows} rows does not carry a 0/1 label and a class label per row`);
+    throw new Error(
+      `trial result: the ${name} split of ${labels.rows} rows does not carry a 0/1 label and a class label per row`,
+    );
   }
   return { y: labels.y instanceof Uint8Array ? labels.y : Uint8Array.from(labels.y), labels: labels.labels };
 }

@@ -14,7 +14,7 @@ const split = (rows: number): PreparedSplit => ({
 
 type Labels = 'json' | 'shared' | 'none';
 
-/** A result whose labels are JSON arrays (a remote worker), the coordinator's shared arrays (a local one), or absent. */
+/** A result whose labels are JSON arrays (a remote worker), the coordinator's shared arrays (a local one), or none. */
 function result(labels: Labels, data?: Record<'train' | 'test', PreparedSplit>): TrialResult {
   const blobs: Record<string, Uint8Array> = {};
   const splits: Record<string, unknown> = {};
@@ -49,7 +49,8 @@ describe('errorsOf', () => {
   });
 
   it('refuses a result whose split carries no labels, or not one per row, naming the split', () => {
-    expect(() => errorsOf(result('none'))).toThrow(/the train split of 3 rows does not carry a 0\/1 label and a class label per row/);
+    const missing = /the train split of 3 rows does not carry a 0\/1 label and a class label per row/;
+    expect(() => errorsOf(result('none'))).toThrow(missing);
     const short = result('json');
     short.splits.test = { ...short.splits.test!, labels: ['normal'] };
     expect(() => errorsOf(short)).toThrow(/the test split of 4 rows does not carry/);

@@ -26,7 +26,9 @@ function result(): TrialResult {
   const y = [0, 0, 0, 1];
   const labels = y.map(String);
   const blobs: Record<string, Uint8Array> = { 'model/weights.bin': new Uint8Array(4) };
-  for (const split of ['train', 'test'] as const) for (const metric of ['mse', 'mae'] as const) blobs[errorsBlob(split, metric)] = errors;
+  for (const split of ['train', 'test'] as const) {
+    for (const metric of ['mse', 'mae'] as const) blobs[errorsBlob(split, metric)] = errors;
+  }
   return {
     history: [{ epoch: 1, loss: 1, valLoss: null, seconds: 0.01 }],
     bestEpoch: 1,
@@ -37,7 +39,15 @@ function result(): TrialResult {
     dataFingerprint: 'f'.repeat(64),
     splits: { train: { rows: 4, y, labels }, test: { rows: 4, y, labels } },
     examples: {},
-    modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: {}, tfjsVersion: 'none' },
+    modelInfo: {
+      format: 'aelab-model',
+      version: 1,
+      spec: { kind: 'dense' },
+      preparation: null,
+      threshold: null,
+      extra: {},
+      tfjsVersion: 'none',
+    },
     blobs,
   };
 }
@@ -59,7 +69,14 @@ async function resumeWith(storedInfo: string): Promise<{ recording: Promise<unkn
     selection: experiment.selection,
   });
   const newTrial = (repeat: number) =>
-    store.startTrial(study.id, { configHash: 'training', params: {}, repeat, seed: repeat, environment, dataFingerprint: null });
+    store.startTrial(study.id, {
+      configHash: 'training',
+      params: {},
+      repeat,
+      seed: repeat,
+      environment,
+      dataFingerprint: null,
+    });
   const earlier = await newTrial(0);
   const path = await store.writeArtifact(study.id, earlier.id, 'model/aelab-model.json', storedInfo);
   const evaluations = variants.map(({ sampled, scoring, flat }, i) => ({
@@ -73,17 +90,20 @@ async function resumeWith(storedInfo: string): Promise<{ recording: Promise<unkn
   await store.finishTrial(earlier.id, { status: 'complete', artifacts: { model: posix.dirname(path) }, evaluations });
   const board = new ObjectiveBoard(experiment.selection);
   board.add((await store.listEvaluations(study.id)).map((e) => ({ ...e, trainingHash: 'training' })));
-  const recorder = new TrialRecorder({ store, study, experiment, scoringVariants: variants, board, environment: () => environment });
+  const context = { store, study, experiment, scoringVariants: variants, board, environment: () => environment };
+  const recorder = new TrialRecorder(context);
   return { recording: recorder.complete(await newTrial(1), result()) };
 }
 
 describe("saving an earlier run's model again", () => {
   it('refuses an aelab-model.json that is not JSON, naming the file', async () => {
-    await expect((await resumeWith('{"format": "aelab-model",')).recording).rejects.toThrow(/model\/aelab-model\.json is not valid JSON/);
+    const { recording } = await resumeWith('{"format": "aelab-model",');
+    await expect(recording).rejects.toThrow(/model\/aelab-model\.json is not valid JSON/);
   });
 
   it("refuses one that score's schema refuses, naming the file and the field", async () => {
-    const info = { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: 'x', extra: {} };
-    await expect((await resumeWith(JSON.stringify(info))).recording).rejects.toThrow(/model\/aelab-model\.json: .*threshold must be a finite number or null, got "x"/);
+    const info = { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: 'x' };
+    const { recording } = await resumeWith(JSON.stringify(info));
+    await expect(recording).rejects.toThrow(/aelab-model\.json: .*threshold must be a finite number or null, got "x"/);
   });
 });

@@ -81,7 +81,8 @@ describe('recording a trial', () => {
       selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
     });
     const store = new CountingStore();
-    const summary = await runStudy({ experiment, experimentPath: 'round-trips.json', store, executor: new InstantExecutor() });
+    const executor = new InstantExecutor();
+    const summary = await runStudy({ experiment, experimentPath: 'round-trips.json', store, executor });
     expect(summary.trained).toBe(2);
     expect(store.calls).toEqual(['startTrial', 'finishTrial', 'startTrial', 'finishTrial']);
     const [study] = await store.listStudies();

@@ -132,7 +132,8 @@ export class Ledger {
   buildFinish(id: string, outcome: TrialOutcome): { trial: TrialRecord; evaluations: EvaluationRecord[] } {
     const inputs = outcome.evaluations ?? [];
     if (inputs.length > 0 && outcome.status !== 'complete') {
-      throw new Error(`run store: finishTrial: a ${outcome.status} outcome carries no evaluations, got ${inputs.length}`);
+      const got = `got ${inputs.length}`;
+      throw new Error(`run store: finishTrial: a ${outcome.status} outcome carries no evaluations, ${got}`);
     }
     const evaluations = inputs.length > 0 ? this.buildEvaluations(id, inputs) : [];
     return { trial: this.buildOutcome(id, outcome), evaluations };

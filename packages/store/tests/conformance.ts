@@ -236,7 +236,8 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
         const store = await fresh();
         const study = await store.createStudy(newStudy());
         const t0 = await store.startTrial(study.id, newTrial('cfg-0'));
-        const done = await store.finishTrial(t0.id, { ...completeOutcome(), evaluations: [evaluation(95), evaluation(99)] });
+        const evaluations = [evaluation(95), evaluation(99)];
+        const done = await store.finishTrial(t0.id, { ...completeOutcome(), evaluations });
         expect(done).not.toHaveProperty('evaluations');
         const listed = await store.listEvaluations(study.id);
         expect(listed.map((e) => [e.trialId, e.configHash])).toEqual([

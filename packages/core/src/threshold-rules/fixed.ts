@@ -14,6 +14,11 @@ export const fixedRule: ThresholdRuleDefinition<typeof schema> = {
   schema,
   usesLabels: false,
   fitsOn: () => null,
-  compute: (rule) => ({ threshold: rule.value, usesLabels: false, description: `fixed value ${rule.value}`, interval: null }),
+  compute: (rule) => ({
+    threshold: rule.value,
+    usesLabels: false,
+    description: `fixed value ${rule.value}`,
+    interval: null,
+  }),
   label: () => 'fixed',
 };

@@ -16,7 +16,12 @@ export const maxRule: ThresholdRuleDefinition<typeof schema> = {
     const { values, split } = errorsOn(rule, inputs);
     let max = -Infinity;
     for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
-    return { threshold: max, usesLabels: false, description: `max of ${split} errors (n=${values.length})`, interval: null };
+    return {
+      threshold: max,
+      usesLabels: false,
+      description: `max of ${split} errors (n=${values.length})`,
+      interval: null,
+    };
   },
   label: () => 'max',
 };

@@ -9,7 +9,11 @@ export const MAX_STD_MULTIPLE = 100;
 const schema = z
   .object({
     rule: z.literal('meanStd'),
-    k: z.number().min(0).max(MAX_STD_MULTIPLE).describe(`mean + k * std (population std), k in [0, ${MAX_STD_MULTIPLE}].`),
+    k: z
+      .number()
+      .min(0)
+      .max(MAX_STD_MULTIPLE)
+      .describe(`mean + k * std (population std), k in [0, ${MAX_STD_MULTIPLE}].`),
     on: thresholdSplitField,
   })
   .strict();

@@ -24,7 +24,12 @@ export function trialsOverTimeSpec(
   options: { metricLabel: string; by?: 'trial' | 'epochs' },
 ): TopLevelSpec {
   const sorted = [...trials].sort((a, b) => a.number - b.number);
-  const values = sorted.map((t) => ({ number: t.number, epochs: t.epochsSoFar ?? null, score: round(t.score), best: round(t.best) }));
+  const values = sorted.map((t) => ({
+    number: t.number,
+    epochs: t.epochsSoFar ?? null,
+    score: round(t.score),
+    best: round(t.best),
+  }));
   const byEpochs = options.by === 'epochs';
   return {
     $schema: VEGA_LITE_SCHEMA,

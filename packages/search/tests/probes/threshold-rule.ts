@@ -80,7 +80,9 @@ try {
   const [evaluation] = await store.listEvaluations(study.id);
   const errors = JSON.parse(new TextDecoder().decode(await store.readArtifact(trial.artifacts[ARTIFACT.errors])));
   await store.close();
-  if (evaluation?.scoring['threshold.rule'] !== 'probeMedianMad') fail('no probeMedianMad evaluation: ' + JSON.stringify(evaluation));
+  if (evaluation?.scoring['threshold.rule'] !== 'probeMedianMad') {
+    fail('no probeMedianMad evaluation: ' + JSON.stringify(evaluation));
+  }
   const normals = errors.validation.mse.filter((_, i) => errors.validation.y[i] === 0);
   const median = percentile(normals, 50);
   const expected = median + 3 * percentile(normals.map((v) => Math.abs(v - median)), 50);
@@ -89,7 +91,8 @@ try {
   }
   const pages = (folder) => readdirSync(folder, { withFileTypes: true, recursive: true })
     .filter((f) => f.isFile() && f.name.endsWith('.html')).map((f) => readFileSync(join(f.parentPath, f.name), 'utf8'));
-  if (!pages(join(dir, 'runs', 'report')).some((html) => html.includes('median+3MAD'))) fail('no report page names median+3MAD');
+  const named = pages(join(dir, 'runs', 'report')).some((html) => html.includes('median+3MAD'));
+  if (!named) fail('no report page names median+3MAD');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -100,7 +103,10 @@ const probe: Probe = {
   create: { [RULE_FILE]: rule },
   edit: {
     [REGISTRY]: (text) =>
-      text.replace('bestF1Rule] as const;', "bestF1Rule, (await import('./probe-median-mad.js')).probeMedianMadRule] as const;"),
+      text.replace(
+        'bestF1Rule] as const;',
+        "bestF1Rule, (await import('./probe-median-mad.js')).probeMedianMadRule] as const;",
+      ),
   },
   check,
 };
