@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { schemaIssues, schemaProblems, thresholdRuleFields, thresholdRuleSchema, THRESHOLD_RULES, trainingSchema } from '../src/index.js';
+import {
+  schemaIssues,
+  schemaProblems,
+  thresholdRuleFields,
+  thresholdRuleSchema,
+  THRESHOLD_RULE_NAMES,
+  trainingSchema,
+} from '../src/index.js';
 
 describe('validation messages', () => {
   it('name the field and the value, and each unknown field', () => {
@@ -26,7 +33,7 @@ describe('validation messages', () => {
 
 describe('threshold rules', () => {
   it('list their names and fields from the one schema', () => {
-    expect(THRESHOLD_RULES).toEqual(['percentile', 'meanStd', 'max', 'fixed', 'bestF1']);
+    expect(THRESHOLD_RULE_NAMES).toEqual(['percentile', 'meanStd', 'max', 'fixed', 'bestF1']);
     expect(thresholdRuleFields('percentile')).toEqual(['percentile', 'on']);
     expect(thresholdRuleFields('fixed')).toEqual(['value']);
     expect(thresholdRuleSchema.safeParse({ rule: 'percentile', percentile: 95, on: 'train' }).success).toBe(true);

@@ -9,17 +9,10 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import {
-  ERROR_METRICS,
-  formatValue,
-  MODEL_FILES,
-  savedModelInfoText,
-  schemaProblems,
-  sha256Hex,
-  type SavedModelInfo,
-} from '@aelab/core';
+import { MODEL_FILES, savedModelInfoText, sha256Hex, type SavedModelInfo } from '@aelab/core';
 import './builders/layers.js';
-import { modelSpecSchema, type ModelSpec } from './families/index.js';
+import type { ModelSpec } from './families/index.js';
+import { checkAgainst, parseSavedModelInfo } from './saved-model-info.js';
 
 export interface SaveModelInput {
   model: tf.LayersModel;
@@ -158,35 +151,6 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-/** Every problem of `value` under `schema`, as one error naming the file and each field. */
-function checkAgainst<T>(file: string, schema: z.ZodType<T>, value: unknown): T {
-  const problems = schemaProblems(schema, value);
-  if (problems.length > 0) throw new Error(`${file}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
-  return value as T;
-}
-
-/**
- * `aelab-model.json` as loadModel accepts it: every field but the preparation (its shape
- * is the data package's, checked by whoever applies it: `parsePreparation`). Fields that
- * models saved by earlier versions lack are optional.
- */
-const savedInfoSchema = z.strictObject({
-  format: z.literal('aelab-model'),
-  version: z.literal(1),
-  spec: modelSpecSchema,
-  preparation: z.unknown(),
-  threshold: z
-    .number({ error: (issue) => `must be a finite number or null, got ${formatValue(issue.input)}` })
-    .nullable()
-    .optional(),
-  extra: z.looseObject({ errorMetric: z.enum(ERROR_METRICS).optional() }).optional(),
-  tfjsVersion: z.string().optional(),
-  weightsSha256: z
-    .string({ error: (issue) => `must be 64 hex digits, got ${formatValue(issue.input)}` })
-    .regex(/^[0-9a-f]{64}$/, { error: (issue) => `must be 64 hex digits, got ${formatValue(issue.input)}` })
-    .optional(),
-});
-
 const weightSpecSchema = z.looseObject({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.string() });
 /** The parts of a tfjs layers `model.json` that loadModel reads itself. */
 const modelJsonSchema = z.looseObject({
@@ -291,12 +255,7 @@ async function buildNetwork(topologyFile: string, artifacts: tf.io.ModelArtifact
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const infoFile = path.join(dir, MODEL_FILES.info);
-  const raw = (await readJson(infoFile)) as Partial<SavedModelInfo> | null;
-  if (raw?.format !== 'aelab-model' || raw.version !== 1) {
-    const got = `${JSON.stringify(raw?.format)} version ${JSON.stringify(raw?.version)}`;
-    throw new Error(`${infoFile}: expected format "aelab-model" version 1, got ${got}`);
-  }
-  const info = checkAgainst(infoFile, savedInfoSchema, raw);
+  const info = parseSavedModelInfo(infoFile, await readJson(infoFile));
   const topologyFile = path.join(dir, MODEL_FILES.topology);
   const topology = checkAgainst(topologyFile, modelJsonSchema, await readJson(topologyFile));
   const modelJson = topology as unknown as tf.io.ModelJSON;
@@ -307,15 +266,5 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   checkWeights(files.join(' + '), bytes, weightSpecs, sizes, info.weightsSha256);
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const model = await buildNetwork(topologyFile, { modelTopology: modelJson.modelTopology, weightSpecs, weightData });
-  return {
-    format: 'aelab-model',
-    version: 1,
-    spec: info.spec,
-    preparation: info.preparation,
-    threshold: info.threshold ?? null,
-    extra: info.extra ?? {},
-    tfjsVersion: info.tfjsVersion ?? 'unknown',
-    ...(info.weightsSha256 !== undefined ? { weightsSha256: info.weightsSha256 } : {}),
-    model,
-  };
+  return { ...info, spec: info.spec as ModelSpec, model };
 }

@@ -7,3 +7,4 @@ export * from './families/index.js';
 export * from './families/presets.js';
 export * from './backends/index.js';
 export * from './population/key.js';
+export { parseSavedModelInfo, savedModelInfoSchema } from './saved-model-info.js';

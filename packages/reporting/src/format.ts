@@ -1,4 +1,4 @@
-import type { Interval, Json, Params, Summary } from '@aelab/core';
+import { thresholdRuleLabel, type Interval, type Json, type Params, type Summary } from '@aelab/core';
 
 /** A table cell: the text shown and the value the sort script compares (numbers sort numerically). */
 export interface Cell {
@@ -76,14 +76,19 @@ export function describeParams(params: Params, keys: readonly string[] = Object.
 }
 
 /**
- * Short name of a scoring variant: `p90` for the 90th-percentile rule, the rule name
- * (with `k`) otherwise, else the raw parameters.
+ * Short name of a scoring variant: its threshold rule's label (core's registry: `p90` for the
+ * 90th-percentile rule, `meanStd k=3`, ...), the rule's name (with `k`) for a rule no longer
+ * registered, else the raw parameters.
  */
 export function scoringLabel(scoring: Params): string {
-  const rule = scoring['threshold.rule'];
-  const percentile = scoring['threshold.percentile'];
-  const k = scoring['threshold.k'];
-  if (percentile !== undefined && (rule === undefined || rule === 'percentile')) return `p${jsonText(percentile)}`;
+  const fields = Object.fromEntries(
+    Object.entries(scoring)
+      .filter(([name]) => name.startsWith('threshold.'))
+      .map(([name, value]) => [name.slice('threshold.'.length), value]),
+  );
+  const label = thresholdRuleLabel(fields);
+  if (label !== undefined) return label;
+  const { rule, k } = fields;
   if (rule !== undefined) return k !== undefined ? `${jsonText(rule)} k=${jsonText(k)}` : jsonText(rule);
   return describeParams(scoring) || 'default';
 }

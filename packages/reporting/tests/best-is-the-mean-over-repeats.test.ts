@@ -161,6 +161,9 @@ describe('one rule for best: the mean over repeats', () => {
       [2, 0.8],
       [3, 0.8],
     ]);
+    // The best-so-far line is the leader's mean over repeats: A at p90 leads with 0.95, falls to
+    // 0.75 with its second repeat, and B at p90 (0.8) takes over; not the best single repeat (0.95).
+    expect(chartData(html, 'over-time').map((p) => p.best)).toEqual([0.95, 0.75, 0.8, 0.8]);
     // Search efficiency: the same scores against the epochs trained so far, the pruned trial's included.
     const epochsSoFar = board.trials.map((_, i) => board.trials.slice(0, i + 1).reduce((n, t) => n + t.history.length, 0));
     expect(chartData(html, 'efficiency').map((p) => [p.number, p.epochs])).toEqual([0, 1, 2, 3].map((n) => [n, epochsSoFar[n]]));

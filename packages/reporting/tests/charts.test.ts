@@ -25,7 +25,10 @@ const specs = {
   categorical: metricVsParamSpec('model.kind', [{ value: 'dense', score: 0.8, group: 'dense' }, { value: undefined, score: 0.7, group: 'x' }], 'F1'),
   parallel: parallelCoordinatesSpec(['a', 'b'], [{ id: '1', values: { a: 1, b: 'x' }, score: 0.5 }, { id: '2', values: { a: 3, b: 'y' }, score: 0.9 }], 'F1'),
   sweep: thresholdSweepSpec([{ label: 'p85', precision: 0.78, recall: 0.999, f1: 0.876 }, { label: 'p90', precision: 0.83, recall: 0.998, f1: 0.906 }]),
-  overTime: trialsOverTimeSpec([{ number: 0, score: 0.5 }, { number: 1, score: 0.4 }, { number: 2, score: 0.9 }], { direction: 'maximize', metricLabel: 'F1' }),
+  overTime: trialsOverTimeSpec(
+    [{ number: 0, score: 0.5, best: 0.5 }, { number: 1, score: 0.4, best: 0.5 }, { number: 2, score: 0.9, best: 0.9 }],
+    { metricLabel: 'F1' },
+  ),
   histograms: errorHistogramsSpec({
     histograms: binErrors('mse', { train: [0.1, 0.2], test: { errors: [0.1, 0.9], y: [0, 1] } }, [0.3]),
     thresholds: [{ label: 'p90', value: 0.3 }],
@@ -65,13 +68,6 @@ describe('chart specs', () => {
     // No test split: its panels are empty bins, not missing.
     expect(spec.concat[1].layer[0].data.values.map((b) => b.count)).toEqual(new Array(10).fill(0));
     expect(spec.title.subtitle).toContain('Last bin also counts the 5 errors above 994.');
-  });
-
-  it('draws the best-so-far line monotone in the rule direction', () => {
-    const values = (trialsOverTimeSpec([{ number: 0, score: 0.3 }, { number: 1, score: 0.2 }, { number: 2, score: 0.1 }], { direction: 'minimize', metricLabel: 'MSE' }) as unknown as {
-      data: { values: { best: number }[] };
-    }).data.values.map((v) => v.best);
-    expect(values).toEqual([0.3, 0.2, 0.1]);
   });
 
   it('puts parallel-coordinate positions in [0, 1] with the metric as the last axis', () => {

@@ -8,7 +8,7 @@ import {
   jsonSchema,
   SCORING_ROOTS,
   selectionSchema,
-  THRESHOLD_RULES,
+  THRESHOLD_RULE_NAMES,
   thresholdRuleFields,
   thresholdRuleSchema,
   TRAINING_ROOTS,
@@ -50,7 +50,7 @@ const modelBase = z
 
 /** The parameters a scoring space may sweep, by root. */
 const SCORING_FIELDS: Record<string, readonly string[]> = {
-  threshold: ['rule', ...new Set(THRESHOLD_RULES.flatMap(thresholdRuleFields))],
+  threshold: ['rule', ...new Set(THRESHOLD_RULE_NAMES.flatMap(thresholdRuleFields))],
   scoring: ['errorMetric'],
 };
 

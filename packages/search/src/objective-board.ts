@@ -1,8 +1,7 @@
 import {
   compareConfigurations,
   oriented,
-  selectionValue,
-  summarize,
+  rankConfigurations,
   type MetricSet,
   type Params,
   type RankedConfiguration,
@@ -26,8 +25,8 @@ export type TrackedConfiguration = Omit<RankedConfiguration<TrackedEvaluation>, 
 
 /**
  * The study's running view of its objective: every evaluation of a complete trial,
- * judged with @aelab/core's one rule (`summarize` + `compareConfigurations`, as
- * `rankConfigurations` does). The progress line's best, the sampler's objective and each
+ * judged with @aelab/core's one rule (`rankConfigurations` groups and scores them,
+ * `compareConfigurations` orders). The progress line's best, the sampler's objective and each
  * model's saved threshold all read it, so they agree with `runs best` and the report,
  * which rank the stored evaluations with the same rule. Adding a trial's evaluations
  * re-summarises only their configurations, and the best is a scan, not a re-sort: a
@@ -39,21 +38,24 @@ export class ObjectiveBoard {
 
   constructor(readonly rule: SelectionRule) {}
 
+  /**
+   * Adds evaluations (of complete trials). The configurations they belong to are grouped and
+   * scored again by core's `rankConfigurations`, over their earlier evaluations and these.
+   */
   add(evaluations: readonly TrackedEvaluation[]): void {
-    const changed = new Set<TrackedConfiguration>();
-    for (const e of evaluations) {
-      let configuration = this.configurations.get(e.configHash);
-      if (!configuration) {
-        configuration = { configHash: e.configHash, trainingHash: e.trainingHash, evaluations: [], score: null };
-        this.configurations.set(e.configHash, configuration);
-        const siblings = this.byTraining.get(e.trainingHash);
-        if (siblings) siblings.push(configuration);
-        else this.byTraining.set(e.trainingHash, [configuration]);
+    const touched = new Set(evaluations.map((e) => e.configHash));
+    const earlier = [...touched].flatMap((hash) => this.configurations.get(hash)?.evaluations ?? []);
+    for (const { rank: _rank, ...scored } of rankConfigurations(this.rule, [...earlier, ...evaluations])) {
+      const known = this.configurations.get(scored.configHash);
+      if (known) {
+        Object.assign(known, scored);
+        continue;
       }
-      configuration.evaluations.push(e);
-      changed.add(configuration);
+      this.configurations.set(scored.configHash, scored);
+      const siblings = this.byTraining.get(scored.trainingHash);
+      if (siblings) siblings.push(scored);
+      else this.byTraining.set(scored.trainingHash, [scored]);
     }
-    for (const c of changed) c.score = summarize(c.evaluations.map((e) => selectionValue(this.rule, e.metrics)));
   }
 
   private best(candidates: Iterable<TrackedConfiguration>): TrackedConfiguration | undefined {

@@ -1,4 +1,14 @@
-import { metricUsesLabels, schemaProblems, stableStringify, thresholdRuleSchema, type ThresholdRule, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
+import {
+  definitionOfRule,
+  metricUsesLabels,
+  schemaProblems,
+  stableStringify,
+  thresholdRuleSchema,
+  type ThresholdRule,
+  trainingSchema,
+  type Params,
+  type SearchSpace,
+} from '@aelab/core';
 import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { ExperimentError, type Experiment } from './experiment.js';
@@ -139,12 +149,22 @@ function resolveVariants(experiment: Experiment, variants: readonly Params[]): R
   });
 }
 
+/** The split a checked rule is fit on (its registered `fitsOn`), and whether it reads that split's labels. */
+function fitOf(rule: ThresholdRule): { split: string | null; usesLabels: boolean } {
+  const definition = definitionOfRule(rule);
+  return { split: definition.fitsOn(rule), usesLabels: definition.usesLabels };
+}
+
 /** Every scoring variant's problems (a percentile of 150), found before training rather than after it. */
 function scoringProblems(experiment: Experiment, variants: readonly ResolvedVariant[]): { path: string; message: string }[] {
   return variants.flatMap(({ params, rule, error }) => {
     const problems = rule ? schemaProblems(thresholdRuleSchema, rule, ['threshold']).map((p) => `${p.path} ${p.message}`) : [error!];
-    if (rule?.rule === 'bestF1' && rule.on === 'test' && experiment.selection.allowTest !== true) {
-      problems.push('threshold.on "test": a bestF1 threshold fit on test labels makes every test score optimistic; fit it on "validation", or set selection.allowTest: true to accept that');
+    const fit = rule && problems.length === 0 ? fitOf(rule) : undefined;
+    if (fit?.split === 'test' && fit.usesLabels && experiment.selection.allowTest !== true) {
+      problems.push(
+        `threshold.on "test": a ${rule!.rule} threshold fit on test labels makes every test score optimistic; ` +
+          'fit it on "validation", or set selection.allowTest: true to accept that',
+      );
     }
     return problems.map((message) => ({ path: describe(params, 'scoring'), message }));
   });
@@ -249,8 +269,9 @@ function validationProblems(
   }
   for (const { params, rule } of variants) {
     const path = describe(params, 'scoring');
-    if (rule?.rule === 'bestF1' && rule.on !== 'test') needs.push({ path, what: 'a bestF1 threshold on validation', need: 'labels' });
-    else if (rule && 'on' in rule && rule.on === 'validation') needs.push({ path, what: `a ${rule.rule} threshold on validation`, need: 'normal' });
+    const fit = rule && schemaProblems(thresholdRuleSchema, rule).length === 0 ? fitOf(rule) : undefined;
+    if (fit?.split !== 'validation') continue;
+    needs.push({ path, what: `a ${rule!.rule} threshold on validation`, need: fit.usesLabels ? 'labels' : 'normal' });
   }
   const unique = [...new Map(needs.map((n) => [n.what, n])).values()];
   return shapes.flatMap((shape) =>

@@ -19,11 +19,12 @@ import {
   type Params,
   type SavedModelInfo,
 } from '@aelab/core';
+import { parseSavedModelInfo } from '@aelab/models/registry';
 import type { ArtifactData, NewEvaluation, RunEnvironment, RunStore, StudyRecord, TrialRecord } from '@aelab/store';
 import type { Experiment } from './experiment.js';
 import type { ObjectiveBoard } from './objective-board.js';
-import { flattenConfig, resolveScoring } from './resolve.js';
-import { curvesOf, errorsOf, scoreVariant, type CurveArrays, type LabelledSplits, type TrialErrors } from './scoring.js';
+import type { ScoringVariant } from './resolve.js';
+import { curvesOf, errorsOf, scoreVariant, type CurveArrays, type TrialErrors } from './scoring.js';
 import { MODEL_BLOB_PREFIX, type TrialResult } from './trial-task.js';
 
 /** Identifies an evaluated configuration across repeats: training config x resolved scoring. */
@@ -35,12 +36,10 @@ export interface RecorderContext {
   store: RunStore;
   study: StudyRecord;
   experiment: Experiment;
-  /** The scoring variants of the space (each a set of `threshold.*` / `scoring.*` params). */
-  scoringVariants: Params[];
+  /** The scoring variants of the space, resolved when the study opened. */
+  scoringVariants: readonly ScoringVariant[];
   board: ObjectiveBoard;
   environment(result?: TrialResult): RunEnvironment;
-  /** The labels of the coordinator's prepared data with this fingerprint, where results of local workers read theirs. */
-  preparedData?(fingerprint: string): LabelledSplits | undefined;
 }
 
 export class TrialRecorder {
@@ -52,13 +51,14 @@ export class TrialRecorder {
   /** Records a training that finished (completed, stopped early or at its time limit). */
   async complete(trial: TrialRecord, result: TrialResult): Promise<TrialRecord> {
     const { store } = this.ctx;
-    const errors = errorsOf(result, this.ctx.preparedData?.(result.dataFingerprint));
+    const errors = errorsOf(result);
     const evaluations = this.evaluate(trial, errors);
     const artifacts = await this.writeArtifacts(trial, result, errors, evaluations);
     this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id })));
     artifacts[ARTIFACT.model] = await this.writeModel(trial, result);
-    await store.addEvaluations(trial.id, evaluations);
+    // One durable write records the outcome and its evaluations together.
     const done = await store.finishTrial(trial.id, {
+      evaluations,
       status: 'complete',
       trainSeconds: result.trainSeconds,
       history: result.history,
@@ -87,12 +87,11 @@ export class TrialRecorder {
   }
 
   private evaluate(trial: TrialRecord, errors: TrialErrors): (NewEvaluation & { sampled: Params })[] {
-    return this.ctx.scoringVariants.map((sampled) => {
-      const scoring = resolveScoring(this.ctx.experiment, sampled);
+    return this.ctx.scoringVariants.map(({ sampled, scoring, flat }) => {
       const scored = scoreVariant(errors, scoring);
       return {
         configHash: evaluationHash(trial.configHash, scoring),
-        scoring: flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold }),
+        scoring: { ...flat },
         sampled,
         threshold: scored.threshold,
         thresholdInterval: scored.thresholdInterval,
@@ -127,7 +126,11 @@ export class TrialRecorder {
     return posix.dirname(await this.stamp(trial.id, trial.configHash, result.modelInfo));
   }
 
-  /** Writes `aelab-model.json` with the threshold of the evaluation the study uses for this trial's training. */
+  /**
+   * Writes `aelab-model.json` with the threshold of the evaluation the study uses for this
+   * trial's training, and points at that evaluation (`extra.evaluation`, its config hash:
+   * with the trial id it names the evaluation record).
+   */
   private async stamp(trialId: string, trainingHash: string, info: SavedModelInfo): Promise<string> {
     const best = this.ctx.board.bestFor(trainingHash);
     const decision = best?.evaluations.find((e) => e.trialId === trialId);
@@ -138,6 +141,7 @@ export class TrialRecorder {
         ...info.extra,
         errorMetric: decision?.scoring['scoring.errorMetric'] ?? this.ctx.experiment.scoring.errorMetric,
         scoring: decision?.scoring ?? null,
+        evaluation: decision?.configHash ?? null,
       },
     };
     const name = `${ARTIFACT.model}/${MODEL_FILES.info}`;
@@ -161,12 +165,23 @@ export class TrialRecorder {
     }
   }
 
-  /** The model info of a trial recorded by an earlier run of the study (resume). */
+  /**
+   * The model info of a trial recorded by an earlier run of the study (resume), checked with
+   * the schema `aelab score` reads it with: a damaged file is refused naming it and the field,
+   * not saved again with a new threshold.
+   */
   private async storedModelInfo(trialId: string): Promise<SavedModelInfo | undefined> {
     const folder = (await this.ctx.store.getTrial(trialId))?.artifacts[ARTIFACT.model];
     if (!folder) return undefined;
-    const text = new TextDecoder().decode(await this.ctx.store.readArtifact(`${folder}/${MODEL_FILES.info}`));
-    return JSON.parse(text) as SavedModelInfo;
+    const file = `${folder}/${MODEL_FILES.info}`;
+    const text = new TextDecoder().decode(await this.ctx.store.readArtifact(file));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    return parseSavedModelInfo(file, raw);
   }
 }
 

@@ -1,6 +1,6 @@
 import {
   isScoringParam,
-  THRESHOLD_RULES,
+  THRESHOLD_RULE_NAMES,
   thresholdRuleFields,
   type ErrorMetric,
   type Json,
@@ -79,12 +79,31 @@ export function resolveScoring(experiment: Experiment, params: Params): ScoringC
     if (name.startsWith('threshold.')) threshold[name.slice('threshold.'.length)] = value;
     else if (name === 'scoring.errorMetric') errorMetric = value as ErrorMetric;
   }
-  if (!THRESHOLD_RULES.includes(threshold.rule as ThresholdRule['rule'])) {
-    throw new Error(`threshold.rule: unknown rule ${JSON.stringify(threshold.rule)}; known: ${THRESHOLD_RULES.join(', ')}`);
+  if (!THRESHOLD_RULE_NAMES.includes(threshold.rule as ThresholdRule['rule'])) {
+    const known = THRESHOLD_RULE_NAMES.join(', ');
+    throw new Error(`threshold.rule: unknown rule ${JSON.stringify(threshold.rule)}; known: ${known}`);
   }
   const allowed = thresholdRuleFields(threshold.rule as ThresholdRule['rule']);
   for (const key of Object.keys(threshold)) if (key !== 'rule' && !allowed.includes(key)) delete threshold[key];
   return { errorMetric, threshold: threshold as ThresholdRule };
+}
+
+/** A scoring variant of the space (a set of `threshold.*` / `scoring.*` params), resolved once when the study opens. */
+export interface ScoringVariant {
+  /** The params as the scoring space gives them (recorded as the evaluation's `sampled`). */
+  sampled: Params;
+  scoring: ScoringConfig;
+  /** `scoring` flattened into dotted names (recorded as the evaluation's `scoring`). */
+  flat: Params;
+}
+
+/** Each scoring variant resolved (see {@link resolveScoring}); throws on the first that does not resolve. */
+export function resolveScoringVariants(experiment: Experiment, variants: readonly Params[]): ScoringVariant[] {
+  return variants.map((sampled) => {
+    const scoring = resolveScoring(experiment, sampled);
+    const flat = flattenConfig({ scoring: { errorMetric: scoring.errorMetric }, threshold: scoring.threshold });
+    return { sampled, scoring, flat };
+  });
 }
 
 /** The params of the variant named by `model.variant`, overlaid by the swept params. */

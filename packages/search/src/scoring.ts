@@ -11,19 +11,16 @@ import {
   type PrPoints,
   type RocPoints,
 } from '@aelab/models/evaluation';
-import { SPLIT_NAMES, type Interval, type ErrorMetric, type MetricSet, type SplitName } from '@aelab/core';
+import {
+  definitionOfRule,
+  SPLIT_NAMES,
+  type Interval,
+  type ErrorMetric,
+  type MetricSet,
+  type SplitName,
+} from '@aelab/core';
 import type { ScoringConfig } from './resolve.js';
-import type { PreparedSplit } from '@aelab/data';
-import { errorsBlob, float32FromBytes, type SplitLabels, type TrialResult } from './trial-task.js';
-
-/**
- * Each row's class label: as written, or as codes into the few distinct classes (the
- * coordinator's own prepared data, which keeps no string per row).
- */
-export type RowLabels = readonly string[] | { classes: readonly string[]; codes: ArrayLike<number> };
-
-/** Each split's row count, 0/1 labels and class labels: what a trial result's errors are read with. */
-export type LabelledSplits = Record<SplitName, Pick<PreparedSplit, 'rows' | 'y'> & { labels: RowLabels }>;
+import { errorsBlob, float32FromBytes, type RowLabels, type SplitLabels, type TrialResult } from './trial-task.js';
 
 /** One split's per-sample errors and labels, decoded on the coordinator. */
 export interface SplitErrorsResult {
@@ -43,13 +40,8 @@ export interface ScoredVariant {
   metrics: Partial<Record<SplitName, MetricSet>>;
 }
 
-/** The errors of a trial result, decoded from its blobs. */
-/**
- * A result's errors with each split's labels: the result's own, or, where it left them out
- * (a local worker trained on the coordinator's data), those of `data`, the labels of the
- * coordinator's prepared data with the result's fingerprint (prepared data will do).
- */
-export function errorsOf(result: TrialResult, data?: Partial<LabelledSplits>): TrialErrors {
+/** A result's errors, decoded from its blobs, with the labels of each split it carries. */
+export function errorsOf(result: TrialResult): TrialErrors {
   const out: Partial<Record<SplitName, SplitErrorsResult>> = {};
   for (const name of SPLIT_NAMES) {
     const labels = result.splits[name];
@@ -59,17 +51,21 @@ export function errorsOf(result: TrialResult, data?: Partial<LabelledSplits>): T
       if (!blob) throw new Error(`trial result: blob ${errorsBlob(name, metric)} is missing`);
       return float32FromBytes(blob, errorsBlob(name, metric));
     };
-    out[name] = { mse: decode('mse'), mae: decode('mae'), ...labelsOf(name, labels, data) };
+    out[name] = { mse: decode('mse'), mae: decode('mae'), ...labelsOf(name, labels) };
   }
   if (!out.train || !out.test) throw new Error('trial result: the train and test splits are required');
   return out as TrialErrors;
 }
 
-function labelsOf(name: SplitName, labels: SplitLabels, data: Partial<LabelledSplits> | undefined): { y: Uint8Array; labels: RowLabels } {
-  if (labels.y && labels.labels) return { y: Uint8Array.from(labels.y), labels: labels.labels };
-  const split = data?.[name];
-  if (!split || split.rows !== labels.rows) throw new Error(`trial result: the ${name} split's labels are missing and the coordinator has no prepared data of ${labels.rows} rows with the result's fingerprint`);
-  return { y: split.y, labels: split.labels };
+/** A split's labels as the result carries them: shared arrays are read in place, JSON arrays copied once. */
+function labelsOf(name: SplitName, labels: SplitLabels): { y: Uint8Array; labels: RowLabels } {
+  const classes = labels.labels && 'codes' in labels.labels ? labels.labels.codes : labels.labels;
+  if (labels.y?.length !== labels.rows || classes?.length !== labels.rows) {
+    throw new Error(
+      `trial result: the ${name} split of ${labels.rows} rows does not carry a 0/1 label and a class label per row`,
+    );
+  }
+  return { y: labels.y instanceof Uint8Array ? labels.y : Uint8Array.from(labels.y), labels: labels.labels };
 }
 
 function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: number): MetricSet {
@@ -96,8 +92,11 @@ function metricSet(split: SplitErrorsResult, scores: Float32Array, threshold: nu
 export function scoreVariant(errors: TrialErrors, scoring: ScoringConfig): ScoredVariant {
   const metric = scoring.errorMetric;
   const rule = scoring.threshold;
-  // Never fall back to test labels: without a validation split computeThreshold says bestF1 has no labelled scores (preflight refuses it first).
-  const labelledSplit = rule.rule === 'bestF1' ? (rule.on === 'test' ? errors.test : errors.validation) : undefined;
+  const definition = definitionOfRule(rule);
+  const fit = definition.usesLabels ? definition.fitsOn(rule) : null;
+  // Never fall back to test labels: without a validation split the rule says it has no
+  // labelled scores (preflight refuses it first).
+  const labelledSplit = fit === 'validation' || fit === 'test' ? errors[fit] : undefined;
   const { threshold, usesLabels, interval } = computeThreshold(rule, {
     train: errors.train[metric],
     // Rules over "validation errors" describe normal behaviour: a labelled validation split

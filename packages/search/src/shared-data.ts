@@ -1,7 +1,6 @@
-import { stableStringify, type SplitName } from '@aelab/core';
+import { stableStringify } from '@aelab/core';
 import type { DataSpec, PreparedData, PreparedSplit } from '@aelab/data';
 import { preparedDataMessage, type PreparedDataMessage } from './prepared-message.js';
-import type { LabelledSplits } from './scoring.js';
 
 /** `values` in shared memory (copied there unless already): worker threads given it read the same bytes, no copy made. */
 function shared<T extends Float32Array | Uint8Array>(values: T): T {
@@ -44,14 +43,4 @@ export class SharedPreparedData {
     return this.byData.get(stableStringify(data));
   }
 
-  /** The labels of the prepared data whose fingerprint is `fingerprint` (what a trial result names), if kept here; class labels as codes. */
-  labelsByFingerprint(fingerprint: string): LabelledSplits | undefined {
-    const message = [...this.byData.values()].find((data) => data.fingerprint === fingerprint);
-    if (!message) return undefined;
-    const split = (name: SplitName) => {
-      const { rows, y, labelCodes } = message[name];
-      return { rows, y, labels: { classes: message.classes, codes: labelCodes } };
-    };
-    return { train: split('train'), validation: split('validation'), test: split('test') };
-  }
 }

@@ -14,7 +14,8 @@ import type { Experiment } from './experiment.js';
 import { ObjectiveBoard } from './objective-board.js';
 import { preflight, type PreflightOptions } from './preflight.js';
 import type { TrialCurve } from './pruners/pruner.js';
-import { effectiveSpace } from './resolve.js';
+import { effectiveSpace, resolveScoringVariants, type ScoringVariant } from './resolve.js';
+import type { TrainingConfig } from './trial-task.js';
 import { plannedTrials } from './samplers/index.js';
 import { localWorkerLimit, memoryPerTrial } from './training-host.js';
 import { enumerateGrid, splitSpace } from './space.js';
@@ -58,7 +59,8 @@ export interface OpenedStudy {
   study: StudyRecord;
   resumed: boolean;
   trainingSpace: SearchSpace;
-  scoringVariants: Params[];
+  /** The scoring variants of the space, resolved once here (preflight checked them). */
+  scoringVariants: ScoringVariant[];
   /** Distributions of every parameter of the space (recorded with each trial's sampled params). */
   distributions: SearchSpace;
   /** Trainings finished earlier (complete or pruned), by {@link trainingKey}. */
@@ -117,7 +119,7 @@ export async function openStudy(
     study,
     resumed: Boolean(existing),
     trainingSpace,
-    scoringVariants,
+    scoringVariants: resolveScoringVariants(experiment, scoringVariants),
     distributions: space,
     finished,
     failedAttempts,

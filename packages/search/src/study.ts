@@ -200,7 +200,6 @@ class StudyRun {
       scoringVariants: opened.scoringVariants,
       board: opened.board,
       environment: (result) => this.environment(result),
-      preparedData: (fingerprint) => prepared.labelsByFingerprint(fingerprint),
     });
     options.signal?.addEventListener('abort', this.onAbort);
   }

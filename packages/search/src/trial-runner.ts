@@ -48,7 +48,7 @@ export interface TrialSetup {
   backend: BackendInfo;
   data: PreparedDataMessage;
   spec: ModelSpec;
-  /** Whether `data` is the coordinator's own (given by a local executor): results then leave the labels out. */
+  /** Whether `data` is the coordinator's own (given by a local executor): results then refer to its label arrays. */
   shared: boolean;
 }
 
@@ -125,14 +125,16 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
   }
 }
 
-/** A split's errors into `blobs`, and its labels (only the row count when the coordinator has the same prepared data: `shared`). */
+/** A split's errors into `blobs`, and its labels (the coordinator's shared arrays themselves when `shared`). */
 async function splitErrors(model: Model, name: SplitName, data: PreparedDataMessage, blobs: Record<string, Uint8Array>, shared: boolean) {
   const split = data[name];
   const { mse, mae } = await reconstructionErrors(model, split);
   // Fresh arrays, read again only before the result is handed over: no copy needed.
   blobs[errorsBlob(name, 'mse')] = float32Blob(mse);
   blobs[errorsBlob(name, 'mae')] = float32Blob(mae);
-  const labels: SplitLabels = shared ? { rows: split.rows } : { rows: split.rows, y: Array.from(split.y), labels: Array.from(split.labelCodes, (code) => data.classes[code]) };
+  const labels: SplitLabels = shared
+    ? { rows: split.rows, y: split.y, labels: { classes: data.classes, codes: split.labelCodes } }
+    : { rows: split.rows, y: Array.from(split.y), labels: Array.from(split.labelCodes, (code) => data.classes[code]) };
   return { labels, mse };
 }
 

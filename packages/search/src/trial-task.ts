@@ -92,16 +92,23 @@ export type PortMessage = TrialProgress | { type: 'end' };
 export type MemberMessage = TrialProgress | { type: 'result'; result: TrialResult } | { type: 'error'; message: string };
 
 /**
- * Labels of one split; its errors are the blobs `errors/<split>/mse` and `errors/<split>/mae`.
- * `y` and `labels` are left out when the worker trained on the coordinator's own prepared
- * data (a local pool): the coordinator reads them there instead of receiving a copy of
- * every row's label with every result (tens of MiB on a large dataset).
+ * Each row's class label: as written, or as codes into the few distinct classes (the
+ * coordinator's prepared data, which keeps no string per row).
+ */
+export type RowLabels = readonly string[] | { classes: readonly string[]; codes: ArrayLike<number> };
+
+/**
+ * Labels of one split, always carried by the result; its errors are the blobs
+ * `errors/<split>/mse` and `errors/<split>/mae`. A worker that trained on the coordinator's
+ * own prepared data (a local executor) refers to its typed arrays in shared memory (`y`
+ * and the class codes) instead of copying every row's label into every result (tens of
+ * MiB on a large dataset); one that prepared its own data sends them as JSON arrays.
  */
 export interface SplitLabels {
   rows: number;
   /** 1 = anomaly, 0 = normal. */
-  y?: number[];
-  labels?: string[];
+  y: ArrayLike<number>;
+  labels: RowLabels;
 }
 
 /** What a training returns. `blobs` holds every large array; everything else is JSON. */

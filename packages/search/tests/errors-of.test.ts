@@ -1,5 +1,5 @@
 import { ERROR_METRICS } from '@aelab/core';
-import type { PreparedData, PreparedSplit } from '@aelab/data';
+import type { PreparedSplit } from '@aelab/data';
 import { describe, expect, it } from 'vitest';
 import { errorsOf } from '../src/scoring.js';
 import { errorsBlob, float32Blob, float32Bytes, float32FromBytes, type TrialResult } from '../src/trial-task.js';
@@ -13,37 +13,48 @@ const split = (rows: number): PreparedSplit => ({
   index: Array.from({ length: rows }, (_, i) => i),
 });
 
-function result(withLabels: boolean): TrialResult {
+type Labels = 'json' | 'shared' | 'none';
+
+/** A result whose labels are JSON arrays (a remote worker), the coordinator's shared arrays (a local one), or none. */
+function result(labels: Labels, data?: Record<'train' | 'test', PreparedSplit>): TrialResult {
   const blobs: Record<string, Uint8Array> = {};
-  const splits: TrialResult['splits'] = {};
+  const splits: Record<string, unknown> = {};
   for (const [name, rows] of [['train', 3], ['test', 4]] as const) {
     for (const metric of ERROR_METRICS) blobs[errorsBlob(name, metric)] = float32Bytes(Float32Array.from({ length: rows }, (_, i) => i / 10));
-    const s = split(rows);
-    splits[name] = withLabels ? { rows, y: Array.from(s.y), labels: s.labels } : { rows };
+    const s = data?.[name] ?? split(rows);
+    const codes = Uint32Array.from(s.labels, (label) => (label === 'anomaly' ? 1 : 0));
+    splits[name] =
+      labels === 'json'
+        ? { rows, y: Array.from(s.y), labels: s.labels }
+        : labels === 'shared'
+          ? { rows, y: s.y, labels: { classes: ['normal', 'anomaly'], codes } }
+          : { rows };
   }
   return { splits, blobs, dataFingerprint: 'f' } as unknown as TrialResult;
 }
 
 describe('errorsOf', () => {
-  const data = { fingerprint: 'f', train: split(3), validation: split(0), test: split(4) } as unknown as PreparedData;
-
   it('takes the labels a result carries (a remote worker prepared its own data)', () => {
-    const errors = errorsOf(result(true));
+    const errors = errorsOf(result('json'));
     expect(Array.from(errors.test.y)).toEqual([0, 1, 0, 1]);
     expect(errors.test.labels).toEqual(['normal', 'anomaly', 'normal', 'anomaly']);
   });
 
-  it("takes the coordinator's labels where a local worker left them out", () => {
-    const errors = errorsOf(result(false), data);
+  it("reads in place the coordinator's shared label arrays a local worker's result refers to", () => {
+    const data = { train: split(3), test: split(4) };
+    const errors = errorsOf(result('shared', data));
+    expect(errors.train.y).toBe(data.train.y);
     expect(Array.from(errors.train.y)).toEqual([0, 1, 0]);
-    expect(errors.test.labels).toHaveLength(4);
+    expect(errors.test.labels).toEqual({ classes: ['normal', 'anomaly'], codes: Uint32Array.from([0, 1, 0, 1]) });
     expect(Array.from(errors.test.mae)).toEqual(Array.from(Float32Array.from([0, 0.1, 0.2, 0.3])));
   });
 
-  it('says what is missing when neither has them', () => {
-    expect(() => errorsOf(result(false))).toThrow(/the train split's labels are missing/);
-    const other = { ...data, test: split(5) } as PreparedData;
-    expect(() => errorsOf(result(false), other)).toThrow(/test split's labels are missing .*4 rows/);
+  it('refuses a result whose split carries no labels, or not one per row, naming the split', () => {
+    const missing = /the train split of 3 rows does not carry a 0\/1 label and a class label per row/;
+    expect(() => errorsOf(result('none'))).toThrow(missing);
+    const short = result('json');
+    short.splits.test = { ...short.splits.test!, labels: ['normal'] };
+    expect(() => errorsOf(short)).toThrow(/the test split of 4 rows does not carry/);
   });
 });
 

@@ -20,7 +20,7 @@ const result: TrialResult = {
   trainSeconds: 0.2,
   backend: { backend: 'wasm', tfjsVersion: '4.22.0' },
   dataFingerprint: 'f'.repeat(64),
-  splits: { test: { rows: 2, y: [0, 1] } },
+  splits: { test: { rows: 2, y: [0, 1], labels: ['normal', 'anomaly'] } },
   examples: {} as TrialResult['examples'],
   modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: {}, tfjsVersion: 'test' } as unknown as TrialResult['modelInfo'],
   blobs: { 'errors/test/mse': new Uint8Array([1, 2, 3, 4]), 'model/weights.bin': new Uint8Array([9, 8, 7]) },

@@ -25,21 +25,18 @@ describe('SharedPreparedData', () => {
     expect(Array.from(train.x)).toEqual(Array.from(prepared.train.x));
   });
 
-  it('hands workers the labels and row indices as typed arrays in shared memory, and the recorder the labels by fingerprint', () => {
+  it('hands workers the labels and row indices as typed arrays in shared memory', () => {
     const prepared = prepareDataset(dataset, spec);
     const kept = new SharedPreparedData();
     kept.add(spec, prepared);
     const message = kept.get(spec)!;
-    const labels = kept.labelsByFingerprint(prepared.fingerprint)!;
     for (const name of ['train', 'validation', 'test'] as const) {
       expect(message[name].labelCodes.buffer).toBeInstanceOf(SharedArrayBuffer);
       expect(message[name].index.buffer).toBeInstanceOf(SharedArrayBuffer);
       expect(Array.from(message[name].labelCodes, (code) => message.classes[code])).toEqual(prepared[name].labels);
       expect(Array.from(message[name].index)).toEqual(prepared[name].index);
-      const { classes, codes } = labels[name].labels as { classes: string[]; codes: Uint32Array };
-      expect(Array.from(codes, (code) => classes[code])).toEqual(prepared[name].labels);
-      expect(Array.from(labels[name].y)).toEqual(Array.from(prepared[name].y));
+      expect(message[name].y.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Array.from(message[name].y)).toEqual(Array.from(prepared[name].y));
     }
-    expect(kept.labelsByFingerprint('other')).toBeUndefined();
   });
 });

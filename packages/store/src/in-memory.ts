@@ -55,8 +55,9 @@ export class InMemoryRunStore implements RunStore {
 
   async finishTrial(trialId: string, outcome: TrialOutcome): Promise<TrialRecord> {
     this.#open();
-    const trial = this.#ledger.buildOutcome(trialId, outcome);
+    const { trial, evaluations } = this.#ledger.buildFinish(trialId, outcome);
     this.#ledger.putTrial(trial);
+    this.#ledger.putEvaluations(evaluations);
     return trial;
   }
 

@@ -227,11 +227,13 @@ export class JsonFileRunStore implements RunStore {
   async finishTrial(trialId: string, outcome: TrialOutcome): Promise<TrialRecord> {
     return this.#mutation('finishTrial', async () => {
       await this.#loadTrialStudy(trialId, 'finishTrial');
-      const trial = this.#ledger.buildOutcome(trialId, outcome);
+      const { trial, evaluations } = this.#ledger.buildFinish(trialId, outcome);
       const shard = await this.#shard(trial.studyId, trial.number);
       const trials = shard.data.trials.map((t) => (t.id === trial.id ? trial : t));
-      await this.#commit(shard, { ...shard.data, trials });
+      const recorded = evaluations.length > 0 ? [...shard.data.evaluations, ...evaluations] : shard.data.evaluations;
+      await this.#commit(shard, { ...shard.data, trials, evaluations: recorded });
       this.#ledger.putTrial(trial);
+      this.#ledger.putEvaluations(evaluations);
       return trial;
     });
   }

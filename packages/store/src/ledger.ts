@@ -128,6 +128,17 @@ export class Ledger {
     return storedCopy(record);
   }
 
+  /** The trial record and evaluations `finishTrial` stores; only a `complete` outcome carries evaluations. */
+  buildFinish(id: string, outcome: TrialOutcome): { trial: TrialRecord; evaluations: EvaluationRecord[] } {
+    const inputs = outcome.evaluations ?? [];
+    if (inputs.length > 0 && outcome.status !== 'complete') {
+      const got = `got ${inputs.length}`;
+      throw new Error(`run store: finishTrial: a ${outcome.status} outcome carries no evaluations, ${got}`);
+    }
+    const evaluations = inputs.length > 0 ? this.buildEvaluations(id, inputs) : [];
+    return { trial: this.buildOutcome(id, outcome), evaluations };
+  }
+
   buildEvaluations(id: string, inputs: NewEvaluation[]): EvaluationRecord[] {
     const trial = this.trial(id, 'addEvaluations');
     if (!EVALUABLE_STATUSES.includes(trial.status)) {

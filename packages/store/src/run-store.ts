@@ -19,6 +19,12 @@ export interface TrialOutcome {
   dataFingerprint?: string | null;
   environment?: RunEnvironment;
   artifacts?: Record<string, string>;
+  /**
+   * The evaluations of a `complete` outcome, recorded with it in the same write (as
+   * `addEvaluations` would): a finished trial costs one durable write, not two, and is never
+   * seen complete without its evaluations.
+   */
+  evaluations?: NewEvaluation[];
 }
 
 export type NewEvaluation = Omit<EvaluationRecord, 'id' | 'studyId' | 'trialId' | 'createdAt' | 'sampled'> &

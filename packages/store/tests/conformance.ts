@@ -232,6 +232,25 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
         expect(await store.addEvaluations(t0.id, [])).toEqual([]);
       });
 
+      it('records the evaluations a complete outcome carries with it, and refuses them with any other', async () => {
+        const store = await fresh();
+        const study = await store.createStudy(newStudy());
+        const t0 = await store.startTrial(study.id, newTrial('cfg-0'));
+        const evaluations = [evaluation(95), evaluation(99)];
+        const done = await store.finishTrial(t0.id, { ...completeOutcome(), evaluations });
+        expect(done).not.toHaveProperty('evaluations');
+        const listed = await store.listEvaluations(study.id);
+        expect(listed.map((e) => [e.trialId, e.configHash])).toEqual([
+          [t0.id, 'eval-95'],
+          [t0.id, 'eval-99'],
+        ]);
+        const t1 = await store.startTrial(study.id, newTrial('cfg-1'));
+        const failing = store.finishTrial(t1.id, { status: 'failed', reason: 'x', evaluations: [evaluation(90)] });
+        await expect(failing).rejects.toThrow('a failed outcome carries no evaluations, got 1');
+        expect((await store.getTrial(t1.id))?.status).toBe('running');
+        expect(await store.listEvaluations(study.id)).toHaveLength(2);
+      });
+
       it('takes evaluations on running and complete trials only', async () => {
         const store = await fresh();
         const study = await store.createStudy(newStudy());

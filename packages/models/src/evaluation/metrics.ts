@@ -1,8 +1,17 @@
 // Classification metrics with anomaly as the positive class (label 1), matching
 // scikit-learn 1.2's definitions. Ranking metrics sort once (O(n log n)) and then walk the
 // distinct scores, so 300k rows cost a sort and two linear passes.
-import type { Confusion } from '@aelab/core';
-import { assertBinaryLabels, assertScores, quote } from './inputs.js';
+import {
+  assertBinaryLabels,
+  assertScores,
+  binaryClfCurve,
+  isPositiveLabel,
+  quoteValue as quote,
+  type Confusion,
+  type RankedCounts,
+} from '@aelab/core';
+
+export { binaryClfCurve, type RankedCounts };
 
 /**
  * Threshold metrics of one split. Ratios whose denominator is zero are 0 (sklearn's
@@ -49,75 +58,6 @@ export interface PrCurve {
   precision: number[];
   recall: number[];
   thresholds: number[];
-}
-
-/** Ranking counts at each distinct score, highest score first (sklearn's `_binary_clf_curve`). */
-export interface RankedCounts {
-  /** True positives when flagging scores >= thresholds[k]. */
-  tps: Float64Array;
-  /** False positives when flagging scores >= thresholds[k]. */
-  fps: Float64Array;
-  /** The distinct scores, decreasing. */
-  thresholds: Float64Array;
-  positives: number;
-  negatives: number;
-}
-
-/**
- * Cumulative true/false positive counts at each distinct score, highest first. Every other
- * ranking metric derives from this one sort.
- */
-export function binaryClfCurve(y: ArrayLike<number>, scores: ArrayLike<number>): RankedCounts {
-  const positives = assertBinaryLabels('y', y, { name: 'scores', length: scores.length });
-  assertScores('scores', scores);
-  // Sorting each class's scores natively (no comparator) and merging them from the top is
-  // several times faster than sorting an index array with a comparator: ~300 ms -> ~60 ms
-  // for 300k rows here.
-  const positiveScores = new Float64Array(positives);
-  const negativeScores = new Float64Array(scores.length - positives);
-  for (let i = 0, p = 0, q = 0; i < scores.length; i++) {
-    if (isPositive(y[i])) positiveScores[p++] = scores[i]!;
-    else negativeScores[q++] = scores[i]!;
-  }
-  positiveScores.sort();
-  negativeScores.sort();
-
-  const tps = new Float64Array(scores.length);
-  const fps = new Float64Array(scores.length);
-  const thresholds = new Float64Array(scores.length);
-  let distinct = 0;
-  let tp = 0;
-  let fp = 0;
-  let i = positiveScores.length - 1;
-  let j = negativeScores.length - 1;
-  while (i >= 0 || j >= 0) {
-    const score =
-      i < 0 ? negativeScores[j]! : j < 0 ? positiveScores[i]! : Math.max(positiveScores[i]!, negativeScores[j]!);
-    // `===` groups -0 with 0, which the typed-array sort keeps apart but adjacent.
-    while (i >= 0 && positiveScores[i] === score) {
-      tp++;
-      i--;
-    }
-    while (j >= 0 && negativeScores[j] === score) {
-      fp++;
-      j--;
-    }
-    tps[distinct] = tp;
-    fps[distinct] = fp;
-    thresholds[distinct] = score;
-    distinct++;
-  }
-  return {
-    tps: tps.subarray(0, distinct),
-    fps: fps.subarray(0, distinct),
-    thresholds: thresholds.subarray(0, distinct),
-    positives,
-    negatives: scores.length - positives,
-  };
-}
-
-function isPositive(label: number | boolean | undefined): boolean {
-  return label === 1 || label === true;
 }
 
 /**
@@ -272,8 +212,8 @@ export function confusionMatrix(
   assertBinaryLabels('predicted', predicted);
   const c: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
   for (let i = 0; i < y.length; i++) {
-    const actual = isPositive(y[i]);
-    const flagged = isPositive(predicted[i]);
+    const actual = isPositiveLabel(y[i]);
+    const flagged = isPositiveLabel(predicted[i]);
     if (flagged) {
       if (actual) c.tp++;
       else c.fp++;
@@ -286,7 +226,7 @@ export function confusionMatrix(
 function confusionAt(y: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): Confusion {
   const c: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
   for (let i = 0; i < y.length; i++) {
-    const actual = isPositive(y[i]);
+    const actual = isPositiveLabel(y[i]);
     if (scores[i]! > threshold) {
       if (actual) c.tp++;
       else c.fp++;

@@ -1,4 +1,3 @@
-import { isBetter, type SelectionRule } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
 
@@ -6,24 +5,31 @@ import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
 export interface TrialScore {
   number: number;
   score: number;
+  /**
+   * The study's best objective once this trial was recorded: core's mean over repeats of the
+   * leading configuration (not the best single repeat), so it may fall when a repeat lowers it.
+   */
+  best: number;
   /** Epochs trained by the study up to the end of this trial, pruned and failed trials included. */
   epochsSoFar?: number;
 }
 
 /**
- * Each trial's score in creation order with the best-so-far line: how fast the search
- * converged, per trial or (`by: 'epochs'`, the search-efficiency view) per epoch trained.
+ * Each trial's score in creation order with the best-so-far line (each trial's `best`): how
+ * fast the search converged, per trial or (`by: 'epochs'`, the search-efficiency view) per
+ * epoch trained.
  */
 export function trialsOverTimeSpec(
   trials: readonly TrialScore[],
-  options: { direction: SelectionRule['direction']; metricLabel: string; by?: 'trial' | 'epochs' },
+  options: { metricLabel: string; by?: 'trial' | 'epochs' },
 ): TopLevelSpec {
   const sorted = [...trials].sort((a, b) => a.number - b.number);
-  let best: number | undefined;
-  const values = sorted.map((t) => {
-    if (best === undefined || isBetter(t.score, best, options.direction)) best = t.score;
-    return { number: t.number, epochs: t.epochsSoFar ?? null, score: round(t.score), best: round(best) };
-  });
+  const values = sorted.map((t) => ({
+    number: t.number,
+    epochs: t.epochsSoFar ?? null,
+    score: round(t.score),
+    best: round(t.best),
+  }));
   const byEpochs = options.by === 'epochs';
   return {
     $schema: VEGA_LITE_SCHEMA,

@@ -1,5 +1,14 @@
 /** The charts of a study's page: loss curves per family, trials over time, parameters, thresholds. */
-import { intermediateValue, selectionValue, type EpochRecord, type Json } from '@aelab/core';
+import {
+  intermediateValue,
+  rankConfigurations,
+  selectionValue,
+  winnerOf,
+  type EpochRecord,
+  type Json,
+  type ObjectiveInput,
+  type RankedConfiguration,
+} from '@aelab/core';
 import type { TrialRecord } from '@aelab/store';
 import { lossCurvesSpec, type LossCurve } from '../charts/loss-curves.js';
 import { metricVsParamSpec } from '../charts/metric-vs-param.js';
@@ -35,20 +44,57 @@ async function familyLossCharts(view: StudyView, maxCurveTrials: number) {
   return families;
 }
 
-/** Each trial's score (the selection value of the evaluation it features) and the epochs trained up to it. */
+/**
+ * Each trial's score (the selection value of the evaluation it features), the study's best
+ * objective after it and the epochs trained up to it.
+ */
 export function trialScores(view: StudyView): TrialScore[] {
   let epochsSoFar = 0;
+  const bestSoFar = objectiveSoFar(view);
   return view.board.trials.flatMap((t) => {
     epochsSoFar += t.history.length;
     const evaluation = view.featured.get(t.id);
     const score = evaluation && selectionValue(view.study.selection, evaluation.metrics);
-    return score === undefined ? [] : [{ number: t.number, score, epochsSoFar }];
+    const best = bestSoFar.get(t.id);
+    return score === undefined || best === undefined ? [] : [{ number: t.number, score, best, epochsSoFar }];
   });
+}
+
+/**
+ * The study's best objective after each trial (by trial id, in trial order): core's mean over
+ * repeats of the configuration `rankConfigurations` puts first among the evaluations recorded
+ * so far, so it falls when a new repeat lowers the leader's mean. Only the configurations a
+ * trial adds to can overtake the leader, so those are ranked against it; all of them only
+ * when the leader itself got a new repeat.
+ */
+function objectiveSoFar(view: StudyView): Map<string, number> {
+  const rule = view.study.selection;
+  const byConfig = new Map<string, ObjectiveInput[]>();
+  const out = new Map<string, number>();
+  let leader: RankedConfiguration | null = null;
+  for (const t of view.board.trials) {
+    const added = view.evaluationsByTrial.get(t.id) ?? [];
+    if (added.length === 0) continue;
+    for (const { configHash, metrics } of added) {
+      const group = byConfig.get(configHash);
+      const input = { configHash, trainingHash: t.configHash, metrics };
+      if (group) group.push(input);
+      else byConfig.set(configHash, [input]);
+    }
+    const touched = new Set(added.map((e) => e.configHash));
+    const pool: ObjectiveInput[] =
+      leader && touched.has(leader.configHash)
+        ? [...byConfig.values()].flat()
+        : [...(leader?.evaluations ?? []), ...[...touched].flatMap((hash) => byConfig.get(hash)!)];
+    leader = winnerOf(rankConfigurations(rule, pool));
+    if (leader?.score) out.set(t.id, leader.score.mean);
+  }
+  return out;
 }
 
 function overTimeChart(view: StudyView, by: 'trial' | 'epochs'): Promise<ChartView> {
   const points = trialScores(view);
-  const options = { direction: view.study.selection.direction, metricLabel: view.metricLabel, by };
+  const options = { metricLabel: view.metricLabel, by };
   const note =
     by === 'epochs' ? 'Search efficiency: the cost of the search is the epochs it trained, pruned trials included; a pruner moves the curve left.' : undefined;
   return chartView(

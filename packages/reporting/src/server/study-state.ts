@@ -108,7 +108,7 @@ export function liveState(view: StudyView, live: LiveProgressFile | null, writer
   );
   const curves = intermediateCurves(view, running, LIVE_CURVES);
   const scores = trialScores(view);
-  const options = { direction: view.study.selection.direction, metricLabel: view.metricLabel };
+  const options = { metricLabel: view.metricLabel };
   return {
     ...summarizeStudy(view, live, writerAlive, version),
     runningTrials: view.board.trials

@@ -63,7 +63,7 @@ export const resultHeadSchema = z.object({
     trainSeconds: anyNumber,
     backend: z.looseObject({ backend: z.string(), tfjsVersion: z.string() }),
     dataFingerprint: z.string(),
-    splits: z.record(z.string(), z.looseObject({ rows: count, y: z.array(z.number()).optional(), labels: z.array(z.string()).optional() })),
+    splits: z.record(z.string(), z.looseObject({ rows: count, y: z.array(z.number()), labels: z.array(z.string()) })),
     examples: z.unknown(),
     modelInfo: z.looseObject({ extra: z.record(z.string(), z.unknown()).optional() }),
   }),

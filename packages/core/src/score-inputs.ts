@@ -1,5 +1,5 @@
-// Input checks shared by thresholds and metrics, so every evaluation error reads the same
-// way: the argument name, the offending index and what was expected.
+// Input checks shared by threshold rules and metrics (core's and @aelab/models/evaluation's), so
+// every evaluation error reads the same way: the argument name, the offending index and what was expected.
 
 /** Throws unless `values` is non-empty and holds no NaN (±Infinity sorts fine and is kept). */
 export function assertScores(name: string, values: ArrayLike<number>): void {
@@ -41,11 +41,11 @@ export function assertBinaryLabels(
 /** Throws unless `value` is a finite number; `what` names the field (`k`, `value`, ...). */
 export function assertFinite(what: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new RangeError(`${what} must be a finite number, got ${quote(value)}`);
+    throw new RangeError(`${what} must be a finite number, got ${quoteValue(value)}`);
   }
 }
 
 /** A value as error messages show it: strings in quotes, so `"median"` reads as given. */
-export function quote(value: unknown): string {
+export function quoteValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
