@@ -1,4 +1,4 @@
-import { buildLeaderboard, type LeaderboardRow } from '@aelab/reporting';
+import { buildLeaderboard, formatComparison, type LeaderboardRow } from '@aelab/reporting';
 import type { RunStore, StudyRecord } from '@aelab/store';
 import { printable } from '@aelab/data';
 
@@ -58,6 +58,11 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   const thresholds = w.evaluations.map((e) => interval(e.thresholdInterval, 6));
   say(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`);
   if (w.usesLabels) say('  note: this threshold was chosen with labels; its test score is optimistic');
+  const tied = board.rows.filter((r) => w.tiedWith.includes(r.configHash));
+  if (tied.length > 0) {
+    say(`  tie: ${tied.length + 1} configurations are equal under the rule, tie-breaks included; listed first by config hash only:`);
+    for (const r of [w, ...tied]) say(`    ${r.configHash.slice(0, 8)} ${r.family}${r.variant ? ` ${r.variant}` : ''} ${paramText(r, board)}`);
+  }
 }
 
 export async function printStudies(store: RunStore): Promise<void> {
@@ -84,9 +89,10 @@ export async function printStudy(store: RunStore, idOrName: string | undefined):
   const t = board.metricsSplit;
   cells(['rank', 'config', 'model', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params']);
   for (const row of board.rows) {
-    const p = row.isWinner ? 'best' : `${row.versusWinner.significant === false ? '~' : ''}${num(row.versusWinner.pValue, 3)}`;
+    const vs = row.versusWinner;
+    const p = row.isWinner ? 'best' : vs.noVariance ? formatComparison(vs) : `${vs.significant === false ? '~' : ''}${num(vs.pValue, 3)}`;
     cells([
-      row.rank,
+      row.tiedWith.length ? `${row.rank} tie` : row.rank,
       row.configHash.slice(0, 8),
       `${row.family}${row.variant ? ` ${row.variant}` : ''}`,
       pm(row.score),

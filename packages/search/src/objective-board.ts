@@ -1,8 +1,7 @@
 import {
   compareConfigurations,
   oriented,
-  selectionValue,
-  summarize,
+  scoreConfiguration,
   type MetricSet,
   type Params,
   type RankedConfiguration,
@@ -22,11 +21,11 @@ export interface TrackedEvaluation {
 }
 
 /** An evaluated configuration as the board tracks it: its evaluations so far and their objective. */
-export type TrackedConfiguration = Omit<RankedConfiguration<TrackedEvaluation>, 'rank'>;
+export type TrackedConfiguration = Omit<RankedConfiguration<TrackedEvaluation>, 'rank' | 'tiedWith'>;
 
 /**
  * The study's running view of its objective: every evaluation of a complete trial,
- * judged with @aelab/core's one rule (`summarize` + `compareConfigurations`, as
+ * judged with @aelab/core's one rule (`scoreConfiguration` + `compareConfigurations`, as
  * `rankConfigurations` does). The progress line's best, the sampler's objective and each
  * model's saved threshold all read it, so they agree with `runs best` and the report,
  * which rank the stored evaluations with the same rule. Adding a trial's evaluations
@@ -44,7 +43,7 @@ export class ObjectiveBoard {
     for (const e of evaluations) {
       let configuration = this.configurations.get(e.configHash);
       if (!configuration) {
-        configuration = { configHash: e.configHash, trainingHash: e.trainingHash, evaluations: [], score: null };
+        configuration = { configHash: e.configHash, trainingHash: e.trainingHash, evaluations: [], score: null, tieBreaks: [] };
         this.configurations.set(e.configHash, configuration);
         const siblings = this.byTraining.get(e.trainingHash);
         if (siblings) siblings.push(configuration);
@@ -53,12 +52,12 @@ export class ObjectiveBoard {
       configuration.evaluations.push(e);
       changed.add(configuration);
     }
-    for (const c of changed) c.score = summarize(c.evaluations.map((e) => selectionValue(this.rule, e.metrics)));
+    for (const c of changed) Object.assign(c, scoreConfiguration(this.rule, c.evaluations));
   }
 
   private best(candidates: Iterable<TrackedConfiguration>): TrackedConfiguration | undefined {
     let best: TrackedConfiguration | undefined;
-    for (const c of candidates) if (!best || compareConfigurations(this.rule.direction, c, best) < 0) best = c;
+    for (const c of candidates) if (!best || compareConfigurations(this.rule, c, best) < 0) best = c;
     return best;
   }
 
