@@ -49,6 +49,7 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   say(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w, board)}`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
   say(`  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`);
+  say(`  variance in the intervals: ${board.intervalVariance}`);
   const m = w.metrics;
   const t = board.metricsSplit;
   say(
@@ -84,6 +85,7 @@ export async function printStudy(store: RunStore, idOrName: string | undefined):
   const board = await leaderboardOf(store, study);
   say(`study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`);
   say(`trials: ${Object.entries(board.statusCounts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}; rule: ${board.ruleText}`);
+  say(`variance in the 95% CIs: ${board.intervalVariance}`);
   if (board.warning) say(`warning: ${board.warning} (selection.split is "test")`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
   const t = board.metricsSplit;

@@ -89,3 +89,18 @@ export function quantileInterval(sorted: ArrayLike<number>, q: number): Interval
   const u = Math.min(n - 1, binomialQuantile(1 - tail, n, q));
   return { low: sorted[l], high: sorted[u] };
 }
+
+/**
+ * What an experiment's repeats draw anew besides their training seed (its `resample`):
+ * "none" (the default) keeps one split, "validation" draws a new validation carve per
+ * repeat, "all" also a new random train/test split.
+ */
+export const RESAMPLE_SCOPES = ['none', 'validation', 'all'] as const;
+export type ResampleScope = (typeof RESAMPLE_SCOPES)[number];
+
+/** Which variance an interval over repeats includes under a `resample` scope, in words (CLI and report say it). */
+export function intervalVariance(scope: ResampleScope | undefined): string {
+  if (scope === 'validation') return 'training + validation carve (each repeat draws a new validation carve)';
+  if (scope === 'all') return 'training + split (each repeat draws a new train/test split and validation carve)';
+  return 'training only (every repeat uses the same split; set "resample" to include the split\'s variance)';
+}

@@ -1,6 +1,7 @@
 import {
   describeSelection,
   compareRepeatMeans,
+  intervalVariance,
   meanInterval,
   metricRange,
   metricValue,
@@ -10,8 +11,10 @@ import {
   selectionValue,
   summarize,
   winnerOf,
+  RESAMPLE_SCOPES,
   type Params,
   type RankedConfiguration,
+  type ResampleScope,
   type Summary,
 } from '@aelab/core';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from '@aelab/store';
@@ -125,6 +128,11 @@ export interface Leaderboard {
   mseSplit: 'validation' | 'test';
   /** The selection rule in words, e.g. "highest mean F1 on the test split over repeats". */
   ruleText: string;
+  /**
+   * Which variance the intervals over repeats include, in words (core's `intervalVariance`
+   * of the experiment's `resample`): training only, or training + split.
+   */
+  intervalVariance: string;
   /** Core's warning for a rule that lets test labels choose the winner ("selected on test data: optimistic"), else null. */
   warning: string | null;
   /** The split of {@link LeaderboardRow.metrics}: always the held-out test split. */
@@ -214,6 +222,13 @@ function compareWithWinner(winner: LeaderboardRow, row: LeaderboardRow): Leaderb
   return { pValue, significant: pValue === null ? null : pValue < SIGNIFICANCE_LEVEL, noVariance };
 }
 
+/** The experiment's `resample` as the study recorded it; undefined for studies before it existed. */
+function resampleOf(study: StudyRecord): ResampleScope | undefined {
+  const experiment = study.experiment;
+  const scope = experiment && typeof experiment === 'object' && !Array.isArray(experiment) ? experiment.resample : undefined;
+  return (RESAMPLE_SCOPES as readonly unknown[]).includes(scope) ? (scope as ResampleScope) : undefined;
+}
+
 function countStatuses(trials: readonly TrialRecord[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const status of trials.map((t) => t.status).sort()) counts[status] = (counts[status] ?? 0) + 1;
@@ -244,6 +259,7 @@ export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecor
     sweptScoring: sweptScoringParams(inputs.map((e) => e.evaluation)),
     mseSplit,
     ruleText: describeSelection(study.selection, METRIC_LABELS[study.selection.metric]),
+    intervalVariance: intervalVariance(resampleOf(study)),
     warning: selectionWarning(study.selection) ?? null,
     metricsSplit: 'test',
     trials: [...trials].sort((a, b) => a.number - b.number),

@@ -5,6 +5,7 @@ import {
   ERROR_METRICS,
   issueMessage,
   problemsOf,
+  RESAMPLE_SCOPES,
   schemaProblems,
   jsonSchema,
   SCORING_ROOTS,
@@ -102,6 +103,11 @@ export const dataSchema = z
       .describe('"keep": validation also holds the training split\'s anomalies (never trained on), so selection can use labelled validation metrics'),
     seed: z.number().int().optional(),
     missing: z.enum(['interpolate', 'impute']).optional(),
+    resample: z
+      .object({ scope: z.enum(['validation', 'all']), draw: z.number().int().nonnegative() })
+      .strict()
+      .optional()
+      .describe('Set per repeat from the experiment\'s "resample" (a trial\'s data); not written in an experiment file.'),
   })
   .strict()
   .superRefine((data, ctx) => {
@@ -162,6 +168,14 @@ export const experimentSchema = z
     sampler: samplerSettingsSchema.default({ type: 'grid' }),
     pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation error; default none.'),
     repeats: z.number().int().positive().default(1),
+    resample: z
+      .enum(RESAMPLE_SCOPES)
+      .optional()
+      .describe(
+        'What each repeat draws anew besides its training seed: "none" (default: every repeat uses the same split, so ' +
+          'intervals over repeats show training variance only), "validation" (a new validation carve per repeat) or ' +
+          '"all" (also a new random train/test split), deterministic from data.seed; intervals then include the split\'s variance.',
+      ),
     selection: selectionSchema,
     executor: z
       .object({
@@ -193,6 +207,9 @@ export const experimentSchema = z
           'selecting on "test" lets test labels choose the winner, so its test scores are optimistic: select on "validation" ' +
           '(with data.validationAnomalies: "keep" for a metric that needs labels), or add "allowTest": true to accept that',
       });
+    }
+    if (exp.data.resample) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'resample'], message: 'is set per repeat by the experiment\'s "resample"; use "resample" instead' });
     }
     if (!exp.model && !exp.models) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: 'one of "model" or "models" is required' });
@@ -252,6 +269,16 @@ export const experimentSchema = z
       }
     }
   });
+
+/**
+ * The data section repeat `repeat` trains on: the experiment's, with the draw of its
+ * `resample` (data's `DataSpec.resample`); unchanged without resampling. The config hash is
+ * the experiment's section's: repeats of one configuration stay one configuration.
+ */
+export function repeatData(experiment: Pick<Experiment, 'resample'>, data: DataSpec, repeat: number): DataSpec {
+  const scope = experiment.resample ?? 'none';
+  return scope === 'none' ? data : { ...data, resample: { scope, draw: repeat } };
+}
 
 /** A parsed, defaulted experiment file. */
 export type Experiment = z.output<typeof experimentSchema>;

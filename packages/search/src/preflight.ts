@@ -1,7 +1,7 @@
 import { metricUsesLabels, schemaProblems, stableStringify, thresholdRuleSchema, type ThresholdRule, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
 import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
-import { dataSchema, ExperimentError, type Experiment } from './experiment.js';
+import { dataSchema, ExperimentError, repeatData, type Experiment } from './experiment.js';
 import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
 import { PreparationThread } from './preparation-thread.js';
 import type { SharedPreparedData } from './shared-data.js';
@@ -166,12 +166,17 @@ async function configurationProblems(
       problems.push({ path: where, message: (err as Error).message });
       continue;
     }
-    for (const issue of await trainingIssues(config, dataDir, limits, cache, thread)) {
-      // A data problem is the data section's, whichever configuration met it first: once.
-      const key = issue.startsWith('data: ') ? issue : `${where}|${issue}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      problems.push({ path: where, message: issue });
+    // Each repeat's draw of the split is prepared (and kept) too: its own rows may fail a check.
+    const draws = experiment.resample && experiment.resample !== 'none' ? experiment.repeats : 1;
+    for (let repeat = 0; repeat < draws; repeat++) {
+      const drawn = { ...config, data: repeatData(experiment, config.data, repeat) };
+      for (const issue of await trainingIssues(drawn, dataDir, limits, cache, thread)) {
+        // A data problem is the data section's, whichever configuration met it first: once.
+        const key = issue.startsWith('data: ') ? issue : `${where}|${issue}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        problems.push({ path: where, message: issue });
+      }
     }
   }
   return problems;

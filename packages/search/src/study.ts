@@ -4,7 +4,7 @@ import type { BackendName } from '@aelab/models/registry';
 import { trainingKey, type RunEnvironment, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import { createExecutor, executorDefinition } from './executors/index.js';
 import type { TrialExecutor } from './executors/executor.js';
-import type { Experiment } from './experiment.js';
+import { repeatData, type Experiment } from './experiment.js';
 import { createPruner } from './pruners/index.js';
 import { NO_PRUNING } from './pruners/none.js';
 import type { Pruner, TrialCurve } from './pruners/pruner.js';
@@ -291,7 +291,9 @@ class StudyRun {
     const hardLimit = budget ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000) : undefined;
     try {
       const training = { studyId: this.opened.study.id, configHash, repeat };
-      const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes, training };
+      // With `resample`, each repeat trains on its own draw of the split (same config hash).
+      const repeatConfig = { ...config, data: repeatData(experiment, config.data, repeat) };
+      const task = { trialId: trial.id, config: repeatConfig, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes, training };
       const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal).finally(trained);
       return await this.record(trial, result);
     } catch (err) {

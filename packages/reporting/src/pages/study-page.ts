@@ -195,6 +195,7 @@ export async function renderStudyPage(out: StudyOutput): Promise<string> {
     commit: study.gitCommit ?? 'unknown (not run from a git checkout)',
     statusText: statusText || 'none yet',
     ruleText: board.ruleText,
+    intervalVariance: board.intervalVariance,
     ruleCode: `${study.selection.direction} ${study.selection.metric} on ${study.selection.split}`,
     mseSplit: board.mseSplit,
     labelTuned: board.rows.some((r) => r.usesLabels),
