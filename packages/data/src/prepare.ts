@@ -293,7 +293,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
     options: r.options,
     droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
   };
-  const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing, ...(r.validationAnomalies === 'keep' ? { validationAnomalies: 'keep' } : {}), ...(r.resample ? { resample: r.resample } : {}) };
+  const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing, ...(r.validationAnomalies === 'keep' ? { validationAnomalies: 'keep' } : {}), ...(r.resample && r.resample.draw > 0 ? { resample: r.resample } : {}) };
   return {
     name: dataset.name,
     features,

@@ -7,11 +7,15 @@ const spec: DataSpec = { dataset: 'synthetic-ecg', split: random, validationFrac
 const prepared = (resample?: DataSpec['resample'], base: DataSpec = spec) => prepareDataset(dataset, { ...base, ...(resample ? { resample } : {}) });
 
 describe('resampled splits (an experiment\'s "resample", one draw per repeat)', () => {
-  it('draw 0 is the split without resampling, rows and fingerprint aside', () => {
+  it('draw 0 is the split without resampling: same rows, same fingerprint', () => {
     const plain = prepared();
-    const draw0 = prepared({ scope: 'validation', draw: 0 });
-    expect(draw0.validation.index).toEqual(plain.validation.index);
-    expect(draw0.train.index).toEqual(plain.train.index);
+    for (const scope of ['validation', 'all'] as const) {
+      const draw0 = prepared({ scope, draw: 0 });
+      expect(draw0.validation.index).toEqual(plain.validation.index);
+      expect(draw0.train.index).toEqual(plain.train.index);
+      expect(draw0.test.index).toEqual(plain.test.index);
+      expect(draw0.fingerprint).toBe(plain.fingerprint);
+    }
   });
 
   it('"validation": each draw carves other validation rows from the same training split, deterministically', () => {
