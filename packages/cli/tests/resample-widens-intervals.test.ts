@@ -1,59 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareData, type PreparedSplit } from '@aelab/data';
 import { buildLeaderboard } from '@aelab/reporting';
-import { errorsBlob, float32Bytes, parseExperiment, runStudy, type TrialExecutor, type TrialResult, type TrialTask } from '@aelab/search';
+import { parseExperiment, runStudy } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCli } from '../src/cli.js';
-
-/*
- * A detector without training noise: the executor prepares the data section the task names
- * and scores each row by its mean square, the same for every seed. Without `resample` every
- * repeat then scores exactly alike (no variance: the interval has width 0); with it, each
- * repeat's own validation carve is all that differs, so a wider interval is the split's
- * variance and nothing else.
- */
-class RowNormExecutor implements TrialExecutor {
-  readonly name = 'row-norm';
-  readonly concurrency = 1;
-  readonly validationRows: number[][] = [];
-
-  async run(task: TrialTask): Promise<TrialResult> {
-    const data = await prepareData(task.config.data, { dataDir: task.dataDir });
-    this.validationRows.push(data.validation.index);
-    const errors = (split: PreparedSplit) =>
-      Float32Array.from({ length: split.rows }, (_, i) => {
-        let sum = 0;
-        for (let j = 0; j < split.features; j++) sum += split.x[i * split.features + j] ** 2;
-        return sum / split.features;
-      });
-    const blobs: Record<string, Uint8Array> = { 'model/model.json': new TextEncoder().encode('{}'), 'model/weights.bin': new Uint8Array(4) };
-    const splits: TrialResult['splits'] = {};
-    for (const name of ['train', 'validation', 'test'] as const) {
-      const split = data[name];
-      const bytes = float32Bytes(errors(split));
-      Object.assign(blobs, { [errorsBlob(name, 'mse')]: bytes, [errorsBlob(name, 'mae')]: bytes });
-      splits[name] = { rows: split.rows, y: [...split.y], labels: split.labels };
-    }
-    return {
-      history: [{ epoch: 1, loss: 1, valLoss: null, seconds: 0.01 }],
-      bestEpoch: 1,
-      stopReason: 'completed',
-      parameterCount: 1,
-      trainSeconds: 0.01,
-      backend: { backend: 'row-norm', tfjsVersion: 'none' },
-      dataFingerprint: data.fingerprint,
-      splits,
-      examples: {},
-      modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: {}, tfjsVersion: 'none' },
-      blobs,
-    };
-  }
-
-  async close(): Promise<void> {}
-}
+import { RowNormExecutor } from './row-norm-executor.js';
 
 const experiment = (resample?: 'validation') =>
   parseExperiment({

@@ -13,4 +13,5 @@ export * from './histograms.js';
 export * from './objective.js';
 export * from './zod-issues.js';
 export * from './statistics.js';
+export * from './label-use.js';
 export * from './failpoint.js';

@@ -301,6 +301,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
     fingerprint: sha256Hex(dataset.source.sha256, stableStringify(config)),
     preparation,
     filledCells: filled,
+    droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
     series: dataset.series,
     warnings,
   };

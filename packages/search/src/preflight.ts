@@ -1,4 +1,4 @@
-import { metricUsesLabels, schemaProblems, stableStringify, thresholdRuleSchema, type ThresholdRule, trainingSchema, type Params, type SearchSpace } from '@aelab/core';
+import { metricUsesLabels, schemaProblems, stableStringify, thresholdRuleSchema, type ThresholdRule, trainingSchema, type LabelUse, type Params, type SearchSpace } from '@aelab/core';
 import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { dataSchema, ExperimentError, repeatData, type Experiment } from './experiment.js';
@@ -24,6 +24,8 @@ interface DataShape {
   warnings: string[];
   /** The validation split's rows by class: label metrics and bestF1 on validation need both. */
   validation?: { normal: number; anomalies: number };
+  /** Where its anomalies went (sections told apart by `trainOn` once all are known). */
+  labelUse?: LabelUse & { trainOn: string };
   /** The dataset, for messages. */
   dataset: string;
 }
@@ -51,7 +53,14 @@ async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: st
     const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);
     const anomalies = prepared.validation.y.reduce((n, y) => n + y, 0);
     const validation = { normal: prepared.validation.rows - anomalies, anomalies };
-    return { features: prepared.features, rows, warnings: prepared.warnings ?? [], validation, dataset: data.dataset };
+    const labelUse = {
+      section: '',
+      trainOn: data.trainOn ?? 'normal',
+      validationAnomalies: anomalies,
+      droppedTrainingAnomalies: prepared.droppedTrainingAnomalies,
+      trainedAnomalies: prepared.train.y.reduce((n, y) => n + y, 0),
+    };
+    return { features: prepared.features, rows, warnings: prepared.warnings ?? [], validation, labelUse, dataset: data.dataset };
   } catch (err) {
     if (!(err instanceof DataPreparationError)) throw err;
     return { features: 0, rows: 0, problem: `data: ${err.message}`, warnings: [], dataset: data.dataset };
@@ -182,11 +191,19 @@ async function configurationProblems(
   return problems;
 }
 
+/** What preflight found besides problems: what the study shows before it starts. */
+export interface PreflightReport {
+  /** The data warnings, each once. */
+  warnings: string[];
+  /** Where the anomalies of each prepared data section (each draw) went; a section per `trainOn` where they differ. */
+  labelUse: LabelUse[];
+}
+
 /**
  * Checks what a study will train and score before any training starts (see
  * configurationsToCheck), so a bad spec or value is one clear error listing every
  * problem, not a string of failed trials or results thrown away after training. Returns
- * the data warnings (each once), for the study to show before it starts.
+ * the data warnings (each once) and the label use, for the study to show before it starts.
  */
 export async function preflight(
   experiment: Experiment,
@@ -194,7 +211,7 @@ export async function preflight(
   space: { training: SearchSpace; scoringVariants: readonly Params[] },
   limits: PreflightOptions,
   dataDir?: string,
-): Promise<string[]> {
+): Promise<PreflightReport> {
   const cache = new Map<string, Promise<DataShape>>();
   const variants = resolveVariants(experiment, space.scoringVariants);
   const problems = scoringProblems(experiment, variants);
@@ -207,7 +224,10 @@ export async function preflight(
   const shapes = await Promise.all(cache.values());
   problems.push(...validationProblems(experiment, variants, shapes));
   if (problems.length > 0) throw new ExperimentError(file, problems);
-  return [...new Set(shapes.flatMap((s) => s.warnings))];
+  const uses = shapes.flatMap((s) => (s.labelUse ? [s.labelUse] : []));
+  const sectioned = new Set(uses.map((u) => u.trainOn)).size > 1;
+  const labelUse = uses.map(({ trainOn, ...use }) => ({ ...use, section: sectioned ? `trainOn "${trainOn}"` : '' }));
+  return { warnings: [...new Set(shapes.flatMap((s) => s.warnings))], labelUse };
 }
 
 /** What a selection rule or threshold needs of the validation split: rows, normal rows, or both classes. */

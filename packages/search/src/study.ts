@@ -1,5 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
-import { intermediateValue, type EpochRecord, type Params } from '@aelab/core';
+import { intermediateValue, type EpochRecord, type LabelUse, type Params } from '@aelab/core';
 import type { BackendName } from '@aelab/models/registry';
 import { trainingKey, type RunEnvironment, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import { createExecutor, executorDefinition } from './executors/index.js';
@@ -71,6 +71,8 @@ export type StudyEvent =
       note?: string;
       /** What preparing the data warned about, each once (e.g. a test split without anomalies). */
       warnings: string[];
+      /** Where the labelled anomalies went (core's `describeLabelUse` words it). */
+      labelUse: LabelUse[];
     }
   | { type: 'trial-start'; trialId: string; number: number; params: Params; repeat: number; total: number | null }
   | { type: 'trial-epoch'; trialId: string; record: EpochRecord; epochs: number }
@@ -137,6 +139,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     backend,
     note: [note, executor.note].filter(Boolean).join('; ') || undefined,
     warnings: opened.warnings,
+    labelUse: opened.labelUse,
   });
   try {
     await run.loop();

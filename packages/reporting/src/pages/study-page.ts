@@ -1,6 +1,6 @@
 /** A study's page (`<study>/index.html`): selection, leaderboard, by-model and search-space tables, charts. */
 import { join } from 'node:path';
-import type { Json } from '@aelab/core';
+import { describeLabelUse, type Json } from '@aelab/core';
 import { compareText, describeParams, formatComparison, formatDate, formatInterval, formatSummary, paramCell, summaryCell, type Cell } from '../format.js';
 import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, type LeaderboardRow } from '../leaderboard.js';
 import { describeDistribution } from '../search-space.js';
@@ -196,6 +196,7 @@ export async function renderStudyPage(out: StudyOutput): Promise<string> {
     statusText: statusText || 'none yet',
     ruleText: board.ruleText,
     intervalVariance: board.intervalVariance,
+    labelUse: describeLabelUse(study.labelUse ?? []),
     ruleCode: `${study.selection.direction} ${study.selection.metric} on ${study.selection.split}`,
     mseSplit: board.mseSplit,
     labelTuned: board.rows.some((r) => r.usesLabels),
