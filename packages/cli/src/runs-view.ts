@@ -61,8 +61,11 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   if (w.usesLabels) say('  note: this threshold was chosen with labels; its test score is optimistic');
   const tied = board.rows.filter((r) => w.tiedWith.includes(r.configHash));
   if (tied.length > 0) {
-    say(`  tie: ${tied.length + 1} configurations are equal under the rule, tie-breaks included; listed first by config hash only:`);
-    for (const r of [w, ...tied]) say(`    ${r.configHash.slice(0, 8)} ${r.family}${r.variant ? ` ${r.variant}` : ''} ${paramText(r, board)}`);
+    const equal = `${tied.length + 1} configurations are equal under the rule, tie-breaks included`;
+    say(`  tie: ${equal}; listed first by config hash only:`);
+    for (const r of [w, ...tied]) {
+      say(`    ${r.configHash.slice(0, 8)} ${r.family}${r.variant ? ` ${r.variant}` : ''} ${paramText(r, board)}`);
+    }
   }
 }
 
@@ -92,7 +95,8 @@ export async function printStudy(store: RunStore, idOrName: string | undefined):
   cells(['rank', 'config', 'model', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params']);
   for (const row of board.rows) {
     const vs = row.versusWinner;
-    const p = row.isWinner ? 'best' : vs.noVariance ? formatComparison(vs) : `${vs.significant === false ? '~' : ''}${num(vs.pValue, 3)}`;
+    const tested = `${vs.significant === false ? '~' : ''}${num(vs.pValue, 3)}`;
+    const p = row.isWinner ? 'best' : vs.noVariance ? formatComparison(vs) : tested;
     cells([
       row.tiedWith.length ? `${row.rank} tie` : row.rank,
       row.configHash.slice(0, 8),

@@ -86,7 +86,7 @@ describe('resample: repeats that re-draw the validation carve', () => {
     const store = await JsonFileRunStore.open(join(dir, 'refused'));
     try {
       await expect(runStudy({ experiment: rows, experimentPath: 'rows.json', store, executor })).rejects.toThrow(
-        /rows\.json: invalid experiment[\s\S]*resample "all" draws a new train\/test split, which needs split kind "random"; 'synthetic-ecg' uses "rows"/,
+        /rows\.json: invalid experiment[\s\S]*resample "all" draws a new train\/test split, which needs split kind "random"/,
       );
     } finally {
       await store.close();

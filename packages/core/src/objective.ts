@@ -143,7 +143,9 @@ export function tieBreakMetrics(rule: Pick<SelectionRule, 'metric' | 'tieBreak'>
 export function scoreConfiguration(rule: SelectionRule, evaluations: readonly ObjectiveInput[]): ConfigurationScore {
   return {
     score: summarize(evaluations.map((e) => selectionValue(rule, e.metrics))),
-    tieBreaks: tieBreakMetrics(rule).map((metric) => summarize(evaluations.map((e) => metricValue(e.metrics[rule.split], metric)))),
+    tieBreaks: tieBreakMetrics(rule).map((metric) =>
+      summarize(evaluations.map((e) => metricValue(e.metrics[rule.split], metric))),
+    ),
   };
 }
 
@@ -202,7 +204,8 @@ export function rankConfigurations<E extends ObjectiveInput>(rule: SelectionRule
   // Sorted, so a tie is a run of neighbours the rule cannot tell apart.
   for (let start = 0; start < ranked.length; ) {
     let end = start + 1;
-    while (end < ranked.length && ranked[start].score && compareObjective(rule, ranked[start], ranked[end]) === 0) end++;
+    const same = (other: RankedConfiguration<E>) => compareObjective(rule, ranked[start], other) === 0;
+    while (end < ranked.length && ranked[start].score && same(ranked[end])) end++;
     const run = ranked.slice(start, end);
     if (run.length > 1) for (const r of run) r.tiedWith = run.filter((o) => o !== r).map((o) => o.configHash);
     start = end;

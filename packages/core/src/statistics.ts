@@ -65,7 +65,10 @@ export interface MeanComparison {
 }
 
 /** Compares two repeat means (see {@link MeanComparison}). */
-export function compareRepeatMeans(a: Pick<Summary, 'mean' | 'std' | 'n'>, b: Pick<Summary, 'mean' | 'std' | 'n'>): MeanComparison {
+export function compareRepeatMeans(
+  a: Pick<Summary, 'mean' | 'std' | 'n'>,
+  b: Pick<Summary, 'mean' | 'std' | 'n'>,
+): MeanComparison {
   if (a.std === null || b.std === null || a.n < 2 || b.n < 2) return { pValue: null, noVariance: false };
   if (a.std === 0 && b.std === 0) {
     const equal = Math.abs(a.mean - b.mean) <= NO_SPREAD_TOLERANCE * Math.max(Math.abs(a.mean), Math.abs(b.mean));

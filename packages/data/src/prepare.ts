@@ -63,17 +63,24 @@ export interface DataResample {
  * The split and validation seed of a draw (see {@link DataSpec.resample}). A carve or split
  * that is not random cannot be drawn anew: refused, naming the split kind and what to use.
  */
-export function drawnSplit(split: SplitSpec, seed: number, resample: DataResample | undefined, dataset: string): { split: SplitSpec; validationSeed: number } {
+export function drawnSplit(
+  split: SplitSpec,
+  seed: number,
+  resample: DataResample | undefined,
+  dataset: string,
+): { split: SplitSpec; validationSeed: number } {
   if (!resample || resample.draw === 0) return { split, validationSeed: seed };
   if (split.kind === 'chronological')
     throw new DataPreparationError(
-      `resample "${resample.scope}": '${dataset}' uses a chronological split, whose validation block is fixed (no random carve to draw anew); use resample "none"`,
+      `resample "${resample.scope}": '${dataset}' uses a chronological split, whose validation block is fixed ` +
+        '(no random carve to draw anew); use resample "none"',
     );
   const validationSeed = deriveSeed(seed, `resample/${resample.draw}/validation`);
   if (resample.scope === 'validation') return { split, validationSeed };
   if (split.kind !== 'random')
     throw new DataPreparationError(
-      `resample "all" draws a new train/test split, which needs split kind "random"; '${dataset}' uses "${split.kind}": use resample "validation"`,
+      `resample "all" draws a new train/test split, which needs split kind "random"; ` +
+        `'${dataset}' uses "${split.kind}": use resample "validation"`,
     );
   return { split: { ...split, seed: deriveSeed(split.seed ?? seed, `resample/${resample.draw}/split`) }, validationSeed };
 }
@@ -121,8 +128,10 @@ export function checkNormalClass(dataset: Dataset, spec: Pick<DataSpec, 'dataset
 export function resolvePreparationSpec(spec: DataSpec, dataset: Dataset) {
   const info = datasetInfo(spec.dataset);
   const normalClass = resolveNormalClass(spec, dataset);
-  const split: SplitSpec =
-    spec.split ?? info?.defaultSplit ?? (dataset.predefinedSplit ? { kind: 'predefined' } : { kind: 'random', testFraction: 0.2, seed: spec.seed ?? 42, stratify: true });
+  const fallback: SplitSpec = dataset.predefinedSplit
+    ? { kind: 'predefined' }
+    : { kind: 'random', testFraction: 0.2, seed: spec.seed ?? 42, stratify: true };
+  const split: SplitSpec = spec.split ?? info?.defaultSplit ?? fallback;
   const drawn = drawnSplit(split, spec.seed ?? 42, spec.resample, dataset.name);
   return {
     normalClass,

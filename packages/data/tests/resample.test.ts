@@ -42,7 +42,8 @@ describe('resampled splits (an experiment\'s "resample", one draw per repeat)', 
   it('refuses to draw what is not random, naming the split kind and the way out', () => {
     const rows: DataSpec = { ...spec, split: { kind: 'rows', train: [0, 100], test: [100, null] } };
     expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow(DataPreparationError);
-    expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow(/resample "all" draws a new train\/test split, which needs split kind "random"; 'synthetic-ecg' uses "rows": use resample "validation"/);
+    expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow('resample "all" draws a new train/test split, which needs split kind "random"');
+    expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow(`'synthetic-ecg' uses "rows": use resample "validation"`);
     expect(prepared({ scope: 'validation', draw: 1 }, rows).test.index).toEqual(prepared(undefined, rows).test.index);
     const chronological: DataSpec = { ...spec, split: { kind: 'chronological', train: 0.6, validation: 0.2, test: 0.2 } };
     expect(() => prepared({ scope: 'validation', draw: 1 }, chronological)).toThrow(/chronological split, whose validation block is fixed/);

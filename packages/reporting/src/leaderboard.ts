@@ -183,7 +183,11 @@ function objectiveInputs(trials: readonly TrialRecord[], evaluations: readonly E
   });
 }
 
-function leaderboardRow(config: RankedStudyConfiguration, mseSplit: Leaderboard['mseSplit'], selectionMetric: string): LeaderboardRow {
+function leaderboardRow(
+  config: RankedStudyConfiguration,
+  mseSplit: Leaderboard['mseSplit'],
+  selectionMetric: string,
+): LeaderboardRow {
   const sorted = [...config.evaluations].sort((a, b) => a.trial.number - b.trial.number);
   const evaluations = sorted.map((e) => e.evaluation);
   const trials = sorted.map((e) => e.trial);
@@ -238,7 +242,8 @@ function countStatuses(trials: readonly TrialRecord[]): Record<string, number> {
 /**
  * Ranks a study's evaluated configurations with core's objective (the one rule for
  * "best": mean selection value over repeats, then the tie-break metrics, then the smaller
- * spread; configurations still equal are a tie, `tiedWith`) and summarises each as a row. Only evaluations of complete trials count.
+ * spread; configurations still equal are a tie, `tiedWith`) and summarises each as a row.
+ * Only evaluations of complete trials count.
  */
 export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecord[], evaluations: readonly EvaluationRecord[]): Leaderboard {
   const inputs = objectiveInputs(trials, evaluations);

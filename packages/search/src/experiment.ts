@@ -107,7 +107,7 @@ export const dataSchema = z
       .object({ scope: z.enum(['validation', 'all']), draw: z.number().int().nonnegative() })
       .strict()
       .optional()
-      .describe('Set per repeat from the experiment\'s "resample" (a trial\'s data); not written in an experiment file.'),
+      .describe('Set per repeat from the experiment\'s "resample"; not written in an experiment file.'),
   })
   .strict()
   .superRefine((data, ctx) => {
@@ -174,7 +174,8 @@ export const experimentSchema = z
       .describe(
         'What each repeat draws anew besides its training seed: "none" (default: every repeat uses the same split, so ' +
           'intervals over repeats show training variance only), "validation" (a new validation carve per repeat) or ' +
-          '"all" (also a new random train/test split), deterministic from data.seed; intervals then include the split\'s variance.',
+          '"all" (also a new random train/test split), deterministic from data.seed; intervals then include ' +
+          "the split's variance.",
       ),
     selection: selectionSchema,
     executor: z
@@ -209,7 +210,8 @@ export const experimentSchema = z
       });
     }
     if (exp.data.resample) {
-      ctx.addIssue({ code: 'custom', path: ['data', 'resample'], message: 'is set per repeat by the experiment\'s "resample"; use "resample" instead' });
+      const message = 'is set per repeat by the experiment\'s "resample"; use "resample" instead';
+      ctx.addIssue({ code: 'custom', path: ['data', 'resample'], message });
     }
     if (!exp.model && !exp.models) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: 'one of "model" or "models" is required' });

@@ -45,7 +45,11 @@ function leaderboardColumns(view: StudyView): Column[] {
 function leaderboardCells(view: StudyView, row: LeaderboardRow, hasVariant: boolean): LinkedCell[] {
   const { board } = view;
   return [
-    { text: `${row.rank}${row.tiedWith.length ? ' tie' : ''}${row.isWinner ? ' ★' : ''}${row.usesLabels ? ' †' : ''}`, sort: String(row.rank), className: 'num' },
+    {
+      text: `${row.rank}${row.tiedWith.length ? ' tie' : ''}${row.isWinner ? ' ★' : ''}${row.usesLabels ? ' †' : ''}`,
+      sort: String(row.rank),
+      className: 'num',
+    },
     { text: row.family },
     ...(hasVariant ? [{ text: row.variant ?? '–' }] : []),
     ...board.sweptParams.map((k) => paramCell(row.params[k])),
@@ -172,7 +176,8 @@ function winnerSummary(view: StudyView) {
 function tieText(view: StudyView, winner: LeaderboardRow): string | undefined {
   if (winner.tiedWith.length === 0) return undefined;
   const tied = view.board.rows.filter((r) => winner.tiedWith.includes(r.configHash)).map(configurationName);
-  return `${configurationName(winner)} ties with ${tied.join(', ')} under the rule, tie-breaks included; it is listed first by config hash only.`;
+  const listed = 'it is listed first by config hash only';
+  return `${configurationName(winner)} ties with ${tied.join(', ')} under the rule, tie-breaks included; ${listed}.`;
 }
 
 function trialPagesNote(out: StudyOutput): string {
