@@ -1,5 +1,5 @@
 import type { StudyEvent } from '@aelab/search';
-import type { Params } from '@aelab/core';
+import { describeLabelUse, type Params } from '@aelab/core';
 import { printable } from '@aelab/data';
 
 interface Running {
@@ -59,6 +59,7 @@ export class ProgressDisplay {
         if (event.requeued > 0) this.line(`re-queued ${event.requeued} interrupted trial(s)`);
         if (event.note) this.line(`note: ${event.note}`);
         for (const warning of event.warnings) this.line(`warning: ${warning}`);
+        for (const use of describeLabelUse(event.labelUse)) this.line(`labels: ${use}`);
         break;
       }
       case 'trial-start': {

@@ -1,4 +1,4 @@
-import { buildLeaderboard, type LeaderboardRow } from '@aelab/reporting';
+import { buildLeaderboard, formatComparison, type LeaderboardRow } from '@aelab/reporting';
 import type { RunStore, StudyRecord } from '@aelab/store';
 import { printable } from '@aelab/data';
 
@@ -49,6 +49,7 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   say(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w, board)}`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
   say(`  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`);
+  say(`  variance in the intervals: ${board.intervalVariance}`);
   const m = w.metrics;
   const t = board.metricsSplit;
   say(
@@ -58,6 +59,14 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   const thresholds = w.evaluations.map((e) => interval(e.thresholdInterval, 6));
   say(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`);
   if (w.usesLabels) say('  note: this threshold was chosen with labels; its test score is optimistic');
+  const tied = board.rows.filter((r) => w.tiedWith.includes(r.configHash));
+  if (tied.length > 0) {
+    const equal = `${tied.length + 1} configurations are equal under the rule, tie-breaks included`;
+    say(`  tie: ${equal}; listed first by config hash only:`);
+    for (const r of [w, ...tied]) {
+      say(`    ${r.configHash.slice(0, 8)} ${r.family}${r.variant ? ` ${r.variant}` : ''} ${paramText(r, board)}`);
+    }
+  }
 }
 
 export async function printStudies(store: RunStore): Promise<void> {
@@ -79,14 +88,17 @@ export async function printStudy(store: RunStore, idOrName: string | undefined):
   const board = await leaderboardOf(store, study);
   say(`study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`);
   say(`trials: ${Object.entries(board.statusCounts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}; rule: ${board.ruleText}`);
+  say(`variance in the 95% CIs: ${board.intervalVariance}`);
   if (board.warning) say(`warning: ${board.warning} (selection.split is "test")`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
   const t = board.metricsSplit;
   cells(['rank', 'config', 'model', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params']);
   for (const row of board.rows) {
-    const p = row.isWinner ? 'best' : `${row.versusWinner.significant === false ? '~' : ''}${num(row.versusWinner.pValue, 3)}`;
+    const vs = row.versusWinner;
+    const tested = `${vs.significant === false ? '~' : ''}${num(vs.pValue, 3)}`;
+    const p = row.isWinner ? 'best' : vs.noVariance ? formatComparison(vs) : tested;
     cells([
-      row.rank,
+      row.tiedWith.length ? `${row.rank} tie` : row.rank,
       row.configHash.slice(0, 8),
       `${row.family}${row.variant ? ` ${row.variant}` : ''}`,
       pm(row.score),

@@ -104,7 +104,7 @@ describe('LiveProgressRecorder', () => {
       const trialId = `${studyId}.t000000`;
       const epoch = (n: number) => ({ epoch: n, loss: 1 / n, valLoss: 2 / n, seconds: 0.01 });
       const events: StudyEvent[] = [
-        { type: 'study', study: { id: studyId } as StudyRecord, resumed: false, requeued: 0, workers: 1, backend: 'wasm', warnings: [] },
+        { type: 'study', study: { id: studyId } as StudyRecord, resumed: false, requeued: 0, workers: 1, backend: 'wasm', warnings: [], labelUse: [] },
         { type: 'trial-start', trialId, number: 0, params: {}, repeat: 0, total: 1 },
         { type: 'trial-epoch', trialId, record: epoch(1), epochs: 5 },
         { type: 'trial-epoch', trialId, record: epoch(2), epochs: 5 },

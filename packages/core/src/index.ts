@@ -15,4 +15,5 @@ export * from './zod-issues.js';
 export * from './statistics.js';
 export * from './score-inputs.js';
 export * from './ranked-counts.js';
+export * from './label-use.js';
 export * from './failpoint.js';

@@ -56,6 +56,26 @@ export const METRIC_NAMES = [
   'normalF1',
 ] as const;
 
+/**
+ * Metrics that do not depend on the threshold: they rank rows by error, or are errors. Two
+ * scoring variants of one training (p95 and p99, say) always tie on them, which is why a
+ * selection on one of them breaks ties on F1 by default (see `tieBreakMetrics`).
+ */
+export const THRESHOLD_FREE_METRICS: readonly string[] = ['rocAuc', 'prAuc', ...RECONSTRUCTION_METRICS];
+
+/** Which way a metric improves: reconstruction errors fall, every labelled metric rises. */
+export function metricDirection(metric: string): 'maximize' | 'minimize' {
+  return (RECONSTRUCTION_METRICS as readonly string[]).includes(metric) ? 'minimize' : 'maximize';
+}
+
+/**
+ * The values a metric can take: [0, 1] for every labelled metric (rates, F1, areas), [0, inf)
+ * for reconstruction errors. Intervals of a metric's mean are clipped to it (`meanInterval`).
+ */
+export function metricRange(metric: string): { low: number; high: number } {
+  return metricUsesLabels(metric) ? { low: 0, high: 1 } : { low: 0, high: Infinity };
+}
+
 /** True when the metric needs labelled rows (anomalies and normal rows) to be computed. */
 export function metricUsesLabels(metric: string): boolean {
   return !(RECONSTRUCTION_METRICS as readonly string[]).includes(metric);

@@ -1,31 +1,42 @@
 /**
  * The one rule for "best". A study's objective for an evaluated configuration (a training
  * configuration x a scoring variant) is the mean over its repeats of the selection metric
- * on the selection split. Ties go to the smaller spread over repeats, then to the smaller
- * config hash, so the order is total and stable. The sampler, the progress line,
- * `aelab runs best`, the leaderboard, the trial pages and the threshold saved with each
- * model all decide through the functions here.
+ * on the selection split. Equal means go to the better mean of each tie-break metric in
+ * turn (`selection.tieBreak`, see {@link tieBreakMetrics}), then to the smaller spread over
+ * repeats. Configurations still equal are a tie, and say so (`tiedWith`): the config hash
+ * only orders them for display, so the order is total and stable but never decides
+ * silently. The sampler, the progress line, `aelab runs best`, the leaderboard, the trial
+ * pages and the threshold saved with each model all decide through the functions here.
  */
 import { z } from 'zod';
-import { METRIC_NAMES, metricValue, type MetricSet } from './metrics.js';
+import { METRIC_NAMES, metricDirection, metricValue, THRESHOLD_FREE_METRICS, type MetricSet } from './metrics.js';
 import { closestName } from './zod-issues.js';
 import { SPLIT_NAMES, type SplitName } from './vocabulary.js';
 
+const metricName = z
+  .string()
+  .refine((name) => (METRIC_NAMES as readonly string[]).includes(name), {
+    error: (issue) => `is not a known metric${metricHint(String(issue.input))}`,
+  })
+  .meta({ enum: [...METRIC_NAMES] });
+
 export const selectionSchema = z
   .object({
-    metric: z
-      .string()
-      .refine((name) => (METRIC_NAMES as readonly string[]).includes(name), {
-        error: (issue) => `is not a known metric${metricHint(String(issue.input))}`,
-      })
-      .meta({ enum: [...METRIC_NAMES] })
-      .describe(`A metric name: ${METRIC_NAMES.join(', ')}.`),
+    metric: metricName.describe(`A metric name: ${METRIC_NAMES.join(', ')}.`),
     direction: z.enum(['maximize', 'minimize']),
     split: z.enum(SPLIT_NAMES),
     allowTest: z
       .boolean()
       .optional()
       .describe('Required to select on the test split: test labels then choose the winner, so its test scores are optimistic (reports say so).'),
+    tieBreak: z
+      .array(metricName)
+      .optional()
+      .describe(
+        'Metrics that order configurations with equal means, in turn, each its mean on the selection split, higher ' +
+          'better (lower for mse, mae, rmse). Default ["f1"] after a threshold-free metric (rocAuc, prAuc, mse, mae, ' +
+          'rmse), else none. Configurations still equal are reported as a tie.',
+      ),
   })
   .strict();
 
@@ -53,14 +64,26 @@ export interface Summary {
   n: number;
 }
 
-/** Summarises the finite values; null when there are none. */
+/**
+ * A spread below this share of the largest magnitude is rounding, not variation: five copies
+ * of 0.88235 summed and divided give a mean one unit in the last place off, and so a
+ * variance of 1.5e-32 instead of 0, which made a p-value "< 0.001" or undefined by chance.
+ */
+export const NO_SPREAD_TOLERANCE = 1e-12;
+
+/**
+ * Summarises the finite values; null when there are none. Values equal up to rounding
+ * (spread within {@link NO_SPREAD_TOLERANCE} of the largest magnitude) have std exactly 0.
+ */
 export function summarize(values: readonly (number | null | undefined)[]): Summary | null {
   const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (finite.length === 0) return null;
   const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
   if (finite.length < 2) return { mean, std: null, n: 1 };
   const variance = finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (finite.length - 1);
-  return { mean, std: Math.sqrt(variance), n: finite.length };
+  const scale = Math.max(...finite.map(Math.abs));
+  const std = Math.sqrt(variance);
+  return { mean, std: std <= NO_SPREAD_TOLERANCE * scale ? 0 : std, n: finite.length };
 }
 
 /** The selection metric of one evaluation on the selection split, or undefined. */
@@ -87,32 +110,76 @@ export interface ObjectiveInput {
   metrics: Partial<Record<SplitName, MetricSet>>;
 }
 
+/** What the rule compares of a configuration: its objective and its tie-break metrics, over repeats. */
+export interface ConfigurationScore {
+  /** The objective: the selection value summarised over repeats; null when no repeat has one. */
+  score: Summary | null;
+  /** Each of {@link tieBreakMetrics} on the selection split, summarised over repeats, in order. */
+  tieBreaks: (Summary | null)[];
+}
+
 /** An evaluated configuration with its objective over repeats. */
-export interface RankedConfiguration<E extends ObjectiveInput = ObjectiveInput> {
+export interface RankedConfiguration<E extends ObjectiveInput = ObjectiveInput> extends ConfigurationScore {
   configHash: string;
   trainingHash: string;
   /** Its evaluations, one per repeat, in input order. */
   evaluations: E[];
-  /** The objective: the selection value summarised over repeats; null when no repeat has one. */
-  score: Summary | null;
-  /** 1-based position; configurations without a score come last. */
+  /** 1-based position; configurations without a score come last. Tied ones are in config-hash order. */
   rank: number;
+  /** The config hashes of the other configurations the rule cannot tell from this one (an exact tie). */
+  tiedWith: string[];
 }
 
-/** Orders two configurations best first (see the module comment for the tie rules). */
-export function compareConfigurations(
-  direction: SelectionRule['direction'],
-  a: Pick<RankedConfiguration, 'score' | 'configHash'>,
-  b: Pick<RankedConfiguration, 'score' | 'configHash'>,
-): number {
-  if (a.score && b.score) {
-    if (a.score.mean !== b.score.mean) return isBetter(a.score.mean, b.score.mean, direction) ? -1 : 1;
-    const sa = a.score.std ?? Infinity;
-    const sb = b.score.std ?? Infinity;
-    if (sa !== sb) return sa < sb ? -1 : 1;
-  } else if (a.score || b.score) {
-    return a.score ? -1 : 1;
+/**
+ * The metrics that order configurations whose selection means are equal, in turn: the
+ * rule's `tieBreak`, else F1 after a threshold-free metric (whose scoring variants always
+ * tie), else none.
+ */
+export function tieBreakMetrics(rule: Pick<SelectionRule, 'metric' | 'tieBreak'>): readonly string[] {
+  return rule.tieBreak ?? (THRESHOLD_FREE_METRICS.includes(rule.metric) ? ['f1'] : []);
+}
+
+/** The objective and tie-break summaries of a configuration's evaluations. */
+export function scoreConfiguration(rule: SelectionRule, evaluations: readonly ObjectiveInput[]): ConfigurationScore {
+  return {
+    score: summarize(evaluations.map((e) => selectionValue(rule, e.metrics))),
+    tieBreaks: tieBreakMetrics(rule).map((metric) =>
+      summarize(evaluations.map((e) => metricValue(e.metrics[rule.split], metric))),
+    ),
+  };
+}
+
+/** Orders two summaries' means best first; a missing one comes last; 0 when equal. */
+function compareMeans(direction: SelectionRule['direction'], a: Summary | null, b: Summary | null): number {
+  if (a && b) return a.mean === b.mean ? 0 : isBetter(a.mean, b.mean, direction) ? -1 : 1;
+  return a ? -1 : b ? 1 : 0;
+}
+
+/**
+ * Orders two configurations best first by the rule alone (see the module comment): 0 when
+ * it cannot tell them apart, which is a tie.
+ */
+export function compareObjective(rule: SelectionRule, a: ConfigurationScore, b: ConfigurationScore): number {
+  const byMean = compareMeans(rule.direction, a.score, b.score);
+  if (byMean !== 0 || !a.score || !b.score) return byMean;
+  const metrics = tieBreakMetrics(rule);
+  for (let i = 0; i < metrics.length; i++) {
+    const byTieBreak = compareMeans(metricDirection(metrics[i]), a.tieBreaks[i] ?? null, b.tieBreaks[i] ?? null);
+    if (byTieBreak !== 0) return byTieBreak;
   }
+  const sa = a.score.std ?? Infinity;
+  const sb = b.score.std ?? Infinity;
+  return sa === sb ? 0 : sa < sb ? -1 : 1;
+}
+
+/** Orders two configurations best first: {@link compareObjective}, then (display only) the config hash. */
+export function compareConfigurations(
+  rule: SelectionRule,
+  a: ConfigurationScore & Pick<RankedConfiguration, 'configHash'>,
+  b: ConfigurationScore & Pick<RankedConfiguration, 'configHash'>,
+): number {
+  const byRule = compareObjective(rule, a, b);
+  if (byRule !== 0) return byRule;
   return a.configHash < b.configHash ? -1 : a.configHash > b.configHash ? 1 : 0;
 }
 
@@ -128,11 +195,21 @@ export function rankConfigurations<E extends ObjectiveInput>(rule: SelectionRule
     configHash,
     trainingHash: group[0].trainingHash,
     evaluations: group,
-    score: summarize(group.map((e) => selectionValue(rule, e.metrics))),
+    ...scoreConfiguration(rule, group),
     rank: 0,
+    tiedWith: [],
   }));
-  ranked.sort((a, b) => compareConfigurations(rule.direction, a, b));
+  ranked.sort((a, b) => compareConfigurations(rule, a, b));
   ranked.forEach((r, i) => (r.rank = i + 1));
+  // Sorted, so a tie is a run of neighbours the rule cannot tell apart.
+  for (let start = 0; start < ranked.length; ) {
+    let end = start + 1;
+    const same = (other: RankedConfiguration<E>) => compareObjective(rule, ranked[start], other) === 0;
+    while (end < ranked.length && ranked[start].score && same(ranked[end])) end++;
+    const run = ranked.slice(start, end);
+    if (run.length > 1) for (const r of run) r.tiedWith = run.filter((o) => o !== r).map((o) => o.configHash);
+    start = end;
+  }
   return ranked;
 }
 

@@ -6,7 +6,7 @@
 import binomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import type { Summary } from './objective.js';
+import { NO_SPREAD_TOLERANCE, type Summary } from './objective.js';
 
 /** The confidence level of every interval aelab reports. */
 export const CONFIDENCE = 0.95;
@@ -19,12 +19,19 @@ export interface Interval {
 
 /**
  * The Student-t 95% confidence interval of a mean over repeats (mean +- t(0.975, n-1) *
- * std / sqrt(n)); null with fewer than two repeats, where no interval exists.
+ * std / sqrt(n)), intersected with `range`, the values the metric can take (`metricRange`:
+ * [0, 1] for F1, PR-AUC, ...); null with fewer than two repeats, where no interval exists.
+ * The clip keeps the coverage: the true mean lies in the range, so it lies in the clipped
+ * interval whenever it lies in the t interval; an F1 interval of [-0.006, 0.102] reads
+ * [0, 0.102]. (A bootstrap over three to five repeats would be narrower than the t interval
+ * and cover less; a Wilson interval needs counts, and a mean of F1s over repeats has none.)
  */
-export function meanInterval(summary: Pick<Summary, 'mean' | 'std' | 'n'> | null): Interval | null {
+export function meanInterval(summary: Pick<Summary, 'mean' | 'std' | 'n'> | null, range?: Interval): Interval | null {
   if (!summary || summary.std === null || summary.n < 2) return null;
   const half = tQuantile(1 - (1 - CONFIDENCE) / 2, summary.n - 1) * (summary.std / Math.sqrt(summary.n));
-  return { low: summary.mean - half, high: summary.mean + half };
+  const low = summary.mean - half;
+  const high = summary.mean + half;
+  return range ? { low: Math.max(range.low, low), high: Math.min(range.high, high) } : { low, high };
 }
 
 /**
@@ -45,6 +52,32 @@ export function welchPValue(a: Pick<Summary, 'mean' | 'std' | 'n'>, b: Pick<Summ
 }
 
 /**
+ * Whether two configurations' repeat means differ: Welch's test ({@link welchPValue}), with
+ * the case it leaves undefined stated instead of left to float noise. `noVariance`: neither
+ * side varies over its repeats (`summarize` counts rounding as no spread), so the repeats
+ * show no noise to test against: p is 1 when the means are equal and 0 when they differ
+ * (Welch's limit as both spreads go to 0), and reports print "no variance". `pValue` is null
+ * only where either side has fewer than two repeats.
+ */
+export interface MeanComparison {
+  pValue: number | null;
+  noVariance: boolean;
+}
+
+/** Compares two repeat means (see {@link MeanComparison}). */
+export function compareRepeatMeans(
+  a: Pick<Summary, 'mean' | 'std' | 'n'>,
+  b: Pick<Summary, 'mean' | 'std' | 'n'>,
+): MeanComparison {
+  if (a.std === null || b.std === null || a.n < 2 || b.n < 2) return { pValue: null, noVariance: false };
+  if (a.std === 0 && b.std === 0) {
+    const equal = Math.abs(a.mean - b.mean) <= NO_SPREAD_TOLERANCE * Math.max(Math.abs(a.mean), Math.abs(b.mean));
+    return { pValue: equal ? 1 : 0, noVariance: true };
+  }
+  return { pValue: welchPValue(a, b), noVariance: false };
+}
+
+/**
  * The distribution-free 95% interval of the q-quantile (0..1) of the population the sorted
  * `values` were drawn from: the order statistics x(l), x(u) with l and u from the
  * Binomial(n, q) quantiles (Conover, Practical Nonparametric Statistics, 3.2). It says how
@@ -58,4 +91,19 @@ export function quantileInterval(sorted: ArrayLike<number>, q: number): Interval
   const l = Math.max(0, binomialQuantile(tail, n, q) - 1);
   const u = Math.min(n - 1, binomialQuantile(1 - tail, n, q));
   return { low: sorted[l], high: sorted[u] };
+}
+
+/**
+ * What an experiment's repeats draw anew besides their training seed (its `resample`):
+ * "none" (the default) keeps one split, "validation" draws a new validation carve per
+ * repeat, "all" also a new random train/test split.
+ */
+export const RESAMPLE_SCOPES = ['none', 'validation', 'all'] as const;
+export type ResampleScope = (typeof RESAMPLE_SCOPES)[number];
+
+/** Which variance an interval over repeats includes under a `resample` scope, in words (CLI and report say it). */
+export function intervalVariance(scope: ResampleScope | undefined): string {
+  if (scope === 'validation') return 'training + validation carve (each repeat draws a new validation carve)';
+  if (scope === 'all') return 'training + split (each repeat draws a new train/test split and validation carve)';
+  return 'training only (every repeat uses the same split; set "resample" to include the split\'s variance)';
 }

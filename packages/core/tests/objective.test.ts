@@ -36,7 +36,7 @@ describe('the objective', () => {
     const mse = (configHash: string, value: number) => ({ configHash, trainingHash: configHash, metrics: { validation: { rows: 1, positives: 0, mse: value } } });
     const ranked = rankConfigurations({ metric: 'mse', direction: 'minimize', split: 'validation' }, [mse('a', 2), mse('b', 1)]);
     expect(ranked[0].configHash).toBe('b');
-    expect(compareConfigurations('minimize', ranked[0], ranked[1])).toBeLessThan(0);
+    expect(compareConfigurations({ metric: 'mse', direction: 'minimize', split: 'validation' }, ranked[0], ranked[1])).toBeLessThan(0);
   });
 
   it('gives each training configuration its best-ranked scoring variant', () => {

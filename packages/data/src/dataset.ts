@@ -77,6 +77,11 @@ export interface PreparedData {
   preparation: unknown;
   /** Cells filled by interpolation / imputation, reported, never silent. */
   filledCells: number;
+  /**
+   * Anomalies of the training split neither trained on nor in validation (`trainOn: "normal"`,
+   * beyond those `validationAnomalies: "keep"` carves into validation): reported, never silent.
+   */
+  droppedTrainingAnomalies: number;
   series?: SeriesInfo;
   /** Problems that do not stop a run but make results weaker (e.g. a test split without anomalies). */
   warnings?: string[];

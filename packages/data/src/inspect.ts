@@ -116,7 +116,7 @@ export async function inspectDataset(spec: DataSpec | string, options: LoadConte
     const r = resolvePreparationSpec(dataSpec, dataset);
     normalClass = r.normalClass;
     checkNormalClass(dataset, dataSpec);
-    const parts = splitRows(dataset, { split: r.split, isNormal: (row) => isNormalLabel(dataset.labels[row], r.normalClass), trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.seed });
+    const parts = splitRows(dataset, { split: r.split, isNormal: (row) => isNormalLabel(dataset.labels[row], r.normalClass), trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.validationSeed });
     const describe = (index: number[]) => ({ rows: index.length, classes: countClasses(index.map((row) => dataset.labels[row])) });
     splits = { train: describe(parts.train), validation: describe(parts.validation), test: describe(parts.test) };
     dropped = parts.droppedTrainingAnomalies;

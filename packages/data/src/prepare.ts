@@ -1,6 +1,6 @@
 import type { Dataset, PreparedData, PreparedSplit } from './dataset.js';
 import { DataPreparationError } from './errors.js';
-import { sha256Hex, stableStringify } from '@aelab/core';
+import { deriveSeed, sha256Hex, stableStringify } from '@aelab/core';
 import { loadDataset, type LoadContext, type LoaderOptions } from './load.js';
 import { datasetInfo } from './registry.js';
 import {
@@ -44,6 +44,45 @@ export interface DataSpec {
   seed?: number;
   /** Missing-value policy; default from the registry ('interpolate' for series, 'impute' for tabular). */
   missing?: MissingPolicy;
+  /**
+   * Draw `draw` of a resampled split: what an experiment's `resample` sets for each repeat
+   * (draw = repeat), never written by hand. Draw 0 is the split without it; draw d > 0 carves
+   * validation with a seed derived from `seed` and d, and with scope `all` also shuffles a
+   * random train/test split with one derived from the split's seed and d. See {@link drawnSplit}.
+   */
+  resample?: DataResample;
+}
+
+/** Which parts of the split a repeat draws anew, and which draw it is (see {@link DataSpec.resample}). */
+export interface DataResample {
+  scope: 'validation' | 'all';
+  draw: number;
+}
+
+/**
+ * The split and validation seed of a draw (see {@link DataSpec.resample}). A carve or split
+ * that is not random cannot be drawn anew: refused, naming the split kind and what to use.
+ */
+export function drawnSplit(
+  split: SplitSpec,
+  seed: number,
+  resample: DataResample | undefined,
+  dataset: string,
+): { split: SplitSpec; validationSeed: number } {
+  if (!resample || resample.draw === 0) return { split, validationSeed: seed };
+  if (split.kind === 'chronological')
+    throw new DataPreparationError(
+      `resample "${resample.scope}": '${dataset}' uses a chronological split, whose validation block is fixed ` +
+        '(no random carve to draw anew); use resample "none"',
+    );
+  const validationSeed = deriveSeed(seed, `resample/${resample.draw}/validation`);
+  if (resample.scope === 'validation') return { split, validationSeed };
+  if (split.kind !== 'random')
+    throw new DataPreparationError(
+      `resample "all" draws a new train/test split, which needs split kind "random"; ` +
+        `'${dataset}' uses "${split.kind}": use resample "validation"`,
+    );
+  return { split: { ...split, seed: deriveSeed(split.seed ?? seed, `resample/${resample.draw}/split`) }, validationSeed };
 }
 
 /** True when `label` is one of the normal classes; numeric labels compare by value ("1" = "1.0"). */
@@ -89,9 +128,16 @@ export function checkNormalClass(dataset: Dataset, spec: Pick<DataSpec, 'dataset
 export function resolvePreparationSpec(spec: DataSpec, dataset: Dataset) {
   const info = datasetInfo(spec.dataset);
   const normalClass = resolveNormalClass(spec, dataset);
+  const fallback: SplitSpec = dataset.predefinedSplit
+    ? { kind: 'predefined' }
+    : { kind: 'random', testFraction: 0.2, seed: spec.seed ?? 42, stratify: true };
+  const split: SplitSpec = spec.split ?? info?.defaultSplit ?? fallback;
+  const drawn = drawnSplit(split, spec.seed ?? 42, spec.resample, dataset.name);
   return {
     normalClass,
-    split: spec.split ?? info?.defaultSplit ?? (dataset.predefinedSplit ? { kind: 'predefined' as const } : { kind: 'random' as const, testFraction: 0.2, seed: spec.seed ?? 42, stratify: true }),
+    split: drawn.split,
+    validationSeed: drawn.validationSeed,
+    resample: spec.resample,
     scaler: spec.scaler ?? 'standard',
     perSampleNormalize: spec.perSampleNormalize ?? false,
     trainOn: spec.trainOn ?? 'normal',
@@ -221,7 +267,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
   const normal = Uint8Array.from(dataset.labels, (label) => (isNormalLabel(label, r.normalClass) ? 1 : 0));
   if (labels.length < 2)
     throw new DataPreparationError(`'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`);
-  const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row] === 1, trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.seed });
+  const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row] === 1, trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.validationSeed });
   if (!parts.train.some((row) => normal[row] === 1))
     throw new DataPreparationError(
       `training split of '${dataset.name}' has no normal rows (normal class ${JSON.stringify(r.normalClass)}; training labels: ${[...new Set(parts.train.map((row) => dataset.labels[row]))].join(', ') || 'none'})`,
@@ -256,7 +302,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
     options: r.options,
     droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
   };
-  const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing, ...(r.validationAnomalies === 'keep' ? { validationAnomalies: 'keep' } : {}) };
+  const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing, ...(r.validationAnomalies === 'keep' ? { validationAnomalies: 'keep' } : {}), ...(r.resample && r.resample.draw > 0 ? { resample: r.resample } : {}) };
   return {
     name: dataset.name,
     features,
@@ -264,6 +310,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
     fingerprint: sha256Hex(dataset.source.sha256, stableStringify(config)),
     preparation,
     filledCells: filled,
+    droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
     series: dataset.series,
     warnings,
   };

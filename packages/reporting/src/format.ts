@@ -47,6 +47,15 @@ export function formatPValue(p: number | null): string {
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
+/**
+ * A comparison with the winner (core's `compareRepeatMeans`): its p-value, or "no variance:
+ * equal" / "no variance: differs" where neither side varies over its repeats.
+ */
+export function formatComparison(comparison: { pValue: number | null; noVariance: boolean }): string {
+  if (comparison.noVariance) return `no variance: ${comparison.pValue === 1 ? 'equal' : 'differs'}`;
+  return formatPValue(comparison.pValue);
+}
+
 /** A numeric column's cell for a summary over repeats, sorted by its mean. */
 export function summaryCell(summary: Summary | null, style: NumberStyle): Cell {
   return summary ? { text: formatSummary(summary, style), sort: String(summary.mean), className: 'num' } : { text: '–', className: 'num' };

@@ -1,16 +1,20 @@
 import {
   describeSelection,
+  compareRepeatMeans,
+  intervalVariance,
   meanInterval,
+  metricRange,
   metricValue,
   selectionWarning,
-  welchPValue,
   type Interval,
   rankConfigurations,
   selectionValue,
   summarize,
   winnerOf,
+  RESAMPLE_SCOPES,
   type Params,
   type RankedConfiguration,
+  type ResampleScope,
   type Summary,
 } from '@aelab/core';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from '@aelab/store';
@@ -81,15 +85,24 @@ export interface LeaderboardRow {
   mse: Summary | null;
   /** The objective: the selection metric on the selection split over repeats, what the rule ranks by. */
   score: Summary | null;
-  /** The objective's 95% confidence interval over repeats (Student t); null with one repeat. */
+  /**
+   * The objective's 95% confidence interval over repeats (Student t, clipped to the metric's
+   * range: core's `meanInterval`); null with one repeat.
+   */
   scoreInterval: Interval | null;
   /**
    * How this row's objective compares with the winner's: Welch's two-sided t-test over the
-   * repeats (different configurations train with different seeds, so they are not paired).
-   * `significant` is p < 0.05; both null when either side has fewer than two repeats, and
-   * for the winner itself.
+   * repeats (different configurations train with different seeds, so they are not paired),
+   * with `noVariance` where neither side varies (core's `compareRepeatMeans`: p is then 1
+   * for equal means, 0 for different ones). `significant` is p < 0.05; both null when either
+   * side has fewer than two repeats, and for the winner itself.
    */
-  versusWinner: { pValue: number | null; significant: boolean | null };
+  versusWinner: { pValue: number | null; significant: boolean | null; noVariance: boolean };
+  /**
+   * Config hashes of the rows the selection rule (tie-breaks included) cannot tell from this
+   * one: a tie, which the config hash only orders for display. Empty when there is none.
+   */
+  tiedWith: string[];
   threshold: Summary | null;
   trainSeconds: Summary | null;
   /** True when any repeat chose its threshold with labels (not an honest test score). */
@@ -115,6 +128,11 @@ export interface Leaderboard {
   mseSplit: 'validation' | 'test';
   /** The selection rule in words, e.g. "highest mean F1 on the test split over repeats". */
   ruleText: string;
+  /**
+   * Which variance the intervals over repeats include, in words (core's `intervalVariance`
+   * of the experiment's `resample`): training only, or training + split.
+   */
+  intervalVariance: string;
   /** Core's warning for a rule that lets test labels choose the winner ("selected on test data: optimistic"), else null. */
   warning: string | null;
   /** The split of {@link LeaderboardRow.metrics}: always the held-out test split. */
@@ -165,7 +183,11 @@ function objectiveInputs(trials: readonly TrialRecord[], evaluations: readonly E
   });
 }
 
-function leaderboardRow(config: RankedStudyConfiguration, mseSplit: Leaderboard['mseSplit']): LeaderboardRow {
+function leaderboardRow(
+  config: RankedStudyConfiguration,
+  mseSplit: Leaderboard['mseSplit'],
+  selectionMetric: string,
+): LeaderboardRow {
   const sorted = [...config.evaluations].sort((a, b) => a.trial.number - b.trial.number);
   const evaluations = sorted.map((e) => e.evaluation);
   const trials = sorted.map((e) => e.trial);
@@ -185,8 +207,9 @@ function leaderboardRow(config: RankedStudyConfiguration, mseSplit: Leaderboard[
     metrics,
     mse: summarize(evaluations.map((e) => metricValue(e.metrics[mseSplit], 'mse'))),
     score: config.score,
-    scoreInterval: meanInterval(config.score),
-    versusWinner: { pValue: null, significant: null },
+    scoreInterval: meanInterval(config.score, metricRange(selectionMetric)),
+    versusWinner: { pValue: null, significant: null, noVariance: false },
+    tiedWith: config.tiedWith,
     threshold: summarize(evaluations.map((e) => e.threshold)),
     trainSeconds: summarize(trials.map((t) => t.trainSeconds)),
     usesLabels: evaluations.some((e) => e.usesLabels),
@@ -198,8 +221,16 @@ function leaderboardRow(config: RankedStudyConfiguration, mseSplit: Leaderboard[
 export const SIGNIFICANCE_LEVEL = 0.05;
 
 function compareWithWinner(winner: LeaderboardRow, row: LeaderboardRow): LeaderboardRow['versusWinner'] {
-  const pValue = winner.score && row.score ? welchPValue(winner.score, row.score) : null;
-  return { pValue, significant: pValue === null ? null : pValue < SIGNIFICANCE_LEVEL };
+  if (!winner.score || !row.score) return { pValue: null, significant: null, noVariance: false };
+  const { pValue, noVariance } = compareRepeatMeans(winner.score, row.score);
+  return { pValue, significant: pValue === null ? null : pValue < SIGNIFICANCE_LEVEL, noVariance };
+}
+
+/** The experiment's `resample` as the study recorded it; undefined for studies before it existed. */
+function resampleOf(study: StudyRecord): ResampleScope | undefined {
+  const experiment = study.experiment;
+  const scope = experiment && typeof experiment === 'object' && !Array.isArray(experiment) ? experiment.resample : undefined;
+  return (RESAMPLE_SCOPES as readonly unknown[]).includes(scope) ? (scope as ResampleScope) : undefined;
 }
 
 function countStatuses(trials: readonly TrialRecord[]): Record<string, number> {
@@ -210,14 +241,15 @@ function countStatuses(trials: readonly TrialRecord[]): Record<string, number> {
 
 /**
  * Ranks a study's evaluated configurations with core's objective (the one rule for
- * "best": mean selection value over repeats, ties to the smaller spread, then the config
- * hash) and summarises each as a row. Only evaluations of complete trials count.
+ * "best": mean selection value over repeats, then the tie-break metrics, then the smaller
+ * spread; configurations still equal are a tie, `tiedWith`) and summarises each as a row.
+ * Only evaluations of complete trials count.
  */
 export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecord[], evaluations: readonly EvaluationRecord[]): Leaderboard {
   const inputs = objectiveInputs(trials, evaluations);
   const ranked = rankConfigurations(study.selection, inputs);
   const mseSplit = evaluations.some((e) => metricValue(e.metrics.validation, 'mse') !== undefined) ? 'validation' : 'test';
-  const rows = ranked.map((config) => leaderboardRow(config, mseSplit));
+  const rows = ranked.map((config) => leaderboardRow(config, mseSplit, study.selection.metric));
   const winnerHash = winnerOf(ranked)?.configHash;
   const winner = rows.find((r) => r.configHash === winnerHash) ?? null;
   if (winner) winner.isWinner = true;
@@ -232,6 +264,7 @@ export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecor
     sweptScoring: sweptScoringParams(inputs.map((e) => e.evaluation)),
     mseSplit,
     ruleText: describeSelection(study.selection, METRIC_LABELS[study.selection.metric]),
+    intervalVariance: intervalVariance(resampleOf(study)),
     warning: selectionWarning(study.selection) ?? null,
     metricsSplit: 'test',
     trials: [...trials].sort((a, b) => a.number - b.number),

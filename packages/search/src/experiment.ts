@@ -5,6 +5,7 @@ import {
   ERROR_METRICS,
   issueMessage,
   problemsOf,
+  RESAMPLE_SCOPES,
   jsonSchema,
   SCORING_ROOTS,
   selectionSchema,
@@ -15,7 +16,7 @@ import {
   trainingSchema,
   untrustedJsonProblems,
 } from '@aelab/core';
-import { LOADER_OPTION_SCHEMAS } from '@aelab/data';
+import { LOADER_OPTION_SCHEMAS, type DataSpec } from '@aelab/data';
 import { MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
 import { z } from 'zod';
 import { executorSettingsSchema } from './executors/index.js';
@@ -123,6 +124,15 @@ export const experimentSchema = z
     pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation error; default none.'),
     repeats: z.number().int().positive().default(1),
     failures: failurePolicySchema,
+    resample: z
+      .enum(RESAMPLE_SCOPES)
+      .optional()
+      .describe(
+        'What each repeat draws anew besides its training seed: "none" (default: every repeat uses the same split, so ' +
+          'intervals over repeats show training variance only), "validation" (a new validation carve per repeat) or ' +
+          '"all" (also a new random train/test split), deterministic from data.seed; intervals then include ' +
+          "the split's variance.",
+      ),
     selection: selectionSchema,
     executor: executorSettingsSchema,
   })
@@ -136,6 +146,10 @@ export const experimentSchema = z
           'selecting on "test" lets test labels choose the winner, so its test scores are optimistic: select on "validation" ' +
           '(with data.validationAnomalies: "keep" for a metric that needs labels), or add "allowTest": true to accept that',
       });
+    }
+    if (exp.data.resample) {
+      const message = 'is set per repeat by the experiment\'s "resample"; use "resample" instead';
+      ctx.addIssue({ code: 'custom', path: ['data', 'resample'], message });
     }
     if (!exp.model && !exp.models) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: 'one of "model" or "models" is required' });
@@ -195,6 +209,16 @@ export const experimentSchema = z
       }
     }
   });
+
+/**
+ * The data section repeat `repeat` trains on: the experiment's, with the draw of its
+ * `resample` (data's `DataSpec.resample`); unchanged without resampling. The config hash is
+ * the experiment's section's: repeats of one configuration stay one configuration.
+ */
+export function repeatData(experiment: Pick<Experiment, 'resample'>, data: DataSpec, repeat: number): DataSpec {
+  const scope = experiment.resample ?? 'none';
+  return scope === 'none' ? data : { ...data, resample: { scope, draw: repeat } };
+}
 
 /** A parsed, defaulted experiment file. */
 export type Experiment = z.output<typeof experimentSchema>;

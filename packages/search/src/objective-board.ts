@@ -21,7 +21,7 @@ export interface TrackedEvaluation {
 }
 
 /** An evaluated configuration as the board tracks it: its evaluations so far and their objective. */
-export type TrackedConfiguration = Omit<RankedConfiguration<TrackedEvaluation>, 'rank'>;
+export type TrackedConfiguration = Omit<RankedConfiguration<TrackedEvaluation>, 'rank' | 'tiedWith'>;
 
 /**
  * The study's running view of its objective: every evaluation of a complete trial,
@@ -45,7 +45,7 @@ export class ObjectiveBoard {
   add(evaluations: readonly TrackedEvaluation[]): void {
     const touched = new Set(evaluations.map((e) => e.configHash));
     const earlier = [...touched].flatMap((hash) => this.configurations.get(hash)?.evaluations ?? []);
-    for (const { rank: _rank, ...scored } of rankConfigurations(this.rule, [...earlier, ...evaluations])) {
+    for (const { rank: _rank, tiedWith: _tiedWith, ...scored } of rankConfigurations(this.rule, [...earlier, ...evaluations])) {
       const known = this.configurations.get(scored.configHash);
       if (known) {
         Object.assign(known, scored);
@@ -60,7 +60,7 @@ export class ObjectiveBoard {
 
   private best(candidates: Iterable<TrackedConfiguration>): TrackedConfiguration | undefined {
     let best: TrackedConfiguration | undefined;
-    for (const c of candidates) if (!best || compareConfigurations(this.rule.direction, c, best) < 0) best = c;
+    for (const c of candidates) if (!best || compareConfigurations(this.rule, c, best) < 0) best = c;
     return best;
   }
 

@@ -5,13 +5,14 @@ import {
   stableStringify,
   thresholdRuleSchema,
   type ThresholdRule,
+  type LabelUse,
   trainingSchema,
   type Params,
   type SearchSpace,
 } from '@aelab/core';
 import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
-import { ExperimentError, type Experiment } from './experiment.js';
+import { ExperimentError, repeatData, type Experiment } from './experiment.js';
 import { dataSchema } from './trial-data-schema.js';
 import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
 import { PreparationThread } from './preparation-thread.js';
@@ -35,6 +36,8 @@ interface DataShape {
   warnings: string[];
   /** The validation split's rows by class: label metrics and bestF1 on validation need both. */
   validation?: { normal: number; anomalies: number };
+  /** Where its anomalies went (sections told apart by `trainOn` once all are known). */
+  labelUse?: LabelUse & { trainOn: string };
   /** The dataset, for messages. */
   dataset: string;
 }
@@ -62,7 +65,14 @@ async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: st
     const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);
     const anomalies = prepared.validation.y.reduce((n, y) => n + y, 0);
     const validation = { normal: prepared.validation.rows - anomalies, anomalies };
-    return { features: prepared.features, rows, warnings: prepared.warnings ?? [], validation, dataset: data.dataset };
+    const labelUse = {
+      section: '',
+      trainOn: data.trainOn ?? 'normal',
+      validationAnomalies: anomalies,
+      droppedTrainingAnomalies: prepared.droppedTrainingAnomalies,
+      trainedAnomalies: prepared.train.y.reduce((n, y) => n + y, 0),
+    };
+    return { features: prepared.features, rows, warnings: prepared.warnings ?? [], validation, labelUse, dataset: data.dataset };
   } catch (err) {
     if (!(err instanceof DataPreparationError)) throw err;
     return { features: 0, rows: 0, problem: `data: ${err.message}`, warnings: [], dataset: data.dataset };
@@ -187,22 +197,35 @@ async function configurationProblems(
       problems.push({ path: where, message: (err as Error).message });
       continue;
     }
-    for (const issue of await trainingIssues(config, dataDir, limits, cache, thread)) {
-      // A data problem is the data section's, whichever configuration met it first: once.
-      const key = issue.startsWith('data: ') ? issue : `${where}|${issue}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      problems.push({ path: where, message: issue });
+    // Each repeat's draw of the split is prepared (and kept) too: its own rows may fail a check.
+    const draws = experiment.resample && experiment.resample !== 'none' ? experiment.repeats : 1;
+    for (let repeat = 0; repeat < draws; repeat++) {
+      const drawn = { ...config, data: repeatData(experiment, config.data, repeat) };
+      for (const issue of await trainingIssues(drawn, dataDir, limits, cache, thread)) {
+        // A data problem is the data section's, whichever configuration met it first: once.
+        const key = issue.startsWith('data: ') ? issue : `${where}|${issue}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        problems.push({ path: where, message: issue });
+      }
     }
   }
   return problems;
+}
+
+/** What preflight found besides problems: what the study shows before it starts. */
+export interface PreflightReport {
+  /** The data warnings, each once. */
+  warnings: string[];
+  /** Where the anomalies of each prepared data section (each draw) went; a section per `trainOn` where they differ. */
+  labelUse: LabelUse[];
 }
 
 /**
  * Checks what a study will train and score before any training starts (see
  * configurationsToCheck), so a bad spec or value is one clear error listing every
  * problem, not a string of failed trials or results thrown away after training. Returns
- * the data warnings (each once), for the study to show before it starts.
+ * the data warnings (each once) and the label use, for the study to show before it starts.
  */
 export async function preflight(
   experiment: Experiment,
@@ -210,7 +233,7 @@ export async function preflight(
   space: { training: SearchSpace; scoringVariants: readonly Params[] },
   limits: PreflightOptions,
   dataDir?: string,
-): Promise<string[]> {
+): Promise<PreflightReport> {
   const cache = new Map<string, Promise<DataShape>>();
   const variants = resolveVariants(experiment, space.scoringVariants);
   const problems = scoringProblems(experiment, variants);
@@ -223,7 +246,10 @@ export async function preflight(
   const shapes = await Promise.all(cache.values());
   problems.push(...validationProblems(experiment, variants, shapes));
   if (problems.length > 0) throw new ExperimentError(file, problems);
-  return [...new Set(shapes.flatMap((s) => s.warnings))];
+  const uses = shapes.flatMap((s) => (s.labelUse ? [s.labelUse] : []));
+  const sectioned = new Set(uses.map((u) => u.trainOn)).size > 1;
+  const labelUse = uses.map(({ trainOn, ...use }) => ({ ...use, section: sectioned ? `trainOn "${trainOn}"` : '' }));
+  return { warnings: [...new Set(shapes.flatMap((s) => s.warnings))], labelUse };
 }
 
 /** What a selection rule or threshold needs of the validation split: rows, normal rows, or both classes. */

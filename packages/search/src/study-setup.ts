@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { deriveSeed, intermediateValue, selectionWarning, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
+import { deriveSeed, intermediateValue, selectionWarning, sha256Hex, stableStringify, type Json, type LabelUse, type Params, type SearchSpace } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
 import { clearDatasetCache } from '@aelab/data';
 import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
@@ -75,6 +75,8 @@ export interface OpenedStudy {
   previousTrials: number;
   /** What preparing the data warned about (each once): shown before training starts. */
   warnings: string[];
+  /** Where the labelled anomalies went (see core's `LabelUse`): shown before training starts. */
+  labelUse: LabelUse[];
 }
 
 export async function openStudy(
@@ -85,7 +87,8 @@ export async function openStudy(
   const space = effectiveSpace(experiment);
   const { training: trainingSpace, scoring: scoringSpace } = splitSpace(space);
   const scoringVariants = enumerateGrid(scoringSpace);
-  const dataWarnings = await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
+  const report = await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
+  const dataWarnings = report.warnings;
   const optimism = selectionWarning(experiment.selection);
   const warnings = optimism ? [`${optimism} (selection.split is "test")`, ...dataWarnings] : dataWarnings;
   // Prepared (and kept, in shared memory) by preflight: the parsed rows are no longer needed here.
@@ -102,6 +105,7 @@ export async function openStudy(
       gitCommit: gitCommit(),
       dataset: experiment.data.dataset,
       selection: experiment.selection,
+      labelUse: report.labelUse,
     }));
   // Trials left `running` by a crash are marked interrupted; they and Ctrl-C'd ones run again,
   // and so do failed ones (a failure may be transient, such as running out of memory).
@@ -128,6 +132,7 @@ export async function openStudy(
     curves: trials.map((t) => ({ trialId: t.id, training: trainingKey(t.configHash, t.repeat), values: t.history.map(intermediateValue), state: t.status })),
     previousTrials: trials.length,
     warnings,
+    labelUse: report.labelUse,
   };
 }
 

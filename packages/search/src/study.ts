@@ -1,11 +1,11 @@
 import { availableParallelism, hostname } from 'node:os';
-import { intermediateValue, type EpochRecord, type Params } from '@aelab/core';
+import { intermediateValue, type EpochRecord, type LabelUse, type Params } from '@aelab/core';
 import type { BackendName } from '@aelab/models/registry';
 import { trainingKey, type RunEnvironment, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import type { DataSpec } from '@aelab/data';
 import { executorDefinition } from './executors/index.js';
 import type { TrialExecutor } from './executors/executor.js';
-import type { Experiment } from './experiment.js';
+import { repeatData, type Experiment } from './experiment.js';
 import { createPruner } from './pruners/index.js';
 import { NO_PRUNING } from './pruners/none.js';
 import type { Pruner, TrialCurve } from './pruners/pruner.js';
@@ -72,6 +72,8 @@ export type StudyEvent =
       note?: string;
       /** What preparing the data warned about, each once (e.g. a test split without anomalies). */
       warnings: string[];
+      /** Where the labelled anomalies went (core's `describeLabelUse` words it). */
+      labelUse: LabelUse[];
     }
   | { type: 'trial-start'; trialId: string; number: number; params: Params; repeat: number; total: number | null }
   | { type: 'trial-epoch'; trialId: string; record: EpochRecord; epochs: number }
@@ -143,6 +145,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     backend,
     note: [note, executor.note].filter(Boolean).join('; ') || undefined,
     warnings: opened.warnings,
+    labelUse: opened.labelUse,
   });
   try {
     await run.loop();
@@ -310,7 +313,9 @@ class StudyRun {
     const hardLimit = budget ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000) : undefined;
     try {
       const training = { studyId: this.opened.study.id, configHash, repeat };
-      const task = { trialId: trial.id, config, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes, training };
+      // With `resample`, each repeat trains on its own draw of the split (same config hash).
+      const repeatConfig = { ...config, data: repeatData(experiment, config.data, repeat) };
+      const task = { trialId: trial.id, config: repeatConfig, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes, training };
       const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal).finally(trained);
       return await this.record(trial, result);
     } catch (err) {

@@ -64,6 +64,11 @@ export const dataSchema = z
       .describe('"keep": validation also holds the training split\'s anomalies (never trained on), so selection can use labelled validation metrics'),
     seed: z.number().int().optional(),
     missing: z.enum(['interpolate', 'impute']).optional(),
+    resample: z
+      .object({ scope: z.enum(['validation', 'all']), draw: z.number().int().nonnegative() })
+      .strict()
+      .optional()
+      .describe('Set per repeat from the experiment\'s "resample"; not written in an experiment file.'),
   })
   .strict()
   .superRefine((data, ctx) => {

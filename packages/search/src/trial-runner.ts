@@ -14,6 +14,7 @@ import {
   type BackendInfo,
   type ModelSpec,
   type TrainedAutoencoder,
+  type TrainingRows,
 } from '@aelab/models';
 import { labelOf, preparedDataMessage, type PreparedDataMessage, type SplitMessage } from './prepared-message.js';
 import { errorsBlob, float32Blob, MODEL_BLOB_PREFIX, modelSpecOf, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
@@ -81,10 +82,29 @@ export async function trainTrial(task: TrialTask, channel: TrialChannel, given?:
   const trained = await trainAutoencoder({
     spec,
     train: data.train,
-    validation: data.validation.rows > 0 ? data.validation : undefined,
+    validation: monitoredValidation(data.validation),
     ...trainerOptionsOf(task, channel),
   });
   return trialResult(task, setup, trained, (performance.now() - started) / 1000);
+}
+
+/**
+ * The validation rows a training monitors (its `valLoss`, which early stopping and pruning
+ * read): the normal ones. With `validationAnomalies: "keep"` validation also holds the
+ * training split's anomalies, for labelled selection; a loss that includes them rewards a
+ * model for reconstructing anomalies well, the opposite of what a detector needs. The split
+ * itself when it holds no anomaly (so trainings without them are unchanged); null when it
+ * holds no normal row.
+ */
+export function monitoredValidation(split: Pick<SplitMessage, 'x' | 'rows' | 'features' | 'y'>): TrainingRows | null {
+  const normal: number[] = [];
+  for (let i = 0; i < split.rows; i++) if (split.y[i] === 0) normal.push(i);
+  if (normal.length === split.rows) return split.rows > 0 ? split : null;
+  if (normal.length === 0) return null;
+  const { features } = split;
+  const x = new Float32Array(normal.length * features);
+  normal.forEach((row, i) => x.set(split.x.subarray(row * features, (row + 1) * features), i * features));
+  return { x, rows: normal.length, features };
 }
 
 /**

@@ -4,7 +4,7 @@
  * the store and records only name them. Their building blocks (params, metric sets,
  * epoch records, the selection rule, artifact shapes) are defined once in @aelab/core.
  */
-import type { Distribution, EpochRecord, Interval, Json, MetricSet, Params, SelectionRule, SplitName, TrialStatus } from '@aelab/core';
+import type { Distribution, EpochRecord, Interval, Json, LabelUse, MetricSet, Params, SelectionRule, SplitName, TrialStatus } from '@aelab/core';
 
 export interface StudyRecord {
   id: string;
@@ -23,6 +23,11 @@ export interface StudyRecord {
   /** Dataset name as the registry knows it (e.g. `synthetic-ecg`, `ecg5000`). */
   dataset: string;
   selection: SelectionRule;
+  /**
+   * Where the study's labelled anomalies went, per prepared data section (core's
+   * `LabelUse`, worded by `describeLabelUse`); absent in studies recorded before it was.
+   */
+  labelUse?: LabelUse[];
 }
 
 /** Versions and environment that produced a trial, for reproducibility. */

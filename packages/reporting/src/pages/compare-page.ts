@@ -4,7 +4,7 @@ import type { Params, Summary } from '@aelab/core';
 import type { TrialRecord } from '@aelab/store';
 import { lossCurvesSpec } from '../charts/loss-curves.js';
 import { rocPrSpec, type NamedCurves } from '../charts/roc-pr.js';
-import { formatInterval, formatPValue, formatSummary, jsonText, type NumberStyle } from '../format.js';
+import { formatComparison, formatInterval, formatPValue, formatSummary, jsonText, type NumberStyle } from '../format.js';
 import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, trainingName, type LeaderboardRow } from '../leaderboard.js';
 import type { StudyView } from '../study-view.js';
 import { chartView, studyPage, type ChartView, type StudyOutput } from './page.js';
@@ -48,7 +48,8 @@ function metricRows(view: StudyView, { rows, reps }: Compared) {
 function significanceText(row: LeaderboardRow): string {
   if (row.isWinner) return 'the winner';
   const { pValue, significant } = row.versusWinner;
-  if (significant === null) return 'not tested (one repeat, or no spread)';
+  if (significant === null) return 'not tested (one repeat)';
+  if (row.versusWinner.noVariance) return formatComparison(row.versusWinner);
   return significant ? `significant (p = ${formatPValue(pValue)})` : `≈ not significant (p = ${formatPValue(pValue)})`;
 }
 

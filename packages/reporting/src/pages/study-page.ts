@@ -1,7 +1,7 @@
 /** A study's page (`<study>/index.html`): selection, leaderboard, by-model and search-space tables, charts. */
 import { join } from 'node:path';
-import type { Json } from '@aelab/core';
-import { compareText, describeParams, formatDate, formatInterval, formatPValue, formatSummary, paramCell, summaryCell, type Cell } from '../format.js';
+import { describeLabelUse, type Json } from '@aelab/core';
+import { compareText, describeParams, formatComparison, formatDate, formatInterval, formatSummary, paramCell, summaryCell, type Cell } from '../format.js';
 import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, type LeaderboardRow } from '../leaderboard.js';
 import { describeDistribution } from '../search-space.js';
 import type { StudyView } from '../study-view.js';
@@ -45,7 +45,11 @@ function leaderboardColumns(view: StudyView): Column[] {
 function leaderboardCells(view: StudyView, row: LeaderboardRow, hasVariant: boolean): LinkedCell[] {
   const { board } = view;
   return [
-    { text: `${row.rank}${row.isWinner ? ' ★' : ''}${row.usesLabels ? ' †' : ''}`, sort: String(row.rank), className: 'num' },
+    {
+      text: `${row.rank}${row.tiedWith.length ? ' tie' : ''}${row.isWinner ? ' ★' : ''}${row.usesLabels ? ' †' : ''}`,
+      sort: String(row.rank),
+      className: 'num',
+    },
     { text: row.family },
     ...(hasVariant ? [{ text: row.variant ?? '–' }] : []),
     ...board.sweptParams.map((k) => paramCell(row.params[k])),
@@ -66,7 +70,7 @@ function leaderboardCells(view: StudyView, row: LeaderboardRow, hasVariant: bool
 function versusWinnerCell(row: LeaderboardRow): Cell {
   if (row.isWinner) return { text: '★', className: 'num' };
   const { pValue, significant } = row.versusWinner;
-  const text = `${significant === false ? '≈ ' : ''}${formatPValue(pValue)}`;
+  const text = `${significant === false ? '≈ ' : ''}${formatComparison(row.versusWinner)}`;
   return { text, sort: pValue === null ? undefined : String(pValue), className: 'num' };
 }
 
@@ -163,8 +167,17 @@ function winnerSummary(view: StudyView) {
       href: view.trialHref.get(representativeTrial(study, winner).id),
       params: describeParams({ ...winner.params, ...winner.scoring }),
       usesLabels: winner.usesLabels,
+      tie: tieText(view, winner),
     }
   );
+}
+
+/** The winner's tie in words, or undefined: a tie is said, never settled silently by the config hash. */
+function tieText(view: StudyView, winner: LeaderboardRow): string | undefined {
+  if (winner.tiedWith.length === 0) return undefined;
+  const tied = view.board.rows.filter((r) => winner.tiedWith.includes(r.configHash)).map(configurationName);
+  const listed = 'it is listed first by config hash only';
+  return `${configurationName(winner)} ties with ${tied.join(', ')} under the rule, tie-breaks included; ${listed}.`;
 }
 
 function trialPagesNote(out: StudyOutput): string {
@@ -187,6 +200,8 @@ export async function renderStudyPage(out: StudyOutput): Promise<string> {
     commit: study.gitCommit ?? 'unknown (not run from a git checkout)',
     statusText: statusText || 'none yet',
     ruleText: board.ruleText,
+    intervalVariance: board.intervalVariance,
+    labelUse: describeLabelUse(study.labelUse ?? []),
     ruleCode: `${study.selection.direction} ${study.selection.metric} on ${study.selection.split}`,
     mseSplit: board.mseSplit,
     labelTuned: board.rows.some((r) => r.usesLabels),

@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { trainPopulation, type ModelSpec, type TrainedAutoencoder } from '@aelab/models';
-import { setUpTrial, trainerOptionsOf, trainTrial, trialResult, type TrialSetup } from '../trial-runner.js';
+import { monitoredValidation, setUpTrial, trainerOptionsOf, trainTrial, trialResult, type TrialSetup } from '../trial-runner.js';
 import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask } from '../trial-task.js';
 import { blobBuffers } from './piscina-worker.js';
 import type { PreparedDataMessage } from '../prepared-message.js';
@@ -31,7 +31,7 @@ async function trainTogether(tasks: TrialTask[], ports: MessagePort[], prepared:
   const trainings = trainPopulation({
     members: tasks.map((task, k) => ({ spec: specs[k], ...trainerOptionsOf(task, channels[k]) })),
     train: data.train,
-    validation: data.validation.rows > 0 ? data.validation : null,
+    validation: monitoredValidation(data.validation),
   });
   await Promise.all(
     trainings.map(async (training, k) => {
