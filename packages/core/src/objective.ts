@@ -4,7 +4,9 @@
  * on the selection split. Ties go to the smaller spread over repeats, then to the smaller
  * config hash, so the order is total and stable. The sampler, the progress line,
  * `aelab runs best`, the leaderboard, the trial pages and the threshold saved with each
- * model all decide through the functions here.
+ * model all decide through the functions here. Baseline detectors (`baseline` inputs) are
+ * ranked by the same rule but never win: the winner is the best autoencoder, and the best
+ * baseline is found apart ({@link bestBaselineOf}) to be compared with it.
  */
 import { z } from 'zod';
 import { METRIC_NAMES, metricValue, type MetricSet } from './metrics.js';
@@ -85,6 +87,8 @@ export interface ObjectiveInput {
   /** The training configuration it scores (the trial's config hash). */
   trainingHash: string;
   metrics: Partial<Record<SplitName, MetricSet>>;
+  /** A baseline detector's evaluation (see vocabulary's BASELINE_PARAM): ranked, never the winner. */
+  baseline?: boolean;
 }
 
 /** An evaluated configuration with its objective over repeats. */
@@ -97,6 +101,8 @@ export interface RankedConfiguration<E extends ObjectiveInput = ObjectiveInput> 
   score: Summary | null;
   /** 1-based position; configurations without a score come last. */
   rank: number;
+  /** A baseline detector's configuration: ranked with the others, compared with the winner, never the winner. */
+  baseline: boolean;
 }
 
 /** Orders two configurations best first (see the module comment for the tie rules). */
@@ -130,6 +136,7 @@ export function rankConfigurations<E extends ObjectiveInput>(rule: SelectionRule
     evaluations: group,
     score: summarize(group.map((e) => selectionValue(rule, e.metrics))),
     rank: 0,
+    baseline: group[0].baseline === true,
   }));
   ranked.sort((a, b) => compareConfigurations(rule.direction, a, b));
   ranked.forEach((r, i) => (r.rank = i + 1));
@@ -147,9 +154,16 @@ export function bestPerTraining<E extends ObjectiveInput>(ranked: readonly Ranke
   return best;
 }
 
-/** The winner: the rank-1 configuration when it has a score. */
+/** The winner: the best-ranked autoencoder configuration (baselines never win), when it has a score. */
 export function winnerOf<E extends ObjectiveInput>(ranked: readonly RankedConfiguration<E>[]): RankedConfiguration<E> | null {
-  return ranked[0]?.score ? ranked[0] : null;
+  const first = ranked.find((r) => !r.baseline);
+  return first?.score ? first : null;
+}
+
+/** The best baseline detector configuration, by the same rule, when it has a score; input must be ranked. */
+export function bestBaselineOf<E extends ObjectiveInput>(ranked: readonly RankedConfiguration<E>[]): RankedConfiguration<E> | null {
+  const first = ranked.find((r) => r.baseline);
+  return first?.score ? first : null;
 }
 
 /** The rule in words, e.g. "highest mean f1 on the test split over repeats". */

@@ -13,6 +13,6 @@ import { familyOf, type ModelSpec } from '../families/index.js';
  */
 export function populationKey(spec: ModelSpec, training: Pick<TrainingSettings, 'batchSize' | 'loss'>): string | null {
   const family = familyOf(spec.kind);
-  if (!family.populationArchitecture) return null;
+  if (!('populationArchitecture' in family) || !family.populationArchitecture) return null;
   return stableStringify({ architecture: family.populationArchitecture(spec), batchSize: training.batchSize, loss: training.loss });
 }
