@@ -1,4 +1,4 @@
-import { buildLeaderboard, type LeaderboardRow } from '@aelab/reporting';
+import { baselineVerdictFromStore, buildLeaderboard, type LeaderboardRow } from '@aelab/reporting';
 import type { RunStore, StudyRecord } from '@aelab/store';
 import { printable } from '@aelab/data';
 
@@ -58,6 +58,8 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   const thresholds = w.evaluations.map((e) => interval(e.thresholdInterval, 6));
   say(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`);
   if (w.usesLabels) say('  note: this threshold was chosen with labels; its test score is optimistic');
+  const verdict = await baselineVerdictFromStore(store, board);
+  if (verdict) say(`  ${verdict.sentence}`);
 }
 
 export async function printStudies(store: RunStore): Promise<void> {
