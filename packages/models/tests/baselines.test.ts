@@ -23,6 +23,9 @@ const test = rowsOf(reference.test, reference.features);
 
 const fit = (spec: ModelSpec, seed = 1) => detectorFamilyOf(spec.kind).fit(spec, train, seed);
 
+/** Within 1e-6, relative above 1: scores are float32, as every error aelab stores (an error of 50 is held to ~4e-6). */
+const within = (actual: number, expected: number) => Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected));
+
 /** Spearman's rank correlation (average ranks for ties). */
 function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const ranks = (v: ArrayLike<number>) => {
@@ -53,8 +56,8 @@ describe('pca baseline', () => {
   it('scores equal numpy SVD reconstruction errors of the same rows to 1e-6', () => {
     for (const [k, expected] of Object.entries(reference.pca)) {
       const fitted = fit({ kind: 'pca', components: Number(k) });
-      fitted.trainScores.forEach((s, i) => expect(Math.abs(s - expected.train[i]), `k=${k} train row ${i}`).toBeLessThan(1e-6));
-      fitted.score(test).forEach((s, i) => expect(Math.abs(s - expected.test[i]), `k=${k} test row ${i}`).toBeLessThan(1e-6));
+      fitted.trainScores.forEach((s, i) => expect(within(s, expected.train[i]), `k=${k} train row ${i}: ${s} vs ${expected.train[i]}`).toBe(true));
+      fitted.score(test).forEach((s, i) => expect(within(s, expected.test[i]), `k=${k} test row ${i}: ${s} vs ${expected.test[i]}`).toBe(true));
     }
   });
 
@@ -70,7 +73,7 @@ describe('pca baseline', () => {
     const scores = fit({ kind: 'pca', components: 3 }).score(test);
     for (let r = 0; r < test.rows; r++) {
       const expected = residual.getRow(r).reduce((s, v) => s + v * v, 0) / 6;
-      expect(Math.abs(scores[r] - expected)).toBeLessThan(1e-6);
+      expect(within(scores[r], expected), `row ${r}: ${scores[r]} vs ${expected}`).toBe(true);
     }
   });
 
@@ -128,7 +131,17 @@ describe('knn baseline', () => {
 
   it('refuses k as large as the training rows', () => {
     const few = rowsOf(reference.train.slice(0, 30), 6);
-    expect(() => detectorFamilyOf('knn').fit({ kind: 'knn', k: 5, aggregate: 'kth' }, few, 1)).toThrow('k: 5 needs more than 5 training rows');
+    expect(() => detectorFamilyOf('knn').fit({ kind: 'knn', k: 5, aggregate: 'kth' }, few, 1)).toThrow('k: 5 needs more than 5 neighbour rows');
+  });
+
+  it('with sampleSize, keeps a seeded sample of the training rows as neighbours (reproducible)', () => {
+    const all = fit({ kind: 'knn', k: 3, aggregate: 'kth' }).score(test);
+    const sampled = fit({ kind: 'knn', k: 3, aggregate: 'kth', sampleSize: 100 }, 5);
+    expect(fit({ kind: 'knn', k: 3, aggregate: 'kth', sampleSize: 100 }, 5).score(test)).toEqual(sampled.score(test));
+    // Fewer neighbours: never closer than with all of them, and a different sample for another seed.
+    sampled.score(test).forEach((s, i) => expect(s).toBeGreaterThanOrEqual(all[i] - 1e-6));
+    expect(fit({ kind: 'knn', k: 3, aggregate: 'kth', sampleSize: 100 }, 6).score(test)).not.toEqual(sampled.score(test));
+    expect(sampled.trainScores.every((s) => s > 0)).toBe(true);
   });
 });
 
