@@ -52,12 +52,13 @@ describe('the winner against the best baseline', () => {
     expect(lines[0]).toMatch(/^best \(.*\): dense /);
     const sentence = lines.find((l) => l.includes('the best baseline'))?.trim();
     expect(sentence).toMatch(
-      /^the best autoencoder \(dense · p95\) (beats|does not beat) the best baseline \((pca components = 3|isolation-forest sampleSize = 64, trees = 50|knn aggregate = kth, k = 5) · p95\) on validation PR-AUC: difference -?\d\.\d{3}, 95% CI \[-?\d\.\d{3}, -?\d\.\d{3}\] \(paired bootstrap over the \d+ validation rows, 2000 draws\)$/,
+      /^the best autoencoder \(dense · p95, model\.encoder=\[16,(4|8)\]\) (beats|does not beat) the best baseline \((pca components = 3|isolation-forest sampleSize = 64, trees = 50|knn aggregate = kth, k = 5) · p95\) on validation PR-AUC: difference -?\d\.\d{3}, 95% CI \[-?\d\.\d{3}, -?\d\.\d{3}\] \(paired bootstrap over the \d+ validation rows, 2000 draws\)$/,
     );
 
     const report = await renderReport(store, { outDir: join(dir, 'report') });
     const page = await readFile(report.studyPaths[summary.study.id], 'utf8');
-    expect(page).toContain(`<strong>Against the baselines:</strong> ${sentence!.replace(/·/g, '·')}`);
+    const text = page.replace(/&#x3D;/g, '=');
+    expect(text).toContain(`<strong>Against the baselines:</strong> ${sentence}.`);
     // The baselines are on the same leaderboard, marked, while the winner is the autoencoder.
     expect(page).toContain('pca (baseline)');
     await store.close();

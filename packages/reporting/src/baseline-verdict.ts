@@ -13,7 +13,7 @@ import {
 } from '@aelab/core';
 import type { RunStore, TrialRecord } from '@aelab/store';
 import { readJsonArtifact, type Loaded } from './artifacts.js';
-import { formatSummary } from './format.js';
+import { describeParams, formatSummary } from './format.js';
 import { configurationName, METRIC_LABELS, type Leaderboard, type LeaderboardRow } from './leaderboard.js';
 
 /** The best baseline and how the winner compares with it. */
@@ -43,7 +43,13 @@ async function comparedSide(board: Leaderboard, row: LeaderboardRow, load: Error
     repeats.push({ scores: rows[metric], threshold: evaluation.threshold });
     labels ??= rows.y;
   }
-  return { side: { configHash: row.configHash, name: configurationName(row), repeats }, labels: labels ?? [] };
+  return { side: { configHash: row.configHash, name: sideName(board, row), repeats }, labels: labels ?? [] };
+}
+
+/** "dense · p95, model.encoder=[16,8]": the configuration's name with the training params the sampler swept. */
+function sideName(board: Leaderboard, row: LeaderboardRow): string {
+  const swept = row.baseline ? '' : describeParams(row.params, board.sweptParams);
+  return swept ? `${configurationName(row)}, ${swept}` : configurationName(row);
 }
 
 /** The winner against the best baseline, or null when the study has no baseline (or no winner) yet. */
