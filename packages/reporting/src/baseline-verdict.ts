@@ -42,8 +42,14 @@ async function comparedSide(board: Leaderboard, row: LeaderboardRow, load: Error
     const metric = (evaluation.scoring['scoring.errorMetric'] ?? 'mse') as ErrorMetric;
     repeats.push({ scores: rows[metric], threshold: evaluation.threshold });
     labels ??= rows.y;
+    // Repeats on re-drawn splits hold other rows: pairing them on the first repeat's rows would be wrong.
+    if (!sameRows(labels, rows.y)) return { missing: `the repeats of ${configurationName(row)} were scored on different ${split} rows` };
   }
   return { side: { configHash: row.configHash, name: sideName(board, row), repeats }, labels: labels ?? [] };
+}
+
+function sameRows(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((y, i) => y === b[i]);
 }
 
 /** "dense · p95, model.encoder=[16,8]": the configuration's name with the training params the sampler swept. */
@@ -69,8 +75,7 @@ export async function baselineVerdict(board: Leaderboard, load: ErrorsLoader): P
   const b = await comparedSide(board, baseline, load);
   if (!a.side) return refused(a.missing);
   if (!b.side) return refused(b.missing);
-  const sameLabels = a.labels.length === b.labels.length && a.labels.every((y, i) => y === b.labels[i]);
-  const refusal = sameLabels ? comparisonRefusal(rule, a.labels, [a.side, b.side]) : `they were not scored on the same ${rule.split} rows`;
+  const refusal = sameRows(a.labels, b.labels) ? comparisonRefusal(rule, a.labels, [a.side, b.side]) : `they were not scored on the same ${rule.split} rows`;
   if (refusal) return refused(refusal);
   const comparison = compareWithBaseline(rule, a.labels, a.side, b.side, { metricLabel });
   return { baseline, comparison, sentence: comparison.sentence };
