@@ -74,7 +74,7 @@ describe('baseline detectors in a sweep', () => {
     expect(problems({ ...withBaselines, model: { kind: 'pca', components: 3 } })).toContain(
       'model.kind: "pca" is a baseline detector: list it under "baselines", where it is compared with the winner',
     );
-    const dense = { kind: 'dense', encoder: [4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 } as const;
+    const dense = { kind: 'dense' as const, encoder: [4], activation: 'relu' as const, outputActivation: 'linear' as const, dropout: 0, l2: 0 };
     expect(problems({ ...withBaselines, baselines: [dense] })).toContain(
       'baselines[0].kind: a baseline is a detector (pca, isolation-forest, knn), got "dense"',
     );
