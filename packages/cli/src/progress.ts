@@ -83,8 +83,11 @@ export class ProgressDisplay {
         const t = event.trial;
         if (t.trainSeconds) this.durations.push(t.trainSeconds);
         const last = t.history.at(-1);
+        // A baseline detector is fitted: no epochs, no loss to show.
         const status =
-          t.status === 'complete'
+          t.status === 'complete' && t.history.length === 0
+            ? `fitted in ${fmt(t.trainSeconds, 3)}s`
+            : t.status === 'complete'
             ? `done in ${fmt(t.trainSeconds, 3)}s, ${t.history.length} epochs, loss ${fmt(last?.loss)} val ${fmt(last?.valLoss)}`
             : `${t.status}: ${t.reason}`;
         const best = this.best ? ` | best ${this.best.metric} ${fmt(this.best.value)}` : '';

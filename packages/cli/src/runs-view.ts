@@ -1,4 +1,4 @@
-import { buildLeaderboard, formatComparison, type LeaderboardRow } from '@aelab/reporting';
+import { baselineVerdictFromStore, buildLeaderboard, formatComparison, type LeaderboardRow } from '@aelab/reporting';
 import type { RunStore, StudyRecord } from '@aelab/store';
 import { printable } from '@aelab/data';
 
@@ -67,6 +67,8 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
       say(`    ${r.configHash.slice(0, 8)} ${r.family}${r.variant ? ` ${r.variant}` : ''} ${paramText(r, board)}`);
     }
   }
+  const verdict = await baselineVerdictFromStore(store, board);
+  if (verdict) say(`  ${verdict.sentence}`);
 }
 
 export async function printStudies(store: RunStore): Promise<void> {

@@ -69,7 +69,7 @@ const OVERFLOW = 1e999;
 const tampered: [string, (info: Info) => void, string | RegExp][] = [
   ['format', (i) => (i.format = 'keras'), 'expected format "aelab-model" version 1, got "keras" version 1'],
   ['version', (i) => (i.version = 2), 'expected format "aelab-model" version 1, got "aelab-model" version 2'],
-  ['spec.kind', (i) => (i.spec.kind = 'transformer'), /^spec\.kind must be one of dense, conv1d, lstm, rnn, got "transformer"/],
+  ['spec.kind', (i) => (i.spec.kind = 'transformer'), /^spec\.kind must be one of dense, conv1d, lstm, rnn, pca, isolation-forest, knn, got "transformer"/],
   ['spec.encoder', (i) => (i.spec.encoder = 'x'), /^spec\.encoder /],
   ['spec.dropout', (i) => (i.spec.dropout = OVERFLOW), /^spec\.dropout /],
   ['spec.extraField', (i) => (i.spec.extraField = 1), /^spec\.extraField is not a known field/],

@@ -7,6 +7,9 @@
  * only orders them for display, so the order is total and stable but never decides
  * silently. The sampler, the progress line, `aelab runs best`, the leaderboard, the trial
  * pages and the threshold saved with each model all decide through the functions here.
+ * Baseline detectors (`baseline` inputs) are ranked by the same rule but never win: the
+ * winner is the best autoencoder, and the best baseline is found apart ({@link bestBaselineOf})
+ * to be compared with it.
  */
 import { z } from 'zod';
 import { METRIC_NAMES, metricDirection, metricValue, THRESHOLD_FREE_METRICS, type MetricSet } from './metrics.js';
@@ -108,6 +111,8 @@ export interface ObjectiveInput {
   /** The training configuration it scores (the trial's config hash). */
   trainingHash: string;
   metrics: Partial<Record<SplitName, MetricSet>>;
+  /** A baseline detector's evaluation (see vocabulary's BASELINE_PARAM): ranked, never the winner. */
+  baseline?: boolean;
 }
 
 /** What the rule compares of a configuration: its objective and its tie-break metrics, over repeats. */
@@ -128,6 +133,8 @@ export interface RankedConfiguration<E extends ObjectiveInput = ObjectiveInput> 
   rank: number;
   /** The config hashes of the other configurations the rule cannot tell from this one (an exact tie). */
   tiedWith: string[];
+  /** A baseline detector's configuration: ranked with the others, compared with the winner, never the winner. */
+  baseline: boolean;
 }
 
 /**
@@ -198,6 +205,7 @@ export function rankConfigurations<E extends ObjectiveInput>(rule: SelectionRule
     ...scoreConfiguration(rule, group),
     rank: 0,
     tiedWith: [],
+    baseline: group[0].baseline === true,
   }));
   ranked.sort((a, b) => compareConfigurations(rule, a, b));
   ranked.forEach((r, i) => (r.rank = i + 1));
@@ -224,9 +232,16 @@ export function bestPerTraining<E extends ObjectiveInput>(ranked: readonly Ranke
   return best;
 }
 
-/** The winner: the rank-1 configuration when it has a score. */
+/** The winner: the best-ranked autoencoder configuration (baselines never win), when it has a score. */
 export function winnerOf<E extends ObjectiveInput>(ranked: readonly RankedConfiguration<E>[]): RankedConfiguration<E> | null {
-  return ranked[0]?.score ? ranked[0] : null;
+  const first = ranked.find((r) => !r.baseline);
+  return first?.score ? first : null;
+}
+
+/** The best baseline detector configuration, by the same rule, when it has a score; input must be ranked. */
+export function bestBaselineOf<E extends ObjectiveInput>(ranked: readonly RankedConfiguration<E>[]): RankedConfiguration<E> | null {
+  const first = ranked.find((r) => r.baseline);
+  return first?.score ? first : null;
 }
 
 /** The rule in words, e.g. "highest mean f1 on the test split over repeats". */

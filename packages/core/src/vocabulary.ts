@@ -32,6 +32,18 @@ export function isScoringParam(name: string): boolean {
   return SCORING_ROOTS.some((root) => name.startsWith(`${root}.`));
 }
 
+/**
+ * The trial parameter that marks a baseline detector's training (PCA, Isolation Forest, kNN:
+ * a label of its model spec, set only by an experiment's `baselines`). Baselines are ranked
+ * beside the autoencoders but never win the study (see objective.ts).
+ */
+export const BASELINE_PARAM = 'model.baseline';
+
+/** True for the params of a baseline detector's training (see {@link BASELINE_PARAM}). */
+export function isBaselineParams(params: Readonly<Record<string, unknown>>): boolean {
+  return params[BASELINE_PARAM] === true;
+}
+
 /** Formats a study's trials and evaluations export to (`aelab runs export`, `aelab serve`). */
 export const EXPORT_FORMATS = ['csv', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -19,7 +19,7 @@ const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 describe('model family registry', () => {
   it('derives the kinds and the spec schema from the one list of families', () => {
-    expect(MODEL_KINDS).toEqual(['dense', 'conv1d', 'lstm', 'rnn']);
+    expect(MODEL_KINDS).toEqual(['dense', 'conv1d', 'lstm', 'rnn', 'pca', 'isolation-forest', 'knn']);
     expect(MODEL_FAMILIES.map((f) => familyOf(f.kind))).toEqual([...MODEL_FAMILIES]);
     for (const spec of Object.values(PRESETS)) expect(modelSpecSchema.parse(spec)).toEqual(spec);
     expect(() => familyOf('gru')).toThrow(InvalidModelSpecError);

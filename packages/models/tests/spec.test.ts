@@ -24,7 +24,7 @@ describe('validateModelSpec', () => {
   });
 
   it('rejects unknown kinds, activations and non-integer widths', () => {
-    expect(modelSpecIssues({ kind: 'gru' }, 140)).toEqual(['kind must be one of dense, conv1d, lstm, rnn, got "gru"']);
+    expect(modelSpecIssues({ kind: 'gru' }, 140)).toEqual(['kind must be one of dense, conv1d, lstm, rnn, pca, isolation-forest, knn, got "gru"']);
     expect(modelSpecIssues(dense({ activation: 'relu6' }), 140)[0]).toMatch(/^activation must be one of relu, .*got "relu6"$/);
     expect(modelSpecIssues(dense({ encoder: [64, 2.5] }), 140)).toEqual(['encoder[1] must be a positive integer, got 2.5']);
     expect(modelSpecIssues({ ...PRESETS['lstm-seq2seq'], layout: 'grid' }, 140)).toEqual(['layout must be one of sequence, tabular, got "grid"']);

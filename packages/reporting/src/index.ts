@@ -1,6 +1,7 @@
 export { renderReport, type RenderReportOptions, type RenderedReport } from './render.js';
 export { fileSlug } from './paths.js';
 export { formatComparison } from './format.js';
+export { baselineVerdict, baselineVerdictFromStore, type BaselineVerdict, type ErrorsLoader } from './baseline-verdict.js';
 export { mergeIntervals } from './pages/trial-charts.js';
 export {
   buildLeaderboard,

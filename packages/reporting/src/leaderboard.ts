@@ -1,7 +1,10 @@
 import {
+  BASELINE_PARAM,
+  bestBaselineOf,
   describeSelection,
   compareRepeatMeans,
   intervalVariance,
+  isBaselineParams,
   meanInterval,
   metricRange,
   metricValue,
@@ -54,6 +57,7 @@ export interface RankedEvaluation {
   metrics: EvaluationRecord['metrics'];
   evaluation: EvaluationRecord;
   trial: TrialRecord;
+  baseline: boolean;
 }
 
 /** Core's ranked configuration over {@link RankedEvaluation}s. */
@@ -108,6 +112,8 @@ export interface LeaderboardRow {
   /** True when any repeat chose its threshold with labels (not an honest test score). */
   usesLabels: boolean;
   isWinner: boolean;
+  /** A baseline detector's row (PCA, Isolation Forest, kNN): ranked, never the winner. */
+  baseline: boolean;
 }
 
 export interface Leaderboard {
@@ -115,6 +121,8 @@ export interface Leaderboard {
   /** Rows in rank order. */
   rows: LeaderboardRow[];
   winner: LeaderboardRow | null;
+  /** The best baseline detector's row by the same rule, compared with the winner apart (baseline-verdict.ts). */
+  bestBaseline: LeaderboardRow | null;
   /** The configurations as core's objective ranked them, aligned with {@link rows}. */
   ranked: RankedStudyConfiguration[];
   /**
@@ -147,7 +155,17 @@ export function familyOf(params: Params): string {
   return jsonText(params[FAMILY_PARAM]) || 'model';
 }
 
+/** A baseline's own spec fields (`components = 15`), its version: baselines are not swept by the sampler. */
+function baselineFields(params: Params): string {
+  return Object.keys(params)
+    .filter((k) => k.startsWith('model.') && k !== FAMILY_PARAM && k !== BASELINE_PARAM)
+    .sort()
+    .map((k) => `${k.slice('model.'.length)} = ${jsonText(params[k])}`)
+    .join(', ');
+}
+
 export function variantOf(params: Params): string | null {
+  if (isBaselineParams(params)) return baselineFields(params) || null;
   for (const key of VARIANT_PARAMS) if (params[key] !== undefined) return jsonText(params[key]);
   return null;
 }
@@ -179,7 +197,8 @@ function objectiveInputs(trials: readonly TrialRecord[], evaluations: readonly E
   return evaluations.flatMap((evaluation) => {
     const trial = trialById.get(evaluation.trialId);
     if (!trial || trial.status !== 'complete') return [];
-    return [{ configHash: evaluation.configHash, trainingHash: trial.configHash, metrics: evaluation.metrics, evaluation, trial }];
+    const baseline = isBaselineParams(trial.params);
+    return [{ configHash: evaluation.configHash, trainingHash: trial.configHash, metrics: evaluation.metrics, evaluation, trial, baseline }];
   });
 }
 
@@ -214,6 +233,7 @@ function leaderboardRow(
     trainSeconds: summarize(trials.map((t) => t.trainSeconds)),
     usesLabels: evaluations.some((e) => e.usesLabels),
     isWinner: false,
+    baseline: config.baseline,
   };
 }
 
@@ -253,12 +273,15 @@ export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecor
   const winnerHash = winnerOf(ranked)?.configHash;
   const winner = rows.find((r) => r.configHash === winnerHash) ?? null;
   if (winner) winner.isWinner = true;
+  const baselineHash = bestBaselineOf(ranked)?.configHash;
   for (const row of rows) if (winner && row !== winner) row.versusWinner = compareWithWinner(winner, row);
-  const completeTrials = trials.filter((t) => t.status === 'complete');
+  // A baseline's fields name its version instead of adding columns every autoencoder row would leave empty.
+  const completeTrials = trials.filter((t) => t.status === 'complete' && !isBaselineParams(t.params));
   return {
     study,
     rows,
     winner,
+    bestBaseline: rows.find((r) => r.configHash === baselineHash) ?? null,
     ranked,
     sweptParams: sweptTrainingParams(completeTrials, [FAMILY_PARAM, ...VARIANT_PARAMS]),
     sweptScoring: sweptScoringParams(inputs.map((e) => e.evaluation)),

@@ -9,6 +9,7 @@ import {
   jsonSchema,
   SCORING_ROOTS,
   selectionSchema,
+  stableStringify,
   THRESHOLD_RULE_NAMES,
   thresholdRuleFields,
   thresholdRuleSchema,
@@ -17,7 +18,7 @@ import {
   untrustedJsonProblems,
 } from '@aelab/core';
 import { LOADER_OPTION_SCHEMAS, type DataSpec } from '@aelab/data';
-import { MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
+import { DETECTOR_KINDS, isDetectorKind, MODEL_KINDS, PRESETS, modelSpecSchema } from '@aelab/models/registry';
 import { z } from 'zod';
 import { executorSettingsSchema } from './executors/index.js';
 import { prunerSettingsSchema } from './pruners/index.js';
@@ -112,6 +113,15 @@ export const experimentSchema = z
       .min(1)
       .optional()
       .describe('Named bundles of training params (model versions), crossed with the space as the "model.variant" parameter.'),
+    baselines: z
+      .array(modelSpecSchema)
+      .min(1)
+      .optional()
+      .describe(
+        `Baseline detectors fitted beside the autoencoders (kinds ${DETECTOR_KINDS.join(', ')}), each a complete spec, e.g. ` +
+          '{"kind": "pca", "components": 10}: fitted on the normal training rows, scored by the same threshold rules and ' +
+          'metrics, repeated as the autoencoders; ranked on the same leaderboard, never the winner (docs/baselines.md).',
+      ),
     training: trainingSchema,
     scoring: z
       .object({
@@ -151,6 +161,7 @@ export const experimentSchema = z
       const message = 'is set per repeat by the experiment\'s "resample"; use "resample" instead';
       ctx.addIssue({ code: 'custom', path: ['data', 'resample'], message });
     }
+    baselineProblems(exp).forEach((problem) => ctx.addIssue({ code: 'custom', ...problem }));
     if (!exp.model && !exp.models) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: 'one of "model" or "models" is required' });
     }
@@ -219,6 +230,33 @@ export function repeatData(experiment: Pick<Experiment, 'resample'>, data: DataS
   const scope = experiment.resample ?? 'none';
   return scope === 'none' ? data : { ...data, resample: { scope, draw: repeat } };
 }
+
+/** Baselines must be detectors, each once; detectors are only baselines (they never compete for the winner). */
+function baselineProblems(exp: z.output<typeof experimentSchema>): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const seen = new Set<string>();
+  (exp.baselines ?? []).forEach((spec, i) => {
+    if (!isDetectorKind(spec.kind)) {
+      problems.push({ path: ['baselines', i, 'kind'], message: `a baseline is a detector (${DETECTOR_KINDS.join(', ')}), got "${spec.kind}"` });
+    }
+    const key = stableStringify(spec);
+    if (seen.has(key)) problems.push({ path: ['baselines', i], message: 'the same baseline twice (it would be fitted twice)' });
+    seen.add(key);
+  });
+  const bases: [(string | number)[], { kind: string } | undefined][] = [
+    [['model', 'kind'], exp.model],
+    ...Object.entries(exp.models ?? {}).map(([key, spec]): [(string | number)[], { kind: string } | undefined] => [['models', key, 'kind'], spec]),
+  ];
+  for (const [path, spec] of bases) {
+    if (spec && isDetectorKind(spec.kind)) {
+      problems.push({ path, message: `"${spec.kind}" is a baseline detector: list it under "baselines", where it is compared with the winner` });
+    }
+  }
+  return problems;
+}
+
+/** One of an experiment's baseline detectors (a detector family's spec). */
+export type BaselineSpec = NonNullable<z.output<typeof experimentSchema>['baselines']>[number];
 
 /** A parsed, defaulted experiment file. */
 export type Experiment = z.output<typeof experimentSchema>;

@@ -18,6 +18,8 @@ export interface TrackedEvaluation {
   threshold: number;
   scoring: Params;
   metrics: Partial<Record<SplitName, MetricSet>>;
+  /** A baseline detector's evaluation: tracked, never the study's winner. */
+  baseline?: boolean;
 }
 
 /** An evaluated configuration as the board tracks it: its evaluations so far and their objective. */
@@ -64,9 +66,9 @@ export class ObjectiveBoard {
     return best;
   }
 
-  /** The study's current winner, or null while nothing has a score. */
+  /** The study's current winner (the best autoencoder: baselines never win), or null while nothing has a score. */
   winner(): TrackedConfiguration | null {
-    const best = this.best(this.configurations.values());
+    const best = this.best([...this.configurations.values()].filter((c) => !c.baseline));
     return best?.score ? best : null;
   }
 

@@ -14,7 +14,7 @@ import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { ExperimentError, repeatData, type Experiment } from './experiment.js';
 import { dataSchema } from './trial-data-schema.js';
-import { modelSpecOf, resolveScoring, resolveTraining } from './resolve.js';
+import { baselineParams, modelSpecOf, resolveBaseline, resolveScoring, resolveTraining } from './resolve.js';
 import { PreparationThread } from './preparation-thread.js';
 import type { SharedPreparedData } from './shared-data.js';
 import type { TrainingConfig } from './trial-task.js';
@@ -188,11 +188,13 @@ async function configurationProblems(
 ): Promise<{ path: string; message: string }[]> {
   const problems: { path: string; message: string }[] = [];
   const seen = new Set<string>();
-  for (const params of configurationsToCheck(experiment, training)) {
+  const sampled = configurationsToCheck(experiment, training).map((params) => ({ params, spec: undefined }));
+  const baselines = (experiment.baselines ?? []).map((spec) => ({ params: baselineParams(spec), spec }));
+  for (const { params, spec } of [...sampled, ...baselines]) {
     const where = describe(params, 'model');
     let config: TrainingConfig;
     try {
-      config = resolveTraining(experiment, params);
+      config = spec ? resolveBaseline(experiment, spec) : resolveTraining(experiment, params);
     } catch (err) {
       problems.push({ path: where, message: (err as Error).message });
       continue;

@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import {
   ARTIFACT,
   binErrors,
+  isBaselineParams,
   JsonArray,
   jsonTextPieces,
   MODEL_FILES,
@@ -54,7 +55,8 @@ export class TrialRecorder {
     const errors = errorsOf(result);
     const evaluations = this.evaluate(trial, errors);
     const artifacts = await this.writeArtifacts(trial, result, errors, evaluations);
-    this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id })));
+    const baseline = isBaselineParams(trial.params);
+    this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id, baseline })));
     artifacts[ARTIFACT.model] = await this.writeModel(trial, result);
     // One durable write records the outcome and its evaluations together.
     const done = await store.finishTrial(trial.id, {

@@ -9,7 +9,7 @@ import {
   type ThresholdRule,
 } from '@aelab/core';
 import { PRESETS, type ModelSpec } from '@aelab/models/registry';
-import type { Experiment } from './experiment.js';
+import type { BaselineSpec, Experiment } from './experiment.js';
 import type { TrainingConfig } from './trial-task.js';
 
 export { MODEL_LABELS, modelSpecOf } from './trial-task.js';
@@ -65,6 +65,24 @@ export function resolveTraining(experiment: Experiment, swept: Params): Training
     setPath(config, name.split('.'), value);
   }
   return config as unknown as TrainingConfig;
+}
+
+/**
+ * The training of one of the experiment's baseline detectors (`baselines[i]`): its spec,
+ * labelled as a baseline, fitted on the experiment's data with only its normal training
+ * rows (a variant may train autoencoders on every class; a baseline is always fitted on
+ * normal rows), under the experiment's training section (which a fitted detector ignores).
+ */
+export function resolveBaseline(experiment: Experiment, spec: BaselineSpec): TrainingConfig {
+  const data = structuredClone(experiment.data);
+  // Only when it says otherwise: an absent trainOn already means normal rows, and the same data spec is prepared once.
+  if (data.trainOn === 'all') data.trainOn = 'normal';
+  return { data, model: { ...structuredClone(spec), baseline: true }, training: structuredClone(experiment.training) } as TrainingConfig;
+}
+
+/** The params a baseline's trials record as sampled: its spec's fields as `model.*`, with the baseline label. */
+export function baselineParams(spec: BaselineSpec): Params {
+  return flattenConfig({ model: { ...spec, baseline: true } });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { deriveSeed, intermediateValue, selectionWarning, sha256Hex, stableStringify, type Json, type LabelUse, type Params, type SearchSpace } from '@aelab/core';
+import { deriveSeed, intermediateValue, isBaselineParams, selectionWarning, sha256Hex, stableStringify, type Json, type LabelUse, type Params, type SearchSpace } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
 import { clearDatasetCache } from '@aelab/data';
 import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
@@ -51,7 +51,7 @@ export function trialSeed(experimentSeed: number, configHash: string, repeat: nu
 /** How many trainings an experiment's sampler will ask for at most (configurations x repeats), or null if unknown. */
 export function plannedTrainings(experiment: Experiment): number | null {
   const planned = plannedTrials(experiment.sampler, splitSpace(effectiveSpace(experiment)).training);
-  return planned === null ? null : planned * experiment.repeats;
+  return planned === null ? null : (planned + (experiment.baselines?.length ?? 0)) * experiment.repeats;
 }
 
 /** What a study's loop starts from. */
@@ -140,7 +140,12 @@ async function boardOf(store: RunStore, study: StudyRecord, trials: readonly Tri
   const board = new ObjectiveBoard(study.selection);
   const complete = new Map(trials.filter((t) => t.status === 'complete').map((t) => [t.id, t]));
   const evaluations = (await store.listEvaluations(study.id)).filter((e) => complete.has(e.trialId));
-  board.add(evaluations.map((e) => ({ ...e, trainingHash: complete.get(e.trialId)!.configHash })));
+  board.add(
+    evaluations.map((e) => {
+      const trial = complete.get(e.trialId)!;
+      return { ...e, trainingHash: trial.configHash, baseline: isBaselineParams(trial.params) };
+    }),
+  );
   return board;
 }
 

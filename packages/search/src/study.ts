@@ -11,7 +11,7 @@ import { NO_PRUNING } from './pruners/none.js';
 import type { Pruner, TrialCurve } from './pruners/pruner.js';
 import { TrialRecorder } from './recorder.js';
 import { SharedPreparedData } from './shared-data.js';
-import { flattenConfig, resolveTraining } from './resolve.js';
+import { baselineParams, flattenConfig, resolveBaseline, resolveTraining } from './resolve.js';
 import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
 import {
@@ -194,7 +194,7 @@ class StudyRun {
     this.prunes = this.pruner !== NO_PRUNING;
     this.number = opened.previousTrials;
     const planned = plannedTrials(experiment.sampler, opened.trainingSpace);
-    this.total = planned === null ? null : planned * experiment.repeats;
+    this.total = planned === null ? null : (planned + (experiment.baselines?.length ?? 0)) * experiment.repeats;
     this.curves = new Map(opened.curves.map((c) => [c.trialId, { ...c, values: [...c.values] }]));
     this.recorder = new TrialRecorder({
       store: options.store,
@@ -235,6 +235,14 @@ class StudyRun {
       }
       await this.launchRepeats(decision.params);
     }
+    // The baselines, once the sampler is done: they are not part of its space, so the
+    // sampler's proposals (and a resumed study's replay) are those of a study without them.
+    for (const spec of this.options.experiment.baselines ?? []) {
+      if (this.interrupted) break;
+      await this.freeWorker();
+      if (this.interrupted) break;
+      await this.launchRepeats(baselineParams(spec), resolveBaseline(this.options.experiment, spec));
+    }
     // Nothing is launched after this: once every training is back from the executor, its
     // threads (each with its heap, its allocator's arenas and its backend's memory) are let
     // go while the last results are still being recorded. Closing it waits for the records
@@ -244,9 +252,8 @@ class StudyRun {
     await Promise.all(this.running);
   }
 
-  private async launchRepeats(params: Params): Promise<void> {
+  private async launchRepeats(params: Params, config = resolveTraining(this.options.experiment, params)): Promise<void> {
     const { experiment } = this.options;
-    const config = resolveTraining(experiment, params);
     const hash = trainingHash(config);
     const entry = { params, objective: null, state: 'running' as SampledTrial['state'], trainingHash: hash, pending: experiment.repeats, ended: new Set<SampledTrial['state']>() };
     this.history.push(entry);

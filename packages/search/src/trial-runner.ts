@@ -1,10 +1,11 @@
 /**
  * One training, wherever it runs: prepares the data, trains, computes the reconstruction
- * errors of every split and packs the result as plain data (see trial-task.ts). Executors
- * wrap this; it knows nothing of threads, queues or the run store.
+ * errors of every split and packs the result as plain data (see trial-task.ts). A baseline
+ * detector is fitted instead, without a backend, and its scores take the errors' place.
+ * Executors wrap this; it knows nothing of threads, queues or the run store.
  */
 import { prepareData, type DataSpec } from '@aelab/data';
-import { stableStringify, type EpochRecord, type ExamplesArtifact, type SeriesArtifact, type SplitName } from '@aelab/core';
+import { stableStringify, type EpochRecord, type SavedModelInfo, type ExamplesArtifact, type SeriesArtifact, type SplitName } from '@aelab/core';
 import {
   initBackend,
   reconstruct,
@@ -16,6 +17,7 @@ import {
   type TrainedAutoencoder,
   type TrainingRows,
 } from '@aelab/models';
+import { detectorFamilyOf, isDetectorKind } from '@aelab/models/registry';
 import { labelOf, preparedDataMessage, type PreparedDataMessage, type SplitMessage } from './prepared-message.js';
 import { errorsBlob, float32Blob, MODEL_BLOB_PREFIX, modelSpecOf, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
 
@@ -75,6 +77,7 @@ export function trainerOptionsOf(task: TrialTask, channel: TrialChannel) {
 /** Trains and scores one configuration, on `given` data when the executor passes the coordinator's. */
 export async function trainTrial(task: TrialTask, channel: TrialChannel, given?: PreparedDataMessage): Promise<TrialResult> {
   channel.report({ type: 'accepted', trialId: task.trialId });
+  if (isDetectorKind(task.config.model.kind)) return fitDetectorTrial(task, channel, given);
   const setup = await setUpTrial(task, given);
   const { data, spec } = setup;
   channel.report({ type: 'start', trialId: task.trialId, epochs: task.config.training.epochs, backend: setup.backend.backend });
@@ -147,16 +150,70 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
 
 /** A split's errors into `blobs`, and its labels (the coordinator's shared arrays themselves when `shared`). */
 async function splitErrors(model: Model, name: SplitName, data: PreparedDataMessage, blobs: Record<string, Uint8Array>, shared: boolean) {
-  const split = data[name];
-  const { mse, mae } = await reconstructionErrors(model, split);
+  const { mse, mae } = await reconstructionErrors(model, data[name]);
   // Fresh arrays, read again only before the result is handed over: no copy needed.
   blobs[errorsBlob(name, 'mse')] = float32Blob(mse);
   blobs[errorsBlob(name, 'mae')] = float32Blob(mae);
-  const labels: SplitLabels = shared
+  return { labels: splitLabels(data, name, shared), mse };
+}
+
+function splitLabels(data: PreparedDataMessage, name: SplitName, shared: boolean): SplitLabels {
+  const split = data[name];
+  return shared
     ? { rows: split.rows, y: split.y, labels: { classes: data.classes, codes: split.labelCodes } }
     : { rows: split.rows, y: Array.from(split.y), labels: Array.from(split.labelCodes, (code) => data.classes[code]) };
-  return { labels, mse };
 }
+
+/**
+ * Fits a baseline detector on the normal training rows and packs its anomaly scores as the
+ * errors of every split (both error metrics read the one score). No backend, no epochs:
+ * the history is empty and there is no best epoch, so no loss curve is drawn, no pruner
+ * hears of it and nothing says it stopped early. Its model is the fitted state as JSON.
+ */
+async function fitDetectorTrial(task: TrialTask, channel: TrialChannel, given?: PreparedDataMessage): Promise<TrialResult> {
+  const data = given ?? (await prepared(task.config.data as DataSpec, task.dataDir));
+  const spec = modelSpecOf(task.config) as ModelSpec;
+  channel.report({ type: 'start', trialId: task.trialId, epochs: 0, backend: DETECTOR_BACKEND });
+  const started = performance.now();
+  const fitted = detectorFamilyOf(spec.kind).fit(spec, data.train, task.seed);
+  const blobs: Record<string, Uint8Array> = {};
+  const splits: TrialResult['splits'] = {};
+  for (const name of ['train', 'validation', 'test'] as const) {
+    if (name === 'validation' && data.validation.rows === 0) continue;
+    const scores = name === 'train' ? fitted.trainScores : fitted.score(data[name]);
+    blobs[errorsBlob(name, 'mse')] = float32Blob(scores);
+    blobs[errorsBlob(name, 'mae')] = float32Blob(scores);
+    splits[name] = splitLabels(data, name, given !== undefined);
+  }
+  const trainSeconds = (performance.now() - started) / 1000;
+  blobs[`${MODEL_BLOB_PREFIX}detector.json`] = new TextEncoder().encode(`${JSON.stringify(fitted.toJSON())}\n`);
+  const modelInfo: SavedModelInfo = {
+    format: 'aelab-model',
+    version: 1,
+    spec,
+    preparation: data.preparation,
+    threshold: null,
+    extra: { trialId: task.trialId, seed: task.seed, detector: 'detector.json' },
+    tfjsVersion: 'none',
+  };
+  return {
+    history: [],
+    bestEpoch: null,
+    stopReason: 'completed',
+    parameterCount: detectorFamilyOf(spec.kind).size(spec, data.train.features).parameters,
+    trainSeconds,
+    backend: { backend: DETECTOR_BACKEND, tfjsVersion: 'none', trainingStep: 'fitted' },
+    dataFingerprint: data.fingerprint,
+    splits,
+    examples: {},
+    series: seriesOf(data),
+    modelInfo,
+    blobs,
+  };
+}
+
+/** What a baseline detector's trial records as its backend: plain JavaScript, no tfjs. */
+export const DETECTOR_BACKEND = 'js';
 
 /**
  * The row of median error among the rows labelled `label` (a typical example, neither best

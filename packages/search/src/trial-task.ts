@@ -29,9 +29,10 @@ export interface TrainingConfig {
 /**
  * Names a resolved model spec may carry besides its family's fields: which preset and
  * which variant it came from, kept so reports can show the version (and so config hashes
- * stay those of earlier versions). They are stripped before the spec is validated or built.
+ * stay those of earlier versions), and `baseline` (core's BASELINE_PARAM: the training is
+ * one of the experiment's baselines). They are stripped before the spec is validated or built.
  */
-export const MODEL_LABELS = ['preset', 'variant'] as const;
+export const MODEL_LABELS = ['preset', 'variant', 'baseline'] as const;
 
 /** The model spec of a resolved config, without its labels (see {@link MODEL_LABELS}). */
 export function modelSpecOf(config: TrainingConfig): unknown {

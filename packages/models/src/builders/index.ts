@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { familyOf, validateModelSpec, type ModelSpec } from '../families/index.js';
+import { autoencoderFamilyOf, validateModelSpec, type ModelSpec } from '../families/index.js';
 import { buildKit } from './kit.js';
 
 export { Cropping1D, SeededDropout, UpSampling1D } from './layers.js';
@@ -14,7 +14,7 @@ export { buildKit } from './kit.js';
  */
 export function buildModel(spec: ModelSpec, inputSize: number, seed: number): tf.LayersModel {
   const valid = validateModelSpec(spec, inputSize);
-  return familyOf(valid.kind).build(buildKit, valid, inputSize, seed);
+  return autoencoderFamilyOf(valid.kind).build(buildKit, valid, inputSize, seed);
 }
 
 /** A model's input shape without the batch dimension, e.g. [140] or [140, 1]. */

@@ -1,7 +1,9 @@
 /**
  * The model-family seam. A family is one kind of autoencoder (`dense`, `conv1d`, ...): the
- * strict schema of its spec, the checks that need the row size, and its builder. Each
- * family is one file; `families/index.ts` is the one registry that lists them.
+ * strict schema of its spec, the checks that need the row size, and its builder. A
+ * {@link DetectorFamily} (`pca`, `isolation-forest`, `knn`: the baselines) shares the schema,
+ * checks and size, and is fitted instead of built and trained. Each family is one file;
+ * `families/index.ts` is the one registry that lists them.
  *
  * Family files load without tfjs (the registry entry `@aelab/models/registry` is imported
  * by the sweep's main thread and by reporting): they import tfjs with `import type` only,
@@ -96,4 +98,43 @@ export interface ModelFamily<S extends { kind: string }> {
    * the model, and the family has no `populationArchitecture`. Return [] for none.
    */
   lossTerms?(kit: BuildKit, spec: S, model: tf.LayersModel): ModelLossTerm[];
+}
+
+/** Rows of one split as a worker holds them: `rows` x `features` values, row-major. */
+export interface DetectorRows {
+  x: Float32Array;
+  rows: number;
+  features: number;
+}
+
+/** A fitted baseline detector: larger scores are more anomalous (as reconstruction errors are). */
+export interface FittedDetector {
+  /**
+   * The training rows' own scores. Not always `score(train)`: a kNN detector leaves each
+   * training row out of its own neighbours (else every k = 1 score would be 0).
+   */
+  readonly trainScores: Float32Array;
+  /** Per-row anomaly scores of rows it was not fitted on. */
+  score(rows: DetectorRows): Float32Array;
+  /** The fitted state, JSON, saved as the trial's model (what scoring other rows would need). */
+  toJSON(): Json;
+}
+
+/**
+ * One kind of baseline detector: fitted once on the normal training rows (no epochs, no
+ * loss curve, nothing to prune or stop early), then scored like an autoencoder's errors.
+ *
+ * Contract: as {@link ModelFamily} for `schema`, `inputIssues` and `size`; `fit` is pure
+ * (the same spec, rows and seed give the same scores) and needs no tfjs.
+ * @throws from `fit` an Error naming the field when the rows do not allow the spec (e.g.
+ * more PCA components than training rows).
+ */
+export interface DetectorFamily<S extends { kind: string }> {
+  readonly kind: S['kind'];
+  /** Marks the family as a fitted detector (a baseline beside the autoencoders). */
+  readonly detector: true;
+  readonly schema: z.ZodType<S>;
+  inputIssues(spec: S, inputSize: number): string[];
+  size(spec: S, inputSize: number): ModelSize;
+  fit(spec: S, train: DetectorRows, seed: number): FittedDetector;
 }

@@ -7,12 +7,15 @@ import { z } from 'zod';
 import { formatValue, issueMessage, schemaIssues } from '@aelab/core';
 import { conv1dFamily } from './conv1d.js';
 import { denseFamily } from './dense.js';
-import type { ModelFamily } from './family.js';
+import type { DetectorFamily, ModelFamily } from './family.js';
+import { isolationForestFamily } from './isolation-forest.js';
+import { knnFamily } from './knn.js';
 import { lstmFamily } from './lstm.js';
+import { pcaFamily } from './pca.js';
 import { rnnFamily } from './rnn.js';
 
-/** Every model family, in the order kinds are listed in messages and help. */
-export const MODEL_FAMILIES = [denseFamily, conv1dFamily, lstmFamily, rnnFamily] as const;
+/** Every model family, in the order kinds are listed in messages and help: the autoencoders, then the baseline detectors. */
+export const MODEL_FAMILIES = [denseFamily, conv1dFamily, lstmFamily, rnnFamily, pcaFamily, isolationForestFamily, knnFamily] as const;
 
 type SchemasOf<T extends readonly { schema: unknown }[]> = { -readonly [K in keyof T]: T[K]['schema'] };
 // map() loses the tuple type discriminatedUnion needs; the mapped type restores it.
@@ -32,7 +35,18 @@ export type ModelKind = ModelSpec['kind'];
 /** Every model kind, from the registry. */
 export const MODEL_KINDS: readonly ModelKind[] = MODEL_FAMILIES.map((family) => family.kind);
 
-const FAMILIES = new Map<unknown, ModelFamily<ModelSpec>>(MODEL_FAMILIES.map((family) => [family.kind, family as ModelFamily<ModelSpec>]));
+/** A family of either kind: an autoencoder built and trained, or a baseline detector fitted. */
+export type AnyFamily = ModelFamily<ModelSpec> | DetectorFamily<ModelSpec>;
+
+const FAMILIES = new Map<unknown, AnyFamily>(MODEL_FAMILIES.map((family) => [family.kind, family as AnyFamily]));
+
+/** The kinds of the baseline detectors (families fitted, not trained), from the registry. */
+export const DETECTOR_KINDS: readonly ModelKind[] = MODEL_FAMILIES.filter((family) => 'detector' in family).map((family) => family.kind);
+
+/** True for the kind of a baseline detector family (`pca`, `isolation-forest`, `knn`). */
+export function isDetectorKind(kind: unknown): boolean {
+  return (DETECTOR_KINDS as readonly unknown[]).includes(kind);
+}
 
 /** A spec failed validation; `issues` lists every problem, each naming its field. */
 export class InvalidModelSpecError extends Error {
@@ -51,9 +65,29 @@ function unknownKind(kind: unknown): string {
  * handed specs of its own kind when they come through {@link validateModelSpec}.
  * @throws InvalidModelSpecError for a kind no family has.
  */
-export function familyOf(kind: string): ModelFamily<ModelSpec> {
+export function familyOf(kind: string): AnyFamily {
   const family = FAMILIES.get(kind);
   if (!family) throw new InvalidModelSpecError([unknownKind(kind)]);
+  return family;
+}
+
+/**
+ * The autoencoder family of `kind`.
+ * @throws InvalidModelSpecError for an unknown kind or a baseline detector's (fitted, never built).
+ */
+export function autoencoderFamilyOf(kind: string): ModelFamily<ModelSpec> {
+  const family = familyOf(kind);
+  if ('detector' in family) throw new InvalidModelSpecError([`kind ${kind} is a baseline detector: it is fitted, not built as a network`]);
+  return family;
+}
+
+/**
+ * The baseline detector family of `kind`.
+ * @throws InvalidModelSpecError for an unknown kind or an autoencoder's.
+ */
+export function detectorFamilyOf(kind: string): DetectorFamily<ModelSpec> {
+  const family = familyOf(kind);
+  if (!('detector' in family)) throw new InvalidModelSpecError([`kind ${kind} is an autoencoder, not a baseline detector`]);
   return family;
 }
 
@@ -104,10 +138,13 @@ export function estimateTrainingBytes(spec: ModelSpec, inputSize: number, data: 
   return { bytes: values * FLOAT32, parameters };
 }
 
-export type { BuildKit, ModelFamily, ModelSize } from './family.js';
+export type { BuildKit, DetectorFamily, DetectorRows, FittedDetector, ModelFamily, ModelSize } from './family.js';
 export { ACTIVATIONS, OUTPUT_ACTIVATIONS, perLayer, type Activation, type OutputActivation } from './fields.js';
 export { denseFamily, denseSpecSchema, denseDecoder, type DenseSpec } from './dense.js';
 export { conv1dFamily, conv1dSpecSchema, type Conv1dSpec } from './conv1d.js';
 export { lstmFamily, lstmSpecSchema, type LstmSpec } from './lstm.js';
 export { rnnFamily, rnnSpecSchema, type RnnSpec } from './rnn.js';
 export { recurrentInputShape, type RecurrentSpec } from './recurrent.js';
+export { pcaFamily, pcaSpecSchema, type PcaSpec } from './pca.js';
+export { averagePathLength, isolationForestFamily, isolationForestSpecSchema, type IsolationForestSpec } from './isolation-forest.js';
+export { KNN_AGGREGATES, knnFamily, knnSpecSchema, type KnnSpec } from './knn.js';

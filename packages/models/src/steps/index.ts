@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildKit } from '../builders/kit.js';
-import { familyOf } from '../families/index.js';
+import { autoencoderFamilyOf } from '../families/index.js';
 import { leanConv1dStep } from './conv1d.js';
 import { leanDenseStep } from './dense.js';
 import { layersStep } from './layers.js';
@@ -24,7 +24,7 @@ export const STEPS = [leanDenseStep, leanConv1dStep, leanRecurrentStep, layersSt
  */
 export function createTrainingStep(options: StepOptions): TrainingStep {
   const { model, spec, kind = 'lean' } = options;
-  const terms = options.terms ?? familyOf(spec.kind).lossTerms?.(buildKit, spec, model) ?? [];
+  const terms = options.terms ?? autoencoderFamilyOf(spec.kind).lossTerms?.(buildKit, spec, model) ?? [];
   const backend = tf.getBackend();
   const candidates: readonly StepDefinition[] = kind === 'lean' ? STEPS : [layersStep];
   for (const definition of candidates) {

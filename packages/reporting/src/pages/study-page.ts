@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describeLabelUse, type Json } from '@aelab/core';
 import { compareText, describeParams, formatComparison, formatDate, formatInterval, formatSummary, paramCell, summaryCell, type Cell } from '../format.js';
 import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, type LeaderboardRow } from '../leaderboard.js';
+import { baselineVerdict } from '../baseline-verdict.js';
 import { describeDistribution } from '../search-space.js';
 import type { StudyView } from '../study-view.js';
 import { searchAnalysis } from './search-analysis.js';
@@ -50,7 +51,7 @@ function leaderboardCells(view: StudyView, row: LeaderboardRow, hasVariant: bool
       sort: String(row.rank),
       className: 'num',
     },
-    { text: row.family },
+    { text: row.baseline ? `${row.family} (baseline)` : row.family },
     ...(hasVariant ? [{ text: row.variant ?? '–' }] : []),
     ...board.sweptParams.map((k) => paramCell(row.params[k])),
     ...board.sweptScoring.map((k) => paramCell(row.scoring[k])),
@@ -209,6 +210,7 @@ export async function renderStudyPage(out: StudyOutput): Promise<string> {
     metricsSplit: board.metricsSplit,
     selectionSplit: study.selection.split,
     winner: winnerSummary(out.view),
+    baselineSentence: (await baselineVerdict(board, async (trial) => (await out.artifacts(trial)).errors()))?.sentence,
     leaderboard: leaderboardTable(out.view),
     byModel: byModelTable(out.view),
     searchSpace: searchSpaceTable(out.view),
