@@ -20,14 +20,32 @@ export interface StoreSnapshot {
 
 const fileVersion = (s: { mtimeMs: number; size: number; ino: number } | null) => (s ? `${s.ino}:${s.mtimeMs}:${s.size}` : '-');
 
+/**
+ * `load` with concurrent calls coalesced: a call made while one is in flight gets that
+ * call's answer. Fifty pages polling at once then cost the store one look, not fifty.
+ */
+export function coalesced<T>(load: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () => {
+    if (inFlight) return inFlight;
+    const started = load();
+    inFlight = started;
+    const clear = () => void (inFlight === started && (inFlight = null));
+    started.then(clear, clear);
+    return started;
+  };
+}
+
 /** Readonly views of the store at `root`, reopened when its files change. */
 export class StoreSnapshots {
   #current: { key: string; snapshot: Promise<StoreSnapshot> } | null = null;
 
   constructor(readonly root: string) {}
 
-  /** The store as it is now (reusing the last snapshot when nothing changed). */
-  async current(): Promise<StoreSnapshot> {
+  /** The store as it is now (reusing the last snapshot when nothing changed); callers at the same moment share one look. */
+  readonly current: () => Promise<StoreSnapshot> = coalesced(() => this.#look());
+
+  async #look(): Promise<StoreSnapshot> {
     const index = fileVersion(await stat(join(this.root, 'index.json')).catch(() => null));
     const versions = new Map<string, string>();
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
