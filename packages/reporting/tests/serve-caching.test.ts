@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonFileRunStore, writeLiveProgress } from '@aelab/store';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createServeApp, serve } from '../src/index.js';
 import { coalesced } from '../src/server/snapshots.js';
 import { fixedClock, writeSyntheticStudy } from './synthetic-study.js';
@@ -88,6 +88,10 @@ describe('aelab serve: ETags, 304 and renders', () => {
     const version = (html: string) => /id="live"[^>]*data-version="([^"]*)"/.exec(html)?.[1];
     const old = version((await get(`/${studyId}/index.html`)).body);
     expect(old).toBeTruthy();
+    // Long after that rendering (the clock moved, not waited for): the re-render throttle does not hold the page back.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 3_600_000);
+    onTestFinished(() => void vi.useRealTimers());
     const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock(Date.UTC(2026, 0, 1)) });
     const extra = await writeSyntheticStudy(writer, { name: 'changes the index', families: ['dense'], repeats: 1 });
     await writer.close();
