@@ -93,7 +93,8 @@ describe('aelab serve: ETags, 304 and renders', () => {
     vi.setSystemTime(Date.now() + 3_600_000);
     onTestFinished(() => void vi.useRealTimers());
     const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock(Date.UTC(2026, 0, 1)) });
-    const extra = await writeSyntheticStudy(writer, { name: 'changes the index', families: ['dense'], repeats: 1 });
+    const environment = { backend: 'wasm', versions: {}, gitCommit: null };
+    await writer.startTrial(studyId, { configHash: 'new', params: {}, repeat: 0, seed: 9, environment, dataFingerprint: null });
     await writer.close();
     // The study list tells the study's version without asking for a render.
     const list = (await get('/api/studies')).json() as { studies: { id: string; version: string }[] };
@@ -105,7 +106,20 @@ describe('aelab serve: ETags, 304 and renders', () => {
     // Polls (as an open page makes them) see the new rendering once it is made.
     await expect.poll(async () => (await live()).pageVersion, { timeout: 60_000, interval: 200 }).toBe(now);
     expect(version((await get(`/${studyId}/index.html`)).body)).toBe(now);
-    expect((await get(`/${extra}/index.html`)).statusCode).toBe(200);
+  });
+
+  it("a study created beside it leaves a study's version, so its page is not rendered again", async () => {
+    const versions = async () => {
+      const list = (await get('/api/studies')).json() as { studies: { id: string; version: string }[] };
+      return new Map(list.studies.map((s) => [s.id, s.version]));
+    };
+    const before = await versions();
+    const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock(Date.UTC(2027, 0, 1)) });
+    const other = await writeSyntheticStudy(writer, { name: 'beside', families: ['dense'], repeats: 1, seed: 11 });
+    await writer.close();
+    const after = await versions();
+    expect(after.has(other)).toBe(true);
+    expect(after.get(studyId)).toBe(before.get(studyId));
   });
 });
 

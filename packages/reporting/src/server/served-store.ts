@@ -70,8 +70,31 @@ export const tagBody = <T extends string | Buffer>(body: T): Tagged<T> => ({
 
 /** A study page's newest rendering, and the one in progress when the study has changed since. */
 interface StudyRendering {
-  done: { version: string; html: string; finishedAt: number; seconds: number } | null;
-  pending: { version: string; page: Promise<{ version: string; html: string }> } | null;
+  done: RenderedStudy | null;
+  pending: { version: string; page: Promise<RenderedStudy> } | null;
+}
+
+interface RenderedStudy {
+  version: string;
+  /** The page's bytes around the place of the live panel, with the live scripts in (see {@link liveCuts}). */
+  cuts: Buffer[];
+  finishedAt: number;
+  seconds: number;
+}
+
+const LIVE_SCRIPTS = '<script src="/_assets/vega.min.js"></script>\n<script src="/_assets/live.js"></script>\n';
+
+/**
+ * A page cut where the live panel goes (after `<main>`), the live scripts put in before
+ * `</body>`: joined around a panel, the page as `aelab serve` shows it. A page without
+ * `<main>` gets no panel.
+ */
+function liveCuts(html: string): [string, string] | [string] {
+  const main = html.indexOf('<main>\n');
+  const at = main < 0 ? 0 : main + '<main>\n'.length;
+  const end = html.indexOf('</body>', at);
+  const withScripts = end < 0 ? html : `${html.slice(0, end)}${LIVE_SCRIPTS}${html.slice(end)}`;
+  return main < 0 ? [withScripts] : [withScripts.slice(0, at), withScripts.slice(at)];
 }
 
 /** A study page is rendered again at the soonest this many times its last render time after it. */
@@ -258,8 +281,7 @@ export class ServedStore {
 
   /** Puts the live panel at the top of the page's content and the live script (with vega) at its end. */
   #withLive(html: string, panel: string): string {
-    const scripts = '<script src="/_assets/vega.min.js"></script>\n<script src="/_assets/live.js"></script>\n';
-    return html.replace("<main>\n", () => `<main>\n${panel.trimEnd()}\n`).replace('</body>', () => `${scripts}</body>`);
+    return liveCuts(html).join(`${panel.trimEnd()}\n`);
   }
 
   /**
@@ -275,8 +297,10 @@ export class ServedStore {
     const key = `${rendered.version}|${summary.state}`;
     const body = await this.#page(`study-live:${id}`, key, async () => {
       // The panel carries the version the page shows: a page behind the records asks again.
-      const panel = this.#livePanel(`/api/studies/${id}/live`, rendered.version, summary, true);
-      return Buffer.from(this.#withLive(rendered.html, panel));
+      const panel = Buffer.from(`${this.#livePanel(`/api/studies/${id}/live`, rendered.version, summary, true).trimEnd()}\n`);
+      // Bytes encoded once per rendering: a new state only copies them around a new panel.
+      const [before, after] = rendered.cuts;
+      return after ? Buffer.concat([before, panel, after]) : before;
     });
     return { etag: entityTag(`study:${id}:${key}`), body };
   }
@@ -288,7 +312,7 @@ export class ServedStore {
    */
   async warm(): Promise<number> {
     const ids = (await this.#studyIds().catch(() => [])).reverse();
-    for (const id of ids) await this.load(id).then((loaded) => this.#studyRender(loaded)).catch(() => undefined);
+    for (const id of ids) await this.studyPage(id).catch(() => undefined);
     return ids.length;
   }
 
@@ -301,7 +325,7 @@ export class ServedStore {
    * rendered again only once {@link RERENDER_FACTOR} times its last render time has passed
    * (so rendering takes at most a fifth of a core from the sweep).
    */
-  #studyRender(loaded: Loaded): Promise<{ version: string; html: string }> {
+  #studyRender(loaded: Loaded): Promise<RenderedStudy> {
     const id = loaded.study.id;
     let entry = this.#rendered.get(id);
     if (!entry) this.#rendered.set(id, (entry = { done: null, pending: null }));
@@ -319,7 +343,8 @@ export class ServedStore {
       page: this.#render(loaded, renderStudyPage, 'index.html').then(
         (html) => {
           const finishedAt = Date.now();
-          entry.done = { version: loaded.version, html, finishedAt, seconds: (finishedAt - start) / 1000 };
+          const cuts = liveCuts(html).map((part) => Buffer.from(part));
+          entry.done = { version: loaded.version, cuts, finishedAt, seconds: (finishedAt - start) / 1000 };
           if (entry.pending === pending) entry.pending = null;
           return entry.done;
         },

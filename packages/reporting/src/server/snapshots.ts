@@ -5,8 +5,10 @@
  *
  * A writer changes the store only by renaming whole files into place (`index.json` in the
  * root, shard files in a study's folder), and each rename moves the modification time of
- * the folder it lands in. So the version of a study is `index.json`'s identity and its own
- * folder's time; live progress is written into a subfolder and leaves both alone.
+ * the folder it lands in. So the version of a study is its own folder's identity and time
+ * (its record in `index.json` never changes once written, so a study created beside it does
+ * not make its pages render again); live progress is written into a subfolder and leaves
+ * it alone.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -54,7 +56,7 @@ export class StoreSnapshots {
         .filter((e) => e.isDirectory() && isStudyId(e.name))
         .map(async (e) => {
           const dir = await stat(join(this.root, e.name)).catch(() => null);
-          versions.set(e.name, `${index}|${dir ? dir.mtimeMs : '-'}`);
+          versions.set(e.name, dir ? `${dir.ino}:${dir.mtimeMs}` : '-');
         }),
     );
     const key = [index, ...[...versions].sort().map(([id, v]) => `${id}=${v}`)].join(';');
