@@ -25,6 +25,19 @@ describe('coalesced store looks', () => {
     expect(await later).toBe(8);
   });
 
+  it('with reuseMs, a look that succeeded answers every caller until that long after it, then a new look is made', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    let looks = 0;
+    const look = coalesced(async () => (looks += 1), 250);
+    expect(await look()).toBe(1);
+    vi.setSystemTime(Date.now() + 249);
+    expect(await Promise.all([look(), look()])).toEqual([1, 1]);
+    vi.setSystemTime(Date.now() + 1);
+    expect(await look()).toBe(2);
+    expect(looks).toBe(2);
+  });
+
   it('a failed look is not kept: the next caller looks again', async () => {
     let looks = 0;
     const look = coalesced(async () => {

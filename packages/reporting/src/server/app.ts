@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { EXPORT_FORMATS, type ExportFormat } from '@aelab/core';
-import { RequestError, ServedStore, tagBody, type ServedStoreOptions, type Tagged } from './served-store.js';
+import { RequestError, SERVE_LOOK_MS, ServedStore, tagBody, type ServedStoreOptions, type Tagged } from './served-store.js';
 
 export interface ServeOptions extends ServedStoreOptions {
   /** The run store's folder. */
@@ -123,8 +123,8 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
 export async function serve(
   options: ServeOptions & { host?: string; port?: number },
 ): Promise<{ app: FastifyInstance; url: string; warmed: Promise<number> }> {
-  const { host = '127.0.0.1', port = 8080, ...rest } = options;
-  const { app, served } = buildServeApp(rest);
+  const { host = '127.0.0.1', port = 8080, lookMs = SERVE_LOOK_MS, ...rest } = options;
+  const { app, served } = buildServeApp({ ...rest, lookMs });
   const address = await app.listen({ host, port });
   return { app, url: address, warmed: served.warm() };
 }

@@ -48,7 +48,16 @@ export class RequestError extends Error {
 export interface ServedStoreOptions extends Omit<RenderReportOptions, 'outDir' | 'studyId'> {
   /** How often pages poll the server, in milliseconds. Default 2000 (optuna-dashboard polls too). */
   pollMs?: number;
+  /**
+   * How long one look at the store's files (folder times, writer lock, live progress)
+   * answers every request, in milliseconds. Default 0: every request looks (requests at
+   * the same moment share one look); `serve` uses {@link SERVE_LOOK_MS}.
+   */
+  lookMs?: number;
 }
+
+/** `aelab serve`'s look interval: however many pages poll, the store is looked at at most four times a second. */
+export const SERVE_LOOK_MS = 250;
 
 /**
  * An answer and its entity tag (quoted, for `ETag`): equal tags mean equal bodies, so a
@@ -125,19 +134,24 @@ export class ServedStore {
   readonly #live = new Map<string, { key: string; json: Tagged<string> }>();
   readonly #summaries = new Map<string, { key: string; summary: StudySummary }>();
   readonly #progress = new Map<string, { key: string; file: Promise<LiveProgressFile | null> }>();
+  readonly #progressLooks = new Map<string, () => Promise<string>>();
+  readonly #lookMs: number;
   readonly #rendered = new Map<string, StudyRendering>();
   /** The writer lock as the last look saw it: every poll asks, callers at the same moment share one read. */
-  readonly #writer = coalesced(async (): Promise<WriterState> => {
-    const lock = await readWriterLock(this.root);
-    return { alive: lock?.held ?? false, since: lock?.owner.acquiredAt ?? null };
-  });
+  readonly #writer: () => Promise<WriterState>;
 
   constructor(
     readonly root: string,
     options: ServedStoreOptions = {},
   ) {
-    this.#snapshots = new StoreSnapshots(root);
-    const { pollMs = 2000, ...render } = options;
+    const { pollMs = 2000, lookMs = 0, ...render } = options;
+    if (!Number.isInteger(lookMs) || lookMs < 0) throw new Error(`serve: lookMs must be a non-negative integer, got ${lookMs}`);
+    this.#lookMs = lookMs;
+    this.#snapshots = new StoreSnapshots(root, lookMs);
+    this.#writer = coalesced(async () => {
+      const lock = await readWriterLock(this.root);
+      return { alive: lock?.held ?? false, since: lock?.owner.acquiredAt ?? null };
+    }, lookMs);
     this.#options = fillOptions({ ...render, outDir: root });
     if (!Number.isInteger(pollMs) || pollMs < 100) throw new Error(`serve: pollMs must be an integer of at least 100, got ${pollMs}`);
     this.#pollMs = pollMs;
@@ -173,8 +187,16 @@ export class ServedStore {
 
   /** The study's live progress, read again only when the file changed (every poll of every page asks). */
   async #liveProgress(id: string): Promise<LiveProgressFile | null> {
-    const info = await stat(liveProgressPath(this.root, id)).catch(() => null);
-    const key = info ? `${info.ino}:${info.mtimeMs}:${info.size}` : '-';
+    let look = this.#progressLooks.get(id);
+    if (!look) {
+      const path = liveProgressPath(this.root, id);
+      const identity = async () => {
+        const info = await stat(path).catch(() => null);
+        return info ? `${info.ino}:${info.mtimeMs}:${info.size}` : '-';
+      };
+      this.#progressLooks.set(id, (look = coalesced(identity, this.#lookMs)));
+    }
+    const key = await look();
     let cached = this.#progress.get(id);
     if (cached?.key !== key) this.#progress.set(id, (cached = { key, file: readLiveProgress(this.root, id) }));
     return cached.file;

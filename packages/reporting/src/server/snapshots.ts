@@ -24,17 +24,22 @@ const fileVersion = (s: { mtimeMs: number; size: number; ino: number } | null) =
 
 /**
  * `load` with concurrent calls coalesced: a call made while one is in flight gets that
- * call's answer. Fifty pages polling at once then cost the store one look, not fifty.
+ * call's answer, and so does a call made less than `reuseMs` after it succeeded. Fifty
+ * pages polling at once then cost the store one look, not fifty.
  */
-export function coalesced<T>(load: () => Promise<T>): () => Promise<T> {
-  let inFlight: Promise<T> | null = null;
+export function coalesced<T>(load: () => Promise<T>, reuseMs = 0): () => Promise<T> {
+  let last: { answer: Promise<T>; settledAt: number | null } | null = null;
+  // A clock set back (elapsed < 0) ends the reuse too.
+  const fresh = (settledAt: number) => Date.now() - settledAt >= 0 && Date.now() - settledAt < reuseMs;
   return () => {
-    if (inFlight) return inFlight;
-    const started = load();
-    inFlight = started;
-    const clear = () => void (inFlight === started && (inFlight = null));
-    started.then(clear, clear);
-    return started;
+    if (last && (last.settledAt === null || fresh(last.settledAt))) return last.answer;
+    const current: { answer: Promise<T>; settledAt: number | null } = { answer: load(), settledAt: null };
+    last = current;
+    current.answer.then(
+      () => void (current.settledAt = Date.now()),
+      () => void (last === current && (last = null)),
+    );
+    return current.answer;
   };
 }
 
@@ -42,10 +47,15 @@ export function coalesced<T>(load: () => Promise<T>): () => Promise<T> {
 export class StoreSnapshots {
   #current: { key: string; snapshot: Promise<StoreSnapshot> } | null = null;
 
-  constructor(readonly root: string) {}
+  /** The store as it is now (reusing the last snapshot when nothing changed); see {@link coalesced} for `reuseMs`. */
+  readonly current: () => Promise<StoreSnapshot>;
 
-  /** The store as it is now (reusing the last snapshot when nothing changed); callers at the same moment share one look. */
-  readonly current: () => Promise<StoreSnapshot> = coalesced(() => this.#look());
+  constructor(
+    readonly root: string,
+    reuseMs = 0,
+  ) {
+    this.current = coalesced(() => this.#look(), reuseMs);
+  }
 
   async #look(): Promise<StoreSnapshot> {
     const index = fileVersion(await stat(join(this.root, 'index.json')).catch(() => null));
