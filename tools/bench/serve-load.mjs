@@ -14,7 +14,7 @@
 //
 //   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20] [--runs 3]
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,6 +212,15 @@ function pollers(url) {
   };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100/s).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function stopServer(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((done) => child.once('exit', done));
@@ -255,10 +264,19 @@ try {
   const alone = [];
   const loaded = [];
   const clientRuns = [];
+  const serverCpu = { noClient: [], withClients: [] };
+  // The server's own CPU seconds during each sweep: what it takes from the sweep, whatever the machine's load.
+  const during = async (bucket, work) => {
+    const before = await cpuSeconds(again.child.pid);
+    const result = await work();
+    const after = await cpuSeconds(again.child.pid);
+    bucket.push(before === null || after === null ? null : Number((after - before).toFixed(2)));
+    return result;
+  };
   for (let run = 0; run < Number(values.runs); run++) {
-    alone.push(await sweep());
+    alone.push(await during(serverCpu.noClient, sweep));
     const load = pollers(again.url);
-    loaded.push(await sweep());
+    loaded.push(await during(serverCpu.withClients, sweep));
     clientRuns.push(await load.stop());
   }
   await stopServer(again.child);
@@ -286,6 +304,7 @@ try {
           noClientSeconds: seconds(alone),
           [`with${clients}PollingClientsSeconds`]: seconds(loaded),
           bestRatio: Number((Math.min(...loaded) / Math.min(...alone)).toFixed(3)),
+          serverCpuSecondsDuringSweep: serverCpu,
         },
         clients: { count: clients, pollMs, perRun: clientRuns },
         node: process.version,
