@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { JsonFileRunStore, writeLiveProgress } from '@aelab/store';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -85,6 +86,21 @@ describe('aelab serve: ETags, 304 and renders', () => {
       expect(again.body, url).toBe('');
       expect((await get(url, '"another"')).statusCode, url).toBe(200);
     }
+  });
+
+  it('sends the study page gzipped to a client that takes gzip, as another representation with its own tag', async () => {
+    const url = `/${studyId}/index.html`;
+    const plain = await get(url);
+    const zipped = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('accept-encoding');
+    expect(gunzipSync(zipped.rawPayload).toString()).toBe(plain.body);
+    expect(zipped.headers.etag).not.toBe(plain.headers.etag);
+    const again = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip', 'if-none-match': zipped.headers.etag as string } });
+    expect(again.statusCode).toBe(304);
+    const refused = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.body).toBe(plain.body);
   });
 
   it('a change of the live progress is a new tag and a new body', async () => {

@@ -31,6 +31,14 @@ const HTML = 'text/html; charset=utf-8';
 /** `..` as a path segment, plain or percent-encoded (once or twice), or a null byte. */
 const TRAVERSAL = /(?:\.|%2e|%252e){2}|%00|\0/i;
 
+/** Whether an Accept-Encoding header takes gzip (named, and not with q=0). */
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((entry) => {
+    const [name, ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
+    return (name === 'gzip' || name === '*') && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}
+
 /** `studies=a&studies=b` and `studies=a,b` alike. */
 function listParam(value: string | string[] | undefined): string[] {
   return (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => v.split(',')).filter(Boolean);
@@ -72,9 +80,14 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
 
   // Pages and API answers carry an ETag and must be revalidated (no-cache): a client that
   // has the current answer, as every poll between two changes does, gets a bodiless 304.
-  const send = (request: FastifyRequest, reply: FastifyReply, type: string, { etag, body }: Tagged<string | Buffer>) => {
+  // A gzipped answer is another representation, so it has its own tag.
+  const send = (request: FastifyRequest, reply: FastifyReply, type: string, answer: Tagged<string | Buffer>) => {
+    const zipped = answer.gzip !== undefined && acceptsGzip(request.headers['accept-encoding']);
+    const etag = zipped ? `${answer.etag.slice(0, -1)}-gzip"` : answer.etag;
     reply.type(type).header('cache-control', 'no-cache').header('etag', etag);
-    return request.headers['if-none-match'] === etag ? reply.code(304).send() : reply.send(body);
+    if (answer.gzip !== undefined) reply.header('vary', 'accept-encoding');
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return zipped ? reply.header('content-encoding', 'gzip').send(answer.gzip) : reply.send(answer.body);
   };
   const JSON_TYPE = 'application/json; charset=utf-8';
 
