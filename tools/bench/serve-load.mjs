@@ -5,7 +5,8 @@
 //  - the study page of that study: asked for the moment the server listens ("cold": it
 //    waits for the page's first render, which the server starts at once in the
 //    background), then asked for first after the server says its pages are rendered
-//    ("first after warm-up"), then again (from memory), and revalidated (a 304);
+//    ("first after warm-up"), then again (from memory), and revalidated (a 304); asked
+//    as browsers ask (Accept-Encoding: gzip) and without any encoding;
 //  - a small real sweep's wall time with no client and with C clients polling the server
 //    as open pages do (the study list and the sweeping study's live API every P ms,
 //    default 2000 as the pages poll, sending back the ETag they were given, as browsers
@@ -117,10 +118,11 @@ function startServer() {
  * One GET over node:http (lighter than fetch for a page of megabytes): milliseconds to the
  * first byte and to the last, the status and ETag; `etag` is sent as If-None-Match.
  */
-function timed(url, { keep = false, etag } = {}) {
+function timed(url, { keep = false, etag, gzip = false } = {}) {
   return new Promise((done, fail) => {
     const start = performance.now();
-    get(url, { headers: etag ? { 'if-none-match': etag } : {} }, (response) => {
+    const headers = { ...(etag ? { 'if-none-match': etag } : {}), ...(gzip ? { 'accept-encoding': 'gzip' } : {}) };
+    get(url, { headers }, (response) => {
       const firstByte = performance.now() - start;
       const chunks = [];
       response.on('data', (chunk) => keep && chunks.push(chunk));
@@ -246,17 +248,19 @@ try {
   await stopServer(server);
   const again = await startServer();
   await again.warmed;
-  const first = await timed(`${again.url}${studyId}/index.html`);
+  // As a browser asks (gzip), then as a client that takes no encoding.
+  const first = await timed(`${again.url}${studyId}/index.html`, { gzip: true });
+  const firstPlain = await timed(`${again.url}${studyId}/index.html`);
   const next = [];
+  const nextPlain = [];
   const nextFirstByte = [];
   const revalidated = [];
-  let etag;
   for (let i = 0; i < Number(values['page-runs']); i++) {
-    const answer = await timed(`${again.url}${studyId}/index.html`);
+    const answer = await timed(`${again.url}${studyId}/index.html`, { gzip: true });
     next.push(answer.ms);
     nextFirstByte.push(answer.firstByteMs);
-    etag = answer.etag;
-    revalidated.push((await timed(`${again.url}${studyId}/index.html`, { etag })).ms);
+    nextPlain.push((await timed(`${again.url}${studyId}/index.html`)).ms);
+    revalidated.push((await timed(`${again.url}${studyId}/index.html`, { etag: answer.etag, gzip: true })).ms);
   }
   const liveApi = [];
   for (let i = 0; i < 10; i++) liveApi.push((await timed(`${again.url}api/studies/${studyId}/live`)).ms);
@@ -287,13 +291,16 @@ try {
         trials: trialCount,
         setupSeconds: Number(setupSeconds.toFixed(1)),
         studyPage: {
-          bytes: first.bytes === undefined ? null : Number(first.bytes),
+          bytes: firstPlain.bytes === undefined ? null : Number(firstPlain.bytes),
+          gzipBytes: first.bytes === undefined ? null : Number(first.bytes),
           coldMs: { listenedAfterMs: Number(listening.toFixed(0)), answeredMs: Number(cold.ms.toFixed(1)), status: cold.status },
           allPagesRenderedAfterSeconds: Number(warmedSeconds.toFixed(1)),
           firstAfterWarmUpMs: Number(first.ms.toFixed(1)),
           firstAfterWarmUpFirstByteMs: Number(first.firstByteMs.toFixed(1)),
+          firstAfterWarmUpNoGzipMs: Number(firstPlain.ms.toFixed(1)),
           nextMedianMs: quantile(next, 0.5),
           nextP90Ms: quantile(next, 0.9),
+          nextNoGzipMedianMs: quantile(nextPlain, 0.5),
           nextFirstByteMedianMs: quantile(nextFirstByte, 0.5),
           revalidated304MedianMs: quantile(revalidated, 0.5),
         },
