@@ -269,6 +269,7 @@ try {
   const loaded = [];
   const clientRuns = [];
   const serverCpu = { noClient: [], withClients: [] };
+  const clientsCpu = [];
   // The server's own CPU seconds during each sweep: what it takes from the sweep, whatever the machine's load.
   const during = async (bucket, work) => {
     const before = await cpuSeconds(again.child.pid);
@@ -279,9 +280,12 @@ try {
   };
   for (let run = 0; run < Number(values.runs); run++) {
     alone.push(await during(serverCpu.noClient, sweep));
+    const ownBefore = process.cpuUsage();
     const load = pollers(again.url);
     loaded.push(await during(serverCpu.withClients, sweep));
     clientRuns.push(await load.stop());
+    const own = process.cpuUsage(ownBefore);
+    clientsCpu.push(Number(((own.user + own.system) / 1e6).toFixed(2)));
   }
   await stopServer(again.child);
   console.log(
@@ -312,6 +316,7 @@ try {
           [`with${clients}PollingClientsSeconds`]: seconds(loaded),
           bestRatio: Number((Math.min(...loaded) / Math.min(...alone)).toFixed(3)),
           serverCpuSecondsDuringSweep: serverCpu,
+          clientsCpuSecondsDuringSweep: clientsCpu,
         },
         clients: { count: clients, pollMs, perRun: clientRuns },
         node: process.version,
