@@ -26,7 +26,7 @@ describe('coalesced store looks', () => {
     expect(await later).toBe(8);
   });
 
-  it('with reuseMs, a look that succeeded answers every caller until that long after it, then a new look is made', async () => {
+  it('with reuseMs, a look that succeeded answers every caller until that long after it, then a new look', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     onTestFinished(() => void vi.useRealTimers());
     let looks = 0;
@@ -71,7 +71,8 @@ describe('aelab serve: ETags, 304 and renders', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const get = (url: string, etag?: string) => app.inject({ method: 'GET', url, headers: etag ? { 'if-none-match': etag } : {} });
+  const get = (url: string, etag?: string) =>
+    app.inject({ method: 'GET', url, headers: etag ? { 'if-none-match': etag } : {} });
 
   it('answers a poll that has the current live state, study list or page with a bodiless 304', async () => {
     // The page first: its rendering is part of the live state (pageVersion).
@@ -88,7 +89,7 @@ describe('aelab serve: ETags, 304 and renders', () => {
     }
   });
 
-  it('sends the study page gzipped to a client that takes gzip, as another representation with its own tag', async () => {
+  it('sends the study page gzipped to a client that takes gzip, as a representation with its own tag', async () => {
     const url = `/${studyId}/index.html`;
     const plain = await get(url);
     const zipped = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
@@ -96,7 +97,8 @@ describe('aelab serve: ETags, 304 and renders', () => {
     expect(zipped.headers.vary).toBe('accept-encoding');
     expect(gunzipSync(zipped.rawPayload).toString()).toBe(plain.body);
     expect(zipped.headers.etag).not.toBe(plain.headers.etag);
-    const again = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip', 'if-none-match': zipped.headers.etag as string } });
+    const headers = { 'accept-encoding': 'gzip', 'if-none-match': zipped.headers.etag as string };
+    const again = await app.inject({ method: 'GET', url, headers });
     expect(again.statusCode).toBe(304);
     const refused = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip;q=0, identity' } });
     expect(refused.headers['content-encoding']).toBeUndefined();
@@ -113,7 +115,7 @@ describe('aelab serve: ETags, 304 and renders', () => {
     expect((after.json() as { updatedAt: string }).updatedAt).toBe('2031-01-01T00:00:00.000Z');
   });
 
-  it('once rendered, a changed study is answered from its last rendering while the next renders, then from the next', async () => {
+  it('once rendered, a changed study is answered from its last rendering while the next renders', async () => {
     const version = (html: string) => /id="live"[^>]*data-version="([^"]*)"/.exec(html)?.[1];
     const old = version((await get(`/${studyId}/index.html`)).body);
     expect(old).toBeTruthy();
@@ -123,7 +125,8 @@ describe('aelab serve: ETags, 304 and renders', () => {
     onTestFinished(() => void vi.useRealTimers());
     const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock(Date.UTC(2026, 0, 1)) });
     const environment = { backend: 'wasm', versions: {}, gitCommit: null };
-    await writer.startTrial(studyId, { configHash: 'new', params: {}, repeat: 0, seed: 9, environment, dataFingerprint: null });
+    const trial = { configHash: 'new', params: {}, repeat: 0, seed: 9, environment, dataFingerprint: null };
+    await writer.startTrial(studyId, trial);
     await writer.close();
     // The study list tells the study's version without asking for a render.
     const list = (await get('/api/studies')).json() as { studies: { id: string; version: string }[] };
@@ -131,7 +134,8 @@ describe('aelab serve: ETags, 304 and renders', () => {
     expect(now).not.toBe(old);
     // No waiting: the request finds the previous rendering and starts the next in the background.
     expect(version((await get(`/${studyId}/index.html`)).body)).toBe(old);
-    const live = async () => (await get(`/api/studies/${studyId}/live`)).json() as { version: string; pageVersion: string };
+    const live = async () =>
+      (await get(`/api/studies/${studyId}/live`)).json() as { version: string; pageVersion: string };
     // Polls (as an open page makes them) see the new rendering once it is made.
     await expect.poll(async () => (await live()).pageVersion, { timeout: 60_000, interval: 200 }).toBe(now);
     expect(version((await get(`/${studyId}/index.html`)).body)).toBe(now);
@@ -166,7 +170,8 @@ describe('aelab serve: warm start', () => {
     try {
       expect(await warmed).toBe(2);
       for (const id of ids) {
-        const live = (await app.inject({ url: `/api/studies/${id}/live` })).json() as { version: string; pageVersion: string | null };
+        const response = await app.inject({ url: `/api/studies/${id}/live` });
+        const live = response.json() as { version: string; pageVersion: string | null };
         expect(live.pageVersion).toBe(live.version);
       }
     } finally {

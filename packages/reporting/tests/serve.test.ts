@@ -228,7 +228,7 @@ describe('aelab serve: study state', () => {
     }
   });
 
-  /** A study with one finished trial whose sweep last said it was sweeping, with no trial running: killed between trials. */
+  /** One finished trial, no trial running, and the sweep's last word that it was sweeping: killed between trials. */
   async function killedBetweenTrials(root: string, lastWrite: string) {
     const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock() });
     const study = await writer.createStudy({
@@ -241,24 +241,28 @@ describe('aelab serve: study state', () => {
       selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
     });
     const environment = { backend: 'wasm', versions: {}, gitCommit: null };
-    const trial = await writer.startTrial(study.id, { configHash: 'c', params: {}, repeat: 0, seed: 1, environment, dataFingerprint: null });
+    const started = { configHash: 'c', params: {}, repeat: 0, seed: 1, environment, dataFingerprint: null };
+    const trial = await writer.startTrial(study.id, started);
     const history = [{ epoch: 1, loss: 0.5, valLoss: 0.6, seconds: 0.1 }];
-    await writer.finishTrial(trial.id, { status: 'complete', trainSeconds: 1, history, bestEpoch: 1, parameterCount: 10 });
+    const outcome = { status: 'complete', trainSeconds: 1, history, bestEpoch: 1, parameterCount: 10 } as const;
+    await writer.finishTrial(trial.id, outcome);
     await writeLiveProgress(root, { studyId: study.id, updatedAt: lastWrite, sweeping: true, trials: {} });
     return { writer, studyId: study.id };
   }
 
-  it('interrupted when its sweep was killed between trials: no trial running, the sweep never said it ended', async () => {
+  it('interrupted when its sweep was killed between trials: none running, no word that it ended', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-state-'));
     const root = join(dir, 'runs');
     const app = createServeApp({ store: root });
     try {
       const { writer, studyId } = await killedBetweenTrials(root, '2030-01-01T00:00:00.000Z');
-      const state = async () => ((await app.inject({ url: `/api/studies/${studyId}/live` })).json() as { state: string }).state;
+      const state = async () =>
+        ((await app.inject({ url: `/api/studies/${studyId}/live` })).json() as { state: string }).state;
       expect(await state()).toBe('running');
       // The writer's lock stays behind naming a process that is gone, as `kill -9` leaves it.
       await writer.close();
-      await writeFile(join(root, '.lock'), JSON.stringify({ pid: 2 ** 22 + 1, hostname: hostname(), acquiredAt: '2026-01-01T00:00:00.000Z' }));
+      const gone = { pid: 2 ** 22 + 1, hostname: hostname(), acquiredAt: '2026-01-01T00:00:00.000Z' };
+      await writeFile(join(root, '.lock'), JSON.stringify(gone));
       expect(await state()).toBe('interrupted');
       await rm(join(root, '.lock'));
       expect(await state()).toBe('interrupted');
@@ -268,7 +272,7 @@ describe('aelab serve: study state', () => {
     }
   });
 
-  it("interrupted, not running, while another sweep holds the store: its lock is younger than the study's last progress", async () => {
+  it('interrupted, not running, while another sweep holds the store: a lock younger than its progress', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-state-'));
     const root = join(dir, 'runs');
     const app = createServeApp({ store: root });

@@ -8,7 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { EXPORT_FORMATS, type ExportFormat } from '@aelab/core';
-import { RequestError, SERVE_LOOK_MS, ServedStore, tagBody, type ServedStoreOptions, type Tagged } from './served-store.js';
+import {
+  RequestError,
+  SERVE_LOOK_MS,
+  ServedStore,
+  tagBody,
+  type ServedStoreOptions,
+  type Tagged,
+} from './served-store.js';
 
 export interface ServeOptions extends ServedStoreOptions {
   /** The run store's folder. */

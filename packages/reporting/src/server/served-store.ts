@@ -151,7 +151,9 @@ export class ServedStore {
     options: ServedStoreOptions = {},
   ) {
     const { pollMs = 2000, lookMs = 0, ...render } = options;
-    if (!Number.isInteger(lookMs) || lookMs < 0) throw new Error(`serve: lookMs must be a non-negative integer, got ${lookMs}`);
+    if (!Number.isInteger(lookMs) || lookMs < 0) {
+      throw new Error(`serve: lookMs must be a non-negative integer, got ${lookMs}`);
+    }
     this.#lookMs = lookMs;
     this.#snapshots = new StoreSnapshots(root, lookMs);
     this.#writer = coalesced(async () => {
@@ -223,7 +225,9 @@ export class ServedStore {
         // Every open study list asks every few seconds: built once per change.
         const key = `${version}|${progress?.updatedAt ?? '-'}|${progress?.sweeping}|${writer.alive}|${writer.since}`;
         let cached = this.#summaries.get(id);
-        if (cached?.key !== key) this.#summaries.set(id, (cached = { key, summary: summarizeStudy(view, progress, writer, version) }));
+        if (cached?.key !== key) {
+          this.#summaries.set(id, (cached = { key, summary: summarizeStudy(view, progress, writer, version) }));
+        }
         return cached.summary;
       }),
     );
@@ -250,11 +254,13 @@ export class ServedStore {
     // content for the newest rendered one, never waiting on a render.
     this.#studyRender(loaded).catch(() => undefined);
     const pageVersion = this.#rendered.get(id)?.done?.version ?? null;
-    const key = `${version}|${progress?.updatedAt ?? '-'}|${progress?.sweeping}|${writer.alive}|${writer.since}|${pageVersion}`;
+    const progressKey = `${progress?.updatedAt ?? '-'}|${progress?.sweeping}`;
+    const key = `${version}|${progressKey}|${writer.alive}|${writer.since}|${pageVersion}`;
     let cached = this.#live.get(id);
     if (cached?.key !== key) {
       const state = { ...liveState(view, progress, writer, version), pageVersion };
-      this.#live.set(id, (cached = { key, json: { etag: entityTag(`live:${id}:${key}`), body: JSON.stringify(state) } }));
+      const json = { etag: entityTag(`live:${id}:${key}`), body: JSON.stringify(state) };
+      this.#live.set(id, (cached = { key, json }));
     }
     return cached.json;
   }
@@ -325,10 +331,11 @@ export class ServedStore {
     const key = `${rendered.version}|${summary.state}`;
     const { body, gzip } = await this.#page(`study-live:${id}`, key, async () => {
       // The panel carries the version the page shows: a page behind the records asks again.
-      const panel = Buffer.from(`${this.#livePanel(`/api/studies/${id}/live`, rendered.version, summary, true).trimEnd()}\n`);
+      const panel = this.#livePanel(`/api/studies/${id}/live`, rendered.version, summary, true);
+      const panelBytes = Buffer.from(`${panel.trimEnd()}\n`);
       // Bytes encoded once per rendering: a new state only copies them around a new panel.
       const [before, after] = rendered.cuts;
-      const page = after ? Buffer.concat([before, panel, after]) : before;
+      const page = after ? Buffer.concat([before, panelBytes, after]) : before;
       // Megabytes of table markup shrink about tenfold, compressed once (off the main thread) for every client.
       return { body: page, gzip: await gzipAsync(page, { level: 1 }) };
     });

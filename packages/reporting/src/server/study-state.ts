@@ -49,7 +49,11 @@ export interface WriterState {
  * trials or during one: another writer that took the lock after the sweep's last progress
  * write is not it), or a trial was left running or stopped and not yet resumed.
  */
-export function studyState(trials: readonly TrialRecord[], live: LiveProgressFile | null, writer: WriterState): StudyState {
+export function studyState(
+  trials: readonly TrialRecord[],
+  live: LiveProgressFile | null,
+  writer: WriterState,
+): StudyState {
   if (live?.sweeping) {
     // The sweep writes its progress while it holds the lock, so never before it took it.
     const itsWriter = writer.alive && (writer.since === null || writer.since <= live.updatedAt);
@@ -62,7 +66,12 @@ export function studyState(trials: readonly TrialRecord[], live: LiveProgressFil
 
 const latest = (times: (string | null | undefined)[]) => times.reduce<string>((a, b) => (b && b > a ? b : a), '');
 
-export function summarizeStudy(view: StudyView, live: LiveProgressFile | null, writer: WriterState, version: string): StudySummary {
+export function summarizeStudy(
+  view: StudyView,
+  live: LiveProgressFile | null,
+  writer: WriterState,
+  version: string,
+): StudySummary {
   const { study, board } = view;
   const count = (status: string) => board.statusCounts[status] ?? 0;
   const winner = board.winner?.score;
@@ -115,7 +124,12 @@ export const LIVE_CURVES = 30;
 const vegaOf = (spec: TopLevelSpec | null) => (spec ? compile(spec).spec : null);
 
 /** The study's live state: the study page's intermediate-values and trials-over-time charts, running trials' epochs included. */
-export function liveState(view: StudyView, live: LiveProgressFile | null, writer: WriterState, version: string): LiveState {
+export function liveState(
+  view: StudyView,
+  live: LiveProgressFile | null,
+  writer: WriterState,
+  version: string,
+): LiveState {
   const running = new Map<string, EpochRecord[]>(
     view.board.trials.filter((t) => t.status === 'running' && live?.trials[t.id]).map((t) => [t.id, live!.trials[t.id].history]),
   );
