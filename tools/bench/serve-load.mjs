@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // `aelab serve` under load. Builds a JSON run store holding one study of N synthetic
 // trials (100-epoch histories, 3 scoring variants each), starts `aelab serve` on it (its
-// own process, loopback), and measures:
-//  - the study page of that study: the first answer (renders its charts) and the next
-//    ones (cached until the study changes), wall milliseconds per request;
-//  - a small real sweep's wall time alone, then again while C clients poll the server as
-//    open pages do (the live API of the sweeping study and the study list, every P ms,
-//    default 2000 as the pages poll):
-//    is the sweep slowed, and how fast are the clients answered? Prints JSON.
-// Build first: npx tsc -b
+// own process, loopback), and measures, in wall milliseconds per request:
+//  - the study page of that study: asked for the moment the server listens ("cold": it
+//    waits for the page's first render, which the server starts at once in the
+//    background), then asked for first after the server says its pages are rendered
+//    ("first after warm-up"), then again (from memory), and revalidated (a 304); asked
+//    as browsers ask (Accept-Encoding: gzip) and without any encoding;
+//  - a small real sweep's wall time with no client and with C clients polling the server
+//    as open pages do (the study list and the sweeping study's live API every P ms,
+//    default 2000 as the pages poll, sending back the ETag they were given, as browsers
+//    do): R runs of each, interleaved (none, C, none, C, ...), best and median of each.
+// Prints JSON. Build first: npx tsc -b
 //
-//   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20]
+//   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20] [--runs 3]
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '50' },
     'poll-ms': { type: 'string', default: '2000' },
     'page-runs': { type: 'string', default: '20' },
+    runs: { type: 'string', default: '3' },
   },
 });
 const trialCount = Number(values.trials);
@@ -90,29 +94,47 @@ async function buildStudy() {
   return study.id;
 }
 
+const servers = [];
+
+/** Starts `aelab serve`; resolves once it listens, with a promise of the moment it says its pages are rendered. */
 function startServer() {
   const child = spawn(process.execPath, [bin, 'serve', '--store', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push(child);
+  let out = '';
+  let rendered;
+  const warmed = new Promise((done) => (rendered = done));
   return new Promise((done, fail) => {
-    let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
-      if (url) done({ child, url });
+      if (url) done({ child, url, warmed });
+      if (/pages of \d+ stud(y|ies) rendered/.test(out)) rendered();
     });
     child.once('exit', (code) => fail(new Error(`serve exited ${code}`)));
   });
 }
 
-/** One GET over node:http (lighter than fetch for a page of megabytes): milliseconds to the first byte and to the last. */
-function timed(url, keep = false) {
+/**
+ * One GET over node:http (lighter than fetch for a page of megabytes): milliseconds to the
+ * first byte and to the last, the status and ETag; `etag` is sent as If-None-Match.
+ */
+function timed(url, { keep = false, etag, gzip = false } = {}) {
   return new Promise((done, fail) => {
     const start = performance.now();
-    get(url, (response) => {
+    const headers = { ...(etag ? { 'if-none-match': etag } : {}), ...(gzip ? { 'accept-encoding': 'gzip' } : {}) };
+    get(url, { headers }, (response) => {
       const firstByte = performance.now() - start;
       const chunks = [];
       response.on('data', (chunk) => keep && chunks.push(chunk));
       response.on('end', () =>
-        done({ ms: performance.now() - start, firstByteMs: firstByte, status: response.statusCode, body: keep ? Buffer.concat(chunks).toString() : '' }),
+        done({
+          ms: performance.now() - start,
+          firstByteMs: firstByte,
+          status: response.statusCode,
+          etag: response.headers.etag,
+          bytes: response.headers['content-length'],
+          body: keep ? Buffer.concat(chunks).toString() : '',
+        }),
       );
     }).on('error', fail);
   });
@@ -146,21 +168,35 @@ const quantile = (xs, q) => {
   return s.length ? Number(s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(1)) : null;
 };
 
-/** C clients, each polling the newest study's live API and the study list every pollMs, until stopped. */
+/**
+ * C clients, each polling the study list and the newest study's live API every pollMs as
+ * an open page does (keeping the last answer and its ETag, as a browser's cache does),
+ * until stopped.
+ */
 function pollers(url) {
   const latencies = [];
   let failures = 0;
+  let notModified = 0;
   let stop = false;
   const one = async () => {
+    const tags = new Map();
+    let studies = [];
     while (!stop) {
       try {
-        const list = await timed(`${url}api/studies`, true);
+        const list = await timed(`${url}api/studies`, { keep: true, etag: tags.get('list') });
         latencies.push(list.ms);
-        const { studies } = JSON.parse(list.body);
+        if (list.status === 200) {
+          tags.set('list', list.etag);
+          studies = JSON.parse(list.body).studies;
+        }
         const newest = studies.at(-1);
-        const live = await timed(`${url}api/studies/${newest.id}/live`);
+        const live = await timed(`${url}api/studies/${newest.id}/live`, { etag: tags.get(newest.id) });
         latencies.push(live.ms);
-        if (list.status !== 200 || live.status !== 200) failures++;
+        if (live.status === 200) tags.set(newest.id, live.etag);
+        for (const status of [list.status, live.status]) {
+          if (status === 304) notModified++;
+          else if (status !== 200) failures++;
+        }
       } catch {
         failures++;
       }
@@ -172,35 +208,86 @@ function pollers(url) {
     stop: async () => {
       stop = true;
       await Promise.all(running);
-      return { requests: latencies.length, failures, p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), maxMs: quantile(latencies, 1) };
+      const summary = { p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), maxMs: quantile(latencies, 1) };
+      return { requests: latencies.length, notModified, failures, ...summary };
     },
   };
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100/s).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const seconds = (xs) => ({ best: Number(Math.min(...xs).toFixed(2)), median: quantile(xs, 0.5), all: xs.map((x) => Number(x.toFixed(2))) });
 
 const setupStart = performance.now();
 const studyId = await buildStudy();
 const setupSeconds = (performance.now() - setupStart) / 1000;
 await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
-const { child: server, url } = await startServer();
+const serverStart = performance.now();
+const { child: server, url, warmed } = await startServer();
 try {
   const page = `${url}${studyId}/index.html`;
-  const first = await timed(page);
-  const pageBytes = (await (await fetch(page)).arrayBuffer()).byteLength;
+  const listening = performance.now() - serverStart;
+  const cold = await timed(page);
+  await warmed;
+  const warmedSeconds = (performance.now() - serverStart) / 1000;
+  // A second server, asked for the page only once it says its pages are rendered.
+  await stopServer(server);
+  const again = await startServer();
+  await again.warmed;
+  // As a browser asks (gzip), then as a client that takes no encoding.
+  const first = await timed(`${again.url}${studyId}/index.html`, { gzip: true });
+  const firstPlain = await timed(`${again.url}${studyId}/index.html`);
   const next = [];
+  const nextPlain = [];
   const nextFirstByte = [];
+  const revalidated = [];
   for (let i = 0; i < Number(values['page-runs']); i++) {
-    const { ms, firstByteMs } = await timed(page);
-    next.push(ms);
-    nextFirstByte.push(firstByteMs);
+    const answer = await timed(`${again.url}${studyId}/index.html`, { gzip: true });
+    next.push(answer.ms);
+    nextFirstByte.push(answer.firstByteMs);
+    nextPlain.push((await timed(`${again.url}${studyId}/index.html`)).ms);
+    revalidated.push((await timed(`${again.url}${studyId}/index.html`, { etag: answer.etag, gzip: true })).ms);
   }
   const liveApi = [];
-  for (let i = 0; i < 10; i++) liveApi.push((await timed(`${url}api/studies/${studyId}/live`)).ms);
+  for (let i = 0; i < 10; i++) liveApi.push((await timed(`${again.url}api/studies/${studyId}/live`)).ms);
 
-  const alone = await sweep();
-  const load = pollers(url);
-  const loaded = await sweep();
-  const clientsResult = await load.stop();
-  const aloneAgain = await sweep();
+  const alone = [];
+  const loaded = [];
+  const clientRuns = [];
+  const serverCpu = { noClient: [], withClients: [] };
+  const clientsCpu = [];
+  // The server's own CPU seconds during each sweep: what it takes from the sweep, whatever the machine's load.
+  const during = async (bucket, work) => {
+    const before = await cpuSeconds(again.child.pid);
+    const result = await work();
+    const after = await cpuSeconds(again.child.pid);
+    bucket.push(before === null || after === null ? null : Number((after - before).toFixed(2)));
+    return result;
+  };
+  for (let run = 0; run < Number(values.runs); run++) {
+    alone.push(await during(serverCpu.noClient, sweep));
+    const ownBefore = process.cpuUsage();
+    const load = pollers(again.url);
+    loaded.push(await during(serverCpu.withClients, sweep));
+    clientRuns.push(await load.stop());
+    const own = process.cpuUsage(ownBefore);
+    clientsCpu.push(Number(((own.user + own.system) / 1e6).toFixed(2)));
+  }
+  await stopServer(again.child);
   console.log(
     JSON.stringify(
       {
@@ -208,21 +295,30 @@ try {
         trials: trialCount,
         setupSeconds: Number(setupSeconds.toFixed(1)),
         studyPage: {
-          status: first.status,
-          bytes: pageBytes,
-          firstMs: Number(first.ms.toFixed(1)),
-          cachedMedianMs: quantile(next, 0.5),
-          cachedP90Ms: quantile(next, 0.9),
-          cachedFirstByteMedianMs: quantile(nextFirstByte, 0.5),
+          bytes: firstPlain.bytes === undefined ? null : Number(firstPlain.bytes),
+          gzipBytes: first.bytes === undefined ? null : Number(first.bytes),
+          coldMs: { listenedAfterMs: Number(listening.toFixed(0)), answeredMs: Number(cold.ms.toFixed(1)), status: cold.status },
+          allPagesRenderedAfterSeconds: Number(warmedSeconds.toFixed(1)),
+          firstAfterWarmUpMs: Number(first.ms.toFixed(1)),
+          firstAfterWarmUpFirstByteMs: Number(first.firstByteMs.toFixed(1)),
+          firstAfterWarmUpNoGzipMs: Number(firstPlain.ms.toFixed(1)),
+          nextMedianMs: quantile(next, 0.5),
+          nextP90Ms: quantile(next, 0.9),
+          nextNoGzipMedianMs: quantile(nextPlain, 0.5),
+          nextFirstByteMedianMs: quantile(nextFirstByte, 0.5),
+          revalidated304MedianMs: quantile(revalidated, 0.5),
         },
         liveApiOf1000TrialStudy: { medianMs: quantile(liveApi, 0.5), maxMs: quantile(liveApi, 1) },
         sweep: {
           trainings: 4,
-          aloneSeconds: Number(alone.toFixed(2)),
-          with50PollingClientsSeconds: Number(loaded.toFixed(2)),
-          aloneAgainSeconds: Number(aloneAgain.toFixed(2)),
+          runs: alone.length,
+          noClientSeconds: seconds(alone),
+          [`with${clients}PollingClientsSeconds`]: seconds(loaded),
+          bestRatio: Number((Math.min(...loaded) / Math.min(...alone)).toFixed(3)),
+          serverCpuSecondsDuringSweep: serverCpu,
+          clientsCpuSecondsDuringSweep: clientsCpu,
         },
-        clients: { count: clients, pollMs, ...clientsResult },
+        clients: { count: clients, pollMs, perRun: clientRuns },
         node: process.version,
         cpus: cpus().length,
         note: 'server, sweep and clients share this machine; wall times are noisy on a shared machine',
@@ -232,7 +328,6 @@ try {
     ),
   );
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((done) => server.once('exit', done));
+  await Promise.all(servers.map(stopServer));
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { JsonFileRunStore, writeLiveProgress } from '@aelab/store';
@@ -222,6 +222,70 @@ describe('aelab serve: study state', () => {
       await writer.close();
       const after = (await app.inject({ url: '/api/studies' })).json() as { studies: { state: string }[] };
       expect(after.studies[0].state).toBe('interrupted');
+    } finally {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** One finished trial, no trial running, and the sweep's last word that it was sweeping: killed between trials. */
+  async function killedBetweenTrials(root: string, lastWrite: string) {
+    const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock() });
+    const study = await writer.createStudy({
+      name: 'between',
+      experimentPath: 'x.json',
+      experiment: { sampler: { type: 'grid' } },
+      experimentHash: 'h',
+      gitCommit: null,
+      dataset: 'synthetic-ecg',
+      selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
+    });
+    const environment = { backend: 'wasm', versions: {}, gitCommit: null };
+    const started = { configHash: 'c', params: {}, repeat: 0, seed: 1, environment, dataFingerprint: null };
+    const trial = await writer.startTrial(study.id, started);
+    const history = [{ epoch: 1, loss: 0.5, valLoss: 0.6, seconds: 0.1 }];
+    const outcome = { status: 'complete', trainSeconds: 1, history, bestEpoch: 1, parameterCount: 10 } as const;
+    await writer.finishTrial(trial.id, outcome);
+    await writeLiveProgress(root, { studyId: study.id, updatedAt: lastWrite, sweeping: true, trials: {} });
+    return { writer, studyId: study.id };
+  }
+
+  it('interrupted when its sweep was killed between trials: none running, no word that it ended', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-state-'));
+    const root = join(dir, 'runs');
+    const app = createServeApp({ store: root });
+    try {
+      const { writer, studyId } = await killedBetweenTrials(root, '2030-01-01T00:00:00.000Z');
+      const state = async () =>
+        ((await app.inject({ url: `/api/studies/${studyId}/live` })).json() as { state: string }).state;
+      expect(await state()).toBe('running');
+      // The writer's lock stays behind naming a process that is gone, as `kill -9` leaves it.
+      await writer.close();
+      const gone = { pid: 2 ** 22 + 1, hostname: hostname(), acquiredAt: '2026-01-01T00:00:00.000Z' };
+      await writeFile(join(root, '.lock'), JSON.stringify(gone));
+      expect(await state()).toBe('interrupted');
+      await rm(join(root, '.lock'));
+      expect(await state()).toBe('interrupted');
+    } finally {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('interrupted, not running, while another sweep holds the store: a lock younger than its progress', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-state-'));
+    const root = join(dir, 'runs');
+    const app = createServeApp({ store: root });
+    try {
+      const { writer, studyId } = await killedBetweenTrials(root, '2020-01-01T00:00:00.000Z');
+      await writer.close();
+      const next = await JsonFileRunStore.open(root, { fsync: false });
+      try {
+        const list = (await app.inject({ url: '/api/studies' })).json() as { studies: { id: string; state: string }[] };
+        expect(list.studies.find((s) => s.id === studyId)?.state).toBe('interrupted');
+      } finally {
+        await next.close();
+      }
     } finally {
       await app.close();
       await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ export * from './run-store.js';
 export * from './in-memory.js';
 export * from './json-file.js';
 export * from './lookups.js';
-export { StoreLockedError, isWriterLockHeld, type LockOwner } from './writer-lock.js';
+export { StoreLockedError, isWriterLockHeld, readWriterLock, type LockOwner } from './writer-lock.js';
 export { isStudyId, parseTrialId } from './ids.js';
 export * from './live-progress.js';
 export * from './migrations.js';

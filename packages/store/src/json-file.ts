@@ -171,7 +171,11 @@ export class JsonFileRunStore implements RunStore {
       // swept while the store is used; this process's own temp files are left alone.
       if (!options.readonly) {
         store.#sweep = (async () => {
-          for (const study of data.studies) await removeTempFiles(join(absolute, study.id, 'trials'), { recursive: true });
+          for (const study of data.studies) {
+            await removeTempFiles(join(absolute, study.id, 'trials'), { recursive: true });
+            // A killed sweep's live progress write (see live-progress.ts): its writer is gone, as we hold the lock.
+            await removeTempFiles(join(absolute, study.id, 'live'));
+          }
         })();
       }
       return store;

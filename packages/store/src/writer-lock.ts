@@ -135,9 +135,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Whether a live writer holds the store at `root` (for readers that show whether a sweep is still running). */
-export async function isWriterLockHeld(root: string): Promise<boolean> {
+/**
+ * The store's writer lock as readers see it: who took it and when, and whether that
+ * process may still be writing (false for a lock a killed writer left). Null when there is
+ * no lock, or none we can read.
+ */
+export async function readWriterLock(root: string): Promise<{ owner: LockOwner; held: boolean } | null> {
   const lockPath = join(root, LOCK_FILE);
   const owner = await readOwner(lockPath).catch(() => null);
-  return owner !== null && owner !== undefined && isHeld(owner, lockPath);
+  return owner ? { owner, held: isHeld(owner, lockPath) } : null;
+}
+
+/** Whether a live writer holds the store at `root` (for readers that show whether a sweep is still running). */
+export async function isWriterLockHeld(root: string): Promise<boolean> {
+  return (await readWriterLock(root))?.held ?? false;
 }

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openRunStore, writeFileAtomic } from '../src/index.js';
+import { openRunStore, readLiveProgress, writeFileAtomic, writeLiveProgress } from '../src/index.js';
 import { completeOutcome, evaluation, newStudy, newTrial } from './fixtures.js';
 
 /** What a killed writer or a careless `rm` leaves behind, and how the next open copes. */
@@ -50,6 +50,29 @@ describe('temp files left by a killed writer', () => {
     await writer.close();
     for (const path of leftovers) await expect(readFile(path)).rejects.toThrow(/ENOENT/);
     expect((await readdir(join(root, untouched.id, 'trials', 't000000', 'model'))).sort()).toEqual(['model.json']);
+  });
+});
+
+describe('live progress temp files left by a killed sweep', () => {
+  it('are removed when the next writer opens the store; the live progress itself stays', async () => {
+    const root = await tempRoot();
+    const store = await openRunStore(root);
+    const study = await store.createStudy(newStudy({ name: 'killed' }));
+    await store.close();
+    const progress = { studyId: study.id, updatedAt: '2030-01-01T00:00:00.000Z', sweeping: true, trials: {} };
+    await writeLiveProgress(root, progress);
+    // What `writeFileAtomic` leaves when its process is killed between writing and renaming.
+    const stale = join(root, study.id, 'live', '.progress.json.999999.tmp');
+    await writeFile(stale, '{"half": ');
+
+    const reader = await openRunStore(root, { readonly: true });
+    await reader.close();
+    await expect(readFile(stale, 'utf8')).resolves.toBe('{"half": ');
+
+    const writer = await openRunStore(root);
+    await writer.close();
+    expect(await readdir(join(root, study.id, 'live'))).toEqual(['progress.json']);
+    expect((await readLiveProgress(root, study.id))?.sweeping).toBe(true);
   });
 });
 

@@ -6,9 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { EXPORT_FORMATS, type ExportFormat } from '@aelab/core';
-import { RequestError, ServedStore, type ServedStoreOptions } from './served-store.js';
+import {
+  RequestError,
+  SERVE_LOOK_MS,
+  ServedStore,
+  tagBody,
+  type ServedStoreOptions,
+  type Tagged,
+} from './served-store.js';
 
 export interface ServeOptions extends ServedStoreOptions {
   /** The run store's folder. */
@@ -31,6 +38,14 @@ const HTML = 'text/html; charset=utf-8';
 /** `..` as a path segment, plain or percent-encoded (once or twice), or a null byte. */
 const TRAVERSAL = /(?:\.|%2e|%252e){2}|%00|\0/i;
 
+/** Whether an Accept-Encoding header takes gzip (named, and not with q=0). */
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((entry) => {
+    const [name, ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
+    return (name === 'gzip' || name === '*') && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}
+
 /** `studies=a&studies=b` and `studies=a,b` alike. */
 function listParam(value: string | string[] | undefined): string[] {
   return (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => v.split(',')).filter(Boolean);
@@ -45,6 +60,10 @@ function exportFormat(name: string): ExportFormat {
 
 /** Builds the server (not listening yet): call `listen` on it, or `inject` in tests. */
 export function createServeApp(options: ServeOptions): FastifyInstance {
+  return buildServeApp(options).app;
+}
+
+function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: ServedStore } {
   const { store: root, logRequests = false, ...rest } = options;
   const served = new ServedStore(root, rest);
   const vega = vegaBrowserBuild();
@@ -66,38 +85,66 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no such page: ${request.method} ${request.url.slice(0, 200)}` }));
 
-  const html = (reply: FastifyReply, body: string | Buffer) => reply.type(HTML).header('cache-control', 'no-store').send(body);
-  const json = (reply: FastifyReply, body: unknown) => reply.header('cache-control', 'no-store').send(body);
+  // Pages and API answers carry an ETag and must be revalidated (no-cache): a client that
+  // has the current answer, as every poll between two changes does, gets a bodiless 304.
+  // A gzipped answer is another representation, so it has its own tag.
+  const send = (request: FastifyRequest, reply: FastifyReply, type: string, answer: Tagged<string | Buffer>) => {
+    const zipped = answer.gzip !== undefined && acceptsGzip(request.headers['accept-encoding']);
+    const etag = zipped ? `${answer.etag.slice(0, -1)}-gzip"` : answer.etag;
+    reply.type(type).header('cache-control', 'no-cache').header('etag', etag);
+    if (answer.gzip !== undefined) reply.header('vary', 'accept-encoding');
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return zipped ? reply.header('content-encoding', 'gzip').send(answer.gzip) : reply.send(answer.body);
+  };
+  const JSON_TYPE = 'application/json; charset=utf-8';
 
   app.get('/', (_request, reply) => reply.redirect('/index.html'));
-  app.get<{ Querystring: Query }>('/index.html', async (request, reply) => html(reply, await served.indexPage(String(request.query.q ?? ''))));
+  app.get<{ Querystring: Query }>('/index.html', async (request, reply) =>
+    send(request, reply, HTML, tagBody(await served.indexPage(String(request.query.q ?? '')))),
+  );
   app.get('/report.css', (_request, reply) => reply.type('text/css; charset=utf-8').send(served.css));
   app.get('/_assets/vega.min.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(vega));
   app.get('/_assets/live.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(served.liveScript));
-  app.get<{ Querystring: Query }>('/compare.html', async (request, reply) => html(reply, await served.compareStudiesPage(listParam(request.query.studies))));
-
-  app.get<{ Params: Params }>('/:study', async (request, reply) => reply.redirect(`/${(await served.load(request.params.study)).study.id}/index.html`));
-  app.get<{ Params: Params }>('/:study/index.html', async (request, reply) => html(reply, await served.studyPage(request.params.study)));
-  app.get<{ Params: Params }>('/:study/compare.html', async (request, reply) => html(reply, await served.comparePage(request.params.study)));
-  app.get<{ Params: Params }>('/:study/trials/:page', async (request, reply) =>
-    html(reply, await served.trialPage(request.params.study, request.params.page)),
+  app.get<{ Querystring: Query }>('/compare.html', async (request, reply) =>
+    send(request, reply, HTML, tagBody(await served.compareStudiesPage(listParam(request.query.studies)))),
   );
 
-  app.get<{ Querystring: Query }>('/api/studies', async (request, reply) => json(reply, await served.summaries(String(request.query.q ?? ''))));
-  app.get<{ Params: Params }>('/api/studies/:study/live', async (request, reply) => json(reply, await served.live(request.params.study)));
+  app.get<{ Params: Params }>('/:study', async (request, reply) => reply.redirect(`/${(await served.load(request.params.study)).study.id}/index.html`));
+  app.get<{ Params: Params }>('/:study/index.html', async (request, reply) =>
+    send(request, reply, HTML, await served.studyPage(request.params.study)),
+  );
+  app.get<{ Params: Params }>('/:study/compare.html', async (request, reply) =>
+    send(request, reply, HTML, tagBody(await served.comparePage(request.params.study))),
+  );
+  app.get<{ Params: Params }>('/:study/trials/:page', async (request, reply) =>
+    send(request, reply, HTML, tagBody(await served.trialPage(request.params.study, request.params.page))),
+  );
+
+  app.get<{ Querystring: Query }>('/api/studies', async (request, reply) =>
+    send(request, reply, JSON_TYPE, await served.summariesJson(String(request.query.q ?? ''))),
+  );
+  app.get<{ Params: Params }>('/api/studies/:study/live', async (request, reply) =>
+    send(request, reply, JSON_TYPE, await served.live(request.params.study)),
+  );
   app.get<{ Params: Params }>('/api/studies/:study/export.:format', async (request, reply) => {
     const format = exportFormat(request.params.format);
     const body = await served.export(request.params.study, format);
     const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
     return reply.type(type).header('content-disposition', `attachment; filename="${request.params.study}.${format}"`).send(body);
   });
-  return app;
+  return { app, served };
 }
 
-/** Starts the server on `host:port` (loopback unless told otherwise); resolves to its address once it listens. */
-export async function serve(options: ServeOptions & { host?: string; port?: number }): Promise<{ app: FastifyInstance; url: string }> {
-  const { host = '127.0.0.1', port = 8080, ...rest } = options;
-  const app = createServeApp(rest);
+/**
+ * Starts the server on `host:port` (loopback unless told otherwise); resolves to its
+ * address once it listens. Every study's page is then rendered in the background (see
+ * `ServedStore.warm`): `warmed` resolves to the number of studies once they are.
+ */
+export async function serve(
+  options: ServeOptions & { host?: string; port?: number },
+): Promise<{ app: FastifyInstance; url: string; warmed: Promise<number> }> {
+  const { host = '127.0.0.1', port = 8080, lookMs = SERVE_LOOK_MS, ...rest } = options;
+  const { app, served } = buildServeApp({ ...rest, lookMs });
   const address = await app.listen({ host, port });
-  return { app, url: address };
+  return { app, url: address, warmed: served.warm() };
 }

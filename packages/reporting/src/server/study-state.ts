@@ -36,12 +36,29 @@ function typeOf(experiment: Json, part: 'sampler' | 'pruner'): string {
   return typeof type === 'string' ? type : 'none';
 }
 
+/** The store's writer lock as the server last read it: whether its process lives, and since when it holds the lock. */
+export interface WriterState {
+  alive: boolean;
+  /** ISO time the writer took the lock; null when there is no lock. */
+  since: string | null;
+}
+
 /**
- * Running while its sweep says so and the store's writer is alive; interrupted when a
- * trial was left running by a writer that is gone, or stopped and not yet resumed.
+ * Running while its sweep says so and the store's writer that wrote that is alive;
+ * interrupted when its sweep said it was running but that writer is gone (killed between
+ * trials or during one: another writer that took the lock after the sweep's last progress
+ * write is not it), or a trial was left running or stopped and not yet resumed.
  */
-export function studyState(trials: readonly TrialRecord[], live: LiveProgressFile | null, writerAlive: boolean): StudyState {
-  if (live?.sweeping && writerAlive) return 'running';
+export function studyState(
+  trials: readonly TrialRecord[],
+  live: LiveProgressFile | null,
+  writer: WriterState,
+): StudyState {
+  if (live?.sweeping) {
+    // The sweep writes its progress while it holds the lock, so never before it took it.
+    const itsWriter = writer.alive && (writer.since === null || writer.since <= live.updatedAt);
+    return itsWriter ? 'running' : 'interrupted';
+  }
   const settled = new Set(trials.filter((t) => t.status !== 'interrupted' && t.status !== 'running').map((t) => `${t.configHash}/${t.repeat}`));
   const open = trials.some((t) => t.status === 'running' || (t.status === 'interrupted' && !settled.has(`${t.configHash}/${t.repeat}`)));
   return open ? 'interrupted' : 'finished';
@@ -49,7 +66,12 @@ export function studyState(trials: readonly TrialRecord[], live: LiveProgressFil
 
 const latest = (times: (string | null | undefined)[]) => times.reduce<string>((a, b) => (b && b > a ? b : a), '');
 
-export function summarizeStudy(view: StudyView, live: LiveProgressFile | null, writerAlive: boolean, version: string): StudySummary {
+export function summarizeStudy(
+  view: StudyView,
+  live: LiveProgressFile | null,
+  writer: WriterState,
+  version: string,
+): StudySummary {
   const { study, board } = view;
   const count = (status: string) => board.statusCounts[status] ?? 0;
   const winner = board.winner?.score;
@@ -61,7 +83,7 @@ export function summarizeStudy(view: StudyView, live: LiveProgressFile | null, w
     dataset: study.dataset,
     sampler: typeOf(study.experiment, 'sampler'),
     pruner: typeOf(study.experiment, 'pruner'),
-    state: studyState(board.trials, live, writerAlive),
+    state: studyState(board.trials, live, writer),
     trials: {
       total: board.trials.length,
       complete: count('complete'),
@@ -102,7 +124,12 @@ export const LIVE_CURVES = 30;
 const vegaOf = (spec: TopLevelSpec | null) => (spec ? compile(spec).spec : null);
 
 /** The study's live state: the study page's intermediate-values and trials-over-time charts, running trials' epochs included. */
-export function liveState(view: StudyView, live: LiveProgressFile | null, writerAlive: boolean, version: string): LiveState {
+export function liveState(
+  view: StudyView,
+  live: LiveProgressFile | null,
+  writer: WriterState,
+  version: string,
+): LiveState {
   const running = new Map<string, EpochRecord[]>(
     view.board.trials.filter((t) => t.status === 'running' && live?.trials[t.id]).map((t) => [t.id, live!.trials[t.id].history]),
   );
@@ -110,7 +137,7 @@ export function liveState(view: StudyView, live: LiveProgressFile | null, writer
   const scores = trialScores(view);
   const options = { metricLabel: view.metricLabel };
   return {
-    ...summarizeStudy(view, live, writerAlive, version),
+    ...summarizeStudy(view, live, writer, version),
     runningTrials: view.board.trials
       .filter((t) => t.status === 'running')
       .map((t) => ({ id: t.id, number: t.number, epoch: running.get(t.id)?.at(-1)?.epoch ?? 0, epochs: live?.trials[t.id]?.epochs ?? 0 })),

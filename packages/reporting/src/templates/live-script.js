@@ -2,6 +2,8 @@
 // and updates the page in place (no reload). The live charts are Vega views fed through
 // vega's changeset API; the rest of the page (the same HTML as the static report) is
 // swapped for the server's newer copy when the study's records change.
+// Requests revalidate (no-cache): the server answers an unchanged page or state with a
+// bodiless 304 and the browser hands back the copy it has.
 (function () {
   var panel = document.getElementById('live');
   if (!panel) return;
@@ -30,7 +32,7 @@
 
   // Re-runs the page's own inline script (sorting, filters) on the swapped content; keeps typed filters.
   function swapMain() {
-    return fetch(location.pathname + location.search, { cache: 'no-store' })
+    return fetch(location.pathname + location.search, { cache: 'no-cache' })
       .then(function (response) {
         if (!response.ok) throw new Error('page: HTTP ' + response.status);
         return response.text();
@@ -151,7 +153,7 @@
   function tick() {
     if (!on || busy) return;
     busy = true;
-    fetch(api, { cache: 'no-store' })
+    fetch(api, { cache: 'no-cache' })
       .then(function (response) {
         if (!response.ok) throw new Error('HTTP ' + response.status);
         return response.json();
