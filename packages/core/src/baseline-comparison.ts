@@ -67,17 +67,25 @@ function sideValue(metric: string, side: ComparedConfiguration, rows: Uint32Arra
 }
 
 /** Why the two cannot be compared on this rule and these rows, or undefined when they can. */
-export function comparisonRefusal(rule: SelectionRule, labels: ArrayLike<number>, sides: ComparedConfiguration[]): string | undefined {
+export function comparisonRefusal(
+  rule: SelectionRule,
+  labels: ArrayLike<number>,
+  sides: ComparedConfiguration[],
+): string | undefined {
   if ((RECONSTRUCTION_METRICS as readonly string[]).includes(rule.metric)) {
     return `the selection metric ${rule.metric} is a reconstruction error, on another scale than a baseline's score`;
   }
   for (const side of sides) {
     if (side.repeats.length === 0) return `${side.name} has no scored repeat`;
-    if (side.repeats.some((r) => r.scores.length !== labels.length)) return `${side.name} was not scored on the same ${labels.length} ${rule.split} rows`;
+    if (side.repeats.some((r) => r.scores.length !== labels.length)) {
+      return `${side.name} was not scored on the same ${labels.length} ${rule.split} rows`;
+    }
   }
   let positives = 0;
   for (let i = 0; i < labels.length; i++) positives += labels[i] === 1 ? 1 : 0;
-  if (positives === 0 || positives === labels.length) return `the ${rule.split} split holds one class only: no labelled comparison`;
+  if (positives === 0 || positives === labels.length) {
+    return `the ${rule.split} split holds one class only: no labelled comparison`;
+  }
   return undefined;
 }
 
@@ -115,7 +123,8 @@ export function compareWithBaseline(
   }
   differences.sort((p, q) => p - q);
   const tail = (1 - CONFIDENCE) / 2;
-  const at = (q: number) => differences[Math.min(differences.length - 1, Math.max(0, Math.round(q * (differences.length - 1))))];
+  const last = differences.length - 1;
+  const at = (q: number) => differences[Math.min(last, Math.max(0, Math.round(q * last)))];
   const interval = { low: at(tail), high: at(1 - tail) };
   const better = rule.direction === 'maximize' ? interval.low > 0 : interval.high < 0;
   const verdict = better ? 'beats' : 'does not beat';

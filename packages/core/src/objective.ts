@@ -239,7 +239,9 @@ export function winnerOf<E extends ObjectiveInput>(ranked: readonly RankedConfig
 }
 
 /** The best baseline detector configuration, by the same rule, when it has a score; input must be ranked. */
-export function bestBaselineOf<E extends ObjectiveInput>(ranked: readonly RankedConfiguration<E>[]): RankedConfiguration<E> | null {
+export function bestBaselineOf<E extends ObjectiveInput>(
+  ranked: readonly RankedConfiguration<E>[],
+): RankedConfiguration<E> | null {
   const first = ranked.find((r) => r.baseline);
   return first?.score ? first : null;
 }

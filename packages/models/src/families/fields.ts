@@ -26,6 +26,9 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
 const POSITIVE_INTEGER = mustBe('a positive integer');
 export const positiveInt = z.number(POSITIVE_INTEGER).int(POSITIVE_INTEGER).positive(POSITIVE_INTEGER);
 
+/** A positive integer at most `max`: a count a detector holds in memory (trees, rows, neighbours). */
+export const boundedCount = (max: number) => positiveInt.max(max, mustBe(`a positive integer up to ${max.toLocaleString('en-US')}`));
+
 const RATE = mustBe('in [0, 1)');
 /** A dropout rate. */
 export const rate = z.number(RATE).min(0, RATE).lt(1, RATE);

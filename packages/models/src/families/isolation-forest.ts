@@ -11,13 +11,13 @@
 import { createRng, type Rng } from '@aelab/core';
 import { z } from 'zod';
 import type { DetectorFamily, DetectorRows, FittedDetector } from './family.js';
-import { positiveInt } from './fields.js';
+import { boundedCount } from './fields.js';
 
 export const isolationForestSpecSchema = z
   .strictObject({
     kind: z.literal('isolation-forest').describe('Isolation Forest (a baseline detector, fitted, not trained).'),
-    trees: positiveInt.describe('Number of isolation trees (scikit-learn default 100).'),
-    sampleSize: positiveInt.describe('Rows drawn (without replacement) to grow each tree, at most the training rows (scikit-learn default 256).'),
+    trees: boundedCount(10_000).describe('Number of isolation trees (scikit-learn default 100).'),
+    sampleSize: boundedCount(1_000_000).describe('Rows drawn (without replacement) to grow each tree, at most the training rows (scikit-learn default 256).'),
   })
   .describe('Scores a row by how few random splits isolate it, averaged over the trees.');
 

@@ -9,7 +9,7 @@
 import { createRng } from '@aelab/core';
 import { z } from 'zod';
 import type { DetectorFamily, DetectorRows, FittedDetector } from './family.js';
-import { oneOf, positiveInt } from './fields.js';
+import { boundedCount, oneOf } from './fields.js';
 
 /** How the k nearest distances become one score. */
 export const KNN_AGGREGATES = ['kth', 'mean'] as const;
@@ -17,9 +17,9 @@ export const KNN_AGGREGATES = ['kth', 'mean'] as const;
 export const knnSpecSchema = z
   .strictObject({
     kind: z.literal('knn').describe('k-nearest-neighbour distance (a baseline detector, fitted, not trained).'),
-    k: positiveInt.describe('Neighbours among the normal training rows.'),
+    k: boundedCount(100_000).describe('Neighbours among the normal training rows.'),
     aggregate: oneOf(KNN_AGGREGATES).describe('kth: the distance to the k-th nearest; mean: the mean distance to the k nearest.'),
-    sampleSize: positiveInt
+    sampleSize: boundedCount(1_000_000)
       .optional()
       .describe('Neighbours are a seeded sample of at most this many training rows (absent: every training row).'),
   })

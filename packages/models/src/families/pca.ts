@@ -7,12 +7,12 @@ import { Matrix } from 'ml-matrix';
 import { PCA } from 'ml-pca';
 import { z } from 'zod';
 import type { DetectorFamily, DetectorRows, FittedDetector } from './family.js';
-import { positiveInt } from './fields.js';
+import { boundedCount } from './fields.js';
 
 export const pcaSpecSchema = z
   .strictObject({
     kind: z.literal('pca').describe('PCA reconstruction error (a baseline detector, fitted, not trained).'),
-    components: positiveInt.describe('Principal components kept; the score is the mean squared error of the reconstruction from them.'),
+    components: boundedCount(100_000).describe('Principal components kept; the score is the mean squared error of the reconstruction from them.'),
   })
   .describe('Centres the normal training rows, keeps their first `components` principal axes, scores a row by its reconstruction error.');
 
