@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, totalmem } from 'node:os';
-import { deriveSeed, intermediateValue, selectionWarning, sha256Hex, stableStringify, type Json, type Params, type SearchSpace } from '@aelab/core';
+import { deriveSeed, intermediateValue, selectionWarning, sha256Hex, stableStringify, type Json, type SearchSpace } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
 import { clearDatasetCache } from '@aelab/data';
 import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';

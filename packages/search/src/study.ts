@@ -127,7 +127,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const executor =
     options.executor ??
     createExecutor(kind, { workers, address, maxTrialMemoryMb, preparedData: (data) => prepared.get(data), backend, populationSize, populations });
-  const run = new StudyRun(options, opened, backend, executor, prepared);
+  const run = new StudyRun(options, opened, backend, executor);
   run.emit({
     type: 'study',
     study: opened.study,
@@ -173,7 +173,6 @@ class StudyRun {
     private readonly opened: OpenedStudy,
     private readonly backend: BackendName,
     private readonly executor: TrialExecutor,
-    prepared: SharedPreparedData,
   ) {
     const { experiment } = options;
     this.emit = options.onEvent ?? (() => {});
