@@ -135,7 +135,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const { maxTrialMemoryMb } = experiment.executor;
   const context = { workers, address, maxTrialMemoryMb, preparedData: (data: DataSpec) => prepared.get(data), backend };
   const executor = options.executor ?? definition!.create(experiment.executor, context);
-  const run = new StudyRun(options, opened, backend, executor, prepared);
+  const run = new StudyRun(options, opened, backend, executor);
   run.emit({
     type: 'study',
     study: opened.study,
@@ -185,7 +185,6 @@ class StudyRun {
     private readonly opened: OpenedStudy,
     private readonly backend: BackendName,
     private readonly executor: TrialExecutor,
-    prepared: SharedPreparedData,
   ) {
     const { experiment } = options;
     this.emit = options.onEvent ?? (() => {});

@@ -1,9 +1,9 @@
 /** The charts of a study's page: loss curves per family, trials over time, parameters, thresholds. */
 import {
+  compareConfigurations,
   intermediateValue,
   rankConfigurations,
   selectionValue,
-  winnerOf,
   type EpochRecord,
   type Json,
   type ObjectiveInput,
@@ -62,16 +62,17 @@ export function trialScores(view: StudyView): TrialScore[] {
 
 /**
  * The study's best objective after each trial (by trial id, in trial order): core's mean over
- * repeats of the configuration `rankConfigurations` puts first among the evaluations recorded
- * so far, so it falls when a new repeat lowers the leader's mean. Only the configurations a
- * trial adds to can overtake the leader, so those are ranked against it; all of them only
- * when the leader itself got a new repeat.
+ * repeats of the leading configuration among the evaluations recorded so far, so it falls
+ * when a new repeat lowers the leader's mean. A trial's configurations are scored again by
+ * `rankConfigurations`; only they can overtake the leader, so the others are compared
+ * (core's `compareConfigurations`) only when the leader itself got a new repeat.
  */
 function objectiveSoFar(view: StudyView): Map<string, number> {
   const rule = view.study.selection;
   const byConfig = new Map<string, ObjectiveInput[]>();
+  const scored = new Map<string, RankedConfiguration>();
   const out = new Map<string, number>();
-  let leader: RankedConfiguration | null = null;
+  let leader: RankedConfiguration | undefined;
   for (const t of view.board.trials) {
     const added = view.evaluationsByTrial.get(t.id) ?? [];
     if (added.length === 0) continue;
@@ -81,12 +82,12 @@ function objectiveSoFar(view: StudyView): Map<string, number> {
       if (group) group.push(input);
       else byConfig.set(configHash, [input]);
     }
-    const touched = new Set(added.map((e) => e.configHash));
-    const pool: ObjectiveInput[] =
-      leader && touched.has(leader.configHash)
-        ? [...byConfig.values()].flat()
-        : [...(leader?.evaluations ?? []), ...[...touched].flatMap((hash) => byConfig.get(hash)!)];
-    leader = winnerOf(rankConfigurations(rule, pool));
+    const touched = [...new Set(added.map((e) => e.configHash))];
+    for (const c of rankConfigurations(rule, touched.flatMap((hash) => byConfig.get(hash)!))) scored.set(c.configHash, c);
+    const others = leader && !touched.includes(leader.configHash) ? [leader] : undefined;
+    const candidates = others ? [...others, ...touched.map((hash) => scored.get(hash)!)] : [...scored.values()];
+    leader = undefined;
+    for (const c of candidates) if (!leader || compareConfigurations(rule.direction, c, leader) < 0) leader = c;
     if (leader?.score) out.set(t.id, leader.score.mean);
   }
   return out;
