@@ -77,15 +77,32 @@ export function describeParams(params: Params, keys: readonly string[] = Object.
 
 /**
  * Short name of a scoring variant: `p90` for the 90th-percentile rule, the rule name
- * (with `k`) otherwise, else the raw parameters.
+ * (with `k`) otherwise, else the raw parameters; followed by the split its threshold is
+ * fit on (see {@link thresholdFitSplit}), so `p95 (train)` and `p95 (validation)` never
+ * read as the same rule.
  */
 export function scoringLabel(scoring: Params): string {
   const rule = scoring['threshold.rule'];
   const percentile = scoring['threshold.percentile'];
   const k = scoring['threshold.k'];
-  if (percentile !== undefined && (rule === undefined || rule === 'percentile')) return `p${jsonText(percentile)}`;
-  if (rule !== undefined) return k !== undefined ? `${jsonText(rule)} k=${jsonText(k)}` : jsonText(rule);
+  const fit = thresholdFitSplit(scoring);
+  const on = fit ? ` (${fit})` : '';
+  if (percentile !== undefined && (rule === undefined || rule === 'percentile')) return `p${jsonText(percentile)}${on}`;
+  if (rule !== undefined) return `${k !== undefined ? `${jsonText(rule)} k=${jsonText(k)}` : jsonText(rule)}${on}`;
   return describeParams(scoring) || 'default';
+}
+
+/** Rules computed on a split's errors, whose `on` defaults to the training errors (core's thresholdRuleSchema). */
+const RULES_ON_TRAIN_BY_DEFAULT: readonly Json[] = ['percentile', 'meanStd', 'max'];
+
+/**
+ * The split a scoring's threshold is fit on: `threshold.on` where recorded, `train` for a
+ * rule that defaults to it, else null (a fixed value, or a record that names no rule).
+ */
+export function thresholdFitSplit(scoring: Params): string | null {
+  const on = scoring['threshold.on'];
+  if (on !== undefined) return jsonText(on);
+  return RULES_ON_TRAIN_BY_DEFAULT.includes(scoring['threshold.rule'] ?? null) ? 'train' : null;
 }
 
 /** ISO timestamp as `YYYY-MM-DD HH:MM` (UTC, as recorded); anything else is shown as is. */
