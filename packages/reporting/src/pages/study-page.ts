@@ -1,6 +1,6 @@
 /** A study's page (`<study>/index.html`): selection, leaderboard, by-model and search-space tables, charts. */
 import { join } from 'node:path';
-import type { Params, Summary } from '@aelab/core';
+import type { Summary } from '@aelab/core';
 import {
   compareText,
   describeParams,
@@ -14,13 +14,12 @@ import {
   type NumberStyle,
 } from '../format.js';
 import {
-  FAMILY_PARAM,
   LEADERBOARD_METRICS,
   SIGNIFICANCE_LEVEL,
-  VARIANT_PARAMS,
   configurationName,
   metricLabel,
   representativeTrial,
+  rowParameters,
   type LeaderboardMetric,
   type LeaderboardRow,
 } from '../leaderboard.js';
@@ -37,27 +36,6 @@ type LinkedCell = Cell & { href?: string; links?: Link[]; sub?: string };
 /** Links to the pages of a row's repeats (every trial has one). */
 function trialLinks(view: StudyView, row: LeaderboardRow): Link[] {
   return row.trials.filter((t) => view.trialHref.has(t.id)).map((t) => ({ href: view.trialHref.get(t.id)!, text: `#${t.number}` }));
-}
-
-/** Parameters a row's name already says: family, version and the threshold rule. */
-const NAMED_PARAMS: readonly string[] = [FAMILY_PARAM, ...VARIANT_PARAMS, 'threshold.rule', 'threshold.percentile', 'threshold.k', 'threshold.on'];
-
-/**
- * The parameters of the leaderboard's rows split in two: those that differ between rows
- * (shown in each row's configuration cell, minus those its name says) and those every row
- * shares (listed once under the table).
- */
-export function rowParameters(rows: readonly LeaderboardRow[]): { varying: string[]; shared: Params } {
-  const all = rows.map((r) => ({ ...r.params, ...r.scoring }));
-  const keys = [...new Set(all.flatMap((p) => Object.keys(p)))].sort(compareText);
-  const varying: string[] = [];
-  const shared: Params = {};
-  for (const key of keys) {
-    const texts = new Set(all.map((p) => (p[key] === undefined ? undefined : JSON.stringify(p[key]))));
-    if (texts.size === 1 && all[0][key] !== undefined) shared[key] = all[0][key];
-    else if (!NAMED_PARAMS.includes(key)) varying.push(key);
-  }
-  return { varying, shared };
 }
 
 /** Columns hidden until "All columns" is ticked: the table fits a 1280 px screen without them. */
