@@ -95,8 +95,8 @@ describe('aelab search grid, end to end', () => {
     await run(['search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report']);
     const markdown = (await run(['runs', 'table', 'cli-tiny', '--markdown', '--store', store])).split('\n');
     expect(markdown[0]).toBe(
-      '| # | configuration | model.encoder | F1 (validation) | 95% CI | p vs ★ | Accuracy (test) | Precision (test) | Recall (test)' +
-        ' | F1 (test) | ROC-AUC (test) | PR-AUC (test) | threshold | repeats |',
+      '| # | configuration | model.encoder | F1 (validation) | 95% CI | p vs ★ | Accuracy (test) | Precision (test)' +
+        ' | Recall (test) | F1 (test) | ROC-AUC (test) | PR-AUC (test) | threshold | repeats |',
     );
     expect(markdown[1]).toBe(`|${Array(14).fill('---').join('|')}|`);
     expect(markdown).toHaveLength(5);

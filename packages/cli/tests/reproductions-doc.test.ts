@@ -10,8 +10,9 @@ const DOC = join(ROOT, 'docs/reproductions.md');
 const DATA_DIR = process.env.AELAB_DATA_DIR;
 const hasData = DATA_DIR !== undefined && existsSync(join(DATA_DIR, 'ecg_tensorflow'));
 if (!hasData) {
+  const why = DATA_DIR === undefined ? 'is not set' : `(${DATA_DIR}) has no ecg_tensorflow folder`;
   console.warn(
-    `[cli] reproductions test skipped: AELAB_DATA_DIR ${DATA_DIR === undefined ? 'is not set' : `(${DATA_DIR}) has no ecg_tensorflow folder`};` +
+    `[cli] reproductions test skipped: AELAB_DATA_DIR ${why};` +
       ' set it to the shared dataset folder to re-run the reduced ECG5000 study docs/reproductions.md shows',
   );
 }

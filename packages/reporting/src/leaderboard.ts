@@ -146,7 +146,14 @@ export function configurationName(row: Pick<LeaderboardRow, 'params' | 'scoring'
 }
 
 /** Parameters a row's name already says: family, version and the threshold rule. */
-const NAMED_PARAMS: readonly string[] = [FAMILY_PARAM, ...VARIANT_PARAMS, 'threshold.rule', 'threshold.percentile', 'threshold.k', 'threshold.on'];
+const NAMED_PARAMS: readonly string[] = [
+  FAMILY_PARAM,
+  ...VARIANT_PARAMS,
+  'threshold.rule',
+  'threshold.percentile',
+  'threshold.k',
+  'threshold.on',
+];
 
 /**
  * The parameters of the leaderboard's rows split in two: those that differ between rows

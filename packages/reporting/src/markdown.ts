@@ -71,5 +71,6 @@ function markdownCell(text: string): string {
 /** A {@link TextTable} as a GitHub-flavoured Markdown table, one line per row, ending in a newline. */
 export function markdownTable(table: TextTable): string {
   const line = (cells: readonly string[]) => `| ${cells.map(markdownCell).join(' | ')} |`;
-  return [line(table.header), `|${table.header.map(() => '---').join('|')}|`, ...table.rows.map(line)].join('\n') + '\n';
+  const rule = `|${table.header.map(() => '---').join('|')}|`;
+  return [line(table.header), rule, ...table.rows.map(line)].join('\n') + '\n';
 }

@@ -122,7 +122,7 @@ describe('renderReport', () => {
     const trials = await store.listTrials(id);
     const pages = report.files.filter((f) => f.includes(`${fileSlug(id)}/trials/`));
     expect(pages).toHaveLength(trials.length);
-    const charted = [];
+    const charted: string[] = [];
     for (const path of pages) if ((await readFile(path, 'utf8')).includes('<figure class="chart" id="fig-loss">')) charted.push(path);
     expect(charted.length).toBeGreaterThanOrEqual(3);
     expect(charted.length).toBeLessThanOrEqual(4);

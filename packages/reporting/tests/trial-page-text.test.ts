@@ -30,14 +30,18 @@ describe('the trial page says', () => {
 
   it('that a training without early stopping kept its last epoch, not the epoch of the lowest loss', async () => {
     const html = await trialPage({ epochs: 12, bestEpoch: 7 });
-    expect(html).toContain('<dd>from epoch 12, the last (no early stopping); the lowest monitored loss was at epoch 7</dd>');
+    expect(html).toContain(
+      '<dd>from epoch 12, the last (no early stopping); the lowest monitored loss was at epoch 7</dd>',
+    );
     expect(html).not.toContain('kept from epoch');
     expect(html).not.toMatch(/from epoch 7\b/);
   });
 
   it('that early stopping without restoring kept the last epoch too', async () => {
     const html = await trialPage({ epochs: 12, bestEpoch: 7, trainingParams: { 'training.earlyStopping.patience': 3 } });
-    expect(html).toContain('<dd>from epoch 12, the last (best weights not restored); the lowest monitored loss was at epoch 7</dd>');
+    expect(html).toContain(
+      '<dd>from epoch 12, the last (best weights not restored); the lowest monitored loss was at epoch 7</dd>',
+    );
   });
 
   it('the restored epoch when early stopping restored the best weights', async () => {

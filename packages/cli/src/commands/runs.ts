@@ -5,7 +5,8 @@ import { runsOptions, type RunsOptions } from '../args.js';
 export const runsCommand: CommandModule<object, RunsOptions> = {
   command: 'runs <action> [id]',
   describe:
-    'Inspect the run store: list studies, show a study or trial, print the best configuration or the leaderboard (--markdown), export a study (CSV/JSON)',
+    'Inspect the run store: list studies, show a study or trial, print the best configuration or the leaderboard' +
+    ' (table, --markdown), export a study (CSV/JSON)',
   builder: runsOptions,
   handler: async (args) => {
     const [{ JsonFileRunStore }, view] = await Promise.all([import('@aelab/store'), import('../runs-view.js')]);

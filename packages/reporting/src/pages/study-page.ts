@@ -44,17 +44,35 @@ const SECONDARY = 'secondary';
 function leaderboardColumns(view: StudyView, testMetrics: readonly string[]): Column[] {
   const { board, study } = view;
   const best = study.selection.direction === 'maximize' ? 'desc' : 'asc';
-  const secondary = (column: Column): Column => ({ ...column, className: `${column.className ?? ''} ${SECONDARY}`.trim() });
+  const secondary = (column: Column): Column => ({
+    ...column,
+    className: `${column.className ?? ''} ${SECONDARY}`.trim(),
+  });
+  const testColumn = (m: string) => {
+    const label = metricLabel(m, board.metricsSplit);
+    return numberColumn(label, 'desc', `${label}, mean ± std over repeats`);
+  };
   return [
     numberColumn('#', 'asc', 'Rank under the selection rule'),
-    { ...textColumn('Configuration'), title: 'Family, version and threshold rule (fit on train or validation errors); below, the parameters that differ between rows' },
-    { ...numberColumn(view.metricLabel, best, 'The selection metric, mean ± sample std over repeats: what the rows are ranked by'), className: 'num selection' },
+    {
+      ...textColumn('Configuration'),
+      title: 'Family, version and threshold rule (fit on train or validation errors); below, what differs',
+    },
+    {
+      ...numberColumn(view.metricLabel, best, 'The selection metric (mean ± sample std over repeats): the ranking'),
+      className: 'num selection',
+    },
     numberColumn('95% CI', best, `Student-t 95% confidence interval of ${view.metricLabel} over repeats`),
-    numberColumn('p vs ★', 'asc', `Welch's t-test of ${view.metricLabel} against the winner over repeats; ≈ marks no significant difference (p ≥ ${SIGNIFICANCE_LEVEL})`),
-    ...testMetrics.map((m) => numberColumn(metricLabel(m, board.metricsSplit), 'desc', `${metricLabel(m, board.metricsSplit)}, mean ± std over repeats`)),
+    numberColumn(
+      'p vs ★',
+      'asc',
+      `Welch's t-test of ${view.metricLabel} against the winner over repeats;` +
+        ` ≈ marks no significant difference (p ≥ ${SIGNIFICANCE_LEVEL})`,
+    ),
+    ...testMetrics.map(testColumn),
     secondary(numberColumn('Repeats', 'desc')),
     secondary(numberColumn(`MSE (${board.mseSplit})`, 'asc', 'Mean reconstruction error, mean ± std over repeats')),
-    secondary(numberColumn('Threshold', 'asc', 'Mean threshold over repeats, on the errors the rule names (train or validation)')),
+    secondary(numberColumn('Threshold', 'asc', 'Mean threshold over repeats, on the errors its rule names')),
     secondary(numberColumn('Train s', 'asc', 'Training seconds, mean over repeats')),
     { label: 'Trials', title: 'The pages of the repeats' },
   ];
@@ -77,8 +95,16 @@ function configurationCell(view: StudyView, row: LeaderboardRow, varying: readon
   };
 }
 
-function leaderboardCells(view: StudyView, row: LeaderboardRow, testMetrics: readonly string[], varying: readonly string[]): LinkedCell[] {
-  const secondary = (cell: LinkedCell): LinkedCell => ({ ...cell, className: `${cell.className ?? ''} ${SECONDARY}`.trim() });
+function leaderboardCells(
+  view: StudyView,
+  row: LeaderboardRow,
+  testMetrics: readonly string[],
+  varying: readonly string[],
+): LinkedCell[] {
+  const secondary = (cell: LinkedCell): LinkedCell => ({
+    ...cell,
+    className: `${cell.className ?? ''} ${SECONDARY}`.trim(),
+  });
   return [
     { text: `${row.rank}${row.isWinner ? ' ★' : ''}${row.usesLabels ? ' †' : ''}`, sort: String(row.rank), className: 'num' },
     configurationCell(view, row, varying),
@@ -109,12 +135,17 @@ function versusWinnerCell(row: LeaderboardRow): Cell {
  */
 function leaderboardTable(view: StudyView) {
   const { study } = view;
-  const testMetrics = LEADERBOARD_METRICS.filter((m) => view.scoreNeedsOwnColumn || study.selection.split !== 'test' || m !== study.selection.metric);
+  const isSelection = (m: string) =>
+    !view.scoreNeedsOwnColumn && study.selection.split === 'test' && m === study.selection.metric;
+  const testMetrics = LEADERBOARD_METRICS.filter((m) => !isSelection(m));
   const { varying, shared } = rowParameters(view.board.rows);
   return {
     id: 'leaderboard',
     columns: leaderboardColumns(view, testMetrics),
-    rows: view.board.rows.map((row) => ({ className: row.isWinner ? 'winner' : undefined, cells: leaderboardCells(view, row, testMetrics, varying) })),
+    rows: view.board.rows.map((row) => ({
+      className: row.isWinner ? 'winner' : undefined,
+      cells: leaderboardCells(view, row, testMetrics, varying),
+    })),
     shared: describeParams(shared),
     sharedCount: Object.keys(shared).length,
   };
@@ -211,10 +242,13 @@ function winnerSummary(view: StudyView) {
 function trialPagesNote(out: StudyOutput): string {
   const charted = out.view.chartedTrials.size;
   const total = out.view.trialPages.length;
-  const pages = `Every trial has a page (${total}); follow a configuration's name (its median repeat) or the links in the Trials column.`;
-  return charted === total
-    ? pages
-    : `${pages} Charts are drawn on ${charted} of them (the winner's repeats, then the best-ranked configurations; the cap is maxTrialPages = ${out.options.maxTrialPages}).`;
+  const pages =
+    `Every trial has a page (${total}); follow a configuration's name (its median repeat)` +
+    ' or the links in the Trials column.';
+  if (charted === total) return pages;
+  const cap = `the cap is maxTrialPages = ${out.options.maxTrialPages}`;
+  const which = "the winner's repeats, then the best-ranked configurations";
+  return `${pages} Charts are drawn on ${charted} of them (${which}; ${cap}).`;
 }
 
 /** Writes the study's page and returns its path. */

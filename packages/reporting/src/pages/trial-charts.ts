@@ -54,8 +54,11 @@ export function weightsText(trial: TrialRecord): string {
   const last = trial.history.at(-1)?.epoch;
   const lastText = last === undefined ? 'the last epoch' : `epoch ${last}, the last`;
   if (trial.bestEpoch === null) return `from ${lastText}`;
-  if (restoredBestWeights(trial)) return `from epoch ${trial.bestEpoch}, the lowest monitored loss (early stopping restored it)`;
-  const stopping = trial.params['training.earlyStopping.patience'] === undefined ? 'no early stopping' : 'best weights not restored';
+  if (restoredBestWeights(trial)) {
+    return `from epoch ${trial.bestEpoch}, the lowest monitored loss (early stopping restored it)`;
+  }
+  const withoutStopping = trial.params['training.earlyStopping.patience'] === undefined;
+  const stopping = withoutStopping ? 'no early stopping' : 'best weights not restored';
   return `from ${lastText} (${stopping}); the lowest monitored loss was at epoch ${trial.bestEpoch}`;
 }
 

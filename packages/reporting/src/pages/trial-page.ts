@@ -60,7 +60,12 @@ function versionsText(trial: TrialRecord): string {
 }
 
 function chartsNote(out: StudyOutput): string {
-  return `Charts are drawn on ${out.view.chartedTrials.size} of this study's ${out.view.trialPages.length} trial pages (the winner's repeats, then the best-ranked configurations; maxTrialPages = ${out.options.maxTrialPages}); this trial's record and evaluations are above.`;
+  const { chartedTrials, trialPages } = out.view;
+  return (
+    `Charts are drawn on ${chartedTrials.size} of this study's ${trialPages.length} trial pages` +
+    ` (the winner's repeats, then the best-ranked configurations; maxTrialPages = ${out.options.maxTrialPages});` +
+    " this trial's record and evaluations are above."
+  );
 }
 
 /** Writes the page of one trial; its charts only when it is one of the study's charted trials. */
