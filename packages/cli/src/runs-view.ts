@@ -42,7 +42,10 @@ const interval = (i: { low: number; high: number } | null | undefined, digits = 
  */
 export async function printTable(store: RunStore, idOrName: string | undefined, markdown: boolean): Promise<void> {
   const study = await findStudy(store, idOrName);
-  const table = leaderboardTextTable(await leaderboardOf(store, study));
+  const board = await leaderboardOf(store, study);
+  // On stderr, so the table itself stays a table (the docs paste it).
+  if (board.warning) console.error(printable(`warning: ${board.warning} (selection.split is "test")`));
+  const table = leaderboardTextTable(board);
   if (!markdown) {
     for (const row of [table.header, ...table.rows]) cells(row);
     return;

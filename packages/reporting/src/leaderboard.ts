@@ -173,6 +173,15 @@ export function rowParameters(rows: readonly LeaderboardRow[]): { varying: strin
   return { varying, shared };
 }
 
+/**
+ * The held-out metrics a leaderboard shows after the selection metric: every one of
+ * {@link LEADERBOARD_METRICS} but the selection metric itself when it is one of them.
+ */
+export function heldOutMetrics(study: StudyRecord): LeaderboardMetric[] {
+  const { metric, split } = study.selection;
+  return LEADERBOARD_METRICS.filter((m) => split !== 'test' || m !== metric);
+}
+
 /** A metric with its split, as every column and chart labels it, e.g. "F1 (test)". */
 export function metricLabel(metric: string, split: string): string {
   return `${METRIC_LABELS[metric] ?? metric} (${split})`;

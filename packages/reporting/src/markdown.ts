@@ -5,8 +5,8 @@
  */
 import { formatInterval, formatNumber, formatPValue, formatSummary, jsonText } from './format.js';
 import {
-  LEADERBOARD_METRICS,
   configurationName,
+  heldOutMetrics,
   metricLabel,
   rowParameters,
   selectionLabel,
@@ -30,11 +30,12 @@ function versusWinnerText(row: LeaderboardRow): string {
 /**
  * The leaderboard in rank order, columns as on the study page: rank, configuration and
  * the parameters that differ between rows, the selection metric with its 95% CI and p
- * against the winner, the test metrics, then threshold and repeats. Means ± sample std
+ * against the winner, the other test metrics ({@link heldOutMetrics}), then threshold and repeats. Means ± sample std
  * over repeats, formatted as the report formats them.
  */
 export function leaderboardTextTable(board: Leaderboard): TextTable {
   const { varying } = rowParameters(board.rows);
+  const testMetrics = heldOutMetrics(board.study);
   const header = [
     '#',
     'configuration',
@@ -42,7 +43,7 @@ export function leaderboardTextTable(board: Leaderboard): TextTable {
     selectionLabel(board.study),
     '95% CI',
     'p vs ★',
-    ...LEADERBOARD_METRICS.map((m) => metricLabel(m, board.metricsSplit)),
+    ...testMetrics.map((m) => metricLabel(m, board.metricsSplit)),
     'threshold',
     'repeats',
   ];
@@ -55,7 +56,7 @@ export function leaderboardTextTable(board: Leaderboard): TextTable {
       formatSummary(row.score, 'metric'),
       formatInterval(row.scoreInterval, 'metric'),
       versusWinnerText(row),
-      ...LEADERBOARD_METRICS.map((m) => formatSummary(row.metrics[m], 'metric')),
+      ...testMetrics.map((m) => formatSummary(row.metrics[m], 'metric')),
       formatSummary(row.threshold, 'threshold'),
       formatNumber(row.trials.length, 'count'),
     ];

@@ -14,10 +14,10 @@ import {
   type NumberStyle,
 } from '../format.js';
 import {
-  LEADERBOARD_METRICS,
   SIGNIFICANCE_LEVEL,
   configurationName,
   metricLabel,
+  heldOutMetrics,
   representativeTrial,
   rowParameters,
   type LeaderboardMetric,
@@ -135,9 +135,7 @@ function versusWinnerCell(row: LeaderboardRow): Cell {
  */
 function leaderboardTable(view: StudyView) {
   const { study } = view;
-  const isSelection = (m: string) =>
-    !view.scoreNeedsOwnColumn && study.selection.split === 'test' && m === study.selection.metric;
-  const testMetrics = LEADERBOARD_METRICS.filter((m) => !isSelection(m));
+  const testMetrics = heldOutMetrics(study);
   const { varying, shared } = rowParameters(view.board.rows);
   return {
     id: 'leaderboard',
