@@ -54,11 +54,16 @@ export type SearchArgs = ArgsOf<typeof searchOptions>;
 export function runsOptions(y: Argv) {
   return withStore(
     y
-      .positional('action', { choices: ['list', 'show', 'best', 'export'] as const, demandOption: true })
-      .positional('id', { type: 'string', describe: 'Study id or name (show/best/export), or trial id (show)' })
+      .positional('action', { choices: ['list', 'show', 'best', 'table', 'export'] as const, demandOption: true })
+      .positional('id', { type: 'string', describe: 'Study id or name (show/best/table/export), or trial id (show)' })
       .option('study', { alias: 's', type: 'string', describe: 'Study id or name (default: the latest)' })
       .option('format', { choices: EXPORT_FORMATS, default: 'csv' as const, describe: 'export: one row per evaluation and repeat, as CSV or JSON' })
-      .option('out', { alias: 'o', type: 'string', describe: 'export: write to this file (default: standard output)' }),
+      .option('out', { alias: 'o', type: 'string', describe: 'export: write to this file (default: standard output)' })
+      .option('markdown', {
+        type: 'boolean',
+        default: false,
+        describe: "table: the study page's leaderboard as a Markdown table (default: tab-separated)",
+      }),
   );
 }
 export type RunsOptions = OptionsOf<typeof runsOptions>;

@@ -1,4 +1,11 @@
-import { baselineVerdictFromStore, buildLeaderboard, formatComparison, type LeaderboardRow } from '@aelab/reporting';
+import {
+  baselineVerdictFromStore,
+  buildLeaderboard,
+  formatComparison,
+  leaderboardTextTable,
+  markdownTable,
+  type LeaderboardRow,
+} from '@aelab/reporting';
 import type { RunStore, StudyRecord } from '@aelab/store';
 import { printable } from '@aelab/data';
 
@@ -35,6 +42,24 @@ export async function leaderboardOf(store: RunStore, study: StudyRecord) {
 }
 
 const interval = (i: { low: number; high: number } | null | undefined, digits = 4) => (i ? `[${num(i.low, digits)}, ${num(i.high, digits)}]` : '-');
+
+/**
+ * Prints a study's leaderboard as the study page shows it (rank order, the selection metric
+ * with its interval and p, then the test metrics): tab-separated, or Markdown for the docs.
+ */
+export async function printTable(store: RunStore, idOrName: string | undefined, markdown: boolean): Promise<void> {
+  const study = await findStudy(store, idOrName);
+  const board = await leaderboardOf(store, study);
+  // On stderr, so the table itself stays a table (the docs paste it).
+  if (board.warning) console.error(printable(`warning: ${board.warning} (selection.split is "test")`));
+  const table = leaderboardTextTable(board);
+  if (!markdown) {
+    for (const row of [table.header, ...table.rows]) cells(row);
+    return;
+  }
+  const printed = { header: table.header.map(printable), rows: table.rows.map((row) => row.map(printable)) };
+  console.log(markdownTable(printed).trimEnd());
+}
 
 /** Prints the winner under the study's selection rule; every metric names its split. */
 export async function printBest(store: RunStore, studyId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildLeaderboard } from '@aelab/reporting';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCli } from '../src/cli.js';
@@ -87,6 +88,32 @@ describe('aelab search grid, end to end', () => {
     expect(show).toMatch(/^rank\tconfig\tmodel\tvalidation f1\t95% CI\tp vs best\ttest F1\ttest ROC-AUC\ttest PR-AUC\t(validation|test) MSE\tparams$/m);
     expect(html).toContain('F1 (test)');
     expect(html).not.toContain('selected on test data');
+  });
+
+  it('runs table --markdown prints the leaderboard in rank order, selection metric, interval and p first', async () => {
+    const store = join(dir, 'runs-table');
+    await run(['search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report']);
+    const markdown = (await run(['runs', 'table', 'cli-tiny', '--markdown', '--store', store])).split('\n');
+    expect(markdown[0]).toBe(
+      '| # | configuration | model.encoder | F1 (validation) | 95% CI | p vs ★ | Accuracy (test) | Precision (test)' +
+        ' | Recall (test) | F1 (test) | ROC-AUC (test) | PR-AUC (test) | threshold | repeats |',
+    );
+    expect(markdown[1]).toBe(`|${Array(14).fill('---').join('|')}|`);
+    expect(markdown).toHaveLength(5);
+
+    const db = await JsonFileRunStore.open(store, { readonly: true });
+    const [study] = await db.listStudies();
+    const board = buildLeaderboard(study, await db.listTrials(study.id), await db.listEvaluations(study.id));
+    await db.close();
+    board.rows.forEach((row, i) => {
+      const cells = markdown[i + 2].slice(2, -2).split(' | ');
+      expect(cells.slice(0, 3)).toEqual([`${i + 1}${i === 0 ? ' ★' : ''}`, 'dense · p95 (train)', JSON.stringify(row.params['model.encoder'])]);
+      expect(cells[3]).toBe(row.score!.std === null ? row.score!.mean.toFixed(3) : `${row.score!.mean.toFixed(3)} ± ${row.score!.std.toFixed(3)}`);
+      expect(cells[9]).toMatch(new RegExp(`^${row.metrics.f1!.mean.toFixed(3)}\\b`));
+      expect(cells[13]).toBe('1');
+    });
+    const tabs = await run(['runs', 'table', 'cli-tiny', '--store', store]);
+    expect(tabs.split('\n')[0].split('\t').slice(0, 4)).toEqual(['#', 'configuration', 'model.encoder', 'F1 (validation)']);
   });
 
   it('selecting on test needs selection.allowTest, and is then flagged in the sweep, runs best, runs show and the report', async () => {

@@ -1,4 +1,4 @@
-import { thresholdRuleLabel, type Interval, type Json, type Params, type Summary } from '@aelab/core';
+import { thresholdRuleFitSplit, thresholdRuleLabel, type Interval, type Json, type Params, type Summary } from '@aelab/core';
 
 /** A table cell: the text shown and the value the sort script compares (numbers sort numerically). */
 export interface Cell {
@@ -87,19 +87,34 @@ export function describeParams(params: Params, keys: readonly string[] = Object.
 /**
  * Short name of a scoring variant: its threshold rule's label (core's registry: `p90` for the
  * 90th-percentile rule, `meanStd k=3`, ...), the rule's name (with `k`) for a rule no longer
- * registered, else the raw parameters.
+ * registered, else the raw parameters; followed by the split its threshold is fit on (see
+ * {@link thresholdFitSplit}), so `p95 (train)` and `p95 (validation)` never read as the same rule.
  */
 export function scoringLabel(scoring: Params): string {
-  const fields = Object.fromEntries(
+  const fields = thresholdFields(scoring);
+  const fit = thresholdRuleFitSplit(fields);
+  const on = fit ? ` (${fit})` : '';
+  const label = thresholdRuleLabel(fields);
+  if (label !== undefined) return `${label}${on}`;
+  const { rule, k } = fields;
+  if (rule !== undefined) return `${k !== undefined ? `${jsonText(rule)} k=${jsonText(k)}` : jsonText(rule)}${on}`;
+  return describeParams(scoring) || 'default';
+}
+
+/**
+ * The split a scoring's threshold is fit on (core's threshold-rule registry: `threshold.on`
+ * where recorded, else the rule's default), or null (a fixed value, or no registered rule).
+ */
+export function thresholdFitSplit(scoring: Params): string | null {
+  return thresholdRuleFitSplit(thresholdFields(scoring));
+}
+
+function thresholdFields(scoring: Params): Record<string, Json> {
+  return Object.fromEntries(
     Object.entries(scoring)
       .filter(([name]) => name.startsWith('threshold.'))
       .map(([name, value]) => [name.slice('threshold.'.length), value]),
   );
-  const label = thresholdRuleLabel(fields);
-  if (label !== undefined) return label;
-  const { rule, k } = fields;
-  if (rule !== undefined) return k !== undefined ? `${jsonText(rule)} k=${jsonText(k)}` : jsonText(rule);
-  return describeParams(scoring) || 'default';
 }
 
 /** ISO timestamp as `YYYY-MM-DD HH:MM` (UTC, as recorded); anything else is shown as is. */

@@ -6,6 +6,7 @@ export { mergeIntervals } from './pages/trial-charts.js';
 export {
   buildLeaderboard,
   representativeTrial,
+  rowParameters,
   LEADERBOARD_METRICS,
   METRIC_LABELS,
   FAMILY_PARAM,
@@ -31,6 +32,7 @@ export { reconstructionSpec, MAX_EXAMPLE_POINTS } from './charts/reconstruction.
 export { seriesWindowsSpec, MAX_SERIES_POINTS, type SeriesWindowsInput } from './charts/series-windows.js';
 export { parameterImportanceSpec, type ImportanceBar } from './charts/parameter-importance.js';
 export { parameterImportance, IMPORTANCE_TREES, MIN_IMPORTANCE_CONFIGURATIONS, type ImportanceResult, type ParameterImportance } from './importance/parameter-importance.js';
+export { leaderboardTextTable, markdownTable, type TextTable } from './markdown.js';
 export { studyExport, formatExport, EXPORT_LEAD_COLUMNS, type ExportValue, type StudyExport } from './export.js';
 export { createServeApp, serve, type ServeOptions } from './server/app.js';
 export { MAX_COMPARED_STUDIES, MAX_QUERY_LENGTH, type ServedStoreOptions } from './server/served-store.js';

@@ -21,7 +21,7 @@ import {
   type Summary,
 } from '@aelab/core';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from '@aelab/store';
-import { jsonText, scoringLabel } from './format.js';
+import { compareText, jsonText, scoringLabel } from './format.js';
 import { sweptScoringParams, sweptTrainingParams } from './search-space.js';
 
 /** Test-split metrics every leaderboard shows, in column order (labelled with their split wherever shown). */
@@ -179,6 +179,43 @@ export function trainingName(params: Params): string {
 /** "lstm tuned · p90": family, version and scoring variant of a row. */
 export function configurationName(row: Pick<LeaderboardRow, 'params' | 'scoring'>): string {
   return `${trainingName(row.params)} · ${scoringLabel(row.scoring)}`;
+}
+
+/** Parameters a row's name already says: family, version and the threshold rule. */
+const NAMED_PARAMS: readonly string[] = [
+  FAMILY_PARAM,
+  ...VARIANT_PARAMS,
+  'threshold.rule',
+  'threshold.percentile',
+  'threshold.k',
+  'threshold.on',
+];
+
+/**
+ * The parameters of the leaderboard's rows split in two: those that differ between rows
+ * (shown in each row's configuration cell, minus those its name says) and those every row
+ * shares (listed once under the table).
+ */
+export function rowParameters(rows: readonly LeaderboardRow[]): { varying: string[]; shared: Params } {
+  const all = rows.map((r) => ({ ...r.params, ...r.scoring }));
+  const keys = [...new Set(all.flatMap((p) => Object.keys(p)))].sort(compareText);
+  const varying: string[] = [];
+  const shared: Params = {};
+  for (const key of keys) {
+    const texts = new Set(all.map((p) => (p[key] === undefined ? undefined : JSON.stringify(p[key]))));
+    if (texts.size === 1 && all[0][key] !== undefined) shared[key] = all[0][key];
+    else if (!NAMED_PARAMS.includes(key)) varying.push(key);
+  }
+  return { varying, shared };
+}
+
+/**
+ * The held-out metrics a leaderboard shows after the selection metric: every one of
+ * {@link LEADERBOARD_METRICS} but the selection metric itself when it is one of them.
+ */
+export function heldOutMetrics(study: StudyRecord): LeaderboardMetric[] {
+  const { metric, split } = study.selection;
+  return LEADERBOARD_METRICS.filter((m) => split !== 'test' || m !== metric);
 }
 
 /** A metric with its split, as every column and chart labels it, e.g. "F1 (test)". */

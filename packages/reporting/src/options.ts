@@ -4,10 +4,11 @@ export interface RenderReportOptions {
   /** Render only this study's pages (the index still lists every study). */
   studyId?: string;
   /**
-   * Trial pages per study. Studies with at most this many trials get a page for every
-   * trial; larger ones get pages for the winner's repeats and then the trials of the
-   * best-ranked configurations until the cap is reached. Default 10: each page renders five
-   * or six charts, which dominate the render time (see tools/bench/reporting-render.mjs).
+   * Trial pages with charts per study. Every trial gets a page (its record and
+   * evaluations); studies with at most this many trials chart every one, larger ones the
+   * winner's repeats and then the trials of the best-ranked configurations until the cap
+   * is reached. Default 10: each charted page renders five or six charts, which dominate
+   * the render time (see tools/bench/reporting-render.mjs).
    */
   maxTrialPages?: number;
   /** Trials drawn per family in the study's loss-curve overlay (best-ranked first). Default 10. */

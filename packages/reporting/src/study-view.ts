@@ -34,9 +34,15 @@ export interface StudyView {
    * See {@link featuredEvaluations}.
    */
   featured: Map<string, EvaluationRecord>;
-  /** Trials that get a page, and each one's path relative to the study folder. */
+  /**
+   * Every trial gets a page (so every leaderboard row links to its repeats), and each
+   * one's path relative to the study folder. Charts, which dominate the render time, are
+   * drawn on the pages of {@link chartedTrials} only.
+   */
   trialPages: TrialRecord[];
   trialHref: Map<string, string>;
+  /** Ids of the trials whose pages draw charts: see {@link selectTrialPages}. */
+  chartedTrials: Set<string>;
   /** The selection metric as labelled on charts and columns, e.g. "F1 (test)". */
   metricLabel: string;
   /** False when the selection metric already is one of the standard columns (a test metric, or MSE on the MSE split). */
@@ -59,8 +65,8 @@ export function featuredEvaluations(ranked: readonly RankedStudyConfiguration[])
 }
 
 /**
- * Studies with at most `maxTrialPages` trials get a page for every trial; larger ones
- * get pages for the winner's repeats, then for the trials of the best-ranked
+ * The trials whose pages draw charts. Studies with at most `maxTrialPages` trials chart
+ * every trial; larger ones chart the winner's repeats, then the trials of the best-ranked
  * configurations until the cap is reached.
  */
 export function selectTrialPages(board: Leaderboard, maxTrialPages: number): TrialRecord[] {
@@ -94,7 +100,7 @@ export function buildStudyView(
     if (list) list.push(e);
     else evaluationsByTrial.set(e.trialId, [e]);
   }
-  const trialPages = selectTrialPages(board, maxTrialPages);
+  const trialPages = board.trials;
   const rowByConfig = new Map(board.rows.map((row) => [row.configHash, row]));
   return {
     study,
@@ -105,6 +111,7 @@ export function buildStudyView(
     featured: featuredEvaluations(board.ranked),
     trialPages,
     trialHref: new Map(trialPages.map((t) => [t.id, `trials/${trialPageName(t.id)}`])),
+    chartedTrials: new Set(selectTrialPages(board, maxTrialPages).map((t) => t.id)),
     metricLabel: selectionLabel(study),
     scoreNeedsOwnColumn: scoreNeedsOwnColumn(study, board),
     searchSpace: searchSpaceOf(trials),

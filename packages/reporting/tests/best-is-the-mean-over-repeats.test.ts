@@ -136,7 +136,7 @@ describe('one rule for best: the mean over repeats', () => {
     for (const [i, trial] of a.trials.entries()) {
       expect(view.featured.get(trial.id)).toBe(a.evaluations[i]);
       const row = featuredRow(await trialPage(trial.id));
-      expect(row).toContain('p90 ★');
+      expect(row).toContain('p90 (train) ★');
     }
   });
 
@@ -147,10 +147,10 @@ describe('one rule for best: the mean over repeats', () => {
     expect(view.featured.get(rep.id)).toBe(evaluation);
     const html = await trialPage(rep.id);
     expect(html).toContain("<p class=\"badge\">Winner under the study's selection rule</p>");
-    expect(featuredRow(html)).toContain('p90 ★');
+    expect(featuredRow(html)).toContain('p90 (train) ★');
     expect(featuredRow(html)).toContain(`>${evaluation.threshold}<`);
     expect(chartData(html, 'confusion').length).toBe(4);
-    expect(html).toContain(`Test, threshold p90 &#x3D; ${evaluation.threshold}`);
+    expect(html).toContain(`Test, threshold p90 (train) &#x3D; ${evaluation.threshold}`);
   });
 
   it('plots each trial at the score of its featured evaluation', async () => {

@@ -114,18 +114,35 @@ describe('renderReport', () => {
     for (const f of files) expect(await readFile(join(b, f), 'utf8'), f).toBe(await readFile(join(a, f), 'utf8'));
   });
 
-  it('caps trial pages for large studies, the winner always included', async () => {
+  it('gives every trial a page, so every row links to its repeats; charts are capped, the winner always charted', async () => {
     const store = newStore();
     const id = await writeSyntheticStudy(store, { repeats: 3, selection: { metric: 'mse', direction: 'minimize', split: 'validation' } });
     const outDir = await tempDir();
     const report = await renderReport(store, { outDir, maxTrialPages: 4 });
+    const trials = await store.listTrials(id);
     const pages = report.files.filter((f) => f.includes(`${fileSlug(id)}/trials/`));
-    expect(pages.length).toBeGreaterThanOrEqual(3);
-    expect(pages.length).toBeLessThanOrEqual(4);
+    expect(pages).toHaveLength(trials.length);
+    const charted: string[] = [];
+    for (const path of pages) if ((await readFile(path, 'utf8')).includes('<figure class="chart" id="fig-loss">')) charted.push(path);
+    expect(charted.length).toBeGreaterThanOrEqual(3);
+    expect(charted.length).toBeLessThanOrEqual(4);
+    const uncharted = await readFile(pages.find((p) => !charted.includes(p))!, 'utf8');
+    expect(uncharted).toContain(`Charts are drawn on ${charted.length} of this study&#x27;s ${trials.length} trial pages`);
+    expect(uncharted).toContain('<table class="data sortable" id="evaluations">');
+
     const page = await readFile(report.studyPaths[id], 'utf8');
     const winnerRow = page.slice(page.indexOf('<tr class="winner">'), page.indexOf('</tr>', page.indexOf('<tr class="winner">')));
-    expect(winnerRow.match(/href="trials\//g)).toHaveLength(3);
-    expect(page).toContain(`of ${(await store.listTrials(id)).length} trials have a page`);
+    // The configuration's name (its median repeat) and its three repeats.
+    expect(winnerRow.match(/href="trials\//g)).toHaveLength(4);
+    const winnerPages = new Set([...winnerRow.matchAll(/href="trials\/([^"]+)"/g)].map((m) => m[1]));
+    expect(winnerPages.size).toBe(3);
+    for (const name of winnerPages) expect(charted.some((p) => p.endsWith(`/${name}`)), name).toBe(true);
+    const table = page.slice(page.indexOf('<table class="data sortable" id="leaderboard"'));
+    const rows = table.slice(table.indexOf('<tbody>'), table.indexOf('</tbody>')).split('</tr>').slice(0, -1);
+    expect(rows).toHaveLength(54);
+    for (const row of rows) expect(row.match(/href="trials\//g)).toHaveLength(4);
+    expect(page).toContain(`Every trial has a page (${trials.length})`);
+    expect(page).toContain(`Charts are drawn on ${charted.length} of them`);
   });
 
   it('renders one study on request and names an unknown one', async () => {

@@ -33,6 +33,12 @@ export interface SyntheticStudyOptions {
   failures?: number;
   epochs?: number;
   seed?: number;
+  /** Parameters added to every trial's (e.g. `training.earlyStopping.patience`). */
+  trainingParams?: Params;
+  /** The recorded best epoch of every trial (default: the last). */
+  bestEpoch?: number;
+  /** Score each percentile on these splits' errors (`threshold.on`); default: train, unnamed as in old stores. */
+  thresholdOn?: ('train' | 'validation')[];
 }
 
 /** A clock that advances one second per call, for byte-stable timestamps. */
@@ -176,15 +182,18 @@ function percentileVariants(
   configHash: string,
   space: Record<string, Distribution>,
   validationMse: () => number,
+  thresholdOn?: ('train' | 'validation')[],
 ): NewEvaluation[] {
-  return percentiles.map((p) => {
-    const threshold = percentile(e.train, p);
+  const variants = (thresholdOn ?? [undefined]).flatMap((on) => percentiles.map((p) => ({ on, p })));
+  return variants.map(({ on, p }) => {
+    // Validation normals stand in as the training errors, 20% higher (a held-out set reconstructs worse).
+    const threshold = percentile(e.train, p) * (on === 'validation' ? 1.2 : 1);
     const test = confusionMetrics(e.testErrors, e.testY, threshold, e.testErrors.reduce((a, b) => a + b, 0) / e.testErrors.length);
     test.rocAuc = e.curve.rocAuc ?? undefined;
     test.prAuc = e.curve.prAuc ?? undefined;
-    const scoring: Params = { 'scoring.errorMetric': 'mse', 'threshold.rule': 'percentile', 'threshold.percentile': p };
+    const scoring: Params = { 'scoring.errorMetric': 'mse', 'threshold.rule': 'percentile', 'threshold.percentile': p, ...(on && { 'threshold.on': on }) };
     return {
-      configHash: `${configHash}-p${p}`,
+      configHash: `${configHash}${on ? `-${on}` : ''}-p${p}`,
       scoring,
       sampled: sampledOf(scoring, space),
       threshold,
@@ -222,7 +231,13 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
   for (const [fi, family] of families.entries()) {
     for (const [vi, version] of versions.entries()) {
       for (const lr of learningRates) {
-        const params: Params = { 'model.kind': family, 'model.variant': version, 'train.learningRate': lr, 'train.epochs': epochs };
+        const params: Params = {
+          'model.kind': family,
+          'model.variant': version,
+          'train.learningRate': lr,
+          'train.epochs': epochs,
+          ...options.trainingParams,
+        };
         if (family === 'lstm') params['model.units'] = 32;
         const configHash = `cfg-${family}-${version}-${lr}`;
         const quality = 0.3 + 0.15 * fi + 0.12 * vi + (lr === 0.001 ? 0.05 : 0);
@@ -263,11 +278,12 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
             status: 'complete',
             trainSeconds: 10 + 5 * fi + rand(),
             history,
-            bestEpoch: epochs,
+            bestEpoch: options.bestEpoch ?? epochs,
             parameterCount: 5000 + 1000 * fi,
             artifacts,
           });
-          const evaluations = percentileVariants(errors, percentiles, configHash, space, () => 0.1 / quality + 0.01 * rand());
+          const validationMse = () => 0.1 / quality + 0.01 * rand();
+          const evaluations = percentileVariants(errors, percentiles, configHash, space, validationMse, options.thresholdOn);
           await store.addEvaluations(trial.id, evaluations);
         }
       }

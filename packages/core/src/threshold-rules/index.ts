@@ -6,7 +6,7 @@ import { fixedRule } from './fixed.js';
 import { maxRule } from './max.js';
 import { meanStdRule } from './mean-std.js';
 import { percentileRule } from './percentile.js';
-import type { ComputedThreshold, ThresholdInputs, ThresholdRuleDefinition } from './rule.js';
+import type { ComputedThreshold, ThresholdFitSplit, ThresholdInputs, ThresholdRuleDefinition } from './rule.js';
 
 /** The threshold-rule registry: adding a rule is one file plus one entry here (schema order). */
 export const THRESHOLD_RULES = [percentileRule, meanStdRule, maxRule, fixedRule, bestF1Rule] as const;
@@ -75,8 +75,19 @@ export function computeThreshold(rule: ThresholdRule, inputs: ThresholdInputs): 
  * (the default rule's field, as older records keep it).
  */
 export function thresholdRuleLabel(fields: Readonly<Record<string, unknown>>): string | undefined {
-  const name = fields.rule ?? (fields.percentile !== undefined ? percentileRule.name : undefined);
-  return thresholdRuleNamed(name)?.label(fields as never);
+  return recordedRule(fields)?.label(fields as never);
+}
+
+/**
+ * The split a recorded rule's threshold is fit on (its `fitsOn`), from its fields as for
+ * {@link thresholdRuleLabel}; null for a rule fit on no split (`fixed`) or not registered.
+ */
+export function thresholdRuleFitSplit(fields: Readonly<Record<string, unknown>>): ThresholdFitSplit | null {
+  return recordedRule(fields)?.fitsOn(fields as never) ?? null;
+}
+
+function recordedRule(fields: Readonly<Record<string, unknown>>): ThresholdRuleDefinition | undefined {
+  return thresholdRuleNamed(fields.rule ?? (fields.percentile !== undefined ? percentileRule.name : undefined));
 }
 
 export * from './rule.js';

@@ -87,7 +87,7 @@ function objectiveSoFar(view: StudyView): Map<string, number> {
     const others = leader && !touched.includes(leader.configHash) ? [leader] : undefined;
     const candidates = others ? [...others, ...touched.map((hash) => scored.get(hash)!)] : [...scored.values()];
     leader = undefined;
-    for (const c of candidates) if (!leader || compareConfigurations(rule.direction, c, leader) < 0) leader = c;
+    for (const c of candidates) if (!leader || compareConfigurations(rule, c, leader) < 0) leader = c;
     if (leader?.score) out.set(t.id, leader.score.mean);
   }
   return out;

@@ -1,9 +1,30 @@
 /** A study's page (`<study>/index.html`): selection, leaderboard, by-model and search-space tables, charts. */
 import { join } from 'node:path';
-import { describeLabelUse, type Json } from '@aelab/core';
-import { compareText, describeParams, formatComparison, formatDate, formatInterval, formatSummary, paramCell, summaryCell, type Cell } from '../format.js';
-import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, type LeaderboardRow } from '../leaderboard.js';
+import { describeLabelUse, type Json, type Summary } from '@aelab/core';
 import { baselineVerdict } from '../baseline-verdict.js';
+import {
+  compareText,
+  describeParams,
+  formatComparison,
+  formatDate,
+  formatInterval,
+  formatNumber,
+  formatPValue,
+  formatSummary,
+  summaryCell,
+  type Cell,
+  type NumberStyle,
+} from '../format.js';
+import {
+  SIGNIFICANCE_LEVEL,
+  configurationName,
+  metricLabel,
+  heldOutMetrics,
+  representativeTrial,
+  rowParameters,
+  type LeaderboardMetric,
+  type LeaderboardRow,
+} from '../leaderboard.js';
 import { describeDistribution } from '../search-space.js';
 import type { StudyView } from '../study-view.js';
 import { searchAnalysis } from './search-analysis.js';
@@ -11,59 +32,97 @@ import { studyCharts } from './study-charts.js';
 import { numberColumn, studyPage, textColumn, type Column, type StudyOutput } from './page.js';
 
 type Link = { href: string; text: string };
-type LinkedCell = Cell & { href?: string; links?: Link[] };
+/** A cell with links, or a second line in small type (`sub`: a spread, the parameters of a configuration). */
+type LinkedCell = Cell & { href?: string; links?: Link[]; sub?: string };
 
-/** Links to the pages of a row's repeats that have one. */
+/** Links to the pages of a row's repeats (every trial has one). */
 function trialLinks(view: StudyView, row: LeaderboardRow): Link[] {
   return row.trials.filter((t) => view.trialHref.has(t.id)).map((t) => ({ href: view.trialHref.get(t.id)!, text: `#${t.number}` }));
 }
 
-function leaderboardColumns(view: StudyView): Column[] {
+/** Columns hidden until "All columns" is ticked: the table fits a 1280 px screen without them. */
+const SECONDARY = 'secondary';
+
+function leaderboardColumns(view: StudyView, testMetrics: readonly string[]): Column[] {
   const { board, study } = view;
-  const paramColumn = (key: string, values: (Json | undefined)[]): Column => ({
-    label: key,
-    sort: values.every((v) => v === undefined || typeof v === 'number') ? 'number' : 'text',
-    first: 'asc',
+  const best = study.selection.direction === 'maximize' ? 'desc' : 'asc';
+  const secondary = (column: Column): Column => ({
+    ...column,
+    className: `${column.className ?? ''} ${SECONDARY}`.trim(),
   });
+  const testColumn = (m: string) => {
+    const label = metricLabel(m, board.metricsSplit);
+    return numberColumn(label, 'desc', `${label}, mean ± std over repeats`);
+  };
   return [
     numberColumn('#', 'asc', 'Rank under the selection rule'),
-    textColumn('Family'),
-    ...(board.rows.some((r) => r.variant !== null) ? [textColumn('Version')] : []),
-    ...board.sweptParams.map((k) => paramColumn(k, board.rows.map((r) => r.params[k]))),
-    ...board.sweptScoring.map((k) => paramColumn(k, board.rows.map((r) => r.scoring[k]))),
-    numberColumn('Repeats', 'desc'),
-    numberColumn(`MSE (${board.mseSplit})`, 'asc', 'Mean reconstruction error, mean ± std over repeats'),
-    ...LEADERBOARD_METRICS.map((m) => numberColumn(metricLabel(m, board.metricsSplit), 'desc', `${metricLabel(m, board.metricsSplit)}, mean ± std over repeats`)),
-    ...(view.scoreNeedsOwnColumn ? [numberColumn(view.metricLabel, study.selection.direction === 'maximize' ? 'desc' : 'asc', 'The selection metric')] : []),
-    numberColumn(`${view.metricLabel} 95% CI`, study.selection.direction === 'maximize' ? 'desc' : 'asc', 'Student-t 95% confidence interval of the selection metric over repeats'),
-    numberColumn('p vs ★', 'asc', `Welch's t-test of the selection metric against the winner over repeats; ≈ marks no significant difference (p ≥ ${SIGNIFICANCE_LEVEL})`),
-    numberColumn('Threshold', 'asc'),
-    numberColumn('Train s', 'asc', 'Training seconds, mean over repeats'),
-    { label: 'Trials' },
+    {
+      ...textColumn('Configuration'),
+      title: 'Family, version and threshold rule (fit on train or validation errors); below, what differs',
+    },
+    {
+      ...numberColumn(view.metricLabel, best, 'The selection metric (mean ± sample std over repeats): the ranking'),
+      className: 'num selection',
+    },
+    numberColumn('95% CI', best, `Student-t 95% confidence interval of ${view.metricLabel} over repeats`),
+    numberColumn(
+      'p vs ★',
+      'asc',
+      `Welch's t-test of ${view.metricLabel} against the winner over repeats;` +
+        ` ≈ marks no significant difference (p ≥ ${SIGNIFICANCE_LEVEL})`,
+    ),
+    ...testMetrics.map(testColumn),
+    secondary(numberColumn('Repeats', 'desc')),
+    secondary(numberColumn(`MSE (${board.mseSplit})`, 'asc', 'Mean reconstruction error, mean ± std over repeats')),
+    secondary(numberColumn('Threshold', 'asc', 'Mean threshold over repeats, on the errors its rule names')),
+    secondary(numberColumn('Train s', 'asc', 'Training seconds, mean over repeats')),
+    { label: 'Trials', title: 'The pages of the repeats' },
   ];
 }
 
-function leaderboardCells(view: StudyView, row: LeaderboardRow, hasVariant: boolean): LinkedCell[] {
-  const { board } = view;
+/** A summary over repeats as two lines: the mean, and the spread in small type. */
+function stackedSummaryCell(summary: Summary | null, style: NumberStyle, className = 'num'): LinkedCell {
+  if (!summary) return { text: '–', className };
+  const sub = summary.std === null ? undefined : `± ${formatNumber(summary.std, style)}`;
+  return { text: formatNumber(summary.mean, style), sub, sort: String(summary.mean), className };
+}
+
+function configurationCell(view: StudyView, row: LeaderboardRow, varying: readonly string[]): LinkedCell {
+  return {
+    text: row.baseline ? `${configurationName(row)} (baseline)` : configurationName(row),
+    href: view.trialHref.get(representativeTrial(view.study, row).id),
+    sub: describeParams({ ...row.params, ...row.scoring }, varying) || undefined,
+    sort: configurationName(row),
+    className: 'config',
+  };
+}
+
+function leaderboardCells(
+  view: StudyView,
+  row: LeaderboardRow,
+  testMetrics: readonly string[],
+  varying: readonly string[],
+): LinkedCell[] {
+  const secondary = (cell: LinkedCell): LinkedCell => ({
+    ...cell,
+    className: `${cell.className ?? ''} ${SECONDARY}`.trim(),
+  });
   return [
     {
       text: `${row.rank}${row.tiedWith.length ? ' tie' : ''}${row.isWinner ? ' ★' : ''}${row.usesLabels ? ' †' : ''}`,
       sort: String(row.rank),
       className: 'num',
     },
-    { text: row.baseline ? `${row.family} (baseline)` : row.family },
-    ...(hasVariant ? [{ text: row.variant ?? '–' }] : []),
-    ...board.sweptParams.map((k) => paramCell(row.params[k])),
-    ...board.sweptScoring.map((k) => paramCell(row.scoring[k])),
-    { text: String(row.trials.length), sort: String(row.trials.length), className: 'num' },
-    summaryCell(row.mse, 'error'),
-    ...LEADERBOARD_METRICS.map((m) => summaryCell(row.metrics[m], 'metric')),
-    ...(view.scoreNeedsOwnColumn ? [summaryCell(row.score, 'metric')] : []),
+    configurationCell(view, row, varying),
+    stackedSummaryCell(row.score, 'metric', 'num selection'),
     { text: formatInterval(row.scoreInterval, 'metric'), sort: row.scoreInterval ? String(row.scoreInterval.low) : undefined, className: 'num' },
     versusWinnerCell(row),
-    summaryCell(row.threshold, 'threshold'),
-    summaryCell(row.trainSeconds, 'seconds'),
-    { text: '', links: trialLinks(view, row) },
+    ...testMetrics.map((m) => stackedSummaryCell(row.metrics[m as LeaderboardMetric], 'metric')),
+    secondary({ text: String(row.trials.length), sort: String(row.trials.length), className: 'num' }),
+    secondary(stackedSummaryCell(row.mse, 'error')),
+    secondary(stackedSummaryCell(row.threshold, 'threshold')),
+    secondary(summaryCell(row.trainSeconds, 'seconds')),
+    { text: '', links: trialLinks(view, row), className: 'links' },
   ];
 }
 
@@ -75,12 +134,24 @@ function versusWinnerCell(row: LeaderboardRow): Cell {
   return { text, sort: pValue === null ? undefined : String(pValue), className: 'num' };
 }
 
+/**
+ * The leaderboard: rank, configuration, then what it is ranked by (the selection metric,
+ * its interval and p against the winner), then the test metrics; the selection metric is
+ * not repeated among them when it is one.
+ */
 function leaderboardTable(view: StudyView) {
-  const hasVariant = view.board.rows.some((r) => r.variant !== null);
+  const { study } = view;
+  const testMetrics = heldOutMetrics(study);
+  const { varying, shared } = rowParameters(view.board.rows);
   return {
     id: 'leaderboard',
-    columns: leaderboardColumns(view),
-    rows: view.board.rows.map((row) => ({ className: row.isWinner ? 'winner' : undefined, cells: leaderboardCells(view, row, hasVariant) })),
+    columns: leaderboardColumns(view, testMetrics),
+    rows: view.board.rows.map((row) => ({
+      className: row.isWinner ? 'winner' : undefined,
+      cells: leaderboardCells(view, row, testMetrics, varying),
+    })),
+    shared: describeParams(shared),
+    sharedCount: Object.keys(shared).length,
   };
 }
 
@@ -182,11 +253,15 @@ function tieText(view: StudyView, winner: LeaderboardRow): string | undefined {
 }
 
 function trialPagesNote(out: StudyOutput): string {
-  const pages = out.view.trialPages.length;
-  const total = out.view.board.trials.length;
-  return pages === total
-    ? `Every trial has a page (${pages}); follow the links in the Trials column.`
-    : `${pages} of ${total} trials have a page (the winner's repeats, then the best-ranked configurations; the cap is maxTrialPages = ${out.options.maxTrialPages}).`;
+  const charted = out.view.chartedTrials.size;
+  const total = out.view.trialPages.length;
+  const pages =
+    `Every trial has a page (${total}); follow a configuration's name (its median repeat)` +
+    ' or the links in the Trials column.';
+  if (charted === total) return pages;
+  const cap = `the cap is maxTrialPages = ${out.options.maxTrialPages}`;
+  const which = "the winner's repeats, then the best-ranked configurations";
+  return `${pages} Charts are drawn on ${charted} of them (${which}; ${cap}).`;
 }
 
 /** Writes the study's page and returns its path. */

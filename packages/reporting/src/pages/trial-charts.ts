@@ -40,11 +40,33 @@ interface TrialChartInput {
   errorMetric: ErrorMetric;
 }
 
+/** True when the trial's training restored its best epoch's weights (early stopping with `restoreBestWeights`). */
+export function restoredBestWeights(trial: TrialRecord): boolean {
+  return trial.params['training.earlyStopping.restoreBestWeights'] === true;
+}
+
+/**
+ * Which epoch's weights the trial's errors come from. The record's `bestEpoch` is the epoch
+ * of the lowest monitored loss whether or not its weights were kept, so it is named as
+ * kept only when the training restored them.
+ */
+export function weightsText(trial: TrialRecord): string {
+  const last = trial.history.at(-1)?.epoch;
+  const lastText = last === undefined ? 'the last epoch' : `epoch ${last}, the last`;
+  if (trial.bestEpoch === null) return `from ${lastText}`;
+  if (restoredBestWeights(trial)) {
+    return `from epoch ${trial.bestEpoch}, the lowest monitored loss (early stopping restored it)`;
+  }
+  const withoutStopping = trial.params['training.earlyStopping.patience'] === undefined;
+  const stopping = withoutStopping ? 'no early stopping' : 'best weights not restored';
+  return `from ${lastText} (${stopping}); the lowest monitored loss was at epoch ${trial.bestEpoch}`;
+}
+
 function lossChart({ trial }: TrialChartInput): Promise<ChartView> {
   return chartView('loss', 'Loss curve', () =>
     trial.history.length
       ? lossCurvesSpec([{ label: `#${trial.number}`, history: trial.history }], {
-          title: `Training (solid) and validation (dashed) loss${trial.bestEpoch !== null ? `, weights kept from epoch ${trial.bestEpoch}` : ''}`,
+          title: `Training (solid) and validation (dashed) loss; weights ${weightsText(trial)}`,
         })
       : `No training history recorded (status ${trial.status}${trial.reason ? `: ${trial.reason}` : ''}).`,
   );

@@ -7,7 +7,7 @@ import { compareText, formatDate, formatInterval, formatNumber, jsonText, number
 import { LEADERBOARD_METRICS, metricLabel, trainingName } from '../leaderboard.js';
 import type { StudyView } from '../study-view.js';
 import { numberColumn, studyPage, textColumn, type StudyOutput } from './page.js';
-import { trialCharts } from './trial-charts.js';
+import { trialCharts, weightsText } from './trial-charts.js';
 
 function paramsTable(trial: TrialRecord) {
   return {
@@ -59,24 +59,36 @@ function versionsText(trial: TrialRecord): string {
   return versions.map(([k, v]) => `${k} ${v}`).join(', ') || '–';
 }
 
-/** Writes the page of one trial. */
+function chartsNote(out: StudyOutput): string {
+  const { chartedTrials, trialPages } = out.view;
+  return (
+    `Charts are drawn on ${chartedTrials.size} of this study's ${trialPages.length} trial pages` +
+    ` (the winner's repeats, then the best-ranked configurations; maxTrialPages = ${out.options.maxTrialPages});` +
+    " this trial's record and evaluations are above."
+  );
+}
+
+/** Writes the page of one trial; its charts only when it is one of the study's charted trials. */
 export async function renderTrialPage(out: StudyOutput, trial: TrialRecord): Promise<void> {
   const { view } = out;
   const evaluations = view.evaluationsByTrial.get(trial.id) ?? [];
   const featured = view.featured.get(trial.id);
+  const charted = view.chartedTrials.has(trial.id);
   const context = {
     trial,
     name: trainingName(trial.params),
     isWinner: view.board.winner?.trials.some((t) => t.id === trial.id) ?? false,
     started: formatDate(trial.startedAt),
     trainSeconds: trial.trainSeconds === null ? '–' : `${formatNumber(trial.trainSeconds, 'seconds')} s`,
-    bestEpoch: trial.bestEpoch ?? '–',
+    weights: weightsText(trial),
     parameterCount: trial.parameterCount ?? '–',
     versions: versionsText(trial),
     fingerprint: trial.dataFingerprint ?? '–',
     params: paramsTable(trial),
     evaluations: evaluationsTable(view, evaluations, featured),
-    ...(await trialCharts({ trial, artifacts: await out.artifacts(trial), evaluations, featured })),
+    charted,
+    chartsNote: charted ? null : chartsNote(out),
+    ...(charted ? await trialCharts({ trial, artifacts: await out.artifacts(trial), evaluations, featured }) : {}),
   };
   const body = out.templates.page('trial', context);
   const crumb = { href: trialPageName(trial.id), text: `Trial #${trial.number}` };

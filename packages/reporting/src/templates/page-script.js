@@ -84,6 +84,15 @@
     });
   });
 
+  // Secondary columns stay hidden until asked for, so the ranking columns fit one screen.
+  Array.prototype.forEach.call(document.querySelectorAll('input[data-all-columns-for]'), function (input) {
+    var table = document.getElementById(input.getAttribute('data-all-columns-for'));
+    if (!table) return;
+    input.addEventListener('change', function () {
+      table.classList.toggle('all-columns', input.checked);
+    });
+  });
+
   Array.prototype.forEach.call(document.querySelectorAll('select[data-family-select]'), function (select) {
     select.addEventListener('change', function () {
       Array.prototype.forEach.call(document.querySelectorAll('.family-panel'), function (panel) {
