@@ -90,6 +90,7 @@ const NO_UPPER_BOUND: Record<string, string> = {
 const ANY_INTEGER: Record<string, string> = {
   'data.split.seed': 'a seed',
   'data.seed': 'a seed',
+  'data.resample.draw': 'a repeat number, set per repeat by the study (never written in an experiment file)',
   'data.options.labelColumn': 'a column: an index past the end is an error naming the line',
 };
 
