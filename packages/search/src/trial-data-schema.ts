@@ -65,7 +65,7 @@ export const dataSchema = z
     seed: z.number().int().optional(),
     missing: z.enum(['interpolate', 'impute']).optional(),
     resample: z
-      .object({ scope: z.enum(['validation', 'all']), draw: z.number().int().nonnegative() })
+      .object({ scope: z.enum(['validation', 'all']), draw: z.number().int() })
       .strict()
       .optional()
       .describe('Set per repeat from the experiment\'s "resample"; not written in an experiment file.'),
