@@ -19,21 +19,48 @@ export default [
           enforceBuildableLibDependency: false,
           // CLI command modules import their implementation lazily (fast --help), and that
           // implementation imports packages statically: both are intended.
-          checkDynamicDependenciesExceptions: ['@aelab/core', '@aelab/data', '@aelab/models', '@aelab/store', '@aelab/search', '@aelab/reporting'],
+          checkDynamicDependenciesExceptions: [
+            '@aelab/core',
+            '@aelab/data',
+            '@aelab/models',
+            '@aelab/store',
+            '@aelab/search',
+            '@aelab/reporting',
+          ],
           allow: [],
           depConstraints: [
             { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: tfjs },
-            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:core', 'scope:data'], bannedExternalImports: tfjs },
+            {
+              sourceTag: 'scope:data',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:data'],
+              bannedExternalImports: tfjs,
+            },
             { sourceTag: 'scope:models', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models'] },
-            { sourceTag: 'scope:store', onlyDependOnLibsWithTags: ['scope:core', 'scope:store'], bannedExternalImports: tfjs },
+            {
+              sourceTag: 'scope:store',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:store'],
+              bannedExternalImports: tfjs,
+            },
             {
               sourceTag: 'scope:search',
               onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models', 'scope:store', 'scope:search'],
             },
-            { sourceTag: 'scope:reporting', onlyDependOnLibsWithTags: ['scope:core', 'scope:store', 'scope:reporting'], bannedExternalImports: tfjs },
+            {
+              sourceTag: 'scope:reporting',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:store', 'scope:reporting'],
+              bannedExternalImports: tfjs,
+            },
             {
               sourceTag: 'scope:cli',
-              onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models', 'scope:store', 'scope:search', 'scope:reporting', 'scope:cli'],
+              onlyDependOnLibsWithTags: [
+                'scope:core',
+                'scope:data',
+                'scope:models',
+                'scope:store',
+                'scope:search',
+                'scope:reporting',
+                'scope:cli',
+              ],
             },
           ],
         },
@@ -49,7 +76,10 @@ export default [
     // The CLI's types come from its builders (src/args.ts); casting them away hides real mismatches.
     files: ['packages/cli/src/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: 'TSAsExpression > TSNeverKeyword', message: 'no "as never": type the value instead' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSAsExpression > TSNeverKeyword', message: 'no "as never": type the value instead' },
+      ],
     },
   },
   // Last: turns off the stylistic rules that would fight prettier (`prettier --check .` is the workspace's lint).

@@ -44,4 +44,10 @@ const self = fileURLToPath(import.meta.url);
 const cases = ['ecg', `nab/${largestNab.key.replace(/\.csv$/, '')}`].map((name) =>
   JSON.parse(execFileSync(process.execPath, [self, '--case', name], { encoding: 'utf8', cwd: join(self, '..') })),
 );
-console.log(JSON.stringify({ node: process.version, note: 'wall times on a shared 2-vCPU machine: noisy', dataDir, cases }, null, 2));
+console.log(
+  JSON.stringify(
+    { node: process.version, note: 'wall times on a shared 2-vCPU machine: noisy', dataDir, cases },
+    null,
+    2,
+  ),
+);

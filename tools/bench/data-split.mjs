@@ -51,7 +51,13 @@ const splitRuns = [];
 let parts;
 for (let i = 0; i < repeats; i++) {
   const [s, result] = seconds(() =>
-    splitRows(dataset, { split: r.split, isNormal: (row) => labels[row] === '0', trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed }),
+    splitRows(dataset, {
+      split: r.split,
+      isNormal: (row) => labels[row] === '0',
+      trainOn: r.trainOn,
+      validationFraction: r.validationFraction,
+      seed: r.seed,
+    }),
   );
   splitRuns.push(s);
   parts = result;
@@ -73,7 +79,12 @@ console.log(
       split: r.split,
       validationFraction: r.validationFraction,
       trainOn: r.trainOn,
-      parts: { train: parts.train.length, validation: parts.validation.length, test: parts.test.length, droppedTrainingAnomalies: parts.droppedTrainingAnomalies },
+      parts: {
+        train: parts.train.length,
+        validation: parts.validation.length,
+        test: parts.test.length,
+        droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
+      },
       splitSeconds: { best: round(Math.min(...splitRuns)), runs: splitRuns.map(round) },
       prepareSeconds: { best: round(Math.min(...prepareRuns)), runs: prepareRuns.map(round) },
       targetSeconds: 1,

@@ -11,7 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import { mulberry32 as createRng } from '@aelab/core';
 import { PRESETS, buildModel, initBackend, trainAutoencoder } from '@aelab/models';
 
-const { values: args } = parseArgs({ options: { epochs: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { epochs: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } },
+});
 const epochs = Number(args.epochs);
 await initBackend('wasm');
 const rng = createRng(1);
@@ -31,17 +33,27 @@ async function viaFit() {
   model.dispose();
 }
 async function viaStep() {
-  const trained = await trainAutoencoder({ spec: PRESETS['ecg-v3'], train, config: { epochs, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 42 } });
+  const trained = await trainAutoencoder({
+    spec: PRESETS['ecg-v3'],
+    train,
+    config: { epochs, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 42 },
+  });
   trained.dispose();
 }
 
 const result = { epochs, fit: [], customStep: [] };
 for (let round = 0; round < Number(args.rounds); round++) {
-  for (const [name, f] of [['fit', viaFit], ['customStep', viaStep]]) {
+  for (const [name, f] of [
+    ['fit', viaFit],
+    ['customStep', viaStep],
+  ]) {
     const c0 = cpu();
     const t0 = performance.now();
     await f();
-    result[name].push({ wallPerEpoch: +((performance.now() - t0) / 1000 / epochs).toFixed(4), cpuPerEpoch: +((cpu() - c0) / epochs).toFixed(4) });
+    result[name].push({
+      wallPerEpoch: +((performance.now() - t0) / 1000 / epochs).toFixed(4),
+      cpuPerEpoch: +((cpu() - c0) / epochs).toFixed(4),
+    });
   }
 }
 console.log(JSON.stringify(result));

@@ -13,11 +13,19 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { PRESETS, initBackend, trainAutoencoder } from '@aelab/models';
 
-const { values: args } = parseArgs({ options: { preset: { type: 'string', default: 'conv1d-small' }, step: { type: 'string', default: 'lean' } } });
+const { values: args } = parseArgs({
+  options: { preset: { type: 'string', default: 'conv1d-small' }, step: { type: 'string', default: 'lean' } },
+});
 await initBackend('wasm');
 const spec = PRESETS[args.preset];
 const x = new Float32Array(263 * 140).map((_, i) => Math.sin(i / 7));
-const train = (epochs) => trainAutoencoder({ spec, train: { x, rows: 263, features: 140 }, config: { epochs, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 1 }, step: args.step });
+const train = (epochs) =>
+  trainAutoencoder({
+    spec,
+    train: { x, rows: 263, features: 140 },
+    config: { epochs, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 1 },
+    step: args.step,
+  });
 (await train(1)).dispose();
 const profile = await tf.profile(async () => (await train(2)).dispose());
 const byName = {};
@@ -31,4 +39,18 @@ const total = Object.values(byName).reduce((s, e) => s + e.ms, 0);
 const kernels = Object.entries(byName)
   .sort((a, b) => b[1].ms - a[1].ms)
   .map(([name, e]) => ({ name, count: e.count, ms: +e.ms.toFixed(1), share: +(e.ms / total).toFixed(3) }));
-console.log(JSON.stringify({ bench: 'models-kernel-times', preset: args.preset, step: args.step, epochs: 2, kernels: profile.kernels.length, kernelMs: +total.toFixed(1), byKernel: kernels }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      bench: 'models-kernel-times',
+      preset: args.preset,
+      step: args.step,
+      epochs: 2,
+      kernels: profile.kernels.length,
+      kernelMs: +total.toFixed(1),
+      byKernel: kernels,
+    },
+    null,
+    2,
+  ),
+);

@@ -22,7 +22,10 @@ const { values: args } = parseArgs({ options: { backends: { type: 'string', defa
 const batchSize = 32;
 /** The training step the counts are taken with (`lean` or `layers`). */
 let currentStep = 'lean';
-const specs = { 'ecg-v1 (no L2)': PRESETS['ecg-v1'], 'ecg-v3 (L2 0.001, dropout 0.2 on two layers)': PRESETS['ecg-v3'] };
+const specs = {
+  'ecg-v1 (no L2)': PRESETS['ecg-v1'],
+  'ecg-v3 (L2 0.001, dropout 0.2 on two layers)': PRESETS['ecg-v3'],
+};
 
 function rows(n) {
   const x = new Float32Array(n * 140).map((_, i) => Math.sin(i / 7));
@@ -62,7 +65,12 @@ async function msPerStep(spec) {
   const train = rows(8 * batchSize);
   const timed = async (epochs) => {
     const [wall, cpu] = [performance.now(), cpuMs()];
-    const trained = await trainAutoencoder({ spec, train, config: { epochs, batchSize, learningRate: 1e-3, loss: 'mse', seed: 42 }, step: currentStep });
+    const trained = await trainAutoencoder({
+      spec,
+      train,
+      config: { epochs, batchSize, learningRate: 1e-3, loss: 'mse', seed: 42 },
+      step: currentStep,
+    });
     trained.dispose();
     return { wall: performance.now() - wall, cpu: cpuMs() - cpu };
   };
@@ -72,7 +80,11 @@ async function msPerStep(spec) {
 
 async function perStep(spec, dispatches) {
   const [three, two] = [await countsForEpoch(spec, 3, dispatches), await countsForEpoch(spec, 2, dispatches)];
-  return { kernels: three.kernels - two.kernels, ...(dispatches ? { dispatches: three.dispatches - two.dispatches } : {}), msPerStep: await msPerStep(spec) };
+  return {
+    kernels: three.kernels - two.kernels,
+    ...(dispatches ? { dispatches: three.dispatches - two.dispatches } : {}),
+    msPerStep: await msPerStep(spec),
+  };
 }
 
 const result = { bench: 'models-kernels-per-step', batchSize, backends: {} };
@@ -90,7 +102,9 @@ for (const name of args.backends.split(',')) {
   // without the fused kernels registered the layers step falls back to tf.train.adam.
   for (const variant of ['leanStep', 'fusedAdam', 'tfTrainAdam']) {
     currentStep = variant === 'leanStep' ? 'lean' : 'layers';
-    if (variant === 'tfTrainAdam') for (const name of ['AelabAdamUpdate', 'AelabAdamUpdateAll']) if (tf.getKernel(name, tf.getBackend())) tf.unregisterKernel(name, tf.getBackend());
+    if (variant === 'tfTrainAdam')
+      for (const name of ['AelabAdamUpdate', 'AelabAdamUpdateAll'])
+        if (tf.getKernel(name, tf.getBackend())) tf.unregisterKernel(name, tf.getBackend());
     for (const [label, spec] of Object.entries(specs)) {
       counts[label][variant] = await perStep(spec, dispatches);
     }

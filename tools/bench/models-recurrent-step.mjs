@@ -4,9 +4,11 @@
  * (`model.apply`) and through the fused recurrent op (`recurrentForward`): wall and
  * process-CPU ms per step (best of --repeat rounds of --steps steps; the step is
  * tf.variableGrads of the MSE plus aelab's fused Adam, as in training) and tfjs kernels
- * per step (tf.profile over one step). `lossAfter`: the loss after the same steps both ways. Imports the BUILT package: run `npx tsc -b packages/models` first.
+ * per step (tf.profile over one step). `lossAfter`: the loss after the same steps both ways. Imports the BUILT package:
+ * run `npx tsc -b packages/models` first.
  *
- *   node tools/bench/models-recurrent-step.mjs [--presets lstm-seq2seq,lstm-tabular,rnn-seq2seq] [--steps 5] [--repeat 3] [--backend wasm]
+ *   node tools/bench/models-recurrent-step.mjs [--presets lstm-seq2seq,lstm-tabular,rnn-seq2seq] [--steps 5] [--repeat
+ * 3] [--backend wasm]
  *
  * Data: seeded sine-like rows of 140 values, batch 32, dropout off (the presets').
  */
@@ -30,7 +32,9 @@ const specs = { ...PRESETS, 'rnn-seq2seq': { ...PRESETS['lstm-seq2seq'], kind: '
 const features = 140;
 
 function batchOf(shape) {
-  const values = Float32Array.from({ length: batchSize * features }, (_, i) => Math.sin((i % features) / 7 + Math.floor(i / features)));
+  const values = Float32Array.from({ length: batchSize * features }, (_, i) =>
+    Math.sin((i % features) / 7 + Math.floor(i / features)),
+  );
   return tf.tensor(values, [batchSize, ...shape]);
 }
 
@@ -41,7 +45,8 @@ function stepper(spec, path) {
   const variables = model.trainableWeights.map((w) => w.read());
   const optimizer = createAdam(variables, 1e-3);
   let call = 0;
-  const forward = () => (path === 'layers' ? model.apply(x, { training: true }) : recurrentForward(model, spec, x, true, call));
+  const forward = () =>
+    path === 'layers' ? model.apply(x, { training: true }) : recurrentForward(model, spec, x, true, call);
   const step = () => {
     call += 1;
     return optimizer.minimize(() => tf.mean(tf.squaredDifference(forward(), x)));
@@ -74,17 +79,36 @@ async function measure(spec, path) {
   const finalLoss = (await loss.data())[0];
   loss.dispose();
   dispose();
-  return { msPerStep: +Math.min(...rounds).toFixed(2), cpuMsPerStep: +Math.min(...cpu).toFixed(2), roundsMs: rounds.map((m) => +m.toFixed(2)), kernelsPerStep: profile.kernels.length, lossAfter: finalLoss };
+  return {
+    msPerStep: +Math.min(...rounds).toFixed(2),
+    cpuMsPerStep: +Math.min(...cpu).toFixed(2),
+    roundsMs: rounds.map((m) => +m.toFixed(2)),
+    kernelsPerStep: profile.kernels.length,
+    lossAfter: finalLoss,
+  };
 }
 
 const info = await initBackend(args.backend);
 tf.enableProdMode();
-const result = { bench: 'models-recurrent-step', backend: info.name ?? args.backend, loadAverage: os.loadavg().map((l) => +l.toFixed(2)), batchSize, steps: Number(args.steps), repeat: Number(args.repeat), presets: {} };
+const result = {
+  bench: 'models-recurrent-step',
+  backend: info.name ?? args.backend,
+  loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
+  batchSize,
+  steps: Number(args.steps),
+  repeat: Number(args.repeat),
+  presets: {},
+};
 for (const name of args.presets.split(',')) {
   const spec = specs[name];
   if (!spec) throw new Error(`unknown preset ${name}; known: ${Object.keys(specs).join(', ')}`);
   const layers = await measure(spec, 'layers');
   const fused = await measure(spec, 'fused');
-  result.presets[name] = { layers, fused, speedup: +(layers.msPerStep / fused.msPerStep).toFixed(1), cpuSpeedup: +(layers.cpuMsPerStep / fused.cpuMsPerStep).toFixed(1) };
+  result.presets[name] = {
+    layers,
+    fused,
+    speedup: +(layers.msPerStep / fused.msPerStep).toFixed(1),
+    cpuSpeedup: +(layers.cpuMsPerStep / fused.cpuMsPerStep).toFixed(1),
+  };
 }
 console.log(JSON.stringify(result, null, 2));

@@ -3,7 +3,8 @@
  * Training/scoring speed of @aelab/models (imports the BUILT package: run
  * `npx tsc -b packages/models` first). Prints one JSON object.
  *
- *   node tools/bench/models-train.mjs [--backend wasm] [--only dense,conv1d,lstm,score] [--repeat 1] [--steps lean,layers]
+ *   node tools/bench/models-train.mjs [--backend wasm] [--only dense,conv1d,lstm,score] [--repeat 1] [--steps
+ * lean,layers]
  *
  * Data: seeded sine-like rows of 140 values (ECG5000-shaped); 263 training rows like
  * seed-000's normal training split (plus 29 validation rows), 4,500 rows for scoring. Wall
@@ -37,9 +38,17 @@ function rowsOf(rows, features, seed) {
   const x = new Float32Array(rows * features);
   for (let r = 0; r < rows; r++) {
     const phase = rng() * Math.PI * 2;
-    for (let f = 0; f < features; f++) x[r * features + f] = Math.sin(phase + (f / features) * 4 * Math.PI) + 0.1 * (rng() - 0.5);
+    for (let f = 0; f < features; f++)
+      x[r * features + f] = Math.sin(phase + (f / features) * 4 * Math.PI) + 0.1 * (rng() - 0.5);
   }
-  return { x, rows, features, y: new Uint8Array(rows), labels: new Array(rows).fill('1'), index: [...Array(rows).keys()] };
+  return {
+    x,
+    rows,
+    features,
+    y: new Uint8Array(rows),
+    labels: new Array(rows).fill('1'),
+    index: [...Array(rows).keys()],
+  };
 }
 
 const info = await initBackend(args.backend);
@@ -58,15 +67,26 @@ async function timedRun(spec, epochs, step) {
   const c0 = cpuSeconds();
   const t0 = performance.now();
   const trained = await trainAutoencoder({ spec, train, validation, config: { ...config, epochs }, step });
-  const run = { seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0, finalLoss: trained.history.at(-1).loss, parameters: trained.parameterCount };
+  const run = {
+    seconds: (performance.now() - t0) / 1000,
+    cpu: cpuSeconds() - c0,
+    finalLoss: trained.history.at(-1).loss,
+    parameters: trained.parameterCount,
+  };
   trained.dispose();
   return run;
 }
 
 async function kernelsPerStep(spec, step) {
   const epochOf = async (batches) => {
-    const rows = { ...train, rows: batches * config.batchSize, x: train.x.subarray(0, batches * config.batchSize * train.features) };
-    const profile = await tf.profile(async () => (await trainAutoencoder({ spec, train: rows, config: { ...config, epochs: 1 }, step })).dispose());
+    const rows = {
+      ...train,
+      rows: batches * config.batchSize,
+      x: train.x.subarray(0, batches * config.batchSize * train.features),
+    };
+    const profile = await tf.profile(async () =>
+      (await trainAutoencoder({ spec, train: rows, config: { ...config, epochs: 1 }, step })).dispose(),
+    );
     return profile.kernels.length;
   };
   return (await epochOf(3)) - (await epochOf(2));
@@ -89,7 +109,8 @@ async function timeTraining(spec, epochs) {
       parameters: r.at(-1).parameters,
     };
   }
-  if (steps.includes('lean') && steps.includes('layers')) out.speedup = +(out.layers.seconds / out.lean.seconds).toFixed(2);
+  if (steps.includes('lean') && steps.includes('layers'))
+    out.speedup = +(out.layers.seconds / out.lean.seconds).toFixed(2);
   return out;
 }
 

@@ -6,7 +6,8 @@
  * shares nothing; one that does not, shares what it stresses (the FP/SIMD units of
  * sibling hardware threads, the L3 cache, memory bandwidth).
  *
- *   node tools/bench/parallel-scaling.mjs [--repeat 3] [--only int,fp,simd,stream,matmul,dispatch,train,cold] [--node-flags "--single-threaded-gc"] [--in processes|threads]
+ *   node tools/bench/parallel-scaling.mjs [--repeat 3] [--only int,fp,simd,stream,matmul,dispatch,train,cold]
+ * [--node-flags "--single-threaded-gc"] [--in processes|threads]
 
  * With `--in threads` each run is a worker thread of this process (as a sweep's Piscina
  * workers are) instead of a process of its own.
@@ -49,7 +50,10 @@ async function simdSpin() {
     (loop $round
       ${chains.map((i) => `(local.set $a${i} (f32x4.add (f32x4.mul (local.get $a${i}) (local.get $m)) (local.get $m)))`).join('\n      ')}
       (br_if $round (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (f32x4.extract_lane 0 (f32x4.add ${chains.map((i) => `(local.get $a${i})`).join(' ').replace(/^(.*)$/, (all) => all.split(' (local.get').slice(0, 2).join(' (local.get'))}))))`;
+    (f32x4.extract_lane 0 (f32x4.add ${chains
+      .map((i) => `(local.get $a${i})`)
+      .join(' ')
+      .replace(/^(.*)$/, (all) => all.split(' (local.get').slice(0, 2).join(' (local.get'))}))))`;
   const module = (await wabtInit()).parseWat('spin.wat', wat, { simd: true });
   const { instance } = await WebAssembly.instantiate(module.toBinary({}).buffer);
   return instance.exports.spin;
@@ -65,7 +69,8 @@ async function child(kind) {
     const n = 16384;
     const a = new Float32Array(n).fill(0.5);
     const b = new Float32Array(n).fill(0.25);
-    for (let r = 0; r < 8000; r++) for (let i = 0; i < n; i++) a[i] = a[i] - (0.001 * b[i]) / (Math.sqrt(1.0001 * a[i] * a[i]) + 1e-7);
+    for (let r = 0; r < 8000; r++)
+      for (let i = 0; i < n; i++) a[i] = a[i] - (0.001 * b[i]) / (Math.sqrt(1.0001 * a[i] * a[i]) + 1e-7);
   } else if (kind === 'simd') {
     const spin = await simdSpin();
     if (spin(2e8) === 42) console.error('');
@@ -79,7 +84,12 @@ async function child(kind) {
     const { PRESETS, initBackend, trainAutoencoder } = await import('@aelab/models');
     await initBackend('wasm');
     const x = new Float32Array(263 * 140).map((_, i) => Math.sin(i / 7));
-    const training = (epochs) => trainAutoencoder({ spec: PRESETS['ecg-v3'], train: { x, rows: 263, features: 140 }, config: { epochs, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 1 } });
+    const training = (epochs) =>
+      trainAutoencoder({
+        spec: PRESETS['ecg-v3'],
+        train: { x, rows: 263, features: 140 },
+        config: { epochs, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 1 },
+      });
     if (kind === 'train') (await training(3)).dispose();
     const start = performance.now();
     if (kind === 'dispatch') {
@@ -116,15 +126,24 @@ const inThread = (kind) =>
     worker.once('error', reject);
   });
 const runOne = (kind) =>
-  args.in === 'threads' ? inThread(kind) : new Promise((resolve, reject) => {
-    const flags = args['node-flags'].split(' ').filter(Boolean);
-    const p = spawn(process.execPath, [...flags, self, '--child', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`${kind} exited ${code}`))));
-  });
+  args.in === 'threads'
+    ? inThread(kind)
+    : new Promise((resolve, reject) => {
+        const flags = args['node-flags'].split(' ').filter(Boolean);
+        const p = spawn(process.execPath, [...flags, self, '--child', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`${kind} exited ${code}`))));
+      });
 
-const result = { bench: 'parallel-scaling', in: args.in, nodeFlags: args['node-flags'], cpus: os.cpus().length, loadavg: os.loadavg().map((l) => +l.toFixed(2)), workloads: {} };
+const result = {
+  bench: 'parallel-scaling',
+  in: args.in,
+  nodeFlags: args['node-flags'],
+  cpus: os.cpus().length,
+  loadavg: os.loadavg().map((l) => +l.toFixed(2)),
+  workloads: {},
+};
 for (const kind of args.only.split(',')) {
   const alone = [];
   const together = [];
@@ -135,6 +154,10 @@ for (const kind of args.only.split(',')) {
   }
   const best = Math.min(...alone);
   const bestTwo = Math.min(...together);
-  result.workloads[kind] = { secondsAlone: +best.toFixed(3), secondsTwoAtOnce: +bestTwo.toFixed(3), speedupOfTwo: +((2 * best) / bestTwo).toFixed(2) };
+  result.workloads[kind] = {
+    secondsAlone: +best.toFixed(3),
+    secondsTwoAtOnce: +bestTwo.toFixed(3),
+    speedupOfTwo: +((2 * best) / bestTwo).toFixed(2),
+  };
 }
 console.log(JSON.stringify(result, null, 2));

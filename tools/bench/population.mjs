@@ -46,9 +46,17 @@ function rowsOf(rows, features, seed, mulberry32) {
   const x = new Float32Array(rows * features);
   for (let r = 0; r < rows; r++) {
     const phase = rng() * Math.PI * 2;
-    for (let f = 0; f < features; f++) x[r * features + f] = Math.sin(phase + (f / features) * 4 * Math.PI) + 0.1 * (rng() - 0.5);
+    for (let f = 0; f < features; f++)
+      x[r * features + f] = Math.sin(phase + (f / features) * 4 * Math.PI) + 0.1 * (rng() - 0.5);
   }
-  return { x, rows, features, y: new Uint8Array(rows), labels: new Array(rows).fill('1'), index: [...Array(rows).keys()] };
+  return {
+    x,
+    rows,
+    features,
+    y: new Uint8Array(rows),
+    labels: new Array(rows).fill('1'),
+    index: [...Array(rows).keys()],
+  };
 }
 
 /** Member k of a sweep over dropout, L2 and learning rate, each with its own seed. */
@@ -56,11 +64,20 @@ function memberOf(k, PRESETS) {
   const base = PRESETS['ecg-v3'];
   return {
     spec: { ...base, dropout: [0, 0.1, 0.2][k % 3], l2: [0, 0.001][Math.floor(k / 3) % 2] },
-    config: { epochs: EPOCHS, batchSize: 32, learningRate: [0.001, 0.003][Math.floor(k / 6) % 2], loss: 'mse', seed: 1000 + k },
+    config: {
+      epochs: EPOCHS,
+      batchSize: 32,
+      learningRate: [0.001, 0.003][Math.floor(k / 6) % 2],
+      loss: 'mse',
+      seed: 1000 + k,
+    },
   };
 }
 
-/** Makes webgpu a tfjs backend by hand (as docs/tfjs-notes.md describes) when aelab has no `webgpu` backend; returns the adapter's description. */
+/**
+ * Makes webgpu a tfjs backend by hand (as docs/tfjs-notes.md describes) when aelab has no `webgpu` backend; returns the
+ * adapter's description.
+ */
 async function activateWebgpu(models, tf) {
   const named = models.backendNamed?.('webgpu');
   let adapter;
@@ -75,7 +92,13 @@ async function activateWebgpu(models, tf) {
   }
   if (!adapter) return { skipped: 'no WebGPU adapter found (no GPU, and no software Vulkan such as Mesa 25 lavapipe)' };
   const info = adapter.info ?? {};
-  const described = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, fallback: Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter) };
+  const described = {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    fallback: Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter),
+  };
   if (named) {
     await models.initBackend('webgpu');
     return { adapter: described };
@@ -87,7 +110,15 @@ async function activateWebgpu(models, tf) {
     return { skipped: `@tensorflow/tfjs-backend-webgpu is not installed: ${error.message}` };
   }
   const limits = {};
-  for (const key of ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup']) limits[key] = adapter.limits[key];
+  for (const key of [
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeWorkgroupsPerDimension',
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeInvocationsPerWorkgroup',
+  ])
+    limits[key] = adapter.limits[key];
   const device = await adapter.requestDevice({ requiredLimits: limits });
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), 3);
   await tf.setBackend('webgpu');
@@ -96,7 +127,11 @@ async function activateWebgpu(models, tf) {
 }
 
 async function measureBackend(backend) {
-  const [{ mulberry32 }, models, tf] = await Promise.all([import('@aelab/core'), import('@aelab/models'), import('@tensorflow/tfjs')]);
+  const [{ mulberry32 }, models, tf] = await Promise.all([
+    import('@aelab/core'),
+    import('@aelab/models'),
+    import('@tensorflow/tfjs'),
+  ]);
   const { PRESETS, initBackend, trainAutoencoder, trainPopulation } = models;
   let adapter;
   if (backend === 'webgpu') {
@@ -108,21 +143,53 @@ async function measureBackend(backend) {
   }
   const train = rowsOf(263, 140, 1, mulberry32);
   const validation = rowsOf(29, 140, 2, mulberry32);
-  const result = { backend: tf.getBackend(), adapter, tfjs: tf.version.tfjs, epochs: EPOCHS, single: null, populations: [] };
+  const result = {
+    backend: tf.getBackend(),
+    adapter,
+    tfjs: tf.version.tfjs,
+    epochs: EPOCHS,
+    single: null,
+    populations: [],
+  };
   // Warm-up (kernel compilation, first allocations), not timed.
-  (await trainAutoencoder({ ...memberOf(0, PRESETS), train, validation, config: { ...memberOf(0, PRESETS).config, epochs: 1 } })).dispose();
-  (await Promise.all(trainPopulation({ members: [0, 1].map((k) => ({ ...memberOf(k, PRESETS), config: { ...memberOf(k, PRESETS).config, epochs: 1 } })), train, validation }))).forEach((t) => t.dispose());
+  (
+    await trainAutoencoder({
+      ...memberOf(0, PRESETS),
+      train,
+      validation,
+      config: { ...memberOf(0, PRESETS).config, epochs: 1 },
+    })
+  ).dispose();
+  (
+    await Promise.all(
+      trainPopulation({
+        members: [0, 1].map((k) => ({
+          ...memberOf(k, PRESETS),
+          config: { ...memberOf(k, PRESETS).config, epochs: 1 },
+        })),
+        train,
+        validation,
+      }),
+    )
+  ).forEach((t) => t.dispose());
   // Single trainings one after another: the baseline a population must beat.
   const singles = 3;
   const t0 = performance.now();
   for (let k = 0; k < singles; k++) (await trainAutoencoder({ ...memberOf(k, PRESETS), train, validation })).dispose();
   const singleSeconds = (performance.now() - t0) / 1000;
-  result.single = { trainings: singles, seconds: +singleSeconds.toFixed(3), trainingsPerSecond: +(singles / singleSeconds).toFixed(3) };
+  result.single = {
+    trainings: singles,
+    seconds: +singleSeconds.toFixed(3),
+    trainingsPerSecond: +(singles / singleSeconds).toFixed(3),
+  };
   let previous = null;
   for (const size of args.sizes.split(',').map(Number)) {
     const projected = previous ? (previous.seconds * size) / previous.size : 0;
     if (projected > Number(args['max-seconds'])) {
-      result.populations.push({ size, skipped: `projected ${projected.toFixed(0)} s from P=${previous.size} (over --max-seconds ${args['max-seconds']})` });
+      result.populations.push({
+        size,
+        skipped: `projected ${projected.toFixed(0)} s from P=${previous.size} (over --max-seconds ${args['max-seconds']})`,
+      });
       continue;
     }
     const members = Array.from({ length: size }, (_, k) => memberOf(k, PRESETS));
@@ -132,16 +199,29 @@ async function measureBackend(backend) {
     const finalLoss = trained[0].history.at(-1).loss;
     trained.forEach((t) => t.dispose());
     previous = { size, seconds };
-    result.populations.push({ size, seconds: +seconds.toFixed(3), trainingsPerSecond: +(size / seconds).toFixed(3), speedupOverSingle: +((size / seconds) / result.single.trainingsPerSecond).toFixed(2), finalLossOfMember0: +finalLoss.toFixed(5) });
+    result.populations.push({
+      size,
+      seconds: +seconds.toFixed(3),
+      trainingsPerSecond: +(size / seconds).toFixed(3),
+      speedupOverSingle: +(size / seconds / result.single.trainingsPerSecond).toFixed(2),
+      finalLossOfMember0: +finalLoss.toFixed(5),
+    });
   }
   return result;
 }
 
-/** N worker threads, each training `per` trainings alone on wasm: the pool executor's throughput (timed after every worker has warmed up). */
+/**
+ * N worker threads, each training `per` trainings alone on wasm: the pool executor's throughput (timed after every
+ * worker has warmed up).
+ */
 async function measurePool(threads) {
   const per = 4;
-  const workers = Array.from({ length: threads }, (_, w) => new Worker(here, { argv: ['--pool-worker', `${w}:${per}`] }));
-  const next = (worker) => new Promise((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));
+  const workers = Array.from(
+    { length: threads },
+    (_, w) => new Worker(here, { argv: ['--pool-worker', `${w}:${per}`] }),
+  );
+  const next = (worker) =>
+    new Promise((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));
   await Promise.all(workers.map(next)); // warmed up
   const t0 = performance.now();
   const done = workers.map(next);
@@ -149,20 +229,37 @@ async function measurePool(threads) {
   await Promise.all(done);
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(workers.map((worker) => worker.terminate()));
-  return { backend: 'wasm', threads, trainings: threads * per, seconds: +seconds.toFixed(3), trainingsPerSecond: +((threads * per) / seconds).toFixed(3) };
+  return {
+    backend: 'wasm',
+    threads,
+    trainings: threads * per,
+    seconds: +seconds.toFixed(3),
+    trainingsPerSecond: +((threads * per) / seconds).toFixed(3),
+  };
 }
 
 if (args['pool-worker']) {
   const { parentPort } = await import('node:worker_threads');
   const [w, per] = args['pool-worker'].split(':').map(Number);
-  const [{ mulberry32 }, { PRESETS, initBackend, trainAutoencoder }] = await Promise.all([import('@aelab/core'), import('@aelab/models')]);
+  const [{ mulberry32 }, { PRESETS, initBackend, trainAutoencoder }] = await Promise.all([
+    import('@aelab/core'),
+    import('@aelab/models'),
+  ]);
   await initBackend('wasm');
   const train = rowsOf(263, 140, 1, mulberry32);
   const validation = rowsOf(29, 140, 2, mulberry32);
-  (await trainAutoencoder({ ...memberOf(w, PRESETS), train, validation, config: { ...memberOf(w, PRESETS).config, epochs: 1 } })).dispose();
+  (
+    await trainAutoencoder({
+      ...memberOf(w, PRESETS),
+      train,
+      validation,
+      config: { ...memberOf(w, PRESETS).config, epochs: 1 },
+    })
+  ).dispose();
   parentPort.postMessage('ready');
   await new Promise((resolve) => parentPort.once('message', resolve));
-  for (let k = 0; k < per; k++) (await trainAutoencoder({ ...memberOf(w * per + k, PRESETS), train, validation })).dispose();
+  for (let k = 0; k < per; k++)
+    (await trainAutoencoder({ ...memberOf(w * per + k, PRESETS), train, validation })).dispose();
   parentPort.postMessage('done');
 } else if (args.child) {
   console.log(JSON.stringify(await measureBackend(args.child)));
@@ -171,12 +268,33 @@ if (args['pool-worker']) {
   const out = {
     bench: 'population',
     command: `node tools/bench/population.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cpu: os.cpus()[0]?.model, cpus: os.availableParallelism(), memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.versions.node, loadavg: os.loadavg().map((l) => +l.toFixed(2)) },
+    machine: {
+      cpu: os.cpus()[0]?.model,
+      cpus: os.availableParallelism(),
+      memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1),
+      node: process.versions.node,
+      loadavg: os.loadavg().map((l) => +l.toFixed(2)),
+    },
     backends: [],
   };
   for (const backend of backends) {
     process.stderr.write(`population bench: ${backend}...\n`);
-    const run = spawnSync(process.execPath, [...process.execArgv, here, '--child', backend, '--sizes', args.sizes, '--epochs', args.epochs, '--max-seconds', args['max-seconds']], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const run = spawnSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        here,
+        '--child',
+        backend,
+        '--sizes',
+        args.sizes,
+        '--epochs',
+        args.epochs,
+        '--max-seconds',
+        args['max-seconds'],
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       out.backends.push(JSON.parse(run.stdout.trim().split('\n').at(-1)));
     } catch {

@@ -68,40 +68,79 @@ for (let n = 0; n < trialCount; n++) {
   const y = test.map((_, i) => (i < 2600 ? 0 : 1));
   const curve = Array.from({ length: 1000 }, (_, i) => i / 999);
   const artifacts = {
-    errors: await store.writeArtifact(study.id, trial.id, ARTIFACT.errors, JSON.stringify({
-      train: { mse: train, mae: train, y: train.map(() => 0), labels: train.map(() => '1') },
-      test: { mse: test, mae: test, y, labels: y.map(String) },
-    })),
-    curves: await store.writeArtifact(study.id, trial.id, ARTIFACT.curves, JSON.stringify({
-      errorMetric: 'mse',
-      test: { roc: { fpr: curve, tpr: curve.map(Math.sqrt), thresholds: curve }, pr: { recall: curve, precision: curve.map((c) => 1 - c / 2), thresholds: curve }, rocAuc: 0.66, prAuc: 0.75 },
-    })),
-    examples: await store.writeArtifact(study.id, trial.id, ARTIFACT.examples, JSON.stringify({
-      normal: { row: 1, label: '1', error: 0.1, input: errors(140, 1), reconstruction: errors(140, 1) },
-      anomalous: { row: 2, label: '2', error: 0.9, input: errors(140, 1), reconstruction: errors(140, 1) },
-    })),
+    errors: await store.writeArtifact(
+      study.id,
+      trial.id,
+      ARTIFACT.errors,
+      JSON.stringify({
+        train: { mse: train, mae: train, y: train.map(() => 0), labels: train.map(() => '1') },
+        test: { mse: test, mae: test, y, labels: y.map(String) },
+      }),
+    ),
+    curves: await store.writeArtifact(
+      study.id,
+      trial.id,
+      ARTIFACT.curves,
+      JSON.stringify({
+        errorMetric: 'mse',
+        test: {
+          roc: { fpr: curve, tpr: curve.map(Math.sqrt), thresholds: curve },
+          pr: { recall: curve, precision: curve.map((c) => 1 - c / 2), thresholds: curve },
+          rocAuc: 0.66,
+          prAuc: 0.75,
+        },
+      }),
+    ),
+    examples: await store.writeArtifact(
+      study.id,
+      trial.id,
+      ARTIFACT.examples,
+      JSON.stringify({
+        normal: { row: 1, label: '1', error: 0.1, input: errors(140, 1), reconstruction: errors(140, 1) },
+        anomalous: { row: 2, label: '2', error: 0.9, input: errors(140, 1), reconstruction: errors(140, 1) },
+      }),
+    ),
   };
   await store.finishTrial(trial.id, {
     status: 'complete',
     trainSeconds: 20 + 10 * random(),
-    history: Array.from({ length: 100 }, (_, e) => ({ epoch: e + 1, loss: 1 / (e + 2) + 0.01 * random(), valLoss: 1.1 / (e + 2) + 0.02 * random(), seconds: 0.2 })),
+    history: Array.from({ length: 100 }, (_, e) => ({
+      epoch: e + 1,
+      loss: 1 / (e + 2) + 0.01 * random(),
+      valLoss: 1.1 / (e + 2) + 0.02 * random(),
+      seconds: 0.2,
+    })),
     bestEpoch: 100,
     parameterCount: 10000,
     artifacts,
   });
-  await store.addEvaluations(trial.id, [85, 90, 95].map((p) => {
-    const f1 = 0.5 + 0.4 * random();
-    return {
-      configHash: `${configHash}-p${p}`,
-      scoring: { 'threshold.rule': 'percentile', 'threshold.percentile': p },
-      threshold: 0.2 + p / 1000,
-      usesLabels: false,
-      metrics: {
-        test: { rows: 4500, positives: 1900, accuracy: f1, precision: f1, recall: f1, f1, rocAuc: 0.66, prAuc: 0.75, mse: 0.3, confusion: { tp: 1500, fp: 300, tn: 2300, fn: 400 } },
-        validation: { rows: 50, positives: 0, mse: 0.1 + 0.05 * random() },
-      },
-    };
-  }));
+  await store.addEvaluations(
+    trial.id,
+    [85, 90, 95].map((p) => {
+      const f1 = 0.5 + 0.4 * random();
+      return {
+        configHash: `${configHash}-p${p}`,
+        scoring: { 'threshold.rule': 'percentile', 'threshold.percentile': p },
+        threshold: 0.2 + p / 1000,
+        usesLabels: false,
+        metrics: {
+          test: {
+            rows: 4500,
+            positives: 1900,
+            accuracy: f1,
+            precision: f1,
+            recall: f1,
+            f1,
+            rocAuc: 0.66,
+            prAuc: 0.75,
+            mse: 0.3,
+            confusion: { tp: 1500, fp: 300, tn: 2300, fn: 400 },
+          },
+          validation: { rows: 50, positives: 0, mse: 0.1 + 0.05 * random() },
+        },
+      };
+    }),
+  );
 }
 const setupSeconds = (performance.now() - setupStart) / 1000;
 

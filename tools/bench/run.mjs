@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const filter = process.argv[2] ?? '';
 const results = [];
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs') && f !== 'run.mjs' && f.includes(filter)).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs' && f.includes(filter))
+  .sort()) {
   process.stderr.write(`running ${file}...\n`);
-  const run = spawnSync(process.execPath, [`${dir}${file}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const run = spawnSync(process.execPath, [`${dir}${file}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     results.push(JSON.parse(run.stdout));
   } catch {

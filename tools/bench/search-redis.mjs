@@ -15,14 +15,22 @@ import { parseArgs } from 'node:util';
 import { parseExperiment, runStudy } from '@aelab/search';
 import { InMemoryRunStore } from '@aelab/store';
 
-const { values } = parseArgs({ options: { repeats: { type: 'string', default: '3' }, epochs: { type: 'string', default: '20' }, trials: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: {
+    repeats: { type: 'string', default: '3' },
+    epochs: { type: 'string', default: '20' },
+    trials: { type: 'string', default: '16' },
+  },
+});
 const repeats = Number(values.repeats);
 const epochs = Number(values.epochs);
 const trials = Number(values.trials);
 const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 
 if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
-  console.log(JSON.stringify({ bench: 'search-redis', error: 'redis-server is not installed (apt-get install -y redis-server)' }));
+  console.log(
+    JSON.stringify({ bench: 'search-redis', error: 'redis-server is not installed (apt-get install -y redis-server)' }),
+  );
   process.exit(0);
 }
 
@@ -32,7 +40,11 @@ const port = await new Promise((resolve) => {
     server.close(() => resolve(port));
   });
 });
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const redis = spawn(
+  'redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 await new Promise((resolve) => redis.stdout.on('data', (c) => /Ready to accept/.test(c.toString()) && resolve()));
 const url = `redis://127.0.0.1:${port}`;
 
@@ -51,8 +63,16 @@ const experimentOf = (count, epochsEach, encoder) =>
   });
 
 async function startWorkers(count) {
-  const workers = Array.from({ length: count }, () => spawn(process.execPath, [bin, 'worker', '--redis', url, '--concurrency', '1'], { stdio: ['ignore', 'pipe', 'inherit'] }));
-  await Promise.all(workers.map((w) => new Promise((resolve) => w.stdout.on('data', (c) => /^worker /m.test(c.toString()) && resolve()))));
+  const workers = Array.from({ length: count }, () =>
+    spawn(process.execPath, [bin, 'worker', '--redis', url, '--concurrency', '1'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  await Promise.all(
+    workers.map(
+      (w) => new Promise((resolve) => w.stdout.on('data', (c) => /^worker /m.test(c.toString()) && resolve())),
+    ),
+  );
   return workers;
 }
 
@@ -72,12 +92,23 @@ async function sweep(experiment, options) {
   const started = performance.now();
   const summary = await runStudy({ experiment, experimentPath: 'bench', store, onEvent, ...options });
   const seconds = (performance.now() - started) / 1000;
-  if (summary.trained !== summary.completedTrainings || summary.failed > 0) throw new Error(`sweep failed: ${JSON.stringify(summary)}`);
+  if (summary.trained !== summary.completedTrainings || summary.failed > 0)
+    throw new Error(`sweep failed: ${JSON.stringify(summary)}`);
   const evaluations = await store.listEvaluations(summary.study.id);
-  const metrics = Object.fromEntries(evaluations.map((e) => [e.configHash, e.metrics.test]).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const metrics = Object.fromEntries(
+    evaluations.map((e) => [e.configHash, e.metrics.test]).sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
   // Steady state, one training at a time: the median time from one trial's end to the next's.
-  const gaps = ends.slice(1).map((t, i) => t - ends[i]).sort((a, b) => a - b);
-  return { seconds, trained: summary.trained, metrics, perTrialSeconds: gaps.length ? gaps[Math.floor(gaps.length / 2)] / 1000 : NaN };
+  const gaps = ends
+    .slice(1)
+    .map((t, i) => t - ends[i])
+    .sort((a, b) => a - b);
+  return {
+    seconds,
+    trained: summary.trained,
+    metrics,
+    perTrialSeconds: gaps.length ? gaps[Math.floor(gaps.length / 2)] / 1000 : NaN,
+  };
 }
 
 /** Best of `repeats` runs; redis runs get fresh worker processes each time. */
@@ -110,7 +141,11 @@ try {
   ]) {
     const run = await best(throughputExperiment, options);
     reference ??= JSON.stringify(run.metrics);
-    throughput[name] = { trainingsPerMinute: perMinute(run), seconds: run.allSeconds, sameMetricsAsPool: JSON.stringify(run.metrics) === reference };
+    throughput[name] = {
+      trainingsPerMinute: perMinute(run),
+      seconds: run.allSeconds,
+      sameMetricsAsPool: JSON.stringify(run.metrics) === reference,
+    };
   }
 
   const tinyExperiment = experimentOf(trials, 1, [8, 2]);

@@ -25,7 +25,12 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const grid = await gridOutcomes(storeDir);
 if (!grid) {
-  console.log(JSON.stringify({ bench: 'search-replay', error: `no complete ${GRID_STUDY} study with validation errors in ${storeDir}; run search-strategies.mjs --only grid first` }));
+  console.log(
+    JSON.stringify({
+      bench: 'search-replay',
+      error: `no complete ${GRID_STUDY} study with validation errors in ${storeDir}; run search-strategies.mjs --only grid first`,
+    }),
+  );
   process.exit(0);
 }
 const outcomes = [...grid.byParams.values()];
@@ -51,18 +56,31 @@ function row(searchOf, seedCount) {
   };
 }
 
-const table = Object.entries(STRATEGIES).map(([strategy, searchOf]) => ({ strategy, seeds: SEEDLESS.has(strategy) ? 1 : seeds, ...row(searchOf, SEEDLESS.has(strategy) ? 1 : seeds) }));
+const table = Object.entries(STRATEGIES).map(([strategy, searchOf]) => ({
+  strategy,
+  seeds: SEEDLESS.has(strategy) ? 1 : seeds,
+  ...row(searchOf, SEEDLESS.has(strategy) ? 1 : seeds),
+}));
 const settings = [];
 if (process.argv.includes('--settings')) {
   for (const type of ['asha', 'hyperband']) {
     for (const sampler of ['random', 'tpe']) {
       for (const reductionFactor of [2, 3, 4]) {
         for (const minEpochs of [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20]) {
-          const searchOf = (seed) => ({ sampler: { type: sampler, trials: 108, seed }, pruner: { type, minEpochs, reductionFactor } });
+          const searchOf = (seed) => ({
+            sampler: { type: sampler, trials: 108, seed },
+            pruner: { type, minEpochs, reductionFactor },
+          });
           settings.push({ sampler, pruner: type, minEpochs, reductionFactor, ...row(searchOf, seeds) });
         }
       }
     }
   }
 }
-console.log(JSON.stringify({ bench: 'search-replay', gridStudy: grid.study, gridBest, gridEpochs, seeds, table, settings }, null, 2));
+console.log(
+  JSON.stringify(
+    { bench: 'search-replay', gridStudy: grid.study, gridBest, gridEpochs, seeds, table, settings },
+    null,
+    2,
+  ),
+);

@@ -22,7 +22,17 @@ import { availableParallelism, cpus } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { runStudy } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
-import { ASHA, HYPERBAND, PRUNED_TRIALS, SEEDLESS, STRATEGIES, UNPRUNED_TRIALS, benchExperiment, gridOutcomes, replayStudy } from './lib/search-strategies.mjs';
+import {
+  ASHA,
+  HYPERBAND,
+  PRUNED_TRIALS,
+  SEEDLESS,
+  STRATEGIES,
+  UNPRUNED_TRIALS,
+  benchExperiment,
+  gridOutcomes,
+  replayStudy,
+} from './lib/search-strategies.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,9 +43,7 @@ const seedList = arg('seeds', '1,2,3,4,5').split(',').map(Number);
 const epochs = Number(arg('epochs', 100));
 const out = arg('out', 'runs/bench-v2.json');
 const storeDir = arg('store', 'runs/bench-v2-store');
-const only = arg('only', '')
-  .split(',')
-  .filter(Boolean);
+const only = arg('only', '').split(',').filter(Boolean);
 
 function experimentOf(strategy, seed) {
   return benchExperiment(`bench-${strategy.replace('+', '-')}`, STRATEGIES[strategy](seed), epochs);
@@ -145,7 +153,14 @@ console.log(
       node: process.versions.node,
       epochs,
       configurations: 108,
-      budgets: { grid: 108, random: UNPRUNED_TRIALS, tpe: UNPRUNED_TRIALS, pruned: PRUNED_TRIALS, asha: ASHA, hyperband: HYPERBAND },
+      budgets: {
+        grid: 108,
+        random: UNPRUNED_TRIALS,
+        tpe: UNPRUNED_TRIALS,
+        pruned: PRUNED_TRIALS,
+        asha: ASHA,
+        hyperband: HYPERBAND,
+      },
       ...summarise(saved.runs, await gridOutcomes(storeDir)),
     },
     null,

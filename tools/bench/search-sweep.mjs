@@ -18,7 +18,15 @@ const experiment = parseExperiment({
   training: { epochs, batchSize: 32, learningRate: 0.001, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
-    'model.encoder': { type: 'categorical', values: [[64, 32, 4], [64, 32, 8], [64, 32, 12], [64, 32, 16]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [64, 32, 4],
+        [64, 32, 8],
+        [64, 32, 12],
+        [64, 32, 16],
+      ],
+    },
     'model.dropout': { type: 'categorical', values: [0, 0.1] },
     'threshold.percentile': { type: 'categorical', values: [90, 95, 99] },
   },
@@ -38,8 +46,18 @@ async function sweep(workers) {
   // Seconds the workers spent training (from each trial's record), summed over trials.
   const trainingSeconds = Number(trials.reduce((sum, t) => sum + (t.trainSeconds ?? 0), 0).toFixed(2));
   // Sorted by config: trials finish in a different order with 2 workers.
-  const metrics = Object.fromEntries(evaluations.map((e) => [e.configHash, e.metrics.test]).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return { workers, seconds: Number(seconds.toFixed(2)), mainThreadSeconds, trainingSeconds, trainings: summary.trained, configurations: summary.evaluatedConfigurations, metrics };
+  const metrics = Object.fromEntries(
+    evaluations.map((e) => [e.configHash, e.metrics.test]).sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+  return {
+    workers,
+    seconds: Number(seconds.toFixed(2)),
+    mainThreadSeconds,
+    trainingSeconds,
+    trainings: summary.trained,
+    configurations: summary.evaluatedConfigurations,
+    metrics,
+  };
 }
 
 const one = await sweep(1);

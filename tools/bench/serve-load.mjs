@@ -72,7 +72,12 @@ async function buildStudy() {
     await store.finishTrial(trial.id, {
       status: 'complete',
       trainSeconds: 20 + 10 * random(),
-      history: Array.from({ length: 100 }, (_, e) => ({ epoch: e + 1, loss: 1 / (e + 2), valLoss: 1.1 / (e + 2) + 0.02 * random(), seconds: 0.2 })),
+      history: Array.from({ length: 100 }, (_, e) => ({
+        epoch: e + 1,
+        loss: 1 / (e + 2),
+        valLoss: 1.1 / (e + 2) + 0.02 * random(),
+        seconds: 0.2,
+      })),
       bestEpoch: 100,
       parameterCount: 10000,
     });
@@ -85,7 +90,19 @@ async function buildStudy() {
           scoring: { 'threshold.rule': 'percentile', 'threshold.percentile': p },
           threshold: 0.2 + p / 1000,
           usesLabels: false,
-          metrics: { test: { rows: 4500, positives: 1900, accuracy: f1, precision: f1, recall: f1, f1, rocAuc: 0.66, prAuc: 0.75, mse: 0.3 } },
+          metrics: {
+            test: {
+              rows: 4500,
+              positives: 1900,
+              accuracy: f1,
+              precision: f1,
+              recall: f1,
+              f1,
+              rocAuc: 0.66,
+              prAuc: 0.75,
+              mse: 0.3,
+            },
+          },
         };
       }),
     );
@@ -98,7 +115,9 @@ const servers = [];
 
 /** Starts `aelab serve`; resolves once it listens, with a promise of the moment it says its pages are rendered. */
 function startServer() {
-  const child = spawn(process.execPath, [bin, 'serve', '--store', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--store', root, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   servers.push(child);
   let out = '';
   let rendered;
@@ -147,7 +166,17 @@ const experiment = {
   model: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 60, batchSize: 16, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-  space: { 'model.encoder': { type: 'categorical', values: [[32, 4], [32, 8], [32, 12], [32, 16]] } },
+  space: {
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [32, 4],
+        [32, 8],
+        [32, 12],
+        [32, 16],
+      ],
+    },
+  },
   selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
   executor: { backend: 'wasm' },
 };
@@ -155,9 +184,13 @@ const experiment = {
 /** Wall seconds of one sweep (a new study each time), in its own process. */
 async function sweep() {
   const start = performance.now();
-  const child = spawn(process.execPath, [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', root, '--workers', '1', '--fresh', '--no-report'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', root, '--workers', '1', '--fresh', '--no-report'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const code = await new Promise((done) => child.once('exit', done));
   if (code !== 0) throw new Error(`sweep exited ${code}`);
   return (performance.now() - start) / 1000;
@@ -208,7 +241,11 @@ function pollers(url) {
     stop: async () => {
       stop = true;
       await Promise.all(running);
-      const summary = { p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), maxMs: quantile(latencies, 1) };
+      const summary = {
+        p50Ms: quantile(latencies, 0.5),
+        p95Ms: quantile(latencies, 0.95),
+        maxMs: quantile(latencies, 1),
+      };
       return { requests: latencies.length, notModified, failures, ...summary };
     },
   };
@@ -230,7 +267,11 @@ async function stopServer(child) {
   await exited;
 }
 
-const seconds = (xs) => ({ best: Number(Math.min(...xs).toFixed(2)), median: quantile(xs, 0.5), all: xs.map((x) => Number(x.toFixed(2))) });
+const seconds = (xs) => ({
+  best: Number(Math.min(...xs).toFixed(2)),
+  median: quantile(xs, 0.5),
+  all: xs.map((x) => Number(x.toFixed(2))),
+});
 
 const setupStart = performance.now();
 const studyId = await buildStudy();
@@ -297,7 +338,11 @@ try {
         studyPage: {
           bytes: firstPlain.bytes === undefined ? null : Number(firstPlain.bytes),
           gzipBytes: first.bytes === undefined ? null : Number(first.bytes),
-          coldMs: { listenedAfterMs: Number(listening.toFixed(0)), answeredMs: Number(cold.ms.toFixed(1)), status: cold.status },
+          coldMs: {
+            listenedAfterMs: Number(listening.toFixed(0)),
+            answeredMs: Number(cold.ms.toFixed(1)),
+            status: cold.status,
+          },
           allPagesRenderedAfterSeconds: Number(warmedSeconds.toFixed(1)),
           firstAfterWarmUpMs: Number(first.ms.toFixed(1)),
           firstAfterWarmUpFirstByteMs: Number(first.firstByteMs.toFixed(1)),

@@ -26,7 +26,10 @@ const { values } = parseArgs({
 const trials = Number(values.trials);
 const trialsPerShard = Number(values['per-shard']);
 const fsync = values.fsync !== 'false';
-const marks = values.marks.split(',').map(Number).filter((m) => m <= trials);
+const marks = values.marks
+  .split(',')
+  .map(Number)
+  .filter((m) => m <= trials);
 const window = Number(values.window);
 
 // Deterministic values with realistic digits, so the JSON has realistic size.
@@ -65,9 +68,18 @@ function metricSet(rows, positives) {
   const tp = Math.floor(positives * random());
   const fp = Math.floor((rows - positives) * random() * 0.1);
   return {
-    rows, positives,
-    accuracy: random(), precision: random(), recall: random(), f1: random(), specificity: random(),
-    rocAuc: random(), prAuc: random(), mse: random() * 0.1, mae: random() * 0.2, rmse: random() * 0.3,
+    rows,
+    positives,
+    accuracy: random(),
+    precision: random(),
+    recall: random(),
+    f1: random(),
+    specificity: random(),
+    rocAuc: random(),
+    prAuc: random(),
+    mse: random() * 0.1,
+    mae: random() * 0.2,
+    rmse: random() * 0.3,
     confusion: { tp, fp, tn: rows - positives - fp, fn: positives - tp },
   };
 }
@@ -84,7 +96,10 @@ function evaluations(n) {
 
 function history() {
   return Array.from({ length: 100 }, (_, epoch) => ({
-    epoch, loss: random() / (epoch + 1), valLoss: random() / (epoch + 1), seconds: 0.02 + random() * 0.01,
+    epoch,
+    loss: random() / (epoch + 1),
+    valLoss: random() / (epoch + 1),
+    seconds: 0.02 + random() * 0.01,
   }));
 }
 
@@ -105,8 +120,12 @@ const root = join(scratch, 'runs');
 try {
   const store = await openRunStore(root, { trialsPerShard, fsync });
   const study = await store.createStudy({
-    name: 'bench', experimentPath: 'experiments/bench.json', experiment: { bench: true },
-    experimentHash: 'bench', gitCommit: null, dataset: 'synthetic-ecg',
+    name: 'bench',
+    experimentPath: 'experiments/bench.json',
+    experiment: { bench: true },
+    experimentHash: 'bench',
+    gitCommit: null,
+    dataset: 'synthetic-ecg',
     selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
   });
   const costs = [];
@@ -114,8 +133,14 @@ try {
   const began = performance.now();
   for (let n = 1; n <= trials; n++) {
     const input = trialInput(n);
-    const outcome = { status: 'complete', trainSeconds: 3.2, history: history(), bestEpoch: 97, parameterCount: 12345,
-      artifacts: { errors: `${study.id}/trials/t${String(n - 1).padStart(6, '0')}/errors.json` } };
+    const outcome = {
+      status: 'complete',
+      trainSeconds: 3.2,
+      history: history(),
+      bestEpoch: 97,
+      parameterCount: 12345,
+      artifacts: { errors: `${study.id}/trials/t${String(n - 1).padStart(6, '0')}/errors.json` },
+    };
     const scored = evaluations(n);
     const t0 = performance.now();
     const trial = await store.startTrial(study.id, input);
@@ -143,21 +168,27 @@ try {
   const msLoadStudy = round(performance.now() - loadStarted);
   await reader.close();
   if (loaded !== trials * 4) throw new Error(`loaded ${loaded} records, expected ${trials * 4}`);
-  console.log(JSON.stringify({
-    bench: 'store-append',
-    command: `node tools/bench/store-append.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-    node: process.version,
-    cpus: cpus().length,
-    trialsPerShard,
-    fsync,
-    writesPerAppend: 3,
-    appends: results,
-    msLoadStudy,
-    studyFiles: (await readdir(join(root, study.id))).filter((n) => n.endsWith('.json')).length,
-    bytesPerTrial: Math.round(results.at(-1).studyBytes / results.at(-1).trial),
-    totalSeconds: round((performance.now() - began) / 1000),
-    note: 'ms are wall time on a shared machine: noisy; the median of the last trials is the figure to read',
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'store-append',
+        command: `node tools/bench/store-append.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+        node: process.version,
+        cpus: cpus().length,
+        trialsPerShard,
+        fsync,
+        writesPerAppend: 3,
+        appends: results,
+        msLoadStudy,
+        studyFiles: (await readdir(join(root, study.id))).filter((n) => n.endsWith('.json')).length,
+        bytesPerTrial: Math.round(results.at(-1).studyBytes / results.at(-1).trial),
+        totalSeconds: round((performance.now() - began) / 1000),
+        note: 'ms are wall time on a shared machine: noisy; the median of the last trials is the figure to read',
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }

@@ -4,7 +4,8 @@
  * (issue 12: the peak above a small file's stays under 2x the parsed size). Needs a build
  * (`npx tsc -b`). Prints one JSON object.
  *
- *   node tools/bench/sweep-memory.mjs [--mb 200] [--features 30] [--workers 2] [--epochs 1] [--repeat 3] [--keep] [--report]
+ *   node tools/bench/sweep-memory.mjs [--mb 200] [--features 30] [--workers 2] [--epochs 1] [--repeat 3] [--keep]
+ * [--report]
  *
  * The bench writes a seeded CSV of about --mb MB (--features numeric columns and a 0/1
  * label, 1% anomalies) into a temp folder, and an experiment of two one-epoch dense
@@ -41,7 +42,7 @@ const cli = fileURLToPath(new URL('../../packages/cli/bin/aelab.js', import.meta
 /** Writes `rows` seeded rows (values with 6 decimals, label 1 on 1% of rows); returns the byte count. */
 async function writeCsv(path, rows) {
   let state = 12345;
-  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const out = createWriteStream(path);
   out.write([...Array(features).keys()].map((j) => `f${j}`).join(',') + ',label\n');
   for (let r = 0; r < rows; r++) {
@@ -63,7 +64,15 @@ function experimentFor(csv) {
     model: { kind: 'dense', encoder: [16, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
     training: { epochs: Number(args.epochs), batchSize: 256, learningRate: 0.001, loss: 'mse' },
     scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-    space: { 'model.encoder': { type: 'categorical', values: [[16, 8], [16, 4]] } },
+    space: {
+      'model.encoder': {
+        type: 'categorical',
+        values: [
+          [16, 8],
+          [16, 4],
+        ],
+      },
+    },
     sampler: { type: 'grid' },
     selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
     executor: { backend: 'wasm' },
@@ -93,9 +102,24 @@ function processTree(root) {
 function measureSweep(dir, csv, name) {
   const experiment = join(dir, `${name}.json`);
   writeFileSync(experiment, JSON.stringify(experimentFor(csv)));
-  const argv = [cli, 'search', 'grid', '-e', experiment, '--workers', args.workers, '--store', join(dir, `store-${name}`), ...(args.report ? [] : ['--no-report']), '--fresh'];
+  const argv = [
+    cli,
+    'search',
+    'grid',
+    '-e',
+    experiment,
+    '--workers',
+    args.workers,
+    '--store',
+    join(dir, `store-${name}`),
+    ...(args.report ? [] : ['--no-report']),
+    '--fresh',
+  ];
   const started = performance.now();
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, argv, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   let peak = 0;
@@ -135,7 +159,12 @@ try {
   for (let i = 0; i < Number(args.repeat); i++) {
     const baseline = await measureSweep(dir, smallCsv, 'small');
     const big = await measureSweep(dir, bigCsv, 'big');
-    runs.push({ peakRssMiB: mib(big.peakRssBytes), baselinePeakRssMiB: mib(baseline.peakRssBytes), overheadRatio: Number(((big.peakRssBytes - baseline.peakRssBytes) / parsedBytes).toFixed(2)), seconds: Number(big.seconds.toFixed(1)) });
+    runs.push({
+      peakRssMiB: mib(big.peakRssBytes),
+      baselinePeakRssMiB: mib(baseline.peakRssBytes),
+      overheadRatio: Number(((big.peakRssBytes - baseline.peakRssBytes) / parsedBytes).toFixed(2)),
+      seconds: Number(big.seconds.toFixed(1)),
+    });
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
   console.log(

@@ -68,7 +68,13 @@ function breakdown(trials, wall, workers) {
   const n = trials.length || 1;
   const idle = workers * wall - inTrials;
   return {
-    perTrialMs: { build: ms(build / n), warmUp: ms(warmUp / n), scoring: ms(scoring / n), idle: ms(idle / n), fixed: ms((workers * wall - steady) / n) },
+    perTrialMs: {
+      build: ms(build / n),
+      warmUp: ms(warmUp / n),
+      scoring: ms(scoring / n),
+      idle: ms(idle / n),
+      fixed: ms((workers * wall - steady) / n),
+    },
   };
 }
 
@@ -77,12 +83,15 @@ async function aelab(sweep, workers) {
   const store = await JsonFileRunStore.open(dir);
   try {
     let experiment = benchExperiment(`peer-${sweep.replace('+', '-')}`, SEARCH[sweep](), epochs);
-    if (sweep === 'grid' && limit < 108) experiment = { ...experiment, sampler: { type: 'random', trials: limit, seed: 1 } };
+    if (sweep === 'grid' && limit < 108)
+      experiment = { ...experiment, sampler: { type: 'random', trials: limit, seed: 1 } };
     const started = performance.now();
     const summary = await runStudy({ experiment, experimentPath: `bench:${sweep}`, store, workers, fresh: true });
     const seconds = (performance.now() - started) / 1000;
     const trials = await store.listTrials(summary.study.id);
-    const mse = new Map((await store.listEvaluations(summary.study.id)).map((e) => [e.trialId, e.metrics.validation?.mse]));
+    const mse = new Map(
+      (await store.listEvaluations(summary.study.id)).map((e) => [e.trialId, e.metrics.validation?.mse]),
+    );
     const complete = trials.filter((t) => t.status === 'complete');
     const best = complete.reduce((a, b) => (mse.get(b.id) < mse.get(a.id) ? b : a), complete[0]);
     return {
@@ -100,11 +109,22 @@ async function aelab(sweep, workers) {
 }
 
 function peer(sweep, workers) {
-  const args = [peerScript, '--sweep', sweep, '--workers', String(workers), '--epochs', String(epochs), '--limit', String(limit)];
+  const args = [
+    peerScript,
+    '--sweep',
+    sweep,
+    '--workers',
+    String(workers),
+    '--epochs',
+    String(epochs),
+    '--limit',
+    String(limit),
+  ];
   // Debian's python3 has its python3-optuna and python3-torch; a pyenv shim earlier in PATH would not.
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const child = spawnSync(python, args, { encoding: 'utf8', env: process.env });
-  if (child.error || child.status !== 0) return { skipped: (child.stderr || String(child.error)).trim().split('\n').pop() };
+  if (child.error || child.status !== 0)
+    return { skipped: (child.stderr || String(child.error)).trim().split('\n').pop() };
   return JSON.parse(child.stdout);
 }
 
@@ -116,7 +136,8 @@ for (const sweep of sweeps) {
       runs.aelab.push(await aelab(sweep, workers));
       if (!process.argv.includes('--no-peer')) runs.peer.push(peer(sweep, workers));
     }
-    const fastest = (list) => list.filter((x) => typeof x.seconds === 'number').sort((a, b) => a.seconds - b.seconds)[0];
+    const fastest = (list) =>
+      list.filter((x) => typeof x.seconds === 'number').sort((a, b) => a.seconds - b.seconds)[0];
     const a = fastest(runs.aelab);
     const p = fastest(runs.peer);
     results.push({

@@ -24,7 +24,12 @@ export function searchOptions(y: Argv) {
       withStore(
         y
           .positional('sampler', { choices: SAMPLER_TYPES, demandOption: true, describe: 'How to walk the space' })
-          .option('experiment', { alias: 'e', type: 'string', default: 'experiments/default.json', describe: 'Experiment file' })
+          .option('experiment', {
+            alias: 'e',
+            type: 'string',
+            default: 'experiments/default.json',
+            describe: 'Experiment file',
+          })
           .option('workers', {
             alias: 'w',
             type: 'number',
@@ -35,15 +40,30 @@ export function searchOptions(y: Argv) {
           })
           .option('executor', {
             type: 'string',
-            describe: 'Where trainings run: pool (worker threads here), or redis://[:password@]host:port (rediss:// for TLS) for `aelab worker`s on any machine',
+            describe:
+              'Where trainings run: pool (worker threads here), or redis://[:password@]host:port (rediss:// for TLS) for `aelab worker`s on any machine',
           })
-          .option('trials', { type: 'number', describe: 'Training configurations to sample (samplers that take a count)' })
-          .option('pruner', { choices: PRUNER_TYPES, describe: "Stop hopeless trials early (keeps the file's settings for the same type)" })
+          .option('trials', {
+            type: 'number',
+            describe: 'Training configurations to sample (samplers that take a count)',
+          })
+          .option('pruner', {
+            choices: PRUNER_TYPES,
+            describe: "Stop hopeless trials early (keeps the file's settings for the same type)",
+          })
           .option('epochs', { type: 'number', describe: 'Override training.epochs (e.g. 1 for a smoke run)' })
           .option('repeats', { type: 'number', describe: 'Override repeats per configuration' })
           .option('fresh', { type: 'boolean', default: false, describe: 'Start a new study instead of resuming' })
-          .option('yes', { type: 'boolean', default: false, describe: `Start a sweep of more than ${LARGE_SWEEP.toLocaleString('en')} trainings without asking` })
-          .option('report', { type: 'boolean', default: true, describe: 'Render the HTML report at the end (--no-report to skip)' }),
+          .option('yes', {
+            type: 'boolean',
+            default: false,
+            describe: `Start a sweep of more than ${LARGE_SWEEP.toLocaleString('en')} trainings without asking`,
+          })
+          .option('report', {
+            type: 'boolean',
+            default: true,
+            describe: 'Render the HTML report at the end (--no-report to skip)',
+          }),
       ),
     ),
   );
@@ -57,7 +77,11 @@ export function runsOptions(y: Argv) {
       .positional('action', { choices: ['list', 'show', 'best', 'table', 'export'] as const, demandOption: true })
       .positional('id', { type: 'string', describe: 'Study id or name (show/best/table/export), or trial id (show)' })
       .option('study', { alias: 's', type: 'string', describe: 'Study id or name (default: the latest)' })
-      .option('format', { choices: EXPORT_FORMATS, default: 'csv' as const, describe: 'export: one row per evaluation and repeat, as CSV or JSON' })
+      .option('format', {
+        choices: EXPORT_FORMATS,
+        default: 'csv' as const,
+        describe: 'export: one row per evaluation and repeat, as CSV or JSON',
+      })
       .option('out', { alias: 'o', type: 'string', describe: 'export: write to this file (default: standard output)' })
       .option('markdown', {
         type: 'boolean',
@@ -71,9 +95,23 @@ export type RunsArgs = ArgsOf<typeof runsOptions>;
 
 export function serveOptions(y: Argv) {
   return withStore(y)
-    .option('port', { alias: 'p', type: 'string', default: '8080', coerce: portNumber, describe: 'Port to listen on (0: any free port)' })
-    .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind: loopback unless you say otherwise (e.g. 0.0.0.0)' })
-    .option('poll-ms', { type: 'number', default: 2000, describe: 'How often open pages ask for updates, in milliseconds (at least 100)' });
+    .option('port', {
+      alias: 'p',
+      type: 'string',
+      default: '8080',
+      coerce: portNumber,
+      describe: 'Port to listen on (0: any free port)',
+    })
+    .option('host', {
+      type: 'string',
+      default: '127.0.0.1',
+      describe: 'Address to bind: loopback unless you say otherwise (e.g. 0.0.0.0)',
+    })
+    .option('poll-ms', {
+      type: 'number',
+      default: 2000,
+      describe: 'How often open pages ask for updates, in milliseconds (at least 100)',
+    });
 }
 export type ServeOptions = OptionsOf<typeof serveOptions>;
 export type ServeArgs = ArgsOf<typeof serveOptions>;
@@ -120,12 +158,27 @@ function finiteNumber(option: string) {
 export function scoreOptions(y: Argv) {
   return withBackend(
     y
-      .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model folder (runs/<study>/trials/<trial>/model)' })
-      .option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'Data file: .csv, .arff, .ts or UCR .txt' })
-      .option('threshold', { type: 'string', coerce: finiteNumber('threshold'), describe: 'Override the threshold saved with the model' })
+      .option('model', {
+        alias: 'm',
+        type: 'string',
+        demandOption: true,
+        describe: 'Model folder (runs/<study>/trials/<trial>/model)',
+      })
+      .option('input', {
+        alias: 'i',
+        type: 'string',
+        demandOption: true,
+        describe: 'Data file: .csv, .arff, .ts or UCR .txt',
+      })
+      .option('threshold', {
+        type: 'string',
+        coerce: finiteNumber('threshold'),
+        describe: 'Override the threshold saved with the model',
+      })
       .option('label-column', {
         type: 'string',
-        describe: "CSV label column (name or index), or 'none' for unlabelled data; labels turn on metrics (default: none when the file has as many numeric columns as the model has features, else the last column)",
+        describe:
+          "CSV label column (name or index), or 'none' for unlabelled data; labels turn on metrics (default: none when the file has as many numeric columns as the model has features, else the last column)",
       })
       .option('out', { alias: 'o', type: 'string', describe: 'Write per-row results as CSV here (default: stdout)' }),
   );
@@ -180,7 +233,9 @@ export function workerOptions(y: Argv) {
   const checked = built.check((args) => {
     const given = WORKER_EXECUTORS.filter((e) => args[e.kind] !== undefined);
     if (given.length === 1) return true;
-    throw new Error(`give exactly one of ${kinds.join(', ')} (the address of the executor to serve), got ${given.length}`);
+    throw new Error(
+      `give exactly one of ${kinds.join(', ')} (the address of the executor to serve), got ${given.length}`,
+    );
   });
   return withDataDir(withBackend(checked));
 }

@@ -13,7 +13,12 @@ try {
   // never obeyed by the terminal; the message's own line breaks stay.
   const err = error as Error;
   const { printable } = await import('@aelab/data');
-  console.error(`aelab: ${String(err?.message ?? error).split('\n').map(printable).join('\n')}`);
+  console.error(
+    `aelab: ${String(err?.message ?? error)
+      .split('\n')
+      .map(printable)
+      .join('\n')}`,
+  );
   if (process.env.AELAB_DEBUG) console.error(err?.stack);
   process.exitCode = 1;
 }

@@ -60,12 +60,15 @@ export class LiveProgressRecorder {
     const studyId = this.#studyId;
     if (studyId === null) return this.#writing;
     // Copied now: the write runs later, while epochs keep arriving.
-    const trials = Object.fromEntries([...this.#trials].map(([id, t]) => [id, { epochs: t.epochs, history: [...t.history] }]));
+    const trials = Object.fromEntries(
+      [...this.#trials].map(([id, t]) => [id, { epochs: t.epochs, history: [...t.history] }]),
+    );
     const progress = { studyId, updatedAt: new Date().toISOString(), sweeping: this.#sweeping, trials };
     this.#writing = this.#writing
       .then(() => writeLiveProgress(this.root, progress))
       .catch((error: unknown) => {
-        if (!this.#warned) this.warn(`warning: live progress not recorded (aelab serve shows finished trials only): ${String(error)}`);
+        if (!this.#warned)
+          this.warn(`warning: live progress not recorded (aelab serve shows finished trials only): ${String(error)}`);
         this.#warned = true;
       });
     return this.#writing;

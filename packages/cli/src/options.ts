@@ -14,7 +14,8 @@ export function withStore<T>(y: Argv<T>) {
 export function withBackend<T>(y: Argv<T>) {
   return y.option('backend', {
     choices: BACKEND_NAMES,
-    describe: 'TensorFlow.js backend (auto: the fastest one that works here: tensorflow-gpu, then tensorflow, then webgpu on a real GPU, else wasm)',
+    describe:
+      'TensorFlow.js backend (auto: the fastest one that works here: tensorflow-gpu, then tensorflow, then webgpu on a real GPU, else wasm)',
   });
 }
 

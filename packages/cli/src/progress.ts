@@ -11,7 +11,8 @@ interface Running {
   started: number;
 }
 
-const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '-' : Number(v).toPrecision(digits));
+const fmt = (v: number | null | undefined, digits = 4) =>
+  v === null || v === undefined ? '-' : Number(v).toPrecision(digits);
 
 function describeParams(params: Params): string {
   const entries = Object.entries(params);
@@ -72,7 +73,12 @@ export class ProgressDisplay {
       case 'trial-epoch': {
         const r = this.running.get(event.trialId);
         if (!r) break;
-        Object.assign(r, { epoch: event.record.epoch, epochs: event.epochs, loss: event.record.loss, valLoss: event.record.valLoss });
+        Object.assign(r, {
+          epoch: event.record.epoch,
+          epochs: event.epochs,
+          loss: event.record.loss,
+          valLoss: event.record.valLoss,
+        });
         break;
       }
       case 'trial-end': {
@@ -88,8 +94,8 @@ export class ProgressDisplay {
           t.status === 'complete' && t.history.length === 0
             ? `fitted in ${fmt(t.trainSeconds, 3)}s`
             : t.status === 'complete'
-            ? `done in ${fmt(t.trainSeconds, 3)}s, ${t.history.length} epochs, loss ${fmt(last?.loss)} val ${fmt(last?.valLoss)}`
-            : `${t.status}: ${t.reason}`;
+              ? `done in ${fmt(t.trainSeconds, 3)}s, ${t.history.length} epochs, loss ${fmt(last?.loss)} val ${fmt(last?.valLoss)}`
+              : `${t.status}: ${t.reason}`;
         const best = this.best ? ` | best ${this.best.metric} ${fmt(this.best.value)}` : '';
         this.line(`${this.counter()} ${r?.label ?? t.id}: ${status}${best}`);
         break;

@@ -15,7 +15,8 @@ import { printable } from '@aelab/data';
 const say = (text: string) => console.log(printable(text));
 const cells = (values: unknown[]) => console.log(values.map((value) => printable(String(value))).join('\t'));
 
-const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+const num = (v: number | null | undefined, digits = 4) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
 const pm = (s: { mean: number; std: number | null } | null, digits = 4) =>
   s ? (s.std === null ? num(s.mean, digits) : `${num(s.mean, digits)} ± ${num(s.std, digits)}`) : '-';
 
@@ -23,14 +24,18 @@ const pm = (s: { mean: number; std: number | null } | null, digits = 4) =>
 function paramText(row: LeaderboardRow, board: { sweptParams: string[]; sweptScoring: string[] }): string {
   const keys = [...board.sweptParams, ...board.sweptScoring];
   const all: Record<string, unknown> = { ...row.params, ...row.scoring };
-  const text = keys.filter((k) => k in all).map((k) => `${k}=${JSON.stringify(all[k])}`).join(' ');
+  const text = keys
+    .filter((k) => k in all)
+    .map((k) => `${k}=${JSON.stringify(all[k])}`)
+    .join(' ');
   return text || '(the base configuration)';
 }
 
 /** Resolves a study id or name (latest with that name) to its record. */
 export async function findStudy(store: RunStore, idOrName: string | undefined): Promise<StudyRecord> {
   const studies = await store.listStudies();
-  if (studies.length === 0) throw new Error(`no studies in the store at ${store.root ?? '(memory)'}: run "npx aelab search grid" first`);
+  if (studies.length === 0)
+    throw new Error(`no studies in the store at ${store.root ?? '(memory)'}: run "npx aelab search grid" first`);
   if (!idOrName) return studies[studies.length - 1];
   const found = studies.find((s) => s.id === idOrName) ?? [...studies].reverse().find((s) => s.name === idOrName);
   if (!found) throw new Error(`no study "${idOrName}"; known: ${studies.map((s) => `${s.id} (${s.name})`).join(', ')}`);
@@ -41,7 +46,8 @@ export async function leaderboardOf(store: RunStore, study: StudyRecord) {
   return buildLeaderboard(study, await store.listTrials(study.id), await store.listEvaluations(study.id));
 }
 
-const interval = (i: { low: number; high: number } | null | undefined, digits = 4) => (i ? `[${num(i.low, digits)}, ${num(i.high, digits)}]` : '-');
+const interval = (i: { low: number; high: number } | null | undefined, digits = 4) =>
+  i ? `[${num(i.low, digits)}, ${num(i.high, digits)}]` : '-';
 
 /**
  * Prints a study's leaderboard as the study page shows it (rank order, the selection metric
@@ -73,7 +79,9 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   }
   say(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w, board)}`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
-  say(`  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`);
+  say(
+    `  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`,
+  );
   say(`  variance in the intervals: ${board.intervalVariance}`);
   const m = w.metrics;
   const t = board.metricsSplit;
@@ -82,7 +90,9 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
       `  ${t} ROC-AUC ${pm(m.rocAuc)}  ${t} PR-AUC ${pm(m.prAuc)}`,
   );
   const thresholds = w.evaluations.map((e) => interval(e.thresholdInterval, 6));
-  say(`  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`);
+  say(
+    `  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`,
+  );
   if (w.usesLabels) say('  note: this threshold was chosen with labels; its test score is optimistic');
   const tied = board.rows.filter((r) => w.tiedWith.includes(r.configHash));
   if (tied.length > 0) {
@@ -105,7 +115,9 @@ export async function printStudies(store: RunStore): Promise<void> {
   cells(['study', 'name', 'dataset', 'trials', 'best', 'created']);
   for (const study of studies) {
     const board = await leaderboardOf(store, study);
-    const best = board.winner?.score ? `${study.selection.split} ${study.selection.metric} ${pm(board.winner.score)}` : '-';
+    const best = board.winner?.score
+      ? `${study.selection.split} ${study.selection.metric} ${pm(board.winner.score)}`
+      : '-';
     cells([study.id, study.name, study.dataset, board.trials.length, best, study.createdAt]);
   }
 }
@@ -113,13 +125,33 @@ export async function printStudies(store: RunStore): Promise<void> {
 export async function printStudy(store: RunStore, idOrName: string | undefined): Promise<void> {
   const study = await findStudy(store, idOrName);
   const board = await leaderboardOf(store, study);
-  say(`study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`);
-  say(`trials: ${Object.entries(board.statusCounts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}; rule: ${board.ruleText}`);
+  say(
+    `study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`,
+  );
+  say(
+    `trials: ${
+      Object.entries(board.statusCounts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ') || 'none'
+    }; rule: ${board.ruleText}`,
+  );
   say(`variance in the 95% CIs: ${board.intervalVariance}`);
   if (board.warning) say(`warning: ${board.warning} (selection.split is "test")`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
   const t = board.metricsSplit;
-  cells(['rank', 'config', 'model', selection, '95% CI', 'p vs best', `${t} F1`, `${t} ROC-AUC`, `${t} PR-AUC`, `${board.mseSplit} MSE`, 'params']);
+  cells([
+    'rank',
+    'config',
+    'model',
+    selection,
+    '95% CI',
+    'p vs best',
+    `${t} F1`,
+    `${t} ROC-AUC`,
+    `${t} PR-AUC`,
+    `${board.mseSplit} MSE`,
+    'params',
+  ]);
   for (const row of board.rows) {
     const vs = row.versusWinner;
     const tested = `${vs.significant === false ? '~' : ''}${num(vs.pValue, 3)}`;

@@ -77,7 +77,9 @@ async function scoreWith(args: ScoreArgs, saved: LoadedModel): Promise<void> {
   }
   const { dataset, columns } = await loadScoringData(args.input, args['label-column'], preparation.features);
   if (dataset.features !== expected) {
-    throw new Error(`${args.input}: rows have ${dataset.features} feature values, the model expects ${expected} (${columns.mismatchHint})`);
+    throw new Error(
+      `${args.input}: rows have ${dataset.features} feature values, the model expects ${expected} (${columns.mismatchHint})`,
+    );
   }
   // Column names come from the file: shown, never obeyed, by the terminal.
   console.error(printable(`${args.input}: features: ${columns.features}; label: ${columns.label}`));
@@ -87,7 +89,9 @@ async function scoreWith(args: ScoreArgs, saved: LoadedModel): Promise<void> {
   const x = applyPreparation(preparation, dataset.values, dataset.rows, dataset.features);
   // loadModel checked it is one of ERROR_METRICS.
   const metric = (saved.extra.errorMetric as ErrorMetric | undefined) ?? 'mse';
-  const errors = (await reconstructionErrors(saved.model, { x, rows: dataset.rows, features: dataset.features }))[metric];
+  const errors = (await reconstructionErrors(saved.model, { x, rows: dataset.rows, features: dataset.features }))[
+    metric
+  ];
 
   const lines = ['row,label,error,anomaly'];
   let flagged = 0;
@@ -108,7 +112,9 @@ async function scoreWith(args: ScoreArgs, saved: LoadedModel): Promise<void> {
   const positives = y.reduce<number>((a, b) => a + b, 0);
   if (positives > 0 && positives < y.length) {
     const m = binaryMetrics(y, errors, threshold);
-    log(`against the file's labels (normal: ${preparation.normalClass.join(', ')}): accuracy ${f(m.accuracy)} precision ${f(m.precision)} recall ${f(m.recall)} F1 ${f(m.f1)} ROC-AUC ${f(m.rocAuc)}`);
+    log(
+      `against the file's labels (normal: ${preparation.normalClass.join(', ')}): accuracy ${f(m.accuracy)} precision ${f(m.precision)} recall ${f(m.recall)} F1 ${f(m.f1)} ROC-AUC ${f(m.rocAuc)}`,
+    );
   }
 }
 
@@ -161,16 +167,30 @@ const NO_LABEL = 'none';
  * its first data row has exactly as many numeric cells as the model has features; else
  * its label is `--label-column` or the last column, as the loader reads it.
  */
-async function loadScoringData(input: string, labelColumn: string | undefined, modelFeatures: number): Promise<{ dataset: Dataset; columns: ColumnUse }> {
+async function loadScoringData(
+  input: string,
+  labelColumn: string | undefined,
+  modelFeatures: number,
+): Promise<{ dataset: Dataset; columns: ColumnUse }> {
   const extension = extname(input).toLowerCase();
   const delimiter = extension === '.csv' ? ',' : extension === '.tsv' ? '\t' : undefined;
   if (delimiter === undefined) {
     if (labelColumn !== undefined) {
-      throw new Error(`--label-column applies to .csv and .tsv files; ${input} is a ${extension || 'extension-less'} file, whose format says where its labels are`);
+      throw new Error(
+        `--label-column applies to .csv and .tsv files; ${input} is a ${extension || 'extension-less'} file, whose format says where its labels are`,
+      );
     }
     const dataset = await loadFile(input);
     const label = `the ${extension} format's class labels`;
-    return { dataset, columns: { features: `${dataset.features} values per row`, label, unlabelled: false, mismatchHint: `label: ${label}` } };
+    return {
+      dataset,
+      columns: {
+        features: `${dataset.features} values per row`,
+        label,
+        unlabelled: false,
+        mismatchHint: `label: ${label}`,
+      },
+    };
   }
   const [first = [], second] = await firstLines(input, delimiter, 2);
   let why: string | undefined;
@@ -183,14 +203,33 @@ async function loadScoringData(input: string, labelColumn: string | undefined, m
   }
   if (why !== undefined) {
     const dataset = await loadUnlabelledCsv(input, { delimiter });
-    return { dataset, columns: { features: featureList(dataset), label: `none (${why})`, unlabelled: true, mismatchHint: `no label column: ${why}` } };
+    return {
+      dataset,
+      columns: {
+        features: featureList(dataset),
+        label: `none (${why})`,
+        unlabelled: true,
+        mismatchHint: `no label column: ${why}`,
+      },
+    };
   }
   const dataset = await loadFile(input, labelColumn !== undefined ? { labelColumn } : {});
   // Named as the loader names columns: by the header, which it tells by the cells other than the label.
   const last = isCsvHeader(first, first.length - 1) ? `'${first.at(-1)?.trim()}'` : `c${first.length - 1}`;
-  const label = labelColumn === undefined ? `${last} (the last column; --label-column to choose another, or ${NO_LABEL})` : `${labelColumn} (--label-column)`;
+  const label =
+    labelColumn === undefined
+      ? `${last} (the last column; --label-column to choose another, or ${NO_LABEL})`
+      : `${labelColumn} (--label-column)`;
   const named = labelColumn === undefined ? `${last}, the last column` : `${labelColumn}`;
-  return { dataset, columns: { features: featureList(dataset), label, unlabelled: false, mismatchHint: `label: ${named}; --label-column ${NO_LABEL} if the file has no label` } };
+  return {
+    dataset,
+    columns: {
+      features: featureList(dataset),
+      label,
+      unlabelled: false,
+      mismatchHint: `label: ${named}; --label-column ${NO_LABEL} if the file has no label`,
+    },
+  };
 }
 
 function featureList(dataset: Dataset): string {

@@ -27,11 +27,15 @@ function withOverrides(raw: unknown, args: SearchArgs): ExperimentInput {
   const exp = structuredClone(raw) as ExperimentInput;
   if (args.epochs !== undefined) exp.training = { ...exp.training, epochs: args.epochs };
   if (args.repeats !== undefined) exp.repeats = args.repeats;
-  const current = (exp.sampler?.type === args.sampler ? exp.sampler : { type: args.sampler }) as Record<string, unknown>;
+  const current = (exp.sampler?.type === args.sampler ? exp.sampler : { type: args.sampler }) as Record<
+    string,
+    unknown
+  >;
   const takesTrials = 'trials' in (SAMPLERS.find((s) => s.type === args.sampler)?.schema.shape ?? {});
   const trials = args.trials ?? (current.trials as number | undefined) ?? (takesTrials ? DEFAULT_TRIALS : undefined);
   exp.sampler = { ...current, ...(trials !== undefined ? { trials } : {}) } as ExperimentInput['sampler'];
-  if (args.pruner !== undefined && exp.pruner?.type !== args.pruner) exp.pruner = { type: args.pruner } as ExperimentInput['pruner'];
+  if (args.pruner !== undefined && exp.pruner?.type !== args.pruner)
+    exp.pruner = { type: args.pruner } as ExperimentInput['pruner'];
   if (args.executor !== undefined && EXECUTOR_KINDS.includes(args.executor)) {
     exp.executor = withExecutorKind(exp.executor, args.executor);
   }
@@ -89,7 +93,8 @@ async function sweep(args: SearchArgs, experiment: Experiment, store: JsonFileRu
       fresh: args.fresh,
       dataDir: args['data-dir'],
       // Not a kind: an address (kept out of the experiment, which the store records, as it may hold a password).
-      executorAddress: args.executor !== undefined && !EXECUTOR_KINDS.includes(args.executor) ? args.executor : undefined,
+      executorAddress:
+        args.executor !== undefined && !EXECUTOR_KINDS.includes(args.executor) ? args.executor : undefined,
       signal: controller.signal,
       onEvent: (event) => {
         // Test seams (AELAB_FAILPOINT), held before the event is shown.

@@ -16,7 +16,10 @@ import { createCli } from '../src/cli.js';
  */
 const dataDir = process.env.AELAB_DATA_DIR;
 const available = dataDir !== undefined && existsSync(dataDir);
-if (!available) console.log('real-study baseline tests skipped: set AELAB_DATA_DIR to the shared datasets folder (e.g. /work/shared/datasets)');
+if (!available)
+  console.log(
+    'real-study baseline tests skipped: set AELAB_DATA_DIR to the shared datasets folder (e.g. /work/shared/datasets)',
+  );
 
 const EXPERIMENTS = resolve(import.meta.dirname, '../../../experiments');
 
@@ -27,7 +30,13 @@ async function reduced(file: string, variant: string) {
     training: Record<string, unknown>;
   };
   const space = Object.fromEntries(Object.entries(raw.space).filter(([name]) => name.startsWith('threshold.')));
-  return parseExperiment({ ...raw, variants: raw.variants.filter((v) => v.name === variant), space, repeats: 2, training: { ...raw.training, epochs: 2 } });
+  return parseExperiment({
+    ...raw,
+    variants: raw.variants.filter((v) => v.name === variant),
+    space,
+    repeats: 2,
+    training: { ...raw.training, epochs: 2 },
+  });
 }
 
 describe.skipIf(!available)('the best baseline on the shipped real-data studies (reduced)', () => {
@@ -42,30 +51,34 @@ describe.skipIf(!available)('the best baseline on the shipped real-data studies 
   it.each([
     ['ecg5000-dense.json', 'V3', 'F1'],
     ['nab-nine-models.json', 'dense base', 'PR-AUC'],
-  ])('%s: runs best and the study page name the best baseline and the paired difference', async (file, variant, metric) => {
-    const experiment = await reduced(file, variant);
-    expect(experiment.baselines).toHaveLength(7);
-    const root = join(dir, file);
-    const store = await JsonFileRunStore.open(root);
-    const summary = await runStudy({ experiment, experimentPath: file, store, workers: 1, dataDir });
-    expect(summary).toMatchObject({ failed: 0, completedTrainings: 16 });
+  ])(
+    '%s: runs best and the study page name the best baseline and the paired difference',
+    async (file, variant, metric) => {
+      const experiment = await reduced(file, variant);
+      expect(experiment.baselines).toHaveLength(7);
+      const root = join(dir, file);
+      const store = await JsonFileRunStore.open(root);
+      const summary = await runStudy({ experiment, experimentPath: file, store, workers: 1, dataDir });
+      expect(summary).toMatchObject({ failed: 0, completedTrainings: 16 });
 
-    const lines: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-    try {
-      await createCli(['runs', 'best', '--store', root]).exitProcess(false).parseAsync();
-    } finally {
-      log.mockRestore();
-    }
-    const sentence = lines.find((l) => l.includes('the best baseline'))?.trim();
-    const pattern = new RegExp(
-      `^the best autoencoder \\(dense ${variant} · .+\\) (beats|does not beat) the best baseline \\((pca|isolation-forest|knn) .+\\) ` +
-        `on validation ${metric}: difference -?\\d\\.\\d{3}, 95% CI \\[-?\\d\\.\\d{3}, -?\\d\\.\\d{3}\\] \\(paired bootstrap over the \\d+ validation rows`,
-    );
-    expect(sentence).toMatch(pattern);
-    const report = await renderReport(store, { outDir: join(root, 'report') });
-    const page = (await readFile(report.studyPaths[summary.study.id], 'utf8')).replace(/&#x3D;/g, '=');
-    expect(page).toContain(`<strong>Against the baselines:</strong> ${sentence}.`);
-    await store.close();
-  }, 600_000);
+      const lines: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+      try {
+        await createCli(['runs', 'best', '--store', root]).exitProcess(false).parseAsync();
+      } finally {
+        log.mockRestore();
+      }
+      const sentence = lines.find((l) => l.includes('the best baseline'))?.trim();
+      const pattern = new RegExp(
+        `^the best autoencoder \\(dense ${variant} · .+\\) (beats|does not beat) the best baseline \\((pca|isolation-forest|knn) .+\\) ` +
+          `on validation ${metric}: difference -?\\d\\.\\d{3}, 95% CI \\[-?\\d\\.\\d{3}, -?\\d\\.\\d{3}\\] \\(paired bootstrap over the \\d+ validation rows`,
+      );
+      expect(sentence).toMatch(pattern);
+      const report = await renderReport(store, { outDir: join(root, 'report') });
+      const page = (await readFile(report.studyPaths[summary.study.id], 'utf8')).replace(/&#x3D;/g, '=');
+      expect(page).toContain(`<strong>Against the baselines:</strong> ${sentence}.`);
+      await store.close();
+    },
+    600_000,
+  );
 });

@@ -25,7 +25,13 @@ describe('the winner against the best baseline', () => {
     const experiment = parseExperiment({
       name: 'baseline-sentence',
       seed: 3,
-      data: { dataset: 'synthetic-ecg', options: { trainRows: 160, testRows: 120 }, scaler: 'standard', validationFraction: 0.25, validationAnomalies: 'keep' },
+      data: {
+        dataset: 'synthetic-ecg',
+        options: { trainRows: 160, testRows: 120 },
+        scaler: 'standard',
+        validationFraction: 0.25,
+        validationAnomalies: 'keep',
+      },
       model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
       baselines: [
         { kind: 'pca', components: 3 },
@@ -34,7 +40,15 @@ describe('the winner against the best baseline', () => {
       ],
       training: { epochs: 3, batchSize: 32, learningRate: 0.003, loss: 'mse' },
       scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-      space: { 'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8]] } },
+      space: {
+        'model.encoder': {
+          type: 'categorical',
+          values: [
+            [16, 4],
+            [16, 8],
+          ],
+        },
+      },
       selection: { metric: 'prAuc', direction: 'maximize', split: 'validation' },
       executor: { backend: 'wasm' },
     });
@@ -45,7 +59,9 @@ describe('the winner against the best baseline', () => {
     const lines: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
     try {
-      await createCli(['runs', 'best', '--store', join(dir, 'runs')]).exitProcess(false).parseAsync();
+      await createCli(['runs', 'best', '--store', join(dir, 'runs')])
+        .exitProcess(false)
+        .parseAsync();
     } finally {
       log.mockRestore();
     }

@@ -14,7 +14,17 @@ export const fourTrainings = {
   model: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 15, batchSize: 16, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-  space: { 'model.encoder': { type: 'categorical', values: [[32, 4], [32, 8], [32, 12], [32, 16]] } },
+  space: {
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [32, 4],
+        [32, 8],
+        [32, 12],
+        [32, 16],
+      ],
+    },
+  },
   selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
   executor: { backend: 'wasm' },
 };

@@ -14,7 +14,14 @@ const experiment = {
   training: { epochs: 2, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
-    'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8], [32, 8]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [16, 4],
+        [16, 8],
+        [32, 8],
+      ],
+    },
   },
   selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
   executor: { backend: 'wasm' },
@@ -36,7 +43,9 @@ async function run(argv: string[]): Promise<string> {
 /** Runs a command, returning what it printed with console.log and on stderr. */
 async function runWithStderr(argv: string[]): Promise<{ out: string; err: string }> {
   const errors: string[] = [];
-  const consoleError = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
+  const consoleError = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
   try {
     const out = await run(argv);
     return { out, err: errors.join('\n') };
@@ -82,10 +91,14 @@ describe('aelab search grid, end to end', () => {
     expect(best).toMatch(/^best \(highest mean F1 on the validation split/m);
     // Every metric names its split; an honest study prints no optimism warning.
     expect(best).toMatch(/^ {2}validation f1 [\d.]+ {2}95% CI /m);
-    expect(best).toMatch(/^ {2}test accuracy [\d.]+ {2}test precision .* test F1 [\d.]+ {2}test ROC-AUC [\d.]+ {2}test PR-AUC [\d.]+$/m);
+    expect(best).toMatch(
+      /^ {2}test accuracy [\d.]+ {2}test precision .* test F1 [\d.]+ {2}test ROC-AUC [\d.]+ {2}test PR-AUC [\d.]+$/m,
+    );
     expect(best).not.toMatch(/optimistic/);
     const show = await run(['runs', 'show', '--store', store]);
-    expect(show).toMatch(/^rank\tconfig\tmodel\tvalidation f1\t95% CI\tp vs best\ttest F1\ttest ROC-AUC\ttest PR-AUC\t(validation|test) MSE\tparams$/m);
+    expect(show).toMatch(
+      /^rank\tconfig\tmodel\tvalidation f1\t95% CI\tp vs best\ttest F1\ttest ROC-AUC\ttest PR-AUC\t(validation|test) MSE\tparams$/m,
+    );
     expect(html).toContain('F1 (test)');
     expect(html).not.toContain('selected on test data');
   });
@@ -107,33 +120,68 @@ describe('aelab search grid, end to end', () => {
     await db.close();
     board.rows.forEach((row, i) => {
       const cells = markdown[i + 2].slice(2, -2).split(' | ');
-      expect(cells.slice(0, 3)).toEqual([`${i + 1}${i === 0 ? ' ★' : ''}`, 'dense · p95 (train)', JSON.stringify(row.params['model.encoder'])]);
-      expect(cells[3]).toBe(row.score!.std === null ? row.score!.mean.toFixed(3) : `${row.score!.mean.toFixed(3)} ± ${row.score!.std.toFixed(3)}`);
+      expect(cells.slice(0, 3)).toEqual([
+        `${i + 1}${i === 0 ? ' ★' : ''}`,
+        'dense · p95 (train)',
+        JSON.stringify(row.params['model.encoder']),
+      ]);
+      expect(cells[3]).toBe(
+        row.score!.std === null
+          ? row.score!.mean.toFixed(3)
+          : `${row.score!.mean.toFixed(3)} ± ${row.score!.std.toFixed(3)}`,
+      );
       expect(cells[9]).toMatch(new RegExp(`^${row.metrics.f1!.mean.toFixed(3)}\\b`));
       expect(cells[13]).toBe('1');
     });
     const tabs = await run(['runs', 'table', 'cli-tiny', '--store', store]);
-    expect(tabs.split('\n')[0].split('\t').slice(0, 4)).toEqual(['#', 'configuration', 'model.encoder', 'F1 (validation)']);
+    expect(tabs.split('\n')[0].split('\t').slice(0, 4)).toEqual([
+      '#',
+      'configuration',
+      'model.encoder',
+      'F1 (validation)',
+    ]);
   });
 
   it('selecting on test needs selection.allowTest, and is then flagged in the sweep, runs best, runs show and the report', async () => {
     const file = join(dir, 'leaky.json');
-    const leaky = { ...experiment, name: 'leaky', space: { 'model.encoder': { type: 'categorical', values: [[16, 4]] } } };
-    await writeFile(file, JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test' } }));
-    await expect(run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1'])).rejects.toThrow(
-      /selection\.split: selecting on "test" lets test labels choose the winner/,
+    const leaky = {
+      ...experiment,
+      name: 'leaky',
+      space: { 'model.encoder': { type: 'categorical', values: [[16, 4]] } },
+    };
+    await writeFile(
+      file,
+      JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test' } }),
     );
-    await writeFile(file, JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true } }));
+    await expect(
+      run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1']),
+    ).rejects.toThrow(/selection\.split: selecting on "test" lets test labels choose the winner/);
+    await writeFile(
+      file,
+      JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true } }),
+    );
     // (The progress display's own warning line, on stderr, is checked on the study's events in the search package.)
     const out = await run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1']);
     expect(out).toMatch(/^warning: selected on test data: optimistic/m);
-    expect(await run(['runs', 'show', '--store', join(dir, 'leaky-runs')])).toMatch(/^warning: selected on test data: optimistic/m);
+    expect(await run(['runs', 'show', '--store', join(dir, 'leaky-runs')])).toMatch(
+      /^warning: selected on test data: optimistic/m,
+    );
     const html = await readFile(/^report: (.+)$/m.exec(out)![1], 'utf8');
     expect(html).toMatch(/Warning: selected on test data: optimistic/);
   });
 
   it('re-running the same command resumes and trains nothing', async () => {
-    const out = await run(['search', 'grid', '-e', join(dir, 'exp.json'), '--store', join(dir, 'runs'), '--workers', '1', '--no-report']);
+    const out = await run([
+      'search',
+      'grid',
+      '-e',
+      join(dir, 'exp.json'),
+      '--store',
+      join(dir, 'runs'),
+      '--workers',
+      '1',
+      '--no-report',
+    ]);
     expect(out).toMatch(/this run: 0 trained, 3 skipped as already done/);
   });
 
@@ -144,8 +192,21 @@ describe('aelab search grid, end to end', () => {
     await db.close();
     const csv = join(dir, 'beats.csv');
     // 3 flat lines and their labels: flat beats look nothing like ECG, so all are flagged.
-    await writeFile(csv, Array.from({ length: 3 }, (_, i) => [...Array(140).fill(i), 'normal'].join(',')).join('\n') + '\n');
-    const out = await run(['score', '--model', join(dir, 'runs', trial.artifacts.model), '--input', csv, '--backend', 'wasm', '--out', join(dir, 'scores.csv')]);
+    await writeFile(
+      csv,
+      Array.from({ length: 3 }, (_, i) => [...Array(140).fill(i), 'normal'].join(',')).join('\n') + '\n',
+    );
+    const out = await run([
+      'score',
+      '--model',
+      join(dir, 'runs', trial.artifacts.model),
+      '--input',
+      csv,
+      '--backend',
+      'wasm',
+      '--out',
+      join(dir, 'scores.csv'),
+    ]);
     expect(out).toMatch(/3 of 3 rows flagged as anomalies/);
     const scores = (await readFile(join(dir, 'scores.csv'), 'utf8')).trim().split('\n');
     expect(scores[0]).toBe('row,label,error,anomaly');
@@ -163,7 +224,16 @@ describe('aelab search grid, end to end', () => {
       await db.close();
       model = join(dir, 'runs', trial.artifacts.model);
     });
-    const score = (input: string, ...more: string[]) => ['score', '--model', model, '--input', input, '--backend', 'wasm', ...more];
+    const score = (input: string, ...more: string[]) => [
+      'score',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--backend',
+      'wasm',
+      ...more,
+    ];
 
     it('scores unlabelled data when told, saying which columns it used', async () => {
       const csv = join(dir, 'unlabelled-told.csv');
@@ -180,26 +250,39 @@ describe('aelab search grid, end to end', () => {
       await writeFile(csv, `${Array.from({ length: 140 }, (_, j) => `t${j}`).join(',')}\n${flat(2)}`);
       const { out, err } = await runWithStderr(score(csv, '--out', join(dir, 'detected.csv')));
       expect(out).toMatch(/2 of 2 rows flagged as anomalies/);
-      expect(err).toContain(`${csv}: features: 140 columns (t0, t1, ..., t139); label: none (the model takes 140 features and the file has 140 numeric columns; --label-column to name one)`);
+      expect(err).toContain(
+        `${csv}: features: 140 columns (t0, t1, ..., t139); label: none (the model takes 140 features and the file has 140 numeric columns; --label-column to name one)`,
+      );
     });
 
     it('takes the last column as the label of a file with one column more', async () => {
       const csv = join(dir, 'labelled.csv');
-      await writeFile(csv, flat(2, (i) => [i === 0 ? 'normal' : '1']));
+      await writeFile(
+        csv,
+        flat(2, (i) => [i === 0 ? 'normal' : '1']),
+      );
       const { err } = await runWithStderr(score(csv, '--out', join(dir, 'labelled-scores.csv')));
-      expect(err).toContain(`${csv}: features: 140 columns (c0, c1, ..., c139); label: c140 (the last column; --label-column to choose another, or none)`);
+      expect(err).toContain(
+        `${csv}: features: 140 columns (c0, c1, ..., c139); label: c140 (the last column; --label-column to choose another, or none)`,
+      );
     });
 
     it('says which column it took as the label when the count does not match', async () => {
       const csv = join(dir, 'short.csv');
       await writeFile(csv, Array.from({ length: 2 }, () => Array(139).fill(0).join(',')).join('\n') + '\n');
-      await expect(run(score(csv))).rejects.toThrow(`${csv}: rows have 138 feature values, the model expects 140 (label: c138, the last column; --label-column none if the file has no label)`);
+      await expect(run(score(csv))).rejects.toThrow(
+        `${csv}: rows have 138 feature values, the model expects 140 (label: c138, the last column; --label-column none if the file has no label)`,
+      );
     });
 
     it('refuses a threshold that is not a finite number', async () => {
       const csv = join(dir, 'beats.csv');
-      await expect(run(score(csv, '--threshold', 'abc'))).rejects.toThrow("--threshold must be a finite number, got 'abc'");
-      await expect(run(score(csv, '--threshold', 'Infinity'))).rejects.toThrow("--threshold must be a finite number, got 'Infinity'");
+      await expect(run(score(csv, '--threshold', 'abc'))).rejects.toThrow(
+        "--threshold must be a finite number, got 'abc'",
+      );
+      await expect(run(score(csv, '--threshold', 'Infinity'))).rejects.toThrow(
+        "--threshold must be a finite number, got 'Infinity'",
+      );
       const { out } = await runWithStderr(score(csv, '--threshold', '1e9', '--out', join(dir, 'high.csv')));
       expect(out).toMatch(/0 of 3 rows flagged as anomalies \(mse > 1000000000\)/);
     });
@@ -225,8 +308,13 @@ describe('experiment validation', () => {
   it('an invalid experiment is rejected before training, listing every problem', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aelab-cli-bad-'));
     const file = join(dir, 'bad.json');
-    await writeFile(file, JSON.stringify({ ...experiment, seed: -1, training: { ...experiment.training, batchSize: 0 } }));
-    await expect(run(['search', 'grid', '-e', file, '--store', join(dir, 'runs')])).rejects.toThrow(/bad\.json: invalid experiment \(2 problems\)[\s\S]*seed[\s\S]*training\.batchSize/);
+    await writeFile(
+      file,
+      JSON.stringify({ ...experiment, seed: -1, training: { ...experiment.training, batchSize: 0 } }),
+    );
+    await expect(run(['search', 'grid', '-e', file, '--store', join(dir, 'runs')])).rejects.toThrow(
+      /bad\.json: invalid experiment \(2 problems\)[\s\S]*seed[\s\S]*training\.batchSize/,
+    );
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -31,7 +31,9 @@ function seeded(seed: number): () => number {
 /** How a run is stopped: held before the rename of the file named `beforeRename`, or after `ms`. */
 type Kill = { beforeRename: string } | { ms: number };
 
-/** Runs `aelab` with `args` and SIGKILLs it as `kill` says; resolves true if it was killed, false if it finished first. */
+/**
+ * Runs `aelab` with `args` and SIGKILLs it as `kill` says; resolves true if it was killed, false if it finished first.
+ */
 async function runAndKill(args: string[], kill: Kill): Promise<boolean> {
   if ('beforeRename' in kill) {
     const held = await heldAt([bin, ...args], `stop-before-rename:${kill.beforeRename}`);
@@ -91,10 +93,32 @@ describe('aelab report killed with SIGKILL', () => {
         selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
       });
       for (let t = 0; t < 25; t++) {
-        const params = { 'model.kind': 'dense', 'model.units': [4, 8, 16, 32, 64][t % 5], 'training.learningRate': [0.001, 0.01, 0.1][t % 3] };
-        const trial = await writer.startTrial(study.id, { configHash: `c${t}`, params, sampled: params, repeat: 0, seed: t, environment: { backend: 'wasm', versions: {}, gitCommit: null }, dataFingerprint: null });
-        const errors = await writer.writeArtifact(study.id, trial.id, 'errors.json', JSON.stringify({ train: split(300), validation: split(100), test: split(300) }));
-        const history = Array.from({ length: 40 }, (_, e) => ({ epoch: e + 1, loss: 1 / (e + 1) + random() / 100, valLoss: 1.1 / (e + 1), seconds: 0.01 }));
+        const params = {
+          'model.kind': 'dense',
+          'model.units': [4, 8, 16, 32, 64][t % 5],
+          'training.learningRate': [0.001, 0.01, 0.1][t % 3],
+        };
+        const trial = await writer.startTrial(study.id, {
+          configHash: `c${t}`,
+          params,
+          sampled: params,
+          repeat: 0,
+          seed: t,
+          environment: { backend: 'wasm', versions: {}, gitCommit: null },
+          dataFingerprint: null,
+        });
+        const errors = await writer.writeArtifact(
+          study.id,
+          trial.id,
+          'errors.json',
+          JSON.stringify({ train: split(300), validation: split(100), test: split(300) }),
+        );
+        const history = Array.from({ length: 40 }, (_, e) => ({
+          epoch: e + 1,
+          loss: 1 / (e + 1) + random() / 100,
+          valLoss: 1.1 / (e + 1),
+          seconds: 0.01,
+        }));
         await writer.finishTrial(trial.id, { status: 'complete', history, trainSeconds: 1, artifacts: { errors } });
         await writer.addEvaluations(
           trial.id,
@@ -103,7 +127,10 @@ describe('aelab report killed with SIGKILL', () => {
             scoring: { 'scoring.errorMetric': 'mse', 'threshold.rule': 'percentile', 'threshold.percentile': p },
             threshold: random(),
             usesLabels: false,
-            metrics: { test: { rows: 300, positives: 30, f1: random(), rocAuc: random() }, validation: { rows: 100, positives: 10, f1: random() } },
+            metrics: {
+              test: { rows: 300, positives: 30, f1: random(), rocAuc: random() },
+              validation: { rows: 100, positives: 10, f1: random() },
+            },
           })),
         );
       }
@@ -120,7 +147,11 @@ describe('aelab report killed with SIGKILL', () => {
 
     const moments = seeded(5);
     // Held mid-render before two pages of the first study (both exist from the complete render), and a random moment.
-    const kills: Kill[] = [{ beforeRename: 'compare.html' }, { ms: 600 + moments() * 1500 }, { beforeRename: 'index.html' }];
+    const kills: Kill[] = [
+      { beforeRename: 'compare.html' },
+      { ms: 600 + moments() * 1500 },
+      { beforeRename: 'index.html' },
+    ];
     for (const [round, kill] of kills.entries()) {
       const killed = await runAndKill(args, kill);
       if ('beforeRename' in kill) expect(killed).toBe(true);
@@ -128,7 +159,10 @@ describe('aelab report killed with SIGKILL', () => {
         if (isTempFile(path)) continue;
         expect(complete.has(path), `round ${round}: unexpected file ${path}`).toBe(true);
         expect(bytes.length, `round ${round}: ${path} is empty`).toBeGreaterThan(0);
-        expect(bytes.equals(complete.get(path)!), `round ${round}: ${path} is torn (${bytes.length} of ${complete.get(path)!.length} bytes)`).toBe(true);
+        expect(
+          bytes.equals(complete.get(path)!),
+          `round ${round}: ${path} is torn (${bytes.length} of ${complete.get(path)!.length} bytes)`,
+        ).toBe(true);
       }
       const reader = await JsonFileRunStore.open(store, { readonly: true });
       expect(await reader.listStudies()).toHaveLength(2);
@@ -144,7 +178,12 @@ describe('aelab score --out killed with SIGKILL', () => {
     const data = await prepareData({ dataset: 'synthetic-ecg', options: { trainRows: 40, testRows: 10 } });
     await initBackend('wasm');
     const network = buildModel(PRESETS['tf-tutorial'], data.features, 1);
-    await saveModel(model, { model: network, spec: PRESETS['tf-tutorial'], preparation: data.preparation, threshold: 0.5 });
+    await saveModel(model, {
+      model: network,
+      spec: PRESETS['tf-tutorial'],
+      preparation: data.preparation,
+      threshold: 0.5,
+    });
     network.dispose();
 
     // Two inputs whose results differ (2 MB and 1.5 MB of CSV), so "old" and "new" are told apart.
@@ -163,7 +202,11 @@ describe('aelab score --out killed with SIGKILL', () => {
     expect(results[0].equals(results[1])).toBe(false);
 
     const moments = seeded(3);
-    const kills: Kill[] = [{ beforeRename: 'scores.csv' }, { ms: 500 + moments() * 2000 }, { beforeRename: 'scores.csv' }];
+    const kills: Kill[] = [
+      { beforeRename: 'scores.csv' },
+      { ms: 500 + moments() * 2000 },
+      { beforeRename: 'scores.csv' },
+    ];
     for (const [round, kill] of kills.entries()) {
       const killed = await runAndKill(score(inputs[round % 2]), kill);
       if ('beforeRename' in kill) expect(killed).toBe(true);

@@ -42,7 +42,9 @@ async function aelab(argv: string[]): Promise<{ out: string; err: string; code: 
 describe('aelab search with failing trainings', () => {
   it('stops after failures.maxConsecutive failures in a row: says so, with the policy, and exits 3', async () => {
     const rows = Array.from({ length: 80 }, (_, r) =>
-      [...Array.from({ length: 8 }, (_, j) => `${(1 + ((r * 7 + j * 3) % 11)) * 1e25}`), r % 4 === 0 ? '1' : '0'].join(','),
+      [...Array.from({ length: 8 }, (_, j) => `${(1 + ((r * 7 + j * 3) % 11)) * 1e25}`), r % 4 === 0 ? '1' : '0'].join(
+        ',',
+      ),
     );
     const data = join(dir, 'huge.csv');
     await writeFile(data, `${rows.join('\n')}\n`);
@@ -53,14 +55,34 @@ describe('aelab search with failing trainings', () => {
       model: { kind: 'dense', encoder: [8, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
       training: { epochs: 3, batchSize: 32, learningRate: 0.003, loss: 'mse' },
       scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-      space: { 'model.encoder': { type: 'categorical', values: [[8, 1], [8, 2], [8, 3], [8, 4]] } },
+      space: {
+        'model.encoder': {
+          type: 'categorical',
+          values: [
+            [8, 1],
+            [8, 2],
+            [8, 3],
+            [8, 4],
+          ],
+        },
+      },
       selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
       failures: { maxConsecutive: 2 },
       executor: { backend: 'wasm' },
     };
     const file = join(dir, 'diverges.json');
     await writeFile(file, JSON.stringify(experiment));
-    const run = await aelab(['search', 'grid', '-e', file, '--store', join(dir, 'runs'), '--workers', '1', '--no-report']);
+    const run = await aelab([
+      'search',
+      'grid',
+      '-e',
+      file,
+      '--store',
+      join(dir, 'runs'),
+      '--workers',
+      '1',
+      '--no-report',
+    ]);
     expect(run.out).toContain('2 failed');
     expect(run.out).toContain('failures: retried on up to 2 later runs, 2 in a row stop the sweep');
     expect(run.out).toMatch(/stopped after 2 failed trainings in a row \(failures\.maxConsecutive\)/);
@@ -70,6 +92,8 @@ describe('aelab search with failing trainings', () => {
 
 describe('aelab worker', () => {
   it('needs exactly one executor address, from the executors that have workers', async () => {
-    await expect(aelab(['worker'])).rejects.toThrow(/give exactly one of --redis \(the address of the executor to serve\), got 0/);
+    await expect(aelab(['worker'])).rejects.toThrow(
+      /give exactly one of --redis \(the address of the executor to serve\), got 0/,
+    );
   });
 });

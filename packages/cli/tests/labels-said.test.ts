@@ -37,7 +37,13 @@ describe('labels used fully, and said', () => {
     const store = await JsonFileRunStore.open(join(dir, 'runs'));
     const out = new Writable({ write: (chunk, _encoding, done) => ((header += String(chunk)), done()) });
     const progress = new ProgressDisplay(out as NodeJS.WriteStream, false);
-    const summary = await runStudy({ experiment, experimentPath: 'labels.json', store, executor: new RowNormExecutor(), onEvent: progress.handle });
+    const summary = await runStudy({
+      experiment,
+      experimentPath: 'labels.json',
+      store,
+      executor: new RowNormExecutor(),
+      onEvent: progress.handle,
+    });
     studyId = summary.study.id;
     await store.close();
   });
@@ -47,9 +53,12 @@ describe('labels used fully, and said', () => {
 
   it('the sweep header says how many training anomalies went to validation and how many were dropped, all of them', () => {
     const dataset = generateSyntheticEcg(options);
-    const inTraining = (label: string, row: number) => dataset.predefinedSplit![row] === 'train' && !isNormalLabel(label, ['normal']);
+    const inTraining = (label: string, row: number) =>
+      dataset.predefinedSplit![row] === 'train' && !isNormalLabel(label, ['normal']);
     const trainingAnomalies = dataset.labels.filter(inTraining).length;
-    const match = /labels: validation holds (\d+) anomalies; (\d+) training anomalies dropped \(never trained on/.exec(header);
+    const match = /labels: validation holds (\d+) anomalies; (\d+) training anomalies dropped \(never trained on/.exec(
+      header,
+    );
     expect(match, header).not.toBeNull();
     const [validation, dropped] = [Number(match![1]), Number(match![2])];
     expect(validation).toBeGreaterThan(0);

@@ -70,7 +70,15 @@ class ScriptedExecutor implements TrialExecutor {
         test: { rows: 10, y: [...N, ...P], labels: [...N.map(() => 'normal'), ...P.map(() => 'anomaly')] },
       },
       examples: {},
-      modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: {}, tfjsVersion: 'none' },
+      modelInfo: {
+        format: 'aelab-model',
+        version: 1,
+        spec: { kind: 'dense' },
+        preparation: null,
+        threshold: null,
+        extra: {},
+        tfjsVersion: 'none',
+      },
       blobs: {
         [errorsBlob('train', 'mse')]: float32Bytes(train),
         [errorsBlob('train', 'mae')]: float32Bytes(train),
@@ -93,7 +101,13 @@ const experiment = parseExperiment({
   training: { epochs: 1, batchSize: 32, learningRate: 0.001, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'fixed', value: 0.5 } },
   space: {
-    'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [16, 4],
+        [16, 8],
+      ],
+    },
     'threshold.value': { type: 'categorical', values: [0.5, 1.5] },
   },
   repeats: 2,
@@ -155,7 +169,9 @@ describe('one rule for "best"', () => {
     const lines: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
     try {
-      await createCli(['runs', 'best', '--store', join(dir, 'runs')]).exitProcess(false).parseAsync();
+      await createCli(['runs', 'best', '--store', join(dir, 'runs')])
+        .exitProcess(false)
+        .parseAsync();
     } finally {
       log.mockRestore();
     }
@@ -169,13 +185,17 @@ describe('one rule for "best"', () => {
     for (const trial of winner.trials) {
       const html = await readFile(join(reportDir, 'trials', `${trial.id}.html`), 'utf8');
       expect(featuredThreshold(html)).toBe(0.5);
-      const info = JSON.parse(await readFile(join(dir, 'runs', trial.artifacts[ARTIFACT.model], MODEL_FILES.info), 'utf8')) as SavedModelInfo;
+      const info = JSON.parse(
+        await readFile(join(dir, 'runs', trial.artifacts[ARTIFACT.model], MODEL_FILES.info), 'utf8'),
+      ) as SavedModelInfo;
       expect(info.threshold).toBe(0.5);
     }
     // The other configuration's models carry the threshold of its own best-ranked variant.
     const other = board.rows.find((r) => r.params['model.encoder'] && JSON.stringify(r.params['model.encoder']) === A)!;
     for (const trial of other.trials) {
-      const info = JSON.parse(await readFile(join(dir, 'runs', trial.artifacts[ARTIFACT.model], MODEL_FILES.info), 'utf8')) as SavedModelInfo;
+      const info = JSON.parse(
+        await readFile(join(dir, 'runs', trial.artifacts[ARTIFACT.model], MODEL_FILES.info), 'utf8'),
+      ) as SavedModelInfo;
       expect(info.threshold).toBe(other.scoring['threshold.value']);
     }
     await store.close();

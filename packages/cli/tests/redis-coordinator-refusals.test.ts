@@ -18,11 +18,15 @@ function search(dir: string, experiment: object, args: string[] = []) {
   const file = join(dir, `${name}.json`);
   const store = join(dir, name);
   return writeFile(file, JSON.stringify(experiment)).then(() => {
-    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '--no-report', '-e', file, '--store', store, ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true', AELAB_REDIS_PASSWORD: '' },
-      timeout: 120_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [bin, 'search', 'grid', '--no-report', '-e', file, '--store', store, ...args],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true', AELAB_REDIS_PASSWORD: '' },
+        timeout: 120_000,
+      },
+    );
     return { code: run.status, stderr: run.stderr, store };
   });
 }
@@ -45,10 +49,15 @@ describe('a coordinator that cannot reach its executor', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses kind "population" with an address instead of switching to Redis, and creates no study', async () => {
-    const experiment = { ...fourTrainings, executor: { ...fourTrainings.executor, kind: 'population', address: 'redis://127.0.0.1:1' } };
+    const experiment = {
+      ...fourTrainings,
+      executor: { ...fourTrainings.executor, kind: 'population', address: 'redis://127.0.0.1:1' },
+    };
     const run = await search(dir, experiment);
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(/kind "population" runs trainings on this machine and takes no address.*set kind "redis"/);
+    expect(run.stderr).toMatch(
+      /kind "population" runs trainings on this machine and takes no address.*set kind "redis"/,
+    );
     expect(await studies(run.store)).toBe(0);
   }, 150_000);
 

@@ -7,7 +7,8 @@ export const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 
 
 if (!hasRedisServer) {
   // CI must run these tests: a missing server there is a failure, not a skip.
-  if (process.env.CI) throw new Error('redis-server is not installed; .ci/run installs it (apt-get install redis-server)');
+  if (process.env.CI)
+    throw new Error('redis-server is not installed; .ci/run installs it (apt-get install redis-server)');
   console.warn('redis-server is not installed: the redis executor tests are skipped (apt-get install -y redis-server)');
 }
 
@@ -28,7 +29,10 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A throwaway `redis-server` on a random loopback port, without persistence; `extra` are more of its options (`--requirepass x`). */
+/**
+ * A throwaway `redis-server` on a random loopback port, without persistence; `extra` are more of its options
+ * (`--requirepass x`).
+ */
 export async function startRedis(extra: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra];
@@ -91,10 +95,13 @@ export function startWorker(url: string, extra: string[] = []): WorkerProcess {
     lines,
     waitFor: (pattern) => {
       const found = lines.find((l) => pattern.test(l));
-      return found !== undefined ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pattern, resolve }));
+      return found !== undefined
+        ? Promise.resolve(found)
+        : new Promise((resolve) => waiters.push({ pattern, resolve }));
     },
   };
 }
 
 /** The job ids a worker started, once per start (a job started twice appears twice). */
-export const startedJobs = (worker: WorkerProcess) => worker.lines.flatMap((l) => /^start \S+ (\S+)/.exec(l)?.[1] ?? []);
+export const startedJobs = (worker: WorkerProcess) =>
+  worker.lines.flatMap((l) => /^start \S+ (\S+)/.exec(l)?.[1] ?? []);

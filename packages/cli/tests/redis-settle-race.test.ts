@@ -1,4 +1,14 @@
-import { connectRedis, encodeResult, jobIdOf, queueName, RedisExecutor, resultKey, sha256Of, type TrialResult, type TrialTask } from '@aelab/search';
+import {
+  connectRedis,
+  encodeResult,
+  jobIdOf,
+  queueName,
+  RedisExecutor,
+  resultKey,
+  sha256Of,
+  type TrialResult,
+  type TrialTask,
+} from '@aelab/search';
 import { Queue, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedisServer, startRedis, type RedisServer } from './redis-server.js';
@@ -20,7 +30,15 @@ const result: TrialResult = {
   dataFingerprint: 'f'.repeat(64),
   splits: {},
   examples: {},
-  modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: {}, tfjsVersion: 'test' },
+  modelInfo: {
+    format: 'aelab-model',
+    version: 1,
+    spec: { kind: 'dense' },
+    preparation: null,
+    threshold: null,
+    extra: {},
+    tfjsVersion: 'test',
+  },
   blobs: { 'model/weights.bin': new Uint8Array([1, 2, 3, 4]) },
 };
 
@@ -51,7 +69,8 @@ describe.skipIf(!hasRedisServer)('the redis executor, a job finishing while the 
       },
       { connection: workerConnection },
     );
-    // The coordinator's read of the job: once the job runs, it finishes right after the read (and before any next read).
+    // The coordinator's read of the job: once the job runs, it finishes right after the read (and before any next
+    // read).
     const getJob = Queue.prototype.getJob;
     let raced = false;
     Queue.prototype.getJob = async function (this: Queue, id: string) {
@@ -65,7 +84,13 @@ describe.skipIf(!hasRedisServer)('the redis executor, a job finishing while the 
     };
     const executor = new RedisExecutor({ address: redis.url });
     try {
-      const task = { trialId: `${training.studyId}.t000000`, config: {}, seed: 1, backend: 'wasm', training } as unknown as TrialTask;
+      const task = {
+        trialId: `${training.studyId}.t000000`,
+        config: {},
+        seed: 1,
+        backend: 'wasm',
+        training,
+      } as unknown as TrialTask;
       const taken = await executor.run(task, () => undefined);
       expect(raced).toBe(true);
       expect(taken.stopReason).toBe('completed');

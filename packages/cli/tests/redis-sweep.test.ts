@@ -7,7 +7,15 @@ import { JsonFileRunStore } from '@aelab/store';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bin, fourTrainings } from './built-cli.js';
-import { hasRedisServer, startedJobs, startRedis, startWorker, stopProcess, type RedisServer, type WorkerProcess } from './redis-server.js';
+import {
+  hasRedisServer,
+  startedJobs,
+  startRedis,
+  startWorker,
+  stopProcess,
+  type RedisServer,
+  type WorkerProcess,
+} from './redis-server.js';
 
 /*
  * The redis executor as users run it: a real redis-server on a random loopback port, the
@@ -21,8 +29,14 @@ interface Finished {
   stderr: string;
 }
 
-function sweep(args: string[], onStderr?: (seen: string, child: ChildProcess) => void): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [bin, 'search', 'grid', '--no-report', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+function sweep(
+  args: string[],
+  onStderr?: (seen: string, child: ChildProcess) => void,
+): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, [bin, 'search', 'grid', '--no-report', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -76,7 +90,10 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     const metrics = async (store: string) => {
       const { trials, evaluations } = await storeContents(store);
       // On failure, say why each trial ended as it did (a failed job's reason is its trial's).
-      expect(trials.map((t) => t.status), `${store}: ${JSON.stringify(trials.map((t) => t.reason))}`).toEqual(['complete', 'complete', 'complete', 'complete']);
+      expect(
+        trials.map((t) => t.status),
+        `${store}: ${JSON.stringify(trials.map((t) => t.reason))}`,
+      ).toEqual(['complete', 'complete', 'complete', 'complete']);
       return Object.fromEntries(evaluations.map((e) => [e.configHash, { threshold: e.threshold, metrics: e.metrics }]));
     };
     const fromPool = await metrics(join(dir, 'pool'));
@@ -98,10 +115,24 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     const pool = await sweep(['-e', join(dir, 'asha.json'), '--store', join(dir, 'asha-pool'), '--workers', '1']).done;
     expect(pool.code, pool.stderr).toBe(0);
     workers = [startWorker(redis.url)];
-    const remote = await sweep(['-e', join(dir, 'asha.json'), '--store', join(dir, 'asha-redis'), '--workers', '1', '--executor', redis.url]).done;
+    const remote = await sweep([
+      '-e',
+      join(dir, 'asha.json'),
+      '--store',
+      join(dir, 'asha-redis'),
+      '--workers',
+      '1',
+      '--executor',
+      redis.url,
+    ]).done;
     expect(remote.code, remote.stderr).toBe(0);
     const outcome = async (store: string) =>
-      Object.fromEntries((await storeContents(store)).trials.map((t) => [t.configHash, { status: t.status, epochs: t.history.length, reason: t.reason }]));
+      Object.fromEntries(
+        (await storeContents(store)).trials.map((t) => [
+          t.configHash,
+          { status: t.status, epochs: t.history.length, reason: t.reason },
+        ]),
+      );
     const fromPool = await outcome(join(dir, 'asha-pool'));
     expect(Object.values(fromPool).filter((t) => t.status === 'pruned').length).toBeGreaterThan(0);
     expect(await outcome(join(dir, 'asha-redis'))).toEqual(fromPool);
@@ -126,7 +157,8 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     try {
       // Polled: the coordinator says nothing when it has queued its jobs.
       while (!queue || (await queue.count()) < 4) {
-        if (run.child.exitCode !== null) throw new Error(`the sweep ended before queueing its jobs:\n${(await run.done).stderr}`);
+        if (run.child.exitCode !== null)
+          throw new Error(`the sweep ended before queueing its jobs:\n${(await run.done).stderr}`);
         const name = (await client.smembers(QUEUES_KEY)).find((q) => !known.has(q));
         if (name && !queue) queue = new Queue(name, { connection: client });
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -156,7 +188,10 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     expect(startedJobs(survivor)).toContain(killedJob);
     const { trials } = await storeContents(join(dir, 'kill-worker'));
     expect(trials).toHaveLength(4);
-    expect(trials.every((t) => t.status === 'complete'), JSON.stringify(trials.map((t) => t.reason))).toBe(true);
+    expect(
+      trials.every((t) => t.status === 'complete'),
+      JSON.stringify(trials.map((t) => t.reason)),
+    ).toBe(true);
     expect(new Set(trials.map((t) => t.configHash)).size).toBe(4);
   }, 180_000);
 
@@ -179,7 +214,12 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     expect(complete).toHaveLength(4);
     expect(new Set(complete.map((t) => t.configHash)).size).toBe(4);
     // The trials the kill left running are kept as interrupted; their jobs were not trained again.
-    expect(trials.filter((t) => t.status !== 'complete').map((t) => t.status)).toEqual(['interrupted', 'interrupted', 'interrupted', 'interrupted']);
+    expect(trials.filter((t) => t.status !== 'complete').map((t) => t.status)).toEqual([
+      'interrupted',
+      'interrupted',
+      'interrupted',
+      'interrupted',
+    ]);
     const jobs = [...startedJobs(workers[0]), ...startedJobs(workers[1])];
     expect(jobs).toHaveLength(4);
     expect(new Set(jobs).size).toBe(4);

@@ -40,7 +40,10 @@ async function printed(argv: string[]): Promise<string> {
 function documentedTable(doc: string): string {
   const at = doc.indexOf(MARKER);
   if (at < 0) throw new Error(`${DOC}: no line "${MARKER}" above the reduced-size table`);
-  const lines = doc.slice(at + MARKER.length).split('\n').slice(1);
+  const lines = doc
+    .slice(at + MARKER.length)
+    .split('\n')
+    .slice(1);
   const end = lines.findIndex((line) => !line.startsWith('|'));
   return lines.slice(0, end).join('\n');
 }

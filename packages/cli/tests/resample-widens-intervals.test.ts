@@ -12,7 +12,12 @@ const experiment = (resample?: 'validation') =>
   parseExperiment({
     name: `resample-${resample ?? 'none'}`,
     seed: 1,
-    data: { dataset: 'synthetic-ecg', options: { trainRows: 200, testRows: 60 }, validationFraction: 0.3, validationAnomalies: 'keep' },
+    data: {
+      dataset: 'synthetic-ecg',
+      options: { trainRows: 200, testRows: 60 },
+      validationFraction: 0.3,
+      validationAnomalies: 'keep',
+    },
     model: { kind: 'dense', encoder: [8, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
     training: { epochs: 1, batchSize: 32, learningRate: 0.001, loss: 'mse' },
     scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 90, on: 'train' } },
@@ -29,7 +34,12 @@ describe('resample: repeats that re-draw the validation carve', () => {
     const store = await JsonFileRunStore.open(join(dir, 'runs'));
     for (const resample of [undefined, 'validation'] as const) {
       const executor = new RowNormExecutor();
-      const summary = await runStudy({ experiment: experiment(resample), experimentPath: 'resample.json', store, executor });
+      const summary = await runStudy({
+        experiment: experiment(resample),
+        experimentPath: 'resample.json',
+        store,
+        executor,
+      });
       runs[resample ?? 'none'] = { studyId: summary.study.id, executor };
     }
     await store.close();
@@ -47,7 +57,7 @@ describe('resample: repeats that re-draw the validation carve', () => {
     return result;
   }
 
-  it('gives each repeat its own validation rows, and records each repeat\'s data fingerprint', async () => {
+  it("gives each repeat its own validation rows, and records each repeat's data fingerprint", async () => {
     const [plain, drawn] = [runs.none.executor.validationRows, runs.validation.executor.validationRows];
     expect(new Set(plain.map((rows) => JSON.stringify(rows))).size).toBe(1);
     expect(new Set(drawn.map((rows) => JSON.stringify(rows))).size).toBe(4);
@@ -69,7 +79,9 @@ describe('resample: repeats that re-draw the validation carve', () => {
     const lines: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
     try {
-      await createCli(['runs', 'best', runs.validation.studyId, '--store', join(dir, 'runs')]).exitProcess(false).parseAsync();
+      await createCli(['runs', 'best', runs.validation.studyId, '--store', join(dir, 'runs')])
+        .exitProcess(false)
+        .parseAsync();
     } finally {
       log.mockRestore();
     }
@@ -77,11 +89,21 @@ describe('resample: repeats that re-draw the validation carve', () => {
   });
 
   it('refuses a data.resample written by hand, and a draw of a split that is not random before any training', async () => {
-    expect(() => parseExperiment({ ...experiment('validation'), data: { dataset: 'synthetic-ecg', resample: { scope: 'all', draw: 1 } } })).toThrow(
-      /data\.resample: is set per repeat by the experiment's "resample"; use "resample" instead/,
-    );
+    expect(() =>
+      parseExperiment({
+        ...experiment('validation'),
+        data: { dataset: 'synthetic-ecg', resample: { scope: 'all', draw: 1 } },
+      }),
+    ).toThrow(/data\.resample: is set per repeat by the experiment's "resample"; use "resample" instead/);
     const base = experiment('validation');
-    const rows = { ...base, resample: 'all' as const, data: { ...base.data, split: { kind: 'rows' as const, train: [0, 150] as [number, number], test: [150, null] as [number, null] } } };
+    const rows = {
+      ...base,
+      resample: 'all' as const,
+      data: {
+        ...base.data,
+        split: { kind: 'rows' as const, train: [0, 150] as [number, number], test: [150, null] as [number, null] },
+      },
+    };
     const executor = new RowNormExecutor();
     const store = await JsonFileRunStore.open(join(dir, 'refused'));
     try {

@@ -17,7 +17,13 @@ const experiment = {
   data: { ...fourTrainings.data, options: { trainRows: 80, testRows: 60 } },
   training: { ...fourTrainings.training, epochs: 4 },
   space: {
-    'model.encoder': { type: 'categorical', values: [[32, 4], [32, 12]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [32, 4],
+        [32, 12],
+      ],
+    },
     'training.learningRate': { type: 'float', low: 1e-5, high: 0.03, log: true },
   },
   sampler: { type: 'tpe', trials: 5, startupTrials: 2, seed: 9 },

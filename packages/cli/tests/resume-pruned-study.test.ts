@@ -11,7 +11,15 @@ const base = {
   ...fourTrainings,
   training: { ...fourTrainings.training, epochs: 8 },
   space: {
-    'model.encoder': { type: 'categorical', values: [[32, 4], [32, 8], [32, 12], [32, 16]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [32, 4],
+        [32, 8],
+        [32, 12],
+        [32, 16],
+      ],
+    },
     'training.learningRate': { type: 'categorical', values: [0.0003, 0.003, 0.03] },
   },
   sampler: { type: 'tpe', trials: 8, startupTrials: 2, seed: 9 },
@@ -32,7 +40,12 @@ async function decisions(store: string) {
       statuses: trials.map((t) => t.status),
       sequence: trials
         .filter((t) => t.status !== 'interrupted')
-        .map((t) => ({ sampled: t.sampled, status: t.status, epochs: t.history.length, valLoss: t.history.at(-1)?.valLoss })),
+        .map((t) => ({
+          sampled: t.sampled,
+          status: t.status,
+          epochs: t.history.length,
+          valLoss: t.history.at(-1)?.valLoss,
+        })),
     };
   } finally {
     await db.close();
@@ -47,7 +60,18 @@ describe.each(Object.entries(PRUNERS))('a TPE + %s study killed with SIGKILL and
   });
   afterAll(() => (killHeld(), rm(dir, { recursive: true, force: true })));
 
-  const args = (store: string) => [bin, 'search', 'tpe', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
+  const args = (store: string) => [
+    bin,
+    'search',
+    'tpe',
+    '-e',
+    join(dir, 'exp.json'),
+    '--store',
+    store,
+    '--workers',
+    '1',
+    '--no-report',
+  ];
   const env = { ...process.env, CI: 'true' };
 
   it('continues with the same configurations, the same pruning decisions and the same curves as an uninterrupted --workers 1 run', async () => {

@@ -13,13 +13,27 @@ describe('a sweep killed with SIGKILL', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aelab-kill-'));
     await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
-    await writeFile(join(dir, 'held.json'), JSON.stringify({ ...experiment, pruner: { type: 'median', startupTrials: 1000 } }));
+    await writeFile(
+      join(dir, 'held.json'),
+      JSON.stringify({ ...experiment, pruner: { type: 'median', startupTrials: 1000 } }),
+    );
   });
   afterAll(() => (killHeld(), rm(dir, { recursive: true, force: true })));
 
   it('leaves a loadable store, and re-running finishes without retraining completed trials', async () => {
     const store = join(dir, 'runs');
-    const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
+    const args = [
+      bin,
+      'search',
+      'grid',
+      '-e',
+      join(dir, 'exp.json'),
+      '--store',
+      store,
+      '--workers',
+      '1',
+      '--no-report',
+    ];
     // Killed while held right after the second trial's end is recorded: mid-sweep on any machine.
     const sweep = await heldAt(args, 'stop-after-record:2');
     sweep.child.kill('SIGKILL');
@@ -34,7 +48,9 @@ describe('a sweep killed with SIGKILL', () => {
 
     const rerun = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     expect(rerun.status, rerun.stderr).toBe(0);
-    expect(rerun.stdout).toMatch(new RegExp(`this run: ${4 - completedBefore.length} trained, ${completedBefore.length} skipped as already done`));
+    expect(rerun.stdout).toMatch(
+      new RegExp(`this run: ${4 - completedBefore.length} trained, ${completedBefore.length} skipped as already done`),
+    );
 
     const after = await JsonFileRunStore.open(store, { readonly: true });
     const trials = await after.listTrials(study.id);
@@ -75,7 +91,11 @@ describe('a sweep killed with SIGKILL', () => {
 
 describe('the aelab command on bad input', () => {
   it('prints one line naming the problem, no stack, and exits 1', () => {
-    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', '/nonexistent/exp.json', '--store', join(tmpdir(), 'aelab-none')], { encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      [bin, 'search', 'grid', '-e', '/nonexistent/exp.json', '--store', join(tmpdir(), 'aelab-none')],
+      { encoding: 'utf8' },
+    );
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split('\n')[0]).toBe('aelab: /nonexistent/exp.json: invalid experiment (1 problem):');
     expect(run.stderr).not.toMatch(/\n\s+at /);

@@ -22,7 +22,10 @@ export class RowNormExecutor implements TrialExecutor {
         for (let j = 0; j < split.features; j++) sum += split.x[i * split.features + j] ** 2;
         return sum / split.features;
       });
-    const blobs: Record<string, Uint8Array> = { 'model/model.json': new TextEncoder().encode('{}'), 'model/weights.bin': new Uint8Array(4) };
+    const blobs: Record<string, Uint8Array> = {
+      'model/model.json': new TextEncoder().encode('{}'),
+      'model/weights.bin': new Uint8Array(4),
+    };
     const splits: TrialResult['splits'] = {};
     for (const name of ['train', 'validation', 'test'] as const) {
       const split = data[name];
@@ -40,11 +43,18 @@ export class RowNormExecutor implements TrialExecutor {
       dataFingerprint: data.fingerprint,
       splits,
       examples: {},
-      modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: {}, tfjsVersion: 'none' },
+      modelInfo: {
+        format: 'aelab-model',
+        version: 1,
+        spec: { kind: 'dense' },
+        preparation: null,
+        threshold: null,
+        extra: {},
+        tfjsVersion: 'none',
+      },
       blobs,
     };
   }
 
   async close(): Promise<void> {}
 }
-

@@ -43,10 +43,19 @@ beforeAll(async () => {
     environment: { backend: 'wasm', versions: {}, gitCommit: null },
     dataFingerprint: 'fp',
   });
-  await db.finishTrial(trial.id, { status: 'failed', reason: `cannot read ${TITLE}${RED}${C1}`, trainSeconds: 0, history: [], artifacts: {} });
+  await db.finishTrial(trial.id, {
+    status: 'failed',
+    reason: `cannot read ${TITLE}${RED}${C1}`,
+    trainSeconds: 0,
+    history: [],
+    artifacts: {},
+  });
   trialId = trial.id;
   // Two complete trials, so the parameter is swept: the winner's value carries escapes.
-  for (const [value, f1] of [[`${RLO}y${RED}`, 0.8], ['plain', 0.6]] as const) {
+  for (const [value, f1] of [
+    [`${RLO}y${RED}`, 0.8],
+    ['plain', 0.6],
+  ] as const) {
     const complete = await db.startTrial(study.id, {
       configHash: `cfg-${f1}`,
       params: { 'model.kind': 'dense', 'data.dataset': value },
@@ -58,9 +67,18 @@ beforeAll(async () => {
       dataFingerprint: 'fp',
     });
     const history = [{ epoch: 0, loss: 1, valLoss: null, seconds: 0.1 }];
-    await db.finishTrial(complete.id, { status: 'complete', trainSeconds: 1, history, bestEpoch: 0, parameterCount: 10, artifacts: {} });
+    await db.finishTrial(complete.id, {
+      status: 'complete',
+      trainSeconds: 1,
+      history,
+      bestEpoch: 0,
+      parameterCount: 10,
+      artifacts: {},
+    });
     const metrics = { validation: { rows: 10, positives: 2, f1 }, test: { rows: 10, positives: 2, f1 } };
-    await db.addEvaluations(complete.id, [{ configHash: `eval-${f1}`, scoring: {}, threshold: 0.5, usesLabels: false, metrics }]);
+    await db.addEvaluations(complete.id, [
+      { configHash: `eval-${f1}`, scoring: {}, threshold: 0.5, usesLabels: false, metrics },
+    ]);
   }
   await db.close();
 });
@@ -72,7 +90,9 @@ async function runs(...argv: string[]): Promise<string> {
   const lines: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
   try {
-    await createCli(['runs', ...argv, '--store', store]).exitProcess(false).parseAsync();
+    await createCli(['runs', ...argv, '--store', store])
+      .exitProcess(false)
+      .parseAsync();
   } finally {
     log.mockRestore();
   }
@@ -82,14 +102,19 @@ async function runs(...argv: string[]): Promise<string> {
 /** C0 controls but tab and newline, DEL, C1 controls, bidi overrides. */
 const OBEYED = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-describe('aelab runs shows a crafted store\'s text escaped', () => {
-  it.each([['list', ''], ['show', ''], ['best', ''], ['show', 'trial']])('runs %s %s', async (action, what) => {
+describe("aelab runs shows a crafted store's text escaped", () => {
+  it.each([
+    ['list', ''],
+    ['show', ''],
+    ['best', ''],
+    ['show', 'trial'],
+  ])('runs %s %s', async (action, what) => {
     const out = await runs(action, ...(what === 'trial' ? [trialId] : []));
     expect(out).not.toMatch(OBEYED);
     expect(out.length).toBeGreaterThan(0);
   });
 
-  it('shows each escape visibly and keeps the tables\' columns', async () => {
+  it("shows each escape visibly and keeps the tables' columns", async () => {
     const list = await runs('list');
     expect(list).toContain('data/\\x1b]0;owned\\x07\\x1b[31mbeats\\x9b2J.csv');
     expect(list.split('\n').map((line) => line.split('\t').length)).toEqual([6, 6]);

@@ -16,7 +16,13 @@ const experiment = {
   training: { epochs: 2, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
-    'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [16, 4],
+        [16, 8],
+      ],
+    },
     'threshold.percentile': { type: 'categorical', values: [90, 99] },
   },
   repeats: 2,
@@ -67,7 +73,14 @@ describe('aelab runs export', () => {
     const rows = parse(await readFile(file, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(evaluations.length);
     const header = Object.keys(rows[0]);
-    for (const column of ['validation.f1', 'test.f1', 'test.rocAuc', 'train.mse', 'params.model.encoder', 'scoring.threshold.percentile']) {
+    for (const column of [
+      'validation.f1',
+      'test.f1',
+      'test.rocAuc',
+      'train.mse',
+      'params.model.encoder',
+      'scoring.threshold.percentile',
+    ]) {
       expect(header).toContain(column);
     }
     for (const e of evaluations) {
@@ -104,7 +117,16 @@ describe('LiveProgressRecorder', () => {
       const trialId = `${studyId}.t000000`;
       const epoch = (n: number) => ({ epoch: n, loss: 1 / n, valLoss: 2 / n, seconds: 0.01 });
       const events: StudyEvent[] = [
-        { type: 'study', study: { id: studyId } as StudyRecord, resumed: false, requeued: 0, workers: 1, backend: 'wasm', warnings: [], labelUse: [] },
+        {
+          type: 'study',
+          study: { id: studyId } as StudyRecord,
+          resumed: false,
+          requeued: 0,
+          workers: 1,
+          backend: 'wasm',
+          warnings: [],
+          labelUse: [],
+        },
         { type: 'trial-start', trialId, number: 0, params: {}, repeat: 0, total: 1 },
         { type: 'trial-epoch', trialId, record: epoch(1), epochs: 5 },
         { type: 'trial-epoch', trialId, record: epoch(2), epochs: 5 },

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCli } from '../src/cli.js';
 
-const FIXTURE_MODEL = fileURLToPath(new URL('../../../fixtures/stores/v1/s-20261123-114140-2030/trials/t000000/model', import.meta.url));
+const FIXTURE_MODEL = fileURLToPath(
+  new URL('../../../fixtures/stores/v1/s-20261123-114140-2030/trials/t000000/model', import.meta.url),
+);
 
 let dir: string;
 let input: string;
@@ -20,7 +22,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aelab-score-refusals-'));
   input = join(dir, 'beats.csv');
   // Three smooth rows of the model's 140 features, labelled.
-  const row = (i: number) => [...Array.from({ length: 140 }, (_, j) => Math.sin(j / 10 + i).toFixed(4)), 'normal'].join(',');
+  const row = (i: number) =>
+    [...Array.from({ length: 140 }, (_, j) => Math.sin(j / 10 + i).toFixed(4)), 'normal'].join(',');
   await writeFile(input, [0, 1, 2].map(row).join('\n') + '\n');
 });
 afterAll(async () => {
@@ -36,7 +39,9 @@ async function score(model: string, ...more: string[]): Promise<{ out: string; e
   const error = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void err.push(args.join(' ')));
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
-    await createCli(['score', '--model', model, ...file, '--backend', 'wasm', ...more]).exitProcess(false).parseAsync();
+    await createCli(['score', '--model', model, ...file, '--backend', 'wasm', ...more])
+      .exitProcess(false)
+      .parseAsync();
   } finally {
     log.mockRestore();
     error.mockRestore();
@@ -52,7 +57,13 @@ async function modelCopy(): Promise<{ model: string; info: string; topology: str
   const model = join(folder, 'model');
   await mkdir(folder);
   await cp(FIXTURE_MODEL, model, { recursive: true });
-  return { model, info: join(model, 'aelab-model.json'), topology: join(model, 'model.json'), weights: join(model, 'weights.bin'), out: join(folder, 'scores.csv') };
+  return {
+    model,
+    info: join(model, 'aelab-model.json'),
+    topology: join(model, 'model.json'),
+    weights: join(model, 'weights.bin'),
+    out: join(folder, 'scores.csv'),
+  };
 }
 
 /** Nothing was written beside `out`: no results, no temp file. */
@@ -69,7 +80,11 @@ const OVERFLOW = 1e999;
 const tampered: [string, (info: Info) => void, string | RegExp][] = [
   ['format', (i) => (i.format = 'keras'), 'expected format "aelab-model" version 1, got "keras" version 1'],
   ['version', (i) => (i.version = 2), 'expected format "aelab-model" version 1, got "aelab-model" version 2'],
-  ['spec.kind', (i) => (i.spec.kind = 'transformer'), /^spec\.kind must be one of dense, conv1d, lstm, rnn, pca, isolation-forest, knn, got "transformer"/],
+  [
+    'spec.kind',
+    (i) => (i.spec.kind = 'transformer'),
+    /^spec\.kind must be one of dense, conv1d, lstm, rnn, pca, isolation-forest, knn, got "transformer"/,
+  ],
   ['spec.encoder', (i) => (i.spec.encoder = 'x'), /^spec\.encoder /],
   ['spec.dropout', (i) => (i.spec.dropout = OVERFLOW), /^spec\.dropout /],
   ['spec.extraField', (i) => (i.spec.extraField = 1), /^spec\.extraField is not a known field/],
@@ -84,7 +99,11 @@ const tampered: [string, (info: Info) => void, string | RegExp][] = [
   ['preparation.format', (i) => (i.preparation.format = 'aelab-preparation/2'), /^preparation\.format /],
   ['preparation.dataset', (i) => (i.preparation.dataset = 5), 'preparation.dataset must be a string, got 5'],
   ['preparation.features', (i) => (i.preparation.features = 0), /^preparation\.features must be > 0, got 0/],
-  ['preparation.features', (i) => (i.preparation.features = 139), /^preparation\.featureNames must have 139 entries \(preparation\.features\), got 140/],
+  [
+    'preparation.features',
+    (i) => (i.preparation.features = 139),
+    /^preparation\.featureNames must have 139 entries \(preparation\.features\), got 140/,
+  ],
   [
     'preparation.features',
     (i) => {
@@ -92,32 +111,89 @@ const tampered: [string, (info: Info) => void, string | RegExp][] = [
       p.features = 139;
       for (const list of [p.featureNames, p.fillValues, p.scaler.mean, p.scaler.std]) list.pop();
     },
-    "preparation.features is 139, but the network of model.json takes 140 values per row",
+    'preparation.features is 139, but the network of model.json takes 140 values per row',
   ],
-  ['preparation.featureNames', (i) => i.preparation.featureNames.pop(), 'preparation.featureNames must have 140 entries (preparation.features), got 139'],
-  ['preparation.featureNames[2]', (i) => (i.preparation.featureNames[2] = 7), 'preparation.featureNames[2] must be a string, got 7'],
+  [
+    'preparation.featureNames',
+    (i) => i.preparation.featureNames.pop(),
+    'preparation.featureNames must have 140 entries (preparation.features), got 139',
+  ],
+  [
+    'preparation.featureNames[2]',
+    (i) => (i.preparation.featureNames[2] = 7),
+    'preparation.featureNames[2] must be a string, got 7',
+  ],
   ['preparation.normalClass', (i) => (i.preparation.normalClass = []), /^preparation\.normalClass /],
-  ['preparation.missing', (i) => (i.preparation.missing = 'zero'), 'preparation.missing must be one of interpolate, impute, got "zero"'],
-  ['preparation.fillValues[3]', (i) => (i.preparation.fillValues[3] = 'x'), 'preparation.fillValues[3] must be a finite number, got "x"'],
-  ['preparation.fillValues', (i) => i.preparation.fillValues.push(0), 'preparation.fillValues must have 140 entries (preparation.features), got 141'],
-  ['preparation.perSampleNormalize', (i) => (i.preparation.perSampleNormalize = 'yes'), 'preparation.perSampleNormalize must be a boolean, got "yes"'],
-  ['preparation.scaler.kind', (i) => (i.preparation.scaler.kind = 'robust'), /^preparation\.scaler\.kind must be one of standard, minmax, minmax-global, none, got "robust"/],
-  ['preparation.scaler.std[0]', (i) => (i.preparation.scaler.std[0] = 'x'), 'preparation.scaler.std[0] must be a finite number, got "x"'],
-  ['preparation.scaler.std[5]', (i) => (i.preparation.scaler.std[5] = 0), 'preparation.scaler.std[5] must be > 0, got 0'],
-  ['preparation.scaler.mean[0]', (i) => (i.preparation.scaler.mean[0] = OVERFLOW), 'preparation.scaler.mean[0] must be a finite number, got Infinity'],
-  ['preparation.scaler.mean', (i) => (i.preparation.scaler.mean = i.preparation.scaler.mean.slice(1)), 'preparation.scaler.mean must have 140 entries (preparation.features), got 139'],
+  [
+    'preparation.missing',
+    (i) => (i.preparation.missing = 'zero'),
+    'preparation.missing must be one of interpolate, impute, got "zero"',
+  ],
+  [
+    'preparation.fillValues[3]',
+    (i) => (i.preparation.fillValues[3] = 'x'),
+    'preparation.fillValues[3] must be a finite number, got "x"',
+  ],
+  [
+    'preparation.fillValues',
+    (i) => i.preparation.fillValues.push(0),
+    'preparation.fillValues must have 140 entries (preparation.features), got 141',
+  ],
+  [
+    'preparation.perSampleNormalize',
+    (i) => (i.preparation.perSampleNormalize = 'yes'),
+    'preparation.perSampleNormalize must be a boolean, got "yes"',
+  ],
+  [
+    'preparation.scaler.kind',
+    (i) => (i.preparation.scaler.kind = 'robust'),
+    /^preparation\.scaler\.kind must be one of standard, minmax, minmax-global, none, got "robust"/,
+  ],
+  [
+    'preparation.scaler.std[0]',
+    (i) => (i.preparation.scaler.std[0] = 'x'),
+    'preparation.scaler.std[0] must be a finite number, got "x"',
+  ],
+  [
+    'preparation.scaler.std[5]',
+    (i) => (i.preparation.scaler.std[5] = 0),
+    'preparation.scaler.std[5] must be > 0, got 0',
+  ],
+  [
+    'preparation.scaler.mean[0]',
+    (i) => (i.preparation.scaler.mean[0] = OVERFLOW),
+    'preparation.scaler.mean[0] must be a finite number, got Infinity',
+  ],
+  [
+    'preparation.scaler.mean',
+    (i) => (i.preparation.scaler.mean = i.preparation.scaler.mean.slice(1)),
+    'preparation.scaler.mean must have 140 entries (preparation.features), got 139',
+  ],
   ['preparation.scaler.std', (i) => delete i.preparation.scaler.std, /^preparation\.scaler\.std /],
   ['preparation.split', (i) => (i.preparation.split = 'x'), /^preparation\.split /],
-  ['preparation.trainOn', (i) => (i.preparation.trainOn = 'some'), 'preparation.trainOn must be one of normal, all, got "some"'],
-  ['preparation.validationFraction', (i) => (i.preparation.validationFraction = 2), 'preparation.validationFraction must be <= 1, got 2'],
+  [
+    'preparation.trainOn',
+    (i) => (i.preparation.trainOn = 'some'),
+    'preparation.trainOn must be one of normal, all, got "some"',
+  ],
+  [
+    'preparation.validationFraction',
+    (i) => (i.preparation.validationFraction = 2),
+    'preparation.validationFraction must be <= 1, got 2',
+  ],
   ['preparation.seed', (i) => (i.preparation.seed = 'x'), 'preparation.seed must be a finite number, got "x"'],
   ['preparation.options', (i) => (i.preparation.options = 5), /^preparation\.options /],
-  ['preparation.droppedTrainingAnomalies', (i) => (i.preparation.droppedTrainingAnomalies = -1), 'preparation.droppedTrainingAnomalies must be >= 0, got -1'],
+  [
+    'preparation.droppedTrainingAnomalies',
+    (i) => (i.preparation.droppedTrainingAnomalies = -1),
+    'preparation.droppedTrainingAnomalies must be >= 0, got -1',
+  ],
   ['preparation.surplus', (i) => (i.preparation.surplus = 1), 'preparation.surplus is not a known field'],
 ];
 
 /** JSON text of `info`, with Infinity written as JSON.parse reads it back (1e999). */
-const infoText = (info: Info) => JSON.stringify(info, (_, v) => (v === OVERFLOW ? '\u0000inf' : v)).replaceAll('"\\u0000inf"', '1e999');
+const infoText = (info: Info) =>
+  JSON.stringify(info, (_, v) => (v === OVERFLOW ? '\u0000inf' : v)).replaceAll('"\\u0000inf"', '1e999');
 
 describe('aelab score refuses a tampered aelab-model.json, naming the file and the field, writing nothing', () => {
   it('scores the untampered model (saved by aelab v1)', async () => {
@@ -131,7 +207,10 @@ describe('aelab score refuses a tampered aelab-model.json, naming the file and t
     const content = JSON.parse(await readFile(info, 'utf8')) as Info;
     edit(content);
     await writeFile(info, infoText(content));
-    const failure = await score(model, '--out', out).then(() => undefined, (error: Error) => error.message);
+    const failure = await score(model, '--out', out).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
     expect(failure, `${field}: refused`).toBeDefined();
     expect(failure!.startsWith(`${info}: `)).toBe(true);
     const rest = failure!.slice(info.length + 2);
@@ -147,42 +226,59 @@ describe('aelab score refuses tampered network files, naming the file', () => {
     const { model, weights, out } = await modelCopy();
     await rm(weights);
     execFileSync('mkfifo', [weights]);
-    await expect(score(model, '--out', out)).rejects.toThrow(`${weights}: is a FIFO (named pipe); a saved model's files must be regular files`);
+    await expect(score(model, '--out', out)).rejects.toThrow(
+      `${weights}: is a FIFO (named pipe); a saved model's files must be regular files`,
+    );
   });
 
   it('weights.bin linked to /dev/zero, without reading it', async () => {
     const { model, weights, out } = await modelCopy();
     await rm(weights);
     await symlink('/dev/zero', weights);
-    await expect(score(model, '--out', out)).rejects.toThrow(`${weights}: is a device; a saved model's files must be regular files`);
+    await expect(score(model, '--out', out)).rejects.toThrow(
+      `${weights}: is a device; a saved model's files must be regular files`,
+    );
   });
 
   it('a weights.bin longer than its manifest, refused by its size before its bytes are read', async () => {
     const { model, weights, out } = await modelCopy();
     const size = (await stat(weights)).size;
     await writeFile(weights, Buffer.alloc(size + 4096), { flag: 'a' });
-    await expect(score(model, '--out', out)).rejects.toThrow(`${weights}: has ${2 * size + 4096} bytes, model.json's weights manifest describes ${size}`);
+    await expect(score(model, '--out', out)).rejects.toThrow(
+      `${weights}: has ${2 * size + 4096} bytes, model.json's weights manifest describes ${size}`,
+    );
   });
 
   it('a model.json that is a directory', async () => {
     const { model, topology, out } = await modelCopy();
     await rm(topology);
     await mkdir(topology);
-    await expect(score(model, '--out', out)).rejects.toThrow(`${topology}: is a directory; a saved model's files must be regular files`);
+    await expect(score(model, '--out', out)).rejects.toThrow(
+      `${topology}: is a directory; a saved model's files must be regular files`,
+    );
   });
 
   it('a layer tfjs does not know (Lambda), or weights of another shape: no raw tfjs message', async () => {
     const { model, topology, info, out } = await modelCopy();
     const original = await readFile(topology, 'utf8');
-    await writeFile(topology, original.replace('"class_name":"Dense"', '"class_name":"Lambda"').replace('"class_name": "Dense"', '"class_name": "Lambda"'));
+    await writeFile(
+      topology,
+      original
+        .replace('"class_name":"Dense"', '"class_name":"Lambda"')
+        .replace('"class_name": "Dense"', '"class_name": "Lambda"'),
+    );
     await expect(score(model, '--out', out)).rejects.toThrow(
-      new RegExp(`^${topology}: tfjs cannot build the network it describes \\(the file was changed, or not saved by aelab\\): .*Unknown layer: Lambda`),
+      new RegExp(
+        `^${topology}: tfjs cannot build the network it describes \\(the file was changed, or not saved by aelab\\): .*Unknown layer: Lambda`,
+      ),
     );
     // Same byte count, other shape: the checksum holds (weights.bin is unchanged), the network does not.
     const json = JSON.parse(original);
     json.weightsManifest[0].weights[0].shape = [16, 140];
     await writeFile(topology, JSON.stringify(json));
-    await expect(score(model, '--out', out)).rejects.toThrow(new RegExp(`^${topology}: tfjs cannot build the network it describes .*[Ss]hape`));
+    await expect(score(model, '--out', out)).rejects.toThrow(
+      new RegExp(`^${topology}: tfjs cannot build the network it describes .*[Ss]hape`),
+    );
     const content = JSON.parse(await readFile(info, 'utf8'));
     expect(content.weightsSha256).toBeUndefined(); // v1: checked by size only
     await expectNothingWritten(out);
@@ -193,7 +289,9 @@ describe('aelab score --out', () => {
   it('a directory is refused before scoring, and no temp file is left', async () => {
     const { model, out } = await modelCopy();
     await mkdir(out);
-    await expect(score(model, '--out', out)).rejects.toThrow(`--out ${out}: is a directory; give the path of the CSV file to write`);
+    await expect(score(model, '--out', out)).rejects.toThrow(
+      `--out ${out}: is a directory; give the path of the CSV file to write`,
+    );
     expect((await readdir(join(out, '..'))).sort()).toEqual(['model', 'scores.csv']);
     expect(await readdir(out)).toEqual([]);
   });
@@ -201,7 +299,9 @@ describe('aelab score --out', () => {
   it('a folder that does not exist is refused before scoring', async () => {
     const { model } = await modelCopy();
     const out = join(dir, 'no-such-folder', 'scores.csv');
-    await expect(score(model, '--out', out)).rejects.toThrow(`--out ${out}: its folder ${join(dir, 'no-such-folder')} does not exist`);
+    await expect(score(model, '--out', out)).rejects.toThrow(
+      `--out ${out}: its folder ${join(dir, 'no-such-folder')} does not exist`,
+    );
   });
 });
 
@@ -214,7 +314,11 @@ describe('aelab score warns about input that differs from the training data', ()
     const file = join(dir, 'odd.csv');
     await writeFile(file, [[...names, 'label'].join(','), ...rows].join('\n') + '\n');
     const { err } = await score(model, '--input', file, '--out', out);
-    expect(err).toContain(`warning: ${file}: 2 missing cells (first in data row 2) interpolated along the row, else filled with the training columns' means, as in training`);
-    expect(err).toContain(`warning: ${file}: column 1 is named 'x0', the model was trained on 't0' there (t0, t1, ..., t139): check the columns' order`);
+    expect(err).toContain(
+      `warning: ${file}: 2 missing cells (first in data row 2) interpolated along the row, else filled with the training columns' means, as in training`,
+    );
+    expect(err).toContain(
+      `warning: ${file}: column 1 is named 'x0', the model was trained on 't0' there (t0, t1, ..., t139): check the columns' order`,
+    );
   });
 });

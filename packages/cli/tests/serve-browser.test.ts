@@ -10,7 +10,8 @@ import { bin } from './built-cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[cli] serve browser tests skipped: ${CHROMIUM} not found (CI installs Debian's chromium)`);
+if (!hasChromium)
+  console.warn(`[cli] serve browser tests skipped: ${CHROMIUM} not found (CI installs Debian's chromium)`);
 const OUTPUT = new URL('../test-output/', import.meta.url).pathname;
 
 /**
@@ -25,7 +26,16 @@ const experiment = {
   model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 3000, batchSize: 64, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-  space: { 'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8], [16, 12]] } },
+  space: {
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [16, 4],
+        [16, 8],
+        [16, 12],
+      ],
+    },
+  },
   selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
   executor: { backend: 'wasm' },
 };
@@ -33,20 +43,35 @@ const experiment = {
 /** Liveness guard for every wait: generous, as CI machines are shared and loaded. */
 const PATIENCE = 240_000;
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The built CLI in a process group of its own (so the group can be frozen), under `timeout -k`. */
 function aelab(args: string[]): ChildProcess {
-  const child = spawn('timeout', ['-k', '5', '600', process.execPath, bin, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('timeout', ['-k', '5', '600', process.execPath, bin, ...args], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const name = `aelab ${args[0]} (${stderrOf.size})`;
   stderrOf.set(name, '');
-  child.stderr!.on('data', (chunk: Buffer) => stderrOf.set(name, (stderrOf.get(name)! + chunk.toString()).slice(-20_000)));
+  child.stderr!.on('data', (chunk: Buffer) =>
+    stderrOf.set(name, (stderrOf.get(name)! + chunk.toString()).slice(-20_000)),
+  );
   child.stdout!.resume();
   return child;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((done) => (child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
+  return new Promise((done) =>
+    child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code)),
+  );
 }
 
 /** What the child processes wrote on stderr, to say why a wait gave up. */
@@ -115,14 +140,25 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
     await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     return page;
   }
-  const notReloaded = (page: Page) => page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded === true);
+  const notReloaded = (page: Page) =>
+    page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded === true);
 
   it('shows a sweep started after it: the study appears, its trial count rises, a running curve grows; then equals the static report', async () => {
     const problems: string[] = [];
     const list = await openPage('index.html', problems);
     expect(await list.locator('main .missing').textContent()).toContain('no studies yet');
 
-    const sweep = aelab(['search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report']);
+    const sweep = aelab([
+      'search',
+      'grid',
+      '-e',
+      join(dir, 'exp.json'),
+      '--store',
+      store,
+      '--workers',
+      '1',
+      '--no-report',
+    ]);
     children.push(sweep);
     const freeze = () => process.kill(-sweep.pid!, 'SIGSTOP');
     const resume = () => process.kill(-sweep.pid!, 'SIGCONT');
@@ -138,7 +174,9 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
     const trialsCell = list.locator('#studies tbody tr td:nth-child(8)');
     await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(first));
     resume();
-    await until('a second trial', async () => ((await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total > first ? true : undefined));
+    await until('a second trial', async () =>
+      (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total > first ? true : undefined,
+    );
     freeze();
     const second = (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
     await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(second));
@@ -156,7 +194,9 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
     const points = async () => Number(await study.locator('#live-intermediate').getAttribute('data-points'));
     let grew = false;
     while (!grew) {
-      await until('a running trial early in its training', async () => ((await runningTrials()).some((t) => t.epoch > 0 && t.epoch < t.epochs / 2) ? true : undefined));
+      await until('a running trial early in its training', async () =>
+        (await runningTrials()).some((t) => t.epoch > 0 && t.epoch < t.epochs / 2) ? true : undefined,
+      );
       freeze();
       const a = (await runningTrials()).find((t) => t.epoch > 0 && t.epoch < t.epochs / 2);
       if (!a) {
@@ -200,10 +240,29 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
     expect(problems).toEqual([]);
   }, 600_000);
 
-  it('compares two studies of one dataset side by side with their winners\' intervals', async () => {
+  it("compares two studies of one dataset side by side with their winners' intervals", async () => {
     // A second study of the same dataset, from the same file under another name.
-    await writeFile(join(dir, 'exp2.json'), JSON.stringify({ ...experiment, name: 'live-sweep-2', seed: 9, training: { ...experiment.training, epochs: 3 }, repeats: 2 }));
-    const sweep = aelab(['search', 'grid', '-e', join(dir, 'exp2.json'), '--store', store, '--workers', '1', '--no-report']);
+    await writeFile(
+      join(dir, 'exp2.json'),
+      JSON.stringify({
+        ...experiment,
+        name: 'live-sweep-2',
+        seed: 9,
+        training: { ...experiment.training, epochs: 3 },
+        repeats: 2,
+      }),
+    );
+    const sweep = aelab([
+      'search',
+      'grid',
+      '-e',
+      join(dir, 'exp2.json'),
+      '--store',
+      store,
+      '--workers',
+      '1',
+      '--no-report',
+    ]);
     children.push(sweep);
     expect(await exited(sweep)).toBe(0);
     const { studies } = await api<{ studies: { id: string; name: string; dataset: string }[] }>('api/studies');

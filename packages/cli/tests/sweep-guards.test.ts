@@ -18,10 +18,18 @@ describe('sweep guards', () => {
 
   it('a grid of a million trainings does not start without --yes, and says how many', async () => {
     const values = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-    const huge = { ...base, space: { 'training.batchSize': { type: 'categorical', values: values(1000) }, 'training.epochs': { type: 'categorical', values: values(1000) } } };
+    const huge = {
+      ...base,
+      space: {
+        'training.batchSize': { type: 'categorical', values: values(1000) },
+        'training.epochs': { type: 'categorical', values: values(1000) },
+      },
+    };
     await writeFile(join(dir, 'huge.json'), JSON.stringify(huge));
     const store = join(dir, 'huge-runs');
-    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', join(dir, 'huge.json'), '--store', store], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', join(dir, 'huge.json'), '--store', store], {
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/the grid sampler would train 1,000,000 models \(more than 10,000\); pass --yes/);
     expect(existsSync(store)).toBe(false);
@@ -30,9 +38,23 @@ describe('sweep guards', () => {
   it('output closed by its reader (| head) stops the sweep as Ctrl-C does: no trial left running', async () => {
     // A pruner that never prunes: the trial waits after every epoch for the main thread's
     // verdict, so it cannot end before the failed write is handled.
-    await writeFile(join(dir, 'exp.json'), JSON.stringify({ ...base, pruner: { type: 'median', startupTrials: 1000 } }));
+    await writeFile(
+      join(dir, 'exp.json'),
+      JSON.stringify({ ...base, pruner: { type: 'median', startupTrials: 1000 } }),
+    );
     const store = join(dir, 'runs');
-    const args = [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', store, '--workers', '1', '--no-report'];
+    const args = [
+      bin,
+      'search',
+      'grid',
+      '-e',
+      join(dir, 'exp.json'),
+      '--store',
+      store,
+      '--workers',
+      '1',
+      '--no-report',
+    ];
     // Held as the first trial starts, before its start line; the pipe is closed as `head -1`
     // does, so that line is the write that fails.
     const sweep = await heldAt(args, 'stop-at-start:1');
@@ -47,7 +69,7 @@ describe('sweep guards', () => {
     expect(trials.map((t) => t.status)).toEqual(['interrupted']);
   });
 
-  it('a malformed AELAB_FAILPOINT (the kill tests\' seam) is refused before the store is created', async () => {
+  it("a malformed AELAB_FAILPOINT (the kill tests' seam) is refused before the store is created", async () => {
     await writeFile(join(dir, 'plain.json'), JSON.stringify(base));
     const store = join(dir, 'failpoint-runs');
     const env = { ...process.env, AELAB_FAILPOINT: 'stop-at-start:0' };
@@ -60,7 +82,9 @@ describe('sweep guards', () => {
 
   it('an error quoting a name with terminal escapes shows them instead of obeying them', () => {
     const file = join(dir, 'evil\u001b[2J\u001b[31m.json');
-    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', file, '--store', join(dir, 'evil-runs')], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [bin, 'search', 'grid', '-e', file, '--store', join(dir, 'evil-runs')], {
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('evil\\x1b[2J\\x1b[31m.json');
     expect(run.stderr).not.toContain('\u001b');

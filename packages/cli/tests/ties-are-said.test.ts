@@ -2,7 +2,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildLeaderboard, renderReport } from '@aelab/reporting';
-import { errorsBlob, float32Bytes, parseExperiment, runStudy, type TrialExecutor, type TrialResult, type TrialTask } from '@aelab/search';
+import {
+  errorsBlob,
+  float32Bytes,
+  parseExperiment,
+  runStudy,
+  type TrialExecutor,
+  type TrialResult,
+  type TrialTask,
+} from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCli } from '../src/cli.js';
@@ -40,7 +48,15 @@ class ScriptedExecutor implements TrialExecutor {
         test: { rows: 10, y: Y, labels: Y.map((y) => (y ? 'anomaly' : 'normal')) },
       },
       examples: {},
-      modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: {}, tfjsVersion: 'none' },
+      modelInfo: {
+        format: 'aelab-model',
+        version: 1,
+        spec: { kind: 'dense' },
+        preparation: null,
+        threshold: null,
+        extra: {},
+        tfjsVersion: 'none',
+      },
       blobs: {
         [errorsBlob('train', 'mse')]: float32Bytes(train),
         [errorsBlob('train', 'mae')]: float32Bytes(train),
@@ -64,11 +80,23 @@ const experiment = (tieBreak?: string[]) =>
     training: { epochs: 1, batchSize: 32, learningRate: 0.001, loss: 'mse' },
     scoring: { errorMetric: 'mse', threshold: { rule: 'fixed', value: 0.5 } },
     space: {
-      'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8]] },
+      'model.encoder': {
+        type: 'categorical',
+        values: [
+          [16, 4],
+          [16, 8],
+        ],
+      },
       'threshold.value': { type: 'categorical', values: [0.5, 1.5] },
     },
     repeats: 2,
-    selection: { metric: 'prAuc', direction: 'maximize', split: 'test', allowTest: true, ...(tieBreak ? { tieBreak } : {}) },
+    selection: {
+      metric: 'prAuc',
+      direction: 'maximize',
+      split: 'test',
+      allowTest: true,
+      ...(tieBreak ? { tieBreak } : {}),
+    },
   });
 
 async function printed(args: string[]): Promise<string[]> {
@@ -88,8 +116,16 @@ describe('ties are said, tie-breaks honoured', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aelab-ties-'));
     const store = await JsonFileRunStore.open(join(dir, 'runs'));
-    for (const [name, tieBreak] of [['f1', undefined], ['recall', ['recall']]] as const) {
-      const summary = await runStudy({ experiment: experiment(tieBreak ? [...tieBreak] : undefined), experimentPath: `${name}.json`, store, executor: new ScriptedExecutor() });
+    for (const [name, tieBreak] of [
+      ['f1', undefined],
+      ['recall', ['recall']],
+    ] as const) {
+      const summary = await runStudy({
+        experiment: experiment(tieBreak ? [...tieBreak] : undefined),
+        experimentPath: `${name}.json`,
+        store,
+        executor: new ScriptedExecutor(),
+      });
       studies[name] = summary.study.id;
     }
     await store.close();
@@ -114,7 +150,12 @@ describe('ties are said, tie-breaks honoured', () => {
     expect(byRecall.rows.map((r) => r.scoring['threshold.value'])).toEqual([0.5, 0.5, 1.5, 1.5]);
     // Every repeat scored the same PR-AUC: p is defined and said, not "< 0.001" or "–" by float noise.
     const equal = { pValue: 1, significant: false, noVariance: true };
-    expect(byF1.rows.map((r) => r.versusWinner)).toEqual([{ pValue: null, significant: null, noVariance: false }, equal, equal, equal]);
+    expect(byF1.rows.map((r) => r.versusWinner)).toEqual([
+      { pValue: null, significant: null, noVariance: false },
+      equal,
+      equal,
+      equal,
+    ]);
   });
 
   it('runs best prints the tie and both configurations', async () => {

@@ -12,7 +12,15 @@ const twoTrainings = {
   name: 'worker-cap',
   data: { ...fourTrainings.data, options: { trainRows: 60, testRows: 40 } },
   training: { ...fourTrainings.training, epochs: 1 },
-  space: { 'model.encoder': { type: 'categorical', values: [[32, 4], [32, 8]] } },
+  space: {
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [32, 4],
+        [32, 8],
+      ],
+    },
+  },
 };
 
 describe('aelab search --workers 1000 on a 2-training grid', () => {

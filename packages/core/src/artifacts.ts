@@ -11,7 +11,10 @@ export const ARTIFACT = {
   errors: 'errors.json',
   /** {@link CurvesArtifact}: ROC and PR curve points per labelled split. */
   curves: 'curves.json',
-  /** `ErrorHistograms` (histograms.ts): the errors binned for the trial page's histograms (so a report need not read every row's). */
+  /**
+   * `ErrorHistograms` (histograms.ts): the errors binned for the trial page's histograms (so a report need not read
+   * every row's).
+   */
   histograms: 'histograms.json',
   /** {@link ExamplesArtifact}: a normal and an anomalous input with their reconstructions. */
   examples: 'examples.json',

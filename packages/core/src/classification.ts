@@ -115,7 +115,9 @@ export function rocCurve(
 /** {@link rocCurve} from ranking counts already made (one sort for several curves and AUCs). */
 export function rocCurveOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): RocCurve | undefined {
   const points = rocPointsOf(counts, options);
-  return points && { fpr: Array.from(points.fpr), tpr: Array.from(points.tpr), thresholds: Array.from(points.thresholds) };
+  return (
+    points && { fpr: Array.from(points.fpr), tpr: Array.from(points.tpr), thresholds: Array.from(points.thresholds) }
+  );
 }
 
 /** A {@link RocCurve} in typed arrays. */
@@ -128,8 +130,10 @@ export type RocPoints = { [K in keyof RocCurve]: Float64Array };
 export function rocPointsOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): RocPoints | undefined {
   if (counts.positives === 0 || counts.negatives === 0) return undefined;
   // Keep a point when either count bends there (non-zero second difference).
-  const bends = ({ tps, fps }: RankedCounts, k: number) => fps[k + 1]! - 2 * fps[k]! + fps[k - 1]! !== 0 || tps[k + 1]! - 2 * tps[k]! + tps[k - 1]! !== 0;
-  const { tps, fps, thresholds } = (options.dropIntermediate ?? true) ? keptPoints(counts, (k) => bends(counts, k)) : counts;
+  const bends = ({ tps, fps }: RankedCounts, k: number) =>
+    fps[k + 1]! - 2 * fps[k]! + fps[k - 1]! !== 0 || tps[k + 1]! - 2 * tps[k]! + tps[k - 1]! !== 0;
+  const { tps, fps, thresholds } =
+    (options.dropIntermediate ?? true) ? keptPoints(counts, (k) => bends(counts, k)) : counts;
   const n = tps.length;
   const fpr = new Float64Array(n + 1);
   const tpr = new Float64Array(n + 1);
@@ -150,14 +154,24 @@ export function rocPointsOf(counts: RankedCounts, options: { dropIntermediate?: 
  * rule: the points a plot can show, at most two per anomaly instead of one per distinct
  * score. `undefined` when y holds no anomaly (sklearn sets recall to 1 everywhere and warns).
  */
-export function prCurve(y: ArrayLike<number>, scores: ArrayLike<number>, options: { dropIntermediate?: boolean } = {}): PrCurve | undefined {
+export function prCurve(
+  y: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  options: { dropIntermediate?: boolean } = {},
+): PrCurve | undefined {
   return prCurveOf(binaryClfCurve(y, scores), options);
 }
 
 /** {@link prCurve} from ranking counts already made (one sort for several curves and AUCs). */
 export function prCurveOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): PrCurve | undefined {
   const points = prPointsOf(counts, options);
-  return points && { precision: Array.from(points.precision), recall: Array.from(points.recall), thresholds: Array.from(points.thresholds) };
+  return (
+    points && {
+      precision: Array.from(points.precision),
+      recall: Array.from(points.recall),
+      thresholds: Array.from(points.thresholds),
+    }
+  );
 }
 
 /** A {@link PrCurve} in typed arrays. */
@@ -168,7 +182,9 @@ export function prPointsOf(counts: RankedCounts, options: { dropIntermediate?: b
   if (counts.positives === 0) return undefined;
   const { positives } = counts;
   // Only the first and last threshold of each run of equal true positives (equal recall).
-  const { tps, fps, thresholds } = options.dropIntermediate ? keptPoints(counts, (k) => counts.tps[k] !== counts.tps[k - 1] || counts.tps[k + 1] !== counts.tps[k]) : counts;
+  const { tps, fps, thresholds } = options.dropIntermediate
+    ? keptPoints(counts, (k) => counts.tps[k] !== counts.tps[k - 1] || counts.tps[k + 1] !== counts.tps[k])
+    : counts;
   const m = tps.length;
   const precision = new Float64Array(m + 1);
   const recall = new Float64Array(m + 1);
@@ -186,7 +202,9 @@ export function prPointsOf(counts: RankedCounts, options: { dropIntermediate?: b
 
 type Points = Pick<RankedCounts, 'tps' | 'fps' | 'thresholds'>;
 
-/** The ranking's first and last thresholds and those between where `keep(k)` holds (sklearn's drop_intermediate rules). */
+/**
+ * The ranking's first and last thresholds and those between where `keep(k)` holds (sklearn's drop_intermediate rules).
+ */
 function keptPoints({ tps, fps, thresholds }: Points, keep: (k: number) => boolean): Points {
   const m = tps.length;
   if (m <= 2) return { tps, fps, thresholds };
@@ -198,10 +216,7 @@ function keptPoints({ tps, fps, thresholds }: Points, keep: (k: number) => boole
 }
 
 /** Confusion counts of 0/1 (or boolean) predictions against 0/1 labels, anomaly positive. */
-export function confusionMatrix(
-  y: ArrayLike<number | boolean>,
-  predicted: ArrayLike<number | boolean>,
-): Confusion {
+export function confusionMatrix(y: ArrayLike<number | boolean>, predicted: ArrayLike<number | boolean>): Confusion {
   assertBinaryLabels('y', y, { name: 'predicted', length: predicted.length });
   assertBinaryLabels('predicted', predicted);
   const c: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
@@ -244,11 +259,7 @@ function f1Of(precision: number, recall: number): number {
  * All threshold and ranking metrics of one split: a sample is an anomaly (positive) when
  * its score is strictly greater than `threshold`.
  */
-export function binaryMetrics(
-  y: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  threshold: number,
-): BinaryMetrics {
+export function binaryMetrics(y: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): BinaryMetrics {
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
     throw new RangeError(`threshold must be a number, got ${quote(threshold)}`);
   }

@@ -5,7 +5,9 @@ import { jsonSchema } from './schemas.js';
 const when = z
   .record(z.string(), jsonSchema)
   .optional()
-  .describe('Makes the parameter conditional: it exists only in trials whose params equal these values, e.g. {"model.kind": "dense"}.');
+  .describe(
+    'Makes the parameter conditional: it exists only in trials whose params equal these values, e.g. {"model.kind": "dense"}.',
+  );
 
 /**
  * One hyperparameter's distribution, as written in an experiment's `space` and as kept
@@ -13,9 +15,22 @@ const when = z
  * each param), so reports read what was searched instead of guessing it.
  */
 export const distributionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('categorical'), values: z.array(jsonSchema).min(1).describe('The choices, tried in this order by a grid.'), when }).strict(),
   z
-    .object({ type: z.literal('int'), low: z.number().int(), high: z.number().int(), step: z.number().int().positive().optional(), log: z.boolean().optional(), when })
+    .object({
+      type: z.literal('categorical'),
+      values: z.array(jsonSchema).min(1).describe('The choices, tried in this order by a grid.'),
+      when,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('int'),
+      low: z.number().int(),
+      high: z.number().int(),
+      step: z.number().int().positive().optional(),
+      log: z.boolean().optional(),
+      when,
+    })
     .strict(),
   z
     .object({
@@ -43,7 +58,8 @@ void schemaMatchesType;
 
 /** Maps u in [0, 1) to a value of the distribution. */
 export function fromUnit(dist: Distribution, u: number): Json {
-  if (dist.type === 'categorical') return dist.values[Math.min(dist.values.length - 1, Math.floor(u * dist.values.length))];
+  if (dist.type === 'categorical')
+    return dist.values[Math.min(dist.values.length - 1, Math.floor(u * dist.values.length))];
   const { low, high } = dist;
   if (dist.log) {
     const value = Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low)));

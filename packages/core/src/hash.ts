@@ -11,7 +11,8 @@ export function stableStringify(value: unknown): string {
     if (!Number.isFinite(value)) throw new TypeError(`stableStringify: non-finite number ${value} has no JSON form`);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : stableStringify(item))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? 'null' : stableStringify(item))).join(',')}]`;
   if (ArrayBuffer.isView(value)) return stableStringify(Array.from(value as unknown as ArrayLike<number>));
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;

@@ -28,7 +28,10 @@ export const errorHistogramsSchema = z.object({
   hi: z.number(),
   /** Finite errors above `hi`, counted in the last bin. */
   overflow: z.number().int().nonnegative(),
-  /** Row counts of equal-width bins over [lo, hi] per group (values outside go to the end bins; non-finite ones are left out). */
+  /**
+   * Row counts of equal-width bins over [lo, hi] per group (values outside go to the end bins; non-finite ones are left
+   * out).
+   */
   counts: z.object({ train: counts.optional(), testNormal: counts.optional(), testAnomalous: counts.optional() }),
 });
 export type ErrorHistograms = z.output<typeof errorHistogramsSchema>;
@@ -62,7 +65,12 @@ function sortedQuantile(sorted: Float64Array, q: number): number {
  * the {@link HISTOGRAM_RANGE_QUANTILE} of all errors or the highest finite threshold, so the
  * separation a threshold achieves can be read off every panel.
  */
-export function binErrors(errorMetric: ErrorMetric, rows: ErrorsToBin, thresholds: readonly number[], bins = HISTOGRAM_BINS): ErrorHistograms {
+export function binErrors(
+  errorMetric: ErrorMetric,
+  rows: ErrorsToBin,
+  thresholds: readonly number[],
+  bins = HISTOGRAM_BINS,
+): ErrorHistograms {
   const all = sortedFinite(rows);
   const lo = all.length ? all[0]! : 0;
   const top = all.length ? sortedQuantile(all, HISTOGRAM_RANGE_QUANTILE) : 1;
@@ -80,7 +88,8 @@ export function binErrors(errorMetric: ErrorMetric, rows: ErrorsToBin, threshold
     const { errors, y } = rows.test;
     const normal = (counts.testNormal = new Array<number>(bins).fill(0));
     const anomalous = (counts.testAnomalous = new Array<number>(bins).fill(0));
-    for (let i = 0; i < errors.length; i++) if (Number.isFinite(errors[i])) (y[i] === 1 ? anomalous : normal)[bin(errors[i]!)]!++;
+    for (let i = 0; i < errors.length; i++)
+      if (Number.isFinite(errors[i])) (y[i] === 1 ? anomalous : normal)[bin(errors[i]!)]!++;
   }
   return { errorMetric, lo, hi, overflow: all.length - above, counts };
 }

@@ -119,7 +119,11 @@ const BLOCK = 4096;
  * its place, which promotes most of them to the old generation (garbage as large as the
  * text, measured); and a block is one call, not one per element.
  */
-function* writeBlocks(length: number, block: (start: number, end: number) => unknown[], out: Pieces): Generator<void, void, undefined> {
+function* writeBlocks(
+  length: number,
+  block: (start: number, end: number) => unknown[],
+  out: Pieces,
+): Generator<void, void, undefined> {
   out.add('[');
   for (let start = 0; start < length; start += BLOCK) {
     if (start > 0) out.add(',');

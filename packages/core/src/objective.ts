@@ -31,7 +31,9 @@ export const selectionSchema = z
     allowTest: z
       .boolean()
       .optional()
-      .describe('Required to select on the test split: test labels then choose the winner, so its test scores are optimistic (reports say so).'),
+      .describe(
+        'Required to select on the test split: test labels then choose the winner, so its test scores are optimistic (reports say so).',
+      ),
     tieBreak: z
       .array(metricName)
       .optional()
@@ -90,7 +92,10 @@ export function summarize(values: readonly (number | null | undefined)[]): Summa
 }
 
 /** The selection metric of one evaluation on the selection split, or undefined. */
-export function selectionValue(rule: SelectionRule, metrics: Partial<Record<SplitName, MetricSet>>): number | undefined {
+export function selectionValue(
+  rule: SelectionRule,
+  metrics: Partial<Record<SplitName, MetricSet>>,
+): number | undefined {
   return metricValue(metrics[rule.split], rule.metric);
 }
 
@@ -191,7 +196,10 @@ export function compareConfigurations(
 }
 
 /** Groups evaluations into configurations and ranks them by the objective, best first. */
-export function rankConfigurations<E extends ObjectiveInput>(rule: SelectionRule, evaluations: readonly E[]): RankedConfiguration<E>[] {
+export function rankConfigurations<E extends ObjectiveInput>(
+  rule: SelectionRule,
+  evaluations: readonly E[],
+): RankedConfiguration<E>[] {
   const groups = new Map<string, E[]>();
   for (const e of evaluations) {
     const group = groups.get(e.configHash);
@@ -210,7 +218,7 @@ export function rankConfigurations<E extends ObjectiveInput>(rule: SelectionRule
   ranked.sort((a, b) => compareConfigurations(rule, a, b));
   ranked.forEach((r, i) => (r.rank = i + 1));
   // Sorted, so a tie is a run of neighbours the rule cannot tell apart.
-  for (let start = 0; start < ranked.length; ) {
+  for (let start = 0; start < ranked.length;) {
     let end = start + 1;
     const same = (other: RankedConfiguration<E>) => compareObjective(rule, ranked[start], other) === 0;
     while (end < ranked.length && ranked[start].score && same(ranked[end])) end++;
@@ -226,14 +234,18 @@ export function rankConfigurations<E extends ObjectiveInput>(rule: SelectionRule
  * study uses for that training (its threshold is the one saved with the model, its
  * score is what the sampler is told). Input must be ranked.
  */
-export function bestPerTraining<E extends ObjectiveInput>(ranked: readonly RankedConfiguration<E>[]): Map<string, RankedConfiguration<E>> {
+export function bestPerTraining<E extends ObjectiveInput>(
+  ranked: readonly RankedConfiguration<E>[],
+): Map<string, RankedConfiguration<E>> {
   const best = new Map<string, RankedConfiguration<E>>();
   for (const r of ranked) if (!best.has(r.trainingHash)) best.set(r.trainingHash, r);
   return best;
 }
 
 /** The winner: the best-ranked autoencoder configuration (baselines never win), when it has a score. */
-export function winnerOf<E extends ObjectiveInput>(ranked: readonly RankedConfiguration<E>[]): RankedConfiguration<E> | null {
+export function winnerOf<E extends ObjectiveInput>(
+  ranked: readonly RankedConfiguration<E>[],
+): RankedConfiguration<E> | null {
   const first = ranked.find((r) => !r.baseline);
   return first?.score ? first : null;
 }

@@ -40,7 +40,10 @@ export function meanInterval(summary: Pick<Summary, 'mean' | 'std' | 'n'> | null
  * either side has fewer than two repeats, or when neither side varies over its repeats
  * (the test is undefined there: a discrete metric on a small split often repeats exactly).
  */
-export function welchPValue(a: Pick<Summary, 'mean' | 'std' | 'n'>, b: Pick<Summary, 'mean' | 'std' | 'n'>): number | null {
+export function welchPValue(
+  a: Pick<Summary, 'mean' | 'std' | 'n'>,
+  b: Pick<Summary, 'mean' | 'std' | 'n'>,
+): number | null {
   if (a.std === null || b.std === null || a.n < 2 || b.n < 2) return null;
   const va = a.std ** 2 / a.n;
   const vb = b.std ** 2 / b.n;

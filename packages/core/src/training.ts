@@ -26,7 +26,9 @@ export const trainingSchema = z
       .int()
       .positive()
       .max(TRAINING_BOUNDS.batchSize)
-      .describe(`Rows per gradient step, 1 to ${TRAINING_BOUNDS.batchSize}; the last batch of an epoch may be smaller.`),
+      .describe(
+        `Rows per gradient step, 1 to ${TRAINING_BOUNDS.batchSize}; the last batch of an epoch may be smaller.`,
+      ),
     learningRate: z
       .number()
       .positive()

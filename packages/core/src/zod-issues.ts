@@ -14,7 +14,10 @@ export function formatValue(value: unknown): string {
 
 /** `encoder[3]`, `earlyStopping.patience`: a zod path as a field name. */
 export function fieldName(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((name, key) => (typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (name, key) => (typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -32,21 +35,28 @@ export function issueMessage(issue: RawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type': {
       // zod numbers are finite; `int` is how zod names its integer format.
-      const expected = issue.expected === 'number' ? 'finite number' : issue.expected === 'int' ? 'integer' : String(issue.expected);
+      const expected =
+        issue.expected === 'number' ? 'finite number' : issue.expected === 'int' ? 'integer' : String(issue.expected);
       return `must be ${anOrA(expected)}, ${got}`;
     }
     case 'too_small':
       // zod checks integers against the safe range (origin "int") before any bound of the schema.
       if (issue.origin === 'int') return `must be an integer of at most 2^53 - 1 in size, ${got}`;
-      return issue.origin === 'number' ? `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, ${got}` : undefined;
+      return issue.origin === 'number'
+        ? `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, ${got}`
+        : undefined;
     case 'too_big':
       if (issue.origin === 'int') return `must be an integer of at most 2^53 - 1 in size, ${got}`;
-      return issue.origin === 'number' ? `must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, ${got}` : undefined;
+      return issue.origin === 'number'
+        ? `must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, ${got}`
+        : undefined;
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}, ${got}`;
     case 'unrecognized_keys': {
       // One line per key (problemsOf splits them in the same order), each with a suggestion.
-      const known = Object.keys((issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape ?? {});
+      const known = Object.keys(
+        (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape ?? {},
+      );
       return issue.keys.map((key) => unknownFieldMessage(key, known)).join('\n');
     }
     case 'invalid_union': {
@@ -81,7 +91,10 @@ export function problemsOf(issue: z.core.$ZodIssue, prefix: readonly PropertyKey
   if (issue.code === 'unrecognized_keys') {
     const messages = issue.message.split('\n');
     const own = messages.length === issue.keys.length;
-    return issue.keys.map((key, i) => ({ path: fieldName([...path, key]), message: own ? messages[i] : 'is not a known field' }));
+    return issue.keys.map((key, i) => ({
+      path: fieldName([...path, key]),
+      message: own ? messages[i] : 'is not a known field',
+    }));
   }
   if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === ZOD_UNION_MESSAGE) {
     const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
@@ -91,7 +104,11 @@ export function problemsOf(issue: z.core.$ZodIssue, prefix: readonly PropertyKey
 }
 
 /** Every problem with `value` under `schema` (duplicates, two failed checks of one value, once). */
-export function schemaProblems(schema: z.ZodType, value: unknown, prefix: readonly PropertyKey[] = []): SchemaProblem[] {
+export function schemaProblems(
+  schema: z.ZodType,
+  value: unknown,
+  prefix: readonly PropertyKey[] = [],
+): SchemaProblem[] {
   const result = schema.safeParse(value, { error: issueMessage });
   if (result.success) return [];
   const problems = result.error.issues.flatMap((issue) => problemsOf(issue, prefix));
@@ -109,7 +126,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = row;
   }
   return previous[b.length];

@@ -30,18 +30,25 @@ describe('compareWithBaseline', () => {
     const good = scored(1, 0.2);
     const poor = scored(1, 1.5);
     const result = compareWithBaseline(prAuc, good.y, side('ae', good.scores), side('pca', poor.scores));
-    expect(result.difference).toBeCloseTo(averagePrecision(good.y, good.scores)! - averagePrecision(good.y, poor.scores)!, 12);
+    expect(result.difference).toBeCloseTo(
+      averagePrecision(good.y, good.scores)! - averagePrecision(good.y, poor.scores)!,
+      12,
+    );
     expect(result.verdict).toBe('beats');
     expect(result.interval.low).toBeGreaterThan(0);
     expect(result.interval.low).toBeLessThanOrEqual(result.difference);
     expect(result.interval.high).toBeGreaterThanOrEqual(result.difference);
-    expect(result.sentence).toMatch(/^the best autoencoder \(ae\) beats the best baseline \(pca\) on validation prAuc: difference 0\.\d{3}, 95% CI \[/);
+    expect(result.sentence).toMatch(
+      /^the best autoencoder \(ae\) beats the best baseline \(pca\) on validation prAuc: difference 0\.\d{3}, 95% CI \[/,
+    );
   });
 
   it('says "does not beat" when the baseline is the better one, and when both score the rows alike', () => {
     const good = scored(2, 0.2);
     const poor = scored(2, 1.5);
-    expect(compareWithBaseline(prAuc, good.y, side('ae', poor.scores), side('pca', good.scores)).verdict).toBe('does not beat');
+    expect(compareWithBaseline(prAuc, good.y, side('ae', poor.scores), side('pca', good.scores)).verdict).toBe(
+      'does not beat',
+    );
     const same = compareWithBaseline(prAuc, good.y, side('ae', good.scores), side('pca', good.scores));
     expect(same).toMatchObject({ verdict: 'does not beat', difference: 0, interval: { low: 0, high: 0 } });
   });
@@ -50,7 +57,10 @@ describe('compareWithBaseline', () => {
     // Unpaired, two noisy detectors' intervals overlap widely; paired, a shift changes no ranking at all.
     const a = scored(3, 1);
     const shifted = a.scores.map((s) => s + 10);
-    expect(compareWithBaseline(prAuc, a.y, side('ae', a.scores), side('pca', shifted)).interval).toEqual({ low: 0, high: 0 });
+    expect(compareWithBaseline(prAuc, a.y, side('ae', a.scores), side('pca', shifted)).interval).toEqual({
+      low: 0,
+      high: 0,
+    });
   });
 
   it('averages the repeats as the objective does, and is reproducible (seeded from the two config hashes)', () => {
@@ -60,35 +70,63 @@ describe('compareWithBaseline', () => {
     const result = compareWithBaseline(prAuc, r1.y, side('ae', r1.scores, r2.scores), side('pca', base.scores));
     const mean = (averagePrecision(r1.y, r1.scores)! + averagePrecision(r1.y, r2.scores)!) / 2;
     expect(result.difference).toBeCloseTo(mean - averagePrecision(r1.y, base.scores)!, 12);
-    expect(compareWithBaseline(prAuc, r1.y, side('ae', r1.scores, r2.scores), side('pca', base.scores))).toEqual(result);
+    expect(compareWithBaseline(prAuc, r1.y, side('ae', r1.scores, r2.scores), side('pca', base.scores))).toEqual(
+      result,
+    );
   });
 
-  it('uses each repeat\'s own threshold for a threshold metric, and the direction for a minimised one', () => {
+  it("uses each repeat's own threshold for a threshold metric, and the direction for a minimised one", () => {
     const a = scored(7, 0.3);
     const f1: SelectionRule = { metric: 'f1', direction: 'maximize', split: 'validation' };
-    const atHalf = compareWithBaseline(f1, a.y, side('ae', a.scores), side('pca', a.scores.map(() => 0)));
+    const atHalf = compareWithBaseline(
+      f1,
+      a.y,
+      side('ae', a.scores),
+      side(
+        'pca',
+        a.scores.map(() => 0),
+      ),
+    );
     expect(atHalf.verdict).toBe('beats');
     const specificity: SelectionRule = { metric: 'specificity', direction: 'minimize', split: 'validation' };
     // Flagging nothing keeps specificity at 1: under "minimize" that is the worse side.
     const flagsNothing = a.scores.map(() => 0);
-    expect(compareWithBaseline(specificity, a.y, side('ae', a.scores), side('pca', flagsNothing)).verdict).toBe('beats');
-    expect(compareWithBaseline(specificity, a.y, side('ae', flagsNothing), side('pca', a.scores)).verdict).toBe('does not beat');
+    expect(compareWithBaseline(specificity, a.y, side('ae', a.scores), side('pca', flagsNothing)).verdict).toBe(
+      'beats',
+    );
+    expect(compareWithBaseline(specificity, a.y, side('ae', flagsNothing), side('pca', a.scores)).verdict).toBe(
+      'does not beat',
+    );
   });
 
   it('refuses, naming why: a reconstruction metric, rows that differ, a split of one class', () => {
     const a = scored(8, 0.3);
     const mse: SelectionRule = { metric: 'mse', direction: 'minimize', split: 'validation' };
-    expect(() => compareWithBaseline(mse, a.y, side('ae', a.scores), side('pca', a.scores))).toThrow('mse is a reconstruction error');
+    expect(() => compareWithBaseline(mse, a.y, side('ae', a.scores), side('pca', a.scores))).toThrow(
+      'mse is a reconstruction error',
+    );
     expect(() => compareWithBaseline(prAuc, a.y, side('ae', a.scores), side('pca', a.scores.slice(1)))).toThrow(
       'pca was not scored on the same 200 validation rows',
     );
-    expect(() => compareWithBaseline(prAuc, a.y.map(() => 0), side('ae', a.scores), side('pca', a.scores))).toThrow('one class only');
+    expect(() =>
+      compareWithBaseline(
+        prAuc,
+        a.y.map(() => 0),
+        side('ae', a.scores),
+        side('pca', a.scores),
+      ),
+    ).toThrow('one class only');
   });
 });
 
 describe('the one rule with baselines', () => {
   it('ranks baselines with the autoencoders but never makes one the winner; the best baseline is found apart', () => {
-    const e = (configHash: string, f1: number, baseline = false) => ({ configHash, trainingHash: configHash, metrics: { validation: { rows: 1, positives: 1, f1 } }, baseline });
+    const e = (configHash: string, f1: number, baseline = false) => ({
+      configHash,
+      trainingHash: configHash,
+      metrics: { validation: { rows: 1, positives: 1, f1 } },
+      baseline,
+    });
     const rule: SelectionRule = { metric: 'f1', direction: 'maximize', split: 'validation' };
     const ranked = rankConfigurations(rule, [e('ae1', 0.8), e('pca', 0.95, true), e('ae2', 0.7), e('knn', 0.9, true)]);
     expect(ranked.map((r) => [r.configHash, r.rank, r.baseline])).toEqual([

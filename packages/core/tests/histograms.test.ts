@@ -26,12 +26,19 @@ describe('binErrors', () => {
     const random = mulberry32(12);
     for (let run = 0; run < 200; run++) {
       const n = Math.floor(random() * 300);
-      const value = () => (random() < 0.05 ? [NaN, Infinity, -Infinity, null as unknown as number][Math.floor(random() * 4)] : random() ** 4 * 100);
+      const value = () =>
+        random() < 0.05
+          ? [NaN, Infinity, -Infinity, null as unknown as number][Math.floor(random() * 4)]
+          : random() ** 4 * 100;
       const train = Array.from({ length: n }, value);
-      const test = { errors: Array.from({ length: n }, value), y: Array.from({ length: n }, () => (random() < 0.2 ? 1 : 0)) };
+      const test = {
+        errors: Array.from({ length: n }, value),
+        y: Array.from({ length: n }, () => (random() < 0.2 ? 1 : 0)),
+      };
       const threshold = random() * 150;
       const h = binErrors('mse', { train, test }, [threshold]);
-      const finite = (values: number[], keep: (i: number) => boolean = () => true) => values.filter((v, i) => Number.isFinite(v) && keep(i));
+      const finite = (values: number[], keep: (i: number) => boolean = () => true) =>
+        values.filter((v, i) => Number.isFinite(v) && keep(i));
       expect(total(h.counts.train)).toBe(finite(train).length);
       expect(total(h.counts.testNormal)).toBe(finite(test.errors, (i) => test.y[i] === 0).length);
       expect(total(h.counts.testAnomalous)).toBe(finite(test.errors, (i) => test.y[i] === 1).length);
@@ -43,7 +50,9 @@ describe('binErrors', () => {
       const width = (h.hi - h.lo) / HISTOGRAM_BINS;
       const inside = (v: number) => v >= h.lo && v <= h.hi;
       h.counts.train!.forEach((count, b) => {
-        const expected = finite(train).filter((v) => Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((v - h.lo) / width))) === b);
+        const expected = finite(train).filter(
+          (v) => Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((v - h.lo) / width))) === b,
+        );
         expect(count).toBe(expected.length);
         if (b > 0 && b < HISTOGRAM_BINS - 1) expect(expected.every(inside)).toBe(true);
       });
@@ -51,6 +60,12 @@ describe('binErrors', () => {
   });
 
   it('bins no rows into empty bins over a unit range', () => {
-    expect(binErrors('mse', { train: [] }, [])).toEqual({ errorMetric: 'mse', lo: 0, hi: 1, overflow: 0, counts: { train: new Array(HISTOGRAM_BINS).fill(0) } });
+    expect(binErrors('mse', { train: [] }, [])).toEqual({
+      errorMetric: 'mse',
+      lo: 0,
+      hi: 1,
+      overflow: 0,
+      counts: { train: new Array(HISTOGRAM_BINS).fill(0) },
+    });
   });
 });

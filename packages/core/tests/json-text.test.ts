@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { JsonArray, jsonTextPieces, mulberry32 } from '../src/index.js';
 
 // A piece is valid until the next is asked for: copied as they come.
-const decoded = (pieces: Iterable<Uint8Array>) => new TextDecoder().decode(Buffer.concat(Array.from(pieces, (piece) => Buffer.from(piece))));
+const decoded = (pieces: Iterable<Uint8Array>) =>
+  new TextDecoder().decode(Buffer.concat(Array.from(pieces, (piece) => Buffer.from(piece))));
 const text = (value: unknown) => decoded(jsonTextPieces(value));
 
 describe('jsonTextPieces', () => {
@@ -30,9 +31,13 @@ describe('jsonTextPieces', () => {
   it('writes a JsonArray as the array it stands for, element by element', () => {
     const values = Float32Array.from([0.1, 1 / 3, NaN, Infinity, -0, 123456.789, 1e-30]);
     const map = (v: number) => Number(v.toPrecision(9));
-    expect(text({ mse: JsonArray.of(values, map), y: JsonArray.of(Uint8Array.from([0, 1])), labels: new JsonArray(3, (i) => ['a', 'b "c"'][i % 2]) })).toBe(
-      JSON.stringify({ mse: Array.from(values, map), y: [0, 1], labels: ['a', 'b "c"', 'a'] }),
-    );
+    expect(
+      text({
+        mse: JsonArray.of(values, map),
+        y: JsonArray.of(Uint8Array.from([0, 1])),
+        labels: new JsonArray(3, (i) => ['a', 'b "c"'][i % 2]),
+      }),
+    ).toBe(JSON.stringify({ mse: Array.from(values, map), y: [0, 1], labels: ['a', 'b "c"', 'a'] }));
     expect(text(JsonArray.of(new Float32Array(0)))).toBe('[]');
     expect(text(new JsonArray(2, (i) => (i ? { a: [i] } : undefined)))).toBe('[null,{"a":[1]}]');
   });
@@ -48,6 +53,8 @@ describe('jsonTextPieces', () => {
     // One buffer serves every piece (see jsonTextPieces): a piece is valid until the next.
     const [first, second] = jsonTextPieces(value);
     expect(second.buffer).toBe(first.buffer);
-    expect(decoded(pieces)).toBe(JSON.stringify({ test: { mse: Array.from(errors), labels }, rows: [{ a: errors.length }] }));
+    expect(decoded(pieces)).toBe(
+      JSON.stringify({ test: { mse: Array.from(errors), labels }, rows: [{ a: errors.length }] }),
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { bestPerTraining, compareConfigurations, describeSelection, rankConfigurations, summarize, winnerOf, type SelectionRule } from '../src/index.js';
+import {
+  bestPerTraining,
+  compareConfigurations,
+  describeSelection,
+  rankConfigurations,
+  summarize,
+  winnerOf,
+  type SelectionRule,
+} from '../src/index.js';
 
 const f1 = (configHash: string, trainingHash: string, value: number | undefined) => ({
   configHash,
@@ -10,7 +18,12 @@ const rule: SelectionRule = { metric: 'f1', direction: 'maximize', split: 'test'
 
 describe('the objective', () => {
   it('ranks by the mean over repeats, not the max', () => {
-    const ranked = rankConfigurations(rule, [f1('a', 'A', 0.95), f1('a', 'A', 0.55), f1('b', 'B', 0.8), f1('b', 'B', 0.8)]);
+    const ranked = rankConfigurations(rule, [
+      f1('a', 'A', 0.95),
+      f1('a', 'A', 0.55),
+      f1('b', 'B', 0.8),
+      f1('b', 'B', 0.8),
+    ]);
     expect(ranked.map((r) => [r.configHash, r.rank, r.score?.mean])).toEqual([
       ['b', 1, 0.8],
       ['a', 2, 0.75],
@@ -33,14 +46,28 @@ describe('the objective', () => {
   });
 
   it('minimizes when the rule says so', () => {
-    const mse = (configHash: string, value: number) => ({ configHash, trainingHash: configHash, metrics: { validation: { rows: 1, positives: 0, mse: value } } });
-    const ranked = rankConfigurations({ metric: 'mse', direction: 'minimize', split: 'validation' }, [mse('a', 2), mse('b', 1)]);
+    const mse = (configHash: string, value: number) => ({
+      configHash,
+      trainingHash: configHash,
+      metrics: { validation: { rows: 1, positives: 0, mse: value } },
+    });
+    const ranked = rankConfigurations({ metric: 'mse', direction: 'minimize', split: 'validation' }, [
+      mse('a', 2),
+      mse('b', 1),
+    ]);
     expect(ranked[0].configHash).toBe('b');
-    expect(compareConfigurations({ metric: 'mse', direction: 'minimize', split: 'validation' }, ranked[0], ranked[1])).toBeLessThan(0);
+    expect(
+      compareConfigurations({ metric: 'mse', direction: 'minimize', split: 'validation' }, ranked[0], ranked[1]),
+    ).toBeLessThan(0);
   });
 
   it('gives each training configuration its best-ranked scoring variant', () => {
-    const ranked = rankConfigurations(rule, [f1('a90', 'A', 0.6), f1('a99', 'A', 0.7), f1('b90', 'B', 0.9), f1('b99', 'B', 0.5)]);
+    const ranked = rankConfigurations(rule, [
+      f1('a90', 'A', 0.6),
+      f1('a99', 'A', 0.7),
+      f1('b90', 'B', 0.9),
+      f1('b99', 'B', 0.5),
+    ]);
     const best = bestPerTraining(ranked);
     expect(best.get('A')?.configHash).toBe('a99');
     expect(best.get('B')?.configHash).toBe('b90');

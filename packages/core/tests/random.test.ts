@@ -3,7 +3,14 @@ import { createRng, deriveSeed, sha256Hex, stableStringify } from '../src/index.
 
 describe('the seeded RNG', () => {
   it('gives the same stream for the same seed and salt, another for another', () => {
-    const draw = (seed: number, salt?: string) => Array.from({ length: 5 }, ((rng) => () => rng.next())(createRng(seed, salt)));
+    const draw = (seed: number, salt?: string) =>
+      Array.from(
+        { length: 5 },
+        (
+          (rng) => () =>
+            rng.next()
+        )(createRng(seed, salt)),
+      );
     expect(draw(1)).toEqual(draw(1));
     expect(draw(1)).not.toEqual(draw(2));
     expect(draw(1, 'a')).not.toEqual(draw(1, 'b'));

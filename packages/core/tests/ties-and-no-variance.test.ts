@@ -26,7 +26,10 @@ describe('ties and tie-breaks', () => {
     expect(tieBreakMetrics({ metric: 'mse' })).toEqual(['f1']);
     expect(tieBreakMetrics({ metric: 'f1' })).toEqual([]);
     // p95 ("a...") and p99 ("b...") of one training: same PR-AUC; p99 has the better F1 and wins, not the smaller hash.
-    const ranked = rankConfigurations(prAuc, [evaluation('a95', { prAuc: 0.9, f1: 0.8 }), evaluation('b99', { prAuc: 0.9, f1: 0.87 })]);
+    const ranked = rankConfigurations(prAuc, [
+      evaluation('a95', { prAuc: 0.9, f1: 0.8 }),
+      evaluation('b99', { prAuc: 0.9, f1: 0.87 }),
+    ]);
     expect(ranked.map((r) => r.configHash)).toEqual(['b99', 'a95']);
     expect(ranked.every((r) => r.tiedWith.length === 0)).toBe(true);
   });

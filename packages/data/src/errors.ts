@@ -17,7 +17,9 @@ export class DataFormatError extends Error {
     readonly detail: string,
   ) {
     // the message quotes cells and labels from the file: escape them so printing it is safe
-    super(printable(`${file}${line !== undefined ? `:${line}` : ''}${column !== undefined ? `:${column}` : ''}: ${detail}`));
+    super(
+      printable(`${file}${line !== undefined ? `:${line}` : ''}${column !== undefined ? `:${column}` : ''}: ${detail}`),
+    );
   }
 }
 

@@ -48,14 +48,22 @@ async function sha256OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function download(file: DatasetFile, url: string, temp: string, onProgress: FetchOptions['onProgress']): Promise<{ bytes: number; sha256: string }> {
+async function download(
+  file: DatasetFile,
+  url: string,
+  temp: string,
+  onProgress: FetchOptions['onProgress'],
+): Promise<{ bytes: number; sha256: string }> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new FetchError(`download of ${url} failed: ${(error as Error).message}${(error as Error).cause ? ` (${String((error as Error).cause)})` : ''}`);
+    throw new FetchError(
+      `download of ${url} failed: ${(error as Error).message}${(error as Error).cause ? ` (${String((error as Error).cause)})` : ''}`,
+    );
   }
-  if (!response.ok || !response.body) throw new FetchError(`download of ${url} failed: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok || !response.body)
+    throw new FetchError(`download of ${url} failed: HTTP ${response.status} ${response.statusText}`);
   const total = Number(response.headers.get('content-length')) || undefined;
   const hash = createHash('sha256');
   let bytes = 0;
@@ -68,13 +76,23 @@ async function download(file: DatasetFile, url: string, temp: string, onProgress
     },
   });
   try {
-    await pipeline(Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]), meter, createWriteStream(temp));
+    await pipeline(
+      Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]),
+      meter,
+      createWriteStream(temp),
+    );
   } catch (error) {
-    throw new FetchError(`download of ${url} broke off after ${bytes} bytes${total ? ` of ${total}` : ''}: ${(error as Error).message}`);
+    throw new FetchError(
+      `download of ${url} broke off after ${bytes} bytes${total ? ` of ${total}` : ''}: ${(error as Error).message}`,
+    );
   }
-  if (total !== undefined && bytes !== total) throw new FetchError(`download of ${url} is incomplete: got ${bytes} of ${total} bytes`);
+  if (total !== undefined && bytes !== total)
+    throw new FetchError(`download of ${url} is incomplete: got ${bytes} of ${total} bytes`);
   const sha256 = hash.digest('hex');
-  if (file.sha256 && sha256 !== file.sha256) throw new FetchError(`checksum mismatch for ${url}: expected sha256 ${file.sha256}, got ${sha256} (${bytes} bytes); nothing was saved`);
+  if (file.sha256 && sha256 !== file.sha256)
+    throw new FetchError(
+      `checksum mismatch for ${url}: expected sha256 ${file.sha256}, got ${sha256} (${bytes} bytes); nothing was saved`,
+    );
   return { bytes, sha256 };
 }
 
@@ -93,23 +111,43 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
   const set = info.fileSets.find((files) => files.every((f) => f.optional || f.url));
   if (!set && info.archive) return fetchArchive(info.name, info.archive, dir, options);
   if (!set)
-    throw new FetchError(`'${info.name}' has no direct download: ${info.notes[0] ?? 'see its homepage'}${info.homepage ? ` (${info.homepage})` : ''}`);
+    throw new FetchError(
+      `'${info.name}' has no direct download: ${info.notes[0] ?? 'see its homepage'}${info.homepage ? ` (${info.homepage})` : ''}`,
+    );
   const wanted = set.filter((f) => !f.optional);
   const results: FetchedFile[] = [];
   const staged: { temp: string; absolute: string }[] = [];
   try {
     for (const file of wanted) {
       const absolute = join(dir, file.path);
-      const url = options.baseUrl ? new URL(file.path, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href : file.url!;
+      const url = options.baseUrl
+        ? new URL(file.path, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href
+        : file.url!;
       if (file.sha256 && existsSync(absolute) && (await sha256OfFile(absolute)) === file.sha256) {
-        results.push({ path: file.path, absolute, url, bytes: file.bytes ?? 0, sha256: file.sha256, status: 'present', verified: true });
+        results.push({
+          path: file.path,
+          absolute,
+          url,
+          bytes: file.bytes ?? 0,
+          sha256: file.sha256,
+          status: 'present',
+          verified: true,
+        });
         continue;
       }
       await mkdir(dirname(absolute), { recursive: true });
       const temp = `${absolute}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
       staged.push({ temp, absolute });
       const { bytes, sha256 } = await download(file, url, temp, options.onProgress);
-      results.push({ path: file.path, absolute, url, bytes, sha256, status: 'downloaded', verified: Boolean(file.sha256) });
+      results.push({
+        path: file.path,
+        absolute,
+        url,
+        bytes,
+        sha256,
+        status: 'downloaded',
+        verified: Boolean(file.sha256),
+      });
     }
     for (const { temp, absolute } of staged) await rename(temp, absolute);
     staged.length = 0;
@@ -124,20 +162,36 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
  * atomic like {@link fetchDataset}: entries are written beside their targets under
  * temporary names and renamed only when all of them are in and verified.
  */
-async function fetchArchive(name: string, archive: DatasetArchive, dir: string, options: FetchOptions): Promise<FetchResult> {
+async function fetchArchive(
+  name: string,
+  archive: DatasetArchive,
+  dir: string,
+  options: FetchOptions,
+): Promise<FetchResult> {
   const archiveName = basename(new URL(archive.url).pathname);
-  const url = options.baseUrl ? new URL(archiveName, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href : archive.url;
+  const url = options.baseUrl
+    ? new URL(archiveName, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href
+    : archive.url;
   await mkdir(dir, { recursive: true });
   const tempArchive = join(dir, `.${archiveName}.part-${process.pid}-${randomBytes(4).toString('hex')}`);
   const staged: { temp: string; absolute: string }[] = [];
   try {
-    const downloaded = await download({ path: archiveName, sha256: archive.sha256 }, url, tempArchive, options.onProgress);
+    const downloaded = await download(
+      { path: archiveName, sha256: archive.sha256 },
+      url,
+      tempArchive,
+      options.onProgress,
+    );
     let entries: Record<string, Uint8Array>;
     try {
       const wanted = new Set(archive.members.map((m) => m.entry));
-      entries = unzipSync(new Uint8Array(await readFile(tempArchive)), { filter: (file) => wanted.has(basename(file.name)) });
+      entries = unzipSync(new Uint8Array(await readFile(tempArchive)), {
+        filter: (file) => wanted.has(basename(file.name)),
+      });
     } catch (error) {
-      throw new FetchError(`${url} is not a readable zip archive (${downloaded.bytes} bytes, sha256 ${downloaded.sha256}): ${(error as Error).message}`);
+      throw new FetchError(
+        `${url} is not a readable zip archive (${downloaded.bytes} bytes, sha256 ${downloaded.sha256}): ${(error as Error).message}`,
+      );
     }
     const byName = new Map(Object.entries(entries).map(([entry, bytes]) => [basename(entry), bytes]));
     const results: FetchedFile[] = [];
@@ -145,18 +199,30 @@ async function fetchArchive(name: string, archive: DatasetArchive, dir: string, 
       const bytes = byName.get(member.entry);
       if (!bytes) {
         if (member.optional) continue;
-        throw new FetchError(`${url} has no entry ${member.entry}; entries: ${[...byName.keys()].join(', ') || 'none wanted'}`);
+        throw new FetchError(
+          `${url} has no entry ${member.entry}; entries: ${[...byName.keys()].join(', ') || 'none wanted'}`,
+        );
       }
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       if (member.sha256 && sha256 !== member.sha256) {
-        throw new FetchError(`checksum mismatch for ${member.entry} in ${url}: expected sha256 ${member.sha256}, got ${sha256}; nothing was saved`);
+        throw new FetchError(
+          `checksum mismatch for ${member.entry} in ${url}: expected sha256 ${member.sha256}, got ${sha256}; nothing was saved`,
+        );
       }
       const absolute = join(dir, member.path);
       await mkdir(dirname(absolute), { recursive: true });
       const temp = `${absolute}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
       staged.push({ temp, absolute });
       await writeFile(temp, bytes);
-      results.push({ path: member.path, absolute, url: `${url}#${member.entry}`, bytes: bytes.length, sha256, status: 'downloaded', verified: Boolean(member.sha256) });
+      results.push({
+        path: member.path,
+        absolute,
+        url: `${url}#${member.entry}`,
+        bytes: bytes.length,
+        sha256,
+        status: 'downloaded',
+        verified: Boolean(member.sha256),
+      });
     }
     for (const { temp, absolute } of staged) await rename(temp, absolute);
     staged.length = 0;

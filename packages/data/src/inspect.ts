@@ -28,11 +28,20 @@ export interface DatasetInspection {
   normalClass: string[];
   classes: Record<string, number>;
   /** Per split of the default (or given) protocol: rows and class counts, before scaling. */
-  splits: Record<'train' | 'validation' | 'test', { rows: number; classes: Record<string, number> }> | { error: string };
+  splits:
+    Record<'train' | 'validation' | 'test', { rows: number; classes: Record<string, number> }> | { error: string };
   droppedTrainingAnomalies?: number;
   missingCells: number;
   /** Over all features: range of means, sds, overall min and max. */
-  summary: { meanOfMeans: number; minMean: number; maxMean: number; minStd: number; maxStd: number; min: number; max: number };
+  summary: {
+    meanOfMeans: number;
+    minMean: number;
+    maxMean: number;
+    minStd: number;
+    maxStd: number;
+    min: number;
+    max: number;
+  };
   /** One entry per feature (first `maxFeatures`, default all). */
   perFeature: FeatureSummary[];
   notes: string[];
@@ -103,10 +112,17 @@ export function describeFeatures(dataset: Dataset, maxFeatures = dataset.feature
  * Loads a dataset and summarises it the way the seed notebooks did first: shape, class
  * distribution overall and per split of the protocol, missing cells, per-feature stats.
  */
-export async function inspectDataset(spec: DataSpec | string, options: LoadContext & { maxFeatures?: number } = {}): Promise<DatasetInspection> {
+export async function inspectDataset(
+  spec: DataSpec | string,
+  options: LoadContext & { maxFeatures?: number } = {},
+): Promise<DatasetInspection> {
   const dataSpec: DataSpec = typeof spec === 'string' ? { dataset: spec } : spec;
   const info = datasetInfo(dataSpec.dataset);
-  const dataset = await loadDataset(dataSpec.dataset, { ...(info?.defaultOptions ?? {}), ...(dataSpec.options ?? {}) }, options);
+  const dataset = await loadDataset(
+    dataSpec.dataset,
+    { ...(info?.defaultOptions ?? {}), ...(dataSpec.options ?? {}) },
+    options,
+  );
   const all = describeFeatures(dataset);
   const missingCells = all.reduce((n, f) => n + f.missing, 0);
   let splits: DatasetInspection['splits'];
@@ -116,8 +132,18 @@ export async function inspectDataset(spec: DataSpec | string, options: LoadConte
     const r = resolvePreparationSpec(dataSpec, dataset);
     normalClass = r.normalClass;
     checkNormalClass(dataset, dataSpec);
-    const parts = splitRows(dataset, { split: r.split, isNormal: (row) => isNormalLabel(dataset.labels[row], r.normalClass), trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.validationSeed });
-    const describe = (index: number[]) => ({ rows: index.length, classes: countClasses(index.map((row) => dataset.labels[row])) });
+    const parts = splitRows(dataset, {
+      split: r.split,
+      isNormal: (row) => isNormalLabel(dataset.labels[row], r.normalClass),
+      trainOn: r.trainOn,
+      validationFraction: r.validationFraction,
+      validationAnomalies: r.validationAnomalies,
+      seed: r.validationSeed,
+    });
+    const describe = (index: number[]) => ({
+      rows: index.length,
+      classes: countClasses(index.map((row) => dataset.labels[row])),
+    });
     splits = { train: describe(parts.train), validation: describe(parts.validation), test: describe(parts.test) };
     dropped = parts.droppedTrainingAnomalies;
   } catch (error) {

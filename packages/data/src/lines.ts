@@ -46,7 +46,11 @@ export function fileReadError(error: unknown, path: string): unknown {
  * Calls `onLine(text, lineNumber)` for every line (1-based; `\r\n` and `\n` endings; a
  * leading UTF-8 BOM removed). An exception from `onLine` stops reading and is rethrown.
  */
-export async function readLines(input: LineInput, onLine: (text: string, line: number) => void, options: ReadLinesOptions = {}): Promise<ReadLinesResult> {
+export async function readLines(
+  input: LineInput,
+  onLine: (text: string, line: number) => void,
+  options: ReadLinesOptions = {},
+): Promise<ReadLinesResult> {
   const maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
   const name = inputName(input);
   const stream = typeof input === 'string' ? createReadStream(input, { highWaterMark: 1 << 20 }) : input.stream;
@@ -156,7 +160,10 @@ export class FloatMatrixBuilder {
 /** 1 Gi float32 values: 4 GiB of address space, none of it memory until written. */
 const DEFAULT_RESERVE_VALUES = 2 ** 30;
 
-/** An empty growable SharedArrayBuffer that can grow in place to `values` float32 values (less where the address space cannot be reserved). */
+/**
+ * An empty growable SharedArrayBuffer that can grow in place to `values` float32 values (less where the address space
+ * cannot be reserved).
+ */
 function reserved(values: number): SharedArrayBuffer {
   try {
     return new SharedArrayBuffer(0, { maxByteLength: values * 4 });
@@ -197,10 +204,16 @@ export function parseNumberCell(
   if (DECIMAL_NUMBER.test(text)) {
     const value = parseFloat(text);
     if (range === 'float32' ? Number.isFinite(Math.fround(value)) : Number.isFinite(value)) return value;
-    throw new DataFormatError(file, line, column, `expected ${what}, got '${shortened(text)}': values must be finite${range === 'float32' ? ' and fit in float32 (|x| <= 3.4028235e38)' : ''}`);
+    throw new DataFormatError(
+      file,
+      line,
+      column,
+      `expected ${what}, got '${shortened(text)}': values must be finite${range === 'float32' ? ' and fit in float32 (|x| <= 3.4028235e38)' : ''}`,
+    );
   }
   if (missing.has(text)) return NaN;
-  if (NON_FINITE.test(text)) throw new DataFormatError(file, line, column, `expected ${what}, got '${text}': values must be finite`);
+  if (NON_FINITE.test(text))
+    throw new DataFormatError(file, line, column, `expected ${what}, got '${text}': values must be finite`);
   throw new DataFormatError(file, line, column, `expected ${what}, got '${shortened(text)}'`);
 }
 
@@ -222,7 +235,13 @@ export function splitDelimited(text: string, delimiter: string, quotes: string, 
       let j = i + 1;
       for (;;) {
         const close = text.indexOf(quote, j);
-        if (close === -1) throw new DataFormatError(file, line, cells.length + 1, `unterminated ${quote} quote; quoted cells must end on the same line`);
+        if (close === -1)
+          throw new DataFormatError(
+            file,
+            line,
+            cells.length + 1,
+            `unterminated ${quote} quote; quoted cells must end on the same line`,
+          );
         value += text.slice(j, close);
         if (text[close + 1] === quote) {
           value += quote;
@@ -239,7 +258,12 @@ export function splitDelimited(text: string, delimiter: string, quotes: string, 
         i = j + delimiter.length;
         continue;
       }
-      throw new DataFormatError(file, line, cells.length, `expected '${delimiter}' after the closing quote, got '${text[j]}'`);
+      throw new DataFormatError(
+        file,
+        line,
+        cells.length,
+        `expected '${delimiter}' after the closing quote, got '${text[j]}'`,
+      );
     }
     const next = text.indexOf(delimiter, i);
     if (next === -1) {

@@ -12,7 +12,10 @@ import { loadUcr } from './loaders/ucr.js';
 import { datasetInfo, resolveDataDirWithSource, type DatasetFile, type DatasetInfo } from './registry.js';
 import { generateSyntheticEcg } from './synthetic.js';
 
-/** Loader options, as experiment files and code give them (`dropColumns`: a comma-separated string or an array of column names / 0-based indices). */
+/**
+ * Loader options, as experiment files and code give them (`dropColumns`: a comma-separated string or an array of column
+ * names / 0-based indices).
+ */
 export type LoaderOptions = Record<string, string | number | boolean | (string | number)[]>;
 
 export interface LoadContext {
@@ -38,7 +41,10 @@ export function clearDatasetCache(): void {
 export const datasetCacheSize = () => cache.size;
 
 /** Which files a named dataset would be read from, or the error saying where we looked. */
-export function resolveDatasetFiles(info: DatasetInfo, dataDir?: string): { dir: string; files: (DatasetFile & { absolute: string; present: boolean })[] } {
+export function resolveDatasetFiles(
+  info: DatasetInfo,
+  dataDir?: string,
+): { dir: string; files: (DatasetFile & { absolute: string; present: boolean })[] } {
   const { dir, source } = resolveDataDirWithSource(dataDir);
   for (const set of info.fileSets) {
     const files = set.map((file) => {
@@ -47,7 +53,12 @@ export function resolveDatasetFiles(info: DatasetInfo, dataDir?: string): { dir:
     });
     if (files.every((f) => f.present || f.optional)) return { dir, files };
   }
-  const lookedAt = info.fileSets.map((set) => set.filter((f) => !f.optional).map((f) => join(dir, f.path)).join(' + '));
+  const lookedAt = info.fileSets.map((set) =>
+    set
+      .filter((f) => !f.optional)
+      .map((f) => join(dir, f.path))
+      .join(' + '),
+  );
   throw new DatasetNotFoundError(info.name, lookedAt, source === 'default' ? `the default ${dir}` : source);
 }
 
@@ -57,7 +68,10 @@ function concatDatasets(name: string, parts: [Dataset, 'train' | 'test'][]): Dat
   const values = new Float32Array(rows * features);
   let offset = 0;
   for (const [d] of parts) {
-    if (d.features !== features) throw new RangeError(`${d.source.paths[0]} has ${d.features} features, expected ${features} as in ${parts[0][0].source.paths[0]}`);
+    if (d.features !== features)
+      throw new RangeError(
+        `${d.source.paths[0]} has ${d.features} features, expected ${features} as in ${parts[0][0].source.paths[0]}`,
+      );
     values.set(d.values, offset);
     offset += d.values.length;
   }
@@ -91,7 +105,9 @@ export async function loadFile(path: string, options: LoaderOptions = {}): Promi
     case '.tsv':
       return loadCsv(path, csvOptions({ ...(extension === '.tsv' ? { delimiter: '\t' } : {}), ...options }));
     default:
-      throw new RangeError(`cannot tell the format of ${path} from its extension '${extension}'; expected .arff, .ts, .txt (UCR), .csv or .tsv`);
+      throw new RangeError(
+        `cannot tell the format of ${path} from its extension '${extension}'; expected .arff, .ts, .txt (UCR), .csv or .tsv`,
+      );
   }
 }
 
@@ -112,14 +128,20 @@ async function loadNamed(info: DatasetInfo, options: LoaderOptions, dataDir?: st
   const merged = { ...info.defaultOptions, ...options };
   if (info.format === 'nab') {
     const key = files[0].path.replace(/^nab\/data\//, '');
-    return loadNab(files[0].absolute, files[1].absolute, key, { windowSize: Number(merged.windowSize), stride: Number(merged.stride) });
+    return loadNab(files[0].absolute, files[1].absolute, key, {
+      windowSize: Number(merged.windowSize),
+      stride: Number(merged.stride),
+    });
   }
   if (info.name === 'ecg5000') {
     const [train, test] = files;
     const parts: [Dataset, 'train' | 'test'][] = [[await loadFile(train.absolute, merged), 'train']];
     if (test.present) parts.push([await loadFile(test.absolute, merged), 'test']);
     const dataset = concatDatasets(info.name, parts);
-    if (!test.present) dataset.notes = [`TEST split absent: no ${test.path} in ${dir}; only the 500 TRAIN rows are loaded (use dataset 'ecg' for the test beats)`];
+    if (!test.present)
+      dataset.notes = [
+        `TEST split absent: no ${test.path} in ${dir}; only the 500 TRAIN rows are loaded (use dataset 'ecg' for the test beats)`,
+      ];
     return dataset;
   }
   const dataset = await loadFile(files[0].absolute, merged);
@@ -144,17 +166,27 @@ export function loaderOptionsProblems(dataset: string, options: LoaderOptions): 
  */
 export function loadDataset(name: string, options: LoaderOptions = {}, context: LoadContext = {}): Promise<Dataset> {
   const optionProblems = loaderOptionsProblems(name, options);
-  if (optionProblems.length > 0) return Promise.reject(new RangeError(`dataset '${name}': ${optionProblems.join('; ')}`));
+  if (optionProblems.length > 0)
+    return Promise.reject(new RangeError(`dataset '${name}': ${optionProblems.join('; ')}`));
   const info = datasetInfo(name);
   let key: string;
-  if (info) key = stableStringify({ name: info.name, options, dir: info.format === 'synthetic' ? null : resolveDataDirWithSource(context.dataDir).dir });
+  if (info)
+    key = stableStringify({
+      name: info.name,
+      options,
+      dir: info.format === 'synthetic' ? null : resolveDataDirWithSource(context.dataDir).dir,
+    });
   else {
     const path = resolve(name);
     if (!existsSync(path))
       return Promise.reject(
         name.startsWith('nab/')
-          ? new RangeError(`unknown NAB series '${name}'; expected nab/<folder>/<file> as listed by \`npx aelab data list\``)
-          : new RangeError(`'${name}' is neither a registered dataset (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>) nor an existing file`),
+          ? new RangeError(
+              `unknown NAB series '${name}'; expected nab/<folder>/<file> as listed by \`npx aelab data list\``,
+            )
+          : new RangeError(
+              `'${name}' is neither a registered dataset (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>) nor an existing file`,
+            ),
       );
     const stat = statSync(path);
     key = stableStringify({ path, options, size: stat.size, mtime: stat.mtimeMs });

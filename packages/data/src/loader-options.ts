@@ -79,7 +79,11 @@ export const csvOptionsSchema = z
       .describe('Cell delimiter, default ","; "\\t" for tab-separated files.'),
     dropColumns: z
       .union(
-        [z.string(), z.number().int().min(0), z.array(z.union([z.string().min(1), z.number().int().min(0)])).max(10_000)],
+        [
+          z.string(),
+          z.number().int().min(0),
+          z.array(z.union([z.string().min(1), z.number().int().min(0)])).max(10_000),
+        ],
         must('column names and/or 0-based indices'),
       )
       .describe('Columns to leave out: names and/or 0-based indices, or one comma-separated string ("Time,Amount").'),

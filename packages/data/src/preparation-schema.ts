@@ -56,8 +56,16 @@ const optionsSchema: z.ZodType<LoaderOptions> = z.record(
 
 /** Per-feature lists of a scaler, by field name. */
 function scalerLists(scaler: ScalerParams): [string, number[]][] {
-  if (scaler.kind === 'standard') return [['mean', scaler.mean], ['std', scaler.std]];
-  if (scaler.kind === 'minmax') return [['min', scaler.min], ['range', scaler.range]];
+  if (scaler.kind === 'standard')
+    return [
+      ['mean', scaler.mean],
+      ['std', scaler.std],
+    ];
+  if (scaler.kind === 'minmax')
+    return [
+      ['min', scaler.min],
+      ['range', scaler.range],
+    ];
   return [];
 }
 

@@ -19,13 +19,25 @@ import { splitRows, type SplitRows, type SplitSpec } from './splits.js';
 
 /** What a trial asks of the data side; every field but `dataset` has a registry default. */
 export interface DataSpec {
-  /** Registry name: 'synthetic-ecg' | 'ecg5000' | 'ecg' | 'creditcard' | 'nab/<folder>/<file>', or a file path (format from extension). */
+  /**
+   * Registry name: 'synthetic-ecg' | 'ecg5000' | 'ecg' | 'creditcard' | 'nab/<folder>/<file>', or a file path (format
+   * from extension).
+   */
   dataset: string;
-  /** Loader options (synthetic: seed/trainRows/testRows/...; csv: labelColumn, header, delimiter, dropColumns; nab: windowSize, stride). */
+  /**
+   * Loader options (synthetic: seed/trainRows/testRows/...; csv: labelColumn, header, delimiter, dropColumns; nab:
+   * windowSize, stride).
+   */
   options?: LoaderOptions;
-  /** Label(s) counted as normal; default from the registry (synthetic 'normal', ecg5000 '1', ecg '1.0', creditcard '0', nab 'normal'). */
+  /**
+   * Label(s) counted as normal; default from the registry (synthetic 'normal', ecg5000 '1', ecg '1.0', creditcard '0',
+   * nab 'normal').
+   */
   normalClass?: string | string[];
-  /** Default from the registry's protocol; for plain files: predefined when the file has one, else a stratified random 80/20 split. */
+  /**
+   * Default from the registry's protocol; for plain files: predefined when the file has one, else a stratified random
+   * 80/20 split.
+   */
   split?: SplitSpec;
   /** Default 'standard'. */
   scaler?: ScalerKind;
@@ -82,7 +94,10 @@ export function drawnSplit(
       `resample "all" draws a new train/test split, which needs split kind "random"; ` +
         `'${dataset}' uses "${split.kind}": use resample "validation"`,
     );
-  return { split: { ...split, seed: deriveSeed(split.seed ?? seed, `resample/${resample.draw}/split`) }, validationSeed };
+  return {
+    split: { ...split, seed: deriveSeed(split.seed ?? seed, `resample/${resample.draw}/split`) },
+    validationSeed,
+  };
 }
 
 /** True when `label` is one of the normal classes; numeric labels compare by value ("1" = "1.0"). */
@@ -97,9 +112,16 @@ export function isNormalLabel(label: string, normalClass: readonly string[]): bo
 }
 
 function resolveNormalClass(spec: Pick<DataSpec, 'dataset' | 'normalClass'>, dataset: Dataset): string[] {
-  const normalClass = spec.normalClass === undefined ? datasetInfo(spec.dataset)?.normalClass : Array.isArray(spec.normalClass) ? spec.normalClass : [spec.normalClass];
+  const normalClass =
+    spec.normalClass === undefined
+      ? datasetInfo(spec.dataset)?.normalClass
+      : Array.isArray(spec.normalClass)
+        ? spec.normalClass
+        : [spec.normalClass];
   if (!normalClass || normalClass.length === 0)
-    throw new DataPreparationError(`normalClass is required for '${spec.dataset}' (not a registered dataset); labels seen: ${labelList(distinctLabels(dataset))}`);
+    throw new DataPreparationError(
+      `normalClass is required for '${spec.dataset}' (not a registered dataset); labels seen: ${labelList(distinctLabels(dataset))}`,
+    );
   return normalClass.map(String);
 }
 
@@ -116,7 +138,9 @@ export function checkNormalClass(dataset: Dataset, spec: Pick<DataSpec, 'dataset
   const labels = distinctLabels(dataset);
   const missing = normalClass.filter((normal) => !labels.some((label) => isNormalLabel(label, [normal])));
   if (missing.length === normalClass.length)
-    throw new DataPreparationError(`normal class ${JSON.stringify(normalClass)} matches no row of '${dataset.name}'; labels seen: ${labelList(labels)}`);
+    throw new DataPreparationError(
+      `normal class ${JSON.stringify(normalClass)} matches no row of '${dataset.name}'; labels seen: ${labelList(labels)}`,
+    );
   if (missing.length > 0)
     throw new DataPreparationError(
       `normal class ${missing.map((m) => `'${m}'`).join(', ')} (of ${JSON.stringify(normalClass)}) ${missing.length === 1 ? 'matches' : 'match'} no row of '${dataset.name}'; labels seen: ${labelList(labels)}`,
@@ -158,7 +182,14 @@ function labelList(labels: readonly string[]): string {
   return labels.length <= 20 ? labels.join(', ') : `${labels.slice(0, 20).join(', ')}, ... (${labels.length} distinct)`;
 }
 
-function fillMissing(values: Float32Array, rows: number, features: number, missing: MissingPolicy, fill: readonly number[] | undefined, fitRows?: readonly number[]) {
+function fillMissing(
+  values: Float32Array,
+  rows: number,
+  features: number,
+  missing: MissingPolicy,
+  fill: readonly number[] | undefined,
+  fitRows?: readonly number[],
+) {
   let filled = missing === 'interpolate' ? interpolateRows(values, rows, features) : 0;
   const fillValues = fill ? [...fill] : columnMeans(values, features, fitRows ?? []);
   filled += imputeColumns(values, rows, features, fillValues);
@@ -181,7 +212,11 @@ export interface PrepareOptions {
   consume?: boolean;
 }
 
-function allocate<T extends Float32Array | Uint8Array>(Kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number, memory: PrepareOptions['memory']): T {
+function allocate<T extends Float32Array | Uint8Array>(
+  Kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  length: number,
+  memory: PrepareOptions['memory'],
+): T {
   return memory === 'shared' ? new Kind(new SharedArrayBuffer(length * Kind.BYTES_PER_ELEMENT)) : new Kind(length);
 }
 
@@ -235,8 +270,11 @@ function prepareSplits(dataset: Dataset, parts: SplitParts, normal: Uint8Array, 
   }
   let offset = 0;
   const take = (index: number[]): PreparedSplit => {
-    const x = inPlace ? dataset.values.subarray(offset * features, (offset + index.length) * features) : allocate(Float32Array, index.length * features, options.memory);
-    if (!inPlace) index.forEach((row, i) => x.set(dataset.values.subarray(row * features, (row + 1) * features), i * features));
+    const x = inPlace
+      ? dataset.values.subarray(offset * features, (offset + index.length) * features)
+      : allocate(Float32Array, index.length * features, options.memory);
+    if (!inPlace)
+      index.forEach((row, i) => x.set(dataset.values.subarray(row * features, (row + 1) * features), i * features));
     offset += index.length;
     const y = allocate(Uint8Array, index.length, options.memory);
     index.forEach((row, i) => (y[i] = normal[row] ? 0 : 1));
@@ -245,7 +283,8 @@ function prepareSplits(dataset: Dataset, parts: SplitParts, normal: Uint8Array, 
   const splits = { train: take(parts.train), validation: take(parts.validation), test: take(parts.test) };
   const all = [splits.train, splits.validation, splits.test];
   const trainRows = Int32Array.from({ length: splits.train.rows }, (_, i) => i);
-  let filled = steps.missing === 'interpolate' ? all.reduce((n, s) => n + interpolateRows(s.x, s.rows, features), 0) : 0;
+  let filled =
+    steps.missing === 'interpolate' ? all.reduce((n, s) => n + interpolateRows(s.x, s.rows, features), 0) : 0;
   const fillValues = columnMeans(splits.train.x, features, trainRows);
   filled += all.reduce((n, s) => n + imputeColumns(s.x, s.rows, features, fillValues), 0);
   if (steps.perSampleNormalize) for (const s of all) normalizeSamples(s.x, s.rows, features);
@@ -266,8 +305,17 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
   // 1 for a normal row; typed, so that it is freed young (see splits.ts)
   const normal = Uint8Array.from(dataset.labels, (label) => (isNormalLabel(label, r.normalClass) ? 1 : 0));
   if (labels.length < 2)
-    throw new DataPreparationError(`'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`);
-  const parts: SplitRows = splitRows(dataset, { split: r.split, isNormal: (row) => normal[row] === 1, trainOn: r.trainOn, validationFraction: r.validationFraction, validationAnomalies: r.validationAnomalies, seed: r.validationSeed });
+    throw new DataPreparationError(
+      `'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`,
+    );
+  const parts: SplitRows = splitRows(dataset, {
+    split: r.split,
+    isNormal: (row) => normal[row] === 1,
+    trainOn: r.trainOn,
+    validationFraction: r.validationFraction,
+    validationAnomalies: r.validationAnomalies,
+    seed: r.validationSeed,
+  });
   if (!parts.train.some((row) => normal[row] === 1))
     throw new DataPreparationError(
       `training split of '${dataset.name}' has no normal rows (normal class ${JSON.stringify(r.normalClass)}; training labels: ${[...new Set(parts.train.map((row) => dataset.labels[row]))].join(', ') || 'none'})`,
@@ -279,9 +327,12 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
         'too few rows to evaluate a model; give more rows or a larger test share',
     );
   const warnings: string[] = [];
-  if (!parts.test.some((row) => normal[row] === 0)) warnings.push(`test split has no anomalous rows: ROC-AUC and recall are undefined`);
-  if (!parts.test.some((row) => normal[row] === 1)) warnings.push(`test split has no normal rows: false-positive rates are undefined`);
-  if (parts.validation.length === 0 && r.validationFraction > 0) warnings.push(`validation split is empty (${parts.train.length} training rows x ${r.validationFraction})`);
+  if (!parts.test.some((row) => normal[row] === 0))
+    warnings.push(`test split has no anomalous rows: ROC-AUC and recall are undefined`);
+  if (!parts.test.some((row) => normal[row] === 1))
+    warnings.push(`test split has no normal rows: false-positive rates are undefined`);
+  if (parts.validation.length === 0 && r.validationFraction > 0)
+    warnings.push(`validation split is empty (${parts.train.length} training rows x ${r.validationFraction})`);
 
   const { splits, filled, fillValues, scaler } = prepareSplits(dataset, parts, normal, r, options);
 
@@ -302,7 +353,20 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
     options: r.options,
     droppedTrainingAnomalies: parts.droppedTrainingAnomalies,
   };
-  const config = { dataset: dataset.name, options: r.options, normalClass: r.normalClass, split: r.split, scaler: r.scaler, perSampleNormalize: r.perSampleNormalize, trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed, missing: r.missing, ...(r.validationAnomalies === 'keep' ? { validationAnomalies: 'keep' } : {}), ...(r.resample && r.resample.draw > 0 ? { resample: r.resample } : {}) };
+  const config = {
+    dataset: dataset.name,
+    options: r.options,
+    normalClass: r.normalClass,
+    split: r.split,
+    scaler: r.scaler,
+    perSampleNormalize: r.perSampleNormalize,
+    trainOn: r.trainOn,
+    validationFraction: r.validationFraction,
+    seed: r.seed,
+    missing: r.missing,
+    ...(r.validationAnomalies === 'keep' ? { validationAnomalies: 'keep' } : {}),
+    ...(r.resample && r.resample.draw > 0 ? { resample: r.resample } : {}),
+  };
   return {
     name: dataset.name,
     features,
@@ -323,7 +387,11 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
 export async function prepareData(spec: DataSpec, options: LoadContext & PrepareOptions = {}): Promise<PreparedData> {
   const info = datasetInfo(spec.dataset);
   const consumed = options.consume && options.memory === 'shared';
-  const dataset = await loadDataset(spec.dataset, { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) }, { ...options, fresh: consumed || options.fresh });
+  const dataset = await loadDataset(
+    spec.dataset,
+    { ...(info?.defaultOptions ?? {}), ...(spec.options ?? {}) },
+    { ...options, fresh: consumed || options.fresh },
+  );
   return prepareDataset(dataset, spec, options);
 }
 
@@ -331,10 +399,17 @@ export async function prepareData(spec: DataSpec, options: LoadContext & Prepare
  * Applies a saved preparation to new rows (same features, same order): missing values,
  * per-sample normalisation and the fitted scaler. Returns a new array; input untouched.
  */
-export function applyPreparation(preparation: unknown, values: Float32Array, rows: number, features: number): Float32Array {
+export function applyPreparation(
+  preparation: unknown,
+  values: Float32Array,
+  rows: number,
+  features: number,
+): Float32Array {
   const p = parsePreparation(preparation);
-  if (features !== p.features) throw new RangeError(`preparation for '${p.dataset}' expects ${p.features} features, got ${features}`);
-  if (values.length !== rows * features) throw new RangeError(`values has length ${values.length}, expected rows x features = ${rows * features}`);
+  if (features !== p.features)
+    throw new RangeError(`preparation for '${p.dataset}' expects ${p.features} features, got ${features}`);
+  if (values.length !== rows * features)
+    throw new RangeError(`values has length ${values.length}, expected rows x features = ${rows * features}`);
   const x = values.slice();
   fillMissing(x, rows, features, p.missing, p.fillValues);
   if (p.perSampleNormalize) normalizeSamples(x, rows, features);
@@ -345,7 +420,8 @@ export function applyPreparation(preparation: unknown, values: Float32Array, row
 /** Undoes the scaler (for plotting reconstructions in data units). Returns a new array. */
 export function invertScaling(preparation: unknown, x: Float32Array, rows: number, features: number): Float32Array {
   const p = parsePreparation(preparation);
-  if (features !== p.features) throw new RangeError(`preparation for '${p.dataset}' expects ${p.features} features, got ${features}`);
+  if (features !== p.features)
+    throw new RangeError(`preparation for '${p.dataset}' expects ${p.features} features, got ${features}`);
   const out = x.slice();
   invertScaler(p.scaler, out, rows, features);
   return out;

@@ -39,7 +39,11 @@ function escapeOf(code: number): string | undefined {
   if (code === 0x0d) return '\\r';
   if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return `\\x${hex(code, 2)}`;
   const reorders =
-    code === 0x061c || code === 0x200e || code === 0x200f || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x2028 && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069);
   // any surrogate that reaches here is unpaired
   if (reorders || (code >= 0xd800 && code <= 0xdfff)) return `\\u${hex(code, 4)}`;
   return undefined;

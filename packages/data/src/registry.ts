@@ -56,29 +56,41 @@ const ECG5000_ZIP = 'https://www.timeseriesclassification.com/aeon-toolkit/ECG50
 const STATIC_DATASETS: DatasetInfo[] = [
   {
     name: 'synthetic-ecg',
-    description: 'Embedded seeded ECG5000-like beats (140 points): normal P-QRS-T template with jitter plus six labelled anomaly kinds',
+    description:
+      'Embedded seeded ECG5000-like beats (140 points): normal P-QRS-T template with jitter plus six labelled anomaly kinds',
     format: 'synthetic',
     fileSets: [[]],
     normalClass: ['normal'],
     defaultSplit: { kind: 'predefined' },
     missing: 'interpolate',
     defaultOptions: {},
-    notes: ['options: seed (42), trainRows (500), testRows (1000), anomalyFraction (0.4), trainAnomalyFraction (0.42), noise (0.03)'],
+    notes: [
+      'options: seed (42), trainRows (500), testRows (1000), anomalyFraction (0.4), trainAnomalyFraction (0.42), noise (0.03)',
+    ],
   },
   {
     name: 'ecg5000',
-    description: 'UCR/UEA ECG5000: 5,000 beats x 140 points from BIDMC chf07, classes 1-5 (1 = normal), TRAIN 500 / TEST 4,500',
+    description:
+      'UCR/UEA ECG5000: 5,000 beats x 140 points from BIDMC chf07, classes 1-5 (1 = normal), TRAIN 500 / TEST 4,500',
     format: 'arff',
     fileSets: [
       [
-        { path: 'ecg5000/ECG5000_TRAIN.arff', sha256: 'f2d793c998d853cbef4fed91f44792d680e51ed238cc51e8197a982b6520f4c6', bytes: 790229 },
+        {
+          path: 'ecg5000/ECG5000_TRAIN.arff',
+          sha256: 'f2d793c998d853cbef4fed91f44792d680e51ed238cc51e8197a982b6520f4c6',
+          bytes: 790229,
+        },
         { path: 'ecg5000/ECG5000_TEST.arff', optional: true },
       ],
     ],
     archive: {
       url: ECG5000_ZIP,
       members: [
-        { entry: 'ECG5000_TRAIN.arff', path: 'ecg5000/ECG5000_TRAIN.arff', sha256: 'f2d793c998d853cbef4fed91f44792d680e51ed238cc51e8197a982b6520f4c6' },
+        {
+          entry: 'ECG5000_TRAIN.arff',
+          path: 'ecg5000/ECG5000_TRAIN.arff',
+          sha256: 'f2d793c998d853cbef4fed91f44792d680e51ed238cc51e8197a982b6520f4c6',
+        },
         { entry: 'ECG5000_TEST.arff', path: 'ecg5000/ECG5000_TEST.arff' },
       ],
     },
@@ -94,7 +106,8 @@ const STATIC_DATASETS: DatasetInfo[] = [
   },
   {
     name: 'ecg',
-    description: "TensorFlow's 'Intro to Autoencoders' ecg.csv: 4,998 ECG5000 beats x 140, label 1.0 = normal (2,919), 0.0 = abnormal",
+    description:
+      "TensorFlow's 'Intro to Autoencoders' ecg.csv: 4,998 ECG5000 beats x 140, label 1.0 = normal (2,919), 0.0 = abnormal",
     format: 'csv',
     fileSets: [
       [
@@ -112,14 +125,22 @@ const STATIC_DATASETS: DatasetInfo[] = [
     missing: 'interpolate',
     defaultOptions: { header: false },
     homepage: 'https://www.tensorflow.org/tutorials/generative/autoencoder',
-    notes: ['rows 0-499 equal ECG5000_TRAIN; split {kind: rows, train: [0, 500], test: [500, null]} reproduces the UCR split', 'the tutorial scales with a global min-max (scaler minmax-global)'],
+    notes: [
+      'rows 0-499 equal ECG5000_TRAIN; split {kind: rows, train: [0, 500], test: [500, null]} reproduces the UCR split',
+      'the tutorial scales with a global min-max (scaler minmax-global)',
+    ],
   },
   {
     name: 'creditcard',
     description: 'Kaggle credit-card fraud (ULB/Worldline): Time, V1..V28 (PCA), Amount; Class 1 = fraud',
     format: 'csv',
     fileSets: [
-      [{ path: 'creditcard/creditcard.csv', url: 'https://storage.googleapis.com/download.tensorflow.org/data/creditcard.csv' }],
+      [
+        {
+          path: 'creditcard/creditcard.csv',
+          url: 'https://storage.googleapis.com/download.tensorflow.org/data/creditcard.csv',
+        },
+      ],
       [
         {
           path: 'creditcard_fraud_sample/creditcard_sample.csv',
@@ -134,7 +155,10 @@ const STATIC_DATASETS: DatasetInfo[] = [
     missing: 'impute',
     defaultOptions: { labelColumn: 'Class', header: true },
     homepage: 'https://www.kaggle.com/datasets/mlg-ulb/creditcardfraud',
-    notes: ['full file (284,807 rows, 492 frauds) when fetched; else the 2,860-row sample with 2 frauds (smoke tests only)', 'full-file sha256 not pinned: fetch reports the digest it got'],
+    notes: [
+      'full file (284,807 rows, 492 frauds) when fetched; else the 2,860-row sample with 2 frauds (smoke tests only)',
+      'full-file sha256 not pinned: fetch reports the digest it got',
+    ],
   },
 ];
 
@@ -150,7 +174,11 @@ function nabInfo(key: string): DatasetInfo | undefined {
     fileSets: [
       [
         { path: `nab/data/${entry.key}`, url: `${raw}/data/${entry.key}`, sha256: entry.sha256, bytes: entry.bytes },
-        { path: 'nab/labels/combined_windows.json', url: `${raw}/labels/combined_windows.json`, sha256: NAB_LABELS_SHA256 },
+        {
+          path: 'nab/labels/combined_windows.json',
+          url: `${raw}/labels/combined_windows.json`,
+          sha256: NAB_LABELS_SHA256,
+        },
       ],
     ],
     normalClass: ['normal'],
@@ -158,7 +186,10 @@ function nabInfo(key: string): DatasetInfo | undefined {
     missing: 'interpolate',
     defaultOptions: { windowSize: 48, stride: 4 },
     homepage: 'https://github.com/numenta/NAB',
-    notes: ['rows are sliding windows (options windowSize, stride); a window is an anomaly when it overlaps a labelled window', ...(entry.windows === 0 ? ['this series has no labelled anomalies'] : [])],
+    notes: [
+      'rows are sliding windows (options windowSize, stride); a window is an anomaly when it overlaps a labelled window',
+      ...(entry.windows === 0 ? ['this series has no labelled anomalies'] : []),
+    ],
   };
 }
 

@@ -44,7 +44,11 @@ export function interpolateRows(values: Float32Array, rows: number, features: nu
 }
 
 /** Per-feature mean over the given rows, ignoring NaN; 0 where a column has no value. */
-export function columnMeans(values: Float32Array, features: number, rowIndex: Iterable<number> & ArrayLike<number>): number[] {
+export function columnMeans(
+  values: Float32Array,
+  features: number,
+  rowIndex: Iterable<number> & ArrayLike<number>,
+): number[] {
   const sums = new Float64Array(features);
   const counts = new Float64Array(features);
   for (const r of rowIndex) {
@@ -89,7 +93,12 @@ export function normalizeSamples(values: Float32Array, rows: number, features: n
  * Fits a scaler on the given rows only (the training rows: never validation or test).
  * Constant features get scale 1 so they map to 0 instead of dividing by zero.
  */
-export function fitScaler(kind: ScalerKind, values: Float32Array, features: number, rowIndex: Iterable<number> & ArrayLike<number>): ScalerParams {
+export function fitScaler(
+  kind: ScalerKind,
+  values: Float32Array,
+  features: number,
+  rowIndex: Iterable<number> & ArrayLike<number>,
+): ScalerParams {
   if (kind === 'none') return { kind };
   if (rowIndex.length === 0) throw new RangeError(`cannot fit a '${kind}' scaler on zero training rows`);
   if (kind === 'minmax-global') {
@@ -117,7 +126,8 @@ export function fitScaler(kind: ScalerKind, values: Float32Array, features: numb
   if (kind === 'standard') {
     const mean = columnMeans(values, features, rowIndex);
     const squares = new Float64Array(features);
-    for (const r of rowIndex) for (let j = 0; j < features; j++) squares[j] += (values[r * features + j] - mean[j]) ** 2;
+    for (const r of rowIndex)
+      for (let j = 0; j < features; j++) squares[j] += (values[r * features + j] - mean[j]) ** 2;
     // population sd, as scikit-learn's StandardScaler
     const std = Array.from(squares, (s) => Math.sqrt(s / rowIndex.length) || 1);
     return { kind, mean, std };

@@ -61,7 +61,9 @@ function rowRange(range: [number, number | null], rows: number, what: string): [
   const [start, endOrNull] = range;
   const end = endOrNull ?? rows;
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > rows || start > end)
-    throw new DataPreparationError(`split.${what} must be [start, end) with 0 <= start <= end <= ${rows} rows, got [${start}, ${endOrNull})`);
+    throw new DataPreparationError(
+      `split.${what} must be [start, end) with 0 <= start <= end <= ${rows} rows, got [${start}, ${endOrNull})`,
+    );
   return [start, end];
 }
 
@@ -100,11 +102,16 @@ function stratifiedTrainTest(labels: readonly string[], f: number, seed: number)
 
 function predefinedTrainTest(dataset: Dataset): [Rows, Rows] {
   const marks = dataset.predefinedSplit;
-  if (!marks) throw new DataPreparationError(`dataset '${dataset.name}' has no predefined train/test split; use split kind 'rows', 'random' or 'chronological'`);
+  if (!marks)
+    throw new DataPreparationError(
+      `dataset '${dataset.name}' has no predefined train/test split; use split kind 'rows', 'random' or 'chronological'`,
+    );
   const all = consecutive(0, marks.length);
   const test = rowsWhere(all, (row) => marks[row] !== 'train');
   if (test.length === 0)
-    throw new DataPreparationError(`dataset '${dataset.name}' has no TEST rows in its predefined split (${dataset.source.paths.join(', ')}); use split kind 'random' or 'rows'`);
+    throw new DataPreparationError(
+      `dataset '${dataset.name}' has no TEST rows in its predefined split (${dataset.source.paths.join(', ')}); use split kind 'random' or 'rows'`,
+    );
   return [rowsWhere(all, (row) => marks[row] === 'train'), test];
 }
 
@@ -116,7 +123,8 @@ function trainTest(dataset: Dataset, split: SplitSpec): [Rows, Rows] | [Rows, Ro
     case 'rows': {
       const train = rowRange(split.train, n, 'train');
       const test = rowRange(split.test, n, 'test');
-      if (Math.max(train[0], test[0]) < Math.min(train[1], test[1])) throw new DataPreparationError(`split.train [${split.train}) and split.test [${split.test}) overlap`);
+      if (Math.max(train[0], test[0]) < Math.min(train[1], test[1]))
+        throw new DataPreparationError(`split.train [${split.train}) and split.test [${split.test}) overlap`);
       return [consecutive(...train), consecutive(...test)];
     }
     case 'random': {
@@ -124,7 +132,10 @@ function trainTest(dataset: Dataset, split: SplitSpec): [Rows, Rows] | [Rows, Ro
       if (!(f > 0 && f < 1)) throw new DataPreparationError(`split.testFraction must be in (0, 1), got ${f}`);
       const seed = split.seed ?? 0;
       if (split.stratify) return stratifiedTrainTest(dataset.labels, f, seed);
-      const order = split.shuffle === 'numpy' ? legacyNumpyPermutation(n, seed) : createRng(seed, 'random-split').shuffle(consecutive(0, n));
+      const order =
+        split.shuffle === 'numpy'
+          ? legacyNumpyPermutation(n, seed)
+          : createRng(seed, 'random-split').shuffle(consecutive(0, n));
       const nTest = Math.ceil(n * f);
       return [order.slice(nTest).sort(), order.slice(0, nTest).sort()];
     }
@@ -137,7 +148,9 @@ function trainTest(dataset: Dataset, split: SplitSpec): [Rows, Rows] | [Rows, Ro
       return [consecutive(0, trainEnd), consecutive(validationEnd, n), consecutive(trainEnd, validationEnd)];
     }
     default:
-      throw new DataPreparationError(`unknown split kind '${(split as { kind: string }).kind}'; expected predefined, rows, random or chronological`);
+      throw new DataPreparationError(
+        `unknown split kind '${(split as { kind: string }).kind}'; expected predefined, rows, random or chronological`,
+      );
   }
 }
 
@@ -148,7 +161,8 @@ function trainTest(dataset: Dataset, split: SplitSpec): [Rows, Rows] | [Rows, Ro
  */
 export function splitRows(dataset: Dataset, options: SplitOptions): SplitRows {
   const { isNormal, trainOn, validationFraction, seed } = options;
-  if (!(validationFraction >= 0 && validationFraction < 1)) throw new DataPreparationError(`validationFraction must be in [0, 1), got ${validationFraction}`);
+  if (!(validationFraction >= 0 && validationFraction < 1))
+    throw new DataPreparationError(`validationFraction must be in [0, 1), got ${validationFraction}`);
   const parts = trainTest(dataset, options.split);
   const keep = (rows: Rows) => (trainOn === 'normal' ? rowsWhere(rows, isNormal) : rows);
   const candidates = keep(parts[0]);
@@ -156,7 +170,12 @@ export function splitRows(dataset: Dataset, options: SplitOptions): SplitRows {
   if (parts.length === 3) {
     // chronological: the middle block is the validation split
     const validation = labelledValidation ? parts[2] : keep(parts[2]);
-    return { train: Array.from(candidates), validation: Array.from(validation), test: Array.from(parts[1]), droppedTrainingAnomalies: parts[0].length - candidates.length };
+    return {
+      train: Array.from(candidates),
+      validation: Array.from(validation),
+      test: Array.from(parts[1]),
+      droppedTrainingAnomalies: parts[0].length - candidates.length,
+    };
   }
   const pool = labelledValidation ? parts[0] : candidates;
   const shuffled = createRng(seed, 'validation').shuffle(pool.slice());

@@ -48,7 +48,8 @@ export interface SyntheticEcgOptions {
   noise?: number;
 }
 
-export type SyntheticAnomalyKind = 'premature' | 'wide-qrs' | 'st-elevation' | 'st-depression' | 'missing-p' | 'noise-burst';
+export type SyntheticAnomalyKind =
+  'premature' | 'wide-qrs' | 'st-elevation' | 'st-depression' | 'missing-p' | 'noise-burst';
 
 /** Share of each anomaly kind among the anomalous rows (sums to 1). */
 export const SYNTHETIC_ECG_ANOMALY_MIX: Readonly<Record<SyntheticAnomalyKind, number>> = Object.freeze({
@@ -156,14 +157,18 @@ function renderBeat(shape: BeatShape, noise: number, rng: Rng, out: Float32Array
   let sum = 0;
   for (let i = 0; i < SYNTHETIC_ECG_LENGTH; i++) {
     const t = i / (SYNTHETIC_ECG_LENGTH - 1);
-    let v = wander.offset + wander.slope * (t - 0.5) + wander.amplitude * Math.sin(2 * Math.PI * wander.frequency * t + wander.phase);
+    let v =
+      wander.offset +
+      wander.slope * (t - 0.5) +
+      wander.amplitude * Math.sin(2 * Math.PI * wander.frequency * t + wander.phase);
     for (const wave of waves) {
       const z = (t - wave.centre - shape.shift) / wave.width;
       v += wave.amplitude * Math.exp(-0.5 * z * z);
     }
     if (shape.st !== 0) v += shape.st * smoothStep((t - stStart) / 0.01) * smoothStep((stEnd - t) / 0.02);
     v += rng.normal(0, noise);
-    if (shape.burst && i >= shape.burst.start && i < shape.burst.start + shape.burst.length) v += rng.normal(0, shape.burst.sd);
+    if (shape.burst && i >= shape.burst.start && i < shape.burst.start + shape.burst.length)
+      v += rng.normal(0, shape.burst.sd);
     out[offset + i] = v;
     sum += v;
   }
@@ -199,7 +204,12 @@ function checkOptions(o: Required<SyntheticEcgOptions>): void {
 }
 
 /** The label and split of every row (train rows first), each split's labels in seeded order. */
-export function syntheticEcgRowPlan(o: Pick<Required<SyntheticEcgOptions>, 'seed' | 'trainRows' | 'testRows' | 'anomalyFraction' | 'trainAnomalyFraction'>) {
+export function syntheticEcgRowPlan(
+  o: Pick<
+    Required<SyntheticEcgOptions>,
+    'seed' | 'trainRows' | 'testRows' | 'anomalyFraction' | 'trainAnomalyFraction'
+  >,
+) {
   const splitPlan: [split: 'train' | 'test', rows: number, fraction: number][] = [
     ['train', o.trainRows, o.trainAnomalyFraction],
     ['test', o.testRows, o.anomalyFraction],
@@ -209,7 +219,8 @@ export function syntheticEcgRowPlan(o: Pick<Required<SyntheticEcgOptions>, 'seed
   const orderRng = createRng(o.seed, 'synthetic-ecg/order');
   for (const [split, rows, fraction] of splitPlan) {
     const block: string[] = [];
-    for (const [label, count] of Object.entries(syntheticEcgClassCounts(rows, fraction))) for (let i = 0; i < count; i++) block.push(label);
+    for (const [label, count] of Object.entries(syntheticEcgClassCounts(rows, fraction)))
+      for (let i = 0; i < count; i++) block.push(label);
     orderRng.shuffle(block);
     // a loop, not labels.push(...block): spreading 100k+ arguments overflows the stack
     for (const label of block) labels.push(label);
@@ -221,7 +232,8 @@ export function syntheticEcgRowPlan(o: Pick<Required<SyntheticEcgOptions>, 'seed
 /** Generates the `synthetic-ecg` dataset (see {@link SyntheticEcgOptions} for what it holds). */
 export function generateSyntheticEcg(options: SyntheticEcgOptions = {}): Dataset {
   const o: Required<SyntheticEcgOptions> = { ...DEFAULTS };
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) (o as Record<string, number>)[key] = Number(value);
+  for (const [key, value] of Object.entries(options))
+    if (value !== undefined) (o as Record<string, number>)[key] = Number(value);
   checkOptions(o);
   const { labels, predefinedSplit } = syntheticEcgRowPlan(o);
   const rows = labels.length;

@@ -9,12 +9,18 @@ import { fetchDataset, loadDataset, prepareData, resolveDataDir } from '../src/i
 const shared = process.env.AELAB_DATA_DIR;
 const available = Boolean(shared && existsSync(join(shared, 'ecg_tensorflow', 'ecg.csv')));
 if (!available) {
-  console.log('fetch tests skipped: set AELAB_DATA_DIR to a datasets folder (as `aelab data fetch` lays it out) to serve');
+  console.log(
+    'fetch tests skipped: set AELAB_DATA_DIR to a datasets folder (as `aelab data fetch` lays it out) to serve',
+  );
 }
 
 /** Every file under `dir`, recursively (to prove failed fetches leave nothing). */
 const listTree = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [];
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name))
+    : [];
 
 describe.skipIf(!available)('fetchDataset against a local HTTP server over the shared datasets', () => {
   let server: Server;
@@ -33,12 +39,21 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
         const body =
           zipMode === 'notzip'
             ? Buffer.from('<html>not a zip</html>')
-            : zipSync({ ECG5000: { 'ECG5000_TRAIN.arff': zipMode === 'badzip' ? changed : train, 'ECG5000_TEST.arff': train, 'ECG5000_TRAIN.txt': new Uint8Array(3) } });
+            : zipSync({
+                ECG5000: {
+                  'ECG5000_TRAIN.arff': zipMode === 'badzip' ? changed : train,
+                  'ECG5000_TEST.arff': train,
+                  'ECG5000_TRAIN.txt': new Uint8Array(3),
+                },
+              });
         response.writeHead(200, { 'content-length': body.length }).end(body);
         return;
       }
       const mode = url.pathname.split('/')[1];
-      const relative = normalize(decodeURIComponent(url.pathname.replace(/^\/(corrupt|drop|ok)\//, '/'))).replace(/^\/+/, '');
+      const relative = normalize(decodeURIComponent(url.pathname.replace(/^\/(corrupt|drop|ok)\//, '/'))).replace(
+        /^\/+/,
+        '',
+      );
       const path = join(shared!, relative);
       if (relative.startsWith('..') || !existsSync(path)) {
         response.writeHead(404).end('not found');
@@ -82,7 +97,12 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
     const dataDir = join(work, 'ok');
     const result = await fetchDataset('ecg', { dataDir, baseUrl: `${baseUrl}/ok/` });
     expect(result.files).toHaveLength(1);
-    expect(result.files[0]).toMatchObject({ path: 'ecg_tensorflow/ecg.csv', status: 'downloaded', verified: true, bytes: 7877383 });
+    expect(result.files[0]).toMatchObject({
+      path: 'ecg_tensorflow/ecg.csv',
+      status: 'downloaded',
+      verified: true,
+      bytes: 7877383,
+    });
     expect(listTree(dataDir)).toEqual([join(dataDir, 'ecg_tensorflow', 'ecg.csv')]);
     const dataset = await loadDataset('ecg', {}, { dataDir });
     expect(dataset.rows).toBe(4998);
@@ -93,7 +113,10 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
   it('fetches a NAB series together with its label file', async () => {
     const dataDir = join(work, 'nab');
     const result = await fetchDataset('nab/realKnownCause/nyc_taxi', { dataDir, baseUrl: `${baseUrl}/ok` });
-    expect(result.files.map((f) => f.path)).toEqual(['nab/data/realKnownCause/nyc_taxi.csv', 'nab/labels/combined_windows.json']);
+    expect(result.files.map((f) => f.path)).toEqual([
+      'nab/data/realKnownCause/nyc_taxi.csv',
+      'nab/labels/combined_windows.json',
+    ]);
     expect((await loadDataset('nab/realKnownCause/nyc_taxi', {}, { dataDir })).series?.values.length).toBe(10320);
   });
 
@@ -107,14 +130,20 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
 
   it('reports a dropped connection and leaves nothing behind, also for the second file of a set', async () => {
     const dataDir = join(work, 'drop');
-    await expect(fetchDataset('ecg', { dataDir, baseUrl: `${baseUrl}/drop/` })).rejects.toThrow(/ecg\.csv (broke off after \d+ bytes of 7877383|is incomplete)/);
+    await expect(fetchDataset('ecg', { dataDir, baseUrl: `${baseUrl}/drop/` })).rejects.toThrow(
+      /ecg\.csv (broke off after \d+ bytes of 7877383|is incomplete)/,
+    );
     expect(listTree(dataDir)).toEqual([]);
-    await expect(fetchDataset('nab/realKnownCause/nyc_taxi', { dataDir, baseUrl: `${baseUrl}/drop/` })).rejects.toThrow(/nyc_taxi\.csv/);
+    await expect(fetchDataset('nab/realKnownCause/nyc_taxi', { dataDir, baseUrl: `${baseUrl}/drop/` })).rejects.toThrow(
+      /nyc_taxi\.csv/,
+    );
     expect(listTree(dataDir)).toEqual([]);
   });
 
   it('reports HTTP errors and datasets without a direct download', async () => {
-    await expect(fetchDataset('ecg', { dataDir: join(work, 'missing'), baseUrl: `${baseUrl}/ok/nowhere/` })).rejects.toThrow(/HTTP 404/);
+    await expect(
+      fetchDataset('ecg', { dataDir: join(work, 'missing'), baseUrl: `${baseUrl}/ok/nowhere/` }),
+    ).rejects.toThrow(/HTTP 404/);
     await expect(fetchDataset('nope')).rejects.toThrow(/unknown dataset 'nope'/);
   });
 
@@ -133,10 +162,14 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
 
   it('rejects an archive whose entry fails its checksum, or that is no zip, and leaves nothing behind', async () => {
     const bad = join(work, 'zip-bad');
-    await expect(fetchDataset('ecg5000', { dataDir: bad, baseUrl: `${baseUrl}/badzip/` })).rejects.toThrow(/checksum mismatch for ECG5000_TRAIN\.arff in .*ECG5000\.zip/);
+    await expect(fetchDataset('ecg5000', { dataDir: bad, baseUrl: `${baseUrl}/badzip/` })).rejects.toThrow(
+      /checksum mismatch for ECG5000_TRAIN\.arff in .*ECG5000\.zip/,
+    );
     expect(existsSync(join(bad, 'ecg5000')) ? readdirSync(join(bad, 'ecg5000')) : []).toEqual([]);
     expect(readdirSync(bad)).toEqual([]);
-    await expect(fetchDataset('ecg5000', { dataDir: bad, baseUrl: `${baseUrl}/notzip/` })).rejects.toThrow(/ECG5000\.zip is not a readable zip archive/);
+    await expect(fetchDataset('ecg5000', { dataDir: bad, baseUrl: `${baseUrl}/notzip/` })).rejects.toThrow(
+      /ECG5000\.zip is not a readable zip archive/,
+    );
     expect(readdirSync(bad)).toEqual([]);
   });
 });

@@ -41,15 +41,29 @@ describe('inspectDataset on very wide files', () => {
 
 describe('inspectDataset and the normal class', () => {
   it('reports a normal class that matches no row instead of splits', async () => {
-    const report = await inspectDataset({ dataset: 'synthetic-ecg', options: { trainRows: 20, testRows: 20 }, normalClass: 'norml' });
+    const report = await inspectDataset({
+      dataset: 'synthetic-ecg',
+      options: { trainRows: 20, testRows: 20 },
+      normalClass: 'norml',
+    });
     expect(report.normalClass).toEqual(['norml']);
-    expect(report.splits).toEqual({ error: expect.stringMatching(/^normal class \["norml"\] matches no row of 'synthetic-ecg'; labels seen: .*normal/) });
+    expect(report.splits).toEqual({
+      error: expect.stringMatching(
+        /^normal class \["norml"\] matches no row of 'synthetic-ecg'; labels seen: .*normal/,
+      ),
+    });
   });
 });
 
 describe('synthetic-ecg with many rows', () => {
   it('lays out 200,000 training labels without spreading them into push', () => {
-    const plan = syntheticEcgRowPlan({ seed: 1, trainRows: 200_000, testRows: 10, anomalyFraction: 0.4, trainAnomalyFraction: 0.42 });
+    const plan = syntheticEcgRowPlan({
+      seed: 1,
+      trainRows: 200_000,
+      testRows: 10,
+      anomalyFraction: 0.4,
+      trainAnomalyFraction: 0.42,
+    });
     expect(plan.labels).toHaveLength(200_010);
     expect(plan.predefinedSplit.filter((s) => s === 'train')).toHaveLength(200_000);
     expect(plan.labels.filter((l) => l === 'normal')).toHaveLength(116_000 + 6);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DataPreparationError, generateSyntheticEcg, loadDataset, loaderOptionsProblems, prepareDataset, SYNTHETIC_ECG_MAX_ROWS, type Dataset } from '../src/index.js';
+import {
+  DataPreparationError,
+  generateSyntheticEcg,
+  loadDataset,
+  loaderOptionsProblems,
+  prepareDataset,
+  SYNTHETIC_ECG_MAX_ROWS,
+  type Dataset,
+} from '../src/index.js';
 
 /*
  * Issue 22: loader options are checked against their format's schema wherever a dataset is
@@ -12,7 +20,9 @@ describe('loader options', () => {
     await expect(loadDataset('synthetic-ecg', { trainRows: 200_000_000 })).rejects.toThrow(
       `dataset 'synthetic-ecg': options.trainRows must be at most ${SYNTHETIC_ECG_MAX_ROWS.toLocaleString('en')} rows, got 200000000`,
     );
-    expect(() => generateSyntheticEcg({ testRows: SYNTHETIC_ECG_MAX_ROWS + 1 })).toThrow(/testRows must be at most 100,000 rows/);
+    expect(() => generateSyntheticEcg({ testRows: SYNTHETIC_ECG_MAX_ROWS + 1 })).toThrow(
+      /testRows must be at most 100,000 rows/,
+    );
   });
 
   it('names misspelt options with the closest known one, per format', () => {
@@ -20,13 +30,17 @@ describe('loader options', () => {
       'options.labelColum is not a known field; did you mean "labelColumn"?',
       'options.delimitr is not a known field; did you mean "delimiter"?',
     ]);
-    expect(loaderOptionsProblems('some/file.tsv', { delimiter: ';;' })).toEqual(['options.delimiter must be one character, got ";;"']);
+    expect(loaderOptionsProblems('some/file.tsv', { delimiter: ';;' })).toEqual([
+      'options.delimiter must be one character, got ";;"',
+    ]);
     expect(loaderOptionsProblems('nab/realKnownCause/nyc_taxi', { windowSize: 0, stride: 1e9 })).toEqual([
       'options.windowSize must be an integer in [1, 4096], got 0',
       'options.stride must be an integer in [1, 4096], got 1000000000',
     ]);
     // synthetic-ecg takes none of the CSV loader's options
-    expect(loaderOptionsProblems('synthetic-ecg', { labelColumn: 'x' })).toEqual(['options.labelColumn is not a known field']);
+    expect(loaderOptionsProblems('synthetic-ecg', { labelColumn: 'x' })).toEqual([
+      'options.labelColumn is not a known field',
+    ]);
   });
 
   it('leaves options of a file of unknown format to its loader', () => {
@@ -47,6 +61,8 @@ describe('too few rows', () => {
 
   it('an empty test split stops preparation, instead of every trial failing with "y is empty"', () => {
     expect(() => prepareDataset(twoRows, { dataset: 'two', normalClass: '0' })).toThrow(DataPreparationError);
-    expect(() => prepareDataset(twoRows, { dataset: 'two', normalClass: '0' })).toThrow(/test split of 'two' is empty \(2 rows, split .*"random".*\): too few rows/);
+    expect(() => prepareDataset(twoRows, { dataset: 'two', normalClass: '0' })).toThrow(
+      /test split of 'two' is empty \(2 rows, split .*"random".*\): too few rows/,
+    );
   });
 });

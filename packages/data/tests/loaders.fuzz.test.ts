@@ -89,40 +89,127 @@ async function check(load: () => Promise<Dataset>, paths: string[], expectedRows
 
 // --- generators ----------------------------------------------------------------------
 
-const numberCell = fc.constantFrom('0', '1', '-2.5', '1e3', '+.5e-3', '1.', '.5', '3.4028234e38', '-3.4028235e38', '1e-50', '123456789012345678901234567890');
+const numberCell = fc.constantFrom(
+  '0',
+  '1',
+  '-2.5',
+  '1e3',
+  '+.5e-3',
+  '1.',
+  '.5',
+  '3.4028234e38',
+  '-3.4028235e38',
+  '1e-50',
+  '123456789012345678901234567890',
+);
 const edgeCell = fc.constantFrom(
-  '1e39', '-1e39', '1e999', '-1e999', '3.5e38', 'NaN', 'nan', 'inf', '-Infinity', '', '?', ' 7 ', '"1"', '"a,b"', '"', 'abc',
-  '0x10', '1_000', '\u0661', '\u001b[31m', '\t', '--1', 'e5', '1e', '\u0000', 'null', 'NA', '@data', '{1,2}', ':', '%',
+  '1e39',
+  '-1e39',
+  '1e999',
+  '-1e999',
+  '3.5e38',
+  'NaN',
+  'nan',
+  'inf',
+  '-Infinity',
+  '',
+  '?',
+  ' 7 ',
+  '"1"',
+  '"a,b"',
+  '"',
+  'abc',
+  '0x10',
+  '1_000',
+  '\u0661',
+  '\u001b[31m',
+  '\t',
+  '--1',
+  'e5',
+  '1e',
+  '\u0000',
+  'null',
+  'NA',
+  '@data',
+  '{1,2}',
+  ':',
+  '%',
 );
 /** A long digit run with junk after it: regexes that backtrack take seconds on these. */
-const longCell = fc.tuple(fc.integer({ min: 2_000, max: 60_000 }), fc.constantFrom('x', '.5.', 'e', 'e+', '', '.')).map(([n, tail]) => '7'.repeat(n) + tail);
-const cell = fc.oneof({ weight: 30, arbitrary: numberCell }, { weight: 2, arbitrary: edgeCell }, { weight: 1, arbitrary: longCell });
+const longCell = fc
+  .tuple(fc.integer({ min: 2_000, max: 60_000 }), fc.constantFrom('x', '.5.', 'e', 'e+', '', '.'))
+  .map(([n, tail]) => '7'.repeat(n) + tail);
+const cell = fc.oneof(
+  { weight: 30, arbitrary: numberCell },
+  { weight: 2, arbitrary: edgeCell },
+  { weight: 1, arbitrary: longCell },
+);
 const label = fc.constantFrom('0', '1', 'normal', 'anomaly', '1.0');
 const lineEnd = fc.constantFrom('\n', '\r\n');
 
 /** Optionally inserts, deletes or replaces one character. */
 const mutated = (text: string) =>
-  fc.option(fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom('\n', ',', '"', ':', '@', '{', '\r', ' ', '\u0000', 'x', '%', '#', '1e99')), { freq: 2 }).map((m) => {
-    if (m === null || text.length === 0) return { text, mutated: false };
-    const [at, how, char] = m;
-    const i = at % text.length;
-    const rest = text.slice(i + (how === 'insert' ? 0 : 1));
-    return { text: text.slice(0, i) + (how === 'delete' ? '' : char) + rest, mutated: true };
-  });
+  fc
+    .option(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom('insert', 'delete', 'replace'),
+        fc.constantFrom('\n', ',', '"', ':', '@', '{', '\r', ' ', '\u0000', 'x', '%', '#', '1e99'),
+      ),
+      { freq: 2 },
+    )
+    .map((m) => {
+      if (m === null || text.length === 0) return { text, mutated: false };
+      const [at, how, char] = m;
+      const i = at % text.length;
+      const rest = text.slice(i + (how === 'insert' ? 0 : 1));
+      return { text: text.slice(0, i) + (how === 'delete' ? '' : char) + rest, mutated: true };
+    });
 
 const grid = (maxRows: number, maxColumns: number) =>
-  fc.integer({ min: 1, max: maxColumns }).chain((columns) => fc.array(fc.tuple(fc.array(cell, { minLength: columns, maxLength: columns }), label), { minLength: 0, maxLength: maxRows }));
+  fc.integer({ min: 1, max: maxColumns }).chain((columns) =>
+    fc.array(fc.tuple(fc.array(cell, { minLength: columns, maxLength: columns }), label), {
+      minLength: 0,
+      maxLength: maxRows,
+    }),
+  );
 
 const bytes = fc.uint8Array({ maxLength: 300 });
 /** Text from the formats' own vocabulary, so random input reaches past the first line. */
 const tokens = fc
-  .array(fc.oneof(cell, label, lineEnd, fc.constantFrom(',', ' ', ':', '@relation r', '@attribute a numeric', '@attribute c {0,1}', '@data', '@classLabel true 0 1', '@problemName p', 'timestamp,value', '2014-01-01 00:00:00', '%', '#')), {
-    maxLength: 60,
-  })
+  .array(
+    fc.oneof(
+      cell,
+      label,
+      lineEnd,
+      fc.constantFrom(
+        ',',
+        ' ',
+        ':',
+        '@relation r',
+        '@attribute a numeric',
+        '@attribute c {0,1}',
+        '@data',
+        '@classLabel true 0 1',
+        '@problemName p',
+        'timestamp,value',
+        '2014-01-01 00:00:00',
+        '%',
+        '#',
+      ),
+    ),
+    {
+      maxLength: 60,
+    },
+  )
   .map((parts) => parts.join(''));
 const anyText = fc.oneof(bytes, tokens);
 
-const nonBlankLines = (text: string, from = 0) => text.split('\n').slice(from).filter((l) => l.trim() !== '').length;
+const nonBlankLines = (text: string, from = 0) =>
+  text
+    .split('\n')
+    .slice(from)
+    .filter((l) => l.trim() !== '').length;
 
 // --- properties ----------------------------------------------------------------------
 
@@ -137,17 +224,32 @@ describe('loader fuzzing (fast-check, seeded)', () => {
       }),
       options,
     );
-    const table = fc.record({ rows: grid(6, 4), header: fc.boolean(), end: lineEnd, bom: fc.boolean(), delimiter: fc.constantFrom(',', ',', ';') });
+    const table = fc.record({
+      rows: grid(6, 4),
+      header: fc.boolean(),
+      end: lineEnd,
+      bom: fc.boolean(),
+      delimiter: fc.constantFrom(',', ',', ';'),
+    });
     await fc.assert(
       fc.asyncProperty(
         table.chain((t) => {
-          const head = t.header ? [[...t.rows[0]?.[0].map((_, j) => `f${j}`) ?? ['f0'], 'label'].join(t.delimiter)] : [];
-          const text = (t.bom ? '\ufeff' : '') + [...head, ...t.rows.map(([cells, l]) => [...cells, l].join(t.delimiter))].join(t.end) + t.end;
+          const head = t.header
+            ? [[...(t.rows[0]?.[0].map((_, j) => `f${j}`) ?? ['f0']), 'label'].join(t.delimiter)]
+            : [];
+          const text =
+            (t.bom ? '\ufeff' : '') +
+            [...head, ...t.rows.map(([cells, l]) => [...cells, l].join(t.delimiter))].join(t.end) +
+            t.end;
           return mutated(text).map((m) => ({ ...m, header: t.header, delimiter: t.delimiter }));
         }),
         async ({ text, mutated: changed, header, delimiter }) => {
           const path = write(text, 'csv');
-          await check(() => loadCsv(path, { header, delimiter }), [path], changed ? undefined : nonBlankLines(text, header ? 1 : 0));
+          await check(
+            () => loadCsv(path, { header, delimiter }),
+            [path],
+            changed ? undefined : nonBlankLines(text, header ? 1 : 0),
+          );
         },
       ),
       options,
@@ -164,14 +266,32 @@ describe('loader fuzzing (fast-check, seeded)', () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ rows: grid(6, 3), end: lineEnd, comment: fc.boolean(), types: fc.array(fc.constantFrom('numeric', 'numeric', 'REAL', 'integer', "{0,1,1e3,-2.5,'a b'}", 'string'), { minLength: 3, maxLength: 3 }) }).chain((t) => {
-          const columns = t.rows[0]?.[0].length ?? 1;
-          const head = ['@relation fuzz', ...Array.from({ length: columns }, (_, j) => `@attribute 'a ${j}' ${t.types[j]}`), '@attribute class {0,1,normal,anomaly,1.0}', '@data'];
-          const body = t.rows.map(([cells, l]) => [...cells, l].join(','));
-          const text = [...head, ...(t.comment ? ['% a comment'] : []), ...body].join(t.end) + t.end;
-          // a row whose first cell starts with % is an ARFF comment line
-          return mutated(text).map((m) => ({ ...m, dataLines: body.filter((b) => b.trim() !== '' && !b.trim().startsWith('%')).length }));
-        }),
+        fc
+          .record({
+            rows: grid(6, 3),
+            end: lineEnd,
+            comment: fc.boolean(),
+            types: fc.array(
+              fc.constantFrom('numeric', 'numeric', 'REAL', 'integer', "{0,1,1e3,-2.5,'a b'}", 'string'),
+              { minLength: 3, maxLength: 3 },
+            ),
+          })
+          .chain((t) => {
+            const columns = t.rows[0]?.[0].length ?? 1;
+            const head = [
+              '@relation fuzz',
+              ...Array.from({ length: columns }, (_, j) => `@attribute 'a ${j}' ${t.types[j]}`),
+              '@attribute class {0,1,normal,anomaly,1.0}',
+              '@data',
+            ];
+            const body = t.rows.map(([cells, l]) => [...cells, l].join(','));
+            const text = [...head, ...(t.comment ? ['% a comment'] : []), ...body].join(t.end) + t.end;
+            // a row whose first cell starts with % is an ARFF comment line
+            return mutated(text).map((m) => ({
+              ...m,
+              dataLines: body.filter((b) => b.trim() !== '' && !b.trim().startsWith('%')).length,
+            }));
+          }),
         async ({ text, mutated: changed, dataLines }) => {
           const path = write(text, 'arff');
           await check(() => loadArff(path), [path], changed ? undefined : dataLines);
@@ -218,7 +338,14 @@ describe('loader fuzzing (fast-check, seeded)', () => {
       fc.asyncProperty(
         fc.record({ rows: grid(6, 4), end: lineEnd, length: fc.boolean() }).chain((t) => {
           const columns = t.rows[0]?.[0].length ?? 1;
-          const head = ['# fuzz', '@problemName fuzz', ...(t.length ? [`@seriesLength ${columns}`] : []), '@univariate true', '@classLabel true 0 1 normal anomaly 1.0', '@data'];
+          const head = [
+            '# fuzz',
+            '@problemName fuzz',
+            ...(t.length ? [`@seriesLength ${columns}`] : []),
+            '@univariate true',
+            '@classLabel true 0 1 normal anomaly 1.0',
+            '@data',
+          ];
           const body = t.rows.map(([cells, l]) => `${cells.join(',')}:${l}`);
           const text = [...head, ...body].join(t.end) + t.end;
           return mutated(text).map((m) => ({ ...m, dataLines: body.length }));
@@ -233,7 +360,10 @@ describe('loader fuzzing (fast-check, seeded)', () => {
   });
 
   it('NAB: any bytes as the series, and near-valid series', async () => {
-    const labels = write(JSON.stringify({ 'fuzz/series.csv': [['2014-01-01 00:10:00', '2014-01-01 00:20:00']] }), 'json');
+    const labels = write(
+      JSON.stringify({ 'fuzz/series.csv': [['2014-01-01 00:10:00', '2014-01-01 00:20:00']] }),
+      'json',
+    );
     const nab = (path: string) => () => loadNab(path, labels, 'fuzz/series.csv', { windowSize: 3, stride: 2 });
     await fc.assert(
       fc.asyncProperty(anyText, async (content) => {
@@ -243,8 +373,21 @@ describe('loader fuzzing (fast-check, seeded)', () => {
       options,
     );
     const time = fc.oneof(
-      { weight: 8, arbitrary: fc.integer({ min: 0, max: 59 }).map((m) => `2014-01-01 00:${String(m).padStart(2, '0')}:00`) },
-      { weight: 1, arbitrary: fc.constantFrom('2014-13-45 99:99:99', '2014-01-01', '2014-01-01T00:00:00', '2014-01-01 00:00:00.123456', 'yesterday', '') },
+      {
+        weight: 8,
+        arbitrary: fc.integer({ min: 0, max: 59 }).map((m) => `2014-01-01 00:${String(m).padStart(2, '0')}:00`),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '2014-13-45 99:99:99',
+          '2014-01-01',
+          '2014-01-01T00:00:00',
+          '2014-01-01 00:00:00.123456',
+          'yesterday',
+          '',
+        ),
+      },
     );
     await fc.assert(
       fc.asyncProperty(

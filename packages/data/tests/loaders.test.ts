@@ -50,7 +50,10 @@ describe('CSV loader', () => {
   });
 
   it('detects a quoted header, takes the label column by name, unquotes cells and drops columns', async () => {
-    const d = await loadCsv(file('"Time","V1","Amount","Class"\n0,"1.5",3,"0"\n1,2,"4","1"'), { labelColumn: 'Class', dropColumns: ['Time'] });
+    const d = await loadCsv(file('"Time","V1","Amount","Class"\n0,"1.5",3,"0"\n1,2,"4","1"'), {
+      labelColumn: 'Class',
+      dropColumns: ['Time'],
+    });
     expect(d.featureNames).toEqual(['V1', 'Amount']);
     expect(Array.from(d.values)).toEqual([1.5, 3, 2, 4]);
     expect(d.labels).toEqual(['0', '1']);
@@ -89,7 +92,12 @@ describe('CSV loader', () => {
     await expect(loadCsv(file('1,2,0\n1,-inf,0\n'))).rejects.toThrow(/values must be finite/);
     const d = await loadCsv(file('1,2,0\n1,NaN,1\n'));
     expect(Number.isNaN(d.values[3])).toBe(true);
-    const prepared = await prepareData({ dataset: file('1,2,0\n1,NaN,1\n3,3,0\n2,2,0\n'), normalClass: '0', split: { kind: 'rows', train: [2, 4], test: [0, 2] }, validationFraction: 0 });
+    const prepared = await prepareData({
+      dataset: file('1,2,0\n1,NaN,1\n3,3,0\n2,2,0\n'),
+      normalClass: '0',
+      split: { kind: 'rows', train: [2, 4], test: [0, 2] },
+      validationFraction: 0,
+    });
     expect(prepared.filledCells).toBe(1);
   });
 
@@ -118,7 +126,9 @@ describe('CSV loader', () => {
     expect(e.line).toBe(2);
     expect(e.message).toMatch(/line is longer than 67108864 bytes without a line break/);
     const grown = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
-    console.log(`2.2 GB sparse file: rejected at line 2 after 64 MiB; heap+arrayBuffers grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `2.2 GB sparse file: rejected at line 2 after 64 MiB; heap+arrayBuffers grew ${(grown / 2 ** 20).toFixed(1)} MiB`,
+    );
     expect(grown).toBeLessThan(300 * 2 ** 20);
   });
 
@@ -148,7 +158,7 @@ describe('CSV loader', () => {
             peak = Math.max(peak, m.heapUsed + m.arrayBuffers - before.heapUsed - before.arrayBuffers);
           }
           const cells: string[] = [];
-          for (let j = 0; j < features; j++) cells.push(((produced * 7 + j * 13) % 1000 / 333.3 - 1.5).toFixed(6));
+          for (let j = 0; j < features; j++) cells.push((((produced * 7 + j * 13) % 1000) / 333.3 - 1.5).toFixed(6));
           const line = `${cells.join(',')},${produced % 10 === 0 ? 1 : 0}\n`;
           bytes += line.length;
           yield line;
@@ -162,7 +172,9 @@ describe('CSV loader', () => {
     expect(d.rows).toBe(rows);
     expect(d.features).toBe(features);
     expect(d.labels.filter((l) => l === '1').length).toBe(rows / 10);
-    console.log(`generated ${(bytes / 2 ** 20).toFixed(1)} MiB CSV (not on disk): heap+arrayBuffers peak growth ${(peak / 2 ** 20).toFixed(1)} MiB (sampled, incl. garbage), retained ${(retained / 2 ** 20).toFixed(1)} MiB, values ${(d.values.byteLength / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `generated ${(bytes / 2 ** 20).toFixed(1)} MiB CSV (not on disk): heap+arrayBuffers peak growth ${(peak / 2 ** 20).toFixed(1)} MiB (sampled, incl. garbage), retained ${(retained / 2 ** 20).toFixed(1)} MiB, values ${(d.values.byteLength / 2 ** 20).toFixed(1)} MiB`,
+    );
     expect(bytes).toBeGreaterThan(35 * 2 ** 20);
     // the text is never held: what stays is the Float32 values (15 MiB) and one pointer per label
     expect(retained).toBeLessThan(0.75 * bytes);
@@ -184,7 +196,10 @@ describe('the CSV rules aelab score shares', () => {
     expect([named.rows, named.features, named.featureNames, named.labels]).toEqual([2, 2, ['a', 'b'], ['', '']]);
     expect(Array.from(named.values)).toEqual([1, NaN, 3, 4]);
     const bare = await loadUnlabelledCsv(file('1\t2\n3\t4\n', 'tsv'), { delimiter: '\t' });
-    expect([bare.featureNames, Array.from(bare.values)]).toEqual([['c0', 'c1'], [1, 2, 3, 4]]);
+    expect([bare.featureNames, Array.from(bare.values)]).toEqual([
+      ['c0', 'c1'],
+      [1, 2, 3, 4],
+    ]);
   });
 
   it('refuses ragged rows, bad cells and header-only files, naming line and column', async () => {
@@ -197,7 +212,8 @@ describe('the CSV rules aelab score shares', () => {
 });
 
 describe('ARFF loader', () => {
-  const header = "% comment\n@RELATION 'test set'\n@attribute  a   numeric\n@ATTRIBUTE 'b c' REAL\n@attribute kind {x, 'y z'}\n@attribute  target {1,2}\n@data\n";
+  const header =
+    "% comment\n@RELATION 'test set'\n@attribute  a   numeric\n@ATTRIBUTE 'b c' REAL\n@attribute kind {x, 'y z'}\n@attribute  target {1,2}\n@data\n";
   it('reads numeric and nominal attributes, comments, quotes, ? and any spacing', async () => {
     const d = await loadArff(file(`${header}1.5,2e1,x,1\n% mid comment\n?,3,'y z',2\n`, 'arff'));
     expect(d.name).toBe('test set');
@@ -228,7 +244,9 @@ describe('UCR text and .ts loaders', () => {
     const d = await loadUcr(file('  1.0000000e+00  -1.5e-01  2.0\n2.0000000e+00 3 4\n', 'txt'));
     expect(d.labels).toEqual(['1', '2']);
     expect(Array.from(d.values)).toEqual([Math.fround(-0.15), 2, 3, 4]);
-    await expect(loadUcr(file('1 2 3\n1 2\n', 'txt'))).rejects.toThrow(/:2: expected 2 values after the label as on line 1, found 1/);
+    await expect(loadUcr(file('1 2 3\n1 2\n', 'txt'))).rejects.toThrow(
+      /:2: expected 2 values after the label as on line 1, found 1/,
+    );
   });
 
   it('reads .ts and rejects undeclared labels, wrong lengths and multivariate rows', async () => {
@@ -237,7 +255,9 @@ describe('UCR text and .ts loaders', () => {
     expect(d.name).toBe('P');
     expect(d.labels).toEqual(['1', '2']);
     expect(Number.isNaN(d.values[4])).toBe(true);
-    await expect(loadTs(file(`${head}1,2,3:9\n`, 'ts'))).rejects.toThrow(/:6: unknown class label '9'; @classLabel declares 1 2/);
+    await expect(loadTs(file(`${head}1,2,3:9\n`, 'ts'))).rejects.toThrow(
+      /:6: unknown class label '9'; @classLabel declares 1 2/,
+    );
     await expect(loadTs(file(`${head}1,2:1\n`, 'ts'))).rejects.toThrow(/expected 3 values \(@seriesLength\), found 2/);
     await expect(loadTs(file(`${head}1,2,3:4,5,6:1\n`, 'ts'))).rejects.toThrow(/one dimension/);
   });
@@ -268,7 +288,8 @@ describe('values beyond float32', () => {
   const arffHead = '@relation r\n@attribute a numeric\n@attribute b numeric\n@attribute class {0,1}\n@data\n';
   const tsHead = '@problemName P\n@classLabel true 0 1\n@data\n';
   const nabLabels = () => file(JSON.stringify({ 'f/s.csv': [] }), 'json');
-  const nabSeries = (v: string) => file(`timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,${v}\n2014-01-01 00:10:00,2\n`, 'csv');
+  const nabSeries = (v: string) =>
+    file(`timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,${v}\n2014-01-01 00:10:00,2\n`, 'csv');
   const loads: [format: string, load: (v: string) => Promise<unknown>, at: string][] = [
     ['CSV', (v) => loadCsv(file(`1,2,0\n1,${v},0\n`)), ':2:2'],
     ['ARFF', (v) => loadArff(file(`${arffHead}1,2,0\n1,${v},1\n`, 'arff')), ':7:2'],
@@ -276,7 +297,15 @@ describe('values beyond float32', () => {
     ['.ts', (v) => loadTs(file(`${tsHead}1,2,3:0\n1,${v},3:1\n`, 'ts')), ':5:2'],
     ['NAB', (v) => loadNab(nabSeries(v), nabLabels(), 'f/s.csv', { windowSize: 2, stride: 1 }), ':3:2'],
   ];
-  for (const value of ['1e39', '-1e39', '1e999', '-1e999', '3.5e38', '-3.5e38', '340282357000000000000000000000000000000'])
+  for (const value of [
+    '1e39',
+    '-1e39',
+    '1e999',
+    '-1e999',
+    '3.5e38',
+    '-3.5e38',
+    '340282357000000000000000000000000000000',
+  ])
     it.each(loads)(`rejects ${value} in %s with file:line:column and the value`, async (_, load, at) => {
       const e = await formatError(load(value));
       expect(e.message).toContain(`${at}: expected a number`);
@@ -311,7 +340,9 @@ describe('dropColumns', () => {
     await expect(loadFile(table(), { dropColumns: true })).rejects.toThrow(
       'dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, got true',
     );
-    await expect(loadCsv(table(), { dropColumns: [['Time']] as never })).rejects.toThrow(/dropColumns entry 0 must be a column name or a 0-based index, got \["Time"\]/);
+    await expect(loadCsv(table(), { dropColumns: [['Time']] as never })).rejects.toThrow(
+      /dropColumns entry 0 must be a column name or a 0-based index, got \["Time"\]/,
+    );
   });
 
   it('refuses to drop every feature column', async () => {
@@ -328,7 +359,9 @@ describe('a directory where a file is expected', () => {
     for (const load of [loadFile, loadDataset, loadCsv, loadArff, loadUcr, loadTs])
       await expect(load(folder)).rejects.toThrow(`${folder}: is a directory; expected a data file`);
     const series = file('timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\n');
-    await expect(loadNab(series, folder, 'f/s.csv', { windowSize: 2, stride: 1 })).rejects.toThrow(`${folder}: is a directory; expected a data file`);
+    await expect(loadNab(series, folder, 'f/s.csv', { windowSize: 2, stride: 1 })).rejects.toThrow(
+      `${folder}: is a directory; expected a data file`,
+    );
   });
 });
 
@@ -365,11 +398,19 @@ describe('regressions found by the loader fuzz suite (tests/loaders.fuzz.test.ts
   });
 
   it('rejects NAB timestamps that are not calendar times (month 13, hour 99) instead of rolling them over', async () => {
-    for (const bad of ['2014-13-01 00:00:00', '2014-02-30 00:00:00', '2014-01-01 24:00:00', '2014-01-01 00:60:00', '2014-01-01 00:00:61']) {
+    for (const bad of [
+      '2014-13-01 00:00:00',
+      '2014-02-30 00:00:00',
+      '2014-01-01 24:00:00',
+      '2014-01-01 00:60:00',
+      '2014-01-01 00:00:61',
+    ]) {
       const e = await formatError(nab(`timestamp,value\n2014-01-01 00:00:00,1\n${bad},2\n`));
       expect(e.message).toContain(`:3:1: expected a timestamp 'YYYY-MM-DD HH:MM:SS', got '${bad}'`);
     }
-    expect((await nab('timestamp,value\n2016-02-29 23:59:59,1\n2016-03-01 00:00:00.5,2\n')).timestamps).toEqual([Date.UTC(2016, 1, 29, 23, 59, 59)]);
+    expect((await nab('timestamp,value\n2016-02-29 23:59:59,1\n2016-03-01 00:00:00.5,2\n')).timestamps).toEqual([
+      Date.UTC(2016, 1, 29, 23, 59, 59),
+    ]);
   });
 
   it('rejects a 100,000-digit cell with trailing junk in linear time (no regex backtracking)', async () => {

@@ -45,7 +45,9 @@ describe('parsePreparation (fast-check, seeded)', () => {
         const list = (path.length === 1 ? copy[path[0]] : copy[path[0]][path[1]]) as unknown as unknown[];
         list[index] = bad;
         const field = `preparation.${path.join('.')}[${index}]`;
-        expect(() => parsePreparation(copy, 'model/aelab-model.json')).toThrow(`model/aelab-model.json: ${field} must be`);
+        expect(() => parsePreparation(copy, 'model/aelab-model.json')).toThrow(
+          `model/aelab-model.json: ${field} must be`,
+        );
       }),
       { seed: SEED, numRuns: RUNS },
     );
@@ -54,11 +56,15 @@ describe('parsePreparation (fast-check, seeded)', () => {
   it('refuses a scale that is zero or negative, naming its index', async () => {
     const standard = await fitted('standard');
     fc.assert(
-      fc.property(fc.nat({ max: 139 }), fc.oneof(fc.constant(0), fc.double({ max: 0, noNaN: true, noDefaultInfinity: true })), (index, bad) => {
-        const copy = structuredClone(standard) as Preparation & { scaler: { std: number[] } };
-        copy.scaler.std[index] = bad;
-        expect(() => parsePreparation(copy)).toThrow(`preparation.scaler.std[${index}] must be > 0, got`);
-      }),
+      fc.property(
+        fc.nat({ max: 139 }),
+        fc.oneof(fc.constant(0), fc.double({ max: 0, noNaN: true, noDefaultInfinity: true })),
+        (index, bad) => {
+          const copy = structuredClone(standard) as Preparation & { scaler: { std: number[] } };
+          copy.scaler.std[index] = bad;
+          expect(() => parsePreparation(copy)).toThrow(`preparation.scaler.std[${index}] must be > 0, got`);
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });

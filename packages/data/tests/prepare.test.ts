@@ -109,30 +109,69 @@ describe('splits', () => {
 
   it('row ranges, chronological and stratified random splits put rows where asked', () => {
     const ds = tinyDataset(rows, labels);
-    const byRows = prepareDataset(ds, { dataset: 'x', normalClass: 'ok', split: { kind: 'rows', train: [0, 10], test: [10, null] }, validationFraction: 0 });
+    const byRows = prepareDataset(ds, {
+      dataset: 'x',
+      normalClass: 'ok',
+      split: { kind: 'rows', train: [0, 10], test: [10, null] },
+      validationFraction: 0,
+    });
     expect(byRows.train.index).toEqual([1, 2, 3, 5, 6, 7, 9]);
     expect(byRows.test.index).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    const chrono = prepareDataset(ds, { dataset: 'x', normalClass: 'ok', split: { kind: 'chronological', train: 0.5, validation: 0.25, test: 0.25 } });
+    const chrono = prepareDataset(ds, {
+      dataset: 'x',
+      normalClass: 'ok',
+      split: { kind: 'chronological', train: 0.5, validation: 0.25, test: 0.25 },
+    });
     expect(chrono.validation.index).toEqual([10, 11, 13, 14]);
     expect(chrono.test.index).toEqual([15, 16, 17, 18, 19]);
-    const strat = prepareDataset(ds, { dataset: 'x', normalClass: 'ok', split: { kind: 'random', testFraction: 0.2, seed: 3, stratify: true }, validationFraction: 0 });
+    const strat = prepareDataset(ds, {
+      dataset: 'x',
+      normalClass: 'ok',
+      split: { kind: 'random', testFraction: 0.2, seed: 3, stratify: true },
+      validationFraction: 0,
+    });
     expect(strat.test.labels.filter((l) => l === 'bad').length).toBe(1);
     expect(strat.test.rows).toBe(4);
-    expect(() => prepareDataset(ds, { dataset: 'x', normalClass: 'ok', split: { kind: 'rows', train: [0, 12], test: [10, 20] } })).toThrow(/overlap/);
-    expect(() => prepareDataset(ds, { dataset: 'x', normalClass: 'ok', split: { kind: 'rows', train: [0, 30], test: [10, 20] } })).toThrow(/0 <= start <= end <= 20/);
+    expect(() =>
+      prepareDataset(ds, { dataset: 'x', normalClass: 'ok', split: { kind: 'rows', train: [0, 12], test: [10, 20] } }),
+    ).toThrow(/overlap/);
+    expect(() =>
+      prepareDataset(ds, { dataset: 'x', normalClass: 'ok', split: { kind: 'rows', train: [0, 30], test: [10, 20] } }),
+    ).toThrow(/0 <= start <= end <= 20/);
   });
 
   it("reproduces numpy's RandomState(21).permutation (scikit-learn train_test_split random_state=21)", () => {
     // from python3 -c "import numpy as np; print(np.random.RandomState(21).permutation(10))"
     expect(Array.from(legacyNumpyPermutation(10, 21))).toEqual([1, 2, 7, 3, 5, 6, 0, 4, 8, 9]);
-    expect(Array.from(legacyNumpyPermutation(4998, 21).subarray(0, 10))).toEqual([106, 4492, 2234, 1073, 293, 2229, 1323, 1527, 3978, 2922]);
+    expect(Array.from(legacyNumpyPermutation(4998, 21).subarray(0, 10))).toEqual([
+      106, 4492, 2234, 1073, 293, 2229, 1323, 1527, 3978, 2922,
+    ]);
   });
 
   it('rejects an all-one-class dataset and a training split without normal rows, naming the labels', () => {
-    expect(() => prepareDataset(tinyDataset(rows, rows.map(() => 'ok')), { dataset: 'x', normalClass: 'ok' })).toThrow(/one class only \('ok'\)/);
-    expect(() => prepareDataset(tinyDataset(rows, labels), { dataset: 'x', normalClass: 'fine' })).toThrow(/matches no row.*labels seen: bad, ok/);
-    const trainAllBad = tinyDataset(rows, rows.map((_, i) => (i < 5 ? 'bad' : 'ok')));
-    expect(() => prepareDataset(trainAllBad, { dataset: 'x', normalClass: 'ok', split: { kind: 'rows', train: [0, 5], test: [5, 20] } })).toThrow(/training split .* has no normal rows/);
+    expect(() =>
+      prepareDataset(
+        tinyDataset(
+          rows,
+          rows.map(() => 'ok'),
+        ),
+        { dataset: 'x', normalClass: 'ok' },
+      ),
+    ).toThrow(/one class only \('ok'\)/);
+    expect(() => prepareDataset(tinyDataset(rows, labels), { dataset: 'x', normalClass: 'fine' })).toThrow(
+      /matches no row.*labels seen: bad, ok/,
+    );
+    const trainAllBad = tinyDataset(
+      rows,
+      rows.map((_, i) => (i < 5 ? 'bad' : 'ok')),
+    );
+    expect(() =>
+      prepareDataset(trainAllBad, {
+        dataset: 'x',
+        normalClass: 'ok',
+        split: { kind: 'rows', train: [0, 5], test: [5, 20] },
+      }),
+    ).toThrow(/training split .* has no normal rows/);
   });
 
   it('fills missing cells by interpolation then training means, and reports the count', () => {
@@ -145,7 +184,13 @@ describe('splits', () => {
       ],
       ['ok', 'ok', 'bad', 'ok'],
     );
-    const prepared = prepareDataset(ds, { dataset: 'x', normalClass: 'ok', split: { kind: 'rows', train: [0, 2], test: [2, 4] }, scaler: 'none', validationFraction: 0 });
+    const prepared = prepareDataset(ds, {
+      dataset: 'x',
+      normalClass: 'ok',
+      split: { kind: 'rows', train: [0, 2], test: [2, 4] },
+      scaler: 'none',
+      validationFraction: 0,
+    });
     expect(prepared.filledCells).toBe(6);
     expect(Array.from(prepared.train.x)).toEqual([1, 2, 3, 2, 2, 2, 2, 2]);
     // all-NaN test row gets the TRAINING column means (no test information used)
@@ -160,7 +205,7 @@ describe('splits', () => {
     expect(() => stableStringify({ a: Infinity })).toThrow(/non-finite/);
   });
 
-  it("prepares into shared memory when asked, with the same bytes, leaving the loaded dataset untouched", () => {
+  it('prepares into shared memory when asked, with the same bytes, leaving the loaded dataset untouched', () => {
     const dataset = generateSyntheticEcg({ trainRows: 60, testRows: 40 });
     dataset.values[3] = NaN;
     const before = dataset.values.slice();
@@ -180,7 +225,11 @@ describe('splits', () => {
   });
 
   it('per-sample normalisation makes every row mean 0 before scaling', () => {
-    const data = prepareDataset(generateSyntheticEcg({ trainRows: 20, testRows: 20 }), { dataset: 'synthetic-ecg', perSampleNormalize: true, scaler: 'none' });
+    const data = prepareDataset(generateSyntheticEcg({ trainRows: 20, testRows: 20 }), {
+      dataset: 'synthetic-ecg',
+      perSampleNormalize: true,
+      scaler: 'none',
+    });
     const row = data.test.x.subarray(0, 140);
     expect(row.reduce((a, b) => a + b, 0) / 140).toBeCloseTo(0, 5);
   });
@@ -188,7 +237,11 @@ describe('splits', () => {
 
 describe('a labelled validation split (validationAnomalies: keep)', () => {
   it('keeps the training split anomalies in validation, never in training, and leaves the default unchanged', async () => {
-    const base = { dataset: 'synthetic-ecg', options: { trainRows: 300, testRows: 100 }, validationFraction: 0.2 } as const;
+    const base = {
+      dataset: 'synthetic-ecg',
+      options: { trainRows: 300, testRows: 100 },
+      validationFraction: 0.2,
+    } as const;
     const dropped = await prepareData(base);
     const kept = await prepareData({ ...base, validationAnomalies: 'keep' });
     expect(dropped.validation.y.reduce((a, b) => a + b, 0)).toBe(0);
@@ -212,18 +265,28 @@ describe('checkNormalClass', () => {
   it('returns the resolved normal classes when every one occurs (numeric labels by value)', () => {
     expect(checkNormalClass(ds, { dataset: 'x', normalClass: '0' })).toEqual(['0']);
     expect(checkNormalClass(ds, { dataset: 'x', normalClass: ['0.0', '1'] })).toEqual(['0.0', '1']);
-    expect(checkNormalClass(generateSyntheticEcg({ trainRows: 20, testRows: 20 }), { dataset: 'synthetic-ecg' })).toEqual(['normal']);
+    expect(
+      checkNormalClass(generateSyntheticEcg({ trainRows: 20, testRows: 20 }), { dataset: 'synthetic-ecg' }),
+    ).toEqual(['normal']);
   });
 
   it('names a normal class that matches no row and the labels present', () => {
     expect(() => checkNormalClass(ds, { dataset: 'x', normalClass: '7' })).toThrow(DataPreparationError);
-    expect(() => checkNormalClass(ds, { dataset: 'x', normalClass: '7' })).toThrow(`normal class ["7"] matches no row of 'tiny'; labels seen: 0, 1`);
-    expect(() => checkNormalClass(ds, { dataset: 'x', normalClass: ['0', 'O'] })).toThrow(`normal class 'O' (of ["0","O"]) matches no row of 'tiny'; labels seen: 0, 1`);
-    expect(() => checkNormalClass(ds, { dataset: 'x' })).toThrow(/normalClass is required for 'x' \(not a registered dataset\); labels seen: 0, 1/);
+    expect(() => checkNormalClass(ds, { dataset: 'x', normalClass: '7' })).toThrow(
+      `normal class ["7"] matches no row of 'tiny'; labels seen: 0, 1`,
+    );
+    expect(() => checkNormalClass(ds, { dataset: 'x', normalClass: ['0', 'O'] })).toThrow(
+      `normal class 'O' (of ["0","O"]) matches no row of 'tiny'; labels seen: 0, 1`,
+    );
+    expect(() => checkNormalClass(ds, { dataset: 'x' })).toThrow(
+      /normalClass is required for 'x' \(not a registered dataset\); labels seen: 0, 1/,
+    );
   });
 
   it('prepareDataset refuses a normal class list with a class that occurs nowhere', () => {
-    expect(() => prepareDataset(ds, { dataset: 'x', normalClass: ['0', 'O'] })).toThrow(`normal class 'O' (of ["0","O"]) matches no row of 'tiny'`);
+    expect(() => prepareDataset(ds, { dataset: 'x', normalClass: ['0', 'O'] })).toThrow(
+      `normal class 'O' (of ["0","O"]) matches no row of 'tiny'`,
+    );
   });
 
   it('lists at most 20 labels in the message', () => {
@@ -232,6 +295,8 @@ describe('checkNormalClass', () => {
       many.map((_, i) => [i]),
       many,
     );
-    expect(() => checkNormalClass(wide, { dataset: 'x', normalClass: 'nope' })).toThrow(/labels seen: c00, c01, .*, c19, \.\.\. \(50 distinct\)$/);
+    expect(() => checkNormalClass(wide, { dataset: 'x', normalClass: 'nope' })).toThrow(
+      /labels seen: c00, c01, .*, c19, \.\.\. \(50 distinct\)$/,
+    );
   });
 });

@@ -40,7 +40,9 @@ describe('data errors are printable', () => {
   });
 
   it('escapes labels quoted in preparation errors', () => {
-    expect(new DataPreparationError("normal class 'x' matches no row; labels seen: \u001b[31m").message).toBe("normal class 'x' matches no row; labels seen: \\x1b[31m");
+    expect(new DataPreparationError("normal class 'x' matches no row; labels seen: \u001b[31m").message).toBe(
+      "normal class 'x' matches no row; labels seen: \\x1b[31m",
+    );
   });
 });
 

@@ -5,13 +5,18 @@ import { inspectDataset, loadDataset, loadFile, NAB_CORPUS, parseNabTimestamp, p
 
 const dataDir = process.env.AELAB_DATA_DIR;
 const available = Boolean(dataDir && existsSync(join(dataDir, 'ecg5000')) && existsSync(join(dataDir, 'nab')));
-if (!available) console.log('real-dataset tests skipped: set AELAB_DATA_DIR to a datasets folder (as `aelab data fetch` lays it out)');
+if (!available)
+  console.log(
+    'real-dataset tests skipped: set AELAB_DATA_DIR to a datasets folder (as `aelab data fetch` lays it out)',
+  );
 
 const count = (labels: string[]) => labels.reduce<Record<string, number>>((m, l) => ((m[l] = (m[l] ?? 0) + 1), m), {});
 
 describe.skipIf(!available)('real datasets under AELAB_DATA_DIR', () => {
   it('ECG5000_TRAIN .arff, .ts and .txt load to identical values and labels (500 x 140, 292/177/10/19/2)', async () => {
-    const [arff, ts, txt] = await Promise.all(['arff', 'ts', 'txt'].map((ext) => loadFile(join(dataDir!, 'ecg5000', `ECG5000_TRAIN.${ext}`))));
+    const [arff, ts, txt] = await Promise.all(
+      ['arff', 'ts', 'txt'].map((ext) => loadFile(join(dataDir!, 'ecg5000', `ECG5000_TRAIN.${ext}`))),
+    );
     for (const d of [arff, ts, txt]) {
       expect([d.rows, d.features]).toEqual([500, 140]);
       expect(count(d.labels)).toEqual({ 1: 292, 2: 177, 3: 10, 4: 19, 5: 2 });
@@ -25,8 +30,13 @@ describe.skipIf(!available)('real datasets under AELAB_DATA_DIR', () => {
   it('ecg5000 by name says its TEST split is absent and refuses the predefined split with the reason', async () => {
     const d = await loadDataset('ecg5000', {}, { dataDir });
     expect(d.notes?.[0]).toMatch(/TEST split absent/);
-    await expect(prepareData({ dataset: 'ecg5000' }, { dataDir })).rejects.toThrow(/no TEST rows in its predefined split/);
-    const prepared = await prepareData({ dataset: 'ecg5000', split: { kind: 'random', testFraction: 0.3, seed: 1, stratify: true } }, { dataDir });
+    await expect(prepareData({ dataset: 'ecg5000' }, { dataDir })).rejects.toThrow(
+      /no TEST rows in its predefined split/,
+    );
+    const prepared = await prepareData(
+      { dataset: 'ecg5000', split: { kind: 'random', testFraction: 0.3, seed: 1, stratify: true } },
+      { dataDir },
+    );
     expect(prepared.train.labels.every((l) => l === '1')).toBe(true);
   });
 
@@ -38,7 +48,10 @@ describe.skipIf(!available)('real datasets under AELAB_DATA_DIR', () => {
     // the values' bytes, not their whole buffer (a growable one may be larger)
     const bytes = (values: Float32Array, rows: number) => Buffer.from(values.buffer, values.byteOffset, rows * 140 * 4);
     expect(bytes(ecg.values, 500).equals(bytes(train.values, train.rows))).toBe(true);
-    const ucrSplit = await prepareData({ dataset: 'ecg', split: { kind: 'rows', train: [0, 500], test: [500, null] }, validationFraction: 0 }, { dataDir });
+    const ucrSplit = await prepareData(
+      { dataset: 'ecg', split: { kind: 'rows', train: [0, 500], test: [500, null] }, validationFraction: 0 },
+      { dataDir },
+    );
     expect(ucrSplit.train.rows).toBe(292);
     expect(ucrSplit.test.rows).toBe(4498);
     // the tutorial split: train_test_split(test_size=0.2, random_state=21) -> 1000 test rows
@@ -66,8 +79,11 @@ describe.skipIf(!available)('real datasets under AELAB_DATA_DIR', () => {
       // a window row is an anomaly exactly when one of its points lies in a labelled window
       d.labels.forEach((label, row) => {
         const start = s.windowStarts[row];
-        const hit = s.timestamps.slice(start, start + 32).some((t) => s.anomalyWindows.some(([a, b]) => t >= a && t <= b));
-        if (hit !== (label === 'anomaly')) throw new Error(`${entry.key} row ${row}: label ${label}, window hit ${hit}`);
+        const hit = s.timestamps
+          .slice(start, start + 32)
+          .some((t) => s.anomalyWindows.some(([a, b]) => t >= a && t <= b));
+        if (hit !== (label === 'anomaly'))
+          throw new Error(`${entry.key} row ${row}: label ${label}, window hit ${hit}`);
       });
       expect(d.rows).toBe(Math.floor((entry.points - 32) / 8) + 1);
     }
@@ -76,7 +92,14 @@ describe.skipIf(!available)('real datasets under AELAB_DATA_DIR', () => {
 
   it('inspect reports shape, classes per split, missing cells and describe-style stats', async () => {
     const report = await inspectDataset('ecg', { dataDir });
-    expect(report).toMatchObject({ name: 'ecg', rows: 4998, features: 140, missingCells: 0, classes: { '0.0': 2079, '1.0': 2919 }, normalClass: ['1.0'] });
+    expect(report).toMatchObject({
+      name: 'ecg',
+      rows: 4998,
+      features: 140,
+      missingCells: 0,
+      classes: { '0.0': 2079, '1.0': 2919 },
+      normalClass: ['1.0'],
+    });
     expect('error' in report.splits).toBe(false);
     const splits = report.splits as Exclude<typeof report.splits, { error: string }>;
     expect(splits.test.rows).toBe(1000);

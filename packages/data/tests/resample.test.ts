@@ -3,8 +3,15 @@ import { DataPreparationError, generateSyntheticEcg, prepareDataset, type DataSp
 
 const dataset = generateSyntheticEcg({ trainRows: 120, testRows: 60 });
 const random = { kind: 'random', testFraction: 0.25, seed: 7, stratify: true } as const;
-const spec: DataSpec = { dataset: 'synthetic-ecg', split: random, validationFraction: 0.2, validationAnomalies: 'keep', seed: 3 };
-const prepared = (resample?: DataSpec['resample'], base: DataSpec = spec) => prepareDataset(dataset, { ...base, ...(resample ? { resample } : {}) });
+const spec: DataSpec = {
+  dataset: 'synthetic-ecg',
+  split: random,
+  validationFraction: 0.2,
+  validationAnomalies: 'keep',
+  seed: 3,
+};
+const prepared = (resample?: DataSpec['resample'], base: DataSpec = spec) =>
+  prepareDataset(dataset, { ...base, ...(resample ? { resample } : {}) });
 
 describe('resampled splits (an experiment\'s "resample", one draw per repeat)', () => {
   it('draw 0 is the split without resampling: same rows, same fingerprint', () => {
@@ -42,10 +49,19 @@ describe('resampled splits (an experiment\'s "resample", one draw per repeat)', 
   it('refuses to draw what is not random, naming the split kind and the way out', () => {
     const rows: DataSpec = { ...spec, split: { kind: 'rows', train: [0, 100], test: [100, null] } };
     expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow(DataPreparationError);
-    expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow('resample "all" draws a new train/test split, which needs split kind "random"');
-    expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow(`'synthetic-ecg' uses "rows": use resample "validation"`);
+    expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow(
+      'resample "all" draws a new train/test split, which needs split kind "random"',
+    );
+    expect(() => prepared({ scope: 'all', draw: 1 }, rows)).toThrow(
+      `'synthetic-ecg' uses "rows": use resample "validation"`,
+    );
     expect(prepared({ scope: 'validation', draw: 1 }, rows).test.index).toEqual(prepared(undefined, rows).test.index);
-    const chronological: DataSpec = { ...spec, split: { kind: 'chronological', train: 0.6, validation: 0.2, test: 0.2 } };
-    expect(() => prepared({ scope: 'validation', draw: 1 }, chronological)).toThrow(/chronological split, whose validation block is fixed/);
+    const chronological: DataSpec = {
+      ...spec,
+      split: { kind: 'chronological', train: 0.6, validation: 0.2, test: 0.2 },
+    };
+    expect(() => prepared({ scope: 'validation', draw: 1 }, chronological)).toThrow(
+      /chronological split, whose validation block is fixed/,
+    );
   });
 });

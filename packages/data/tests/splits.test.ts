@@ -8,7 +8,15 @@ import { resolvePreparationSpec, splitRows, type Dataset, type SplitRows } from 
  * results must not change. Quadratic (each label's rows rebuilt for every row), so only
  * run on small inputs.
  */
-function referenceSplit(labels: string[], testFraction: number, splitSeed: number, isNormal: (row: number) => boolean, trainOn: 'normal' | 'all', validationFraction: number, seed: number): SplitRows {
+function referenceSplit(
+  labels: string[],
+  testFraction: number,
+  splitSeed: number,
+  isNormal: (row: number) => boolean,
+  trainOn: 'normal' | 'all',
+  validationFraction: number,
+  seed: number,
+): SplitRows {
   const ascending = (a: number, b: number) => a - b;
   const byLabel = new Map<string, number[]>();
   labels.forEach((label, row) => byLabel.set(label, [...(byLabel.get(label) ?? []), row]));
@@ -27,7 +35,12 @@ function referenceSplit(labels: string[], testFraction: number, splitSeed: numbe
   const shuffled = createRng(seed, 'validation').shuffle([...pool]);
   const nValidation = Math.round(pool.length * validationFraction);
   const train = keep(shuffled.slice(nValidation)).sort(ascending);
-  return { train, validation: shuffled.slice(0, nValidation).sort(ascending), test: testPart, droppedTrainingAnomalies: trainPart.length - nValidation - train.length };
+  return {
+    train,
+    validation: shuffled.slice(0, nValidation).sort(ascending),
+    test: testPart,
+    droppedTrainingAnomalies: trainPart.length - nValidation - train.length,
+  };
 }
 
 function labelledDataset(labels: string[], features = 1): Dataset {
@@ -71,8 +84,16 @@ describe('stratified random split', () => {
         [0.5, 'all', 0],
         [0.33, 'normal', 0.25],
       ] as const) {
-        const actual = splitRows(dataset, { split: { kind: 'random', testFraction, seed, stratify: true }, isNormal, trainOn, validationFraction, seed: seed + 7 });
-        expect(actual).toEqual(referenceSplit(labels, testFraction, seed, isNormal, trainOn, validationFraction, seed + 7));
+        const actual = splitRows(dataset, {
+          split: { kind: 'random', testFraction, seed, stratify: true },
+          isNormal,
+          trainOn,
+          validationFraction,
+          seed: seed + 7,
+        });
+        expect(actual).toEqual(
+          referenceSplit(labels, testFraction, seed, isNormal, trainOn, validationFraction, seed + 7),
+        );
       }
     }
   });
@@ -81,7 +102,13 @@ describe('stratified random split', () => {
     const labels = drawLabels(40_000, ['0', '1'], [0.9983, 0.0017], 3);
     const dataset = labelledDataset(labels);
     const start = performance.now();
-    splitRows(dataset, { split: { kind: 'random', testFraction: 0.2, seed: 42, stratify: true }, isNormal: (row) => labels[row] === '0', trainOn: 'normal', validationFraction: 0.1, seed: 42 });
+    splitRows(dataset, {
+      split: { kind: 'random', testFraction: 0.2, seed: 42, stratify: true },
+      isNormal: (row) => labels[row] === '0',
+      trainOn: 'normal',
+      validationFraction: 0.1,
+      seed: 42,
+    });
     expect(performance.now() - start).toBeLessThan(1000);
   });
 
@@ -91,12 +118,20 @@ describe('stratified random split', () => {
     const r = resolvePreparationSpec({ dataset: 'creditcard.csv', normalClass: '0' }, dataset);
     expect(r.split).toEqual({ kind: 'random', testFraction: 0.2, seed: 42, stratify: true });
     const start = performance.now();
-    const parts = splitRows(dataset, { split: r.split, isNormal: (row) => labels[row] === '0', trainOn: r.trainOn, validationFraction: r.validationFraction, seed: r.seed });
+    const parts = splitRows(dataset, {
+      split: r.split,
+      isNormal: (row) => labels[row] === '0',
+      trainOn: r.trainOn,
+      validationFraction: r.validationFraction,
+      seed: r.seed,
+    });
     const seconds = (performance.now() - start) / 1000;
     expect(seconds).toBeLessThan(3);
     const positives = labels.filter((l) => l === '1').length;
     const testPositives = parts.test.filter((row) => labels[row] === '1').length;
     expect(testPositives).toBe(Math.round(positives * 0.2));
-    expect(parts.train.length + parts.validation.length + parts.test.length + parts.droppedTrainingAnomalies).toBe(284_807);
+    expect(parts.train.length + parts.validation.length + parts.test.length + parts.droppedTrainingAnomalies).toBe(
+      284_807,
+    );
   });
 });

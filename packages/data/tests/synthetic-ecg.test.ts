@@ -16,15 +16,16 @@ function rocAuc(scores: number[], positive: boolean[]): number {
   let pos = 0;
   let neg = 0;
   let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j < order.length && order[j][0] === order[i][0]) j++;
     const rank = (i + j + 1) / 2;
     for (let k = i; k < j; k++) if (positive[order[k][1]]) rankSum += rank;
     i = j;
   }
-  for (const p of positive) if (p) pos++;
-  else neg++;
+  for (const p of positive)
+    if (p) pos++;
+    else neg++;
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
@@ -38,7 +39,8 @@ function pcaReconstructionErrors(train: number[][], test: number[][], k: number)
   for (const row of train) for (let j = 0; j < d; j++) mean[j] += row[j] / train.length;
   const cov = Array.from({ length: d }, () => new Array(d).fill(0));
   for (const row of train)
-    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) cov[a][b] += ((row[a] - mean[a]) * (row[b] - mean[b])) / train.length;
+    for (let a = 0; a < d; a++)
+      for (let b = 0; b < d; b++) cov[a][b] += ((row[a] - mean[a]) * (row[b] - mean[b])) / train.length;
   const components: number[][] = [];
   for (let c = 0; c < k; c++) {
     let v = Array.from({ length: d }, (_, i) => Math.sin(i + c + 1));
@@ -110,13 +112,21 @@ describe('synthetic-ecg', () => {
     const data = generateSyntheticEcg({ seed: 11 });
     const rowsOf = (keep: (i: number) => boolean) => {
       const out: number[][] = [];
-      for (let i = 0; i < data.rows; i++) if (keep(i)) out.push(Array.from(data.values.subarray(i * 140, (i + 1) * 140)));
+      for (let i = 0; i < data.rows; i++)
+        if (keep(i)) out.push(Array.from(data.values.subarray(i * 140, (i + 1) * 140)));
       return out;
     };
     const train = rowsOf((i) => data.predefinedSplit![i] === 'train' && data.labels[i] === 'normal');
     const testIdx = [...data.labels.keys()].filter((i) => data.predefinedSplit![i] === 'test');
-    const errors = pcaReconstructionErrors(train, rowsOf((i) => data.predefinedSplit![i] === 'test'), 8);
-    const auc = rocAuc(errors, testIdx.map((i) => data.labels[i] !== 'normal'));
+    const errors = pcaReconstructionErrors(
+      train,
+      rowsOf((i) => data.predefinedSplit![i] === 'test'),
+      8,
+    );
+    const auc = rocAuc(
+      errors,
+      testIdx.map((i) => data.labels[i] !== 'normal'),
+    );
     console.log(`synthetic-ecg seed 11: PCA(8) reconstruction ROC-AUC = ${auc.toFixed(4)}`);
     expect(auc).toBeGreaterThan(0.85);
     expect(auc).toBeLessThan(0.995);

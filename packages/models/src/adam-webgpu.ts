@@ -15,15 +15,24 @@ type Part = 'moment1' | 'moment2' | 'weight';
 /** WGSL of each part (`index` is the flat element; inputs are read by name, custom uniforms by `uniforms.*`). */
 const PARTS: Record<Part, { inputs: string[]; uniforms: string; value: string }> = {
   // m' = m + (g - m)(1 - beta1), with g += 2·l2·x
-  moment1: { inputs: ['m', 'g', 'x'], uniforms: 'k : f32, l2x2 : f32,', value: 'm[index] + (g[index] + uniforms.l2x2 * x[index] - m[index]) * uniforms.k' },
+  moment1: {
+    inputs: ['m', 'g', 'x'],
+    uniforms: 'k : f32, l2x2 : f32,',
+    value: 'm[index] + (g[index] + uniforms.l2x2 * x[index] - m[index]) * uniforms.k',
+  },
   // v' = v + (g² - v)(1 - beta2), same g
   moment2: {
     inputs: ['v', 'g', 'x'],
     uniforms: 'k : f32, l2x2 : f32,',
-    value: 'v[index] + ((g[index] + uniforms.l2x2 * x[index]) * (g[index] + uniforms.l2x2 * x[index]) - v[index]) * uniforms.k',
+    value:
+      'v[index] + ((g[index] + uniforms.l2x2 * x[index]) * (g[index] + uniforms.l2x2 * x[index]) - v[index]) * uniforms.k',
   },
   // x' = x - c1·m' / (sqrt(c2·v') + epsilon)
-  weight: { inputs: ['x', 'm', 'v'], uniforms: 'c1 : f32, c2 : f32, epsilon : f32,', value: 'x[index] - uniforms.c1 * m[index] / (sqrt(uniforms.c2 * v[index]) + uniforms.epsilon)' },
+  weight: {
+    inputs: ['x', 'm', 'v'],
+    uniforms: 'c1 : f32, c2 : f32, epsilon : f32,',
+    value: 'x[index] - uniforms.c1 * m[index] / (sqrt(uniforms.c2 * v[index]) + uniforms.epsilon)',
+  },
 };
 
 class AdamPartProgram implements WebGPUProgram {
@@ -63,7 +72,8 @@ const adamUpdateWebgpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', TensorInfo>;
   const { c1, c2, beta1, beta2, epsilon, l2 = 0 } = attrs as unknown as AdamUpdateAttrs;
   // Per-member rates are the wasm kernel's (PopulationAdam uses tfjs ops elsewhere).
-  if (typeof c1 !== 'number') throw new Error(`${ADAM_KERNEL} on webgpu takes one learning rate (c1), got ${c1.length}`);
+  if (typeof c1 !== 'number')
+    throw new Error(`${ADAM_KERNEL} on webgpu takes one learning rate (c1), got ${c1.length}`);
   const run = (part: Part, partInputs: TensorInfo[], uniforms: number[]) =>
     b.runWebGPUProgram(new AdamPartProgram(part, x.shape), partInputs, 'float32', uniforms.map(f32));
   const m2 = run('moment1', [m, g, x], [1 - beta1, 2 * l2]);
@@ -78,5 +88,6 @@ let registered = false;
 export function registerWebgpuAdamKernel(): void {
   if (registered) return;
   registered = true;
-  if (!tf.getKernel(ADAM_KERNEL, 'webgpu')) tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'webgpu', kernelFunc: adamUpdateWebgpu });
+  if (!tf.getKernel(ADAM_KERNEL, 'webgpu'))
+    tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'webgpu', kernelFunc: adamUpdateWebgpu });
 }

@@ -98,7 +98,9 @@ class FusedAdam implements GradientOptimizer {
       beta2: this.beta2,
       epsilon: this.epsilon,
     };
-    const updated = tf.getKernel(ADAM_ALL_KERNEL, tf.getBackend()) ? this.updateAll(grads, attrs) : this.variables.map((variable, i) => this.updateOne(variable, i, grads[i], attrs));
+    const updated = tf.getKernel(ADAM_ALL_KERNEL, tf.getBackend())
+      ? this.updateAll(grads, attrs)
+      : this.variables.map((variable, i) => this.updateOne(variable, i, grads[i], attrs));
     this.variables.forEach((variable, i) => {
       const [x2, m2, v2] = updated[i];
       variable.assign(x2);
@@ -112,20 +114,37 @@ class FusedAdam implements GradientOptimizer {
   private updateOne(variable: tf.Variable, i: number, g: tf.Tensor, attrs: AdamUpdateAttrs): tf.Tensor[] {
     const [m, v] = this.moments[i];
     const l2 = this.l2?.[i] ?? 0;
-    return tf.engine().runKernel(ADAM_KERNEL, { x: variable, m, v, g }, (l2 > 0 ? { ...attrs, l2 } : attrs) as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    return tf
+      .engine()
+      .runKernel(
+        ADAM_KERNEL,
+        { x: variable, m, v, g },
+        (l2 > 0 ? { ...attrs, l2 } : attrs) as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
   }
 
   private updateAll(grads: readonly tf.Tensor[], attrs: AdamUpdateAttrs): tf.Tensor[][] {
     const inputs: tf.NamedTensorMap = {};
-    this.variables.forEach((variable, i) => Object.assign(inputs, { [`x${i}`]: variable, [`m${i}`]: this.moments[i][0], [`v${i}`]: this.moments[i][1], [`g${i}`]: grads[i] }));
+    this.variables.forEach((variable, i) =>
+      Object.assign(inputs, {
+        [`x${i}`]: variable,
+        [`m${i}`]: this.moments[i][0],
+        [`v${i}`]: this.moments[i][1],
+        [`g${i}`]: grads[i],
+      }),
+    );
     const l2 = this.variables.map((_, i) => this.l2?.[i] ?? 0);
-    const outs = tf.engine().runKernel(ADAM_ALL_KERNEL, inputs, { ...attrs, l2 } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const outs = tf
+      .engine()
+      .runKernel(ADAM_ALL_KERNEL, inputs, { ...attrs, l2 } as unknown as tf.NamedAttrMap) as tf.Tensor[];
     return this.variables.map((_, i) => outs.slice(3 * i, 3 * i + 3));
   }
 
   private withPenalties(value: tf.Scalar): tf.Scalar {
     const total = tf.tidy(() => {
-      const terms = this.variables.flatMap((variable, i) => (this.l2![i] > 0 ? [tf.mul(tf.sum(tf.square(variable)), this.l2![i])] : []));
+      const terms = this.variables.flatMap((variable, i) =>
+        this.l2![i] > 0 ? [tf.mul(tf.sum(tf.square(variable)), this.l2![i])] : [],
+      );
       return terms.length === 0 ? value.clone() : (tf.addN([value, ...terms]) as tf.Scalar);
     });
     value.dispose();
@@ -162,7 +181,9 @@ class TfAdam implements StepOptimizer {
 export function kernelL2Penalties(model: tf.LayersModel): number[] | null {
   const byWeight = new Map<string, number>();
   for (const layer of model.layers) {
-    const config = layer.getConfig() as { kernelRegularizer?: { className: string; config: { l1: number; l2: number } } | null };
+    const config = layer.getConfig() as {
+      kernelRegularizer?: { className: string; config: { l1: number; l2: number } } | null;
+    };
     const regularizer = config.kernelRegularizer;
     if (!regularizer) continue;
     const kernel = layer.trainableWeights.find((w) => /(^|\/)kernel$/.test(w.originalName));
@@ -181,7 +202,11 @@ export function kernelL2Penalties(model: tf.LayersModel): number[] | null {
  * kernels costs a GPU dispatch, while on wasm they are cheap and recorded trainings must
  * stay bit for bit what they were.
  */
-export function createAdam(variables: tf.Variable[], learningRate: number, options: { fused?: boolean; l2?: readonly number[] | null } = {}): StepOptimizer {
+export function createAdam(
+  variables: tf.Variable[],
+  learningRate: number,
+  options: { fused?: boolean; l2?: readonly number[] | null } = {},
+): StepOptimizer {
   const backend = tf.getBackend();
   const fused = (options.fused ?? true) && tf.getKernel(ADAM_KERNEL, backend) !== undefined;
   if (!fused) return new TfAdam(variables, learningRate);
@@ -194,7 +219,11 @@ export function createAdam(variables: tf.Variable[], learningRate: number, optio
  * the update, for a step that computes its gradients and penalties itself; null where the
  * active backend lacks the fused kernel.
  */
-export function createGradientAdam(variables: tf.Variable[], learningRate: number, l2: readonly number[]): GradientOptimizer | null {
+export function createGradientAdam(
+  variables: tf.Variable[],
+  learningRate: number,
+  l2: readonly number[],
+): GradientOptimizer | null {
   if (tf.getKernel(ADAM_KERNEL, tf.getBackend()) === undefined) return null;
   return new FusedAdam(variables, learningRate, l2.some((p) => p > 0) ? l2 : null);
 }
@@ -247,7 +276,9 @@ export class PopulationAdam {
     };
     return weights.map((x, i) => {
       const [m, v] = this.moments[i];
-      const [x2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, { x, m, v, g: grads[i] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const [x2, m2, v2] = tf
+        .engine()
+        .runKernel(ADAM_KERNEL, { x, m, v, g: grads[i] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
       tf.dispose([m, v]);
       this.moments[i] = [m2, v2];
       return x2;
@@ -281,7 +312,12 @@ export class PopulationAdam {
   private rates(rank: number): tf.Tensor {
     let rates = this.negativeRates.get(rank);
     if (!rates) {
-      rates = tf.keep(tf.tensor(this.learningRates.map((lr) => -lr), [this.learningRates.length, ...Array<number>(rank - 1).fill(1)]));
+      rates = tf.keep(
+        tf.tensor(
+          this.learningRates.map((lr) => -lr),
+          [this.learningRates.length, ...Array<number>(rank - 1).fill(1)],
+        ),
+      );
       this.negativeRates.set(rank, rates);
     }
     return rates;

@@ -32,9 +32,7 @@ export interface ModelLossTerm {
  * - `model`: a family's own term, always differentiated and added to the total.
  */
 export type LossTerm =
-  | { kind: 'reconstruction'; loss: ReconstructionLoss }
-  | { kind: 'penalties' }
-  | { kind: 'model'; term: ModelLossTerm };
+  { kind: 'reconstruction'; loss: ReconstructionLoss } | { kind: 'penalties' } | { kind: 'model'; term: ModelLossTerm };
 
 /** A training's loss terms: the reconstruction loss, the model's penalties, then the family's own terms. */
 export function lossTerms(loss: ReconstructionLoss, modelTerms: readonly ModelLossTerm[] = []): LossTerm[] {
@@ -49,9 +47,16 @@ export function lossTerms(loss: ReconstructionLoss, modelTerms: readonly ModelLo
  * The reconstruction loss: the mean over all values, or over `axes` only (the population
  * trainer reduces each member's rows and features, axes [1, 2], to one loss per member).
  */
-export function reconstructionLoss<T extends tf.Tensor = tf.Scalar>(kind: ReconstructionLoss, target: tf.Tensor, output: tf.Tensor, axes?: number[]): T {
+export function reconstructionLoss<T extends tf.Tensor = tf.Scalar>(
+  kind: ReconstructionLoss,
+  target: tf.Tensor,
+  output: tf.Tensor,
+  axes?: number[],
+): T {
   // Plain means: tf.losses.* add weight/reduction bookkeeping kernels to every step.
-  return (kind === 'mse' ? tf.mean(tf.squaredDifference(target, output), axes) : tf.mean(tf.abs(tf.sub(target, output)), axes)) as T;
+  return (
+    kind === 'mse' ? tf.mean(tf.squaredDifference(target, output), axes) : tf.mean(tf.abs(tf.sub(target, output)), axes)
+  ) as T;
 }
 
 /** Inputs per AddN: tfjs-backend-webgpu 4.22's AddN returns a wrong sum (silently) for 8 or more (measured on Dawn). */
@@ -63,7 +68,7 @@ const ADD_N_INPUTS = 7;
  */
 export function addInOrder<T extends tf.Tensor>(terms: readonly T[]): T {
   let sum = terms.length === 1 ? terms[0] : tf.addN(terms.slice(0, ADD_N_INPUTS));
-  for (let i = ADD_N_INPUTS; i < terms.length; i += ADD_N_INPUTS - 1) sum = tf.addN([sum, ...terms.slice(i, i + ADD_N_INPUTS - 1)]);
+  for (let i = ADD_N_INPUTS; i < terms.length; i += ADD_N_INPUTS - 1)
+    sum = tf.addN([sum, ...terms.slice(i, i + ADD_N_INPUTS - 1)]);
   return sum as T;
 }
-

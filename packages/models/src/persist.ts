@@ -60,8 +60,11 @@ export async function serializeModel(input: SaveModelInput): Promise<SerializedM
     }),
   );
   const saved = artifacts as tf.io.ModelArtifacts | null;
-  if (!saved || !saved.weightSpecs || saved.weightData === undefined) throw new Error(`saving model ${input.model.name}: tfjs returned no weights`);
-  const weightData = new Uint8Array(Array.isArray(saved.weightData) ? tf.io.concatenateArrayBuffers(saved.weightData) : saved.weightData);
+  if (!saved || !saved.weightSpecs || saved.weightData === undefined)
+    throw new Error(`saving model ${input.model.name}: tfjs returned no weights`);
+  const weightData = new Uint8Array(
+    Array.isArray(saved.weightData) ? tf.io.concatenateArrayBuffers(saved.weightData) : saved.weightData,
+  );
   const modelJson = {
     modelTopology: saved.modelTopology,
     format: saved.format ?? 'layers-model',
@@ -142,7 +145,8 @@ async function readPlainFile(file: string, limit: number, tooLarge: (size: numbe
 }
 
 async function readJson(file: string): Promise<unknown> {
-  const tooLarge = (size: number) => `has ${size} bytes, more than the ${MAX_MODEL_JSON_BYTES} a model's JSON file may have`;
+  const tooLarge = (size: number) =>
+    `has ${size} bytes, more than the ${MAX_MODEL_JSON_BYTES} a model's JSON file may have`;
   const bytes = await readPlainFile(file, MAX_MODEL_JSON_BYTES, tooLarge);
   try {
     return JSON.parse(bytes.toString('utf8'));
@@ -151,7 +155,11 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-const weightSpecSchema = z.looseObject({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.string() });
+const weightSpecSchema = z.looseObject({
+  name: z.string(),
+  shape: z.array(z.number().int().min(0)),
+  dtype: z.string(),
+});
 /** The parts of a tfjs layers `model.json` that loadModel reads itself. */
 const modelJsonSchema = z.looseObject({
   modelTopology: z.looseObject({}),
@@ -201,13 +209,17 @@ function checkWeights(
   expectedSha256: string | undefined,
 ): void {
   if (expectedSha256 !== undefined && sha256Hex(bytes) !== expectedSha256) {
-    throw new Error(`${files}: its sha256 is not the one ${MODEL_FILES.info} records: the file was changed or damaged since the model was saved`);
+    throw new Error(
+      `${files}: its sha256 is not the one ${MODEL_FILES.info} records: the file was changed or damaged since the model was saved`,
+    );
   }
   // tfjs checks what it can of weights without a fixed size.
   if (sizes === undefined) return;
   const expected = sizes.reduce((a, b) => a + b, 0);
   if (bytes.byteLength !== expected) {
-    throw new Error(`${files}: has ${bytes.byteLength} bytes, ${MODEL_FILES.topology}'s weights manifest describes ${expected}`);
+    throw new Error(
+      `${files}: has ${bytes.byteLength} bytes, ${MODEL_FILES.topology}'s weights manifest describes ${expected}`,
+    );
   }
   let offset = 0;
   specs.forEach((spec, i) => {
@@ -228,7 +240,9 @@ function checkWeights(
 function weightsFile(dir: string, topologyFile: string, p: string): string {
   const name = p.replace(/^\.\//, '');
   if (name === '' || name.includes('/') || name.includes('\\') || name === '..' || name === '.') {
-    throw new Error(`${topologyFile}: weightsManifest path ${JSON.stringify(p)} must name a file of the model folder, like ./${MODEL_FILES.weights}`);
+    throw new Error(
+      `${topologyFile}: weightsManifest path ${JSON.stringify(p)} must name a file of the model folder, like ./${MODEL_FILES.weights}`,
+    );
   }
   return path.join(dir, name);
 }

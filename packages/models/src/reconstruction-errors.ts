@@ -27,7 +27,8 @@ export interface ReconstructionErrors {
 const DEFAULT_SCORING_BATCH = 4096;
 
 function chunks(rows: number, batchSize = DEFAULT_SCORING_BATCH): [number, number][] {
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0)
+    throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   const out: [number, number][] = [];
   for (let start = 0; start < rows; start += batchSize) out.push([start, Math.min(rows, start + batchSize)]);
   return out;
@@ -58,7 +59,9 @@ async function forEachChunk(
       // array per chunk and output added up to every row's errors in garbage, which a worker
       // busy scoring frees late, and its allocator keeps.
       const heap = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmHeapBackend) : null;
-      const values = heap ? outputs.map((t) => heap.typedArrayFromHeap(t)) : ((await Promise.all(outputs.map((t) => t.data()))) as Float32Array[]);
+      const values = heap
+        ? outputs.map((t) => heap.typedArrayFromHeap(t))
+        : ((await Promise.all(outputs.map((t) => t.data()))) as Float32Array[]);
       collect(start, values);
     } finally {
       outputs.forEach((t) => t.dispose());
@@ -67,7 +70,11 @@ async function forEachChunk(
 }
 
 /** Per-row MSE and MAE between each row and its reconstruction. */
-export async function reconstructionErrors(model: tf.LayersModel, rows: ScoringRows, options: ScoringOptions = {}): Promise<ReconstructionErrors> {
+export async function reconstructionErrors(
+  model: tf.LayersModel,
+  rows: ScoringRows,
+  options: ScoringOptions = {},
+): Promise<ReconstructionErrors> {
   const mse = new Float32Array(rows.rows);
   const mae = new Float32Array(rows.rows);
   await forEachChunk(
@@ -104,7 +111,11 @@ export async function perStepErrors(
 }
 
 /** The model's reconstruction of each row (row-major, rows x features). */
-export async function reconstruct(model: tf.LayersModel, rows: ScoringRows, options: ScoringOptions = {}): Promise<Float32Array> {
+export async function reconstruct(
+  model: tf.LayersModel,
+  rows: ScoringRows,
+  options: ScoringOptions = {},
+): Promise<Float32Array> {
   const out = new Float32Array(rows.rows * rows.features);
   await forEachChunk(
     model,

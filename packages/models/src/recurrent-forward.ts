@@ -28,10 +28,13 @@ function recurrentIssues(layer: tf.layers.Layer): string[] {
   const config = layer.getConfig() as RecurrentLayerConfig;
   const issues: string[] = [];
   if (config.activation !== 'tanh') issues.push(`${layer.name}: activation ${String(config.activation)} (only tanh)`);
-  if (layer.getClassName() === 'LSTM' && config.recurrentActivation !== 'sigmoid') issues.push(`${layer.name}: recurrentActivation ${String(config.recurrentActivation)} (only sigmoid)`);
+  if (layer.getClassName() === 'LSTM' && config.recurrentActivation !== 'sigmoid')
+    issues.push(`${layer.name}: recurrentActivation ${String(config.recurrentActivation)} (only sigmoid)`);
   if (config.useBias === false) issues.push(`${layer.name}: no bias`);
-  if (config.returnState || config.goBackwards || config.stateful) issues.push(`${layer.name}: returnState, goBackwards and stateful are not supported`);
-  if ((config.dropout ?? 0) > 0 || (config.recurrentDropout ?? 0) > 0) issues.push(`${layer.name}: cell dropout is not supported`);
+  if (config.returnState || config.goBackwards || config.stateful)
+    issues.push(`${layer.name}: returnState, goBackwards and stateful are not supported`);
+  if ((config.dropout ?? 0) > 0 || (config.recurrentDropout ?? 0) > 0)
+    issues.push(`${layer.name}: cell dropout is not supported`);
   return issues;
 }
 
@@ -47,7 +50,9 @@ export function recurrentForwardIssues(model: tf.LayersModel): string[] {
     if (name in RECURRENT) return recurrentIssues(layer);
     if (name === 'TimeDistributed') {
       const inner = (layer as unknown as { layer: tf.layers.Layer }).layer;
-      return inner.getClassName() === 'Dense' ? [] : [`${layer.name}: TimeDistributed(${inner.getClassName()}) is not supported`];
+      return inner.getClassName() === 'Dense'
+        ? []
+        : [`${layer.name}: TimeDistributed(${inner.getClassName()}) is not supported`];
     }
     if (['InputLayer', 'AelabSeededDropout', 'RepeatVector'].includes(name)) return [];
     return [`${layer.name}: layer ${name} is not supported`];
@@ -63,8 +68,15 @@ export function recurrentForwardIssues(model: tf.LayersModel): string[] {
  * call; the layers' own call counters are left untouched.
  * @throws Error naming what is not supported when {@link recurrentForwardIssues} has any.
  */
-export function recurrentForward(model: tf.LayersModel, spec: { kind: string }, x: tf.Tensor, training: boolean, call: number): tf.Tensor {
-  if (spec.kind !== 'lstm' && spec.kind !== 'rnn') throw new Error(`recurrentForward: spec kind must be lstm or rnn, got ${spec.kind}`);
+export function recurrentForward(
+  model: tf.LayersModel,
+  spec: { kind: string },
+  x: tf.Tensor,
+  training: boolean,
+  call: number,
+): tf.Tensor {
+  if (spec.kind !== 'lstm' && spec.kind !== 'rnn')
+    throw new Error(`recurrentForward: spec kind must be lstm or rnn, got ${spec.kind}`);
   const issues = recurrentForwardIssues(model);
   if (issues.length > 0) throw new Error(`recurrentForward cannot run ${model.name}: ${issues.join('; ')}`);
   return tf.tidy(() => model.layers.reduce((h, layer) => applyLayer(layer, h, training, call), x));
@@ -75,11 +87,20 @@ function applyLayer(layer: tf.layers.Layer, h: tf.Tensor, training: boolean, cal
   if (name in RECURRENT) {
     const [kernel, recurrentKernel, bias] = layer.weights.map((w) => w.read());
     const { returnSequences = false } = layer.getConfig() as RecurrentLayerConfig;
-    return recurrentSequence(RECURRENT[name], h as tf.Tensor3D, kernel as tf.Tensor2D, recurrentKernel as tf.Tensor2D, bias as tf.Tensor1D, { returnSequences });
+    return recurrentSequence(
+      RECURRENT[name],
+      h as tf.Tensor3D,
+      kernel as tf.Tensor2D,
+      recurrentKernel as tf.Tensor2D,
+      bias as tf.Tensor1D,
+      { returnSequences },
+    );
   }
   if (name === 'AelabSeededDropout') {
     const dropout = layer as SeededDropout;
-    return training && dropout.rate > 0 ? tf.dropout(h, dropout.rate, undefined, dropoutCallSeed(dropout.seed, call)) : h;
+    return training && dropout.rate > 0
+      ? tf.dropout(h, dropout.rate, undefined, dropoutCallSeed(dropout.seed, call))
+      : h;
   }
   if (name === 'RepeatVector') {
     // A product with ones rather than tile: tile's gradient is a slice and an add per step.

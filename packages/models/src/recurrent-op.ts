@@ -6,7 +6,12 @@
  * autodiff differentiates.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RECURRENT_BACKWARD, RECURRENT_FORWARD, type RecurrentForwardAttrs, type RecurrentKind } from './wasm/recurrent-kernels.js';
+import {
+  RECURRENT_BACKWARD,
+  RECURRENT_FORWARD,
+  type RecurrentForwardAttrs,
+  type RecurrentKind,
+} from './wasm/recurrent-kernels.js';
 
 export type { RecurrentKind } from './wasm/recurrent-kernels.js';
 
@@ -24,7 +29,9 @@ export interface RecurrentOptions {
 
 /** Whether `backend` (default: the active one) runs {@link recurrentSequence} as the fused kernels. */
 export function fusedRecurrentAvailable(backend = tf.getBackend()): boolean {
-  return tf.getKernel(RECURRENT_FORWARD, backend) !== undefined && tf.getKernel(RECURRENT_BACKWARD, backend) !== undefined;
+  return (
+    tf.getKernel(RECURRENT_FORWARD, backend) !== undefined && tf.getKernel(RECURRENT_BACKWARD, backend) !== undefined
+  );
 }
 
 /**
@@ -34,27 +41,52 @@ export function fusedRecurrentAvailable(backend = tf.getBackend()): boolean {
  * c, o as in tfjs-layers; 1 for SimpleRNN). Differentiable with respect to all four inputs.
  * @throws Error for an activation other than the implemented ones.
  */
-export function recurrentSequence(kind: RecurrentKind, x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, options: RecurrentOptions): tf.Tensor {
+export function recurrentSequence(
+  kind: RecurrentKind,
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  options: RecurrentOptions,
+): tf.Tensor {
   const { returnSequences, activation = 'tanh', recurrentActivation = 'sigmoid' } = options;
   if (activation !== 'tanh') throw new Error(`recurrentSequence: activation must be tanh, got ${String(activation)}`);
-  if (kind === 'lstm' && recurrentActivation !== 'sigmoid') throw new Error(`recurrentSequence: recurrentActivation must be sigmoid, got ${String(recurrentActivation)}`);
-  if (options.fused === false || !fusedRecurrentAvailable()) return recurrentSequenceOps(kind, x, kernel, recurrentKernel, bias, returnSequences);
+  if (kind === 'lstm' && recurrentActivation !== 'sigmoid')
+    throw new Error(`recurrentSequence: recurrentActivation must be sigmoid, got ${String(recurrentActivation)}`);
+  if (options.fused === false || !fusedRecurrentAvailable())
+    return recurrentSequenceOps(kind, x, kernel, recurrentKernel, bias, returnSequences);
   const attrs: RecurrentForwardAttrs = { kind, returnSequences };
   if (!tf.engine().isTapeOn()) {
     // No gradient will be asked for: the forward alone, without the states BPTT needs.
-    const out = tf.engine().runKernel(RECURRENT_FORWARD, { x, kernel, recurrentKernel, bias }, { ...attrs, keepStates: false } as unknown as tf.NamedAttrMap);
+    const out = tf.engine().runKernel(RECURRENT_FORWARD, { x, kernel, recurrentKernel, bias }, {
+      ...attrs,
+      keepStates: false,
+    } as unknown as tf.NamedAttrMap);
     return Array.isArray(out) ? (out[0] as tf.Tensor) : (out as tf.Tensor);
   }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, w, u, b] = args as tf.Tensor[];
     const save = args[4] as tf.GradSaveFunc;
-    const outs = tf.engine().runKernel(RECURRENT_FORWARD, { x: xs, kernel: w, recurrentKernel: u, bias: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const outs = tf
+      .engine()
+      .runKernel(
+        RECURRENT_FORWARD,
+        { x: xs, kernel: w, recurrentKernel: u, bias: b },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
     // The layer's output, then the states the backward kernel needs.
     const [value, ...states] = outs;
     save([xs, w, u, ...states]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw, su, h, c, tc, a] = saved;
-      const inputs: tf.NamedTensorMap = { dy, x: sx, kernel: sw, recurrentKernel: su, h, ...(kind === 'lstm' ? { c, tc, a } : {}) };
+      const inputs: tf.NamedTensorMap = {
+        dy,
+        x: sx,
+        kernel: sw,
+        recurrentKernel: su,
+        h,
+        ...(kind === 'lstm' ? { c, tc, a } : {}),
+      };
       return tf.engine().runKernel(RECURRENT_BACKWARD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     };
     return { value, gradFunc };
@@ -66,7 +98,14 @@ export function recurrentSequence(kind: RecurrentKind, x: tf.Tensor3D, kernel: t
  * The same computation as tf ops (one time step after another, as tfjs-layers does,
  * with its order of additions), for backends without the fused kernels.
  */
-export function recurrentSequenceOps(kind: RecurrentKind, x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, returnSequences: boolean): tf.Tensor {
+export function recurrentSequenceOps(
+  kind: RecurrentKind,
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  returnSequences: boolean,
+): tf.Tensor {
   return tf.tidy(() => {
     const [batch, steps, features] = x.shape;
     const units = recurrentKernel.shape[0];

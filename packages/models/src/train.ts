@@ -6,7 +6,15 @@
  * faster (see README).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type EpochRecord, formatValue, mulberry32, schemaIssues, shuffleInPlace, trainingSchema, type TrainingSettings } from '@aelab/core';
+import {
+  type EpochRecord,
+  formatValue,
+  mulberry32,
+  schemaIssues,
+  shuffleInPlace,
+  trainingSchema,
+  type TrainingSettings,
+} from '@aelab/core';
 import type { PreparedSplit } from '@aelab/data';
 import { buildModel, modelInputShape } from './builders/index.js';
 import type { ModelSpec } from './families/index.js';
@@ -33,7 +41,10 @@ export interface TrainedAutoencoder {
   stoppedEarly: boolean;
   stopReason: StopReason;
   parameterCount: number;
-  /** Which training step trained it (`lean-dense`, `layers`, `population`, ...; see `steps/`), recorded with the run: steps agree only to float rounding. */
+  /**
+   * Which training step trained it (`lean-dense`, `layers`, `population`, ...; see `steps/`), recorded with the run:
+   * steps agree only to float rounding.
+   */
   trainingStep: string;
   dispose(): void;
 }
@@ -81,8 +92,10 @@ export class TrainingDivergedError extends Error {
 export function trainerConfigIssues(config: TrainerConfig): string[] {
   const { seed, maxSeconds, ...settings } = config;
   const issues = schemaIssues(trainingSchema, settings);
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) issues.push(`seed must be an integer, got ${formatValue(seed)}`);
-  if (maxSeconds !== undefined && !(typeof maxSeconds === 'number' && maxSeconds > 0)) issues.push(`maxSeconds must be > 0, got ${formatValue(maxSeconds)}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed))
+    issues.push(`seed must be an integer, got ${formatValue(seed)}`);
+  if (maxSeconds !== undefined && !(typeof maxSeconds === 'number' && maxSeconds > 0))
+    issues.push(`maxSeconds must be > 0, got ${formatValue(maxSeconds)}`);
   return issues;
 }
 
@@ -121,15 +134,23 @@ export function batchSizesOf(rows: number, batchSize: number): number[] {
  * An epoch's record (`valError`: the validation reconstruction error without penalties,
  * what pruners read); throws {@link TrainingDivergedError} when a loss is NaN or infinite.
  */
-export function epochRecord(epoch: number, loss: number, valLoss: number | null, seconds: number, valError?: number): EpochRecord {
+export function epochRecord(
+  epoch: number,
+  loss: number,
+  valLoss: number | null,
+  seconds: number,
+  valError?: number,
+): EpochRecord {
   if (!Number.isFinite(loss) || (valLoss !== null && !Number.isFinite(valLoss))) throw new TrainingDivergedError(epoch);
   return { epoch, loss, valLoss, ...(valError !== undefined ? { valError } : {}), seconds };
 }
 
 function assertSplitShape(split: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[]): void {
   const expected = inputShape.reduce((a, b) => a * b, 1);
-  if (expected !== split.features) throw new Error(`model expects ${expected} values per row, the data has ${split.features} features`);
-  if (split.x.length !== split.rows * split.features) throw new Error(`split.x has ${split.x.length} values, expected rows*features = ${split.rows * split.features}`);
+  if (expected !== split.features)
+    throw new Error(`model expects ${expected} values per row, the data has ${split.features} features`);
+  if (split.x.length !== split.rows * split.features)
+    throw new Error(`split.x has ${split.x.length} values, expected rows*features = ${split.rows * split.features}`);
 }
 
 /** Rows of a split as a tensor of the model's input shape. */
@@ -145,7 +166,13 @@ export function splitTensor(split: Pick<PreparedSplit, 'x' | 'rows' | 'features'
  * whole and cutting each epoch's batches on the device held it three times over (the split,
  * its shuffled copy, the batches) in every worker's never-shrinking wasm heap.
  */
-export function batchTensor(split: Pick<PreparedSplit, 'x' | 'features'>, order: Int32Array, start: number, rows: number, inputShape: number[]): tf.Tensor {
+export function batchTensor(
+  split: Pick<PreparedSplit, 'x' | 'features'>,
+  order: Int32Array,
+  start: number,
+  rows: number,
+  inputShape: number[],
+): tf.Tensor {
   const { x, features } = split;
   const values = new Float32Array(rows * features);
   for (let i = 0; i < rows; i++) {
@@ -175,7 +202,13 @@ interface Session {
   release(): void;
 }
 
-function startSession(spec: ModelSpec, train: TrainingRows, validation: TrainingRows | null, config: TrainerConfig, kind: StepKind | undefined): Session {
+function startSession(
+  spec: ModelSpec,
+  train: TrainingRows,
+  validation: TrainingRows | null,
+  config: TrainerConfig,
+  kind: StepKind | undefined,
+): Session {
   const model = buildModel(spec, train.features, config.seed);
   const step = createTrainingStep({ model, spec, loss: config.loss, learningRate: config.learningRate, kind });
   const inputShape = modelInputShape(model);
@@ -238,7 +271,13 @@ async function runEpoch(session: Session, epoch: number, signal: AbortSignal | u
     values.push(total, reconstruction);
   }
   const validated = values.length === 3;
-  return epochRecord(epoch, values[0], validated ? values[1] : null, (performance.now() - epochStart) / 1000, validated ? values[2] : undefined);
+  return epochRecord(
+    epoch,
+    values[0],
+    validated ? values[1] : null,
+    (performance.now() - epochStart) / 1000,
+    validated ? values[2] : undefined,
+  );
 }
 
 /**
@@ -259,7 +298,10 @@ export class EarlyStopping {
     return this.settings?.restoreBestWeights === true;
   }
 
-  /** Takes the epoch's record: `improved` when it is the new best, `patienceOut` when early stopping's patience has run out. */
+  /**
+   * Takes the epoch's record: `improved` when it is the new best, `patienceOut` when early stopping's patience has run
+   * out.
+   */
   update(record: EpochRecord): { improved: boolean; patienceOut: boolean } {
     const monitored = record.valLoss ?? record.loss;
     const es = this.settings ?? null;
@@ -275,11 +317,20 @@ export class EarlyStopping {
 }
 
 /** What ends a training after an epoch, in precedence order; null: train on. */
-export function stopReasonAfter(epoch: number, checks: { pruned: boolean; patienceOut: boolean; elapsedSeconds: number; config: Pick<TrainerConfig, 'epochs' | 'maxSeconds'> }): StopReason | null {
+export function stopReasonAfter(
+  epoch: number,
+  checks: {
+    pruned: boolean;
+    patienceOut: boolean;
+    elapsedSeconds: number;
+    config: Pick<TrainerConfig, 'epochs' | 'maxSeconds'>;
+  },
+): StopReason | null {
   const { pruned, patienceOut, elapsedSeconds, config } = checks;
   if (pruned) return 'pruned';
   if (patienceOut) return 'early-stopping';
-  if (config.maxSeconds !== undefined && elapsedSeconds >= config.maxSeconds && epoch < config.epochs) return 'time-limit';
+  if (config.maxSeconds !== undefined && elapsedSeconds >= config.maxSeconds && epoch < config.epochs)
+    return 'time-limit';
   return epoch >= config.epochs ? 'completed' : null;
 }
 
@@ -349,7 +400,12 @@ export async function trainAutoencoder(options: TrainAutoencoderOptions): Promis
       onEpoch?.(record);
       const patienceOut = best.update(record);
       const pruned = (await shouldStop?.(record)) === true;
-      const reason = stopReasonAfter(epoch, { pruned, patienceOut, elapsedSeconds: (performance.now() - started) / 1000, config });
+      const reason = stopReasonAfter(epoch, {
+        pruned,
+        patienceOut,
+        elapsedSeconds: (performance.now() - started) / 1000,
+        config,
+      });
       if (reason !== null) {
         stopReason = reason;
         break;

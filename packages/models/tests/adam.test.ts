@@ -23,7 +23,9 @@ describe('fused Adam on wasm', () => {
       const optimizer = createAdam(variables, 0.01, { fused });
       const losses: number[] = [];
       for (let step = 0; step < 6; step++) {
-        const loss = optimizer.minimize(() => tf.mean(tf.squaredDifference(model.apply(x) as tf.Tensor, x)) as tf.Scalar);
+        const loss = optimizer.minimize(
+          () => tf.mean(tf.squaredDifference(model.apply(x) as tf.Tensor, x)) as tf.Scalar,
+        );
         losses.push(loss.dataSync()[0]);
         loss.dispose();
       }
@@ -38,7 +40,9 @@ describe('fused Adam on wasm', () => {
     const reference = run(false);
     fused.losses.forEach((l, i) => expect(l).toBeCloseTo(reference.losses[i], 4));
     let worst = 0;
-    fused.weights.forEach((w, i) => w.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - reference.weights[i][j])))));
+    fused.weights.forEach((w, i) =>
+      w.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - reference.weights[i][j])))),
+    );
     expect(worst).toBeLessThan(1e-4);
     x.dispose();
   });
@@ -67,10 +71,18 @@ describe('adam.wat', () => {
       const v = Float32Array.from(values(0.01), Math.abs);
       const attrs = { c1: 0.0031, c2: 1.0001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, l2 };
       const tensors = [x, m, v, g].map((a) => tf.tensor1d(a));
-      const outs = tf.engine().runKernel(ADAM_KERNEL, { x: tensors[0], m: tensors[1], v: tensors[2], g: tensors[3] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const outs = tf
+        .engine()
+        .runKernel(
+          ADAM_KERNEL,
+          { x: tensors[0], m: tensors[1], v: tensors[2], g: tensors[3] },
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor[];
       const expected = [new Float32Array(size), new Float32Array(size), new Float32Array(size)];
       adamPass([x, m, v, g, ...expected], [attrs.c1], attrs, l2);
-      outs.forEach((t, i) => expect(Buffer.from((t.dataSync() as Float32Array).buffer).equals(Buffer.from(expected[i].buffer))).toBe(true));
+      outs.forEach((t, i) =>
+        expect(Buffer.from((t.dataSync() as Float32Array).buffer).equals(Buffer.from(expected[i].buffer))).toBe(true),
+      );
       tf.dispose([...tensors, ...outs]);
     }
   });

@@ -6,7 +6,15 @@ import { backendInfo, initBackend } from '../src/backends/init.js';
 describe('initBackend', () => {
   it('starts wasm with SIMD and reports versions and CPUs', async () => {
     const info = await initBackend('wasm');
-    expect(info).toMatchObject({ backend: 'wasm', simd: true, multithread: false, tfjsVersion: tf.version.tfjs, nodeVersion: process.versions.node, nativeThreadSafe: true, adapter: null });
+    expect(info).toMatchObject({
+      backend: 'wasm',
+      simd: true,
+      multithread: false,
+      tfjsVersion: tf.version.tfjs,
+      nodeVersion: process.versions.node,
+      nativeThreadSafe: true,
+      adapter: null,
+    });
     expect(info.cpus).toBeGreaterThan(0);
     expect(tf.getBackend()).toBe('wasm');
     expect(await initBackend('wasm')).toBe(info);
@@ -27,8 +35,12 @@ describe('initBackend', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(BackendUnavailableError);
-    expect((thrown as Error).message).toBe('backend "tensorflow" needs @tensorflow/tfjs-node: npm i @tensorflow/tfjs-node');
-    await expect(initBackend('tensorflow-gpu')).rejects.toThrow('backend "tensorflow-gpu" needs @tensorflow/tfjs-node-gpu: npm i @tensorflow/tfjs-node-gpu');
+    expect((thrown as Error).message).toBe(
+      'backend "tensorflow" needs @tensorflow/tfjs-node: npm i @tensorflow/tfjs-node',
+    );
+    await expect(initBackend('tensorflow-gpu')).rejects.toThrow(
+      'backend "tensorflow-gpu" needs @tensorflow/tfjs-node-gpu: npm i @tensorflow/tfjs-node-gpu',
+    );
     // A failed named backend must not fall back: the active backend is unchanged.
     expect(tf.getBackend()).toBe('wasm');
   });
@@ -40,6 +52,8 @@ describe('initBackend', () => {
   });
 
   it('rejects unknown names', async () => {
-    await expect(initBackend('metal' as 'wasm')).rejects.toThrow('backend must be one of auto, wasm, cpu, tensorflow, tensorflow-gpu, webgpu, got "metal"');
+    await expect(initBackend('metal' as 'wasm')).rejects.toThrow(
+      'backend must be one of auto, wasm, cpu, tensorflow, tensorflow-gpu, webgpu, got "metal"',
+    );
   });
 });

@@ -4,12 +4,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectorFamilyOf, DETECTOR_KINDS, modelSpecIssues, type DetectorRows, type ModelSpec } from '../src/registry.js';
+import {
+  detectorFamilyOf,
+  DETECTOR_KINDS,
+  modelSpecIssues,
+  type DetectorRows,
+  type ModelSpec,
+} from '../src/registry.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Rows, numpy's PCA errors and scikit-learn's Isolation Forest scores: tools/references/baseline-references.py. */
-const reference = JSON.parse(readFileSync(path.join(packageRoot, 'tests/fixtures/baseline-references.json'), 'utf8')) as {
+const reference = JSON.parse(
+  readFileSync(path.join(packageRoot, 'tests/fixtures/baseline-references.json'), 'utf8'),
+) as {
   features: number;
   train: number[];
   test: number[];
@@ -17,21 +25,26 @@ const reference = JSON.parse(readFileSync(path.join(packageRoot, 'tests/fixtures
   isolationForest: { trees: number; sampleSize: number; test: number[] };
 };
 
-const rowsOf = (values: number[], features: number): DetectorRows => ({ x: Float32Array.from(values), rows: values.length / features, features });
+const rowsOf = (values: number[], features: number): DetectorRows => ({
+  x: Float32Array.from(values),
+  rows: values.length / features,
+  features,
+});
 const train = rowsOf(reference.train, reference.features);
 const test = rowsOf(reference.test, reference.features);
 
 const fit = (spec: ModelSpec, seed = 1) => detectorFamilyOf(spec.kind).fit(spec, train, seed);
 
 /** Within 1e-6, relative above 1: scores are float32, as every error aelab stores (an error of 50 is held to ~4e-6). */
-const within = (actual: number, expected: number) => Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected));
+const within = (actual: number, expected: number) =>
+  Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected));
 
 /** Spearman's rank correlation (average ranks for ties). */
 function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const ranks = (v: ArrayLike<number>) => {
     const order = Array.from(v, (_, i) => i).sort((i, j) => v[i] - v[j]);
     const r = new Array<number>(v.length);
-    for (let i = 0; i < order.length; ) {
+    for (let i = 0; i < order.length;) {
       let j = i;
       while (j + 1 < order.length && v[order[j + 1]] === v[order[i]]) j++;
       for (let k = i; k <= j; k++) r[order[k]] = (i + j) / 2;
@@ -56,19 +69,29 @@ describe('pca baseline', () => {
   it('scores equal numpy SVD reconstruction errors of the same rows to 1e-6', () => {
     for (const [k, expected] of Object.entries(reference.pca)) {
       const fitted = fit({ kind: 'pca', components: Number(k) });
-      fitted.trainScores.forEach((s, i) => expect(within(s, expected.train[i]), `k=${k} train row ${i}: ${s} vs ${expected.train[i]}`).toBe(true));
-      fitted.score(test).forEach((s, i) => expect(within(s, expected.test[i]), `k=${k} test row ${i}: ${s} vs ${expected.test[i]}`).toBe(true));
+      fitted.trainScores.forEach((s, i) =>
+        expect(within(s, expected.train[i]), `k=${k} train row ${i}: ${s} vs ${expected.train[i]}`).toBe(true),
+      );
+      fitted
+        .score(test)
+        .forEach((s, i) =>
+          expect(within(s, expected.test[i]), `k=${k} test row ${i}: ${s} vs ${expected.test[i]}`).toBe(true),
+        );
     }
   });
 
   it('scores equal an eigendecomposition of the covariance (ml-matrix EVD, not an SVD) to 1e-6', () => {
-    const x = new Matrix(Array.from({ length: train.rows }, (_, r) => Array.from(train.x.subarray(r * 6, r * 6 + 6), Number)));
+    const x = new Matrix(
+      Array.from({ length: train.rows }, (_, r) => Array.from(train.x.subarray(r * 6, r * 6 + 6), Number)),
+    );
     const mean = x.mean('column');
     const centred = x.clone().subRowVector(mean);
     const evd = new EigenvalueDecomposition(centred.transpose().mmul(centred), { assumeSymmetric: true });
     // Eigenvalues come in ascending order: the last k columns are the top k axes.
     const axes = evd.eigenvectorMatrix.subMatrix(0, 5, 6 - 3, 5);
-    const testRows = new Matrix(Array.from({ length: test.rows }, (_, r) => Array.from(test.x.subarray(r * 6, r * 6 + 6), Number))).subRowVector(mean);
+    const testRows = new Matrix(
+      Array.from({ length: test.rows }, (_, r) => Array.from(test.x.subarray(r * 6, r * 6 + 6), Number)),
+    ).subRowVector(mean);
     const residual = testRows.clone().sub(testRows.mmul(axes).mmul(axes.transpose()));
     const scores = fit({ kind: 'pca', components: 3 }).score(test);
     for (let r = 0; r < test.rows; r++) {
@@ -78,14 +101,22 @@ describe('pca baseline', () => {
   });
 
   it('refuses more components than values per row or training rows, naming the field', () => {
-    expect(modelSpecIssues({ kind: 'pca', components: 7 }, 6)).toEqual(['components: 7 is more than the 6 values of a row']);
+    expect(modelSpecIssues({ kind: 'pca', components: 7 }, 6)).toEqual([
+      'components: 7 is more than the 6 values of a row',
+    ]);
     const few = rowsOf(reference.train.slice(0, 12), 6);
-    expect(() => detectorFamilyOf('pca').fit({ kind: 'pca', components: 3 }, few, 1)).toThrow('components: 3 is more than the 2 training rows');
+    expect(() => detectorFamilyOf('pca').fit({ kind: 'pca', components: 3 }, few, 1)).toThrow(
+      'components: 3 is more than the 2 training rows',
+    );
   });
 });
 
 describe('isolation-forest baseline', () => {
-  const spec = { kind: 'isolation-forest', trees: reference.isolationForest.trees, sampleSize: reference.isolationForest.sampleSize } as const;
+  const spec = {
+    kind: 'isolation-forest',
+    trees: reference.isolationForest.trees,
+    sampleSize: reference.isolationForest.sampleSize,
+  } as const;
 
   it("ranks rows as scikit-learn's IsolationForest does (Spearman >= 0.95 with -score_samples)", () => {
     const scores = fit(spec).score(test);
@@ -109,7 +140,8 @@ describe('knn baseline', () => {
       for (let t = 0; t < train.rows; t++) {
         if (self && t === r) continue;
         let d = 0;
-        for (let f = 0; f < train.features; f++) d += (rows.x[r * train.features + f] - train.x[t * train.features + f]) ** 2;
+        for (let f = 0; f < train.features; f++)
+          d += (rows.x[r * train.features + f] - train.x[t * train.features + f]) ** 2;
         distances.push(Math.sqrt(d));
       }
       distances.sort((a, b) => a - b);
@@ -131,7 +163,9 @@ describe('knn baseline', () => {
 
   it('refuses k as large as the training rows', () => {
     const few = rowsOf(reference.train.slice(0, 30), 6);
-    expect(() => detectorFamilyOf('knn').fit({ kind: 'knn', k: 5, aggregate: 'kth' }, few, 1)).toThrow('k: 5 needs more than 5 neighbour rows');
+    expect(() => detectorFamilyOf('knn').fit({ kind: 'knn', k: 5, aggregate: 'kth' }, few, 1)).toThrow(
+      'k: 5 needs more than 5 neighbour rows',
+    );
   });
 
   it('with sampleSize, keeps a seeded sample of the training rows as neighbours (reproducible)', () => {
@@ -140,7 +174,9 @@ describe('knn baseline', () => {
     expect(fit({ kind: 'knn', k: 3, aggregate: 'kth', sampleSize: 100 }, 5).score(test)).toEqual(sampled.score(test));
     // Fewer neighbours: never closer than with all of them, and a different sample for another seed.
     sampled.score(test).forEach((s, i) => expect(s).toBeGreaterThanOrEqual(all[i] - 1e-6));
-    expect(fit({ kind: 'knn', k: 3, aggregate: 'kth', sampleSize: 100 }, 6).score(test)).not.toEqual(sampled.score(test));
+    expect(fit({ kind: 'knn', k: 3, aggregate: 'kth', sampleSize: 100 }, 6).score(test)).not.toEqual(
+      sampled.score(test),
+    );
     expect(sampled.trainScores.every((s) => s > 0)).toBe(true);
   });
 });

@@ -17,7 +17,10 @@ describe('builders', () => {
     const v1 = buildModel(PRESETS['ecg-v1'], 140, 1);
     expect(v1.countParams()).toBe(denseParams([140, 128, 64, 32, 16, 32, 64, 128, 140]));
     const v3 = buildModel(PRESETS['ecg-v3'], 140, 1);
-    expect(v3.layers.filter((l) => l.getClassName() === 'AelabSeededDropout').map((l) => l.name)).toEqual(['encoder_0_dropout', 'encoder_1_dropout']);
+    expect(v3.layers.filter((l) => l.getClassName() === 'AelabSeededDropout').map((l) => l.name)).toEqual([
+      'encoder_0_dropout',
+      'encoder_1_dropout',
+    ]);
     expect(v3.losses.length + v3.calculateLosses().length).toBeGreaterThan(0);
     const tutorial = buildModel(PRESETS['tf-tutorial'], 140, 1);
     expect(tutorial.countParams()).toBe(denseParams([140, 32, 16, 8, 16, 32, 140]));
@@ -30,7 +33,12 @@ describe('builders', () => {
     ['conv1d, odd length', { ...PRESETS['conv1d-small'], poolSize: 3 }, 50, [50, 1]],
     ['lstm sequence', PRESETS['lstm-seq2seq'], 20, [20, 1]],
     ['lstm tabular (seed-004)', PRESETS['lstm-tabular'], 29, [1, 29]],
-    ['rnn sequence', { kind: 'rnn', units: [8, 4], layout: 'sequence', outputActivation: 'linear', dropout: 0.1, l2: 0 }, 12, [12, 1]],
+    [
+      'rnn sequence',
+      { kind: 'rnn', units: [8, 4], layout: 'sequence', outputActivation: 'linear', dropout: 0.1, l2: 0 },
+      12,
+      [12, 1],
+    ],
   ])('build %s with output shape equal to input shape', (_name, spec, features, shape) => {
     const model = buildModel(spec, features, 3);
     expect(modelInputShape(model)).toEqual(shape);
@@ -39,7 +47,10 @@ describe('builders', () => {
   });
 
   it('give the same initial weights for the same seed and different ones for another', () => {
-    const weights = (seed: number) => buildModel(PRESETS['lstm-seq2seq'], 10, seed).getWeights().map((w) => Array.from(w.dataSync()));
+    const weights = (seed: number) =>
+      buildModel(PRESETS['lstm-seq2seq'], 10, seed)
+        .getWeights()
+        .map((w) => Array.from(w.dataSync()));
     expect(weights(7)).toEqual(weights(7));
     expect(weights(7)).not.toEqual(weights(8));
   });
@@ -59,7 +70,11 @@ describe('builders', () => {
       { kind: 'rnn', units: [8], layout: 'tabular', outputActivation: 'linear', dropout: 0, l2: 0 },
     ];
     for (const spec of specs) {
-      const trained = await trainAutoencoder({ spec, train: sineSplit(32, 24), config: { epochs: 8, batchSize: 16, learningRate: 0.01, loss: 'mae', seed: 1 } });
+      const trained = await trainAutoencoder({
+        spec,
+        train: sineSplit(32, 24),
+        config: { epochs: 8, batchSize: 16, learningRate: 0.01, loss: 'mae', seed: 1 },
+      });
       expect(trained.history[7].loss, spec.kind).toBeLessThan(trained.history[0].loss);
       trained.dispose();
     }
@@ -69,7 +84,11 @@ describe('builders', () => {
 describe('weight initialisation (model.init)', () => {
   const weightsOf = (spec: ModelSpec, features: number, seed: number) => {
     const model = buildModel(spec, features, seed);
-    const out = model.trainableWeights.map((w) => ({ name: w.originalName, shape: w.shape, values: w.read().dataSync() as Float32Array }));
+    const out = model.trainableWeights.map((w) => ({
+      name: w.originalName,
+      shape: w.shape,
+      values: w.read().dataSync() as Float32Array,
+    }));
     model.dispose();
     return out;
   };
@@ -79,7 +98,11 @@ describe('weight initialisation (model.init)', () => {
   it("pytorch: Linear and Conv1d weights and biases are U(+-1/sqrt(fan_in)), torch.nn's defaults", () => {
     const dense = weightsOf({ ...PRESETS['ecg-v2'], init: 'pytorch' }, 140, 4);
     for (const w of dense) {
-      const fanIn = Number(w.name.endsWith('kernel') ? w.shape[0] : dense.find((k) => k.name === w.name.replace('bias', 'kernel'))!.shape[0]);
+      const fanIn = Number(
+        w.name.endsWith('kernel')
+          ? w.shape[0]
+          : dense.find((k) => k.name === w.name.replace('bias', 'kernel'))!.shape[0],
+      );
       const bound = 1 / Math.sqrt(fanIn);
       expect(within(w.values, bound), w.name).toBe(true);
       // A uniform on [-b, b] has rms b / sqrt(3): the bound is used, not just respected.

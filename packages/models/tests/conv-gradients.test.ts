@@ -11,7 +11,10 @@ function gradients(spec: Parameters<typeof buildModel>[0], x: Float32Array, shap
   const model = buildModel(spec, shape[1], 11);
   const input = tf.tensor(x, shape);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { grads, value } = tf.variableGrads(() => tf.mean(tf.squaredDifference(model.apply(input, { training: true }) as tf.Tensor, input)) as tf.Scalar, variables);
+  const { grads, value } = tf.variableGrads(
+    () => tf.mean(tf.squaredDifference(model.apply(input, { training: true }) as tf.Tensor, input)) as tf.Scalar,
+    variables,
+  );
   const out = variables.map((v) => grads[v.name].dataSync() as Float32Array);
   tf.dispose([grads, value, input]);
   model.dispose();
@@ -30,7 +33,11 @@ function maxRelativeError(a: Float32Array[], b: Float32Array[]): number {
 describe('Conv1D gradients on wasm (im2col Conv2DBackpropFilter)', () => {
   it.each<[string, ModelSpec, [number, number, number]]>([
     ['the benchmark model (k7, same padding, batch 5)', PRESETS['conv1d-small'], [5, 140, 1]],
-    ['an odd length with cropping (k4, pool 3)', { ...PRESETS['conv1d-small'], filters: [3, 5], kernelSize: 4, poolSize: 3 }, [3, 31, 1]],
+    [
+      'an odd length with cropping (k4, pool 3)',
+      { ...PRESETS['conv1d-small'], filters: [3, 5], kernelSize: 4, poolSize: 3 },
+      [3, 31, 1],
+    ],
   ])('equal the cpu backend to 1e-4 for %s', async (_name, spec, shape) => {
     const x = normals(shape[0] * shape[1], seededUniform(2));
     await initBackend('cpu');
@@ -47,7 +54,9 @@ describe('Conv1D gradients on wasm (im2col Conv2DBackpropFilter)', () => {
     const run = async (backend: 'cpu' | 'wasm') => {
       await initBackend(backend);
       const attrs = { strides: [1, 3], pad: 'valid', dataFormat: 'NHWC', filterShape: [1, 5, 3, 4] };
-      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const dw = tf
+        .engine()
+        .runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
       const values = dw.dataSync() as Float32Array;
       dw.dispose();
       return values;
@@ -70,7 +79,12 @@ describe('transposed matrix products on wasm (routed through an explicit transpo
     const product = async (backend: 'cpu' | 'wasm') => {
       await initBackend(backend);
       const batched = tf.matMul(a, b, ta, tb);
-      const single = tf.matMul(a.slice([1, 0, 0], [1, -1, -1]).squeeze([0]) as tf.Tensor2D, b.slice([1, 0, 0], [1, -1, -1]).squeeze([0]) as tf.Tensor2D, ta, tb);
+      const single = tf.matMul(
+        a.slice([1, 0, 0], [1, -1, -1]).squeeze([0]) as tf.Tensor2D,
+        b.slice([1, 0, 0], [1, -1, -1]).squeeze([0]) as tf.Tensor2D,
+        ta,
+        tb,
+      );
       const out = [batched.dataSync() as Float32Array, single.dataSync() as Float32Array];
       expect(batched.shape).toEqual([3, 7, 4]);
       tf.dispose([batched, single]);

@@ -152,7 +152,12 @@ describe('classificationReport', () => {
 
 describe('reconstructionSummary', () => {
   it('averages per-sample errors and takes the root of the mean MSE', () => {
-    expect(reconstructionSummary({ mse: [1, 3], mae: [0.5, 1.5] })).toEqual({ rows: 2, mse: 2, mae: 1, rmse: Math.SQRT2 });
+    expect(reconstructionSummary({ mse: [1, 3], mae: [0.5, 1.5] })).toEqual({
+      rows: 2,
+      mse: 2,
+      mae: 1,
+      rmse: Math.SQRT2,
+    });
     expect(() => reconstructionSummary({ mse: [1], mae: [1, 2] })).toThrow(
       'mse has 1 entries but mae has 2: they must be the same length',
     );

@@ -16,7 +16,8 @@ export function sineSplit(rows: number, features: number, seed = 1): PreparedSpl
   for (let r = 0; r < rows; r++) {
     const phase = rng() * Math.PI * 2;
     const amp = 0.5 + rng();
-    for (let f = 0; f < features; f++) x[r * features + f] = amp * Math.sin(phase + (f / features) * Math.PI * 4) + 0.05 * (rng() - 0.5);
+    for (let f = 0; f < features; f++)
+      x[r * features + f] = amp * Math.sin(phase + (f / features) * Math.PI * 4) + 0.05 * (rng() - 0.5);
   }
   return {
     x,

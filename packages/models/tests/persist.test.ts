@@ -23,9 +23,17 @@ afterAll(async () => {
 
 const cases: [string, ModelSpec, number][] = [
   ['dense with seeded dropout', PRESETS['ecg-v3'], 140],
-  ['conv1d with upsampling and cropping', { ...PRESETS['conv1d-small'], filters: [4, 2], kernelSize: 3, dropout: 0.1 }, 30],
+  [
+    'conv1d with upsampling and cropping',
+    { ...PRESETS['conv1d-small'], filters: [4, 2], kernelSize: 3, dropout: 0.1 },
+    30,
+  ],
   ['tabular lstm', { ...PRESETS['lstm-tabular'], units: [8, 4] }, 12],
-  ['sequence rnn', { kind: 'rnn', units: [6], layout: 'sequence', outputActivation: 'sigmoid', dropout: 0, l2: 0.01 }, 10],
+  [
+    'sequence rnn',
+    { kind: 'rnn', units: [6], layout: 'sequence', outputActivation: 'sigmoid', dropout: 0, l2: 0.01 },
+    10,
+  ],
 ];
 
 describe('saveModel / loadModel', () => {
@@ -50,10 +58,24 @@ describe('saveModel / loadModel', () => {
 
   it('serialises to the network files plus the info, left structured for the caller to complete', async () => {
     const model = buildModel(PRESETS['tf-tutorial'], 20, 1);
-    const { files, info } = await serializeModel({ model, spec: PRESETS['tf-tutorial'], preparation: { scaler: 'none' }, extra: { trial: 't2' } });
+    const { files, info } = await serializeModel({
+      model,
+      spec: PRESETS['tf-tutorial'],
+      preparation: { scaler: 'none' },
+      extra: { trial: 't2' },
+    });
     expect(files.map((f) => f.name)).toEqual([MODEL_FILES.topology, MODEL_FILES.weights]);
     const weightsSha256 = createHash('sha256').update(files[1].data).digest('hex');
-    expect(info).toEqual({ format: 'aelab-model', version: 1, spec: PRESETS['tf-tutorial'], preparation: { scaler: 'none' }, threshold: null, extra: { trial: 't2' }, tfjsVersion: tf.version.tfjs, weightsSha256 });
+    expect(info).toEqual({
+      format: 'aelab-model',
+      version: 1,
+      spec: PRESETS['tf-tutorial'],
+      preparation: { scaler: 'none' },
+      threshold: null,
+      extra: { trial: 't2' },
+      tfjsVersion: tf.version.tfjs,
+      weightsSha256,
+    });
     model.dispose();
   });
 
@@ -87,7 +109,11 @@ describe('loadModel refuses a model that would score wrongly', () => {
   it('records the sha256 of weights.bin in aelab-model.json', async () => {
     const target = await saved('checksum');
     const info = JSON.parse(await readFile(infoOf(target), 'utf8'));
-    expect(info.weightsSha256).toBe(createHash('sha256').update(await readFile(weightsOf(target))).digest('hex'));
+    expect(info.weightsSha256).toBe(
+      createHash('sha256')
+        .update(await readFile(weightsOf(target)))
+        .digest('hex'),
+    );
   });
 
   it('names weights.bin when it does not match the checksum (random bytes), or is longer than its manifest (a doubled file)', async () => {
@@ -95,13 +121,17 @@ describe('loadModel refuses a model that would score wrongly', () => {
     const bytes = await readFile(weightsOf(doubled));
     await writeFile(weightsOf(doubled), Buffer.concat([bytes, bytes]));
     // Refused by its size, before its bytes are read: at most the manifest's size is ever read.
-    await expect(loadModel(doubled)).rejects.toThrow(`${weightsOf(doubled)}: has ${bytes.length * 2} bytes, model.json's weights manifest describes ${bytes.length}`);
+    await expect(loadModel(doubled)).rejects.toThrow(
+      `${weightsOf(doubled)}: has ${bytes.length * 2} bytes, model.json's weights manifest describes ${bytes.length}`,
+    );
 
     const random = await saved('random');
     const noise = Buffer.alloc((await readFile(weightsOf(random))).length);
     for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
     await writeFile(weightsOf(random), noise);
-    await expect(loadModel(random)).rejects.toThrow(`${weightsOf(random)}: its sha256 is not the one aelab-model.json records`);
+    await expect(loadModel(random)).rejects.toThrow(
+      `${weightsOf(random)}: its sha256 is not the one aelab-model.json records`,
+    );
   });
 
   it('loads a model saved before checksums, but not one whose weights.bin has the wrong size', async () => {
@@ -115,7 +145,9 @@ describe('loadModel refuses a model that would score wrongly', () => {
 
     const bytes = await readFile(weightsOf(legacy));
     await writeFile(weightsOf(legacy), Buffer.concat([bytes, bytes]));
-    await expect(loadModel(legacy)).rejects.toThrow(`${weightsOf(legacy)}: has ${bytes.length * 2} bytes, model.json's weights manifest describes ${bytes.length}`);
+    await expect(loadModel(legacy)).rejects.toThrow(
+      `${weightsOf(legacy)}: has ${bytes.length * 2} bytes, model.json's weights manifest describes ${bytes.length}`,
+    );
   });
 
   it('refuses NaN or infinite weights, naming the weight', async () => {
@@ -127,7 +159,9 @@ describe('loadModel refuses a model that would score wrongly', () => {
       model.setWeights([tf.tensor(values, kernel.shape), ...rest]);
     });
     await expect(loadModel(target)).rejects.toThrow(
-      new RegExp(`${weightsOf(target)}: weight '[\\w/]+kernel' holds 2 NaN or infinite values \\(of \\d+\\): the training diverged`),
+      new RegExp(
+        `${weightsOf(target)}: weight '[\\w/]+kernel' holds 2 NaN or infinite values \\(of \\d+\\): the training diverged`,
+      ),
     );
   });
 
@@ -135,6 +169,8 @@ describe('loadModel refuses a model that would score wrongly', () => {
     const target = await saved('threshold');
     const info = JSON.parse(await readFile(infoOf(target), 'utf8'));
     await writeFile(infoOf(target), JSON.stringify({ ...info, threshold: 'abc' }));
-    await expect(loadModel(target)).rejects.toThrow(`${infoOf(target)}: threshold must be a finite number or null, got "abc"`);
+    await expect(loadModel(target)).rejects.toThrow(
+      `${infoOf(target)}: threshold must be a finite number or null, got "abc"`,
+    );
   });
 });

@@ -11,7 +11,14 @@ import { addInOrder } from '../src/losses.js';
 import { trainAutoencoder, type TrainedAutoencoder, type TrainerConfig } from '../src/train.js';
 import { sineSplit } from './helpers.js';
 
-const base: DenseSpec = { kind: 'dense', encoder: [16, 8, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 };
+const base: DenseSpec = {
+  kind: 'dense',
+  encoder: [16, 8, 4],
+  activation: 'relu',
+  outputActivation: 'linear',
+  dropout: 0,
+  l2: 0,
+};
 const config: TrainerConfig = { epochs: 20, batchSize: 16, learningRate: 0.01, loss: 'mse', seed: 3 };
 const train = sineSplit(70, 24, 1);
 const validation = sineSplit(20, 24, 2);
@@ -20,7 +27,10 @@ const validation = sineSplit(20, 24, 2);
 const four: PopulationMember[] = [
   { spec: { ...base, dropout: 0.1, l2: 0.001 }, config: { ...config, learningRate: 0.01, seed: 3 } },
   { spec: { ...base, dropout: [0.2, 0, 0.3], l2: 0 }, config: { ...config, learningRate: 0.003, seed: 4 } },
-  { spec: { ...base, activation: 'relu', dropout: 0, l2: [0, 0.01] }, config: { ...config, learningRate: 0.005, seed: 5 } },
+  {
+    spec: { ...base, activation: 'relu', dropout: 0, l2: [0, 0.01] },
+    config: { ...config, learningRate: 0.005, seed: 5 },
+  },
   { spec: { ...base, dropout: 0.05, l2: 0.0001 }, config: { ...config, learningRate: 0.001, seed: 6 } },
 ];
 
@@ -35,7 +45,12 @@ function relativeGap(a: number, b: number): number {
 /** The largest relative gap between two histories' training and validation losses. */
 function historyGap(population: TrainedAutoencoder, alone: TrainedAutoencoder): number {
   expect(population.history.map((h) => h.epoch)).toEqual(alone.history.map((h) => h.epoch));
-  return Math.max(...population.history.flatMap((h, e) => [relativeGap(h.loss, alone.history[e].loss), relativeGap(h.valLoss!, alone.history[e].valLoss!)]));
+  return Math.max(
+    ...population.history.flatMap((h, e) => [
+      relativeGap(h.loss, alone.history[e].loss),
+      relativeGap(h.valLoss!, alone.history[e].valLoss!),
+    ]),
+  );
 }
 
 function weightsOf(trained: TrainedAutoencoder): Float32Array[] {
@@ -62,7 +77,12 @@ describe('trainPopulation', () => {
         for (const member of four) alone.push(await single(member));
         const together = await Promise.all(trainPopulation({ members: four, train, validation }));
         together.forEach((trained, k) => {
-          expect(trained).toMatchObject({ stopReason: 'completed', stoppedEarly: false, bestEpoch: alone[k].bestEpoch, parameterCount: alone[k].parameterCount });
+          expect(trained).toMatchObject({
+            stopReason: 'completed',
+            stoppedEarly: false,
+            bestEpoch: alone[k].bestEpoch,
+            parameterCount: alone[k].parameterCount,
+          });
           expect(historyGap(trained, alone[k])).toBeLessThan(1e-5);
           expectSameWeights(trained, alone[k], 1e-4);
         });
@@ -76,9 +96,26 @@ describe('trainPopulation', () => {
   it('freezes a member that stops early with its best weights, while the others train on unchanged', async () => {
     const members: PopulationMember[] = [
       // A learning rate this large makes the validation loss bounce, so patience 1 triggers quickly.
-      { spec: base, config: { ...config, epochs: 60, learningRate: 0.05, earlyStopping: { patience: 1, minDelta: 1e-3, restoreBestWeights: true } } },
+      {
+        spec: base,
+        config: {
+          ...config,
+          epochs: 60,
+          learningRate: 0.05,
+          earlyStopping: { patience: 1, minDelta: 1e-3, restoreBestWeights: true },
+        },
+      },
       { spec: { ...base, dropout: 0.1 }, config: { ...config, epochs: 12, seed: 8 } },
-      { spec: base, config: { ...config, epochs: 60, learningRate: 0.004, seed: 9, earlyStopping: { patience: 3, restoreBestWeights: false } } },
+      {
+        spec: base,
+        config: {
+          ...config,
+          epochs: 60,
+          learningRate: 0.004,
+          seed: 9,
+          earlyStopping: { patience: 3, restoreBestWeights: false },
+        },
+      },
     ];
     const alone: TrainedAutoencoder[] = [];
     for (const member of members) alone.push(await single(member));
@@ -92,7 +129,8 @@ describe('trainPopulation', () => {
       expect(historyGap(trained, alone[k])).toBeLessThan(1e-4);
       expectSameWeights(trained, alone[k], 1e-4);
     });
-    // The kept weights are the best epoch's: their validation error is that epoch's (its loss less the L2 penalty, here 0).
+    // The kept weights are the best epoch's: their validation error is that epoch's (its loss less the L2 penalty, here
+    // 0).
     const errors = await reconstructionErrors(together[0].model, validation);
     const mse = errors.mse.reduce((a, b) => a + b, 0) / errors.mse.length;
     expect(relativeGap(mse, together[0].history[together[0].bestEpoch - 1].valLoss!)).toBeLessThan(1e-4);
@@ -102,7 +140,11 @@ describe('trainPopulation', () => {
   it('prunes a member when its shouldStop says so, with the history so far; the others go on', async () => {
     const asked: number[] = [];
     const members: PopulationMember[] = [
-      { spec: base, config: { ...config, epochs: 6 }, shouldStop: (record) => (asked.push(record.epoch), record.epoch === 2) },
+      {
+        spec: base,
+        config: { ...config, epochs: 6 },
+        shouldStop: (record) => (asked.push(record.epoch), record.epoch === 2),
+      },
       { spec: base, config: { ...config, epochs: 6, seed: 4 }, shouldStop: async () => false },
     ];
     const [pruned, kept] = await Promise.all(trainPopulation({ members, train, validation }));
@@ -119,8 +161,17 @@ describe('trainPopulation', () => {
     const controller = new AbortController();
     const members: PopulationMember[] = [
       { spec: base, config: { ...config, epochs: 0 } },
-      { spec: base, config: { ...config, epochs: 4, seed: 4 }, signal: controller.signal, onEpoch: (e) => e.epoch === 2 && controller.abort(new Error('trial cancelled')) },
-      { spec: base, config: { ...config, epochs: 4, seed: 5 }, shouldStop: () => Promise.reject(new Error('coordinator gone')) },
+      {
+        spec: base,
+        config: { ...config, epochs: 4, seed: 4 },
+        signal: controller.signal,
+        onEpoch: (e) => e.epoch === 2 && controller.abort(new Error('trial cancelled')),
+      },
+      {
+        spec: base,
+        config: { ...config, epochs: 4, seed: 5 },
+        shouldStop: () => Promise.reject(new Error('coordinator gone')),
+      },
       { spec: base, config: { ...config, epochs: 4, seed: 6 } },
     ];
     const before = tf.memory().numTensors;
@@ -136,23 +187,55 @@ describe('trainPopulation', () => {
   }, 60_000);
 
   it('refuses members that do not share an architecture, batch size and loss', () => {
-    expect(() => trainPopulation({ members: [{ spec: base, config }, { spec: { ...base, encoder: [16, 4] }, config }], train })).toThrow('population members must share an architecture, batch size and loss');
-    expect(() => trainPopulation({ members: [{ spec: base, config }, { spec: base, config: { ...config, batchSize: 8 } }], train })).toThrow('share an architecture');
+    expect(() =>
+      trainPopulation({
+        members: [
+          { spec: base, config },
+          { spec: { ...base, encoder: [16, 4] }, config },
+        ],
+        train,
+      }),
+    ).toThrow('population members must share an architecture, batch size and loss');
+    expect(() =>
+      trainPopulation({
+        members: [
+          { spec: base, config },
+          { spec: base, config: { ...config, batchSize: 8 } },
+        ],
+        train,
+      }),
+    ).toThrow('share an architecture');
     expect(populationKey(PRESETS['lstm-seq2seq'], config)).toBeNull();
-    expect(() => trainPopulation({ members: [{ spec: PRESETS['lstm-seq2seq'], config }], train })).toThrow('population training needs model families with a population architecture (dense); got lstm');
+    expect(() => trainPopulation({ members: [{ spec: PRESETS['lstm-seq2seq'], config }], train })).toThrow(
+      'population training needs model families with a population architecture (dense); got lstm',
+    );
   });
 
   it('leaves no tensors behind', async () => {
     const before = tf.memory().numTensors;
-    const trained = await Promise.all(trainPopulation({ members: four.map((m) => ({ ...m, config: { ...m.config, epochs: 3, earlyStopping: { patience: 1, restoreBestWeights: true } } })), train, validation }));
+    const trained = await Promise.all(
+      trainPopulation({
+        members: four.map((m) => ({
+          ...m,
+          config: { ...m.config, epochs: 3, earlyStopping: { patience: 1, restoreBestWeights: true } },
+        })),
+        train,
+        validation,
+      }),
+    );
     trained.forEach((t) => t.dispose());
     expect(tf.memory().numTensors).toBe(before);
   }, 60_000);
 
   it('runs the same kernels per step whatever the population size', async () => {
     const kernelsPerStep = async (size: number) => {
-      const models = Array.from({ length: size }, (_, k) => buildModel({ ...base, dropout: 0.1, l2: 0.001 }, train.features, k + 1));
-      const graph = new PopulationGraph(models.map((m, k) => ({ chain: denseChain(m), learningRate: 0.001 * (k + 1) })), 'mse');
+      const models = Array.from({ length: size }, (_, k) =>
+        buildModel({ ...base, dropout: 0.1, l2: 0.001 }, train.features, k + 1),
+      );
+      const graph = new PopulationGraph(
+        models.map((m, k) => ({ chain: denseChain(m), learningRate: 0.001 * (k + 1) })),
+        'mse',
+      );
       const x = tf.tensor2d(train.x, [train.rows, train.features]);
       const rows = new Int32Array(size * 16).map((_, i) => i % train.rows);
       const profile = await tf.profile(() => graph.step(x, rows, 16));

@@ -27,9 +27,13 @@ describe('model family registry', () => {
 
   it('describes every field of every family (editors complete and explain model fields)', () => {
     for (const family of MODEL_FAMILIES) {
-      const schema = z.toJSONSchema(family.schema) as { properties: Record<string, { description?: string }>; additionalProperties: unknown };
+      const schema = z.toJSONSchema(family.schema) as {
+        properties: Record<string, { description?: string }>;
+        additionalProperties: unknown;
+      };
       expect(schema.additionalProperties, family.kind).toBe(false);
-      for (const [field, property] of Object.entries(schema.properties)) expect(property.description, `${family.kind}.${field}`).toBeTruthy();
+      for (const [field, property] of Object.entries(schema.properties))
+        expect(property.description, `${family.kind}.${field}`).toBeTruthy();
     }
   });
 });

@@ -8,7 +8,10 @@ import { trainAutoencoder, type TrainedAutoencoder, type TrainerConfig } from '.
 // Every number below was produced by the code BEFORE the model-family / backend refactor
 // (models' own createRng, builders/{dense,conv1d,recurrent}.ts, the hand-written spec
 // validation), on wasm; `weights` is the sha256 of that code's final weights.
-const recorded: Record<string, { spec: ModelSpec; config: TrainerConfig; losses: [number, number][]; weights: string }> = {
+const recorded: Record<
+  string,
+  { spec: ModelSpec; config: TrainerConfig; losses: [number, number][]; weights: string }
+> = {
   dense: {
     spec: PRESETS['ecg-v3'],
     config: { epochs: 3, batchSize: 16, learningRate: 1e-3, loss: 'mse', seed: 11 },
@@ -52,7 +55,10 @@ const recorded: Record<string, { spec: ModelSpec; config: TrainerConfig; losses:
 };
 
 // 37 normal training rows and 9 validation rows of 140 steps.
-const data = prepareDataset(generateSyntheticEcg({ seed: 7, trainRows: 80, testRows: 10 }), { dataset: 'synthetic-ecg', validationFraction: 0.2 });
+const data = prepareDataset(generateSyntheticEcg({ seed: 7, trainRows: 80, testRows: 10 }), {
+  dataset: 'synthetic-ecg',
+  validationFraction: 0.2,
+});
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -93,14 +99,17 @@ describe('training follows the recorded curves', () => {
   });
 
   describe.each(['layers', 'lean'] as const)('the %s step', (step) => {
-    it.each(Object.entries(recorded))('%s: the recorded losses to float rounding, the same bits for the same seed', async (kind, { spec, config, losses }) => {
-      const trained = await trainAutoencoder({ spec, train: data.train, validation: data.validation, config, step });
-      trained.history.forEach((h, i) => {
-        expect(Math.abs(h.loss - losses[i][0])).toBeLessThan(1e-5 * losses[i][0]);
-        expect(Math.abs(h.valLoss! - losses[i][1])).toBeLessThan(1e-5 * losses[i][1]);
-      });
-      expect(weightsHash(trained)).toBe(currentWeights[step][kind]);
-      trained.dispose();
-    });
+    it.each(Object.entries(recorded))(
+      '%s: the recorded losses to float rounding, the same bits for the same seed',
+      async (kind, { spec, config, losses }) => {
+        const trained = await trainAutoencoder({ spec, train: data.train, validation: data.validation, config, step });
+        trained.history.forEach((h, i) => {
+          expect(Math.abs(h.loss - losses[i][0])).toBeLessThan(1e-5 * losses[i][0]);
+          expect(Math.abs(h.valLoss! - losses[i][1])).toBeLessThan(1e-5 * losses[i][1]);
+        });
+        expect(weightsHash(trained)).toBe(currentWeights[step][kind]);
+        trained.dispose();
+      },
+    );
   });
 });

@@ -92,7 +92,10 @@ describe('loss terms', () => {
     const spec = { ...PRESETS['ecg-v3'], dropout: 0 };
     const run = async (weight: number | null) => {
       if (weight === null) delete (denseFamily as { lossTerms?: unknown }).lossTerms;
-      else Object.assign(denseFamily, { lossTerms: (_kit: unknown, _spec: unknown, m: tf.LayersModel) => [kernelTerm(m, weight)] });
+      else
+        Object.assign(denseFamily, {
+          lossTerms: (_kit: unknown, _spec: unknown, m: tf.LayersModel) => [kernelTerm(m, weight)],
+        });
       const trained = await trainAutoencoder({ spec, train, config, step: 'lean' });
       const result = { step: trained.trainingStep, losses: trained.history.map((h) => h.loss) };
       trained.dispose();

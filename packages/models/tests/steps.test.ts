@@ -48,7 +48,11 @@ describe('the lean steps', () => {
     ['tanh, dropout and L2 everywhere', dense({ activation: 'tanh', dropout: 0.1, l2: 0.01 }), 'mse'],
     ['elu', dense({ activation: 'elu', dropout: 0, l2: 0 }), 'mse'],
     ['selu', dense({ activation: 'selu', dropout: 0.3, l2: 0 }), 'mse'],
-    ['sigmoid hidden, explicit decoder', dense({ activation: 'sigmoid', encoder: [50, 10], decoder: [30], dropout: [0, 0.2, 0.1], l2: [0, 0.001] }), 'mse'],
+    [
+      'sigmoid hidden, explicit decoder',
+      dense({ activation: 'sigmoid', encoder: [50, 10], decoder: [30], dropout: [0, 0.2, 0.1], l2: [0, 0.001] }),
+      'mse',
+    ],
   ] as const)('trains %s as the layers step does, to float rounding', async (_name, spec, loss) => {
     const lean = await trainWith(spec, 'lean', { loss });
     const layers = await trainWith(spec, 'layers', { loss });
@@ -63,11 +67,19 @@ describe('the lean steps', () => {
     layers.trained.dispose();
   });
 
-  const conv = (overrides: Partial<Conv1dSpec>): Conv1dSpec => ({ ...PRESETS['conv1d-small'], filters: [32, 16], ...overrides });
+  const conv = (overrides: Partial<Conv1dSpec>): Conv1dSpec => ({
+    ...PRESETS['conv1d-small'],
+    filters: [32, 16],
+    ...overrides,
+  });
   it.each([
     ['conv1d-small', conv({}), 'mse'],
     ['dropout, L2, mae', conv({ filters: [8, 4], kernelSize: 5, dropout: 0.1, l2: 0.001 }), 'mae'],
-    ['tanh, pool 3, cropped back to 140 steps', conv({ filters: [6], kernelSize: 3, poolSize: 3, activation: 'tanh' }), 'mse'],
+    [
+      'tanh, pool 3, cropped back to 140 steps',
+      conv({ filters: [6], kernelSize: 3, poolSize: 3, activation: 'tanh' }),
+      'mse',
+    ],
   ] as const)('trains a Conv1D AE (%s) as the layers step does, to float rounding', async (_name, spec, loss) => {
     const lean = await trainWith(spec, 'lean', { loss, epochs: 3 });
     const layers = await trainWith(spec, 'layers', { loss, epochs: 3 });
@@ -94,7 +106,15 @@ describe('the lean steps', () => {
   it('runs at most 80 kernels per step (18 for ecg-v3) and leaves no tensors behind', async () => {
     const epochOf = async (rows: number) => {
       const split = sineSplit(rows, 140, 3);
-      const profile = await tf.profile(async () => (await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: split, config: { ...config, epochs: 1, batchSize: 16 } })).dispose());
+      const profile = await tf.profile(async () =>
+        (
+          await trainAutoencoder({
+            spec: PRESETS['ecg-v3'],
+            train: split,
+            config: { ...config, epochs: 1, batchSize: 16 },
+          })
+        ).dispose(),
+      );
       return profile.kernels.length;
     };
     const before = tf.memory().numTensors;
@@ -136,7 +156,11 @@ describe('the lean steps', () => {
 });
 
 describe('evaluating a split a chunk of rows at a time (evaluateRows)', () => {
-  const conv = (overrides: Partial<Conv1dSpec>): Conv1dSpec => ({ ...PRESETS['conv1d-small'], filters: [8, 4], ...overrides });
+  const conv = (overrides: Partial<Conv1dSpec>): Conv1dSpec => ({
+    ...PRESETS['conv1d-small'],
+    filters: [8, 4],
+    ...overrides,
+  });
   it.each([
     ['ecg-v3: relu, dropout, L2', PRESETS['ecg-v3'], 'mse'],
     ['tf-tutorial: sigmoid output, mae', PRESETS['tf-tutorial'], 'mae'],
@@ -153,7 +177,11 @@ describe('evaluating a split a chunk of rows at a time (evaluateRows)', () => {
     const losses = step.evaluate(whole);
     const expected = { total: (await losses.total.data())[0], reconstruction: (await losses.reconstruction.data())[0] };
     tf.dispose([whole, losses.total, losses.reconstruction]);
-    const evaluateRows = step.evaluateRows!.bind(step) as (r: typeof rows, s: number[], chunk?: number) => { total: number; reconstruction: number };
+    const evaluateRows = step.evaluateRows!.bind(step) as (
+      r: typeof rows,
+      s: number[],
+      chunk?: number,
+    ) => { total: number; reconstruction: number };
     for (const chunk of [1, 7, 16, 45, 4096]) expect(evaluateRows(rows, inputShape, chunk)).toEqual(expected);
     step.dispose();
     trained.dispose();
@@ -169,7 +197,9 @@ describe('evaluating a split a chunk of rows at a time (evaluateRows)', () => {
     try {
       prototype.evaluateRows = undefined;
       const whole = await trainWith(spec, 'lean');
-      expect(chunked.trained.history.map(({ seconds: _s, ...h }) => h)).toEqual(whole.trained.history.map(({ seconds: _s, ...h }) => h));
+      expect(chunked.trained.history.map(({ seconds: _s, ...h }) => h)).toEqual(
+        whole.trained.history.map(({ seconds: _s, ...h }) => h),
+      );
       expect(chunked.weights).toEqual(whole.weights);
       whole.trained.dispose();
     } finally {

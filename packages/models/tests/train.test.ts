@@ -6,7 +6,14 @@ import { PRESETS, type DenseSpec } from '../src/registry.js';
 import { TrainingDivergedError, trainAutoencoder, type TrainerConfig } from '../src/train.js';
 import { sineSplit } from './helpers.js';
 
-const small: DenseSpec = { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: [0.1], l2: [0.001] };
+const small: DenseSpec = {
+  kind: 'dense',
+  encoder: [16, 4],
+  activation: 'relu',
+  outputActivation: 'linear',
+  dropout: [0.1],
+  l2: [0.001],
+};
 const config: TrainerConfig = { epochs: 4, batchSize: 16, learningRate: 0.01, loss: 'mse', seed: 3 };
 const train = sineSplit(70, 24, 1);
 const validation = sineSplit(20, 24, 2);
@@ -30,18 +37,33 @@ describe('trainAutoencoder', () => {
 
   it('records one history entry per epoch with a validation loss, and the loss falls', async () => {
     const epochs: number[] = [];
-    const trained = await trainAutoencoder({ spec: small, train, validation, config: { ...config, epochs: 15 }, onEpoch: (e) => epochs.push(e.epoch) });
+    const trained = await trainAutoencoder({
+      spec: small,
+      train,
+      validation,
+      config: { ...config, epochs: 15 },
+      onEpoch: (e) => epochs.push(e.epoch),
+    });
     expect(epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     expect(trained.history).toHaveLength(15);
     expect(trained.history.every((h) => h.valLoss !== null && h.seconds >= 0)).toBe(true);
     expect(trained.history[14].loss).toBeLessThan(trained.history[0].loss);
-    expect(trained).toMatchObject({ stoppedEarly: false, stopReason: 'completed', parameterCount: 24 * 16 + 16 + 16 * 4 + 4 + 4 * 16 + 16 + 16 * 24 + 24 });
+    expect(trained).toMatchObject({
+      stoppedEarly: false,
+      stopReason: 'completed',
+      parameterCount: 24 * 16 + 16 + 16 * 4 + 4 + 4 * 16 + 16 + 16 * 24 + 24,
+    });
     trained.dispose();
   });
 
   it('leaves no tensors behind after training and scoring', async () => {
     const before = tf.memory().numTensors;
-    const trained = await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: sineSplit(40, 140), validation: sineSplit(10, 140, 5), config: { ...config, epochs: 2, earlyStopping: { patience: 1, restoreBestWeights: true } } });
+    const trained = await trainAutoencoder({
+      spec: PRESETS['ecg-v3'],
+      train: sineSplit(40, 140),
+      validation: sineSplit(10, 140, 5),
+      config: { ...config, epochs: 2, earlyStopping: { patience: 1, restoreBestWeights: true } },
+    });
     await reconstructionErrors(trained.model, sineSplit(30, 140, 9), { batchSize: 7 });
     await perStepErrors(trained.model, sineSplit(5, 140, 9));
     trained.dispose();
@@ -70,7 +92,12 @@ describe('trainAutoencoder', () => {
       spec: small,
       train,
       validation,
-      config: { ...config, epochs: 200, learningRate: 0.05, earlyStopping: { patience: 1, minDelta: 1e-3, restoreBestWeights: true } },
+      config: {
+        ...config,
+        epochs: 200,
+        learningRate: 0.05,
+        earlyStopping: { patience: 1, minDelta: 1e-3, restoreBestWeights: true },
+      },
     });
     expect(trained.stopReason).toBe('early-stopping');
     expect(trained.stoppedEarly).toBe(true);
@@ -85,19 +112,32 @@ describe('trainAutoencoder', () => {
 
   it('reports the validation reconstruction error without the L2 penalties beside the validation loss', async () => {
     const v = sineSplit(10, 140, 5);
-    const trained = await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: sineSplit(40, 140), validation: v, config: { ...config, epochs: 3 } });
+    const trained = await trainAutoencoder({
+      spec: PRESETS['ecg-v3'],
+      train: sineSplit(40, 140),
+      validation: v,
+      config: { ...config, epochs: 3 },
+    });
     // ecg-v3 has L2 0.001 on two layers: the penalty is in valLoss, not in valError.
     for (const h of trained.history) expect(h.valError!).toBeLessThan(h.valLoss!);
     const errors = await reconstructionErrors(trained.model, v);
     expect(trained.history[2].valError).toBeCloseTo(errors.mse.reduce((a, b) => a + b, 0) / errors.mse.length, 5);
     trained.dispose();
-    const unvalidated = await trainAutoencoder({ spec: PRESETS['ecg-v3'], train: sineSplit(40, 140), config: { ...config, epochs: 1 } });
+    const unvalidated = await trainAutoencoder({
+      spec: PRESETS['ecg-v3'],
+      train: sineSplit(40, 140),
+      config: { ...config, epochs: 1 },
+    });
     expect(unvalidated.history[0]).not.toHaveProperty('valError');
     unvalidated.dispose();
   });
 
   it('stops at the time budget with its reason', async () => {
-    const trained = await trainAutoencoder({ spec: small, train, config: { ...config, epochs: 1000, maxSeconds: 0.001 } });
+    const trained = await trainAutoencoder({
+      spec: small,
+      train,
+      config: { ...config, epochs: 1000, maxSeconds: 0.001 },
+    });
     expect(trained.history).toHaveLength(1);
     expect(trained.stopReason).toBe('time-limit');
     trained.dispose();
@@ -107,13 +147,19 @@ describe('trainAutoencoder', () => {
     const poisoned = sineSplit(20, 24, 1);
     poisoned.x[5] = Number.NaN;
     const before = tf.memory().numTensors;
-    await expect(trainAutoencoder({ spec: small, train: poisoned, config })).rejects.toThrow(new TrainingDivergedError(1));
+    await expect(trainAutoencoder({ spec: small, train: poisoned, config })).rejects.toThrow(
+      new TrainingDivergedError(1),
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects a bad spec or config before training, naming the field', async () => {
-    await expect(trainAutoencoder({ spec: { ...small, encoder: [16, 40] }, train, config })).rejects.toThrow('encoder[1]: bottleneck 40 is larger than input 24');
-    await expect(trainAutoencoder({ spec: small, train, config: { ...config, batchSize: 0 } })).rejects.toThrow('invalid training config: batchSize must be > 0, got 0');
+    await expect(trainAutoencoder({ spec: { ...small, encoder: [16, 40] }, train, config })).rejects.toThrow(
+      'encoder[1]: bottleneck 40 is larger than input 24',
+    );
+    await expect(trainAutoencoder({ spec: small, train, config: { ...config, batchSize: 0 } })).rejects.toThrow(
+      'invalid training config: batchSize must be > 0, got 0',
+    );
   });
 
   it('ends normally as pruned when shouldStop says so after an epoch, with the history so far', async () => {
@@ -138,7 +184,15 @@ describe('trainAutoencoder', () => {
   });
 
   it('names every bad field of the training config', async () => {
-    const bad = { ...config, epochs: 2.5, loss: 'l1', seed: 0.5, maxSeconds: 0, earlyStopping: { patience: 0 }, momentum: 0.9 } as unknown as TrainerConfig;
+    const bad = {
+      ...config,
+      epochs: 2.5,
+      loss: 'l1',
+      seed: 0.5,
+      maxSeconds: 0,
+      earlyStopping: { patience: 0 },
+      momentum: 0.9,
+    } as unknown as TrainerConfig;
     await expect(trainAutoencoder({ spec: small, train, config: bad })).rejects.toThrow(
       'invalid training config: epochs must be an integer, got 2.5; loss must be one of mse, mae, got "l1"; earlyStopping.patience must be > 0, got 0; momentum is not a known field; seed must be an integer, got 0.5; maxSeconds must be > 0, got 0',
     );
@@ -146,7 +200,13 @@ describe('trainAutoencoder', () => {
 
   it('rejects with the abort reason when aborted', async () => {
     const controller = new AbortController();
-    const run = trainAutoencoder({ spec: small, train, config: { ...config, epochs: 50 }, signal: controller.signal, onEpoch: (e) => e.epoch === 2 && controller.abort(new Error('trial cancelled')) });
+    const run = trainAutoencoder({
+      spec: small,
+      train,
+      config: { ...config, epochs: 50 },
+      signal: controller.signal,
+      onEpoch: (e) => e.epoch === 2 && controller.abort(new Error('trial cancelled')),
+    });
     await expect(run).rejects.toThrow('trial cancelled');
   });
 });

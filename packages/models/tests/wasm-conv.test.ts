@@ -5,7 +5,13 @@ import wabtInit from 'wabt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import { normals } from '../src/random.js';
-import { backpropRelu, conv1dFilterGradient, conv1dForward, conv1dInputGradient, convPasses } from '../src/wasm/conv.js';
+import {
+  backpropRelu,
+  conv1dFilterGradient,
+  conv1dForward,
+  conv1dInputGradient,
+  convPasses,
+} from '../src/wasm/conv.js';
 import { CONV_WASM } from '../src/wasm/conv-wasm.js';
 import type { WasmHeapBackend } from '../src/wasm/heap.js';
 import { rowGeometry } from '../src/wasm/layers-kernels.js';
@@ -36,7 +42,8 @@ for (const cin of [1, 3, 8, 12, 16]) {
   for (const cout of [1, 3, 8, 12, 16]) {
     for (const k of [1, 2, 4, 7]) {
       for (const steps of [1, 6, 13]) {
-        for (const pad of ['same', 'valid'] as const) if (pad === 'same' || steps >= k) cases.push({ batch: 2, steps, cin, cout, k, pad });
+        for (const pad of ['same', 'valid'] as const)
+          if (pad === 'same' || steps >= k) cases.push({ batch: 2, steps, cin, cout, k, pad });
       }
     }
   }
@@ -58,9 +65,16 @@ function reference(c: Case, seed: number): Values {
   return tf.tidy(() => {
     const { x, filter, bias, dy } = inputs(c, seed);
     const conv = (a: tf.Tensor3D, f: tf.Tensor3D) => tf.conv1d(a, f, 1, c.pad);
-    const [dx, dFilter] = tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor3D, f as tf.Tensor3D), dy)))([x, filter]);
+    const [dx, dFilter] = tf.grads((a: tf.Tensor, f: tf.Tensor) =>
+      tf.sum(tf.mul(conv(a as tf.Tensor3D, f as tf.Tensor3D), dy)),
+    )([x, filter]);
     const y = tf.add(conv(x, filter), bias);
-    return { y: y.dataSync() as Float32Array, yRelu: tf.relu(y).dataSync() as Float32Array, dFilter: dFilter.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };
+    return {
+      y: y.dataSync() as Float32Array,
+      yRelu: tf.relu(y).dataSync() as Float32Array,
+      dFilter: dFilter.dataSync() as Float32Array,
+      dx: dx.dataSync() as Float32Array,
+    };
   });
 }
 
@@ -78,7 +92,9 @@ const read = (t: TensorInfo | null): Float32Array | null => {
 function direct(c: Case, seed: number): { [K in keyof Values]: Float32Array | null } {
   const { x, filter, bias, dy } = inputs(c, seed);
   const shape4 = [c.batch, 1, c.steps, c.cin] as [number, number, number, number];
-  const g = rowGeometry(tf.backend_util.computeConv2DInfo(shape4, [1, c.k, c.cin, c.cout], 1, 1, c.pad, undefined, false, 'channelsLast'))!;
+  const g = rowGeometry(
+    tf.backend_util.computeConv2DInfo(shape4, [1, c.k, c.cin, c.cout], 1, 1, c.pad, undefined, false, 'channelsLast'),
+  )!;
   const b = backend();
   const values = {
     y: read(conv1dForward(b, info(x), info(filter), info(bias), g, false)),
@@ -133,7 +149,10 @@ describe('1-D convolutions by conv.wat', () => {
     const rows = 37;
     const channels = 12;
     const rng = seededUniform(9);
-    const [dy, y] = [tf.tensor2d(normals(rows * channels, rng), [rows, channels]), tf.tensor2d(normals(rows * channels, rng), [rows, channels])];
+    const [dy, y] = [
+      tf.tensor2d(normals(rows * channels, rng), [rows, channels]),
+      tf.tensor2d(normals(rows * channels, rng), [rows, channels]),
+    ];
     for (const relu of [true, false]) {
       const b = backend();
       const dz = b.makeOutput([rows, channels], 'float32');

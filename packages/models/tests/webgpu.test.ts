@@ -34,10 +34,16 @@ const skipped = 'reason' in webgpu ? ` (skipped: no WebGPU adapter here: ${webgp
 if (skipped) console.warn(`webgpu tests${skipped}`);
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const LAVAPIPE: GpuAdapterInfo = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1', fallback: true };
+const LAVAPIPE: GpuAdapterInfo = {
+  vendor: 'mesa',
+  architecture: 'software',
+  device: 'llvmpipe-llvm-15-0-6-256-bits-',
+  description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1',
+  fallback: true,
+};
 
 describe('which adapters auto may use', () => {
-  it('asks Dawn only where a GPU device node exists (a DRM render node or NVIDIA\'s)', () => {
+  it("asks Dawn only where a GPU device node exists (a DRM render node or NVIDIA's)", () => {
     const dev = mkdtempSync(path.join(tmpdir(), 'aelab-dev-'));
     try {
       expect(hasGpuDevice(dev)).toBe(false);
@@ -57,8 +63,24 @@ describe('which adapters auto may use', () => {
   it('passes over software adapters (fallback flag, or a CPU rasteriser by name) and takes a real GPU', () => {
     expect(isSoftwareAdapter(LAVAPIPE)).toBe(true);
     expect(isSoftwareAdapter({ ...LAVAPIPE, fallback: false })).toBe(true);
-    expect(isSoftwareAdapter({ vendor: 'google', architecture: '', device: '', description: 'SwiftShader Device (Subzero)', fallback: false })).toBe(true);
-    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'ampere', device: '', description: 'NVIDIA A100-SXM4-40GB', fallback: false })).toBe(false);
+    expect(
+      isSoftwareAdapter({
+        vendor: 'google',
+        architecture: '',
+        device: '',
+        description: 'SwiftShader Device (Subzero)',
+        fallback: false,
+      }),
+    ).toBe(true);
+    expect(
+      isSoftwareAdapter({
+        vendor: 'nvidia',
+        architecture: 'ampere',
+        device: '',
+        description: 'NVIDIA A100-SXM4-40GB',
+        fallback: false,
+      }),
+    ).toBe(false);
   });
 });
 
@@ -98,7 +120,10 @@ suite(`webgpu backend${skipped}`, () => {
 });
 
 suite(`fused Adam on webgpu${skipped}`, () => {
-  /** Six steps from the same weights (ecg-v3: L2 on two kernels); the loss leaves out the penalties the optimizer folds in. */
+  /**
+   * Six steps from the same weights (ecg-v3: L2 on two kernels); the loss leaves out the penalties the optimizer folds
+   * in.
+   */
   const run = async (fused: boolean) => {
     const x = tf.tensor2d(sineSplit(16, 140, 3).x, [16, 140]);
     const model = buildModel(PRESETS['ecg-v3'], 140, 9);
@@ -134,7 +159,9 @@ suite(`fused Adam on webgpu${skipped}`, () => {
     expect([fused.kernels.has(ADAM_KERNEL), reference.kernels.has(ADAM_KERNEL)]).toEqual([true, false]);
     fused.losses.forEach((l, i) => expect(l).toBeCloseTo(reference.losses[i], 4));
     let worst = 0;
-    fused.weights.forEach((w, i) => w.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - reference.weights[i][j])))));
+    fused.weights.forEach((w, i) =>
+      w.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - reference.weights[i][j])))),
+    );
     expect(worst).toBeLessThan(1e-4);
   });
 });

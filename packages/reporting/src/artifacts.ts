@@ -1,4 +1,12 @@
-import { ARTIFACT, errorHistogramsSchema, type CurvesArtifact, type ErrorHistograms, type ErrorsArtifact, type ExamplesArtifact, type SeriesArtifact } from '@aelab/core';
+import {
+  ARTIFACT,
+  errorHistogramsSchema,
+  type CurvesArtifact,
+  type ErrorHistograms,
+  type ErrorsArtifact,
+  type ExamplesArtifact,
+  type SeriesArtifact,
+} from '@aelab/core';
 import type { RunStore, TrialRecord } from '@aelab/store';
 
 /** An artifact read for a page: its content, or why a section has to say it is missing. */
@@ -32,7 +40,11 @@ export function artifactPath(trial: TrialRecord, key: JsonArtifactKey): string |
  * report of a half-finished or partly deleted run must still render, with the section
  * naming the problem.
  */
-export async function readJsonArtifact<T>(store: RunStore, trial: TrialRecord, key: JsonArtifactKey): Promise<Loaded<T>> {
+export async function readJsonArtifact<T>(
+  store: RunStore,
+  trial: TrialRecord,
+  key: JsonArtifactKey,
+): Promise<Loaded<T>> {
   const path = artifactPath(trial, key);
   if (path === undefined) return { missing: `No ${ARTIFACT[key]} artifact was recorded for trial #${trial.number}.` };
   let text: string;
@@ -57,11 +69,19 @@ async function readHistograms(store: RunStore, trial: TrialRecord): Promise<Load
   const read = await readJsonArtifact<unknown>(store, trial, 'histograms');
   if (read.missing !== undefined) return read;
   const parsed = errorHistogramsSchema.safeParse(read.value);
-  return parsed.success ? { value: parsed.data } : { missing: `Artifact ${artifactPath(trial, 'histograms')} is not a histograms artifact: ${parsed.error.issues[0]?.message}` };
+  return parsed.success
+    ? { value: parsed.data }
+    : {
+        missing: `Artifact ${artifactPath(trial, 'histograms')} is not a histograms artifact: ${parsed.error.issues[0]?.message}`,
+      };
 }
 
 /** A trial's JSON artifacts; `curves`, when given, is its curves artifact read already. */
-export async function readTrialArtifacts(store: RunStore, trial: TrialRecord, curves?: Promise<Loaded<CurvesArtifact>>): Promise<TrialArtifacts> {
+export async function readTrialArtifacts(
+  store: RunStore,
+  trial: TrialRecord,
+  curves?: Promise<Loaded<CurvesArtifact>>,
+): Promise<TrialArtifacts> {
   const [histograms, curvesRead, examples, series] = await Promise.all([
     readHistograms(store, trial),
     curves ?? readJsonArtifact<CurvesArtifact>(store, trial, 'curves'),
@@ -69,5 +89,11 @@ export async function readTrialArtifacts(store: RunStore, trial: TrialRecord, cu
     readJsonArtifact<SeriesArtifact>(store, trial, 'series'),
   ]);
   let errors: Promise<Loaded<ErrorsArtifact>> | undefined;
-  return { errors: () => (errors ??= readJsonArtifact<ErrorsArtifact>(store, trial, 'errors')), histograms, curves: curvesRead, examples, series };
+  return {
+    errors: () => (errors ??= readJsonArtifact<ErrorsArtifact>(store, trial, 'errors')),
+    histograms,
+    curves: curvesRead,
+    examples,
+    series,
+  };
 }

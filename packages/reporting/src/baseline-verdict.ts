@@ -43,7 +43,8 @@ async function comparedSide(board: Leaderboard, row: LeaderboardRow, load: Error
     repeats.push({ scores: rows[metric], threshold: evaluation.threshold });
     labels ??= rows.y;
     // Repeats on re-drawn splits hold other rows: pairing them on the first repeat's rows would be wrong.
-    if (!sameRows(labels, rows.y)) return { missing: `the repeats of ${configurationName(row)} were scored on different ${split} rows` };
+    if (!sameRows(labels, rows.y))
+      return { missing: `the repeats of ${configurationName(row)} were scored on different ${split} rows` };
   }
   return { side: { configHash: row.configHash, name: sideName(board, row), repeats }, labels: labels ?? [] };
 }
@@ -75,7 +76,9 @@ export async function baselineVerdict(board: Leaderboard, load: ErrorsLoader): P
   const b = await comparedSide(board, baseline, load);
   if (!a.side) return refused(a.missing);
   if (!b.side) return refused(b.missing);
-  const refusal = sameRows(a.labels, b.labels) ? comparisonRefusal(rule, a.labels, [a.side, b.side]) : `they were not scored on the same ${rule.split} rows`;
+  const refusal = sameRows(a.labels, b.labels)
+    ? comparisonRefusal(rule, a.labels, [a.side, b.side])
+    : `they were not scored on the same ${rule.split} rows`;
   if (refusal) return refused(refusal);
   const comparison = compareWithBaseline(rule, a.labels, a.side, b.side, { metricLabel });
   return { baseline, comparison, sentence: comparison.sentence };

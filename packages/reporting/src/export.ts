@@ -7,7 +7,6 @@ import { SPLIT_NAMES, type ExportFormat, type Json, type MetricSet } from '@aela
 import type { EvaluationRecord, StudyRecord, TrialRecord } from '@aelab/store';
 import { stringify } from 'csv-stringify/sync';
 
-
 /** A cell: JSON scalars; objects and arrays (rare parameter values) as their JSON text. */
 export type ExportValue = string | number | boolean | null;
 
@@ -47,17 +46,23 @@ function metricCells(metrics: EvaluationRecord['metrics']): Record<string, numbe
     for (const [name, value] of Object.entries(set)) {
       if (typeof value === 'number') cells[`${split}.${name}`] = Number.isFinite(value) ? value : null;
       else if (value && typeof value === 'object') {
-        for (const [part, n] of Object.entries(value)) cells[`${split}.${name}.${part}`] = typeof n === 'number' ? n : null;
+        for (const [part, n] of Object.entries(value))
+          cells[`${split}.${name}.${part}`] = typeof n === 'number' ? n : null;
       }
     }
   }
   return cells;
 }
 
-const splitRank = (column: string) => SPLIT_NAMES.indexOf(column.slice(0, column.indexOf('.')) as (typeof SPLIT_NAMES)[number]);
+const splitRank = (column: string) =>
+  SPLIT_NAMES.indexOf(column.slice(0, column.indexOf('.')) as (typeof SPLIT_NAMES)[number]);
 
 /** Builds the export of one study from its records. */
-export function studyExport(study: StudyRecord, trials: readonly TrialRecord[], evaluations: readonly EvaluationRecord[]): StudyExport {
+export function studyExport(
+  study: StudyRecord,
+  trials: readonly TrialRecord[],
+  evaluations: readonly EvaluationRecord[],
+): StudyExport {
   const byId = new Map(trials.map((t) => [t.id, t]));
   const params = new Set<string>();
   const scoring = new Set<string>();
@@ -88,12 +93,7 @@ export function studyExport(study: StudyRecord, trials: readonly TrialRecord[], 
   });
   const sorted = (names: Set<string>) => [...names].sort();
   const metricColumns = [...metrics].sort((a, b) => splitRank(a) - splitRank(b) || (a < b ? -1 : a > b ? 1 : 0));
-  const columns = [
-    ...EXPORT_LEAD_COLUMNS,
-    ...sorted(params),
-    ...sorted(scoring),
-    ...metricColumns,
-  ];
+  const columns = [...EXPORT_LEAD_COLUMNS, ...sorted(params), ...sorted(scoring), ...metricColumns];
   const rows = partial.map((row) => Object.fromEntries(columns.map((c) => [c, row[c] ?? null])));
   const evaluated = new Set(evaluations.map((e) => e.trialId));
   return {

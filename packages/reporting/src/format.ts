@@ -1,4 +1,11 @@
-import { thresholdRuleFitSplit, thresholdRuleLabel, type Interval, type Json, type Params, type Summary } from '@aelab/core';
+import {
+  thresholdRuleFitSplit,
+  thresholdRuleLabel,
+  type Interval,
+  type Json,
+  type Params,
+  type Summary,
+} from '@aelab/core';
 
 /** A table cell: the text shown and the value the sort script compares (numbers sort numerically). */
 export interface Cell {
@@ -10,7 +17,10 @@ export interface Cell {
 
 export type NumberStyle = 'metric' | 'error' | 'seconds' | 'threshold' | 'count';
 
-/** Formats one number for display; the styles keep columns readable (3 decimals for scores, 3 significant digits for errors). */
+/**
+ * Formats one number for display; the styles keep columns readable (3 decimals for scores, 3 significant digits for
+ * errors).
+ */
 export function formatNumber(value: number | null | undefined, style: NumberStyle): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   switch (style) {
@@ -24,7 +34,9 @@ export function formatNumber(value: number | null | undefined, style: NumberStyl
     case 'threshold': {
       const digits = style === 'error' ? 3 : 4;
       const abs = Math.abs(value);
-      return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? value.toExponential(digits - 1) : Number(value.toPrecision(digits)).toString();
+      return abs !== 0 && (abs < 1e-3 || abs >= 1e5)
+        ? value.toExponential(digits - 1)
+        : Number(value.toPrecision(digits)).toString();
     }
   }
 }
@@ -58,7 +70,9 @@ export function formatComparison(comparison: { pValue: number | null; noVariance
 
 /** A numeric column's cell for a summary over repeats, sorted by its mean. */
 export function summaryCell(summary: Summary | null, style: NumberStyle): Cell {
-  return summary ? { text: formatSummary(summary, style), sort: String(summary.mean), className: 'num' } : { text: '–', className: 'num' };
+  return summary
+    ? { text: formatSummary(summary, style), sort: String(summary.mean), className: 'num' }
+    : { text: '–', className: 'num' };
 }
 
 /** A numeric column's cell for one value. */
@@ -73,7 +87,9 @@ export function jsonText(value: Json | undefined): string {
 
 export function paramCell(value: Json | undefined): Cell {
   if (value === undefined) return { text: '–' };
-  return typeof value === 'number' ? { text: String(value), sort: String(value) } : { text: jsonText(value), sort: jsonText(value) };
+  return typeof value === 'number'
+    ? { text: String(value), sort: String(value) }
+    : { text: jsonText(value), sort: jsonText(value) };
 }
 
 /** Short text for a parameter map: `key=value` pairs joined, keys sorted. */
@@ -124,7 +140,10 @@ export function formatDate(iso: string | null | undefined): string {
   return m ? `${m[1]} ${m[2]}` : iso;
 }
 
-/** Orders strings by UTF-16 code units, as `Array.prototype.sort` does: the same on every machine, unlike `localeCompare`. */
+/**
+ * Orders strings by UTF-16 code units, as `Array.prototype.sort` does: the same on every machine, unlike
+ * `localeCompare`.
+ */
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

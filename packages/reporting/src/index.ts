@@ -1,7 +1,12 @@
 export { renderReport, type RenderReportOptions, type RenderedReport } from './render.js';
 export { fileSlug } from './paths.js';
 export { formatComparison } from './format.js';
-export { baselineVerdict, baselineVerdictFromStore, type BaselineVerdict, type ErrorsLoader } from './baseline-verdict.js';
+export {
+  baselineVerdict,
+  baselineVerdictFromStore,
+  type BaselineVerdict,
+  type ErrorsLoader,
+} from './baseline-verdict.js';
 export { mergeIntervals } from './pages/trial-charts.js';
 export {
   buildLeaderboard,
@@ -31,7 +36,13 @@ export { confusionMatrixSpec } from './charts/confusion-matrix.js';
 export { reconstructionSpec, MAX_EXAMPLE_POINTS } from './charts/reconstruction.js';
 export { seriesWindowsSpec, MAX_SERIES_POINTS, type SeriesWindowsInput } from './charts/series-windows.js';
 export { parameterImportanceSpec, type ImportanceBar } from './charts/parameter-importance.js';
-export { parameterImportance, IMPORTANCE_TREES, MIN_IMPORTANCE_CONFIGURATIONS, type ImportanceResult, type ParameterImportance } from './importance/parameter-importance.js';
+export {
+  parameterImportance,
+  IMPORTANCE_TREES,
+  MIN_IMPORTANCE_CONFIGURATIONS,
+  type ImportanceResult,
+  type ParameterImportance,
+} from './importance/parameter-importance.js';
 export { leaderboardTextTable, markdownTable, type TextTable } from './markdown.js';
 export { studyExport, formatExport, EXPORT_LEAD_COLUMNS, type ExportValue, type StudyExport } from './export.js';
 export { createServeApp, serve, type ServeOptions } from './server/app.js';

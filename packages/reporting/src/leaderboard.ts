@@ -141,7 +141,9 @@ export interface Leaderboard {
    * of the experiment's `resample`): training only, or training + split.
    */
   intervalVariance: string;
-  /** Core's warning for a rule that lets test labels choose the winner ("selected on test data: optimistic"), else null. */
+  /**
+   * Core's warning for a rule that lets test labels choose the winner ("selected on test data: optimistic"), else null.
+   */
   warning: string | null;
   /** The split of {@link LeaderboardRow.metrics}: always the held-out test split. */
   metricsSplit: 'test';
@@ -235,7 +237,16 @@ function objectiveInputs(trials: readonly TrialRecord[], evaluations: readonly E
     const trial = trialById.get(evaluation.trialId);
     if (!trial || trial.status !== 'complete') return [];
     const baseline = isBaselineParams(trial.params);
-    return [{ configHash: evaluation.configHash, trainingHash: trial.configHash, metrics: evaluation.metrics, evaluation, trial, baseline }];
+    return [
+      {
+        configHash: evaluation.configHash,
+        trainingHash: trial.configHash,
+        metrics: evaluation.metrics,
+        evaluation,
+        trial,
+        baseline,
+      },
+    ];
   });
 }
 
@@ -286,7 +297,8 @@ function compareWithWinner(winner: LeaderboardRow, row: LeaderboardRow): Leaderb
 /** The experiment's `resample` as the study recorded it; undefined for studies before it existed. */
 function resampleOf(study: StudyRecord): ResampleScope | undefined {
   const experiment = study.experiment;
-  const scope = experiment && typeof experiment === 'object' && !Array.isArray(experiment) ? experiment.resample : undefined;
+  const scope =
+    experiment && typeof experiment === 'object' && !Array.isArray(experiment) ? experiment.resample : undefined;
   return (RESAMPLE_SCOPES as readonly unknown[]).includes(scope) ? (scope as ResampleScope) : undefined;
 }
 
@@ -302,10 +314,16 @@ function countStatuses(trials: readonly TrialRecord[]): Record<string, number> {
  * spread; configurations still equal are a tie, `tiedWith`) and summarises each as a row.
  * Only evaluations of complete trials count.
  */
-export function buildLeaderboard(study: StudyRecord, trials: readonly TrialRecord[], evaluations: readonly EvaluationRecord[]): Leaderboard {
+export function buildLeaderboard(
+  study: StudyRecord,
+  trials: readonly TrialRecord[],
+  evaluations: readonly EvaluationRecord[],
+): Leaderboard {
   const inputs = objectiveInputs(trials, evaluations);
   const ranked = rankConfigurations(study.selection, inputs);
-  const mseSplit = evaluations.some((e) => metricValue(e.metrics.validation, 'mse') !== undefined) ? 'validation' : 'test';
+  const mseSplit = evaluations.some((e) => metricValue(e.metrics.validation, 'mse') !== undefined)
+    ? 'validation'
+    : 'test';
   const rows = ranked.map((config) => leaderboardRow(config, mseSplit, study.selection.metric));
   const winnerHash = winnerOf(ranked)?.configHash;
   const winner = rows.find((r) => r.configHash === winnerHash) ?? null;

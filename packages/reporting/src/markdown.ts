@@ -66,7 +66,10 @@ export function leaderboardTextTable(board: Leaderboard): TextTable {
 
 /** Escapes what would end or break a Markdown table cell. */
 function markdownCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 /** A {@link TextTable} as a GitHub-flavoured Markdown table, one line per row, ending in a newline. */

@@ -39,8 +39,10 @@ export function fillOptions(options: RenderReportOptions): FilledOptions {
   const filled = { ...kDefaultOptions, ...options } as FilledOptions;
   for (const key of Object.keys(kDefaultOptions) as (keyof typeof kDefaultOptions)[]) {
     const value = filled[key];
-    if (!Number.isInteger(value) || value < 1) throw new Error(`renderReport: ${key} must be a positive integer, got ${String(value)}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`renderReport: ${key} must be a positive integer, got ${String(value)}`);
   }
-  if (typeof options.outDir !== 'string' || options.outDir === '') throw new Error('renderReport: outDir must be a non-empty path');
+  if (typeof options.outDir !== 'string' || options.outDir === '')
+    throw new Error('renderReport: outDir must be a non-empty path');
   return filled;
 }

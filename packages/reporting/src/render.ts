@@ -41,7 +41,14 @@ export function artifactReaders(store: RunStore): Pick<StudyOutput, 'artifacts' 
 }
 
 /** Writes one study's trial pages, compare page and study page; returns the study page's path. */
-async function renderStudy(store: RunStore, view: StudyView, dir: string, templates: Templates, options: FilledOptions, write: Writer): Promise<string> {
+async function renderStudy(
+  store: RunStore,
+  view: StudyView,
+  dir: string,
+  templates: Templates,
+  options: FilledOptions,
+  write: Writer,
+): Promise<string> {
   const out: StudyOutput = { view, templates, options, dir, write, ...artifactReaders(store) };
   for (const trial of view.trialPages) await renderTrialPage(out, trial);
   await renderComparePage(out);
@@ -89,7 +96,12 @@ export async function renderReport(store: RunStore, options: RenderReportOptions
     if (opts.studyId === undefined || opts.studyId === study.id) {
       studyPaths[study.id] = await renderStudy(store, view, join(outDir, dir), templates, opts, write);
     }
-    entries.push({ study, board: view.board, dir, linked: studyPaths[study.id] !== undefined || hasStudyPage(outDir, dir) });
+    entries.push({
+      study,
+      board: view.board,
+      dir,
+      linked: studyPaths[study.id] !== undefined || hasStudyPage(outDir, dir),
+    });
   }
   const indexPath = join(outDir, 'index.html');
   await write(indexPath, indexPage(templates, entries));

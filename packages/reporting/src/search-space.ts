@@ -25,10 +25,15 @@ export function legacyVaryingKeys(maps: readonly Params[]): string[] {
   const seen = new Map<string, Set<string>>();
   for (const m of maps) for (const k of Object.keys(m)) if (!seen.has(k)) seen.set(k, new Set());
   for (const [k, values] of seen) for (const m of maps) values.add(k in m ? `v${JSON.stringify(m[k])}` : 'absent');
-  return [...seen].filter(([, values]) => values.size > 1).map(([k]) => k).sort();
+  return [...seen]
+    .filter(([, values]) => values.size > 1)
+    .map(([k]) => k)
+    .sort();
 }
 
-/** The training parameters the trials sampled (sorted), less `excluded`; see the module comment for version 1 stores. */
+/**
+ * The training parameters the trials sampled (sorted), less `excluded`; see the module comment for version 1 stores.
+ */
 export function sweptTrainingParams(trials: readonly TrialRecord[], excluded: readonly string[]): string[] {
   const keys = sampledKeys(trials.map((t) => t.sampled)) ?? legacyVaryingKeys(trials.map((t) => t.params));
   return keys.filter((k) => !excluded.includes(k));
@@ -48,7 +53,8 @@ export interface SearchDimension {
 /** The distributions the trials recorded, by parameter name (sorted); empty for a version 1 store. */
 export function searchSpaceOf(trials: readonly TrialRecord[]): SearchDimension[] {
   const space = new Map<string, Distribution>();
-  for (const t of trials) for (const [name, d] of Object.entries(t.distributions ?? {})) if (!space.has(name)) space.set(name, d);
+  for (const t of trials)
+    for (const [name, d] of Object.entries(t.distributions ?? {})) if (!space.has(name)) space.set(name, d);
   return [...space.keys()].sort().map((name) => ({ name, distribution: space.get(name)! }));
 }
 

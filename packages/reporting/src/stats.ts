@@ -16,7 +16,11 @@ export function downsample<T>(items: readonly T[], max: number): T[] {
  * the maximum of each bucket, in time order: unlike plain striding it keeps the spikes
  * an anomaly plot exists to show.
  */
-export function decimateMinMax(xs: readonly number[], ys: readonly number[], maxPoints: number): { x: number; y: number }[] {
+export function decimateMinMax(
+  xs: readonly number[],
+  ys: readonly number[],
+  maxPoints: number,
+): { x: number; y: number }[] {
   const n = Math.min(xs.length, ys.length);
   if (n <= maxPoints) return Array.from({ length: n }, (_, i) => ({ x: xs[i], y: ys[i] }));
   const buckets = Math.max(1, Math.floor(maxPoints / 2));
@@ -31,7 +35,8 @@ export function decimateMinMax(xs: readonly number[], ys: readonly number[], max
       if (ys[i] < ys[lo]) lo = i;
       if (ys[i] > ys[hi]) hi = i;
     }
-    for (const i of lo <= hi ? [lo, hi] : [hi, lo]) if (out.length === 0 || out[out.length - 1].x !== xs[i]) out.push({ x: xs[i], y: ys[i] });
+    for (const i of lo <= hi ? [lo, hi] : [hi, lo])
+      if (out.length === 0 || out[out.length - 1].x !== xs[i]) out.push({ x: xs[i], y: ys[i] });
   }
   return out;
 }

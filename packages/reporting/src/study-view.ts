@@ -45,7 +45,9 @@ export interface StudyView {
   chartedTrials: Set<string>;
   /** The selection metric as labelled on charts and columns, e.g. "F1 (test)". */
   metricLabel: string;
-  /** False when the selection metric already is one of the standard columns (a test metric, or MSE on the MSE split). */
+  /**
+   * False when the selection metric already is one of the standard columns (a test metric, or MSE on the MSE split).
+   */
   scoreNeedsOwnColumn: boolean;
   /** The distributions the trials were drawn from; empty for a version 1 store. */
   searchSpace: SearchDimension[];
@@ -59,7 +61,9 @@ export interface StudyView {
  */
 export function featuredEvaluations(ranked: readonly RankedStudyConfiguration[]): Map<string, EvaluationRecord> {
   const featured = new Map<string, EvaluationRecord>();
-  const inPreferenceOrder: RankedEvaluation[] = [...bestPerTraining(ranked).values(), ...ranked].flatMap((c) => c.evaluations);
+  const inPreferenceOrder: RankedEvaluation[] = [...bestPerTraining(ranked).values(), ...ranked].flatMap(
+    (c) => c.evaluations,
+  );
   for (const e of inPreferenceOrder) if (!featured.has(e.trial.id)) featured.set(e.trial.id, e.evaluation);
   return featured;
 }
@@ -83,7 +87,10 @@ export function selectTrialPages(board: Leaderboard, maxTrialPages: number): Tri
 
 function scoreNeedsOwnColumn(study: StudyRecord, board: Leaderboard): boolean {
   const { metric, split } = study.selection;
-  return !((split === 'test' && (LEADERBOARD_METRICS as readonly string[]).includes(metric)) || (metric === 'mse' && split === board.mseSplit));
+  return !(
+    (split === 'test' && (LEADERBOARD_METRICS as readonly string[]).includes(metric)) ||
+    (metric === 'mse' && split === board.mseSplit)
+  );
 }
 
 /** Builds a study's view; see {@link selectTrialPages} for `maxTrialPages`. */

@@ -25,7 +25,9 @@ export function stabilizeSvgIds(svg: string, prefix: string): string {
   return svg
     .replace(/(\sid=")([^"]+)(")/g, (_, a: string, id: string, b: string) => a + (ids.get(id) ?? id) + b)
     .replace(/url\(#([^)]+)\)/g, (whole, id: string) => (ids.has(id) ? `url(#${ids.get(id)})` : whole))
-    .replace(/(href=")#([^"]+)(")/g, (whole, a: string, id: string, b: string) => (ids.has(id) ? `${a}#${ids.get(id)}${b}` : whole));
+    .replace(/(href=")#([^"]+)(")/g, (whole, a: string, id: string, b: string) =>
+      ids.has(id) ? `${a}#${ids.get(id)}${b}` : whole,
+    );
 }
 
 /**

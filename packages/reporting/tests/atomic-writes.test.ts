@@ -16,7 +16,12 @@ describe('renderReport replaces pages in one step', () => {
   // entry, so a hard link to the old page still holds the old page, whole.
   it('never writes into an existing page: a hard link to the old one keeps the old content', async () => {
     const store = newStore();
-    const id = await writeSyntheticStudy(store, { families: ['dense'], versions: ['base'], repeats: 1, artifacts: true });
+    const id = await writeSyntheticStudy(store, {
+      families: ['dense'],
+      versions: ['base'],
+      repeats: 1,
+      artifacts: true,
+    });
     const outDir = await mkdtemp(join(tmpdir(), 'aelab-report-atomic-'));
     scratch.push(outDir);
     await renderReport(store, { outDir });

@@ -9,7 +9,13 @@ import { buildStudyView, type StudyView } from '../src/study-view.js';
 import { newStore } from './synthetic-study.js';
 
 const SPACE: Record<string, Distribution> = {
-  'model.encoder': { type: 'categorical', values: [[32, 8], [16, 4]] },
+  'model.encoder': {
+    type: 'categorical',
+    values: [
+      [32, 8],
+      [16, 4],
+    ],
+  },
   'threshold.percentile': { type: 'categorical', values: [90, 99] },
 };
 
@@ -23,7 +29,8 @@ const TRAININGS = [
 ];
 
 /** Distinct thresholds, short enough to be shown in full. */
-const thresholdOf = (training: number, percentile: number, repeat: number) => Number((0.5 + training / 10 + percentile / 1000 + repeat / 100).toFixed(3));
+const thresholdOf = (training: number, percentile: number, repeat: number) =>
+  Number((0.5 + training / 10 + percentile / 1000 + repeat / 100).toFixed(3));
 
 async function writeStudy(store: RunStore): Promise<string> {
   const study = await store.createStudy({
@@ -59,7 +66,9 @@ async function writeStudy(store: RunStore): Promise<string> {
           sampled: { 'threshold.percentile': p },
           threshold: thresholdOf(ti, p, repeat),
           usesLabels: false,
-          metrics: { test: { rows: 20, positives: 10, f1: training.f1[p][repeat], confusion: { tp: 8, fp: 2, tn: 8, fn: 2 } } },
+          metrics: {
+            test: { rows: 20, positives: 10, f1: training.f1[p][repeat], confusion: { tp: 8, fp: 2, tn: 8, fn: 2 } },
+          },
         })),
       );
     }
@@ -86,7 +95,13 @@ async function writeStudy(store: RunStore): Promise<string> {
 function chartData(html: string, id: string): Record<string, unknown>[] {
   const figure = html.slice(html.indexOf(`<figure class="chart" id="fig-${id}">`));
   const pre = figure.slice(figure.indexOf('<pre>') + 5, figure.indexOf('</pre>'));
-  const text = pre.replace(/&quot;/g, '"').replace(/&#x3D;/g, '=').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
+  const text = pre
+    .replace(/&quot;/g, '"')
+    .replace(/&#x3D;/g, '=')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#x27;/g, "'")
+    .replace(/&amp;/g, '&');
   return (JSON.parse(text) as { data: { values: Record<string, unknown>[] } }).data.values;
 }
 
@@ -116,13 +131,23 @@ describe('one rule for best: the mean over repeats', () => {
   });
 
   const configuration = (training: number, percentile: number) =>
-    board.rows.find((r) => r.trainingHash === `training-${training}` && r.scoring['threshold.percentile'] === percentile)!;
-  const trialPage = (trialId: string) => readFile(join(outDir, fileSlug(studyId), 'trials', `${fileSlug(trialId)}.html`), 'utf8');
+    board.rows.find(
+      (r) => r.trainingHash === `training-${training}` && r.scoring['threshold.percentile'] === percentile,
+    )!;
+  const trialPage = (trialId: string) =>
+    readFile(join(outDir, fileSlug(studyId), 'trials', `${fileSlug(trialId)}.html`), 'utf8');
 
   it('ranks B (the larger mean) first, though A has the larger single repeat', () => {
     const [a, b] = [configuration(0, 90), configuration(1, 90)];
-    expect(Math.max(...a.evaluations.map((e) => e.metrics.test!.f1!))).toBeGreaterThan(Math.max(...b.evaluations.map((e) => e.metrics.test!.f1!)));
-    expect(board.rows.map((r) => r.configHash)).toEqual(['training-1-p90', 'training-0-p90', 'training-0-p99', 'training-1-p99']);
+    expect(Math.max(...a.evaluations.map((e) => e.metrics.test!.f1!))).toBeGreaterThan(
+      Math.max(...b.evaluations.map((e) => e.metrics.test!.f1!)),
+    );
+    expect(board.rows.map((r) => r.configHash)).toEqual([
+      'training-1-p90',
+      'training-0-p90',
+      'training-0-p99',
+      'training-1-p99',
+    ]);
     expect(board.winner).toBe(b);
     expect(b.rank).toBe(1);
     expect(b.score!.mean).toBeCloseTo(0.8, 12);
@@ -146,7 +171,7 @@ describe('one rule for best: the mean over repeats', () => {
     const evaluation = b.evaluations[b.trials.indexOf(rep)];
     expect(view.featured.get(rep.id)).toBe(evaluation);
     const html = await trialPage(rep.id);
-    expect(html).toContain("<p class=\"badge\">Winner under the study's selection rule</p>");
+    expect(html).toContain('<p class="badge">Winner under the study\'s selection rule</p>');
     expect(featuredRow(html)).toContain('p90 (train) ★');
     expect(featuredRow(html)).toContain(`>${evaluation.threshold}<`);
     expect(chartData(html, 'confusion').length).toBe(4);
@@ -165,8 +190,12 @@ describe('one rule for best: the mean over repeats', () => {
     // 0.75 with its second repeat, and B at p90 (0.8) takes over; not the best single repeat (0.95).
     expect(chartData(html, 'over-time').map((p) => p.best)).toEqual([0.95, 0.75, 0.8, 0.8]);
     // Search efficiency: the same scores against the epochs trained so far, the pruned trial's included.
-    const epochsSoFar = board.trials.map((_, i) => board.trials.slice(0, i + 1).reduce((n, t) => n + t.history.length, 0));
-    expect(chartData(html, 'efficiency').map((p) => [p.number, p.epochs])).toEqual([0, 1, 2, 3].map((n) => [n, epochsSoFar[n]]));
+    const epochsSoFar = board.trials.map((_, i) =>
+      board.trials.slice(0, i + 1).reduce((n, t) => n + t.history.length, 0),
+    );
+    expect(chartData(html, 'efficiency').map((p) => [p.number, p.epochs])).toEqual(
+      [0, 1, 2, 3].map((n) => [n, epochsSoFar[n]]),
+    );
   });
 
   it('lists the pruned trial with its reason among those that did not complete', async () => {

@@ -11,7 +11,9 @@ import { newStore, writeSyntheticStudy } from './synthetic-study.js';
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
-  console.warn(`[reporting] browser test skipped: ${CHROMIUM} not found (CI installs Debian's chromium; locally: apt-get install chromium)`);
+  console.warn(
+    `[reporting] browser test skipped: ${CHROMIUM} not found (CI installs Debian's chromium; locally: apt-get install chromium)`,
+  );
 }
 const OUTPUT = new URL('../test-output/', import.meta.url).pathname;
 
@@ -22,12 +24,28 @@ describe.skipIf(!hasChromium)('study page in headless Chromium', () => {
   beforeAll(async () => {
     const store = newStore();
     // Ranked by ROC-AUC, so the best-F1 configuration is not already on top.
-    const id = await writeSyntheticStudy(store, { families: ['dense', 'lstm'], versions: ['base', 'tuned'], repeats: 2 });
-    const report = await renderReport(store, { outDir: await mkdtemp(join(tmpdir(), 'aelab-report-browser-')), maxTrialPages: 2 });
+    const id = await writeSyntheticStudy(store, {
+      families: ['dense', 'lstm'],
+      versions: ['base', 'tuned'],
+      repeats: 2,
+    });
+    const report = await renderReport(store, {
+      outDir: await mkdtemp(join(tmpdir(), 'aelab-report-browser-')),
+      maxTrialPages: 2,
+    });
     studyUrl = pathToFileURL(report.studyPaths[id]).href;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -49,16 +67,22 @@ describe.skipIf(!hasChromium)('study page in headless Chromium', () => {
     const headers = await page.locator('#leaderboard thead th').allTextContents();
     const f1Column = headers.findIndex((h) => h.trim() === 'F1 (test)');
     expect(f1Column).toBeGreaterThan(0);
-    const f1Values = (await page.locator(`#leaderboard tbody tr td:nth-child(${f1Column + 1})`).evaluateAll((cells) =>
-      cells.map((c) => Number(c.getAttribute('data-value'))),
-    )) as number[];
+    const f1Values = (await page
+      .locator(`#leaderboard tbody tr td:nth-child(${f1Column + 1})`)
+      .evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-value'))))) as number[];
     const bestF1 = Math.max(...f1Values);
-    const firstF1 = () => rows.first().locator(`td:nth-child(${f1Column + 1})`).getAttribute('data-value');
+    const firstF1 = () =>
+      rows
+        .first()
+        .locator(`td:nth-child(${f1Column + 1})`)
+        .getAttribute('data-value');
     expect(Number(await firstF1())).not.toBe(bestF1);
 
     await page.locator('#leaderboard thead th', { hasText: /^F1 \(test\)$/ }).click();
     expect(Number(await firstF1())).toBe(bestF1);
-    expect(await page.locator('#leaderboard thead th', { hasText: /^F1 \(test\)$/ }).getAttribute('aria-sort')).toBe('descending');
+    expect(await page.locator('#leaderboard thead th', { hasText: /^F1 \(test\)$/ }).getAttribute('aria-sort')).toBe(
+      'descending',
+    );
     await page.locator('#leaderboard thead th', { hasText: /^F1 \(test\)$/ }).click();
     expect(Number(await firstF1())).toBe(Math.min(...f1Values));
 

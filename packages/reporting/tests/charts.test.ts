@@ -17,16 +17,57 @@ import {
   trialsOverTimeSpec,
 } from '../src/index.js';
 
-const curve = { roc: { fpr: [0, 0.1, 1], tpr: [0, 0.8, 1], thresholds: [9, 1, 0] }, pr: { recall: [0, 0.8, 1], precision: [1, 0.9, 0.5], thresholds: [9, 1, 0] }, rocAuc: 0.85, prAuc: 0.8 };
+const curve = {
+  roc: { fpr: [0, 0.1, 1], tpr: [0, 0.8, 1], thresholds: [9, 1, 0] },
+  pr: { recall: [0, 0.8, 1], precision: [1, 0.9, 0.5], thresholds: [9, 1, 0] },
+  rocAuc: 0.85,
+  prAuc: 0.8,
+};
 
 const specs = {
-  loss: lossCurvesSpec([{ label: '#1', history: [{ epoch: 1, loss: 1, valLoss: 1.2, seconds: 1 }, { epoch: 2, loss: 0.5, valLoss: null, seconds: 1 }] }]),
-  param: metricVsParamSpec('train.learningRate', [{ value: 0.001, score: 0.8, group: 'dense' }, { value: 0.1, score: 0.7, group: 'lstm' }], 'F1'),
-  categorical: metricVsParamSpec('model.kind', [{ value: 'dense', score: 0.8, group: 'dense' }, { value: undefined, score: 0.7, group: 'x' }], 'F1'),
-  parallel: parallelCoordinatesSpec(['a', 'b'], [{ id: '1', values: { a: 1, b: 'x' }, score: 0.5 }, { id: '2', values: { a: 3, b: 'y' }, score: 0.9 }], 'F1'),
-  sweep: thresholdSweepSpec([{ label: 'p85', precision: 0.78, recall: 0.999, f1: 0.876 }, { label: 'p90', precision: 0.83, recall: 0.998, f1: 0.906 }]),
+  loss: lossCurvesSpec([
+    {
+      label: '#1',
+      history: [
+        { epoch: 1, loss: 1, valLoss: 1.2, seconds: 1 },
+        { epoch: 2, loss: 0.5, valLoss: null, seconds: 1 },
+      ],
+    },
+  ]),
+  param: metricVsParamSpec(
+    'train.learningRate',
+    [
+      { value: 0.001, score: 0.8, group: 'dense' },
+      { value: 0.1, score: 0.7, group: 'lstm' },
+    ],
+    'F1',
+  ),
+  categorical: metricVsParamSpec(
+    'model.kind',
+    [
+      { value: 'dense', score: 0.8, group: 'dense' },
+      { value: undefined, score: 0.7, group: 'x' },
+    ],
+    'F1',
+  ),
+  parallel: parallelCoordinatesSpec(
+    ['a', 'b'],
+    [
+      { id: '1', values: { a: 1, b: 'x' }, score: 0.5 },
+      { id: '2', values: { a: 3, b: 'y' }, score: 0.9 },
+    ],
+    'F1',
+  ),
+  sweep: thresholdSweepSpec([
+    { label: 'p85', precision: 0.78, recall: 0.999, f1: 0.876 },
+    { label: 'p90', precision: 0.83, recall: 0.998, f1: 0.906 },
+  ]),
   overTime: trialsOverTimeSpec(
-    [{ number: 0, score: 0.5, best: 0.5 }, { number: 1, score: 0.4, best: 0.5 }, { number: 2, score: 0.9, best: 0.9 }],
+    [
+      { number: 0, score: 0.5, best: 0.5 },
+      { number: 1, score: 0.4, best: 0.5 },
+      { number: 2, score: 0.9, best: 0.9 },
+    ],
     { metricLabel: 'F1' },
   ),
   histograms: errorHistogramsSpec({
@@ -36,15 +77,37 @@ const specs = {
   }),
   rocPr: rocPrSpec([{ label: 'test', curves: curve }]),
   confusion: confusionMatrixSpec({ tp: 5, fp: 1, tn: 10, fn: 2 }),
-  examples: reconstructionSpec({ normal: { row: 0, label: '1', error: 0.1, input: [1, 2, 3], reconstruction: [1, 2, 2.5] } }),
+  examples: reconstructionSpec({
+    normal: { row: 0, label: '1', error: 0.1, input: [1, 2, 3], reconstruction: [1, 2, 2.5] },
+  }),
   intermediate: intermediateValuesSpec(
     [
-      { trial: 0, status: 'complete', points: [{ epoch: 1, value: 1 }, { epoch: 2, value: 0.6 }, { epoch: 3, value: 0.5 }] },
-      { trial: 1, status: 'pruned', points: [{ epoch: 1, value: 1.2 }, { epoch: 2, value: 1.1 }] },
+      {
+        trial: 0,
+        status: 'complete',
+        points: [
+          { epoch: 1, value: 1 },
+          { epoch: 2, value: 0.6 },
+          { epoch: 3, value: 0.5 },
+        ],
+      },
+      {
+        trial: 1,
+        status: 'pruned',
+        points: [
+          { epoch: 1, value: 1.2 },
+          { epoch: 2, value: 1.1 },
+        ],
+      },
     ],
     { valueLabel: 'Validation loss' },
   ),
-  series: seriesWindowsSpec({ timestamps: [0, 1000, 2000, 3000], values: [1, 5, 1, 1], labelled: [[1000, 2000]], detected: [[900, 2100]] }),
+  series: seriesWindowsSpec({
+    timestamps: [0, 1000, 2000, 3000],
+    values: [1, 5, 1, 1],
+    labelled: [[1000, 2000]],
+    detected: [[900, 2100]],
+  }),
 };
 
 describe('chart specs', () => {
@@ -78,7 +141,8 @@ describe('chart specs', () => {
   });
 
   it('renumbers SVG ids under the chart prefix, references included', () => {
-    const svg = '<svg><clipPath id="clip7"><rect/></clipPath><g clip-path="url(#clip7)"></g><linearGradient id="gradient_3"/><rect fill="url(#gradient_3)"/></svg>';
+    const svg =
+      '<svg><clipPath id="clip7"><rect/></clipPath><g clip-path="url(#clip7)"></g><linearGradient id="gradient_3"/><rect fill="url(#gradient_3)"/></svg>';
     expect(stabilizeSvgIds(svg, 'roc')).toBe(
       '<svg><clipPath id="roc-1"><rect/></clipPath><g clip-path="url(#roc-1)"></g><linearGradient id="roc-2"/><rect fill="url(#roc-2)"/></svg>',
     );

@@ -10,7 +10,8 @@ import { newStore, writeSyntheticStudy } from './synthetic-study.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[reporting] first-screen test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+if (!hasChromium)
+  console.warn(`[reporting] first-screen test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
 
 const SCREEN = { width: 1280, height: 800 };
 
@@ -39,7 +40,14 @@ describe.skipIf(!hasChromium)('the leaderboard at 1280 x 800 in headless Chromiu
     studyUrl = pathToFileURL(report.studyPaths[id]).href;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -62,10 +70,13 @@ describe.skipIf(!hasChromium)('the leaderboard at 1280 x 800 in headless Chromiu
     };
     for (const column of [3, 4, 5]) {
       await onFirstScreen(page.locator(`#leaderboard thead th:nth-child(${column})`));
-      for (const row of [1, 2]) await onFirstScreen(page.locator(`#leaderboard tbody tr:nth-child(${row}) td:nth-child(${column})`));
+      for (const row of [1, 2])
+        await onFirstScreen(page.locator(`#leaderboard tbody tr:nth-child(${row}) td:nth-child(${column})`));
     }
     // Nothing to scroll sideways: neither the table's box nor the page.
-    const scroller = await page.locator('.scroll:has(> #leaderboard)').evaluate((el) => ({ scroll: el.scrollWidth, box: el.clientWidth }));
+    const scroller = await page
+      .locator('.scroll:has(> #leaderboard)')
+      .evaluate((el) => ({ scroll: el.scrollWidth, box: el.clientWidth }));
     expect(scroller.scroll).toBeLessThanOrEqual(scroller.box);
     expect(await page.locator('html').evaluate((el) => el.scrollWidth)).toBeLessThanOrEqual(SCREEN.width);
 

@@ -13,7 +13,12 @@ async function board(options: Parameters<typeof writeSyntheticStudy>[1] = {}) {
 
 describe('buildLeaderboard', () => {
   it('has one row per evaluated configuration, summarising its repeats', async () => {
-    const { board: lb, evaluations } = await board({ families: ['dense', 'lstm'], versions: ['base'], learningRates: [0.001], repeats: 3 });
+    const { board: lb, evaluations } = await board({
+      families: ['dense', 'lstm'],
+      versions: ['base'],
+      learningRates: [0.001],
+      repeats: 3,
+    });
     // 2 trainings x 3 percentiles; each row gathers the 3 repeats of its training.
     expect(lb.rows).toHaveLength(6);
     for (const row of lb.rows) expect(row.trials.map((t) => t.repeat)).toEqual([0, 1, 2]);
@@ -42,7 +47,13 @@ describe('buildLeaderboard', () => {
   });
 
   it('leaves failed trials out of the rows but counts them', async () => {
-    const { board: lb, trials } = await board({ failures: 2, families: ['dense'], versions: ['base'], learningRates: [0.001], repeats: 3 });
+    const { board: lb, trials } = await board({
+      failures: 2,
+      families: ['dense'],
+      versions: ['base'],
+      learningRates: [0.001],
+      repeats: 3,
+    });
     expect(lb.statusCounts).toEqual({ complete: 1, failed: 2 });
     for (const row of lb.rows) expect(row.trials.every((t) => t.status === 'complete')).toBe(true);
     expect(lb.trials).toHaveLength(trials.length);
@@ -55,7 +66,12 @@ describe('buildLeaderboard', () => {
   });
 
   it('reads swept parameters from what was sampled, not from what happens to differ', async () => {
-    const { study, trials, evaluations } = await board({ families: ['dense'], versions: ['base'], learningRates: [0.001, 0.01], percentiles: [90, 95] });
+    const { study, trials, evaluations } = await board({
+      families: ['dense'],
+      versions: ['base'],
+      learningRates: [0.001, 0.01],
+      percentiles: [90, 95],
+    });
     // A random sampler may draw the same batch size every time: still a searched parameter.
     const drewOneValue = trials.map((t) => ({ ...t, sampled: { ...t.sampled, 'train.batchSize': 32 } }));
     const lb = buildLeaderboard(study, drewOneValue, evaluations);
@@ -64,7 +80,11 @@ describe('buildLeaderboard', () => {
   });
 
   it('falls back to the parameters that differ for a store that did not record what was sampled', async () => {
-    const { study, trials, evaluations } = await board({ families: ['dense', 'lstm'], versions: ['base'], learningRates: [0.001, 0.01] });
+    const { study, trials, evaluations } = await board({
+      families: ['dense', 'lstm'],
+      versions: ['base'],
+      learningRates: [0.001, 0.01],
+    });
     const v1 = buildLeaderboard(
       study,
       trials.map((t) => ({ ...t, sampled: null, distributions: null, params: { ...t.params, 'train.batchSize': 32 } })),
@@ -75,7 +95,11 @@ describe('buildLeaderboard', () => {
   });
 
   it('names a row by model.kind and model.variant, else model.preset', async () => {
-    const { study, trials, evaluations } = await board({ families: ['dense'], versions: ['base'], learningRates: [0.001] });
+    const { study, trials, evaluations } = await board({
+      families: ['dense'],
+      versions: ['base'],
+      learningRates: [0.001],
+    });
     expect(buildLeaderboard(study, trials, evaluations).rows[0]).toMatchObject({ family: 'dense', variant: 'base' });
     const presets = trials.map((t) => {
       const { 'model.variant': _variant, ...params } = t.params;
@@ -85,7 +109,12 @@ describe('buildLeaderboard', () => {
   });
 
   it('represents a row by its median-score repeat, not the luckiest', async () => {
-    const { board: lb, study } = await board({ repeats: 3, families: ['dense'], versions: ['base'], learningRates: [0.001] });
+    const { board: lb, study } = await board({
+      repeats: 3,
+      families: ['dense'],
+      versions: ['base'],
+      learningRates: [0.001],
+    });
     const row = lb.rows[0];
     const scores = row.evaluations.map((e) => e.metrics.test!.rocAuc!);
     const median = [...scores].sort((a, b) => a - b)[1];

@@ -4,7 +4,12 @@ import { forestMainEffects, leavesOf, treeMainEffects } from '../src/importance/
 import { fitForest, predictForest, type RegressionTree } from '../src/importance/regression-forest.js';
 
 const leaf = (value: number): RegressionTree => ({ value });
-const split = (feature: number, threshold: number, left: RegressionTree, right: RegressionTree): RegressionTree => ({ feature, threshold, left, right });
+const split = (feature: number, threshold: number, left: RegressionTree, right: RegressionTree): RegressionTree => ({
+  feature,
+  threshold,
+  left,
+  right,
+});
 
 describe('fANOVA of one tree (worked by hand)', () => {
   it('a tree of one parameter: that parameter explains all the variance', () => {
@@ -13,7 +18,7 @@ describe('fANOVA of one tree (worked by hand)', () => {
     expect(effects.shares).toEqual([1, 0, 0]);
   });
 
-  it('an additive tree: y = [x0 >= 0.25] + 2 [x1 >= 0.5]; each share is its term\'s variance over the total', () => {
+  it("an additive tree: y = [x0 >= 0.25] + 2 [x1 >= 0.5]; each share is its term's variance over the total", () => {
     // Var of [x0 >= 0.25] over U(0,1): 0.75 * 0.25 = 0.1875; of 2 [x1 >= 0.5]: 4 * 0.25 = 1; no interaction.
     const right = (base: number) => split(1, 0.5, leaf(base), leaf(base + 2));
     const effects = treeMainEffects(split(0, 0.25, right(0), right(1)), 2)!;
@@ -35,9 +40,18 @@ describe('fANOVA of one tree (worked by hand)', () => {
     const leaves = leavesOf(tree, 2);
     expect(leaves.map((l) => l.volume).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(leaves.map((l) => [l.lower, l.upper])).toEqual([
-      [[0, 0], [0.3, 1]],
-      [[0.3, 0], [1, 0.6]],
-      [[0.3, 0.6], [1, 1]],
+      [
+        [0, 0],
+        [0.3, 1],
+      ],
+      [
+        [0.3, 0],
+        [1, 0.6],
+      ],
+      [
+        [0.3, 0.6],
+        [1, 1],
+      ],
     ]);
     expect(treeMainEffects(split(0, 0.5, leaf(2), leaf(2)), 1)).toBeNull();
   });
@@ -83,6 +97,8 @@ describe('random forest + fANOVA on known objectives', () => {
     expect(fitForest(x, y, { trees: 16, seed: 5 })).toEqual(trees);
     expect(fitForest(x, y, { trees: 16, seed: 6 })).not.toEqual(trees);
     expect(() => fitForest([[1]], [1, 2], { trees: 1, seed: 0 })).toThrow('forest: 1 rows but 2 targets');
-    expect(() => fitForest([[1]], [Number.NaN], { trees: 1, seed: 0 })).toThrow('forest: targets must be finite numbers');
+    expect(() => fitForest([[1]], [Number.NaN], { trees: 1, seed: 0 })).toThrow(
+      'forest: targets must be finite numbers',
+    );
   });
 });

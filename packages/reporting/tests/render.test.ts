@@ -17,19 +17,33 @@ const rowsOf = (html: string, tableId: string) => {
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 describe('renderReport', () => {
   it('writes an index, a leaderboard per study, a compare page, trial pages and one stylesheet', async () => {
     const store = newStore();
-    const id = await writeSyntheticStudy(store, { families: ['dense', 'lstm'], versions: ['base'], repeats: 2, failures: 1 });
+    const id = await writeSyntheticStudy(store, {
+      families: ['dense', 'lstm'],
+      versions: ['base'],
+      repeats: 2,
+      failures: 1,
+    });
     const outDir = await tempDir();
     const report = await renderReport(store, { outDir });
     const dir = fileSlug(id);
     const trials = await store.listTrials(id);
     expect(await listFiles(outDir)).toEqual(
-      ['index.html', 'report.css', `${dir}/compare.html`, `${dir}/index.html`, ...trials.map((t) => `${dir}/trials/${fileSlug(t.id)}.html`)].sort(),
+      [
+        'index.html',
+        'report.css',
+        `${dir}/compare.html`,
+        `${dir}/index.html`,
+        ...trials.map((t) => `${dir}/trials/${fileSlug(t.id)}.html`),
+      ].sort(),
     );
     expect(report.files.map((f) => relative(outDir, f))).toEqual(await listFiles(outDir));
     expect(report.studyPaths).toEqual({ [id]: join(outDir, dir, 'index.html') });
@@ -48,13 +62,23 @@ describe('renderReport', () => {
 
   it('draws every trial-page section from the artifacts: histograms, ROC/PR, confusion, examples, series', async () => {
     const store = newStore();
-    const id = await writeSyntheticStudy(store, { windowed: true, families: ['dense'], versions: ['base'], learningRates: [0.001], repeats: 1 });
+    const id = await writeSyntheticStudy(store, {
+      windowed: true,
+      families: ['dense'],
+      versions: ['base'],
+      learningRates: [0.001],
+      repeats: 1,
+    });
     const outDir = await tempDir();
     await renderReport(store, { outDir });
     const [trial] = await store.listTrials(id);
     const html = await readFile(join(outDir, fileSlug(id), 'trials', `${fileSlug(trial.id)}.html`), 'utf8');
     for (const chart of ['loss', 'histograms', 'roc-pr', 'confusion', 'examples', 'series']) {
-      expect(html).toMatch(new RegExp(`<figure class="chart" id="fig-${chart}">\\s*<figcaption>[^<]*</figcaption>\\s*<div class="svg"><svg`));
+      expect(html).toMatch(
+        new RegExp(
+          `<figure class="chart" id="fig-${chart}">\\s*<figcaption>[^<]*</figcaption>\\s*<div class="svg"><svg`,
+        ),
+      );
     }
     expect(html).not.toContain('class="missing"');
     expect(html).toContain('Test: anomalous');
@@ -63,7 +87,13 @@ describe('renderReport', () => {
 
   it('says which artifact is missing or broken instead of failing', async () => {
     const store = newStore();
-    const id = await writeSyntheticStudy(store, { artifacts: false, families: ['dense'], versions: ['base'], learningRates: [0.001], repeats: 1 });
+    const id = await writeSyntheticStudy(store, {
+      artifacts: false,
+      families: ['dense'],
+      versions: ['base'],
+      learningRates: [0.001],
+      repeats: 1,
+    });
     const broken = await store.startTrial(id, {
       configHash: 'broken',
       params: { 'model.kind': 'dense' },
@@ -73,7 +103,10 @@ describe('renderReport', () => {
       dataFingerprint: null,
     });
     const path = await store.writeArtifact(id, broken.id, ARTIFACT.errors, '{"train": [1,');
-    await store.finishTrial(broken.id, { status: 'complete', artifacts: { errors: path, curves: 'nowhere/curves.json' } });
+    await store.finishTrial(broken.id, {
+      status: 'complete',
+      artifacts: { errors: path, curves: 'nowhere/curves.json' },
+    });
     const outDir = await tempDir();
     await renderReport(store, { outDir });
     const [plain] = await store.listTrials(id);
@@ -89,7 +122,13 @@ describe('renderReport', () => {
   it('keeps user-controlled text as text: a <script> in names and params never runs', async () => {
     const store = newStore();
     const evil = '<script>alert("x")</script>';
-    const id = await writeSyntheticStudy(store, { name: evil, families: [evil, 'dense'], versions: ['base'], learningRates: [0.001], repeats: 1 });
+    const id = await writeSyntheticStudy(store, {
+      name: evil,
+      families: [evil, 'dense'],
+      versions: ['base'],
+      learningRates: [0.001],
+      repeats: 1,
+    });
     const outDir = await tempDir();
     const report = await renderReport(store, { outDir });
     for (const file of report.files.filter((f) => f.endsWith('.html'))) {
@@ -105,7 +144,14 @@ describe('renderReport', () => {
   it('renders the same store to the same bytes', async () => {
     const store = newStore();
     await writeSyntheticStudy(store, { families: ['dense', 'lstm'], versions: ['base', 'tuned'], failures: 1 });
-    await writeSyntheticStudy(store, { name: 'windowed', windowed: true, families: ['dense'], versions: ['base'], learningRates: [0.001], seed: 3 });
+    await writeSyntheticStudy(store, {
+      name: 'windowed',
+      windowed: true,
+      families: ['dense'],
+      versions: ['base'],
+      learningRates: [0.001],
+      seed: 3,
+    });
     const [a, b] = [await tempDir(), await tempDir()];
     await renderReport(store, { outDir: a, maxTrialPages: 4 });
     await renderReport(store, { outDir: b, maxTrialPages: 4 });
@@ -116,27 +162,43 @@ describe('renderReport', () => {
 
   it('gives every trial a page, so every row links to its repeats; charts are capped, the winner always charted', async () => {
     const store = newStore();
-    const id = await writeSyntheticStudy(store, { repeats: 3, selection: { metric: 'mse', direction: 'minimize', split: 'validation' } });
+    const id = await writeSyntheticStudy(store, {
+      repeats: 3,
+      selection: { metric: 'mse', direction: 'minimize', split: 'validation' },
+    });
     const outDir = await tempDir();
     const report = await renderReport(store, { outDir, maxTrialPages: 4 });
     const trials = await store.listTrials(id);
     const pages = report.files.filter((f) => f.includes(`${fileSlug(id)}/trials/`));
     expect(pages).toHaveLength(trials.length);
     const charted: string[] = [];
-    for (const path of pages) if ((await readFile(path, 'utf8')).includes('<figure class="chart" id="fig-loss">')) charted.push(path);
+    for (const path of pages)
+      if ((await readFile(path, 'utf8')).includes('<figure class="chart" id="fig-loss">')) charted.push(path);
     expect(charted.length).toBeGreaterThanOrEqual(3);
     expect(charted.length).toBeLessThanOrEqual(4);
-    const uncharted = await readFile(pages.find((p) => !charted.includes(p))!, 'utf8');
-    expect(uncharted).toContain(`Charts are drawn on ${charted.length} of this study&#x27;s ${trials.length} trial pages`);
+    const uncharted = await readFile(
+      pages.find((p) => !charted.includes(p))!,
+      'utf8',
+    );
+    expect(uncharted).toContain(
+      `Charts are drawn on ${charted.length} of this study&#x27;s ${trials.length} trial pages`,
+    );
     expect(uncharted).toContain('<table class="data sortable" id="evaluations">');
 
     const page = await readFile(report.studyPaths[id], 'utf8');
-    const winnerRow = page.slice(page.indexOf('<tr class="winner">'), page.indexOf('</tr>', page.indexOf('<tr class="winner">')));
+    const winnerRow = page.slice(
+      page.indexOf('<tr class="winner">'),
+      page.indexOf('</tr>', page.indexOf('<tr class="winner">')),
+    );
     // The configuration's name (its median repeat) and its three repeats.
     expect(winnerRow.match(/href="trials\//g)).toHaveLength(4);
     const winnerPages = new Set([...winnerRow.matchAll(/href="trials\/([^"]+)"/g)].map((m) => m[1]));
     expect(winnerPages.size).toBe(3);
-    for (const name of winnerPages) expect(charted.some((p) => p.endsWith(`/${name}`)), name).toBe(true);
+    for (const name of winnerPages)
+      expect(
+        charted.some((p) => p.endsWith(`/${name}`)),
+        name,
+      ).toBe(true);
     const table = page.slice(page.indexOf('<table class="data sortable" id="leaderboard"'));
     const rows = table.slice(table.indexOf('<tbody>'), table.indexOf('</tbody>')).split('</tr>').slice(0, -1);
     expect(rows).toHaveLength(54);
@@ -148,18 +210,27 @@ describe('renderReport', () => {
   it('renders one study on request and names an unknown one', async () => {
     const store = newStore();
     const first = await writeSyntheticStudy(store, { families: ['dense'], versions: ['base'], repeats: 1 });
-    const second = await writeSyntheticStudy(store, { name: 'second', families: ['dense'], versions: ['base'], repeats: 1 });
+    const second = await writeSyntheticStudy(store, {
+      name: 'second',
+      families: ['dense'],
+      versions: ['base'],
+      repeats: 1,
+    });
     const outDir = await tempDir();
     const report = await renderReport(store, { outDir, studyId: second });
     expect(Object.keys(report.studyPaths)).toEqual([second]);
     const index = await readFile(report.indexPath, 'utf8');
     expect(index).toContain(`href="${fileSlug(second)}/index.html"`);
     expect(index).not.toContain(`href="${fileSlug(first)}/index.html"`);
-    await expect(renderReport(store, { outDir, studyId: 'nope' })).rejects.toThrow(/study "nope" is not in the run store/);
-    await expect(renderReport(store, { outDir, maxTrialPages: 0 })).rejects.toThrow('maxTrialPages must be a positive integer, got 0');
+    await expect(renderReport(store, { outDir, studyId: 'nope' })).rejects.toThrow(
+      /study "nope" is not in the run store/,
+    );
+    await expect(renderReport(store, { outDir, maxTrialPages: 0 })).rejects.toThrow(
+      'maxTrialPages must be a positive integer, got 0',
+    );
   });
 
-  it("reads the error metric a scoring thresholds from its scoring.errorMetric", () => {
+  it('reads the error metric a scoring thresholds from its scoring.errorMetric', () => {
     expect(errorMetricOf({ 'scoring.errorMetric': 'mae', 'threshold.rule': 'percentile' })).toBe('mae');
     expect(errorMetricOf({ 'threshold.errorMetric': 'mae' })).toBeUndefined();
     expect(errorMetricOf({ 'scoring.errorMetric': 'huber' })).toBeUndefined();
@@ -213,7 +284,11 @@ describe('artifact reads while rendering', () => {
     expect(recorded.errorReads).toBe(0);
     expect(before.errorReads).toBe(before.pages.length);
     expect(recorded.pages.length).toBeGreaterThan(1);
-    const figure = (html: string) => html.slice(html.indexOf('<figure class="chart" id="fig-histograms">'), html.indexOf('<figure class="chart" id="fig-roc-pr">'));
+    const figure = (html: string) =>
+      html.slice(
+        html.indexOf('<figure class="chart" id="fig-histograms">'),
+        html.indexOf('<figure class="chart" id="fig-roc-pr">'),
+      );
     expect(recorded.pages.map(figure)).toEqual(before.pages.map(figure));
     expect(figure(recorded.pages[0])).toContain('<svg');
   });

@@ -8,7 +8,15 @@ import { buildLeaderboard, renderReport } from '../src/index.js';
 import { parameterImportance } from '../src/importance/parameter-importance.js';
 
 const SPACE: Record<string, Distribution> = {
-  'model.encoder': { type: 'categorical', values: [[32, 8], [64, 16], [128, 32], [64, 8]] },
+  'model.encoder': {
+    type: 'categorical',
+    values: [
+      [32, 8],
+      [64, 16],
+      [128, 32],
+      [64, 8],
+    ],
+  },
   'model.dropout': { type: 'float', low: 0, high: 0.4, step: 0.2 },
   'training.learningRate': { type: 'float', low: 1e-4, high: 1e-2, log: true },
   'training.batchSize': { type: 'int', low: 16, high: 64, step: 16 },
@@ -27,7 +35,11 @@ interface Planned {
 }
 
 /** A study whose objective (validation MSE, minimised) is what `plan` says, with recorded samples and distributions. */
-async function writeStudy(store: RunStore, plan: Planned[], options: { recordSamples?: boolean } = {}): Promise<string> {
+async function writeStudy(
+  store: RunStore,
+  plan: Planned[],
+  options: { recordSamples?: boolean } = {},
+): Promise<string> {
   const study = await store.createStudy({
     name: 'analysis',
     experimentPath: 'analysis.json',
@@ -49,7 +61,9 @@ async function writeStudy(store: RunStore, plan: Planned[], options: { recordSam
       environment: { backend: 'wasm', versions: {}, gitCommit: null },
       dataFingerprint: null,
     });
-    const history = (p.curve ?? Array.from({ length: p.epochs }, (_, e) => p.objective + 1 / (e + 1))).map((valLoss, e) => ({ epoch: e + 1, loss: valLoss, valLoss, seconds: 0.1 }));
+    const history = (p.curve ?? Array.from({ length: p.epochs }, (_, e) => p.objective + 1 / (e + 1))).map(
+      (valLoss, e) => ({ epoch: e + 1, loss: valLoss, valLoss, seconds: 0.1 }),
+    );
     const status = p.status ?? 'complete';
     await store.finishTrial(trial.id, {
       status,
@@ -84,7 +98,13 @@ function grid(objective: (p: Params) => number): Planned[] {
       for (const learningRate of [1e-4, 1e-3, 1e-2])
         for (const batchSize of [16, 32, 48, 64])
           for (const percentile of [90, 95]) {
-            const sampled = { 'model.encoder': encoder, 'model.dropout': dropout, 'training.learningRate': learningRate, 'training.batchSize': batchSize, 'threshold.percentile': percentile };
+            const sampled = {
+              'model.encoder': encoder,
+              'model.dropout': dropout,
+              'training.learningRate': learningRate,
+              'training.batchSize': batchSize,
+              'threshold.percentile': percentile,
+            };
             plan.push({ sampled, objective: objective(sampled), epochs: 3 });
           }
   return plan;
@@ -114,13 +134,16 @@ describe('parameter importance of a study', () => {
       expect(result.configurations).toBe(288);
       expect(result.params[0].name, name).toBe(name);
       expect(result.params[0].importance.mean, name).toBeGreaterThan(0.95);
-      for (const other of result.params.slice(1)) expect(other.importance.mean, `${name}: ${other.name}`).toBeLessThan(0.02);
+      for (const other of result.params.slice(1))
+        expect(other.importance.mean, `${name}: ${other.name}`).toBeLessThan(0.02);
     }
   });
 
   it('splits the variance of an additive objective between its terms, and orders them', async () => {
     // Var(dropout term) = 8/3 x Var(encoder term) over the uniform space.
-    const result = await importanceOf(grid((p) => 2 * (p['model.dropout'] as number) * 5 + ((p['training.batchSize'] as number) === 16 ? 1 : 0)));
+    const result = await importanceOf(
+      grid((p) => 2 * (p['model.dropout'] as number) * 5 + ((p['training.batchSize'] as number) === 16 ? 1 : 0)),
+    );
     expect(result.computed).toBe(true);
     if (!result.computed) return;
     expect(result.params.map((p) => p.name).slice(0, 2)).toEqual(['model.dropout', 'training.batchSize']);
@@ -140,9 +163,18 @@ describe('parameter importance of a study', () => {
       { name: 'model.encoder', why: 'took one value only' },
       { name: 'model.units', why: 'not sampled in every configuration (conditional)' },
     ]);
-    expect(await importanceOf(plan.slice(0, 7))).toEqual({ computed: false, reason: '7 scored configurations; it needs at least 8' });
-    expect(await importanceOf(plan, { recordSamples: false })).toEqual({ computed: false, reason: 'the trials did not record what they sampled (a version 1 store)' });
-    expect(await importanceOf(plan.map((p) => ({ ...p, objective: 1 })))).toEqual({ computed: false, reason: 'every configuration has the same objective' });
+    expect(await importanceOf(plan.slice(0, 7))).toEqual({
+      computed: false,
+      reason: '7 scored configurations; it needs at least 8',
+    });
+    expect(await importanceOf(plan, { recordSamples: false })).toEqual({
+      computed: false,
+      reason: 'the trials did not record what they sampled (a version 1 store)',
+    });
+    expect(await importanceOf(plan.map((p) => ({ ...p, objective: 1 })))).toEqual({
+      computed: false,
+      reason: 'every configuration has the same objective',
+    });
   });
 });
 
@@ -161,10 +193,14 @@ describe('the study page', () => {
     const rows = table.split('<tr').slice(2);
     expect(rows).toHaveLength(2);
     // #24: rung 2, value 4, the highest of the 25 values reported at epoch 2.
-    expect(rows[0]).toMatch(/#24(<\/a>)?<\/td>.*<td[^>]*>2<\/td><td[^>]*>4<\/td><td[^>]*>25 of 25<\/td><td>asha<\/td>/s);
+    expect(rows[0]).toMatch(
+      /#24(<\/a>)?<\/td>.*<td[^>]*>2<\/td><td[^>]*>4<\/td><td[^>]*>25 of 25<\/td><td>asha<\/td>/s,
+    );
     expect(rows[1]).toMatch(/#25(<\/a>)?<\/td>.*<td[^>]*>1<\/td><td[^>]*>0\.9<\/td>/s);
     expect(html).toContain('<figure class="chart" id="fig-importance">');
-    expect(html).toMatch(/fANOVA \(Hutter et al\. 2014\): a random forest of 64 regression trees .* of the 24 scored configurations/);
+    expect(html).toMatch(
+      /fANOVA \(Hutter et al\. 2014\): a random forest of 64 regression trees .* of the 24 scored configurations/,
+    );
     expect(html).toContain('± one standard deviation over those trees');
   });
 });

@@ -55,7 +55,9 @@ describe('aelab serve', () => {
   it('lists the studies with state, counts, best value and its split, filterable', async () => {
     const response = await get('/api/studies');
     expect(response.statusCode).toBe(200);
-    const { studies } = response.json() as { studies: { id: string; state: string; trials: { total: number; failed: number }; best: { split: string } }[] };
+    const { studies } = response.json() as {
+      studies: { id: string; state: string; trials: { total: number; failed: number }; best: { split: string } }[];
+    };
     expect(studies.map((s) => s.id)).toEqual([studyId, otherId]);
     expect(studies[0].state).toBe('finished');
     expect(studies[0].trials.failed).toBe(1);
@@ -76,7 +78,9 @@ describe('aelab serve', () => {
     const staticHtml = await readFile(report.studyPaths[studyId], 'utf8');
     const served = (await get(`/${studyId}/index.html`)).body;
     // The served page is the static page with the live panel and its scripts added, nothing else.
-    const withoutLive = served.replace(/<section id="live"[\s\S]*?<\/section>\n/, '').replace(/<script src="\/_assets\/[^"]+"><\/script>\n/g, '');
+    const withoutLive = served
+      .replace(/<section id="live"[\s\S]*?<\/section>\n/, '')
+      .replace(/<script src="\/_assets\/[^"]+"><\/script>\n/g, '');
     expect(withoutLive).toBe(staticHtml);
     const compare = await get(`/${studyId}/compare.html`);
     expect(compare.statusCode).toBe(200);
@@ -101,11 +105,26 @@ describe('aelab serve', () => {
     const metricColumns = header.filter((c) => /^(train|validation|test)\./.test(c));
     expect(metricColumns.length).toBeGreaterThan(5);
     expect(header.filter((c) => !/^(train|validation|test|params|scoring)\./.test(c))).toEqual([
-      'study', 'trial', 'trial_number', 'repeat', 'seed', 'status', 'training_config_hash', 'config_hash', 'threshold', 'uses_labels', 'train_seconds',
+      'study',
+      'trial',
+      'trial_number',
+      'repeat',
+      'seed',
+      'status',
+      'training_config_hash',
+      'config_hash',
+      'threshold',
+      'uses_labels',
+      'train_seconds',
     ]);
     const byId = new Map(evaluations.map((e) => [`${e.trialId}/${e.configHash}`, e]));
-    for (const row of rows) expect(Number(row['test.f1'])).toBe(byId.get(`${row.trial}/${row.config_hash}`)!.metrics.test!.f1);
-    const json = (await get(`/api/studies/${studyId}/export.json`)).json() as { rows: unknown[]; columns: string[]; unevaluated: { status: string }[] };
+    for (const row of rows)
+      expect(Number(row['test.f1'])).toBe(byId.get(`${row.trial}/${row.config_hash}`)!.metrics.test!.f1);
+    const json = (await get(`/api/studies/${studyId}/export.json`)).json() as {
+      rows: unknown[];
+      columns: string[];
+      unevaluated: { status: string }[];
+    };
     expect(json.rows).toHaveLength(evaluations.length);
     expect(json.columns).toEqual(header);
     expect(json.unevaluated.map((t) => t.status)).toEqual(['failed']);
@@ -115,14 +134,23 @@ describe('aelab serve', () => {
     const trials = await (await JsonFileRunStore.open(root, { readonly: true })).listTrials(studyId);
     const history = [{ epoch: 1, loss: 0.5, valLoss: 0.6, seconds: 0.1 }];
     // A finished trial in the file (a stale entry) is ignored: only records' running trials count.
-    await writeLiveProgress(root, { studyId, updatedAt: '2030-01-01T00:00:00.000Z', sweeping: false, trials: { [trials[0].id]: { epochs: 9, history } } });
-    const live = (await get(`/api/studies/${studyId}/live`)).json() as { runningTrials: unknown[]; updatedAt: string; charts: { intermediate: object } };
+    await writeLiveProgress(root, {
+      studyId,
+      updatedAt: '2030-01-01T00:00:00.000Z',
+      sweeping: false,
+      trials: { [trials[0].id]: { epochs: 9, history } },
+    });
+    const live = (await get(`/api/studies/${studyId}/live`)).json() as {
+      runningTrials: unknown[];
+      updatedAt: string;
+      charts: { intermediate: object };
+    };
     expect(live.runningTrials).toEqual([]);
     expect(live.updatedAt).toBe('2030-01-01T00:00:00.000Z');
     expect(live.charts.intermediate).toHaveProperty('data');
   });
 
-  it('compares studies side by side with only the differing parameters and the winners\' intervals', async () => {
+  it("compares studies side by side with only the differing parameters and the winners' intervals", async () => {
     const response = await get(`/compare.html?studies=${studyId}&studies=${otherId}`);
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('first (');
@@ -133,7 +161,17 @@ describe('aelab serve', () => {
   });
 
   describe('refuses what is not a study of the store, and reads nothing outside it', () => {
-    const traversals = ['..', '../secret.txt', '..%2Fsecret.txt', '%2e%2e%2fsecret.txt', '%2e%2e', '..%252f..%252fsecret.txt', '....//secret.txt', '%00', 's-x%2F..%2F..'];
+    const traversals = [
+      '..',
+      '../secret.txt',
+      '..%2Fsecret.txt',
+      '%2e%2e%2fsecret.txt',
+      '%2e%2e',
+      '..%252f..%252fsecret.txt',
+      '....//secret.txt',
+      '%00',
+      's-x%2F..%2F..',
+    ];
     const routes = (bad: string) => [
       `/${bad}/index.html`,
       `/${bad}/compare.html`,
@@ -160,7 +198,12 @@ describe('aelab serve', () => {
 
     it('an unknown study id is a 404 naming it', async () => {
       const unknown = 's-20990101-000000-beef';
-      for (const url of [`/${unknown}/index.html`, `/api/studies/${unknown}/live`, `/api/studies/${unknown}/export.json`, `/compare.html?studies=${unknown}`]) {
+      for (const url of [
+        `/${unknown}/index.html`,
+        `/api/studies/${unknown}/live`,
+        `/api/studies/${unknown}/export.json`,
+        `/compare.html?studies=${unknown}`,
+      ]) {
         const response = await get(url);
         expect(response.statusCode, url).toBe(404);
         expect(response.json().error, url).toContain(unknown);
@@ -208,8 +251,16 @@ describe('aelab serve: study state', () => {
         environment: { backend: 'wasm', versions: {}, gitCommit: null },
         dataFingerprint: null,
       });
-      const epochs = [{ epoch: 1, loss: 0.5, valLoss: 0.6, seconds: 0.1 }, { epoch: 2, loss: 0.4, valLoss: 0.5, seconds: 0.1 }];
-      await writeLiveProgress(root, { studyId: study.id, updatedAt: '2030-01-01T00:00:00.000Z', sweeping: true, trials: { [trial.id]: { epochs: 10, history: epochs } } });
+      const epochs = [
+        { epoch: 1, loss: 0.5, valLoss: 0.6, seconds: 0.1 },
+        { epoch: 2, loss: 0.4, valLoss: 0.5, seconds: 0.1 },
+      ];
+      await writeLiveProgress(root, {
+        studyId: study.id,
+        updatedAt: '2030-01-01T00:00:00.000Z',
+        sweeping: true,
+        trials: { [trial.id]: { epochs: 10, history: epochs } },
+      });
       const live = (await app.inject({ url: `/api/studies/${study.id}/live` })).json() as {
         state: string;
         runningTrials: { number: number; epoch: number; epochs: number }[];

@@ -67,7 +67,10 @@ function confusionMetrics(errors: number[], y: number[], threshold: number, mse:
     accuracy: (tp + tn) / y.length,
     precision,
     recall,
-    f1: precision !== undefined && recall !== undefined && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : undefined,
+    f1:
+      precision !== undefined && recall !== undefined && precision + recall > 0
+        ? (2 * precision * recall) / (precision + recall)
+        : undefined,
     mse,
     confusion: { tp, fp, tn, fn },
   };
@@ -88,7 +91,7 @@ function curves(errors: number[], y: number[]): CurvePoints {
     else fp++;
     const tpr = tp / positives;
     const fpr = fp / negatives;
-    auc += (fpr - roc.fpr[roc.fpr.length - 1]) * (tpr + roc.tpr[roc.tpr.length - 1]) / 2;
+    auc += ((fpr - roc.fpr[roc.fpr.length - 1]) * (tpr + roc.tpr[roc.tpr.length - 1])) / 2;
     ap += (tpr - pr.recall[pr.recall.length - 1]) * (tp / (tp + fp));
     roc.fpr.push(fpr);
     roc.tpr.push(tpr);
@@ -110,10 +113,16 @@ function percentile(values: number[], p: number): number {
  * with more than one value is a dimension (a single value belongs in the base config);
  * `model.units` exists only for lstm trials, as a conditional parameter.
  */
-function syntheticSpace(families: string[], versions: string[], learningRates: number[], percentiles: number[]): Record<string, Distribution> {
+function syntheticSpace(
+  families: string[],
+  versions: string[],
+  learningRates: number[],
+  percentiles: number[],
+): Record<string, Distribution> {
   const space: Record<string, Distribution> = {};
   const dimension = (name: string, values: Json[], when?: Record<string, Json>) => {
-    if (values.length > 1 || when) space[name] = when ? { type: 'categorical', values, when } : { type: 'categorical', values };
+    if (values.length > 1 || when)
+      space[name] = when ? { type: 'categorical', values, when } : { type: 'categorical', values };
   };
   dimension('model.kind', families);
   dimension('model.variant', versions);
@@ -125,7 +134,11 @@ function syntheticSpace(families: string[], versions: string[], learningRates: n
 
 /** The parameters of `params` that the space samples. */
 function sampledOf(params: Params, space: Record<string, Distribution>): Params {
-  return Object.fromEntries(Object.keys(params).filter((k) => k in space).map((k) => [k, params[k]]));
+  return Object.fromEntries(
+    Object.keys(params)
+      .filter((k) => k in space)
+      .map((k) => [k, params[k]]),
+  );
 }
 
 /** A synthetic trial's reconstruction errors and the test curves they give. */
@@ -136,7 +149,10 @@ interface TrialErrors {
   curve: CurvePoints;
 }
 
-/** Writes the errors, histograms (given the thresholds), curves, examples (and, windowed, series) artifacts of a trial; returns the artifacts map. */
+/**
+ * Writes the errors, histograms (given the thresholds), curves, examples (and, windowed, series) artifacts of a trial;
+ * returns the artifacts map.
+ */
 async function writeTrialArtifacts(
   store: RunStore,
   ids: { studyId: string; trialId: string },
@@ -153,7 +169,12 @@ async function writeTrialArtifacts(
   const wave = (shift: number) => Array.from({ length: 140 }, (_, t) => Math.sin(t / 9 + shift));
   const artifacts: Record<string, string> = {
     errors: await write(ARTIFACT.errors, errors),
-    ...(options.thresholds && { histograms: await write(ARTIFACT.histograms, binErrors('mse', { train, test: { errors: testErrors, y: testY } }, options.thresholds)) }),
+    ...(options.thresholds && {
+      histograms: await write(
+        ARTIFACT.histograms,
+        binErrors('mse', { train, test: { errors: testErrors, y: testY } }, options.thresholds),
+      ),
+    }),
     curves: await write(ARTIFACT.curves, { errorMetric: 'mse', test: e.curve }),
     examples: await write(ARTIFACT.examples, {
       normal: { row: 3, label: '1', error: 0.04, input: wave(0), reconstruction: wave(0.1) },
@@ -188,10 +209,20 @@ function percentileVariants(
   return variants.map(({ on, p }) => {
     // Validation normals stand in as the training errors, 20% higher (a held-out set reconstructs worse).
     const threshold = percentile(e.train, p) * (on === 'validation' ? 1.2 : 1);
-    const test = confusionMetrics(e.testErrors, e.testY, threshold, e.testErrors.reduce((a, b) => a + b, 0) / e.testErrors.length);
+    const test = confusionMetrics(
+      e.testErrors,
+      e.testY,
+      threshold,
+      e.testErrors.reduce((a, b) => a + b, 0) / e.testErrors.length,
+    );
     test.rocAuc = e.curve.rocAuc ?? undefined;
     test.prAuc = e.curve.prAuc ?? undefined;
-    const scoring: Params = { 'scoring.errorMetric': 'mse', 'threshold.rule': 'percentile', 'threshold.percentile': p, ...(on && { 'threshold.on': on }) };
+    const scoring: Params = {
+      'scoring.errorMetric': 'mse',
+      'threshold.rule': 'percentile',
+      'threshold.percentile': p,
+      ...(on && { 'threshold.on': on }),
+    };
     return {
       configHash: `${configHash}${on ? `-${on}` : ''}-p${p}`,
       scoring,
@@ -264,7 +295,9 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
             seconds: 0.2,
           }));
           const errorsOf = (n: number, anomalous: boolean) =>
-            Array.from({ length: n }, () => (anomalous ? 0.2 + quality * 0.6 * rand() + 0.3 * rand() : 0.05 + 0.25 * rand()));
+            Array.from({ length: n }, () =>
+              anomalous ? 0.2 + quality * 0.6 * rand() + 0.3 * rand() : 0.05 + 0.25 * rand(),
+            );
           const train = errorsOf(120, false);
           const testNormal = errorsOf(90, false);
           const testAnomalous = errorsOf(60, true);
@@ -273,7 +306,12 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
           const curve = curves(testErrors, testY);
           const errors = { train, testErrors, testY, curve };
           const thresholds = options.histograms === false ? undefined : percentiles.map((p) => percentile(train, p));
-          const artifacts = withArtifacts ? await writeTrialArtifacts(store, { studyId: study.id, trialId: trial.id }, errors, { windowed: options.windowed ?? false, thresholds }) : {};
+          const artifacts = withArtifacts
+            ? await writeTrialArtifacts(store, { studyId: study.id, trialId: trial.id }, errors, {
+                windowed: options.windowed ?? false,
+                thresholds,
+              })
+            : {};
           await store.finishTrial(trial.id, {
             status: 'complete',
             trainSeconds: 10 + 5 * fi + rand(),
@@ -283,7 +321,14 @@ export async function writeSyntheticStudy(store: RunStore, options: SyntheticStu
             artifacts,
           });
           const validationMse = () => 0.1 / quality + 0.01 * rand();
-          const evaluations = percentileVariants(errors, percentiles, configHash, space, validationMse, options.thresholdOn);
+          const evaluations = percentileVariants(
+            errors,
+            percentiles,
+            configHash,
+            space,
+            validationMse,
+            options.thresholdOn,
+          );
           await store.addEvaluations(trial.id, evaluations);
         }
       }

@@ -9,20 +9,36 @@ import { newStore, writeSyntheticStudy, type SyntheticStudyOptions } from './syn
 /** Renders a one-training study (one repeat) and returns its only trial's page. */
 async function trialPage(options: SyntheticStudyOptions): Promise<string> {
   const store = newStore();
-  const id = await writeSyntheticStudy(store, { families: ['dense'], versions: ['base'], learningRates: [0.001], repeats: 1, ...options });
+  const id = await writeSyntheticStudy(store, {
+    families: ['dense'],
+    versions: ['base'],
+    learningRates: [0.001],
+    repeats: 1,
+    ...options,
+  });
   const outDir = await mkdtemp(join(tmpdir(), 'aelab-report-trial-text-'));
   await renderReport(store, { outDir });
   const [trial] = await store.listTrials(id);
   return readFile(join(outDir, fileSlug(id), 'trials', `${fileSlug(trial.id)}.html`), 'utf8');
 }
 
-const evaluationsTable = (html: string) => html.slice(html.indexOf('id="evaluations"'), html.indexOf('</table>', html.indexOf('id="evaluations"')));
+const evaluationsTable = (html: string) =>
+  html.slice(html.indexOf('id="evaluations"'), html.indexOf('</table>', html.indexOf('id="evaluations"')));
 
 describe('the trial page says', () => {
   it('which thresholds are fit on training errors and which on validation errors', async () => {
     const html = await trialPage({ percentiles: [85, 90, 95], thresholdOn: ['train', 'validation'] });
-    const scorings = [...evaluationsTable(html).matchAll(/<tr[^>]*><td>([^<]*)<\/td>/g)].map((m) => m[1].replace(' ★', ''));
-    expect(scorings.sort()).toEqual(['p85 (train)', 'p85 (validation)', 'p90 (train)', 'p90 (validation)', 'p95 (train)', 'p95 (validation)']);
+    const scorings = [...evaluationsTable(html).matchAll(/<tr[^>]*><td>([^<]*)<\/td>/g)].map((m) =>
+      m[1].replace(' ★', ''),
+    );
+    expect(scorings.sort()).toEqual([
+      'p85 (train)',
+      'p85 (validation)',
+      'p90 (train)',
+      'p90 (validation)',
+      'p95 (train)',
+      'p95 (validation)',
+    ]);
     // The threshold lines of the error histograms carry the same labels.
     expect(html).toContain('p95 (validation)');
     expect(html).not.toMatch(/>p95<|"p95"/);
@@ -38,7 +54,11 @@ describe('the trial page says', () => {
   });
 
   it('that early stopping without restoring kept the last epoch too', async () => {
-    const html = await trialPage({ epochs: 12, bestEpoch: 7, trainingParams: { 'training.earlyStopping.patience': 3 } });
+    const html = await trialPage({
+      epochs: 12,
+      bestEpoch: 7,
+      trainingParams: { 'training.earlyStopping.patience': 3 },
+    });
     expect(html).toContain(
       '<dd>from epoch 12, the last (best weights not restored); the lowest monitored loss was at epoch 7</dd>',
     );

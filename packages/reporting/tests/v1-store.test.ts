@@ -54,7 +54,13 @@ describe('a version 1 run store', () => {
       .map((e) => relative(outDir, join(e.parentPath, e.name)))
       .sort();
     expect(written).toEqual(
-      ['index.html', 'report.css', `${dir}/compare.html`, `${dir}/index.html`, ...trials.map((t) => `${dir}/trials/${fileSlug(t.id)}.html`)].sort(),
+      [
+        'index.html',
+        'report.css',
+        `${dir}/compare.html`,
+        `${dir}/index.html`,
+        ...trials.map((t) => `${dir}/trials/${fileSlug(t.id)}.html`),
+      ].sort(),
     );
     expect(report.studyPaths).toEqual({ [study.id]: join(outDir, dir, 'index.html') });
   });

@@ -40,7 +40,9 @@ const modelKind = z.enum(MODEL_KINDS as unknown as [string, ...string[]]);
 const presetRef = z
   .object({
     kind: modelKind,
-    preset: z.enum(Object.keys(PRESETS) as [string, ...string[]]).describe('A named architecture from @aelab/models PRESETS, used as the spec.'),
+    preset: z
+      .enum(Object.keys(PRESETS) as [string, ...string[]])
+      .describe('A named architecture from @aelab/models PRESETS, used as the spec.'),
   })
   .strict();
 
@@ -48,7 +50,6 @@ const presetRef = z
 const modelBase = z
   .union([modelSpecSchema, presetRef])
   .describe('A model spec (`kind` plus every field of that family, see @aelab/models), or {"kind", "preset"}.');
-
 
 /** The parameters a scoring space may sweep, by root. */
 const SCORING_FIELDS: Record<string, readonly string[]> = {
@@ -91,9 +92,16 @@ const failurePolicySchema = z
 export const experimentSchema = z
   .object({
     $schema: z.string().optional(),
-    name: z.string().min(1).regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only'),
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only'),
     description: z.string().optional(),
-    seed: z.number().int().nonnegative().describe('Experiment seed; each trial derives its own from it, its config hash and its repeat.'),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('Experiment seed; each trial derives its own from it, its config hash and its repeat.'),
     data: dataSchema,
     model: modelBase.optional().describe('Base model spec, when the study has a single family.'),
     models: z
@@ -106,13 +114,17 @@ export const experimentSchema = z
           .object({
             name: z.string().min(1).describe('Shown as the version in reports (e.g. "V1", "base", "tuned").'),
             description: z.string().optional(),
-            params: z.record(z.string(), jsonSchema).describe('Training params this variant fixes, e.g. {"model.preset": "ecg-v1", "data.trainOn": "all"}.'),
+            params: z
+              .record(z.string(), jsonSchema)
+              .describe('Training params this variant fixes, e.g. {"model.preset": "ecg-v1", "data.trainOn": "all"}.'),
           })
           .strict(),
       )
       .min(1)
       .optional()
-      .describe('Named bundles of training params (model versions), crossed with the space as the "model.variant" parameter.'),
+      .describe(
+        'Named bundles of training params (model versions), crossed with the space as the "model.variant" parameter.',
+      ),
     baselines: z
       .array(modelSpecSchema)
       .min(1)
@@ -131,7 +143,9 @@ export const experimentSchema = z
       .strict(),
     space: z.record(z.string(), distributionSchema).default({}),
     sampler: samplerSettingsSchema.default({ type: 'grid' }),
-    pruner: prunerSettingsSchema.optional().describe('Stops hopeless trials early from their per-epoch validation error; default none.'),
+    pruner: prunerSettingsSchema
+      .optional()
+      .describe('Stops hopeless trials early from their per-epoch validation error; default none.'),
     repeats: z.number().int().positive().default(1),
     failures: failurePolicySchema,
     resample: z
@@ -175,40 +189,66 @@ export const experimentSchema = z
     }
     const variantNames = (exp.variants ?? []).map((v) => v.name);
     variantNames.forEach((name, i) => {
-      if (variantNames.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant name "${name}"` });
+      if (variantNames.indexOf(name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant name "${name}"` });
     });
     (exp.variants ?? []).forEach((variant, i) => {
       for (const key of Object.keys(variant.params)) {
         if (!/^(model|training|data)\./.test(key) || key === 'model.variant') {
-          ctx.addIssue({ code: 'custom', path: ['variants', i, 'params', key], message: 'variant params are training params: model.*, training.* or data.*' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', i, 'params', key],
+            message: 'variant params are training params: model.*, training.* or data.*',
+          });
         }
       }
     });
     if (exp.variants && exp.space['model.variant']) {
-      ctx.addIssue({ code: 'custom', path: ['space', 'model.variant'], message: '"model.variant" comes from "variants"; do not also put it in the space' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['space', 'model.variant'],
+        message: '"model.variant" comes from "variants"; do not also put it in the space',
+      });
     }
     const parameters = [...(exp.variants ? ['model.variant'] : []), ...Object.keys(exp.space)];
     for (const [name, dist] of Object.entries(exp.space)) {
       for (const key of Object.keys(dist.when ?? {})) {
         if (parameters.includes(key) && key !== name) continue;
-        const hint = closestName(key, parameters.filter((p) => p !== name));
+        const hint = closestName(
+          key,
+          parameters.filter((p) => p !== name),
+        );
         const why =
-          key === name ? 'a parameter cannot depend on itself' : 'is not a parameter of the space, so this parameter would never vary';
+          key === name
+            ? 'a parameter cannot depend on itself'
+            : 'is not a parameter of the space, so this parameter would never vary';
         const others = parameters.filter((p) => p !== name).join(', ') || 'none';
         const help = hint ? `; did you mean "${hint}"?` : `; parameters: ${others}`;
         ctx.addIssue({ code: 'custom', path: ['space', name, 'when', key], message: `${why}${help}` });
       }
       if (dist.type !== 'categorical' && dist.low > dist.high) {
-        ctx.addIssue({ code: 'custom', path: ['space', name, 'high'], message: `high (${dist.high}) must be >= low (${dist.low})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['space', name, 'high'],
+          message: `high (${dist.high}) must be >= low (${dist.low})`,
+        });
       }
       if (dist.type !== 'categorical' && dist.log && dist.low <= 0) {
-        ctx.addIssue({ code: 'custom', path: ['space', name, 'low'], message: `a log distribution needs low > 0, got ${dist.low}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['space', name, 'low'],
+          message: `a log distribution needs low > 0, got ${dist.low}`,
+        });
       }
       const [root] = name.split('.');
       const scoringFields = SCORING_FIELDS[root]?.map((f) => `${root}.${f}`);
       if (scoringFields && !scoringFields.includes(name)) {
         const hint = closestName(name, scoringFields);
-        ctx.addIssue({ code: 'custom', path: ['space', name], message: `unknown scoring parameter${hint ? `; did you mean "${hint}"?` : `; known: ${scoringFields.join(', ')}`}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['space', name],
+          message: `unknown scoring parameter${hint ? `; did you mean "${hint}"?` : `; known: ${scoringFields.join(', ')}`}`,
+        });
       }
       const roots: readonly string[] = [...TRAINING_ROOTS, ...SCORING_ROOTS];
       if (!roots.includes(name.split('.')[0])) {
@@ -237,19 +277,29 @@ function baselineProblems(exp: z.output<typeof experimentSchema>): { path: (stri
   const seen = new Set<string>();
   (exp.baselines ?? []).forEach((spec, i) => {
     if (!isDetectorKind(spec.kind)) {
-      problems.push({ path: ['baselines', i, 'kind'], message: `a baseline is a detector (${DETECTOR_KINDS.join(', ')}), got "${spec.kind}"` });
+      problems.push({
+        path: ['baselines', i, 'kind'],
+        message: `a baseline is a detector (${DETECTOR_KINDS.join(', ')}), got "${spec.kind}"`,
+      });
     }
     const key = stableStringify(spec);
-    if (seen.has(key)) problems.push({ path: ['baselines', i], message: 'the same baseline twice (it would be fitted twice)' });
+    if (seen.has(key))
+      problems.push({ path: ['baselines', i], message: 'the same baseline twice (it would be fitted twice)' });
     seen.add(key);
   });
   const bases: [(string | number)[], { kind: string } | undefined][] = [
     [['model', 'kind'], exp.model],
-    ...Object.entries(exp.models ?? {}).map(([key, spec]): [(string | number)[], { kind: string } | undefined] => [['models', key, 'kind'], spec]),
+    ...Object.entries(exp.models ?? {}).map(([key, spec]): [(string | number)[], { kind: string } | undefined] => [
+      ['models', key, 'kind'],
+      spec,
+    ]),
   ];
   for (const [path, spec] of bases) {
     if (spec && isDetectorKind(spec.kind)) {
-      problems.push({ path, message: `"${spec.kind}" is a baseline detector: list it under "baselines", where it is compared with the winner` });
+      problems.push({
+        path,
+        message: `"${spec.kind}" is a baseline detector: list it under "baselines", where it is compared with the winner`,
+      });
     }
   }
   return problems;
@@ -282,7 +332,11 @@ export function parseExperiment(raw: unknown, file = '<experiment>'): Experiment
   const unsafe = untrustedJsonProblems(raw);
   if (unsafe.length > 0) throw new ExperimentError(file, unsafe);
   const result = experimentSchema.safeParse(raw, { error: issueMessage });
-  if (!result.success) throw new ExperimentError(file, result.error.issues.flatMap((issue) => problemsOf(issue)));
+  if (!result.success)
+    throw new ExperimentError(
+      file,
+      result.error.issues.flatMap((issue) => problemsOf(issue)),
+    );
   return result.data;
 }
 
@@ -304,7 +358,9 @@ export async function readExperimentJson(file: string): Promise<unknown> {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ExperimentError(file, [{ path: '', message: `not valid JSON: ${describeJsonError(text, err as Error)}` }]);
+    throw new ExperimentError(file, [
+      { path: '', message: `not valid JSON: ${describeJsonError(text, err as Error)}` },
+    ]);
   }
   // Callers copy and override the document before validating it: it must be an object
   // that plain recursive code can walk.

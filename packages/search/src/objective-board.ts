@@ -47,7 +47,10 @@ export class ObjectiveBoard {
   add(evaluations: readonly TrackedEvaluation[]): void {
     const touched = new Set(evaluations.map((e) => e.configHash));
     const earlier = [...touched].flatMap((hash) => this.configurations.get(hash)?.evaluations ?? []);
-    for (const { rank: _rank, tiedWith: _tiedWith, ...scored } of rankConfigurations(this.rule, [...earlier, ...evaluations])) {
+    for (const { rank: _rank, tiedWith: _tiedWith, ...scored } of rankConfigurations(this.rule, [
+      ...earlier,
+      ...evaluations,
+    ])) {
       const known = this.configurations.get(scored.configHash);
       if (known) {
         Object.assign(known, scored);

@@ -48,7 +48,12 @@ interface Preparing {
   thread?: PreparationThread;
 }
 
-async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: string | undefined, { keep, thread }: Preparing): Promise<DataShape> {
+async function shapeOf(
+  data: TrainingConfig['data'],
+  valid: boolean,
+  dataDir: string | undefined,
+  { keep, thread }: Preparing,
+): Promise<DataShape> {
   if (!valid) {
     // Loaded only for the model checks' feature count; a section whose problems (its
     // loader options, say) keep it from loading is reported by those problems alone.
@@ -59,7 +64,10 @@ async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: st
   try {
     // Kept: prepared straight into shared memory (no second copy for the workers), in a
     // thread whose end frees the parsed file (see preparation-thread.ts).
-    const prepared = keep && thread ? await thread.prepare(data, dataDir) : await prepareData(data, { dataDir, memory: keep ? 'shared' : 'local' });
+    const prepared =
+      keep && thread
+        ? await thread.prepare(data, dataDir)
+        : await prepareData(data, { dataDir, memory: keep ? 'shared' : 'local' });
     if ('classes' in prepared) keep?.addMessage(data, prepared);
     else keep?.add(data, prepared);
     const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);
@@ -72,7 +80,14 @@ async function shapeOf(data: TrainingConfig['data'], valid: boolean, dataDir: st
       droppedTrainingAnomalies: prepared.droppedTrainingAnomalies,
       trainedAnomalies: prepared.train.y.reduce((n, y) => n + y, 0),
     };
-    return { features: prepared.features, rows, warnings: prepared.warnings ?? [], validation, labelUse, dataset: data.dataset };
+    return {
+      features: prepared.features,
+      rows,
+      warnings: prepared.warnings ?? [],
+      validation,
+      labelUse,
+      dataset: data.dataset,
+    };
   } catch (err) {
     if (!(err instanceof DataPreparationError)) throw err;
     return { features: 0, rows: 0, problem: `data: ${err.message}`, warnings: [], dataset: data.dataset };
@@ -92,8 +107,16 @@ export interface PreflightOptions {
 const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
 
 /** A configuration whose estimated memory exceeds the trial limit, in words; undefined when it fits. */
-function memoryIssue(spec: ModelSpec, config: TrainingConfig, shape: Pick<DataShape, 'features' | 'rows'>, limits: PreflightOptions): string | undefined {
-  const { bytes, parameters } = estimateTrainingBytes(spec, shape.features, { batchSize: config.training.batchSize, rows: shape.rows });
+function memoryIssue(
+  spec: ModelSpec,
+  config: TrainingConfig,
+  shape: Pick<DataShape, 'features' | 'rows'>,
+  limits: PreflightOptions,
+): string | undefined {
+  const { bytes, parameters } = estimateTrainingBytes(spec, shape.features, {
+    batchSize: config.training.batchSize,
+    rows: shape.rows,
+  });
   if (bytes <= limits.trialMemoryBytes) return undefined;
   return `model needs about ${gigabytes(bytes)} to train (${parameters.toExponential(2)} parameters), over the limit of ${gigabytes(limits.trialMemoryBytes)} per trial (${limits.memorySource})`;
 }
@@ -111,16 +134,22 @@ export async function trainingIssues(
 ): Promise<string[]> {
   // Swept params land in the resolved config: a misspelt name is an unknown field here.
   const dataProblems = schemaProblems(dataSchema, config.data, ['data']);
-  const sections = [...schemaProblems(trainingSchema, config.training, ['training']), ...dataProblems].map((p) => `${p.path} ${p.message}`);
+  const sections = [...schemaProblems(trainingSchema, config.training, ['training']), ...dataProblems].map(
+    (p) => `${p.path} ${p.message}`,
+  );
   const key = stableStringify({ data: config.data, valid: dataProblems.length === 0 });
   let shape = cache.get(key);
-  if (!shape) cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir, { keep: limits.keep, thread })));
+  if (!shape)
+    cache.set(key, (shape = shapeOf(config.data, dataProblems.length === 0, dataDir, { keep: limits.keep, thread })));
   const { features, rows, problem, unloadable } = await shape;
   if (problem) return [...sections, problem];
   if (unloadable) return sections;
   const spec = modelSpecOf(config);
   const model = modelSpecIssues(spec, features).map((issue) => `model.${issue}`);
-  const memory = model.length === 0 && sections.length === 0 ? memoryIssue(spec as ModelSpec, config, { features, rows }, limits) : undefined;
+  const memory =
+    model.length === 0 && sections.length === 0
+      ? memoryIssue(spec as ModelSpec, config, { features, rows }, limits)
+      : undefined;
   return [...sections, ...model, ...(memory ? [memory] : [])];
 }
 
@@ -134,12 +163,20 @@ function configurationsToCheck(experiment: Experiment, space: SearchSpace): Para
   if (experiment.sampler.type === 'grid') return enumerateGrid(space);
   const alone = Object.entries(space)
     .filter(([, d]) => !d.when)
-    .flatMap(([name, d]) => (d.type === 'categorical' ? d.values : [fromUnit(d, 0), fromUnit(d, 1 - 1e-12)]).map((value) => ({ [name]: value })));
+    .flatMap(([name, d]) =>
+      (d.type === 'categorical' ? d.values : [fromUnit(d, 0), fromUnit(d, 1 - 1e-12)]).map((value) => ({
+        [name]: value,
+      })),
+    );
   return [{}, ...alone];
 }
 
 const describe = (params: Params, base: string) =>
-  Object.keys(params).length ? `space (${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})` : base;
+  Object.keys(params).length
+    ? `space (${Object.entries(params)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')})`
+    : base;
 
 /** A scoring variant of the space, resolved once for every check that reads it. */
 interface ResolvedVariant {
@@ -166,9 +203,14 @@ function fitOf(rule: ThresholdRule): { split: string | null; usesLabels: boolean
 }
 
 /** Every scoring variant's problems (a percentile of 150), found before training rather than after it. */
-function scoringProblems(experiment: Experiment, variants: readonly ResolvedVariant[]): { path: string; message: string }[] {
+function scoringProblems(
+  experiment: Experiment,
+  variants: readonly ResolvedVariant[],
+): { path: string; message: string }[] {
   return variants.flatMap(({ params, rule, error }) => {
-    const problems = rule ? schemaProblems(thresholdRuleSchema, rule, ['threshold']).map((p) => `${p.path} ${p.message}`) : [error!];
+    const problems = rule
+      ? schemaProblems(thresholdRuleSchema, rule, ['threshold']).map((p) => `${p.path} ${p.message}`)
+      : [error!];
     const fit = rule && problems.length === 0 ? fitOf(rule) : undefined;
     if (fit?.split === 'test' && fit.usesLabels && experiment.selection.allowTest !== true) {
       problems.push(
@@ -184,7 +226,12 @@ function scoringProblems(experiment: Experiment, variants: readonly ResolvedVari
 async function configurationProblems(
   experiment: Experiment,
   training: SearchSpace,
-  { dataDir, limits, cache, thread }: { dataDir?: string; limits: PreflightOptions; cache: Map<string, Promise<DataShape>>; thread?: PreparationThread },
+  {
+    dataDir,
+    limits,
+    cache,
+    thread,
+  }: { dataDir?: string; limits: PreflightOptions; cache: Map<string, Promise<DataShape>>; thread?: PreparationThread },
 ): Promise<{ path: string; message: string }[]> {
   const problems: { path: string; message: string }[] = [];
   const seen = new Set<string>();
@@ -262,13 +309,15 @@ function validationLack(validation: { normal: number; anomalies: number }, need:
   const { normal, anomalies } = validation;
   if (normal + anomalies === 0) return 'is empty';
   if (need === 'normal' && normal === 0) return 'has no normal rows';
-  if (need === 'labels' && (normal === 0 || anomalies === 0)) return `has ${anomalies} anomalies and ${normal} normal rows`;
+  if (need === 'labels' && (normal === 0 || anomalies === 0))
+    return `has ${anomalies} anomalies and ${normal} normal rows`;
   return undefined;
 }
 
 /** How to get what is missing, for the message. */
 function validationFix(lack: string, need: ValidationNeed): string {
-  if (lack === 'is empty') return 'use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)';
+  if (lack === 'is empty')
+    return 'use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)';
   if (need === 'labels') {
     return (
       'set data.validationAnomalies to "keep" (validation then also holds the training rows\' anomalies, never trained on), ' +
@@ -293,7 +342,11 @@ function validationProblems(
   const needs: { path: string; what: string; need: ValidationNeed }[] = [];
   const { selection } = experiment;
   if (selection.split === 'validation') {
-    needs.push({ path: 'selection', what: `${selection.metric} on validation`, need: metricUsesLabels(selection.metric) ? 'labels' : 'rows' });
+    needs.push({
+      path: 'selection',
+      what: `${selection.metric} on validation`,
+      need: metricUsesLabels(selection.metric) ? 'labels' : 'rows',
+    });
   }
   for (const { params, rule } of variants) {
     const path = describe(params, 'scoring');
@@ -306,7 +359,12 @@ function validationProblems(
     unique.flatMap((n) => {
       const lack = !shape.problem && shape.validation ? validationLack(shape.validation, n.need) : undefined;
       if (!lack) return [];
-      const noun = n.need === 'labels' ? 'labelled validation rows' : n.need === 'normal' ? 'normal validation rows' : 'validation rows';
+      const noun =
+        n.need === 'labels'
+          ? 'labelled validation rows'
+          : n.need === 'normal'
+            ? 'normal validation rows'
+            : 'validation rows';
       const message = `${n.what} needs ${noun}, but the validation split of ${shape.dataset} ${lack}: ${validationFix(lack, n.need)}`;
       return [{ path: n.path, message }];
     }),

@@ -19,7 +19,9 @@ type Reply = { id: number; data: PreparedDataMessage } | { id: number; error: Er
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
   // Threads load plain JavaScript: tests running from src use the build.
-  return here.endsWith('.ts') ? resolve(dirname(here), '../dist/preparation-worker.js') : resolve(dirname(here), 'preparation-worker.js');
+  return here.endsWith('.ts')
+    ? resolve(dirname(here), '../dist/preparation-worker.js')
+    : resolve(dirname(here), 'preparation-worker.js');
 }
 
 /**
@@ -30,7 +32,10 @@ function workerFile(): string {
  */
 export class PreparationThread {
   private worker: Worker | undefined;
-  private readonly pending = new Map<number, { resolve(data: PreparedDataMessage): void; reject(error: Error): void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(data: PreparedDataMessage): void; reject(error: Error): void }
+  >();
   private next = 0;
 
   /**
@@ -69,7 +74,9 @@ export class PreparationThread {
       if (this.worker === worker) this.worker = undefined;
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the data preparation thread exited (code ${code}) before it answered`)));
+    worker.on('exit', (code) =>
+      fail(new Error(`the data preparation thread exited (code ${code}) before it answered`)),
+    );
     this.worker = worker;
     return worker;
   }

@@ -3,7 +3,13 @@
  * rows stay in shared memory, per-row labels travel as typed arrays, and data errors keep
  * their class.
  */
-import { DataFormatError, DataPreparationError, DatasetNotFoundError, type PreparedData, type PreparedSplit } from '@aelab/data';
+import {
+  DataFormatError,
+  DataPreparationError,
+  DatasetNotFoundError,
+  type PreparedData,
+  type PreparedSplit,
+} from '@aelab/data';
 
 /**
  * A split as it crosses between threads: rows and 0/1 labels in shared memory, each row's
@@ -36,25 +42,45 @@ const SPLITS = ['train', 'validation', 'test'] as const;
  * it; with `memory: 'shared'` the per-row arrays are in shared memory and nothing needs
  * transferring (threads given the message read the same bytes).
  */
-export function preparedDataMessage(data: PreparedData, memory: 'transfer' | 'shared' = 'transfer'): { message: PreparedDataMessage; transfer: ArrayBuffer[] } {
+export function preparedDataMessage(
+  data: PreparedData,
+  memory: 'transfer' | 'shared' = 'transfer',
+): { message: PreparedDataMessage; transfer: ArrayBuffer[] } {
   const codes = new Map<string, number>();
   const codeOf = (label: string) => {
     if (!codes.has(label)) codes.set(label, codes.size);
     return codes.get(label)!;
   };
   // Filled in place: an intermediate number array of every row would be garbage the size of the labels.
-  const typed = <T extends Uint32Array | Int32Array>(Kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T }, length: number, value: (row: number) => number): T => {
+  const typed = <T extends Uint32Array | Int32Array>(
+    Kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T },
+    length: number,
+    value: (row: number) => number,
+  ): T => {
     const out = memory === 'shared' ? new Kind(new SharedArrayBuffer(length * 4)) : new Kind(length);
     for (let row = 0; row < length; row++) out[row] = value(row);
     return out;
   };
   const split = (s: PreparedSplit): SplitMessage => {
     const { labels, index, ...rows } = s;
-    return { ...rows, labelCodes: typed(Uint32Array, labels.length, (row) => codeOf(labels[row])), index: typed(Int32Array, index.length, (row) => index[row]) };
+    return {
+      ...rows,
+      labelCodes: typed(Uint32Array, labels.length, (row) => codeOf(labels[row])),
+      index: typed(Int32Array, index.length, (row) => index[row]),
+    };
   };
-  const message = { ...data, train: split(data.train), validation: split(data.validation), test: split(data.test), classes: [] as string[] };
+  const message = {
+    ...data,
+    train: split(data.train),
+    validation: split(data.validation),
+    test: split(data.test),
+    classes: [] as string[],
+  };
   message.classes = [...codes.keys()];
-  const transfer = memory === 'shared' ? [] : SPLITS.flatMap((name) => [message[name].labelCodes.buffer, message[name].index.buffer] as ArrayBuffer[]);
+  const transfer =
+    memory === 'shared'
+      ? []
+      : SPLITS.flatMap((name) => [message[name].labelCodes.buffer, message[name].index.buffer] as ArrayBuffer[]);
   return { message, transfer };
 }
 
@@ -66,7 +92,11 @@ export function labelOf(message: PreparedDataMessage, split: SplitMessage, row: 
 /** Inverse of {@link preparedDataMessage}: every row's label is one of the few class strings, not a copy of it. */
 export function preparedDataOf(message: PreparedDataMessage): PreparedData {
   const { classes, ...rest } = message;
-  const split = ({ labelCodes, index, ...s }: SplitMessage): PreparedSplit => ({ ...s, labels: Array.from(labelCodes, (code) => classes[code]), index: Array.from(index) });
+  const split = ({ labelCodes, index, ...s }: SplitMessage): PreparedSplit => ({
+    ...s,
+    labels: Array.from(labelCodes, (code) => classes[code]),
+    index: Array.from(index),
+  });
   return { ...rest, train: split(message.train), validation: split(message.validation), test: split(message.test) };
 }
 

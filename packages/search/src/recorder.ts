@@ -103,7 +103,12 @@ export class TrialRecorder {
     });
   }
 
-  private async writeArtifacts(trial: TrialRecord, result: TrialResult, errors: TrialErrors, evaluations: readonly NewEvaluation[]): Promise<Record<string, string>> {
+  private async writeArtifacts(
+    trial: TrialRecord,
+    result: TrialResult,
+    errors: TrialErrors,
+    evaluations: readonly NewEvaluation[],
+  ): Promise<Record<string, string>> {
     const artifacts: Record<string, string> = {};
     const write = async (name: string, data: ArtifactData) => {
       artifacts[name] = await this.ctx.store.writeArtifact(trial.studyId, trial.id, name, data);
@@ -123,7 +128,12 @@ export class TrialRecorder {
   private async writeModel(trial: TrialRecord, result: TrialResult): Promise<string> {
     for (const [name, data] of Object.entries(result.blobs)) {
       if (!name.startsWith(MODEL_BLOB_PREFIX)) continue;
-      await this.ctx.store.writeArtifact(trial.studyId, trial.id, `${ARTIFACT.model}/${name.slice(MODEL_BLOB_PREFIX.length)}`, data);
+      await this.ctx.store.writeArtifact(
+        trial.studyId,
+        trial.id,
+        `${ARTIFACT.model}/${name.slice(MODEL_BLOB_PREFIX.length)}`,
+        data,
+      );
     }
     return posix.dirname(await this.stamp(trial.id, trial.configHash, result.modelInfo));
   }
@@ -202,19 +212,31 @@ export function errorsArtifactText(errors: TrialErrors): Iterable<Uint8Array> {
     const split = errors[name];
     if (!split) continue;
     const { labels } = split;
-    const classes = 'codes' in labels ? new JsonArray(labels.codes.length, (row) => labels.classes[labels.codes[row]]) : labels;
-    artifact[name] = { mse: JsonArray.of(split.mse, float32Digits), mae: JsonArray.of(split.mae, float32Digits), y: JsonArray.of(split.y), labels: classes };
+    const classes =
+      'codes' in labels ? new JsonArray(labels.codes.length, (row) => labels.classes[labels.codes[row]]) : labels;
+    artifact[name] = {
+      mse: JsonArray.of(split.mse, float32Digits),
+      mae: JsonArray.of(split.mae, float32Digits),
+      y: JsonArray.of(split.y),
+      labels: classes,
+    };
   }
   return jsonTextPieces(artifact);
 }
 
-/** A curve's points as core's `CurvePoints` has them (recall before precision), each array written from its typed array. */
+/**
+ * A curve's points as core's `CurvePoints` has them (recall before precision), each array written from its typed array.
+ */
 function curvePointsText(curves: CurveArrays | undefined) {
   if (!curves) return undefined;
   const { roc, pr } = curves;
   return {
     roc: { fpr: JsonArray.of(roc.fpr), tpr: JsonArray.of(roc.tpr), thresholds: JsonArray.of(roc.thresholds) },
-    pr: { recall: JsonArray.of(pr.recall), precision: JsonArray.of(pr.precision), thresholds: JsonArray.of(pr.thresholds) },
+    pr: {
+      recall: JsonArray.of(pr.recall),
+      precision: JsonArray.of(pr.precision),
+      thresholds: JsonArray.of(pr.thresholds),
+    },
     rocAuc: curves.rocAuc,
     prAuc: curves.prAuc,
   };
@@ -231,8 +253,21 @@ export function curvesArtifactText(errors: TrialErrors, errorMetric: ErrorMetric
   return jsonTextPieces(curves);
 }
 
-/** The histograms artifact: the train and test errors of `errorMetric` binned, the range reaching every threshold on that metric. */
-function errorHistogramsOf(errors: TrialErrors, errorMetric: ErrorMetric, evaluations: readonly Pick<NewEvaluation, 'scoring' | 'threshold'>[]) {
-  const thresholds = evaluations.filter((e) => e.scoring['scoring.errorMetric'] === errorMetric).map((e) => e.threshold);
-  return binErrors(errorMetric, { train: errors.train[errorMetric], test: { errors: errors.test[errorMetric], y: errors.test.y } }, thresholds);
+/**
+ * The histograms artifact: the train and test errors of `errorMetric` binned, the range reaching every threshold on
+ * that metric.
+ */
+function errorHistogramsOf(
+  errors: TrialErrors,
+  errorMetric: ErrorMetric,
+  evaluations: readonly Pick<NewEvaluation, 'scoring' | 'threshold'>[],
+) {
+  const thresholds = evaluations
+    .filter((e) => e.scoring['scoring.errorMetric'] === errorMetric)
+    .map((e) => e.threshold);
+  return binErrors(
+    errorMetric,
+    { train: errors.train[errorMetric], test: { errors: errors.test[errorMetric], y: errors.test.y } },
+    thresholds,
+  );
 }

@@ -20,7 +20,6 @@ export interface ScoringConfig {
   threshold: ThresholdRule;
 }
 
-
 function setPath(target: Record<string, unknown>, path: string[], value: Json): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
@@ -33,14 +32,17 @@ function setPath(target: Record<string, unknown>, path: string[], value: Json): 
 
 /** The base model spec for `kind`: from `models` when the study has several families, else `model`. */
 function baseModel(experiment: Experiment, kind: string | undefined): Record<string, unknown> {
-  const base = (experiment.models && kind ? experiment.models[kind as keyof typeof experiment.models] : undefined) ?? experiment.model;
+  const base =
+    (experiment.models && kind ? experiment.models[kind as keyof typeof experiment.models] : undefined) ??
+    experiment.model;
   if (!base) throw new Error(`model.kind "${kind}" has no base spec under "models"`);
   return { ...structuredClone(base), kind: kind ?? base.kind };
 }
 
 function presetSpec(name: string): Record<string, unknown> {
   const preset = PRESETS[name as keyof typeof PRESETS] as ModelSpec | undefined;
-  if (!preset) throw new Error(`model.preset: unknown preset ${JSON.stringify(name)}; known: ${Object.keys(PRESETS).join(', ')}`);
+  if (!preset)
+    throw new Error(`model.preset: unknown preset ${JSON.stringify(name)}; known: ${Object.keys(PRESETS).join(', ')}`);
   return { ...structuredClone(preset), preset: name };
 }
 
@@ -77,7 +79,11 @@ export function resolveBaseline(experiment: Experiment, spec: BaselineSpec): Tra
   const data = structuredClone(experiment.data);
   // Only when it says otherwise: an absent trainOn already means normal rows, and the same data spec is prepared once.
   if (data.trainOn === 'all') data.trainOn = 'normal';
-  return { data, model: { ...structuredClone(spec), baseline: true }, training: structuredClone(experiment.training) } as TrainingConfig;
+  return {
+    data,
+    model: { ...structuredClone(spec), baseline: true },
+    training: structuredClone(experiment.training),
+  } as TrainingConfig;
 }
 
 /** The params a baseline's trials record as sampled: its spec's fields as `model.*`, with the baseline label. */
@@ -152,7 +158,8 @@ export function flattenConfig(value: Record<string, unknown>, prefix = ''): Para
   const out: Params = {};
   for (const [key, v] of Object.entries(value)) {
     const name = prefix ? `${prefix}.${key}` : key;
-    if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flattenConfig(v as Record<string, unknown>, name));
+    if (v && typeof v === 'object' && !Array.isArray(v))
+      Object.assign(out, flattenConfig(v as Record<string, unknown>, name));
     else if (v !== undefined) out[name] = v as Json;
   }
   return out;

@@ -129,7 +129,8 @@ export function curvesOf(split: SplitErrorsResult, metric: ErrorMetric): CurveAr
   // One ranking (a sorted copy of every score and three arrays as long) for both curves and both areas.
   const counts = binaryClfCurve(split.y, split[metric]);
   const roc = rocPointsOf(counts);
-  // A point per recall step, not per distinct score: at most two per anomaly (the curve a plot shows, and prAuc is unchanged).
+  // A point per recall step, not per distinct score: at most two per anomaly (the curve a plot shows, and prAuc is
+  // unchanged).
   const pr = prPointsOf(counts, { dropIntermediate: true });
   if (!roc || !pr) return undefined;
   return { roc, pr, rocAuc: rocAucOf(counts) ?? null, prAuc: averagePrecisionOf(counts) ?? null };

@@ -9,13 +9,19 @@ export interface TypedDefinition {
 /** The schema of a seam's settings section: one option per registered kind, discriminated by `type`. */
 export function settingsUnion<D extends readonly TypedDefinition[]>(definitions: D) {
   // map() loses the tuple type discriminatedUnion needs; every option is a strict object with a literal `type`.
-  return z.discriminatedUnion('type', definitions.map((d) => d.schema) as unknown as [D[number]['schema'], ...D[number]['schema'][]]);
+  return z.discriminatedUnion(
+    'type',
+    definitions.map((d) => d.schema) as unknown as [D[number]['schema'], ...D[number]['schema'][]],
+  );
 }
 
 /** The registered kind named `type`; throws naming the seam and the known kinds. */
 export function definitionOf<D extends TypedDefinition>(definitions: readonly D[], type: string, seam: string): D {
   const found = definitions.find((d) => d.type === type);
-  if (!found) throw new Error(`${seam}: unknown type ${JSON.stringify(type)}; known: ${definitions.map((d) => d.type).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `${seam}: unknown type ${JSON.stringify(type)}; known: ${definitions.map((d) => d.type).join(', ')}`,
+    );
   return found;
 }
 

@@ -2,7 +2,9 @@ import { stableStringify } from '@aelab/core';
 import type { DataSpec, PreparedData, PreparedSplit } from '@aelab/data';
 import { preparedDataMessage, type PreparedDataMessage } from './prepared-message.js';
 
-/** `values` in shared memory (copied there unless already): worker threads given it read the same bytes, no copy made. */
+/**
+ * `values` in shared memory (copied there unless already): worker threads given it read the same bytes, no copy made.
+ */
 function shared<T extends Float32Array | Uint8Array>(values: T): T {
   if (values.buffer instanceof SharedArrayBuffer) return values;
   const Ctor = values.constructor as { new (buffer: SharedArrayBuffer): T };
@@ -29,7 +31,12 @@ export class SharedPreparedData {
   /** Keeps `prepared`, its rows copied into shared memory unless they are there already. */
   add(data: DataSpec, prepared: PreparedData): void {
     if (this.byData.has(stableStringify(data))) return;
-    const inShared = { ...prepared, train: sharedSplit(prepared.train), validation: sharedSplit(prepared.validation), test: sharedSplit(prepared.test) };
+    const inShared = {
+      ...prepared,
+      train: sharedSplit(prepared.train),
+      validation: sharedSplit(prepared.validation),
+      test: sharedSplit(prepared.test),
+    };
     this.addMessage(data, preparedDataMessage(inShared, 'shared').message);
   }
 
@@ -42,5 +49,4 @@ export class SharedPreparedData {
   get(data: DataSpec): PreparedDataMessage | undefined {
     return this.byData.get(stableStringify(data));
   }
-
 }

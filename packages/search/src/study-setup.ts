@@ -6,7 +6,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { deriveSeed, intermediateValue, isBaselineParams, selectionWarning, sha256Hex, stableStringify, type Json, type LabelUse, type Params, type SearchSpace } from '@aelab/core';
+import {
+  deriveSeed,
+  intermediateValue,
+  isBaselineParams,
+  selectionWarning,
+  sha256Hex,
+  stableStringify,
+  type Json,
+  type LabelUse,
+  type Params,
+  type SearchSpace,
+} from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
 import { clearDatasetCache } from '@aelab/data';
 import { interruptOrphanedTrials, trainingKey, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
@@ -23,7 +34,9 @@ import { enumerateGrid, splitSpace } from './space.js';
 /** Ties results to the code that produced them; null outside a git checkout. */
 export function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
@@ -87,7 +100,13 @@ export async function openStudy(
   const space = effectiveSpace(experiment);
   const { training: trainingSpace, scoring: scoringSpace } = splitSpace(space);
   const scoringVariants = enumerateGrid(scoringSpace);
-  const report = await preflight(experiment, options.experimentPath, { training: trainingSpace, scoringVariants }, options.limits, options.dataDir);
+  const report = await preflight(
+    experiment,
+    options.experimentPath,
+    { training: trainingSpace, scoringVariants },
+    options.limits,
+    options.dataDir,
+  );
   const dataWarnings = report.warnings;
   const optimism = selectionWarning(experiment.selection);
   const warnings = optimism ? [`${optimism} (selection.split is "test")`, ...dataWarnings] : dataWarnings;
@@ -112,13 +131,15 @@ export async function openStudy(
   await interruptOrphanedTrials(store, study.id);
   const trials = await store.listTrials(study.id);
   const finished = new Map<string, TrialRecord>();
-  for (const t of trials) if (t.status === 'complete' || t.status === 'pruned') finished.set(trainingKey(t.configHash, t.repeat), t);
+  for (const t of trials)
+    if (t.status === 'complete' || t.status === 'pruned') finished.set(trainingKey(t.configHash, t.repeat), t);
   const failedAttempts = new Map<string, number>();
   for (const t of trials) {
     const key = trainingKey(t.configHash, t.repeat);
     if (t.status === 'failed' && !finished.has(key)) failedAttempts.set(key, (failedAttempts.get(key) ?? 0) + 1);
   }
-  const requeued = new Set(trials.map((t) => trainingKey(t.configHash, t.repeat)).filter((key) => !finished.has(key))).size;
+  const requeued = new Set(trials.map((t) => trainingKey(t.configHash, t.repeat)).filter((key) => !finished.has(key)))
+    .size;
   return {
     study,
     resumed: Boolean(existing),
@@ -129,7 +150,12 @@ export async function openStudy(
     failedAttempts,
     requeued,
     board: await boardOf(store, study, trials),
-    curves: trials.map((t) => ({ trialId: t.id, training: trainingKey(t.configHash, t.repeat), values: t.history.map(intermediateValue), state: t.status })),
+    curves: trials.map((t) => ({
+      trialId: t.id,
+      training: trainingKey(t.configHash, t.repeat),
+      values: t.history.map(intermediateValue),
+      state: t.status,
+    })),
     previousTrials: trials.length,
     warnings,
     labelUse: report.labelUse,

@@ -165,7 +165,11 @@ class StudyRun {
   /** Whether the study prunes at all (trials then wait for each epoch's verdict). */
   private readonly prunes: boolean;
   private readonly recorder: TrialRecorder;
-  private readonly history: (SampledTrial & { trainingHash: string; pending: number; ended: Set<SampledTrial['state']> })[] = [];
+  private readonly history: (SampledTrial & {
+    trainingHash: string;
+    pending: number;
+    ended: Set<SampledTrial['state']>;
+  })[] = [];
   private readonly curves: Map<string, TrialCurve & { values: number[] }>;
   private readonly controllers = new Set<AbortController>();
   private readonly running = new Set<Promise<void>>();
@@ -251,10 +255,20 @@ class StudyRun {
     await Promise.all(this.running);
   }
 
-  private async launchRepeats(params: Params, config = resolveTraining(this.options.experiment, params)): Promise<void> {
+  private async launchRepeats(
+    params: Params,
+    config = resolveTraining(this.options.experiment, params),
+  ): Promise<void> {
     const { experiment } = this.options;
     const hash = trainingHash(config);
-    const entry = { params, objective: null, state: 'running' as SampledTrial['state'], trainingHash: hash, pending: experiment.repeats, ended: new Set<SampledTrial['state']>() };
+    const entry = {
+      params,
+      objective: null,
+      state: 'running' as SampledTrial['state'],
+      trainingHash: hash,
+      pending: experiment.repeats,
+      ended: new Set<SampledTrial['state']>(),
+    };
     this.history.push(entry);
     for (let repeat = 0; repeat < experiment.repeats && !this.halted; repeat++) {
       const done = this.opened.finished.get(trainingKey(hash, repeat));
@@ -293,12 +307,19 @@ class StudyRun {
     entry.pending--;
     entry.ended.add(state);
     entry.objective = this.opened.board.objectiveOf(entry.trainingHash);
-    if (entry.pending === 0) entry.state = entry.ended.has('complete') ? 'complete' : entry.ended.has('pruned') ? 'pruned' : 'failed';
+    if (entry.pending === 0)
+      entry.state = entry.ended.has('complete') ? 'complete' : entry.ended.has('pruned') ? 'pruned' : 'failed';
     this.sampler.tell?.(entry);
   }
 
   /** Trains and records one repeat; `trained` is called once the executor has given back its result (or failed). */
-  private async runTrial(params: Params, config: TrainingConfig, configHash: string, repeat: number, trained: () => void): Promise<SampledTrial['state']> {
+  private async runTrial(
+    params: Params,
+    config: TrainingConfig,
+    configHash: string,
+    repeat: number,
+    trained: () => void,
+  ): Promise<SampledTrial['state']> {
     const { store, experiment } = this.options;
     const seed = trialSeed(experiment.seed, configHash, repeat);
     const trial = await store.startTrial(this.opened.study.id, {
@@ -316,13 +337,26 @@ class StudyRun {
     this.controllers.add(controller);
     const budget = experiment.executor.maxTrialSeconds;
     // The trainer stops itself at the budget; the hard timer catches a trial stuck inside one epoch.
-    const hardLimit = budget ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000) : undefined;
+    const hardLimit = budget
+      ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000)
+      : undefined;
     try {
       const training = { studyId: this.opened.study.id, configHash, repeat };
       // With `resample`, each repeat trains on its own draw of the split (same config hash).
       const repeatConfig = { ...config, data: repeatData(experiment, config.data, repeat) };
-      const task = { trialId: trial.id, config: repeatConfig, seed, backend: this.backend, dataDir: this.options.dataDir, maxSeconds: budget, pruning: this.prunes, training };
-      const result = await this.executor.run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal).finally(trained);
+      const task = {
+        trialId: trial.id,
+        config: repeatConfig,
+        seed,
+        backend: this.backend,
+        dataDir: this.options.dataDir,
+        maxSeconds: budget,
+        pruning: this.prunes,
+        training,
+      };
+      const result = await this.executor
+        .run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal)
+        .finally(trained);
       return await this.record(trial, result);
     } catch (err) {
       const status = this.interrupted ? 'interrupted' : 'failed';
@@ -349,7 +383,9 @@ class StudyRun {
 
   private async recordNow(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
     const pruned = result.stopReason === 'pruned';
-    const done = pruned ? await this.recorder.pruned(trial, result, this.pruner.name) : await this.recorder.complete(trial, result);
+    const done = pruned
+      ? await this.recorder.pruned(trial, result, this.pruner.name)
+      : await this.recorder.complete(trial, result);
     this.counts[pruned ? 'pruned' : 'trained']++;
     this.consecutiveFailures = 0;
     const curve = this.curves.get(trial.id);

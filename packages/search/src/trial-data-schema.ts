@@ -22,7 +22,9 @@ const split = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('rows'),
-      train: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative().nullable()]).describe('[start, end) rows; end null = to the last row'),
+      train: z
+        .tuple([z.number().int().nonnegative(), z.number().int().nonnegative().nullable()])
+        .describe('[start, end) rows; end null = to the last row'),
       test: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative().nullable()]),
     })
     .strict(),
@@ -32,7 +34,10 @@ const split = z.discriminatedUnion('kind', [
       testFraction: z.number().gt(0).lt(1),
       seed: z.number().int().optional(),
       stratify: z.boolean().optional(),
-      shuffle: z.enum(['aelab', 'numpy']).optional().describe('"numpy" reproduces sklearn train_test_split(random_state=seed) row for row'),
+      shuffle: z
+        .enum(['aelab', 'numpy'])
+        .optional()
+        .describe('"numpy" reproduces sklearn train_test_split(random_state=seed) row for row'),
     })
     .strict(),
   z
@@ -48,7 +53,10 @@ const split = z.discriminatedUnion('kind', [
 /** An experiment's `data` section: which dataset and how it is split and prepared. */
 export const dataSchema = z
   .object({
-    dataset: z.string().min(1).describe('Registry name (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>.csv) or a file path.'),
+    dataset: z
+      .string()
+      .min(1)
+      .describe('Registry name (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>.csv) or a file path.'),
     options: loaderOptions
       .optional()
       .describe('Loader options of the dataset, e.g. {"trainRows": 500} or {"dropColumns": ["Time"]}.'),
@@ -61,7 +69,9 @@ export const dataSchema = z
     validationAnomalies: z
       .enum(['drop', 'keep'])
       .optional()
-      .describe('"keep": validation also holds the training split\'s anomalies (never trained on), so selection can use labelled validation metrics'),
+      .describe(
+        '"keep": validation also holds the training split\'s anomalies (never trained on), so selection can use labelled validation metrics',
+      ),
     seed: z.number().int().optional(),
     missing: z.enum(['interpolate', 'impute']).optional(),
     resample: z

@@ -5,7 +5,14 @@
  * Executors wrap this; it knows nothing of threads, queues or the run store.
  */
 import { prepareData, type DataSpec } from '@aelab/data';
-import { stableStringify, type EpochRecord, type SavedModelInfo, type ExamplesArtifact, type SeriesArtifact, type SplitName } from '@aelab/core';
+import {
+  stableStringify,
+  type EpochRecord,
+  type SavedModelInfo,
+  type ExamplesArtifact,
+  type SeriesArtifact,
+  type SplitName,
+} from '@aelab/core';
 import {
   initBackend,
   reconstruct,
@@ -19,7 +26,16 @@ import {
 } from '@aelab/models';
 import { detectorFamilyOf, isDetectorKind } from '@aelab/models/registry';
 import { labelOf, preparedDataMessage, type PreparedDataMessage, type SplitMessage } from './prepared-message.js';
-import { errorsBlob, float32Blob, MODEL_BLOB_PREFIX, modelSpecOf, type SplitLabels, type TrialProgress, type TrialResult, type TrialTask } from './trial-task.js';
+import {
+  errorsBlob,
+  float32Blob,
+  MODEL_BLOB_PREFIX,
+  modelSpecOf,
+  type SplitLabels,
+  type TrialProgress,
+  type TrialResult,
+  type TrialTask,
+} from './trial-task.js';
 
 /** How a running trial talks to whoever runs it. */
 export interface TrialChannel {
@@ -68,19 +84,29 @@ export function trainerOptionsOf(task: TrialTask, channel: TrialChannel) {
   const { training } = task.config;
   return {
     config: { ...training, seed: task.seed, maxSeconds: task.maxSeconds },
-    onEpoch: (record: EpochRecord) => channel.report({ type: 'epoch', trialId: task.trialId, record, epochs: training.epochs }),
+    onEpoch: (record: EpochRecord) =>
+      channel.report({ type: 'epoch', trialId: task.trialId, record, epochs: training.epochs }),
     shouldStop: () => channel.shouldStop(),
     signal: channel.signal,
   };
 }
 
 /** Trains and scores one configuration, on `given` data when the executor passes the coordinator's. */
-export async function trainTrial(task: TrialTask, channel: TrialChannel, given?: PreparedDataMessage): Promise<TrialResult> {
+export async function trainTrial(
+  task: TrialTask,
+  channel: TrialChannel,
+  given?: PreparedDataMessage,
+): Promise<TrialResult> {
   channel.report({ type: 'accepted', trialId: task.trialId });
   if (isDetectorKind(task.config.model.kind)) return fitDetectorTrial(task, channel, given);
   const setup = await setUpTrial(task, given);
   const { data, spec } = setup;
-  channel.report({ type: 'start', trialId: task.trialId, epochs: task.config.training.epochs, backend: setup.backend.backend });
+  channel.report({
+    type: 'start',
+    trialId: task.trialId,
+    epochs: task.config.training.epochs,
+    backend: setup.backend.backend,
+  });
   const started = performance.now();
   const trained = await trainAutoencoder({
     spec,
@@ -114,7 +140,12 @@ export function monitoredValidation(split: Pick<SplitMessage, 'x' | 'rows' | 'fe
  * Scores a trained model and packs it as the task's result (errors of every split, the
  * serialised model, examples), whichever trainer trained it; disposes the model.
  */
-export async function trialResult(task: TrialTask, setup: TrialSetup, trained: TrainedAutoencoder, trainSeconds: number): Promise<TrialResult> {
+export async function trialResult(
+  task: TrialTask,
+  setup: TrialSetup,
+  trained: TrainedAutoencoder,
+  trainSeconds: number,
+): Promise<TrialResult> {
   const { backend, data, spec } = setup;
   try {
     const blobs: Record<string, Uint8Array> = {};
@@ -127,7 +158,12 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
       splits[name] = labels;
       if (name === 'test') testMse = mse;
     }
-    const { files, info } = await serializeModel({ model: trained.model, spec, preparation: data.preparation, extra: { trialId: task.trialId, seed: task.seed } });
+    const { files, info } = await serializeModel({
+      model: trained.model,
+      spec,
+      preparation: data.preparation,
+      extra: { trialId: task.trialId, seed: task.seed },
+    });
     for (const file of files) blobs[`${MODEL_BLOB_PREFIX}${file.name}`] = file.data;
     return {
       history: trained.history,
@@ -149,7 +185,13 @@ export async function trialResult(task: TrialTask, setup: TrialSetup, trained: T
 }
 
 /** A split's errors into `blobs`, and its labels (the coordinator's shared arrays themselves when `shared`). */
-async function splitErrors(model: Model, name: SplitName, data: PreparedDataMessage, blobs: Record<string, Uint8Array>, shared: boolean) {
+async function splitErrors(
+  model: Model,
+  name: SplitName,
+  data: PreparedDataMessage,
+  blobs: Record<string, Uint8Array>,
+  shared: boolean,
+) {
   const { mse, mae } = await reconstructionErrors(model, data[name]);
   // Fresh arrays, read again only before the result is handed over: no copy needed.
   blobs[errorsBlob(name, 'mse')] = float32Blob(mse);
@@ -170,7 +212,11 @@ function splitLabels(data: PreparedDataMessage, name: SplitName, shared: boolean
  * the history is empty and there is no best epoch, so no loss curve is drawn, no pruner
  * hears of it and nothing says it stopped early. Its model is the fitted state as JSON.
  */
-async function fitDetectorTrial(task: TrialTask, channel: TrialChannel, given?: PreparedDataMessage): Promise<TrialResult> {
+async function fitDetectorTrial(
+  task: TrialTask,
+  channel: TrialChannel,
+  given?: PreparedDataMessage,
+): Promise<TrialResult> {
   const data = given ?? (await prepared(task.config.data as DataSpec, task.dataDir));
   const spec = modelSpecOf(task.config) as ModelSpec;
   channel.report({ type: 'start', trialId: task.trialId, epochs: 0, backend: DETECTOR_BACKEND });
@@ -238,7 +284,13 @@ async function examplesOf(model: Model, data: PreparedDataMessage, mse: Float32A
     if (row === undefined) continue;
     const input = split.x.subarray(row * split.features, (row + 1) * split.features);
     const reconstruction = await reconstruct(model, { x: input, rows: 1, features: split.features });
-    out[kind] = { row, label: labelOf(data, split, row), error: mse[row], input: Array.from(input), reconstruction: Array.from(reconstruction) };
+    out[kind] = {
+      row,
+      label: labelOf(data, split, row),
+      error: mse[row],
+      input: Array.from(input),
+      reconstruction: Array.from(reconstruction),
+    };
   }
   return out;
 }

@@ -90,7 +90,8 @@ export type WorkerDirective = TrialDirective | 'abort';
 export type PortMessage = TrialProgress | { type: 'end' };
 
 /** What a population member's port carries to the coordinator: its progress, then its result or its error. */
-export type MemberMessage = TrialProgress | { type: 'result'; result: TrialResult } | { type: 'error'; message: string };
+export type MemberMessage =
+  TrialProgress | { type: 'result'; result: TrialResult } | { type: 'error'; message: string };
 
 /**
  * Each row's class label: as written, or as codes into the few distinct classes (the
@@ -160,8 +161,10 @@ export function float32Blob(values: Float32Array): Uint8Array {
 
 /** Inverse of {@link float32Bytes}: on a little-endian machine, a view of `bytes` where they are aligned (no copy). */
 export function float32FromBytes(bytes: Uint8Array, name = 'blob'): Float32Array {
-  if (bytes.byteLength % 4 !== 0) throw new Error(`${name}: ${bytes.byteLength} bytes is not a whole number of float32 values`);
-  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  if (bytes.byteLength % 4 !== 0)
+    throw new Error(`${name}: ${bytes.byteLength} bytes is not a whole number of float32 values`);
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0)
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }

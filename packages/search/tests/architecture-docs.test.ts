@@ -18,7 +18,10 @@ const seams = [...doc.matchAll(HOW_TO)].map(([, folder, registry, constant]) => 
 function listed(registryText: string, constant: string): string[] {
   const match = new RegExp(`export const ${constant}\\s*=\\s*\\[([^\\]]*)\\]`).exec(registryText);
   if (!match) throw new Error(`no "export const ${constant} = [...]" in the registry`);
-  return match[1].split(',').map((s) => s.trim()).filter(Boolean);
+  return match[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -60,14 +63,19 @@ describe('docs/architecture.md "How to add one" matches the code', () => {
       expect(members).toHaveLength(names.length);
       // Each listed implementation is imported from its own file of the folder (one line in the registry).
       const sources = names.map((name) => sourceOf(name, registryText));
-      expect(sources.every((f) => f !== undefined && existsSync(resolve(root, folder, `${f}.ts`))), sources.join(', ')).toBe(true);
+      expect(
+        sources.every((f) => f !== undefined && existsSync(resolve(root, folder, `${f}.ts`))),
+        sources.join(', '),
+      ).toBe(true);
       expect(new Set(sources).size).toBe(sources.length);
       // No file of the folder defines an implementation that the registry does not list.
       const files = readdirSync(resolve(root, folder)).filter((f) => f.endsWith('.ts') && f !== basename(registry));
       for (const file of files) {
         const exported = Object.values((await import(resolve(root, folder, file))) as Record<string, unknown>);
         for (const value of exported.filter((v) => isImplementation(v, IDENTITY[constant]))) {
-          expect(members.includes(value), `${folder}/${file} exports an implementation missing from ${constant}`).toBe(true);
+          expect(members.includes(value), `${folder}/${file} exports an implementation missing from ${constant}`).toBe(
+            true,
+          );
         }
       }
     });

@@ -5,7 +5,8 @@ import { curvesArtifactText, errorsArtifactText } from '../src/recorder.js';
 import { curvesOf, type SplitErrorsResult, type TrialErrors } from '../src/scoring.js';
 
 // A piece is valid until the next is asked for: copied as they come.
-const decoded = (pieces: Iterable<Uint8Array>) => new TextDecoder().decode(Buffer.concat(Array.from(pieces, (piece) => Buffer.from(piece))));
+const decoded = (pieces: Iterable<Uint8Array>) =>
+  new TextDecoder().decode(Buffer.concat(Array.from(pieces, (piece) => Buffer.from(piece))));
 
 function split(rows: number, seed: number): SplitErrorsResult {
   const random = mulberry32(seed);
@@ -29,16 +30,31 @@ function wholeText(errors: TrialErrors): string {
 
 describe('errorsArtifactText', () => {
   it('writes, in pieces, the same bytes as the whole-string errors artifact', () => {
-    const withValidation: TrialErrors = { train: split(30_000, 1), validation: split(5_000, 2), test: split(12_000, 3) };
+    const withValidation: TrialErrors = {
+      train: split(30_000, 1),
+      validation: split(5_000, 2),
+      test: split(12_000, 3),
+    };
     const pieces = Array.from(errorsArtifactText(withValidation), (piece) => piece.slice());
     expect(pieces.length).toBeGreaterThan(10);
     expect(decoded(pieces)).toBe(wholeText(withValidation));
     // Labels given as codes into the classes (the coordinator's own data) write the same text.
     const coded = (s: SplitErrorsResult): SplitErrorsResult => {
       const classes = [...new Set(s.labels as string[])];
-      return { ...s, labels: { classes, codes: Uint32Array.from(s.labels as string[], (label) => classes.indexOf(label)) } };
+      return {
+        ...s,
+        labels: { classes, codes: Uint32Array.from(s.labels as string[], (label) => classes.indexOf(label)) },
+      };
     };
-    expect(decoded(errorsArtifactText({ train: coded(withValidation.train), validation: coded(withValidation.validation!), test: coded(withValidation.test) }))).toBe(wholeText(withValidation));
+    expect(
+      decoded(
+        errorsArtifactText({
+          train: coded(withValidation.train),
+          validation: coded(withValidation.validation!),
+          test: coded(withValidation.test),
+        }),
+      ),
+    ).toBe(wholeText(withValidation));
     const small: TrialErrors = { train: split(3, 4), test: split(0, 5) };
     expect(decoded(errorsArtifactText(small))).toBe(wholeText(small));
   });
@@ -56,9 +72,18 @@ describe('errorsArtifactText', () => {
     // What the recorder wrote before: each curve and area on its own, in number arrays.
     const before = (s: SplitErrorsResult) => {
       const pr = prCurve(s.y, s.mse, { dropIntermediate: true })!;
-      return { roc: rocCurve(s.y, s.mse)!, pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds }, rocAuc: rocAuc(s.y, s.mse) ?? null, prAuc: averagePrecision(s.y, s.mse) ?? null };
+      return {
+        roc: rocCurve(s.y, s.mse)!,
+        pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds },
+        rocAuc: rocAuc(s.y, s.mse) ?? null,
+        prAuc: averagePrecision(s.y, s.mse) ?? null,
+      };
     };
-    const curves: CurvesArtifact = { errorMetric: 'mse', test: before(errors.test), validation: before(errors.validation!) };
+    const curves: CurvesArtifact = {
+      errorMetric: 'mse',
+      test: before(errors.test),
+      validation: before(errors.validation!),
+    };
     // 10% anomalies among 20,000 rows: at most two points per anomaly, against one per distinct score before.
     expect(curves.test?.pr.precision.length).toBeGreaterThan(1_000);
     expect(curves.test?.pr.precision.length).toBeLessThan(2 * 2_200);

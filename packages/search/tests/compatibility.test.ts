@@ -21,7 +21,8 @@ async function load(store: JsonFileRunStore | InMemoryRunStore) {
   return { study, trials: await store.listTrials(study.id), evaluations: await store.listEvaluations(study.id) };
 }
 
-const byConfig = (evaluations: readonly EvaluationRecord[]) => new Map(evaluations.map((e) => [`${e.configHash}|${e.trialId.split('.')[1]}`, e]));
+const byConfig = (evaluations: readonly EvaluationRecord[]) =>
+  new Map(evaluations.map((e) => [`${e.configHash}|${e.trialId.split('.')[1]}`, e]));
 const trainings = (trials: readonly TrialRecord[]) => trials.map((t) => [t.configHash, t.repeat, t.seed, t.params]);
 
 /** `actual` has `expected`'s shape and values, numbers within `relative` of them (counts and labels exactly). */
@@ -31,7 +32,8 @@ function expectClose(actual: unknown, expected: unknown, relative: number, path:
     else expect(Math.abs(actual - expected), path).toBeLessThanOrEqual(relative * Math.abs(expected));
   } else if (expected !== null && typeof expected === 'object') {
     expect(Object.keys(actual as object).sort(), path).toEqual(Object.keys(expected).sort());
-    for (const [key, value] of Object.entries(expected)) expectClose((actual as Record<string, unknown>)[key], value, relative, `${path}.${key}`);
+    for (const [key, value] of Object.entries(expected))
+      expectClose((actual as Record<string, unknown>)[key], value, relative, `${path}.${key}`);
   } else expect(actual, path).toEqual(expected);
 }
 
@@ -57,7 +59,10 @@ describe('a study written before the seams', () => {
     }
     const winner = ({ trials, evaluations }: Awaited<ReturnType<typeof load>>) => {
       const trainingOf = new Map(trials.map((t) => [t.id, t.configHash]));
-      return rankConfigurations(experiment.selection, evaluations.map((e) => ({ ...e, trainingHash: trainingOf.get(e.trialId)! })))[0].configHash;
+      return rankConfigurations(
+        experiment.selection,
+        evaluations.map((e) => ({ ...e, trainingHash: trainingOf.get(e.trialId)! })),
+      )[0].configHash;
     };
     expect(winner(after)).toBe(winner(before));
   });

@@ -19,8 +19,12 @@ type Labels = 'json' | 'shared' | 'none';
 function result(labels: Labels, data?: Record<'train' | 'test', PreparedSplit>): TrialResult {
   const blobs: Record<string, Uint8Array> = {};
   const splits: Record<string, unknown> = {};
-  for (const [name, rows] of [['train', 3], ['test', 4]] as const) {
-    for (const metric of ERROR_METRICS) blobs[errorsBlob(name, metric)] = float32Bytes(Float32Array.from({ length: rows }, (_, i) => i / 10));
+  for (const [name, rows] of [
+    ['train', 3],
+    ['test', 4],
+  ] as const) {
+    for (const metric of ERROR_METRICS)
+      blobs[errorsBlob(name, metric)] = float32Bytes(Float32Array.from({ length: rows }, (_, i) => i / 10));
     const s = data?.[name] ?? split(rows);
     const codes = Uint32Array.from(s.labels, (label) => (label === 'anomaly' ? 1 : 0));
     splits[name] =

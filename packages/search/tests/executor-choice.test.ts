@@ -13,7 +13,11 @@ describe('the executor a study asks for', () => {
   });
 
   it.each([
-    ['population', 'redis://127.0.0.1:1', /kind "population" runs trainings on this machine and takes no address.*set kind "redis"/],
+    [
+      'population',
+      'redis://127.0.0.1:1',
+      /kind "population" runs trainings on this machine and takes no address.*set kind "redis"/,
+    ],
     ['pool', 'redis://host:6379', /kind "pool" runs trainings on this machine and takes no address/],
     ['gpu-farm', undefined, /unknown kind "gpu-farm"; known: /],
     [undefined, 'http://host', /'http:' names no executor/],

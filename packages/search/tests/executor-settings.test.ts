@@ -21,11 +21,15 @@ describe("the experiment's executor section", () => {
   it('keeps every file of the flat format: no kind is the pool, an address alone picks its executor later', () => {
     expect(withExecutor({ backend: 'wasm', workers: 2 }).executor).toEqual({ backend: 'wasm', workers: 2 });
     expect(withExecutor({ address: 'redis://host:6379' }).executor).toMatchObject({ address: 'redis://host:6379' });
-    expect(withExecutor({ kind: 'population', populationSize: 16, populations: 'always' }).executor).toMatchObject({ populationSize: 16 });
+    expect(withExecutor({ kind: 'population', populationSize: 16, populations: 'always' }).executor).toMatchObject({
+      populationSize: 16,
+    });
   });
 
   it("refuses another kind's settings, and suggests a name for a misspelt one", () => {
-    expect(() => withExecutor({ kind: 'pool', populationSize: 16 })).toThrow(/executor\.populationSize: is not a known field/);
+    expect(() => withExecutor({ kind: 'pool', populationSize: 16 })).toThrow(
+      /executor\.populationSize: is not a known field/,
+    );
     expect(() => withExecutor({ kind: 'population', populationSise: 16 })).toThrow(/did you mean "populationSize"/);
     expect(() => withExecutor({ kind: 'pool', worker: 2 })).toThrow(/did you mean "workers"/);
     expect(() => withExecutor({ kind: 'nope' })).toThrow(/executor\.kind: must be one of pool/);

@@ -45,7 +45,9 @@ describe('the experiment parser under fuzzing', () => {
 
   it('the shipped experiment with any field replaced by any value: an experiment or its problems', () => {
     const paths = (value: unknown, prefix: string[] = []): string[][] =>
-      value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => [[...prefix, k], ...paths(v, [...prefix, k])]) : [];
+      value && typeof value === 'object'
+        ? Object.entries(value).flatMap(([k, v]) => [[...prefix, k], ...paths(v, [...prefix, k])])
+        : [];
     fc.assert(
       fc.property(fc.nat(), fc.jsonValue(), (pick, replacement) => {
         const all = paths(base);

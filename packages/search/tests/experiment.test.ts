@@ -31,9 +31,7 @@ describe('experiment files', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ExperimentError);
       const paths = (err as ExperimentError).problems.map((p) => p.path);
-      expect(paths).toEqual(
-        expect.arrayContaining(['training.epochs', 'selection.direction', 'seed']),
-      );
+      expect(paths).toEqual(expect.arrayContaining(['training.epochs', 'selection.direction', 'seed']));
       expect((err as Error).message).toMatch(/^experiments\/bad\.json: invalid experiment/);
     }
     // Cross-field rules run once the shapes are right, and report every violation too.
@@ -55,7 +53,9 @@ describe('experiment files', () => {
     const dir = await mkdtemp(join(tmpdir(), 'aelab-exp-'));
     const file = join(dir, 'broken.json');
     await writeFile(file, '{\n  "name": "x",\n  "seed": 1,,\n}\n');
-    await expect(loadExperiment(file)).rejects.toThrow(/broken\.json: [\s\S]*not valid JSON: [\s\S]*line 3, column \d+/);
+    await expect(loadExperiment(file)).rejects.toThrow(
+      /broken\.json: [\s\S]*not valid JSON: [\s\S]*line 3, column \d+/,
+    );
   });
 
   it('experiments/schema.json is generated from the zod schema (no drift)', async () => {
@@ -75,16 +75,30 @@ describe('resolving params into configs', () => {
 
   it('changing the threshold rule drops the fields of the old rule', async () => {
     const exp = parseExperiment(await defaultExperiment());
-    expect(resolveScoring(exp, { 'threshold.percentile': 90 }).threshold).toEqual({ rule: 'percentile', percentile: 90, on: 'train' });
-    expect(resolveScoring(exp, { 'threshold.rule': 'meanStd', 'threshold.k': 1 }).threshold).toEqual({ rule: 'meanStd', k: 1, on: 'train' });
-    expect(resolveScoring(exp, { 'threshold.rule': 'fixed', 'threshold.value': 2 }).threshold).toEqual({ rule: 'fixed', value: 2 });
+    expect(resolveScoring(exp, { 'threshold.percentile': 90 }).threshold).toEqual({
+      rule: 'percentile',
+      percentile: 90,
+      on: 'train',
+    });
+    expect(resolveScoring(exp, { 'threshold.rule': 'meanStd', 'threshold.k': 1 }).threshold).toEqual({
+      rule: 'meanStd',
+      k: 1,
+      on: 'train',
+    });
+    expect(resolveScoring(exp, { 'threshold.rule': 'fixed', 'threshold.value': 2 }).threshold).toEqual({
+      rule: 'fixed',
+      value: 2,
+    });
   });
 
   it('model.kind picks the family base spec from "models"', async () => {
     const raw = await defaultExperiment();
     delete raw.model;
     const lstm = { kind: 'lstm', units: [16], layout: 'sequence', outputActivation: 'linear', dropout: 0, l2: 0 };
-    raw.models = { dense: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 }, lstm };
+    raw.models = {
+      dense: { kind: 'dense', encoder: [32, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+      lstm,
+    };
     raw.space = { 'model.kind': { type: 'categorical', values: ['dense', 'lstm'] } };
     const exp = parseExperiment(raw);
     expect(resolveTraining(exp, { 'model.kind': 'lstm' }).model).toEqual(lstm);
@@ -135,6 +149,7 @@ describe('model fields are validated by their family schema', () => {
 
   it('the generated JSON Schema lets editors complete model fields', () => {
     const text = JSON.stringify(experimentJsonSchema());
-    for (const field of ['encoder', 'filters', 'kernelSize', 'units', 'layout', 'outputActivation']) expect(text).toContain(`"${field}"`);
+    for (const field of ['encoder', 'filters', 'kernelSize', 'units', 'layout', 'outputActivation'])
+      expect(text).toContain(`"${field}"`);
   });
 });

@@ -13,11 +13,28 @@ import type { TrialTask } from '../src/trial-task.js';
 const sweep: ExperimentInput = {
   name: 'failure-policy',
   seed: 3,
-  data: { dataset: 'synthetic-ecg', options: { trainRows: 120, testRows: 80 }, scaler: 'standard', validationFraction: 0.2 },
+  data: {
+    dataset: 'synthetic-ecg',
+    options: { trainRows: 120, testRows: 80 },
+    scaler: 'standard',
+    validationFraction: 0.2,
+  },
   model: { kind: 'dense', encoder: [8, 2], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 1, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-  space: { 'model.encoder': { type: 'categorical', values: [[8, 1], [8, 2], [8, 3], [8, 4], [8, 5], [8, 6]] } },
+  space: {
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [8, 1],
+        [8, 2],
+        [8, 3],
+        [8, 4],
+        [8, 5],
+        [8, 6],
+      ],
+    },
+  },
   selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
   executor: { backend: 'wasm' },
 };
@@ -58,14 +75,27 @@ describe('the failure policy', () => {
   it('a training that does not fail resets the count: failures apart do not stop the sweep', async () => {
     const experiment = parseExperiment({ ...sweep, failures: { maxConsecutive: 2 } });
     const executor = failing([1, 3, 5]);
-    const summary = await runStudy({ experiment, experimentPath: 'failures.json', store: new InMemoryRunStore(), executor });
+    const summary = await runStudy({
+      experiment,
+      experimentPath: 'failures.json',
+      store: new InMemoryRunStore(),
+      executor,
+    });
     expect(executor.given).toEqual([1, 2, 3, 4, 5, 6]);
     expect(summary).toMatchObject({ failed: 3, trained: 3 });
     expect(summary.stopped).toBeUndefined();
   });
 
   it('retries a failed training on at most failures.maxRetriesPerTrial later runs, then skips it and counts it', async () => {
-    const space = { 'model.encoder': { type: 'categorical' as const, values: [[8, 1], [8, 2]] } };
+    const space = {
+      'model.encoder': {
+        type: 'categorical' as const,
+        values: [
+          [8, 1],
+          [8, 2],
+        ],
+      },
+    };
     const experiment = parseExperiment({ ...sweep, space, failures: { maxRetriesPerTrial: 1 } });
     const store = new InMemoryRunStore();
     const runs = [];
@@ -84,9 +114,15 @@ describe('the failure policy', () => {
   it('has Keras Tuner-like defaults, bounded settings, and does not change the experiment hash', () => {
     const experiment = parseExperiment(sweep);
     expect(experiment.failures).toEqual(DEFAULT_FAILURES);
-    expect(experimentHash(parseExperiment({ ...sweep, failures: { maxConsecutive: 1, maxRetriesPerTrial: 0 } }))).toBe(experimentHash(experiment));
+    expect(experimentHash(parseExperiment({ ...sweep, failures: { maxConsecutive: 1, maxRetriesPerTrial: 0 } }))).toBe(
+      experimentHash(experiment),
+    );
     expect(() => parseExperiment({ ...sweep, failures: { maxConsecutive: 0 } })).toThrow(/failures\.maxConsecutive/);
-    expect(() => parseExperiment({ ...sweep, failures: { maxRetriesPerTrial: 1e9 } })).toThrow(/failures\.maxRetriesPerTrial/);
-    expect(() => parseExperiment({ ...sweep, failures: { maxRetriesPerTrail: 1 } } as never)).toThrow(/did you mean "maxRetriesPerTrial"/);
+    expect(() => parseExperiment({ ...sweep, failures: { maxRetriesPerTrial: 1e9 } })).toThrow(
+      /failures\.maxRetriesPerTrial/,
+    );
+    expect(() => parseExperiment({ ...sweep, failures: { maxRetriesPerTrail: 1 } } as never)).toThrow(
+      /did you mean "maxRetriesPerTrial"/,
+    );
   });
 });

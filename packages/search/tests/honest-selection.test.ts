@@ -23,7 +23,10 @@ function csvText(flipTest: boolean): string {
   const lines = [[...Array.from({ length: FEATURES }, (_, j) => `f${j}`), 'label'].join(',')];
   for (let i = 0; i < ROWS; i++) {
     const anomaly = i % 5 === 0;
-    const values = Array.from({ length: FEATURES }, (_, j) => Math.sin(j / 2 + i / 7) + 0.1 * (rng() - 0.5) + (anomaly && j % 4 === 0 ? 1.5 : 0));
+    const values = Array.from(
+      { length: FEATURES },
+      (_, j) => Math.sin(j / 2 + i / 7) + 0.1 * (rng() - 0.5) + (anomaly && j % 4 === 0 ? 1.5 : 0),
+    );
     const label = flipTest && i >= TRAIN_ROWS ? Number(!anomaly) : Number(anomaly);
     lines.push([...values.map((v) => v.toFixed(6)), label].join(','));
   }
@@ -47,7 +50,14 @@ function experiment(file: string, overrides: Partial<ExperimentInput> = {}): Exp
     training: { epochs: 3, batchSize: 16, learningRate: 0.01, loss: 'mse' },
     scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
     space: {
-      'model.encoder': { type: 'categorical', values: [[8, 2], [8, 4], [6, 3]] },
+      'model.encoder': {
+        type: 'categorical',
+        values: [
+          [8, 2],
+          [8, 4],
+          [6, 3],
+        ],
+      },
       'training.learningRate': { type: 'float', low: 0.001, high: 0.03, log: true },
       'threshold.on': { type: 'categorical', values: ['train', 'validation'] },
       'threshold.percentile': { type: 'categorical', values: [90, 99] },
@@ -85,7 +95,9 @@ describe('honest selection', () => {
 
   it('refuses to select on test without the explicit opt-in, naming the field and the way out', () => {
     const leaky = experiment(real, { selection: { metric: 'f1', direction: 'maximize', split: 'test' } });
-    expect(() => parseExperiment(leaky)).toThrow(/selection\.split: selecting on "test" lets test labels choose the winner.*"allowTest": true/s);
+    expect(() => parseExperiment(leaky)).toThrow(
+      /selection\.split: selecting on "test" lets test labels choose the winner.*"allowTest": true/s,
+    );
     expect(() => parseExperiment({ ...leaky, selection: { ...leaky.selection, allowTest: true } })).not.toThrow();
   });
 
@@ -96,19 +108,27 @@ describe('honest selection', () => {
     };
     for (const exp of [
       noLabels({}),
-      noLabels({ selection: { metric: 'mse', direction: 'minimize', split: 'validation' }, scoring: { errorMetric: 'mse', threshold: { rule: 'bestF1' } } }),
+      noLabels({
+        selection: { metric: 'mse', direction: 'minimize', split: 'validation' },
+        scoring: { errorMetric: 'mse', threshold: { rule: 'bestF1' } },
+      }),
     ]) {
       const store = new InMemoryRunStore();
       const run = runStudy({ experiment: exp, experimentPath: 'honest.json', store, workers: 1 });
       await expect(run).rejects.toBeInstanceOf(ExperimentError);
-      await expect(run).rejects.toThrow(/needs labelled validation rows, but the validation split of .* has 0 anomalies.*validationAnomalies to "keep"/s);
+      await expect(run).rejects.toThrow(
+        /needs labelled validation rows, but the validation split of .* has 0 anomalies.*validationAnomalies to "keep"/s,
+      );
       expect(await store.listStudies()).toEqual([]);
     }
   });
 
   it('refuses a bestF1 threshold fit on test labels without the opt-in, before training', async () => {
     const exp = parseExperiment(
-      experiment(real, { scoring: { errorMetric: 'mse', threshold: { rule: 'bestF1', on: 'test' } }, space: { 'model.encoder': { type: 'categorical', values: [[8, 2]] } } }),
+      experiment(real, {
+        scoring: { errorMetric: 'mse', threshold: { rule: 'bestF1', on: 'test' } },
+        space: { 'model.encoder': { type: 'categorical', values: [[8, 2]] } },
+      }),
     );
     const store = new InMemoryRunStore();
     await expect(runStudy({ experiment: exp, experimentPath: 'honest.json', store, workers: 1 })).rejects.toThrow(
@@ -123,7 +143,12 @@ describe('honest selection', () => {
     const run = async (flipTest: boolean) => {
       await writeFile(file, csvText(flipTest));
       const store = new InMemoryRunStore();
-      const summary = await runStudy({ experiment: parseExperiment(experiment(file)), experimentPath: 'honest.json', store, workers: 1 });
+      const summary = await runStudy({
+        experiment: parseExperiment(experiment(file)),
+        experimentPath: 'honest.json',
+        store,
+        workers: 1,
+      });
       const trials = await store.listTrials(summary.study.id);
       const evaluations = await store.listEvaluations(summary.study.id);
       return { store, summary, trials, evaluations, thresholds: await savedThresholds(store, summary.study.id) };
@@ -134,7 +159,9 @@ describe('honest selection', () => {
     const decisions = (r: typeof a) => r.trials.map((t) => [t.params, t.seed, t.status, t.history.length, t.reason]);
     expect(decisions(b)).toEqual(decisions(a));
     expect(a.trials.some((t) => t.status === 'pruned')).toBe(true);
-    expect(b.evaluations.map((e) => [e.configHash, e.threshold, e.metrics.validation])).toEqual(a.evaluations.map((e) => [e.configHash, e.threshold, e.metrics.validation]));
+    expect(b.evaluations.map((e) => [e.configHash, e.threshold, e.metrics.validation])).toEqual(
+      a.evaluations.map((e) => [e.configHash, e.threshold, e.metrics.validation]),
+    );
     expect(b.thresholds).toEqual(a.thresholds);
     expect(a.thresholds.length).toBeGreaterThan(0);
     // The relabelling did reach the test metrics: only they may change.
@@ -143,7 +170,12 @@ describe('honest selection', () => {
 
   it('stores errors from which ROC-AUC and PR-AUC recompute to the recorded values (1e-12)', async () => {
     const store = new InMemoryRunStore();
-    const summary = await runStudy({ experiment: parseExperiment(experiment(real, { pruner: undefined })), experimentPath: 'honest.json', store, workers: 1 });
+    const summary = await runStudy({
+      experiment: parseExperiment(experiment(real, { pruner: undefined })),
+      experimentPath: 'honest.json',
+      store,
+      workers: 1,
+    });
     const trials = new Map((await store.listTrials(summary.study.id)).map((t) => [t.id, t]));
     let checked = 0;
     for (const e of await store.listEvaluations(summary.study.id)) {

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { fieldName, MAX_JSON_DEPTH } from '@aelab/core';
 import { PRESETS } from '@aelab/models/registry';
 import { describe, expect, it } from 'vitest';
-import { ExperimentError, experimentJsonSchema, parseExperiment, readExperimentJson, type ExperimentInput } from '../src/experiment.js';
+import {
+  ExperimentError,
+  experimentJsonSchema,
+  parseExperiment,
+  readExperimentJson,
+  type ExperimentInput,
+} from '../src/experiment.js';
 import { preflight } from '../src/preflight.js';
 
 /*
@@ -34,7 +40,8 @@ const SAFE = Number.MAX_SAFE_INTEGER;
 /** The discriminator of a union option: a `kind`/`rule` const, or the loader options' format title. */
 function discriminator(option: JsonSchemaNode): string | undefined {
   const properties = (option.properties ?? {}) as Record<string, JsonSchemaNode>;
-  for (const key of ['kind', 'rule']) if (typeof properties[key]?.const === 'string') return properties[key].const as string;
+  for (const key of ['kind', 'rule'])
+    if (typeof properties[key]?.const === 'string') return properties[key].const as string;
   return typeof option.title === 'string' ? option.title.replace(/ options$/, '') : undefined;
 }
 
@@ -49,13 +56,27 @@ function* numericFields(node: JsonSchemaNode, path: Path, options: NumericField[
   }
   if (node.type === 'number' || node.type === 'integer') {
     const bound = (inclusive: unknown, exclusive: unknown) =>
-      typeof exclusive === 'number' ? { value: exclusive, exclusive: true } : typeof inclusive === 'number' && Math.abs(inclusive) !== SAFE ? { value: inclusive, exclusive: false } : undefined;
-    yield { path, options, integer: node.type === 'integer', min: bound(node.minimum, node.exclusiveMinimum), max: bound(node.maximum, node.exclusiveMaximum) };
+      typeof exclusive === 'number'
+        ? { value: exclusive, exclusive: true }
+        : typeof inclusive === 'number' && Math.abs(inclusive) !== SAFE
+          ? { value: inclusive, exclusive: false }
+          : undefined;
+    yield {
+      path,
+      options,
+      integer: node.type === 'integer',
+      min: bound(node.minimum, node.exclusiveMinimum),
+      max: bound(node.maximum, node.exclusiveMaximum),
+    };
     return;
   }
-  for (const [key, child] of Object.entries((node.properties ?? {}) as Record<string, JsonSchemaNode>)) yield* numericFields(child, [...path, key], options);
-  if (Array.isArray(node.prefixItems)) for (const [i, item] of (node.prefixItems as JsonSchemaNode[]).entries()) yield* numericFields(item, [...path, i], options);
-  else if (node.items && typeof node.items === 'object') yield* numericFields(node.items as JsonSchemaNode, [...path, 0], options);
+  for (const [key, child] of Object.entries((node.properties ?? {}) as Record<string, JsonSchemaNode>))
+    yield* numericFields(child, [...path, key], options);
+  if (Array.isArray(node.prefixItems))
+    for (const [i, item] of (node.prefixItems as JsonSchemaNode[]).entries())
+      yield* numericFields(item, [...path, i], options);
+  else if (node.items && typeof node.items === 'object')
+    yield* numericFields(node.items as JsonSchemaNode, [...path, 0], options);
 }
 
 const schema = experimentJsonSchema() as { properties: Record<string, JsonSchemaNode> };
@@ -86,7 +107,9 @@ const NO_UPPER_BOUND: Record<string, string> = {
   'model.poolSize': 'the data: pooling below one step is refused',
 };
 
-/** Numeric fields that take any integer: seeds (each trial derives its own), and column indices (negative from the end). */
+/**
+ * Numeric fields that take any integer: seeds (each trial derives its own), and column indices (negative from the end).
+ */
 const ANY_INTEGER: Record<string, string> = {
   'data.split.seed': 'a seed',
   'data.seed': 'a seed',
@@ -119,10 +142,17 @@ const OPTION_BASES: Record<string, unknown> = {
   'data.options=nab': {},
 };
 /** The dataset whose loader takes the options of each format. */
-const DATASET_OF_FORMAT: Record<string, string> = { synthetic: 'synthetic-ecg', csv: 'creditcard', arff: 'ecg5000', nab: 'nab/realKnownCause/nyc_taxi' };
+const DATASET_OF_FORMAT: Record<string, string> = {
+  synthetic: 'synthetic-ecg',
+  csv: 'creditcard',
+  arff: 'ecg5000',
+  nab: 'nab/realKnownCause/nyc_taxi',
+};
 
 async function defaultExperiment(): Promise<ExperimentInput> {
-  return JSON.parse(await readFile(new URL('../../../experiments/default.json', import.meta.url), 'utf8')) as ExperimentInput;
+  return JSON.parse(
+    await readFile(new URL('../../../experiments/default.json', import.meta.url), 'utf8'),
+  ) as ExperimentInput;
 }
 
 function setPath(target: unknown, path: Path, value: unknown): void {
@@ -151,8 +181,20 @@ async function experimentWith(field: NumericField, value: number): Promise<unkno
 /** Values just past each bound, and far past it (a unit mistake, 1e39). */
 function outOfBounds(field: NumericField): number[] {
   const values: number[] = [];
-  if (field.min) values.push(field.min.exclusive ? field.min.value : field.min.value - (field.integer ? 1 : 1e-9 * Math.max(1, Math.abs(field.min.value))), -1e39);
-  if (field.max) values.push(field.max.exclusive ? field.max.value : field.max.value + (field.integer ? 1 : 1e-9 * Math.max(1, Math.abs(field.max.value))), 1e39);
+  if (field.min)
+    values.push(
+      field.min.exclusive
+        ? field.min.value
+        : field.min.value - (field.integer ? 1 : 1e-9 * Math.max(1, Math.abs(field.min.value))),
+      -1e39,
+    );
+  if (field.max)
+    values.push(
+      field.max.exclusive
+        ? field.max.value
+        : field.max.value + (field.integer ? 1 : 1e-9 * Math.max(1, Math.abs(field.max.value))),
+      1e39,
+    );
   return values;
 }
 
@@ -161,20 +203,30 @@ const label = (field: NumericField) => `${fieldName(field.path)}${field.options.
 describe('every numeric training, model, threshold and data field has bounds', () => {
   it('finds the fields (the walk reads the schema)', () => {
     const names = new Set(fields.map((f) => fieldName(f.path)));
-    for (const name of ['training.learningRate', 'model.l2', 'scoring.threshold.value', 'data.options.trainRows', 'data.options.windowSize', 'data.validationFraction']) {
+    for (const name of [
+      'training.learningRate',
+      'model.l2',
+      'scoring.threshold.value',
+      'data.options.trainRows',
+      'data.options.windowSize',
+      'data.validationFraction',
+    ]) {
       expect(names).toContain(name);
     }
   });
 
-  it.each(fields.map((f) => [label(f), f] as const))('%s has a lower and an upper bound, or a stated reason', (_, field) => {
-    const name = fieldName(field.path);
-    if (ANY_INTEGER[name]) {
-      expect(field.integer).toBe(true);
-    } else {
-      expect(field.min, 'lower bound').toBeDefined();
-      if (!NO_UPPER_BOUND[name]) expect(field.max, 'upper bound').toBeDefined();
-    }
-  });
+  it.each(fields.map((f) => [label(f), f] as const))(
+    '%s has a lower and an upper bound, or a stated reason',
+    (_, field) => {
+      const name = fieldName(field.path);
+      if (ANY_INTEGER[name]) {
+        expect(field.integer).toBe(true);
+      } else {
+        expect(field.min, 'lower bound').toBeDefined();
+        if (!NO_UPPER_BOUND[name]) expect(field.max, 'upper bound').toBeDefined();
+      }
+    },
+  );
 
   const bounded = fields.flatMap((f) => outOfBounds(f).map((value) => [label(f), value, f] as const));
   it.each(bounded)('%s = %s is refused before training, naming the field', async (_, value, field) => {
@@ -187,24 +239,30 @@ describe('every numeric training, model, threshold and data field has bounds', (
       problems = err.problems;
     }
     // The field, or for one entry of a field that also takes a single number (dropout[0]) the field.
-    const names = [fieldName(field.path), ...(typeof field.path.at(-1) === 'number' ? [fieldName(field.path.slice(0, -1))] : [])];
+    const names = [
+      fieldName(field.path),
+      ...(typeof field.path.at(-1) === 'number' ? [fieldName(field.path.slice(0, -1))] : []),
+    ];
     const problem = problems.find((p) => names.includes(p.path));
     expect(problem, JSON.stringify(problems)).toBeDefined();
     expect(problem!.message).toMatch(/^must be .*, got /);
   });
 
-  it.each(fields.filter((f) => f.min || f.max).map((f) => [label(f), f] as const))('%s at its bounds is accepted (the bases are valid)', async (_, field) => {
-    for (const bound of [field.min, field.max]) {
-      if (!bound || bound.exclusive) continue;
-      const raw = (await experimentWith(field, bound.value)) as ExperimentInput;
-      // A detector is accepted only as a baseline (as `model` it is refused: baselines-sweep.test.ts).
-      if (['pca', 'isolation-forest', 'knn'].includes(raw.model!.kind)) {
-        raw.baselines = [raw.model as NonNullable<ExperimentInput['baselines']>[number]];
-        raw.model = (await defaultExperiment()).model;
+  it.each(fields.filter((f) => f.min || f.max).map((f) => [label(f), f] as const))(
+    '%s at its bounds is accepted (the bases are valid)',
+    async (_, field) => {
+      for (const bound of [field.min, field.max]) {
+        if (!bound || bound.exclusive) continue;
+        const raw = (await experimentWith(field, bound.value)) as ExperimentInput;
+        // A detector is accepted only as a baseline (as `model` it is refused: baselines-sweep.test.ts).
+        if (['pca', 'isolation-forest', 'knn'].includes(raw.model!.kind)) {
+          raw.baselines = [raw.model as NonNullable<ExperimentInput['baselines']>[number]];
+          raw.model = (await defaultExperiment()).model;
+        }
+        parseExperiment(raw, 'bounds.json');
       }
-      parseExperiment(raw, 'bounds.json');
-    }
-  });
+    },
+  );
 });
 
 describe('hostile experiment files', () => {
@@ -235,7 +293,9 @@ describe('hostile experiment files', () => {
   it('refuses a __proto__ key instead of dropping it', async () => {
     const experiment = await defaultExperiment();
     experiment.data.options = JSON.parse('{"__proto__": {"trainRows": 5}}') as Record<string, number>;
-    expect(problemsOf(experiment)).toEqual([{ path: 'data.options.__proto__', message: 'is not allowed as a field name' }]);
+    expect(problemsOf(experiment)).toEqual([
+      { path: 'data.options.__proto__', message: 'is not allowed as a field name' },
+    ]);
   });
 
   it('refuses an unknown "when" parameter with the closest one', async () => {
@@ -243,15 +303,23 @@ describe('hostile experiment files', () => {
     const dropout = experiment.space!['model.dropout'];
     experiment.space!['model.dropout'] = { ...dropout, when: { 'model.encodr': [64, 32, 8] } };
     expect(problemsOf(experiment)).toEqual([
-      { path: 'space.model.dropout.when.model.encodr', message: 'is not a parameter of the space, so this parameter would never vary; did you mean "model.encoder"?' },
+      {
+        path: 'space.model.dropout.when.model.encodr',
+        message: 'is not a parameter of the space, so this parameter would never vary; did you mean "model.encoder"?',
+      },
     ]);
     experiment.space!['model.dropout'] = { ...dropout, when: { 'model.nothing': 1 } };
-    expect(problemsOf(experiment)[0].message).toMatch(/^is not a parameter of the space, so this parameter would never vary; parameters: model\.encoder, threshold\.percentile$/);
+    expect(problemsOf(experiment)[0].message).toMatch(
+      /^is not a parameter of the space, so this parameter would never vary; parameters: model\.encoder, threshold\.percentile$/,
+    );
   });
 
   it('accepts a "when" on model.variant when the experiment has variants', async () => {
     const experiment = await defaultExperiment();
-    experiment.variants = [{ name: 'a', params: {} }, { name: 'b', params: {} }];
+    experiment.variants = [
+      { name: 'a', params: {} },
+      { name: 'b', params: {} },
+    ];
     experiment.space!['model.dropout'] = { ...experiment.space!['model.dropout'], when: { 'model.variant': 'a' } };
     expect(problemsOf(experiment)).toEqual([]);
   });
@@ -266,21 +334,33 @@ describe('hostile experiment files', () => {
     ]);
     experiment.data.dataset = 'synthetic-ecg';
     experiment.data.options = { trainRow: 100 };
-    expect(problemsOf(experiment)).toEqual([{ path: 'data.options.trainRow', message: 'is not a known field; did you mean "trainRows"?' }]);
+    expect(problemsOf(experiment)).toEqual([
+      { path: 'data.options.trainRow', message: 'is not a known field; did you mean "trainRows"?' },
+    ]);
   });
 
   it('refuses an unknown selection metric with the closest one', async () => {
     const experiment = await defaultExperiment();
     experiment.selection = { ...experiment.selection, metric: 'f7' };
-    expect(problemsOf(experiment)).toEqual([{ path: 'selection.metric', message: 'is not a known metric; did you mean "f1"?' }]);
+    expect(problemsOf(experiment)).toEqual([
+      { path: 'selection.metric', message: 'is not a known metric; did you mean "f1"?' },
+    ]);
   });
 });
 
 describe('refused before training, naming the file', () => {
   it.each([
     ['null', 'null', '(root): must be a JSON object, got null'],
-    ['an array 100,000 deep', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, '(root): must be a JSON object, got an array'],
-    ['an object nested 100,000 deep', `{"name": "x", "description": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, `nests deeper than ${MAX_JSON_DEPTH} levels`],
+    [
+      'an array 100,000 deep',
+      `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+      '(root): must be a JSON object, got an array',
+    ],
+    [
+      'an object nested 100,000 deep',
+      `{"name": "x", "description": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+      `nests deeper than ${MAX_JSON_DEPTH} levels`,
+    ],
   ])('a file holding %s (a TypeError or a stack overflow before)', async (_, text, message) => {
     const dir = await mkdtemp(join(tmpdir(), 'aelab-hostile-'));
     try {
@@ -314,11 +394,13 @@ describe('refused before training, naming the file', () => {
     expect((error as ExperimentError).problems).toEqual([
       {
         path: 'selection',
-        message: 'mse on validation needs validation rows, but the validation split of synthetic-ecg is empty: use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)',
+        message:
+          'mse on validation needs validation rows, but the validation split of synthetic-ecg is empty: use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)',
       },
       {
         path: 'scoring',
-        message: 'a percentile threshold on validation needs normal validation rows, but the validation split of synthetic-ecg is empty: use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)',
+        message:
+          'a percentile threshold on validation needs normal validation rows, but the validation split of synthetic-ecg is empty: use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)',
       },
     ]);
   });
@@ -329,11 +411,20 @@ describe('refused before training, naming the file', () => {
     raw.space = { 'training.learningRate': { type: 'float', low: 1e-4, high: 1e39, log: true } };
     raw.sampler = { type: 'random', trials: 2 };
     const experiment = parseExperiment(raw);
-    const error = await preflight(experiment, 'swept.json', { training: experiment.space, scoringVariants: [{}] }, { trialMemoryBytes: 2 ** 32, memorySource: 'test' }).then(
+    const error = await preflight(
+      experiment,
+      'swept.json',
+      { training: experiment.space, scoringVariants: [{}] },
+      { trialMemoryBytes: 2 ** 32, memorySource: 'test' },
+    ).then(
       () => undefined,
       (err: unknown) => err,
     );
-    expect((error as ExperimentError).problems).toEqual([expect.objectContaining({ message: expect.stringMatching(/^training\.learningRate must be <= 1, got 9\.99+\d*e\+38$/) })]);
+    expect((error as ExperimentError).problems).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/^training\.learningRate must be <= 1, got 9\.99+\d*e\+38$/),
+      }),
+    ]);
     expect((error as ExperimentError).problems[0].path).toMatch(/^space \(training\.learningRate=/);
   });
 
@@ -342,13 +433,21 @@ describe('refused before training, naming the file', () => {
     raw.data.options = { trainRows: 40, testRows: 20 };
     raw.space = { 'data.options.trainRows': { type: 'categorical', values: [40, 200_000_000] } };
     const experiment = parseExperiment(raw);
-    const error = await preflight(experiment, 'swept.json', { training: experiment.space, scoringVariants: [{}] }, { trialMemoryBytes: 2 ** 32, memorySource: 'test' }).then(
+    const error = await preflight(
+      experiment,
+      'swept.json',
+      { training: experiment.space, scoringVariants: [{}] },
+      { trialMemoryBytes: 2 ** 32, memorySource: 'test' },
+    ).then(
       () => undefined,
       (err: unknown) => err,
     );
     expect(error).toBeInstanceOf(ExperimentError);
     expect((error as ExperimentError).problems).toEqual([
-      { path: 'space (data.options.trainRows=200000000)', message: 'data.options.trainRows must be at most 100,000 rows, got 200000000' },
+      {
+        path: 'space (data.options.trainRows=200000000)',
+        message: 'data.options.trainRows must be at most 100,000 rows, got 200000000',
+      },
     ]);
   });
 });

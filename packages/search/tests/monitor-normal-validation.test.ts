@@ -33,7 +33,9 @@ describe('early stopping and pruning monitor the normal validation rows only', (
     const rows = monitoredValidation(validation)!;
     expect(rows.rows).toBe(normalRows.length);
     const f = validation.features;
-    normalRows.forEach((row, i) => expect(rows.x.subarray(i * f, (i + 1) * f)).toEqual(validation.x.subarray(row * f, (row + 1) * f)));
+    normalRows.forEach((row, i) =>
+      expect(rows.x.subarray(i * f, (i + 1) * f)).toEqual(validation.x.subarray(row * f, (row + 1) * f)),
+    );
 
     const plain = preparedDataMessage(await prepareData(data('drop'))).message;
     expect(monitoredValidation(plain.validation)).toBe(plain.validation); // unchanged where there is no anomaly
@@ -52,7 +54,9 @@ describe('early stopping and pruning monitor the normal validation rows only', (
       backend: 'cpu' as const,
     };
     const channel = { report: () => {}, shouldStop: () => false };
-    await expect(trainTrial(task as Parameters<typeof trainTrial>[0], channel)).rejects.toThrow(/stopped after recording/);
+    await expect(trainTrial(task as Parameters<typeof trainTrial>[0], channel)).rejects.toThrow(
+      /stopped after recording/,
+    );
     const prepared = preparedDataMessage(await prepareData(data('keep'))).message;
     const normal = prepared.validation.y.filter((y) => y === 0).length;
     expect(monitored.at(-1)?.rows).toBe(normal);

@@ -9,11 +9,24 @@ import type { TrialProgress } from '../src/trial-task.js';
 const tiny: ExperimentInput = {
   name: 'tiny-progress',
   seed: 3,
-  data: { dataset: 'synthetic-ecg', options: { trainRows: 120, testRows: 60 }, scaler: 'standard', validationFraction: 0.2 },
+  data: {
+    dataset: 'synthetic-ecg',
+    options: { trainRows: 120, testRows: 60 },
+    scaler: 'standard',
+    validationFraction: 0.2,
+  },
   model: { kind: 'dense', encoder: [8, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 3, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-  space: { 'model.encoder': { type: 'categorical', values: [[8, 4], [6, 3]] } },
+  space: {
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [8, 4],
+        [6, 3],
+      ],
+    },
+  },
   selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
   executor: { backend: 'wasm' },
 };
@@ -31,7 +44,8 @@ function holdingPool(log: string[]): TrialExecutor {
     concurrency: pool.concurrency,
     async run(task, onProgress, signal) {
       const handle = async (progress: TrialProgress) => {
-        if (progress.type === 'epoch' && progress.record.epoch === progress.epochs) await new Promise((r) => setTimeout(r, 500));
+        if (progress.type === 'epoch' && progress.record.epoch === progress.epochs)
+          await new Promise((r) => setTimeout(r, 500));
         log.push(`${task.trialId}:${progress.type}`);
         return onProgress(progress);
       };

@@ -14,9 +14,20 @@ import type { TrialTask } from '../src/trial-task.js';
 const sweep: ExperimentInput = {
   name: 'population-sweep',
   seed: 11,
-  data: { dataset: 'synthetic-ecg', options: { trainRows: 160, testRows: 120 }, scaler: 'standard', validationFraction: 0.2 },
+  data: {
+    dataset: 'synthetic-ecg',
+    options: { trainRows: 160, testRows: 120 },
+    scaler: 'standard',
+    validationFraction: 0.2,
+  },
   model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
-  training: { epochs: 4, batchSize: 32, learningRate: 0.003, loss: 'mse', earlyStopping: { patience: 2, restoreBestWeights: true } },
+  training: {
+    epochs: 4,
+    batchSize: 32,
+    learningRate: 0.003,
+    loss: 'mse',
+    earlyStopping: { patience: 2, restoreBestWeights: true },
+  },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
     'model.dropout': { type: 'categorical', values: [0, 0.1] },
@@ -33,7 +44,16 @@ async function trialsOf(store: RunStore, studyId: string) {
   const trials = await store.listTrials(studyId);
   return trials.map((t: TrialRecord) => ({
     // Trial ids name their study (whose id holds its creation time): compare the trial's own part.
-    identity: { id: t.id.slice(studyId.length), configHash: t.configHash, repeat: t.repeat, seed: t.seed, params: t.params, sampled: t.sampled, status: t.status, artifacts: Object.keys(t.artifacts).sort() },
+    identity: {
+      id: t.id.slice(studyId.length),
+      configHash: t.configHash,
+      repeat: t.repeat,
+      seed: t.seed,
+      params: t.params,
+      sampled: t.sampled,
+      status: t.status,
+      artifacts: Object.keys(t.artifacts).sort(),
+    },
     losses: t.history.flatMap((h) => [h.loss, h.valLoss!]),
     trial: t,
   }));
@@ -55,20 +75,32 @@ describe('the population executor', () => {
     const store = await JsonFileRunStore.open(join(dir, 'runs'));
     const events: StudyEvent[] = [];
     const executor = new PopulationExecutor({ backend: 'wasm', populations: 'always', populationSize: 16 });
-    const together = await runStudy({ experiment, experimentPath: 'sweep.json', store, executor, onEvent: (e) => events.push(e) });
+    const together = await runStudy({
+      experiment,
+      experimentPath: 'sweep.json',
+      store,
+      executor,
+      onEvent: (e) => events.push(e),
+    });
     expect(single).toMatchObject({ trained: 16, failed: 0 });
     expect(together).toMatchObject({ trained: 16, failed: 0, evaluatedConfigurations: single.evaluatedConfigurations });
     const [a, b] = [await trialsOf(pool, single.study.id), await trialsOf(store, together.study.id)];
     expect(b.map((t) => t.identity)).toEqual(a.map((t) => t.identity));
-    b.forEach((t, k) => t.losses.forEach((loss, i) => expect(Math.abs(loss - a[k].losses[i]) / a[k].losses[i]).toBeLessThan(1e-4)));
+    b.forEach((t, k) =>
+      t.losses.forEach((loss, i) => expect(Math.abs(loss - a[k].losses[i]) / a[k].losses[i]).toBeLessThan(1e-4)),
+    );
     // Trained in populations (the 16 share an architecture), not one by one.
     expect(executor.launched.reduce((a, b) => a + b, 0)).toBe(16);
     expect(Math.max(...executor.launched)).toBeGreaterThan(1);
-    expect(events.find((e) => e.type === 'study')).toMatchObject({ note: expect.stringContaining('populations of up to 16') });
+    expect(events.find((e) => e.type === 'study')).toMatchObject({
+      note: expect.stringContaining('populations of up to 16'),
+    });
     // A member's saved model loads as `aelab score` loads it, and reproduces its recorded errors.
     const { trial } = b[5];
     const saved = await loadModel(join(store.root!, trial.artifacts['model']));
-    const recorded = JSON.parse(Buffer.from(await store.readArtifact(trial.artifacts['errors.json'])).toString()) as { test: { mse: number[] } };
+    const recorded = JSON.parse(Buffer.from(await store.readArtifact(trial.artifacts['errors.json'])).toString()) as {
+      test: { mse: number[] };
+    };
     await initBackend('wasm');
     const data = await prepareData(experiment.data, {});
     const { mse } = await reconstructionErrors(saved.model, data.test);
@@ -79,7 +111,10 @@ describe('the population executor', () => {
 
   it('stops a running population when the sweep is interrupted: its trials are recorded interrupted', async () => {
     // Epochs enough to outlast the test's timeout: the worker must stop when its members are aborted.
-    const experiment = parseExperiment({ ...sweep, training: { ...sweep.training, epochs: 100_000, earlyStopping: null } });
+    const experiment = parseExperiment({
+      ...sweep,
+      training: { ...sweep.training, epochs: 100_000, earlyStopping: null },
+    });
     const store = new InMemoryRunStore();
     const controller = new AbortController();
     const executor = new PopulationExecutor({ backend: 'wasm', populations: 'always', populationSize: 16 });
@@ -102,14 +137,29 @@ describe('the population executor', () => {
       trialId: 't',
       seed: 1,
       backend: 'wasm',
-      config: { data: { dataset: 'synthetic-ecg' }, model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0, ...model }, training: { epochs: 4, batchSize: 32, learningRate: 0.003, loss: 'mse', ...training } },
+      config: {
+        data: { dataset: 'synthetic-ecg' },
+        model: {
+          kind: 'dense',
+          encoder: [16, 4],
+          activation: 'relu',
+          outputActivation: 'linear',
+          dropout: 0,
+          l2: 0,
+          ...model,
+        },
+        training: { epochs: 4, batchSize: 32, learningRate: 0.003, loss: 'mse', ...training },
+      },
     });
     const same = populationGroupOf(task({}));
     expect(populationGroupOf(task({ dropout: [0.2, 0.1], l2: 0.01 }, { learningRate: 0.1, epochs: 9 }))).toBe(same);
     expect(populationGroupOf(task({ encoder: [16, 8] }))).not.toBe(same);
     expect(populationGroupOf(task({}, { batchSize: 16 }))).not.toBe(same);
     expect(populationGroupOf(task({ kind: 'lstm', units: [8], activation: 'tanh' }))).toBeNull();
-    expect(populationPlan({ backend: 'wasm' })).toMatchObject({ size: 1, note: expect.stringContaining('on backend wasm a population trains no more models per second') });
+    expect(populationPlan({ backend: 'wasm' })).toMatchObject({
+      size: 1,
+      note: expect.stringContaining('on backend wasm a population trains no more models per second'),
+    });
     expect(populationPlan({ backend: 'cpu' }).size).toBe(1);
     expect(populationPlan({ backend: 'auto' }).note).toContain('backend auto');
     expect(populationPlan({ backend: 'wasm', populations: 'always', populationSize: 8 }).size).toBe(8);

@@ -1,7 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataFormatError, DataPreparationError, DatasetNotFoundError, generateSyntheticEcg, prepareData, prepareDataset, type DataSpec } from '@aelab/data';
+import {
+  DataFormatError,
+  DataPreparationError,
+  DatasetNotFoundError,
+  generateSyntheticEcg,
+  prepareData,
+  prepareDataset,
+  type DataSpec,
+} from '@aelab/data';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PreparationThread } from '../src/preparation-thread.js';
 import { preparedDataMessage, preparedDataOf, rebuiltError } from '../src/prepared-message.js';
@@ -19,9 +27,15 @@ async function csvFile(text: string): Promise<string> {
 
 describe('prepared data messages', () => {
   it('round-trip: the same rows, labels and row indices, the rows still in the same shared memory', () => {
-    const prepared = prepareDataset(generateSyntheticEcg({ trainRows: 40, testRows: 20 }), { dataset: 'synthetic-ecg', validationFraction: 0.2 }, { memory: 'shared' });
+    const prepared = prepareDataset(
+      generateSyntheticEcg({ trainRows: 40, testRows: 20 }),
+      { dataset: 'synthetic-ecg', validationFraction: 0.2 },
+      { memory: 'shared' },
+    );
     const { message, transfer } = preparedDataMessage(prepared);
-    expect([...message.classes].sort()).toEqual([...new Set(prepared.test.labels.concat(prepared.train.labels))].sort());
+    expect([...message.classes].sort()).toEqual(
+      [...new Set(prepared.test.labels.concat(prepared.train.labels))].sort(),
+    );
     expect(transfer).toHaveLength(6);
     expect(preparedDataMessage(prepared, 'shared').transfer).toHaveLength(0);
     expect(preparedDataMessage(prepared, 'shared').message.test.labelCodes.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -58,12 +72,20 @@ describe('PreparationThread', () => {
   const text = `a,b,label\n${rows.join('\n')}\n`;
 
   it('prepares as prepareData does, into shared memory, and ends when closed', async () => {
-    const spec: DataSpec = { dataset: await csvFile(text), normalClass: 'ok', validationFraction: 0.2, validationAnomalies: 'keep' };
+    const spec: DataSpec = {
+      dataset: await csvFile(text),
+      normalClass: 'ok',
+      validationFraction: 0.2,
+      validationAnomalies: 'keep',
+    };
     const thread = new PreparationThread();
     try {
       const message = await thread.prepare(spec, undefined);
       expect(message.test.labelCodes.buffer).toBeInstanceOf(SharedArrayBuffer);
-      const [inThread, again] = [preparedDataOf(message), await thread.prepare({ ...spec, scaler: 'minmax' }, undefined)];
+      const [inThread, again] = [
+        preparedDataOf(message),
+        await thread.prepare({ ...spec, scaler: 'minmax' }, undefined),
+      ];
       const here = await prepareData(spec);
       expect(inThread.train.x.buffer).toBeInstanceOf(SharedArrayBuffer);
       expect(inThread.fingerprint).toBe(here.fingerprint);

@@ -11,7 +11,12 @@ import { runStudy } from '../src/study.js';
 const tiny: ExperimentInput = {
   name: 'tiny-asha',
   seed: 7,
-  data: { dataset: 'synthetic-ecg', options: { trainRows: 160, testRows: 120 }, scaler: 'standard', validationFraction: 0.2 },
+  data: {
+    dataset: 'synthetic-ecg',
+    options: { trainRows: 160, testRows: 120 },
+    scaler: 'standard',
+    validationFraction: 0.2,
+  },
   model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 20, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
@@ -34,7 +39,8 @@ function observingPool(verdicts: Map<string, number>): TrialExecutor {
         task,
         (progress) => {
           const directive = onProgress(progress);
-          if (directive === 'prune' && progress.type === 'epoch' && !verdicts.has(task.trialId)) verdicts.set(task.trialId, progress.record.epoch);
+          if (directive === 'prune' && progress.type === 'epoch' && !verdicts.has(task.trialId))
+            verdicts.set(task.trialId, progress.record.epoch);
           return directive;
         },
         signal,
@@ -48,7 +54,12 @@ describe('a sweep with the ASHA pruner', () => {
     const experiment = parseExperiment(tiny);
     const store = new InMemoryRunStore();
     const verdicts = new Map<string, number>();
-    const summary = await runStudy({ experiment, experimentPath: 'tiny-asha.json', store, executor: observingPool(verdicts) });
+    const summary = await runStudy({
+      experiment,
+      experimentPath: 'tiny-asha.json',
+      store,
+      executor: observingPool(verdicts),
+    });
     expect(summary.failed).toBe(0);
     expect(summary.trained + summary.pruned).toBe(6);
     expect(summary.pruned).toBeGreaterThan(0);
@@ -68,7 +79,10 @@ describe('a sweep with the ASHA pruner', () => {
     for (const t of trials.filter((t) => t.status === 'complete')) expect(t.history).toHaveLength(20);
 
     const trainingOf = new Map(trials.map((t) => [t.id, t.configHash]));
-    const evaluations = (await store.listEvaluations(summary.study.id)).map((e) => ({ ...e, trainingHash: trainingOf.get(e.trialId)! }));
+    const evaluations = (await store.listEvaluations(summary.study.id)).map((e) => ({
+      ...e,
+      trainingHash: trainingOf.get(e.trialId)!,
+    }));
     const winner = winnerOf(rankConfigurations(summary.study.selection, evaluations));
     const winning = trials.find((t) => t.id === winner?.evaluations[0].trialId);
     expect(winning?.status).toBe('complete');

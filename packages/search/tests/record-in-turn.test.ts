@@ -29,7 +29,15 @@ class InstantExecutor implements TrialExecutor {
       dataFingerprint: 'f'.repeat(64),
       splits: { train: { rows: 4, y, labels: y.map(String) }, test: { rows: 4, y, labels: y.map(String) } },
       examples: {},
-      modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: { trialId: task.trialId }, tfjsVersion: 'none' },
+      modelInfo: {
+        format: 'aelab-model',
+        version: 1,
+        spec: { kind: 'dense' },
+        preparation: null,
+        threshold: null,
+        extra: { trialId: task.trialId },
+        tfjsVersion: 'none',
+      },
       blobs: {
         [errorsBlob('train', 'mse')]: errors,
         [errorsBlob('train', 'mae')]: errors,
@@ -69,7 +77,16 @@ describe('recording results', () => {
       model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
       training: { epochs: 1, batchSize: 32, learningRate: 0.001, loss: 'mse' },
       scoring: { errorMetric: 'mse', threshold: { rule: 'fixed', value: 0.5 } },
-      space: { 'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8], [16, 2]] } },
+      space: {
+        'model.encoder': {
+          type: 'categorical',
+          values: [
+            [16, 4],
+            [16, 8],
+            [16, 2],
+          ],
+        },
+      },
       selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
     });
     const store = new SlowArtifactStore();

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJob } from '../src/executors/redis-worker.js';
-import { isStudyQueue, readCancel, readProgress, readReturn, readVerdict, toJsonText } from '../src/executors/redis-messages.js';
+import {
+  isStudyQueue,
+  readCancel,
+  readProgress,
+  readReturn,
+  readVerdict,
+  toJsonText,
+} from '../src/executors/redis-messages.js';
 import { decodeResult, encodeResult } from '../src/executors/redis.js';
 import type { TrialResult } from '../src/trial-task.js';
 
@@ -22,12 +29,23 @@ const result: TrialResult = {
   dataFingerprint: 'f'.repeat(64),
   splits: { test: { rows: 2, y: [0, 1], labels: ['normal', 'anomaly'] } },
   examples: {} as TrialResult['examples'],
-  modelInfo: { format: 'aelab-model', version: 1, spec: { kind: 'dense' }, preparation: null, threshold: null, extra: {}, tfjsVersion: 'test' } as unknown as TrialResult['modelInfo'],
+  modelInfo: {
+    format: 'aelab-model',
+    version: 1,
+    spec: { kind: 'dense' },
+    preparation: null,
+    threshold: null,
+    extra: {},
+    tfjsVersion: 'test',
+  } as unknown as TrialResult['modelInfo'],
   blobs: { 'errors/test/mse': new Uint8Array([1, 2, 3, 4]), 'model/weights.bin': new Uint8Array([9, 8, 7]) },
 };
 const epoch = { type: 'epoch', trialId: 't', record: { epoch: 1, loss: 0.5, valLoss: null, seconds: 0.1 }, epochs: 3 };
 
-/** Each message type: its reader, what may arrive (text or a value), messages it accepts and ones it refuses with `problem`. */
+/**
+ * Each message type: its reader, what may arrive (text or a value), messages it accepts and ones it refuses with
+ * `problem`.
+ */
 const READERS: {
   type: string;
   read: (input: never) => unknown;
@@ -62,12 +80,18 @@ const READERS: {
     type: 'job progress',
     read: readProgress,
     arbitrary: fc.oneof(fc.anything(), fc.record({ attempt: fc.string(), message: fc.oneof(fc.string(), fc.json()) })),
-    valid: [{ attempt: 'a1', message: toJsonText(epoch) }, { attempt: 'a1', message: toJsonText({ ...epoch, record: { ...epoch.record, loss: Number.NaN } }) }],
+    valid: [
+      { attempt: 'a1', message: toJsonText(epoch) },
+      { attempt: 'a1', message: toJsonText({ ...epoch, record: { ...epoch.record, loss: Number.NaN } }) },
+    ],
     invalid: [
       { input: null, problem: /^job progress: / },
       { input: { attempt: 'a1', message: 'not json' }, problem: /^job progress: not JSON/ },
       { input: { attempt: 'a1', message: 'null' }, problem: /^job progress message: / },
-      { input: { attempt: 'a1', message: toJsonText({ ...epoch, record: { epoch: 'one' } }) }, problem: /^job progress message: record\.epoch/ },
+      {
+        input: { attempt: 'a1', message: toJsonText({ ...epoch, record: { epoch: 'one' } }) },
+        problem: /^job progress message: record\.epoch/,
+      },
     ],
   },
   {
@@ -147,6 +171,7 @@ describe('a job payload read from Redis', () => {
 describe('a study queue name read from the set of queues', () => {
   it('is served only when it is one a coordinator makes', () => {
     expect(isStudyQueue('aelab-s-20260101-000000-beef')).toBe(true);
-    for (const name of ['', 'aelab-', 'other', 'aelab-a b', `aelab-${'x'.repeat(300)}`]) expect(isStudyQueue(name), name).toBe(false);
+    for (const name of ['', 'aelab-', 'other', 'aelab-a b', `aelab-${'x'.repeat(300)}`])
+      expect(isStudyQueue(name), name).toBe(false);
   });
 });

@@ -84,6 +84,9 @@ describe('a result crosses Redis as one binary value', () => {
     const back = decodeResult(encodeResult(result));
     expect(back.history[0].loss).toBeNaN();
     expect(back.history[0].valLoss).toBe(Number.POSITIVE_INFINITY);
-    expect(Object.fromEntries(Object.entries(back.blobs).map(([k, v]) => [k, [...v]]))).toEqual({ 'errors/test/mse': [1, 2, 3, 4], 'model/weights.bin': [9, 8, 7] });
+    expect(Object.fromEntries(Object.entries(back.blobs).map(([k, v]) => [k, [...v]]))).toEqual({
+      'errors/test/mse': [1, 2, 3, 4],
+      'model/weights.bin': [9, 8, 7],
+    });
   });
 });

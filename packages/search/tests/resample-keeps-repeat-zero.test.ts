@@ -27,7 +27,9 @@ class TaskLog implements TrialExecutor {
  */
 describe('resample keeps repeat 0 as it was (the README main job)', () => {
   it('gives repeat 0 the same seed, rows and fingerprint as without resample, and later repeats their own carve', async () => {
-    const raw = JSON.parse(await readFile(new URL('../../../experiments/default.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const raw = JSON.parse(
+      await readFile(new URL('../../../experiments/default.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>;
     expect(raw.resample).toBe('validation');
     const tasksOf = async (resample: 'none' | 'validation') => {
       const executor = new TaskLog();
@@ -36,12 +38,20 @@ describe('resample keeps repeat 0 as it was (the README main job)', () => {
       return executor.tasks;
     };
     const [plain, drawn] = [await tasksOf('none'), await tasksOf('validation')];
-    expect(drawn.map((t) => [t.training?.configHash, t.training?.repeat, t.seed])).toEqual(plain.map((t) => [t.training?.configHash, t.training?.repeat, t.seed]));
+    expect(drawn.map((t) => [t.training?.configHash, t.training?.repeat, t.seed])).toEqual(
+      plain.map((t) => [t.training?.configHash, t.training?.repeat, t.seed]),
+    );
     const first = (tasks: TrialTask[], repeat: number) => tasks.find((t) => t.training?.repeat === repeat)!;
-    const [a, b] = await Promise.all([prepareData(first(plain, 0).config.data), prepareData(first(drawn, 0).config.data)]);
+    const [a, b] = await Promise.all([
+      prepareData(first(plain, 0).config.data),
+      prepareData(first(drawn, 0).config.data),
+    ]);
     expect(b.fingerprint).toBe(a.fingerprint);
     expect(b.validation.index).toEqual(a.validation.index);
-    const [a1, b1] = await Promise.all([prepareData(first(plain, 1).config.data), prepareData(first(drawn, 1).config.data)]);
+    const [a1, b1] = await Promise.all([
+      prepareData(first(plain, 1).config.data),
+      prepareData(first(drawn, 1).config.data),
+    ]);
     expect(a1.validation.index).toEqual(a.validation.index);
     expect(b1.validation.index).not.toEqual(a.validation.index);
   }, 120_000);

@@ -25,7 +25,13 @@ const base: ExperimentInput = {
   training: { epochs: 4, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
-    'model.encoder': { type: 'categorical', values: [[16, 2], [16, 8]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [16, 2],
+        [16, 8],
+      ],
+    },
     'training.learningRate': { type: 'categorical', values: [1e-5, 0.003, 0.03] },
   },
   selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
@@ -73,34 +79,38 @@ async function decisions(store: RunStore) {
 
 describe.each(Object.entries(SAMPLERS))('a %s study', (samplerName, sampler) => {
   const title = 'with pruner %s, stopped after each result and resumed, equals the uninterrupted one-worker run';
-  it.each(Object.keys(PRUNERS))(title, async (prunerName) => {
-    const pruner = PRUNERS[prunerName as keyof typeof PRUNERS];
-    const experiment = parseExperiment({ ...base, sampler, pruner } as ExperimentInput);
-    const options = (store: RunStore): StudyOptions => ({
-      experiment,
-      experimentPath: `${samplerName}.json`,
-      store,
-      executor: warmPool,
-    });
+  it.each(Object.keys(PRUNERS))(
+    title,
+    async (prunerName) => {
+      const pruner = PRUNERS[prunerName as keyof typeof PRUNERS];
+      const experiment = parseExperiment({ ...base, sampler, pruner } as ExperimentInput);
+      const options = (store: RunStore): StudyOptions => ({
+        experiment,
+        experimentPath: `${samplerName}.json`,
+        store,
+        executor: warmPool,
+      });
 
-    const whole = new InMemoryRunStore();
-    await runStudy(options(whole));
-    const uninterrupted = await decisions(whole);
-    expect(uninterrupted.trials.length).toBeGreaterThanOrEqual(5);
-    if (prunerName === 'asha') expect(uninterrupted.trials.map((t) => t.status)).toContain('pruned');
+      const whole = new InMemoryRunStore();
+      await runStudy(options(whole));
+      const uninterrupted = await decisions(whole);
+      expect(uninterrupted.trials.length).toBeGreaterThanOrEqual(5);
+      if (prunerName === 'asha') expect(uninterrupted.trials.map((t) => t.status)).toContain('pruned');
 
-    // Each invocation stops right after its first recorded result; the next one resumes.
-    const stopped = new InMemoryRunStore();
-    let invocations = 0;
-    for (let interrupted = true; interrupted; invocations++) {
-      const why = 'more invocations than trials: a resumed study did not go on';
-      expect(invocations, why).toBeLessThanOrEqual(uninterrupted.trials.length);
-      const stop = new AbortController();
-      const onEvent = (e: StudyEvent) => e.type === 'trial-end' && stop.abort();
-      const summary = await runStudy({ ...options(stopped), signal: stop.signal, onEvent });
-      interrupted = summary.interrupted;
-    }
-    expect(invocations).toBe(uninterrupted.trials.length + 1);
-    expect(await decisions(stopped)).toEqual(uninterrupted);
-  }, 120_000);
+      // Each invocation stops right after its first recorded result; the next one resumes.
+      const stopped = new InMemoryRunStore();
+      let invocations = 0;
+      for (let interrupted = true; interrupted; invocations++) {
+        const why = 'more invocations than trials: a resumed study did not go on';
+        expect(invocations, why).toBeLessThanOrEqual(uninterrupted.trials.length);
+        const stop = new AbortController();
+        const onEvent = (e: StudyEvent) => e.type === 'trial-end' && stop.abort();
+        const summary = await runStudy({ ...options(stopped), signal: stop.signal, onEvent });
+        interrupted = summary.interrupted;
+      }
+      expect(invocations).toBe(uninterrupted.trials.length + 1);
+      expect(await decisions(stopped)).toEqual(uninterrupted);
+    },
+    120_000,
+  );
 });

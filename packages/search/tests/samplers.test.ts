@@ -22,7 +22,10 @@ const space: SearchSpace = {
 
 describe('grid sampler', () => {
   it('visits each combination once, then is done', () => {
-    const grid: SearchSpace = { a: { type: 'categorical', values: [1, 2, 3] }, b: { type: 'categorical', values: ['x', 'y'] } };
+    const grid: SearchSpace = {
+      a: { type: 'categorical', values: [1, 2, 3] },
+      b: { type: 'categorical', values: ['x', 'y'] },
+    };
     const trials = drain(new GridSampler(), grid);
     expect(trials).toHaveLength(6);
     expect(new Set(trials.map((t) => JSON.stringify(t.params))).size).toBe(6);

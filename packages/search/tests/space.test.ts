@@ -24,7 +24,9 @@ describe('distributions map to and from the unit interval', () => {
   });
 
   it('a continuous float cannot be gridded and the error names the parameter', () => {
-    expect(() => gridValues({ type: 'float', low: 0, high: 1 }, 'training.learningRate')).toThrow(/training\.learningRate: .*step/);
+    expect(() => gridValues({ type: 'float', low: 0, high: 1 }, 'training.learningRate')).toThrow(
+      /training\.learningRate: .*step/,
+    );
   });
 });
 
@@ -41,7 +43,14 @@ describe('grid enumeration', () => {
     const space: SearchSpace = {
       'model.units': { type: 'categorical', values: [16, 32], when: { 'model.kind': 'lstm' } },
       'model.kind': { type: 'categorical', values: ['dense', 'lstm'] },
-      'model.encoder': { type: 'categorical', values: [[32, 8], [64, 16]], when: { 'model.kind': 'dense' } },
+      'model.encoder': {
+        type: 'categorical',
+        values: [
+          [32, 8],
+          [64, 16],
+        ],
+        when: { 'model.kind': 'dense' },
+      },
     };
     const grid = enumerateGrid(space);
     expect(grid).toHaveLength(4);

@@ -6,7 +6,12 @@ import { createPruner } from '../src/pruners/index.js';
 import type { Pruner, TrialCurve } from '../src/pruners/pruner.js';
 
 /** A curve whose training key is its id (each trial a training of its own). */
-const curve = (trialId: string, values: number[], state: TrialCurve['state'] = 'complete'): TrialCurve => ({ trialId, training: trialId, values, state });
+const curve = (trialId: string, values: number[], state: TrialCurve['state'] = 'complete'): TrialCurve => ({
+  trialId,
+  training: trialId,
+  values,
+  state,
+});
 
 /** A decreasing loss curve: `level` is where it flattens, `epochs` long. */
 const loss = (level: number, epochs = 20) => Array.from({ length: epochs }, (_, i) => level + 1 / (i + 1));
@@ -16,14 +21,23 @@ const loss = (level: number, epochs = 20) => Array.from({ length: epochs }, (_, 
  * epoch's value is reported and the pruner asked with every other trial's curve so far.
  * Returns, per trial, the epoch it was pruned after, or null when it trained to its end.
  */
-function sweep(pruner: Pruner, planned: { trialId: string; values: number[] }[], earlier: TrialCurve[] = []): { decisions: (number | null)[]; curves: TrialCurve[] } {
+function sweep(
+  pruner: Pruner,
+  planned: { trialId: string; values: number[] }[],
+  earlier: TrialCurve[] = [],
+): { decisions: (number | null)[]; curves: TrialCurve[] } {
   const curves = earlier.map((c) => ({ ...c, values: [...c.values] }));
   const decisions = planned.map(({ trialId, values }) => {
     const trial = { trialId, training: trialId, values: [] as number[], state: 'running' as TrialCurve['state'] };
     curves.push(trial);
     for (const value of values) {
       trial.values.push(value);
-      if (pruner.shouldPrune(trial, curves.filter((c) => c !== trial))) {
+      if (
+        pruner.shouldPrune(
+          trial,
+          curves.filter((c) => c !== trial),
+        )
+      ) {
         trial.state = 'pruned';
         return trial.values.length;
       }
@@ -49,7 +63,13 @@ describe('ASHA pruner', () => {
   it('at a rung, promotes a trial in the top 1/eta of the values recorded there and prunes the others', () => {
     const pruner = new AshaPruner({ minEpochs: 1, reductionFactor: 3 });
     // Five others at epoch 1, finished, pruned and running alike; with the trial, six values: the best two go on.
-    const others = [curve('a', [0.5]), curve('b', [0.6], 'pruned'), curve('c', [0.7, 0.6], 'running'), curve('d', [0.8], 'failed'), curve('e', [0.9])];
+    const others = [
+      curve('a', [0.5]),
+      curve('b', [0.6], 'pruned'),
+      curve('c', [0.7, 0.6], 'running'),
+      curve('d', [0.8], 'failed'),
+      curve('e', [0.9]),
+    ];
     expect(pruner.shouldPrune(curve('t', [0.55], 'running'), others)).toBe(false);
     expect(pruner.shouldPrune(curve('t', [0.65], 'running'), others)).toBe(true);
     // A tie with the last kept value goes on, as in Optuna.
@@ -99,10 +119,11 @@ describe('ASHA pruner', () => {
     expect([...first.decisions, ...resumed.decisions]).toEqual(once.decisions);
   });
 
-  it('is created from an experiment\'s settings, with exact errors for bad ones', () => {
+  it("is created from an experiment's settings, with exact errors for bad ones", () => {
     expect(createPruner({ type: 'asha', minEpochs: 2, reductionFactor: 2 }, { epochs: 20 }).name).toBe('asha');
     // Without minEpochs, the first rung is a sixteenth of the epochs (the benchmark's recommendation).
-    const rungsOf = (pruner: AshaPruner, epochs: number) => Array.from({ length: epochs }, (_, i) => i + 1).filter((e) => pruner.isRung(e));
+    const rungsOf = (pruner: AshaPruner, epochs: number) =>
+      Array.from({ length: epochs }, (_, i) => i + 1).filter((e) => pruner.isRung(e));
     expect(rungsOf(createPruner({ type: 'asha' }, { epochs: 100 }) as AshaPruner, 100)).toEqual([6, 18, 54]);
     expect(rungsOf(createPruner({ type: 'asha' }, { epochs: 20 }) as AshaPruner, 20)).toEqual([1, 3, 9]);
     expect(recommendedMinEpochs(5)).toBe(1);
@@ -137,14 +158,22 @@ describe('Hyperband pruner', () => {
   it('decides the same for a training re-run under a new trial id (a resumed or a fresh study)', () => {
     const pruner = new HyperbandPruner({ minEpochs: 1, maxEpochs: 9, reductionFactor: 3 });
     const trainings = Array.from({ length: 60 }, (_, i) => `config${i}#0`);
-    const others = trainings.slice(1).map((training, i) => ({ trialId: `s-1.t${String(i + 1).padStart(6, '0')}`, training, values: Array<number>(9).fill(0.1 * i), state: 'complete' as const }));
-    const verdicts = (trialId: string) => [1, 2, 3, 4, 5, 6, 7, 8, 9].map((epoch) => pruner.shouldPrune({ trialId, training: trainings[0], values: Array(epoch).fill(4), state: 'running' }, others));
+    const others = trainings.slice(1).map((training, i) => ({
+      trialId: `s-1.t${String(i + 1).padStart(6, '0')}`,
+      training,
+      values: Array<number>(9).fill(0.1 * i),
+      state: 'complete' as const,
+    }));
+    const verdicts = (trialId: string) =>
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map((epoch) =>
+        pruner.shouldPrune({ trialId, training: trainings[0], values: Array(epoch).fill(4), state: 'running' }, others),
+      );
     expect(verdicts('s-2.t000000')).toEqual(verdicts('s-1.t000000'));
     expect(verdicts('s-1.t000061')).toEqual(verdicts('s-1.t000000'));
     expect(verdicts('s-1.t000000')).toContain(true);
   });
 
-  it('compares a trial only with the trials of its bracket, at that bracket\'s rungs', () => {
+  it("compares a trial only with the trials of its bracket, at that bracket's rungs", () => {
     const pruner = new HyperbandPruner({ minEpochs: 1, maxEpochs: 9, reductionFactor: 3 });
     const ids = Array.from({ length: 200 }, (_, i) => `s-1.t${String(i).padStart(6, '0')}`);
     const inBracket = (b: number) => ids.filter((id) => pruner.bracketOf(id) === b);
@@ -167,7 +196,9 @@ describe('Hyperband pruner', () => {
   });
 
   it('needs maxEpochs >= minEpochs, said exactly by the constructor and by the experiment schema', () => {
-    expect(() => new HyperbandPruner({ minEpochs: 10, maxEpochs: 5 })).toThrow('maxEpochs (5) must be >= minEpochs (10)');
+    expect(() => new HyperbandPruner({ minEpochs: 10, maxEpochs: 5 })).toThrow(
+      'maxEpochs (5) must be >= minEpochs (10)',
+    );
     const base = {
       name: 'hb',
       seed: 1,
@@ -177,8 +208,13 @@ describe('Hyperband pruner', () => {
       scoring: { threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
       selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
     };
-    expect(parseExperiment({ ...base, pruner: { type: 'hyperband', maxEpochs: 20 } }).pruner).toEqual({ type: 'hyperband', maxEpochs: 20 });
-    expect(() => parseExperiment({ ...base, pruner: { type: 'hyperband', minEpochs: 10, maxEpochs: 5 } })).toThrow(/pruner\.maxEpochs: maxEpochs \(5\) must be >= minEpochs \(10\)/);
+    expect(parseExperiment({ ...base, pruner: { type: 'hyperband', maxEpochs: 20 } }).pruner).toEqual({
+      type: 'hyperband',
+      maxEpochs: 20,
+    });
+    expect(() => parseExperiment({ ...base, pruner: { type: 'hyperband', minEpochs: 10, maxEpochs: 5 } })).toThrow(
+      /pruner\.maxEpochs: maxEpochs \(5\) must be >= minEpochs \(10\)/,
+    );
     // Without maxEpochs, the experiment's training.epochs is R.
     expect(parseExperiment({ ...base, pruner: { type: 'hyperband' } }).pruner).toEqual({ type: 'hyperband' });
   });

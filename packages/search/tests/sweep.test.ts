@@ -13,12 +13,23 @@ import { runStudy, type StudyEvent } from '../src/study.js';
 const tiny: ExperimentInput = {
   name: 'tiny',
   seed: 7,
-  data: { dataset: 'synthetic-ecg', options: { trainRows: 160, testRows: 120 }, scaler: 'standard', validationFraction: 0.2 },
+  data: {
+    dataset: 'synthetic-ecg',
+    options: { trainRows: 160, testRows: 120 },
+    scaler: 'standard',
+    validationFraction: 0.2,
+  },
   model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 3, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
-    'model.encoder': { type: 'categorical', values: [[16, 4], [16, 8]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [16, 4],
+        [16, 8],
+      ],
+    },
     'threshold.percentile': { type: 'categorical', values: [90, 95, 99] },
   },
   selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
@@ -41,8 +52,20 @@ describe('a sweep end to end', () => {
     const store = await JsonFileRunStore.open(join(dir, 'runs'));
     const events: StudyEvent[] = [];
     const experiment = parseExperiment(tiny);
-    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 2, onEvent: (e) => events.push(e) });
-    expect(summary).toMatchObject({ trained: 2, skipped: 0, failed: 0, evaluatedConfigurations: 6, completedTrainings: 2 });
+    const summary = await runStudy({
+      experiment,
+      experimentPath: 'tiny.json',
+      store,
+      workers: 2,
+      onEvent: (e) => events.push(e),
+    });
+    expect(summary).toMatchObject({
+      trained: 2,
+      skipped: 0,
+      failed: 0,
+      evaluatedConfigurations: 6,
+      completedTrainings: 2,
+    });
 
     const trials = await store.listTrials(summary.study.id);
     expect(trials).toHaveLength(2);
@@ -51,12 +74,17 @@ describe('a sweep end to end', () => {
       expect(t.history).toHaveLength(3);
       // What was sampled, and from which distribution, training and scoring params alike.
       expect(Object.keys(t.sampled!)).toEqual(['model.encoder']);
-      expect(t.distributions).toEqual({ 'model.encoder': tiny.space!['model.encoder'], 'threshold.percentile': tiny.space!['threshold.percentile'] });
+      expect(t.distributions).toEqual({
+        'model.encoder': tiny.space!['model.encoder'],
+        'threshold.percentile': tiny.space!['threshold.percentile'],
+      });
       expect(t.environment.backend).toBe('wasm');
       // The tiny experiment's dense models train through the lean step; the record says so.
       expect(t.environment.trainingStep).toBe('lean-dense');
       expect(t.dataFingerprint).toMatch(/^[0-9a-f]{64}$/);
-      expect(Object.keys(t.artifacts)).toEqual(expect.arrayContaining(['errors.json', 'curves.json', 'examples.json', 'model']));
+      expect(Object.keys(t.artifacts)).toEqual(
+        expect.arrayContaining(['errors.json', 'curves.json', 'examples.json', 'model']),
+      );
       const errors = JSON.parse(Buffer.from(await store.readArtifact(t.artifacts['errors.json'])).toString());
       expect(errors.test.mse).toHaveLength(120);
       // The pool's workers leave the labels out of their results; the coordinator adds its own.
@@ -73,7 +101,13 @@ describe('a sweep end to end', () => {
       const histograms = await json(t.artifacts['histograms.json']);
       // errors.json's 9 digits give back each float32 exactly
       const f32 = (values: number[]) => Float32Array.from(values);
-      expect(histograms).toEqual(binErrors('mse', { train: f32(errors.train!.mse), test: { errors: f32(errors.test!.mse), y: errors.test!.y } }, thresholds));
+      expect(histograms).toEqual(
+        binErrors(
+          'mse',
+          { train: f32(errors.train!.mse), test: { errors: f32(errors.test!.mse), y: errors.test!.y } },
+          thresholds,
+        ),
+      );
       expect(histograms.hi).toBeGreaterThanOrEqual(Math.max(...thresholds));
       expect(histograms.counts.train.reduce((a: number, b: number) => a + b, 0)).toBe(errors.train!.mse.length);
     }
@@ -110,12 +144,23 @@ describe('a sweep end to end', () => {
   it('rejects a grid with unbuildable specs before any training, listing every problem', async () => {
     const experiment = parseExperiment({
       ...tiny,
-      space: { 'model.encoder': { type: 'categorical', values: [[16, 200], [16, 4], [8, 300]] } },
+      space: {
+        'model.encoder': {
+          type: 'categorical',
+          values: [
+            [16, 200],
+            [16, 4],
+            [8, 300],
+          ],
+        },
+      },
     });
     const store = new InMemoryRunStore();
     const run = runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
     await expect(run).rejects.toThrow(/tiny\.json: invalid experiment \(2 problems\)/);
-    await expect(run).rejects.toThrow(/model\.encoder=\[16,200\]\): model\.encoder\[1\]: bottleneck 200 is larger than input 140/);
+    await expect(run).rejects.toThrow(
+      /model\.encoder=\[16,200\]\): model\.encoder\[1\]: bottleneck 200 is larger than input 140/,
+    );
     expect(await store.listStudies()).toHaveLength(0);
   });
 
@@ -134,15 +179,23 @@ describe('a sweep end to end', () => {
     await expect(run).rejects.toThrow(/data\.bogus is not a known field\n/);
     await expect(run).rejects.toThrow(/model\.dropuot is not a known field; did you mean "dropout"\?/);
     expect(await store.listStudies()).toHaveLength(0);
-    expect(() => parseExperiment({ ...tiny, space: { 'threshold.percentil': { type: 'categorical', values: [90] } } })).toThrow(
-      /space\.threshold\.percentil: unknown scoring parameter; did you mean "threshold\.percentile"\?/,
-    );
+    expect(() =>
+      parseExperiment({ ...tiny, space: { 'threshold.percentil': { type: 'categorical', values: [90] } } }),
+    ).toThrow(/space\.threshold\.percentil: unknown scoring parameter; did you mean "threshold\.percentile"\?/);
   });
 
   it('refuses before training a configuration that would not fit in the trial memory limit', async () => {
     const experiment = parseExperiment({
       ...tiny,
-      space: { 'model.encoder': { type: 'categorical', values: [[400_000_000, 4], [16, 4]] } },
+      space: {
+        'model.encoder': {
+          type: 'categorical',
+          values: [
+            [400_000_000, 4],
+            [16, 4],
+          ],
+        },
+      },
       executor: { backend: 'wasm', maxTrialMemoryMb: 2048 },
     });
     const store = new InMemoryRunStore();
@@ -162,23 +215,52 @@ describe('a sweep end to end', () => {
     );
     expect(await store.listStudies()).toHaveLength(0);
 
-    const noValidation = parseExperiment({ ...tiny, data: { ...tiny.data, validationFraction: 0.001 }, space: { 'model.encoder': tiny.space!['model.encoder'] } });
+    const noValidation = parseExperiment({
+      ...tiny,
+      data: { ...tiny.data, validationFraction: 0.001 },
+      space: { 'model.encoder': tiny.space!['model.encoder'] },
+    });
     const events: StudyEvent[] = [];
-    await runStudy({ experiment: noValidation, experimentPath: 'tiny.json', store, workers: 1, onEvent: (e) => events.push(e) });
+    await runStudy({
+      experiment: noValidation,
+      experimentPath: 'tiny.json',
+      store,
+      workers: 1,
+      onEvent: (e) => events.push(e),
+    });
     const study = events.find((e) => e.type === 'study');
-    expect(study?.type === 'study' && study.warnings).toEqual([expect.stringMatching(/^selected on test data: optimistic/), expect.stringMatching(/^validation split is empty/)]);
+    expect(study?.type === 'study' && study.warnings).toEqual([
+      expect.stringMatching(/^selected on test data: optimistic/),
+      expect.stringMatching(/^validation split is empty/),
+    ]);
   });
 
-  it('loads and prepares the dataset once per sweep: pool workers train on the coordinator\'s prepared rows', async () => {
+  it("loads and prepares the dataset once per sweep: pool workers train on the coordinator's prepared rows", async () => {
     // The file is gone before the first trial starts: a worker that loaded it itself would fail.
     const file = join(dir, 'once.csv');
-    const rows = Array.from({ length: 240 }, (_, i) => [...Array.from({ length: 12 }, (_, j) => Math.sin(i * 0.3 + j)), i % 6 === 0 ? 'bad' : 'ok'].join(','));
+    const rows = Array.from({ length: 240 }, (_, i) =>
+      [...Array.from({ length: 12 }, (_, j) => Math.sin(i * 0.3 + j)), i % 6 === 0 ? 'bad' : 'ok'].join(','),
+    );
     await writeFile(file, `${rows.join('\n')}\n`);
     const experiment = parseExperiment({
       ...tiny,
-      data: { dataset: file, normalClass: 'ok', scaler: 'standard', validationFraction: 0.2, split: { kind: 'random', testFraction: 0.3, seed: 1 } },
+      data: {
+        dataset: file,
+        normalClass: 'ok',
+        scaler: 'standard',
+        validationFraction: 0.2,
+        split: { kind: 'random', testFraction: 0.3, seed: 1 },
+      },
       model: { ...tiny.model, encoder: [8, 4] },
-      space: { 'model.encoder': { type: 'categorical', values: [[8, 4], [8, 2]] } },
+      space: {
+        'model.encoder': {
+          type: 'categorical',
+          values: [
+            [8, 4],
+            [8, 2],
+          ],
+        },
+      },
     });
     const store = new InMemoryRunStore();
     const summary = await runStudy({
@@ -194,10 +276,15 @@ describe('a sweep end to end', () => {
   });
 
   it('rejects an out-of-range value of the space before training, keeping nothing half done', async () => {
-    const experiment = parseExperiment({ ...tiny, space: { 'threshold.percentile': { type: 'categorical', values: [90, 150] } } });
+    const experiment = parseExperiment({
+      ...tiny,
+      space: { 'threshold.percentile': { type: 'categorical', values: [90, 150] } },
+    });
     const store = new InMemoryRunStore();
     const run = runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
-    await expect(run).rejects.toThrow(/space \(threshold\.percentile=150\): threshold\.percentile must be <= 100, got 150/);
+    await expect(run).rejects.toThrow(
+      /space \(threshold\.percentile=150\): threshold\.percentile must be <= 100, got 150/,
+    );
     expect(await store.listStudies()).toHaveLength(0);
   });
 
@@ -205,11 +292,22 @@ describe('a sweep end to end', () => {
     const experiment = parseExperiment({
       ...tiny,
       sampler: { type: 'random', trials: 3 },
-      space: { 'model.dropout': { type: 'float', low: 0, high: 1.5 }, 'model.encoder': { type: 'categorical', values: [[16, 4], [16, 900]] } },
+      space: {
+        'model.dropout': { type: 'float', low: 0, high: 1.5 },
+        'model.encoder': {
+          type: 'categorical',
+          values: [
+            [16, 4],
+            [16, 900],
+          ],
+        },
+      },
     });
     const run = runStudy({ experiment, experimentPath: 'tiny.json', store: new InMemoryRunStore(), workers: 1 });
     await expect(run).rejects.toThrow(/model\.dropout=1\.4999/);
-    await expect(run).rejects.toThrow(/model\.encoder=\[16,900\]\): model\.encoder\[1\]: bottleneck 900 is larger than input 140/);
+    await expect(run).rejects.toThrow(
+      /model\.encoder=\[16,900\]\): model\.encoder\[1\]: bottleneck 900 is larger than input 140/,
+    );
   });
 
   it('records a trial whose loss diverges as failed and carries on', async () => {
@@ -217,7 +315,11 @@ describe('a sweep end to end', () => {
     // before training since issue 22): unscaled cells of 1e25 square past float32's range,
     // so the first epoch's loss is infinite; the same data standardised trains.
     const file = join(dir, 'huge.csv');
-    const rows = Array.from({ length: 80 }, (_, r) => [...Array.from({ length: 8 }, (_, j) => `${(1 + ((r * 7 + j * 3) % 11)) * 1e25}`), r % 4 === 0 ? '1' : '0'].join(','));
+    const rows = Array.from({ length: 80 }, (_, r) =>
+      [...Array.from({ length: 8 }, (_, j) => `${(1 + ((r * 7 + j * 3) % 11)) * 1e25}`), r % 4 === 0 ? '1' : '0'].join(
+        ',',
+      ),
+    );
     await writeFile(file, `${rows.join('\n')}\n`);
     const experiment = parseExperiment({
       ...tiny,

@@ -16,7 +16,10 @@ function beatsCsv(flipTest: boolean): string {
   const lines: string[] = [];
   for (let row = 0; row < 300; row++) {
     const anomalous = row % 5 === 0;
-    const values = Array.from({ length: 24 }, (_, t) => Math.sin(t / 3 + rng.next() * 0.3) + (anomalous && t % 6 === 0 ? 2 : 0) + rng.normal(0, 0.1));
+    const values = Array.from(
+      { length: 24 },
+      (_, t) => Math.sin(t / 3 + rng.next() * 0.3) + (anomalous && t % 6 === 0 ? 2 : 0) + rng.normal(0, 0.1),
+    );
     let label = anomalous ? '0' : '1';
     if (flipTest && row >= 200 && row % 3 === 0) label = label === '0' ? '1' : '0';
     lines.push([...values.map((v) => v.toFixed(5)), label].join(','));
@@ -27,13 +30,27 @@ function beatsCsv(flipTest: boolean): string {
 const experiment = (file: string): ExperimentInput => ({
   name: 'unseen-test',
   seed: 3,
-  data: { dataset: file, normalClass: '1', split: { kind: 'rows', train: [0, 200], test: [200, null] }, scaler: 'standard', trainOn: 'normal', validationFraction: 0.25 },
+  data: {
+    dataset: file,
+    normalClass: '1',
+    split: { kind: 'rows', train: [0, 200], test: [200, null] },
+    scaler: 'standard',
+    trainOn: 'normal',
+    validationFraction: 0.25,
+  },
   model: { kind: 'dense', encoder: [12, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 8, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
   space: {
     'training.learningRate': { type: 'categorical', values: [0.0003, 0.003, 0.03] },
-    'model.encoder': { type: 'categorical', values: [[12, 4], [16, 8], [8, 2]] },
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [12, 4],
+        [16, 8],
+        [8, 2],
+      ],
+    },
     'model.dropout': { type: 'categorical', values: [0, 0.2] },
   },
   // 7 of 18 configurations: after 2 random ones, which TPE proposes depends on the objectives.
@@ -46,11 +63,20 @@ const experiment = (file: string): ExperimentInput => ({
 /** Runs the study on the file as it is now; returns what samplers and pruners decided, and the test metrics. */
 async function decisions(file: string) {
   const store = new InMemoryRunStore();
-  const summary = await runStudy({ experiment: parseExperiment(experiment(file)), experimentPath: 'unseen.json', store, workers: 1 });
+  const summary = await runStudy({
+    experiment: parseExperiment(experiment(file)),
+    experimentPath: 'unseen.json',
+    store,
+    workers: 1,
+  });
   const trials = (await store.listTrials(summary.study.id)).sort((a, b) => a.number - b.number);
   const evaluations = await store.listEvaluations(summary.study.id);
   return {
-    sequence: trials.map((t) => ({ sampled: t.sampled, status: t.status, curve: t.history.map((e) => [e.loss, e.valLoss]) })),
+    sequence: trials.map((t) => ({
+      sampled: t.sampled,
+      status: t.status,
+      curve: t.history.map((e) => [e.loss, e.valLoss]),
+    })),
     validation: evaluations.map((e) => e.metrics.validation),
     test: evaluations.map((e) => e.metrics.test),
   };

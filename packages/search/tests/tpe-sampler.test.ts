@@ -6,7 +6,13 @@ import type { SampledTrial, Sampler } from '../src/samplers/sampler.js';
 import { TpeSampler } from '../src/samplers/tpe.js';
 
 /** Asks `count` times, telling each configuration's objective at once (one worker). */
-function optimise(sampler: Sampler, space: SearchSpace, objective: (p: Params) => number, count: number, history: SampledTrial[] = []): SampledTrial[] {
+function optimise(
+  sampler: Sampler,
+  space: SearchSpace,
+  objective: (p: Params) => number,
+  count: number,
+  history: SampledTrial[] = [],
+): SampledTrial[] {
   for (let i = history.length; i < count; i++) {
     const decision = sampler.ask(space, history);
     if (decision.status !== 'run') break;
@@ -24,7 +30,8 @@ const bowl: SearchSpace = {
   c: { type: 'categorical', values: ['a', 'b', 'c', 'd'] },
 };
 const offsets: Record<string, number> = { a: 0, b: -1, c: 0.5, d: -2 };
-const bowlObjective = (p: Params) => -(((p.x as number) - 1.3) ** 2) - 4 * (Math.log10(p.y as number) - 0.2) ** 2 + offsets[p.c as string];
+const bowlObjective = (p: Params) =>
+  -(((p.x as number) - 1.3) ** 2) - 4 * (Math.log10(p.y as number) - 0.2) ** 2 + offsets[p.c as string];
 
 describe('TPE sampler', () => {
   it('is reproducible from its seed, differs across seeds, and a resumed study proposes the same next configuration', () => {
@@ -35,12 +42,20 @@ describe('TPE sampler', () => {
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     // Past the startup draws: a fresh sampler given the first 25 proposes the 26th.
-    expect(new TpeSampler({ trials: 30, seed: 7 }).ask(bowl, a.slice(0, 25))).toEqual({ status: 'run', params: a[25].params });
+    expect(new TpeSampler({ trials: 30, seed: 7 }).ask(bowl, a.slice(0, 25))).toEqual({
+      status: 'run',
+      params: a[25].params,
+    });
   });
 
   it('draws the first startupTrials configurations at random, whatever their objectives, then follows them', () => {
     const up = optimise(new TpeSampler({ trials: 20, seed: 3, startupTrials: 5 }), bowl, bowlObjective, 20);
-    const down = optimise(new TpeSampler({ trials: 20, seed: 3, startupTrials: 5 }), bowl, (p) => -bowlObjective(p), 20);
+    const down = optimise(
+      new TpeSampler({ trials: 20, seed: 3, startupTrials: 5 }),
+      bowl,
+      (p) => -bowlObjective(p),
+      20,
+    );
     expect(down.slice(0, 5).map((t) => t.params)).toEqual(up.slice(0, 5).map((t) => t.params));
     expect(down.slice(5).map((t) => t.params)).not.toEqual(up.slice(5).map((t) => t.params));
   });
@@ -59,7 +74,12 @@ describe('TPE sampler', () => {
   it('on a 1-D quadratic, concentrates its samples near the optimum once the startup draws are done', () => {
     const line: SearchSpace = { x: { type: 'float', low: -5, high: 5 } };
     for (const seed of [1, 2, 3]) {
-      const history = optimise(new TpeSampler({ trials: 60, seed, startupTrials: 10 }), line, (p) => -(((p.x as number) - 1.3) ** 2), 60);
+      const history = optimise(
+        new TpeSampler({ trials: 60, seed, startupTrials: 10 }),
+        line,
+        (p) => -(((p.x as number) - 1.3) ** 2),
+        60,
+      );
       const distances = history.slice(30).map((t) => Math.abs((t.params.x as number) - 1.3));
       // Uniform draws on [-5, 5] land within 1 of 1.3 a fifth of the time, at a median distance of 2.5.
       expect(distances.filter((d) => d < 1).length, `seed ${seed}`).toBeGreaterThan(15);
@@ -68,10 +88,18 @@ describe('TPE sampler', () => {
   });
 
   it('on a categorical, proposes the best category most often and the worst rarely', () => {
-    const space: SearchSpace = { c: { type: 'categorical', values: ['a', 'b', 'c', 'd', 'e'] }, x: { type: 'float', low: 0, high: 1 } };
+    const space: SearchSpace = {
+      c: { type: 'categorical', values: ['a', 'b', 'c', 'd', 'e'] },
+      x: { type: 'float', low: 0, high: 1 },
+    };
     const scores: Record<string, number> = { a: 0, b: 1, c: 3, d: 0.5, e: -5 };
     for (const seed of [1, 2, 3]) {
-      const history = optimise(new TpeSampler({ trials: 60, seed, startupTrials: 10 }), space, (p) => scores[p.c as string] - (p.x as number), 60);
+      const history = optimise(
+        new TpeSampler({ trials: 60, seed, startupTrials: 10 }),
+        space,
+        (p) => scores[p.c as string] - (p.x as number),
+        60,
+      );
       const late = history.slice(30).map((t) => t.params.c);
       expect(late.filter((c) => c === 'c').length, `seed ${seed}`).toBeGreaterThan(15);
       expect(late.filter((c) => c === 'e').length, `seed ${seed}`).toBeLessThan(4);
@@ -85,7 +113,8 @@ describe('TPE sampler', () => {
       'training.batchSize': { type: 'int', low: 16, high: 128, step: 16 },
       'model.units': { type: 'int', low: 4, high: 512, log: true },
     };
-    const objective = (p: Params) => -Math.abs(Math.log10(p['training.learningRate'] as number) + 3) - (p['training.batchSize'] as number) / 128;
+    const objective = (p: Params) =>
+      -Math.abs(Math.log10(p['training.learningRate'] as number) + 3) - (p['training.batchSize'] as number) / 128;
     for (const { params } of optimise(new TpeSampler({ trials: 50, seed: 1 }), space, objective, 50)) {
       expect([0, 0.1, 0.2]).toContain(params['model.dropout']);
       const lr = params['training.learningRate'] as number;
@@ -107,11 +136,15 @@ describe('TPE sampler', () => {
     };
 
     it('proposes exactly the active parameters, before and after the startup draws', () => {
-      const objective = (p: Params) => (p['model.kind'] === 'lstm' ? (p['model.units'] as number) / 64 : 0.5 - (p['model.dropout'] as number));
+      const objective = (p: Params) =>
+        p['model.kind'] === 'lstm' ? (p['model.units'] as number) / 64 : 0.5 - (p['model.dropout'] as number);
       const history = optimise(new TpeSampler({ trials: 40, seed: 5 }), space, objective, 40);
       expect(history).toHaveLength(40);
       for (const { params } of history) {
-        const expected = params['model.kind'] === 'lstm' ? ['model.kind', 'model.units', 'training.learningRate'] : ['model.kind', 'model.dropout', 'training.learningRate'];
+        const expected =
+          params['model.kind'] === 'lstm'
+            ? ['model.kind', 'model.units', 'training.learningRate']
+            : ['model.kind', 'model.dropout', 'training.learningRate'];
         expect(Object.keys(params).sort()).toEqual(expected.sort());
       }
     });
@@ -120,12 +153,24 @@ describe('TPE sampler', () => {
       // Dense trials are all poor; among LSTMs the best have many units.
       const history: SampledTrial[] = [];
       for (let i = 0; i < 12; i++) {
-        history.push({ params: { 'model.kind': 'dense', 'model.dropout': i / 24, 'training.learningRate': 1e-3 }, objective: 0, state: 'complete' });
+        history.push({
+          params: { 'model.kind': 'dense', 'model.dropout': i / 24, 'training.learningRate': 1e-3 },
+          objective: 0,
+          state: 'complete',
+        });
         const units = 8 + i * 5;
-        history.push({ params: { 'model.kind': 'lstm', 'model.units': units, 'training.learningRate': 1e-3 }, objective: units / 64, state: 'complete' });
+        history.push({
+          params: { 'model.kind': 'lstm', 'model.units': units, 'training.learningRate': 1e-3 },
+          objective: units / 64,
+          state: 'complete',
+        });
       }
-      const proposals = Array.from({ length: 20 }, (_, seed) => new TpeSampler({ trials: 100, seed }).ask(space, history));
-      const lstm = proposals.flatMap((d) => (d.status === 'run' && d.params['model.kind'] === 'lstm' ? [d.params['model.units'] as number] : []));
+      const proposals = Array.from({ length: 20 }, (_, seed) =>
+        new TpeSampler({ trials: 100, seed }).ask(space, history),
+      );
+      const lstm = proposals.flatMap((d) =>
+        d.status === 'run' && d.params['model.kind'] === 'lstm' ? [d.params['model.units'] as number] : [],
+      );
       expect(lstm.length).toBeGreaterThanOrEqual(15);
       const median = [...lstm].sort((a, b) => a - b)[Math.floor(lstm.length / 2)];
       expect(median).toBeGreaterThanOrEqual(50);
@@ -134,7 +179,10 @@ describe('TPE sampler', () => {
 
   describe('parallel workers', () => {
     it('never proposes a configuration twice, running ones included, and is done when the space runs out', () => {
-      const space: SearchSpace = { x: { type: 'int', low: 0, high: 9 }, c: { type: 'categorical', values: ['a', 'b'] } };
+      const space: SearchSpace = {
+        x: { type: 'int', low: 0, high: 9 },
+        c: { type: 'categorical', values: ['a', 'b'] },
+      };
       const sampler = new TpeSampler({ trials: 100, seed: 2, startupTrials: 4 });
       const history = optimise(sampler, space, (p) => -Math.abs((p.x as number) - 3) + (p.c === 'a' ? 1 : 0), 6);
       // Four workers, then more asks while everything still runs: the liar must not repeat the best point.
@@ -156,7 +204,8 @@ describe('TPE sampler', () => {
         const x = (i + 0.5) / 20;
         return { params: { x }, objective: -((x - 0.3) ** 2), state: 'complete' };
       });
-      const running = (x: number): SampledTrial[] => Array.from({ length: 4 }, (_, i) => ({ params: { x: x + i * 1e-3 }, objective: null, state: 'running' }));
+      const running = (x: number): SampledTrial[] =>
+        Array.from({ length: 4 }, (_, i) => ({ params: { x: x + i * 1e-3 }, objective: null, state: 'running' }));
       const distances = Array.from({ length: 10 }, (_, seed) => {
         const sampler = new TpeSampler({ trials: 100, seed });
         const at = (history: SampledTrial[]) => {
@@ -172,7 +221,10 @@ describe('TPE sampler', () => {
     });
 
     it('counts failed and pruned configurations as bad ones', () => {
-      const space: SearchSpace = { c: { type: 'categorical', values: ['a', 'b', 'c'] }, x: { type: 'float', low: 0, high: 1 } };
+      const space: SearchSpace = {
+        c: { type: 'categorical', values: ['a', 'b', 'c'] },
+        x: { type: 'float', low: 0, high: 1 },
+      };
       const history: SampledTrial[] = [];
       for (let i = 0; i < 10; i++) {
         history.push({ params: { c: 'a', x: i / 10 }, objective: null, state: i % 2 ? 'failed' : 'pruned' });
@@ -186,7 +238,9 @@ describe('TPE sampler', () => {
   it('rejects bad settings with exact messages, and its settings are part of the experiment schema', () => {
     expect(() => new TpeSampler({ trials: -3, seed: 1 })).toThrow('trials must be a positive integer, got -3');
     expect(() => new TpeSampler({ trials: 3, seed: 1, gamma: 0 })).toThrow('gamma must be in (0, 1], got 0');
-    expect(() => new TpeSampler({ trials: 3, seed: 1, candidates: 0 })).toThrow('candidates must be a positive integer, got 0');
+    expect(() => new TpeSampler({ trials: 3, seed: 1, candidates: 0 })).toThrow(
+      'candidates must be a positive integer, got 0',
+    );
     const base = {
       name: 'tpe',
       seed: 1,

@@ -13,7 +13,15 @@ const twoTrainings: ExperimentInput = {
   model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
   training: { epochs: 1, batchSize: 32, learningRate: 0.003, loss: 'mse' },
   scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
-  space: { 'model.encoder': { type: 'categorical', values: [[16, 2], [16, 4]] } },
+  space: {
+    'model.encoder': {
+      type: 'categorical',
+      values: [
+        [16, 2],
+        [16, 4],
+      ],
+    },
+  },
   selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
   executor: { backend: 'wasm' },
 };

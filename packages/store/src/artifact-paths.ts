@@ -49,7 +49,11 @@ export async function resolveInsideStore(root: string, path: string, operation: 
       throw error;
     }
     if (real === join(realRoot, existing)) return join(root, path);
-    const where = real.startsWith(realRoot + sep) ? 'is a symbolic link or lies under one' : `resolves outside the store, to ${real}`;
-    throw new Error(`run store: ${operation}: '${path}' ${where}; artifacts must be plain files and folders of the store at ${root}`);
+    const where = real.startsWith(realRoot + sep)
+      ? 'is a symbolic link or lies under one'
+      : `resolves outside the store, to ${real}`;
+    throw new Error(
+      `run store: ${operation}: '${path}' ${where}; artifacts must be plain files and folders of the store at ${root}`,
+    );
   }
 }

@@ -17,12 +17,15 @@ const nullableNumber = z.number().nullable();
 /** A JSON object of `value`s (zod calls it a record; people reading the message, an object). */
 const objectOf = <T extends z.ZodType>(value: T) =>
   z.record(z.string(), value, {
-    error: (issue) => (issue.code === 'invalid_type' ? `must be an object, got ${formatValue(issue.input)}` : undefined),
+    error: (issue) =>
+      issue.code === 'invalid_type' ? `must be an object, got ${formatValue(issue.input)}` : undefined,
   });
 const stringMap = objectOf(z.string());
 const jsonObject = objectOf(z.unknown());
 
-const studyId = z.string().refine(isStudyId, { error: (issue) => `must be a study id like ${STUDY_ID_EXAMPLE}, got ${JSON.stringify(issue.input)}` });
+const studyId = z.string().refine(isStudyId, {
+  error: (issue) => `must be a study id like ${STUDY_ID_EXAMPLE}, got ${JSON.stringify(issue.input)}`,
+});
 
 export const studyRecordSchema = z.looseObject({
   id: studyId,
@@ -33,7 +36,11 @@ export const studyRecordSchema = z.looseObject({
   createdAt: z.string(),
   gitCommit: z.string().nullable(),
   dataset: z.string(),
-  selection: z.looseObject({ metric: z.string(), direction: z.enum(['maximize', 'minimize']), split: z.enum(SPLIT_NAMES) }),
+  selection: z.looseObject({
+    metric: z.string(),
+    direction: z.enum(['maximize', 'minimize']),
+    split: z.enum(SPLIT_NAMES),
+  }),
 });
 
 /**
@@ -161,7 +168,8 @@ export function checkIndexFile(file: string, data: unknown): void {
 export function checkStudyFile(file: string, data: unknown, folder: string): void {
   fail(file, schemaProblems(studyFileSchema, data));
   const { study } = data as z.output<typeof studyFileSchema>;
-  if (study.id !== folder) fail(file, [{ path: 'study.id', message: `must be the folder's name '${folder}', got '${study.id}'` }]);
+  if (study.id !== folder)
+    fail(file, [{ path: 'study.id', message: `must be the folder's name '${folder}', got '${study.id}'` }]);
 }
 
 /**
@@ -174,7 +182,8 @@ export function checkShardFile(file: string, data: unknown, studyId: string): vo
   fail(file, schemaProblems(shardFileSchema, data));
   const shard = data as z.output<typeof shardFileSchema>;
   const problems: SchemaProblem[] = [];
-  const mismatch = (path: string, expected: string, got: string) => problems.push({ path, message: `must be '${expected}', got '${got}'` });
+  const mismatch = (path: string, expected: string, got: string) =>
+    problems.push({ path, message: `must be '${expected}', got '${got}'` });
   if (shard.studyId !== studyId) mismatch('studyId', studyId, shard.studyId);
   shard.trials.forEach((trial, i) => {
     const history = historyProblem(trial.history, `trials[${i}].history`);
@@ -191,17 +200,26 @@ export function checkShardFile(file: string, data: unknown, studyId: string): vo
         plain = false;
       }
       if (!plain || !path.startsWith(folder) || path.length === folder.length) {
-        problems.push({ path: `trials[${i}].artifacts.${name}`, message: `must be a path inside ${folder}, got ${JSON.stringify(path)}` });
+        problems.push({
+          path: `trials[${i}].artifacts.${name}`,
+          message: `must be a path inside ${folder}, got ${JSON.stringify(path)}`,
+        });
       }
     }
   });
   shard.evaluations.forEach((evaluation, i) => {
     if (evaluation.studyId !== studyId) mismatch(`evaluations[${i}].studyId`, studyId, evaluation.studyId);
     if (evaluationStudyId(evaluation.id) !== studyId) {
-      problems.push({ path: `evaluations[${i}].id`, message: `must be an evaluation id of study '${studyId}' (${studyId}.e0000042), got ${JSON.stringify(evaluation.id)}` });
+      problems.push({
+        path: `evaluations[${i}].id`,
+        message: `must be an evaluation id of study '${studyId}' (${studyId}.e0000042), got ${JSON.stringify(evaluation.id)}`,
+      });
     }
     if (parseTrialId(evaluation.trialId)?.studyId !== studyId) {
-      problems.push({ path: `evaluations[${i}].trialId`, message: `must be a trial of study '${studyId}', got ${JSON.stringify(evaluation.trialId)}` });
+      problems.push({
+        path: `evaluations[${i}].trialId`,
+        message: `must be a trial of study '${studyId}', got ${JSON.stringify(evaluation.trialId)}`,
+      });
     }
   });
   fail(file, problems);

@@ -87,7 +87,9 @@ export class InMemoryRunStore implements RunStore {
     this.#open();
     const trial = this.#ledger.trial(trialId, 'writeArtifact');
     if (trial.studyId !== studyId) {
-      throw new Error(`run store: writeArtifact: trial '${trialId}' belongs to study '${trial.studyId}', not '${studyId}'`);
+      throw new Error(
+        `run store: writeArtifact: trial '${trialId}' belongs to study '${trial.studyId}', not '${studyId}'`,
+      );
     }
     const path = artifactPath(studyId, trialId, name);
     this.#artifacts.set(path, await artifactBytes(data));
@@ -116,6 +118,7 @@ async function artifactBytes(data: ArtifactData): Promise<Uint8Array> {
   if (typeof data === 'string') return new TextEncoder().encode(data);
   if (data instanceof Uint8Array) return data.slice();
   const pieces: Uint8Array[] = [];
-  for await (const piece of data) pieces.push(typeof piece === 'string' ? new TextEncoder().encode(piece) : piece.slice());
+  for await (const piece of data)
+    pieces.push(typeof piece === 'string' ? new TextEncoder().encode(piece) : piece.slice());
   return Buffer.concat(pieces);
 }

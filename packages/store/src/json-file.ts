@@ -153,7 +153,8 @@ export class JsonFileRunStore implements RunStore {
       const file = new DurableJsonFile<IndexFile>(join(absolute, 'index.json'), { fsync, indent: 2 });
       const read = await file.read();
       const rebuilt = read === null ? await rebuildIndex(absolute, file.path) : null;
-      const data = read ?? rebuilt?.index ?? { format: STORE_FORMAT, version: STORE_VERSION, studies: [], trialsPerShard: {} };
+      const data = read ??
+        rebuilt?.index ?? { format: STORE_FORMAT, version: STORE_VERSION, studies: [], trialsPerShard: {} };
       checkHeader(file.path, data);
       checkIndexFile(file.path, data);
       data.version = STORE_VERSION;
@@ -195,7 +196,10 @@ export class JsonFileRunStore implements RunStore {
       });
       // After the index, which decides what exists: a crash in between leaves a study
       // without its copy, which the next writer writes on open.
-      await writeStudyFile(join(this.root, study.id), study, this.#trialsPerShard, { fsync: this.#fsync, ifMissing: false });
+      await writeStudyFile(join(this.root, study.id), study, this.#trialsPerShard, {
+        fsync: this.#fsync,
+        ifMissing: false,
+      });
       this.#ledger.putStudy(study);
       this.#loading.set(study.id, Promise.resolve());
       return study;
@@ -280,7 +284,9 @@ export class JsonFileRunStore implements RunStore {
     await this.#loadTrialStudy(trialId, 'writeArtifact');
     const trial = this.#ledger.trial(trialId, 'writeArtifact');
     if (trial.studyId !== studyId) {
-      throw new Error(`run store: writeArtifact: trial '${trialId}' belongs to study '${trial.studyId}', not '${studyId}'`);
+      throw new Error(
+        `run store: writeArtifact: trial '${trialId}' belongs to study '${trial.studyId}', not '${studyId}'`,
+      );
     }
     const path = artifactPath(studyId, trialId, name);
     const absolute = await resolveInsideStore(this.root, path, 'writeArtifact');
@@ -300,7 +306,8 @@ export class JsonFileRunStore implements RunStore {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new Error(`run store: readArtifact: no artifact at '${path}' under ${this.root}`);
-      if (code === 'ELOOP') throw new Error(`run store: readArtifact: '${path}' is a symbolic link; artifacts must be plain files`);
+      if (code === 'ELOOP')
+        throw new Error(`run store: readArtifact: '${path}' is a symbolic link; artifacts must be plain files`);
       throw error;
     }
     try {
@@ -493,7 +500,14 @@ async function writeStudyFile(
   options: { fsync: boolean; ifMissing: boolean },
 ): Promise<void> {
   const file = new DurableJsonFile<StudyFile>(join(dir, STUDY_FILE), { fsync: options.fsync, indent: 2 });
-  if (options.ifMissing && (await access(file.path).then(() => true, () => false))) return;
+  if (
+    options.ifMissing &&
+    (await access(file.path).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
   if ((await mkdir(dir, { recursive: true })) !== undefined && options.fsync) await syncDirectory(dirname(dir));
   await file.write({ format: STORE_FORMAT, version: STORE_VERSION, study, trialsPerShard });
 }

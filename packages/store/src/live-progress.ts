@@ -51,20 +51,30 @@ const liveProgressSchema = z.object({
     z.object({
       epochs: z.number(),
       history: z.array(
-        z.looseObject({ epoch: z.number(), loss: nullableNumber, valLoss: nullableNumber, valError: nullableNumber.optional() }),
+        z.looseObject({
+          epoch: z.number(),
+          loss: nullableNumber,
+          valLoss: nullableNumber,
+          valError: nullableNumber.optional(),
+        }),
       ),
     }),
   ),
 });
 
-/** Where a study's live progress is kept; throws for anything that is not a study id, so no input names another path. */
+/**
+ * Where a study's live progress is kept; throws for anything that is not a study id, so no input names another path.
+ */
 export function liveProgressPath(root: string, studyId: string): string {
   if (!isStudyId(studyId)) throw new Error(`run store: live progress: '${studyId}' is not a study id`);
   return join(root, studyId, 'live', 'progress.json');
 }
 
 /** Replaces the study's live progress (the sweeping process's main thread only: the store's writer). */
-export async function writeLiveProgress(root: string, progress: Omit<LiveProgressFile, 'format' | 'version'>): Promise<void> {
+export async function writeLiveProgress(
+  root: string,
+  progress: Omit<LiveProgressFile, 'format' | 'version'>,
+): Promise<void> {
   const path = liveProgressPath(root, progress.studyId);
   await mkdir(join(root, progress.studyId, 'live'), { recursive: true });
   const file: LiveProgressFile = { format: LIVE_PROGRESS_FORMAT, version: 1, ...progress };

@@ -4,7 +4,18 @@
  * the store and records only name them. Their building blocks (params, metric sets,
  * epoch records, the selection rule, artifact shapes) are defined once in @aelab/core.
  */
-import type { Distribution, EpochRecord, Interval, Json, LabelUse, MetricSet, Params, SelectionRule, SplitName, TrialStatus } from '@aelab/core';
+import type {
+  Distribution,
+  EpochRecord,
+  Interval,
+  Json,
+  LabelUse,
+  MetricSet,
+  Params,
+  SelectionRule,
+  SplitName,
+  TrialStatus,
+} from '@aelab/core';
 
 export interface StudyRecord {
   id: string;
@@ -34,7 +45,10 @@ export interface StudyRecord {
 export interface RunEnvironment {
   /** tfjs backend actually used: `wasm`, `cpu`, `tensorflow`, `tensorflow-gpu`. */
   backend: string;
-  /** The training step that trained it (`lean-dense`, `layers`, ...): steps agree only to float rounding. Absent in runs recorded before it was. */
+  /**
+   * The training step that trained it (`lean-dense`, `layers`, ...): steps agree only to float rounding. Absent in runs
+   * recorded before it was.
+   */
   trainingStep?: string;
   versions: Record<string, string>;
   gitCommit: string | null;
@@ -110,4 +124,3 @@ export interface EvaluationRecord {
   metrics: Partial<Record<SplitName, MetricSet>>;
   createdAt: string;
 }
-

@@ -4,7 +4,10 @@ import type { EvaluationRecord, RunEnvironment, StudyRecord, TrialRecord } from 
 
 export type NewStudy = Omit<StudyRecord, 'id' | 'createdAt'> & { createdAt?: string };
 
-export type NewTrial = Pick<TrialRecord, 'configHash' | 'params' | 'repeat' | 'seed' | 'environment' | 'dataFingerprint'> &
+export type NewTrial = Pick<
+  TrialRecord,
+  'configHash' | 'params' | 'repeat' | 'seed' | 'environment' | 'dataFingerprint'
+> &
   Partial<Pick<TrialRecord, 'sampled' | 'distributions'>> & { startedAt?: string };
 
 /** The outcome of a training, written once. */
@@ -89,4 +92,3 @@ export interface RunStore {
   /** Flushes and releases files or locks. The store is unusable afterwards. */
   close(): Promise<void>;
 }
-

@@ -1,10 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  completedTrainings,
-  findCompletedTrial,
-  interruptOrphanedTrials,
-  type RunStore,
-} from '../src/index.js';
+import { completedTrainings, findCompletedTrial, interruptOrphanedTrials, type RunStore } from '../src/index.js';
 import { completeOutcome, evaluation, history, newStudy, newTrial } from './fixtures.js';
 
 /**
@@ -59,7 +54,9 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
         const trials = [];
         for (let i = 0; i < 5; i++) trials.push(await store.startTrial(study.id, newTrial(`cfg-${i}`)));
         expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
-        expect(trials.every((t) => t.status === 'running' && t.studyId === study.id && t.finishedAt === null)).toBe(true);
+        expect(trials.every((t) => t.status === 'running' && t.studyId === study.id && t.finishedAt === null)).toBe(
+          true,
+        );
         const ids = trials.map((t) => t.id);
         expect(new Set(ids).size).toBe(5);
         expect([...ids].sort()).toEqual(ids);
@@ -155,9 +152,9 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
         expect(await store.getTrial('nope')).toBeUndefined();
         expect(await store.getTrial(`${study.id}.t000009`)).toBeUndefined();
         const trial = await store.startTrial(study.id, newTrial());
-        await expect(
-          store.finishTrial(trial.id, { status: 'running' as 'complete' }),
-        ).rejects.toThrow(/status must be one of/);
+        await expect(store.finishTrial(trial.id, { status: 'running' as 'complete' })).rejects.toThrow(
+          /status must be one of/,
+        );
       });
     });
 
@@ -258,7 +255,9 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
         await store.addEvaluations(running.id, [evaluation(95)]);
         const failed = await store.startTrial(study.id, newTrial('cfg-1'));
         await store.finishTrial(failed.id, { status: 'failed', reason: 'out of memory' });
-        await expect(store.addEvaluations(failed.id, [evaluation(95)])).rejects.toThrow(`trial '${failed.id}' is failed`);
+        await expect(store.addEvaluations(failed.id, [evaluation(95)])).rejects.toThrow(
+          `trial '${failed.id}' is failed`,
+        );
         await expect(store.addEvaluations('nope', [evaluation(95)])).rejects.toThrow(/nope/);
         expect(await store.listEvaluations(study.id)).toHaveLength(1);
       });
@@ -297,7 +296,9 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
         expect(pieced).toBe(whole);
         expect(new TextDecoder().decode(await store.readArtifact(pieced))).toBe('{"test":{"labels":["é","x"]}}');
         await store.writeArtifact(study.id, trial.id, 'curves.json', later());
-        expect(new TextDecoder().decode(await store.readArtifact(pieced.replace('errors', 'curves')))).toBe('{"test":{"labels":["é","x"]}}');
+        expect(new TextDecoder().decode(await store.readArtifact(pieced.replace('errors', 'curves')))).toBe(
+          '{"test":{"labels":["é","x"]}}',
+        );
         // A producer may fill the same memory again for the next piece.
         function* reused() {
           const buffer = new Uint8Array(3);
@@ -321,7 +322,9 @@ export function runStoreConformance(name: string, makeStore: () => Promise<RunSt
           yield 'new and half';
           throw new Error('the pieces failed');
         }
-        await expect(store.writeArtifact(study.id, trial.id, 'errors.json', failing())).rejects.toThrow('the pieces failed');
+        await expect(store.writeArtifact(study.id, trial.id, 'errors.json', failing())).rejects.toThrow(
+          'the pieces failed',
+        );
         expect(new TextDecoder().decode(await store.readArtifact(path))).toBe('old');
       });
 

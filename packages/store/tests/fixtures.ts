@@ -21,7 +21,15 @@ export function newTrial(configHash = 'cfg-a', repeat = 0): NewTrial {
     configHash,
     params: { 'model.kind': 'dense', 'model.units': [32, 8, 32], 'train.learningRate': 0.001 },
     sampled: { 'model.units': [32, 8, 32] },
-    distributions: { 'model.units': { type: 'categorical', values: [[32, 8, 32], [64, 16, 64]] } },
+    distributions: {
+      'model.units': {
+        type: 'categorical',
+        values: [
+          [32, 8, 32],
+          [64, 16, 64],
+        ],
+      },
+    },
     repeat,
     seed: 1234 + repeat,
     environment: { backend: 'wasm', versions: { tfjs: '4.22.0' }, gitCommit: null },

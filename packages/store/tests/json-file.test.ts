@@ -50,7 +50,9 @@ describe('JsonFileRunStore on disk', () => {
       yield 'half';
       throw new Error('the pieces failed');
     }
-    await expect(store.writeArtifact(study.id, trial.id, 'errors.json', failing())).rejects.toThrow('the pieces failed');
+    await expect(store.writeArtifact(study.id, trial.id, 'errors.json', failing())).rejects.toThrow(
+      'the pieces failed',
+    );
     expect(await readdir(folder)).toEqual(['errors.json']);
     expect(await readFile(join(root, path), 'utf8')).toBe('{"test":[1,2]}');
     await store.close();
@@ -114,7 +116,9 @@ describe('JsonFileRunStore on disk', () => {
     const root = await tempRoot();
     const store = await openRunStore(root, { trialsPerShard: 3 });
     const study = await store.createStudy(newStudy());
-    const trials = await Promise.all(Array.from({ length: 8 }, (_, i) => store.startTrial(study.id, newTrial(`cfg-${i}`))));
+    const trials = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.startTrial(study.id, newTrial(`cfg-${i}`))),
+    );
     expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     await store.close();
     const reader = await openRunStore(root, { readonly: true, trialsPerShard: 3 });
@@ -139,8 +143,16 @@ describe('JsonFileRunStore on disk', () => {
     const later = await reopened.createStudy(newStudy({ name: 'later' }));
     for (let i = 0; i < 4; i++) await reopened.startTrial(later.id, newTrial(`cfg-${i}`));
     await reopened.close();
-    expect((await readdir(join(root, study.id))).sort()).toEqual(['study.json', 'trials-0000.json', 'trials-0001.json']);
-    expect((await readdir(join(root, later.id))).sort()).toEqual(['study.json', 'trials-0000.json', 'trials-0001.json']);
+    expect((await readdir(join(root, study.id))).sort()).toEqual([
+      'study.json',
+      'trials-0000.json',
+      'trials-0001.json',
+    ]);
+    expect((await readdir(join(root, later.id))).sort()).toEqual([
+      'study.json',
+      'trials-0000.json',
+      'trials-0001.json',
+    ]);
     const shard = JSON.parse(await readFile(join(root, study.id, 'trials-0001.json'), 'utf8'));
     expect(shard.trials.map((t: { number: number }) => t.number)).toEqual([2, 3]);
   });
@@ -209,7 +221,10 @@ describe('JsonFileRunStore writer lock', () => {
   it('takes over a lock naming its own pid that it does not hold (a restarted container)', async () => {
     const root = await tempRoot();
     await (await openRunStore(root)).close();
-    await writeFile(join(root, '.lock'), JSON.stringify({ pid: process.pid, hostname: hostname(), acquiredAt: 'then' }));
+    await writeFile(
+      join(root, '.lock'),
+      JSON.stringify({ pid: process.pid, hostname: hostname(), acquiredAt: 'then' }),
+    );
     const store = await openRunStore(root);
     expect(JSON.parse(await readFile(join(root, '.lock'), 'utf8')).acquiredAt).not.toBe('then');
     await expect(openRunStore(root)).rejects.toThrow(StoreLockedError);
@@ -239,7 +254,7 @@ describe('JsonFileRunStore under kill -9', () => {
     await setup.close();
 
     let seed = 20240611;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const started = new Set<string>();
     const finished = new Set<string>();
     const evaluated = new Set<string>();
@@ -275,7 +290,10 @@ describe('JsonFileRunStore under kill -9', () => {
       }
       const evaluations = await reader.listEvaluations(study.id);
       for (const id of evaluated) {
-        expect(evaluations.filter((e) => e.trialId === id), `evaluations of ${id}`).toHaveLength(3);
+        expect(
+          evaluations.filter((e) => e.trialId === id),
+          `evaluations of ${id}`,
+        ).toHaveLength(3);
       }
       for (const [id, path] of artifacts) {
         const content = JSON.parse(new TextDecoder().decode(await reader.readArtifact(path)));

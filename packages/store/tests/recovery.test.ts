@@ -82,7 +82,8 @@ describe('lock files left by a writer killed while taking the lock', () => {
     await (await openRunStore(root)).close();
     // Pids that were alive and are not any more: children that have exited.
     const [dead, deadEarly, deadRemote] = [0, 1, 2].map(() => spawnSync(process.execPath, ['-e', '']).pid!);
-    const owner = (pid: number, host = hostname()) => JSON.stringify({ pid, hostname: host, acquiredAt: '2026-12-06T00:00:00Z' }) + '\n';
+    const owner = (pid: number, host = hostname()) =>
+      JSON.stringify({ pid, hostname: host, acquiredAt: '2026-12-06T00:00:00Z' }) + '\n';
     await writeFile(join(root, `.lock.${dead}.tmp`), owner(dead));
     await writeFile(join(root, `.lock.${deadEarly}.tmp`), ''); // killed before it wrote its owner
     await writeFile(join(root, `.lock.${process.ppid}.tmp`), owner(process.ppid));
@@ -100,7 +101,9 @@ describe('writeFileAtomic', () => {
   it('leaves no temp file when the rename fails (a directory in the way)', async () => {
     const root = await tempRoot();
     await mkdir(join(root, 'results.csv'), { recursive: true });
-    await expect(writeFileAtomic(join(root, 'results.csv'), 'row\n', { fsync: false })).rejects.toThrow(/EISDIR|EEXIST|ENOTEMPTY|EPERM/);
+    await expect(writeFileAtomic(join(root, 'results.csv'), 'row\n', { fsync: false })).rejects.toThrow(
+      /EISDIR|EEXIST|ENOTEMPTY|EPERM/,
+    );
     expect(await readdir(root)).toEqual(['results.csv']);
   });
 });
@@ -147,7 +150,11 @@ describe('a deleted index.json', () => {
     expect(next.number).toBe(4);
     expect(await writer.listTrials(second.id)).toEqual(before.second);
     await writer.close();
-    expect((await readdir(join(root, first.id))).filter((n) => n.startsWith('trials-')).sort()).toEqual(['trials-0000.json', 'trials-0001.json', 'trials-0002.json']);
+    expect((await readdir(join(root, first.id))).filter((n) => n.startsWith('trials-')).sort()).toEqual([
+      'trials-0000.json',
+      'trials-0001.json',
+      'trials-0002.json',
+    ]);
 
     const again = await openRunStore(root, { readonly: true });
     expect(again.rebuiltIndex).toBeNull();

@@ -58,7 +58,9 @@ describe('ids read from disk', () => {
       data.trialsPerShard = { '../escaped': data.trialsPerShard[id] };
     });
     await expect(openRunStore(root)).rejects.toThrow(`${index}: studies[0].id`);
-    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(/studies\[0\]\.id: must be a study id like s-20261123-083306-7f3a, got "..\/escaped"/);
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(
+      /studies\[0\]\.id: must be a study id like s-20261123-083306-7f3a, got "..\/escaped"/,
+    );
     expect(await readdir(dir)).toEqual(['runs']);
   });
 
@@ -76,7 +78,9 @@ describe('ids read from disk', () => {
     const shard = join(root, study.id, 'trials-0000.json');
     await editJson(shard, (data) => (data.evaluations[0].trialId = 's-20200101-000000-abcd.t000000'));
     const reader = await openRunStore(root, { readonly: true });
-    await expect(reader.listEvaluations(study.id)).rejects.toThrow(`${shard}: evaluations[0].trialId: must be a trial of study '${study.id}'`);
+    await expect(reader.listEvaluations(study.id)).rejects.toThrow(
+      `${shard}: evaluations[0].trialId: must be a trial of study '${study.id}'`,
+    );
   });
 
   it('refuses an artifact path that leaves its trial folder', async () => {
@@ -99,7 +103,9 @@ describe('artifacts behind symbolic links', () => {
     await rm(join(root, path));
     await symlink(outside, join(root, path));
     const reader = await openRunStore(root, { readonly: true });
-    await expect(reader.readArtifact(path)).rejects.toThrow(`run store: readArtifact: '${path}' resolves outside the store`);
+    await expect(reader.readArtifact(path)).rejects.toThrow(
+      `run store: readArtifact: '${path}' resolves outside the store`,
+    );
   });
 
   it('refuses a link that stays inside the store, and a linked folder', async () => {
@@ -123,7 +129,9 @@ describe('artifacts behind symbolic links', () => {
     const running = await writer.startTrial(study.id, newTrial('cfg-3'));
     await rm(join(root, study.id, 'trials'), { recursive: true, force: true });
     await symlink(outside, join(root, study.id, 'trials'));
-    await expect(writer.writeArtifact(study.id, running.id, 'errors.json', 'x')).rejects.toThrow(/resolves outside the store/);
+    await expect(writer.writeArtifact(study.id, running.id, 'errors.json', 'x')).rejects.toThrow(
+      /resolves outside the store/,
+    );
     expect(await readFile(join(outside, 'errors.json'), 'utf8')).toBe('not ours');
     await writer.close();
   });
@@ -149,7 +157,9 @@ describe('malformed records', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toContain(`${shard}: trials[0].status: must be one of running, complete, failed, interrupted, pruned, got undefined`);
+    expect(error?.message).toContain(
+      `${shard}: trials[0].status: must be one of running, complete, failed, interrupted, pruned, got undefined`,
+    );
     expect(error?.message).toContain('trials[0].history: must be an array, got undefined');
     expect(error).not.toBeInstanceOf(TypeError);
   });
@@ -159,7 +169,9 @@ describe('malformed records', () => {
     const shard = join(root, study.id, 'trials-0000.json');
     await editJson(shard, (data) => (data.evaluations[1].metrics = 'f1=0.8'));
     const reader = await openRunStore(root, { readonly: true });
-    await expect(reader.listEvaluations(study.id)).rejects.toThrow(`${shard}: evaluations[1].metrics: must be an object, got "f1=0.8"`);
+    await expect(reader.listEvaluations(study.id)).rejects.toThrow(
+      `${shard}: evaluations[1].metrics: must be an object, got "f1=0.8"`,
+    );
     await editJson(shard, (data) => (data.trials[0] = null));
     const again = await openRunStore(root, { readonly: true });
     await expect(again.listTrials(study.id)).rejects.toThrow(`${shard}: trials[0]: must be an object, got null`);
@@ -173,8 +185,13 @@ describe('malformed records', () => {
       data.trials[0].history[1].loss = 'high';
     });
     const reader = await openRunStore(root, { readonly: true });
-    const error = await reader.listTrials(study.id).then(() => undefined, (e: Error) => e);
-    expect(error?.message).toContain(`${shard}: trials[0].history[1].loss: must be a finite number or null, got "high"`);
+    const error = await reader.listTrials(study.id).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toContain(
+      `${shard}: trials[0].history[1].loss: must be a finite number or null, got "high"`,
+    );
     expect(error?.message).toContain(`${shard}: trials[1].history[2]: must be an object, got null`);
   });
 
@@ -183,14 +200,18 @@ describe('malformed records', () => {
     const shard = join(root, study.id, 'trials-0001.json');
     await editJson(shard, (data) => (data.trials[0].history[1].valError = 'low'));
     const reader = await openRunStore(root, { readonly: true });
-    await expect(reader.listTrials(study.id)).rejects.toThrow(`${shard}: trials[0].history[1].valError: must be a finite number or null, got "low"`);
+    await expect(reader.listTrials(study.id)).rejects.toThrow(
+      `${shard}: trials[0].history[1].valError: must be a finite number or null, got "low"`,
+    );
   });
 
   it('names the field of a malformed study in index.json', async () => {
     const { root } = await storeWithTrials();
     const index = join(root, 'index.json');
     await editJson(index, (data) => delete data.studies[0].selection);
-    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(`${index}: studies[0].selection: must be an object, got undefined`);
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(
+      `${index}: studies[0].selection: must be an object, got undefined`,
+    );
   });
 
   it('loads records with null numbers (a diverged loss) and optional fields absent', async () => {
@@ -206,7 +227,7 @@ describe('malformed records', () => {
   });
 });
 
-describe('the store\'s own files behind links, or not files', () => {
+describe("the store's own files behind links, or not files", () => {
   const SECRET = 'root:x:0:0:root:/root:/bin/bash\n';
 
   it('refuses an index.json that is a link, without reading or quoting its target', async () => {
@@ -217,7 +238,10 @@ describe('the store\'s own files behind links, or not files', () => {
     await rm(index);
     await symlink(outside, index);
     for (const options of [{ readonly: true }, {}]) {
-      const failure = await openRunStore(root, options).then(() => 'opened', (error: Error) => error.message);
+      const failure = await openRunStore(root, options).then(
+        () => 'opened',
+        (error: Error) => error.message,
+      );
       expect(failure).toBe(`run store: ${index} is a symbolic link; the store reads only its own plain files`);
     }
   });
@@ -228,7 +252,9 @@ describe('the store\'s own files behind links, or not files', () => {
     await rename(shard, join(dir, 'shard.json'));
     await symlink(join(dir, 'shard.json'), shard);
     const reader = await openRunStore(root, { readonly: true });
-    await expect(reader.listTrials(study.id)).rejects.toThrow(`run store: ${shard} is a symbolic link; the store reads only its own plain files`);
+    await expect(reader.listTrials(study.id)).rejects.toThrow(
+      `run store: ${shard} is a symbolic link; the store reads only its own plain files`,
+    );
     await reader.close();
     await rm(shard);
     await rename(join(dir, 'shard.json'), shard);
@@ -236,7 +262,9 @@ describe('the store\'s own files behind links, or not files', () => {
     await rename(join(root, study.id), join(dir, 'study'));
     await symlink(join(dir, 'study'), join(root, study.id));
     const again = await openRunStore(root, { readonly: true });
-    await expect(again.listTrials(study.id)).rejects.toThrow(`run store: ${join(root, study.id)} is a symbolic link; a study's folder must be a plain folder of the store`);
+    await expect(again.listTrials(study.id)).rejects.toThrow(
+      `run store: ${join(root, study.id)} is a symbolic link; a study's folder must be a plain folder of the store`,
+    );
     await again.close();
   });
 
@@ -245,7 +273,9 @@ describe('the store\'s own files behind links, or not files', () => {
     const index = join(root, 'index.json');
     await rm(index);
     execFileSync('mkfifo', [index]);
-    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(`run store: ${index} is not a regular file; the store reads only its own plain files`);
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(
+      `run store: ${index} is not a regular file; the store reads only its own plain files`,
+    );
   });
 
   it('says where a file stops being JSON without quoting its content', async () => {
@@ -253,15 +283,21 @@ describe('the store\'s own files behind links, or not files', () => {
     const index = join(root, 'index.json');
     const original = await readFile(index, 'utf8');
     await writeFile(index, SECRET);
-    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(new RegExp(`^run store: ${index} is not valid JSON: Unexpected token 'r'$`));
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(
+      new RegExp(`^run store: ${index} is not valid JSON: Unexpected token 'r'$`),
+    );
     await writeFile(index, '{\n  "format": "aelab-run-store",\n  "studies": [1 2]\n}\n');
-    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(`run store: ${index} is not valid JSON (line 3, column 17): Expected ',' or ']' after array element`);
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(
+      `run store: ${index} is not valid JSON (line 3, column 17): Expected ',' or ']' after array element`,
+    );
 
     await writeFile(index, original);
     const shard = join(root, study.id, 'trials-0000.json');
     await writeFile(shard, `{"trials": [${JSON.stringify(SECRET)}`);
     const reader = await openRunStore(root, { readonly: true });
-    await expect(reader.listTrials(study.id)).rejects.toThrow(new RegExp(`^run store: ${shard} is not valid JSON[^"]*$`));
+    await expect(reader.listTrials(study.id)).rejects.toThrow(
+      new RegExp(`^run store: ${shard} is not valid JSON[^"]*$`),
+    );
     await reader.close();
   });
 });

@@ -5,7 +5,10 @@ import { intermediateValue, oriented, stableStringify } from '@aelab/core';
 import { createPruner, createSampler, parseExperiment } from '@aelab/search';
 import { JsonFileRunStore, trainingKey } from '@aelab/store';
 
-/** ASHA as recommended in docs/search-benchmark.md (chosen there with search-replay.mjs --settings: r = round(100 / 16)). */
+/**
+ * ASHA as recommended in docs/search-benchmark.md (chosen there with search-replay.mjs --settings: r = round(100 /
+ * 16)).
+ */
 export const ASHA = { type: 'asha', minEpochs: 6, reductionFactor: 3 };
 /** Hyperband with the same r and eta; R = the experiment's 100 epochs. */
 export const HYPERBAND = { type: 'hyperband', minEpochs: 6, reductionFactor: 3 };
@@ -40,12 +43,26 @@ export function benchExperiment(name, search, epochs = 100) {
   return parseExperiment({
     name,
     seed: 2024,
-    data: { dataset: 'ecg', split: { kind: 'rows', train: [0, 500], test: [500, null] }, scaler: 'standard', trainOn: 'normal', validationFraction: 0.2 },
+    data: {
+      dataset: 'ecg',
+      split: { kind: 'rows', train: [0, 500], test: [500, null] },
+      scaler: 'standard',
+      trainOn: 'normal',
+      validationFraction: 0.2,
+    },
     model: { kind: 'dense', encoder: [64, 32, 16], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
     training: { epochs, batchSize: 32, learningRate: 0.001, loss: 'mse', earlyStopping: null },
     scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
     space: {
-      'model.encoder': { type: 'categorical', values: [[32, 8], [64, 32, 8], [128, 64, 32, 16], [128, 32]] },
+      'model.encoder': {
+        type: 'categorical',
+        values: [
+          [32, 8],
+          [64, 32, 8],
+          [128, 64, 32, 16],
+          [128, 32],
+        ],
+      },
       'model.dropout': { type: 'categorical', values: [0, 0.1, 0.3] },
       'model.l2': { type: 'categorical', values: [0, 0.0001, 0.001] },
       'training.learningRate': { type: 'categorical', values: [0.0003, 0.001, 0.003] },
@@ -69,7 +86,12 @@ export async function gridOutcomes(storeDir) {
       const trials = (await store.listTrials(study.id)).filter((t) => t.status === 'complete');
       if (trials.length !== 108 || trials.some((t) => t.history.some((e) => e.valError === undefined))) continue;
       const mse = new Map((await store.listEvaluations(study.id)).map((e) => [e.trialId, e.metrics.validation?.mse]));
-      const byParams = new Map(trials.map((t) => [stableStringify(t.sampled), { configHash: t.configHash, curve: t.history.map(intermediateValue), objective: mse.get(t.id) }]));
+      const byParams = new Map(
+        trials.map((t) => [
+          stableStringify(t.sampled),
+          { configHash: t.configHash, curve: t.history.map(intermediateValue), objective: mse.get(t.id) },
+        ]),
+      );
       return { study: study.id, byParams };
     }
     return null;
@@ -94,7 +116,12 @@ export function replayStudy(grid, search, epochs = 100) {
   let trained = 0;
   const finish = (entry) => {
     const outcome = grid.byParams.get(stableStringify(entry.params));
-    const curve = { trialId: `t${curves.length}`, training: trainingKey(outcome.configHash, 0), values: [], state: 'running' };
+    const curve = {
+      trialId: `t${curves.length}`,
+      training: trainingKey(outcome.configHash, 0),
+      values: [],
+      state: 'running',
+    };
     const others = [...curves];
     curves.push(curve);
     for (const value of outcome.curve) {

@@ -10,4 +10,3 @@ export const dataCommand: CommandModule<object, DataOptions> = {
     await runData(args);
   },
 };
-

@@ -3,7 +3,8 @@ import { infoOptions, type InfoOptions } from '../args.js';
 
 export const infoCommand: CommandModule<object, InfoOptions> = {
   command: 'info',
-  describe: 'Show the TensorFlow.js backend that would be used, wasm SIMD/threads, the GPU adapter (webgpu), versions and CPUs',
+  describe:
+    'Show the TensorFlow.js backend that would be used, wasm SIMD/threads, the GPU adapter (webgpu), versions and CPUs',
   builder: infoOptions,
   handler: async (args) => {
     const { initBackend } = await import('@aelab/models');

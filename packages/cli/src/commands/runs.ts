@@ -14,7 +14,8 @@ export const runsCommand: CommandModule<object, RunsOptions> = {
     try {
       const id = args.id ?? args.study;
       if (args.action === 'list') await view.printStudies(store);
-      else if (args.action === 'export') await (await import('../runs-export.js')).exportStudy(store, id, args.format, args.out);
+      else if (args.action === 'export')
+        await (await import('../runs-export.js')).exportStudy(store, id, args.format, args.out);
       else if (args.action === 'best') await view.printBest(store, (await view.findStudy(store, id)).id);
       else if (args.action === 'table') await view.printTable(store, id, args.markdown);
       else if (id && (await store.getTrial(id))) await view.printTrial(store, id);

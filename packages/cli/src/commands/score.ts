@@ -3,7 +3,7 @@ import { scoreOptions, type ScoreOptions } from '../args.js';
 
 export const scoreCommand: CommandModule<object, ScoreOptions> = {
   command: 'score',
-  describe: 'Flag anomalies in new data with a saved model (a trial\'s model/ folder)',
+  describe: "Flag anomalies in new data with a saved model (a trial's model/ folder)",
   builder: scoreOptions,
   handler: async (args) => {
     const { runScore } = await import('../score-run.js');

@@ -13,7 +13,9 @@ import {
 
 /** Options of the delimited-text loader. */
 export interface CsvOptions {
-  /** Column holding the class label: header name, or 0-based index (negative counts from the end). Default: last column. */
+  /**
+   * Column holding the class label: header name, or 0-based index (negative counts from the end). Default: last column.
+   */
   labelColumn?: string | number;
   /** Whether line 1 is a header. Default `auto`: a header when a feature cell of line 1 is not a number. */
   header?: boolean | 'auto';
@@ -50,16 +52,35 @@ export function isCsvValue(cell: string): boolean {
   }
 }
 
-function resolveColumn(spec: string | number, header: string[] | undefined, columns: number, file: string, what: string): number {
+function resolveColumn(
+  spec: string | number,
+  header: string[] | undefined,
+  columns: number,
+  file: string,
+  what: string,
+): number {
   if (typeof spec === 'number' || (/^-?\d+$/.test(spec) && !header?.includes(spec))) {
     const index = Number(spec);
     const resolved = index < 0 ? columns + index : index;
-    if (resolved < 0 || resolved >= columns) throw new DataFormatError(file, 1, undefined, `${what} index ${index} is out of range: the file has ${columns} columns`);
+    if (resolved < 0 || resolved >= columns)
+      throw new DataFormatError(
+        file,
+        1,
+        undefined,
+        `${what} index ${index} is out of range: the file has ${columns} columns`,
+      );
     return resolved;
   }
-  if (!header) throw new DataFormatError(file, 1, undefined, `${what} '${spec}' is a name but the file has no header line`);
+  if (!header)
+    throw new DataFormatError(file, 1, undefined, `${what} '${spec}' is a name but the file has no header line`);
   const index = header.indexOf(spec);
-  if (index === -1) throw new DataFormatError(file, 1, undefined, `${what} '${spec}' not found in the header; columns are: ${header.join(', ')}`);
+  if (index === -1)
+    throw new DataFormatError(
+      file,
+      1,
+      undefined,
+      `${what} '${spec}' not found in the header; columns are: ${header.join(', ')}`,
+    );
   return index;
 }
 
@@ -73,15 +94,21 @@ function dropColumnList(value: unknown): (string | number)[] {
       .map((name) => name.trim())
       .filter((name) => name !== '');
   if (!Array.isArray(value))
-    throw new TypeError(`dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, got ${JSON.stringify(value) ?? typeof value}`);
+    throw new TypeError(
+      `dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, got ${JSON.stringify(value) ?? typeof value}`,
+    );
   return value.map((entry: unknown, i) => {
     if (typeof entry === 'string' || (typeof entry === 'number' && Number.isInteger(entry))) return entry;
-    throw new TypeError(`dropColumns entry ${i} must be a column name or a 0-based index, got ${JSON.stringify(entry) ?? typeof entry}`);
+    throw new TypeError(
+      `dropColumns entry ${i} must be a column name or a 0-based index, got ${JSON.stringify(entry) ?? typeof entry}`,
+    );
   });
 }
 
 function delimiterHint(text: string, delimiter: string): string {
-  for (const candidate of [';', '\t', '|', ',']) if (candidate !== delimiter && text.includes(candidate)) return ` (the line contains '${candidate === '\t' ? '\\t' : candidate}': wrong delimiter? pass the delimiter option)`;
+  for (const candidate of [';', '\t', '|', ','])
+    if (candidate !== delimiter && text.includes(candidate))
+      return ` (the line contains '${candidate === '\t' ? '\\t' : candidate}': wrong delimiter? pass the delimiter option)`;
   return '';
 }
 
@@ -107,7 +134,12 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
   const setup = (cells: string[], line: number) => {
     columns = cells.length;
     if (columns < 2)
-      throw new DataFormatError(file, line, undefined, `expected at least 2 '${delimiter === '\t' ? '\\t' : delimiter}'-separated columns (features and a label), found ${columns}${delimiterHint(cells[0] ?? '', delimiter)}`);
+      throw new DataFormatError(
+        file,
+        line,
+        undefined,
+        `expected at least 2 '${delimiter === '\t' ? '\\t' : delimiter}'-separated columns (features and a label), found ${columns}${delimiterHint(cells[0] ?? '', delimiter)}`,
+      );
     const labelIsName = typeof labelSpec === 'string' && !/^-?\d+$/.test(labelSpec);
     let isHeader: boolean;
     if (options.header === undefined || options.header === 'auto') {
@@ -120,7 +152,12 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
     keep = [...Array(columns).keys()].filter((j) => j !== labelIndex && !dropped.has(j));
     if (keep.length === 0) {
       const name = (j: number) => header?.[j] ?? `c${j}`;
-      throw new DataFormatError(file, 1, undefined, `dropColumns (${[...dropped].map(name).join(', ')}) leaves no feature column: only the label column '${name(labelIndex)}' would remain`);
+      throw new DataFormatError(
+        file,
+        1,
+        undefined,
+        `dropColumns (${[...dropped].map(name).join(', ')}) leaves no feature column: only the label column '${name(labelIndex)}' would remain`,
+      );
     }
     return isHeader;
   };
@@ -138,12 +175,25 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
         `expected ${columns} cells as on line ${header ? 1 : firstDataLine}, found ${cells.length}${cells.length === 1 ? delimiterHint(text, delimiter) : ''}`,
       );
     const label = cells[labelIndex].trim();
-    if (label === '') throw new DataFormatError(file, line, labelIndex + 1, `expected a class label in column ${header ? `'${header[labelIndex]}'` : labelIndex + 1}, got an empty cell`);
+    if (label === '')
+      throw new DataFormatError(
+        file,
+        line,
+        labelIndex + 1,
+        `expected a class label in column ${header ? `'${header[labelIndex]}'` : labelIndex + 1}, got an empty cell`,
+      );
     for (const j of keep) values.push(parseNumberCell(cells[j], CSV_MISSING, file, line, j + 1));
     labels.push(pool.intern(label));
   });
-  if (columns === 0) throw new DataFormatError(file, undefined, undefined, 'empty file: expected rows of delimited numbers with a label column');
-  if (labels.length === 0) throw new DataFormatError(file, 2, undefined, 'header only: expected data rows after the header line');
+  if (columns === 0)
+    throw new DataFormatError(
+      file,
+      undefined,
+      undefined,
+      'empty file: expected rows of delimited numbers with a label column',
+    );
+  if (labels.length === 0)
+    throw new DataFormatError(file, 2, undefined, 'header only: expected data rows after the header line');
   return {
     name: options.name ?? file.split(/[\\/]/).pop()!,
     values: values.finish(),

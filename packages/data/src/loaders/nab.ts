@@ -30,7 +30,13 @@ export function parseNabTimestamp(text: string): number | undefined {
   const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
   const time = Date.UTC(year, month, day, hour, minute, second, ms);
   const at = new Date(Date.UTC(year, month, day, hour, minute, second));
-  const onCalendar = at.getUTCFullYear() === year && at.getUTCMonth() === month && at.getUTCDate() === day && at.getUTCHours() === hour && at.getUTCMinutes() === minute && at.getUTCSeconds() === second;
+  const onCalendar =
+    at.getUTCFullYear() === year &&
+    at.getUTCMonth() === month &&
+    at.getUTCDate() === day &&
+    at.getUTCHours() === hour &&
+    at.getUTCMinutes() === minute &&
+    at.getUTCSeconds() === second;
   return onCalendar ? time : undefined;
 }
 
@@ -42,7 +48,12 @@ export function parseNabTimestamp(text: string): number | undefined {
  * window, else `normal`. The raw series, its windows and each row's start are kept so
  * reports can plot detections on the series.
  */
-export async function loadNab(seriesPath: string, labelsPath: string, key: string, options: NabOptions = {}): Promise<Dataset> {
+export async function loadNab(
+  seriesPath: string,
+  labelsPath: string,
+  key: string,
+  options: NabOptions = {},
+): Promise<Dataset> {
   const windowSize = Number(options.windowSize ?? NAB_DEFAULTS.windowSize);
   const stride = Number(options.stride ?? NAB_DEFAULTS.stride);
   const timestamps: number[] = [];
@@ -52,22 +63,52 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
   const { sha256: seriesSha, lines } = await readLines(seriesPath, (text, line) => {
     if (text.trim() === '') return;
     if (headerLine === 0) {
-      if (text.trim() !== 'timestamp,value') throw new DataFormatError(seriesPath, line, undefined, `expected the NAB header 'timestamp,value', got '${text.slice(0, 60)}'`);
+      if (text.trim() !== 'timestamp,value')
+        throw new DataFormatError(
+          seriesPath,
+          line,
+          undefined,
+          `expected the NAB header 'timestamp,value', got '${text.slice(0, 60)}'`,
+        );
       headerLine = line;
       return;
     }
     const cells = text.split(',');
-    if (cells.length !== 2) throw new DataFormatError(seriesPath, line, undefined, `expected 2 cells (timestamp,value), found ${cells.length}`);
+    if (cells.length !== 2)
+      throw new DataFormatError(
+        seriesPath,
+        line,
+        undefined,
+        `expected 2 cells (timestamp,value), found ${cells.length}`,
+      );
     const time = parseNabTimestamp(cells[0]);
-    if (time === undefined) throw new DataFormatError(seriesPath, line, 1, `expected a timestamp 'YYYY-MM-DD HH:MM:SS', got '${cells[0].slice(0, 40)}'`);
+    if (time === undefined)
+      throw new DataFormatError(
+        seriesPath,
+        line,
+        1,
+        `expected a timestamp 'YYYY-MM-DD HH:MM:SS', got '${cells[0].slice(0, 40)}'`,
+      );
     // NAB itself repeats timestamps (DST changes) and once goes back an hour
     // (machine_temperature_system_failure.csv line 10151): keep file order, count, report
     if (timestamps.length && time <= timestamps[timestamps.length - 1]) outOfOrder++;
     timestamps.push(time);
     series.push(parseNumberCell(cells[1], new Set(['', 'NaN', 'nan']), seriesPath, line, 2));
   });
-  if (headerLine === 0) throw new DataFormatError(seriesPath, undefined, undefined, "empty file: expected the NAB header 'timestamp,value' and data rows");
-  if (series.length === 0) throw new DataFormatError(seriesPath, headerLine + 1, undefined, 'no data rows: expected timestamp,value lines after the header');
+  if (headerLine === 0)
+    throw new DataFormatError(
+      seriesPath,
+      undefined,
+      undefined,
+      "empty file: expected the NAB header 'timestamp,value' and data rows",
+    );
+  if (series.length === 0)
+    throw new DataFormatError(
+      seriesPath,
+      headerLine + 1,
+      undefined,
+      'no data rows: expected timestamp,value lines after the header',
+    );
   const labelBytes = await readFile(labelsPath).catch((error: unknown) => {
     throw fileReadError(error, labelsPath);
   });
@@ -75,17 +116,40 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
   try {
     labelFile = JSON.parse(labelBytes.toString('utf8'));
   } catch (error) {
-    throw new DataFormatError(labelsPath, undefined, undefined, `expected JSON mapping '<folder>/<file>.csv' to [start, end] windows: ${(error as Error).message}`);
+    throw new DataFormatError(
+      labelsPath,
+      undefined,
+      undefined,
+      `expected JSON mapping '<folder>/<file>.csv' to [start, end] windows: ${(error as Error).message}`,
+    );
   }
   const windows = labelFile[key];
-  if (!Array.isArray(windows)) throw new DataFormatError(labelsPath, undefined, undefined, `no entry for '${key}'; expected a key like 'realKnownCause/nyc_taxi.csv'`);
+  if (!Array.isArray(windows))
+    throw new DataFormatError(
+      labelsPath,
+      undefined,
+      undefined,
+      `no entry for '${key}'; expected a key like 'realKnownCause/nyc_taxi.csv'`,
+    );
   const anomalyWindows = windows.map(([start, end], i): [number, number] => {
     const a = parseNabTimestamp(start);
     const b = parseNabTimestamp(end);
-    if (a === undefined || b === undefined || b < a) throw new DataFormatError(labelsPath, undefined, undefined, `window ${i} of '${key}' must be [start, end] timestamps with start <= end, got ${JSON.stringify([start, end])}`);
+    if (a === undefined || b === undefined || b < a)
+      throw new DataFormatError(
+        labelsPath,
+        undefined,
+        undefined,
+        `window ${i} of '${key}' must be [start, end] timestamps with start <= end, got ${JSON.stringify([start, end])}`,
+      );
     return [a, b];
   });
-  if (series.length < windowSize) throw new DataFormatError(seriesPath, lines, undefined, `series ends after ${series.length} points, fewer than windowSize ${windowSize}`);
+  if (series.length < windowSize)
+    throw new DataFormatError(
+      seriesPath,
+      lines,
+      undefined,
+      `series ends after ${series.length} points, fewer than windowSize ${windowSize}`,
+    );
   const starts = windowStarts(series.length, windowSize, stride);
   const values = new Float32Array(starts.length * windowSize);
   const labels = starts.map((start, row) => {
@@ -108,6 +172,10 @@ export async function loadNab(seriesPath: string, labelsPath: string, key: strin
     timestamps: starts.map((start) => timestamps[start]),
     series: { timestamps, values: series, anomalyWindows, windowSize, stride, windowStarts: starts },
     source: { paths: [seriesPath, labelsPath], sha256: sha256Hex(seriesSha, sha256Hex(labelBytes)), format: 'nab' },
-    notes: outOfOrder ? [`${outOfOrder} row(s) repeat or precede the previous timestamp; kept in file order (a window spans its earliest to latest timestamp)`] : undefined,
+    notes: outOfOrder
+      ? [
+          `${outOfOrder} row(s) repeat or precede the previous timestamp; kept in file order (a window spans its earliest to latest timestamp)`,
+        ]
+      : undefined,
   };
 }

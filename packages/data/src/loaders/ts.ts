@@ -34,48 +34,120 @@ export async function loadTs(input: LineInput, options: { name?: string } = {}):
           break;
         case '@serieslength':
           seriesLength = Number(value);
-          if (!Number.isInteger(seriesLength) || seriesLength < 1) throw new DataFormatError(file, line, undefined, `expected a positive integer after @seriesLength, got '${value}'`);
+          if (!Number.isInteger(seriesLength) || seriesLength < 1)
+            throw new DataFormatError(
+              file,
+              line,
+              undefined,
+              `expected a positive integer after @seriesLength, got '${value}'`,
+            );
           break;
         case '@classlabel':
-          if (rest[0]?.toLowerCase() !== 'true') throw new DataFormatError(file, line, undefined, 'expected @classLabel true <labels...>: unlabelled .ts files cannot be used for anomaly detection');
+          if (rest[0]?.toLowerCase() !== 'true')
+            throw new DataFormatError(
+              file,
+              line,
+              undefined,
+              'expected @classLabel true <labels...>: unlabelled .ts files cannot be used for anomaly detection',
+            );
           classLabels = rest.slice(1);
           break;
         case '@timestamps':
-          if (rest[0]?.toLowerCase() === 'true') throw new DataFormatError(file, line, undefined, 'series with timestamps are not supported; expected @timeStamps false');
+          if (rest[0]?.toLowerCase() === 'true')
+            throw new DataFormatError(
+              file,
+              line,
+              undefined,
+              'series with timestamps are not supported; expected @timeStamps false',
+            );
           break;
         case '@univariate':
-          if (rest[0]?.toLowerCase() === 'false') throw new DataFormatError(file, line, undefined, 'multivariate .ts files are not supported; expected @univariate true');
+          if (rest[0]?.toLowerCase() === 'false')
+            throw new DataFormatError(
+              file,
+              line,
+              undefined,
+              'multivariate .ts files are not supported; expected @univariate true',
+            );
           break;
         case '@targetlabel':
-          throw new DataFormatError(file, line, undefined, 'regression .ts files (@targetlabel) are not supported; expected @classLabel true');
+          throw new DataFormatError(
+            file,
+            line,
+            undefined,
+            'regression .ts files (@targetlabel) are not supported; expected @classLabel true',
+          );
         case '@data':
-          if (!classLabels) throw new DataFormatError(file, line, undefined, 'expected @classLabel true <labels...> before @data');
+          if (!classLabels)
+            throw new DataFormatError(file, line, undefined, 'expected @classLabel true <labels...> before @data');
           inData = true;
           dataLine = line;
           break;
         default:
-          if (!tag.startsWith('@')) throw new DataFormatError(file, line, undefined, `expected a header tag (@problemName, @seriesLength, @classLabel, @data...), got '${trimmed.slice(0, 60)}'`);
+          if (!tag.startsWith('@'))
+            throw new DataFormatError(
+              file,
+              line,
+              undefined,
+              `expected a header tag (@problemName, @seriesLength, @classLabel, @data...), got '${trimmed.slice(0, 60)}'`,
+            );
       }
       return;
     }
     const parts = trimmed.split(':');
-    if (parts.length !== 2) throw new DataFormatError(file, line, undefined, `expected '<values>:<label>' (one dimension), found ${parts.length - 1} ':' separators`);
+    if (parts.length !== 2)
+      throw new DataFormatError(
+        file,
+        line,
+        undefined,
+        `expected '<values>:<label>' (one dimension), found ${parts.length - 1} ':' separators`,
+      );
     const label = parts[1].trim();
-    if (!classLabels!.includes(label)) throw new DataFormatError(file, line, undefined, `unknown class label '${label}'; @classLabel declares ${classLabels!.join(' ')}`);
+    if (!classLabels!.includes(label))
+      throw new DataFormatError(
+        file,
+        line,
+        undefined,
+        `unknown class label '${label}'; @classLabel declares ${classLabels!.join(' ')}`,
+      );
     const cells = parts[0].split(',');
     if (length === -1) {
       length = cells.length;
       firstLine = line;
-      if (seriesLength !== undefined && length !== seriesLength) throw new DataFormatError(file, line, undefined, `expected ${seriesLength} values (@seriesLength), found ${length}`);
-    } else if (cells.length !== length) throw new DataFormatError(file, line, undefined, `expected ${length} values as on line ${firstLine}, found ${cells.length}`);
+      if (seriesLength !== undefined && length !== seriesLength)
+        throw new DataFormatError(
+          file,
+          line,
+          undefined,
+          `expected ${seriesLength} values (@seriesLength), found ${length}`,
+        );
+    } else if (cells.length !== length)
+      throw new DataFormatError(
+        file,
+        line,
+        undefined,
+        `expected ${length} values as on line ${firstLine}, found ${cells.length}`,
+      );
     for (let j = 0; j < cells.length; j++) values.push(parseNumberCell(cells[j], TS_MISSING, file, line, j + 1));
     labels.push(pool.intern(label));
   });
   if (!inData && labels.length === 0 && problemName === undefined && classLabels === undefined)
-    throw new DataFormatError(file, undefined, undefined, 'empty file: expected a .ts header (@problemName, @classLabel true ..., @data) and data rows');
+    throw new DataFormatError(
+      file,
+      undefined,
+      undefined,
+      'empty file: expected a .ts header (@problemName, @classLabel true ..., @data) and data rows',
+    );
   // whole-file problems name the line where the file ended / the @data line
-  if (!inData) throw new DataFormatError(file, lines, undefined, 'no @data line before the end of the file: expected the .ts header to end with @data');
-  if (labels.length === 0) throw new DataFormatError(file, dataLine, undefined, 'header only: expected data rows after @data');
+  if (!inData)
+    throw new DataFormatError(
+      file,
+      lines,
+      undefined,
+      'no @data line before the end of the file: expected the .ts header to end with @data',
+    );
+  if (labels.length === 0)
+    throw new DataFormatError(file, dataLine, undefined, 'header only: expected data rows after @data');
   return {
     name: options.name ?? problemName ?? file.split(/[\\/]/).pop()!,
     values: values.finish(),

@@ -1,6 +1,14 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { canonicalNumericLabel, FloatMatrixBuilder, inputName, LabelPool, type LineInput, parseNumberCell, readLines } from '../lines.js';
+import {
+  canonicalNumericLabel,
+  FloatMatrixBuilder,
+  inputName,
+  LabelPool,
+  type LineInput,
+  parseNumberCell,
+  readLines,
+} from '../lines.js';
 
 const UCR_MISSING = new Set(['NaN', 'nan', '?']);
 
@@ -23,14 +31,26 @@ export async function loadUcr(input: LineInput, options: { name?: string } = {})
     if (length === -1) {
       length = cells.length - 1;
       firstLine = line;
-      if (length < 1) throw new DataFormatError(file, line, undefined, `expected a label followed by the series values, found ${cells.length} cell`);
+      if (length < 1)
+        throw new DataFormatError(
+          file,
+          line,
+          undefined,
+          `expected a label followed by the series values, found ${cells.length} cell`,
+        );
     } else if (cells.length - 1 !== length)
-      throw new DataFormatError(file, line, undefined, `expected ${length} values after the label as on line ${firstLine}, found ${cells.length - 1}`);
+      throw new DataFormatError(
+        file,
+        line,
+        undefined,
+        `expected ${length} values after the label as on line ${firstLine}, found ${cells.length - 1}`,
+      );
     parseNumberCell(cells[0], new Set(), file, line, 1, 'a numeric class label', 'float64');
     labels.push(pool.intern(canonicalNumericLabel(cells[0])));
     for (let j = 1; j < cells.length; j++) values.push(parseNumberCell(cells[j], UCR_MISSING, file, line, j + 1));
   });
-  if (labels.length === 0) throw new DataFormatError(file, undefined, undefined, 'empty file: expected one series per line, label first');
+  if (labels.length === 0)
+    throw new DataFormatError(file, undefined, undefined, 'empty file: expected one series per line, label first');
   return {
     name: options.name ?? file.split(/[\\/]/).pop()!,
     values: values.finish(),

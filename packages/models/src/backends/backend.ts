@@ -69,7 +69,10 @@ export interface Backend {
    * for webgpu, a real GPU adapter exists: a software one is for naming explicitly only).
    */
   available(): Promise<boolean>;
-  /** Makes it this thread's tfjs backend; tfjs and optional packages are imported lazily inside. Throws BackendUnavailableError naming the package to install. */
+  /**
+   * Makes it this thread's tfjs backend; tfjs and optional packages are imported lazily inside. Throws
+   * BackendUnavailableError naming the package to install.
+   */
   activate(): Promise<BackendInfo>;
 }
 

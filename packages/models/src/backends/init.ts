@@ -50,5 +50,8 @@ async function activateAuto(): Promise<BackendInfo> {
       failures.push((error as Error).message);
     }
   }
-  throw new BackendUnavailableError('auto', `no backend could be initialised${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`);
+  throw new BackendUnavailableError(
+    'auto',
+    `no backend could be initialised${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`,
+  );
 }

@@ -19,7 +19,11 @@ export async function loadTfjs(): Promise<Tfjs> {
  * Sets `tfjsName` (the name tfjs registered it under) as the thread's backend for
  * `backend` and describes it.
  */
-export async function activateTfjs(tf: Tfjs, tfjsName: string, backend: Pick<Backend, 'name' | 'threadSafe'>): Promise<BackendInfo> {
+export async function activateTfjs(
+  tf: Tfjs,
+  tfjsName: string,
+  backend: Pick<Backend, 'name' | 'threadSafe'>,
+): Promise<BackendInfo> {
   const ok = await tf.setBackend(tfjsName);
   if (!ok) throw new BackendUnavailableError(backend.name, `backend "${backend.name}" failed to initialise`);
   await tf.ready();

@@ -11,7 +11,8 @@ import { BackendUnavailableError } from './backend.js';
 import { activateTfjs, loadTfjs } from './tfjs.js';
 
 const NAME = 'webgpu';
-const INSTALL_HINT = 'see docs/gpu.md (Debian: apt-get install libvulkan1 and a Vulkan driver; without a GPU, mesa-vulkan-drivers >= 25 from bookworm-backports)';
+const INSTALL_HINT =
+  'see docs/gpu.md (Debian: apt-get install libvulkan1 and a Vulkan driver; without a GPU, mesa-vulkan-drivers >= 25 from bookworm-backports)';
 
 /** The adapter found in this thread, with what `aelab info` says about it. */
 interface FoundAdapter {
@@ -39,7 +40,11 @@ export function hasGpuDevice(dev = '/dev'): boolean {
  * by name (lavapipe/llvmpipe, SwiftShader), in case a driver does not set the flag.
  */
 export function isSoftwareAdapter(info: GpuAdapterInfo): boolean {
-  return info.fallback || info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`);
+  return (
+    info.fallback ||
+    info.architecture === 'software' ||
+    /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`)
+  );
 }
 
 /**
@@ -57,15 +62,20 @@ function loadDawn(): Promise<GPU> {
       await import('@tensorflow/tfjs-backend-webgpu');
       loading = 'Dawn (npm package webgpu)';
       const { create, globals } = await import('webgpu');
-      for (const [key, value] of Object.entries(globals)) if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
+      for (const [key, value] of Object.entries(globals))
+        if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
       gpu = create([]);
     } catch (error) {
       dawn = null;
-      throw new BackendUnavailableError(NAME, `backend "webgpu" could not load ${loading}: ${firstLine(error)}; ${INSTALL_HINT}`);
+      throw new BackendUnavailableError(
+        NAME,
+        `backend "webgpu" could not load ${loading}: ${firstLine(error)}; ${INSTALL_HINT}`,
+      );
     }
     // Node 20 has no `navigator`; Node 21+ has one without `gpu`.
     const host = globalThis as { navigator?: object };
-    if (typeof host.navigator === 'object') Object.defineProperty(host.navigator, 'gpu', { value: gpu, configurable: true });
+    if (typeof host.navigator === 'object')
+      Object.defineProperty(host.navigator, 'gpu', { value: gpu, configurable: true });
     else Object.defineProperty(host, 'navigator', { value: { gpu }, configurable: true, writable: true });
     return gpu;
   })();
@@ -80,9 +90,14 @@ function findAdapter(): Promise<FoundAdapter> {
     const gpu = await loadDawn();
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) {
-      throw new BackendUnavailableError(NAME, `backend "webgpu": Dawn found no WebGPU adapter (no Vulkan device, or its driver lacks features Dawn needs; Mesa's lavapipe needs Mesa >= 25); ${INSTALL_HINT}`);
+      throw new BackendUnavailableError(
+        NAME,
+        `backend "webgpu": Dawn found no WebGPU adapter (no Vulkan device, or its driver lacks features Dawn needs; Mesa's lavapipe needs Mesa >= 25); ${INSTALL_HINT}`,
+      );
     }
-    const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+    const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info as GPUAdapterInfo & {
+      isFallbackAdapter?: boolean;
+    };
     return { adapter, info: { vendor, architecture, device, description, fallback: Boolean(isFallbackAdapter) } };
   })();
   found.catch(() => (found = null));
@@ -93,7 +108,10 @@ function firstLine(error: unknown): string {
   return String(error instanceof Error ? error.message : error).split('\n')[0];
 }
 
-/** Registers tfjs' `webgpu` backend on `found` (the package registers itself only where `navigator.gpu` exists, which Node lacks). */
+/**
+ * Registers tfjs' `webgpu` backend on `found` (the package registers itself only where `navigator.gpu` exists, which
+ * Node lacks).
+ */
 async function registerTfjsBackend(tf: Awaited<ReturnType<typeof loadTfjs>>, { adapter }: FoundAdapter): Promise<void> {
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory(NAME)) return; // registered by an earlier activation in this thread
@@ -119,12 +137,16 @@ export const webgpuBackend = {
   name: NAME,
   // Dawn loads in each worker thread, each with its own device (checked on lavapipe).
   threadSafe: true,
-  // After the native TensorFlow backends (their kernels cost less per dispatch), before wasm; only with a real GPU (available()).
+  // After the native TensorFlow backends (their kernels cost less per dispatch), before wasm; only with a real GPU
+  // (available()).
   autoRank: 2,
   // Population training measured 5.35x the trainings per second of single trainings at
   // P = 256 even on lavapipe (docs/population.md): per-dispatch cost dominates on a GPU.
   populations: true,
-  /** True only with a real (non-software) GPU adapter: `auto` never picks a fallback one (and, without a GPU device node, does not load Dawn to ask). */
+  /**
+   * True only with a real (non-software) GPU adapter: `auto` never picks a fallback one (and, without a GPU device
+   * node, does not load Dawn to ask).
+   */
   async available(): Promise<boolean> {
     if (!hasGpuDevice()) return false;
     try {

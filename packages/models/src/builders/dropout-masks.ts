@@ -1,5 +1,6 @@
 /**
- * Dropout masks of a population step (or a lean step's, one member), drawn on the host in one buffer per layer. Member k's
+ * Dropout masks of a population step (or a lean step's, one member), drawn on the host in one buffer per layer. Member
+ * k's
  * mask is bit for bit the one its single training draws in `SeededDropout`: `tf.dropout`
  * multiplies by floor(u + keep) / keep in float32, with u from `tf.randomUniform` seeded
  * by {@link dropoutCallSeed}, which draws from seedrandom's alea on the host. Drawing
@@ -15,7 +16,12 @@ export type MemberDropout = { rate: number; seed: number } | null;
  * The multipliers [members, rows, units] (row-major) of one layer at training call `call`
  * (1-based, as counted by the single trainer's layer): 1 for members without dropout there.
  */
-export function dropoutMasks(members: readonly MemberDropout[], rows: number, units: number, call: number): Float32Array {
+export function dropoutMasks(
+  members: readonly MemberDropout[],
+  rows: number,
+  units: number,
+  call: number,
+): Float32Array {
   const size = rows * units;
   const out = new Float32Array(members.length * size);
   members.forEach((dropout, k) => {

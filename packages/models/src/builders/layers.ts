@@ -34,7 +34,10 @@ export class UpSampling1D extends tf.layers.Layer {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
       const [batch, steps, channels] = x.shape;
       const expanded = x.expandDims(2);
-      const repeated = tf.concat(Array.from({ length: this.size }, () => expanded), 2);
+      const repeated = tf.concat(
+        Array.from({ length: this.size }, () => expanded),
+        2,
+      );
       return repeated.reshape([batch, steps * this.size, channels]);
     });
   }

@@ -12,12 +12,16 @@ export const conv1dSpecSchema = z
     kernelSize: positiveInt.describe('Convolution kernel width (odd sizes keep the `same` padding centred).'),
     poolSize: positiveInt.optional().describe('Max-pool size and upsampling factor of each block (default 2).'),
     activation: activation.describe('Activation of every hidden convolution.'),
-    outputActivation: outputActivation.describe('Activation of the output convolution: linear for standardised inputs, sigmoid for inputs in [0, 1].'),
+    outputActivation: outputActivation.describe(
+      'Activation of the output convolution: linear for standardised inputs, sigmoid for inputs in [0, 1].',
+    ),
     dropout: rate.describe('Dropout rate in [0, 1) after each encoder block.'),
     l2: penalty.describe('L2 penalty on every hidden convolution kernel.'),
     init,
   })
-  .describe('Conv1D + MaxPool blocks down, UpSampling + Conv1D blocks up, a 1-filter Conv1D output cropped back to the input length.');
+  .describe(
+    'Conv1D + MaxPool blocks down, UpSampling + Conv1D blocks up, a 1-filter Conv1D output cropped back to the input length.',
+  );
 
 /** A Conv1D autoencoder spec. */
 export type Conv1dSpec = z.output<typeof conv1dSpecSchema>;
@@ -50,9 +54,14 @@ function build(kit: BuildKit, spec: Conv1dSpec, inputSize: number, seed: number)
   };
   spec.filters.forEach((filters, i) => {
     x = conv(filters, spec.activation, `encoder_conv_${i}`, spec.l2).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.maxPooling1d({ poolSize: pool, padding: 'same', name: `encoder_pool_${i}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .maxPooling1d({ poolSize: pool, padding: 'same', name: `encoder_pool_${i}` })
+      .apply(x) as tf.SymbolicTensor;
     steps = Math.ceil(steps / pool);
-    if (spec.dropout > 0) x = new kit.SeededDropout({ rate: spec.dropout, seed: seeds.take(), name: `encoder_dropout_${i}` }).apply(x) as tf.SymbolicTensor;
+    if (spec.dropout > 0)
+      x = new kit.SeededDropout({ rate: spec.dropout, seed: seeds.take(), name: `encoder_dropout_${i}` }).apply(
+        x,
+      ) as tf.SymbolicTensor;
   });
   [...spec.filters].reverse().forEach((filters, i) => {
     x = new kit.UpSampling1D({ size: pool, name: `decoder_upsample_${i}` }).apply(x) as tf.SymbolicTensor;
@@ -69,10 +78,13 @@ export const conv1dFamily = {
   schema: conv1dSpecSchema,
   inputIssues(spec, inputSize) {
     const issues: string[] = [];
-    if (spec.kernelSize > inputSize) issues.push(`kernelSize ${spec.kernelSize} is larger than the sequence ${inputSize}`);
+    if (spec.kernelSize > inputSize)
+      issues.push(`kernelSize ${spec.kernelSize} is larger than the sequence ${inputSize}`);
     const pool = spec.poolSize ?? 2;
     if (pool ** spec.filters.length > inputSize) {
-      issues.push(`poolSize ${pool} over ${spec.filters.length} blocks shrinks the sequence ${inputSize} below one step`);
+      issues.push(
+        `poolSize ${pool} over ${spec.filters.length} blocks shrinks the sequence ${inputSize} below one step`,
+      );
     }
     return issues;
   },

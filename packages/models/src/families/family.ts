@@ -68,9 +68,15 @@ export interface ModelSize {
  */
 export interface ModelFamily<S extends { kind: string }> {
   readonly kind: S['kind'];
-  /** Strict zod schema of the spec (kind included, unknown fields are errors, every field has .describe()). The experiment file schema embeds it, so editors complete model fields. */
+  /**
+   * Strict zod schema of the spec (kind included, unknown fields are errors, every field has .describe()). The
+   * experiment file schema embeds it, so editors complete model fields.
+   */
   readonly schema: z.ZodType<S>;
-  /** Problems that depend on the row size (e.g. `encoder[3]: bottleneck 200 is larger than input 140`), each naming its field; [] when buildable. */
+  /**
+   * Problems that depend on the row size (e.g. `encoder[3]: bottleneck 200 is larger than input 140`), each naming its
+   * field; [] when buildable.
+   */
   inputIssues(spec: S, inputSize: number): string[];
   /** The model's size, for refusing before training what would not fit in memory; needs no tfjs. */
   size(spec: S, inputSize: number): ModelSize;

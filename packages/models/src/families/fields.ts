@@ -27,13 +27,16 @@ const POSITIVE_INTEGER = mustBe('a positive integer');
 export const positiveInt = z.number(POSITIVE_INTEGER).int(POSITIVE_INTEGER).positive(POSITIVE_INTEGER);
 
 /** A positive integer at most `max`: a count a detector holds in memory (trees, rows, neighbours). */
-export const boundedCount = (max: number) => positiveInt.max(max, mustBe(`a positive integer up to ${max.toLocaleString('en-US')}`));
+export const boundedCount = (max: number) =>
+  positiveInt.max(max, mustBe(`a positive integer up to ${max.toLocaleString('en-US')}`));
 
 const RATE = mustBe('in [0, 1)');
 /** A dropout rate. */
 export const rate = z.number(RATE).min(0, RATE).lt(1, RATE);
 
-/** The largest L2 penalty: above 1 the penalty outweighs any reconstruction loss and the weights go to 0 (or diverge). */
+/**
+ * The largest L2 penalty: above 1 the penalty outweighs any reconstruction loss and the weights go to 0 (or diverge).
+ */
 export const MAX_PENALTY = 1;
 const PENALTY = mustBe(`in [0, ${MAX_PENALTY}]`);
 /** An L2 penalty. */
@@ -63,4 +66,6 @@ export type Init = (typeof INITS)[number];
 /** The `init` field every family has; absent means glorot, so older specs keep their hashes and weights. */
 export const init = oneOf(INITS)
   .optional()
-  .describe("Weight initialisation: glorot (Keras' default: Glorot-uniform kernels, zero biases; the default) or pytorch (torch.nn's defaults: U(+-1/sqrt(fan_in)) weights and biases).");
+  .describe(
+    "Weight initialisation: glorot (Keras' default: Glorot-uniform kernels, zero biases; the default) or pytorch (torch.nn's defaults: U(+-1/sqrt(fan_in)) weights and biases).",
+  );

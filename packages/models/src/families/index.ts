@@ -14,8 +14,19 @@ import { lstmFamily } from './lstm.js';
 import { pcaFamily } from './pca.js';
 import { rnnFamily } from './rnn.js';
 
-/** Every model family, in the order kinds are listed in messages and help: the autoencoders, then the baseline detectors. */
-export const MODEL_FAMILIES = [denseFamily, conv1dFamily, lstmFamily, rnnFamily, pcaFamily, isolationForestFamily, knnFamily] as const;
+/**
+ * Every model family, in the order kinds are listed in messages and help: the autoencoders, then the baseline
+ * detectors.
+ */
+export const MODEL_FAMILIES = [
+  denseFamily,
+  conv1dFamily,
+  lstmFamily,
+  rnnFamily,
+  pcaFamily,
+  isolationForestFamily,
+  knnFamily,
+] as const;
 
 type SchemasOf<T extends readonly { schema: unknown }[]> = { -readonly [K in keyof T]: T[K]['schema'] };
 // map() loses the tuple type discriminatedUnion needs; the mapped type restores it.
@@ -24,9 +35,12 @@ const familySchemas = MODEL_FAMILIES.map((family) => family.schema) as unknown a
 /** Any model spec: a family's spec, discriminated by `kind`. The experiment file schema embeds it. */
 export const modelSpecSchema = z
   .discriminatedUnion('kind', familySchemas, {
-    error: (issue) => (issue.code === 'invalid_union' ? issueMessage(issue) : `must be a model spec object, got ${formatValue(issue.input)}`),
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? issueMessage(issue)
+        : `must be a model spec object, got ${formatValue(issue.input)}`,
   })
-  .describe('A model spec: `kind` names the model family, the other fields are that family\'s.');
+  .describe("A model spec: `kind` names the model family, the other fields are that family's.");
 
 /** Any buildable model, discriminated by `kind`. */
 export type ModelSpec = z.output<typeof modelSpecSchema>;
@@ -41,7 +55,9 @@ export type AnyFamily = ModelFamily<ModelSpec> | DetectorFamily<ModelSpec>;
 const FAMILIES = new Map<unknown, AnyFamily>(MODEL_FAMILIES.map((family) => [family.kind, family as AnyFamily]));
 
 /** The kinds of the baseline detectors (families fitted, not trained), from the registry. */
-export const DETECTOR_KINDS: readonly ModelKind[] = MODEL_FAMILIES.filter((family) => 'detector' in family).map((family) => family.kind);
+export const DETECTOR_KINDS: readonly ModelKind[] = MODEL_FAMILIES.filter((family) => 'detector' in family).map(
+  (family) => family.kind,
+);
 
 /** True for the kind of a baseline detector family (`pca`, `isolation-forest`, `knn`). */
 export function isDetectorKind(kind: unknown): boolean {
@@ -77,7 +93,8 @@ export function familyOf(kind: string): AnyFamily {
  */
 export function autoencoderFamilyOf(kind: string): ModelFamily<ModelSpec> {
   const family = familyOf(kind);
-  if ('detector' in family) throw new InvalidModelSpecError([`kind ${kind} is a baseline detector: it is fitted, not built as a network`]);
+  if ('detector' in family)
+    throw new InvalidModelSpecError([`kind ${kind} is a baseline detector: it is fitted, not built as a network`]);
   return family;
 }
 
@@ -87,7 +104,8 @@ export function autoencoderFamilyOf(kind: string): ModelFamily<ModelSpec> {
  */
 export function detectorFamilyOf(kind: string): DetectorFamily<ModelSpec> {
   const family = familyOf(kind);
-  if (!('detector' in family)) throw new InvalidModelSpecError([`kind ${kind} is an autoencoder, not a baseline detector`]);
+  if (!('detector' in family))
+    throw new InvalidModelSpecError([`kind ${kind} is an autoencoder, not a baseline detector`]);
   return family;
 }
 
@@ -101,7 +119,8 @@ export function modelSpecIssues(spec: unknown, inputSize: number): string[] {
   if (typeof inputSize !== 'number' || !Number.isInteger(inputSize) || inputSize <= 0) {
     return [`inputSize must be a positive integer, got ${formatValue(inputSize)}`];
   }
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return [`spec must be an object, got ${formatValue(spec)}`];
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    return [`spec must be an object, got ${formatValue(spec)}`];
   const kind = (spec as { kind?: unknown }).kind;
   const family = FAMILIES.get(kind);
   if (!family) return [unknownKind(kind)];
@@ -132,9 +151,17 @@ const FLOAT32 = 4;
  * refuse before training what cannot fit (an encoder layer of 400,000,000 units), not to
  * predict a training's footprint to the megabyte.
  */
-export function estimateTrainingBytes(spec: ModelSpec, inputSize: number, data: { batchSize: number; rows: number }): { bytes: number; parameters: number } {
+export function estimateTrainingBytes(
+  spec: ModelSpec,
+  inputSize: number,
+  data: { batchSize: number; rows: number },
+): { bytes: number; parameters: number } {
   const { parameters, activationsPerRow } = familyOf(spec.kind).size(spec, inputSize);
-  const values = 5 * parameters + 3 * activationsPerRow * Math.min(data.batchSize, data.rows) + activationsPerRow * data.rows + 2 * data.rows * inputSize;
+  const values =
+    5 * parameters +
+    3 * activationsPerRow * Math.min(data.batchSize, data.rows) +
+    activationsPerRow * data.rows +
+    2 * data.rows * inputSize;
   return { bytes: values * FLOAT32, parameters };
 }
 
@@ -146,5 +173,10 @@ export { lstmFamily, lstmSpecSchema, type LstmSpec } from './lstm.js';
 export { rnnFamily, rnnSpecSchema, type RnnSpec } from './rnn.js';
 export { recurrentInputShape, type RecurrentSpec } from './recurrent.js';
 export { pcaFamily, pcaSpecSchema, type PcaSpec } from './pca.js';
-export { averagePathLength, isolationForestFamily, isolationForestSpecSchema, type IsolationForestSpec } from './isolation-forest.js';
+export {
+  averagePathLength,
+  isolationForestFamily,
+  isolationForestSpecSchema,
+  type IsolationForestSpec,
+} from './isolation-forest.js';
 export { KNN_AGGREGATES, knnFamily, knnSpecSchema, type KnnSpec } from './knn.js';

@@ -17,7 +17,9 @@ export const isolationForestSpecSchema = z
   .strictObject({
     kind: z.literal('isolation-forest').describe('Isolation Forest (a baseline detector, fitted, not trained).'),
     trees: boundedCount(10_000).describe('Number of isolation trees (scikit-learn default 100).'),
-    sampleSize: boundedCount(1_000_000).describe('Rows drawn (without replacement) to grow each tree, at most the training rows (scikit-learn default 256).'),
+    sampleSize: boundedCount(1_000_000).describe(
+      'Rows drawn (without replacement) to grow each tree, at most the training rows (scikit-learn default 256).',
+    ),
   })
   .describe('Scores a row by how few random splits isolate it, averaged over the trees.');
 

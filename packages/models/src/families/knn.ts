@@ -18,7 +18,9 @@ export const knnSpecSchema = z
   .strictObject({
     kind: z.literal('knn').describe('k-nearest-neighbour distance (a baseline detector, fitted, not trained).'),
     k: boundedCount(100_000).describe('Neighbours among the normal training rows.'),
-    aggregate: oneOf(KNN_AGGREGATES).describe('kth: the distance to the k-th nearest; mean: the mean distance to the k nearest.'),
+    aggregate: oneOf(KNN_AGGREGATES).describe(
+      'kth: the distance to the k-th nearest; mean: the mean distance to the k nearest.',
+    ),
     sampleSize: boundedCount(1_000_000)
       .optional()
       .describe('Neighbours are a seeded sample of at most this many training rows (absent: every training row).'),
@@ -55,14 +57,24 @@ function nearest(train: DetectorRows, rows: DetectorRows, r: number, k: number, 
   return best;
 }
 
-/** The neighbour rows: every training row, or a seeded sample of `size` of them (in row order); `at` maps a training row to its place, -1 if left out. */
-function neighbourRows(train: DetectorRows, size: number | undefined, seed: number): { rows: DetectorRows; at: Int32Array } {
+/**
+ * The neighbour rows: every training row, or a seeded sample of `size` of them (in row order); `at` maps a training row
+ * to its place, -1 if left out.
+ */
+function neighbourRows(
+  train: DetectorRows,
+  size: number | undefined,
+  seed: number,
+): { rows: DetectorRows; at: Int32Array } {
   const at = new Int32Array(train.rows).fill(-1);
   if (size === undefined || size >= train.rows) {
     at.forEach((_, i) => (at[i] = i));
     return { rows: train, at };
   }
-  const chosen = createRng(seed, 'knn').shuffle(Uint32Array.from({ length: train.rows }, (_, i) => i)).subarray(0, size).sort();
+  const chosen = createRng(seed, 'knn')
+    .shuffle(Uint32Array.from({ length: train.rows }, (_, i) => i))
+    .subarray(0, size)
+    .sort();
   const x = new Float32Array(size * train.features);
   chosen.forEach((row, i) => {
     x.set(train.x.subarray(row * train.features, (row + 1) * train.features), i * train.features);
@@ -74,12 +86,18 @@ function neighbourRows(train: DetectorRows, size: number | undefined, seed: numb
 function fit(spec: KnnSpec, train: DetectorRows, seed: number): FittedDetector {
   const neighbours = neighbourRows(train, spec.sampleSize, seed);
   if (spec.k >= neighbours.rows.rows) {
-    throw new Error(`k: ${spec.k} needs more than ${spec.k} neighbour rows (each leaves itself out), got ${neighbours.rows.rows}`);
+    throw new Error(
+      `k: ${spec.k} needs more than ${spec.k} neighbour rows (each leaves itself out), got ${neighbours.rows.rows}`,
+    );
   }
   const aggregate = (squared: Float64Array) =>
-    spec.aggregate === 'kth' ? Math.sqrt(squared[spec.k - 1]) : squared.reduce((sum, d) => sum + Math.sqrt(d), 0) / spec.k;
+    spec.aggregate === 'kth'
+      ? Math.sqrt(squared[spec.k - 1])
+      : squared.reduce((sum, d) => sum + Math.sqrt(d), 0) / spec.k;
   const scoreRows = (rows: DetectorRows, self: boolean) =>
-    Float32Array.from({ length: rows.rows }, (_, r) => aggregate(nearest(neighbours.rows, rows, r, spec.k, self ? neighbours.at[r] : -1)));
+    Float32Array.from({ length: rows.rows }, (_, r) =>
+      aggregate(nearest(neighbours.rows, rows, r, spec.k, self ? neighbours.at[r] : -1)),
+    );
   return {
     trainScores: scoreRows(train, true),
     score: (rows) => scoreRows(rows, false),

@@ -8,7 +8,9 @@ export const lstmSpecSchema = z
     kind: z.literal('lstm').describe('A sequence-to-sequence LSTM autoencoder.'),
     ...recurrentSpecFields,
   })
-  .describe('Encoder LSTM(s) -> repeat the bottleneck state over the steps -> decoder LSTM(s) -> time-distributed dense.');
+  .describe(
+    'Encoder LSTM(s) -> repeat the bottleneck state over the steps -> decoder LSTM(s) -> time-distributed dense.',
+  );
 
 /** An LSTM autoencoder spec. */
 export type LstmSpec = z.output<typeof lstmSpecSchema>;
@@ -21,5 +23,7 @@ export const lstmFamily = {
   build: (kit, spec, inputSize, seed) =>
     // Keras' LSTM gates use a sigmoid; tfjs defaults to hardSigmoid, whose clip adds
     // ~6 kernels per gate per step (and differs from the seed work's Keras models).
-    buildSeq2Seq(kit, spec, inputSize, seed, ({ tf }, args) => tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' })),
+    buildSeq2Seq(kit, spec, inputSize, seed, ({ tf }, args) =>
+      tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }),
+    ),
 } satisfies ModelFamily<LstmSpec>;

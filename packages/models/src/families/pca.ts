@@ -12,9 +12,13 @@ import { boundedCount } from './fields.js';
 export const pcaSpecSchema = z
   .strictObject({
     kind: z.literal('pca').describe('PCA reconstruction error (a baseline detector, fitted, not trained).'),
-    components: boundedCount(100_000).describe('Principal components kept; the score is the mean squared error of the reconstruction from them.'),
+    components: boundedCount(100_000).describe(
+      'Principal components kept; the score is the mean squared error of the reconstruction from them.',
+    ),
   })
-  .describe('Centres the normal training rows, keeps their first `components` principal axes, scores a row by its reconstruction error.');
+  .describe(
+    'Centres the normal training rows, keeps their first `components` principal axes, scores a row by its reconstruction error.',
+  );
 
 /** A PCA baseline spec. */
 export type PcaSpec = z.output<typeof pcaSpecSchema>;
@@ -62,6 +66,9 @@ export const pcaFamily = {
   inputIssues: (spec, inputSize) =>
     spec.components > inputSize ? [`components: ${spec.components} is more than the ${inputSize} values of a row`] : [],
   // The axes and the means: what scoring keeps.
-  size: (spec, inputSize) => ({ parameters: (spec.components + 1) * inputSize, activationsPerRow: spec.components + inputSize }),
+  size: (spec, inputSize) => ({
+    parameters: (spec.components + 1) * inputSize,
+    activationsPerRow: spec.components + inputSize,
+  }),
   fit,
 } satisfies DetectorFamily<PcaSpec>;

@@ -11,11 +11,15 @@ import { init, oneOf, outputActivation, penalty, rate, widths } from './fields.j
 
 /** The fields of a recurrent spec besides `kind`. */
 export const recurrentSpecFields = {
-  units: widths.describe('Encoder recurrent layer units, the last being the bottleneck (its final state is repeated over the output sequence); the decoder mirrors them in reverse.'),
+  units: widths.describe(
+    'Encoder recurrent layer units, the last being the bottleneck (its final state is repeated over the output sequence); the decoder mirrors them in reverse.',
+  ),
   layout: oneOf(['sequence', 'tabular']).describe(
     'How a row becomes a sequence: sequence = one step per value with 1 feature (ECG beats); tabular = 1 step of all values as features (the seed-004 variant for tabular data).',
   ),
-  outputActivation: outputActivation.describe('Activation of the time-distributed output layer: linear for standardised inputs, sigmoid for inputs in [0, 1].'),
+  outputActivation: outputActivation.describe(
+    'Activation of the time-distributed output layer: linear for standardised inputs, sigmoid for inputs in [0, 1].',
+  ),
   dropout: rate.describe("Dropout rate in [0, 1) on each recurrent layer's input sequence."),
   l2: penalty.describe("L2 penalty on every recurrent layer's input kernel."),
   init,
@@ -67,14 +71,23 @@ export type RecurrentLayerFactory = (kit: BuildKit, args: RecurrentLayerArgs) =>
  * initializer is slow and warns); with `pytorch`, every recurrent weight is
  * U(+-1/sqrt(units)) and the bias is the sum of two such draws (torch's b_ih + b_hh).
  */
-export function buildSeq2Seq(kit: BuildKit, spec: RecurrentSpec, inputSize: number, seed: number, recurrentLayer: RecurrentLayerFactory): tf.LayersModel {
+export function buildSeq2Seq(
+  kit: BuildKit,
+  spec: RecurrentSpec,
+  inputSize: number,
+  seed: number,
+  recurrentLayer: RecurrentLayerFactory,
+): tf.LayersModel {
   const { tf } = kit;
   const seeds = new LayerSeeds(seed);
   const [steps, features] = recurrentInputShape(spec, inputSize);
   const input = tf.input({ shape: [steps, features], name: 'input' });
   const recurrentLayers: tf.layers.Layer[] = [];
   const layer = (units: number, returnSequences: boolean, name: string, x: tf.SymbolicTensor) => {
-    if (spec.dropout > 0) x = new kit.SeededDropout({ rate: spec.dropout, seed: seeds.take(), name: `${name}_dropout` }).apply(x) as tf.SymbolicTensor;
+    if (spec.dropout > 0)
+      x = new kit.SeededDropout({ rate: spec.dropout, seed: seeds.take(), name: `${name}_dropout` }).apply(
+        x,
+      ) as tf.SymbolicTensor;
     const l = recurrentLayer(kit, {
       units,
       returnSequences,
@@ -98,7 +111,11 @@ export function buildSeq2Seq(kit: BuildKit, spec: RecurrentSpec, inputSize: numb
   });
   const output = tf.layers
     .timeDistributed({
-      layer: tf.layers.dense({ units: features, activation: spec.outputActivation, ...kit.weightInit(seeds, spec.init, lastUnits) }),
+      layer: tf.layers.dense({
+        units: features,
+        activation: spec.outputActivation,
+        ...kit.weightInit(seeds, spec.init, lastUnits),
+      }),
       name: 'reconstruction',
     })
     .apply(x) as tf.SymbolicTensor;
@@ -108,7 +125,12 @@ export function buildSeq2Seq(kit: BuildKit, spec: RecurrentSpec, inputSize: numb
   return model;
 }
 
-function recurrentInit(kit: BuildKit, spec: RecurrentSpec, units: number, seeds: LayerSeeds): Partial<RecurrentLayerArgs> {
+function recurrentInit(
+  kit: BuildKit,
+  spec: RecurrentSpec,
+  units: number,
+  seeds: LayerSeeds,
+): Partial<RecurrentLayerArgs> {
   if (spec.init !== 'pytorch') {
     // The recurrent kernel is overwritten with orthogonal weights; glorot keeps construction fast and silent.
     return { kernelInitializer: kit.glorot(seeds), recurrentInitializer: kit.glorot(seeds) };

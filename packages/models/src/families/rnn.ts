@@ -18,5 +18,6 @@ export const rnnFamily = {
   schema: rnnSpecSchema,
   inputIssues: () => [],
   size: (spec, inputSize) => seq2SeqSize(spec, inputSize, 1),
-  build: (kit, spec, inputSize, seed) => buildSeq2Seq(kit, spec, inputSize, seed, ({ tf }, args) => tf.layers.simpleRNN(args)),
+  build: (kit, spec, inputSize, seed) =>
+    buildSeq2Seq(kit, spec, inputSize, seed, ({ tf }, args) => tf.layers.simpleRNN(args)),
 } satisfies ModelFamily<RnnSpec>;

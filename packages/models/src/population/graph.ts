@@ -53,16 +53,26 @@ export class PopulationGraph {
   ) {
     const first = members[0].chain;
     const mismatch = members.find((m) => describeChain(m.chain) !== describeChain(first));
-    if (mismatch) throw new Error(`population members must share an architecture: ${describeChain(first)} vs ${describeChain(mismatch.chain)}`);
+    if (mismatch)
+      throw new Error(
+        `population members must share an architecture: ${describeChain(first)} vs ${describeChain(mismatch.chain)}`,
+      );
     this.layers = first.map((layer) => {
       const fused = FUSED.has(layer.activation) ? (layer.activation as GraphLayer['fused']) : null;
-      return { units: layer.kernel.shape[1], fused, activation: fused ? null : tf.layers.activation({ activation: layer.activation as 'tanh' }) };
+      return {
+        units: layer.kernel.shape[1],
+        fused,
+        activation: fused ? null : tf.layers.activation({ activation: layer.activation as 'tanh' }),
+      };
     });
     this.weights = first.flatMap((_, i) => [
       tf.stack(members.map((m) => m.chain[i].kernel)),
       tf.tidy(() => tf.stack(members.map((m) => m.chain[i].bias)).expandDims(1)),
     ]);
-    this.optimizer = new PopulationAdam(this.weights, members.map((m) => m.learningRate));
+    this.optimizer = new PopulationAdam(
+      this.weights,
+      members.map((m) => m.learningRate),
+    );
     this.rebuildPenalties();
   }
 
@@ -102,11 +112,23 @@ export class PopulationGraph {
   }
 
   /** Each member's reconstruction loss, and its total with the L2 penalties: [P] each. */
-  private lossTerms(weights: readonly tf.Tensor[], x: tf.Tensor, masks: readonly (tf.Tensor | null)[] | null): { reconstruction: tf.Tensor1D; total: tf.Tensor1D } {
+  private lossTerms(
+    weights: readonly tf.Tensor[],
+    x: tf.Tensor,
+    masks: readonly (tf.Tensor | null)[] | null,
+  ): { reconstruction: tf.Tensor1D; total: tf.Tensor1D } {
     const output = this.forward(weights, x, masks);
     const reconstruction = reconstructionLoss<tf.Tensor1D>(this.loss, x, output, [1, 2]);
-    const penalties = this.penalties.flatMap((l2, i) => (l2 ? [tf.sum(tf.mul(l2, tf.square(weights[2 * i])), [1, 2])] : []));
-    return { reconstruction, total: penalties.length === 0 ? reconstruction : addInOrder<tf.Tensor1D>([reconstruction, ...(penalties as tf.Tensor1D[])]) };
+    const penalties = this.penalties.flatMap((l2, i) =>
+      l2 ? [tf.sum(tf.mul(l2, tf.square(weights[2 * i])), [1, 2])] : [],
+    );
+    return {
+      reconstruction,
+      total:
+        penalties.length === 0
+          ? reconstruction
+          : addInOrder<tf.Tensor1D>([reconstruction, ...(penalties as tf.Tensor1D[])]),
+    };
   }
 
   private masksOf(rows: number): (tf.Tensor | null)[] {
@@ -136,7 +158,10 @@ export class PopulationGraph {
     return costs!;
   }
 
-  /** Each member's loss with penalties, then without (the reconstruction error pruners read), on `x` ([1, rows, features]) without dropout: [2, P]. */
+  /**
+   * Each member's loss with penalties, then without (the reconstruction error pruners read), on `x` ([1, rows,
+   * features]) without dropout: [2, P].
+   */
   evaluate(x: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => {
       const { total, reconstruction } = this.lossTerms(this.weights, x, null);

@@ -14,6 +14,15 @@ import { familyOf, type ModelSpec } from '../families/index.js';
  */
 export function populationKey(spec: ModelSpec, training: Pick<TrainingSettings, 'batchSize' | 'loss'>): string | null {
   const family = familyOf(spec.kind);
-  if (!('populationArchitecture' in family) || !family.populationArchitecture || ('lossTerms' in family && family.lossTerms)) return null;
-  return stableStringify({ architecture: family.populationArchitecture(spec), batchSize: training.batchSize, loss: training.loss });
+  if (
+    !('populationArchitecture' in family) ||
+    !family.populationArchitecture ||
+    ('lossTerms' in family && family.lossTerms)
+  )
+    return null;
+  return stableStringify({
+    architecture: family.populationArchitecture(spec),
+    batchSize: training.batchSize,
+    loss: training.loss,
+  });
 }

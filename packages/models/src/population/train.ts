@@ -97,7 +97,16 @@ function start(options: TrainPopulationOptions, settled: Deferred[]): Live[] {
       member.signal?.throwIfAborted();
       const model = buildModel(member.spec, train.features, member.config.seed);
       const { resolve, reject } = settled[k];
-      lives.push({ member, model, rng: shuffleRng(member.config.seed), order: new Int32Array(train.rows).map((_, i) => i), monitor: new EarlyStopping(member.config.earlyStopping), history: [], resolve, reject });
+      lives.push({
+        member,
+        model,
+        rng: shuffleRng(member.config.seed),
+        order: new Int32Array(train.rows).map((_, i) => i),
+        monitor: new EarlyStopping(member.config.earlyStopping),
+        history: [],
+        resolve,
+        reject,
+      });
     } catch (error) {
       settled[k].reject(error);
     }
@@ -115,9 +124,14 @@ async function run(options: TrainPopulationOptions, settled: Deferred[]): Promis
     lives[0].member.config.loss,
   );
   const trainX = splitTensor(train, [train.features]) as tf.Tensor2D;
-  const valX = validation ? tf.tidy(() => splitTensor(validation, [validation.features]).expandDims(0) as tf.Tensor3D) : null;
+  const valX = validation
+    ? tf.tidy(() => splitTensor(validation, [validation.features]).expandDims(0) as tf.Tensor3D)
+    : null;
   const batchSizes = batchSizesOf(train.rows, lives[0].member.config.batchSize);
-  const weightsOfBatches = tf.tensor2d(batchSizes.map((n) => n / train.rows), [batchSizes.length, 1]);
+  const weightsOfBatches = tf.tensor2d(
+    batchSizes.map((n) => n / train.rows),
+    [batchSizes.length, 1],
+  );
   const started = performance.now();
   // Members that stopped are handed their results once the graph has let go of them (and,
   // after the last epoch, once every tensor of the population is freed).
@@ -211,11 +225,23 @@ async function runEpoch(inputs: EpochInputs): Promise<EpochLosses | null> {
  * early stopping's bookkeeping, then `shouldStop` (asked of all members at once) and the
  * stop rules; members that stop get their weights back in their model and settle.
  */
-async function endEpoch(graph: PopulationGraph, lives: Live[], epoch: number, losses: EpochLosses, elapsedSeconds: number): Promise<(() => void)[]> {
+async function endEpoch(
+  graph: PopulationGraph,
+  lives: Live[],
+  epoch: number,
+  losses: EpochLosses,
+  elapsedSeconds: number,
+): Promise<(() => void)[]> {
   const patience = lives.map((live, p) => {
     if (live.gone) return null;
     try {
-      const record = epochRecord(epoch, losses.train[p], losses.validation ? losses.validation.loss[p] : null, losses.seconds, losses.validation?.error[p]);
+      const record = epochRecord(
+        epoch,
+        losses.train[p],
+        losses.validation ? losses.validation.loss[p] : null,
+        losses.seconds,
+        losses.validation?.error[p],
+      );
       live.history.push(record);
       live.member.onEpoch?.(record);
       return live.monitor.update(record);
@@ -238,7 +264,12 @@ async function endEpoch(graph: PopulationGraph, lives: Live[], epoch: number, lo
   );
   const stopping = lives.map((live, p) => {
     if (live.gone) return null;
-    return stopReasonAfter(epoch, { pruned: verdicts[p], patienceOut: patience[p]!.patienceOut, elapsedSeconds, config: live.member.config });
+    return stopReasonAfter(epoch, {
+      pruned: verdicts[p],
+      patienceOut: patience[p]!.patienceOut,
+      elapsedSeconds,
+      config: live.member.config,
+    });
   });
   const settles = await Promise.all(lives.map((live, p) => (stopping[p] ? finish(graph, live, p, stopping[p]) : null)));
   return settles.filter((settle): settle is () => void => settle !== null);
@@ -251,7 +282,12 @@ function fail(live: Live, error: unknown): void {
 }
 
 /** Writes the member's weights (its best epoch's when it restores them) into its model; returns what settles it. */
-async function finish(graph: PopulationGraph, live: Live, position: number, stopReason: StopReason): Promise<() => void> {
+async function finish(
+  graph: PopulationGraph,
+  live: Live,
+  position: number,
+  stopReason: StopReason,
+): Promise<() => void> {
   live.gone = true;
   const lastEpoch = live.history.length;
   const values = await graph.memberValues(position, live.monitor.restoresBest && live.monitor.epoch !== lastEpoch);

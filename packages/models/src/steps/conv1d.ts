@@ -48,10 +48,27 @@ interface ConvConfig {
 function convOp(layer: tf.layers.Layer): Op | null {
   const c = layer.getConfig() as unknown as ConvConfig;
   const regularizer = c.kernelRegularizer;
-  const plain = c.strides[0] === 1 && c.dilationRate[0] === 1 && (c.dataFormat ?? 'channelsLast') === 'channelsLast' && c.useBias && (c.padding === 'same' || c.padding === 'valid');
-  if (!plain || !(c.activation in OUTPUT_DERIVATIVES) || (regularizer && (regularizer.className !== 'L1L2' || (regularizer.config.l1 ?? 0) !== 0))) return null;
+  const plain =
+    c.strides[0] === 1 &&
+    c.dilationRate[0] === 1 &&
+    (c.dataFormat ?? 'channelsLast') === 'channelsLast' &&
+    c.useBias &&
+    (c.padding === 'same' || c.padding === 'valid');
+  if (
+    !plain ||
+    !(c.activation in OUTPUT_DERIVATIVES) ||
+    (regularizer && (regularizer.className !== 'L1L2' || (regularizer.config.l1 ?? 0) !== 0))
+  )
+    return null;
   const [kernel, bias] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-  return { type: 'conv', kernel, bias, activation: c.activation, pad: c.padding as 'same', l2: regularizer?.config.l2 ?? 0 };
+  return {
+    type: 'conv',
+    kernel,
+    bias,
+    activation: c.activation,
+    pad: c.padding as 'same',
+    l2: regularizer?.config.l2 ?? 0,
+  };
 }
 
 function opOf(layer: tf.layers.Layer): Op | null | 'skip' {
@@ -62,7 +79,12 @@ function opOf(layer: tf.layers.Layer): Op | null | 'skip' {
     case 'Conv1D':
       return convOp(layer);
     case 'MaxPooling1D':
-      return { type: 'pool', size: (config['poolSize'] as number[])[0], stride: (config['strides'] as number[])[0], pad: config['padding'] as 'same' };
+      return {
+        type: 'pool',
+        size: (config['poolSize'] as number[])[0],
+        stride: (config['strides'] as number[])[0],
+        pad: config['padding'] as 'same',
+      };
     case SeededDropout.className:
       return { type: 'dropout', rate: config['rate'] as number, seed: config['seed'] as number };
     case 'AelabUpSampling1D':
@@ -93,7 +115,10 @@ export function leanConv1dOps(model: tf.LayersModel): Op[] | null {
   return ops;
 }
 
-/** What the forward pass keeps for the backward pass, per op: its input and output, and a pool's argmax or a dropout's mask. */
+/**
+ * What the forward pass keeps for the backward pass, per op: its input and output, and a pool's argmax or a dropout's
+ * mask.
+ */
 interface Saved {
   input: tf.Tensor;
   output: tf.Tensor;
@@ -136,15 +161,34 @@ export class Conv1dStep extends ManualStep<Saved[]> {
   private apply(op: Op, h: tf.Tensor, training: boolean): [tf.Tensor, tf.Tensor | null] {
     switch (op.type) {
       case 'conv':
-        return [runConv1dKernel(CONV1D_FORWARD, { x: h, kernel: op.kernel, bias: op.bias }, { activation: op.activation, pad: op.pad })[0], null];
+        return [
+          runConv1dKernel(
+            CONV1D_FORWARD,
+            { x: h, kernel: op.kernel, bias: op.bias },
+            { activation: op.activation, pad: op.pad },
+          )[0],
+          null,
+        ];
       case 'pool': {
-        const [y, argmax] = runConv1dKernel(POOL1D_FORWARD, { x: h }, { size: op.size, stride: op.stride, pad: op.pad });
+        const [y, argmax] = runConv1dKernel(
+          POOL1D_FORWARD,
+          { x: h },
+          { size: op.size, stride: op.stride, pad: op.pad },
+        );
         return [y, argmax];
       }
       case 'dropout': {
         if (!training || op.rate === 0) return [h, null];
         const [batch, ...rest] = h.shape;
-        const mask = tf.tensor(dropoutMasks([op], batch, rest.reduce((a, b) => a * b, 1), this.calls), h.shape);
+        const mask = tf.tensor(
+          dropoutMasks(
+            [op],
+            batch,
+            rest.reduce((a, b) => a * b, 1),
+            this.calls,
+          ),
+          h.shape,
+        );
         return [tf.mul(h, mask), mask];
       }
       case 'repeat':
@@ -163,14 +207,25 @@ export class Conv1dStep extends ManualStep<Saved[]> {
       const { input, output, extra } = saved[i];
       if (op.type === 'conv') {
         conv -= 1;
-        const [dKernel, dBias, dx] = runConv1dKernel(CONV1D_BACKWARD, { dy, y: output, x: input, kernel: op.kernel }, { activation: op.activation, pad: op.pad, inputGradient: i > 0 });
+        const [dKernel, dBias, dx] = runConv1dKernel(
+          CONV1D_BACKWARD,
+          { dy, y: output, x: input, kernel: op.kernel },
+          { activation: op.activation, pad: op.pad, inputGradient: i > 0 },
+        );
         grads[2 * conv] = dKernel;
         grads[2 * conv + 1] = dBias;
         if (dx) dy = dx;
-      } else if (op.type === 'pool') dy = runConv1dKernel(POOL1D_BACKWARD, { dy, argmax: extra! }, { inputShape: input.shape })[0];
+      } else if (op.type === 'pool')
+        dy = runConv1dKernel(POOL1D_BACKWARD, { dy, argmax: extra! }, { inputShape: input.shape })[0];
       else if (op.type === 'dropout') dy = extra ? tf.mul(dy, extra) : dy;
-      else if (op.type === 'repeat') dy = runConv1dKernel(REPEAT_STEPS, { x: dy }, { size: op.size, backward: true })[0];
-      else dy = tf.pad(dy, [[0, 0], [0, input.shape[1]! - op.keep], [0, 0]]);
+      else if (op.type === 'repeat')
+        dy = runConv1dKernel(REPEAT_STEPS, { x: dy }, { size: op.size, backward: true })[0];
+      else
+        dy = tf.pad(dy, [
+          [0, 0],
+          [0, input.shape[1]! - op.keep],
+          [0, 0],
+        ]);
     }
     return grads;
   }

@@ -3,7 +3,8 @@
  * tape and none of tfjs-layers' bookkeeping (~240 kernels per step through the layers
  * model, 18 here for seed-000's V3): one fused kernel per layer forward and one backward
  * (`wasm/dense-kernels.ts`), one for the loss, its gradient and the L2 penalties, and one fused
- * Adam update of every weight with the penalties' gradients folded in. Dropout masks are drawn on the host with the seeds
+ * Adam update of every weight with the penalties' gradients folded in. Dropout masks are drawn on the host with the
+ * seeds
  * `SeededDropout` uses, so the layers model's own training and this one agree to float
  * rounding (tests/steps.test.ts).
  */
@@ -82,7 +83,10 @@ export class DenseStep extends ManualStep<Trace> {
     for (const layer of this.layers) {
       trace.inputs.push(h);
       const [rows, units] = [h.shape[0], layer.kernel.shape[1] as number];
-      const mask = training && layer.dropout ? tf.tensor2d(dropoutMasks([layer.dropout], rows, units, this.calls), [rows, units]) : null;
+      const mask =
+        training && layer.dropout
+          ? tf.tensor2d(dropoutMasks([layer.dropout], rows, units, this.calls), [rows, units])
+          : null;
       const [y, next] = denseForward(h, layer.kernel, layer.bias, mask, layer.activation);
       trace.outputs.push(y);
       trace.masks.push(mask);
@@ -96,7 +100,15 @@ export class DenseStep extends ManualStep<Trace> {
     let dh = dOutput as tf.Tensor2D;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i];
-      const [dKernel, dBias, dx] = denseBackward(dh, trace.outputs[i], trace.inputs[i], layer.kernel, trace.masks[i], layer.activation, i > 0);
+      const [dKernel, dBias, dx] = denseBackward(
+        dh,
+        trace.outputs[i],
+        trace.inputs[i],
+        layer.kernel,
+        trace.masks[i],
+        layer.activation,
+        i > 0,
+      );
       grads[2 * i] = dKernel;
       grads[2 * i + 1] = dBias;
       if (dx) dh = dx;

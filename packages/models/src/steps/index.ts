@@ -16,7 +16,12 @@ import type { StepDefinition, StepOptions, TrainingStep } from './step.js';
 export type { StepDefinition, StepKind, StepLosses, StepOptions, TrainingStep } from './step.js';
 
 /** Every training step, in the order they are tried; the layers step, which trains any model, last. */
-export const STEPS = [leanDenseStep, leanConv1dStep, leanRecurrentStep, layersStep] as const satisfies readonly StepDefinition[];
+export const STEPS = [
+  leanDenseStep,
+  leanConv1dStep,
+  leanRecurrentStep,
+  layersStep,
+] as const satisfies readonly StepDefinition[];
 
 /**
  * The training step for `model` (see {@link StepKind}); its `name` says which was chosen.

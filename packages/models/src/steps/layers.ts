@@ -75,7 +75,8 @@ export const layersStep: StepDefinition = {
   name: 'layers',
   modelTerms: true,
   appliesTo: () => true,
-  create: ({ model, loss, learningRate, terms }) => new LayersStep(model, loss, learningRate, undefined, 'layers', terms),
+  create: ({ model, loss, learningRate, terms }) =>
+    new LayersStep(model, loss, learningRate, undefined, 'layers', terms),
   kernels: {
     wasm: () => {
       registerWasmGradientKernels();

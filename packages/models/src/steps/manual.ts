@@ -37,7 +37,11 @@ export abstract class ManualStep<T> implements TrainingStep {
     private readonly loss: ReconstructionLoss,
     learningRate: number,
   ) {
-    const optimizer = createGradientAdam(weights.flatMap((w) => [w.kernel, w.bias]), learningRate, weights.flatMap((w) => [w.l2, 0]));
+    const optimizer = createGradientAdam(
+      weights.flatMap((w) => [w.kernel, w.bias]),
+      learningRate,
+      weights.flatMap((w) => [w.l2, 0]),
+    );
     if (!optimizer) throw new Error(`a lean step needs the fused Adam kernel, which backend ${tf.getBackend()} lacks`);
     this.optimizer = optimizer;
     this.penalties = weights.filter((w) => w.l2 > 0).map((w) => ({ kernel: w.kernel, l2: w.l2 }));
@@ -60,7 +64,9 @@ export abstract class ManualStep<T> implements TrainingStep {
   }
 
   evaluate(x: tf.Tensor): StepLosses {
-    const [total, reconstruction] = tf.tidy(() => reconstructionLossOf(this.forward(x, false).output, x, this.penalties, this.loss, false));
+    const [total, reconstruction] = tf.tidy(() =>
+      reconstructionLossOf(this.forward(x, false).output, x, this.penalties, this.loss, false),
+    );
     return { total: total as tf.Scalar, reconstruction: reconstruction as tf.Scalar };
   }
 
@@ -70,13 +76,19 @@ export abstract class ManualStep<T> implements TrainingStep {
    * does this, on the host, across chunks (a row's output does not depend on the rows
    * beside it), then adds the penalties and rounds to float32 as the kernel's outputs do.
    */
-  evaluateRows(rows: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[], chunkRows = EVALUATION_CHUNK_ROWS): { total: number; reconstruction: number } {
+  evaluateRows(
+    rows: Pick<PreparedSplit, 'x' | 'rows' | 'features'>,
+    inputShape: number[],
+    chunkRows = EVALUATION_CHUNK_ROWS,
+  ): { total: number; reconstruction: number } {
     const { x, features } = rows;
     let sum = 0;
     for (let start = 0; start < rows.rows; start += chunkRows) {
       const end = Math.min(start + chunkRows, rows.rows);
       const target = x.subarray(start * features, end * features);
-      const output = tf.tidy(() => this.forward(tf.tensor(target, [end - start, ...inputShape], 'float32'), false).output);
+      const output = tf.tidy(
+        () => this.forward(tf.tensor(target, [end - start, ...inputShape], 'float32'), false).output,
+      );
       const values = output.dataSync();
       output.dispose();
       for (let i = 0; i < values.length; i++) {

@@ -13,7 +13,9 @@ import { registerWasmRecurrentKernels } from '../wasm/recurrent-kernels.js';
 import { LayersStep } from './layers.js';
 import type { StepDefinition } from './step.js';
 
-/** Whether the lean recurrent step can train `model` here: the fused kernels exist and it is a recurrent seq2seq chain. */
+/**
+ * Whether the lean recurrent step can train `model` here: the fused kernels exist and it is a recurrent seq2seq chain.
+ */
 export function leanRecurrentAvailable(model: tf.LayersModel): boolean {
   return fusedRecurrentAvailable() && recurrentForwardIssues(model).length === 0;
 }
@@ -31,7 +33,8 @@ export function recurrentStep(
   terms: readonly ModelLossTerm[] = [],
 ): LayersStep {
   let calls = 0;
-  const forward = (x: tf.Tensor, training: boolean) => recurrentForward(model, spec, x, training, training ? ++calls : 0);
+  const forward = (x: tf.Tensor, training: boolean) =>
+    recurrentForward(model, spec, x, training, training ? ++calls : 0);
   return new LayersStep(model, loss, learningRate, forward, 'lean-recurrent', terms);
 }
 

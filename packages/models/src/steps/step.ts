@@ -10,7 +10,10 @@ import type { PreparedSplit } from '@aelab/data';
 import type { ModelSpec } from '../families/index.js';
 import type { ModelLossTerm, ReconstructionLoss } from '../losses.js';
 
-/** The losses of a batch or split as Keras reports them: with the model's L2 penalties, and without (the reconstruction error pruners read). */
+/**
+ * The losses of a batch or split as Keras reports them: with the model's L2 penalties, and without (the reconstruction
+ * error pruners read).
+ */
 export interface StepLosses {
   total: tf.Scalar;
   reconstruction: tf.Scalar;
@@ -40,11 +43,17 @@ export interface TrainingStep {
   readonly name: string;
   step(x: tf.Tensor): tf.Scalar;
   evaluate(x: tf.Tensor): StepLosses;
-  evaluateRows?(rows: Pick<PreparedSplit, 'x' | 'rows' | 'features'>, inputShape: number[]): { total: number; reconstruction: number };
+  evaluateRows?(
+    rows: Pick<PreparedSplit, 'x' | 'rows' | 'features'>,
+    inputShape: number[],
+  ): { total: number; reconstruction: number };
   dispose(): void;
 }
 
-/** How a step is chosen: `lean` (default) where the model's family has one on this backend, else the layers step; `layers` always the layers step. */
+/**
+ * How a step is chosen: `lean` (default) where the model's family has one on this backend, else the layers step;
+ * `layers` always the layers step.
+ */
 export type StepKind = 'lean' | 'layers';
 
 /** What a step is made from: the built model, its spec, and the training's loss and learning rate. */

@@ -18,10 +18,21 @@ function wasmPass(b: WasmHeapBackend): AdamPass | null {
  * (four values per instruction) where the memory is reachable, else by the JS loop; both
  * compute in float32, so they give the same bits.
  */
-function adamUpdate(b: WasmHeapBackend, infos: TensorInfo[], rates: readonly number[], attrs: Pick<AdamUpdateAttrs, 'c2' | 'beta1' | 'beta2' | 'epsilon'>, l2: number): void {
+function adamUpdate(
+  b: WasmHeapBackend,
+  infos: TensorInfo[],
+  rates: readonly number[],
+  attrs: Pick<AdamUpdateAttrs, 'c2' | 'beta1' | 'beta2' | 'epsilon'>,
+  l2: number,
+): void {
   const pass = wasmPass(b);
   if (!pass) {
-    adamPass(infos.map((t) => b.typedArrayFromHeap(t)), rates, attrs, l2);
+    adamPass(
+      infos.map((t) => b.typedArrayFromHeap(t)),
+      rates,
+      attrs,
+      l2,
+    );
     return;
   }
   const offsets = infos.map((t) => b.dataIdMap.get(t.dataId)!.memoryOffset);
@@ -29,7 +40,22 @@ function adamUpdate(b: WasmHeapBackend, infos: TensorInfo[], rates: readonly num
   const block = size / rates.length;
   rates.forEach((rate, k) => {
     const at = offsets.map((o) => o + 4 * k * block);
-    pass(at[0], at[1], at[2], at[3], at[4], at[5], at[6], block, rate, attrs.c2, 1 - attrs.beta1, 1 - attrs.beta2, attrs.epsilon, 2 * l2);
+    pass(
+      at[0],
+      at[1],
+      at[2],
+      at[3],
+      at[4],
+      at[5],
+      at[6],
+      block,
+      rate,
+      attrs.c2,
+      1 - attrs.beta1,
+      1 - attrs.beta2,
+      attrs.epsilon,
+      2 * l2,
+    );
   });
 }
 
@@ -38,7 +64,12 @@ function adamUpdate(b: WasmHeapBackend, infos: TensorInfo[], rates: readonly num
  * members) in float32, rounding after every operation (Math.fround), so it gives the bits
  * of `adam.wat`, which runs where tfjs-wasm's memory is reachable.
  */
-export function adamPass(arrays: Float32Array[], rates: readonly number[], attrs: Pick<AdamUpdateAttrs, 'c2' | 'beta1' | 'beta2' | 'epsilon'>, l2: number): void {
+export function adamPass(
+  arrays: Float32Array[],
+  rates: readonly number[],
+  attrs: Pick<AdamUpdateAttrs, 'c2' | 'beta1' | 'beta2' | 'epsilon'>,
+  l2: number,
+): void {
   const [X, M, V, G, OX, OM, OV] = arrays;
   const f = Math.fround;
   const [c2, k1, k2, epsilon, l2x2] = [attrs.c2, 1 - attrs.beta1, 1 - attrs.beta2, attrs.epsilon, 2 * l2].map(f);
@@ -62,7 +93,13 @@ const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', TensorInfo>;
   const settings = attrs as unknown as AdamUpdateAttrs;
   const outs = [x, m, v].map((t) => b.makeOutput(t.shape, 'float32'));
-  adamUpdate(b, [x, m, v, g, ...outs], typeof settings.c1 === 'number' ? [settings.c1] : settings.c1, settings, settings.l2 ?? 0);
+  adamUpdate(
+    b,
+    [x, m, v, g, ...outs],
+    typeof settings.c1 === 'number' ? [settings.c1] : settings.c1,
+    settings,
+    settings.l2 ?? 0,
+  );
   return outs;
 };
 
@@ -71,9 +108,17 @@ const adamUpdateAllWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const settings = attrs as unknown as Omit<AdamUpdateAttrs, 'l2' | 'c1'> & { c1: number; l2: number[] };
   const named = inputs as Record<string, TensorInfo>;
   const count = settings.l2.length;
-  const outs = Array.from({ length: count }, (_, i) => [named[`x${i}`], named[`m${i}`], named[`v${i}`]].map((t) => b.makeOutput(t.shape, 'float32'))).flat();
+  const outs = Array.from({ length: count }, (_, i) =>
+    [named[`x${i}`], named[`m${i}`], named[`v${i}`]].map((t) => b.makeOutput(t.shape, 'float32')),
+  ).flat();
   for (let i = 0; i < count; i++) {
-    adamUpdate(b, [named[`x${i}`], named[`m${i}`], named[`v${i}`], named[`g${i}`], ...outs.slice(3 * i, 3 * i + 3)], [settings.c1], settings, settings.l2[i]);
+    adamUpdate(
+      b,
+      [named[`x${i}`], named[`m${i}`], named[`v${i}`], named[`g${i}`], ...outs.slice(3 * i, 3 * i + 3)],
+      [settings.c1],
+      settings,
+      settings.l2[i],
+    );
   }
   return outs;
 };

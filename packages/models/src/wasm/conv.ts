@@ -19,7 +19,10 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import type { WasmHeapBackend } from './heap.js';
 import { convPassesOver, type ConvPasses } from './modules.js';
 
-/** A stride-1, dilation-1 1-D convolution of x [batch, steps, inChannels] by a filter [kernelSize, inChannels, outChannels]. */
+/**
+ * A stride-1, dilation-1 1-D convolution of x [batch, steps, inChannels] by a filter [kernelSize, inChannels,
+ * outChannels].
+ */
 export interface Conv1dGeometry {
   batch: number;
   steps: number;
@@ -61,8 +64,17 @@ function passes(b: WasmHeapBackend, g: Conv1dGeometry): ConvPasses | null {
 /** Where a tensor's values start in wasm memory, in bytes. */
 export const offsetOf = (b: WasmHeapBackend, t: TensorInfo): number => b.dataIdMap.get(t.dataId)!.memoryOffset;
 
-/** x [batch, steps, channels] with `left` and `right` zero steps around each row: a new tensor, or x itself without padding. */
-function padded(b: WasmHeapBackend, x: TensorInfo, [batch, steps, channels]: number[], left: number, right: number): TensorInfo {
+/**
+ * x [batch, steps, channels] with `left` and `right` zero steps around each row: a new tensor, or x itself without
+ * padding.
+ */
+function padded(
+  b: WasmHeapBackend,
+  x: TensorInfo,
+  [batch, steps, channels]: number[],
+  left: number,
+  right: number,
+): TensorInfo {
   if (left === 0 && right === 0) return x;
   const width = steps + left + right;
   const out = b.makeOutput([batch, width, channels], 'float32');
@@ -83,8 +95,18 @@ function widened(b: WasmHeapBackend, source: TensorInfo, rows: number, columns: 
   return out;
 }
 
-/** The first `columns` of each `width`-wide row of `scratch` as a tensor of `shape` (scratch is disposed, or returned as it is when as wide). */
-function narrowed(b: WasmHeapBackend, scratch: TensorInfo, rows: number, width: number, columns: number, shape: number[]): TensorInfo {
+/**
+ * The first `columns` of each `width`-wide row of `scratch` as a tensor of `shape` (scratch is disposed, or returned as
+ * it is when as wide).
+ */
+function narrowed(
+  b: WasmHeapBackend,
+  scratch: TensorInfo,
+  rows: number,
+  width: number,
+  columns: number,
+  shape: number[],
+): TensorInfo {
   if (width === columns) return { ...scratch, shape };
   const out = b.makeOutput(shape, 'float32');
   const [S, O] = [scratch, out].map((t) => b.typedArrayFromHeap(t));
@@ -98,7 +120,14 @@ function narrowed(b: WasmHeapBackend, scratch: TensorInfo, rows: number, width: 
  * last column, from `blocks` blocks of rows: block q's rows are `source`'s values from
  * element `q.start`, row stride `q.rowStride`, column stride `q.colStride`.
  */
-function packed(b: WasmHeapBackend, pass: ConvPasses, source: TensorInfo, depth: number, columns: number, blocks: readonly { rows: number; start: number; rowStride: number; colStride: number }[]): TensorInfo {
+function packed(
+  b: WasmHeapBackend,
+  pass: ConvPasses,
+  source: TensorInfo,
+  depth: number,
+  columns: number,
+  blocks: readonly { rows: number; start: number; rowStride: number; colStride: number }[],
+): TensorInfo {
   const out = b.makeOutput([depth * wide(columns)], 'float32');
   const [from, to] = [offsetOf(b, source), offsetOf(b, out)];
   let row = 0;
@@ -109,7 +138,10 @@ function packed(b: WasmHeapBackend, pass: ConvPasses, source: TensorInfo, depth:
   return out;
 }
 
-/** A [depth, columns] matrix transposed, [columns][depth] (for `dots`; the reconstruction layer's one column needs no copy). */
+/**
+ * A [depth, columns] matrix transposed, [columns][depth] (for `dots`; the reconstruction layer's one column needs no
+ * copy).
+ */
 function transposed(b: WasmHeapBackend, source: TensorInfo, depth: number, columns: number): TensorInfo {
   if (columns === 1) return source;
   const out = b.makeOutput([columns * depth], 'float32');
@@ -123,17 +155,36 @@ function dispose(b: WasmHeapBackend, own: readonly (TensorInfo | null)[], temps:
   for (const t of temps) if (!own.some((o) => o?.dataId === t.dataId)) b.disposeData(t.dataId);
 }
 
-/** y [batch, outSteps, outChannels] = conv(x, filter) + bias, then relu when asked; null where conv.wat does not apply. */
-export function conv1dForward(b: WasmHeapBackend, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, g: Conv1dGeometry, relu: boolean): TensorInfo | null {
+/**
+ * y [batch, outSteps, outChannels] = conv(x, filter) + bias, then relu when asked; null where conv.wat does not apply.
+ */
+export function conv1dForward(
+  b: WasmHeapBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | null,
+  g: Conv1dGeometry,
+  relu: boolean,
+): TensorInfo | null {
   const pass = passes(b, g);
   if (!pass) return null;
   const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
   const [rows, width, depth] = [batch * outSteps(g), tiles(cout) ? wide(cout) : cout, k * cin];
   const xp = padded(b, x, [batch, g.steps, cin], g.padLeft, g.padRight);
-  const weights = tiles(cout) ? packed(b, pass, filter, depth, cout, [{ rows: depth, start: 0, rowStride: cout, colStride: 1 }]) : transposed(b, filter, depth, cout);
+  const weights = tiles(cout)
+    ? packed(b, pass, filter, depth, cout, [{ rows: depth, start: 0, rowStride: cout, colStride: 1 }])
+    : transposed(b, filter, depth, cout);
   const shift = bias && widened(b, bias, 1, cout, width);
   const y = b.makeOutput([rows * width], 'float32');
-  const args = [offsetOf(b, xp), 4 * cin, 4 * (g.steps + g.padLeft + g.padRight) * cin, batch, outSteps(g), depth, offsetOf(b, weights)] as const;
+  const args = [
+    offsetOf(b, xp),
+    4 * cin,
+    4 * (g.steps + g.padLeft + g.padRight) * cin,
+    batch,
+    outSteps(g),
+    depth,
+    offsetOf(b, weights),
+  ] as const;
   const rest = [offsetOf(b, y), shift ? offsetOf(b, shift) : 0, shift ? 1 : 0, relu ? 1 : 0] as const;
   if (tiles(cout)) pass.gemm(...args, width / TILE, ...rest);
   else pass.dots(...args, cout, ...rest);
@@ -141,8 +192,16 @@ export function conv1dForward(b: WasmHeapBackend, x: TensorInfo, filter: TensorI
   return narrowed(b, y, rows, width, cout, [batch, outSteps(g), cout]);
 }
 
-/** dFilter [kernelSize, inChannels, outChannels] from x and dy [batch, outSteps, outChannels]; null where conv.wat does not apply. */
-export function conv1dFilterGradient(b: WasmHeapBackend, x: TensorInfo, dy: TensorInfo, g: Conv1dGeometry): TensorInfo | null {
+/**
+ * dFilter [kernelSize, inChannels, outChannels] from x and dy [batch, outSteps, outChannels]; null where conv.wat does
+ * not apply.
+ */
+export function conv1dFilterGradient(
+  b: WasmHeapBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: Conv1dGeometry,
+): TensorInfo | null {
   const pass = passes(b, g);
   if (!pass) return null;
   const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
@@ -151,7 +210,17 @@ export function conv1dFilterGradient(b: WasmHeapBackend, x: TensorInfo, dy: Tens
   const d = widened(b, dy, rows, cout, width);
   const sums = b.makeOutput([depth * width], 'float32');
   b.typedArrayFromHeap(sums).fill(0);
-  const args = [offsetOf(b, xp), 4 * cin, 4 * (g.steps + g.padLeft + g.padRight) * cin, batch, outSteps(g), depth, offsetOf(b, d), width, offsetOf(b, sums)] as const;
+  const args = [
+    offsetOf(b, xp),
+    4 * cin,
+    4 * (g.steps + g.padLeft + g.padRight) * cin,
+    batch,
+    outSteps(g),
+    depth,
+    offsetOf(b, d),
+    width,
+    offsetOf(b, sums),
+  ] as const;
   if (tiles(cout)) pass.outer(...args);
   else pass.outerT(...args);
   dispose(b, [x, dy], [xp, d]);
@@ -167,7 +236,12 @@ export function conv1dFilterGradient(b: WasmHeapBackend, x: TensorInfo, dy: Tens
  * dy, padded by kernelSize - 1 - pad on each side, by the filter reversed in its steps with
  * its channels swapped; null where conv.wat does not apply (fewer than 8 input channels).
  */
-export function conv1dInputGradient(b: WasmHeapBackend, dy: TensorInfo, filter: TensorInfo, g: Conv1dGeometry): TensorInfo | null {
+export function conv1dInputGradient(
+  b: WasmHeapBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: Conv1dGeometry,
+): TensorInfo | null {
   const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
   const [left, right] = [k - 1 - g.padLeft, k - 1 - g.padRight];
   const pass = left >= 0 && right >= 0 && tiles(cin) ? passes(b, g) : null;
@@ -175,10 +249,28 @@ export function conv1dInputGradient(b: WasmHeapBackend, dy: TensorInfo, filter: 
   const [rows, width] = [batch * g.steps, wide(cin)];
   const dyp = padded(b, dy, [batch, outSteps(g), cout], left, right);
   // row (k', o) of the reversed filter holds filter[k - 1 - k'][i][o] in column i
-  const reversed = Array.from({ length: k }, (_, q) => ({ rows: cout, start: (k - 1 - q) * cin * cout, rowStride: 1, colStride: cout }));
+  const reversed = Array.from({ length: k }, (_, q) => ({
+    rows: cout,
+    start: (k - 1 - q) * cin * cout,
+    rowStride: 1,
+    colStride: cout,
+  }));
   const weights = packed(b, pass, filter, k * cout, cin, reversed);
   const dx = b.makeOutput([rows * width], 'float32');
-  pass.gemm(offsetOf(b, dyp), 4 * cout, 4 * (g.steps + k - 1) * cout, batch, g.steps, k * cout, offsetOf(b, weights), width / TILE, offsetOf(b, dx), 0, 0, 0);
+  pass.gemm(
+    offsetOf(b, dyp),
+    4 * cout,
+    4 * (g.steps + k - 1) * cout,
+    batch,
+    g.steps,
+    k * cout,
+    offsetOf(b, weights),
+    width / TILE,
+    offsetOf(b, dx),
+    0,
+    0,
+    0,
+  );
   dispose(b, [dy, filter], [dyp, weights]);
   return narrowed(b, dx, rows, width, cin, [batch, g.steps, cin]);
 }
@@ -188,12 +280,30 @@ export function conv1dInputGradient(b: WasmHeapBackend, dy: TensorInfo, filter: 
  * over rows, for a [rows, channels] layer with channels in fours; false (nothing written)
  * otherwise.
  */
-export function backpropRelu(b: WasmHeapBackend, dy: TensorInfo, y: TensorInfo, dz: TensorInfo, dBias: TensorInfo, relu: boolean, mask: TensorInfo | null = null): boolean {
+export function backpropRelu(
+  b: WasmHeapBackend,
+  dy: TensorInfo,
+  y: TensorInfo,
+  dz: TensorInfo,
+  dBias: TensorInfo,
+  relu: boolean,
+  mask: TensorInfo | null = null,
+): boolean {
   const pass = convPasses(b);
   const channels = y.shape[y.shape.length - 1];
   const rows = y.shape.reduce((a, d) => a * d, 1) / channels;
   if (!pass || channels % 4 !== 0 || rows === 0) return false;
-  pass.backprop(offsetOf(b, dy), offsetOf(b, y), offsetOf(b, dz), rows, channels, offsetOf(b, dBias), relu ? 1 : 0, mask ? offsetOf(b, mask) : 0, mask ? 1 : 0);
+  pass.backprop(
+    offsetOf(b, dy),
+    offsetOf(b, y),
+    offsetOf(b, dz),
+    rows,
+    channels,
+    offsetOf(b, dBias),
+    relu ? 1 : 0,
+    mask ? offsetOf(b, mask) : 0,
+    mask ? 1 : 0,
+  );
   return true;
 }
 

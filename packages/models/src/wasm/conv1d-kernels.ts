@@ -13,7 +13,10 @@ import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend
 import { rowGeometry } from './layers-kernels.js';
 import { derivativeAndBiasGradient, FUSABLE, inWasm, UNFUSED } from './dense-kernels.js';
 
-/** `[y]` from `{x [B, W, Cin], kernel [K, Cin, Cout], bias [Cout]}`, attributes `{activation, pad}`: y = activation(conv1d(x) + bias), stride 1. */
+/**
+ * `[y]` from `{x [B, W, Cin], kernel [K, Cin, Cout], bias [Cout]}`, attributes `{activation, pad}`: y =
+ * activation(conv1d(x) + bias), stride 1.
+ */
 export const CONV1D_FORWARD = 'AelabConv1dForward';
 /** `[dKernel, dBias, dx?]` from `{dy, y, x, kernel}`, attributes `{activation, pad, inputGradient}`. */
 export const CONV1D_BACKWARD = 'AelabConv1dBackward';
@@ -21,18 +24,38 @@ export const CONV1D_BACKWARD = 'AelabConv1dBackward';
 export const POOL1D_FORWARD = 'AelabMaxPool1dForward';
 /** `[dx]` from `{dy, argmax}`, attribute `inputShape`: each gradient to its window's largest input. */
 export const POOL1D_BACKWARD = 'AelabMaxPool1dBackward';
-/** `[y]` from `{x [B, W, C]}`, attribute `size`: each step repeated `size` times; backward with `backward: true` sums them. */
+/**
+ * `[y]` from `{x [B, W, C]}`, attribute `size`: each step repeated `size` times; backward with `backward: true` sums
+ * them.
+ */
 export const REPEAT_STEPS = 'AelabRepeatSteps';
 
-const view4d = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: [t.shape[0], 1, ...t.shape.slice(1)], dtype: t.dtype });
+const view4d = (t: TensorInfo): TensorInfo => ({
+  dataId: t.dataId,
+  shape: [t.shape[0], 1, ...t.shape.slice(1)],
+  dtype: t.dtype,
+});
 const view3d = (t: TensorInfo): TensorInfo => ({ ...t, shape: [t.shape[0], ...t.shape.slice(2)] });
-const filterView = (kernel: TensorInfo): TensorInfo => ({ dataId: kernel.dataId, shape: [1, ...kernel.shape], dtype: kernel.dtype });
+const filterView = (kernel: TensorInfo): TensorInfo => ({
+  dataId: kernel.dataId,
+  shape: [1, ...kernel.shape],
+  dtype: kernel.dtype,
+});
 
 const convForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmHeapBackend;
   const { x, kernel, bias } = inputs as Record<'x' | 'kernel' | 'bias', TensorInfo>;
   const { activation, pad } = attrs as { activation: string; pad: 'same' | 'valid' };
-  const info = tf.backend_util.computeConv2DInfo(view4d(x).shape as [number, number, number, number], filterView(kernel).shape as [number, number, number, number], 1, 1, pad, undefined, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    view4d(x).shape as [number, number, number, number],
+    filterView(kernel).shape as [number, number, number, number],
+    1,
+    1,
+    pad,
+    undefined,
+    false,
+    'channelsLast',
+  );
   const rows = inWasm(activation) ? rowGeometry(info) : null;
   const direct = rows && conv1dForward(b, x, kernel, bias, rows, activation === 'relu');
   if (direct) return [direct];
@@ -40,7 +63,14 @@ const convForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const out = wasmKernel('FusedConv2D')({
     inputs: { x: view4d(x), filter: filterView(kernel), bias },
     backend,
-    attrs: { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC', activation: fused ? activation : 'linear', leakyreluAlpha: 0 } as never,
+    attrs: {
+      strides: [1, 1],
+      pad,
+      dilations: [1, 1],
+      dataFormat: 'NHWC',
+      activation: fused ? activation : 'linear',
+      leakyreluAlpha: 0,
+    } as never,
   }) as TensorInfo;
   const y = view3d(out);
   if (!fused) {
@@ -54,16 +84,28 @@ const convForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
 const convBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmHeapBackend;
   const { dy, y, x, kernel } = inputs as Record<'dy' | 'y' | 'x' | 'kernel', TensorInfo>;
-  const { activation, pad, inputGradient } = attrs as { activation: string; pad: 'same' | 'valid'; inputGradient: boolean };
+  const { activation, pad, inputGradient } = attrs as {
+    activation: string;
+    pad: 'same' | 'valid';
+    inputGradient: boolean;
+  };
   const channels = y.shape[2];
   const dz = b.makeOutput(y.shape, 'float32');
   const dBias = b.makeOutput([channels], 'float32');
   derivativeAndBiasGradient(b, activation, dy, y, null, dz, dBias);
   const common = { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
-  const dKernel = wasmKernel('Conv2DBackpropFilter')({ inputs: { x: view4d(x), dy: view4d(dz) }, backend, attrs: { ...common, filterShape: [1, ...kernel.shape] } as never }) as TensorInfo;
+  const dKernel = wasmKernel('Conv2DBackpropFilter')({
+    inputs: { x: view4d(x), dy: view4d(dz) },
+    backend,
+    attrs: { ...common, filterShape: [1, ...kernel.shape] } as never,
+  }) as TensorInfo;
   const outs = [{ ...dKernel, shape: kernel.shape }, dBias];
   if (inputGradient) {
-    const dx = wasmKernel('Conv2DBackpropInput')({ inputs: { dy: view4d(dz), filter: filterView(kernel) }, backend, attrs: { ...common, inputShape: [x.shape[0], 1, ...x.shape.slice(1)] } as never }) as TensorInfo;
+    const dx = wasmKernel('Conv2DBackpropInput')({
+      inputs: { dy: view4d(dz), filter: filterView(kernel) },
+      backend,
+      attrs: { ...common, inputShape: [x.shape[0], 1, ...x.shape.slice(1)] } as never,
+    }) as TensorInfo;
     outs.push(view3d(dx));
   }
   b.disposeData(dz.dataId);
@@ -78,7 +120,10 @@ interface PoolAttrs {
   pad: 'same' | 'valid';
 }
 
-/** Output steps and left padding of a 1-D max-pool, as tfjs-layers' MaxPooling1D computes them (a pool2d over [B, W, 1, C]). */
+/**
+ * Output steps and left padding of a 1-D max-pool, as tfjs-layers' MaxPooling1D computes them (a pool2d over [B, W, 1,
+ * C]).
+ */
 export function poolGeometry(shape: number[], { size, stride, pad }: PoolAttrs): { steps: number; left: number } {
   const info = tf.backend_util.computePool2DInfo([shape[0], shape[1], 1, shape[2]], [size, 1], [stride, 1], 1, pad);
   return { steps: info.outHeight, left: info.padInfo.top };
@@ -94,7 +139,18 @@ const poolForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const argmax = b.makeOutput([batch, steps, channels], 'int32');
   const pass = channels % 4 === 0 ? convPasses(b) : null;
   if (pass) {
-    pass.pool(offsetOf(b, x), batch, width, channels, steps, settings.size, settings.stride, left, offsetOf(b, y), offsetOf(b, argmax));
+    pass.pool(
+      offsetOf(b, x),
+      batch,
+      width,
+      channels,
+      steps,
+      settings.size,
+      settings.stride,
+      left,
+      offsetOf(b, y),
+      offsetOf(b, argmax),
+    );
     return [y, argmax];
   }
   const [X, Y] = [x, y].map((t) => b.typedArrayFromHeap(t));
@@ -145,7 +201,14 @@ const repeatStepsWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const out = b.makeOutput([batch, backward ? width / size : width * size, channels], 'float32');
   const pass = channels % 4 === 0 ? convPasses(b) : null;
   if (pass) {
-    pass.repeat(offsetOf(b, x), (batch * width) / (backward ? size : 1), channels, size, offsetOf(b, out), backward ? 1 : 0);
+    pass.repeat(
+      offsetOf(b, x),
+      (batch * width) / (backward ? size : 1),
+      channels,
+      size,
+      offsetOf(b, out),
+      backward ? 1 : 0,
+    );
     return [out];
   }
   const [X, O] = [x, out].map((t) => b.typedArrayFromHeap(t));

@@ -13,7 +13,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { ReconstructionLoss } from '../losses.js';
-import { backpropRelu, conv1dFilterGradient, conv1dForward, conv1dInputGradient, masked, type Conv1dGeometry } from './conv.js';
+import {
+  backpropRelu,
+  conv1dFilterGradient,
+  conv1dForward,
+  conv1dInputGradient,
+  masked,
+  type Conv1dGeometry,
+} from './conv.js';
 import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from './heap.js';
 
 /**
@@ -69,20 +76,46 @@ function view3d(t: TensorInfo): TensorInfo {
 }
 
 /** a·b (with transposes) of 2-D tensors as a 2-D output, on wasm's BatchMatMul. */
-function product(backend: WasmHeapBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
-  const out = wasmKernel('BatchMatMul')({ inputs: { a: view3d(a), b: view3d(b) }, backend: backend as never, attrs: { transposeA, transposeB } }) as TensorInfo;
+function product(
+  backend: WasmHeapBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): TensorInfo {
+  const out = wasmKernel('BatchMatMul')({
+    inputs: { a: view3d(a), b: view3d(b) },
+    backend: backend as never,
+    attrs: { transposeA, transposeB },
+  }) as TensorInfo;
   return { ...out, shape: out.shape.slice(1) };
 }
 
 /** A dense layer over `rows` rows as a 1-D convolution of kernel size 1 (one row of rows steps). */
-const asConvolution = (rows: number, [inputs, units]: number[]): Conv1dGeometry => ({ batch: 1, steps: rows, inChannels: inputs, outChannels: units, kernelSize: 1, padLeft: 0, padRight: 0 });
+const asConvolution = (rows: number, [inputs, units]: number[]): Conv1dGeometry => ({
+  batch: 1,
+  steps: rows,
+  inChannels: inputs,
+  outChannels: units,
+  kernelSize: 1,
+  padLeft: 0,
+  padRight: 0,
+});
 /** Whether `conv.wat` applies the activation itself (relu fused into its tiles; linear is none). */
 export const inWasm = (activation: string): boolean => activation === 'relu' || activation === 'linear';
 
 /** x·kernel + bias through the activation: by conv.wat for relu and linear, else XNNPACK. */
-function denseProduct(b: WasmHeapBackend, x: TensorInfo, kernel: TensorInfo, bias: TensorInfo, activation: string): { y: TensorInfo; fused: boolean } {
+function denseProduct(
+  b: WasmHeapBackend,
+  x: TensorInfo,
+  kernel: TensorInfo,
+  bias: TensorInfo,
+  activation: string,
+): { y: TensorInfo; fused: boolean } {
   const shape = [x.shape[0], kernel.shape[1]];
-  const direct = inWasm(activation) ? conv1dForward(b, x, kernel, bias, asConvolution(x.shape[0], kernel.shape), activation === 'relu') : null;
+  const direct = inWasm(activation)
+    ? conv1dForward(b, x, kernel, bias, asConvolution(x.shape[0], kernel.shape), activation === 'relu')
+    : null;
   if (direct) return { y: { ...direct, shape }, fused: true };
   const fused = FUSABLE.has(activation);
   const z = wasmKernel('_FusedMatMul')({
@@ -116,7 +149,13 @@ const denseForwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
  * DZ = DH · M · f'(Y). relu and linear (most layers) get loops of their own: a call
  * through the derivative table per element is not inlined and costs several times more.
  */
-export function activationDerivative(activation: string, DH: Float32Array, Y: Float32Array, M: Float32Array | null, DZ: Float32Array): void {
+export function activationDerivative(
+  activation: string,
+  DH: Float32Array,
+  Y: Float32Array,
+  M: Float32Array | null,
+  DZ: Float32Array,
+): void {
   const n = DZ.length;
   if (M) for (let i = 0; i < n; i++) DZ[i] = DH[i] * M[i];
   else DZ.set(DH);
@@ -133,7 +172,15 @@ export function activationDerivative(activation: string, DH: Float32Array, Y: Fl
  * `dBias`: by `conv.wat` for relu and linear layers with channels in fours, else in JS
  * (the same bits: both sum each channel in row order in float32).
  */
-export function derivativeAndBiasGradient(b: WasmHeapBackend, activation: string, dh: TensorInfo, y: TensorInfo, mask: TensorInfo | null, dz: TensorInfo, dBias: TensorInfo): void {
+export function derivativeAndBiasGradient(
+  b: WasmHeapBackend,
+  activation: string,
+  dh: TensorInfo,
+  y: TensorInfo,
+  mask: TensorInfo | null,
+  dz: TensorInfo,
+  dBias: TensorInfo,
+): void {
   if (inWasm(activation) && backpropRelu(b, dh, y, dz, dBias, activation === 'relu', mask)) return;
   const [DH, Y, DZ, DB] = [dh, y, dz, dBias].map((t) => b.typedArrayFromHeap(t));
   activationDerivative(activation, DH, Y, mask ? b.typedArrayFromHeap(mask) : null, DZ);
@@ -233,21 +280,43 @@ export function hasStepKernels(backend?: string): boolean {
 }
 
 /** {@link DENSE_FORWARD}: `[y, h]` (h is y without a mask). */
-export function denseForward(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor, mask: tf.Tensor2D | null, activation: string): [tf.Tensor2D, tf.Tensor2D] {
+export function denseForward(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor,
+  bias: tf.Tensor,
+  mask: tf.Tensor2D | null,
+  activation: string,
+): [tf.Tensor2D, tf.Tensor2D] {
   const inputs: tf.NamedTensorMap = mask ? { x, kernel, bias, mask } : { x, kernel, bias };
   const [y, h] = tf.engine().runKernel(DENSE_FORWARD, inputs, { activation }) as tf.Tensor2D[];
   return [y, h ?? y];
 }
 
 /** {@link DENSE_BACKWARD}: `[dKernel, dBias, dx]` (dx null unless `inputGradient`). */
-export function denseBackward(dh: tf.Tensor2D, y: tf.Tensor2D, x: tf.Tensor2D, kernel: tf.Tensor, mask: tf.Tensor2D | null, activation: string, inputGradient: boolean): [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D | null] {
+export function denseBackward(
+  dh: tf.Tensor2D,
+  y: tf.Tensor2D,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor,
+  mask: tf.Tensor2D | null,
+  activation: string,
+  inputGradient: boolean,
+): [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D | null] {
   const inputs: tf.NamedTensorMap = mask ? { dh, y, x, kernel, mask } : { dh, y, x, kernel };
-  const [dKernel, dBias, dx] = tf.engine().runKernel(DENSE_BACKWARD, inputs, { activation, inputGradient }) as tf.Tensor[];
+  const [dKernel, dBias, dx] = tf
+    .engine()
+    .runKernel(DENSE_BACKWARD, inputs, { activation, inputGradient }) as tf.Tensor[];
   return [dKernel as tf.Tensor2D, dBias as tf.Tensor1D, (dx as tf.Tensor2D | undefined) ?? null];
 }
 
 /** {@link RECONSTRUCTION_LOSS}: `[total, reconstruction]`, plus the output's gradient when `gradient`. */
-export function reconstructionLossOf(output: tf.Tensor, target: tf.Tensor, penalties: readonly { kernel: tf.Tensor; l2: number }[], loss: ReconstructionLoss, gradient: boolean): tf.Tensor[] {
+export function reconstructionLossOf(
+  output: tf.Tensor,
+  target: tf.Tensor,
+  penalties: readonly { kernel: tf.Tensor; l2: number }[],
+  loss: ReconstructionLoss,
+  gradient: boolean,
+): tf.Tensor[] {
   const inputs: Record<string, tf.Tensor> = { output, target };
   penalties.forEach((p, i) => (inputs[`kernel${i}`] = p.kernel));
   const attrs = { loss, l2: penalties.map((p) => p.l2), gradient };

@@ -53,15 +53,20 @@ export const conv2dBackpropFilterIm2col: KernelFunc = ({ inputs, backend, attrs 
   const padded =
     top || bottom || left || right
       ? keep(
-          run('PadV2', b, { x }, {
-            paddings: [
-              [0, 0],
-              [top, bottom],
-              [left, right],
-              [0, 0],
-            ],
-            constantValue: 0,
-          }),
+          run(
+            'PadV2',
+            b,
+            { x },
+            {
+              paddings: [
+                [0, 0],
+                [top, bottom],
+                [left, right],
+                [0, 0],
+              ],
+              constantValue: 0,
+            },
+          ),
         )
       : x;
   const windows: TensorInfo[] = [];
@@ -71,22 +76,30 @@ export const conv2dBackpropFilterIm2col: KernelFunc = ({ inputs, backend, attrs 
       const window =
         strideHeight === 1 && strideWidth === 1
           ? run('Slice', b, { x: padded }, { begin, size: [batchSize, outHeight, outWidth, inC] })
-          : run('StridedSlice', b, { x: padded }, {
-              begin,
-              end: [batchSize, kh + (outHeight - 1) * strideHeight + 1, kw + (outWidth - 1) * strideWidth + 1, inC],
-              strides: [1, strideHeight, strideWidth, 1],
-              beginMask: 0,
-              endMask: 0,
-              ellipsisMask: 0,
-              newAxisMask: 0,
-              shrinkAxisMask: 0,
-            });
+          : run(
+              'StridedSlice',
+              b,
+              { x: padded },
+              {
+                begin,
+                end: [batchSize, kh + (outHeight - 1) * strideHeight + 1, kw + (outWidth - 1) * strideWidth + 1, inC],
+                strides: [1, strideHeight, strideWidth, 1],
+                beginMask: 0,
+                endMask: 0,
+                ellipsisMask: 0,
+                newAxisMask: 0,
+                shrinkAxisMask: 0,
+              },
+            );
       windows.push(keep(window));
     }
   }
   const rowsM = batchSize * outHeight * outWidth;
   // Concat reads its inputs as an array (tfjs passes the tensor list as the input map).
-  const patches = windows.length === 1 ? windows[0] : keep(run('Concat', b, windows as unknown as Record<string, TensorInfo>, { axis: 3 }));
+  const patches =
+    windows.length === 1
+      ? windows[0]
+      : keep(run('Concat', b, windows as unknown as Record<string, TensorInfo>, { axis: 3 }));
   const p = keep(run('Reshape', b, { x: patches }, { shape: [1, rowsM, fh * fw * inC] }));
   const g = keep(run('Reshape', b, { x: dy }, { shape: [1, rowsM, outC] }));
   const product = keep(run('BatchMatMul', b, { a: p, b: g }, { transposeA: true, transposeB: false }));
@@ -99,9 +112,22 @@ export const conv2dBackpropFilterIm2col: KernelFunc = ({ inputs, backend, attrs 
 export function rowGeometry(info: tf.backend_util.Conv2DInfo): Conv1dGeometry | null {
   const { padInfo: p } = info;
   const oneRow = info.inHeight === 1 && info.filterHeight === 1 && p.top === 0 && p.bottom === 0;
-  const plain = info.strideWidth === 1 && info.strideHeight === 1 && info.dilationWidth === 1 && info.dilationHeight === 1 && info.dataFormat === 'channelsLast';
+  const plain =
+    info.strideWidth === 1 &&
+    info.strideHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dataFormat === 'channelsLast';
   if (!oneRow || !plain) return null;
-  return { batch: info.batchSize, steps: info.inWidth, inChannels: info.inChannels, outChannels: info.outChannels, kernelSize: info.filterWidth, padLeft: p.left, padRight: p.right };
+  return {
+    batch: info.batchSize,
+    steps: info.inWidth,
+    inChannels: info.inChannels,
+    outChannels: info.outChannels,
+    kernelSize: info.filterWidth,
+    padLeft: p.left,
+    padRight: p.right,
+  };
 }
 
 /**
@@ -118,7 +144,16 @@ export const conv2dBackpropFilterWasm: KernelFunc = (args) => {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as BackpropFilterAttrs;
   const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
   if (dataFormat !== 'NHWC' || sh !== 1 || sw !== 1) return conv2dBackpropFilterIm2col(args);
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, 1, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    1,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const rows = rowGeometry(info);
   const direct = rows && conv1dFilterGradient(b as unknown as WasmHeapBackend, x, dy, rows);
   if (direct) return { ...direct, shape: filterShape };
@@ -127,11 +162,39 @@ export const conv2dBackpropFilterWasm: KernelFunc = (args) => {
   const keep = (t: TensorInfo) => (temps.push(t), t);
   const padded =
     top || bottom || left || right
-      ? keep(run('PadV2', b, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }))
+      ? keep(
+          run(
+            'PadV2',
+            b,
+            { x },
+            {
+              paddings: [
+                [0, 0],
+                [top, bottom],
+                [left, right],
+                [0, 0],
+              ],
+              constantValue: 0,
+            },
+          ),
+        )
       : x;
   const image = keep(run('Transpose', b, { x: padded }, { perm: [3, 1, 2, 0] }));
   const kernel = keep(run('Transpose', b, { x: dy }, { perm: [1, 2, 0, 3] }));
-  const conv = keep(run('Conv2D', b, { x: image, filter: kernel }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string }));
+  const conv = keep(
+    run(
+      'Conv2D',
+      b,
+      { x: image, filter: kernel },
+      {
+        strides: [1, 1],
+        pad: 'valid',
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+        dimRoundingMode: undefined as unknown as string,
+      },
+    ),
+  );
   const dw = run('Transpose', b, { x: conv }, { perm: [1, 2, 0, 3] });
   for (const t of temps) b.disposeData(t.dataId);
   return dw;
@@ -160,7 +223,16 @@ function conv2dBackpropInputVia(original: KernelFunc): KernelFunc {
     const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
     if (dataFormat !== 'NHWC' || sh !== 1 || sw !== 1) return original(args);
     const [fh, fw] = filter.shape;
-    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], 1, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      1,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const rows = rowGeometry(info);
     const direct = rows && conv1dInputGradient(b as unknown as WasmHeapBackend, dy, filter, rows);
     if (direct) return { ...direct, shape: inputShape };
@@ -172,9 +244,35 @@ function conv2dBackpropInputVia(original: KernelFunc): KernelFunc {
     const flipped = keep(run('Reverse', b, { x: filter }, { dims: [0, 1] }));
     const swapped = keep(run('Transpose', b, { x: flipped }, { perm: [0, 1, 3, 2] }));
     const padded = pads.some((p) => p > 0)
-      ? keep(run('PadV2', b, { x: dy }, { paddings: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]], constantValue: 0 }))
+      ? keep(
+          run(
+            'PadV2',
+            b,
+            { x: dy },
+            {
+              paddings: [
+                [0, 0],
+                [pads[0], pads[1]],
+                [pads[2], pads[3]],
+                [0, 0],
+              ],
+              constantValue: 0,
+            },
+          ),
+        )
       : dy;
-    const dx = run('Conv2D', b, { x: padded, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string });
+    const dx = run(
+      'Conv2D',
+      b,
+      { x: padded, filter: swapped },
+      {
+        strides: [1, 1],
+        pad: 'valid',
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+        dimRoundingMode: undefined as unknown as string,
+      },
+    );
     for (const t of temps) b.disposeData(t.dataId);
     return dx;
   };
@@ -196,11 +294,29 @@ const maxPoolGradWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmHeapBackend;
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const dx = b.makeOutput(input.shape, 'float32');
   const [X, DY, DX] = [input, dy, dx].map((t) => b.typedArrayFromHeap(t));
   DX.fill(0);
-  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight, strideWidth, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels: C,
+    outHeight,
+    outWidth,
+    strideHeight,
+    strideWidth,
+    effectiveFilterHeight: fh,
+    effectiveFilterWidth: fw,
+  } = info;
   const { top, left } = info.padInfo;
   let o = 0;
   for (let n = 0; n < batchSize; n++) {
@@ -237,7 +353,11 @@ export function registerWasmGradientKernels(): void {
   if (registered) return;
   registered = true;
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
-    const config: KernelConfig = { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm };
+    const config: KernelConfig = {
+      kernelName: 'Conv2DBackpropFilter',
+      backendName: 'wasm',
+      kernelFunc: conv2dBackpropFilterWasm,
+    };
     tf.registerKernel(config);
   }
   if (tf.getKernel('MaxPoolGrad', 'wasm')) tf.unregisterKernel('MaxPoolGrad', 'wasm');
@@ -275,7 +395,11 @@ function transposeFirst(fast: KernelFunc): KernelFunc {
     };
     const a2 = transposeA ? flip(a) : a;
     const b2 = transposeB ? flip(bIn) : bIn;
-    const out = fast({ ...args, inputs: { a: a2, b: b2 }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    const out = fast({
+      ...args,
+      inputs: { a: a2, b: b2 },
+      attrs: { ...args.attrs, transposeA: false, transposeB: false },
+    });
     if (a2 !== a) b.disposeData(a2.dataId);
     if (b2 !== bIn) b.disposeData(b2.dataId);
     return out;
@@ -376,7 +500,8 @@ export function registerWasmFastSlicing(): void {
     tf.registerKernel({
       ...original,
       // Strings live outside wasm memory: keep wasm's own implementation for them.
-      kernelFunc: (args) => (Object.values(args.inputs)[0]?.dtype === 'string' ? original.kernelFunc(args) : fast(args)),
+      kernelFunc: (args) =>
+        Object.values(args.inputs)[0]?.dtype === 'string' ? original.kernelFunc(args) : fast(args),
     });
   }
 }

@@ -117,15 +117,21 @@ function dimsOf(kind: RecurrentKind, x: TensorInfo, recurrentKernel: TensorInfo)
 }
 
 const forwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, kernel, recurrentKernel, bias } = inputs as Record<'x' | 'kernel' | 'recurrentKernel' | 'bias', TensorInfo>;
+  const { x, kernel, recurrentKernel, bias } = inputs as Record<
+    'x' | 'kernel' | 'recurrentKernel' | 'bias',
+    TensorInfo
+  >;
   const { kind, returnSequences, keepStates = true } = attrs as unknown as RecurrentForwardAttrs;
   const heap = new Heap(backend as unknown as WasmHeapBackend);
   const d = dimsOf(kind, x, recurrentKernel);
   try {
     const weights = stackedWeights(heap, d, kind, kernel, recurrentKernel, bias);
     const xs = stepMajor(heap, x);
-    const states = kind === 'lstm' ? lstmForward(heap, d, xs, weights, keepStates) : rnnForward(heap, d, xs, weights, keepStates);
-    const y = returnSequences ? heap.run('Transpose', { x: states[0] }, { perm: [1, 0, 2] }, true) : lastStep(heap, d, states[0]);
+    const states =
+      kind === 'lstm' ? lstmForward(heap, d, xs, weights, keepStates) : rnnForward(heap, d, xs, weights, keepStates);
+    const y = returnSequences
+      ? heap.run('Transpose', { x: states[0] }, { perm: [1, 0, 2] }, true)
+      : lastStep(heap, d, states[0]);
     return keepStates ? [y, ...states] : [y];
   } finally {
     heap.dispose();
@@ -155,7 +161,14 @@ function lastStep(heap: Heap, d: Dims, hs: TensorInfo): TensorInfo {
  * columns that go through tanh (LSTM's cell block, all of SimpleRNN's) are doubled (exact
  * in floating point): one Sigmoid kernel then serves every gate, see {@link tanhFromSigmoid}.
  */
-function stackedWeights(heap: Heap, d: Dims, kind: RecurrentKind, kernel: TensorInfo, recurrentKernel: TensorInfo, bias: TensorInfo): TensorInfo {
+function stackedWeights(
+  heap: Heap,
+  d: Dims,
+  kind: RecurrentKind,
+  kernel: TensorInfo,
+  recurrentKernel: TensorInfo,
+  bias: TensorInfo,
+): TensorInfo {
   const { units, features, gates } = d;
   const out = heap.temp([units + features + 1, gates]);
   const [O, U, W, B] = [out, recurrentKernel, kernel, bias].map((info) => heap.view(info));
@@ -268,7 +281,16 @@ function lstmForward(heap: Heap, d: Dims, xs: TensorInfo, weights: TensorInfo, k
  * (i, f, g, o) into A. Z: the pre-activations. C and A hold `slots` steps, step-major:
  * all of them, or one (then c_t overwrites c_{t-1}).
  */
-function cellUpdate(Z: Float32Array, S: Float32Array, C: Float32Array, A: Float32Array, CN: Float32Array, d: Dims, t: number, slots: number): void {
+function cellUpdate(
+  Z: Float32Array,
+  S: Float32Array,
+  C: Float32Array,
+  A: Float32Array,
+  CN: Float32Array,
+  d: Dims,
+  t: number,
+  slots: number,
+): void {
   const { batch, units, gates } = d;
   const slot = slots === 1 ? 0 : t;
   const cBase = slot * batch * units;
@@ -308,7 +330,10 @@ const backwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   }
 };
 
-/** Writes step t's pre-activation gradients [batch, gates] into DZS from DH, the gradient reaching h_t; keeps its own carry (the LSTM's dc). */
+/**
+ * Writes step t's pre-activation gradients [batch, gates] into DZS from DH, the gradient reaching h_t; keeps its own
+ * carry (the LSTM's dc).
+ */
 type StepGradient = (t: number, DH: Float32Array, DZS: Float32Array) => void;
 
 /**
@@ -316,7 +341,15 @@ type StepGradient = (t: number, DH: Float32Array, DZS: Float32Array) => void;
  * per step. `dys`: the output's gradient, step-major [steps, batch, units] with
  * `returnSequences`, else [batch, units] (the last step's).
  */
-function throughTime(heap: Heap, d: Dims, returnSequences: boolean, dys: TensorInfo, uT: TensorInfo, dz: TensorInfo, step: StepGradient): void {
+function throughTime(
+  heap: Heap,
+  d: Dims,
+  returnSequences: boolean,
+  dys: TensorInfo,
+  uT: TensorInfo,
+  dz: TensorInfo,
+  step: StepGradient,
+): void {
   const { batch, steps, units, gates } = d;
   const dzStep = heap.temp([batch, gates]);
   const dh = new Float32Array(batch * units);
@@ -383,7 +416,14 @@ function lstmStepGradient(heap: Heap, d: Dims, c: TensorInfo, tc: TensorInfo, a:
  * XNNPACK packs (packing dZ itself as the right operand was ~3x slower). dx = dZ·W^T.
  * Rows are step-major throughout; dx goes back to [batch, steps, features].
  */
-function weightGradients(heap: Heap, d: Dims, x: TensorInfo, kernel: TensorInfo, hs: TensorInfo, dz: TensorInfo): TensorInfo[] {
+function weightGradients(
+  heap: Heap,
+  d: Dims,
+  x: TensorInfo,
+  kernel: TensorInfo,
+  hs: TensorInfo,
+  dz: TensorInfo,
+): TensorInfo[] {
   const { batch, steps, features, units, gates } = d;
   const rows = batch * steps;
   const cols = features + units + 1;
@@ -399,7 +439,11 @@ function weightGradients(heap: Heap, d: Dims, x: TensorInfo, kernel: TensorInfo,
     O[o + cols - 1] = 1;
   }
   const all = heap.matMul(dzT, operand);
-  const [dKernel, dRecurrent, dBias] = [heap.output([features, gates]), heap.output([units, gates]), heap.output([gates])];
+  const [dKernel, dRecurrent, dBias] = [
+    heap.output([features, gates]),
+    heap.output([units, gates]),
+    heap.output([gates]),
+  ];
   const [ALL, DW, DU, DB] = [all, dKernel, dRecurrent, dBias].map((info) => heap.view(info));
   for (let k = 0; k < gates; k++) {
     const from = k * cols;

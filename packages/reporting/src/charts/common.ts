@@ -12,7 +12,20 @@ export const CHART_CONFIG: Config = {
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', grid: true, gridColor: '#eceff3' },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 220 },
   title: { fontSize: 13, anchor: 'start', fontWeight: 'bold' },
-  range: { category: ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'] },
+  range: {
+    category: [
+      '#1f77b4',
+      '#d62728',
+      '#2ca02c',
+      '#ff7f0e',
+      '#9467bd',
+      '#8c564b',
+      '#e377c2',
+      '#17becf',
+      '#7f7f7f',
+      '#bcbd22',
+    ],
+  },
 };
 
 /** Rounds for the embedded data, so specs stay small and byte-stable across platforms. */

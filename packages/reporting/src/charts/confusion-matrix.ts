@@ -26,7 +26,9 @@ export function confusionMatrixSpec(confusion: Confusion, options: { title?: str
     layer: [
       {
         mark: { type: 'rect' },
-        encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', domain: [0, max] }, legend: null } },
+        encoding: {
+          color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', domain: [0, max] }, legend: null },
+        },
       },
       {
         mark: { type: 'text', fontSize: 16 },

@@ -9,7 +9,9 @@ export interface ThresholdLine {
 }
 
 export interface ErrorHistogramsInput {
-  /** The trial's errors binned (core's `binErrors`: the recorder's `histograms.json`, or the errors artifact binned). */
+  /**
+   * The trial's errors binned (core's `binErrors`: the recorder's `histograms.json`, or the errors artifact binned).
+   */
   histograms: ErrorHistograms;
   /** Rules to draw; the binned range already reaches each of them. */
   thresholds: readonly ThresholdLine[];
@@ -25,10 +27,20 @@ export interface ErrorHistogramsInput {
  */
 export function errorHistogramsSpec(input: ErrorHistogramsInput): TopLevelSpec {
   const { lo, hi, overflow, counts } = input.histograms;
-  const bins = Math.max(counts.train?.length ?? 0, counts.testNormal?.length ?? 0, counts.testAnomalous?.length ?? 0, 1);
+  const bins = Math.max(
+    counts.train?.length ?? 0,
+    counts.testNormal?.length ?? 0,
+    counts.testAnomalous?.length ?? 0,
+    1,
+  );
   const width = (hi - lo) / bins;
   const rows = (group: keyof typeof counts, name: string) =>
-    (counts[group] ?? new Array<number>(bins).fill(0)).map((count, i) => ({ x0: round(lo + i * width), x1: round(lo + (i + 1) * width), count, group: name }));
+    (counts[group] ?? new Array<number>(bins).fill(0)).map((count, i) => ({
+      x0: round(lo + i * width),
+      x1: round(lo + (i + 1) * width),
+      count,
+      group: name,
+    }));
   const rules = input.thresholds.map((t) => ({ label: `${t.label} = ${round(t.value, 3)}`, value: round(t.value) }));
   const color = { domain: ['train', 'normal', 'anomalous'], range: ['#7f8c99', '#1f77b4', '#d62728'] };
   const panel = (title: string, groups: { counts: keyof typeof counts; group: string }[]) => ({
@@ -40,9 +52,20 @@ export function errorHistogramsSpec(input: ErrorHistogramsInput): TopLevelSpec {
         data: { values: groups.flatMap((g) => rows(g.counts, g.group)) },
         mark: { type: 'bar' as const, opacity: groups.length > 1 ? 0.55 : 0.85, binSpacing: 0 },
         encoding: {
-          x: { field: 'x0', type: 'quantitative' as const, title: input.errorLabel, scale: { domain: [round(lo), round(hi)] } },
+          x: {
+            field: 'x0',
+            type: 'quantitative' as const,
+            title: input.errorLabel,
+            scale: { domain: [round(lo), round(hi)] },
+          },
           x2: { field: 'x1' },
-          y: { field: 'count', type: 'quantitative' as const, title: 'Rows', stack: null, axis: { tickMinStep: 1, format: 'd' } },
+          y: {
+            field: 'count',
+            type: 'quantitative' as const,
+            title: 'Rows',
+            stack: null,
+            axis: { tickMinStep: 1, format: 'd' },
+          },
           y2: { datum: 0 },
           color: { field: 'group', type: 'nominal' as const, title: 'Rows', scale: color },
         },

@@ -13,12 +13,28 @@ export interface IntermediateCurve {
  * Every trial's intermediate value per epoch (as optuna-dashboard's chart), coloured by
  * status; a dot marks the epoch where a pruned trial was stopped.
  */
-export function intermediateValuesSpec(curves: readonly IntermediateCurve[], options: { valueLabel: string }): TopLevelSpec {
-  const values = curves.flatMap((c) => c.points.filter((p) => Number.isFinite(p.value)).map((p) => ({ trial: c.trial, status: c.status, epoch: p.epoch, value: round(p.value) })));
+export function intermediateValuesSpec(
+  curves: readonly IntermediateCurve[],
+  options: { valueLabel: string },
+): TopLevelSpec {
+  const values = curves.flatMap((c) =>
+    c.points
+      .filter((p) => Number.isFinite(p.value))
+      .map((p) => ({ trial: c.trial, status: c.status, epoch: p.epoch, value: round(p.value) })),
+  );
   const stops = curves
     .filter((c) => c.status === 'pruned' && c.points.length > 0)
-    .map((c) => ({ trial: c.trial, epoch: c.points[c.points.length - 1].epoch, value: round(c.points[c.points.length - 1].value) }));
-  const color = { field: 'status', type: 'nominal', title: 'Status', sort: ['complete', 'pruned', 'failed', 'interrupted'] } as const;
+    .map((c) => ({
+      trial: c.trial,
+      epoch: c.points[c.points.length - 1].epoch,
+      value: round(c.points[c.points.length - 1].value),
+    }));
+  const color = {
+    field: 'status',
+    type: 'nominal',
+    title: 'Status',
+    sort: ['complete', 'pruned', 'failed', 'interrupted'],
+  } as const;
   return {
     $schema: VEGA_LITE_SCHEMA,
     width: 520,
@@ -41,7 +57,10 @@ export function intermediateValuesSpec(curves: readonly IntermediateCurve[], opt
         encoding: {
           x: { field: 'epoch', type: 'quantitative' },
           y: { field: 'value', type: 'quantitative' },
-          tooltip: [{ field: 'trial', type: 'nominal', title: 'Trial #' }, { field: 'epoch', type: 'quantitative', title: 'Pruned after epoch' }],
+          tooltip: [
+            { field: 'trial', type: 'nominal', title: 'Trial #' },
+            { field: 'epoch', type: 'quantitative', title: 'Pruned after epoch' },
+          ],
         },
       },
     ],

@@ -20,7 +20,8 @@ export function lossCurvesSpec(curves: readonly LossCurve[], options: { title?: 
   const values: { trial: string; epoch: number; split: string; loss: number }[] = [];
   for (const curve of curves) {
     for (const e of downsample(curve.history, MAX_EPOCHS_PER_CURVE)) {
-      if (Number.isFinite(e.loss)) values.push({ trial: curve.label, epoch: e.epoch, split: 'train', loss: round(e.loss) });
+      if (Number.isFinite(e.loss))
+        values.push({ trial: curve.label, epoch: e.epoch, split: 'train', loss: round(e.loss) });
       if (e.valLoss !== null && Number.isFinite(e.valLoss)) {
         values.push({ trial: curve.label, epoch: e.epoch, split: 'validation', loss: round(e.valLoss) });
       }

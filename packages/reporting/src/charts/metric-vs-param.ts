@@ -37,7 +37,12 @@ export function metricVsParamSpec(param: string, points: readonly ParamPoint[], 
     mark: { type: 'point', filled: true, opacity: 0.7, size: 36 },
     encoding: {
       x: numeric
-        ? { field: 'value', type: 'quantitative', title: param, scale: { type: logScale ? 'log' : 'linear', zero: false } }
+        ? {
+            field: 'value',
+            type: 'quantitative',
+            title: param,
+            scale: { type: logScale ? 'log' : 'linear', zero: false },
+          }
         : { field: 'value', type: 'nominal', title: param, sort: categories, axis: { labelAngle: 0, labelLimit: 90 } },
       y: { field: 'score', type: 'quantitative', title: metricLabel, scale: { zero: false } },
       color: { field: 'group', type: 'nominal', title: 'Family' },

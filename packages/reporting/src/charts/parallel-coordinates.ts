@@ -24,7 +24,11 @@ function shortNumber(v: number): string {
  * spec needs no window transforms and its data is small; the axis ends carry the real
  * values as labels. The last axis is the metric, and lines are coloured by it.
  */
-export function parallelCoordinatesSpec(axes: readonly string[], rows: readonly ParallelRow[], metricLabel: string): TopLevelSpec {
+export function parallelCoordinatesSpec(
+  axes: readonly string[],
+  rows: readonly ParallelRow[],
+  metricLabel: string,
+): TopLevelSpec {
   const columns: { name: string; get: (r: ParallelRow) => Json | undefined }[] = [
     ...axes.map((name) => ({ name, get: (r: ParallelRow) => r.values[name] })),
     { name: metricLabel, get: (r: ParallelRow) => r.score },
@@ -48,9 +52,17 @@ export function parallelCoordinatesSpec(axes: readonly string[], rows: readonly 
     return (v: Json | undefined) => at(label(v));
   });
   for (const r of rows) {
-    columns.forEach(({ name, get }, i) => lines.push({ id: r.id, axis: name, pos: round(positions[i](get(r)), 4), score: round(r.score) }));
+    columns.forEach(({ name, get }, i) =>
+      lines.push({ id: r.id, axis: name, pos: round(positions[i](get(r)), 4), score: round(r.score) }),
+    );
   }
-  const x = { field: 'axis', type: 'nominal' as const, sort: all, title: null, axis: { orient: 'top' as const, labelAngle: 0, labelLimit: 0, labelPadding: 14, domain: false, ticks: false } };
+  const x = {
+    field: 'axis',
+    type: 'nominal' as const,
+    sort: all,
+    title: null,
+    axis: { orient: 'top' as const, labelAngle: 0, labelLimit: 0, labelPadding: 14, domain: false, ticks: false },
+  };
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: `Parameters -> ${metricLabel}`,
@@ -76,7 +88,11 @@ export function parallelCoordinatesSpec(axes: readonly string[], rows: readonly 
       {
         data: { values: ticks },
         mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, color: '#333', limit: 100 },
-        encoding: { x, y: { field: 'pos', type: 'quantitative', axis: null, scale: { domain: [0, 1] } }, text: { field: 'text' } },
+        encoding: {
+          x,
+          y: { field: 'pos', type: 'quantitative', axis: null, scale: { domain: [0, 1] } },
+          text: { field: 'text' },
+        },
       },
     ],
   };

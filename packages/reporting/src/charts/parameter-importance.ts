@@ -8,7 +8,9 @@ export interface ImportanceBar {
   std: number;
 }
 
-/** Horizontal bars of each parameter's share of the objective's variance, most important on top, ± one std over trees. */
+/**
+ * Horizontal bars of each parameter's share of the objective's variance, most important on top, ± one std over trees.
+ */
 export function parameterImportanceSpec(bars: readonly ImportanceBar[]): TopLevelSpec {
   const values = bars.map((b) => ({
     name: b.name,
@@ -29,7 +31,12 @@ export function parameterImportanceSpec(bars: readonly ImportanceBar[]): TopLeve
         mark: { type: 'bar', color: '#1f77b4' },
         encoding: {
           y,
-          x: { field: 'mean', type: 'quantitative', title: 'Share of the objective\'s variance (main effect)', scale: { domain: [0, 1] } },
+          x: {
+            field: 'mean',
+            type: 'quantitative',
+            title: "Share of the objective's variance (main effect)",
+            scale: { domain: [0, 1] },
+          },
           tooltip: [
             { field: 'name', type: 'nominal', title: 'Parameter' },
             { field: 'mean', type: 'quantitative', title: 'Importance (mean over trees)' },
@@ -37,7 +44,10 @@ export function parameterImportanceSpec(bars: readonly ImportanceBar[]): TopLeve
           ],
         },
       },
-      { mark: { type: 'rule', color: '#333' }, encoding: { y, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
+      {
+        mark: { type: 'rule', color: '#333' },
+        encoding: { y, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } },
+      },
     ],
   } as TopLevelSpec;
 }

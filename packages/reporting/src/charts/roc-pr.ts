@@ -27,10 +27,18 @@ export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
     const prName = `${label} (AUC ${auc(curves.prAuc)})`;
     rocNames.push(rocName);
     prNames.push(prName);
-    const r = downsample(curves.roc.fpr.map((fpr, i) => [fpr, curves.roc.tpr[i]] as const), MAX_CURVE_POINTS);
+    const r = downsample(
+      curves.roc.fpr.map((fpr, i) => [fpr, curves.roc.tpr[i]] as const),
+      MAX_CURVE_POINTS,
+    );
     r.forEach(([fpr, tpr], i) => roc.push({ series: rocName, i, fpr: round(fpr, 4), tpr: round(tpr, 4) }));
-    const p = downsample(curves.pr.recall.map((rec, i) => [rec, curves.pr.precision[i]] as const), MAX_CURVE_POINTS);
-    p.forEach(([recall, precision], i) => pr.push({ series: prName, i, recall: round(recall, 4), precision: round(precision, 4) }));
+    const p = downsample(
+      curves.pr.recall.map((rec, i) => [rec, curves.pr.precision[i]] as const),
+      MAX_CURVE_POINTS,
+    );
+    p.forEach(([recall, precision], i) =>
+      pr.push({ series: prName, i, recall: round(recall, 4), precision: round(precision, 4) }),
+    );
   }
   const unit = { domain: [0, 1] };
   return {
@@ -43,9 +51,17 @@ export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
         height: 240,
         layer: [
           {
-            data: { values: [{ a: 0, b: 0 }, { a: 1, b: 1 }] },
+            data: {
+              values: [
+                { a: 0, b: 0 },
+                { a: 1, b: 1 },
+              ],
+            },
             mark: { type: 'line', color: '#bbb', strokeDash: [4, 4] },
-            encoding: { x: { field: 'a', type: 'quantitative', scale: unit }, y: { field: 'b', type: 'quantitative', scale: unit } },
+            encoding: {
+              x: { field: 'a', type: 'quantitative', scale: unit },
+              y: { field: 'b', type: 'quantitative', scale: unit },
+            },
           },
           {
             data: { values: roc },
@@ -54,7 +70,13 @@ export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
               x: { field: 'fpr', type: 'quantitative', title: 'False positive rate', scale: unit },
               y: { field: 'tpr', type: 'quantitative', title: 'True positive rate', scale: unit },
               order: { field: 'i' },
-              color: { field: 'series', type: 'nominal', title: 'ROC', sort: rocNames, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 } },
+              color: {
+                field: 'series',
+                type: 'nominal',
+                title: 'ROC',
+                sort: rocNames,
+                legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
+              },
             },
           },
         ],
@@ -69,7 +91,13 @@ export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
           x: { field: 'recall', type: 'quantitative', title: 'Recall', scale: unit },
           y: { field: 'precision', type: 'quantitative', title: 'Precision', scale: unit },
           order: { field: 'i' },
-          color: { field: 'series', type: 'nominal', title: 'PR', sort: prNames, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 } },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: 'PR',
+            sort: prNames,
+            legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
+          },
         },
       },
     ],

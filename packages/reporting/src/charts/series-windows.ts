@@ -21,7 +21,10 @@ export const MAX_SERIES_POINTS = 2000;
  * below the line, so hits, misses and false alarms line up by eye.
  */
 export function seriesWindowsSpec(input: SeriesWindowsInput): TopLevelSpec {
-  const points = decimateMinMax(input.timestamps, input.values, MAX_SERIES_POINTS).map((p) => ({ t: p.x, value: round(p.y, 6) }));
+  const points = decimateMinMax(input.timestamps, input.values, MAX_SERIES_POINTS).map((p) => ({
+    t: p.x,
+    value: round(p.y, 6),
+  }));
   const bands = [
     ...input.labelled.map(([start, end]) => ({ start, end, kind: 'labelled anomaly' })),
     ...input.detected.map(([start, end]) => ({ start, end, kind: 'detected' })),
@@ -40,7 +43,12 @@ export function seriesWindowsSpec(input: SeriesWindowsInput): TopLevelSpec {
         encoding: {
           x: { field: 'start', type: 'temporal' },
           x2: { field: 'end' },
-          color: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['labelled anomaly', 'detected'], range: ['#ff7f0e', '#d62728'] } },
+          color: {
+            field: 'kind',
+            type: 'nominal',
+            title: null,
+            scale: { domain: ['labelled anomaly', 'detected'], range: ['#ff7f0e', '#d62728'] },
+          },
         },
       },
       {

@@ -20,7 +20,9 @@ export function thresholdSweepSpec(variants: readonly SweepVariant[], options: {
     ['f1', 'F1'],
   ] as const;
   const values = variants.flatMap((v) =>
-    metrics.filter(([key]) => v[key] !== undefined).map(([key, name]) => ({ variant: v.label, metric: name, value: round(v[key]!, 4) })),
+    metrics
+      .filter(([key]) => v[key] !== undefined)
+      .map(([key, name]) => ({ variant: v.label, metric: name, value: round(v[key]!, 4) })),
   );
   return {
     $schema: VEGA_LITE_SCHEMA,
@@ -31,10 +33,19 @@ export function thresholdSweepSpec(variants: readonly SweepVariant[], options: {
     data: { values },
     layer: [
       { mark: { type: 'bar' } },
-      { mark: { type: 'text', dy: -5, fontSize: 9 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' } } },
+      {
+        mark: { type: 'text', dy: -5, fontSize: 9 },
+        encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' } },
+      },
     ],
     encoding: {
-      x: { field: 'variant', type: 'nominal', title: 'Threshold', sort: variants.map((v) => v.label), axis: { labelAngle: 0 } },
+      x: {
+        field: 'variant',
+        type: 'nominal',
+        title: 'Threshold',
+        sort: variants.map((v) => v.label),
+        axis: { labelAngle: 0 },
+      },
       xOffset: { field: 'metric', type: 'nominal', sort: metrics.map(([, n]) => n) },
       y: { field: 'value', type: 'quantitative', title: 'Score', scale: { domain: [0, 1.05] } },
       color: { field: 'metric', type: 'nominal', title: 'Metric', sort: metrics.map(([, n]) => n) },

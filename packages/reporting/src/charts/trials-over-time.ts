@@ -33,12 +33,18 @@ export function trialsOverTimeSpec(
   const byEpochs = options.by === 'epochs';
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: byEpochs ? `Best ${options.metricLabel} so far against epochs trained` : `${options.metricLabel} by trial, with best so far`,
+    title: byEpochs
+      ? `Best ${options.metricLabel} so far against epochs trained`
+      : `${options.metricLabel} by trial, with best so far`,
     width: 520,
     height: 220,
     config: CHART_CONFIG,
     data: { values },
-    encoding: { x: byEpochs ? { field: 'epochs', type: 'quantitative', title: 'Epochs trained (all trials)' } : { field: 'number', type: 'quantitative', title: 'Trial number' } },
+    encoding: {
+      x: byEpochs
+        ? { field: 'epochs', type: 'quantitative', title: 'Epochs trained (all trials)' }
+        : { field: 'number', type: 'quantitative', title: 'Trial number' },
+    },
     layer: [
       {
         mark: { type: 'point', filled: true, size: 20, opacity: 0.55, color: '#7f8c99' },

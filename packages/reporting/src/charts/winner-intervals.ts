@@ -11,7 +11,12 @@ export interface IntervalRow {
 
 /** Each row's mean as a dot and its 95% interval as a bar, one line per row: do the intervals overlap? */
 export function winnerIntervalsSpec(rows: readonly IntervalRow[], options: { metricLabel: string }): TopLevelSpec {
-  const values = rows.map((r) => ({ label: r.label, mean: round(r.mean), low: r.low === null ? null : round(r.low), high: r.high === null ? null : round(r.high) }));
+  const values = rows.map((r) => ({
+    label: r.label,
+    mean: round(r.mean),
+    low: r.low === null ? null : round(r.low),
+    high: r.high === null ? null : round(r.high),
+  }));
   const y = { field: 'label', type: 'nominal', title: null, sort: null } as const;
   return {
     $schema: VEGA_LITE_SCHEMA,
@@ -22,7 +27,16 @@ export function winnerIntervalsSpec(rows: readonly IntervalRow[], options: { met
       {
         transform: [{ filter: 'datum.low !== null' }],
         mark: { type: 'rule', strokeWidth: 3, color: '#7f8c99' },
-        encoding: { y, x: { field: 'low', type: 'quantitative', title: `${options.metricLabel}: mean and 95% interval`, scale: { zero: false } }, x2: { field: 'high' } },
+        encoding: {
+          y,
+          x: {
+            field: 'low',
+            type: 'quantitative',
+            title: `${options.metricLabel}: mean and 95% interval`,
+            scale: { zero: false },
+          },
+          x2: { field: 'high' },
+        },
       },
       {
         mark: { type: 'point', filled: true, size: 70, color: '#d62728' },

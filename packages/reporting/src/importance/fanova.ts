@@ -30,8 +30,16 @@ export function leavesOf(tree: RegressionTree, features: number): Leaf[] {
       return;
     }
     const cut = Math.min(upper[node.feature], Math.max(lower[node.feature], node.threshold));
-    visit(node.left, lower, upper.map((u, d) => (d === node.feature ? cut : u)));
-    visit(node.right, lower.map((l, d) => (d === node.feature ? cut : l)), upper);
+    visit(
+      node.left,
+      lower,
+      upper.map((u, d) => (d === node.feature ? cut : u)),
+    );
+    visit(
+      node.right,
+      lower.map((l, d) => (d === node.feature ? cut : l)),
+      upper,
+    );
   };
   visit(tree, Array<number>(features).fill(0), Array<number>(features).fill(1));
   return leaves;
@@ -72,7 +80,10 @@ function mainEffectVariance(leaves: readonly Leaf[], d: number, mean: number): n
 }
 
 /** Per feature, its importance over the forest: the mean and spread of its share over non-constant trees. */
-export function forestMainEffects(trees: readonly RegressionTree[], features: number): { importance: Summary[]; trees: number } | null {
+export function forestMainEffects(
+  trees: readonly RegressionTree[],
+  features: number,
+): { importance: Summary[]; trees: number } | null {
   const perTree = trees.map((t) => treeMainEffects(t, features)).filter((e) => e !== null);
   if (perTree.length === 0) return null;
   const importance = Array.from({ length: features }, (_, d) => summarize(perTree.map((e) => e.shares[d]))!);

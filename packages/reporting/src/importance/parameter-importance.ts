@@ -39,14 +39,18 @@ export type ImportanceResult =
   | { computed: false; reason: string };
 
 /** One scored configuration's sampled values (training and scoring) and distributions. */
-function sampledOf(row: LeaderboardRow): { values: Record<string, Json>; distributions: Record<string, Distribution> } | null {
+function sampledOf(
+  row: LeaderboardRow,
+): { values: Record<string, Json>; distributions: Record<string, Distribution> } | null {
   const trial = row.trials[0];
   const evaluation = row.evaluations[0];
   if (!trial.sampled || !trial.distributions) return null;
   return { values: { ...trial.sampled, ...(evaluation.sampled ?? {}) }, distributions: trial.distributions };
 }
 
-/** The parameters fANOVA can use: sampled in every row, with at least two values, each value inside its distribution. */
+/**
+ * The parameters fANOVA can use: sampled in every row, with at least two values, each value inside its distribution.
+ */
 function usableParams(rows: readonly NonNullable<ReturnType<typeof sampledOf>>[]) {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.values)))].sort();
   const excluded: { name: string; why: string }[] = [];
@@ -73,12 +77,17 @@ function usableParams(rows: readonly NonNullable<ReturnType<typeof sampledOf>>[]
 export function parameterImportance(rows: readonly LeaderboardRow[]): ImportanceResult {
   const scored = rows.filter((r) => r.score !== null);
   const sampled = scored.map(sampledOf);
-  if (sampled.some((s) => s === null)) return { computed: false, reason: 'the trials did not record what they sampled (a version 1 store)' };
+  if (sampled.some((s) => s === null))
+    return { computed: false, reason: 'the trials did not record what they sampled (a version 1 store)' };
   if (scored.length < MIN_IMPORTANCE_CONFIGURATIONS) {
-    return { computed: false, reason: `${scored.length} scored configuration${scored.length === 1 ? '' : 's'}; it needs at least ${MIN_IMPORTANCE_CONFIGURATIONS}` };
+    return {
+      computed: false,
+      reason: `${scored.length} scored configuration${scored.length === 1 ? '' : 's'}; it needs at least ${MIN_IMPORTANCE_CONFIGURATIONS}`,
+    };
   }
   const { params, excluded } = usableParams(sampled as NonNullable<ReturnType<typeof sampledOf>>[]);
-  if (params.length === 0) return { computed: false, reason: 'no parameter was sampled with two or more values in every configuration' };
+  if (params.length === 0)
+    return { computed: false, reason: 'no parameter was sampled with two or more values in every configuration' };
   const x = scored.map((_, i) => params.map((p) => p.encoded[i]));
   const y = scored.map((r) => r.score!.mean);
   const effects = forestMainEffects(fitForest(x, y, { trees: IMPORTANCE_TREES, seed: IMPORTANCE_SEED }), params.length);

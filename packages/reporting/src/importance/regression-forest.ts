@@ -12,7 +12,8 @@
  */
 import { createRng, type Rng } from '@aelab/core';
 
-export type RegressionTree = { value: number } | { feature: number; threshold: number; left: RegressionTree; right: RegressionTree };
+export type RegressionTree =
+  { value: number } | { feature: number; threshold: number; left: RegressionTree; right: RegressionTree };
 
 export interface ForestOptions {
   trees: number;
@@ -24,7 +25,11 @@ export interface ForestOptions {
 }
 
 /** Fits `options.trees` trees to rows `x` (features) and targets `y`. */
-export function fitForest(x: readonly (readonly number[])[], y: readonly number[], options: ForestOptions): RegressionTree[] {
+export function fitForest(
+  x: readonly (readonly number[])[],
+  y: readonly number[],
+  options: ForestOptions,
+): RegressionTree[] {
   if (x.length !== y.length) throw new Error(`forest: ${x.length} rows but ${y.length} targets`);
   if (x.length === 0) throw new Error('forest: no rows to fit');
   if (!y.every(Number.isFinite)) throw new Error('forest: targets must be finite numbers');
@@ -83,7 +88,13 @@ function grow(
  * order, so ties go to a random feature as in scikit-learn) and every midpoint between
  * consecutive distinct values; null when no split leaves `minSamplesLeaf` rows each side.
  */
-function bestSplit(x: readonly (readonly number[])[], y: readonly number[], rows: readonly number[], minSamplesLeaf: number, rng: Rng): Split | null {
+function bestSplit(
+  x: readonly (readonly number[])[],
+  y: readonly number[],
+  rows: readonly number[],
+  minSamplesLeaf: number,
+  rng: Rng,
+): Split | null {
   const features = rng.shuffle(Array.from({ length: x[rows[0]].length }, (_, f) => f));
   let best: Split | null = null;
   for (const feature of features) {
@@ -100,9 +111,11 @@ function bestSplit(x: readonly (readonly number[])[], y: readonly number[], rows
       const hi = x[sorted[i]][feature];
       if (lo === hi || i < minSamplesLeaf || sorted.length - i < minSamplesLeaf) continue;
       const n = sorted.length;
-      const error = leftSq - (leftSum * leftSum) / i + (totalSq - leftSq) - ((total - leftSum) * (total - leftSum)) / (n - i);
+      const error =
+        leftSq - (leftSum * leftSum) / i + (totalSq - leftSq) - ((total - leftSum) * (total - leftSum)) / (n - i);
       // A relative tolerance keeps float noise from deciding between equally good splits.
-      if (!best || error < best.error - 1e-12 * Math.max(1, Math.abs(best.error))) best = { feature, threshold: (lo + hi) / 2, error };
+      if (!best || error < best.error - 1e-12 * Math.max(1, Math.abs(best.error)))
+        best = { feature, threshold: (lo + hi) / 2, error };
     }
   }
   return best;

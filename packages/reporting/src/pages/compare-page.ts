@@ -4,8 +4,23 @@ import type { Params, Summary } from '@aelab/core';
 import type { TrialRecord } from '@aelab/store';
 import { lossCurvesSpec } from '../charts/loss-curves.js';
 import { rocPrSpec, type NamedCurves } from '../charts/roc-pr.js';
-import { formatComparison, formatInterval, formatPValue, formatSummary, jsonText, type NumberStyle } from '../format.js';
-import { LEADERBOARD_METRICS, SIGNIFICANCE_LEVEL, configurationName, metricLabel, representativeTrial, trainingName, type LeaderboardRow } from '../leaderboard.js';
+import {
+  formatComparison,
+  formatInterval,
+  formatPValue,
+  formatSummary,
+  jsonText,
+  type NumberStyle,
+} from '../format.js';
+import {
+  LEADERBOARD_METRICS,
+  SIGNIFICANCE_LEVEL,
+  configurationName,
+  metricLabel,
+  representativeTrial,
+  trainingName,
+  type LeaderboardRow,
+} from '../leaderboard.js';
 import type { StudyView } from '../study-view.js';
 import { chartView, studyPage, type ChartView, type StudyOutput } from './page.js';
 
@@ -37,7 +52,9 @@ function metricRows(view: StudyView, { rows, reps }: Compared) {
     { name: `${view.metricLabel} 95% CI`, values: rows.map((r) => formatInterval(r.scoreInterval, 'metric')) },
     { name: 'Difference from ★ (Welch p)', values: rows.map(significanceText) },
     summaries(`MSE (${view.board.mseSplit})`, (r) => r.mse, 'error'),
-    ...LEADERBOARD_METRICS.map((m) => summaries(metricLabel(m, view.board.metricsSplit), (r) => r.metrics[m], 'metric')),
+    ...LEADERBOARD_METRICS.map((m) =>
+      summaries(metricLabel(m, view.board.metricsSplit), (r) => r.metrics[m], 'metric'),
+    ),
     summaries('Threshold', (r) => r.threshold, 'threshold'),
     summaries('Training seconds', (r) => r.trainSeconds, 'seconds'),
     { name: 'Repeats', values: rows.map((r) => String(r.trials.length)) },
@@ -81,7 +98,11 @@ export async function renderComparePage(out: StudyOutput): Promise<void> {
   const { view } = out;
   const rows = view.trainingRows.slice(0, out.options.compareCount);
   const reps = rows.map((row) => representativeTrial(view.study, row));
-  const compared: Compared = { rows, reps, label: (i) => `rank ${rows[i].rank}: ${trainingName(reps[i].params)} #${reps[i].number}` };
+  const compared: Compared = {
+    rows,
+    reps,
+    label: (i) => `rank ${rows[i].rank}: ${trainingName(reps[i].params)} #${reps[i].number}`,
+  };
   const body = out.templates.page('compare', {
     studyName: view.study.name,
     intro: `The ${rows.length} best-ranked distinct training configurations under the rule (${view.board.ruleText}), each with its best scoring variant; charts show one median-score repeat of each.`,
@@ -95,5 +116,8 @@ export async function renderComparePage(out: StudyOutput): Promise<void> {
     metricRows: metricRows(view, compared),
     charts: [await lossChart(compared), await rocPrChart(out, compared)],
   });
-  await out.write(join(out.dir, 'compare.html'), studyPage(out, `Compare: ${view.study.name}`, 1, body, [{ href: 'compare.html', text: 'Compare' }]));
+  await out.write(
+    join(out.dir, 'compare.html'),
+    studyPage(out, `Compare: ${view.study.name}`, 1, body, [{ href: 'compare.html', text: 'Compare' }]),
+  );
 }

@@ -36,7 +36,10 @@ function studiesTable(entries: IndexEntry[]) {
           { text: study.name, href: linked ? `${dir}/index.html` : undefined },
           { text: study.dataset },
           { text: `${complete} / ${board.trials.length}`, sort: String(complete), className: 'num' },
-          { text: board.warning ? `${board.ruleText} (warning: ${board.warning})` : board.ruleText, className: board.warning ? 'warn' : undefined },
+          {
+            text: board.warning ? `${board.ruleText} (warning: ${board.warning})` : board.ruleText,
+            className: board.warning ? 'warn' : undefined,
+          },
           board.winner ? summaryCell(board.winner.score, 'metric') : { text: '–' },
           { text: board.winner ? configurationName(board.winner) : '–' },
           { text: formatDate(study.createdAt), sort: study.createdAt },
@@ -53,6 +56,16 @@ export function hasStudyPage(outDir: string, dir: string): boolean {
 
 /** The index page's HTML. */
 export function indexPage(templates: Templates, entries: IndexEntry[]): string {
-  const body = templates.page('index', { studies: entries, single: entries.length === 1, table: studiesTable(entries) });
-  return framePage(templates, { title: 'aelab studies', cssHref: 'report.css', homeHref: 'index.html', breadcrumbs: [], body });
+  const body = templates.page('index', {
+    studies: entries,
+    single: entries.length === 1,
+    table: studiesTable(entries),
+  });
+  return framePage(templates, {
+    title: 'aelab studies',
+    cssHref: 'report.css',
+    homeHref: 'index.html',
+    breadcrumbs: [],
+    body,
+  });
 }

@@ -18,7 +18,12 @@ export interface ChartView {
 }
 
 /** Renders the spec `build` returns, or keeps the string it returns as the reason there is no chart. */
-export async function chartView(id: string, title: string | undefined, build: () => TopLevelSpec | string, note?: string): Promise<ChartView> {
+export async function chartView(
+  id: string,
+  title: string | undefined,
+  build: () => TopLevelSpec | string,
+  note?: string,
+): Promise<ChartView> {
   const spec = build();
   if (typeof spec === 'string') return { id, title, missing: spec };
   return { id, title, chart: await renderChart(spec, id), note };
@@ -66,7 +71,13 @@ export interface StudyOutput {
  * Frames a page of a study: `depth` 1 for pages in the study folder, 2 for trial pages
  * one folder below; breadcrumbs lead home, to the study and on through `extra`.
  */
-export function studyPage(out: StudyOutput, title: string, depth: 1 | 2, body: string, extra: { href: string; text: string }[] = []): string {
+export function studyPage(
+  out: StudyOutput,
+  title: string,
+  depth: 1 | 2,
+  body: string,
+  extra: { href: string; text: string }[] = [],
+): string {
   const up = depth === 1 ? '../' : '../../';
   return framePage(out.templates, {
     title,

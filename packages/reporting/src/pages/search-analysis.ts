@@ -10,7 +10,9 @@ import { IMPORTANCE_TREES, parameterImportance, type ImportanceResult } from '..
 import type { StudyView } from '../study-view.js';
 import { chartView, numberColumn, textColumn, type ChartView } from './page.js';
 
-/** The name of the pruner that stopped a trial, from its recorded reason ("pruned by the asha pruner after epoch 4"). */
+/**
+ * The name of the pruner that stopped a trial, from its recorded reason ("pruned by the asha pruner after epoch 4").
+ */
 function prunerOf(trial: TrialRecord): string {
   return /pruned by the (\S+) pruner/.exec(trial.reason ?? '')?.[1] ?? '–';
 }
@@ -48,8 +50,16 @@ function prunedTable(view: StudyView) {
       numberColumn('Trial', 'asc'),
       ...swept.map((k) => textColumn(k)),
       numberColumn('Rung (epoch)', 'desc', 'The epoch after which the pruner stopped the trial'),
-      numberColumn('Value there', 'asc', 'The value reported to the pruner at that epoch: validation reconstruction error (no L2 penalty), else training loss'),
-      numberColumn('Standing', 'asc', 'Its place among every value the study\'s trials reported at that epoch (1 = lowest)'),
+      numberColumn(
+        'Value there',
+        'asc',
+        'The value reported to the pruner at that epoch: validation reconstruction error (no L2 penalty), else training loss',
+      ),
+      numberColumn(
+        'Standing',
+        'asc',
+        "Its place among every value the study's trials reported at that epoch (1 = lowest)",
+      ),
       textColumn('Pruner'),
     ],
     rows: pruned.map((t) => {
@@ -63,7 +73,9 @@ function prunedTable(view: StudyView) {
           ...swept.map((k) => paramCell(param(t, k))),
           numberCell(last?.epoch, 'count'),
           numberCell(value, 'error'),
-          place > 0 ? { text: `${place} of ${peers.length}`, sort: String(place / peers.length), className: 'num' } : { text: '–', className: 'num' },
+          place > 0
+            ? { text: `${place} of ${peers.length}`, sort: String(place / peers.length), className: 'num' }
+            : { text: '–', className: 'num' },
           { text: prunerOf(t) },
         ],
       };
@@ -74,7 +86,9 @@ function prunedTable(view: StudyView) {
 /** How the importance was computed and how far to trust it, in words. */
 function importanceNote(result: Extract<ImportanceResult, { computed: true }>, metricLabel: string): string {
   const sum = result.params.reduce((s, p) => s + p.importance.mean, 0);
-  const excluded = result.excluded.length ? ` Left out: ${result.excluded.map((e) => `${e.name} (${e.why})`).join('; ')}.` : '';
+  const excluded = result.excluded.length
+    ? ` Left out: ${result.excluded.map((e) => `${e.name} (${e.why})`).join('; ')}.`
+    : '';
   return (
     `fANOVA (Hutter et al. 2014): a random forest of ${IMPORTANCE_TREES} regression trees (bootstrap samples, fixed seed) fitted to ` +
     `the objective (${metricLabel}, mean over repeats) of the ${result.configurations} scored configurations, each parameter ` +
@@ -93,7 +107,9 @@ async function importanceChart(view: StudyView, result: ImportanceResult): Promi
     'Parameter importance',
     () =>
       result.computed
-        ? parameterImportanceSpec(result.params.map((p) => ({ name: p.name, mean: p.importance.mean, std: p.importance.std ?? 0 })))
+        ? parameterImportanceSpec(
+            result.params.map((p) => ({ name: p.name, mean: p.importance.mean, std: p.importance.std ?? 0 })),
+          )
         : `Not computed: ${result.reason}.`,
     result.computed ? importanceNote(result, view.metricLabel) : undefined,
   );
@@ -103,8 +119,16 @@ function importanceTable(result: ImportanceResult) {
   if (!result.computed) return null;
   return {
     id: 'importance',
-    columns: [textColumn('Parameter'), numberColumn('Importance', 'desc', 'Share of the variance explained by the main effect: mean ± std over trees')],
-    rows: result.params.map((p) => ({ cells: [{ text: p.name }, { text: formatSummary(p.importance, 'metric'), sort: String(p.importance.mean), className: 'num' }] })),
+    columns: [
+      textColumn('Parameter'),
+      numberColumn('Importance', 'desc', 'Share of the variance explained by the main effect: mean ± std over trees'),
+    ],
+    rows: result.params.map((p) => ({
+      cells: [
+        { text: p.name },
+        { text: formatSummary(p.importance, 'metric'), sort: String(p.importance.mean), className: 'num' },
+      ],
+    })),
   };
 }
 

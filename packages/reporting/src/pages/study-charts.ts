@@ -32,11 +32,17 @@ async function familyLossCharts(view: StudyView, maxCurveTrials: number) {
       .map((row) => ({ row, trial: representativeTrial(view.study, row) }))
       .filter(({ trial }) => trial.history.length > 0)
       .slice(0, maxCurveTrials)
-      .map(({ row, trial }) => ({ label: `#${trial.number}${row.variant ? ` ${row.variant}` : ''} (rank ${row.rank})`, history: trial.history }));
+      .map(({ row, trial }) => ({
+        label: `#${trial.number}${row.variant ? ` ${row.variant}` : ''} (rank ${row.rank})`,
+        history: trial.history,
+      }));
     const chart = await chartView(
       `loss-${i + 1}`,
       `Loss curves: ${name}`,
-      () => (curves.length ? lossCurvesSpec(curves, { title: `${name}: training (solid) and validation (dashed) loss` }) : `No training history recorded for ${name}.`),
+      () =>
+        curves.length
+          ? lossCurvesSpec(curves, { title: `${name}: training (solid) and validation (dashed) loss` })
+          : `No training history recorded for ${name}.`,
       `The ${curves.length} best-ranked training configurations of this family (at most ${maxCurveTrials}), one median-score repeat each.`,
     );
     families.push({ name, chart });
@@ -83,7 +89,11 @@ function objectiveSoFar(view: StudyView): Map<string, number> {
       else byConfig.set(configHash, [input]);
     }
     const touched = [...new Set(added.map((e) => e.configHash))];
-    for (const c of rankConfigurations(rule, touched.flatMap((hash) => byConfig.get(hash)!))) scored.set(c.configHash, c);
+    for (const c of rankConfigurations(
+      rule,
+      touched.flatMap((hash) => byConfig.get(hash)!),
+    ))
+      scored.set(c.configHash, c);
     const others = leader && !touched.includes(leader.configHash) ? [leader] : undefined;
     const candidates = others ? [...others, ...touched.map((hash) => scored.get(hash)!)] : [...scored.values()];
     leader = undefined;
@@ -97,7 +107,9 @@ function overTimeChart(view: StudyView, by: 'trial' | 'epochs'): Promise<ChartVi
   const points = trialScores(view);
   const options = { metricLabel: view.metricLabel, by };
   const note =
-    by === 'epochs' ? 'Search efficiency: the cost of the search is the epochs it trained, pruned trials included; a pruner moves the curve left.' : undefined;
+    by === 'epochs'
+      ? 'Search efficiency: the cost of the search is the epochs it trained, pruned trials included; a pruner moves the curve left.'
+      : undefined;
   return chartView(
     by === 'epochs' ? 'efficiency' : 'over-time',
     by === 'epochs' ? 'Search efficiency' : 'Trials over time',
@@ -120,7 +132,11 @@ export function intermediateCurves(
 ): IntermediateCurve[] {
   const history = (t: TrialRecord) => (t.status === 'running' ? (running.get(t.id) ?? t.history) : t.history);
   const trials = view.board.trials.filter((t) => history(t).length > 0).slice(-maxCurves);
-  return trials.map((t) => ({ trial: t.number, status: t.status, points: history(t).map((e) => ({ epoch: e.epoch, value: intermediateValue(e) })) }));
+  return trials.map((t) => ({
+    trial: t.number,
+    status: t.status,
+    points: history(t).map((e) => ({ epoch: e.epoch, value: intermediateValue(e) })),
+  }));
 }
 
 /** What each trial reported to the pruner per epoch, pruned ones marked where they stopped. */
@@ -131,7 +147,10 @@ function intermediateChart(view: StudyView): Promise<ChartView> {
   return chartView(
     'intermediate',
     'Intermediate values',
-    () => (curves.length ? intermediateValuesSpec(curves, { valueLabel: 'Validation error' }) : 'No trial recorded a training history yet.'),
+    () =>
+      curves.length
+        ? intermediateValuesSpec(curves, { valueLabel: 'Validation error' })
+        : 'No trial recorded a training history yet.',
     note,
   );
 }
@@ -161,7 +180,8 @@ async function paramCharts(view: StudyView, scored: LeaderboardRow[], options: F
 
 function parallelChart(view: StudyView, scored: LeaderboardRow[], maxParallelRows: number): Promise<ChartView> {
   const rows = scored.slice(0, maxParallelRows);
-  const familyAxis: SweptAxis[] = new Set(view.board.rows.map((r) => r.family)).size > 1 ? [{ key: 'family', get: (r) => r.family }] : [];
+  const familyAxis: SweptAxis[] =
+    new Set(view.board.rows.map((r) => r.family)).size > 1 ? [{ key: 'family', get: (r) => r.family }] : [];
   const axes = [...familyAxis, ...sweptAxes(view)];
   return chartView(
     'parallel',
@@ -171,7 +191,11 @@ function parallelChart(view: StudyView, scored: LeaderboardRow[], maxParallelRow
         ? 'Needs at least one swept parameter and one scored configuration.'
         : parallelCoordinatesSpec(
             axes.map((a) => a.key),
-            rows.map((r) => ({ id: r.configHash, values: Object.fromEntries(axes.map((a) => [a.key, a.get(r)])), score: r.score!.mean })),
+            rows.map((r) => ({
+              id: r.configHash,
+              values: Object.fromEntries(axes.map((a) => [a.key, a.get(r)])),
+              score: r.score!.mean,
+            })),
             view.metricLabel,
           ),
     scored.length > rows.length ? `The ${rows.length} best-ranked of ${scored.length} configurations.` : undefined,
@@ -183,7 +207,9 @@ function thresholdSweepChart(view: StudyView): Promise<ChartView> {
   const { board } = view;
   const anchor = board.winner ?? board.rows[0];
   const byPercentileThenLabel = (a: { order: number; label: string }, b: { order: number; label: string }) =>
-    Number.isFinite(a.order) && Number.isFinite(b.order) && a.order !== b.order ? a.order - b.order : compareText(a.label, b.label);
+    Number.isFinite(a.order) && Number.isFinite(b.order) && a.order !== b.order
+      ? a.order - b.order
+      : compareText(a.label, b.label);
   const variants = board.rows
     .filter((r) => anchor && r.trainingHash === anchor.trainingHash)
     .map((r) => ({
@@ -199,7 +225,9 @@ function thresholdSweepChart(view: StudyView): Promise<ChartView> {
     'Threshold sweep',
     () =>
       variants.length
-        ? thresholdSweepSpec(variants, { title: `Threshold variants of ${anchor ? trainingName(anchor.params) : ''} (test, mean over repeats)` })
+        ? thresholdSweepSpec(variants, {
+            title: `Threshold variants of ${anchor ? trainingName(anchor.params) : ''} (test, mean over repeats)`,
+          })
         : 'No evaluated configuration yet.',
     anchor
       ? `Scoring variants of the ${board.winner ? 'winning' : 'top'} training configuration (${describeParams(anchor.params, board.sweptParams) || trainingName(anchor.params)}).`

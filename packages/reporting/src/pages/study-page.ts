@@ -37,7 +37,9 @@ type LinkedCell = Cell & { href?: string; links?: Link[]; sub?: string };
 
 /** Links to the pages of a row's repeats (every trial has one). */
 function trialLinks(view: StudyView, row: LeaderboardRow): Link[] {
-  return row.trials.filter((t) => view.trialHref.has(t.id)).map((t) => ({ href: view.trialHref.get(t.id)!, text: `#${t.number}` }));
+  return row.trials
+    .filter((t) => view.trialHref.has(t.id))
+    .map((t) => ({ href: view.trialHref.get(t.id)!, text: `#${t.number}` }));
 }
 
 /** Columns hidden until "All columns" is ticked: the table fits a 1280 px screen without them. */
@@ -115,7 +117,11 @@ function leaderboardCells(
     },
     configurationCell(view, row, varying),
     stackedSummaryCell(row.score, 'metric', 'num selection'),
-    { text: formatInterval(row.scoreInterval, 'metric'), sort: row.scoreInterval ? String(row.scoreInterval.low) : undefined, className: 'num' },
+    {
+      text: formatInterval(row.scoreInterval, 'metric'),
+      sort: row.scoreInterval ? String(row.scoreInterval.low) : undefined,
+      className: 'num',
+    },
     versusWinnerCell(row),
     ...testMetrics.map((m) => stackedSummaryCell(row.metrics[m as LeaderboardMetric], 'metric')),
     secondary({ text: String(row.trials.length), sort: String(row.trials.length), className: 'num' }),
@@ -164,7 +170,8 @@ function byModelTable(view: StudyView) {
     if (!best.has(key)) best.set(key, row);
   }
   if (best.size < 2) return null;
-  const byName = (a: LeaderboardRow, b: LeaderboardRow) => compareText(a.family, b.family) || compareText(a.variant ?? '', b.variant ?? '');
+  const byName = (a: LeaderboardRow, b: LeaderboardRow) =>
+    compareText(a.family, b.family) || compareText(a.variant ?? '', b.variant ?? '');
   return {
     id: 'by-model',
     columns: [
@@ -187,7 +194,10 @@ function byModelTable(view: StudyView) {
         summaryCell(row.mse, 'error'),
         summaryCell(row.metrics.f1, 'metric'),
         summaryCell(row.metrics.rocAuc, 'metric'),
-        { text: describeParams({ ...row.params, ...row.scoring }, [...board.sweptParams, ...board.sweptScoring]), className: 'wrap' },
+        {
+          text: describeParams({ ...row.params, ...row.scoring }, [...board.sweptParams, ...board.sweptScoring]),
+          className: 'wrap',
+        },
       ],
     })),
   };
@@ -216,7 +226,12 @@ function searchSpaceTable(view: StudyView) {
   if (view.searchSpace.length === 0) return null;
   return {
     id: 'search-space',
-    columns: [textColumn('Parameter'), textColumn('Distribution'), { label: 'Values or range' }, { label: 'Only when' }],
+    columns: [
+      textColumn('Parameter'),
+      textColumn('Distribution'),
+      { label: 'Values or range' },
+      { label: 'Only when' },
+    ],
     rows: view.searchSpace.map(({ name, distribution }) => ({
       cells: [
         { text: name },

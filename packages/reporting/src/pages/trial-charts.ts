@@ -1,5 +1,12 @@
 /** The charts of a trial's page, drawn from its record, its featured evaluation and its artifacts. */
-import { binErrors, ERROR_METRICS, type ErrorHistograms, type ErrorMetric, type Params, type SeriesArtifact } from '@aelab/core';
+import {
+  binErrors,
+  ERROR_METRICS,
+  type ErrorHistograms,
+  type ErrorMetric,
+  type Params,
+  type SeriesArtifact,
+} from '@aelab/core';
 import type { EvaluationRecord, TrialRecord } from '@aelab/store';
 import { artifactPath, type TrialArtifacts } from '../artifacts.js';
 import { confusionMatrixSpec } from '../charts/confusion-matrix.js';
@@ -19,7 +26,9 @@ export function errorMetricOf(scoring: Params): ErrorMetric | undefined {
 
 /** Union of [start, end] intervals, sorted, with overlapping or touching ones merged. */
 export function mergeIntervals(intervals: readonly (readonly [number, number])[]): [number, number][] {
-  const sorted = [...intervals].map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as [number, number]).sort((x, y) => x[0] - y[0]);
+  const sorted = [...intervals]
+    .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as [number, number])
+    .sort((x, y) => x[0] - y[0]);
   const out: [number, number][] = [];
   for (const [a, b] of sorted) {
     const last = out[out.length - 1];
@@ -72,8 +81,15 @@ function lossChart({ trial }: TrialChartInput): Promise<ChartView> {
   );
 }
 
-/** The trial's errors of `errorMetric` binned: its histograms artifact, else its errors artifact binned the same way; or why there are none. */
-async function binnedErrors(artifacts: TrialArtifacts, errorMetric: ErrorMetric, thresholds: readonly ThresholdLine[]): Promise<ErrorHistograms | string> {
+/**
+ * The trial's errors of `errorMetric` binned: its histograms artifact, else its errors artifact binned the same way; or
+ * why there are none.
+ */
+async function binnedErrors(
+  artifacts: TrialArtifacts,
+  errorMetric: ErrorMetric,
+  thresholds: readonly ThresholdLine[],
+): Promise<ErrorHistograms | string> {
   if (artifacts.histograms.value?.errorMetric === errorMetric) return artifacts.histograms.value;
   const errors = await artifacts.errors();
   if (!errors.value) return errors.missing;
@@ -83,7 +99,11 @@ async function binnedErrors(artifacts: TrialArtifacts, errorMetric: ErrorMetric,
   if (!train && !testErrors) return `The errors artifact has no ${errorMetric} errors for the train or test split.`;
   // JSON writes NaN as null, which binErrors leaves out as it does NaN (Number.isFinite(null) is false).
   const rows = { train, test: testErrors && { errors: testErrors, y: test!.y } };
-  return binErrors(errorMetric, rows, thresholds.map((t) => t.value));
+  return binErrors(
+    errorMetric,
+    rows,
+    thresholds.map((t) => t.value),
+  );
 }
 
 /** Train and test error histograms with a line at every threshold of the same error metric. */
@@ -93,7 +113,9 @@ async function histogramsChart({ artifacts, evaluations, errorMetric }: TrialCha
     .map((e) => ({ label: scoringLabel(e.scoring), value: e.threshold }));
   const histograms = await binnedErrors(artifacts, errorMetric, thresholds);
   return chartView('histograms', 'Reconstruction error histograms', () =>
-    typeof histograms === 'string' ? histograms : errorHistogramsSpec({ histograms, thresholds, errorLabel: `Reconstruction ${errorMetric.toUpperCase()}` }),
+    typeof histograms === 'string'
+      ? histograms
+      : errorHistogramsSpec({ histograms, thresholds, errorLabel: `Reconstruction ${errorMetric.toUpperCase()}` }),
   );
 }
 
@@ -112,7 +134,9 @@ function confusionChart({ featured }: TrialChartInput): Promise<ChartView> {
   return chartView('confusion', 'Confusion matrix', () => {
     const matrix = featured?.metrics.test?.confusion;
     return matrix
-      ? confusionMatrixSpec(matrix, { title: `Test, threshold ${scoringLabel(featured.scoring)} = ${formatNumber(featured.threshold, 'threshold')}` })
+      ? confusionMatrixSpec(matrix, {
+          title: `Test, threshold ${scoringLabel(featured.scoring)} = ${formatNumber(featured.threshold, 'threshold')}`,
+        })
       : 'No test confusion matrix was recorded for this trial.';
   });
 }
@@ -121,7 +145,9 @@ function examplesChart({ artifacts }: TrialChartInput): Promise<ChartView> {
   return chartView('examples', 'Reconstruction examples', () => {
     const ex = artifacts.examples;
     if (!ex.value) return ex.missing;
-    return ex.value.normal || ex.value.anomalous ? reconstructionSpec(ex.value) : 'The examples artifact holds no example.';
+    return ex.value.normal || ex.value.anomalous
+      ? reconstructionSpec(ex.value)
+      : 'The examples artifact holds no example.';
   });
 }
 
@@ -130,13 +156,21 @@ function flaggedWindows(series: SeriesArtifact, testErrors: readonly number[], t
   const last = series.timestamps.length - 1;
   const flagged: [number, number][] = [];
   series.testWindowStarts.forEach((start, i) => {
-    if (testErrors[i] > threshold) flagged.push([series.timestamps[start], series.timestamps[Math.min(start + series.windowSize - 1, last)]]);
+    if (testErrors[i] > threshold)
+      flagged.push([series.timestamps[start], series.timestamps[Math.min(start + series.windowSize - 1, last)]]);
   });
   return mergeIntervals(flagged);
 }
 
-/** The series with its labelled windows and those the featured evaluation flags; undefined when the trial has no series. */
-async function seriesChart({ trial, artifacts, featured, errorMetric }: TrialChartInput): Promise<ChartView | undefined> {
+/**
+ * The series with its labelled windows and those the featured evaluation flags; undefined when the trial has no series.
+ */
+async function seriesChart({
+  trial,
+  artifacts,
+  featured,
+  errorMetric,
+}: TrialChartInput): Promise<ChartView | undefined> {
   if (artifactPath(trial, 'series') === undefined) return undefined;
   const errors = artifacts.series.value && featured ? await artifacts.errors() : undefined;
   return chartView('series', 'Series with anomaly windows', () => {
@@ -148,14 +182,17 @@ async function seriesChart({ trial, artifacts, featured, errorMetric }: TrialCha
       values: s.value.values,
       labelled: s.value.anomalyWindows,
       detected: featured && testErrors ? flaggedWindows(s.value, testErrors, featured.threshold) : [],
-      title: featured ? `Labelled windows and windows flagged at ${scoringLabel(featured.scoring)}` : 'Labelled windows (no evaluation to flag windows)',
+      title: featured
+        ? `Labelled windows and windows flagged at ${scoringLabel(featured.scoring)}`
+        : 'Labelled windows (no evaluation to flag windows)',
     });
   });
 }
 
 /** The chart slots of the trial page's template, rendered in page order. */
 export async function trialCharts(input: Omit<TrialChartInput, 'errorMetric'>) {
-  const errorMetric = input.artifacts.curves.value?.errorMetric ?? (input.featured && errorMetricOf(input.featured.scoring)) ?? 'mse';
+  const errorMetric =
+    input.artifacts.curves.value?.errorMetric ?? (input.featured && errorMetricOf(input.featured.scoring)) ?? 'mse';
   const full = { ...input, errorMetric };
   return {
     loss: await lossChart(full),

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { metricValue } from '@aelab/core';
 import type { EvaluationRecord, TrialRecord } from '@aelab/store';
 import { trialPageName } from '../paths.js';
-import { compareText, formatDate, formatInterval, formatNumber, jsonText, numberCell, scoringLabel } from '../format.js';
+import {
+  compareText,
+  formatDate,
+  formatInterval,
+  formatNumber,
+  jsonText,
+  numberCell,
+  scoringLabel,
+} from '../format.js';
 import { LEADERBOARD_METRICS, metricLabel, trainingName } from '../leaderboard.js';
 import type { StudyView } from '../study-view.js';
 import { numberColumn, studyPage, textColumn, type StudyOutput } from './page.js';
@@ -26,9 +34,15 @@ function evaluationsTable(view: StudyView, evaluations: EvaluationRecord[], feat
     columns: [
       textColumn('Scoring'),
       numberColumn('Threshold', 'asc'),
-      { label: 'Threshold 95% interval', title: 'Where the threshold could lie with other rows of the distribution it was fit on (order statistics for a percentile)' },
+      {
+        label: 'Threshold 95% interval',
+        title:
+          'Where the threshold could lie with other rows of the distribution it was fit on (order statistics for a percentile)',
+      },
       textColumn('Labels used'),
-      ...(view.scoreNeedsOwnColumn ? [numberColumn(view.metricLabel, view.study.selection.direction === 'maximize' ? 'desc' : 'asc')] : []),
+      ...(view.scoreNeedsOwnColumn
+        ? [numberColumn(view.metricLabel, view.study.selection.direction === 'maximize' ? 'desc' : 'asc')]
+        : []),
       ...LEADERBOARD_METRICS.map((m) => numberColumn(metricLabel(m, 'test'), 'desc')),
       numberColumn('MSE (validation)', 'asc'),
       numberColumn('MSE (test)', 'asc'),
@@ -43,11 +57,18 @@ function evaluationsTable(view: StudyView, evaluations: EvaluationRecord[], feat
           numberCell(e.threshold, 'threshold'),
           { text: formatInterval(e.thresholdInterval, 'threshold'), className: 'num' },
           { text: e.usesLabels ? 'yes (optimistic)' : 'no' },
-          ...(view.scoreNeedsOwnColumn ? [numberCell(metricValue(e.metrics[view.study.selection.split], view.study.selection.metric), 'metric')] : []),
+          ...(view.scoreNeedsOwnColumn
+            ? [numberCell(metricValue(e.metrics[view.study.selection.split], view.study.selection.metric), 'metric')]
+            : []),
           ...LEADERBOARD_METRICS.map((m) => numberCell(metricValue(e.metrics.test, m), 'metric')),
           numberCell(metricValue(e.metrics.validation, 'mse'), 'error'),
           numberCell(metricValue(e.metrics.test, 'mse'), 'error'),
-          { text: row ? String(row.rank) : '–', sort: row ? String(row.rank) : undefined, className: 'num', href: row ? '../index.html' : undefined },
+          {
+            text: row ? String(row.rank) : '–',
+            sort: row ? String(row.rank) : undefined,
+            className: 'num',
+            href: row ? '../index.html' : undefined,
+          },
         ],
       };
     }),
@@ -92,5 +113,8 @@ export async function renderTrialPage(out: StudyOutput, trial: TrialRecord): Pro
   };
   const body = out.templates.page('trial', context);
   const crumb = { href: trialPageName(trial.id), text: `Trial #${trial.number}` };
-  await out.write(join(out.dir, view.trialHref.get(trial.id)!), studyPage(out, `Trial #${trial.number}: ${view.study.name}`, 2, body, [crumb]));
+  await out.write(
+    join(out.dir, view.trialHref.get(trial.id)!),
+    studyPage(out, `Trial #${trial.number}: ${view.study.name}`, 2, body, [crumb]),
+  );
 }

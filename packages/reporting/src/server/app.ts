@@ -48,12 +48,17 @@ function acceptsGzip(header: string | undefined): boolean {
 
 /** `studies=a&studies=b` and `studies=a,b` alike. */
 function listParam(value: string | string[] | undefined): string[] {
-  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => v.split(',')).filter(Boolean);
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value])
+    .flatMap((v) => v.split(','))
+    .filter(Boolean);
 }
 
 function exportFormat(name: string): ExportFormat {
   if (!(EXPORT_FORMATS as readonly string[]).includes(name)) {
-    throw new RequestError(404, `no export format ${JSON.stringify(name.slice(0, 20))}; formats: ${EXPORT_FORMATS.join(', ')}`);
+    throw new RequestError(
+      404,
+      `no export format ${JSON.stringify(name.slice(0, 20))}; formats: ${EXPORT_FORMATS.join(', ')}`,
+    );
   }
   return name as ExportFormat;
 }
@@ -71,9 +76,11 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
   const app = Fastify({ logger: logRequests, routerOptions: { maxParamLength: 120, ignoreTrailingSlash: true } });
 
   app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof RequestError) return reply.code(error.status).type('application/json').send({ error: error.message });
+    if (error instanceof RequestError)
+      return reply.code(error.status).type('application/json').send({ error: error.message });
     const { statusCode, message } = error as { statusCode?: number; message?: string };
-    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return reply.code(statusCode).send({ error: message });
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500)
+      return reply.code(statusCode).send({ error: message });
     app.log.error(error);
     return reply.code(500).send({ error: `internal error: ${message ?? String(error)}` });
   });
@@ -81,9 +88,15 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
   // normalised to another page) so that a probe gets a clear answer. Null bytes too.
   app.addHook('onRequest', async (request) => {
     const path = request.raw.url?.split('?', 1)[0] ?? '';
-    if (TRAVERSAL.test(path)) throw new RequestError(400, `refused: the path ${JSON.stringify(path.slice(0, 200))} climbs out of the site or holds a null byte`);
+    if (TRAVERSAL.test(path))
+      throw new RequestError(
+        400,
+        `refused: the path ${JSON.stringify(path.slice(0, 200))} climbs out of the site or holds a null byte`,
+      );
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no such page: ${request.method} ${request.url.slice(0, 200)}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `no such page: ${request.method} ${request.url.slice(0, 200)}` }),
+  );
 
   // Pages and API answers carry an ETag and must be revalidated (no-cache): a client that
   // has the current answer, as every poll between two changes does, gets a bodiless 304.
@@ -103,13 +116,19 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
     send(request, reply, HTML, tagBody(await served.indexPage(String(request.query.q ?? '')))),
   );
   app.get('/report.css', (_request, reply) => reply.type('text/css; charset=utf-8').send(served.css));
-  app.get('/_assets/vega.min.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(vega));
-  app.get('/_assets/live.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(served.liveScript));
+  app.get('/_assets/vega.min.js', (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(vega),
+  );
+  app.get('/_assets/live.js', (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(served.liveScript),
+  );
   app.get<{ Querystring: Query }>('/compare.html', async (request, reply) =>
     send(request, reply, HTML, tagBody(await served.compareStudiesPage(listParam(request.query.studies)))),
   );
 
-  app.get<{ Params: Params }>('/:study', async (request, reply) => reply.redirect(`/${(await served.load(request.params.study)).study.id}/index.html`));
+  app.get<{ Params: Params }>('/:study', async (request, reply) =>
+    reply.redirect(`/${(await served.load(request.params.study)).study.id}/index.html`),
+  );
   app.get<{ Params: Params }>('/:study/index.html', async (request, reply) =>
     send(request, reply, HTML, await served.studyPage(request.params.study)),
   );
@@ -130,7 +149,10 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
     const format = exportFormat(request.params.format);
     const body = await served.export(request.params.study, format);
     const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
-    return reply.type(type).header('content-disposition', `attachment; filename="${request.params.study}.${format}"`).send(body);
+    return reply
+      .type(type)
+      .header('content-disposition', `attachment; filename="${request.params.study}.${format}"`)
+      .send(body);
   });
   return { app, served };
 }

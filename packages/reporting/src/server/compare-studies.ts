@@ -35,22 +35,35 @@ function metricRows(winners: Winner[]) {
 }
 
 /** The compare page's body for the chosen studies' views, with a picker over every study of the store. */
-export async function compareStudiesBody(templates: Templates, chosen: readonly { view: StudyView }[], all: readonly StudyRecord[]): Promise<string> {
+export async function compareStudiesBody(
+  templates: Templates,
+  chosen: readonly { view: StudyView }[],
+  all: readonly StudyRecord[],
+): Promise<string> {
   const winners: Winner[] = chosen.flatMap(({ view }) =>
-    view.board.winner ? [{ view, row: view.board.winner, trial: representativeTrial(view.study, view.board.winner) }] : [],
+    view.board.winner
+      ? [{ view, row: view.board.winner, trial: representativeTrial(view.study, view.board.winner) }]
+      : [],
   );
   const lacking = chosen.filter(({ view }) => !view.board.winner).map(({ view }) => view.study.name);
   const labels = new Set(winners.map((w) => w.view.metricLabel));
   const metricLabel = labels.size === 1 ? [...labels][0] : 'Selection value';
-  const intervals = await chartView("winners-ci", "Winners' selection value and 95% interval", () =>
+  const intervals = await chartView('winners-ci', "Winners' selection value and 95% interval", () =>
     winners.length
       ? winnerIntervalsSpec(
-          winners.map((w) => ({ label: labelOf(w), mean: w.row.score!.mean, low: w.row.scoreInterval?.low ?? null, high: w.row.scoreInterval?.high ?? null })),
+          winners.map((w) => ({
+            label: labelOf(w),
+            mean: w.row.score!.mean,
+            low: w.row.scoreInterval?.low ?? null,
+            high: w.row.scoreInterval?.high ?? null,
+          })),
           { metricLabel },
         )
       : 'No chosen study has a winner yet.',
   );
-  const curves = winners.map((w) => ({ label: labelOf(w), history: w.trial.history })).filter((c) => c.history.length > 0);
+  const curves = winners
+    .map((w) => ({ label: labelOf(w), history: w.trial.history }))
+    .filter((c) => c.history.length > 0);
   const loss = await chartView('loss', "Winners' loss curves (one median-score repeat each)", () =>
     curves.length ? lossCurvesSpec(curves) : 'No winner recorded a training history.',
   );

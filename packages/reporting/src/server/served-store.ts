@@ -161,7 +161,8 @@ export class ServedStore {
       return { alive: lock?.held ?? false, since: lock?.owner.acquiredAt ?? null };
     }, lookMs);
     this.#options = fillOptions({ ...render, outDir: root });
-    if (!Number.isInteger(pollMs) || pollMs < 100) throw new Error(`serve: pollMs must be an integer of at least 100, got ${pollMs}`);
+    if (!Number.isInteger(pollMs) || pollMs < 100)
+      throw new Error(`serve: pollMs must be an integer of at least 100, got ${pollMs}`);
     this.#pollMs = pollMs;
   }
 
@@ -184,7 +185,14 @@ export class ServedStore {
     if (cached?.version !== version) {
       const loaded = (async () => {
         const [trials, evaluations] = await Promise.all([store.listTrials(id), store.listEvaluations(id)]);
-        return { store, study, trials, evaluations, view: buildStudyView(study, trials, evaluations, this.#options.maxTrialPages), version };
+        return {
+          store,
+          study,
+          trials,
+          evaluations,
+          view: buildStudyView(study, trials, evaluations, this.#options.maxTrialPages),
+          version,
+        };
       })();
       cached = { version, loaded };
       this.#views.set(id, cached);
@@ -216,7 +224,8 @@ export class ServedStore {
   }
 
   async summaries(query = ''): Promise<{ version: string; updatedAt: string; studies: StudySummary[] }> {
-    if (query.length > MAX_QUERY_LENGTH) throw new RequestError(400, `filter too long: ${query.length} characters, at most ${MAX_QUERY_LENGTH}`);
+    if (query.length > MAX_QUERY_LENGTH)
+      throw new RequestError(400, `filter too long: ${query.length} characters, at most ${MAX_QUERY_LENGTH}`);
     const writer = await this.#writer();
     const studies = await Promise.all(
       (await this.#studyIds()).map(async (id) => {
@@ -283,7 +292,11 @@ export class ServedStore {
   }
 
   /** Renders pages of the study with the static report's modules, into memory. */
-  async #render(loaded: Loaded, page: (out: Parameters<typeof renderStudyPage>[0]) => Promise<unknown>, name: string): Promise<string> {
+  async #render(
+    loaded: Loaded,
+    page: (out: Parameters<typeof renderStudyPage>[0]) => Promise<unknown>,
+    name: string,
+  ): Promise<string> {
     const written = new Map<string, string>();
     const dir = join('/', loaded.study.id);
     const out = {
@@ -307,7 +320,9 @@ export class ServedStore {
       version,
       intervalMs: this.#pollMs,
       state: summary.state ?? '',
-      counts: t ? `${t.total} trials: ${t.complete} complete, ${t.pruned} pruned, ${t.failed} failed, ${t.running} running` : '',
+      counts: t
+        ? `${t.total} trials: ${t.complete} complete, ${t.pruned} pruned, ${t.failed} failed, ${t.running} running`
+        : '',
       updatedAt: summary.updatedAt ?? '',
       charts,
     });
@@ -410,15 +425,26 @@ export class ServedStore {
 
   async indexPage(query = ''): Promise<string> {
     const list = await this.summaries(query);
-    const body = this.#templates.page('index', { studies: list.studies, single: list.studies.length === 1, table: studiesTable(list.studies) });
-    const html = framePage(this.#templates, { title: 'aelab studies', cssHref: 'report.css', homeHref: 'index.html', breadcrumbs: [], body });
+    const body = this.#templates.page('index', {
+      studies: list.studies,
+      single: list.studies.length === 1,
+      table: studiesTable(list.studies),
+    });
+    const html = framePage(this.#templates, {
+      title: 'aelab studies',
+      cssHref: 'report.css',
+      homeHref: 'index.html',
+      breadcrumbs: [],
+      body,
+    });
     const api = `/api/studies${query ? `?q=${encodeURIComponent(query)}` : ''}`;
     return this.#withLive(html, this.#livePanel(api, list.version, { updatedAt: list.updatedAt }, false));
   }
 
   /** Studies side by side (at most {@link MAX_COMPARED_STUDIES}); unknown ids are a 404, as everywhere. */
   async compareStudiesPage(ids: readonly string[]): Promise<string> {
-    if (ids.length > MAX_COMPARED_STUDIES) throw new RequestError(400, `too many studies to compare: ${ids.length}, at most ${MAX_COMPARED_STUDIES}`);
+    if (ids.length > MAX_COMPARED_STUDIES)
+      throw new RequestError(400, `too many studies to compare: ${ids.length}, at most ${MAX_COMPARED_STUDIES}`);
     const chosen = await Promise.all([...new Set(ids)].map((id) => this.load(id)));
     const { store } = await this.#snapshots.current();
     const all = await store.listStudies();

@@ -20,7 +20,8 @@ export interface StoreSnapshot {
   versions: Map<string, string>;
 }
 
-const fileVersion = (s: { mtimeMs: number; size: number; ino: number } | null) => (s ? `${s.ino}:${s.mtimeMs}:${s.size}` : '-');
+const fileVersion = (s: { mtimeMs: number; size: number; ino: number } | null) =>
+  s ? `${s.ino}:${s.mtimeMs}:${s.size}` : '-';
 
 /**
  * `load` with concurrent calls coalesced: a call made while one is in flight gets that

@@ -31,7 +31,8 @@ export interface StudySummary {
 
 /** The experiment's `<part>.type` (sampler, pruner), or `none`. */
 function typeOf(experiment: Json, part: 'sampler' | 'pruner'): string {
-  const value = experiment !== null && typeof experiment === 'object' && !Array.isArray(experiment) ? experiment[part] : undefined;
+  const value =
+    experiment !== null && typeof experiment === 'object' && !Array.isArray(experiment) ? experiment[part] : undefined;
   const type = value !== null && typeof value === 'object' && !Array.isArray(value) ? value.type : undefined;
   return typeof type === 'string' ? type : 'none';
 }
@@ -59,8 +60,14 @@ export function studyState(
     const itsWriter = writer.alive && (writer.since === null || writer.since <= live.updatedAt);
     return itsWriter ? 'running' : 'interrupted';
   }
-  const settled = new Set(trials.filter((t) => t.status !== 'interrupted' && t.status !== 'running').map((t) => `${t.configHash}/${t.repeat}`));
-  const open = trials.some((t) => t.status === 'running' || (t.status === 'interrupted' && !settled.has(`${t.configHash}/${t.repeat}`)));
+  const settled = new Set(
+    trials
+      .filter((t) => t.status !== 'interrupted' && t.status !== 'running')
+      .map((t) => `${t.configHash}/${t.repeat}`),
+  );
+  const open = trials.some(
+    (t) => t.status === 'running' || (t.status === 'interrupted' && !settled.has(`${t.configHash}/${t.repeat}`)),
+  );
   return open ? 'interrupted' : 'finished';
 }
 
@@ -92,7 +99,9 @@ export function summarizeStudy(
       running: count('running'),
       interrupted: count('interrupted'),
     },
-    best: winner ? { value: winner.mean, label: view.metricLabel, metric: study.selection.metric, split: study.selection.split } : null,
+    best: winner
+      ? { value: winner.mean, label: view.metricLabel, metric: study.selection.metric, split: study.selection.split }
+      : null,
     updatedAt: latest(times),
     version,
   };
@@ -106,9 +115,14 @@ export interface RunningTrial {
   epochs: number;
 }
 
-/** The live panel's data: the summary, running trials, and its charts as Vega specs (compiled from the page's Vega-Lite). */
+/**
+ * The live panel's data: the summary, running trials, and its charts as Vega specs (compiled from the page's
+ * Vega-Lite).
+ */
 export interface LiveState extends StudySummary {
-  /** The version of the study page the server has rendered (it may lag behind `version`), or null while there is none. */
+  /**
+   * The version of the study page the server has rendered (it may lag behind `version`), or null while there is none.
+   */
   pageVersion?: string | null;
   runningTrials: RunningTrial[];
   charts: { intermediate: object | null; overTime: object | null };
@@ -123,7 +137,10 @@ export const LIVE_CURVES = 30;
 
 const vegaOf = (spec: TopLevelSpec | null) => (spec ? compile(spec).spec : null);
 
-/** The study's live state: the study page's intermediate-values and trials-over-time charts, running trials' epochs included. */
+/**
+ * The study's live state: the study page's intermediate-values and trials-over-time charts, running trials' epochs
+ * included.
+ */
 export function liveState(
   view: StudyView,
   live: LiveProgressFile | null,
@@ -131,7 +148,9 @@ export function liveState(
   version: string,
 ): LiveState {
   const running = new Map<string, EpochRecord[]>(
-    view.board.trials.filter((t) => t.status === 'running' && live?.trials[t.id]).map((t) => [t.id, live!.trials[t.id].history]),
+    view.board.trials
+      .filter((t) => t.status === 'running' && live?.trials[t.id])
+      .map((t) => [t.id, live!.trials[t.id].history]),
   );
   const curves = intermediateCurves(view, running, LIVE_CURVES);
   const scores = trialScores(view);
@@ -140,7 +159,12 @@ export function liveState(
     ...summarizeStudy(view, live, writer, version),
     runningTrials: view.board.trials
       .filter((t) => t.status === 'running')
-      .map((t) => ({ id: t.id, number: t.number, epoch: running.get(t.id)?.at(-1)?.epoch ?? 0, epochs: live?.trials[t.id]?.epochs ?? 0 })),
+      .map((t) => ({
+        id: t.id,
+        number: t.number,
+        epoch: running.get(t.id)?.at(-1)?.epoch ?? 0,
+        epochs: live?.trials[t.id]?.epochs ?? 0,
+      })),
     charts: {
       intermediate: vegaOf(curves.length ? intermediateValuesSpec(curves, { valueLabel: 'Validation error' }) : null),
       overTime: vegaOf(scores.length ? trialsOverTimeSpec(scores, options) : null),
@@ -150,11 +174,12 @@ export function liveState(
 
 /** Studies whose name, id, dataset, sampler, pruner or state contain every word of `query` (case-insensitive). */
 export function matchesQuery(summary: StudySummary, query: string): boolean {
-  const text = [summary.name, summary.id, summary.dataset, summary.sampler, summary.pruner, summary.state].join(' ').toLowerCase();
+  const text = [summary.name, summary.id, summary.dataset, summary.sampler, summary.pruner, summary.state]
+    .join(' ')
+    .toLowerCase();
   return query
     .toLowerCase()
     .split(/\s+/)
     .filter(Boolean)
     .every((word) => text.includes(word));
 }
-

@@ -123,7 +123,19 @@
     if (state.state) setText('live-state', state.state);
     if (state.trials && state.trials.total !== undefined) {
       var t = state.trials;
-      setText('live-counts', t.total + ' trials: ' + t.complete + ' complete, ' + t.pruned + ' pruned, ' + t.failed + ' failed, ' + t.running + ' running');
+      setText(
+        'live-counts',
+        t.total +
+          ' trials: ' +
+          t.complete +
+          ' complete, ' +
+          t.pruned +
+          ' pruned, ' +
+          t.failed +
+          ' failed, ' +
+          t.running +
+          ' running',
+      );
     }
     var jobs = [];
     if (state.charts) {

@@ -20,7 +20,8 @@ export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void
  * - At most `concurrency` trials run at once; the study never has more in flight.
  * - `onProgress` is called on the coordinator's thread, in order, for every message the
  *   trial sends, and `run` resolves only after the last of those calls has settled (a
- *   result never overtakes its trial's progress). For a task with `pruning`, each epoch's call returns a verdict that the
+ *   result never overtakes its trial's progress). For a task with `pruning`, each epoch's call returns a verdict that
+ * the
  *   executor delivers to the trial, which waits for it before its next epoch; on `'prune'`
  *   the trial stops after that epoch and resolves normally with `stopReason: 'pruned'`.
  * - Aborting `signal` stops the trial now (it rejects with the signal's reason).
@@ -36,7 +37,9 @@ export type ProgressHandler = (progress: TrialProgress) => TrialDirective | void
 export interface TrialExecutor {
   readonly name: string;
   readonly concurrency: number;
-  /** How it runs trainings, when worth a line under the sweep's header (e.g. whether it trains populations, and why). */
+  /**
+   * How it runs trainings, when worth a line under the sweep's header (e.g. whether it trains populations, and why).
+   */
   readonly note?: string;
   run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult>;
   releaseWorkers?(): Promise<void>;

@@ -75,7 +75,6 @@ export const executorSettingsSchema = z
   // The options' types are each definition's; what the study reads of any of them is this.
   .default({ backend: 'auto' }) as unknown as z.ZodDefault<z.ZodType<ExecutorSettings, ExecutorSettingsInput>>;
 
-
 /**
  * The executor named by `kind` (default: the first registered, the local pool), or, when
  * an `address` is given (`--executor redis://host:6379`), the remote one its URL scheme

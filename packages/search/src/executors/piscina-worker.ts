@@ -11,7 +11,15 @@ export function blobBuffers(result: TrialResult): ArrayBuffer[] {
 }
 
 /** The Piscina task: trains one trial, with progress and prune directives over `port`. */
-export default async function runTrialInWorker({ task, port, prepared }: { task: TrialTask; port: MessagePort; prepared?: PreparedDataMessage }): Promise<TrialResult> {
+export default async function runTrialInWorker({
+  task,
+  port,
+  prepared,
+}: {
+  task: TrialTask;
+  port: MessagePort;
+  prepared?: PreparedDataMessage;
+}): Promise<TrialResult> {
   try {
     const result = await trainTrial(task, portChannel(task, port), prepared);
     return move({ [transferableSymbol]: blobBuffers(result), [valueSymbol]: result }) as unknown as TrialResult;

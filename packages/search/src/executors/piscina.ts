@@ -68,7 +68,10 @@ export class PiscinaExecutor implements TrialExecutor {
     try {
       // Shared-memory arrays cross to the worker without a copy (see sharedPreparedData).
       const prepared = this.preparedData?.(task.config.data);
-      const result = (await this.piscina.run({ task, port: port2, prepared }, { transferList: [port2], signal: signals })) as TrialResult;
+      const result = (await this.piscina.run(
+        { task, port: port2, prepared },
+        { transferList: [port2], signal: signals },
+      )) as TrialResult;
       // The result can overtake the port's last epochs (under load, it does): the trial's
       // progress is complete only once the worker's `end` has arrived.
       await end;

@@ -6,7 +6,14 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { trainPopulation, type ModelSpec, type TrainedAutoencoder } from '@aelab/models';
-import { monitoredValidation, setUpTrial, trainerOptionsOf, trainTrial, trialResult, type TrialSetup } from '../trial-runner.js';
+import {
+  monitoredValidation,
+  setUpTrial,
+  trainerOptionsOf,
+  trainTrial,
+  trialResult,
+  type TrialSetup,
+} from '../trial-runner.js';
 import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask } from '../trial-task.js';
 import { blobBuffers } from './piscina-worker.js';
 import type { PreparedDataMessage } from '../prepared-message.js';
@@ -17,15 +24,29 @@ function sendResult(port: MessagePort, result: TrialResult): void {
 }
 
 function sendError(port: MessagePort, error: unknown): void {
-  port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies MemberMessage);
+  port.postMessage({
+    type: 'error',
+    message: error instanceof Error ? error.message : String(error),
+  } satisfies MemberMessage);
 }
 
-async function trainTogether(tasks: TrialTask[], ports: MessagePort[], prepared: PreparedDataMessage | undefined): Promise<void> {
+async function trainTogether(
+  tasks: TrialTask[],
+  ports: MessagePort[],
+  prepared: PreparedDataMessage | undefined,
+): Promise<void> {
   const channels = tasks.map((task, k) => portChannel(task, ports[k]));
   tasks.forEach((task, k) => channels[k].report({ type: 'accepted', trialId: task.trialId }));
   const setup = await setUpTrial(tasks[0], prepared);
   const specs = tasks.map((task) => modelSpecOf(task.config) as ModelSpec);
-  tasks.forEach((task, k) => channels[k].report({ type: 'start', trialId: task.trialId, epochs: task.config.training.epochs, backend: setup.backend.backend }));
+  tasks.forEach((task, k) =>
+    channels[k].report({
+      type: 'start',
+      trialId: task.trialId,
+      epochs: task.config.training.epochs,
+      backend: setup.backend.backend,
+    }),
+  );
   const started = performance.now();
   const { data } = setup;
   const trainings = trainPopulation({
@@ -52,10 +73,20 @@ async function trainTogether(tasks: TrialTask[], ports: MessagePort[], prepared:
 }
 
 /** Trains `tasks` (one population, or a lone trial) and reports each over `ports[k]`. */
-export default async function runPopulationInWorker({ tasks, ports, prepared }: { tasks: TrialTask[]; ports: MessagePort[]; prepared?: PreparedDataMessage }): Promise<void> {
+export default async function runPopulationInWorker({
+  tasks,
+  ports,
+  prepared,
+}: {
+  tasks: TrialTask[];
+  ports: MessagePort[];
+  prepared?: PreparedDataMessage;
+}): Promise<void> {
   try {
     if (tasks.length === 1) {
-      const result = await trainTrial(tasks[0], portChannel(tasks[0], ports[0]), prepared).catch((error: unknown) => error as Error);
+      const result = await trainTrial(tasks[0], portChannel(tasks[0], ports[0]), prepared).catch(
+        (error: unknown) => error as Error,
+      );
       if (result instanceof Error) sendError(ports[0], result);
       else sendResult(ports[0], result);
       return;

@@ -2,7 +2,13 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { stableStringify } from '@aelab/core';
 import { backendNamed, populationKey, type ModelSpec } from '@aelab/models/registry';
 import { Piscina } from 'piscina';
-import { modelSpecOf, type MemberMessage, type TrialResult, type TrialTask, type WorkerDirective } from '../trial-task.js';
+import {
+  modelSpecOf,
+  type MemberMessage,
+  type TrialResult,
+  type TrialTask,
+  type WorkerDirective,
+} from '../trial-task.js';
 import { z } from 'zod';
 import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
 import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
@@ -47,22 +53,47 @@ export type PopulationOptions = ExecutorContext & Omit<z.output<typeof populatio
  */
 export function populationGroupOf(task: TrialTask): string | null {
   const key = populationKey(modelSpecOf(task.config) as ModelSpec, task.config.training);
-  return key === null ? null : stableStringify({ key, data: task.config.data, backend: task.backend, dataDir: task.dataDir ?? null, pruning: task.pruning ?? false });
+  return key === null
+    ? null
+    : stableStringify({
+        key,
+        data: task.config.data,
+        backend: task.backend,
+        dataDir: task.dataDir ?? null,
+        pruning: task.pruning ?? false,
+      });
 }
 
 /** Whether to batch, and why (the line under the sweep's header). */
-export function populationPlan(
-  options: Pick<PopulationOptions, 'backend' | 'populationSize' | 'populations'>,
-): { size: number; note: string } {
+export function populationPlan(options: Pick<PopulationOptions, 'backend' | 'populationSize' | 'populations'>): {
+  size: number;
+  note: string;
+} {
   const size = options.populationSize ?? DEFAULT_SIZE;
   const backend = options.backend ?? 'auto';
   if (!Number.isInteger(size) || size < 1) throw new Error(`populationSize must be a positive integer, got ${size}`);
-  const off = (why: string) => ({ size: 1, note: `populations off: ${why}; each training runs alone in the worker pool` });
+  const off = (why: string) => ({
+    size: 1,
+    note: `populations off: ${why}; each training runs alone in the worker pool`,
+  });
   if (size === 1) return off('populationSize is 1');
-  if (options.populations === 'always') return { size, note: `populations of up to ${size} same-architecture trainings on backend ${backend} (executor.populations: always), one population at a time` };
-  if (backend === 'auto') return off('backend auto: populations are used only on a named backend where they were measured to pay (docs/population.md)');
-  if (!backendNamed(backend)?.populations) return off(`on backend ${backend} a population trains no more models per second than single trainings (measured: docs/population.md)`);
-  return { size, note: `populations of up to ${size} same-architecture trainings on backend ${backend} (measured to pay: docs/population.md), one population at a time` };
+  if (options.populations === 'always')
+    return {
+      size,
+      note: `populations of up to ${size} same-architecture trainings on backend ${backend} (executor.populations: always), one population at a time`,
+    };
+  if (backend === 'auto')
+    return off(
+      'backend auto: populations are used only on a named backend where they were measured to pay (docs/population.md)',
+    );
+  if (!backendNamed(backend)?.populations)
+    return off(
+      `on backend ${backend} a population trains no more models per second than single trainings (measured: docs/population.md)`,
+    );
+  return {
+    size,
+    note: `populations of up to ${size} same-architecture trainings on backend ${backend} (measured to pay: docs/population.md), one population at a time`,
+  };
 }
 
 /** A task waiting for, or running in, a population. */
@@ -133,7 +164,9 @@ export class PopulationExecutor implements TrialExecutor {
       resourceLimits: trialResourceLimits(options.maxTrialMemoryMb),
       execArgv: withoutConditions(process.execArgv),
     });
-    this.piscina.on('error', (error: Error) => this.running.forEach((entries) => entries.forEach((e) => settle(e, { error }))));
+    this.piscina.on('error', (error: Error) =>
+      this.running.forEach((entries) => entries.forEach((e) => settle(e, { error }))),
+    );
   }
 
   run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult> {
@@ -195,7 +228,8 @@ export class PopulationExecutor implements TrialExecutor {
       .finally(() => {
         for (const entry of entries) {
           // Results posted just before the task ended may still wait in the port's queue.
-          for (let queued = receiveMessageOnPort(entry.port!); queued; queued = receiveMessageOnPort(entry.port!)) this.onMessage(entry, queued.message as MemberMessage);
+          for (let queued = receiveMessageOnPort(entry.port!); queued; queued = receiveMessageOnPort(entry.port!))
+            this.onMessage(entry, queued.message as MemberMessage);
           settle(entry, { error: new Error(`trial ${entry.task.trialId}: the population ended without its result`) });
           entry.port!.close();
         }
@@ -223,7 +257,8 @@ export class PopulationExecutor implements TrialExecutor {
 
   private async closeNow(): Promise<void> {
     clearTimeout(this.timer);
-    for (const group of this.forming.values()) group.entries.forEach((e) => settle(e, { error: new Error('executor closed') }));
+    for (const group of this.forming.values())
+      group.entries.forEach((e) => settle(e, { error: new Error('executor closed') }));
     this.forming.clear();
     if (this.pool) await this.pool.close();
     else await this.piscina!.close({ force: true });
@@ -232,7 +267,8 @@ export class PopulationExecutor implements TrialExecutor {
 
 export const populationExecutor = defineExecutor({
   kind: 'population',
-  description: 'trains same-architecture trainings as one batched graph where the backend gains from it (else the worker pool)',
+  description:
+    'trains same-architecture trainings as one batched graph where the backend gains from it (else the worker pool)',
   schema: populationSettings,
   create: (settings: Partial<z.output<typeof populationSettings>>, context) =>
     new PopulationExecutor({ ...context, populationSize: settings.populationSize, populations: settings.populations }),

@@ -18,7 +18,10 @@ export function portChannel(task: TrialTask, port: MessagePort): TrialChannel & 
     else if (waiting) waiting(directive);
     else verdicts.push(directive);
   });
-  const nextVerdict = () => new Promise<TrialDirective>((resolve) => (verdicts.length ? resolve(verdicts.shift()!) : (waiting = (v) => ((waiting = undefined), resolve(v)))));
+  const nextVerdict = () =>
+    new Promise<TrialDirective>((resolve) =>
+      verdicts.length ? resolve(verdicts.shift()!) : (waiting = (v) => ((waiting = undefined), resolve(v))),
+    );
   return {
     report: (progress: TrialProgress) => port.postMessage(progress),
     shouldStop: async () => task.pruning === true && (await nextVerdict()) === 'prune',

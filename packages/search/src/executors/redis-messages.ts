@@ -15,9 +15,12 @@ import type { TrialProgress, TrialResult } from '../trial-task.js';
 
 // JSON with non-finite numbers kept (a diverged training's NaN loss must arrive as NaN, as with the pool).
 const NON_FINITE = '$aelab-non-finite';
-const keepNonFinite = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value);
+const keepNonFinite = (_key: string, value: unknown) =>
+  typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value;
 const restoreNonFinite = (_key: string, value: unknown) =>
-  value && typeof value === 'object' && NON_FINITE in value ? Number((value as Record<string, string>)[NON_FINITE]) : value;
+  value && typeof value === 'object' && NON_FINITE in value
+    ? Number((value as Record<string, string>)[NON_FINITE])
+    : value;
 export const toJsonText = (value: unknown) => JSON.stringify(value, keepNonFinite);
 export const fromJsonText = (text: string): unknown => JSON.parse(text, restoreNonFinite);
 
@@ -36,9 +39,17 @@ export type CancelMessage = z.output<typeof cancelSchema>;
 export const verdictSchema = z.enum(['continue', 'prune']);
 
 /** A study queue's name, as coordinators announce it in the set of queues workers serve. */
-export const studyQueueSchema = z.string().regex(new RegExp(`^${QUEUE_PREFIX}[A-Za-z0-9._-]{1,200}$`), 'not a study queue name');
+export const studyQueueSchema = z
+  .string()
+  .regex(new RegExp(`^${QUEUE_PREFIX}[A-Za-z0-9._-]{1,200}$`), 'not a study queue name');
 
-const epochRecordSchema = z.object({ epoch: z.number().int().positive(), loss: anyNumber, valLoss: anyNumber.nullable(), valError: anyNumber.nullable().optional(), seconds: anyNumber });
+const epochRecordSchema = z.object({
+  epoch: z.number().int().positive(),
+  loss: anyNumber,
+  valLoss: anyNumber.nullable(),
+  valError: anyNumber.nullable().optional(),
+  seconds: anyNumber,
+});
 const trialProgressSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('accepted'), trialId: z.string() }),
   z.object({ type: z.literal('start'), trialId: z.string(), epochs: count, backend: z.string() }),
@@ -50,7 +61,9 @@ export const progressSchema = z.object({ attempt: z.string().min(1).max(128), me
 export type RedisProgress = z.output<typeof progressSchema>;
 
 /** A finished job's return value: where its result lies in Redis (see `encodeResult`). */
-export const returnSchema = z.object({ key: z.string().min(1), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+export const returnSchema = z
+  .object({ key: z.string().min(1), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+  .strict();
 export type RedisReturn = z.output<typeof returnSchema>;
 
 /** The JSON part of a result payload: the result but its blobs, and each blob's name and size in order. */
@@ -73,7 +86,8 @@ export const resultHeadSchema = z.object({
 /** `value` as `schema` reads it, or an Error naming `what` and each field at fault. */
 function read<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const problems = schemaProblems(schema, value);
-  if (problems.length > 0) throw new Error(`${what}: ${problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(`${what}: ${problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join('; ')}`);
   return value as z.output<S>;
 }
 
@@ -86,7 +100,8 @@ function parseText(text: string, what: string): unknown {
   }
 }
 
-export const readCancel = (text: string): CancelMessage => read(cancelSchema, parseText(text, 'cancel message'), 'cancel message');
+export const readCancel = (text: string): CancelMessage =>
+  read(cancelSchema, parseText(text, 'cancel message'), 'cancel message');
 
 export const readVerdict = (text: string) => read(verdictSchema, text, 'verdict');
 
@@ -95,16 +110,27 @@ export const isStudyQueue = (name: string) => studyQueueSchema.safeParse(name).s
 /** A job's progress report: the attempt it comes from and the trial's message. */
 export function readProgress(data: unknown): { attempt: string; progress: TrialProgress } {
   const { attempt, message } = read(progressSchema, data, 'job progress');
-  return { attempt, progress: read(trialProgressSchema, parseText(message, 'job progress'), 'job progress message') as TrialProgress };
+  return {
+    attempt,
+    progress: read(trialProgressSchema, parseText(message, 'job progress'), 'job progress message') as TrialProgress,
+  };
 }
 
 export const readReturn = (value: unknown): RedisReturn => read(returnSchema, value, 'job return value');
 
 /** The JSON part of a result payload and where its blobs start. */
-export function readResultHead(payload: Buffer): { head: z.output<typeof resultHeadSchema> & { result: Omit<TrialResult, 'blobs'> }; offset: number } {
+export function readResultHead(payload: Buffer): {
+  head: z.output<typeof resultHeadSchema> & { result: Omit<TrialResult, 'blobs'> };
+  offset: number;
+} {
   if (payload.length < 4) throw new Error(`result payload: ${payload.length} bytes, too short for its length prefix`);
   const headLength = payload.readUInt32LE(0);
-  if (4 + headLength > payload.length) throw new Error(`result payload: its head of ${headLength} bytes runs past its ${payload.length} bytes`);
-  const head = read(resultHeadSchema, parseText(payload.subarray(4, 4 + headLength).toString('utf8'), 'result payload'), 'result payload');
+  if (4 + headLength > payload.length)
+    throw new Error(`result payload: its head of ${headLength} bytes runs past its ${payload.length} bytes`);
+  const head = read(
+    resultHeadSchema,
+    parseText(payload.subarray(4, 4 + headLength).toString('utf8'), 'result payload'),
+    'result payload',
+  );
   return { head: head as typeof head & { result: Omit<TrialResult, 'blobs'> }, offset: 4 + headLength };
 }

@@ -26,9 +26,11 @@ export const DEFAULT_MAX_RESULT_MB = 256;
 
 export const queueName = (studyId: string) => `${QUEUE_PREFIX}${studyId}`;
 /** One job per training of a study: the store's key of a training (config hash and repeat). */
-export const jobIdOf = (training: { configHash: string; repeat: number }) => `${training.configHash}-r${training.repeat}`;
+export const jobIdOf = (training: { configHash: string; repeat: number }) =>
+  `${training.configHash}-r${training.repeat}`;
 /** Where the coordinator puts its verdict on one epoch of one attempt of a job (a list the worker pops). */
-export const verdictKey = (queue: string, jobId: string, attempt: string, epoch: number) => `aelab:verdict:${queue}:${jobId}:${attempt}:${epoch}`;
+export const verdictKey = (queue: string, jobId: string, attempt: string, epoch: number) =>
+  `aelab:verdict:${queue}:${jobId}:${attempt}:${epoch}`;
 export const resultKey = (queue: string, jobId: string, attempt: string) => `aelab:result:${queue}:${jobId}:${attempt}`;
 
 /** What a job carries: the task, who it belongs to, and what the worker must match to take it. */
@@ -68,7 +70,8 @@ export function connectRedis(address: string): Redis {
   } catch {
     throw new Error(`redis: '${redacted(address)}' is not a URL; expected redis://host:6379 or rediss://host:6380`);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`redis: expected a redis:// or rediss:// URL, got ${url.protocol}//`);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new Error(`redis: expected a redis:// or rediss:// URL, got ${url.protocol}//`);
   const password = url.password ? undefined : process.env.AELAB_REDIS_PASSWORD;
   return new Redis(address, {
     maxRetriesPerRequest: null,
@@ -90,7 +93,11 @@ export async function reachRedis(redis: Redis, address: string, timeoutMs = 10_0
   const refused = new Promise<never>((_, reject) => (refuse = reject));
   // The refusal comes as an 'error' event or as the ping's own rejection, depending on when AUTH was sent.
   const credentials = (error: Error) =>
-    AUTH_ERROR.test(error.message) ? new Error(`Redis at ${redacted(address)} refused the credentials: ${error.message}; check the URL's password or $AELAB_REDIS_PASSWORD`) : error;
+    AUTH_ERROR.test(error.message)
+      ? new Error(
+          `Redis at ${redacted(address)} refused the credentials: ${error.message}; check the URL's password or $AELAB_REDIS_PASSWORD`,
+        )
+      : error;
   const onError = (error: Error) => {
     lastError = error.message;
     if (AUTH_ERROR.test(error.message)) refuse(credentials(error));
@@ -99,7 +106,11 @@ export async function reachRedis(redis: Redis, address: string, timeoutMs = 10_0
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redacted(address)} within ${timeoutMs / 1000} s: ${lastError}`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(new Error(`cannot reach Redis at ${redacted(address)} within ${timeoutMs / 1000} s: ${lastError}`)),
+        timeoutMs,
+      );
     });
     await Promise.race([redis.ping().catch((error: Error) => Promise.reject(credentials(error))), timeout, refused]);
   } finally {
@@ -160,4 +171,3 @@ export function codeVersion(): string {
   }
   return (cachedCodeVersion = hash.digest('hex').slice(0, 16));
 }
-

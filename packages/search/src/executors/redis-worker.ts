@@ -89,7 +89,9 @@ const jobSchema = z
     task: z
       .object({
         trialId: z.string(),
-        config: z.object({ data: dataSchema, model: z.looseObject({ kind: z.string() }), training: trainingSchema }).strict(),
+        config: z
+          .object({ data: dataSchema, model: z.looseObject({ kind: z.string() }), training: trainingSchema })
+          .strict(),
         seed: z.number().int(),
         backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]),
         maxSeconds: z.number().positive().optional(),
@@ -99,14 +101,17 @@ const jobSchema = z
   })
   .strict()
   .superRefine((job, ctx) => {
-    if (parseTrialId(job.task.trialId)?.studyId !== job.studyId) ctx.addIssue({ code: 'custom', path: ['task', 'trialId'], message: `not a trial of study ${job.studyId}` });
-    if (trainingHash(job.task.config as TrialTask['config']) !== job.configHash) ctx.addIssue({ code: 'custom', path: ['configHash'], message: 'does not match the task config' });
+    if (parseTrialId(job.task.trialId)?.studyId !== job.studyId)
+      ctx.addIssue({ code: 'custom', path: ['task', 'trialId'], message: `not a trial of study ${job.studyId}` });
+    if (trainingHash(job.task.config as TrialTask['config']) !== job.configHash)
+      ctx.addIssue({ code: 'custom', path: ['configHash'], message: 'does not match the task config' });
   });
 
 /** The job's data, or the reason it is refused (an UnrecoverableError: retrying cannot help). */
 export function parseJob(data: unknown): RedisJobData {
   const problems = schemaProblems(jobSchema, data);
-  if (problems.length > 0) throw new UnrecoverableError(`invalid job: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  if (problems.length > 0)
+    throw new UnrecoverableError(`invalid job: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   return data as RedisJobData;
 }
 
@@ -118,7 +123,8 @@ export function parseJob(data: unknown): RedisJobData {
 export function confinedData(data: DataSpec, dataDir: string): DataSpec {
   if (datasetInfo(data.dataset)) return data;
   const refuse = (why: string) => new UnrecoverableError(`dataset '${data.dataset}': ${why}`);
-  if (isAbsolute(data.dataset)) throw refuse(`a worker reads files only by a path relative to its data folder (${dataDir})`);
+  if (isAbsolute(data.dataset))
+    throw refuse(`a worker reads files only by a path relative to its data folder (${dataDir})`);
   let root: string;
   let file: string;
   try {
@@ -128,7 +134,8 @@ export function confinedData(data: DataSpec, dataDir: string): DataSpec {
     throw refuse(`no such file in this worker's data folder (${dataDir})`);
   }
   const inside = relative(root, file);
-  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) throw refuse(`outside this worker's data folder (${dataDir})`);
+  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside))
+    throw refuse(`outside this worker's data folder (${dataDir})`);
   return { ...data, dataset: file };
 }
 
@@ -137,7 +144,10 @@ interface Context {
   dataDir: string;
   code: string;
   pool: PiscinaExecutor;
-  /** The coordinator's checks as this worker runs them: its memory limit, and where the data they prepare is kept for the pool. */
+  /**
+   * The coordinator's checks as this worker runs them: its memory limit, and where the data they prepare is kept for
+   * the pool.
+   */
   limits: PreflightOptions;
   /** What those checks learnt of each data section (prepared once per worker process; the pool's threads share it). */
   shapes: NonNullable<Parameters<typeof trainingIssues>[3]>;
@@ -150,7 +160,9 @@ interface Context {
 /** Checks a job against this worker and returns the task to train here. */
 async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
   if (data.codeVersion !== ctx.code) {
-    throw new UnrecoverableError(`code version differs: the coordinator runs ${data.codeVersion}, worker ${hostname()} runs ${ctx.code}; run the same build (same commit, \`npx tsc -b\`) on both`);
+    throw new UnrecoverableError(
+      `code version differs: the coordinator runs ${data.codeVersion}, worker ${hostname()} runs ${ctx.code}; run the same build (same commit, \`npx tsc -b\`) on both`,
+    );
   }
   const spec = confinedData(data.task.config.data as DataSpec, ctx.dataDir);
   const config = { ...data.task.config, data: spec } as TrialTask['config'];
@@ -167,7 +179,12 @@ async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
     );
   }
   if (issues.length > 0) throw new UnrecoverableError(`refused by worker ${hostname()}: ${issues.join('; ')}`);
-  return { ...data.task, config, backend: ctx.options.backend ?? (data.task.backend as BackendName), dataDir: ctx.dataDir };
+  return {
+    ...data.task,
+    config,
+    backend: ctx.options.backend ?? (data.task.backend as BackendName),
+    dataDir: ctx.dataDir,
+  };
 }
 
 /** Waits for the coordinator's verdict on one epoch (a list it pushes to), until the job is cancelled. */
@@ -197,7 +214,8 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
   ctx.log(`start ${job.queueName} ${job.id} trial ${task.trialId} attempt ${attempt.slice(0, 8)}`);
   const onProgress = async (progress: TrialProgress): Promise<TrialDirective | void> => {
     await job.updateProgress({ attempt, message: toJsonText(progress) } satisfies RedisProgress);
-    if (progress.type === 'epoch' && task.pruning) return verdictOf(ctx, verdictKey(job.queueName, job.id!, attempt, progress.record.epoch), signal);
+    if (progress.type === 'epoch' && task.pruning)
+      return verdictOf(ctx, verdictKey(job.queueName, job.id!, attempt, progress.record.epoch), signal);
   };
   const started = performance.now();
   ctx.training++;
@@ -205,11 +223,15 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
   const payload = encodeResult(result);
   const limit = (ctx.options.maxResultMb ?? DEFAULT_MAX_RESULT_MB) * 2 ** 20;
   if (payload.length > limit) {
-    throw new UnrecoverableError(`result of ${(payload.length / 2 ** 20).toFixed(1)} MB is over the ${limit / 2 ** 20} MB a worker sends through Redis (aelab worker --max-result-mb)`);
+    throw new UnrecoverableError(
+      `result of ${(payload.length / 2 ** 20).toFixed(1)} MB is over the ${limit / 2 ** 20} MB a worker sends through Redis (aelab worker --max-result-mb)`,
+    );
   }
   const key = resultKey(job.queueName, job.id!, attempt);
   await ctx.redis.set(key, payload, 'EX', RESULT_TTL_SECONDS);
-  ctx.log(`done ${job.queueName} ${job.id} in ${((performance.now() - started) / 1000).toFixed(1)} s (${result.stopReason})`);
+  ctx.log(
+    `done ${job.queueName} ${job.id} in ${((performance.now() - started) / 1000).toFixed(1)} s (${result.stopReason})`,
+  );
   return { key, bytes: payload.length, sha256: sha256Of(payload) };
 }
 
@@ -227,7 +249,11 @@ export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
   const redis = connectRedis(options.address);
   // It reconnects on its own (jobs' commands wait meanwhile): say so once per outage.
   let away = false;
-  redis.on('error', (error: Error) => !away && (away = true) && log(`redis: lost ${redacted(options.address)} (${error.message}); waiting for it`));
+  redis.on(
+    'error',
+    (error: Error) =>
+      !away && (away = true) && log(`redis: lost ${redacted(options.address)} (${error.message}); waiting for it`),
+  );
   redis.on('ready', () => away && !(away = false) && log('redis: back'));
   // An unreachable Redis at start is an error (the connection would otherwise retry forever).
   await reachRedis(redis, options.address).catch((error: unknown) => {
@@ -236,9 +262,26 @@ export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
   });
   const dataDir = resolve(resolveDataDir(options.dataDir));
   const prepared = new SharedPreparedData();
-  const pool = new PiscinaExecutor({ workers: options.concurrency, maxTrialMemoryMb: options.maxTrialMemoryMb, preparedData: (data) => prepared.get(data) });
-  const limits = { ...memoryPerTrial(options.maxTrialMemoryMb, options.concurrency, 'aelab worker --max-trial-memory-mb'), keep: prepared };
-  const ctx: Context = { options, dataDir, code: codeVersion(), pool, limits, shapes: new Map(), redis, training: 0, log };
+  const pool = new PiscinaExecutor({
+    workers: options.concurrency,
+    maxTrialMemoryMb: options.maxTrialMemoryMb,
+    preparedData: (data) => prepared.get(data),
+  });
+  const limits = {
+    ...memoryPerTrial(options.maxTrialMemoryMb, options.concurrency, 'aelab worker --max-trial-memory-mb'),
+    keep: prepared,
+  };
+  const ctx: Context = {
+    options,
+    dataDir,
+    code: codeVersion(),
+    pool,
+    limits,
+    shapes: new Map(),
+    redis,
+    training: 0,
+    log,
+  };
   const workers = new Map<string, Worker>();
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
@@ -250,10 +293,13 @@ export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
       log(`ignored a message on ${CANCEL_CHANNEL}: ${(error as Error).message}`);
       return;
     }
-    if (workers.get(cancel.queue)?.cancelJob(cancel.jobId, 'cancelled by the coordinator')) log(`cancel ${cancel.queue} ${cancel.jobId}`);
+    if (workers.get(cancel.queue)?.cancelJob(cancel.jobId, 'cancelled by the coordinator'))
+      log(`cancel ${cancel.queue} ${cancel.jobId}`);
   });
   await subscriber.subscribe(CANCEL_CHANNEL);
-  log(`worker ${hostname()}: ${redacted(options.address)}, ${options.concurrency} at once, data ${dataDir}, code ${ctx.code}`);
+  log(
+    `worker ${hostname()}: ${redacted(options.address)}, ${options.concurrency} at once, data ${dataDir}, code ${ctx.code}`,
+  );
   const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
   const refused = new Set<string>();
   const discover = async () => {
@@ -307,7 +353,8 @@ async function closeWorkers(ctx: Context, workers: Worker[]): Promise<void> {
   await new Promise<void>((done) => {
     const look = () => {
       // Closed as BullMQ closes (after the running jobs) while Redis answers; else done once no training runs.
-      if (ctx.redis.status === 'ready') closing ??= Promise.all(workers.map((w) => w.close().catch(() => undefined))).then(() => done());
+      if (ctx.redis.status === 'ready')
+        closing ??= Promise.all(workers.map((w) => w.close().catch(() => undefined))).then(() => done());
       else if (ctx.training === 0) done();
     };
     look();
@@ -328,7 +375,9 @@ const connectionOf = (worker: Worker) => worker.opts.connection as Redis;
  * restarts, is retried). It returns at the abort even while a look waits for a Redis that is gone.
  */
 async function serveUntil(signal: AbortSignal | undefined, discover: () => Promise<void>): Promise<void> {
-  const aborted = new Promise<void>((done) => (signal?.aborted ? done() : signal?.addEventListener('abort', () => done(), { once: true })));
+  const aborted = new Promise<void>((done) =>
+    signal?.aborted ? done() : signal?.addEventListener('abort', () => done(), { once: true }),
+  );
   while (!signal?.aborted) {
     await Promise.race([discover().catch(() => undefined), aborted]);
     let timer: NodeJS.Timeout | undefined;

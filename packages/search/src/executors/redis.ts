@@ -112,11 +112,15 @@ export class RedisExecutor implements TrialExecutor {
     redis.on('error', (error: Error) => {
       if (this.awaySince !== null || !this.reached) return;
       this.awaySince = Date.now();
-      console.error(`redis: lost ${redacted(this.address)} (${error.message}); waiting for it (up to ${OUTAGE_LIMIT_MS / 60_000} minutes)`);
+      console.error(
+        `redis: lost ${redacted(this.address)} (${error.message}); waiting for it (up to ${OUTAGE_LIMIT_MS / 60_000} minutes)`,
+      );
     });
     redis.on('ready', () => {
       if (this.awaySince === null) return;
-      console.error(`redis: ${redacted(this.address)} is back after ${((Date.now() - this.awaySince) / 1000).toFixed(0)} s`);
+      console.error(
+        `redis: ${redacted(this.address)} is back after ${((Date.now() - this.awaySince) / 1000).toFixed(0)} s`,
+      );
       this.awaySince = null;
     });
     this.connections.push(redis);
@@ -125,7 +129,8 @@ export class RedisExecutor implements TrialExecutor {
 
   async run(task: TrialTask, onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult> {
     const training = task.training;
-    if (!training) throw new Error('the redis executor needs task.training (study id, config hash, repeat): it names the job');
+    if (!training)
+      throw new Error('the redis executor needs task.training (study id, config hash, repeat): it names the job');
     await (this.reached ??= reachRedis(this.redis, this.address));
     const study = await this.studyQueue(training.studyId);
     const jobId = jobIdOf(training);
@@ -222,7 +227,8 @@ export class RedisExecutor implements TrialExecutor {
   /** Looks at a job: takes its result or its error when it has finished, queues it again if Redis lost it. */
   private check(study: StudyQueue, jobId: string): Promise<void> {
     const waiting = study.waiting.get(jobId);
-    if (!waiting || !waiting.submitted || waiting.done || waiting.checking) return waiting?.checking ?? Promise.resolve();
+    if (!waiting || !waiting.submitted || waiting.done || waiting.checking)
+      return waiting?.checking ?? Promise.resolve();
     waiting.checking = this.settle(study, waiting)
       .catch((error: unknown) => {
         waiting.done = true;
@@ -238,7 +244,9 @@ export class RedisExecutor implements TrialExecutor {
     const state = await study.queue.getJobState(waiting.jobId);
     const job = state === 'unknown' ? undefined : await study.queue.getJob(waiting.jobId);
     if (!job) {
-      console.error(`redis: job ${waiting.jobId} of ${study.name} is gone from Redis (restarted without persistence?); queued again`);
+      console.error(
+        `redis: job ${waiting.jobId} of ${study.name} is gone from Redis (restarted without persistence?); queued again`,
+      );
       await study.queue.add('train', waiting.data, { jobId: waiting.jobId, attempts: 1 });
       return;
     }
@@ -257,18 +265,25 @@ export class RedisExecutor implements TrialExecutor {
   private async takeResult(job: Job, waiting: Waiting): Promise<TrialResult> {
     const { key, sha256 } = readReturn(job.returnvalue);
     const payload = await this.redis.getBuffer(key);
-    if (!payload) throw new Error(`redis: the result of job ${waiting.jobId} is missing from Redis (expired, or Redis restarted without persistence)`);
-    if (sha256Of(payload) !== sha256) throw new Error(`redis: the result of job ${waiting.jobId} is corrupt (sha256 mismatch)`);
+    if (!payload)
+      throw new Error(
+        `redis: the result of job ${waiting.jobId} is missing from Redis (expired, or Redis restarted without persistence)`,
+      );
+    if (sha256Of(payload) !== sha256)
+      throw new Error(`redis: the result of job ${waiting.jobId} is corrupt (sha256 mismatch)`);
     const result = decodeResult(payload);
     // A job re-attached after a coordinator restart was trained for the earlier trial record.
     const trainedFor = (job.data as RedisJobData).task.trialId;
-    if (trainedFor !== waiting.task.trialId) result.modelInfo = { ...result.modelInfo, extra: { ...result.modelInfo.extra, trialId: waiting.task.trialId } };
+    if (trainedFor !== waiting.task.trialId)
+      result.modelInfo = { ...result.modelInfo, extra: { ...result.modelInfo.extra, trialId: waiting.task.trialId } };
     return result;
   }
 
   private async pollAll(): Promise<void> {
     if (this.awaySince !== null && Date.now() - this.awaySince > OUTAGE_LIMIT_MS) {
-      const error = new Error(`redis: ${redacted(this.address)} unreachable for ${OUTAGE_LIMIT_MS / 60_000} minutes; re-run the sweep to resume once it is back`);
+      const error = new Error(
+        `redis: ${redacted(this.address)} unreachable for ${OUTAGE_LIMIT_MS / 60_000} minutes; re-run the sweep to resume once it is back`,
+      );
       for (const entry of this.queues.values()) {
         for (const waiting of (await entry).waiting.values()) {
           waiting.done = true;

@@ -44,10 +44,15 @@ export class AshaPruner implements Pruner {
   private readonly options: FilledAshaOptions;
 
   constructor(options: AshaOptions = {}) {
-    this.options = { ...kDefaultOptions, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    this.options = {
+      ...kDefaultOptions,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    };
     const { minEpochs, reductionFactor, minEarlyStoppingRate } = this.options;
-    if (!Number.isInteger(minEpochs) || minEpochs < 1) throw new Error(`minEpochs must be a positive integer, got ${minEpochs}`);
-    if (!Number.isInteger(reductionFactor) || reductionFactor < 2) throw new Error(`reductionFactor must be an integer >= 2, got ${reductionFactor}`);
+    if (!Number.isInteger(minEpochs) || minEpochs < 1)
+      throw new Error(`minEpochs must be a positive integer, got ${minEpochs}`);
+    if (!Number.isInteger(reductionFactor) || reductionFactor < 2)
+      throw new Error(`reductionFactor must be an integer >= 2, got ${reductionFactor}`);
     if (!Number.isInteger(minEarlyStoppingRate) || minEarlyStoppingRate < 0) {
       throw new Error(`minEarlyStoppingRate must be a non-negative integer, got ${minEarlyStoppingRate}`);
     }
@@ -92,12 +97,28 @@ export const ashaPruner = definePruner({
         .positive()
         .max(TRAINING_BOUNDS.epochs)
         .optional()
-        .describe('r: the first rung is at this epoch (default: training.epochs / 16, rounded, at least 1; 6 of 100 epochs).'),
-      reductionFactor: z.number().int().min(2).max(SETTING_BOUNDS.reductionFactor).optional().describe('eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).'),
-      minEarlyStoppingRate: z.number().int().nonnegative().max(SETTING_BOUNDS.earlyStoppingRate).optional().describe('s: rungs start at r * eta^s epochs (default 0).'),
+        .describe(
+          'r: the first rung is at this epoch (default: training.epochs / 16, rounded, at least 1; 6 of 100 epochs).',
+        ),
+      reductionFactor: z
+        .number()
+        .int()
+        .min(2)
+        .max(SETTING_BOUNDS.reductionFactor)
+        .optional()
+        .describe('eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).'),
+      minEarlyStoppingRate: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(SETTING_BOUNDS.earlyStoppingRate)
+        .optional()
+        .describe('s: rungs start at r * eta^s epochs (default 0).'),
     })
     .strict()
-    .describe("Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, keep a trial only if it is in the top 1/eta of the values seen there."),
+    .describe(
+      "Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, keep a trial only if it is in the top 1/eta of the values seen there.",
+    ),
   create: (settings, context) =>
     new AshaPruner({
       minEpochs: settings.minEpochs ?? recommendedMinEpochs(context.epochs),

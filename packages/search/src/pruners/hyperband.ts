@@ -39,7 +39,8 @@ export class HyperbandPruner implements Pruner {
   constructor(options: HyperbandOptions) {
     const minEpochs = options.minEpochs ?? 1;
     const reductionFactor = options.reductionFactor ?? 3;
-    if (!Number.isInteger(options.maxEpochs) || options.maxEpochs < 1) throw new Error(`maxEpochs must be a positive integer, got ${options.maxEpochs}`);
+    if (!Number.isInteger(options.maxEpochs) || options.maxEpochs < 1)
+      throw new Error(`maxEpochs must be a positive integer, got ${options.maxEpochs}`);
     const issue = hyperbandIssue(options);
     if (issue) throw new Error(issue);
     // floor(log_eta(R / r)) + 1, counted in integers so exact powers are not lost to rounding.
@@ -81,16 +82,42 @@ export const hyperbandPruner = definePruner({
   schema: z
     .object({
       type: z.literal('hyperband'),
-      minEpochs: z.number().int().positive().max(TRAINING_BOUNDS.epochs).optional().describe('r: the most aggressive bracket prunes first at this epoch (default 1).'),
-      maxEpochs: z.number().int().positive().max(TRAINING_BOUNDS.epochs).optional().describe('R: the most epochs a trial trains (default: training.epochs); brackets = floor(log_eta(R / r)) + 1.'),
-      reductionFactor: z.number().int().min(2).max(SETTING_BOUNDS.reductionFactor).optional().describe('eta: rungs eta times apart; the top 1/eta at each rung trains on (default 3).'),
+      minEpochs: z
+        .number()
+        .int()
+        .positive()
+        .max(TRAINING_BOUNDS.epochs)
+        .optional()
+        .describe('r: the most aggressive bracket prunes first at this epoch (default 1).'),
+      maxEpochs: z
+        .number()
+        .int()
+        .positive()
+        .max(TRAINING_BOUNDS.epochs)
+        .optional()
+        .describe(
+          'R: the most epochs a trial trains (default: training.epochs); brackets = floor(log_eta(R / r)) + 1.',
+        ),
+      reductionFactor: z
+        .number()
+        .int()
+        .min(2)
+        .max(SETTING_BOUNDS.reductionFactor)
+        .optional()
+        .describe('eta: rungs eta times apart; the top 1/eta at each rung trains on (default 3).'),
     })
     .strict()
     .superRefine((settings, ctx) => {
       const issue = hyperbandIssue(settings);
       if (issue) ctx.addIssue({ code: 'custom', path: ['maxEpochs'], message: issue });
     })
-    .describe("Hyperband (Optuna's HyperbandPruner): successive halving in brackets with different first rungs; each trial is hashed to one bracket."),
+    .describe(
+      "Hyperband (Optuna's HyperbandPruner): successive halving in brackets with different first rungs; each trial is hashed to one bracket.",
+    ),
   create: (settings, context) =>
-    new HyperbandPruner({ minEpochs: settings.minEpochs, maxEpochs: settings.maxEpochs ?? context.epochs, reductionFactor: settings.reductionFactor }),
+    new HyperbandPruner({
+      minEpochs: settings.minEpochs,
+      maxEpochs: settings.maxEpochs ?? context.epochs,
+      reductionFactor: settings.reductionFactor,
+    }),
 });

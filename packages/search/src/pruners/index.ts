@@ -25,5 +25,8 @@ export const PRUNER_TYPES: readonly PrunerType[] = PRUNERS.map((p) => p.type);
 /** The pruner an experiment's settings describe; `none` when absent. */
 export function createPruner(settings: PrunerSettings | undefined, context: PrunerContext): Pruner {
   const chosen = settings ?? { type: 'none' };
-  return (definitionOf(PRUNERS, chosen.type, 'pruner') as unknown as PrunerDefinition<PrunerSettings>).create(chosen, context);
+  return (definitionOf(PRUNERS, chosen.type, 'pruner') as unknown as PrunerDefinition<PrunerSettings>).create(
+    chosen,
+    context,
+  );
 }

@@ -44,10 +44,24 @@ export const medianPruner = definePruner({
   schema: z
     .object({
       type: z.literal('median'),
-      startupTrials: z.number().int().nonnegative().max(SETTING_BOUNDS.trials).optional().describe('Finished trials before any pruning (default 5).'),
-      warmupSteps: z.number().int().nonnegative().max(TRAINING_BOUNDS.epochs).optional().describe('Epochs a trial always trains before it can be pruned (default 0).'),
+      startupTrials: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(SETTING_BOUNDS.trials)
+        .optional()
+        .describe('Finished trials before any pruning (default 5).'),
+      warmupSteps: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(TRAINING_BOUNDS.epochs)
+        .optional()
+        .describe('Epochs a trial always trains before it can be pruned (default 0).'),
     })
     .strict()
-    .describe("Optuna's MedianPruner: stop a trial whose best value is worse than the median of the others at the same epoch."),
+    .describe(
+      "Optuna's MedianPruner: stop a trial whose best value is worse than the median of the others at the same epoch.",
+    ),
   create: (settings: MedianPrunerSettings) => new MedianPruner(settings.startupTrials, settings.warmupSteps),
 });

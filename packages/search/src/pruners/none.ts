@@ -6,6 +6,9 @@ export const NO_PRUNING: Pruner = { name: 'none', shouldPrune: () => false };
 
 export const nonePruner = definePruner({
   type: 'none',
-  schema: z.object({ type: z.literal('none') }).strict().describe('Never prune (the default).'),
+  schema: z
+    .object({ type: z.literal('none') })
+    .strict()
+    .describe('Never prune (the default).'),
   create: () => NO_PRUNING,
 });

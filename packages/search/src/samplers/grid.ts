@@ -17,7 +17,10 @@ export class GridSampler implements Sampler {
 
 export const gridSampler = defineSampler({
   type: 'grid',
-  schema: z.object({ type: z.literal('grid') }).strict().describe('Every combination of the space, in order.'),
+  schema: z
+    .object({ type: z.literal('grid') })
+    .strict()
+    .describe('Every combination of the space, in order.'),
   create: () => new GridSampler(),
   plannedTrials: (_settings, space) => gridSize(space),
 });

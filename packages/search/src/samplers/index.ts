@@ -22,7 +22,8 @@ export const samplerSettingsSchema = settingsUnion(SAMPLERS);
 
 export const SAMPLER_TYPES: readonly SamplerType[] = SAMPLERS.map((s) => s.type);
 
-const definition = (type: string) => definitionOf(SAMPLERS, type, 'sampler') as unknown as SamplerDefinition<SamplerSettings>;
+const definition = (type: string) =>
+  definitionOf(SAMPLERS, type, 'sampler') as unknown as SamplerDefinition<SamplerSettings>;
 
 /** The sampler an experiment's settings describe. */
 export function createSampler(settings: SamplerSettings, context: SamplerContext): Sampler {

@@ -67,8 +67,10 @@ export class TpeSampler implements Sampler {
     this.options = { ...kDefaultOptions, ...withoutUndefined(options) } as FilledTpeOptions;
     const { trials, startupTrials, candidates, gamma } = this.options;
     if (!Number.isInteger(trials) || trials <= 0) throw new Error(`trials must be a positive integer, got ${trials}`);
-    if (!Number.isInteger(startupTrials) || startupTrials < 0) throw new Error(`startupTrials must be a non-negative integer, got ${startupTrials}`);
-    if (!Number.isInteger(candidates) || candidates <= 0) throw new Error(`candidates must be a positive integer, got ${candidates}`);
+    if (!Number.isInteger(startupTrials) || startupTrials < 0)
+      throw new Error(`startupTrials must be a non-negative integer, got ${startupTrials}`);
+    if (!Number.isInteger(candidates) || candidates <= 0)
+      throw new Error(`candidates must be a positive integer, got ${candidates}`);
     if (!(gamma > 0 && gamma <= 1)) throw new Error(`gamma must be in (0, 1], got ${gamma}`);
   }
 
@@ -94,7 +96,9 @@ export class TpeSampler implements Sampler {
   private split(history: readonly SampledTrial[]): { good: SampledTrial[]; bad: SampledTrial[] } | null {
     const finished = history.filter((t) => t.state !== 'running');
     if (finished.length < this.options.startupTrials) return null;
-    const scored = new Set(finished.filter((t) => t.state === 'complete' && t.objective !== null && Number.isFinite(t.objective)));
+    const scored = new Set(
+      finished.filter((t) => t.state === 'complete' && t.objective !== null && Number.isFinite(t.objective)),
+    );
     if (scored.size === 0) return null;
     const worst = Math.min(...[...scored].map((t) => t.objective as number));
     const ranked = history.map((trial, order) => ({
@@ -128,7 +132,8 @@ class TpeModel {
     let best: { value: Json; score: number } | undefined;
     for (let i = 0; i < this.candidates; i++) {
       const position = good.sample(rng);
-      const value = dist.type === 'categorical' ? dist.values[position] : fromUnit(dist, Math.min(position, 1 - Number.EPSILON));
+      const value =
+        dist.type === 'categorical' ? dist.values[position] : fromUnit(dist, Math.min(position, 1 - Number.EPSILON));
       const at = dist.type === 'categorical' ? position : unitOf(dist, value);
       const score = good.logPdf(at) - bad.logPdf(at);
       if (!best || score > best.score) best = { value, score };
@@ -141,8 +146,13 @@ class TpeModel {
     if (!found) {
       const dist = this.space[name];
       const fit = (trials: SampledTrial[]) => {
-        const observations = trials.filter((t) => name in t.params).map((t) => positionOf(dist, t.params[name])).filter((p) => p >= 0);
-        return dist.type === 'categorical' ? new CategoricalEstimator(observations, dist.values.length) : new TruncatedGaussianEstimator(observations);
+        const observations = trials
+          .filter((t) => name in t.params)
+          .map((t) => positionOf(dist, t.params[name]))
+          .filter((p) => p >= 0);
+        return dist.type === 'categorical'
+          ? new CategoricalEstimator(observations, dist.values.length)
+          : new TruncatedGaussianEstimator(observations);
       };
       found = { good: fit(this.split.good), bad: fit(this.split.bad) };
       this.estimators.set(name, found);
@@ -204,7 +214,9 @@ class TruncatedGaussianEstimator implements ParzenEstimator {
     this.sigmas[this.sigmas.length - 1] = 1;
     this.weights = mixtureWeights(observations.length);
     this.logWeights = this.weights.map(Math.log);
-    this.logMass = this.mus.map((mu, i) => Math.log(normalCdf((1 - mu) / this.sigmas[i]) - normalCdf(-mu / this.sigmas[i])));
+    this.logMass = this.mus.map((mu, i) =>
+      Math.log(normalCdf((1 - mu) / this.sigmas[i]) - normalCdf(-mu / this.sigmas[i])),
+    );
   }
 
   sample(rng: Rng): number {
@@ -256,7 +268,8 @@ class CategoricalEstimator implements ParzenEstimator {
     // The prior kernel is uniform; each observation's puts 1 + smoothing on its category and smoothing on each.
     this.probabilities = Array.from({ length: categories }, () => weights[observations.length] / categories);
     observations.forEach((c, i) => {
-      for (let k = 0; k < categories; k++) this.probabilities[k] += (weights[i] * (smoothing + (k === c ? 1 : 0))) / kernelTotal;
+      for (let k = 0; k < categories; k++)
+        this.probabilities[k] += (weights[i] * (smoothing + (k === c ? 1 : 0))) / kernelTotal;
     });
   }
 
@@ -282,7 +295,15 @@ function normalCdf(z: number): number {
   const poly =
     -x * x -
     1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   const erfc = t * Math.exp(poly);
   return 0.5 * (x >= 0 ? erfc : 2 - erfc);
 }
@@ -298,18 +319,42 @@ export const tpeSampler = defineSampler({
       type: z.literal('tpe'),
       trials: z.number().int().positive().max(SETTING_BOUNDS.trials).describe('Training configurations to sample.'),
       seed: z.number().int().optional().describe('Default: the experiment seed.'),
-      startupTrials: z.number().int().nonnegative().max(SETTING_BOUNDS.trials).optional().describe('Finished configurations drawn uniformly at random before TPE models the results (default 10).'),
-      candidates: z.number().int().positive().max(SETTING_BOUNDS.candidates).optional().describe('Candidates drawn from the good estimator per parameter; the best l(x)/g(x) is proposed (default 24).'),
+      startupTrials: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(SETTING_BOUNDS.trials)
+        .optional()
+        .describe('Finished configurations drawn uniformly at random before TPE models the results (default 10).'),
+      candidates: z
+        .number()
+        .int()
+        .positive()
+        .max(SETTING_BOUNDS.candidates)
+        .optional()
+        .describe(
+          'Candidates drawn from the good estimator per parameter; the best l(x)/g(x) is proposed (default 24).',
+        ),
       gamma: z
         .number()
         .gt(0)
         .lte(1)
         .optional()
-        .describe('Share of the finished configurations that count as good: ceil(gamma * n), at most 25 (default 0.1, as Optuna).'),
+        .describe(
+          'Share of the finished configurations that count as good: ceil(gamma * n), at most 25 (default 0.1, as Optuna).',
+        ),
     })
     .strict()
-    .describe("Tree-structured Parzen Estimator (Optuna's TPESampler): learns from finished configurations where the good ones lie."),
+    .describe(
+      "Tree-structured Parzen Estimator (Optuna's TPESampler): learns from finished configurations where the good ones lie.",
+    ),
   create: (settings, context) =>
-    new TpeSampler({ trials: settings.trials, seed: settings.seed ?? context.seed, startupTrials: settings.startupTrials, candidates: settings.candidates, gamma: settings.gamma }),
+    new TpeSampler({
+      trials: settings.trials,
+      seed: settings.seed ?? context.seed,
+      startupTrials: settings.startupTrials,
+      candidates: settings.candidates,
+      gamma: settings.gamma,
+    }),
   plannedTrials: (settings) => settings.trials,
 });
