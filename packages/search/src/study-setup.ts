@@ -15,7 +15,6 @@ import {
   stableStringify,
   type Json,
   type LabelUse,
-  type Params,
   type SearchSpace,
 } from '@aelab/core';
 import { BACKENDS, type BackendName } from '@aelab/models/registry';
@@ -26,7 +25,6 @@ import { ObjectiveBoard } from './objective-board.js';
 import { preflight, type PreflightOptions } from './preflight.js';
 import type { TrialCurve } from './pruners/pruner.js';
 import { effectiveSpace, resolveScoringVariants, type ScoringVariant } from './resolve.js';
-import type { TrainingConfig } from './trial-task.js';
 import { plannedTrials } from './samplers/index.js';
 import { localWorkerLimit, memoryPerTrial } from './training-host.js';
 import { enumerateGrid, splitSpace } from './space.js';

@@ -1,6 +1,6 @@
 /** A study's page (`<study>/index.html`): selection, leaderboard, by-model and search-space tables, charts. */
 import { join } from 'node:path';
-import { describeLabelUse, type Json, type Summary } from '@aelab/core';
+import { describeLabelUse, type Summary } from '@aelab/core';
 import { baselineVerdict } from '../baseline-verdict.js';
 import {
   compareText,
@@ -9,7 +9,6 @@ import {
   formatDate,
   formatInterval,
   formatNumber,
-  formatPValue,
   formatSummary,
   summaryCell,
   type Cell,
