@@ -92,6 +92,63 @@ export function comparisonRefusal(
 const fixed = (v: number) => v.toFixed(3);
 
 /**
+ * One repeat of a re-drawn split (`resample`): its rows' labels and both configurations'
+ * scores on them. Repeat r of one configuration and repeat r of the other saw the same draw.
+ */
+export interface PairedRepeat {
+  labels: ArrayLike<number>;
+  autoencoder: ScoredRepeat;
+  baseline: ScoredRepeat;
+}
+
+/** Rows the bootstrap resamples together, with the repeats of each side scored on them. */
+interface Stratum {
+  y: Uint8Array;
+  anomalies: Uint32Array;
+  normals: Uint32Array;
+  a: ScoredRepeat[];
+  b: ScoredRepeat[];
+}
+
+function stratum(labels: ArrayLike<number>, a: ScoredRepeat[], b: ScoredRepeat[]): Stratum {
+  const y = Uint8Array.from(labels as ArrayLike<number>);
+  const all = Uint32Array.from({ length: y.length }, (_, i) => i);
+  return { y, anomalies: all.filter((i) => y[i] === 1), normals: all.filter((i) => y[i] === 0), a, b };
+}
+
+/** Each side's value (the mean over strata of the mean over their repeats) on the given rows of each stratum. */
+function sideValues(metric: string, strata: Stratum[], rows: Uint32Array[], drawnY: Uint8Array[]) {
+  let a = 0;
+  let b = 0;
+  for (const [k, s] of strata.entries()) {
+    const va = sideValue(metric, { configHash: '', name: '', repeats: s.a }, rows[k], drawnY[k]);
+    const vb = sideValue(metric, { configHash: '', name: '', repeats: s.b }, rows[k], drawnY[k]);
+    if (va === undefined || vb === undefined) return undefined;
+    a += va;
+    b += vb;
+  }
+  return a / strata.length - b / strata.length;
+}
+
+/** The bootstrap's differences, sorted: each draw resamples every stratum's anomalies and normals. */
+function bootstrapDifferences(metric: string, strata: Stratum[], seed: string, draws: number): number[] {
+  // Drawn rows are ordered anomalies first: their labels are the same for every draw.
+  const drawnY = strata.map((s) => Uint8Array.from({ length: s.y.length }, (_, i) => (i < s.anomalies.length ? 1 : 0)));
+  const rows = strata.map((s) => new Uint32Array(s.y.length));
+  const rng = createRng(0, seed);
+  const differences: number[] = [];
+  for (let d = 0; d < draws; d++) {
+    for (const [k, s] of strata.entries()) {
+      for (let i = 0; i < s.anomalies.length; i++) rows[k][i] = s.anomalies[rng.int(s.anomalies.length)];
+      for (let i = 0; i < s.normals.length; i++) rows[k][s.anomalies.length + i] = s.normals[rng.int(s.normals.length)];
+    }
+    const difference = sideValues(metric, strata, rows, drawnY);
+    if (difference !== undefined) differences.push(difference);
+  }
+  return differences.sort((p, q) => p - q);
+}
+
+/**
  * Compares the winner with the best baseline on the rule's split (see the module comment).
  * @throws Error naming the reason when {@link comparisonRefusal} has one.
  */
@@ -100,28 +157,56 @@ export function compareWithBaseline(
   labels: ArrayLike<number>,
   autoencoder: ComparedConfiguration,
   baseline: ComparedConfiguration,
-  { draws = COMPARISON_DRAWS, metricLabel = rule.metric }: { draws?: number; metricLabel?: string } = {},
+  options: { draws?: number; metricLabel?: string } = {},
 ): BaselineComparison {
   const refusal = comparisonRefusal(rule, labels, [autoencoder, baseline]);
   if (refusal) throw new Error(`cannot compare with the baseline: ${refusal}`);
-  const y = Uint8Array.from(labels as ArrayLike<number>);
-  const all = Uint32Array.from({ length: y.length }, (_, i) => i);
-  const difference = sideValue(rule.metric, autoencoder, all, y)! - sideValue(rule.metric, baseline, all, y)!;
-  const anomalies = all.filter((i) => y[i] === 1);
-  const normals = all.filter((i) => y[i] === 0);
-  // Drawn rows are ordered anomalies first: their labels are the same for every draw.
-  const drawnY = Uint8Array.from({ length: y.length }, (_, i) => (i < anomalies.length ? 1 : 0));
-  const rng = createRng(0, `baseline-comparison:${autoencoder.configHash}:${baseline.configHash}`);
-  const differences: number[] = [];
-  const rows = new Uint32Array(y.length);
-  for (let d = 0; d < draws; d++) {
-    for (let i = 0; i < anomalies.length; i++) rows[i] = anomalies[rng.int(anomalies.length)];
-    for (let i = 0; i < normals.length; i++) rows[anomalies.length + i] = normals[rng.int(normals.length)];
-    const a = sideValue(rule.metric, autoencoder, rows, drawnY);
-    const b = sideValue(rule.metric, baseline, rows, drawnY);
-    if (a !== undefined && b !== undefined) differences.push(a - b);
+  const strata = [stratum(labels, autoencoder.repeats, baseline.repeats)];
+  return compared(rule, strata, autoencoder, baseline, `the ${labels.length} ${rule.split} rows`, options);
+}
+
+/**
+ * {@link compareWithBaseline} for re-drawn splits: repeat r of each side is scored on repeat r's
+ * own rows, so each pair is resampled on its rows and the differences averaged over repeats.
+ * @throws Error naming the reason when {@link comparisonRefusal} has one for some repeat.
+ */
+export function compareWithBaselineByRepeat(
+  rule: SelectionRule,
+  pairs: PairedRepeat[],
+  names: { autoencoder: Omit<ComparedConfiguration, 'repeats'>; baseline: Omit<ComparedConfiguration, 'repeats'> },
+  options: { draws?: number; metricLabel?: string } = {},
+): BaselineComparison {
+  if (pairs.length === 0) throw new Error('cannot compare with the baseline: no repeat scored on both sides');
+  for (const [r, pair] of pairs.entries()) {
+    const sides = [
+      { ...names.autoencoder, repeats: [pair.autoencoder] },
+      { ...names.baseline, repeats: [pair.baseline] },
+    ];
+    const refusal = comparisonRefusal(rule, pair.labels, sides);
+    if (refusal) throw new Error(`cannot compare with the baseline: repeat ${r}: ${refusal}`);
   }
-  differences.sort((p, q) => p - q);
+  const strata = pairs.map((pair) => stratum(pair.labels, [pair.autoencoder], [pair.baseline]));
+  const rows = `the ${rule.split} rows of each of the ${pairs.length} repeats, paired by repeat`;
+  return compared(rule, strata, names.autoencoder, names.baseline, rows, options);
+}
+
+function compared(
+  rule: SelectionRule,
+  strata: Stratum[],
+  autoencoder: Omit<ComparedConfiguration, 'repeats'>,
+  baseline: Omit<ComparedConfiguration, 'repeats'>,
+  rowsText: string,
+  { draws = COMPARISON_DRAWS, metricLabel = rule.metric }: { draws?: number; metricLabel?: string },
+): BaselineComparison {
+  const all = strata.map((s) => Uint32Array.from({ length: s.y.length }, (_, i) => i));
+  const difference = sideValues(
+    rule.metric,
+    strata,
+    all,
+    strata.map((s) => s.y),
+  )!;
+  const seed = `baseline-comparison:${autoencoder.configHash}:${baseline.configHash}`;
+  const differences = bootstrapDifferences(rule.metric, strata, seed, draws);
   const tail = (1 - CONFIDENCE) / 2;
   const last = differences.length - 1;
   const at = (q: number) => differences[Math.min(last, Math.max(0, Math.round(q * last)))];
@@ -129,8 +214,9 @@ export function compareWithBaseline(
   const better = rule.direction === 'maximize' ? interval.low > 0 : interval.high < 0;
   const verdict = better ? 'beats' : 'does not beat';
   const sentence =
-    `the best autoencoder (${autoencoder.name}) ${verdict} the best baseline (${baseline.name}) on ${rule.split} ${metricLabel}: ` +
-    `difference ${fixed(difference)}, ${Math.round(CONFIDENCE * 100)}% CI [${fixed(interval.low)}, ${fixed(interval.high)}] ` +
-    `(paired bootstrap over the ${y.length} ${rule.split} rows, ${draws} draws)`;
-  return { verdict, difference, interval, rows: y.length, draws, sentence };
+    `the best autoencoder (${autoencoder.name}) ${verdict} the best baseline (${baseline.name}) on ` +
+    `${rule.split} ${metricLabel}: difference ${fixed(difference)}, ${Math.round(CONFIDENCE * 100)}% CI ` +
+    `[${fixed(interval.low)}, ${fixed(interval.high)}] (paired bootstrap over ${rowsText}, ${draws} draws)`;
+  const rows = strata.reduce((n, s) => n + s.y.length, 0);
+  return { verdict, difference, interval, rows, draws, sentence };
 }

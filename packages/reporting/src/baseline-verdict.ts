@@ -5,11 +5,13 @@
  */
 import {
   compareWithBaseline,
+  compareWithBaselineByRepeat,
   comparisonRefusal,
   type BaselineComparison,
-  type ComparedConfiguration,
   type ErrorMetric,
   type ErrorsArtifact,
+  type PairedRepeat,
+  type ScoredRepeat,
 } from '@aelab/core';
 import type { RunStore, TrialRecord } from '@aelab/store';
 import { readJsonArtifact, type Loaded } from './artifacts.js';
@@ -29,24 +31,48 @@ export interface BaselineVerdict {
 /** Reads a trial's errors artifact. */
 export type ErrorsLoader = (trial: TrialRecord) => Promise<Loaded<ErrorsArtifact>>;
 
-/** A configuration's repeats on the selection split; the labels come from its first repeat. */
-async function comparedSide(board: Leaderboard, row: LeaderboardRow, load: ErrorsLoader) {
+/** One repeat of a configuration on the selection split: its rows' labels, scores and threshold. */
+interface SideRepeat {
+  repeat: number;
+  fingerprint: string | null;
+  labels: number[];
+  scored: ScoredRepeat;
+}
+
+/** A configuration's repeats on the selection split, or why they cannot be read. */
+async function sideRepeats(board: Leaderboard, row: LeaderboardRow, load: ErrorsLoader) {
   const split = board.study.selection.split;
-  const repeats: ComparedConfiguration['repeats'] = [];
-  let labels: number[] | undefined;
+  const repeats: SideRepeat[] = [];
   for (const [i, evaluation] of row.evaluations.entries()) {
-    const errors = await load(row.trials[i]);
+    const trial = row.trials[i];
+    const errors = await load(trial);
     if (errors.missing !== undefined) return { missing: errors.missing };
     const rows = errors.value[split];
-    if (!rows) return { missing: `trial #${row.trials[i].number} has no ${split} errors` };
+    if (!rows) return { missing: `trial #${trial.number} has no ${split} errors` };
     const metric = (evaluation.scoring['scoring.errorMetric'] ?? 'mse') as ErrorMetric;
-    repeats.push({ scores: rows[metric], threshold: evaluation.threshold });
-    labels ??= rows.y;
-    // Repeats on re-drawn splits hold other rows: pairing them on the first repeat's rows would be wrong.
-    if (!sameRows(labels, rows.y))
-      return { missing: `the repeats of ${configurationName(row)} were scored on different ${split} rows` };
+    const scored = { scores: rows[metric], threshold: evaluation.threshold };
+    repeats.push({ repeat: trial.repeat, fingerprint: trial.dataFingerprint, labels: rows.y, scored });
   }
-  return { side: { configHash: row.configHash, name: sideName(board, row), repeats }, labels: labels ?? [] };
+  return { repeats };
+}
+
+/**
+ * Repeats on re-drawn splits (`resample`) hold other rows: each repeat of the winner is paired
+ * with the baseline's repeat of the same number, which saw the same draw (same data fingerprint).
+ */
+function pairedByRepeat(a: SideRepeat[], b: SideRepeat[], split: string): PairedRepeat[] | string {
+  const pairs: PairedRepeat[] = [];
+  for (const mine of a) {
+    const theirs = b.find((r) => r.repeat === mine.repeat);
+    if (!theirs) continue;
+    const sameDraw =
+      mine.fingerprint === null || theirs.fingerprint === null || mine.fingerprint === theirs.fingerprint;
+    if (!sameDraw || !sameRows(mine.labels, theirs.labels)) {
+      return `repeat ${mine.repeat} of the two was not scored on the same ${split} rows`;
+    }
+    pairs.push({ labels: mine.labels, autoencoder: mine.scored, baseline: theirs.scored });
+  }
+  return pairs.length > 0 ? pairs : `they share no repeat scored on the same ${split} rows`;
 }
 
 function sameRows(a: readonly number[], b: readonly number[]): boolean {
@@ -72,16 +98,35 @@ export async function baselineVerdict(board: Leaderboard, load: ErrorsLoader): P
       `the best baseline is ${configurationName(baseline)} (${rule.split} ${metricLabel} ${formatSummary(baseline.score, 'metric')}); ` +
       `no paired comparison with the best autoencoder: ${refusal}`,
   });
-  const a = await comparedSide(board, winner, load);
-  const b = await comparedSide(board, baseline, load);
-  if (!a.side) return refused(a.missing);
-  if (!b.side) return refused(b.missing);
-  const refusal = sameRows(a.labels, b.labels)
-    ? comparisonRefusal(rule, a.labels, [a.side, b.side])
-    : `they were not scored on the same ${rule.split} rows`;
-  if (refusal) return refused(refusal);
-  const comparison = compareWithBaseline(rule, a.labels, a.side, b.side, { metricLabel });
+  const a = await sideRepeats(board, winner, load);
+  const b = await sideRepeats(board, baseline, load);
+  if (!a.repeats) return refused(a.missing);
+  if (!b.repeats) return refused(b.missing);
+  const sides = { autoencoder: named(board, winner), baseline: named(board, baseline) };
+  const labels = a.repeats[0]?.labels ?? [];
+  if ([...a.repeats, ...b.repeats].every((r) => sameRows(labels, r.labels))) {
+    const autoencoder = { ...sides.autoencoder, repeats: a.repeats.map((r) => r.scored) };
+    const other = { ...sides.baseline, repeats: b.repeats.map((r) => r.scored) };
+    const refusal = comparisonRefusal(rule, labels, [autoencoder, other]);
+    if (refusal) return refused(refusal);
+    const comparison = compareWithBaseline(rule, labels, autoencoder, other, { metricLabel });
+    return { baseline, comparison, sentence: comparison.sentence };
+  }
+  const pairs = pairedByRepeat(a.repeats, b.repeats, rule.split);
+  if (typeof pairs === 'string') return refused(pairs);
+  for (const pair of pairs) {
+    const refusal = comparisonRefusal(rule, pair.labels, [
+      { ...sides.autoencoder, repeats: [pair.autoencoder] },
+      { ...sides.baseline, repeats: [pair.baseline] },
+    ]);
+    if (refusal) return refused(refusal);
+  }
+  const comparison = compareWithBaselineByRepeat(rule, pairs, sides, { metricLabel });
   return { baseline, comparison, sentence: comparison.sentence };
+}
+
+function named(board: Leaderboard, row: LeaderboardRow) {
+  return { configHash: row.configHash, name: sideName(board, row) };
 }
 
 /** {@link baselineVerdict} reading the errors from the run store (the CLI's way). */
