@@ -188,7 +188,9 @@ async function measureBackend(backend) {
     if (projected > Number(args['max-seconds'])) {
       result.populations.push({
         size,
-        skipped: `projected ${projected.toFixed(0)} s from P=${previous.size} (over --max-seconds ${args['max-seconds']})`,
+        skipped:
+          `projected ${projected.toFixed(0)} s from P=${previous.size} ` +
+          `(over --max-seconds ${args['max-seconds']})`,
       });
       continue;
     }

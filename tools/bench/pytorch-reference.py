@@ -29,7 +29,11 @@ ARGS = argparse.ArgumentParser()
 ARGS.add_argument("--only", default="dense,conv1d,lstm")
 ARGS.add_argument("--repeat", type=int, default=1)
 ARGS.add_argument("--threads", type=int, default=1)
-ARGS.add_argument("--plain-dense", action="store_true", help="dense without dropout and L2 (how the issue's PyTorch figure was taken)")
+ARGS.add_argument(
+    "--plain-dense",
+    action="store_true",
+    help="dense without dropout and L2 (how the issue's PyTorch figure was taken)",
+)
 args = ARGS.parse_args()
 torch.set_num_threads(args.threads)
 
@@ -133,7 +137,13 @@ def timed(make, epochs):
         loss, _ = train(model, x, val, epochs)
         seconds.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-    return {"seconds": round(min(seconds), 3), "cpuSeconds": round(min(cpu), 3), "runs": [round(s, 3) for s in seconds], "epochs": epochs, "finalLoss": loss}
+    return {
+        "seconds": round(min(seconds), 3),
+        "cpuSeconds": round(min(cpu), 3),
+        "runs": [round(s, 3) for s in seconds],
+        "epochs": epochs,
+        "finalLoss": loss,
+    }
 
 
 def throughput():
@@ -159,7 +169,13 @@ def throughput():
 
 
 only = set(args.only.split(","))
-result = {"torch": torch.__version__, "plainDense": args.plain_dense, "threads": torch.get_num_threads(), "loadavg": [round(l, 2) for l in os.getloadavg()], "repeat": args.repeat}
+result = {
+    "torch": torch.__version__,
+    "plainDense": args.plain_dense,
+    "threads": torch.get_num_threads(),
+    "loadavg": [round(l, 2) for l in os.getloadavg()],
+    "repeat": args.repeat,
+}
 if "dense" in only:
     result["denseEcgV3"] = timed(Dense, 100)
 if "conv1d" in only:

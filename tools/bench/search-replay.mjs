@@ -28,7 +28,9 @@ if (!grid) {
   console.log(
     JSON.stringify({
       bench: 'search-replay',
-      error: `no complete ${GRID_STUDY} study with validation errors in ${storeDir}; run search-strategies.mjs --only grid first`,
+      error:
+        `no complete ${GRID_STUDY} study with validation errors in ${storeDir}; ` +
+        'run search-strategies.mjs --only grid first',
     }),
   );
   process.exit(0);

@@ -116,10 +116,17 @@ function summarise(runs, replayGrid) {
         /** The grid rank (1 = the grid's winner) of each seed's best. */
         gridRankOfBest: mine.map((r) => (r.best ? ranked.indexOf(gridObjective.get(r.best.configHash)) + 1 : null)),
         /** Completed trials whose validation MSE equals the grid's for the same configuration. */
-        sameAsGrid: `${completedTrials.filter((t) => t.objective === gridObjective.get(t.configHash)).length}/${completedTrials.length}`,
+        sameAsGrid:
+          `${completedTrials.filter((t) => t.objective === gridObjective.get(t.configHash)).length}/` +
+          `${completedTrials.length}`,
         /** Runs whose epochs, trials and best equal search-replay.mjs's for the same strategy and seed. */
         matchesReplay: replays
-          ? `${mine.filter((r, i) => r.epochs === replays[i].epochs && r.trials === replays[i].trials && r.best?.objective === replays[i].best?.objective).length}/${mine.length}`
+          ? mine.filter(
+              (r, i) =>
+                r.epochs === replays[i].epochs &&
+                r.trials === replays[i].trials &&
+                r.best?.objective === replays[i].best?.objective,
+            ).length + `/${mine.length}`
           : 'no grid with validation errors to replay',
       },
     ];

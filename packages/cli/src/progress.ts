@@ -94,7 +94,8 @@ export class ProgressDisplay {
           t.status === 'complete' && t.history.length === 0
             ? `fitted in ${fmt(t.trainSeconds, 3)}s`
             : t.status === 'complete'
-              ? `done in ${fmt(t.trainSeconds, 3)}s, ${t.history.length} epochs, loss ${fmt(last?.loss)} val ${fmt(last?.valLoss)}`
+              ? `done in ${fmt(t.trainSeconds, 3)}s, ${t.history.length} epochs, ` +
+                `loss ${fmt(last?.loss)} val ${fmt(last?.valLoss)}`
               : `${t.status}: ${t.reason}`;
         const best = this.best ? ` | best ${this.best.metric} ${fmt(this.best.value)}` : '';
         this.line(`${this.counter()} ${r?.label ?? t.id}: ${status}${best}`);
@@ -132,10 +133,10 @@ export class ProgressDisplay {
     this.clear();
     const lines = [...this.running.values()].map((r) => {
       const frac = r.epochs ? r.epoch / r.epochs : 0;
-      return `  ${bar(frac)} ${String(r.epoch).padStart(3)}/${r.epochs} loss ${fmt(r.loss)} val ${fmt(r.valLoss)}  ${printable(r.label)}`.slice(
-        0,
-        (this.out.columns ?? 120) - 1,
-      );
+      const text =
+        `  ${bar(frac)} ${String(r.epoch).padStart(3)}/${r.epochs} ` +
+        `loss ${fmt(r.loss)} val ${fmt(r.valLoss)}  ${printable(r.label)}`;
+      return text.slice(0, (this.out.columns ?? 120) - 1);
     });
     const elapsed = duration((Date.now() - this.started) / 1000);
     const best = this.best ? `, best ${this.best.metric} ${fmt(this.best.value)}` : '';

@@ -50,7 +50,8 @@ export async function runSearch(args: SearchArgs): Promise<number> {
   if (planned !== null && planned > LARGE_SWEEP && !args.yes) {
     throw new Error(
       `${args.experiment}: the ${experiment.sampler.type} sampler would train ${planned.toLocaleString('en')} models` +
-        ` (more than ${LARGE_SWEEP.toLocaleString('en')}); pass --yes to start it, or sample fewer with \`aelab search random --trials N\``,
+        ` (more than ${LARGE_SWEEP.toLocaleString('en')}); pass --yes to start it,` +
+        ' or sample fewer with `aelab search random --trials N`',
     );
   }
   const store = await JsonFileRunStore.open(resolve(args.store));

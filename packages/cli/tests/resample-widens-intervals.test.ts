@@ -88,31 +88,37 @@ describe('resample: repeats that re-draw the validation carve', () => {
     expect(lines.join('\n')).toContain('variance in the intervals: training + validation carve');
   });
 
-  it('refuses a data.resample written by hand, and a draw of a split that is not random before any training', async () => {
-    expect(() =>
-      parseExperiment({
-        ...experiment('validation'),
-        data: { dataset: 'synthetic-ecg', resample: { scope: 'all', draw: 1 } },
-      }),
-    ).toThrow(/data\.resample: is set per repeat by the experiment's "resample"; use "resample" instead/);
-    const base = experiment('validation');
-    const rows = {
-      ...base,
-      resample: 'all' as const,
-      data: {
-        ...base.data,
-        split: { kind: 'rows' as const, train: [0, 150] as [number, number], test: [150, null] as [number, null] },
-      },
-    };
-    const executor = new RowNormExecutor();
-    const store = await JsonFileRunStore.open(join(dir, 'refused'));
-    try {
-      await expect(runStudy({ experiment: rows, experimentPath: 'rows.json', store, executor })).rejects.toThrow(
-        /rows\.json: invalid experiment[\s\S]*resample "all" draws a new train\/test split, which needs split kind "random"/,
-      );
-    } finally {
-      await store.close();
-    }
-    expect(executor.validationRows).toEqual([]);
-  });
+  it(
+    'refuses a data.resample written by hand, and a draw ' + 'of a split that is not random before any training',
+    async () => {
+      expect(() =>
+        parseExperiment({
+          ...experiment('validation'),
+          data: { dataset: 'synthetic-ecg', resample: { scope: 'all', draw: 1 } },
+        }),
+      ).toThrow(/data\.resample: is set per repeat by the experiment's "resample"; use "resample" instead/);
+      const base = experiment('validation');
+      const rows = {
+        ...base,
+        resample: 'all' as const,
+        data: {
+          ...base.data,
+          split: { kind: 'rows' as const, train: [0, 150] as [number, number], test: [150, null] as [number, null] },
+        },
+      };
+      const executor = new RowNormExecutor();
+      const store = await JsonFileRunStore.open(join(dir, 'refused'));
+      try {
+        await expect(runStudy({ experiment: rows, experimentPath: 'rows.json', store, executor })).rejects.toThrow(
+          new RegExp(
+            /rows\.json: invalid experiment[\s\S]*/.source +
+              /resample "all" draws a new train\/test split, which needs split kind "random"/.source,
+          ),
+        );
+      } finally {
+        await store.close();
+      }
+      expect(executor.validationRows).toEqual([]);
+    },
+  );
 });

@@ -62,34 +62,37 @@ describe('aelab runs export', () => {
     process.exitCode = undefined;
   });
 
-  it('--format csv round-trips through a CSV parser: one row per evaluation, every metric named with its split', async () => {
-    const file = join(dir, 'export.csv');
-    await run(['runs', 'export', '--store', store, '--format', 'csv', '--out', file]);
-    const reader = await JsonFileRunStore.open(store, { readonly: true });
-    const [study] = await reader.listStudies();
-    const evaluations = await reader.listEvaluations(study.id);
-    // 2 trainings x 2 repeats, each scored at 2 percentiles.
-    expect(evaluations).toHaveLength(8);
-    const rows = parse(await readFile(file, 'utf8'), { columns: true }) as Record<string, string>[];
-    expect(rows).toHaveLength(evaluations.length);
-    const header = Object.keys(rows[0]);
-    for (const column of [
-      'validation.f1',
-      'test.f1',
-      'test.rocAuc',
-      'train.mse',
-      'params.model.encoder',
-      'scoring.threshold.percentile',
-    ]) {
-      expect(header).toContain(column);
-    }
-    for (const e of evaluations) {
-      const row = rows.find((r) => r.trial === e.trialId && r.config_hash === e.configHash)!;
-      expect(Number(row['validation.f1'])).toBe(e.metrics.validation!.f1);
-      expect(Number(row['test.prAuc'])).toBe(e.metrics.test!.prAuc);
-    }
-    expect(new Set(rows.map((r) => r.repeat))).toEqual(new Set(['0', '1']));
-  });
+  it(
+    '--format csv round-trips through a CSV parser: one ' + 'row per evaluation, every metric named with its split',
+    async () => {
+      const file = join(dir, 'export.csv');
+      await run(['runs', 'export', '--store', store, '--format', 'csv', '--out', file]);
+      const reader = await JsonFileRunStore.open(store, { readonly: true });
+      const [study] = await reader.listStudies();
+      const evaluations = await reader.listEvaluations(study.id);
+      // 2 trainings x 2 repeats, each scored at 2 percentiles.
+      expect(evaluations).toHaveLength(8);
+      const rows = parse(await readFile(file, 'utf8'), { columns: true }) as Record<string, string>[];
+      expect(rows).toHaveLength(evaluations.length);
+      const header = Object.keys(rows[0]);
+      for (const column of [
+        'validation.f1',
+        'test.f1',
+        'test.rocAuc',
+        'train.mse',
+        'params.model.encoder',
+        'scoring.threshold.percentile',
+      ]) {
+        expect(header).toContain(column);
+      }
+      for (const e of evaluations) {
+        const row = rows.find((r) => r.trial === e.trialId && r.config_hash === e.configHash)!;
+        expect(Number(row['validation.f1'])).toBe(e.metrics.validation!.f1);
+        expect(Number(row['test.prAuc'])).toBe(e.metrics.test!.prAuc);
+      }
+      expect(new Set(rows.map((r) => r.repeat))).toEqual(new Set(['0', '1']));
+    },
+  );
 
   it('--format json writes the same rows to standard output', async () => {
     const text = await run(['runs', 'export', '--store', store, '--format', 'json']);

@@ -45,7 +45,8 @@ export const trainingSchema = z
       .nullable()
       .optional()
       .describe(
-        'Stop when the monitored loss (validation loss when there is a validation split, else training loss) has not improved by more than minDelta for patience epochs; restoreBestWeights keeps the best epoch.',
+        'Stop when the monitored loss (validation loss when there is a validation split, else training loss) ' +
+          'has not improved by more than minDelta for patience epochs; restoreBestWeights keeps the best epoch.',
       ),
   })
   .strict();

@@ -112,26 +112,29 @@ describe('stratified random split', () => {
     expect(performance.now() - start).toBeLessThan(1000);
   });
 
-  it('splits the credit-card shape (284,807 rows, 0.17 % positive) with the default protocol, no stack overflow', () => {
-    const labels = drawLabels(284_807, ['0', '1'], [0.9983, 0.0017], 5);
-    const dataset = labelledDataset(labels, 30);
-    const r = resolvePreparationSpec({ dataset: 'creditcard.csv', normalClass: '0' }, dataset);
-    expect(r.split).toEqual({ kind: 'random', testFraction: 0.2, seed: 42, stratify: true });
-    const start = performance.now();
-    const parts = splitRows(dataset, {
-      split: r.split,
-      isNormal: (row) => labels[row] === '0',
-      trainOn: r.trainOn,
-      validationFraction: r.validationFraction,
-      seed: r.seed,
-    });
-    const seconds = (performance.now() - start) / 1000;
-    expect(seconds).toBeLessThan(3);
-    const positives = labels.filter((l) => l === '1').length;
-    const testPositives = parts.test.filter((row) => labels[row] === '1').length;
-    expect(testPositives).toBe(Math.round(positives * 0.2));
-    expect(parts.train.length + parts.validation.length + parts.test.length + parts.droppedTrainingAnomalies).toBe(
-      284_807,
-    );
-  });
+  it(
+    'splits the credit-card shape (284,807 rows, 0.17 % ' + 'positive) with the default protocol, no stack overflow',
+    () => {
+      const labels = drawLabels(284_807, ['0', '1'], [0.9983, 0.0017], 5);
+      const dataset = labelledDataset(labels, 30);
+      const r = resolvePreparationSpec({ dataset: 'creditcard.csv', normalClass: '0' }, dataset);
+      expect(r.split).toEqual({ kind: 'random', testFraction: 0.2, seed: 42, stratify: true });
+      const start = performance.now();
+      const parts = splitRows(dataset, {
+        split: r.split,
+        isNormal: (row) => labels[row] === '0',
+        trainOn: r.trainOn,
+        validationFraction: r.validationFraction,
+        seed: r.seed,
+      });
+      const seconds = (performance.now() - start) / 1000;
+      expect(seconds).toBeLessThan(3);
+      const positives = labels.filter((l) => l === '1').length;
+      const testPositives = parts.test.filter((row) => labels[row] === '1').length;
+      expect(testPositives).toBe(Math.round(positives * 0.2));
+      expect(parts.train.length + parts.validation.length + parts.test.length + parts.droppedTrainingAnomalies).toBe(
+        284_807,
+      );
+    },
+  );
 });

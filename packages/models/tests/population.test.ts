@@ -70,27 +70,31 @@ beforeAll(async () => {
 
 describe('trainPopulation', () => {
   for (const backend of ['wasm', 'cpu'] as const) {
-    it(`member k trains as trainAutoencoder trains it alone, to 1e-5 relative over 20 epochs (${backend})`, async () => {
-      await initBackend(backend);
-      try {
-        const alone: TrainedAutoencoder[] = [];
-        for (const member of four) alone.push(await single(member));
-        const together = await Promise.all(trainPopulation({ members: four, train, validation }));
-        together.forEach((trained, k) => {
-          expect(trained).toMatchObject({
-            stopReason: 'completed',
-            stoppedEarly: false,
-            bestEpoch: alone[k].bestEpoch,
-            parameterCount: alone[k].parameterCount,
+    it(
+      `member k trains as trainAutoencoder trains it ` + `alone, to 1e-5 relative over 20 epochs (${backend})`,
+      async () => {
+        await initBackend(backend);
+        try {
+          const alone: TrainedAutoencoder[] = [];
+          for (const member of four) alone.push(await single(member));
+          const together = await Promise.all(trainPopulation({ members: four, train, validation }));
+          together.forEach((trained, k) => {
+            expect(trained).toMatchObject({
+              stopReason: 'completed',
+              stoppedEarly: false,
+              bestEpoch: alone[k].bestEpoch,
+              parameterCount: alone[k].parameterCount,
+            });
+            expect(historyGap(trained, alone[k])).toBeLessThan(1e-5);
+            expectSameWeights(trained, alone[k], 1e-4);
           });
-          expect(historyGap(trained, alone[k])).toBeLessThan(1e-5);
-          expectSameWeights(trained, alone[k], 1e-4);
-        });
-        [...alone, ...together].forEach((t) => t.dispose());
-      } finally {
-        await initBackend('wasm');
-      }
-    }, 120_000);
+          [...alone, ...together].forEach((t) => t.dispose());
+        } finally {
+          await initBackend('wasm');
+        }
+      },
+      120_000,
+    );
   }
 
   it('freezes a member that stops early with its best weights, while the others train on unchanged', async () => {

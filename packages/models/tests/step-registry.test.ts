@@ -39,18 +39,21 @@ describe('the STEPS registry', () => {
     expect(names).toEqual(['lean-dense', 'lean-conv1d', 'lean-recurrent', 'layers']);
   });
 
-  it('registers every step’s wasm kernels when wasm activates, so each lean step applies there and not on cpu', () => {
-    const specs: Record<string, ModelSpec> = {
-      'lean-dense': PRESETS['ecg-v3'],
-      'lean-conv1d': PRESETS['conv1d-small'],
-      'lean-recurrent': PRESETS['lstm-seq2seq'],
-      layers: PRESETS['ecg-v3'],
-    };
-    for (const step of STEPS) {
-      expect(step.appliesTo(specs[step.name], 'wasm'), step.name).toBe(true);
-      expect(step.appliesTo(specs[step.name], 'cpu'), step.name).toBe(step.name === 'layers');
-    }
-  });
+  it(
+    'registers every step’s wasm kernels when wasm activates, ' + 'so each lean step applies there and not on cpu',
+    () => {
+      const specs: Record<string, ModelSpec> = {
+        'lean-dense': PRESETS['ecg-v3'],
+        'lean-conv1d': PRESETS['conv1d-small'],
+        'lean-recurrent': PRESETS['lstm-seq2seq'],
+        layers: PRESETS['ecg-v3'],
+      };
+      for (const step of STEPS) {
+        expect(step.appliesTo(specs[step.name], 'wasm'), step.name).toBe(true);
+        expect(step.appliesTo(specs[step.name], 'cpu'), step.name).toBe(step.name === 'layers');
+      }
+    },
+  );
 
   it('skips the steps that cannot train a family’s own loss terms', () => {
     expect(stepName(PRESETS['ecg-v3'], (model) => [kernelTerm(model, 1)])).toBe('layers');
@@ -64,12 +67,15 @@ describe('loss terms', () => {
     delete (denseFamily as { lossTerms?: unknown }).lossTerms;
   });
 
-  it('keeps a family with loss terms of its own out of populations (their graph knows reconstruction and L2 only)', () => {
-    const training = { batchSize: 32, loss: 'mse' as const };
-    expect(populationKey(PRESETS['ecg-v3'], training)).not.toBeNull();
-    Object.assign(denseFamily, { lossTerms: () => [] });
-    expect(populationKey(PRESETS['ecg-v3'], training)).toBeNull();
-  });
+  it(
+    'keeps a family with loss terms of its own out of ' + 'populations (their graph knows reconstruction and L2 only)',
+    () => {
+      const training = { batchSize: 32, loss: 'mse' as const };
+      expect(populationKey(PRESETS['ecg-v3'], training)).not.toBeNull();
+      Object.assign(denseFamily, { lossTerms: () => [] });
+      expect(populationKey(PRESETS['ecg-v3'], training)).toBeNull();
+    },
+  );
 
   it('adds a model term to the total after the penalties and leaves the reconstruction loss as it is', () => {
     const spec = PRESETS['ecg-v3'];
@@ -88,29 +94,32 @@ describe('loss terms', () => {
     model.dispose();
   });
 
-  it('trains through a family’s lossTerms hook: a term at 0 gives the bits of none, a term changes the training', async () => {
-    const spec = { ...PRESETS['ecg-v3'], dropout: 0 };
-    const run = async (weight: number | null) => {
-      if (weight === null) delete (denseFamily as { lossTerms?: unknown }).lossTerms;
-      else
-        Object.assign(denseFamily, {
-          lossTerms: (_kit: unknown, _spec: unknown, m: tf.LayersModel) => [kernelTerm(m, weight)],
-        });
-      const trained = await trainAutoencoder({ spec, train, config, step: 'lean' });
-      const result = { step: trained.trainingStep, losses: trained.history.map((h) => h.loss) };
-      trained.dispose();
-      return result;
-    };
-    const reference = await runLayers(spec);
-    const none = await run(null);
-    const zero = await run(0);
-    const some = await run(0.5);
-    expect(none.step).toBe('lean-dense');
-    expect(zero.step).toBe('layers');
-    expect(some.step).toBe('layers');
-    expect(zero.losses).toEqual(reference.losses);
-    expect(some.losses[0]).toBeGreaterThan(zero.losses[0]);
-  });
+  it(
+    'trains through a family’s lossTerms hook: a term at ' + '0 gives the bits of none, a term changes the training',
+    async () => {
+      const spec = { ...PRESETS['ecg-v3'], dropout: 0 };
+      const run = async (weight: number | null) => {
+        if (weight === null) delete (denseFamily as { lossTerms?: unknown }).lossTerms;
+        else
+          Object.assign(denseFamily, {
+            lossTerms: (_kit: unknown, _spec: unknown, m: tf.LayersModel) => [kernelTerm(m, weight)],
+          });
+        const trained = await trainAutoencoder({ spec, train, config, step: 'lean' });
+        const result = { step: trained.trainingStep, losses: trained.history.map((h) => h.loss) };
+        trained.dispose();
+        return result;
+      };
+      const reference = await runLayers(spec);
+      const none = await run(null);
+      const zero = await run(0);
+      const some = await run(0.5);
+      expect(none.step).toBe('lean-dense');
+      expect(zero.step).toBe('layers');
+      expect(some.step).toBe('layers');
+      expect(zero.losses).toEqual(reference.losses);
+      expect(some.losses[0]).toBeGreaterThan(zero.losses[0]);
+    },
+  );
 });
 
 async function runLayers(spec: ModelSpec) {

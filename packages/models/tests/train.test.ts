@@ -194,7 +194,9 @@ describe('trainAutoencoder', () => {
       momentum: 0.9,
     } as unknown as TrainerConfig;
     await expect(trainAutoencoder({ spec: small, train, config: bad })).rejects.toThrow(
-      'invalid training config: epochs must be an integer, got 2.5; loss must be one of mse, mae, got "l1"; earlyStopping.patience must be > 0, got 0; momentum is not a known field; seed must be an integer, got 0.5; maxSeconds must be > 0, got 0',
+      'invalid training config: epochs must be an integer, got 2.5; loss must be one of mse, mae, got "l1"; ' +
+        'earlyStopping.patience must be > 0, got 0; momentum is not a known field; ' +
+        'seed must be an integer, got 0.5; maxSeconds must be > 0, got 0',
     );
   });
 

@@ -142,9 +142,11 @@ describe('chart specs', () => {
 
   it('renumbers SVG ids under the chart prefix, references included', () => {
     const svg =
-      '<svg><clipPath id="clip7"><rect/></clipPath><g clip-path="url(#clip7)"></g><linearGradient id="gradient_3"/><rect fill="url(#gradient_3)"/></svg>';
+      '<svg><clipPath id="clip7"><rect/></clipPath><g clip-path="url(#clip7)"></g>' +
+      '<linearGradient id="gradient_3"/><rect fill="url(#gradient_3)"/></svg>';
     expect(stabilizeSvgIds(svg, 'roc')).toBe(
-      '<svg><clipPath id="roc-1"><rect/></clipPath><g clip-path="url(#roc-1)"></g><linearGradient id="roc-2"/><rect fill="url(#roc-2)"/></svg>',
+      '<svg><clipPath id="roc-1"><rect/></clipPath><g clip-path="url(#roc-1)"></g>' +
+        '<linearGradient id="roc-2"/><rect fill="url(#roc-2)"/></svg>',
     );
   });
 

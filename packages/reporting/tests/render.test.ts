@@ -160,52 +160,55 @@ describe('renderReport', () => {
     for (const f of files) expect(await readFile(join(b, f), 'utf8'), f).toBe(await readFile(join(a, f), 'utf8'));
   });
 
-  it('gives every trial a page, so every row links to its repeats; charts are capped, the winner always charted', async () => {
-    const store = newStore();
-    const id = await writeSyntheticStudy(store, {
-      repeats: 3,
-      selection: { metric: 'mse', direction: 'minimize', split: 'validation' },
-    });
-    const outDir = await tempDir();
-    const report = await renderReport(store, { outDir, maxTrialPages: 4 });
-    const trials = await store.listTrials(id);
-    const pages = report.files.filter((f) => f.includes(`${fileSlug(id)}/trials/`));
-    expect(pages).toHaveLength(trials.length);
-    const charted: string[] = [];
-    for (const path of pages)
-      if ((await readFile(path, 'utf8')).includes('<figure class="chart" id="fig-loss">')) charted.push(path);
-    expect(charted.length).toBeGreaterThanOrEqual(3);
-    expect(charted.length).toBeLessThanOrEqual(4);
-    const uncharted = await readFile(
-      pages.find((p) => !charted.includes(p))!,
-      'utf8',
-    );
-    expect(uncharted).toContain(
-      `Charts are drawn on ${charted.length} of this study&#x27;s ${trials.length} trial pages`,
-    );
-    expect(uncharted).toContain('<table class="data sortable" id="evaluations">');
+  it(
+    'gives every trial a page, so every row links to its ' + 'repeats; charts are capped, the winner always charted',
+    async () => {
+      const store = newStore();
+      const id = await writeSyntheticStudy(store, {
+        repeats: 3,
+        selection: { metric: 'mse', direction: 'minimize', split: 'validation' },
+      });
+      const outDir = await tempDir();
+      const report = await renderReport(store, { outDir, maxTrialPages: 4 });
+      const trials = await store.listTrials(id);
+      const pages = report.files.filter((f) => f.includes(`${fileSlug(id)}/trials/`));
+      expect(pages).toHaveLength(trials.length);
+      const charted: string[] = [];
+      for (const path of pages)
+        if ((await readFile(path, 'utf8')).includes('<figure class="chart" id="fig-loss">')) charted.push(path);
+      expect(charted.length).toBeGreaterThanOrEqual(3);
+      expect(charted.length).toBeLessThanOrEqual(4);
+      const uncharted = await readFile(
+        pages.find((p) => !charted.includes(p))!,
+        'utf8',
+      );
+      expect(uncharted).toContain(
+        `Charts are drawn on ${charted.length} of this study&#x27;s ${trials.length} trial pages`,
+      );
+      expect(uncharted).toContain('<table class="data sortable" id="evaluations">');
 
-    const page = await readFile(report.studyPaths[id], 'utf8');
-    const winnerRow = page.slice(
-      page.indexOf('<tr class="winner">'),
-      page.indexOf('</tr>', page.indexOf('<tr class="winner">')),
-    );
-    // The configuration's name (its median repeat) and its three repeats.
-    expect(winnerRow.match(/href="trials\//g)).toHaveLength(4);
-    const winnerPages = new Set([...winnerRow.matchAll(/href="trials\/([^"]+)"/g)].map((m) => m[1]));
-    expect(winnerPages.size).toBe(3);
-    for (const name of winnerPages)
-      expect(
-        charted.some((p) => p.endsWith(`/${name}`)),
-        name,
-      ).toBe(true);
-    const table = page.slice(page.indexOf('<table class="data sortable" id="leaderboard"'));
-    const rows = table.slice(table.indexOf('<tbody>'), table.indexOf('</tbody>')).split('</tr>').slice(0, -1);
-    expect(rows).toHaveLength(54);
-    for (const row of rows) expect(row.match(/href="trials\//g)).toHaveLength(4);
-    expect(page).toContain(`Every trial has a page (${trials.length})`);
-    expect(page).toContain(`Charts are drawn on ${charted.length} of them`);
-  });
+      const page = await readFile(report.studyPaths[id], 'utf8');
+      const winnerRow = page.slice(
+        page.indexOf('<tr class="winner">'),
+        page.indexOf('</tr>', page.indexOf('<tr class="winner">')),
+      );
+      // The configuration's name (its median repeat) and its three repeats.
+      expect(winnerRow.match(/href="trials\//g)).toHaveLength(4);
+      const winnerPages = new Set([...winnerRow.matchAll(/href="trials\/([^"]+)"/g)].map((m) => m[1]));
+      expect(winnerPages.size).toBe(3);
+      for (const name of winnerPages)
+        expect(
+          charted.some((p) => p.endsWith(`/${name}`)),
+          name,
+        ).toBe(true);
+      const table = page.slice(page.indexOf('<table class="data sortable" id="leaderboard"'));
+      const rows = table.slice(table.indexOf('<tbody>'), table.indexOf('</tbody>')).split('</tr>').slice(0, -1);
+      expect(rows).toHaveLength(54);
+      for (const row of rows) expect(row.match(/href="trials\//g)).toHaveLength(4);
+      expect(page).toContain(`Every trial has a page (${trials.length})`);
+      expect(page).toContain(`Charts are drawn on ${charted.length} of them`);
+    },
+  );
 
   it('renders one study on request and names an unknown one', async () => {
     const store = newStore();
@@ -243,53 +246,60 @@ describe('renderReport', () => {
 });
 
 describe('artifact reads while rendering', () => {
-  it("keeps each trial's curves for the compare page but never its errors (read when asked for, then garbage)", async () => {
-    const store = newStore();
-    const id = await writeSyntheticStudy(store, { families: ['dense'], versions: ['base'], repeats: 1, failures: 0 });
-    const reads: string[] = [];
-    const readArtifact = store.readArtifact.bind(store);
-    store.readArtifact = (path: string) => (reads.push(path), readArtifact(path));
-    const [trial] = await store.listTrials(id);
-    const { artifacts, curves } = artifactReaders(store);
-    const first = await artifacts(trial);
-    await artifacts(trial);
-    await curves(trial);
-    const count = (file: string) => reads.filter((p) => p.endsWith(`/${file}`)).length;
-    // keeping every trial's errors for the compare page held them all at once: ~130 MiB of
-    // the report's peak on issue 12's 725k-row bench (483 -> 352 MiB)
-    expect(count(ARTIFACT.curves)).toBe(1);
-    expect(count(ARTIFACT.histograms)).toBe(2);
-    expect(count(ARTIFACT.errors)).toBe(0);
-    await first.errors();
-    await first.errors();
-    expect(count(ARTIFACT.errors)).toBe(1);
-  });
-
-  it("draws the histograms from histograms.json, never reading a trial's errors; a store recorded without it draws the same from errors.json", async () => {
-    const options = { families: ['dense', 'lstm'], versions: ['base'], repeats: 1 };
-    const render = async (histograms: boolean) => {
+  it(
+    "keeps each trial's curves for the compare page but " + 'never its errors (read when asked for, then garbage)',
+    async () => {
       const store = newStore();
-      const id = await writeSyntheticStudy(store, { ...options, histograms });
+      const id = await writeSyntheticStudy(store, { families: ['dense'], versions: ['base'], repeats: 1, failures: 0 });
       const reads: string[] = [];
       const readArtifact = store.readArtifact.bind(store);
       store.readArtifact = (path: string) => (reads.push(path), readArtifact(path));
-      const outDir = await tempDir();
-      await renderReport(store, { outDir });
-      const dir = join(outDir, fileSlug(id), 'trials');
-      const pages = await Promise.all((await readdir(dir)).sort().map((f) => readFile(join(dir, f), 'utf8')));
-      return { pages, errorReads: reads.filter((p) => p.endsWith(`/${ARTIFACT.errors}`)).length };
-    };
-    const recorded = await render(true);
-    const before = await render(false);
-    expect(recorded.errorReads).toBe(0);
-    expect(before.errorReads).toBe(before.pages.length);
-    expect(recorded.pages.length).toBeGreaterThan(1);
-    const figure = (html: string) =>
-      html.slice(
-        html.indexOf('<figure class="chart" id="fig-histograms">'),
-        html.indexOf('<figure class="chart" id="fig-roc-pr">'),
-      );
-    expect(recorded.pages.map(figure)).toEqual(before.pages.map(figure));
-    expect(figure(recorded.pages[0])).toContain('<svg');
-  });
+      const [trial] = await store.listTrials(id);
+      const { artifacts, curves } = artifactReaders(store);
+      const first = await artifacts(trial);
+      await artifacts(trial);
+      await curves(trial);
+      const count = (file: string) => reads.filter((p) => p.endsWith(`/${file}`)).length;
+      // keeping every trial's errors for the compare page held them all at once: ~130 MiB of
+      // the report's peak on issue 12's 725k-row bench (483 -> 352 MiB)
+      expect(count(ARTIFACT.curves)).toBe(1);
+      expect(count(ARTIFACT.histograms)).toBe(2);
+      expect(count(ARTIFACT.errors)).toBe(0);
+      await first.errors();
+      await first.errors();
+      expect(count(ARTIFACT.errors)).toBe(1);
+    },
+  );
+
+  it(
+    "draws the histograms from histograms.json, never reading a trial's " +
+      'errors; a store recorded without it draws the same from errors.json',
+    async () => {
+      const options = { families: ['dense', 'lstm'], versions: ['base'], repeats: 1 };
+      const render = async (histograms: boolean) => {
+        const store = newStore();
+        const id = await writeSyntheticStudy(store, { ...options, histograms });
+        const reads: string[] = [];
+        const readArtifact = store.readArtifact.bind(store);
+        store.readArtifact = (path: string) => (reads.push(path), readArtifact(path));
+        const outDir = await tempDir();
+        await renderReport(store, { outDir });
+        const dir = join(outDir, fileSlug(id), 'trials');
+        const pages = await Promise.all((await readdir(dir)).sort().map((f) => readFile(join(dir, f), 'utf8')));
+        return { pages, errorReads: reads.filter((p) => p.endsWith(`/${ARTIFACT.errors}`)).length };
+      };
+      const recorded = await render(true);
+      const before = await render(false);
+      expect(recorded.errorReads).toBe(0);
+      expect(before.errorReads).toBe(before.pages.length);
+      expect(recorded.pages.length).toBeGreaterThan(1);
+      const figure = (html: string) =>
+        html.slice(
+          html.indexOf('<figure class="chart" id="fig-histograms">'),
+          html.indexOf('<figure class="chart" id="fig-roc-pr">'),
+        );
+      expect(recorded.pages.map(figure)).toEqual(before.pages.map(figure));
+      expect(figure(recorded.pages[0])).toContain('<svg');
+    },
+  );
 });

@@ -228,56 +228,59 @@ describe('aelab serve', () => {
 });
 
 describe('aelab serve: study state', () => {
-  it('running while the sweep says so and its writer lives; interrupted once a writer left a trial running', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-state-'));
-    const root = join(dir, 'runs');
-    const app = createServeApp({ store: root });
-    try {
-      const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock() });
-      const study = await writer.createStudy({
-        name: 'state',
-        experimentPath: 'x.json',
-        experiment: { sampler: { type: 'grid' } },
-        experimentHash: 'h',
-        gitCommit: null,
-        dataset: 'synthetic-ecg',
-        selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
-      });
-      const trial = await writer.startTrial(study.id, {
-        configHash: 'c',
-        params: {},
-        repeat: 0,
-        seed: 1,
-        environment: { backend: 'wasm', versions: {}, gitCommit: null },
-        dataFingerprint: null,
-      });
-      const epochs = [
-        { epoch: 1, loss: 0.5, valLoss: 0.6, seconds: 0.1 },
-        { epoch: 2, loss: 0.4, valLoss: 0.5, seconds: 0.1 },
-      ];
-      await writeLiveProgress(root, {
-        studyId: study.id,
-        updatedAt: '2030-01-01T00:00:00.000Z',
-        sweeping: true,
-        trials: { [trial.id]: { epochs: 10, history: epochs } },
-      });
-      const live = (await app.inject({ url: `/api/studies/${study.id}/live` })).json() as {
-        state: string;
-        runningTrials: { number: number; epoch: number; epochs: number }[];
-        sampler: string;
-      };
-      expect(live.state).toBe('running');
-      expect(live.sampler).toBe('grid');
-      expect(live.runningTrials).toEqual([{ id: trial.id, number: 0, epoch: 2, epochs: 10 }]);
-      // The writer goes away without finishing its trial (as a killed sweep would).
-      await writer.close();
-      const after = (await app.inject({ url: '/api/studies' })).json() as { studies: { state: string }[] };
-      expect(after.studies[0].state).toBe('interrupted');
-    } finally {
-      await app.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'running while the sweep says so and its writer lives; ' + 'interrupted once a writer left a trial running',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-state-'));
+      const root = join(dir, 'runs');
+      const app = createServeApp({ store: root });
+      try {
+        const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock() });
+        const study = await writer.createStudy({
+          name: 'state',
+          experimentPath: 'x.json',
+          experiment: { sampler: { type: 'grid' } },
+          experimentHash: 'h',
+          gitCommit: null,
+          dataset: 'synthetic-ecg',
+          selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
+        });
+        const trial = await writer.startTrial(study.id, {
+          configHash: 'c',
+          params: {},
+          repeat: 0,
+          seed: 1,
+          environment: { backend: 'wasm', versions: {}, gitCommit: null },
+          dataFingerprint: null,
+        });
+        const epochs = [
+          { epoch: 1, loss: 0.5, valLoss: 0.6, seconds: 0.1 },
+          { epoch: 2, loss: 0.4, valLoss: 0.5, seconds: 0.1 },
+        ];
+        await writeLiveProgress(root, {
+          studyId: study.id,
+          updatedAt: '2030-01-01T00:00:00.000Z',
+          sweeping: true,
+          trials: { [trial.id]: { epochs: 10, history: epochs } },
+        });
+        const live = (await app.inject({ url: `/api/studies/${study.id}/live` })).json() as {
+          state: string;
+          runningTrials: { number: number; epoch: number; epochs: number }[];
+          sampler: string;
+        };
+        expect(live.state).toBe('running');
+        expect(live.sampler).toBe('grid');
+        expect(live.runningTrials).toEqual([{ id: trial.id, number: 0, epoch: 2, epochs: 10 }]);
+        // The writer goes away without finishing its trial (as a killed sweep would).
+        await writer.close();
+        const after = (await app.inject({ url: '/api/studies' })).json() as { studies: { state: string }[] };
+        expect(after.studies[0].state).toBe('interrupted');
+      } finally {
+        await app.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   /** One finished trial, no trial running, and the sweep's last word that it was sweeping: killed between trials. */
   async function killedBetweenTrials(root: string, lastWrite: string) {

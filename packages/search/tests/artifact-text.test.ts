@@ -65,33 +65,36 @@ describe('errorsArtifactText', () => {
     expect(Float32Array.from(parsed.test.mse, (v) => v ?? NaN)).toEqual(errors.test.mse);
   });
 
-  it('writes the curves artifact, in pieces, as JSON.stringify of the number arrays (PR: a point per recall step)', () => {
-    const errors: TrialErrors = { train: split(1_000, 8), validation: split(3_000, 9), test: split(20_000, 10) };
-    errors.test.mse[1] = 0.25; // no NaN: the curves sort by score
-    errors.validation!.mse[1] = 0.25;
-    // What the recorder wrote before: each curve and area on its own, in number arrays.
-    const before = (s: SplitErrorsResult) => {
-      const pr = prCurve(s.y, s.mse, { dropIntermediate: true })!;
-      return {
-        roc: rocCurve(s.y, s.mse)!,
-        pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds },
-        rocAuc: rocAuc(s.y, s.mse) ?? null,
-        prAuc: averagePrecision(s.y, s.mse) ?? null,
+  it(
+    'writes the curves artifact, in pieces, as JSON.stringify ' + 'of the number arrays (PR: a point per recall step)',
+    () => {
+      const errors: TrialErrors = { train: split(1_000, 8), validation: split(3_000, 9), test: split(20_000, 10) };
+      errors.test.mse[1] = 0.25; // no NaN: the curves sort by score
+      errors.validation!.mse[1] = 0.25;
+      // What the recorder wrote before: each curve and area on its own, in number arrays.
+      const before = (s: SplitErrorsResult) => {
+        const pr = prCurve(s.y, s.mse, { dropIntermediate: true })!;
+        return {
+          roc: rocCurve(s.y, s.mse)!,
+          pr: { recall: pr.recall, precision: pr.precision, thresholds: pr.thresholds },
+          rocAuc: rocAuc(s.y, s.mse) ?? null,
+          prAuc: averagePrecision(s.y, s.mse) ?? null,
+        };
       };
-    };
-    const curves: CurvesArtifact = {
-      errorMetric: 'mse',
-      test: before(errors.test),
-      validation: before(errors.validation!),
-    };
-    // 10% anomalies among 20,000 rows: at most two points per anomaly, against one per distinct score before.
-    expect(curves.test?.pr.precision.length).toBeGreaterThan(1_000);
-    expect(curves.test?.pr.precision.length).toBeLessThan(2 * 2_200);
-    expect(prCurve(errors.test.y, errors.test.mse)!.precision.length).toBeGreaterThan(19_000);
-    expect(decoded(curvesArtifactText(errors, 'mse'))).toBe(JSON.stringify(curves));
-    // One class only: no curves, as before.
-    const oneClass = { ...errors.test, y: new Uint8Array(errors.test.y.length) };
-    expect(curvesOf(oneClass, 'mse')).toBeUndefined();
-    expect(decoded(curvesArtifactText({ train: errors.train, test: oneClass }, 'mae'))).toBe('{"errorMetric":"mae"}');
-  });
+      const curves: CurvesArtifact = {
+        errorMetric: 'mse',
+        test: before(errors.test),
+        validation: before(errors.validation!),
+      };
+      // 10% anomalies among 20,000 rows: at most two points per anomaly, against one per distinct score before.
+      expect(curves.test?.pr.precision.length).toBeGreaterThan(1_000);
+      expect(curves.test?.pr.precision.length).toBeLessThan(2 * 2_200);
+      expect(prCurve(errors.test.y, errors.test.mse)!.precision.length).toBeGreaterThan(19_000);
+      expect(decoded(curvesArtifactText(errors, 'mse'))).toBe(JSON.stringify(curves));
+      // One class only: no curves, as before.
+      const oneClass = { ...errors.test, y: new Uint8Array(errors.test.y.length) };
+      expect(curvesOf(oneClass, 'mse')).toBeUndefined();
+      expect(decoded(curvesArtifactText({ train: errors.train, test: oneClass }, 'mae'))).toBe('{"errorMetric":"mae"}');
+    },
+  );
 });

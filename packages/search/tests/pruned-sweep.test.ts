@@ -50,46 +50,49 @@ function observingPool(verdicts: Map<string, number>): TrialExecutor {
 }
 
 describe('a sweep with the ASHA pruner', () => {
-  it('stops trials at rung epochs only, never trains them again, and its best configuration trained to the end', async () => {
-    const experiment = parseExperiment(tiny);
-    const store = new InMemoryRunStore();
-    const verdicts = new Map<string, number>();
-    const summary = await runStudy({
-      experiment,
-      experimentPath: 'tiny-asha.json',
-      store,
-      executor: observingPool(verdicts),
-    });
-    expect(summary.failed).toBe(0);
-    expect(summary.trained + summary.pruned).toBe(6);
-    expect(summary.pruned).toBeGreaterThan(0);
-    expect(summary.trained).toBeGreaterThan(0);
+  it(
+    'stops trials at rung epochs only, never trains them ' + 'again, and its best configuration trained to the end',
+    async () => {
+      const experiment = parseExperiment(tiny);
+      const store = new InMemoryRunStore();
+      const verdicts = new Map<string, number>();
+      const summary = await runStudy({
+        experiment,
+        experimentPath: 'tiny-asha.json',
+        store,
+        executor: observingPool(verdicts),
+      });
+      expect(summary.failed).toBe(0);
+      expect(summary.trained + summary.pruned).toBe(6);
+      expect(summary.pruned).toBeGreaterThan(0);
+      expect(summary.trained).toBeGreaterThan(0);
 
-    const trials = await store.listTrials(summary.study.id);
-    const pruned = trials.filter((t) => t.status === 'pruned');
-    expect(pruned).toHaveLength(summary.pruned);
-    expect([...verdicts.keys()].sort()).toEqual(pruned.map((t) => t.id).sort());
-    for (const t of pruned) {
-      const verdict = verdicts.get(t.id)!;
-      expect(RUNGS).toContain(verdict);
-      // The trial waits for each epoch's verdict: it stops exactly at the rung.
-      expect(t.history.length).toBe(verdict);
-      expect(t.reason).toBe(`pruned by the asha pruner after epoch ${t.history.length}`);
-    }
-    for (const t of trials.filter((t) => t.status === 'complete')) expect(t.history).toHaveLength(20);
+      const trials = await store.listTrials(summary.study.id);
+      const pruned = trials.filter((t) => t.status === 'pruned');
+      expect(pruned).toHaveLength(summary.pruned);
+      expect([...verdicts.keys()].sort()).toEqual(pruned.map((t) => t.id).sort());
+      for (const t of pruned) {
+        const verdict = verdicts.get(t.id)!;
+        expect(RUNGS).toContain(verdict);
+        // The trial waits for each epoch's verdict: it stops exactly at the rung.
+        expect(t.history.length).toBe(verdict);
+        expect(t.reason).toBe(`pruned by the asha pruner after epoch ${t.history.length}`);
+      }
+      for (const t of trials.filter((t) => t.status === 'complete')) expect(t.history).toHaveLength(20);
 
-    const trainingOf = new Map(trials.map((t) => [t.id, t.configHash]));
-    const evaluations = (await store.listEvaluations(summary.study.id)).map((e) => ({
-      ...e,
-      trainingHash: trainingOf.get(e.trialId)!,
-    }));
-    const winner = winnerOf(rankConfigurations(summary.study.selection, evaluations));
-    const winning = trials.find((t) => t.id === winner?.evaluations[0].trialId);
-    expect(winning?.status).toBe('complete');
-    expect(winning?.history).toHaveLength(20);
+      const trainingOf = new Map(trials.map((t) => [t.id, t.configHash]));
+      const evaluations = (await store.listEvaluations(summary.study.id)).map((e) => ({
+        ...e,
+        trainingHash: trainingOf.get(e.trialId)!,
+      }));
+      const winner = winnerOf(rankConfigurations(summary.study.selection, evaluations));
+      const winning = trials.find((t) => t.id === winner?.evaluations[0].trialId);
+      expect(winning?.status).toBe('complete');
+      expect(winning?.history).toHaveLength(20);
 
-    // Resuming replays nothing: complete and pruned trainings are not run again.
-    const again = await runStudy({ experiment, experimentPath: 'tiny-asha.json', store, workers: 1 });
-    expect(again).toMatchObject({ trained: 0, pruned: 0, skipped: 6 });
-  });
+      // Resuming replays nothing: complete and pruned trainings are not run again.
+      const again = await runStudy({ experiment, experimentPath: 'tiny-asha.json', store, workers: 1 });
+      expect(again).toMatchObject({ trained: 0, pruned: 0, skipped: 6 });
+    },
+  );
 });

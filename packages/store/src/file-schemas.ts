@@ -212,7 +212,9 @@ export function checkShardFile(file: string, data: unknown, studyId: string): vo
     if (evaluationStudyId(evaluation.id) !== studyId) {
       problems.push({
         path: `evaluations[${i}].id`,
-        message: `must be an evaluation id of study '${studyId}' (${studyId}.e0000042), got ${JSON.stringify(evaluation.id)}`,
+        message:
+          `must be an evaluation id of study '${studyId}' (${studyId}.e0000042), ` +
+          `got ${JSON.stringify(evaluation.id)}`,
       });
     }
     if (parseTrialId(evaluation.trialId)?.studyId !== studyId) {

@@ -57,7 +57,8 @@ export async function loadArff(
         file,
         line,
         undefined,
-        `class attribute '${options.classAttribute}' not declared; attributes are: ${attributes.map((a) => a.name).join(', ')}`,
+        `class attribute '${options.classAttribute}' not declared; ` +
+          `attributes are: ${attributes.map((a) => a.name).join(', ')}`,
       );
     inData = true;
     dataLine = line;
@@ -133,7 +134,8 @@ export async function loadArff(
             file,
             line,
             j + 1,
-            `unknown nominal value '${cell}' for attribute '${attribute.name}'; expected one of {${attribute.nominal.join(',')}}`,
+            `unknown nominal value '${cell}' for attribute '${attribute.name}'; ` +
+              `expected one of {${attribute.nominal.join(',')}}`,
           );
         labels.push(pool.intern(cell));
       } else if (attribute.nominal) {
@@ -145,7 +147,8 @@ export async function loadArff(
               file,
               line,
               j + 1,
-              `unknown nominal value '${cell}' for attribute '${attribute.name}'; expected one of {${attribute.nominal.join(',')}}`,
+              `unknown nominal value '${cell}' for attribute '${attribute.name}'; ` +
+                `expected one of {${attribute.nominal.join(',')}}`,
             );
           values.push(index);
         }

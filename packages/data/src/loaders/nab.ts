@@ -139,7 +139,8 @@ export async function loadNab(
         labelsPath,
         undefined,
         undefined,
-        `window ${i} of '${key}' must be [start, end] timestamps with start <= end, got ${JSON.stringify([start, end])}`,
+        `window ${i} of '${key}' must be [start, end] timestamps with start <= end, ` +
+          `got ${JSON.stringify([start, end])}`,
       );
     return [a, b];
   });
@@ -174,7 +175,8 @@ export async function loadNab(
     source: { paths: [seriesPath, labelsPath], sha256: sha256Hex(seriesSha, sha256Hex(labelBytes)), format: 'nab' },
     notes: outOfOrder
       ? [
-          `${outOfOrder} row(s) repeat or precede the previous timestamp; kept in file order (a window spans its earliest to latest timestamp)`,
+          `${outOfOrder} row(s) repeat or precede the previous timestamp; ` +
+            'kept in file order (a window spans its earliest to latest timestamp)',
         ]
       : undefined,
   };

@@ -24,7 +24,8 @@ export const denseSpecSchema = z
       .array(positiveInt, mustBe('an array of positive integers'))
       .optional()
       .describe(
-        'Decoder hidden widths (the output layer is added automatically). Absent: the encoder mirrored without its bottleneck, e.g. [32, 64, 128].',
+        'Decoder hidden widths (the output layer is added automatically). ' +
+          'Absent: the encoder mirrored without its bottleneck, e.g. [32, 64, 128].',
       ),
     activation: activation.describe('Activation of every hidden layer (encoder and decoder).'),
     outputActivation: outputActivation.describe(
@@ -33,7 +34,8 @@ export const denseSpecSchema = z
     dropout: z
       .union([rate, z.array(rate)], mustBe('in [0, 1), or an array of such rates'))
       .describe(
-        'Dropout rate in [0, 1) after each hidden layer: one number for all, or one per hidden layer, encoder then decoder (missing entries mean 0).',
+        'Dropout rate in [0, 1) after each hidden layer: one number for all, ' +
+          'or one per hidden layer, encoder then decoder (missing entries mean 0).',
       ),
     l2: z
       .union([penalty, z.array(penalty)], mustBe(`in [0, ${MAX_PENALTY}], or an array of such penalties`))

@@ -17,7 +17,8 @@ export const pcaSpecSchema = z
     ),
   })
   .describe(
-    'Centres the normal training rows, keeps their first `components` principal axes, scores a row by its reconstruction error.',
+    'Centres the normal training rows, keeps their first `components` principal axes, ' +
+      'scores a row by its reconstruction error.',
   );
 
 /** A PCA baseline spec. */

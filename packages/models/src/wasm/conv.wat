@@ -63,10 +63,14 @@
     (if (local.get $relu)
       (then
         (local.set $s (v128.const i32x4 0 0 0 0))
-        (local.set $c00 (f32x4.max (local.get $c00) (local.get $s))) (local.set $c01 (f32x4.max (local.get $c01) (local.get $s)))
-        (local.set $c10 (f32x4.max (local.get $c10) (local.get $s))) (local.set $c11 (f32x4.max (local.get $c11) (local.get $s)))
-        (local.set $c20 (f32x4.max (local.get $c20) (local.get $s))) (local.set $c21 (f32x4.max (local.get $c21) (local.get $s)))
-        (local.set $c30 (f32x4.max (local.get $c30) (local.get $s))) (local.set $c31 (f32x4.max (local.get $c31) (local.get $s)))))
+        (local.set $c00 (f32x4.max (local.get $c00) (local.get $s)))
+        (local.set $c01 (f32x4.max (local.get $c01) (local.get $s)))
+        (local.set $c10 (f32x4.max (local.get $c10) (local.get $s)))
+        (local.set $c11 (f32x4.max (local.get $c11) (local.get $s)))
+        (local.set $c20 (f32x4.max (local.get $c20) (local.get $s)))
+        (local.set $c21 (f32x4.max (local.get $c21) (local.get $s)))
+        (local.set $c30 (f32x4.max (local.get $c30) (local.get $s)))
+        (local.set $c31 (f32x4.max (local.get $c31) (local.get $s)))))
     (v128.store (local.get $y) (local.get $c00))
     (v128.store offset=16 (local.get $y) (local.get $c01))
     (local.set $y (i32.add (local.get $y) (local.get $yrs)))
@@ -120,7 +124,8 @@
             (if (local.get $hasBias)
               (then
                 (local.set $i0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $t) (i32.const 5)))))
-                (local.set $i1 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $t) (i32.const 5))))))
+                (local.set $i1
+                  (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $t) (i32.const 5))))))
               (else (local.set $i0 (v128.const i32x4 0 0 0 0)) (local.set $i1 (v128.const i32x4 0 0 0 0))))
             (if (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $rows))
               (then
@@ -221,13 +226,15 @@
                 (call $outer4
                   (i32.add (local.get $left) (i32.shl (local.get $r) (i32.const 2))) (local.get $rowStride)
                   (i32.add (local.get $right) (i32.shl (local.get $c) (i32.const 2))) (local.get $ds) (local.get $rows)
-                  (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))
+                  (i32.add (local.get $out)
+                    (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))
                   (local.get $ors)))
               (else
                 (call $outer1
                   (i32.add (local.get $left) (i32.shl (local.get $r) (i32.const 2))) (local.get $rowStride)
                   (i32.add (local.get $right) (i32.shl (local.get $c) (i32.const 2))) (local.get $ds) (local.get $rows)
-                  (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))))
+                  (i32.add (local.get $out)
+                    (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))))
             (br_if $tile (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 8))) (local.get $cols))))
           (local.set $r (i32.add (local.get $r)
             (select (i32.const 4) (i32.const 1) (i32.le_u (i32.add (local.get $r) (i32.const 4)) (local.get $depth)))))
@@ -267,7 +274,8 @@
   (func (export "pool")
     (param $x i32) (param $batch i32) (param $width i32) (param $channels i32) (param $steps i32)
     (param $size i32) (param $stride i32) (param $left i32) (param $y i32) (param $argmax i32)
-    (local $n i32) (local $s i32) (local $w i32) (local $w1 i32) (local $k i32) (local $c i32) (local $at i32) (local $o i32)
+    (local $n i32) (local $s i32) (local $w i32) (local $w1 i32) (local $k i32) (local $c i32) (local $at i32)
+    (local $o i32)
     (local $best v128) (local $index v128) (local $v v128) (local $more v128)
     (loop $batchOf
       (local.set $s (i32.const 0))
@@ -279,7 +287,10 @@
         (local.set $c (i32.const 0))
         (loop $chunk
           ;; element index of (n, w, c)
-          (local.set $at (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $width)) (local.get $w)) (local.get $channels)) (local.get $c)))
+          (local.set $at
+            (i32.add
+              (i32.mul (i32.add (i32.mul (local.get $n) (local.get $width)) (local.get $w)) (local.get $channels))
+              (local.get $c)))
           (local.set $index (i32x4.add (i32x4.splat (local.get $at)) (v128.const i32x4 0 1 2 3)))
           (local.set $best (v128.load (i32.add (local.get $x) (i32.shl (local.get $at) (i32.const 2)))))
           (local.set $k (i32.sub (local.get $w1) (local.get $w)))
@@ -290,7 +301,9 @@
               (local.set $v (v128.load (i32.add (local.get $x) (i32.shl (local.get $at) (i32.const 2)))))
               (local.set $more (f32x4.gt (local.get $v) (local.get $best)))
               (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $more)))
-              (local.set $index (v128.bitselect (i32x4.add (i32x4.splat (local.get $at)) (v128.const i32x4 0 1 2 3)) (local.get $index) (local.get $more)))
+              (local.set $index
+                (v128.bitselect (i32x4.add (i32x4.splat (local.get $at)) (v128.const i32x4 0 1 2 3)) (local.get $index)
+                  (local.get $more)))
               (br $more)))
           (v128.store (i32.add (local.get $y) (local.get $o)) (local.get $best))
           (v128.store (i32.add (local.get $argmax) (local.get $o)) (local.get $index))
@@ -308,16 +321,20 @@
     (block $done
       (loop $each
         (br_if $done (i32.ge_u (local.get $o) (local.get $m)))
-        (local.set $at (i32.add (local.get $dx) (i32.shl (i32.load (i32.add (local.get $argmax) (local.get $o))) (i32.const 2))))
-        (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (i32.add (local.get $dy) (local.get $o)))))
+        (local.set $at
+          (i32.add (local.get $dx) (i32.shl (i32.load (i32.add (local.get $argmax) (local.get $o))) (i32.const 2))))
+        (f32.store (local.get $at)
+          (f32.add (f32.load (local.get $at)) (f32.load (i32.add (local.get $dy) (local.get $o)))))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
         (br $each))))
 
   ;; Upsampling over steps: each of the rows (of cols floats, a multiple of 4) of x written
   ;; size times in a row into out; with $backward, each run of size rows of x summed into
   ;; one row of out instead (the first row, then the others added in order).
-  (func (export "repeat") (param $x i32) (param $rows i32) (param $cols i32) (param $size i32) (param $out i32) (param $backward i32)
-    (local $row i32) (local $r i32) (local $c i32) (local $rowBytes i32) (local $narrow i32) (local $wide i32) (local $acc v128)
+  (func (export "repeat") (param $x i32) (param $rows i32) (param $cols i32) (param $size i32) (param $out i32)
+    (param $backward i32)
+    (local $row i32) (local $r i32) (local $c i32) (local $rowBytes i32) (local $narrow i32) (local $wide i32)
+    (local $acc v128)
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
     (block $done
       (loop $each
@@ -334,7 +351,10 @@
                 (loop $sum
                   (br_if $summed (i32.ge_u (local.get $r) (local.get $size)))
                   (local.set $acc (f32x4.add (local.get $acc)
-                    (v128.load (i32.add (local.get $x) (i32.add (i32.add (local.get $wide) (i32.mul (local.get $r) (local.get $rowBytes))) (local.get $c))))))
+                    (v128.load
+                      (i32.add (local.get $x)
+                        (i32.add (i32.add (local.get $wide) (i32.mul (local.get $r) (local.get $rowBytes)))
+                          (local.get $c))))))
                   (local.set $r (i32.add (local.get $r) (i32.const 1)))
                   (br $sum)))
               (v128.store (i32.add (local.get $out) (i32.add (local.get $narrow) (local.get $c))) (local.get $acc)))
@@ -342,7 +362,10 @@
               (local.set $acc (v128.load (i32.add (local.get $x) (i32.add (local.get $narrow) (local.get $c)))))
               (local.set $r (i32.const 0))
               (loop $copy
-                (v128.store (i32.add (local.get $out) (i32.add (i32.add (local.get $wide) (i32.mul (local.get $r) (local.get $rowBytes))) (local.get $c))) (local.get $acc))
+                (v128.store
+                  (i32.add (local.get $out)
+                    (i32.add (i32.add (local.get $wide) (i32.mul (local.get $r) (local.get $rowBytes))) (local.get $c)))
+                  (local.get $acc))
                 (br_if $copy (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $size))))))
           (br_if $chunk (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $rowBytes))))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
@@ -355,7 +378,9 @@
       (loop $eights
         (br_if $wide (i32.lt_u (local.get $depth) (i32.const 8)))
         (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $p)) (v128.load (local.get $q)))))
-        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $p)) (v128.load offset=16 (local.get $q)))))
+        (local.set $a1
+          (f32x4.add (local.get $a1)
+            (f32x4.mul (v128.load offset=16 (local.get $p)) (v128.load offset=16 (local.get $q)))))
         (local.set $p (i32.add (local.get $p) (i32.const 32)))
         (local.set $q (i32.add (local.get $q) (i32.const 32)))
         (local.set $depth (i32.sub (local.get $depth) (i32.const 8)))
@@ -384,7 +409,8 @@
   ;; [cols][depth]; y[(g * rows + i) * cols + c] = bias[c] + A(g, i) . wt[c], relu when asked.
   (func (export "dots")
     (param $a i32) (param $rowStride i32) (param $groupStride i32) (param $groups i32) (param $rows i32)
-    (param $depth i32) (param $wt i32) (param $cols i32) (param $y i32) (param $bias i32) (param $hasBias i32) (param $relu i32)
+    (param $depth i32) (param $wt i32) (param $cols i32) (param $y i32) (param $bias i32) (param $hasBias i32)
+    (param $relu i32)
     (local $g i32) (local $i i32) (local $c i32) (local $row i32) (local $v f32)
     (loop $group
       (local.set $row (i32.add (local.get $a) (i32.mul (local.get $g) (local.get $groupStride))))
@@ -392,9 +418,15 @@
       (loop $rowsOf
         (local.set $c (i32.const 0))
         (loop $col
-          (local.set $v (call $dot (local.get $row) (i32.add (local.get $wt) (i32.shl (i32.mul (local.get $c) (local.get $depth)) (i32.const 2))) (local.get $depth)))
+          (local.set $v
+            (call $dot (local.get $row)
+              (i32.add (local.get $wt) (i32.shl (i32.mul (local.get $c) (local.get $depth)) (i32.const 2)))
+              (local.get $depth)))
           (if (local.get $hasBias)
-            (then (local.set $v (f32.add (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))) (local.get $v)))))
+            (then
+              (local.set $v
+                (f32.add (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))
+                  (local.get $v)))))
           (if (i32.and (local.get $relu) (f32.lt (local.get $v) (f32.const 0)))
             (then (local.set $v (f32.const 0))))
           (f32.store (local.get $y) (local.get $v))
@@ -407,7 +439,8 @@
   ;; One strip of outer for one column: out[0..lanes) += sum over all rows of A(g, i)[0..lanes)
   ;; * d(g, i), for lanes = 16 ($vectors 4), 4 ($vectors 1) or 1 ($vectors 0, scalar).
   (func $strip
-    (param $p i32) (param $rs i32) (param $gs i32) (param $groups i32) (param $rows i32) (param $d i32) (param $ds i32) (param $out i32) (param $vectors i32)
+    (param $p i32) (param $rs i32) (param $gs i32) (param $groups i32) (param $rows i32) (param $d i32) (param $ds i32)
+    (param $out i32) (param $vectors i32)
     (local $g i32) (local $i i32) (local $q i32) (local $s v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (if (local.get $vectors)
@@ -432,7 +465,8 @@
             (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $q)) (local.get $s)))))
           (else
             (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
-              (if (result v128) (local.get $vectors) (then (v128.load (local.get $q))) (else (v128.load32_zero (local.get $q))))
+              (if (result v128) (local.get $vectors) (then (v128.load (local.get $q)))
+                (else (v128.load32_zero (local.get $q))))
               (local.get $s))))))
         (local.set $q (i32.add (local.get $q) (local.get $rs)))
         (local.set $d (i32.add (local.get $d) (local.get $ds)))
@@ -463,10 +497,12 @@
             (i32.le_u (i32.add (local.get $r) (i32.const 16)) (local.get $depth))))
           (local.set $vectors (i32.shr_u (local.get $lanes) (i32.const 2)))
           (call $strip
-            (i32.add (local.get $a) (i32.shl (local.get $r) (i32.const 2))) (local.get $rowStride) (local.get $groupStride)
+            (i32.add (local.get $a) (i32.shl (local.get $r) (i32.const 2))) (local.get $rowStride)
+            (local.get $groupStride)
             (local.get $groups) (local.get $rows)
             (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))) (i32.shl (local.get $cols) (i32.const 2))
-            (i32.add (local.get $outT) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $depth)) (local.get $r)) (i32.const 2)))
+            (i32.add (local.get $outT)
+              (i32.shl (i32.add (i32.mul (local.get $c) (local.get $depth)) (local.get $r)) (i32.const 2)))
             (local.get $vectors))
           (local.set $r (i32.add (local.get $r) (local.get $lanes)))
           (br $strips)))
@@ -480,7 +516,8 @@
       (loop $each
         (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
         (v128.store (i32.add (local.get $out) (local.get $o))
-          (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $m) (local.get $o)))))
+          (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $o)))
+            (v128.load (i32.add (local.get $m) (local.get $o)))))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $each))))
 
@@ -488,7 +525,8 @@
   ;; floats) for t < ceil(cols / 8), r < rows, j < 8, zero past the last column; each tile
   ;; of out is outDepth rows deep (a caller packing a matrix in blocks of rows offsets out).
   (func (export "pack")
-    (param $src i32) (param $rows i32) (param $cols i32) (param $rowStride i32) (param $colStride i32) (param $out i32) (param $outDepth i32)
+    (param $src i32) (param $rows i32) (param $cols i32) (param $rowStride i32) (param $colStride i32) (param $out i32)
+    (param $outDepth i32)
     (local $t i32) (local $r i32) (local $j i32) (local $o i32) (local $at i32)
     (block $tilesDone
       (loop $tile
@@ -498,8 +536,14 @@
         (block $rowsDone
           (loop $row
             (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
-            (local.set $at (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $rowStride)) (i32.mul (local.get $t) (local.get $colStride))) (i32.const 2))))
-            (if (i32.and (i32.eq (local.get $colStride) (i32.const 1)) (i32.le_u (i32.add (local.get $t) (i32.const 8)) (local.get $cols)))
+            (local.set $at
+              (i32.add (local.get $src)
+                (i32.shl
+                  (i32.add (i32.mul (local.get $r) (local.get $rowStride))
+                    (i32.mul (local.get $t) (local.get $colStride))) (i32.const 2))))
+            (if
+              (i32.and (i32.eq (local.get $colStride) (i32.const 1))
+                (i32.le_u (i32.add (local.get $t) (i32.const 8)) (local.get $cols)))
               (then
                 (v128.store (local.get $o) (v128.load (local.get $at)))
                 (v128.store offset=16 (local.get $o) (v128.load offset=16 (local.get $at))))
@@ -508,7 +552,10 @@
                 (loop $lane
                   (f32.store (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2)))
                     (if (result f32) (i32.lt_u (i32.add (local.get $t) (local.get $j)) (local.get $cols))
-                      (then (f32.load (i32.add (local.get $at) (i32.shl (i32.mul (local.get $j) (local.get $colStride)) (i32.const 2)))))
+                      (then
+                        (f32.load
+                          (i32.add (local.get $at)
+                            (i32.shl (i32.mul (local.get $j) (local.get $colStride)) (i32.const 2)))))
                       (else (f32.const 0))))
                   (br_if $lane (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 8))))))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))

@@ -84,7 +84,9 @@ export function errorHistogramsSpec(input: ErrorHistogramsInput): TopLevelSpec {
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: 'Reconstruction error',
-      subtitle: `Dashed: ${rules.map((r) => r.label).join('; ') || 'no threshold'}.${overflow ? ` Last bin also counts the ${overflow} errors above ${round(hi, 3)}.` : ''}`,
+      subtitle:
+        `Dashed: ${rules.map((r) => r.label).join('; ') || 'no threshold'}.` +
+        (overflow ? ` Last bin also counts the ${overflow} errors above ${round(hi, 3)}.` : ''),
     },
     config: CHART_CONFIG,
     columns: 2,

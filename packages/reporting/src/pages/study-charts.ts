@@ -43,7 +43,8 @@ async function familyLossCharts(view: StudyView, maxCurveTrials: number) {
         curves.length
           ? lossCurvesSpec(curves, { title: `${name}: training (solid) and validation (dashed) loss` })
           : `No training history recorded for ${name}.`,
-      `The ${curves.length} best-ranked training configurations of this family (at most ${maxCurveTrials}), one median-score repeat each.`,
+      `The ${curves.length} best-ranked training configurations of this family (at most ${maxCurveTrials}), ` +
+        'one median-score repeat each.',
     );
     families.push({ name, chart });
   }
@@ -108,7 +109,8 @@ function overTimeChart(view: StudyView, by: 'trial' | 'epochs'): Promise<ChartVi
   const options = { metricLabel: view.metricLabel, by };
   const note =
     by === 'epochs'
-      ? 'Search efficiency: the cost of the search is the epochs it trained, pruned trials included; a pruner moves the curve left.'
+      ? 'Search efficiency: the cost of the search is the epochs it trained, pruned trials included; ' +
+        'a pruner moves the curve left.'
       : undefined;
   return chartView(
     by === 'epochs' ? 'efficiency' : 'over-time',
@@ -143,7 +145,11 @@ export function intermediateCurves(
 function intermediateChart(view: StudyView): Promise<ChartView> {
   const curves = intermediateCurves(view);
   const pruned = curves.filter((c) => c.status === 'pruned').length;
-  const note = `The value each epoch reports to the study's pruner: the validation reconstruction error (the validation loss without L2 penalties), else the training loss${pruned ? `; ${pruned} trial${pruned === 1 ? ' was' : 's were'} pruned (dots)` : ''}.`;
+  const note =
+    "The value each epoch reports to the study's pruner: the validation reconstruction error " +
+    '(the validation loss without L2 penalties), else the training loss' +
+    (pruned ? `; ${pruned} trial${pruned === 1 ? ' was' : 's were'} pruned (dots)` : '') +
+    '.';
   return chartView(
     'intermediate',
     'Intermediate values',
@@ -230,7 +236,8 @@ function thresholdSweepChart(view: StudyView): Promise<ChartView> {
           })
         : 'No evaluated configuration yet.',
     anchor
-      ? `Scoring variants of the ${board.winner ? 'winning' : 'top'} training configuration (${describeParams(anchor.params, board.sweptParams) || trainingName(anchor.params)}).`
+      ? `Scoring variants of the ${board.winner ? 'winning' : 'top'} training configuration ` +
+          `(${describeParams(anchor.params, board.sweptParams) || trainingName(anchor.params)}).`
       : undefined,
   );
 }

@@ -74,7 +74,8 @@ export async function compareStudiesBody(
     intro:
       chosen.length === 0
         ? 'Pick studies above to see their winners side by side.'
-        : `The winner of each study under its own rule, side by side; only the parameters that differ are listed.${lacking.length ? ` No winner yet: ${lacking.join(', ')}.` : ''}`,
+        : 'The winner of each study under its own rule, side by side; only the parameters that differ are listed.' +
+          (lacking.length ? ` No winner yet: ${lacking.join(', ')}.` : ''),
     columns: winners.map((w) => ({ label: labelOf(w), href: `${w.view.study.id}/index.html` })),
     paramRows: parameterRows(winners.map((w) => w.row)).filter((r) => r.differs),
     metricRows: metricRows(winners),

@@ -112,7 +112,8 @@ export const hyperbandPruner = definePruner({
       if (issue) ctx.addIssue({ code: 'custom', path: ['maxEpochs'], message: issue });
     })
     .describe(
-      "Hyperband (Optuna's HyperbandPruner): successive halving in brackets with different first rungs; each trial is hashed to one bracket.",
+      "Hyperband (Optuna's HyperbandPruner): successive halving in brackets with different first rungs; " +
+        'each trial is hashed to one bracket.',
     ),
   create: (settings, context) =>
     new HyperbandPruner({
