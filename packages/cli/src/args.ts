@@ -41,7 +41,8 @@ export function searchOptions(y: Argv) {
           .option('executor', {
             type: 'string',
             describe:
-              'Where trainings run: pool (worker threads here), or redis://[:password@]host:port (rediss:// for TLS) for `aelab worker`s on any machine',
+              'Where trainings run: pool (worker threads here), or redis://[:password@]host:port (rediss:// for TLS) ' +
+              'for `aelab worker`s on any machine',
           })
           .option('trials', {
             type: 'number',
@@ -178,7 +179,8 @@ export function scoreOptions(y: Argv) {
       .option('label-column', {
         type: 'string',
         describe:
-          "CSV label column (name or index), or 'none' for unlabelled data; labels turn on metrics (default: none when the file has as many numeric columns as the model has features, else the last column)",
+          "CSV label column (name or index), or 'none' for unlabelled data; labels turn on metrics " +
+          '(default: none when the file has as many numeric columns as the model has features, else the last column)',
       })
       .option('out', { alias: 'o', type: 'string', describe: 'Write per-row results as CSV here (default: stdout)' }),
   );

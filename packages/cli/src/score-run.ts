@@ -72,13 +72,15 @@ async function scoreWith(args: ScoreArgs, saved: LoadedModel): Promise<void> {
   const expected = saved.model.inputs[0].shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
   if (preparation.features !== expected) {
     throw new Error(
-      `${infoFile}: preparation.features is ${preparation.features}, but the network of ${MODEL_FILES.topology} takes ${expected} values per row`,
+      `${infoFile}: preparation.features is ${preparation.features}, ` +
+        `but the network of ${MODEL_FILES.topology} takes ${expected} values per row`,
     );
   }
   const { dataset, columns } = await loadScoringData(args.input, args['label-column'], preparation.features);
   if (dataset.features !== expected) {
     throw new Error(
-      `${args.input}: rows have ${dataset.features} feature values, the model expects ${expected} (${columns.mismatchHint})`,
+      `${args.input}: rows have ${dataset.features} feature values, ` +
+        `the model expects ${expected} (${columns.mismatchHint})`,
     );
   }
   // Column names come from the file: shown, never obeyed, by the terminal.
@@ -113,7 +115,9 @@ async function scoreWith(args: ScoreArgs, saved: LoadedModel): Promise<void> {
   if (positives > 0 && positives < y.length) {
     const m = binaryMetrics(y, errors, threshold);
     log(
-      `against the file's labels (normal: ${preparation.normalClass.join(', ')}): accuracy ${f(m.accuracy)} precision ${f(m.precision)} recall ${f(m.recall)} F1 ${f(m.f1)} ROC-AUC ${f(m.rocAuc)}`,
+      `against the file's labels (normal: ${preparation.normalClass.join(', ')}): ` +
+        `accuracy ${f(m.accuracy)} precision ${f(m.precision)} recall ${f(m.recall)} ` +
+        `F1 ${f(m.f1)} ROC-AUC ${f(m.rocAuc)}`,
     );
   }
 }
@@ -142,7 +146,8 @@ function inputWarnings(input: string, dataset: Dataset, preparation: Preparation
   const generic = names.every((name, j) => name === `c${j}`);
   if (!generic && differ !== -1 && names.length === trained.length) {
     warnings.push(
-      `${input}: column ${differ + 1} is named '${names[differ]}', the model was trained on '${trained[differ]}' there` +
+      `${input}: column ${differ + 1} is named '${names[differ]}', ` +
+        `the model was trained on '${trained[differ]}' there` +
         ` (${nameList(trained)}): check the columns' order`,
     );
   }
@@ -177,7 +182,8 @@ async function loadScoringData(
   if (delimiter === undefined) {
     if (labelColumn !== undefined) {
       throw new Error(
-        `--label-column applies to .csv and .tsv files; ${input} is a ${extension || 'extension-less'} file, whose format says where its labels are`,
+        `--label-column applies to .csv and .tsv files; ${input} is a ${extension || 'extension-less'} file, ` +
+          `whose format says where its labels are`,
       );
     }
     const dataset = await loadFile(input);
@@ -198,7 +204,9 @@ async function loadScoringData(
   else if (labelColumn === undefined) {
     const row = isCsvHeader(first) ? second : first;
     if (row?.length === modelFeatures && row.every(isCsvValue)) {
-      why = `the model takes ${modelFeatures} features and the file has ${modelFeatures} numeric columns; --label-column to name one`;
+      why =
+        `the model takes ${modelFeatures} features and the file has ${modelFeatures} numeric columns; ` +
+        `--label-column to name one`;
     }
   }
   if (why !== undefined) {

@@ -114,7 +114,10 @@ describe.skipIf(!hasRedisServer)('an aelab worker process', () => {
     const { redis, worker } = await serving(['--max-trial-memory-mb', '16']);
     const { first, reason } = await forgedJob(redis, worker, [20_000, 4]);
     expect(first).toMatch(
-      /^failed \S+ forged-r0: refused by worker \S+: model needs about [\d.]+ GB to train .*over the limit of 0\.02 GB per trial/,
+      new RegExp(
+        /^failed \S+ forged-r0: refused by worker \S+: /.source +
+          /model needs about [\d.]+ GB to train .*over the limit of 0\.02 GB per trial/.source,
+      ),
     );
     expect(reason).toMatch(/\(aelab worker --max-trial-memory-mb\)$/);
   }, 60_000);

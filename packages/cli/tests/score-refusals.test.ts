@@ -269,7 +269,8 @@ describe('aelab score refuses tampered network files, naming the file', () => {
     );
     await expect(score(model, '--out', out)).rejects.toThrow(
       new RegExp(
-        `^${topology}: tfjs cannot build the network it describes \\(the file was changed, or not saved by aelab\\): .*Unknown layer: Lambda`,
+        `^${topology}: tfjs cannot build the network it describes ` +
+          `\\(the file was changed, or not saved by aelab\\): .*Unknown layer: Lambda`,
       ),
     );
     // Same byte count, other shape: the checksum holds (weights.bin is unchanged), the network does not.
@@ -315,10 +316,12 @@ describe('aelab score warns about input that differs from the training data', ()
     await writeFile(file, [[...names, 'label'].join(','), ...rows].join('\n') + '\n');
     const { err } = await score(model, '--input', file, '--out', out);
     expect(err).toContain(
-      `warning: ${file}: 2 missing cells (first in data row 2) interpolated along the row, else filled with the training columns' means, as in training`,
+      `warning: ${file}: 2 missing cells (first in data row 2) interpolated along the row, ` +
+        `else filled with the training columns' means, as in training`,
     );
     expect(err).toContain(
-      `warning: ${file}: column 1 is named 'x0', the model was trained on 't0' there (t0, t1, ..., t139): check the columns' order`,
+      `warning: ${file}: column 1 is named 'x0', the model was trained on 't0' there ` +
+        `(t0, t1, ..., t139): check the columns' order`,
     );
   });
 });

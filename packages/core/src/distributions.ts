@@ -6,7 +6,8 @@ const when = z
   .record(z.string(), jsonSchema)
   .optional()
   .describe(
-    'Makes the parameter conditional: it exists only in trials whose params equal these values, e.g. {"model.kind": "dense"}.',
+    'Makes the parameter conditional: it exists only in trials whose params equal these values, ' +
+      'e.g. {"model.kind": "dense"}.',
   );
 
 /**

@@ -59,7 +59,8 @@ async function download(
     response = await fetch(url);
   } catch (error) {
     throw new FetchError(
-      `download of ${url} failed: ${(error as Error).message}${(error as Error).cause ? ` (${String((error as Error).cause)})` : ''}`,
+      `download of ${url} failed: ${(error as Error).message}` +
+        `${(error as Error).cause ? ` (${String((error as Error).cause)})` : ''}`,
     );
   }
   if (!response.ok || !response.body)
@@ -112,7 +113,8 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
   if (!set && info.archive) return fetchArchive(info.name, info.archive, dir, options);
   if (!set)
     throw new FetchError(
-      `'${info.name}' has no direct download: ${info.notes[0] ?? 'see its homepage'}${info.homepage ? ` (${info.homepage})` : ''}`,
+      `'${info.name}' has no direct download: ${info.notes[0] ?? 'see its homepage'}` +
+        `${info.homepage ? ` (${info.homepage})` : ''}`,
     );
   const wanted = set.filter((f) => !f.optional);
   const results: FetchedFile[] = [];
@@ -190,7 +192,8 @@ async function fetchArchive(
       });
     } catch (error) {
       throw new FetchError(
-        `${url} is not a readable zip archive (${downloaded.bytes} bytes, sha256 ${downloaded.sha256}): ${(error as Error).message}`,
+        `${url} is not a readable zip archive (${downloaded.bytes} bytes, sha256 ${downloaded.sha256}): ` +
+          `${(error as Error).message}`,
       );
     }
     const byName = new Map(Object.entries(entries).map(([entry, bytes]) => [basename(entry), bytes]));
@@ -206,7 +209,8 @@ async function fetchArchive(
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       if (member.sha256 && sha256 !== member.sha256) {
         throw new FetchError(
-          `checksum mismatch for ${member.entry} in ${url}: expected sha256 ${member.sha256}, got ${sha256}; nothing was saved`,
+          `checksum mismatch for ${member.entry} in ${url}: expected sha256 ${member.sha256}, ` +
+            `got ${sha256}; nothing was saved`,
         );
       }
       const absolute = join(dir, member.path);

@@ -120,7 +120,8 @@ function resolveNormalClass(spec: Pick<DataSpec, 'dataset' | 'normalClass'>, dat
         : [spec.normalClass];
   if (!normalClass || normalClass.length === 0)
     throw new DataPreparationError(
-      `normalClass is required for '${spec.dataset}' (not a registered dataset); labels seen: ${labelList(distinctLabels(dataset))}`,
+      `normalClass is required for '${spec.dataset}' (not a registered dataset); ` +
+        `labels seen: ${labelList(distinctLabels(dataset))}`,
     );
   return normalClass.map(String);
 }
@@ -139,11 +140,14 @@ export function checkNormalClass(dataset: Dataset, spec: Pick<DataSpec, 'dataset
   const missing = normalClass.filter((normal) => !labels.some((label) => isNormalLabel(label, [normal])));
   if (missing.length === normalClass.length)
     throw new DataPreparationError(
-      `normal class ${JSON.stringify(normalClass)} matches no row of '${dataset.name}'; labels seen: ${labelList(labels)}`,
+      `normal class ${JSON.stringify(normalClass)} matches no row of '${dataset.name}'; ` +
+        `labels seen: ${labelList(labels)}`,
     );
   if (missing.length > 0)
     throw new DataPreparationError(
-      `normal class ${missing.map((m) => `'${m}'`).join(', ')} (of ${JSON.stringify(normalClass)}) ${missing.length === 1 ? 'matches' : 'match'} no row of '${dataset.name}'; labels seen: ${labelList(labels)}`,
+      `normal class ${missing.map((m) => `'${m}'`).join(', ')} (of ${JSON.stringify(normalClass)}) ` +
+        `${missing.length === 1 ? 'matches' : 'match'} no row of '${dataset.name}'; ` +
+        `labels seen: ${labelList(labels)}`,
     );
   return normalClass;
 }
@@ -306,7 +310,8 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
   const normal = Uint8Array.from(dataset.labels, (label) => (isNormalLabel(label, r.normalClass) ? 1 : 0));
   if (labels.length < 2)
     throw new DataPreparationError(
-      `'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`,
+      `'${dataset.name}' (${dataset.source.paths.join(', ')}) has one class only ('${labels[0]}'): ` +
+        `nothing to detect or evaluate; an anomaly detector needs normal and anomalous rows`,
     );
   const parts: SplitRows = splitRows(dataset, {
     split: r.split,
@@ -318,7 +323,9 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
   });
   if (!parts.train.some((row) => normal[row] === 1))
     throw new DataPreparationError(
-      `training split of '${dataset.name}' has no normal rows (normal class ${JSON.stringify(r.normalClass)}; training labels: ${[...new Set(parts.train.map((row) => dataset.labels[row]))].join(', ') || 'none'})`,
+      `training split of '${dataset.name}' has no normal rows ` +
+        `(normal class ${JSON.stringify(r.normalClass)}; ` +
+        `training labels: ${[...new Set(parts.train.map((row) => dataset.labels[row]))].join(', ') || 'none'})`,
     );
   // Every trial would train and then fail scoring an empty split ("y is empty"): too few rows stop the study here.
   if (parts.test.length === 0)

@@ -123,7 +123,10 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
   it('rejects a checksum mismatch and leaves nothing behind', async () => {
     const dataDir = join(work, 'corrupt');
     await expect(fetchDataset('ecg', { dataDir, baseUrl: `${baseUrl}/corrupt/` })).rejects.toThrow(
-      /checksum mismatch for .*ecg\.csv: expected sha256 72ce7b04.*, got [0-9a-f]{64} \(7877383 bytes\); nothing was saved/,
+      new RegExp(
+        /checksum mismatch for .*ecg\.csv: expected sha256 72ce7b04.*, /.source +
+          /got [0-9a-f]{64} \(7877383 bytes\); nothing was saved/.source,
+      ),
     );
     expect(listTree(dataDir)).toEqual([]);
   });
@@ -147,18 +150,21 @@ describe.skipIf(!available)('fetchDataset against a local HTTP server over the s
     await expect(fetchDataset('nope')).rejects.toThrow(/unknown dataset 'nope'/);
   });
 
-  it('fetches ecg5000 from its zip archive: extracts the ARFF pair, verifies TRAIN, and the predefined split loads', async () => {
-    const dataDir = join(work, 'zip-ok');
-    const result = await fetchDataset('ecg5000', { dataDir, baseUrl: `${baseUrl}/zip/` });
-    expect(result.files.map((f) => [f.path, f.verified])).toEqual([
-      ['ecg5000/ECG5000_TRAIN.arff', true],
-      ['ecg5000/ECG5000_TEST.arff', false],
-    ]);
-    expect(readdirSync(join(dataDir, 'ecg5000')).sort()).toEqual(['ECG5000_TEST.arff', 'ECG5000_TRAIN.arff']);
-    expect(readdirSync(dataDir).filter((f) => f.includes('.part-'))).toEqual([]);
-    const prepared = await prepareData({ dataset: 'ecg5000' }, { dataDir });
-    expect(prepared.test.rows).toBe(500);
-  });
+  it(
+    'fetches ecg5000 from its zip archive: ' + 'extracts the ARFF pair, verifies TRAIN, and the predefined split loads',
+    async () => {
+      const dataDir = join(work, 'zip-ok');
+      const result = await fetchDataset('ecg5000', { dataDir, baseUrl: `${baseUrl}/zip/` });
+      expect(result.files.map((f) => [f.path, f.verified])).toEqual([
+        ['ecg5000/ECG5000_TRAIN.arff', true],
+        ['ecg5000/ECG5000_TEST.arff', false],
+      ]);
+      expect(readdirSync(join(dataDir, 'ecg5000')).sort()).toEqual(['ECG5000_TEST.arff', 'ECG5000_TRAIN.arff']);
+      expect(readdirSync(dataDir).filter((f) => f.includes('.part-'))).toEqual([]);
+      const prepared = await prepareData({ dataset: 'ecg5000' }, { dataDir });
+      expect(prepared.test.rows).toBe(500);
+    },
+  );
 
   it('rejects an archive whose entry fails its checksum, or that is no zip, and leaves nothing behind', async () => {
     const bad = join(work, 'zip-bad');

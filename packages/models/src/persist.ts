@@ -210,7 +210,8 @@ function checkWeights(
 ): void {
   if (expectedSha256 !== undefined && sha256Hex(bytes) !== expectedSha256) {
     throw new Error(
-      `${files}: its sha256 is not the one ${MODEL_FILES.info} records: the file was changed or damaged since the model was saved`,
+      `${files}: its sha256 is not the one ${MODEL_FILES.info} records: ` +
+        `the file was changed or damaged since the model was saved`,
     );
   }
   // tfjs checks what it can of weights without a fixed size.
@@ -228,7 +229,8 @@ function checkWeights(
       const bad = values.reduce((n, v) => (Number.isFinite(v) ? n : n + 1), 0);
       if (bad > 0) {
         throw new Error(
-          `${files}: weight '${spec.name}' holds ${bad} NaN or infinite values (of ${values.length}): the training diverged or the file is damaged, and the model cannot score`,
+          `${files}: weight '${spec.name}' holds ${bad} NaN or infinite values (of ${values.length}): ` +
+            `the training diverged or the file is damaged, and the model cannot score`,
         );
       }
     }
@@ -241,7 +243,8 @@ function weightsFile(dir: string, topologyFile: string, p: string): string {
   const name = p.replace(/^\.\//, '');
   if (name === '' || name.includes('/') || name.includes('\\') || name === '..' || name === '.') {
     throw new Error(
-      `${topologyFile}: weightsManifest path ${JSON.stringify(p)} must name a file of the model folder, like ./${MODEL_FILES.weights}`,
+      `${topologyFile}: weightsManifest path ${JSON.stringify(p)} ` +
+        `must name a file of the model folder, like ./${MODEL_FILES.weights}`,
     );
   }
   return path.join(dir, name);

@@ -187,9 +187,11 @@ describe('detector families without tfjs', () => {
   }, 120_000);
 
   it('load from the registry entry and fit and score every detector kind while tfjs stays unloaded', () => {
+    const registry = JSON.stringify(path.join(packageRoot, 'dist', 'registry.js'));
     const script = `
-      const { detectorFamilyOf, DETECTOR_KINDS } = await import(${JSON.stringify(path.join(packageRoot, 'dist', 'registry.js'))});
-      const specs = { pca: { kind: 'pca', components: 2 }, 'isolation-forest': { kind: 'isolation-forest', trees: 10, sampleSize: 16 },
+      const { detectorFamilyOf, DETECTOR_KINDS } = await import(${registry});
+      const specs = { pca: { kind: 'pca', components: 2 },
+        'isolation-forest': { kind: 'isolation-forest', trees: 10, sampleSize: 16 },
         knn: { kind: 'knn', k: 2, aggregate: 'mean' } };
       const rows = { x: Float32Array.from({ length: 40 * 3 }, (_, i) => Math.sin(i)), rows: 40, features: 3 };
       const scores = DETECTOR_KINDS.map((kind) => detectorFamilyOf(kind).fit(specs[kind], rows, 1).score(rows).length);

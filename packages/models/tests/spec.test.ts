@@ -46,7 +46,8 @@ describe('validateModelSpec', () => {
     const bad = dense({ encoder: [64, 2.5], dropout: -1, l2: 'none' });
     expect(() => validateModelSpec(bad, 140)).toThrow(InvalidModelSpecError);
     expect(() => validateModelSpec(bad, 140)).toThrow(
-      'invalid model spec: encoder[1] must be a positive integer, got 2.5; dropout must be in [0, 1), got -1; l2 must be in [0, 1], or an array of such penalties, got "none"',
+      'invalid model spec: encoder[1] must be a positive integer, got 2.5; dropout must be in [0, 1), got -1; ' +
+        'l2 must be in [0, 1], or an array of such penalties, got "none"',
     );
     const good: ModelSpec = PRESETS['ecg-v3'];
     expect(validateModelSpec(good, 140)).toBe(good);

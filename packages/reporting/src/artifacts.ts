@@ -72,7 +72,9 @@ async function readHistograms(store: RunStore, trial: TrialRecord): Promise<Load
   return parsed.success
     ? { value: parsed.data }
     : {
-        missing: `Artifact ${artifactPath(trial, 'histograms')} is not a histograms artifact: ${parsed.error.issues[0]?.message}`,
+        missing:
+          `Artifact ${artifactPath(trial, 'histograms')} is not a histograms artifact: ` +
+          `${parsed.error.issues[0]?.message}`,
       };
 }
 

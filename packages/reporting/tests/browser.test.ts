@@ -12,7 +12,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
   console.warn(
-    `[reporting] browser test skipped: ${CHROMIUM} not found (CI installs Debian's chromium; locally: apt-get install chromium)`,
+    `[reporting] browser test skipped: ${CHROMIUM} not found ` +
+      `(CI installs Debian's chromium; locally: apt-get install chromium)`,
   );
 }
 const OUTPUT = new URL('../test-output/', import.meta.url).pathname;

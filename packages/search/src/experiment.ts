@@ -130,9 +130,10 @@ export const experimentSchema = z
       .min(1)
       .optional()
       .describe(
-        `Baseline detectors fitted beside the autoencoders (kinds ${DETECTOR_KINDS.join(', ')}), each a complete spec, e.g. ` +
-          '{"kind": "pca", "components": 10}: fitted on the normal training rows, scored by the same threshold rules and ' +
-          'metrics, repeated as the autoencoders; ranked on the same leaderboard, never the winner (docs/baselines.md).',
+        `Baseline detectors fitted beside the autoencoders (kinds ${DETECTOR_KINDS.join(', ')}), ` +
+          'each a complete spec, e.g. {"kind": "pca", "components": 10}: fitted on the normal training rows, ' +
+          'scored by the same threshold rules and metrics, repeated as the autoencoders; ' +
+          'ranked on the same leaderboard, never the winner (docs/baselines.md).',
       ),
     training: trainingSchema,
     scoring: z
@@ -152,9 +153,9 @@ export const experimentSchema = z
       .enum(RESAMPLE_SCOPES)
       .optional()
       .describe(
-        'What each repeat draws anew besides its training seed: "none" (default: every repeat uses the same split, so ' +
-          'intervals over repeats show training variance only), "validation" (a new validation carve per repeat) or ' +
-          '"all" (also a new random train/test split), deterministic from data.seed; intervals then include ' +
+        'What each repeat draws anew besides its training seed: "none" (default: every repeat uses the same split, ' +
+          'so intervals over repeats show training variance only), "validation" (a new validation carve per repeat) ' +
+          'or "all" (also a new random train/test split), deterministic from data.seed; intervals then include ' +
           "the split's variance.",
       ),
     selection: selectionSchema,
@@ -167,8 +168,9 @@ export const experimentSchema = z
         code: 'custom',
         path: ['selection', 'split'],
         message:
-          'selecting on "test" lets test labels choose the winner, so its test scores are optimistic: select on "validation" ' +
-          '(with data.validationAnomalies: "keep" for a metric that needs labels), or add "allowTest": true to accept that',
+          'selecting on "test" lets test labels choose the winner, so its test scores are optimistic: ' +
+          'select on "validation" (with data.validationAnomalies: "keep" for a metric that needs labels), ' +
+          'or add "allowTest": true to accept that',
       });
     }
     if (exp.data.resample) {
@@ -247,7 +249,9 @@ export const experimentSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['space', name],
-          message: `unknown scoring parameter${hint ? `; did you mean "${hint}"?` : `; known: ${scoringFields.join(', ')}`}`,
+          message:
+            `unknown scoring parameter` +
+            `${hint ? `; did you mean "${hint}"?` : `; known: ${scoringFields.join(', ')}`}`,
         });
       }
       const roots: readonly string[] = [...TRAINING_ROOTS, ...SCORING_ROOTS];
@@ -298,7 +302,8 @@ function baselineProblems(exp: z.output<typeof experimentSchema>): { path: (stri
     if (spec && isDetectorKind(spec.kind)) {
       problems.push({
         path,
-        message: `"${spec.kind}" is a baseline detector: list it under "baselines", where it is compared with the winner`,
+        message:
+          `"${spec.kind}" is a baseline detector: ` + `list it under "baselines", where it is compared with the winner`,
       });
     }
   }

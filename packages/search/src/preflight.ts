@@ -118,7 +118,10 @@ function memoryIssue(
     rows: shape.rows,
   });
   if (bytes <= limits.trialMemoryBytes) return undefined;
-  return `model needs about ${gigabytes(bytes)} to train (${parameters.toExponential(2)} parameters), over the limit of ${gigabytes(limits.trialMemoryBytes)} per trial (${limits.memorySource})`;
+  return (
+    `model needs about ${gigabytes(bytes)} to train (${parameters.toExponential(2)} parameters), ` +
+    `over the limit of ${gigabytes(limits.trialMemoryBytes)} per trial (${limits.memorySource})`
+  );
 }
 
 /**
@@ -320,7 +323,8 @@ function validationFix(lack: string, need: ValidationNeed): string {
     return 'use more rows or a larger data.validationFraction (each trial would otherwise train for nothing)';
   if (need === 'labels') {
     return (
-      'set data.validationAnomalies to "keep" (validation then also holds the training rows\' anomalies, never trained on), ' +
+      'set data.validationAnomalies to "keep" ' +
+      "(validation then also holds the training rows' anomalies, never trained on), " +
       'or select on a metric without labels such as mse'
     );
   }
@@ -365,7 +369,9 @@ function validationProblems(
           : n.need === 'normal'
             ? 'normal validation rows'
             : 'validation rows';
-      const message = `${n.what} needs ${noun}, but the validation split of ${shape.dataset} ${lack}: ${validationFix(lack, n.need)}`;
+      const message =
+        `${n.what} needs ${noun}, but the validation split of ${shape.dataset} ${lack}: ` +
+        `${validationFix(lack, n.need)}`;
       return [{ path: n.path, message }];
     }),
   );

@@ -32,7 +32,8 @@ export function memoryPerTrial(mb: number | undefined, workers: number, setting:
   if (mb !== undefined) return { trialMemoryBytes: mb * 2 ** 20, memorySource: setting };
   return {
     trialMemoryBytes: totalmem() / workers,
-    memorySource: `this machine's memory over ${workers} worker${workers === 1 ? '' : 's'}; set ${setting} to change it`,
+    memorySource:
+      `this machine's memory over ${workers} worker${workers === 1 ? '' : 's'}; ` + `set ${setting} to change it`,
   };
 }
 

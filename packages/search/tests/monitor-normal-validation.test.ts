@@ -24,23 +24,27 @@ const data = (validationAnomalies: 'keep' | 'drop') => ({
 });
 
 describe('early stopping and pruning monitor the normal validation rows only', () => {
-  it('keeps the normal rows of a labelled validation split, in order, and passes a split without anomalies as it is', async () => {
-    const prepared = preparedDataMessage(await prepareData(data('keep'))).message;
-    const { validation } = prepared;
-    const normalRows = [...validation.y.keys()].filter((i) => validation.y[i] === 0);
-    expect(normalRows.length).toBeGreaterThan(0);
-    expect(normalRows.length).toBeLessThan(validation.rows); // the split holds anomalies: the test has teeth
-    const rows = monitoredValidation(validation)!;
-    expect(rows.rows).toBe(normalRows.length);
-    const f = validation.features;
-    normalRows.forEach((row, i) =>
-      expect(rows.x.subarray(i * f, (i + 1) * f)).toEqual(validation.x.subarray(row * f, (row + 1) * f)),
-    );
+  it(
+    'keeps the normal rows of a labelled validation split, in order, ' +
+      'and passes a split without anomalies as it is',
+    async () => {
+      const prepared = preparedDataMessage(await prepareData(data('keep'))).message;
+      const { validation } = prepared;
+      const normalRows = [...validation.y.keys()].filter((i) => validation.y[i] === 0);
+      expect(normalRows.length).toBeGreaterThan(0);
+      expect(normalRows.length).toBeLessThan(validation.rows); // the split holds anomalies: the test has teeth
+      const rows = monitoredValidation(validation)!;
+      expect(rows.rows).toBe(normalRows.length);
+      const f = validation.features;
+      normalRows.forEach((row, i) =>
+        expect(rows.x.subarray(i * f, (i + 1) * f)).toEqual(validation.x.subarray(row * f, (row + 1) * f)),
+      );
 
-    const plain = preparedDataMessage(await prepareData(data('drop'))).message;
-    expect(monitoredValidation(plain.validation)).toBe(plain.validation); // unchanged where there is no anomaly
-    expect(monitoredValidation({ ...validation, rows: 0, x: new Float32Array(0), y: new Uint8Array(0) })).toBeNull();
-  });
+      const plain = preparedDataMessage(await prepareData(data('drop'))).message;
+      expect(monitoredValidation(plain.validation)).toBe(plain.validation); // unchanged where there is no anomaly
+      expect(monitoredValidation({ ...validation, rows: 0, x: new Float32Array(0), y: new Uint8Array(0) })).toBeNull();
+    },
+  );
 
   it('a training is given those rows to monitor', async () => {
     const task = {

@@ -77,12 +77,15 @@ describe('ASHA pruner', () => {
     expect(pruner.shouldPrune(curve('t', [0.1], 'running'), others)).toBe(false);
   });
 
-  it('does not wait for a rung to fill: the first trial goes on, and until eta values are there only the best does', () => {
-    const pruner = new AshaPruner({ minEpochs: 1, reductionFactor: 3 });
-    expect(pruner.shouldPrune(curve('t', [5], 'running'), [])).toBe(false);
-    expect(pruner.shouldPrune(curve('t', [5], 'running'), [curve('a', [4])])).toBe(true);
-    expect(pruner.shouldPrune(curve('t', [3], 'running'), [curve('a', [4])])).toBe(false);
-  });
+  it(
+    'does not wait for a rung to fill: the first trial goes on, ' + 'and until eta values are there only the best does',
+    () => {
+      const pruner = new AshaPruner({ minEpochs: 1, reductionFactor: 3 });
+      expect(pruner.shouldPrune(curve('t', [5], 'running'), [])).toBe(false);
+      expect(pruner.shouldPrune(curve('t', [5], 'running'), [curve('a', [4])])).toBe(true);
+      expect(pruner.shouldPrune(curve('t', [3], 'running'), [curve('a', [4])])).toBe(false);
+    },
+  );
 
   it('prunes nothing between rungs, however bad the value', () => {
     const pruner = new AshaPruner({ minEpochs: 2, reductionFactor: 2 });

@@ -89,7 +89,8 @@ describe('ids read from disk', () => {
     await editJson(shard, (data) => (data.trials[0].artifacts.errors = '../../../etc/passwd'));
     const reader = await openRunStore(root, { readonly: true });
     await expect(reader.listTrials(study.id)).rejects.toThrow(
-      `${shard}: trials[0].artifacts.errors: must be a path inside ${study.id}/trials/t000002/, got "../../../etc/passwd"`,
+      `${shard}: trials[0].artifacts.errors: must be a path inside ${study.id}/trials/t000002/, ` +
+        `got "../../../etc/passwd"`,
     );
   });
 });

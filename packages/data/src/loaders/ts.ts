@@ -89,7 +89,8 @@ export async function loadTs(input: LineInput, options: { name?: string } = {}):
               file,
               line,
               undefined,
-              `expected a header tag (@problemName, @seriesLength, @classLabel, @data...), got '${trimmed.slice(0, 60)}'`,
+              `expected a header tag (@problemName, @seriesLength, @classLabel, @data...), ` +
+                `got '${trimmed.slice(0, 60)}'`,
             );
       }
       return;

@@ -20,7 +20,8 @@ export const conv1dSpecSchema = z
     init,
   })
   .describe(
-    'Conv1D + MaxPool blocks down, UpSampling + Conv1D blocks up, a 1-filter Conv1D output cropped back to the input length.',
+    'Conv1D + MaxPool blocks down, UpSampling + Conv1D blocks up, ' +
+      'a 1-filter Conv1D output cropped back to the input length.',
   );
 
 /** A Conv1D autoencoder spec. */

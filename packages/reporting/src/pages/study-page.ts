@@ -108,9 +108,10 @@ function leaderboardCells(
     ...cell,
     className: `${cell.className ?? ''} ${SECONDARY}`.trim(),
   });
+  const marks = `${row.tiedWith.length ? ' tie' : ''}${row.isWinner ? ' ★' : ''}${row.usesLabels ? ' †' : ''}`;
   return [
     {
-      text: `${row.rank}${row.tiedWith.length ? ' tie' : ''}${row.isWinner ? ' ★' : ''}${row.usesLabels ? ' †' : ''}`,
+      text: `${row.rank}${marks}`,
       sort: String(row.rank),
       className: 'num',
     },

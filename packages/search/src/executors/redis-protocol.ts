@@ -95,7 +95,8 @@ export async function reachRedis(redis: Redis, address: string, timeoutMs = 10_0
   const credentials = (error: Error) =>
     AUTH_ERROR.test(error.message)
       ? new Error(
-          `Redis at ${redacted(address)} refused the credentials: ${error.message}; check the URL's password or $AELAB_REDIS_PASSWORD`,
+          `Redis at ${redacted(address)} refused the credentials: ${error.message}; ` +
+            `check the URL's password or $AELAB_REDIS_PASSWORD`,
         )
       : error;
   const onError = (error: Error) => {

@@ -161,7 +161,8 @@ interface Context {
 async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
   if (data.codeVersion !== ctx.code) {
     throw new UnrecoverableError(
-      `code version differs: the coordinator runs ${data.codeVersion}, worker ${hostname()} runs ${ctx.code}; run the same build (same commit, \`npx tsc -b\`) on both`,
+      `code version differs: the coordinator runs ${data.codeVersion}, worker ${hostname()} runs ${ctx.code}; ` +
+        `run the same build (same commit, \`npx tsc -b\`) on both`,
     );
   }
   const spec = confinedData(data.task.config.data as DataSpec, ctx.dataDir);
@@ -175,7 +176,10 @@ async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
   const prepared = ctx.limits.keep!.get(spec);
   if (prepared && data.dataFingerprint !== null && prepared.fingerprint !== data.dataFingerprint) {
     throw new UnrecoverableError(
-      `dataset fingerprint differs: '${spec.dataset}' in ${ctx.dataDir} on ${hostname()} prepares to ${prepared.fingerprint.slice(0, 12)}, the coordinator's to ${data.dataFingerprint.slice(0, 12)}; give this worker the same files`,
+      `dataset fingerprint differs: '${spec.dataset}' in ${ctx.dataDir} on ${hostname()} ` +
+        `prepares to ${prepared.fingerprint.slice(0, 12)}, ` +
+        `the coordinator's to ${data.dataFingerprint.slice(0, 12)}; ` +
+        `give this worker the same files`,
     );
   }
   if (issues.length > 0) throw new UnrecoverableError(`refused by worker ${hostname()}: ${issues.join('; ')}`);
@@ -224,7 +228,8 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
   const limit = (ctx.options.maxResultMb ?? DEFAULT_MAX_RESULT_MB) * 2 ** 20;
   if (payload.length > limit) {
     throw new UnrecoverableError(
-      `result of ${(payload.length / 2 ** 20).toFixed(1)} MB is over the ${limit / 2 ** 20} MB a worker sends through Redis (aelab worker --max-result-mb)`,
+      `result of ${(payload.length / 2 ** 20).toFixed(1)} MB is over the ${limit / 2 ** 20} MB ` +
+        `a worker sends through Redis (aelab worker --max-result-mb)`,
     );
   }
   const key = resultKey(job.queueName, job.id!, attempt);
@@ -298,7 +303,8 @@ export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
   });
   await subscriber.subscribe(CANCEL_CHANNEL);
   log(
-    `worker ${hostname()}: ${redacted(options.address)}, ${options.concurrency} at once, data ${dataDir}, code ${ctx.code}`,
+    `worker ${hostname()}: ${redacted(options.address)}, ${options.concurrency} at once, ` +
+      `data ${dataDir}, code ${ctx.code}`,
   );
   const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
   const refused = new Set<string>();

@@ -341,12 +341,14 @@ export const tpeSampler = defineSampler({
         .lte(1)
         .optional()
         .describe(
-          'Share of the finished configurations that count as good: ceil(gamma * n), at most 25 (default 0.1, as Optuna).',
+          'Share of the finished configurations that count as good: ceil(gamma * n), ' +
+            'at most 25 (default 0.1, as Optuna).',
         ),
     })
     .strict()
     .describe(
-      "Tree-structured Parzen Estimator (Optuna's TPESampler): learns from finished configurations where the good ones lie.",
+      "Tree-structured Parzen Estimator (Optuna's TPESampler): " +
+        'learns from finished configurations where the good ones lie.',
     ),
   create: (settings, context) =>
     new TpeSampler({

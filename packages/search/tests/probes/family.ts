@@ -13,7 +13,8 @@ interface Probe {
   check: string;
 }
 
-const FAMILY = `/** Architecture probe: a dense autoencoder with an activity penalty on its bottleneck, a loss term of its own. */
+const FAMILY = `\
+/** Architecture probe: a dense autoencoder with an activity penalty on its bottleneck, a loss term of its own. */
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LayerSeeds } from '../random.js';
@@ -39,7 +40,9 @@ export const probeActivityFamily = {
   kind: 'probe-activity',
   schema: probeActivitySchema,
   inputIssues: (spec, inputSize) =>
-    spec.encoder[spec.encoder.length - 1] > inputSize ? [\`encoder: the bottleneck is larger than input \${inputSize}\`] : [],
+    spec.encoder[spec.encoder.length - 1] > inputSize
+      ? [\`encoder: the bottleneck is larger than input \${inputSize}\`]
+      : [],
   size(spec, inputSize) {
     const all = [inputSize, ...layerWidths(spec, inputSize)];
     let parameters = 0;
@@ -55,7 +58,9 @@ export const probeActivityFamily = {
       const last = i === all.length - 1;
       const name = i === spec.encoder.length - 1 ? 'bottleneck' : last ? 'reconstruction' : \`hidden_\${i}\`;
       const init = kit.weightInit(seeds, undefined, fanIn);
-      x = kit.tf.layers.dense({ units, activation: last ? 'linear' : 'tanh', ...init, name }).apply(x) as tf.SymbolicTensor;
+      x = kit.tf.layers
+        .dense({ units, activation: last ? 'linear' : 'tanh', ...init, name })
+        .apply(x) as tf.SymbolicTensor;
       fanIn = units;
     });
     return kit.tf.model({ inputs: input, outputs: x, name: 'probe_activity_autoencoder' });
@@ -107,8 +112,8 @@ import { JsonFileRunStore } from '@aelab/store';
 const dir = mkdtempSync(join(tmpdir(), 'aelab-probe-family-'));
 try {
   writeFileSync(join(dir, 'exp.json'), ${JSON.stringify(JSON.stringify(experiment))});
-  const argv = ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', join(dir, 'runs'),
-    '--workers', '1', '--no-report'];
+  const argv = ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', join(dir, 'exp.json'),
+    '--store', join(dir, 'runs'), '--workers', '1', '--no-report'];
   const run = spawnSync(process.execPath, argv, { encoding: 'utf8' });
   if (run.status !== 0) throw new Error('aelab search exited ' + run.status + ':\\n' + run.stdout + run.stderr);
   const store = await JsonFileRunStore.open(join(dir, 'runs'), { readonly: true });
