@@ -129,8 +129,9 @@ export function compareWithBaseline(
   const better = rule.direction === 'maximize' ? interval.low > 0 : interval.high < 0;
   const verdict = better ? 'beats' : 'does not beat';
   const sentence =
-    `the best autoencoder (${autoencoder.name}) ${verdict} the best baseline (${baseline.name}) on ${rule.split} ${metricLabel}: ` +
-    `difference ${fixed(difference)}, ${Math.round(CONFIDENCE * 100)}% CI [${fixed(interval.low)}, ${fixed(interval.high)}] ` +
+    `the best autoencoder (${autoencoder.name}) ${verdict} the best baseline (${baseline.name}) ` +
+    `on ${rule.split} ${metricLabel}: difference ${fixed(difference)}, ` +
+    `${Math.round(CONFIDENCE * 100)}% CI [${fixed(interval.low)}, ${fixed(interval.high)}] ` +
     `(paired bootstrap over the ${y.length} ${rule.split} rows, ${draws} draws)`;
   return { verdict, difference, interval, rows: y.length, draws, sentence };
 }
