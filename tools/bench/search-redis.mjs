@@ -156,7 +156,9 @@ try {
       {
         bench: 'search-redis',
         cpus: availableParallelism(),
-        note: 'best of repeats on a shared machine; redis worker processes start before the timer, the pool starts its threads inside it',
+        note:
+          'best of repeats on a shared machine; redis worker processes start before the timer, ' +
+          'the pool starts its threads inside it',
         throughput: { trainings: trials, epochs, ...throughput },
         queueOverhead: {
           trainings: trials,

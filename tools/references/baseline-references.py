@@ -20,7 +20,10 @@ mixing = rng.normal(size=(FEATURES, FEATURES))
 train = (rng.normal(size=(300, FEATURES)) @ mixing).astype(np.float32).astype(np.float64)
 normal_test = rng.normal(size=(150, FEATURES)) @ mixing
 # Anomalies at graded distances, so the scores spread and ranks carry information.
-anomalies = rng.normal(size=(50, FEATURES)) @ mixing + rng.normal(size=(50, FEATURES)) * np.linspace(0.5, 6, 50)[:, None]
+anomalies = (
+    rng.normal(size=(50, FEATURES)) @ mixing
+    + rng.normal(size=(50, FEATURES)) * np.linspace(0.5, 6, 50)[:, None]
+)
 test = np.vstack([normal_test, anomalies]).astype(np.float32).astype(np.float64)
 
 

@@ -80,18 +80,20 @@ export async function printBest(store: RunStore, studyId: string): Promise<void>
   say(`best (${board.ruleText}): ${w.family}${w.variant ? ` ${w.variant}` : ''} ${paramText(w, board)}`);
   const selection = `${study.selection.split} ${study.selection.metric}`;
   say(
-    `  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  (${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`,
+    `  ${selection} ${pm(w.score)}  95% CI ${interval(w.scoreInterval)}  ` +
+      `(${w.trials.length} repeat${w.trials.length === 1 ? '' : 's'})`,
   );
   say(`  variance in the intervals: ${board.intervalVariance}`);
   const m = w.metrics;
   const t = board.metricsSplit;
   say(
-    `  ${t} accuracy ${pm(m.accuracy)}  ${t} precision ${pm(m.precision)}  ${t} recall ${pm(m.recall)}  ${t} F1 ${pm(m.f1)}` +
-      `  ${t} ROC-AUC ${pm(m.rocAuc)}  ${t} PR-AUC ${pm(m.prAuc)}`,
+    `  ${t} accuracy ${pm(m.accuracy)}  ${t} precision ${pm(m.precision)}  ${t} recall ${pm(m.recall)}` +
+      `  ${t} F1 ${pm(m.f1)}  ${t} ROC-AUC ${pm(m.rocAuc)}  ${t} PR-AUC ${pm(m.prAuc)}`,
   );
   const thresholds = w.evaluations.map((e) => interval(e.thresholdInterval, 6));
   say(
-    `  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} (95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`,
+    `  ${board.mseSplit} MSE ${pm(w.mse, 6)}  threshold ${pm(w.threshold, 6)} ` +
+      `(95% interval per repeat: ${thresholds.join(' ')})  trials ${w.trials.map((t) => t.id).join(', ')}`,
   );
   if (w.usesLabels) say('  note: this threshold was chosen with labels; its test score is optimistic');
   const tied = board.rows.filter((r) => w.tiedWith.includes(r.configHash));
@@ -126,7 +128,8 @@ export async function printStudy(store: RunStore, idOrName: string | undefined):
   const study = await findStudy(store, idOrName);
   const board = await leaderboardOf(store, study);
   say(
-    `study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, commit ${study.gitCommit ?? '-'}`,
+    `study ${study.id} (${study.name}) dataset ${study.dataset}, experiment ${study.experimentPath}, ` +
+      `commit ${study.gitCommit ?? '-'}`,
   );
   say(
     `trials: ${

@@ -9,7 +9,8 @@ export async function runWorker(args: WorkerArgs): Promise<number> {
     // A second Ctrl-C quits now: the running jobs stall and other workers take them over.
     if (++stops > 1) process.exit(130);
     process.stderr.write(
-      'stopping: no new jobs; running trainings finish first (Ctrl-C again to quit now: other workers take them over)\n',
+      'stopping: no new jobs; running trainings finish first ' +
+        '(Ctrl-C again to quit now: other workers take them over)\n',
     );
     controller.abort();
   };

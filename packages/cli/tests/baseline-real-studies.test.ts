@@ -70,8 +70,10 @@ describe.skipIf(!available)('the best baseline on the shipped real-data studies 
       }
       const sentence = lines.find((l) => l.includes('the best baseline'))?.trim();
       const pattern = new RegExp(
-        `^the best autoencoder \\(dense ${variant} · .+\\) (beats|does not beat) the best baseline \\((pca|isolation-forest|knn) .+\\) ` +
-          `on validation ${metric}: difference -?\\d\\.\\d{3}, 95% CI \\[-?\\d\\.\\d{3}, -?\\d\\.\\d{3}\\] \\(paired bootstrap over the \\d+ validation rows`,
+        `^the best autoencoder \\(dense ${variant} · .+\\) (beats|does not beat) ` +
+          `the best baseline \\((pca|isolation-forest|knn) .+\\) ` +
+          `on validation ${metric}: difference -?\\d\\.\\d{3}, ` +
+          `95% CI \\[-?\\d\\.\\d{3}, -?\\d\\.\\d{3}\\] \\(paired bootstrap over the \\d+ validation rows`,
       );
       expect(sentence).toMatch(pattern);
       const report = await renderReport(store, { outDir: join(root, 'report') });

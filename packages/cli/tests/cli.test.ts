@@ -97,7 +97,11 @@ describe('aelab search grid, end to end', () => {
     expect(best).not.toMatch(/optimistic/);
     const show = await run(['runs', 'show', '--store', store]);
     expect(show).toMatch(
-      /^rank\tconfig\tmodel\tvalidation f1\t95% CI\tp vs best\ttest F1\ttest ROC-AUC\ttest PR-AUC\t(validation|test) MSE\tparams$/m,
+      new RegExp(
+        /^rank\tconfig\tmodel\tvalidation f1\t95% CI\tp vs best\t/.source +
+          /test F1\ttest ROC-AUC\ttest PR-AUC\t(validation|test) MSE\tparams$/.source,
+        'm',
+      ),
     );
     expect(html).toContain('F1 (test)');
     expect(html).not.toContain('selected on test data');
@@ -142,33 +146,40 @@ describe('aelab search grid, end to end', () => {
     ]);
   });
 
-  it('selecting on test needs selection.allowTest, and is then flagged in the sweep, runs best, runs show and the report', async () => {
-    const file = join(dir, 'leaky.json');
-    const leaky = {
-      ...experiment,
-      name: 'leaky',
-      space: { 'model.encoder': { type: 'categorical', values: [[16, 4]] } },
-    };
-    await writeFile(
-      file,
-      JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test' } }),
-    );
-    await expect(
-      run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1']),
-    ).rejects.toThrow(/selection\.split: selecting on "test" lets test labels choose the winner/);
-    await writeFile(
-      file,
-      JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true } }),
-    );
-    // (The progress display's own warning line, on stderr, is checked on the study's events in the search package.)
-    const out = await run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1']);
-    expect(out).toMatch(/^warning: selected on test data: optimistic/m);
-    expect(await run(['runs', 'show', '--store', join(dir, 'leaky-runs')])).toMatch(
-      /^warning: selected on test data: optimistic/m,
-    );
-    const html = await readFile(/^report: (.+)$/m.exec(out)![1], 'utf8');
-    expect(html).toMatch(/Warning: selected on test data: optimistic/);
-  });
+  it(
+    'selecting on test needs selection.allowTest, and is then flagged in the sweep, runs best, ' +
+      'runs show and the report',
+    async () => {
+      const file = join(dir, 'leaky.json');
+      const leaky = {
+        ...experiment,
+        name: 'leaky',
+        space: { 'model.encoder': { type: 'categorical', values: [[16, 4]] } },
+      };
+      await writeFile(
+        file,
+        JSON.stringify({ ...leaky, selection: { metric: 'f1', direction: 'maximize', split: 'test' } }),
+      );
+      await expect(
+        run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1']),
+      ).rejects.toThrow(/selection\.split: selecting on "test" lets test labels choose the winner/);
+      await writeFile(
+        file,
+        JSON.stringify({
+          ...leaky,
+          selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
+        }),
+      );
+      // (The progress display's own warning line, on stderr, is checked on the study's events in the search package.)
+      const out = await run(['search', 'grid', '-e', file, '--store', join(dir, 'leaky-runs'), '--workers', '1']);
+      expect(out).toMatch(/^warning: selected on test data: optimistic/m);
+      expect(await run(['runs', 'show', '--store', join(dir, 'leaky-runs')])).toMatch(
+        /^warning: selected on test data: optimistic/m,
+      );
+      const html = await readFile(/^report: (.+)$/m.exec(out)![1], 'utf8');
+      expect(html).toMatch(/Warning: selected on test data: optimistic/);
+    },
+  );
 
   it('re-running the same command resumes and trains nothing', async () => {
     const out = await run([
@@ -251,7 +262,8 @@ describe('aelab search grid, end to end', () => {
       const { out, err } = await runWithStderr(score(csv, '--out', join(dir, 'detected.csv')));
       expect(out).toMatch(/2 of 2 rows flagged as anomalies/);
       expect(err).toContain(
-        `${csv}: features: 140 columns (t0, t1, ..., t139); label: none (the model takes 140 features and the file has 140 numeric columns; --label-column to name one)`,
+        `${csv}: features: 140 columns (t0, t1, ..., t139); label: none ` +
+          `(the model takes 140 features and the file has 140 numeric columns; --label-column to name one)`,
       );
     });
 
@@ -263,7 +275,8 @@ describe('aelab search grid, end to end', () => {
       );
       const { err } = await runWithStderr(score(csv, '--out', join(dir, 'labelled-scores.csv')));
       expect(err).toContain(
-        `${csv}: features: 140 columns (c0, c1, ..., c139); label: c140 (the last column; --label-column to choose another, or none)`,
+        `${csv}: features: 140 columns (c0, c1, ..., c139); label: c140 ` +
+          `(the last column; --label-column to choose another, or none)`,
       );
     });
 
@@ -271,7 +284,8 @@ describe('aelab search grid, end to end', () => {
       const csv = join(dir, 'short.csv');
       await writeFile(csv, Array.from({ length: 2 }, () => Array(139).fill(0).join(',')).join('\n') + '\n');
       await expect(run(score(csv))).rejects.toThrow(
-        `${csv}: rows have 138 feature values, the model expects 140 (label: c138, the last column; --label-column none if the file has no label)`,
+        `${csv}: rows have 138 feature values, the model expects 140 ` +
+          `(label: c138, the last column; --label-column none if the file has no label)`,
       );
     });
 

@@ -103,40 +103,46 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     expect(startedJobs(workers[0]).length + startedJobs(workers[1]).length).toBe(4);
   }, 180_000);
 
-  it('a pruned sweep (asha) stops the same trials after the same epochs as the local pool: verdicts travel per epoch', async () => {
-    const pruned = {
-      ...experiment,
-      name: 'redis-asha',
-      training: { ...experiment.training, epochs: 8 },
-      space: { 'training.learningRate': { type: 'categorical', values: [1e-4, 0.003, 1e-6, 0.01] } },
-      pruner: { type: 'asha', minEpochs: 2, reductionFactor: 2 },
-    };
-    await writeFile(join(dir, 'asha.json'), JSON.stringify(pruned));
-    const pool = await sweep(['-e', join(dir, 'asha.json'), '--store', join(dir, 'asha-pool'), '--workers', '1']).done;
-    expect(pool.code, pool.stderr).toBe(0);
-    workers = [startWorker(redis.url)];
-    const remote = await sweep([
-      '-e',
-      join(dir, 'asha.json'),
-      '--store',
-      join(dir, 'asha-redis'),
-      '--workers',
-      '1',
-      '--executor',
-      redis.url,
-    ]).done;
-    expect(remote.code, remote.stderr).toBe(0);
-    const outcome = async (store: string) =>
-      Object.fromEntries(
-        (await storeContents(store)).trials.map((t) => [
-          t.configHash,
-          { status: t.status, epochs: t.history.length, reason: t.reason },
-        ]),
-      );
-    const fromPool = await outcome(join(dir, 'asha-pool'));
-    expect(Object.values(fromPool).filter((t) => t.status === 'pruned').length).toBeGreaterThan(0);
-    expect(await outcome(join(dir, 'asha-redis'))).toEqual(fromPool);
-  }, 180_000);
+  it(
+    'a pruned sweep (asha) stops the same trials after the same epochs as the local pool: ' +
+      'verdicts travel per epoch',
+    async () => {
+      const pruned = {
+        ...experiment,
+        name: 'redis-asha',
+        training: { ...experiment.training, epochs: 8 },
+        space: { 'training.learningRate': { type: 'categorical', values: [1e-4, 0.003, 1e-6, 0.01] } },
+        pruner: { type: 'asha', minEpochs: 2, reductionFactor: 2 },
+      };
+      await writeFile(join(dir, 'asha.json'), JSON.stringify(pruned));
+      const pool = await sweep(['-e', join(dir, 'asha.json'), '--store', join(dir, 'asha-pool'), '--workers', '1'])
+        .done;
+      expect(pool.code, pool.stderr).toBe(0);
+      workers = [startWorker(redis.url)];
+      const remote = await sweep([
+        '-e',
+        join(dir, 'asha.json'),
+        '--store',
+        join(dir, 'asha-redis'),
+        '--workers',
+        '1',
+        '--executor',
+        redis.url,
+      ]).done;
+      expect(remote.code, remote.stderr).toBe(0);
+      const outcome = async (store: string) =>
+        Object.fromEntries(
+          (await storeContents(store)).trials.map((t) => [
+            t.configHash,
+            { status: t.status, epochs: t.history.length, reason: t.reason },
+          ]),
+        );
+      const fromPool = await outcome(join(dir, 'asha-pool'));
+      expect(Object.values(fromPool).filter((t) => t.status === 'pruned').length).toBeGreaterThan(0);
+      expect(await outcome(join(dir, 'asha-redis'))).toEqual(fromPool);
+    },
+    180_000,
+  );
 
   /*
    * The kills below happen at a state the test makes, not one it hopes for: the sweep
@@ -171,57 +177,66 @@ describe.skipIf(!hasRedisServer)('the redis executor with aelab worker processes
     return run;
   }
 
-  it('a worker killed with SIGKILL mid-trial: its job runs again on the other worker and is recorded once', async () => {
-    const run = await heldSweep(join(dir, 'kill-worker'));
-    // Alone, the victim takes a job; it cannot finish it while the coordinator is held.
-    const victim = startWorker(redis.url, ['--lock-seconds', '3']);
-    workers = [victim];
-    const started = await victim.waitFor(/^start /);
-    await stopProcess(victim.child);
-    const killedJob = /^start \S+ (\S+)/.exec(started)![1];
-    const survivor = startWorker(redis.url, ['--lock-seconds', '3']);
-    workers.push(survivor);
-    run.child.kill('SIGCONT');
-    const result = await run.done;
-    expect(result.code, result.stderr).toBe(0);
+  it(
+    'a worker killed with SIGKILL mid-trial: ' + 'its job runs again on the other worker and is recorded once',
+    async () => {
+      const run = await heldSweep(join(dir, 'kill-worker'));
+      // Alone, the victim takes a job; it cannot finish it while the coordinator is held.
+      const victim = startWorker(redis.url, ['--lock-seconds', '3']);
+      workers = [victim];
+      const started = await victim.waitFor(/^start /);
+      await stopProcess(victim.child);
+      const killedJob = /^start \S+ (\S+)/.exec(started)![1];
+      const survivor = startWorker(redis.url, ['--lock-seconds', '3']);
+      workers.push(survivor);
+      run.child.kill('SIGCONT');
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(0);
 
-    expect(startedJobs(survivor)).toContain(killedJob);
-    const { trials } = await storeContents(join(dir, 'kill-worker'));
-    expect(trials).toHaveLength(4);
-    expect(
-      trials.every((t) => t.status === 'complete'),
-      JSON.stringify(trials.map((t) => t.reason)),
-    ).toBe(true);
-    expect(new Set(trials.map((t) => t.configHash)).size).toBe(4);
-  }, 180_000);
+      expect(startedJobs(survivor)).toContain(killedJob);
+      const { trials } = await storeContents(join(dir, 'kill-worker'));
+      expect(trials).toHaveLength(4);
+      expect(
+        trials.every((t) => t.status === 'complete'),
+        JSON.stringify(trials.map((t) => t.reason)),
+      ).toBe(true);
+      expect(new Set(trials.map((t) => t.configHash)).size).toBe(4);
+    },
+    180_000,
+  );
 
-  it('a coordinator killed with SIGKILL and restarted re-attaches to its jobs: nothing trains twice, nothing is recorded twice', async () => {
-    const store = join(dir, 'kill-coordinator');
-    const first = await heldSweep(store);
-    // Two jobs running (each waiting for its first verdict), two queued, when the coordinator dies.
-    workers = [startWorker(redis.url), startWorker(redis.url)];
-    await Promise.all(workers.map((w) => w.waitFor(/^start /)));
-    first.child.kill('SIGKILL');
-    const killed = await first.done;
-    expect(killed.code, killed.stderr).toBeNull();
-    const before = await storeContents(store);
-    expect(before.trials.map((t) => t.status)).toEqual(['running', 'running', 'running', 'running']);
+  it(
+    'a coordinator killed with SIGKILL and restarted re-attaches to its jobs: nothing trains twice, ' +
+      'nothing is recorded twice',
+    async () => {
+      const store = join(dir, 'kill-coordinator');
+      const first = await heldSweep(store);
+      // Two jobs running (each waiting for its first verdict), two queued, when the coordinator dies.
+      workers = [startWorker(redis.url), startWorker(redis.url)];
+      await Promise.all(workers.map((w) => w.waitFor(/^start /)));
+      first.child.kill('SIGKILL');
+      const killed = await first.done;
+      expect(killed.code, killed.stderr).toBeNull();
+      const before = await storeContents(store);
+      expect(before.trials.map((t) => t.status)).toEqual(['running', 'running', 'running', 'running']);
 
-    const rerun = await sweep(['-e', join(dir, 'held.json'), '--store', store, '--executor', redis.url]).done;
-    expect(rerun.code, rerun.stderr).toBe(0);
-    const { trials } = await storeContents(store);
-    const complete = trials.filter((t) => t.status === 'complete');
-    expect(complete).toHaveLength(4);
-    expect(new Set(complete.map((t) => t.configHash)).size).toBe(4);
-    // The trials the kill left running are kept as interrupted; their jobs were not trained again.
-    expect(trials.filter((t) => t.status !== 'complete').map((t) => t.status)).toEqual([
-      'interrupted',
-      'interrupted',
-      'interrupted',
-      'interrupted',
-    ]);
-    const jobs = [...startedJobs(workers[0]), ...startedJobs(workers[1])];
-    expect(jobs).toHaveLength(4);
-    expect(new Set(jobs).size).toBe(4);
-  }, 180_000);
+      const rerun = await sweep(['-e', join(dir, 'held.json'), '--store', store, '--executor', redis.url]).done;
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const { trials } = await storeContents(store);
+      const complete = trials.filter((t) => t.status === 'complete');
+      expect(complete).toHaveLength(4);
+      expect(new Set(complete.map((t) => t.configHash)).size).toBe(4);
+      // The trials the kill left running are kept as interrupted; their jobs were not trained again.
+      expect(trials.filter((t) => t.status !== 'complete').map((t) => t.status)).toEqual([
+        'interrupted',
+        'interrupted',
+        'interrupted',
+        'interrupted',
+      ]);
+      const jobs = [...startedJobs(workers[0]), ...startedJobs(workers[1])];
+      expect(jobs).toHaveLength(4);
+      expect(new Set(jobs).size).toBe(4);
+    },
+    180_000,
+  );
 });

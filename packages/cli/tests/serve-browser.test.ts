@@ -143,102 +143,109 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
   const notReloaded = (page: Page) =>
     page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded === true);
 
-  it('shows a sweep started after it: the study appears, its trial count rises, a running curve grows; then equals the static report', async () => {
-    const problems: string[] = [];
-    const list = await openPage('index.html', problems);
-    expect(await list.locator('main .missing').textContent()).toContain('no studies yet');
+  it(
+    'shows a sweep started after it: the study appears, its trial count rises, a running curve grows; ' +
+      'then equals the static report',
+    async () => {
+      const problems: string[] = [];
+      const list = await openPage('index.html', problems);
+      expect(await list.locator('main .missing').textContent()).toContain('no studies yet');
 
-    const sweep = aelab([
-      'search',
-      'grid',
-      '-e',
-      join(dir, 'exp.json'),
-      '--store',
-      store,
-      '--workers',
-      '1',
-      '--no-report',
-    ]);
-    children.push(sweep);
-    const freeze = () => process.kill(-sweep.pid!, 'SIGSTOP');
-    const resume = () => process.kill(-sweep.pid!, 'SIGCONT');
+      const sweep = aelab([
+        'search',
+        'grid',
+        '-e',
+        join(dir, 'exp.json'),
+        '--store',
+        store,
+        '--workers',
+        '1',
+        '--no-report',
+      ]);
+      children.push(sweep);
+      const freeze = () => process.kill(-sweep.pid!, 'SIGSTOP');
+      const resume = () => process.kill(-sweep.pid!, 'SIGCONT');
 
-    // The study appears in the list, with the trial count the server gives while the sweep is frozen.
-    const { studies } = await until('the study in the API', async () => {
-      const body = await api<{ studies: { id: string; trials: { total: number } }[] }>('api/studies');
-      return body.studies.length > 0 ? body : undefined;
-    });
-    const studyId = studies[0].id;
-    freeze();
-    const first = (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
-    const trialsCell = list.locator('#studies tbody tr td:nth-child(8)');
-    await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(first));
-    resume();
-    await until('a second trial', async () =>
-      (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total > first ? true : undefined,
-    );
-    freeze();
-    const second = (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
-    await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(second));
-    expect(second).toBeGreaterThan(first);
-    // Opened while the sweep is frozen, so the trials still to train are there to watch.
-    const study = await openPage(`${studyId}/index.html`, problems);
-    resume();
-
-    // On the study page, a running trial's curve gains points between two frozen moments:
-    // A, a trial with at least half its epochs to go; B, the sweep's next live write after A.
-    const liveFile = join(store, studyId, 'live', 'progress.json');
-    const liveWrite = async () => (JSON.parse(await readFile(liveFile, 'utf8')) as { updatedAt: string }).updatedAt;
-    const runningTrials = async () => (await api<LiveApi>(`api/studies/${studyId}/live`)).runningTrials;
-    const item = (n: number) => study.locator(`#live-running li[data-trial="${n}"]`);
-    const points = async () => Number(await study.locator('#live-intermediate').getAttribute('data-points'));
-    let grew = false;
-    while (!grew) {
-      await until('a running trial early in its training', async () =>
-        (await runningTrials()).some((t) => t.epoch > 0 && t.epoch < t.epochs / 2) ? true : undefined,
+      // The study appears in the list, with the trial count the server gives while the sweep is frozen.
+      const { studies } = await until('the study in the API', async () => {
+        const body = await api<{ studies: { id: string; trials: { total: number } }[] }>('api/studies');
+        return body.studies.length > 0 ? body : undefined;
+      });
+      const studyId = studies[0].id;
+      freeze();
+      const first = (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
+      const trialsCell = list.locator('#studies tbody tr td:nth-child(8)');
+      await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(first));
+      resume();
+      await until('a second trial', async () =>
+        (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total > first ? true : undefined,
       );
       freeze();
-      const a = (await runningTrials()).find((t) => t.epoch > 0 && t.epoch < t.epochs / 2);
-      if (!a) {
-        resume();
-        continue;
-      }
-      await expect.poll(() => item(a.number).getAttribute('data-epoch'), { timeout: PATIENCE }).toBe(String(a.epoch));
-      const pointsBefore = await points();
-      expect(await study.locator('#live-intermediate svg').count()).toBe(1);
-      const since = await liveWrite();
+      const second = (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
+      await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(second));
+      expect(second).toBeGreaterThan(first);
+      // Opened while the sweep is frozen, so the trials still to train are there to watch.
+      const study = await openPage(`${studyId}/index.html`, problems);
       resume();
-      await until('the next live write', async () => ((await liveWrite()) !== since ? true : undefined));
-      freeze();
-      const b = (await runningTrials()).find((t) => t.number === a.number);
-      // Half a training cannot pass before the next write, but should the trial have ended, try the next one.
-      if (b && b.epoch > a.epoch) {
-        await expect.poll(() => item(b.number).getAttribute('data-epoch'), { timeout: PATIENCE }).toBe(String(b.epoch));
-        expect(await points()).toBeGreaterThan(pointsBefore);
-        expect(await study.locator('#live-intermediate svg').count()).toBe(1);
-        grew = true;
-      }
-      resume();
-    }
 
-    expect(await exited(sweep)).toBe(0);
-    // Finished: the page, updated in place, shows what the static report of the store shows.
-    const report = aelab(['report', '--store', store, '--out', join(dir, 'report')]);
-    children.push(report);
-    expect(await exited(report)).toBe(0);
-    const offline = await browser.newPage();
-    await offline.goto(pathToFileURL(join(dir, 'report', studyId, 'index.html')).href);
-    const staticBoard = await offline.locator('#leaderboard').innerText();
-    await expect.poll(() => study.locator('#live-state').textContent(), { timeout: PATIENCE }).toBe('finished');
-    await expect.poll(() => study.locator('#leaderboard').innerText(), { timeout: PATIENCE }).toBe(staticBoard);
-    expect(await study.locator('#leaderboard tbody tr').count()).toBe(3);
-    await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe('3');
-    expect(await notReloaded(list)).toBe(true);
-    expect(await notReloaded(study)).toBe(true);
-    await mkdir(OUTPUT, { recursive: true });
-    await study.screenshot({ path: join(OUTPUT, 'serve-study.png') });
-    expect(problems).toEqual([]);
-  }, 600_000);
+      // On the study page, a running trial's curve gains points between two frozen moments:
+      // A, a trial with at least half its epochs to go; B, the sweep's next live write after A.
+      const liveFile = join(store, studyId, 'live', 'progress.json');
+      const liveWrite = async () => (JSON.parse(await readFile(liveFile, 'utf8')) as { updatedAt: string }).updatedAt;
+      const runningTrials = async () => (await api<LiveApi>(`api/studies/${studyId}/live`)).runningTrials;
+      const item = (n: number) => study.locator(`#live-running li[data-trial="${n}"]`);
+      const points = async () => Number(await study.locator('#live-intermediate').getAttribute('data-points'));
+      let grew = false;
+      while (!grew) {
+        await until('a running trial early in its training', async () =>
+          (await runningTrials()).some((t) => t.epoch > 0 && t.epoch < t.epochs / 2) ? true : undefined,
+        );
+        freeze();
+        const a = (await runningTrials()).find((t) => t.epoch > 0 && t.epoch < t.epochs / 2);
+        if (!a) {
+          resume();
+          continue;
+        }
+        await expect.poll(() => item(a.number).getAttribute('data-epoch'), { timeout: PATIENCE }).toBe(String(a.epoch));
+        const pointsBefore = await points();
+        expect(await study.locator('#live-intermediate svg').count()).toBe(1);
+        const since = await liveWrite();
+        resume();
+        await until('the next live write', async () => ((await liveWrite()) !== since ? true : undefined));
+        freeze();
+        const b = (await runningTrials()).find((t) => t.number === a.number);
+        // Half a training cannot pass before the next write, but should the trial have ended, try the next one.
+        if (b && b.epoch > a.epoch) {
+          await expect
+            .poll(() => item(b.number).getAttribute('data-epoch'), { timeout: PATIENCE })
+            .toBe(String(b.epoch));
+          expect(await points()).toBeGreaterThan(pointsBefore);
+          expect(await study.locator('#live-intermediate svg').count()).toBe(1);
+          grew = true;
+        }
+        resume();
+      }
+
+      expect(await exited(sweep)).toBe(0);
+      // Finished: the page, updated in place, shows what the static report of the store shows.
+      const report = aelab(['report', '--store', store, '--out', join(dir, 'report')]);
+      children.push(report);
+      expect(await exited(report)).toBe(0);
+      const offline = await browser.newPage();
+      await offline.goto(pathToFileURL(join(dir, 'report', studyId, 'index.html')).href);
+      const staticBoard = await offline.locator('#leaderboard').innerText();
+      await expect.poll(() => study.locator('#live-state').textContent(), { timeout: PATIENCE }).toBe('finished');
+      await expect.poll(() => study.locator('#leaderboard').innerText(), { timeout: PATIENCE }).toBe(staticBoard);
+      expect(await study.locator('#leaderboard tbody tr').count()).toBe(3);
+      await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe('3');
+      expect(await notReloaded(list)).toBe(true);
+      expect(await notReloaded(study)).toBe(true);
+      await mkdir(OUTPUT, { recursive: true });
+      await study.screenshot({ path: join(OUTPUT, 'serve-study.png') });
+      expect(problems).toEqual([]);
+    },
+    600_000,
+  );
 
   it("compares two studies of one dataset side by side with their winners' intervals", async () => {
     // A second study of the same dataset, from the same file under another name.

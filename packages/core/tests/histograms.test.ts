@@ -5,14 +5,19 @@ import { mulberry32 } from '../src/random.js';
 const total = (counts: number[] | undefined) => (counts ?? []).reduce((a, b) => a + b, 0);
 
 describe('binErrors', () => {
-  it('spans the smallest error to the 99.5th percentile of all errors (numpy: np.percentile(range(1000), 99.5) = 994.005)', () => {
-    const histograms = binErrors('mse', { train: Array.from({ length: 1000 }, (_, i) => i) }, [], 10);
-    expect(histograms).toMatchObject({ errorMetric: 'mse', lo: 0, overflow: 5 });
-    expect(histograms.hi).toBeCloseTo(994.005, 9);
-    // Bins 99.4005 wide (edges 99.4005, 198.801, ...): 0..99 in the first; the last holds 895..994 and the 5 above hi.
-    expect(histograms.counts.train).toEqual([100, 99, 100, 99, 100, 99, 99, 100, 99, 105]);
-    expect(histograms.counts.testNormal).toBeUndefined();
-  });
+  it(
+    'spans the smallest error to the 99.5th percentile of all errors ' +
+      '(numpy: np.percentile(range(1000), 99.5) = 994.005)',
+    () => {
+      const histograms = binErrors('mse', { train: Array.from({ length: 1000 }, (_, i) => i) }, [], 10);
+      expect(histograms).toMatchObject({ errorMetric: 'mse', lo: 0, overflow: 5 });
+      expect(histograms.hi).toBeCloseTo(994.005, 9);
+      // Bins 99.4005 wide (edges 99.4005, 198.801, ...): 0..99 in the first; the last holds 895..994
+      // and the 5 above hi.
+      expect(histograms.counts.train).toEqual([100, 99, 100, 99, 100, 99, 99, 100, 99, 105]);
+      expect(histograms.counts.testNormal).toBeUndefined();
+    },
+  );
 
   it('reaches the highest finite threshold, and splits the test rows by label', () => {
     const test = { errors: [0.1, 0.2, 0.9, 5, NaN], y: [0, 0, 1, 1, 1] };

@@ -104,13 +104,15 @@ function predefinedTrainTest(dataset: Dataset): [Rows, Rows] {
   const marks = dataset.predefinedSplit;
   if (!marks)
     throw new DataPreparationError(
-      `dataset '${dataset.name}' has no predefined train/test split; use split kind 'rows', 'random' or 'chronological'`,
+      `dataset '${dataset.name}' has no predefined train/test split; ` +
+        `use split kind 'rows', 'random' or 'chronological'`,
     );
   const all = consecutive(0, marks.length);
   const test = rowsWhere(all, (row) => marks[row] !== 'train');
   if (test.length === 0)
     throw new DataPreparationError(
-      `dataset '${dataset.name}' has no TEST rows in its predefined split (${dataset.source.paths.join(', ')}); use split kind 'random' or 'rows'`,
+      `dataset '${dataset.name}' has no TEST rows in its predefined split (${dataset.source.paths.join(', ')}); ` +
+        `use split kind 'random' or 'rows'`,
     );
   return [rowsWhere(all, (row) => marks[row] === 'train'), test];
 }

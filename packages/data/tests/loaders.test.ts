@@ -173,7 +173,9 @@ describe('CSV loader', () => {
     expect(d.features).toBe(features);
     expect(d.labels.filter((l) => l === '1').length).toBe(rows / 10);
     console.log(
-      `generated ${(bytes / 2 ** 20).toFixed(1)} MiB CSV (not on disk): heap+arrayBuffers peak growth ${(peak / 2 ** 20).toFixed(1)} MiB (sampled, incl. garbage), retained ${(retained / 2 ** 20).toFixed(1)} MiB, values ${(d.values.byteLength / 2 ** 20).toFixed(1)} MiB`,
+      `generated ${(bytes / 2 ** 20).toFixed(1)} MiB CSV (not on disk): ` +
+        `heap+arrayBuffers peak growth ${(peak / 2 ** 20).toFixed(1)} MiB (sampled, incl. garbage), ` +
+        `retained ${(retained / 2 ** 20).toFixed(1)} MiB, values ${(d.values.byteLength / 2 ** 20).toFixed(1)} MiB`,
     );
     expect(bytes).toBeGreaterThan(35 * 2 ** 20);
     // the text is never held: what stays is the Float32 values (15 MiB) and one pointer per label
@@ -213,7 +215,8 @@ describe('the CSV rules aelab score shares', () => {
 
 describe('ARFF loader', () => {
   const header =
-    "% comment\n@RELATION 'test set'\n@attribute  a   numeric\n@ATTRIBUTE 'b c' REAL\n@attribute kind {x, 'y z'}\n@attribute  target {1,2}\n@data\n";
+    "% comment\n@RELATION 'test set'\n@attribute  a   numeric\n@ATTRIBUTE 'b c' REAL\n" +
+    "@attribute kind {x, 'y z'}\n@attribute  target {1,2}\n@data\n";
   it('reads numeric and nominal attributes, comments, quotes, ? and any spacing', async () => {
     const d = await loadArff(file(`${header}1.5,2e1,x,1\n% mid comment\n?,3,'y z',2\n`, 'arff'));
     expect(d.name).toBe('test set');
@@ -276,7 +279,8 @@ describe('named datasets without files', () => {
       (e: Error) => e,
     );
     expect(error?.message).toBe(
-      `dataset 'ecg' not found: looked for ${join(empty, 'ecg_tensorflow/ecg.csv')} (data dir from --data-dir); run \`npx aelab data fetch ecg\` or set AELAB_DATA_DIR / --data-dir`,
+      `dataset 'ecg' not found: looked for ${join(empty, 'ecg_tensorflow/ecg.csv')} (data dir from --data-dir); ` +
+        `run \`npx aelab data fetch ecg\` or set AELAB_DATA_DIR / --data-dir`,
     );
     expect(error?.message.includes('\n')).toBe(false);
     await expect(loadDataset('nab/nope/x')).rejects.toThrow(/unknown NAB series/);
@@ -338,7 +342,8 @@ describe('dropColumns', () => {
 
   it('says what type it expects', async () => {
     await expect(loadFile(table(), { dropColumns: true })).rejects.toThrow(
-      'dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, got true',
+      'dropColumns must be a comma-separated string of column names ' +
+        'or an array of column names / 0-based indices, got true',
     );
     await expect(loadCsv(table(), { dropColumns: [['Time']] as never })).rejects.toThrow(
       /dropColumns entry 0 must be a column name or a 0-based index, got \["Time"\]/,
@@ -397,21 +402,24 @@ describe('regressions found by the loader fuzz suite (tests/loaders.fuzz.test.ts
     expect((await nab('\ntimestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\n')).rows).toBe(1);
   });
 
-  it('rejects NAB timestamps that are not calendar times (month 13, hour 99) instead of rolling them over', async () => {
-    for (const bad of [
-      '2014-13-01 00:00:00',
-      '2014-02-30 00:00:00',
-      '2014-01-01 24:00:00',
-      '2014-01-01 00:60:00',
-      '2014-01-01 00:00:61',
-    ]) {
-      const e = await formatError(nab(`timestamp,value\n2014-01-01 00:00:00,1\n${bad},2\n`));
-      expect(e.message).toContain(`:3:1: expected a timestamp 'YYYY-MM-DD HH:MM:SS', got '${bad}'`);
-    }
-    expect((await nab('timestamp,value\n2016-02-29 23:59:59,1\n2016-03-01 00:00:00.5,2\n')).timestamps).toEqual([
-      Date.UTC(2016, 1, 29, 23, 59, 59),
-    ]);
-  });
+  it(
+    'rejects NAB timestamps that are not calendar times (month 13, hour 99) ' + 'instead of rolling them over',
+    async () => {
+      for (const bad of [
+        '2014-13-01 00:00:00',
+        '2014-02-30 00:00:00',
+        '2014-01-01 24:00:00',
+        '2014-01-01 00:60:00',
+        '2014-01-01 00:00:61',
+      ]) {
+        const e = await formatError(nab(`timestamp,value\n2014-01-01 00:00:00,1\n${bad},2\n`));
+        expect(e.message).toContain(`:3:1: expected a timestamp 'YYYY-MM-DD HH:MM:SS', got '${bad}'`);
+      }
+      expect((await nab('timestamp,value\n2016-02-29 23:59:59,1\n2016-03-01 00:00:00.5,2\n')).timestamps).toEqual([
+        Date.UTC(2016, 1, 29, 23, 59, 59),
+      ]);
+    },
+  );
 
   it('rejects a 100,000-digit cell with trailing junk in linear time (no regex backtracking)', async () => {
     const digits = '7'.repeat(100_000);

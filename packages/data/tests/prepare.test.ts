@@ -58,17 +58,20 @@ describe('prepareData on synthetic-ecg', () => {
     }
   });
 
-  it('is deterministic: same spec gives the same fingerprint and rows; a config change changes the fingerprint', async () => {
-    const a = await prepareData({ dataset: 'synthetic-ecg', seed: 1 });
-    const b = await prepareData({ dataset: 'synthetic-ecg', seed: 1 });
-    const c = await prepareData({ dataset: 'synthetic-ecg', seed: 2 });
-    const d = await prepareData({ dataset: 'synthetic-ecg', seed: 1, scaler: 'minmax' });
-    expect(a.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-    expect(a.fingerprint).toBe(b.fingerprint);
-    expect(a.validation.index).toEqual(b.validation.index);
-    expect(a.validation.index).not.toEqual(c.validation.index);
-    expect(new Set([a.fingerprint, c.fingerprint, d.fingerprint]).size).toBe(3);
-  });
+  it(
+    'is deterministic: same spec gives the same fingerprint and rows; ' + 'a config change changes the fingerprint',
+    async () => {
+      const a = await prepareData({ dataset: 'synthetic-ecg', seed: 1 });
+      const b = await prepareData({ dataset: 'synthetic-ecg', seed: 1 });
+      const c = await prepareData({ dataset: 'synthetic-ecg', seed: 2 });
+      const d = await prepareData({ dataset: 'synthetic-ecg', seed: 1, scaler: 'minmax' });
+      expect(a.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+      expect(a.fingerprint).toBe(b.fingerprint);
+      expect(a.validation.index).toEqual(b.validation.index);
+      expect(a.validation.index).not.toEqual(c.validation.index);
+      expect(new Set([a.fingerprint, c.fingerprint, d.fingerprint]).size).toBe(3);
+    },
+  );
 
   it('caches loaded datasets so repeated preparation does not regenerate them', async () => {
     clearDatasetCache();
@@ -81,20 +84,23 @@ describe('prepareData on synthetic-ecg', () => {
     expect(first.values[0]).toBe((await loadDataset('synthetic-ecg', { seed: 9 })).values[0]);
   });
 
-  it('applyPreparation after a JSON round trip reproduces the prepared test rows; invertScaling undoes the scaler', async () => {
-    for (const scaler of ['standard', 'minmax', 'minmax-global', 'none'] as const) {
-      const data = await prepareData({ dataset: 'synthetic-ecg', scaler });
-      const raw = await loadDataset('synthetic-ecg', {});
-      const saved = JSON.parse(JSON.stringify(data.preparation));
-      const rawTest = new Float32Array(data.test.rows * 140);
-      data.test.index.forEach((row, i) => rawTest.set(raw.values.subarray(row * 140, (row + 1) * 140), i * 140));
-      const again = applyPreparation(saved, rawTest, data.test.rows, 140);
-      expect(Array.from(again)).toEqual(Array.from(data.test.x));
-      const back = invertScaling(saved, again, data.test.rows, 140);
-      for (let i = 0; i < 500; i++) expect(back[i]).toBeCloseTo(rawTest[i], 4);
-    }
-    expect(() => applyPreparation({ format: 'other' }, new Float32Array(1), 1, 1)).toThrow(/aelab-preparation\/1/);
-  });
+  it(
+    'applyPreparation after a JSON round trip reproduces the prepared test rows; ' + 'invertScaling undoes the scaler',
+    async () => {
+      for (const scaler of ['standard', 'minmax', 'minmax-global', 'none'] as const) {
+        const data = await prepareData({ dataset: 'synthetic-ecg', scaler });
+        const raw = await loadDataset('synthetic-ecg', {});
+        const saved = JSON.parse(JSON.stringify(data.preparation));
+        const rawTest = new Float32Array(data.test.rows * 140);
+        data.test.index.forEach((row, i) => rawTest.set(raw.values.subarray(row * 140, (row + 1) * 140), i * 140));
+        const again = applyPreparation(saved, rawTest, data.test.rows, 140);
+        expect(Array.from(again)).toEqual(Array.from(data.test.x));
+        const back = invertScaling(saved, again, data.test.rows, 140);
+        for (let i = 0; i < 500; i++) expect(back[i]).toBeCloseTo(rawTest[i], 4);
+      }
+      expect(() => applyPreparation({ format: 'other' }, new Float32Array(1), 1, 1)).toThrow(/aelab-preparation\/1/);
+    },
+  );
 
   it('trainOn all keeps anomalous training rows', async () => {
     const data = await prepareData({ dataset: 'synthetic-ecg', trainOn: 'all', validationFraction: 0 });
@@ -236,23 +242,26 @@ describe('splits', () => {
 });
 
 describe('a labelled validation split (validationAnomalies: keep)', () => {
-  it('keeps the training split anomalies in validation, never in training, and leaves the default unchanged', async () => {
-    const base = {
-      dataset: 'synthetic-ecg',
-      options: { trainRows: 300, testRows: 100 },
-      validationFraction: 0.2,
-    } as const;
-    const dropped = await prepareData(base);
-    const kept = await prepareData({ ...base, validationAnomalies: 'keep' });
-    expect(dropped.validation.y.reduce((a, b) => a + b, 0)).toBe(0);
-    const anomalies = kept.validation.y.reduce((a, b) => a + b, 0);
-    expect(anomalies).toBeGreaterThan(0);
-    expect(kept.validation.rows).toBe(60);
-    expect(kept.train.y.every((v) => v === 0)).toBe(true);
-    expect(kept.train.index.filter((row) => kept.validation.index.includes(row))).toEqual([]);
-    expect(kept.test.index).toEqual(dropped.test.index);
-    expect(kept.fingerprint).not.toBe(dropped.fingerprint);
-  });
+  it(
+    'keeps the training split anomalies in validation, never in training, ' + 'and leaves the default unchanged',
+    async () => {
+      const base = {
+        dataset: 'synthetic-ecg',
+        options: { trainRows: 300, testRows: 100 },
+        validationFraction: 0.2,
+      } as const;
+      const dropped = await prepareData(base);
+      const kept = await prepareData({ ...base, validationAnomalies: 'keep' });
+      expect(dropped.validation.y.reduce((a, b) => a + b, 0)).toBe(0);
+      const anomalies = kept.validation.y.reduce((a, b) => a + b, 0);
+      expect(anomalies).toBeGreaterThan(0);
+      expect(kept.validation.rows).toBe(60);
+      expect(kept.train.y.every((v) => v === 0)).toBe(true);
+      expect(kept.train.index.filter((row) => kept.validation.index.includes(row))).toEqual([]);
+      expect(kept.test.index).toEqual(dropped.test.index);
+      expect(kept.fingerprint).not.toBe(dropped.fingerprint);
+    },
+  );
 });
 
 describe('checkNormalClass', () => {

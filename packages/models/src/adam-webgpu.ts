@@ -25,7 +25,8 @@ const PARTS: Record<Part, { inputs: string[]; uniforms: string; value: string }>
     inputs: ['v', 'g', 'x'],
     uniforms: 'k : f32, l2x2 : f32,',
     value:
-      'v[index] + ((g[index] + uniforms.l2x2 * x[index]) * (g[index] + uniforms.l2x2 * x[index]) - v[index]) * uniforms.k',
+      'v[index] + ((g[index] + uniforms.l2x2 * x[index]) * (g[index] + uniforms.l2x2 * x[index]) - v[index])' +
+      ' * uniforms.k',
   },
   // x' = x - c1·m' / (sqrt(c2·v') + epsilon)
   weight: {

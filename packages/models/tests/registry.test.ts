@@ -54,7 +54,9 @@ describe('@aelab/models/registry', () => {
 
   // tfjs-core creates this global when it loads.
   const tfjsLoadedAfterImport = (entry: string): string => {
-    const script = `await import(${JSON.stringify(path.join(packageRoot, 'dist', entry))}); console.log(globalThis._tfengine === undefined ? 'no tfjs' : 'tfjs loaded');`;
+    const script =
+      `await import(${JSON.stringify(path.join(packageRoot, 'dist', entry))}); ` +
+      `console.log(globalThis._tfengine === undefined ? 'no tfjs' : 'tfjs loaded');`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(child.status, child.stderr).toBe(0);
     return child.stdout.trim();

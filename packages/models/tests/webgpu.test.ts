@@ -94,8 +94,12 @@ suite(`webgpu backend${skipped}`, () => {
   it('is never picked by auto on a software adapter', () => {
     // A fresh process: in this one `auto` would keep the backend already active.
     execFileSync('npx', ['tsc', '-b', packageRoot], { cwd: path.resolve(packageRoot, '../..'), stdio: 'inherit' });
-    const script = `const { initBackend } = await import(${JSON.stringify(path.join(packageRoot, 'dist/index.js'))}); const { webgpuBackend } = await import(${JSON.stringify(path.join(packageRoot, 'dist/backends/webgpu.js'))});
-      console.log(JSON.stringify({ available: await webgpuBackend.available(), auto: (await initBackend('auto')).backend }));`;
+    const script =
+      `const { initBackend } = await import(${JSON.stringify(path.join(packageRoot, 'dist/index.js'))}); ` +
+      `const { webgpuBackend } = ` +
+      `await import(${JSON.stringify(path.join(packageRoot, 'dist/backends/webgpu.js'))});\n` +
+      `      console.log(JSON.stringify({ available: await webgpuBackend.available(), ` +
+      `auto: (await initBackend('auto')).backend }));`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(child.status, child.stderr).toBe(0);
     const { available, auto } = JSON.parse(child.stdout) as { available: boolean; auto: string };
@@ -149,19 +153,23 @@ suite(`fused Adam on webgpu${skipped}`, () => {
     return { losses, weights, foldsL2: optimizer.foldsL2, kernels };
   };
 
-  it('follows tf.train.adam with the penalties in the loss, step for step (float32 rounding only), and leaks nothing', async () => {
-    await initBackend('webgpu');
-    const before = tf.memory().numTensors;
-    const fused = await run(true);
-    expect(tf.memory().numTensors).toBe(before);
-    const reference = await run(false);
-    expect([fused.foldsL2, reference.foldsL2]).toEqual([true, false]);
-    expect([fused.kernels.has(ADAM_KERNEL), reference.kernels.has(ADAM_KERNEL)]).toEqual([true, false]);
-    fused.losses.forEach((l, i) => expect(l).toBeCloseTo(reference.losses[i], 4));
-    let worst = 0;
-    fused.weights.forEach((w, i) =>
-      w.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - reference.weights[i][j])))),
-    );
-    expect(worst).toBeLessThan(1e-4);
-  });
+  it(
+    'follows tf.train.adam with the penalties in the loss, step for step (float32 rounding only), ' +
+      'and leaks nothing',
+    async () => {
+      await initBackend('webgpu');
+      const before = tf.memory().numTensors;
+      const fused = await run(true);
+      expect(tf.memory().numTensors).toBe(before);
+      const reference = await run(false);
+      expect([fused.foldsL2, reference.foldsL2]).toEqual([true, false]);
+      expect([fused.kernels.has(ADAM_KERNEL), reference.kernels.has(ADAM_KERNEL)]).toEqual([true, false]);
+      fused.losses.forEach((l, i) => expect(l).toBeCloseTo(reference.losses[i], 4));
+      let worst = 0;
+      fused.weights.forEach((w, i) =>
+        w.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - reference.weights[i][j])))),
+      );
+      expect(worst).toBeLessThan(1e-4);
+    },
+  );
 });

@@ -15,7 +15,8 @@ function templatesDir(): string {
     if (existsSync(`${dir}layout.hbs`)) return dir;
   }
   throw new Error(
-    `@aelab/reporting: templates not found; looked for layout.hbs in ${candidates.map((u) => fileURLToPath(u)).join(' and ')}`,
+    `@aelab/reporting: templates not found; ` +
+      `looked for layout.hbs in ${candidates.map((u) => fileURLToPath(u)).join(' and ')}`,
   );
 }
 

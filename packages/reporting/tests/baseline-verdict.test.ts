@@ -47,38 +47,49 @@ const good = y.map((label, i) => label + i / 100);
 const poor = y.map((_, i) => i / 10);
 
 describe('the verdict against the best baseline', () => {
-  it('is null without a baseline, and the paired comparison of the winner with the best baseline otherwise', async () => {
-    expect(await verdictOf([run(1, 'dense', false, good)])).toBeNull();
-    const verdict = await verdictOf([
-      run(1, 'dense', false, good),
-      run(2, 'dense', false, good),
-      run(3, 'pca', true, poor),
-    ]);
-    expect(verdict?.baseline.family).toBe('pca');
-    expect(verdict?.sentence).toMatch(
-      /^the best autoencoder \(dense · p95\) (beats|does not beat) the best baseline \(pca components = 2 · p95\) on validation PR-AUC: difference /,
-    );
-    expect(verdict?.comparison?.rows).toBe(10);
-  });
+  it(
+    'is null without a baseline, ' + 'and the paired comparison of the winner with the best baseline otherwise',
+    async () => {
+      expect(await verdictOf([run(1, 'dense', false, good)])).toBeNull();
+      const verdict = await verdictOf([
+        run(1, 'dense', false, good),
+        run(2, 'dense', false, good),
+        run(3, 'pca', true, poor),
+      ]);
+      expect(verdict?.baseline.family).toBe('pca');
+      expect(verdict?.sentence).toMatch(
+        new RegExp(
+          /^the best autoencoder \(dense · p95\) (beats|does not beat) /.source +
+            /the best baseline \(pca components = 2 · p95\) on validation PR-AUC: difference /.source,
+        ),
+      );
+      expect(verdict?.comparison?.rows).toBe(10);
+    },
+  );
 
-  it('names the best baseline and why there is no interval when repeats were scored on other rows, or errors are missing', async () => {
-    const shuffled = [1, 0, 0, 0, 0, 0, 0, 1, 0, 1];
-    const redrawn = await verdictOf([
-      run(1, 'dense', false, good),
-      run(2, 'dense', false, good, shuffled),
-      run(3, 'pca', true, poor),
-    ]);
-    expect(redrawn?.comparison).toBeUndefined();
-    expect(redrawn?.sentence).toBe(
-      'the best baseline is pca components = 2 · p95 (validation PR-AUC 0.300); no paired comparison with the best autoencoder: ' +
-        'the repeats of dense · p95 were scored on different validation rows',
-    );
-    const missing = await verdictOf(
-      [run(1, 'dense', false, good), run(3, 'pca', true, poor)],
-      'No errors.json artifact was recorded for trial #1.',
-    );
-    expect(missing?.sentence).toContain(
-      'no paired comparison with the best autoencoder: No errors.json artifact was recorded for trial #1.',
-    );
-  });
+  it(
+    'names the best baseline and why there is no interval when repeats were scored on other rows, ' +
+      'or errors are missing',
+    async () => {
+      const shuffled = [1, 0, 0, 0, 0, 0, 0, 1, 0, 1];
+      const redrawn = await verdictOf([
+        run(1, 'dense', false, good),
+        run(2, 'dense', false, good, shuffled),
+        run(3, 'pca', true, poor),
+      ]);
+      expect(redrawn?.comparison).toBeUndefined();
+      expect(redrawn?.sentence).toBe(
+        'the best baseline is pca components = 2 · p95 (validation PR-AUC 0.300); ' +
+          'no paired comparison with the best autoencoder: ' +
+          'the repeats of dense · p95 were scored on different validation rows',
+      );
+      const missing = await verdictOf(
+        [run(1, 'dense', false, good), run(3, 'pca', true, poor)],
+        'No errors.json artifact was recorded for trial #1.',
+      );
+      expect(missing?.sentence).toContain(
+        'no paired comparison with the best autoencoder: No errors.json artifact was recorded for trial #1.',
+      );
+    },
+  );
 });

@@ -118,26 +118,30 @@ async function importanceOf(plan: Planned[], options?: { recordSamples?: boolean
 }
 
 describe('parameter importance of a study', () => {
-  it('gives ~all the importance to the one parameter the objective depends on (categorical, float, log float, int, scoring)', async () => {
-    const lrTerm = (p: Params) => Math.log10(p['training.learningRate'] as number);
-    const cases: [string, (p: Params) => number][] = [
-      ['model.encoder', (p) => JSON.stringify(p['model.encoder']).length % 3],
-      ['model.dropout', (p) => (p['model.dropout'] as number) ** 2],
-      ['training.learningRate', (p) => (lrTerm(p) + 3) ** 2],
-      ['training.batchSize', (p) => p['training.batchSize'] as number],
-      ['threshold.percentile', (p) => (p['threshold.percentile'] === 90 ? 1 : 2)],
-    ];
-    for (const [name, objective] of cases) {
-      const result = await importanceOf(grid(objective));
-      expect(result.computed, name).toBe(true);
-      if (!result.computed) continue;
-      expect(result.configurations).toBe(288);
-      expect(result.params[0].name, name).toBe(name);
-      expect(result.params[0].importance.mean, name).toBeGreaterThan(0.95);
-      for (const other of result.params.slice(1))
-        expect(other.importance.mean, `${name}: ${other.name}`).toBeLessThan(0.02);
-    }
-  });
+  it(
+    'gives ~all the importance to the one parameter the objective depends on ' +
+      '(categorical, float, log float, int, scoring)',
+    async () => {
+      const lrTerm = (p: Params) => Math.log10(p['training.learningRate'] as number);
+      const cases: [string, (p: Params) => number][] = [
+        ['model.encoder', (p) => JSON.stringify(p['model.encoder']).length % 3],
+        ['model.dropout', (p) => (p['model.dropout'] as number) ** 2],
+        ['training.learningRate', (p) => (lrTerm(p) + 3) ** 2],
+        ['training.batchSize', (p) => p['training.batchSize'] as number],
+        ['threshold.percentile', (p) => (p['threshold.percentile'] === 90 ? 1 : 2)],
+      ];
+      for (const [name, objective] of cases) {
+        const result = await importanceOf(grid(objective));
+        expect(result.computed, name).toBe(true);
+        if (!result.computed) continue;
+        expect(result.configurations).toBe(288);
+        expect(result.params[0].name, name).toBe(name);
+        expect(result.params[0].importance.mean, name).toBeGreaterThan(0.95);
+        for (const other of result.params.slice(1))
+          expect(other.importance.mean, `${name}: ${other.name}`).toBeLessThan(0.02);
+      }
+    },
+  );
 
   it('splits the variance of an additive objective between its terms, and orders them', async () => {
     // Var(dropout term) = 8/3 x Var(encoder term) over the uniform space.
@@ -179,28 +183,31 @@ describe('parameter importance of a study', () => {
 });
 
 describe('the study page', () => {
-  it('lists pruned trials with their rung, value and standing there, and draws the importance with its note', async () => {
-    const plan = grid((p) => (p['training.batchSize'] as number) / 100).slice(0, 24);
-    // Two trials stopped at epoch 2: one by a clearly worse value, one nearly level.
-    plan.push({ sampled: plan[0].sampled, objective: 0, epochs: 2, status: 'pruned', curve: [5, 4] });
-    plan.push({ sampled: plan[1].sampled, objective: 0, epochs: 1, status: 'pruned', curve: [0.9] });
-    const store = new InMemoryRunStore();
-    const id = await writeStudy(store, plan);
-    const outDir = await mkdtemp(join(tmpdir(), 'aelab-analysis-'));
-    const report = await renderReport(store, { outDir, maxTrialPages: 1 });
-    const html = await readFile(report.studyPaths[id], 'utf8');
-    const table = html.slice(html.indexOf('id="pruned"'), html.indexOf('</table>', html.indexOf('id="pruned"')));
-    const rows = table.split('<tr').slice(2);
-    expect(rows).toHaveLength(2);
-    // #24: rung 2, value 4, the highest of the 25 values reported at epoch 2.
-    expect(rows[0]).toMatch(
-      /#24(<\/a>)?<\/td>.*<td[^>]*>2<\/td><td[^>]*>4<\/td><td[^>]*>25 of 25<\/td><td>asha<\/td>/s,
-    );
-    expect(rows[1]).toMatch(/#25(<\/a>)?<\/td>.*<td[^>]*>1<\/td><td[^>]*>0\.9<\/td>/s);
-    expect(html).toContain('<figure class="chart" id="fig-importance">');
-    expect(html).toMatch(
-      /fANOVA \(Hutter et al\. 2014\): a random forest of 64 regression trees .* of the 24 scored configurations/,
-    );
-    expect(html).toContain('± one standard deviation over those trees');
-  });
+  it(
+    'lists pruned trials with their rung, value and standing there, ' + 'and draws the importance with its note',
+    async () => {
+      const plan = grid((p) => (p['training.batchSize'] as number) / 100).slice(0, 24);
+      // Two trials stopped at epoch 2: one by a clearly worse value, one nearly level.
+      plan.push({ sampled: plan[0].sampled, objective: 0, epochs: 2, status: 'pruned', curve: [5, 4] });
+      plan.push({ sampled: plan[1].sampled, objective: 0, epochs: 1, status: 'pruned', curve: [0.9] });
+      const store = new InMemoryRunStore();
+      const id = await writeStudy(store, plan);
+      const outDir = await mkdtemp(join(tmpdir(), 'aelab-analysis-'));
+      const report = await renderReport(store, { outDir, maxTrialPages: 1 });
+      const html = await readFile(report.studyPaths[id], 'utf8');
+      const table = html.slice(html.indexOf('id="pruned"'), html.indexOf('</table>', html.indexOf('id="pruned"')));
+      const rows = table.split('<tr').slice(2);
+      expect(rows).toHaveLength(2);
+      // #24: rung 2, value 4, the highest of the 25 values reported at epoch 2.
+      expect(rows[0]).toMatch(
+        /#24(<\/a>)?<\/td>.*<td[^>]*>2<\/td><td[^>]*>4<\/td><td[^>]*>25 of 25<\/td><td>asha<\/td>/s,
+      );
+      expect(rows[1]).toMatch(/#25(<\/a>)?<\/td>.*<td[^>]*>1<\/td><td[^>]*>0\.9<\/td>/s);
+      expect(html).toContain('<figure class="chart" id="fig-importance">');
+      expect(html).toMatch(
+        /fANOVA \(Hutter et al\. 2014\): a random forest of 64 regression trees .* of the 24 scored configurations/,
+      );
+      expect(html).toContain('± one standard deviation over those trees');
+    },
+  );
 });

@@ -203,7 +203,9 @@ export function concurrencyOf(
   if (threadSafe || wanted <= 1) return { workers: wanted, ...(note ? { note } : {}) };
   return {
     workers: 1,
-    note: `backend ${backend}: the native TensorFlow addon is not safe in several worker threads of one process, so the pool uses 1 worker`,
+    note:
+      `backend ${backend}: the native TensorFlow addon is not safe in several worker threads of one process, ` +
+      `so the pool uses 1 worker`,
   };
 }
 

@@ -86,30 +86,33 @@ describe('the failure policy', () => {
     expect(summary.stopped).toBeUndefined();
   });
 
-  it('retries a failed training on at most failures.maxRetriesPerTrial later runs, then skips it and counts it', async () => {
-    const space = {
-      'model.encoder': {
-        type: 'categorical' as const,
-        values: [
-          [8, 1],
-          [8, 2],
-        ],
-      },
-    };
-    const experiment = parseExperiment({ ...sweep, space, failures: { maxRetriesPerTrial: 1 } });
-    const store = new InMemoryRunStore();
-    const runs = [];
-    for (let run = 0; run < 3; run++) {
-      const executor = failing([1]);
-      const summary = await runStudy({ experiment, experimentPath: 'failures.json', store, executor });
-      runs.push({ given: executor.given, failed: summary.failed, gaveUp: summary.gaveUp, skipped: summary.skipped });
-    }
-    expect(runs).toEqual([
-      { given: [1, 2], failed: 1, gaveUp: 0, skipped: 0 },
-      { given: [1], failed: 1, gaveUp: 0, skipped: 1 },
-      { given: [], failed: 0, gaveUp: 1, skipped: 1 },
-    ]);
-  });
+  it(
+    'retries a failed training on at most failures.maxRetriesPerTrial later runs, ' + 'then skips it and counts it',
+    async () => {
+      const space = {
+        'model.encoder': {
+          type: 'categorical' as const,
+          values: [
+            [8, 1],
+            [8, 2],
+          ],
+        },
+      };
+      const experiment = parseExperiment({ ...sweep, space, failures: { maxRetriesPerTrial: 1 } });
+      const store = new InMemoryRunStore();
+      const runs = [];
+      for (let run = 0; run < 3; run++) {
+        const executor = failing([1]);
+        const summary = await runStudy({ experiment, experimentPath: 'failures.json', store, executor });
+        runs.push({ given: executor.given, failed: summary.failed, gaveUp: summary.gaveUp, skipped: summary.skipped });
+      }
+      expect(runs).toEqual([
+        { given: [1, 2], failed: 1, gaveUp: 0, skipped: 0 },
+        { given: [1], failed: 1, gaveUp: 0, skipped: 1 },
+        { given: [], failed: 0, gaveUp: 1, skipped: 1 },
+      ]);
+    },
+  );
 
   it('has Keras Tuner-like defaults, bounded settings, and does not change the experiment hash', () => {
     const experiment = parseExperiment(sweep);

@@ -26,33 +26,40 @@ class TaskLog implements TrialExecutor {
  * resampling. Later repeats (here 2) draw their own carve.
  */
 describe('resample keeps repeat 0 as it was (the README main job)', () => {
-  it('gives repeat 0 the same seed, rows and fingerprint as without resample, and later repeats their own carve', async () => {
-    const raw = JSON.parse(
-      await readFile(new URL('../../../experiments/default.json', import.meta.url), 'utf8'),
-    ) as Record<string, unknown>;
-    expect(raw.resample).toBe('validation');
-    const tasksOf = async (resample: 'none' | 'validation') => {
-      const executor = new TaskLog();
-      const experiment = parseExperiment({ ...raw, name: `default-${resample}`, repeats: 2, resample }, 'default.json');
-      await runStudy({ experiment, experimentPath: 'default.json', store: new InMemoryRunStore(), executor });
-      return executor.tasks;
-    };
-    const [plain, drawn] = [await tasksOf('none'), await tasksOf('validation')];
-    expect(drawn.map((t) => [t.training?.configHash, t.training?.repeat, t.seed])).toEqual(
-      plain.map((t) => [t.training?.configHash, t.training?.repeat, t.seed]),
-    );
-    const first = (tasks: TrialTask[], repeat: number) => tasks.find((t) => t.training?.repeat === repeat)!;
-    const [a, b] = await Promise.all([
-      prepareData(first(plain, 0).config.data),
-      prepareData(first(drawn, 0).config.data),
-    ]);
-    expect(b.fingerprint).toBe(a.fingerprint);
-    expect(b.validation.index).toEqual(a.validation.index);
-    const [a1, b1] = await Promise.all([
-      prepareData(first(plain, 1).config.data),
-      prepareData(first(drawn, 1).config.data),
-    ]);
-    expect(a1.validation.index).toEqual(a.validation.index);
-    expect(b1.validation.index).not.toEqual(a.validation.index);
-  }, 120_000);
+  it(
+    'gives repeat 0 the same seed, rows and fingerprint as without resample, ' + 'and later repeats their own carve',
+    async () => {
+      const raw = JSON.parse(
+        await readFile(new URL('../../../experiments/default.json', import.meta.url), 'utf8'),
+      ) as Record<string, unknown>;
+      expect(raw.resample).toBe('validation');
+      const tasksOf = async (resample: 'none' | 'validation') => {
+        const executor = new TaskLog();
+        const experiment = parseExperiment(
+          { ...raw, name: `default-${resample}`, repeats: 2, resample },
+          'default.json',
+        );
+        await runStudy({ experiment, experimentPath: 'default.json', store: new InMemoryRunStore(), executor });
+        return executor.tasks;
+      };
+      const [plain, drawn] = [await tasksOf('none'), await tasksOf('validation')];
+      expect(drawn.map((t) => [t.training?.configHash, t.training?.repeat, t.seed])).toEqual(
+        plain.map((t) => [t.training?.configHash, t.training?.repeat, t.seed]),
+      );
+      const first = (tasks: TrialTask[], repeat: number) => tasks.find((t) => t.training?.repeat === repeat)!;
+      const [a, b] = await Promise.all([
+        prepareData(first(plain, 0).config.data),
+        prepareData(first(drawn, 0).config.data),
+      ]);
+      expect(b.fingerprint).toBe(a.fingerprint);
+      expect(b.validation.index).toEqual(a.validation.index);
+      const [a1, b1] = await Promise.all([
+        prepareData(first(plain, 1).config.data),
+        prepareData(first(drawn, 1).config.data),
+      ]);
+      expect(a1.validation.index).toEqual(a.validation.index);
+      expect(b1.validation.index).not.toEqual(a.validation.index);
+    },
+    120_000,
+  );
 });

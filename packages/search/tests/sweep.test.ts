@@ -201,79 +201,91 @@ describe('a sweep end to end', () => {
     const store = new InMemoryRunStore();
     const run = runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
     await expect(run).rejects.toThrow(
-      /space \(model\.encoder=\[400000000,4\]\): model needs about \d+(\.\d)? GB to train \(\d\.\d\de\+\d+ parameters\), over the limit of 2\.0 GB per trial \(executor\.maxTrialMemoryMb\)/,
+      new RegExp(
+        /space \(model\.encoder=\[400000000,4\]\): model needs about \d+(\.\d)? GB to train /.source +
+          /\(\d\.\d\de\+\d+ parameters\), over the limit of 2\.0 GB per trial \(executor\.maxTrialMemoryMb\)/.source,
+      ),
     );
     await expect(run).rejects.toThrow(/invalid experiment \(1 problem\)/);
     expect(await store.listStudies()).toHaveLength(0);
   });
 
-  it('prepares each data section once before training: its errors stop the study, its warnings are said once', async () => {
-    const badClass = parseExperiment({ ...tiny, data: { ...tiny.data, normalClass: 'no-such-class' } });
-    const store = new InMemoryRunStore();
-    await expect(runStudy({ experiment: badClass, experimentPath: 'tiny.json', store, workers: 1 })).rejects.toThrow(
-      /tiny\.json: invalid experiment \(1 problem\):\n  - space \(model\.encoder=\[16,4\]\): data: normal class \["no-such-class"\] matches no row of .synthetic-ecg.; labels seen: /,
-    );
-    expect(await store.listStudies()).toHaveLength(0);
+  it(
+    'prepares each data section once before training: its errors stop the study, ' + 'its warnings are said once',
+    async () => {
+      const badClass = parseExperiment({ ...tiny, data: { ...tiny.data, normalClass: 'no-such-class' } });
+      const store = new InMemoryRunStore();
+      await expect(runStudy({ experiment: badClass, experimentPath: 'tiny.json', store, workers: 1 })).rejects.toThrow(
+        new RegExp(
+          /tiny\.json: invalid experiment \(1 problem\):\n  - space \(model\.encoder=\[16,4\]\): /.source +
+            /data: normal class \["no-such-class"\] matches no row of .synthetic-ecg.; labels seen: /.source,
+        ),
+      );
+      expect(await store.listStudies()).toHaveLength(0);
 
-    const noValidation = parseExperiment({
-      ...tiny,
-      data: { ...tiny.data, validationFraction: 0.001 },
-      space: { 'model.encoder': tiny.space!['model.encoder'] },
-    });
-    const events: StudyEvent[] = [];
-    await runStudy({
-      experiment: noValidation,
-      experimentPath: 'tiny.json',
-      store,
-      workers: 1,
-      onEvent: (e) => events.push(e),
-    });
-    const study = events.find((e) => e.type === 'study');
-    expect(study?.type === 'study' && study.warnings).toEqual([
-      expect.stringMatching(/^selected on test data: optimistic/),
-      expect.stringMatching(/^validation split is empty/),
-    ]);
-  });
+      const noValidation = parseExperiment({
+        ...tiny,
+        data: { ...tiny.data, validationFraction: 0.001 },
+        space: { 'model.encoder': tiny.space!['model.encoder'] },
+      });
+      const events: StudyEvent[] = [];
+      await runStudy({
+        experiment: noValidation,
+        experimentPath: 'tiny.json',
+        store,
+        workers: 1,
+        onEvent: (e) => events.push(e),
+      });
+      const study = events.find((e) => e.type === 'study');
+      expect(study?.type === 'study' && study.warnings).toEqual([
+        expect.stringMatching(/^selected on test data: optimistic/),
+        expect.stringMatching(/^validation split is empty/),
+      ]);
+    },
+  );
 
-  it("loads and prepares the dataset once per sweep: pool workers train on the coordinator's prepared rows", async () => {
-    // The file is gone before the first trial starts: a worker that loaded it itself would fail.
-    const file = join(dir, 'once.csv');
-    const rows = Array.from({ length: 240 }, (_, i) =>
-      [...Array.from({ length: 12 }, (_, j) => Math.sin(i * 0.3 + j)), i % 6 === 0 ? 'bad' : 'ok'].join(','),
-    );
-    await writeFile(file, `${rows.join('\n')}\n`);
-    const experiment = parseExperiment({
-      ...tiny,
-      data: {
-        dataset: file,
-        normalClass: 'ok',
-        scaler: 'standard',
-        validationFraction: 0.2,
-        split: { kind: 'random', testFraction: 0.3, seed: 1 },
-      },
-      model: { ...tiny.model, encoder: [8, 4] },
-      space: {
-        'model.encoder': {
-          type: 'categorical',
-          values: [
-            [8, 4],
-            [8, 2],
-          ],
+  it(
+    'loads and prepares the dataset once per sweep: ' + "pool workers train on the coordinator's prepared rows",
+    async () => {
+      // The file is gone before the first trial starts: a worker that loaded it itself would fail.
+      const file = join(dir, 'once.csv');
+      const rows = Array.from({ length: 240 }, (_, i) =>
+        [...Array.from({ length: 12 }, (_, j) => Math.sin(i * 0.3 + j)), i % 6 === 0 ? 'bad' : 'ok'].join(','),
+      );
+      await writeFile(file, `${rows.join('\n')}\n`);
+      const experiment = parseExperiment({
+        ...tiny,
+        data: {
+          dataset: file,
+          normalClass: 'ok',
+          scaler: 'standard',
+          validationFraction: 0.2,
+          split: { kind: 'random', testFraction: 0.3, seed: 1 },
         },
-      },
-    });
-    const store = new InMemoryRunStore();
-    const summary = await runStudy({
-      experiment,
-      experimentPath: 'tiny.json',
-      store,
-      workers: 2,
-      onEvent: (e) => {
-        if (e.type === 'study') unlinkSync(file);
-      },
-    });
-    expect(summary).toMatchObject({ trained: 2, failed: 0 });
-  });
+        model: { ...tiny.model, encoder: [8, 4] },
+        space: {
+          'model.encoder': {
+            type: 'categorical',
+            values: [
+              [8, 4],
+              [8, 2],
+            ],
+          },
+        },
+      });
+      const store = new InMemoryRunStore();
+      const summary = await runStudy({
+        experiment,
+        experimentPath: 'tiny.json',
+        store,
+        workers: 2,
+        onEvent: (e) => {
+          if (e.type === 'study') unlinkSync(file);
+        },
+      });
+      expect(summary).toMatchObject({ trained: 2, failed: 0 });
+    },
+  );
 
   it('rejects an out-of-range value of the space before training, keeping nothing half done', async () => {
     const experiment = parseExperiment({
@@ -364,46 +376,53 @@ describe('a sweep end to end', () => {
     expect(summary.failed).toBe(2);
   });
 
-  it('with a labelled validation split, selection uses validation F1 and validation thresholds see normal rows only', async () => {
-    const experiment = parseExperiment({
-      ...tiny,
-      data: { ...tiny.data, validationAnomalies: 'keep' },
-      scoring: { errorMetric: 'mse', threshold: { rule: 'max', on: 'validation' } },
-      space: {},
-      selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
-    });
-    const store = new InMemoryRunStore();
-    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
-    const [evaluation] = await store.listEvaluations(summary.study.id);
-    const validation = evaluation.metrics.validation!;
-    expect(validation.positives).toBeGreaterThan(0);
-    expect(validation.f1).toBeGreaterThan(0);
-    // The max of the normal validation errors: no normal validation row is above it.
-    expect(validation.confusion!.fp).toBe(0);
-    expect(validation.specificity).toBe(1);
-  });
+  it(
+    'with a labelled validation split, ' +
+      'selection uses validation F1 and validation thresholds see normal rows only',
+    async () => {
+      const experiment = parseExperiment({
+        ...tiny,
+        data: { ...tiny.data, validationAnomalies: 'keep' },
+        scoring: { errorMetric: 'mse', threshold: { rule: 'max', on: 'validation' } },
+        space: {},
+        selection: { metric: 'f1', direction: 'maximize', split: 'validation' },
+      });
+      const store = new InMemoryRunStore();
+      const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+      const [evaluation] = await store.listEvaluations(summary.study.id);
+      const validation = evaluation.metrics.validation!;
+      expect(validation.positives).toBeGreaterThan(0);
+      expect(validation.f1).toBeGreaterThan(0);
+      // The max of the normal validation errors: no normal validation row is above it.
+      expect(validation.confusion!.fp).toBe(0);
+      expect(validation.specificity).toBe(1);
+    },
+  );
 
-  it('a pruner stops a hopeless trial through the pruning channel; it is recorded pruned and not trained again', async () => {
-    const experiment = parseExperiment({
-      ...tiny,
-      training: { ...tiny.training, epochs: 40 },
-      space: { 'training.learningRate': { type: 'categorical', values: [0.003, 1e-7] } },
-      pruner: { type: 'median', startupTrials: 1, warmupSteps: 2 },
-    });
-    const store = new InMemoryRunStore();
-    const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
-    expect(summary).toMatchObject({ trained: 1, pruned: 1, failed: 0 });
-    const [good, hopeless] = await store.listTrials(summary.study.id);
-    expect(good.status).toBe('complete');
-    expect(good.history).toHaveLength(40);
-    expect(hopeless.status).toBe('pruned');
-    expect(hopeless.reason).toMatch(/^pruned by the median pruner after epoch \d+$/);
-    expect(hopeless.history.length).toBeGreaterThan(2);
-    expect(hopeless.history.length).toBeLessThan(40);
-    const evaluations = await store.listEvaluations(summary.study.id);
-    expect(evaluations.every((e) => e.trialId === good.id)).toBe(true);
+  it(
+    'a pruner stops a hopeless trial through the pruning channel; ' + 'it is recorded pruned and not trained again',
+    async () => {
+      const experiment = parseExperiment({
+        ...tiny,
+        training: { ...tiny.training, epochs: 40 },
+        space: { 'training.learningRate': { type: 'categorical', values: [0.003, 1e-7] } },
+        pruner: { type: 'median', startupTrials: 1, warmupSteps: 2 },
+      });
+      const store = new InMemoryRunStore();
+      const summary = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+      expect(summary).toMatchObject({ trained: 1, pruned: 1, failed: 0 });
+      const [good, hopeless] = await store.listTrials(summary.study.id);
+      expect(good.status).toBe('complete');
+      expect(good.history).toHaveLength(40);
+      expect(hopeless.status).toBe('pruned');
+      expect(hopeless.reason).toMatch(/^pruned by the median pruner after epoch \d+$/);
+      expect(hopeless.history.length).toBeGreaterThan(2);
+      expect(hopeless.history.length).toBeLessThan(40);
+      const evaluations = await store.listEvaluations(summary.study.id);
+      expect(evaluations.every((e) => e.trialId === good.id)).toBe(true);
 
-    const again = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
-    expect(again).toMatchObject({ trained: 0, pruned: 0, skipped: 2 });
-  });
+      const again = await runStudy({ experiment, experimentPath: 'tiny.json', store, workers: 1 });
+      expect(again).toMatchObject({ trained: 0, pruned: 0, skipped: 2 });
+    },
+  );
 });

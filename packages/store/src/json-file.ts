@@ -547,9 +547,9 @@ async function rebuildIndex(root: string, indexPath: string): Promise<{ index: I
     const folders = unrecoverable.sort().join(', ');
     const [them, hold] = unrecoverable.length === 1 ? ['it', 'holds'] : ['them', 'hold'];
     throw new Error(
-      `run store: ${indexPath} is missing and study folder${unrecoverable.length === 1 ? '' : 's'} ${folders} ${hold} trials ` +
-        `but no ${STUDY_FILE} to rebuild ${them} from (written before aelab kept one); restore index.json from a backup, ` +
-        `or move the folder${unrecoverable.length === 1 ? '' : 's'} out of ${root}`,
+      `run store: ${indexPath} is missing and study folder${unrecoverable.length === 1 ? '' : 's'} ${folders} ` +
+        `${hold} trials but no ${STUDY_FILE} to rebuild ${them} from (written before aelab kept one); ` +
+        `restore index.json from a backup, or move the folder${unrecoverable.length === 1 ? '' : 's'} out of ${root}`,
     );
   }
   if (found.length === 0) return null;

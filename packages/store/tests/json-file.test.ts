@@ -28,35 +28,39 @@ runStoreConformance('JsonFileRunStore, 2 trials per shard', async () =>
 );
 
 describe('JsonFileRunStore on disk', () => {
-  it('writes an artifact given in pieces through a temp file it renames, and leaves none behind when the pieces fail', async () => {
-    const root = await tempRoot();
-    const store = await openRunStore(root);
-    const study = await store.createStudy(newStudy());
-    const trial = await store.startTrial(study.id, newTrial());
-    let seenTemp: string[] = [];
-    const path = await store.writeArtifact(study.id, trial.id, 'errors.json', 'old');
-    const folder = dirname(join(root, path));
-    async function* pieces() {
-      yield '{"test":';
-      // While the pieces are written the artifact still holds its old content.
-      seenTemp = (await readdir(folder)).filter((name) => name.endsWith('.tmp'));
-      expect(await readFile(join(root, path), 'utf8')).toBe('old');
-      yield '[1,2]}';
-    }
-    await store.writeArtifact(study.id, trial.id, 'errors.json', pieces());
-    expect(seenTemp).toEqual([`.errors.json.${process.pid}.tmp`]);
-    expect(await readFile(join(root, path), 'utf8')).toBe('{"test":[1,2]}');
-    function* failing() {
-      yield 'half';
-      throw new Error('the pieces failed');
-    }
-    await expect(store.writeArtifact(study.id, trial.id, 'errors.json', failing())).rejects.toThrow(
-      'the pieces failed',
-    );
-    expect(await readdir(folder)).toEqual(['errors.json']);
-    expect(await readFile(join(root, path), 'utf8')).toBe('{"test":[1,2]}');
-    await store.close();
-  });
+  it(
+    'writes an artifact given in pieces through a temp file it renames, ' +
+      'and leaves none behind when the pieces fail',
+    async () => {
+      const root = await tempRoot();
+      const store = await openRunStore(root);
+      const study = await store.createStudy(newStudy());
+      const trial = await store.startTrial(study.id, newTrial());
+      let seenTemp: string[] = [];
+      const path = await store.writeArtifact(study.id, trial.id, 'errors.json', 'old');
+      const folder = dirname(join(root, path));
+      async function* pieces() {
+        yield '{"test":';
+        // While the pieces are written the artifact still holds its old content.
+        seenTemp = (await readdir(folder)).filter((name) => name.endsWith('.tmp'));
+        expect(await readFile(join(root, path), 'utf8')).toBe('old');
+        yield '[1,2]}';
+      }
+      await store.writeArtifact(study.id, trial.id, 'errors.json', pieces());
+      expect(seenTemp).toEqual([`.errors.json.${process.pid}.tmp`]);
+      expect(await readFile(join(root, path), 'utf8')).toBe('{"test":[1,2]}');
+      function* failing() {
+        yield 'half';
+        throw new Error('the pieces failed');
+      }
+      await expect(store.writeArtifact(study.id, trial.id, 'errors.json', failing())).rejects.toThrow(
+        'the pieces failed',
+      );
+      expect(await readdir(folder)).toEqual(['errors.json']);
+      expect(await readFile(join(root, path), 'utf8')).toBe('{"test":[1,2]}');
+      await store.close();
+    },
+  );
 
   it('shows everything it wrote after a reopen, readonly or not', async () => {
     const root = await tempRoot();

@@ -12,10 +12,12 @@ import { init, oneOf, outputActivation, penalty, rate, widths } from './fields.j
 /** The fields of a recurrent spec besides `kind`. */
 export const recurrentSpecFields = {
   units: widths.describe(
-    'Encoder recurrent layer units, the last being the bottleneck (its final state is repeated over the output sequence); the decoder mirrors them in reverse.',
+    'Encoder recurrent layer units, the last being the bottleneck ' +
+      '(its final state is repeated over the output sequence); the decoder mirrors them in reverse.',
   ),
   layout: oneOf(['sequence', 'tabular']).describe(
-    'How a row becomes a sequence: sequence = one step per value with 1 feature (ECG beats); tabular = 1 step of all values as features (the seed-004 variant for tabular data).',
+    'How a row becomes a sequence: sequence = one step per value with 1 feature (ECG beats); ' +
+      'tabular = 1 step of all values as features (the seed-004 variant for tabular data).',
   ),
   outputActivation: outputActivation.describe(
     'Activation of the time-distributed output layer: linear for standardised inputs, sigmoid for inputs in [0, 1].',

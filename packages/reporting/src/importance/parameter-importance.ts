@@ -82,7 +82,9 @@ export function parameterImportance(rows: readonly LeaderboardRow[]): Importance
   if (scored.length < MIN_IMPORTANCE_CONFIGURATIONS) {
     return {
       computed: false,
-      reason: `${scored.length} scored configuration${scored.length === 1 ? '' : 's'}; it needs at least ${MIN_IMPORTANCE_CONFIGURATIONS}`,
+      reason:
+        `${scored.length} scored configuration${scored.length === 1 ? '' : 's'}; ` +
+        `it needs at least ${MIN_IMPORTANCE_CONFIGURATIONS}`,
     };
   }
   const { params, excluded } = usableParams(sampled as NonNullable<ReturnType<typeof sampledOf>>[]);

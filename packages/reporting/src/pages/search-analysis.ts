@@ -53,7 +53,8 @@ function prunedTable(view: StudyView) {
       numberColumn(
         'Value there',
         'asc',
-        'The value reported to the pruner at that epoch: validation reconstruction error (no L2 penalty), else training loss',
+        'The value reported to the pruner at that epoch: ' +
+          'validation reconstruction error (no L2 penalty), else training loss',
       ),
       numberColumn(
         'Standing',
@@ -90,14 +91,15 @@ function importanceNote(result: Extract<ImportanceResult, { computed: true }>, m
     ? ` Left out: ${result.excluded.map((e) => `${e.name} (${e.why})`).join('; ')}.`
     : '';
   return (
-    `fANOVA (Hutter et al. 2014): a random forest of ${IMPORTANCE_TREES} regression trees (bootstrap samples, fixed seed) fitted to ` +
-    `the objective (${metricLabel}, mean over repeats) of the ${result.configurations} scored configurations, each parameter ` +
-    `mapped into its distribution's unit interval (log ranges in log space, categoricals and integers by bin). A bar is the ` +
-    `fraction of the objective's variance over the whole search space that the parameter explains alone (its main effect), ` +
-    `the mean over the ${result.trees} non-constant trees; the line is ± one standard deviation over those trees, the ` +
-    `uncertainty of the forest as a model of the objective (not of the trainings' noise). The main effects sum to ` +
-    `${sum.toFixed(2)}; the rest is explained by interactions. Pruned and failed trials are not included; a model-based ` +
-    `sampler or few configurations leave parts of the space unseen, where the forest extrapolates.${excluded}`
+    `fANOVA (Hutter et al. 2014): a random forest of ${IMPORTANCE_TREES} regression trees (bootstrap samples, fixed ` +
+    `seed) fitted to the objective (${metricLabel}, mean over repeats) of the ${result.configurations} scored ` +
+    `configurations, each parameter mapped into its distribution's unit interval (log ranges in log space, ` +
+    `categoricals and integers by bin). A bar is the fraction of the objective's variance over the whole search ` +
+    `space that the parameter explains alone (its main effect), the mean over the ${result.trees} non-constant ` +
+    `trees; the line is ± one standard deviation over those trees, the uncertainty of the forest as a model of the ` +
+    `objective (not of the trainings' noise). The main effects sum to ${sum.toFixed(2)}; the rest is explained by ` +
+    `interactions. Pruned and failed trials are not included; a model-based sampler or few configurations leave ` +
+    `parts of the space unseen, where the forest extrapolates.${excluded}`
   );
 }
 

@@ -99,7 +99,8 @@ export function executorDefinition(kind: string | undefined, address?: string): 
   if (named && named !== found) {
     const local = !named.remote;
     throw new Error(
-      `executor: kind "${named.kind}" ${local ? 'runs trainings on this machine and takes no address' : `does not take a ${scheme}// address`}, ` +
+      `executor: kind "${named.kind}" ` +
+        `${local ? 'runs trainings on this machine and takes no address' : `does not take a ${scheme}// address`}, ` +
         `but executor.address names the ${found.kind} executor; remove the address, or set kind "${found.kind}"`,
     );
   }

@@ -80,7 +80,9 @@ export function populationPlan(options: Pick<PopulationOptions, 'backend' | 'pop
   if (options.populations === 'always')
     return {
       size,
-      note: `populations of up to ${size} same-architecture trainings on backend ${backend} (executor.populations: always), one population at a time`,
+      note:
+        `populations of up to ${size} same-architecture trainings on backend ${backend} ` +
+        `(executor.populations: always), one population at a time`,
     };
   if (backend === 'auto')
     return off(
@@ -88,11 +90,14 @@ export function populationPlan(options: Pick<PopulationOptions, 'backend' | 'pop
     );
   if (!backendNamed(backend)?.populations)
     return off(
-      `on backend ${backend} a population trains no more models per second than single trainings (measured: docs/population.md)`,
+      `on backend ${backend} a population trains no more models per second than single trainings ` +
+        `(measured: docs/population.md)`,
     );
   return {
     size,
-    note: `populations of up to ${size} same-architecture trainings on backend ${backend} (measured to pay: docs/population.md), one population at a time`,
+    note:
+      `populations of up to ${size} same-architecture trainings on backend ${backend} ` +
+      `(measured to pay: docs/population.md), one population at a time`,
   };
 }
 

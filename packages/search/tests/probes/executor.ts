@@ -26,7 +26,8 @@ export const probeExecutor = defineExecutor({
       const { trainTrial } = await import('../trial-runner.js');
       let verdict: Promise<TrialDirective | void> = Promise.resolve();
       const channel = {
-        report: (progress: Parameters<typeof onProgress>[0]) => void (verdict = verdict.then(() => onProgress(progress))),
+        report: (progress: Parameters<typeof onProgress>[0]) =>
+          void (verdict = verdict.then(() => onProgress(progress))),
         shouldStop: async () => task.pruning === true && (await verdict) === 'prune',
         signal,
       };
@@ -58,17 +59,20 @@ const experiment = {
 const file = join(dir, 'probe.json');
 writeFileSync(file, JSON.stringify(experiment));
 const schema = JSON.parse(readFileSync('experiments/schema.json', 'utf8'));
-if (!JSON.stringify(schema).includes('"const":"probe-sequential"')) throw new Error('the JSON schema lacks the probe executor');
-const run = spawnSync(process.execPath, ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', file, '--store', join(dir, 'runs'),
-  '--no-report'], { encoding: 'utf8' });
+if (!JSON.stringify(schema).includes('"const":"probe-sequential"'))
+  throw new Error('the JSON schema lacks the probe executor');
+const run = spawnSync(process.execPath, ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', file,
+  '--store', join(dir, 'runs'), '--no-report'], { encoding: 'utf8' });
 process.stdout.write(run.stdout + run.stderr);
 if (run.status !== 0) throw new Error('the sweep through the probe executor failed: exit ' + run.status);
-if (!(run.stdout + run.stderr).includes('probe executor labelled probe-label-7')) throw new Error('the executor did not get its own setting');
+if (!(run.stdout + run.stderr).includes('probe executor labelled probe-label-7'))
+  throw new Error('the executor did not get its own setting');
 if (!/1 trainings? for 1 evaluated configuration/.test(run.stdout)) throw new Error('no training recorded');
 writeFileSync(file, JSON.stringify({ ...experiment, executor: { kind: 'probe-sequential', lable: 'x' } }));
-const refused = spawnSync(process.execPath, ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', file, '--store', join(dir, 'bad'),
-  '--no-report'], { encoding: 'utf8' });
-if (refused.status === 0 || !/did you mean "label"/.test(refused.stderr)) throw new Error('a misspelt setting was not refused');
+const refused = spawnSync(process.execPath, ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', file,
+  '--store', join(dir, 'bad'), '--no-report'], { encoding: 'utf8' });
+if (refused.status === 0 || !/did you mean "label"/.test(refused.stderr))
+  throw new Error('a misspelt setting was not refused');
 `;
 
 const probe: Probe = {
@@ -79,7 +83,8 @@ const probe: Probe = {
       text.replace(
         /^export const EXECUTORS = \[([^\]]*)\]/m,
         (_line, list: string) =>
-          `import { probeExecutor } from './probe-executor.js'; export const EXECUTORS = [${list.trim()}, probeExecutor]`,
+          `import { probeExecutor } from './probe-executor.js'; ` +
+          `export const EXECUTORS = [${list.trim()}, probeExecutor]`,
       ),
   },
   check,
