@@ -131,8 +131,10 @@ export const experimentSchema = z
       .optional()
       .describe(
         `Baseline detectors fitted beside the autoencoders (kinds ${DETECTOR_KINDS.join(', ')}), ` +
-          'each a complete spec, e.g. {"kind": "pca", "components": 10}: fitted on the normal training rows, ' +
-          'scored by the same threshold rules and metrics, repeated as the autoencoders; ' +
+          'each a complete spec, e.g. ' +
+          '{"kind": "pca", "components": 10}: fitted on the normal training rows, ' +
+          'scored by the same threshold rules and ' +
+          'metrics, repeated as the autoencoders; ' +
           'ranked on the same leaderboard, never the winner (docs/baselines.md).',
       ),
     training: trainingSchema,
@@ -153,9 +155,10 @@ export const experimentSchema = z
       .enum(RESAMPLE_SCOPES)
       .optional()
       .describe(
-        'What each repeat draws anew besides its training seed: "none" (default: every repeat uses the same split, ' +
-          'so intervals over repeats show training variance only), "validation" (a new validation carve per repeat) ' +
-          'or "all" (also a new random train/test split), deterministic from data.seed; intervals then include ' +
+        'What each repeat draws anew besides its training seed: ' +
+          '"none" (default: every repeat uses the same split, so ' +
+          'intervals over repeats show training variance only), "validation" (a new validation carve per repeat) or ' +
+          '"all" (also a new random train/test split), deterministic from data.seed; intervals then include ' +
           "the split's variance.",
       ),
     selection: selectionSchema,
@@ -163,107 +166,136 @@ export const experimentSchema = z
   })
   .strict()
   .superRefine((exp, ctx) => {
-    if (exp.selection.split === 'test' && exp.selection.allowTest !== true) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['selection', 'split'],
-        message:
-          'selecting on "test" lets test labels choose the winner, so its test scores are optimistic: ' +
-          'select on "validation" (with data.validationAnomalies: "keep" for a metric that needs labels), ' +
-          'or add "allowTest": true to accept that',
-      });
-    }
-    if (exp.data.resample) {
-      const message = 'is set per repeat by the experiment\'s "resample"; use "resample" instead';
-      ctx.addIssue({ code: 'custom', path: ['data', 'resample'], message });
-    }
-    baselineProblems(exp).forEach((problem) => ctx.addIssue({ code: 'custom', ...problem }));
-    if (!exp.model && !exp.models) {
-      ctx.addIssue({ code: 'custom', path: ['model'], message: 'one of "model" or "models" is required' });
-    }
-    const variantSetsKind = (exp.variants ?? []).every((v) => 'model.kind' in v.params);
-    if (exp.models && !exp.space['model.kind'] && !(exp.variants && variantSetsKind)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['space', 'model.kind'],
-        message: '"models" needs a "model.kind" parameter (in the space or in every variant) to choose among them',
-      });
-    }
-    const variantNames = (exp.variants ?? []).map((v) => v.name);
-    variantNames.forEach((name, i) => {
-      if (variantNames.indexOf(name) !== i)
-        ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant name "${name}"` });
+    const problems = [...sectionProblems(exp), ...variantProblems(exp), ...spaceProblems(exp)];
+    problems.forEach((problem) => ctx.addIssue({ code: 'custom', ...problem }));
+  });
+
+/** A problem the experiment schema's cross-field checks find, with its path in the file. */
+interface SchemaProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Problems of the selection, data, baselines and model sections, in that order. */
+function sectionProblems(exp: z.output<typeof experimentSchema>): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  if (exp.selection.split === 'test' && exp.selection.allowTest !== true) {
+    problems.push({
+      path: ['selection', 'split'],
+      message:
+        'selecting on "test" lets test labels choose the winner, so its test scores are optimistic: ' +
+        'select on "validation" ' +
+        '(with data.validationAnomalies: "keep" for a metric that needs labels), ' +
+        'or add "allowTest": true to accept that',
     });
-    (exp.variants ?? []).forEach((variant, i) => {
-      for (const key of Object.keys(variant.params)) {
-        if (!/^(model|training|data)\./.test(key) || key === 'model.variant') {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['variants', i, 'params', key],
-            message: 'variant params are training params: model.*, training.* or data.*',
-          });
-        }
-      }
+  }
+  if (exp.data.resample) {
+    const message = 'is set per repeat by the experiment\'s "resample"; use "resample" instead';
+    problems.push({ path: ['data', 'resample'], message });
+  }
+  problems.push(...baselineProblems(exp));
+  if (!exp.model && !exp.models) {
+    problems.push({ path: ['model'], message: 'one of "model" or "models" is required' });
+  }
+  const variantSetsKind = (exp.variants ?? []).every((v) => 'model.kind' in v.params);
+  if (exp.models && !exp.space['model.kind'] && !(exp.variants && variantSetsKind)) {
+    problems.push({
+      path: ['space', 'model.kind'],
+      message: '"models" needs a "model.kind" parameter (in the space or in every variant) to choose among them',
     });
-    if (exp.variants && exp.space['model.variant']) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['space', 'model.variant'],
-        message: '"model.variant" comes from "variants"; do not also put it in the space',
-      });
-    }
-    const parameters = [...(exp.variants ? ['model.variant'] : []), ...Object.keys(exp.space)];
-    for (const [name, dist] of Object.entries(exp.space)) {
-      for (const key of Object.keys(dist.when ?? {})) {
-        if (parameters.includes(key) && key !== name) continue;
-        const hint = closestName(
-          key,
-          parameters.filter((p) => p !== name),
-        );
-        const why =
-          key === name
-            ? 'a parameter cannot depend on itself'
-            : 'is not a parameter of the space, so this parameter would never vary';
-        const others = parameters.filter((p) => p !== name).join(', ') || 'none';
-        const help = hint ? `; did you mean "${hint}"?` : `; parameters: ${others}`;
-        ctx.addIssue({ code: 'custom', path: ['space', name, 'when', key], message: `${why}${help}` });
-      }
-      if (dist.type !== 'categorical' && dist.low > dist.high) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['space', name, 'high'],
-          message: `high (${dist.high}) must be >= low (${dist.low})`,
-        });
-      }
-      if (dist.type !== 'categorical' && dist.log && dist.low <= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['space', name, 'low'],
-          message: `a log distribution needs low > 0, got ${dist.low}`,
-        });
-      }
-      const [root] = name.split('.');
-      const scoringFields = SCORING_FIELDS[root]?.map((f) => `${root}.${f}`);
-      if (scoringFields && !scoringFields.includes(name)) {
-        const hint = closestName(name, scoringFields);
-        ctx.addIssue({
-          code: 'custom',
-          path: ['space', name],
-          message:
-            `unknown scoring parameter` +
-            `${hint ? `; did you mean "${hint}"?` : `; known: ${scoringFields.join(', ')}`}`,
-        });
-      }
-      const roots: readonly string[] = [...TRAINING_ROOTS, ...SCORING_ROOTS];
-      if (!roots.includes(name.split('.')[0])) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['space', name],
-          message: `parameter names start with ${roots.map((r) => `${r}.`).join(', ')}`,
+  }
+  return problems;
+}
+
+/** Variants: unique names, training params only, and no "model.variant" in the space beside them. */
+function variantProblems(exp: z.output<typeof experimentSchema>): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  const variantNames = (exp.variants ?? []).map((v) => v.name);
+  variantNames.forEach((name, i) => {
+    if (variantNames.indexOf(name) !== i)
+      problems.push({ path: ['variants', i, 'name'], message: `duplicate variant name "${name}"` });
+  });
+  (exp.variants ?? []).forEach((variant, i) => {
+    for (const key of Object.keys(variant.params)) {
+      if (!/^(model|training|data)\./.test(key) || key === 'model.variant') {
+        problems.push({
+          path: ['variants', i, 'params', key],
+          message: 'variant params are training params: model.*, training.* or data.*',
         });
       }
     }
   });
+  if (exp.variants && exp.space['model.variant']) {
+    problems.push({
+      path: ['space', 'model.variant'],
+      message: '"model.variant" comes from "variants"; do not also put it in the space',
+    });
+  }
+  return problems;
+}
+
+/** Problems of each space parameter, parameter by parameter. */
+function spaceProblems(exp: z.output<typeof experimentSchema>): SchemaProblem[] {
+  const parameters = [...(exp.variants ? ['model.variant'] : []), ...Object.keys(exp.space)];
+  return Object.entries(exp.space).flatMap(([name, dist]) => [
+    ...conditionProblems(name, dist, parameters),
+    ...parameterProblems(name, dist),
+  ]);
+}
+
+type SpaceDistribution = z.output<typeof experimentSchema>['space'][string];
+
+/** A parameter's `when` conditions: each names another parameter of the space. */
+function conditionProblems(name: string, dist: SpaceDistribution, parameters: string[]): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  for (const key of Object.keys(dist.when ?? {})) {
+    if (parameters.includes(key) && key !== name) continue;
+    const hint = closestName(
+      key,
+      parameters.filter((p) => p !== name),
+    );
+    const why =
+      key === name
+        ? 'a parameter cannot depend on itself'
+        : 'is not a parameter of the space, so this parameter would never vary';
+    const others = parameters.filter((p) => p !== name).join(', ') || 'none';
+    const help = hint ? `; did you mean "${hint}"?` : `; parameters: ${others}`;
+    problems.push({ path: ['space', name, 'when', key], message: `${why}${help}` });
+  }
+  return problems;
+}
+
+/** A parameter's range and name: low <= high, low > 0 on a log scale, a known scoring field, a known root. */
+function parameterProblems(name: string, dist: SpaceDistribution): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  if (dist.type !== 'categorical' && dist.low > dist.high) {
+    problems.push({
+      path: ['space', name, 'high'],
+      message: `high (${dist.high}) must be >= low (${dist.low})`,
+    });
+  }
+  if (dist.type !== 'categorical' && dist.log && dist.low <= 0) {
+    problems.push({
+      path: ['space', name, 'low'],
+      message: `a log distribution needs low > 0, got ${dist.low}`,
+    });
+  }
+  const [root] = name.split('.');
+  const scoringFields = SCORING_FIELDS[root]?.map((f) => `${root}.${f}`);
+  if (scoringFields && !scoringFields.includes(name)) {
+    const hint = closestName(name, scoringFields);
+    const help = hint ? `; did you mean "${hint}"?` : `; known: ${scoringFields.join(', ')}`;
+    problems.push({ path: ['space', name], message: `unknown scoring parameter${help}` });
+  }
+  const roots: readonly string[] = [...TRAINING_ROOTS, ...SCORING_ROOTS];
+  if (!roots.includes(name.split('.')[0])) {
+    problems.push({
+      path: ['space', name],
+      message: `parameter names start with ${roots.map((r) => `${r}.`).join(', ')}`,
+    });
+  }
+  return problems;
+}
 
 /**
  * The data section repeat `repeat` trains on: the experiment's, with the draw of its
@@ -303,7 +335,7 @@ function baselineProblems(exp: z.output<typeof experimentSchema>): { path: (stri
       problems.push({
         path,
         message:
-          `"${spec.kind}" is a baseline detector: ` + `list it under "baselines", where it is compared with the winner`,
+          `"${spec.kind}" is a baseline detector: ` + 'list it under "baselines", where it is compared with the winner',
       });
     }
   }

@@ -95,7 +95,8 @@ function dropColumnList(value: unknown): (string | number)[] {
       .filter((name) => name !== '');
   if (!Array.isArray(value))
     throw new TypeError(
-      `dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, got ${JSON.stringify(value) ?? typeof value}`,
+      'dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, ' +
+        `got ${JSON.stringify(value) ?? typeof value}`,
     );
   return value.map((entry: unknown, i) => {
     if (typeof entry === 'string' || (typeof entry === 'number' && Number.isInteger(entry))) return entry;
@@ -108,8 +109,67 @@ function dropColumnList(value: unknown): (string | number)[] {
 function delimiterHint(text: string, delimiter: string): string {
   for (const candidate of [';', '\t', '|', ','])
     if (candidate !== delimiter && text.includes(candidate))
-      return ` (the line contains '${candidate === '\t' ? '\\t' : candidate}': wrong delimiter? pass the delimiter option)`;
+      return (
+        ` (the line contains '${candidate === '\t' ? '\\t' : candidate}': ` +
+        'wrong delimiter? pass the delimiter option)'
+      );
   return '';
+}
+
+/** The columns of a labelled file, as its first non-blank line tells them. */
+interface CsvLayout {
+  columns: number;
+  /** Trimmed header cells; undefined without a header line. */
+  header: string[] | undefined;
+  labelIndex: number;
+  /** The feature columns: all but the label's and the dropped ones. */
+  keep: number[];
+}
+
+/**
+ * The layout of a labelled file from its first non-blank line (`cells`), and whether that
+ * line is a header; errors name the line (or line 1 for columns that cannot be resolved).
+ */
+function csvLayout(
+  cells: string[],
+  line: number,
+  file: string,
+  options: CsvOptions,
+  dropColumns: (string | number)[],
+): { layout: CsvLayout; isHeader: boolean } {
+  const delimiter = options.delimiter ?? ',';
+  const labelSpec = options.labelColumn ?? -1;
+  const columns = cells.length;
+  let header: string[] | undefined;
+  if (columns < 2)
+    throw new DataFormatError(
+      file,
+      line,
+      undefined,
+      `expected at least 2 '${delimiter === '\t' ? '\\t' : delimiter}'-separated columns (features and a label), ` +
+        `found ${columns}${delimiterHint(cells[0] ?? '', delimiter)}`,
+    );
+  const labelIsName = typeof labelSpec === 'string' && !/^-?\d+$/.test(labelSpec);
+  let isHeader: boolean;
+  if (options.header === undefined || options.header === 'auto') {
+    const labelGuess = labelIsName ? -1 : resolveColumn(labelSpec, undefined, columns, file, 'labelColumn');
+    isHeader = labelIsName || isCsvHeader(cells, labelGuess);
+  } else isHeader = options.header;
+  if (isHeader) header = cells.map((cell) => cell.trim());
+  const labelIndex = resolveColumn(labelSpec, header, columns, file, 'labelColumn');
+  const dropped = new Set(dropColumns.map((spec) => resolveColumn(spec, header, columns, file, 'dropColumns entry')));
+  const keep = [...Array(columns).keys()].filter((j) => j !== labelIndex && !dropped.has(j));
+  if (keep.length === 0) {
+    const name = (j: number) => header?.[j] ?? `c${j}`;
+    throw new DataFormatError(
+      file,
+      1,
+      undefined,
+      `dropColumns (${[...dropped].map(name).join(', ')}) leaves no feature column: ` +
+        `only the label column '${name(labelIndex)}' would remain`,
+    );
+  }
+  return { layout: { columns, header, labelIndex, keep }, isHeader };
 }
 
 /**
@@ -121,58 +181,29 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
   const file = inputName(input);
   const dropColumns = dropColumnList(options.dropColumns);
   const delimiter = options.delimiter ?? ',';
-  const labelSpec = options.labelColumn ?? -1;
-  let header: string[] | undefined;
-  let columns = 0;
-  let labelIndex = -1;
-  let keep: number[] = [];
+  let layout: CsvLayout | undefined;
   const values = new FloatMatrixBuilder();
   const labels: string[] = [];
   const pool = new LabelPool();
   let firstDataLine = 0;
 
-  const setup = (cells: string[], line: number) => {
-    columns = cells.length;
-    if (columns < 2)
-      throw new DataFormatError(
-        file,
-        line,
-        undefined,
-        `expected at least 2 '${delimiter === '\t' ? '\\t' : delimiter}'-separated columns (features and a label), found ${columns}${delimiterHint(cells[0] ?? '', delimiter)}`,
-      );
-    const labelIsName = typeof labelSpec === 'string' && !/^-?\d+$/.test(labelSpec);
-    let isHeader: boolean;
-    if (options.header === undefined || options.header === 'auto') {
-      const labelGuess = labelIsName ? -1 : resolveColumn(labelSpec, undefined, columns, file, 'labelColumn');
-      isHeader = labelIsName || isCsvHeader(cells, labelGuess);
-    } else isHeader = options.header;
-    if (isHeader) header = cells.map((cell) => cell.trim());
-    labelIndex = resolveColumn(labelSpec, header, columns, file, 'labelColumn');
-    const dropped = new Set(dropColumns.map((spec) => resolveColumn(spec, header, columns, file, 'dropColumns entry')));
-    keep = [...Array(columns).keys()].filter((j) => j !== labelIndex && !dropped.has(j));
-    if (keep.length === 0) {
-      const name = (j: number) => header?.[j] ?? `c${j}`;
-      throw new DataFormatError(
-        file,
-        1,
-        undefined,
-        `dropColumns (${[...dropped].map(name).join(', ')}) leaves no feature column: only the label column '${name(labelIndex)}' would remain`,
-      );
-    }
-    return isHeader;
-  };
-
   const { sha256 } = await readLines(input, (text, line) => {
     if (text.trim() === '') return;
     const cells = splitDelimited(text, delimiter, '"', file, line);
-    if (columns === 0 && setup(cells, line)) return;
+    if (layout === undefined) {
+      const first = csvLayout(cells, line, file, options, dropColumns);
+      layout = first.layout;
+      if (first.isHeader) return;
+    }
+    const { columns, header, labelIndex, keep } = layout;
     if (firstDataLine === 0) firstDataLine = line;
     if (cells.length !== columns)
       throw new DataFormatError(
         file,
         line,
         undefined,
-        `expected ${columns} cells as on line ${header ? 1 : firstDataLine}, found ${cells.length}${cells.length === 1 ? delimiterHint(text, delimiter) : ''}`,
+        `expected ${columns} cells as on line ${header ? 1 : firstDataLine}, found ${cells.length}` +
+          (cells.length === 1 ? delimiterHint(text, delimiter) : ''),
       );
     const label = cells[labelIndex].trim();
     if (label === '')
@@ -185,7 +216,7 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
     for (const j of keep) values.push(parseNumberCell(cells[j], CSV_MISSING, file, line, j + 1));
     labels.push(pool.intern(label));
   });
-  if (columns === 0)
+  if (layout === undefined)
     throw new DataFormatError(
       file,
       undefined,
@@ -194,6 +225,7 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
     );
   if (labels.length === 0)
     throw new DataFormatError(file, 2, undefined, 'header only: expected data rows after the header line');
+  const { header, keep } = layout;
   return {
     name: options.name ?? file.split(/[\\/]/).pop()!,
     values: values.finish(),

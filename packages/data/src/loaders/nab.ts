@@ -40,22 +40,8 @@ export function parseNabTimestamp(text: string): number | undefined {
   return onCalendar ? time : undefined;
 }
 
-/**
- * Loads one NAB series (`timestamp,value`) and its labelled windows from NAB's
- * `labels/combined_windows.json` (key `<folder>/<file>.csv`), then cuts it into sliding
- * windows. A window row is labelled `anomaly` when its time span (earliest to latest
- * timestamp in it) overlaps a labelled
- * window, else `normal`. The raw series, its windows and each row's start are kept so
- * reports can plot detections on the series.
- */
-export async function loadNab(
-  seriesPath: string,
-  labelsPath: string,
-  key: string,
-  options: NabOptions = {},
-): Promise<Dataset> {
-  const windowSize = Number(options.windowSize ?? NAB_DEFAULTS.windowSize);
-  const stride = Number(options.stride ?? NAB_DEFAULTS.stride);
+/** A NAB series file's points in file order, its digest and line count, and how many rows go back in time. */
+async function readNabSeries(seriesPath: string) {
   const timestamps: number[] = [];
   const series: number[] = [];
   let outOfOrder = 0;
@@ -109,6 +95,11 @@ export async function loadNab(
       undefined,
       'no data rows: expected timestamp,value lines after the header',
     );
+  return { seriesSha, lines, timestamps, series, outOfOrder };
+}
+
+/** The labelled anomaly windows of series `key` in NAB's label file, and the file's bytes. */
+async function readNabWindows(labelsPath: string, key: string) {
   const labelBytes = await readFile(labelsPath).catch((error: unknown) => {
     throw fileReadError(error, labelsPath);
   });
@@ -144,6 +135,27 @@ export async function loadNab(
       );
     return [a, b];
   });
+  return { labelBytes, anomalyWindows };
+}
+
+/**
+ * Loads one NAB series (`timestamp,value`) and its labelled windows from NAB's
+ * `labels/combined_windows.json` (key `<folder>/<file>.csv`), then cuts it into sliding
+ * windows. A window row is labelled `anomaly` when its time span (earliest to latest
+ * timestamp in it) overlaps a labelled
+ * window, else `normal`. The raw series, its windows and each row's start are kept so
+ * reports can plot detections on the series.
+ */
+export async function loadNab(
+  seriesPath: string,
+  labelsPath: string,
+  key: string,
+  options: NabOptions = {},
+): Promise<Dataset> {
+  const windowSize = Number(options.windowSize ?? NAB_DEFAULTS.windowSize);
+  const stride = Number(options.stride ?? NAB_DEFAULTS.stride);
+  const { seriesSha, lines, timestamps, series, outOfOrder } = await readNabSeries(seriesPath);
+  const { labelBytes, anomalyWindows } = await readNabWindows(labelsPath, key);
   if (series.length < windowSize)
     throw new DataFormatError(
       seriesPath,

@@ -16,8 +16,8 @@ function auc(v: number | null): string {
   return v === null || !Number.isFinite(v) ? 'n/a' : round(v, 3).toFixed(3);
 }
 
-/** ROC and precision-recall curves side by side, AUCs in the legend. */
-export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
+/** Each set's ROC and PR points, thinned to {@link MAX_CURVE_POINTS}, and its series names with AUCs. */
+function curvePoints(sets: readonly NamedCurves[]) {
   const roc: { series: string; i: number; fpr: number; tpr: number }[] = [];
   const pr: { series: string; i: number; recall: number; precision: number }[] = [];
   const rocNames: string[] = [];
@@ -40,6 +40,12 @@ export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
       pr.push({ series: prName, i, recall: round(recall, 4), precision: round(precision, 4) }),
     );
   }
+  return { roc, pr, rocNames, prNames };
+}
+
+/** ROC and precision-recall curves side by side, AUCs in the legend. */
+export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
+  const { roc, pr, rocNames, prNames } = curvePoints(sets);
   const unit = { domain: [0, 1] };
   return {
     $schema: VEGA_LITE_SCHEMA,

@@ -162,7 +162,7 @@ async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
   if (data.codeVersion !== ctx.code) {
     throw new UnrecoverableError(
       `code version differs: the coordinator runs ${data.codeVersion}, worker ${hostname()} runs ${ctx.code}; ` +
-        `run the same build (same commit, \`npx tsc -b\`) on both`,
+        'run the same build (same commit, `npx tsc -b`) on both',
     );
   }
   const spec = confinedData(data.task.config.data as DataSpec, ctx.dataDir);
@@ -178,8 +178,7 @@ async function admit(ctx: Context, data: RedisJobData): Promise<TrialTask> {
     throw new UnrecoverableError(
       `dataset fingerprint differs: '${spec.dataset}' in ${ctx.dataDir} on ${hostname()} ` +
         `prepares to ${prepared.fingerprint.slice(0, 12)}, ` +
-        `the coordinator's to ${data.dataFingerprint.slice(0, 12)}; ` +
-        `give this worker the same files`,
+        `the coordinator's to ${data.dataFingerprint.slice(0, 12)}; give this worker the same files`,
     );
   }
   if (issues.length > 0) throw new UnrecoverableError(`refused by worker ${hostname()}: ${issues.join('; ')}`);
@@ -229,7 +228,7 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
   if (payload.length > limit) {
     throw new UnrecoverableError(
       `result of ${(payload.length / 2 ** 20).toFixed(1)} MB is over the ${limit / 2 ** 20} MB ` +
-        `a worker sends through Redis (aelab worker --max-result-mb)`,
+        'a worker sends through Redis (aelab worker --max-result-mb)',
     );
   }
   const key = resultKey(job.queueName, job.id!, attempt);
@@ -241,16 +240,10 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
 }
 
 /**
- * Runs a worker until `signal` aborts: finds the study queues coordinators announce, takes
- * their jobs (at most `concurrency` per queue at once) and trains them.
+ * A connection to the worker's Redis, reached once (an unreachable Redis at start is an
+ * error); later outages are logged once each while it reconnects.
  */
-export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
-  const log = asked.log ?? ((line: string) => console.log(line));
-  // The same cap as a local pool's: threads past 2 per CPU only hold memory.
-  const options = { ...asked, concurrency: Math.min(asked.concurrency, localWorkerLimit()) };
-  if (options.concurrency < asked.concurrency) {
-    log(`note: --concurrency ${asked.concurrency} capped at ${options.concurrency}: at most 2 per CPU`);
-  }
+async function connectWorkerRedis(options: RedisWorkerOptions, log: (line: string) => void): Promise<Redis> {
   const redis = connectRedis(options.address);
   // It reconnects on its own (jobs' commands wait meanwhile): say so once per outage.
   let away = false;
@@ -265,6 +258,11 @@ export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
     redis.disconnect();
     throw error;
   });
+  return redis;
+}
+
+/** The worker's context: its data folder, code version, local pool and the coordinator's checks. */
+function workerContext(options: RedisWorkerOptions, redis: Redis, log: (line: string) => void): Context {
   const dataDir = resolve(resolveDataDir(options.dataDir));
   const prepared = new SharedPreparedData();
   const pool = new PiscinaExecutor({
@@ -276,7 +274,7 @@ export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
     ...memoryPerTrial(options.maxTrialMemoryMb, options.concurrency, 'aelab worker --max-trial-memory-mb'),
     keep: prepared,
   };
-  const ctx: Context = {
+  return {
     options,
     dataDir,
     code: codeVersion(),
@@ -287,8 +285,12 @@ export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
     training: 0,
     log,
   };
-  const workers = new Map<string, Worker>();
-  const subscriber = redis.duplicate();
+}
+
+/** Subscribes to the coordinators' cancel messages, cancelling the named job of the queue's worker. */
+async function subscribeCancels(ctx: Context, workers: Map<string, Worker>): Promise<Redis> {
+  const { log } = ctx;
+  const subscriber = ctx.redis.duplicate();
   subscriber.on('error', () => undefined);
   subscriber.on('message', (_channel: string, text: string) => {
     let cancel: CancelMessage;
@@ -302,46 +304,70 @@ export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
       log(`cancel ${cancel.queue} ${cancel.jobId}`);
   });
   await subscriber.subscribe(CANCEL_CHANNEL);
+  return subscriber;
+}
+
+/**
+ * One look at the study queues coordinators announce: serves each new one (a name that is
+ * not a study queue's is refused once) and closes the workers of queues no longer announced.
+ */
+async function discoverQueues(ctx: Context, workers: Map<string, Worker>, refused: Set<string>): Promise<void> {
+  const { options, redis, log } = ctx;
+  const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
+  const names = new Set(await redis.smembers(QUEUES_KEY));
+  for (const name of names) {
+    if (workers.has(name) || refused.has(name)) continue;
+    if (!isStudyQueue(name)) {
+      refused.add(name);
+      log(`ignored '${printable(name)}' in ${QUEUES_KEY}: not a study queue name`);
+      continue;
+    }
+    const connection = redis.duplicate();
+    connection.on('error', () => undefined); // said once, on the main connection
+    const worker = new Worker(name, (job, _token, signal) => processJob(ctx, job, signal), {
+      connection,
+      concurrency: options.concurrency,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      // A job whose worker died is given to another worker, twice at most.
+      maxStalledCount: 2,
+    });
+    worker.on('failed', (job, error) => log(`failed ${name} ${job?.id}: ${error.message.split('\n')[0]}`));
+    worker.on('error', () => undefined); // connection errors: said once below, while Redis is away
+    workers.set(name, worker);
+    log(`serving ${name}`);
+  }
+  for (const [name, worker] of workers) {
+    if (names.has(name)) continue;
+    workers.delete(name);
+    void worker.close().finally(() => connectionOf(worker).disconnect());
+    log(`study queue ${name} closed`);
+  }
+}
+
+/**
+ * Runs a worker until `signal` aborts: finds the study queues coordinators announce, takes
+ * their jobs (at most `concurrency` per queue at once) and trains them.
+ */
+export async function runRedisWorker(asked: RedisWorkerOptions): Promise<void> {
+  const log = asked.log ?? ((line: string) => console.log(line));
+  // The same cap as a local pool's: threads past 2 per CPU only hold memory.
+  const options = { ...asked, concurrency: Math.min(asked.concurrency, localWorkerLimit()) };
+  if (options.concurrency < asked.concurrency) {
+    log(`note: --concurrency ${asked.concurrency} capped at ${options.concurrency}: at most 2 per CPU`);
+  }
+  const redis = await connectWorkerRedis(options, log);
+  const ctx = workerContext(options, redis, log);
+  const workers = new Map<string, Worker>();
+  const subscriber = await subscribeCancels(ctx, workers);
   log(
     `worker ${hostname()}: ${redacted(options.address)}, ${options.concurrency} at once, ` +
-      `data ${dataDir}, code ${ctx.code}`,
+      `data ${ctx.dataDir}, code ${ctx.code}`,
   );
-  const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
   const refused = new Set<string>();
-  const discover = async () => {
-    const names = new Set(await redis.smembers(QUEUES_KEY));
-    for (const name of names) {
-      if (workers.has(name) || refused.has(name)) continue;
-      if (!isStudyQueue(name)) {
-        refused.add(name);
-        log(`ignored '${printable(name)}' in ${QUEUES_KEY}: not a study queue name`);
-        continue;
-      }
-      const connection = redis.duplicate();
-      connection.on('error', () => undefined); // said once, on the main connection
-      const worker = new Worker(name, (job, _token, signal) => processJob(ctx, job, signal), {
-        connection,
-        concurrency: options.concurrency,
-        lockDuration: lockMs,
-        stalledInterval: lockMs,
-        // A job whose worker died is given to another worker, twice at most.
-        maxStalledCount: 2,
-      });
-      worker.on('failed', (job, error) => log(`failed ${name} ${job?.id}: ${error.message.split('\n')[0]}`));
-      worker.on('error', () => undefined); // connection errors: said once below, while Redis is away
-      workers.set(name, worker);
-      log(`serving ${name}`);
-    }
-    for (const [name, worker] of workers) {
-      if (names.has(name)) continue;
-      workers.delete(name);
-      void worker.close().finally(() => connectionOf(worker).disconnect());
-      log(`study queue ${name} closed`);
-    }
-  };
-  await serveUntil(options.signal, discover);
+  await serveUntil(options.signal, () => discoverQueues(ctx, workers, refused));
   await closeWorkers(ctx, [...workers.values()]);
-  await pool.close();
+  await ctx.pool.close();
   subscriber.disconnect();
   await (redis.status === 'ready' ? redis.quit().catch(() => redis.disconnect()) : redis.disconnect());
 }
