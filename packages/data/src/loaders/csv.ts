@@ -95,7 +95,8 @@ function dropColumnList(value: unknown): (string | number)[] {
       .filter((name) => name !== '');
   if (!Array.isArray(value))
     throw new TypeError(
-      `dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, got ${JSON.stringify(value) ?? typeof value}`,
+      'dropColumns must be a comma-separated string of column names or an array of column names / 0-based indices, ' +
+        `got ${JSON.stringify(value) ?? typeof value}`,
     );
   return value.map((entry: unknown, i) => {
     if (typeof entry === 'string' || (typeof entry === 'number' && Number.isInteger(entry))) return entry;
@@ -108,7 +109,10 @@ function dropColumnList(value: unknown): (string | number)[] {
 function delimiterHint(text: string, delimiter: string): string {
   for (const candidate of [';', '\t', '|', ','])
     if (candidate !== delimiter && text.includes(candidate))
-      return ` (the line contains '${candidate === '\t' ? '\\t' : candidate}': wrong delimiter? pass the delimiter option)`;
+      return (
+        ` (the line contains '${candidate === '\t' ? '\\t' : candidate}': ` +
+        'wrong delimiter? pass the delimiter option)'
+      );
   return '';
 }
 
@@ -138,7 +142,8 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
         file,
         line,
         undefined,
-        `expected at least 2 '${delimiter === '\t' ? '\\t' : delimiter}'-separated columns (features and a label), found ${columns}${delimiterHint(cells[0] ?? '', delimiter)}`,
+        `expected at least 2 '${delimiter === '\t' ? '\\t' : delimiter}'-separated columns (features and a label), ` +
+          `found ${columns}${delimiterHint(cells[0] ?? '', delimiter)}`,
       );
     const labelIsName = typeof labelSpec === 'string' && !/^-?\d+$/.test(labelSpec);
     let isHeader: boolean;
@@ -156,7 +161,8 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
         file,
         1,
         undefined,
-        `dropColumns (${[...dropped].map(name).join(', ')}) leaves no feature column: only the label column '${name(labelIndex)}' would remain`,
+        `dropColumns (${[...dropped].map(name).join(', ')}) leaves no feature column: ` +
+          `only the label column '${name(labelIndex)}' would remain`,
       );
     }
     return isHeader;
@@ -172,7 +178,8 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
         file,
         line,
         undefined,
-        `expected ${columns} cells as on line ${header ? 1 : firstDataLine}, found ${cells.length}${cells.length === 1 ? delimiterHint(text, delimiter) : ''}`,
+        `expected ${columns} cells as on line ${header ? 1 : firstDataLine}, ` +
+          `found ${cells.length}${cells.length === 1 ? delimiterHint(text, delimiter) : ''}`,
       );
     const label = cells[labelIndex].trim();
     if (label === '')
