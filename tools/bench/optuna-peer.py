@@ -158,7 +158,11 @@ def main():
         "trials": len(trials),
         "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
         "epochs": sum(t.user_attrs.get("epochs", 0) for t in trials),
-        "best": {"objective": best.value, "params": {**best.params, "encoder": ENCODERS[best.params["encoder"]]}} if best else None,
+        "best": (
+            {"objective": best.value, "params": {**best.params, "encoder": ENCODERS[best.params["encoder"]]}}
+            if best
+            else None
+        ),
     }))
 
 

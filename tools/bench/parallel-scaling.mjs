@@ -45,10 +45,14 @@ const { values: args } = parseArgs({
 async function simdSpin() {
   const { default: wabtInit } = await import('wabt');
   const chains = Array.from({ length: 12 }, (_, i) => i);
-  const wat = `(module (func (export "spin") (param $n i32) (result f32) (local $m v128) ${chains.map((i) => `(local $a${i} v128)`).join(' ')}
+  const locals = chains.map((i) => `(local $a${i} v128)`).join(' ');
+  const steps = chains
+    .map((i) => `(local.set $a${i} (f32x4.add (f32x4.mul (local.get $a${i}) (local.get $m)) (local.get $m)))`)
+    .join('\n      ');
+  const wat = `(module (func (export "spin") (param $n i32) (result f32) (local $m v128) ${locals}
     (local.set $m (f32x4.splat (f32.const 0.999999)))
     (loop $round
-      ${chains.map((i) => `(local.set $a${i} (f32x4.add (f32x4.mul (local.get $a${i}) (local.get $m)) (local.get $m)))`).join('\n      ')}
+      ${steps}
       (br_if $round (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (f32x4.extract_lane 0 (f32x4.add ${chains
       .map((i) => `(local.get $a${i})`)

@@ -45,7 +45,8 @@ function printInspection(r: DatasetInspection): void {
   console.log(`missing cells: ${r.missingCells}`);
   const s = r.summary;
   console.log(
-    `values: min ${n(s.min)}, max ${n(s.max)}; feature means ${n(s.minMean)} .. ${n(s.maxMean)}; feature sds ${n(s.minStd)} .. ${n(s.maxStd)}`,
+    `values: min ${n(s.min)}, max ${n(s.max)}; feature means ${n(s.minMean)} .. ${n(s.maxMean)}; ` +
+      `feature sds ${n(s.minStd)} .. ${n(s.maxStd)}`,
   );
   console.log(['feature', 'count', 'missing', 'mean', 'std', 'min', '25%', '50%', '75%', 'max'].join('\t'));
   for (const f of r.perFeature) {
@@ -98,7 +99,8 @@ export async function runData(args: DataArgs): Promise<void> {
   if (process.stderr.isTTY) process.stderr.write('\n');
   for (const f of result.files) {
     console.log(
-      `${f.status} ${printable(f.absolute)} (${f.bytes} bytes, sha256 ${f.sha256}${f.verified ? ', verified' : ', no pinned digest'})`,
+      `${f.status} ${printable(f.absolute)} (${f.bytes} bytes, ` +
+        `sha256 ${f.sha256}${f.verified ? ', verified' : ', no pinned digest'})`,
     );
   }
   if (result.files.length === 0) console.log(`${result.name} is embedded: nothing to fetch`);

@@ -15,7 +15,8 @@ export function withBackend<T>(y: Argv<T>) {
   return y.option('backend', {
     choices: BACKEND_NAMES,
     describe:
-      'TensorFlow.js backend (auto: the fastest one that works here: tensorflow-gpu, then tensorflow, then webgpu on a real GPU, else wasm)',
+      'TensorFlow.js backend (auto: the fastest one that works here: tensorflow-gpu, then tensorflow, ' +
+      'then webgpu on a real GPU, else wasm)',
   });
 }
 

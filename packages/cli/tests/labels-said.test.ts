@@ -51,20 +51,22 @@ describe('labels used fully, and said', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('the sweep header says how many training anomalies went to validation and how many were dropped, all of them', () => {
-    const dataset = generateSyntheticEcg(options);
-    const inTraining = (label: string, row: number) =>
-      dataset.predefinedSplit![row] === 'train' && !isNormalLabel(label, ['normal']);
-    const trainingAnomalies = dataset.labels.filter(inTraining).length;
-    const match = /labels: validation holds (\d+) anomalies; (\d+) training anomalies dropped \(never trained on/.exec(
-      header,
-    );
-    expect(match, header).not.toBeNull();
-    const [validation, dropped] = [Number(match![1]), Number(match![2])];
-    expect(validation).toBeGreaterThan(0);
-    expect(dropped).toBeGreaterThan(0);
-    expect(validation + dropped).toBe(trainingAnomalies);
-  });
+  it(
+    'the sweep header says how many training anomalies went to validation and how many were dropped, ' + 'all of them',
+    () => {
+      const dataset = generateSyntheticEcg(options);
+      const inTraining = (label: string, row: number) =>
+        dataset.predefinedSplit![row] === 'train' && !isNormalLabel(label, ['normal']);
+      const trainingAnomalies = dataset.labels.filter(inTraining).length;
+      const match =
+        /labels: validation holds (\d+) anomalies; (\d+) training anomalies dropped \(never trained on/.exec(header);
+      expect(match, header).not.toBeNull();
+      const [validation, dropped] = [Number(match![1]), Number(match![2])];
+      expect(validation).toBeGreaterThan(0);
+      expect(dropped).toBeGreaterThan(0);
+      expect(validation + dropped).toBe(trainingAnomalies);
+    },
+  );
 
   it('the study page says it too', async () => {
     const store = await JsonFileRunStore.open(join(dir, 'runs'), { readonly: true });
@@ -74,7 +76,8 @@ describe('labels used fully, and said', () => {
     const html = await readFile(report.studyPaths[studyId], 'utf8');
     const [use] = study.labelUse!;
     expect(html).toContain(
-      `<strong>Labels:</strong> validation holds ${use.validationAnomalies} anomalies; ${use.droppedTrainingAnomalies} training anomalies dropped`,
+      `<strong>Labels:</strong> validation holds ${use.validationAnomalies} anomalies; ` +
+        `${use.droppedTrainingAnomalies} training anomalies dropped`,
     );
   });
 });

@@ -74,25 +74,30 @@ describe.each(Object.entries(PRUNERS))('a TPE + %s study killed with SIGKILL and
   ];
   const env = { ...process.env, CI: 'true' };
 
-  it('continues with the same configurations, the same pruning decisions and the same curves as an uninterrupted --workers 1 run', async () => {
-    const whole = spawnSync(process.execPath, args(join(dir, 'whole')), { encoding: 'utf8', env });
-    expect(whole.status, whole.stderr).toBe(0);
-    const uninterrupted = await decisions(join(dir, 'whole'));
-    expect(uninterrupted.sequence).toHaveLength(8);
-    expect(uninterrupted.statuses).toContain('pruned');
+  it(
+    'continues with the same configurations, the same pruning decisions and the same curves ' +
+      'as an uninterrupted --workers 1 run',
+    async () => {
+      const whole = spawnSync(process.execPath, args(join(dir, 'whole')), { encoding: 'utf8', env });
+      expect(whole.status, whole.stderr).toBe(0);
+      const uninterrupted = await decisions(join(dir, 'whole'));
+      expect(uninterrupted.sequence).toHaveLength(8);
+      expect(uninterrupted.statuses).toContain('pruned');
 
-    // Killed while held as the fifth trial starts: four decided (startup and model-based ones),
-    // the fifth recorded as running.
-    const killedStore = join(dir, 'killed');
-    const sweep = await heldAt(args(killedStore), 'stop-at-start:5');
-    sweep.child.kill('SIGKILL');
-    expect((await sweep.closed).signal).toBe('SIGKILL');
-    expect((await decisions(killedStore)).statuses.at(-1)).toBe('running');
+      // Killed while held as the fifth trial starts: four decided (startup and model-based ones),
+      // the fifth recorded as running.
+      const killedStore = join(dir, 'killed');
+      const sweep = await heldAt(args(killedStore), 'stop-at-start:5');
+      sweep.child.kill('SIGKILL');
+      expect((await sweep.closed).signal).toBe('SIGKILL');
+      expect((await decisions(killedStore)).statuses.at(-1)).toBe('running');
 
-    const resumed = spawnSync(process.execPath, args(killedStore), { encoding: 'utf8', env });
-    expect(resumed.status, resumed.stderr).toBe(0);
-    const after = await decisions(killedStore);
-    expect(after.statuses).toContain('interrupted');
-    expect(after.sequence).toEqual(uninterrupted.sequence);
-  }, 240_000);
+      const resumed = spawnSync(process.execPath, args(killedStore), { encoding: 'utf8', env });
+      expect(resumed.status, resumed.stderr).toBe(0);
+      const after = await decisions(killedStore);
+      expect(after.statuses).toContain('interrupted');
+      expect(after.sequence).toEqual(uninterrupted.sequence);
+    },
+    240_000,
+  );
 });

@@ -32,7 +32,8 @@ export const selectionSchema = z
       .boolean()
       .optional()
       .describe(
-        'Required to select on the test split: test labels then choose the winner, so its test scores are optimistic (reports say so).',
+        'Required to select on the test split: test labels then choose the winner, ' +
+          'so its test scores are optimistic (reports say so).',
       ),
     tieBreak: z
       .array(metricName)

@@ -89,7 +89,8 @@ export async function readLines(
             name,
             line + 1,
             undefined,
-            `line is longer than ${maxLineBytes} bytes without a line break; expected text lines ending in \\n or \\r\\n (binary file or \\r-only line endings?)`,
+            `line is longer than ${maxLineBytes} bytes without a line break; ` +
+              `expected text lines ending in \\n or \\r\\n (binary file or \\r-only line endings?)`,
           );
       }
     }
@@ -208,7 +209,8 @@ export function parseNumberCell(
       file,
       line,
       column,
-      `expected ${what}, got '${shortened(text)}': values must be finite${range === 'float32' ? ' and fit in float32 (|x| <= 3.4028235e38)' : ''}`,
+      `expected ${what}, got '${shortened(text)}': values must be finite` +
+        `${range === 'float32' ? ' and fit in float32 (|x| <= 3.4028235e38)' : ''}`,
     );
   }
   if (missing.has(text)) return NaN;

@@ -106,7 +106,8 @@ export async function loadFile(path: string, options: LoaderOptions = {}): Promi
       return loadCsv(path, csvOptions({ ...(extension === '.tsv' ? { delimiter: '\t' } : {}), ...options }));
     default:
       throw new RangeError(
-        `cannot tell the format of ${path} from its extension '${extension}'; expected .arff, .ts, .txt (UCR), .csv or .tsv`,
+        `cannot tell the format of ${path} from its extension '${extension}'; ` +
+          `expected .arff, .ts, .txt (UCR), .csv or .tsv`,
       );
   }
 }
@@ -140,7 +141,8 @@ async function loadNamed(info: DatasetInfo, options: LoaderOptions, dataDir?: st
     const dataset = concatDatasets(info.name, parts);
     if (!test.present)
       dataset.notes = [
-        `TEST split absent: no ${test.path} in ${dir}; only the 500 TRAIN rows are loaded (use dataset 'ecg' for the test beats)`,
+        `TEST split absent: no ${test.path} in ${dir}; ` +
+          `only the 500 TRAIN rows are loaded (use dataset 'ecg' for the test beats)`,
       ];
     return dataset;
   }
@@ -185,7 +187,8 @@ export function loadDataset(name: string, options: LoaderOptions = {}, context: 
               `unknown NAB series '${name}'; expected nab/<folder>/<file> as listed by \`npx aelab data list\``,
             )
           : new RangeError(
-              `'${name}' is neither a registered dataset (synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>) nor an existing file`,
+              `'${name}' is neither a registered dataset ` +
+                `(synthetic-ecg, ecg5000, ecg, creditcard, nab/<folder>/<file>) nor an existing file`,
             ),
       );
     const stat = statSync(path);

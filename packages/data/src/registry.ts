@@ -57,7 +57,8 @@ const STATIC_DATASETS: DatasetInfo[] = [
   {
     name: 'synthetic-ecg',
     description:
-      'Embedded seeded ECG5000-like beats (140 points): normal P-QRS-T template with jitter plus six labelled anomaly kinds',
+      'Embedded seeded ECG5000-like beats (140 points): normal P-QRS-T template with jitter ' +
+      'plus six labelled anomaly kinds',
     format: 'synthetic',
     fileSets: [[]],
     normalClass: ['normal'],
@@ -65,7 +66,8 @@ const STATIC_DATASETS: DatasetInfo[] = [
     missing: 'interpolate',
     defaultOptions: {},
     notes: [
-      'options: seed (42), trainRows (500), testRows (1000), anomalyFraction (0.4), trainAnomalyFraction (0.42), noise (0.03)',
+      'options: seed (42), trainRows (500), testRows (1000), anomalyFraction (0.4), ' +
+        'trainAnomalyFraction (0.42), noise (0.03)',
     ],
   },
   {
@@ -100,14 +102,16 @@ const STATIC_DATASETS: DatasetInfo[] = [
     defaultOptions: {},
     homepage: 'https://www.timeseriesclassification.com/description.php?Dataset=ECG5000',
     notes: [
-      `distributed as ${ECG5000_ZIP}; \`npx aelab data fetch ecg5000\` extracts ECG5000_TRAIN.arff and ECG5000_TEST.arff into <data dir>/ecg5000/`,
+      `distributed as ${ECG5000_ZIP}; \`npx aelab data fetch ecg5000\` ` +
+        'extracts ECG5000_TRAIN.arff and ECG5000_TEST.arff into <data dir>/ecg5000/',
       'the team-shared datasets copy has the TRAIN split only (TEST absent): use ecg (ecg.csv) for test beats',
     ],
   },
   {
     name: 'ecg',
     description:
-      "TensorFlow's 'Intro to Autoencoders' ecg.csv: 4,998 ECG5000 beats x 140, label 1.0 = normal (2,919), 0.0 = abnormal",
+      "TensorFlow's 'Intro to Autoencoders' ecg.csv: 4,998 ECG5000 beats x 140, " +
+      'label 1.0 = normal (2,919), 0.0 = abnormal',
     format: 'csv',
     fileSets: [
       [
@@ -144,7 +148,9 @@ const STATIC_DATASETS: DatasetInfo[] = [
       [
         {
           path: 'creditcard_fraud_sample/creditcard_sample.csv',
-          url: 'https://raw.githubusercontent.com/Ghali062/EDA/f90bd0a501153701b1713b044121918c7e00d73d/creditcard_sample.csv',
+          url:
+            'https://raw.githubusercontent.com/Ghali062/EDA/' +
+            'f90bd0a501153701b1713b044121918c7e00d73d/creditcard_sample.csv',
           sha256: 'a3da913c85aa9830d9065a01f5be1628f149fc8e9acbacf898c35c2e760b81d0',
           bytes: 1510352,
         },
@@ -169,7 +175,9 @@ function nabInfo(key: string): DatasetInfo | undefined {
   const raw = `https://raw.githubusercontent.com/numenta/NAB/${NAB_COMMIT}`;
   return {
     name: `nab/${entry.key.replace(/\.csv$/, '')}`,
-    description: `NAB v1.1 series ${entry.key}: ${entry.points} points, ${entry.windows} labelled anomaly window(s) covering ${entry.pointsInWindows} points`,
+    description:
+      `NAB v1.1 series ${entry.key}: ${entry.points} points, ` +
+      `${entry.windows} labelled anomaly window(s) covering ${entry.pointsInWindows} points`,
     format: 'nab',
     fileSets: [
       [
@@ -187,7 +195,8 @@ function nabInfo(key: string): DatasetInfo | undefined {
     defaultOptions: { windowSize: 48, stride: 4 },
     homepage: 'https://github.com/numenta/NAB',
     notes: [
-      'rows are sliding windows (options windowSize, stride); a window is an anomaly when it overlaps a labelled window',
+      'rows are sliding windows (options windowSize, stride); ' +
+        'a window is an anomaly when it overlaps a labelled window',
       ...(entry.windows === 0 ? ['this series has no labelled anomalies'] : []),
     ],
   };

@@ -18,7 +18,8 @@ describe('loader options', () => {
   it('refuses a row count past the bound before allocating anything', async () => {
     // 200,000,000 beats x 140 float32 is 112 GB: "Fatal JavaScript invalid size error" before.
     await expect(loadDataset('synthetic-ecg', { trainRows: 200_000_000 })).rejects.toThrow(
-      `dataset 'synthetic-ecg': options.trainRows must be at most ${SYNTHETIC_ECG_MAX_ROWS.toLocaleString('en')} rows, got 200000000`,
+      `dataset 'synthetic-ecg': options.trainRows must be at most ` +
+        `${SYNTHETIC_ECG_MAX_ROWS.toLocaleString('en')} rows, got 200000000`,
     );
     expect(() => generateSyntheticEcg({ testRows: SYNTHETIC_ECG_MAX_ROWS + 1 })).toThrow(
       /testRows must be at most 100,000 rows/,

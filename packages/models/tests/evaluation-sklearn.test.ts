@@ -91,7 +91,12 @@ const SKLEARN = {
       [1.0, 0.9933920704845814, 0.539647577092511],
     ],
     report:
-      '              precision    recall  f1-score   support\n\n      normal     0.5923    0.8993    0.7142       546\n     anomaly     0.6784    0.2555    0.3712       454\n\n    accuracy                         0.6070      1000\n   macro avg     0.6353    0.5774    0.5427      1000\nweighted avg     0.6314    0.6070    0.5585      1000\n',
+      '              precision    recall  f1-score   support\n\n' +
+      '      normal     0.5923    0.8993    0.7142       546\n' +
+      '     anomaly     0.6784    0.2555    0.3712       454\n\n' +
+      '    accuracy                         0.6070      1000\n' +
+      '   macro avg     0.6353    0.5774    0.5427      1000\n' +
+      'weighted avg     0.6314    0.6070    0.5585      1000\n',
     reportDict: {
       '0': {
         precision: 0.5922798552472859,
@@ -161,7 +166,12 @@ const SKLEARN = {
       [1.0, 0.8676122931442081, 0.6784869976359338],
     ],
     report:
-      '              precision    recall  f1-score   support\n\n      normal     0.6361    0.9151    0.7505       577\n     anomaly     0.7118    0.2861    0.4081       423\n\n    accuracy                         0.6490      1000\n   macro avg     0.6740    0.6006    0.5793      1000\nweighted avg     0.6681    0.6490    0.6057      1000\n',
+      '              precision    recall  f1-score   support\n\n' +
+      '      normal     0.6361    0.9151    0.7505       577\n' +
+      '     anomaly     0.7118    0.2861    0.4081       423\n\n' +
+      '    accuracy                         0.6490      1000\n' +
+      '   macro avg     0.6740    0.6006    0.5793      1000\n' +
+      'weighted avg     0.6681    0.6490    0.6057      1000\n',
     reportDict: {
       '0': {
         precision: 0.636144578313253,
@@ -435,7 +445,12 @@ describe('small and degenerate inputs agree with scikit-learn', () => {
   it('classification_report text with the default 2 digits', () => {
     const report = classificationReport([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], { 0: 'normal', 1: 'anomaly' });
     expect(formatClassificationReport(report)).toBe(
-      '              precision    recall  f1-score   support\n\n      normal       0.50      0.50      0.50         2\n     anomaly       0.67      0.67      0.67         3\n\n    accuracy                           0.60         5\n   macro avg       0.58      0.58      0.58         5\nweighted avg       0.60      0.60      0.60         5\n',
+      '              precision    recall  f1-score   support\n\n' +
+        '      normal       0.50      0.50      0.50         2\n' +
+        '     anomaly       0.67      0.67      0.67         3\n\n' +
+        '    accuracy                           0.60         5\n' +
+        '   macro avg       0.58      0.58      0.58         5\n' +
+        'weighted avg       0.60      0.60      0.60         5\n',
     );
   });
 

@@ -48,18 +48,22 @@ describe('computeThreshold', () => {
     });
   });
 
-  it("gives a percentile threshold the distribution-free interval of its order statistics (Conover's median example)", () => {
-    // n = 100, the median: the 95% interval is x(40)..x(61), 1-based (Conover, table A3).
-    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
-    expect(computeThreshold({ rule: 'percentile', percentile: 50 }, { train: values }).interval).toEqual({
-      low: 40,
-      high: 61,
-    });
-    expect(computeThreshold({ rule: 'max' }, { train: values }).interval).toBeNull();
-    const meanStd = computeThreshold({ rule: 'meanStd', k: 0 }, { train: values });
-    // k = 0: the interval of a mean, +- 1.96 std / sqrt(n) (population std of 1..100 is 28.866).
-    expect(meanStd.interval!.high - meanStd.threshold).toBeCloseTo((1.959963984540054 * 28.86607004772212) / 10, 10);
-  });
+  it(
+    'gives a percentile threshold the distribution-free interval of its order statistics ' +
+      "(Conover's median example)",
+    () => {
+      // n = 100, the median: the 95% interval is x(40)..x(61), 1-based (Conover, table A3).
+      const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+      expect(computeThreshold({ rule: 'percentile', percentile: 50 }, { train: values }).interval).toEqual({
+        low: 40,
+        high: 61,
+      });
+      expect(computeThreshold({ rule: 'max' }, { train: values }).interval).toBeNull();
+      const meanStd = computeThreshold({ rule: 'meanStd', k: 0 }, { train: values });
+      // k = 0: the interval of a mean, +- 1.96 std / sqrt(n) (population std of 1..100 is 28.866).
+      expect(meanStd.interval!.high - meanStd.threshold).toBeCloseTo((1.959963984540054 * 28.86607004772212) / 10, 10);
+    },
+  );
 
   it('meanStd uses the population std (ddof = 0) like the TensorFlow tutorial', () => {
     const t = computeThreshold({ rule: 'meanStd', k: 1 }, { train: trainErrors });

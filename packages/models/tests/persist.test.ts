@@ -116,23 +116,27 @@ describe('loadModel refuses a model that would score wrongly', () => {
     );
   });
 
-  it('names weights.bin when it does not match the checksum (random bytes), or is longer than its manifest (a doubled file)', async () => {
-    const doubled = await saved('doubled');
-    const bytes = await readFile(weightsOf(doubled));
-    await writeFile(weightsOf(doubled), Buffer.concat([bytes, bytes]));
-    // Refused by its size, before its bytes are read: at most the manifest's size is ever read.
-    await expect(loadModel(doubled)).rejects.toThrow(
-      `${weightsOf(doubled)}: has ${bytes.length * 2} bytes, model.json's weights manifest describes ${bytes.length}`,
-    );
+  it(
+    'names weights.bin when it does not match the checksum (random bytes), ' +
+      'or is longer than its manifest (a doubled file)',
+    async () => {
+      const doubled = await saved('doubled');
+      const bytes = await readFile(weightsOf(doubled));
+      await writeFile(weightsOf(doubled), Buffer.concat([bytes, bytes]));
+      // Refused by its size, before its bytes are read: at most the manifest's size is ever read.
+      await expect(loadModel(doubled)).rejects.toThrow(
+        `${weightsOf(doubled)}: has ${bytes.length * 2} bytes, model.json's weights manifest describes ${bytes.length}`,
+      );
 
-    const random = await saved('random');
-    const noise = Buffer.alloc((await readFile(weightsOf(random))).length);
-    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-    await writeFile(weightsOf(random), noise);
-    await expect(loadModel(random)).rejects.toThrow(
-      `${weightsOf(random)}: its sha256 is not the one aelab-model.json records`,
-    );
-  });
+      const random = await saved('random');
+      const noise = Buffer.alloc((await readFile(weightsOf(random))).length);
+      for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+      await writeFile(weightsOf(random), noise);
+      await expect(loadModel(random)).rejects.toThrow(
+        `${weightsOf(random)}: its sha256 is not the one aelab-model.json records`,
+      );
+    },
+  );
 
   it('loads a model saved before checksums, but not one whose weights.bin has the wrong size', async () => {
     const legacy = await saved('legacy');
@@ -160,7 +164,8 @@ describe('loadModel refuses a model that would score wrongly', () => {
     });
     await expect(loadModel(target)).rejects.toThrow(
       new RegExp(
-        `${weightsOf(target)}: weight '[\\w/]+kernel' holds 2 NaN or infinite values \\(of \\d+\\): the training diverged`,
+        `${weightsOf(target)}: weight '[\\w/]+kernel' ` +
+          `holds 2 NaN or infinite values \\(of \\d+\\): the training diverged`,
       ),
     );
   });

@@ -124,24 +124,28 @@ describe('the lean steps', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('is chosen for dense models on wasm, the recurrent one for lstm and rnn, the Conv1D one for conv1d; swish trains through the layers step', () => {
-    const choose = (spec: ModelSpec, kind?: StepKind) => {
-      const model = buildModel(spec, 140, 1);
-      const step = createTrainingStep({ model, spec, loss: 'mse', learningRate: 1e-3, kind });
-      const name = step.name;
-      step.dispose();
-      model.dispose();
-      return name;
-    };
-    expect(choose(PRESETS['ecg-v3'])).toBe('lean-dense');
-    expect(choose(PRESETS['ecg-v3'], 'layers')).toBe('layers');
-    expect(choose(dense({ activation: 'swish' }))).toBe('layers');
-    expect(choose(PRESETS['conv1d-small'])).toBe('lean-conv1d');
-    expect(choose(PRESETS['conv1d-small'], 'layers')).toBe('layers');
-    expect(choose(PRESETS['lstm-seq2seq'])).toBe('lean-recurrent');
-    expect(choose({ ...PRESETS['lstm-tabular'], kind: 'rnn' })).toBe('lean-recurrent');
-    expect(choose(PRESETS['lstm-seq2seq'], 'layers')).toBe('layers');
-  });
+  it(
+    'is chosen for dense models on wasm, the recurrent one for lstm and rnn, the Conv1D one for conv1d; ' +
+      'swish trains through the layers step',
+    () => {
+      const choose = (spec: ModelSpec, kind?: StepKind) => {
+        const model = buildModel(spec, 140, 1);
+        const step = createTrainingStep({ model, spec, loss: 'mse', learningRate: 1e-3, kind });
+        const name = step.name;
+        step.dispose();
+        model.dispose();
+        return name;
+      };
+      expect(choose(PRESETS['ecg-v3'])).toBe('lean-dense');
+      expect(choose(PRESETS['ecg-v3'], 'layers')).toBe('layers');
+      expect(choose(dense({ activation: 'swish' }))).toBe('layers');
+      expect(choose(PRESETS['conv1d-small'])).toBe('lean-conv1d');
+      expect(choose(PRESETS['conv1d-small'], 'layers')).toBe('layers');
+      expect(choose(PRESETS['lstm-seq2seq'])).toBe('lean-recurrent');
+      expect(choose({ ...PRESETS['lstm-tabular'], kind: 'rnn' })).toBe('lean-recurrent');
+      expect(choose(PRESETS['lstm-seq2seq'], 'layers')).toBe('layers');
+    },
+  );
 
   it('trains a model that saves, loads and scores identically', async () => {
     const { trained } = await trainWith(PRESETS['ecg-v3'], 'lean');

@@ -95,7 +95,8 @@ export async function baselineVerdict(board: Leaderboard, load: ErrorsLoader): P
     baseline,
     refusal,
     sentence:
-      `the best baseline is ${configurationName(baseline)} (${rule.split} ${metricLabel} ${formatSummary(baseline.score, 'metric')}); ` +
+      `the best baseline is ${configurationName(baseline)} ` +
+      `(${rule.split} ${metricLabel} ${formatSummary(baseline.score, 'metric')}); ` +
       `no paired comparison with the best autoencoder: ${refusal}`,
   });
   const a = await sideRepeats(board, winner, load);

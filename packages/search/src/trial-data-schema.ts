@@ -70,7 +70,8 @@ export const dataSchema = z
       .enum(['drop', 'keep'])
       .optional()
       .describe(
-        '"keep": validation also holds the training split\'s anomalies (never trained on), so selection can use labelled validation metrics',
+        '"keep": validation also holds the training split\'s anomalies (never trained on), ' +
+          'so selection can use labelled validation metrics',
       ),
     seed: z.number().int().optional(),
     missing: z.enum(['interpolate', 'impute']).optional(),

@@ -34,19 +34,23 @@ const bowlObjective = (p: Params) =>
   -(((p.x as number) - 1.3) ** 2) - 4 * (Math.log10(p.y as number) - 0.2) ** 2 + offsets[p.c as string];
 
 describe('TPE sampler', () => {
-  it('is reproducible from its seed, differs across seeds, and a resumed study proposes the same next configuration', () => {
-    const a = optimise(new TpeSampler({ trials: 30, seed: 7 }), bowl, bowlObjective, 30);
-    const b = optimise(new TpeSampler({ trials: 30, seed: 7 }), bowl, bowlObjective, 30);
-    const c = optimise(new TpeSampler({ trials: 30, seed: 8 }), bowl, bowlObjective, 30);
-    expect(a).toHaveLength(30);
-    expect(a).toEqual(b);
-    expect(a).not.toEqual(c);
-    // Past the startup draws: a fresh sampler given the first 25 proposes the 26th.
-    expect(new TpeSampler({ trials: 30, seed: 7 }).ask(bowl, a.slice(0, 25))).toEqual({
-      status: 'run',
-      params: a[25].params,
-    });
-  });
+  it(
+    'is reproducible from its seed, differs across seeds, ' +
+      'and a resumed study proposes the same next configuration',
+    () => {
+      const a = optimise(new TpeSampler({ trials: 30, seed: 7 }), bowl, bowlObjective, 30);
+      const b = optimise(new TpeSampler({ trials: 30, seed: 7 }), bowl, bowlObjective, 30);
+      const c = optimise(new TpeSampler({ trials: 30, seed: 8 }), bowl, bowlObjective, 30);
+      expect(a).toHaveLength(30);
+      expect(a).toEqual(b);
+      expect(a).not.toEqual(c);
+      // Past the startup draws: a fresh sampler given the first 25 proposes the 26th.
+      expect(new TpeSampler({ trials: 30, seed: 7 }).ask(bowl, a.slice(0, 25))).toEqual({
+        status: 'run',
+        params: a[25].params,
+      });
+    },
+  );
 
   it('draws the first startupTrials configurations at random, whatever their objectives, then follows them', () => {
     const up = optimise(new TpeSampler({ trials: 20, seed: 3, startupTrials: 5 }), bowl, bowlObjective, 20);

@@ -21,36 +21,39 @@ async function tempRoot(): Promise<string> {
 }
 
 describe('temp files left by a killed writer', () => {
-  it('are removed when a writer opens the store, in the root, in every study folder and in artifact folders', async () => {
-    const root = await tempRoot();
-    const store = await openRunStore(root);
-    const used = await store.createStudy(newStudy({ name: 'used' }));
-    const untouched = await store.createStudy(newStudy({ name: 'untouched' }));
-    for (const study of [used, untouched]) {
-      const trial = await store.startTrial(study.id, newTrial());
-      await store.writeArtifact(study.id, trial.id, 'model/model.json', '{}');
-    }
-    await store.close();
-    const leftovers = [
-      join(root, '.index.json.999999.tmp'),
-      join(root, used.id, '.trials-0000.json.999999.tmp'),
-      join(root, untouched.id, '.trials-0000.json.999999.tmp'),
-      join(root, untouched.id, 'trials', 't000000', 'model', '.model.json.999999.tmp'),
-    ];
-    for (const path of leftovers) await writeFile(path, '{"half": ');
+  it(
+    'are removed when a writer opens the store, in the root, in every study folder ' + 'and in artifact folders',
+    async () => {
+      const root = await tempRoot();
+      const store = await openRunStore(root);
+      const used = await store.createStudy(newStudy({ name: 'used' }));
+      const untouched = await store.createStudy(newStudy({ name: 'untouched' }));
+      for (const study of [used, untouched]) {
+        const trial = await store.startTrial(study.id, newTrial());
+        await store.writeArtifact(study.id, trial.id, 'model/model.json', '{}');
+      }
+      await store.close();
+      const leftovers = [
+        join(root, '.index.json.999999.tmp'),
+        join(root, used.id, '.trials-0000.json.999999.tmp'),
+        join(root, untouched.id, '.trials-0000.json.999999.tmp'),
+        join(root, untouched.id, 'trials', 't000000', 'model', '.model.json.999999.tmp'),
+      ];
+      for (const path of leftovers) await writeFile(path, '{"half": ');
 
-    const reader = await openRunStore(root, { readonly: true });
-    await reader.listTrials(untouched.id);
-    await reader.close();
-    // Readers never delete anything: the temp file could be a live writer's.
-    for (const path of leftovers) await expect(readFile(path, 'utf8')).resolves.toBe('{"half": ');
+      const reader = await openRunStore(root, { readonly: true });
+      await reader.listTrials(untouched.id);
+      await reader.close();
+      // Readers never delete anything: the temp file could be a live writer's.
+      for (const path of leftovers) await expect(readFile(path, 'utf8')).resolves.toBe('{"half": ');
 
-    const writer = await openRunStore(root);
-    await writer.listTrials(used.id);
-    await writer.close();
-    for (const path of leftovers) await expect(readFile(path)).rejects.toThrow(/ENOENT/);
-    expect((await readdir(join(root, untouched.id, 'trials', 't000000', 'model'))).sort()).toEqual(['model.json']);
-  });
+      const writer = await openRunStore(root);
+      await writer.listTrials(used.id);
+      await writer.close();
+      for (const path of leftovers) await expect(readFile(path)).rejects.toThrow(/ENOENT/);
+      expect((await readdir(join(root, untouched.id, 'trials', 't000000', 'model'))).sort()).toEqual(['model.json']);
+    },
+  );
 });
 
 describe('live progress temp files left by a killed sweep', () => {
@@ -77,24 +80,27 @@ describe('live progress temp files left by a killed sweep', () => {
 });
 
 describe('lock files left by a writer killed while taking the lock', () => {
-  it('are removed by the next writer when their process is gone, and kept while it lives or on another host', async () => {
-    const root = await tempRoot();
-    await (await openRunStore(root)).close();
-    // Pids that were alive and are not any more: children that have exited.
-    const [dead, deadEarly, deadRemote] = [0, 1, 2].map(() => spawnSync(process.execPath, ['-e', '']).pid!);
-    const owner = (pid: number, host = hostname()) =>
-      JSON.stringify({ pid, hostname: host, acquiredAt: '2026-12-06T00:00:00Z' }) + '\n';
-    await writeFile(join(root, `.lock.${dead}.tmp`), owner(dead));
-    await writeFile(join(root, `.lock.${deadEarly}.tmp`), ''); // killed before it wrote its owner
-    await writeFile(join(root, `.lock.${process.ppid}.tmp`), owner(process.ppid));
-    await writeFile(join(root, `.lock.${deadRemote}.tmp`), owner(deadRemote, 'another-host'));
+  it(
+    'are removed by the next writer when their process is gone, ' + 'and kept while it lives or on another host',
+    async () => {
+      const root = await tempRoot();
+      await (await openRunStore(root)).close();
+      // Pids that were alive and are not any more: children that have exited.
+      const [dead, deadEarly, deadRemote] = [0, 1, 2].map(() => spawnSync(process.execPath, ['-e', '']).pid!);
+      const owner = (pid: number, host = hostname()) =>
+        JSON.stringify({ pid, hostname: host, acquiredAt: '2026-12-06T00:00:00Z' }) + '\n';
+      await writeFile(join(root, `.lock.${dead}.tmp`), owner(dead));
+      await writeFile(join(root, `.lock.${deadEarly}.tmp`), ''); // killed before it wrote its owner
+      await writeFile(join(root, `.lock.${process.ppid}.tmp`), owner(process.ppid));
+      await writeFile(join(root, `.lock.${deadRemote}.tmp`), owner(deadRemote, 'another-host'));
 
-    await (await openRunStore(root, { readonly: true })).close();
-    expect((await readdir(root)).filter((name) => name.startsWith('.lock.')).sort()).toHaveLength(4);
-    await (await openRunStore(root)).close();
-    const left = (await readdir(root)).filter((name) => name.startsWith('.lock.'));
-    expect(left.sort()).toEqual([`.lock.${deadRemote}.tmp`, `.lock.${process.ppid}.tmp`].sort());
-  });
+      await (await openRunStore(root, { readonly: true })).close();
+      expect((await readdir(root)).filter((name) => name.startsWith('.lock.')).sort()).toHaveLength(4);
+      await (await openRunStore(root)).close();
+      const left = (await readdir(root)).filter((name) => name.startsWith('.lock.'));
+      expect(left.sort()).toEqual([`.lock.${deadRemote}.tmp`, `.lock.${process.ppid}.tmp`].sort());
+    },
+  );
 });
 
 describe('writeFileAtomic', () => {
@@ -167,7 +173,8 @@ describe('a deleted index.json', () => {
     await rm(join(root, 'index.json'));
     await rm(join(root, first.id, 'study.json'));
     await expect(openRunStore(root)).rejects.toThrow(
-      `run store: ${join(root, 'index.json')} is missing and study folder ${first.id} holds trials but no study.json to rebuild it from`,
+      `run store: ${join(root, 'index.json')} is missing and study folder ${first.id} ` +
+        'holds trials but no study.json to rebuild it from',
     );
   });
 

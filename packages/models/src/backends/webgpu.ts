@@ -12,7 +12,8 @@ import { activateTfjs, loadTfjs } from './tfjs.js';
 
 const NAME = 'webgpu';
 const INSTALL_HINT =
-  'see docs/gpu.md (Debian: apt-get install libvulkan1 and a Vulkan driver; without a GPU, mesa-vulkan-drivers >= 25 from bookworm-backports)';
+  'see docs/gpu.md (Debian: apt-get install libvulkan1 and a Vulkan driver; ' +
+  'without a GPU, mesa-vulkan-drivers >= 25 from bookworm-backports)';
 
 /** The adapter found in this thread, with what `aelab info` says about it. */
 interface FoundAdapter {
@@ -92,7 +93,9 @@ function findAdapter(): Promise<FoundAdapter> {
     if (!adapter) {
       throw new BackendUnavailableError(
         NAME,
-        `backend "webgpu": Dawn found no WebGPU adapter (no Vulkan device, or its driver lacks features Dawn needs; Mesa's lavapipe needs Mesa >= 25); ${INSTALL_HINT}`,
+        'backend "webgpu": Dawn found no WebGPU adapter (no Vulkan device, ' +
+          "or its driver lacks features Dawn needs; Mesa's lavapipe needs Mesa >= 25); " +
+          INSTALL_HINT,
       );
     }
     const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info as GPUAdapterInfo & {

@@ -67,5 +67,6 @@ export type Init = (typeof INITS)[number];
 export const init = oneOf(INITS)
   .optional()
   .describe(
-    "Weight initialisation: glorot (Keras' default: Glorot-uniform kernels, zero biases; the default) or pytorch (torch.nn's defaults: U(+-1/sqrt(fan_in)) weights and biases).",
+    "Weight initialisation: glorot (Keras' default: Glorot-uniform kernels, zero biases; the default) " +
+      "or pytorch (torch.nn's defaults: U(+-1/sqrt(fan_in)) weights and biases).",
   );

@@ -67,7 +67,8 @@ function significanceText(row: LeaderboardRow): string {
   const { pValue, significant } = row.versusWinner;
   if (significant === null) return 'not tested (one repeat)';
   if (row.versusWinner.noVariance) return formatComparison(row.versusWinner);
-  return significant ? `significant (p = ${formatPValue(pValue)})` : `≈ not significant (p = ${formatPValue(pValue)})`;
+  const p = `(p = ${formatPValue(pValue)})`;
+  return significant ? `significant ${p}` : `≈ not significant ${p}`;
 }
 
 function lossChart({ reps, label }: Compared): Promise<ChartView> {
@@ -105,12 +106,19 @@ export async function renderComparePage(out: StudyOutput): Promise<void> {
   };
   const body = out.templates.page('compare', {
     studyName: view.study.name,
-    intro: `The ${rows.length} best-ranked distinct training configurations under the rule (${view.board.ruleText}), each with its best scoring variant; charts show one median-score repeat of each.`,
+    intro:
+      `The ${rows.length} best-ranked distinct training configurations under the rule (${view.board.ruleText}), ` +
+      'each with its best scoring variant; charts show one median-score repeat of each.',
     columns: rows.map((row, i) => ({
-      label: `Rank ${row.rank}: ${configurationName(row)}${row.isWinner ? ' ★' : row.versusWinner.significant === false ? ' ≈' : ''}`,
+      label:
+        `Rank ${row.rank}: ${configurationName(row)}` +
+        `${row.isWinner ? ' ★' : row.versusWinner.significant === false ? ' ≈' : ''}`,
       href: view.trialHref.get(reps[i].id),
     })),
-    significanceNote: `≈ marks a configuration whose ${view.metricLabel} over repeats does not differ significantly from the winner's (Welch's t-test, p ≥ ${SIGNIFICANCE_LEVEL}): with these repeats, the data cannot tell them apart.`,
+    significanceNote:
+      `≈ marks a configuration whose ${view.metricLabel} over repeats does not differ significantly ` +
+      `from the winner's (Welch's t-test, p ≥ ${SIGNIFICANCE_LEVEL}): ` +
+      'with these repeats, the data cannot tell them apart.',
     warning: view.board.warning,
     paramRows: parameterRows(rows),
     metricRows: metricRows(view, compared),

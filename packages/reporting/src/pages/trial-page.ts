@@ -37,7 +37,8 @@ function evaluationsTable(view: StudyView, evaluations: EvaluationRecord[], feat
       {
         label: 'Threshold 95% interval',
         title:
-          'Where the threshold could lie with other rows of the distribution it was fit on (order statistics for a percentile)',
+          'Where the threshold could lie with other rows of the distribution it was fit on ' +
+          '(order statistics for a percentile)',
       },
       textColumn('Labels used'),
       ...(view.scoreNeedsOwnColumn

@@ -113,7 +113,8 @@ export class RedisExecutor implements TrialExecutor {
       if (this.awaySince !== null || !this.reached) return;
       this.awaySince = Date.now();
       console.error(
-        `redis: lost ${redacted(this.address)} (${error.message}); waiting for it (up to ${OUTAGE_LIMIT_MS / 60_000} minutes)`,
+        `redis: lost ${redacted(this.address)} (${error.message}); ` +
+          `waiting for it (up to ${OUTAGE_LIMIT_MS / 60_000} minutes)`,
       );
     });
     redis.on('ready', () => {
@@ -245,7 +246,8 @@ export class RedisExecutor implements TrialExecutor {
     const job = state === 'unknown' ? undefined : await study.queue.getJob(waiting.jobId);
     if (!job) {
       console.error(
-        `redis: job ${waiting.jobId} of ${study.name} is gone from Redis (restarted without persistence?); queued again`,
+        `redis: job ${waiting.jobId} of ${study.name} is gone from Redis ` +
+          '(restarted without persistence?); queued again',
       );
       await study.queue.add('train', waiting.data, { jobId: waiting.jobId, attempts: 1 });
       return;
@@ -267,7 +269,8 @@ export class RedisExecutor implements TrialExecutor {
     const payload = await this.redis.getBuffer(key);
     if (!payload)
       throw new Error(
-        `redis: the result of job ${waiting.jobId} is missing from Redis (expired, or Redis restarted without persistence)`,
+        `redis: the result of job ${waiting.jobId} is missing from Redis ` +
+          '(expired, or Redis restarted without persistence)',
       );
     if (sha256Of(payload) !== sha256)
       throw new Error(`redis: the result of job ${waiting.jobId} is corrupt (sha256 mismatch)`);
@@ -282,7 +285,8 @@ export class RedisExecutor implements TrialExecutor {
   private async pollAll(): Promise<void> {
     if (this.awaySince !== null && Date.now() - this.awaySince > OUTAGE_LIMIT_MS) {
       const error = new Error(
-        `redis: ${redacted(this.address)} unreachable for ${OUTAGE_LIMIT_MS / 60_000} minutes; re-run the sweep to resume once it is back`,
+        `redis: ${redacted(this.address)} unreachable for ${OUTAGE_LIMIT_MS / 60_000} minutes; ` +
+          're-run the sweep to resume once it is back',
       );
       for (const entry of this.queues.values()) {
         for (const waiting of (await entry).waiting.values()) {

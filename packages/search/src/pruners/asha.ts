@@ -117,7 +117,8 @@ export const ashaPruner = definePruner({
     })
     .strict()
     .describe(
-      "Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, keep a trial only if it is in the top 1/eta of the values seen there.",
+      "Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, " +
+        'keep a trial only if it is in the top 1/eta of the values seen there.',
     ),
   create: (settings, context) =>
     new AshaPruner({

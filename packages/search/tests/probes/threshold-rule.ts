@@ -70,8 +70,8 @@ try {
   const schema = JSON.parse(readFileSync('experiments/schema.json', 'utf8'));
   if (!JSON.stringify(schema).includes('probeMedianMad')) fail('experiments/schema.json lacks the probeMedianMad rule');
   writeFileSync(join(dir, 'exp.json'), ${JSON.stringify(JSON.stringify(experiment))});
-  const argv = ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', join(dir, 'runs'),
-    '--workers', '1'];
+  const argv = ['packages/cli/bin/aelab.js', 'search', 'grid', '-e', join(dir, 'exp.json'),
+    '--store', join(dir, 'runs'), '--workers', '1'];
   const run = spawnSync(process.execPath, argv, { encoding: 'utf8' });
   if (run.status !== 0) fail('aelab search exited ' + run.status + ':\\n' + run.stdout + run.stderr);
   const store = await JsonFileRunStore.open(join(dir, 'runs'), { readonly: true });
