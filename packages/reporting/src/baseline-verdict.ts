@@ -61,10 +61,11 @@ async function sideRepeats(board: Leaderboard, row: LeaderboardRow, load: Errors
  * with the baseline's repeat of the same number, which saw the same draw (same data fingerprint).
  */
 function pairedByRepeat(a: SideRepeat[], b: SideRepeat[], split: string): PairedRepeat[] | string {
+  const numbers = (side: SideRepeat[]) => side.map((r) => r.repeat).sort((x, y) => x - y);
+  if (numbers(a).join() !== numbers(b).join()) return `they were not scored on the same repeats of the ${split} split`;
   const pairs: PairedRepeat[] = [];
   for (const mine of a) {
-    const theirs = b.find((r) => r.repeat === mine.repeat);
-    if (!theirs) continue;
+    const theirs = b.find((r) => r.repeat === mine.repeat)!;
     const sameDraw =
       mine.fingerprint === null || theirs.fingerprint === null || mine.fingerprint === theirs.fingerprint;
     if (!sameDraw || !sameRows(mine.labels, theirs.labels)) {
@@ -72,7 +73,7 @@ function pairedByRepeat(a: SideRepeat[], b: SideRepeat[], split: string): Paired
     }
     pairs.push({ labels: mine.labels, autoencoder: mine.scored, baseline: theirs.scored });
   }
-  return pairs.length > 0 ? pairs : `they share no repeat scored on the same ${split} rows`;
+  return pairs;
 }
 
 function sameRows(a: readonly number[], b: readonly number[]): boolean {

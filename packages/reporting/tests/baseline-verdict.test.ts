@@ -9,7 +9,7 @@ const study = { id: 's-1', name: 'verdict', selection: rule } as unknown as Stud
 const y = [0, 0, 0, 0, 1, 0, 0, 1, 0, 1];
 
 /** A complete trial of `kind` (a baseline when `baseline`), its one evaluation, and its validation errors. */
-function run(number: number, kind: string, baseline: boolean, scores: number[], labels = y) {
+function run(number: number, kind: string, baseline: boolean, scores: number[], labels = y, repeat = 0) {
   const params = { 'model.kind': kind, ...(baseline ? { 'model.baseline': true, 'model.components': 2 } : {}) };
   const trial = {
     id: `t${number}`,
@@ -18,6 +18,8 @@ function run(number: number, kind: string, baseline: boolean, scores: number[], 
     params,
     sampled: params,
     configHash: `${kind}-training`,
+    repeat,
+    dataFingerprint: `draw-${repeat}`,
     trainSeconds: 1,
   } as unknown as TrialRecord;
   const evaluation = {
@@ -59,37 +61,53 @@ describe('the verdict against the best baseline', () => {
       expect(verdict?.baseline.family).toBe('pca');
       expect(verdict?.sentence).toMatch(
         new RegExp(
-          /^the best autoencoder \(dense · p95\) (beats|does not beat) /.source +
-            /the best baseline \(pca components = 2 · p95\) on validation PR-AUC: difference /.source,
+          /^the best autoencoder \(dense · p95 \(train\)\) (beats|does not beat) /.source +
+            /the best baseline \(pca components = 2 · p95 \(train\)\) on validation PR-AUC: difference /.source,
         ),
       );
       expect(verdict?.comparison?.rows).toBe(10);
     },
   );
 
-  it(
-    'names the best baseline and why there is no interval when repeats were scored on other rows, ' +
-      'or errors are missing',
-    async () => {
-      const shuffled = [1, 0, 0, 0, 0, 0, 0, 1, 0, 1];
-      const redrawn = await verdictOf([
-        run(1, 'dense', false, good),
-        run(2, 'dense', false, good, shuffled),
-        run(3, 'pca', true, poor),
-      ]);
-      expect(redrawn?.comparison).toBeUndefined();
-      expect(redrawn?.sentence).toBe(
-        'the best baseline is pca components = 2 · p95 (validation PR-AUC 0.300); ' +
-          'no paired comparison with the best autoencoder: ' +
-          'the repeats of dense · p95 were scored on different validation rows',
-      );
-      const missing = await verdictOf(
-        [run(1, 'dense', false, good), run(3, 'pca', true, poor)],
-        'No errors.json artifact was recorded for trial #1.',
-      );
-      expect(missing?.sentence).toContain(
-        'no paired comparison with the best autoencoder: No errors.json artifact was recorded for trial #1.',
-      );
-    },
-  );
+  it('pairs the repeats of re-drawn splits by repeat, and says why when they cannot be paired', async () => {
+    const shuffled = [1, 0, 0, 0, 0, 0, 0, 1, 0, 1];
+    const paired = await verdictOf([
+      run(1, 'dense', false, good, y, 0),
+      run(2, 'dense', false, good, shuffled, 1),
+      run(3, 'pca', true, poor, y, 0),
+      run(4, 'pca', true, poor, shuffled, 1),
+    ]);
+    expect(paired?.comparison?.rows).toBe(20);
+    expect(paired?.sentence).toContain(
+      '(paired bootstrap over the validation rows of each of the 2 repeats, paired by repeat',
+    );
+    const unpaired = await verdictOf([
+      run(1, 'dense', false, good, y, 0),
+      run(2, 'dense', false, good, shuffled, 1),
+      run(3, 'pca', true, poor, y, 0),
+      run(4, 'pca', true, poor, y, 1),
+    ]);
+    expect(unpaired?.comparison).toBeUndefined();
+    expect(unpaired?.sentence).toBe(
+      'the best baseline is pca components = 2 · p95 (train) (validation PR-AUC 0.350 ± 0.071); ' +
+        'no paired comparison with the best autoencoder: ' +
+        'repeat 1 of the two was not scored on the same validation rows',
+    );
+    const missingRepeat = await verdictOf([
+      run(1, 'dense', false, good, y, 0),
+      run(2, 'dense', false, good, shuffled, 1),
+      run(3, 'pca', true, poor, y, 0),
+    ]);
+    expect(missingRepeat?.sentence).toContain('they were not scored on the same repeats of the validation split');
+  });
+
+  it('names the best baseline and why there is no interval when errors are missing', async () => {
+    const missing = await verdictOf(
+      [run(1, 'dense', false, good), run(3, 'pca', true, poor)],
+      'No errors.json artifact was recorded for trial #1.',
+    );
+    expect(missing?.sentence).toContain(
+      'no paired comparison with the best autoencoder: No errors.json artifact was recorded for trial #1.',
+    );
+  });
 });
