@@ -113,6 +113,15 @@ export interface SplitLabels {
   labels: RowLabels;
 }
 
+/**
+ * The labels as JSON arrays: what a result carries across a process boundary (a worker that
+ * trained on its own pool's shared arrays sends them so), unchanged when they already are.
+ */
+export function jsonSplitLabels({ rows, y, labels }: SplitLabels): SplitLabels {
+  const names = 'codes' in labels ? Array.from(labels.codes, (code) => labels.classes[code]) : labels;
+  return { rows, y: Array.from(y), labels: names };
+}
+
 /** What a training returns. `blobs` holds every large array; everything else is JSON. */
 export interface TrialResult {
   history: EpochRecord[];

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import type { TrialResult, TrialTask } from '../trial-task.js';
+import { jsonSplitLabels, type TrialResult, type TrialTask } from '../trial-task.js';
 import { QUEUE_PREFIX, readResultHead, toJsonText } from './redis-messages.js';
 
 /** The Redis set of study queues that workers serve (coordinators add theirs, and remove it when done). */
@@ -125,7 +125,10 @@ export async function reachRedis(redis: Redis, address: string, timeoutMs = 10_0
  * sizes), then the blobs' bytes. Binary, so the model's weights are not inflated by base64.
  */
 export function encodeResult(result: TrialResult): Buffer {
-  const { blobs, ...json } = result;
+  const { blobs, ...rest } = result;
+  // A worker trains on its own pool, whose results refer to shared label arrays: JSON travels.
+  const splits = Object.fromEntries(Object.entries(rest.splits).map(([name, l]) => [name, jsonSplitLabels(l)]));
+  const json = { ...rest, splits };
   const manifest = Object.entries(blobs).map(([name, bytes]) => ({ name, bytes: bytes.byteLength }));
   const head = Buffer.from(toJsonText({ result: json, blobs: manifest }));
   const length = Buffer.alloc(4);
