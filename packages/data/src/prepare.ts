@@ -297,6 +297,18 @@ function prepareSplits(dataset: Dataset, parts: SplitParts, normal: Uint8Array, 
   return { splits, filled, fillValues, scaler };
 }
 
+/** What a split lacks that makes some metrics undefined, said before any training. */
+function splitWarnings(parts: SplitRows, normal: Uint8Array, validationFraction: number): string[] {
+  const warnings: string[] = [];
+  if (!parts.test.some((row) => normal[row] === 0))
+    warnings.push(`test split has no anomalous rows: ROC-AUC and recall are undefined`);
+  if (!parts.test.some((row) => normal[row] === 1))
+    warnings.push(`test split has no normal rows: false-positive rates are undefined`);
+  if (parts.validation.length === 0 && validationFraction > 0)
+    warnings.push(`validation split is empty (${parts.train.length} training rows x ${validationFraction})`);
+  return warnings;
+}
+
 /**
  * Prepares an already loaded dataset (the work behind {@link prepareData}). The cells
  * filled are counted over the splits' rows (training anomalies left out are not filled).
@@ -333,14 +345,7 @@ export function prepareDataset(dataset: Dataset, spec: DataSpec, options: Prepar
       `test split of '${dataset.name}' is empty (${dataset.rows} rows, split ${JSON.stringify(r.split)}): ` +
         'too few rows to evaluate a model; give more rows or a larger test share',
     );
-  const warnings: string[] = [];
-  if (!parts.test.some((row) => normal[row] === 0))
-    warnings.push(`test split has no anomalous rows: ROC-AUC and recall are undefined`);
-  if (!parts.test.some((row) => normal[row] === 1))
-    warnings.push(`test split has no normal rows: false-positive rates are undefined`);
-  if (parts.validation.length === 0 && r.validationFraction > 0)
-    warnings.push(`validation split is empty (${parts.train.length} training rows x ${r.validationFraction})`);
-
+  const warnings = splitWarnings(parts, normal, r.validationFraction);
   const { splits, filled, fillValues, scaler } = prepareSplits(dataset, parts, normal, r, options);
 
   const preparation: Preparation = {
