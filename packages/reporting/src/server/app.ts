@@ -68,13 +68,8 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   return buildServeApp(options).app;
 }
 
-function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: ServedStore } {
-  const { store: root, logRequests = false, ...rest } = options;
-  const served = new ServedStore(root, rest);
-  const vega = vegaBrowserBuild();
-  // maxParamLength: a study id is at most 66 characters; a longer path segment is a 414 before any handler.
-  const app = Fastify({ logger: logRequests, routerOptions: { maxParamLength: 120, ignoreTrailingSlash: true } });
-
+/** Bad requests answered as JSON 4xx naming the problem; traversal refused before any route. */
+function answerErrors(app: FastifyInstance): void {
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof RequestError)
       return reply.code(error.status).type('application/json').send({ error: error.message });
@@ -97,18 +92,29 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: `no such page: ${request.method} ${request.url.slice(0, 200)}` }),
   );
+}
 
-  // Pages and API answers carry an ETag and must be revalidated (no-cache): a client that
-  // has the current answer, as every poll between two changes does, gets a bodiless 304.
-  // A gzipped answer is another representation, so it has its own tag.
-  const send = (request: FastifyRequest, reply: FastifyReply, type: string, answer: Tagged<string | Buffer>) => {
-    const zipped = answer.gzip !== undefined && acceptsGzip(request.headers['accept-encoding']);
-    const etag = zipped ? `${answer.etag.slice(0, -1)}-gzip"` : answer.etag;
-    reply.type(type).header('cache-control', 'no-cache').header('etag', etag);
-    if (answer.gzip !== undefined) reply.header('vary', 'accept-encoding');
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    return zipped ? reply.header('content-encoding', 'gzip').send(answer.gzip) : reply.send(answer.body);
-  };
+// Pages and API answers carry an ETag and must be revalidated (no-cache): a client that
+// has the current answer, as every poll between two changes does, gets a bodiless 304.
+// A gzipped answer is another representation, so it has its own tag.
+function send(request: FastifyRequest, reply: FastifyReply, type: string, answer: Tagged<string | Buffer>) {
+  const zipped = answer.gzip !== undefined && acceptsGzip(request.headers['accept-encoding']);
+  const etag = zipped ? `${answer.etag.slice(0, -1)}-gzip"` : answer.etag;
+  reply.type(type).header('cache-control', 'no-cache').header('etag', etag);
+  if (answer.gzip !== undefined) reply.header('vary', 'accept-encoding');
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  return zipped ? reply.header('content-encoding', 'gzip').send(answer.gzip) : reply.send(answer.body);
+}
+
+function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: ServedStore } {
+  const { store: root, logRequests = false, ...rest } = options;
+  const served = new ServedStore(root, rest);
+  const vega = vegaBrowserBuild();
+  // maxParamLength: a study id is at most 66 characters; a longer path segment is a 414 before any handler.
+  const app = Fastify({ logger: logRequests, routerOptions: { maxParamLength: 120, ignoreTrailingSlash: true } });
+
+  answerErrors(app);
+
   const JSON_TYPE = 'application/json; charset=utf-8';
 
   app.get('/', (_request, reply) => reply.redirect('/index.html'));
