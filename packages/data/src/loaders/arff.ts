@@ -1,13 +1,7 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { inputName, type LineInput, parseNumberCell, splitDelimited } from '../lines.js';
-import {
-  readTaggedFile,
-  startTaggedData,
-  taggedFileState,
-  type TaggedFileState,
-  type TaggedFormat,
-} from './tagged-file.js';
+import { type LineInput, parseNumberCell, splitDelimited } from '../lines.js';
+import { readTaggedFile, startTaggedData, type TaggedFileState, type TaggedFormat } from './tagged-file.js';
 
 interface Attribute {
   name: string;
@@ -165,16 +159,13 @@ export async function loadArff(
   input: LineInput,
   options: { classAttribute?: string; name?: string } = {},
 ): Promise<Dataset> {
-  const file = inputName(input);
-  const state: ArffState = {
-    ...taggedFileState(file),
+  const { state, sha256 } = await readTaggedFile(input, ARFF, {
     classAttribute: options.classAttribute,
     attributes: [],
     relation: undefined,
     classIndex: -1,
-  };
-  const sha256 = await readTaggedFile(input, state, ARFF);
-  const { attributes, relation, classIndex } = state;
+  });
+  const { file, attributes, relation, classIndex } = state;
   const featureNames = attributes.filter((_, j) => j !== classIndex).map((a) => a.name);
   return state.rows.finish({ file, sha256, format: 'arff', name: options.name ?? relation, featureNames });
 }

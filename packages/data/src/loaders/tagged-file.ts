@@ -1,6 +1,6 @@
 import { DataFormatError } from '../errors.js';
 import { LabelledRows } from '../labelled-rows.js';
-import { readLines, type LineInput } from '../lines.js';
+import { inputName, readLines, type LineInput } from '../lines.js';
 
 /** What a loader of a tagged format has read so far; the format's own state extends it. */
 export interface TaggedFileState {
@@ -10,11 +10,6 @@ export interface TaggedFileState {
   /** The @data line. */
   dataLine: number;
   rows: LabelledRows;
-}
-
-/** The state of a tagged file before its first line. */
-export function taggedFileState(file: string): TaggedFileState {
-  return { file, inData: false, dataLine: 0, rows: new LabelledRows() };
 }
 
 /** The @data line: the header ends, rows follow. */
@@ -41,14 +36,17 @@ export interface TaggedFormat<S extends TaggedFileState> {
 
 /**
  * Reads a file of a tagged format (ARFF, sktime .ts): a header of `@` tags that ends at an
- * `@data` line, then one labelled row per line, blank and comment lines anywhere. Returns
- * the file's sha256; throws when the file is empty, has no @data line, or no row after it.
+ * `@data` line, then one labelled row per line, blank and comment lines anywhere. `fields`
+ * are the format's own state before the first line. Returns the state read and the file's
+ * sha256; throws when the file is empty, has no @data line, or no row after it.
  */
 export async function readTaggedFile<S extends TaggedFileState>(
   input: LineInput,
-  state: S,
   format: TaggedFormat<S>,
-): Promise<string> {
+  fields: Omit<S, keyof TaggedFileState>,
+): Promise<{ state: S; sha256: string }> {
+  const base: TaggedFileState = { file: inputName(input), inData: false, dataLine: 0, rows: new LabelledRows() };
+  const state = { ...base, ...fields } as S;
   const { sha256, lines } = await readLines(input, (text, line) => {
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.startsWith(format.comment)) return;
@@ -68,5 +66,5 @@ export async function readTaggedFile<S extends TaggedFileState>(
     );
   if (state.rows.labels.length === 0)
     throw new DataFormatError(file, state.dataLine, undefined, 'header only: expected data rows after @data');
-  return sha256;
+  return { state, sha256 };
 }

@@ -1,13 +1,7 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { inputName, type LineInput, parseNumberCell } from '../lines.js';
-import {
-  readTaggedFile,
-  startTaggedData,
-  taggedFileState,
-  type TaggedFileState,
-  type TaggedFormat,
-} from './tagged-file.js';
+import { type LineInput, parseNumberCell } from '../lines.js';
+import { readTaggedFile, startTaggedData, type TaggedFileState, type TaggedFormat } from './tagged-file.js';
 
 const TS_MISSING = new Set(['?', 'NaN']);
 
@@ -145,16 +139,14 @@ const TS: TaggedFormat<TsState> = {
  * Multivariate rows, timestamps and regression targets are rejected with the line.
  */
 export async function loadTs(input: LineInput, options: { name?: string } = {}): Promise<Dataset> {
-  const file = inputName(input);
-  const state: TsState = {
-    ...taggedFileState(file),
+  const { state, sha256 } = await readTaggedFile(input, TS, {
     problemName: undefined,
     seriesLength: undefined,
     classLabels: undefined,
     length: -1,
     firstLine: 0,
-  };
-  const sha256 = await readTaggedFile(input, state, TS);
-  const featureNames = Array.from({ length: state.length }, (_, j) => `t${j}`);
-  return state.rows.finish({ file, sha256, format: 'ts', name: options.name ?? state.problemName, featureNames });
+  });
+  const { file, length, problemName } = state;
+  const featureNames = Array.from({ length }, (_, j) => `t${j}`);
+  return state.rows.finish({ file, sha256, format: 'ts', name: options.name ?? problemName, featureNames });
 }
