@@ -8,7 +8,7 @@ import { EXPORT_FORMATS } from '@aelab/core';
 import { DECIMAL_NUMBER } from '@aelab/data';
 import { PRUNER_TYPES, SAMPLER_TYPES, WORKER_EXECUTORS } from '@aelab/search';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { withBackend, withDataDir, withStore } from './options.js';
+import { flag, withBackend, withDataDir, withStore } from './options.js';
 
 /** Trainings above which `search` wants `--yes`: a typo in a grid should not start a week of work. */
 export const LARGE_SWEEP = 10_000;
@@ -54,17 +54,12 @@ export function searchOptions(y: Argv) {
           })
           .option('epochs', { type: 'number', describe: 'Override training.epochs (e.g. 1 for a smoke run)' })
           .option('repeats', { type: 'number', describe: 'Override repeats per configuration' })
-          .option('fresh', { type: 'boolean', default: false, describe: 'Start a new study instead of resuming' })
-          .option('yes', {
-            type: 'boolean',
-            default: false,
-            describe: `Start a sweep of more than ${LARGE_SWEEP.toLocaleString('en')} trainings without asking`,
-          })
-          .option('report', {
-            type: 'boolean',
-            default: true,
-            describe: 'Render the HTML report at the end (--no-report to skip)',
-          }),
+          .option('fresh', flag('Start a new study instead of resuming'))
+          .option(
+            'yes',
+            flag(`Start a sweep of more than ${LARGE_SWEEP.toLocaleString('en')} trainings without asking`),
+          )
+          .option('report', flag('Render the HTML report at the end (--no-report to skip)', true)),
       ),
     ),
   );
@@ -84,11 +79,7 @@ export function runsOptions(y: Argv) {
         describe: 'export: one row per evaluation and repeat, as CSV or JSON',
       })
       .option('out', { alias: 'o', type: 'string', describe: 'export: write to this file (default: standard output)' })
-      .option('markdown', {
-        type: 'boolean',
-        default: false,
-        describe: "table: the study page's leaderboard as a Markdown table (default: tab-separated)",
-      }),
+      .option('markdown', flag("table: the study page's leaderboard as a Markdown table (default: tab-separated)")),
   );
 }
 export type RunsOptions = OptionsOf<typeof runsOptions>;
@@ -138,7 +129,7 @@ export function dataOptions(y: Argv) {
     y
       .positional('action', { choices: ['list', 'inspect', 'fetch'] as const, demandOption: true })
       .positional('name', { type: 'string', describe: 'Dataset name (see `data list`) or a file path' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
+      .option('json', flag('Print JSON'))
       .option('base-url', { type: 'string', describe: 'Fetch from this mirror instead of the canonical URL' }),
   );
 }
@@ -189,7 +180,7 @@ export type ScoreOptions = OptionsOf<typeof scoreOptions>;
 export type ScoreArgs = ArgsOf<typeof scoreOptions>;
 
 export function infoOptions(y: Argv) {
-  return withBackend(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON' });
+  return withBackend(y).option('json', flag('Print JSON'));
 }
 export type InfoOptions = OptionsOf<typeof infoOptions>;
 export type InfoArgs = ArgsOf<typeof infoOptions>;

@@ -27,3 +27,8 @@ export function withDataDir<T>(y: Argv<T>) {
     describe: 'Dataset directory (default: $AELAB_DATA_DIR, else ~/.cache/aelab/datasets)',
   });
 }
+
+/** A yes/no option (`--name`, `--no-name`): off unless given, or on by default with `on`. */
+export function flag(describe: string, on = false) {
+  return { type: 'boolean', default: on, describe } as const;
+}

@@ -148,24 +148,29 @@ function offsetsAndScales(params: ScalerParams): [offset: (j: number) => number,
   }
 }
 
-/** Applies a fitted scaler in place. */
-export function applyScaler(params: ScalerParams, values: Float32Array, rows: number, features: number): void {
+/** Rewrites each cell of column j as `map(cell, offset_j, scale_j)`, in place; `none` leaves the values alone. */
+function mapScaledColumns(
+  params: ScalerParams,
+  values: Float32Array,
+  rows: number,
+  features: number,
+  map: (value: number, offset: number, scale: number) => number,
+): void {
   if (params.kind === 'none') return;
   const [offset, scale] = offsetsAndScales(params);
   for (let j = 0; j < features; j++) {
     const o = offset(j);
     const s = scale(j);
-    for (let r = 0; r < rows; r++) values[r * features + j] = (values[r * features + j] - o) / s;
+    for (let r = 0; r < rows; r++) values[r * features + j] = map(values[r * features + j], o, s);
   }
+}
+
+/** Applies a fitted scaler in place. */
+export function applyScaler(params: ScalerParams, values: Float32Array, rows: number, features: number): void {
+  mapScaledColumns(params, values, rows, features, (value, o, s) => (value - o) / s);
 }
 
 /** Undoes a fitted scaler in place (per-sample normalisation is not undone: it kept no row statistics). */
 export function invertScaler(params: ScalerParams, values: Float32Array, rows: number, features: number): void {
-  if (params.kind === 'none') return;
-  const [offset, scale] = offsetsAndScales(params);
-  for (let j = 0; j < features; j++) {
-    const o = offset(j);
-    const s = scale(j);
-    for (let r = 0; r < rows; r++) values[r * features + j] = values[r * features + j] * s + o;
-  }
+  mapScaledColumns(params, values, rows, features, (value, o, s) => value * s + o);
 }

@@ -1,9 +1,21 @@
+import { TRAINING_BOUNDS } from '@aelab/core';
 import { z } from 'zod';
 
 /** A kind of a seam configured by a settings object whose `type` names it (samplers, pruners). */
 export interface TypedDefinition {
   readonly type: string;
   readonly schema: z.ZodObject;
+}
+
+/**
+ * The settings schema of one kind: a strict object whose `type` is the kind's name, so that
+ * a misspelt field is an error and the section's union can tell the kinds apart.
+ */
+export function settingsObject<T extends string, F extends z.ZodRawShape>(type: T, fields: F, description: string) {
+  return z
+    .object({ type: z.literal(type), ...fields })
+    .strict()
+    .describe(description);
 }
 
 /** The schema of a seam's settings section: one option per registered kind, discriminated by `type`. */
@@ -40,3 +52,21 @@ export const SETTING_BOUNDS = {
   /** A pruner's s: rungs start at r * eta^s epochs. */
   earlyStoppingRate: 64,
 } as const;
+
+/**
+ * Fields that more than one sampler or pruner takes, defined once so that a name means the
+ * same bounds wherever it appears; a kind adds its own description (`.describe`) where its
+ * default or meaning differs.
+ */
+export const SHARED_SETTINGS = {
+  /** A sampler's number of configurations. */
+  trials: z.number().int().positive().max(SETTING_BOUNDS.trials).describe('Training configurations to sample.'),
+  /** A sampler's own seed. */
+  seed: z.number().int().optional().describe('Default: the experiment seed.'),
+  /** Finished trials before a sampler or pruner starts deciding. */
+  startupTrials: z.number().int().nonnegative().max(SETTING_BOUNDS.trials).optional(),
+  /** An epoch of training (a pruner's first rung, its last epoch). */
+  epoch: z.number().int().positive().max(TRAINING_BOUNDS.epochs).optional(),
+  /** A pruner's eta. */
+  reductionFactor: z.number().int().min(2).max(SETTING_BOUNDS.reductionFactor).optional(),
+};

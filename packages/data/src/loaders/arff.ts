@@ -1,14 +1,7 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import {
-  FloatMatrixBuilder,
-  inputName,
-  LabelPool,
-  type LineInput,
-  parseNumberCell,
-  readLines,
-  splitDelimited,
-} from '../lines.js';
+import { type LineInput, parseNumberCell, splitDelimited } from '../lines.js';
+import { readTaggedFile, startTaggedData, type TaggedFileState, type TaggedFormat } from './tagged-file.js';
 
 interface Attribute {
   name: string;
@@ -22,18 +15,11 @@ const ATTRIBUTE = /^@attribute\s+('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\S+)\s+(.+
 const unquote = (text: string) => (/^(['"]).*\1$/.test(text) ? text.slice(1, -1) : text);
 
 /** What {@link loadArff} has read so far. */
-interface ArffState {
-  file: string;
+interface ArffState extends TaggedFileState {
   classAttribute: string | undefined;
   attributes: Attribute[];
   relation: string | undefined;
-  inData: boolean;
   classIndex: number;
-  /** The @data line. */
-  dataLine: number;
-  values: FloatMatrixBuilder;
-  labels: string[];
-  pool: LabelPool;
 }
 
 /** The @data line: the header must have declared the class attribute and a feature. */
@@ -56,8 +42,7 @@ function startArffData(state: ArffState, line: number): void {
       `class attribute '${classAttribute}' not declared; ` +
         `attributes are: ${attributes.map((a) => a.name).join(', ')}`,
     );
-  state.inData = true;
-  state.dataLine = line;
+  startTaggedData(state, line);
 }
 
 /** An `@attribute <name> <type>` line: numeric / real / integer, or a nominal `{...}` list. */
@@ -113,7 +98,8 @@ function unknownNominal(file: string, line: number, j: number, cell: string, att
 
 /** A dense data row: the class value as a label, nominal features as their value's index, numbers as read. */
 function readArffRow(state: ArffState, trimmed: string, line: number): void {
-  const { file, attributes, classIndex, values } = state;
+  const { file, attributes, classIndex } = state;
+  const { values } = state.rows;
   if (trimmed.startsWith('{'))
     throw new DataFormatError(
       file,
@@ -141,7 +127,7 @@ function readArffRow(state: ArffState, trimmed: string, line: number): void {
           `expected a class value for '${attribute.name}', got a missing value`,
         );
       if (attribute.nominal && !attribute.nominal.includes(cell)) throw unknownNominal(file, line, j, cell, attribute);
-      state.labels.push(state.pool.intern(cell));
+      state.rows.pushLabel(cell);
     } else if (attribute.nominal) {
       if (cell === '?') values.push(NaN);
       else {
@@ -152,6 +138,15 @@ function readArffRow(state: ArffState, trimmed: string, line: number): void {
     } else values.push(parseNumberCell(cell, ARFF_MISSING, file, line, j + 1, `a number for '${attribute.name}'`));
   }
 }
+
+const ARFF: TaggedFormat<ArffState> = {
+  name: 'ARFF',
+  comment: '%',
+  readHeaderLine: readArffHeaderLine,
+  readRow: readArffRow,
+  isEmpty: (state) => state.attributes.length === 0 && !state.relation,
+  expected: 'an ARFF header (@relation, @attribute..., @data) and data rows',
+};
 
 /**
  * Loads Weka ARFF (dense data): numeric / real / integer and nominal attributes, `%`
@@ -164,51 +159,13 @@ export async function loadArff(
   input: LineInput,
   options: { classAttribute?: string; name?: string } = {},
 ): Promise<Dataset> {
-  const file = inputName(input);
-  const state: ArffState = {
-    file,
+  const { state, sha256 } = await readTaggedFile(input, ARFF, {
     classAttribute: options.classAttribute,
     attributes: [],
     relation: undefined,
-    inData: false,
     classIndex: -1,
-    dataLine: 0,
-    values: new FloatMatrixBuilder(),
-    labels: [],
-    pool: new LabelPool(),
-  };
-  const { sha256, lines } = await readLines(input, (text, line) => {
-    const trimmed = text.trim();
-    if (trimmed === '' || trimmed.startsWith('%')) return;
-    if (!state.inData) readArffHeaderLine(state, trimmed, line);
-    else readArffRow(state, trimmed, line);
   });
-  const { attributes, relation, labels, classIndex } = state;
-  if (attributes.length === 0 && !relation)
-    throw new DataFormatError(
-      file,
-      undefined,
-      undefined,
-      'empty file: expected an ARFF header (@relation, @attribute..., @data) and data rows',
-    );
-  // whole-file problems name the line where the file ended / the @data line
-  if (!state.inData)
-    throw new DataFormatError(
-      file,
-      lines,
-      undefined,
-      'no @data line before the end of the file: expected the ARFF header to end with @data',
-    );
-  if (labels.length === 0)
-    throw new DataFormatError(file, state.dataLine, undefined, 'header only: expected data rows after @data');
-  const features = attributes.filter((_, j) => j !== classIndex);
-  return {
-    name: options.name ?? relation ?? file.split(/[\\/]/).pop()!,
-    values: state.values.finish(),
-    rows: labels.length,
-    features: features.length,
-    labels,
-    featureNames: features.map((a) => a.name),
-    source: { paths: [file], sha256, format: 'arff' },
-  };
+  const { file, attributes, relation, classIndex } = state;
+  const featureNames = attributes.filter((_, j) => j !== classIndex).map((a) => a.name);
+  return state.rows.finish({ file, sha256, format: 'arff', name: options.name ?? relation, featureNames });
 }

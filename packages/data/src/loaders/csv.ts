@@ -1,10 +1,10 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
+import { fileBaseName, LabelledRows } from '../labelled-rows.js';
 import {
   DECIMAL_NUMBER,
   FloatMatrixBuilder,
   inputName,
-  LabelPool,
   type LineInput,
   parseNumberCell,
   readLines,
@@ -182,9 +182,7 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
   const dropColumns = dropColumnList(options.dropColumns);
   const delimiter = options.delimiter ?? ',';
   let layout: CsvLayout | undefined;
-  const values = new FloatMatrixBuilder();
-  const labels: string[] = [];
-  const pool = new LabelPool();
+  const rows = new LabelledRows();
   let firstDataLine = 0;
 
   const { sha256 } = await readLines(input, (text, line) => {
@@ -213,8 +211,8 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
         labelIndex + 1,
         `expected a class label in column ${header ? `'${header[labelIndex]}'` : labelIndex + 1}, got an empty cell`,
       );
-    for (const j of keep) values.push(parseNumberCell(cells[j], CSV_MISSING, file, line, j + 1));
-    labels.push(pool.intern(label));
+    for (const j of keep) rows.values.push(parseNumberCell(cells[j], CSV_MISSING, file, line, j + 1));
+    rows.pushLabel(label);
   });
   if (layout === undefined)
     throw new DataFormatError(
@@ -223,18 +221,11 @@ export async function loadCsv(input: LineInput, options: CsvOptions = {}): Promi
       undefined,
       'empty file: expected rows of delimited numbers with a label column',
     );
-  if (labels.length === 0)
+  if (rows.labels.length === 0)
     throw new DataFormatError(file, 2, undefined, 'header only: expected data rows after the header line');
   const { header, keep } = layout;
-  return {
-    name: options.name ?? file.split(/[\\/]/).pop()!,
-    values: values.finish(),
-    rows: labels.length,
-    features: keep.length,
-    labels,
-    featureNames: keep.map((j) => header?.[j] ?? `c${j}`),
-    source: { paths: [file], sha256, format: 'csv' },
-  };
+  const featureNames = keep.map((j) => header?.[j] ?? `c${j}`);
+  return rows.finish({ file, sha256, format: 'csv', name: options.name, featureNames });
 }
 
 /**
@@ -275,7 +266,7 @@ export async function loadUnlabelledCsv(input: LineInput, options: { delimiter?:
     throw new DataFormatError(file, undefined, undefined, problem);
   }
   return {
-    name: file.split(/[\\/]/).pop()!,
+    name: fileBaseName(file),
     values: values.finish(),
     rows,
     features: columns,

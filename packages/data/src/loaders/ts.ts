@@ -1,25 +1,25 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { FloatMatrixBuilder, inputName, LabelPool, type LineInput, parseNumberCell, readLines } from '../lines.js';
+import { type LineInput, parseNumberCell } from '../lines.js';
+import { readTaggedFile, startTaggedData, type TaggedFileState, type TaggedFormat } from './tagged-file.js';
 
 const TS_MISSING = new Set(['?', 'NaN']);
 
+/** Header flags with a value aelab does not read (`@timeStamps true`, `@univariate false`), and the error then. */
+const REFUSED_FLAGS: Record<string, { value: string; problem: string }> = {
+  '@timestamps': { value: 'true', problem: 'series with timestamps are not supported; expected @timeStamps false' },
+  '@univariate': { value: 'false', problem: 'multivariate .ts files are not supported; expected @univariate true' },
+};
+
 /** What {@link loadTs} has read so far. */
-interface TsState {
-  file: string;
+interface TsState extends TaggedFileState {
   problemName: string | undefined;
   seriesLength: number | undefined;
   classLabels: string[] | undefined;
-  inData: boolean;
   /** Values per row, -1 before the first row. */
   length: number;
   /** The first data row's line. */
   firstLine: number;
-  /** The @data line. */
-  dataLine: number;
-  values: FloatMatrixBuilder;
-  labels: string[];
-  pool: LabelPool;
 }
 
 /** A non-blank, non-comment line before @data: a header tag. */
@@ -52,23 +52,11 @@ function readTsHeaderLine(state: TsState, trimmed: string, line: number): void {
       state.classLabels = rest.slice(1);
       break;
     case '@timestamps':
-      if (rest[0]?.toLowerCase() === 'true')
-        throw new DataFormatError(
-          file,
-          line,
-          undefined,
-          'series with timestamps are not supported; expected @timeStamps false',
-        );
+    case '@univariate': {
+      const refused = REFUSED_FLAGS[tag.toLowerCase()];
+      if (rest[0]?.toLowerCase() === refused.value) throw new DataFormatError(file, line, undefined, refused.problem);
       break;
-    case '@univariate':
-      if (rest[0]?.toLowerCase() === 'false')
-        throw new DataFormatError(
-          file,
-          line,
-          undefined,
-          'multivariate .ts files are not supported; expected @univariate true',
-        );
-      break;
+    }
     case '@targetlabel':
       throw new DataFormatError(
         file,
@@ -79,8 +67,7 @@ function readTsHeaderLine(state: TsState, trimmed: string, line: number): void {
     case '@data':
       if (!state.classLabels)
         throw new DataFormatError(file, line, undefined, 'expected @classLabel true <labels...> before @data');
-      state.inData = true;
-      state.dataLine = line;
+      startTaggedData(state, line);
       break;
     default:
       if (!tag.startsWith('@'))
@@ -131,9 +118,19 @@ function readTsRow(state: TsState, trimmed: string, line: number): void {
       undefined,
       `expected ${state.length} values as on line ${state.firstLine}, found ${cells.length}`,
     );
-  for (let j = 0; j < cells.length; j++) state.values.push(parseNumberCell(cells[j], TS_MISSING, file, line, j + 1));
-  state.labels.push(state.pool.intern(label));
+  for (let j = 0; j < cells.length; j++)
+    state.rows.values.push(parseNumberCell(cells[j], TS_MISSING, file, line, j + 1));
+  state.rows.pushLabel(label);
 }
+
+const TS: TaggedFormat<TsState> = {
+  name: '.ts',
+  comment: '#',
+  readHeaderLine: readTsHeaderLine,
+  readRow: readTsRow,
+  isEmpty: (state) => !state.inData && state.problemName === undefined && state.classLabels === undefined,
+  expected: 'a .ts header (@problemName, @classLabel true ..., @data) and data rows',
+};
 
 /**
  * Loads the sktime / aeon `.ts` format for univariate, equal-length, classified series:
@@ -142,51 +139,14 @@ function readTsRow(state: TsState, trimmed: string, line: number): void {
  * Multivariate rows, timestamps and regression targets are rejected with the line.
  */
 export async function loadTs(input: LineInput, options: { name?: string } = {}): Promise<Dataset> {
-  const file = inputName(input);
-  const state: TsState = {
-    file,
+  const { state, sha256 } = await readTaggedFile(input, TS, {
     problemName: undefined,
     seriesLength: undefined,
     classLabels: undefined,
-    inData: false,
     length: -1,
     firstLine: 0,
-    dataLine: 0,
-    values: new FloatMatrixBuilder(),
-    labels: [],
-    pool: new LabelPool(),
-  };
-  const { sha256, lines } = await readLines(input, (text, line) => {
-    const trimmed = text.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
-    if (!state.inData) readTsHeaderLine(state, trimmed, line);
-    else readTsRow(state, trimmed, line);
   });
-  const { inData, labels, problemName, classLabels, dataLine, length } = state;
-  if (!inData && labels.length === 0 && problemName === undefined && classLabels === undefined)
-    throw new DataFormatError(
-      file,
-      undefined,
-      undefined,
-      'empty file: expected a .ts header (@problemName, @classLabel true ..., @data) and data rows',
-    );
-  // whole-file problems name the line where the file ended / the @data line
-  if (!inData)
-    throw new DataFormatError(
-      file,
-      lines,
-      undefined,
-      'no @data line before the end of the file: expected the .ts header to end with @data',
-    );
-  if (labels.length === 0)
-    throw new DataFormatError(file, dataLine, undefined, 'header only: expected data rows after @data');
-  return {
-    name: options.name ?? problemName ?? file.split(/[\\/]/).pop()!,
-    values: state.values.finish(),
-    rows: labels.length,
-    features: length,
-    labels,
-    featureNames: Array.from({ length }, (_, j) => `t${j}`),
-    source: { paths: [file], sha256, format: 'ts' },
-  };
+  const { file, length, problemName } = state;
+  const featureNames = Array.from({ length }, (_, j) => `t${j}`);
+  return state.rows.finish({ file, sha256, format: 'ts', name: options.name ?? problemName, featureNames });
 }

@@ -1,14 +1,7 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import {
-  canonicalNumericLabel,
-  FloatMatrixBuilder,
-  inputName,
-  LabelPool,
-  type LineInput,
-  parseNumberCell,
-  readLines,
-} from '../lines.js';
+import { LabelledRows } from '../labelled-rows.js';
+import { canonicalNumericLabel, inputName, type LineInput, parseNumberCell, readLines } from '../lines.js';
 
 const UCR_MISSING = new Set(['NaN', 'nan', '?']);
 
@@ -19,9 +12,7 @@ const UCR_MISSING = new Set(['NaN', 'nan', '?']);
  */
 export async function loadUcr(input: LineInput, options: { name?: string } = {}): Promise<Dataset> {
   const file = inputName(input);
-  const values = new FloatMatrixBuilder();
-  const labels: string[] = [];
-  const pool = new LabelPool();
+  const rows = new LabelledRows();
   let length = -1;
   let firstLine = 0;
   const { sha256 } = await readLines(input, (text, line) => {
@@ -46,18 +37,11 @@ export async function loadUcr(input: LineInput, options: { name?: string } = {})
         `expected ${length} values after the label as on line ${firstLine}, found ${cells.length - 1}`,
       );
     parseNumberCell(cells[0], new Set(), file, line, 1, 'a numeric class label', 'float64');
-    labels.push(pool.intern(canonicalNumericLabel(cells[0])));
-    for (let j = 1; j < cells.length; j++) values.push(parseNumberCell(cells[j], UCR_MISSING, file, line, j + 1));
+    for (let j = 1; j < cells.length; j++) rows.values.push(parseNumberCell(cells[j], UCR_MISSING, file, line, j + 1));
+    rows.pushLabel(canonicalNumericLabel(cells[0]));
   });
-  if (labels.length === 0)
+  if (rows.labels.length === 0)
     throw new DataFormatError(file, undefined, undefined, 'empty file: expected one series per line, label first');
-  return {
-    name: options.name ?? file.split(/[\\/]/).pop()!,
-    values: values.finish(),
-    rows: labels.length,
-    features: length,
-    labels,
-    featureNames: Array.from({ length }, (_, j) => `t${j}`),
-    source: { paths: [file], sha256, format: 'ucr' },
-  };
+  const featureNames = Array.from({ length }, (_, j) => `t${j}`);
+  return rows.finish({ file, sha256, format: 'ucr', name: options.name, featureNames });
 }

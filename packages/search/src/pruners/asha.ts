@@ -1,6 +1,5 @@
-import { TRAINING_BOUNDS } from '@aelab/core';
 import { z } from 'zod';
-import { SETTING_BOUNDS } from '../settings-registry.js';
+import { SETTING_BOUNDS, settingsObject, SHARED_SETTINGS } from '../settings-registry.js';
 import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
 
 export interface AshaOptions {
@@ -88,25 +87,15 @@ function promotable(value: number, competing: number[], reductionFactor: number)
 
 export const ashaPruner = definePruner({
   type: 'asha',
-  schema: z
-    .object({
-      type: z.literal('asha'),
-      minEpochs: z
-        .number()
-        .int()
-        .positive()
-        .max(TRAINING_BOUNDS.epochs)
-        .optional()
-        .describe(
-          'r: the first rung is at this epoch (default: training.epochs / 16, rounded, at least 1; 6 of 100 epochs).',
-        ),
-      reductionFactor: z
-        .number()
-        .int()
-        .min(2)
-        .max(SETTING_BOUNDS.reductionFactor)
-        .optional()
-        .describe('eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).'),
+  schema: settingsObject(
+    'asha',
+    {
+      minEpochs: SHARED_SETTINGS.epoch.describe(
+        'r: the first rung is at this epoch (default: training.epochs / 16, rounded, at least 1; 6 of 100 epochs).',
+      ),
+      reductionFactor: SHARED_SETTINGS.reductionFactor.describe(
+        'eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).',
+      ),
       minEarlyStoppingRate: z
         .number()
         .int()
@@ -114,12 +103,10 @@ export const ashaPruner = definePruner({
         .max(SETTING_BOUNDS.earlyStoppingRate)
         .optional()
         .describe('s: rungs start at r * eta^s epochs (default 0).'),
-    })
-    .strict()
-    .describe(
-      "Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, " +
-        'keep a trial only if it is in the top 1/eta of the values seen there.',
-    ),
+    },
+    "Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): at each rung epoch, " +
+      'keep a trial only if it is in the top 1/eta of the values seen there.',
+  ),
   create: (settings, context) =>
     new AshaPruner({
       minEpochs: settings.minEpochs ?? recommendedMinEpochs(context.epochs),

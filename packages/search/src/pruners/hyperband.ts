@@ -1,6 +1,5 @@
-import { TRAINING_BOUNDS, deriveSeed } from '@aelab/core';
-import { z } from 'zod';
-import { SETTING_BOUNDS } from '../settings-registry.js';
+import { deriveSeed } from '@aelab/core';
+import { settingsObject, SHARED_SETTINGS } from '../settings-registry.js';
 import { AshaPruner } from './asha.js';
 import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
 
@@ -79,42 +78,25 @@ export class HyperbandPruner implements Pruner {
 
 export const hyperbandPruner = definePruner({
   type: 'hyperband',
-  schema: z
-    .object({
-      type: z.literal('hyperband'),
-      minEpochs: z
-        .number()
-        .int()
-        .positive()
-        .max(TRAINING_BOUNDS.epochs)
-        .optional()
-        .describe('r: the most aggressive bracket prunes first at this epoch (default 1).'),
-      maxEpochs: z
-        .number()
-        .int()
-        .positive()
-        .max(TRAINING_BOUNDS.epochs)
-        .optional()
-        .describe(
-          'R: the most epochs a trial trains (default: training.epochs); brackets = floor(log_eta(R / r)) + 1.',
-        ),
-      reductionFactor: z
-        .number()
-        .int()
-        .min(2)
-        .max(SETTING_BOUNDS.reductionFactor)
-        .optional()
-        .describe('eta: rungs eta times apart; the top 1/eta at each rung trains on (default 3).'),
-    })
-    .strict()
-    .superRefine((settings, ctx) => {
-      const issue = hyperbandIssue(settings);
-      if (issue) ctx.addIssue({ code: 'custom', path: ['maxEpochs'], message: issue });
-    })
-    .describe(
-      "Hyperband (Optuna's HyperbandPruner): successive halving in brackets with different first rungs; " +
-        'each trial is hashed to one bracket.',
-    ),
+  schema: settingsObject(
+    'hyperband',
+    {
+      minEpochs: SHARED_SETTINGS.epoch.describe(
+        'r: the most aggressive bracket prunes first at this epoch (default 1).',
+      ),
+      maxEpochs: SHARED_SETTINGS.epoch.describe(
+        'R: the most epochs a trial trains (default: training.epochs); brackets = floor(log_eta(R / r)) + 1.',
+      ),
+      reductionFactor: SHARED_SETTINGS.reductionFactor.describe(
+        'eta: rungs eta times apart; the top 1/eta at each rung trains on (default 3).',
+      ),
+    },
+    "Hyperband (Optuna's HyperbandPruner): successive halving in brackets with different first rungs; " +
+      'each trial is hashed to one bracket.',
+  ).superRefine((settings, ctx) => {
+    const issue = hyperbandIssue(settings);
+    if (issue) ctx.addIssue({ code: 'custom', path: ['maxEpochs'], message: issue });
+  }),
   create: (settings, context) =>
     new HyperbandPruner({
       minEpochs: settings.minEpochs,

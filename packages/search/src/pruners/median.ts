@@ -1,6 +1,6 @@
 import { TRAINING_BOUNDS } from '@aelab/core';
 import { z } from 'zod';
-import { SETTING_BOUNDS } from '../settings-registry.js';
+import { settingsObject, SHARED_SETTINGS } from '../settings-registry.js';
 import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
 
 export interface MedianPrunerSettings {
@@ -41,16 +41,10 @@ function median(values: number[]): number {
 
 export const medianPruner = definePruner({
   type: 'median',
-  schema: z
-    .object({
-      type: z.literal('median'),
-      startupTrials: z
-        .number()
-        .int()
-        .nonnegative()
-        .max(SETTING_BOUNDS.trials)
-        .optional()
-        .describe('Finished trials before any pruning (default 5).'),
+  schema: settingsObject(
+    'median',
+    {
+      startupTrials: SHARED_SETTINGS.startupTrials.describe('Finished trials before any pruning (default 5).'),
       warmupSteps: z
         .number()
         .int()
@@ -58,10 +52,8 @@ export const medianPruner = definePruner({
         .max(TRAINING_BOUNDS.epochs)
         .optional()
         .describe('Epochs a trial always trains before it can be pruned (default 0).'),
-    })
-    .strict()
-    .describe(
-      "Optuna's MedianPruner: stop a trial whose best value is worse than the median of the others at the same epoch.",
-    ),
+    },
+    "Optuna's MedianPruner: stop a trial whose best value is worse than the median of the others at the same epoch.",
+  ),
   create: (settings: MedianPrunerSettings) => new MedianPruner(settings.startupTrials, settings.warmupSteps),
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { settingsObject } from '../settings-registry.js';
 import { definePruner, type Pruner } from './pruner.js';
 
 /** Never prunes: every trial trains to its end (the default). */
@@ -6,9 +6,6 @@ export const NO_PRUNING: Pruner = { name: 'none', shouldPrune: () => false };
 
 export const nonePruner = definePruner({
   type: 'none',
-  schema: z
-    .object({ type: z.literal('none') })
-    .strict()
-    .describe('Never prune (the default).'),
+  schema: settingsObject('none', {}, 'Never prune (the default).'),
   create: () => NO_PRUNING,
 });

@@ -33,9 +33,9 @@ export interface Pruner {
 }
 
 /**
- * One pruner kind: its settings schema (a strict zod object discriminated by `type`,
- * embedded in the experiment file's schema) and its factory. One file per kind,
- * registered in `pruners/index.ts`.
+ * One pruner kind: its settings schema (a strict zod object discriminated by `type`, as
+ * `settingsObject` makes one; embedded in the experiment file's schema) and its factory.
+ * One file per kind, registered in `pruners/index.ts`.
  */
 export interface PrunerDefinition<S extends { type: string } = { type: string }> {
   readonly type: S['type'];

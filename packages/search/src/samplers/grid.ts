@@ -1,5 +1,5 @@
 import type { Params, SearchSpace } from '@aelab/core';
-import { z } from 'zod';
+import { settingsObject } from '../settings-registry.js';
 import { enumerateGrid, gridSize } from '../space.js';
 import { defineSampler, type Sampler, type SamplerDecision, type SampledTrial } from './sampler.js';
 
@@ -17,10 +17,7 @@ export class GridSampler implements Sampler {
 
 export const gridSampler = defineSampler({
   type: 'grid',
-  schema: z
-    .object({ type: z.literal('grid') })
-    .strict()
-    .describe('Every combination of the space, in order.'),
+  schema: settingsObject('grid', {}, 'Every combination of the space, in order.'),
   create: () => new GridSampler(),
   plannedTrials: (_settings, space) => gridSize(space),
 });

@@ -1,6 +1,5 @@
 import { createRng, stableStringify, type Json, type SearchSpace } from '@aelab/core';
-import { z } from 'zod';
-import { SETTING_BOUNDS } from '../settings-registry.js';
+import { settingsObject, SHARED_SETTINGS } from '../settings-registry.js';
 import { fromUnit, isActive, orderedNames } from '../space.js';
 import { defineSampler, type Sampler, type SamplerDecision, type SampledTrial } from './sampler.js';
 
@@ -40,14 +39,11 @@ export class RandomSampler implements Sampler {
 
 export const randomSampler = defineSampler({
   type: 'random',
-  schema: z
-    .object({
-      type: z.literal('random'),
-      trials: z.number().int().positive().max(SETTING_BOUNDS.trials).describe('Training configurations to sample.'),
-      seed: z.number().int().optional().describe('Default: the experiment seed.'),
-    })
-    .strict()
-    .describe('Independent uniform draws from the space.'),
+  schema: settingsObject(
+    'random',
+    { trials: SHARED_SETTINGS.trials, seed: SHARED_SETTINGS.seed },
+    'Independent uniform draws from the space.',
+  ),
   create: (settings, context) => new RandomSampler(settings.trials, settings.seed ?? context.seed),
   plannedTrials: (settings) => settings.trials,
 });

@@ -47,9 +47,9 @@ export interface SamplerContext {
 }
 
 /**
- * One sampler kind: its settings schema (a strict zod object discriminated by `type`,
- * embedded in the experiment file's schema) and its factory. One file per kind,
- * registered in `samplers/index.ts`.
+ * One sampler kind: its settings schema (a strict zod object discriminated by `type`, as
+ * `settingsObject` makes one; embedded in the experiment file's schema) and its factory.
+ * One file per kind, registered in `samplers/index.ts`.
  */
 export interface SamplerDefinition<S extends { type: string } = { type: string }> {
   readonly type: S['type'];

@@ -1,6 +1,6 @@
 import { createRng, stableStringify, type Distribution, type Json, type Rng, type SearchSpace } from '@aelab/core';
 import { z } from 'zod';
-import { SETTING_BOUNDS } from '../settings-registry.js';
+import { SETTING_BOUNDS, settingsObject, SHARED_SETTINGS } from '../settings-registry.js';
 import { fromUnit, isActive, orderedNames, toUnit } from '../space.js';
 import { defineSampler, type Sampler, type SamplerDecision, type SampledTrial } from './sampler.js';
 
@@ -314,18 +314,14 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 
 export const tpeSampler = defineSampler({
   type: 'tpe',
-  schema: z
-    .object({
-      type: z.literal('tpe'),
-      trials: z.number().int().positive().max(SETTING_BOUNDS.trials).describe('Training configurations to sample.'),
-      seed: z.number().int().optional().describe('Default: the experiment seed.'),
-      startupTrials: z
-        .number()
-        .int()
-        .nonnegative()
-        .max(SETTING_BOUNDS.trials)
-        .optional()
-        .describe('Finished configurations drawn uniformly at random before TPE models the results (default 10).'),
+  schema: settingsObject(
+    'tpe',
+    {
+      trials: SHARED_SETTINGS.trials,
+      seed: SHARED_SETTINGS.seed,
+      startupTrials: SHARED_SETTINGS.startupTrials.describe(
+        'Finished configurations drawn uniformly at random before TPE models the results (default 10).',
+      ),
       candidates: z
         .number()
         .int()
@@ -344,12 +340,10 @@ export const tpeSampler = defineSampler({
           'Share of the finished configurations that count as good: ceil(gamma * n), ' +
             'at most 25 (default 0.1, as Optuna).',
         ),
-    })
-    .strict()
-    .describe(
-      "Tree-structured Parzen Estimator (Optuna's TPESampler): " +
-        'learns from finished configurations where the good ones lie.',
-    ),
+    },
+    "Tree-structured Parzen Estimator (Optuna's TPESampler): " +
+      'learns from finished configurations where the good ones lie.',
+  ),
   create: (settings, context) =>
     new TpeSampler({
       trials: settings.trials,
