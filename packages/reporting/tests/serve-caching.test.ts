@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createServeApp, serve } from '../src/index.js';
 import { coalesced } from '../src/server/snapshots.js';
+import { waitForDrawnPage } from './serve-helpers.js';
 import { fixedClock, writeSyntheticStudy } from './synthetic-study.js';
 
 /** What keeps `aelab serve` cheap under many clients: shared looks, 304s, renders never waited on twice. */
@@ -64,6 +65,7 @@ describe('aelab serve: ETags, 304 and renders', () => {
     studyId = await writeSyntheticStudy(store, { name: 'cached', families: ['dense'], repeats: 2 });
     await store.close();
     app = createServeApp({ store: root });
+    await waitForDrawnPage(app, studyId);
   });
 
   afterAll(async () => {
@@ -103,6 +105,21 @@ describe('aelab serve: ETags, 304 and renders', () => {
     const refused = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip;q=0, identity' } });
     expect(refused.headers['content-encoding']).toBeUndefined();
     expect(refused.body).toBe(plain.body);
+  });
+
+  it('serialises the study list once per change, however many clients poll it', async () => {
+    await writeLiveProgress(root, { studyId, updatedAt: '2030-06-01T00:00:00.000Z', sweeping: false, trials: {} });
+    const stringify = vi.spyOn(JSON, 'stringify');
+    onTestFinished(() => stringify.mockRestore());
+    const lists = () =>
+      stringify.mock.calls.filter(([value]) => value !== null && typeof value === 'object' && 'studies' in value);
+    const together = await Promise.all(Array.from({ length: 50 }, () => get('/api/studies')));
+    const after = [];
+    for (let i = 0; i < 50; i++) after.push(await get('/api/studies'));
+    const bodies = new Set([...together, ...after].map((answer) => answer.body));
+    expect(bodies.size).toBe(1);
+    expect(JSON.parse([...bodies][0]).updatedAt).toBe('2030-06-01T00:00:00.000Z');
+    expect(lists()).toHaveLength(1);
   });
 
   it('a change of the live progress is a new tag and a new body', async () => {

@@ -134,8 +134,18 @@ function importanceTable(result: ImportanceResult) {
   };
 }
 
-/** The template slots of the search analysis. */
-export async function searchAnalysis(view: StudyView) {
+/**
+ * The template slots of the search analysis; with `pending` (a reason), the importance is
+ * not computed (a forest of regression trees: seconds for thousands of configurations) and
+ * its slot says why, as the study page's pending chart slots do.
+ */
+export async function searchAnalysis(view: StudyView, pending?: string) {
+  if (pending !== undefined)
+    return {
+      pruned: prunedTable(view),
+      importance: { id: 'importance', title: 'Parameter importance', missing: pending },
+      importanceTable: null,
+    };
   const importance = parameterImportance(view.board.rows);
   return {
     pruned: prunedTable(view),
