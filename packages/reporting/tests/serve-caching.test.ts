@@ -6,6 +6,8 @@ import { JsonFileRunStore, writeLiveProgress } from '@aelab/store';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createServeApp, serve } from '../src/index.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { chartView } from '../src/pages/page.js';
 import { coalesced } from '../src/server/snapshots.js';
 import { waitForDrawnPage } from './serve-helpers.js';
 import { fixedClock, writeSyntheticStudy } from './synthetic-study.js';
@@ -49,6 +51,21 @@ describe('coalesced store looks', () => {
     });
     await expect(look()).rejects.toThrow('torn');
     await expect(look()).resolves.toBe(2);
+  });
+});
+
+describe('charts drawn once', () => {
+  it('a study page rendered again draws only the charts whose spec changed', async () => {
+    const spec = (n: number) =>
+      ({ mark: 'point', data: { values: [{ x: n, y: 1 }] }, encoding: { x: { field: 'x' } } }) as TopLevelSpec;
+    const first = await chartView('drawn-once', 'A chart', () => spec(1));
+    const again = await chartView('drawn-once', 'A chart', () => spec(1));
+    expect(again.chart).toBe(first.chart);
+    const changed = await chartView('drawn-once', 'A chart', () => spec(2));
+    expect(changed.chart).not.toBe(first.chart);
+    expect(changed.chart!.svg).not.toBe(first.chart!.svg);
+    // The same spec under another id is another chart (its SVG ids carry the chart's id).
+    expect((await chartView('drawn-twice', 'A chart', () => spec(1))).chart!.id).toBe('drawn-twice');
   });
 });
 

@@ -41,7 +41,8 @@ function valuesByEpoch(trials: readonly TrialRecord[]): Map<number, number[]> {
 function prunedTable(view: StudyView) {
   const { board } = view;
   const pruned = board.trials.filter((t) => t.status === 'pruned');
-  const byEpoch = valuesByEpoch(board.trials);
+  // Every trial's every epoch, sorted: only worth it when some trial was pruned.
+  const byEpoch = pruned.length ? valuesByEpoch(board.trials) : new Map<number, number[]>();
   const swept = board.sweptParams;
   const param = (t: TrialRecord, key: string): Json | undefined => (t.sampled ?? t.params)[key];
   return {

@@ -18,6 +18,8 @@ export class RenderSlot {
     }
     this.#busy = true;
     try {
+      // Requests already waiting (a page's bytes to send) go before a render takes the thread.
+      await new Promise((next) => setImmediate(next));
       return await work();
     } finally {
       // The slot passes straight to the next in line (still busy), or is free.

@@ -174,6 +174,8 @@ export class ServedStore {
   readonly #lookMs: number;
   readonly #rendered = new Map<string, StudyRendering>();
   readonly #slot = new RenderSlot();
+  /** Study pages being made for requests, not yet answered: see `#answersSent`. */
+  readonly #answering = new Set<Promise<unknown>>();
   /** The writer lock as the last look saw it: every poll asks, callers at the same moment share one read. */
   readonly #writer: () => Promise<WriterState>;
 
@@ -402,7 +404,7 @@ export class ServedStore {
     if (!entry.done) this.#studyRender(loaded, true);
     const version = shown.charts ? shown.version : `${WITHOUT_CHARTS}${shown.version}`;
     const key = `${version}|${summary.state}`;
-    const { body, gzip } = await this.#page(`study-live:${id}`, key, async () => {
+    const answer = this.#page(`study-live:${id}`, key, async () => {
       // The panel carries the version the page shows: a page behind the records asks again.
       const panel = this.#livePanel(`/api/studies/${id}/live`, version, summary, true);
       const panelBytes = Buffer.from(`${panel.trimEnd()}\n`);
@@ -410,9 +412,25 @@ export class ServedStore {
       const [before, after] = shown.cuts;
       const page = after ? Buffer.concat([before, panelBytes, after]) : before;
       // Megabytes of table markup shrink about tenfold, compressed once (off the main thread) for every client.
-      return { body: page, gzip: await gzipAsync(page, { level: 1 }) };
+      // One output buffer for the whole page: zlib's default 16 KiB chunks each wait for a turn of the
+      // event loop, which a render in progress holds for a chart at a time.
+      const chunkSize = Math.max(64 * 1024, page.length + (page.length >> 6) + 1024);
+      return { body: page, gzip: await gzipAsync(page, { level: 1, chunkSize }) };
     });
+    this.#answering.add(answer);
+    const { body, gzip } = await answer.finally(() => this.#answering.delete(answer));
     return { etag: entityTag(`study:${id}:${key}`), body, gzip };
+  }
+
+  /**
+   * Resolves once the study pages being made for requests are made and sent (a turn of the
+   * event loop later): a full render holds the thread for a chart or a table at a time, so
+   * it starts only then. Else the first request after a start, whose page without charts
+   * is ready at the moment the warm-up's first full render starts, would wait for it.
+   */
+  async #answersSent(): Promise<void> {
+    await Promise.allSettled([...this.#answering]);
+    await new Promise((next) => setImmediate(next));
   }
 
   /**
@@ -470,6 +488,7 @@ export class ServedStore {
       version,
       page: this.#slot
         .run(urgent, async () => {
+          await this.#answersSent();
           const start = Date.now();
           return { html: await this.#render(loaded, renderStudyPage, 'index.html'), start };
         })
