@@ -36,7 +36,14 @@ import { compareStudiesBody } from './compare-studies.js';
 import { studiesTable } from './study-list.js';
 import { RenderSlot } from './render-slot.js';
 import { coalesced, StoreSnapshots } from './snapshots.js';
-import { liveState, matchesQuery, summarizeStudy, type StudySummary, type WriterState } from './study-state.js';
+import {
+  liveOverTime,
+  liveState,
+  matchesQuery,
+  summarizeStudy,
+  type StudySummary,
+  type WriterState,
+} from './study-state.js';
 
 /** An answer the client asked for wrongly (4xx), with the reason to show. */
 export class RequestError extends Error {
@@ -167,6 +174,7 @@ export class ServedStore {
   readonly #views = new Map<string, { version: string; loaded: Promise<Loaded> }>();
   readonly #pages = new Map<string, { version: string; html: Promise<unknown> }>();
   readonly #live = new Map<string, { key: string; json: Tagged<string> }>();
+  readonly #overTime = new Map<string, { version: string; chart: object | null }>();
   readonly #summaries = new Map<string, { key: string; summary: StudySummary }>();
   readonly #listJson = new Map<string, { key: string; json: Tagged<string> }>();
   readonly #progress = new Map<string, { key: string; file: Promise<LiveProgressFile | null> }>();
@@ -318,7 +326,10 @@ export class ServedStore {
     const key = `${version}|${progressKey}|${writer.alive}|${writer.since}|${pageVersion}`;
     let cached = this.#live.get(id);
     if (cached?.key !== key) {
-      const state = { ...liveState(view, progress, writer, version), pageVersion };
+      // Running trials' epochs change the state four times a second; the over-time chart only with the records.
+      let overTime = this.#overTime.get(id);
+      if (overTime?.version !== version) this.#overTime.set(id, (overTime = { version, chart: liveOverTime(view) }));
+      const state = { ...liveState(view, progress, writer, version, overTime.chart), pageVersion };
       const json = { etag: entityTag(`live:${id}:${key}`), body: JSON.stringify(state) };
       this.#live.set(id, (cached = { key, json }));
     }
