@@ -150,10 +150,16 @@ describe('RenderSlot', () => {
   it('runs one at a time, urgent work before waiting background work', async () => {
     const slot = new RenderSlot();
     const order: string[] = [];
+    let started = () => {};
+    const running = new Promise<void>((go) => (started = go));
     let finishFirst = () => {};
-    const first = slot.run(false, () => new Promise<void>((done) => (finishFirst = done)).then(() => order.push('a')));
-    const background = slot.run(false, async () => order.push('b'));
-    const urgent = slot.run(true, async () => order.push('urgent'));
+    const first = slot.run(false, () => {
+      started();
+      return new Promise<void>((done) => (finishFirst = done)).then(() => void order.push('a'));
+    });
+    const background = slot.run(false, async () => void order.push('b'));
+    const urgent = slot.run(true, async () => void order.push('urgent'));
+    await running;
     expect(slot.waiting).toBe(2);
     finishFirst();
     await Promise.all([first, background, urgent]);
