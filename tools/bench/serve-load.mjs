@@ -2,11 +2,12 @@
 // `aelab serve` under load. Builds a JSON run store holding one study of N synthetic
 // trials (100-epoch histories, 3 scoring variants each), starts `aelab serve` on it (its
 // own process, loopback), and measures, in wall milliseconds per request:
-//  - the study page of that study: asked for the moment the server listens ("cold": it
-//    waits for the page's first render, which the server starts at once in the
-//    background), then asked for first after the server says its pages are rendered
-//    ("first after warm-up"), then again (from memory), and revalidated (a 304); asked
-//    as browsers ask (Accept-Encoding: gzip) and without any encoding;
+//  - the study page of that study: asked for the moment the server listens ("first after
+//    start": answered with the page without charts, which the server makes first, while
+//    its charts are drawn in the background), the seconds until the page with its charts
+//    is there (as an open page's polls see it), then asked for first after the server says
+//    its pages are rendered ("first after warm-up"), then again (from memory), and
+//    revalidated (a 304); asked as browsers ask (Accept-Encoding: gzip) and without;
 //  - a small real sweep's wall time with no client and with C clients polling the server
 //    as open pages do (the study list and the sweeping study's live API every P ms,
 //    default 2000 as the pages poll, sending back the ETag they were given, as browsers
@@ -14,6 +15,7 @@
 // Prints JSON. Build first: npx tsc -b
 //
 //   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20] [--runs 3]
+//     [--profile DIR]   the servers run with node --cpu-prof, their profiles written into DIR
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
@@ -21,6 +23,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { JsonFileRunStore } from '@aelab/store';
 
 const { values } = parseArgs({
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     'poll-ms': { type: 'string', default: '2000' },
     'page-runs': { type: 'string', default: '20' },
     runs: { type: 'string', default: '3' },
+    profile: { type: 'string' },
   },
 });
 const trialCount = Number(values.trials);
@@ -115,7 +119,8 @@ const servers = [];
 
 /** Starts `aelab serve`; resolves once it listens, with a promise of the moment it says its pages are rendered. */
 function startServer() {
-  const child = spawn(process.execPath, [bin, 'serve', '--store', root, '--port', '0'], {
+  const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const child = spawn(process.execPath, [...profile, bin, 'serve', '--store', root, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   servers.push(child);
@@ -132,6 +137,9 @@ function startServer() {
     child.once('exit', (code) => fail(new Error(`serve exited ${code}`)));
   });
 }
+
+const decoded = (response, bytes) =>
+  (response.headers['content-encoding'] === 'gzip' ? gunzipSync(bytes) : bytes).toString();
 
 /**
  * One GET over node:http (lighter than fetch for a page of megabytes): milliseconds to the
@@ -152,7 +160,7 @@ function timed(url, { keep = false, etag, gzip = false } = {}) {
           status: response.statusCode,
           etag: response.headers.etag,
           bytes: response.headers['content-length'],
-          body: keep ? Buffer.concat(chunks).toString() : '',
+          body: keep ? decoded(response, Buffer.concat(chunks)) : '',
         }),
       );
     }).on('error', fail);
@@ -282,7 +290,15 @@ const { child: server, url, warmed } = await startServer();
 try {
   const page = `${url}${studyId}/index.html`;
   const listening = performance.now() - serverStart;
-  const cold = await timed(page);
+  // As a browser asks, the moment the server listens; then the open page's polls, until it has its charts.
+  const cold = await timed(page, { gzip: true, keep: true });
+  const coldCharts = !cold.body.includes('data-version="without-charts:');
+  let charted = coldCharts ? 0 : null;
+  while (charted === null) {
+    const live = JSON.parse((await timed(`${url}api/studies/${studyId}/live`, { keep: true })).body);
+    if (live.pageVersion === live.version) charted = (performance.now() - serverStart) / 1000;
+    else await new Promise((r) => setTimeout(r, 200));
+  }
   await warmed;
   const warmedSeconds = (performance.now() - serverStart) / 1000;
   // A second server, asked for the page only once it says its pages are rendered.
@@ -338,11 +354,15 @@ try {
         studyPage: {
           bytes: firstPlain.bytes === undefined ? null : Number(firstPlain.bytes),
           gzipBytes: first.bytes === undefined ? null : Number(first.bytes),
-          coldMs: {
+          firstAfterStart: {
             listenedAfterMs: Number(listening.toFixed(0)),
             answeredMs: Number(cold.ms.toFixed(1)),
+            firstByteMs: Number(cold.firstByteMs.toFixed(1)),
             status: cold.status,
+            bytes: cold.bytes === undefined ? null : Number(cold.bytes),
+            withCharts: coldCharts,
           },
+          chartsShownAfterSeconds: Number(charted.toFixed(1)),
           allPagesRenderedAfterSeconds: Number(warmedSeconds.toFixed(1)),
           firstAfterWarmUpMs: Number(first.ms.toFixed(1)),
           firstAfterWarmUpFirstByteMs: Number(first.firstByteMs.toFixed(1)),

@@ -6,7 +6,10 @@ import { JsonFileRunStore, writeLiveProgress } from '@aelab/store';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createServeApp, serve } from '../src/index.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { chartView } from '../src/pages/page.js';
 import { coalesced } from '../src/server/snapshots.js';
+import { waitForDrawnPage } from './serve-helpers.js';
 import { fixedClock, writeSyntheticStudy } from './synthetic-study.js';
 
 /** What keeps `aelab serve` cheap under many clients: shared looks, 304s, renders never waited on twice. */
@@ -51,6 +54,21 @@ describe('coalesced store looks', () => {
   });
 });
 
+describe('charts drawn once', () => {
+  it('a study page rendered again draws only the charts whose spec changed', async () => {
+    const spec = (n: number) =>
+      ({ mark: 'point', data: { values: [{ x: n, y: 1 }] }, encoding: { x: { field: 'x' } } }) as TopLevelSpec;
+    const first = await chartView('drawn-once', 'A chart', () => spec(1));
+    const again = await chartView('drawn-once', 'A chart', () => spec(1));
+    expect(again.chart).toBe(first.chart);
+    const changed = await chartView('drawn-once', 'A chart', () => spec(2));
+    expect(changed.chart).not.toBe(first.chart);
+    expect(changed.chart!.svg).not.toBe(first.chart!.svg);
+    // The same spec under another id is another chart (its SVG ids carry the chart's id).
+    expect((await chartView('drawn-twice', 'A chart', () => spec(1))).chart!.id).toBe('drawn-twice');
+  });
+});
+
 describe('aelab serve: ETags, 304 and renders', () => {
   let dir: string;
   let root: string;
@@ -64,6 +82,7 @@ describe('aelab serve: ETags, 304 and renders', () => {
     studyId = await writeSyntheticStudy(store, { name: 'cached', families: ['dense'], repeats: 2 });
     await store.close();
     app = createServeApp({ store: root });
+    await waitForDrawnPage(app, studyId);
   });
 
   afterAll(async () => {
@@ -103,6 +122,21 @@ describe('aelab serve: ETags, 304 and renders', () => {
     const refused = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip;q=0, identity' } });
     expect(refused.headers['content-encoding']).toBeUndefined();
     expect(refused.body).toBe(plain.body);
+  });
+
+  it('serialises the study list once per change, however many clients poll it', async () => {
+    await writeLiveProgress(root, { studyId, updatedAt: '2030-06-01T00:00:00.000Z', sweeping: false, trials: {} });
+    const stringify = vi.spyOn(JSON, 'stringify');
+    onTestFinished(() => stringify.mockRestore());
+    const lists = () =>
+      stringify.mock.calls.filter(([value]) => value !== null && typeof value === 'object' && 'studies' in value);
+    const together = await Promise.all(Array.from({ length: 50 }, () => get('/api/studies')));
+    const after = [];
+    for (let i = 0; i < 50; i++) after.push(await get('/api/studies'));
+    const bodies = new Set([...together, ...after].map((answer) => answer.body));
+    expect(bodies.size).toBe(1);
+    expect(JSON.parse([...bodies][0]).updatedAt).toBe('2030-06-01T00:00:00.000Z');
+    expect(lists()).toHaveLength(1);
   });
 
   it('a change of the live progress is a new tag and a new body', async () => {

@@ -8,6 +8,7 @@ import { JsonFileRunStore, writeLiveProgress } from '@aelab/store';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServeApp, renderReport } from '../src/index.js';
+import { waitForDrawnPage } from './serve-helpers.js';
 import { fixedClock, writeSyntheticStudy } from './synthetic-study.js';
 
 /** A file beside the store that no route may read. */
@@ -76,6 +77,7 @@ describe('aelab serve', () => {
     const report = await renderReport(reader, { outDir: out, studyId });
     const { readFile } = await import('node:fs/promises');
     const staticHtml = await readFile(report.studyPaths[studyId], 'utf8');
+    await waitForDrawnPage(app, studyId);
     const served = (await get(`/${studyId}/index.html`)).body;
     // The served page is the static page with the live panel and its scripts added, nothing else.
     const withoutLive = served

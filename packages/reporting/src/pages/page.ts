@@ -1,4 +1,5 @@
 /** What every page module shares: chart slots, table columns, the page frame and the study's output. */
+import { createHash } from 'node:crypto';
 import type { TopLevelSpec } from 'vega-lite';
 import type { CurvesArtifact } from '@aelab/core';
 import type { TrialRecord } from '@aelab/store';
@@ -17,6 +18,46 @@ export interface ChartView {
   note?: string;
 }
 
+/** Characters of drawn charts kept for {@link chartView} (SVG and spec), about 2 bytes each. */
+export const DRAWN_CHARTS_KEPT = 32 * 1024 * 1024;
+
+/** Charts drawn lately, by a hash of their id and spec, oldest first; their sizes sum to `drawnSize`. */
+const drawn = new Map<string, Promise<RenderedChart>>();
+const drawnSizes = new Map<string, number>();
+let drawnSize = 0;
+
+/**
+ * The chart of a spec, drawn once: `aelab serve` renders a study's page again whenever a
+ * sweep changes the study, and most of its charts are then what they were (a trial
+ * started changes none). The SVG depends on the spec and id alone (see `renderChart`).
+ */
+function drawOnce(spec: TopLevelSpec, id: string): Promise<RenderedChart> {
+  const key = createHash('sha1').update(id).update('\0').update(JSON.stringify(spec)).digest('base64');
+  const kept = drawn.get(key);
+  if (kept) {
+    drawn.delete(key);
+    drawn.set(key, kept);
+    return kept;
+  }
+  const chart = renderChart(spec, id);
+  drawn.set(key, chart);
+  chart.then(
+    ({ svg, specJson }) => {
+      if (drawn.get(key) !== chart) return;
+      drawnSizes.set(key, svg.length + specJson.length);
+      drawnSize += svg.length + specJson.length;
+      for (const [old] of drawn) {
+        if (drawnSize <= DRAWN_CHARTS_KEPT || old === key) break;
+        drawnSize -= drawnSizes.get(old) ?? 0;
+        drawnSizes.delete(old);
+        drawn.delete(old);
+      }
+    },
+    () => drawn.get(key) === chart && drawn.delete(key),
+  );
+  return chart;
+}
+
 /** Renders the spec `build` returns, or keeps the string it returns as the reason there is no chart. */
 export async function chartView(
   id: string,
@@ -26,7 +67,10 @@ export async function chartView(
 ): Promise<ChartView> {
   const spec = build();
   if (typeof spec === 'string') return { id, title, missing: spec };
-  return { id, title, chart: await renderChart(spec, id), note };
+  // Vega renders on promises alone, so a page of charts would hold the event loop from its
+  // first chart to its last: `aelab serve` answers requests between two charts.
+  await new Promise((next) => setImmediate(next));
+  return { id, title, chart: await drawOnce(spec, id), note };
 }
 
 /** A sortable table column. */

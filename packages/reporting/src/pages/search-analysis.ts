@@ -41,7 +41,8 @@ function valuesByEpoch(trials: readonly TrialRecord[]): Map<number, number[]> {
 function prunedTable(view: StudyView) {
   const { board } = view;
   const pruned = board.trials.filter((t) => t.status === 'pruned');
-  const byEpoch = valuesByEpoch(board.trials);
+  // Every trial's every epoch, sorted: only worth it when some trial was pruned.
+  const byEpoch = pruned.length ? valuesByEpoch(board.trials) : new Map<number, number[]>();
   const swept = board.sweptParams;
   const param = (t: TrialRecord, key: string): Json | undefined => (t.sampled ?? t.params)[key];
   return {
@@ -134,8 +135,18 @@ function importanceTable(result: ImportanceResult) {
   };
 }
 
-/** The template slots of the search analysis. */
-export async function searchAnalysis(view: StudyView) {
+/**
+ * The template slots of the search analysis; with `pending` (a reason), the importance is
+ * not computed (a forest of regression trees: seconds for thousands of configurations) and
+ * its slot says why, as the study page's pending chart slots do.
+ */
+export async function searchAnalysis(view: StudyView, pending?: string) {
+  if (pending !== undefined)
+    return {
+      pruned: prunedTable(view),
+      importance: { id: 'importance', title: 'Parameter importance', missing: pending },
+      importanceTable: null,
+    };
   const importance = parameterImportance(view.board.rows);
   return {
     pruned: prunedTable(view),

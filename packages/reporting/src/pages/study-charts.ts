@@ -242,6 +242,25 @@ function thresholdSweepChart(view: StudyView): Promise<ChartView> {
   );
 }
 
+/**
+ * The study page's chart slots with no chart drawn, each saying why (`note`): what
+ * `aelab serve` shows of a study before its charts are drawn (seconds for a study of
+ * thousands of trials). Same slots and ids as {@link studyCharts}.
+ */
+export function pendingStudyCharts(note: string): Awaited<ReturnType<typeof studyCharts>> {
+  const slot = (id: string, title?: string): ChartView => ({ id, title, missing: note });
+  return {
+    families: [{ name: '', chart: slot('loss-1', 'Loss curves') }],
+    familySelector: false,
+    overTime: slot('over-time', 'Trials over time'),
+    efficiency: slot('efficiency', 'Search efficiency'),
+    intermediate: slot('intermediate', 'Intermediate values'),
+    paramCharts: [slot('param-1', 'Parameters')],
+    parallel: slot('parallel', 'Parallel coordinates'),
+    sweep: slot('sweep', 'Threshold sweep'),
+  };
+}
+
 /** The chart slots of the study page's template. */
 export async function studyCharts(view: StudyView, options: FilledOptions) {
   const scored = view.board.rows.filter((r) => r.score !== null);

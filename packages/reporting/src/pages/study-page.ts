@@ -27,7 +27,7 @@ import {
 import { describeDistribution } from '../search-space.js';
 import type { StudyView } from '../study-view.js';
 import { searchAnalysis } from './search-analysis.js';
-import { studyCharts } from './study-charts.js';
+import { pendingStudyCharts, studyCharts } from './study-charts.js';
 import { numberColumn, studyPage, textColumn, type Column, type StudyOutput } from './page.js';
 
 type Link = { href: string; text: string };
@@ -279,8 +279,13 @@ function trialPagesNote(out: StudyOutput): string {
   return `${pages} Charts are drawn on ${charted} of them (${which}; ${cap}).`;
 }
 
-/** Writes the study's page and returns its path. */
-export async function renderStudyPage(out: StudyOutput): Promise<string> {
+/**
+ * Writes the study's page and returns its path. With `pendingCharts` (a sentence), the page
+ * is written without its charts and parameter importance, each slot showing that sentence
+ * instead: `aelab serve`'s first answer for a large study while its charts are drawn. The
+ * static report draws them always.
+ */
+export async function renderStudyPage(out: StudyOutput, pendingCharts?: string): Promise<string> {
   const { board, study } = out.view;
   const statusText = Object.entries(board.statusCounts)
     .map(([status, n]) => `${n} ${status}`)
@@ -305,8 +310,8 @@ export async function renderStudyPage(out: StudyOutput): Promise<string> {
     byModel: byModelTable(out.view),
     searchSpace: searchSpaceTable(out.view),
     failed: incompleteTable(out.view),
-    ...(await studyCharts(out.view, out.options)),
-    ...(await searchAnalysis(out.view)),
+    ...(pendingCharts === undefined ? await studyCharts(out.view, out.options) : pendingStudyCharts(pendingCharts)),
+    ...(await searchAnalysis(out.view, pendingCharts)),
     trialPagesNote: trialPagesNote(out),
   };
   const path = join(out.dir, 'index.html');

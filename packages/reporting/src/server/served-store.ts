@@ -34,8 +34,16 @@ import { buildStudyView, type StudyView } from '../study-view.js';
 import { loadTemplates, type Templates } from '../templates.js';
 import { compareStudiesBody } from './compare-studies.js';
 import { studiesTable } from './study-list.js';
+import { RenderSlot } from './render-slot.js';
 import { coalesced, StoreSnapshots } from './snapshots.js';
-import { liveState, matchesQuery, summarizeStudy, type StudySummary, type WriterState } from './study-state.js';
+import {
+  liveOverTime,
+  liveState,
+  matchesQuery,
+  summarizeStudy,
+  type StudySummary,
+  type WriterState,
+} from './study-state.js';
 
 /** An answer the client asked for wrongly (4xx), with the reason to show. */
 export class RequestError extends Error {
@@ -83,19 +91,36 @@ export const tagBody = <T extends string | Buffer>(body: T): Tagged<T> => ({
   body,
 });
 
-/** A study page's newest rendering, and the one in progress when the study has changed since. */
+/**
+ * A study page's newest full rendering, the one in progress when the study has changed
+ * since, and the page without charts that answers while there is no full rendering yet.
+ */
 interface StudyRendering {
   done: RenderedStudy | null;
-  pending: { version: string; page: Promise<RenderedStudy> } | null;
+  pending: { version: string; page: Promise<RenderedStudy | null> } | null;
+  light: { version: string; page: Promise<RenderedStudy> } | null;
+  /** Why the full rendering of a version failed: not tried again until the study changes. */
+  failed: { version: string; error: unknown } | null;
 }
 
 interface RenderedStudy {
   version: string;
+  /** False for the page without charts (see {@link PENDING_CHARTS}). */
+  charts: boolean;
   /** The page's bytes around the place of the live panel, with the live scripts in (see {@link liveCuts}). */
   cuts: Buffer[];
   finishedAt: number;
   seconds: number;
 }
+
+/** What a chart slot says on the page without charts. */
+export const PENDING_CHARTS = 'Being drawn by the server: this page shows it without reloading once it is drawn.';
+
+/**
+ * The live panel's version on a page without charts: never a study's version, so the
+ * page's first poll that finds a full rendering swaps it in.
+ */
+const WITHOUT_CHARTS = 'without-charts:';
 
 const LIVE_SCRIPTS = '<script src="/_assets/vega.min.js"></script>\n<script src="/_assets/live.js"></script>\n';
 
@@ -114,6 +139,17 @@ function liveCuts(html: string): [string, string] | [string] {
 
 /** A study page is rendered again at the soonest this many times its last render time after it. */
 export const RERENDER_FACTOR = 4;
+
+/** The study list as `GET /api/studies` answers it. */
+export interface StudyList {
+  /** Changes when a listed study's records or state do. */
+  version: string;
+  updatedAt: string;
+  studies: StudySummary[];
+}
+
+/** Study-list filters whose JSON is kept (the latest). */
+const MAX_KEPT_FILTERS = 16;
 
 /** Studies a compare view shows at most; more is a 400. */
 export const MAX_COMPARED_STUDIES = 12;
@@ -138,11 +174,16 @@ export class ServedStore {
   readonly #views = new Map<string, { version: string; loaded: Promise<Loaded> }>();
   readonly #pages = new Map<string, { version: string; html: Promise<unknown> }>();
   readonly #live = new Map<string, { key: string; json: Tagged<string> }>();
+  readonly #overTime = new Map<string, { version: string; chart: object | null }>();
   readonly #summaries = new Map<string, { key: string; summary: StudySummary }>();
+  readonly #listJson = new Map<string, { key: string; json: Tagged<string> }>();
   readonly #progress = new Map<string, { key: string; file: Promise<LiveProgressFile | null> }>();
   readonly #progressLooks = new Map<string, () => Promise<string>>();
   readonly #lookMs: number;
   readonly #rendered = new Map<string, StudyRendering>();
+  readonly #slot = new RenderSlot();
+  /** Study pages being made for requests, not yet answered: see `#answersSent`. */
+  readonly #answering = new Set<Promise<unknown>>();
   /** The writer lock as the last look saw it: every poll asks, callers at the same moment share one read. */
   readonly #writer: () => Promise<WriterState>;
 
@@ -223,7 +264,12 @@ export class ServedStore {
     return (await store.listStudies()).map((s) => s.id);
   }
 
-  async summaries(query = ''): Promise<{ version: string; updatedAt: string; studies: StudySummary[] }> {
+  async summaries(query = ''): Promise<StudyList> {
+    return (await this.#listed(query)).list;
+  }
+
+  /** The study list, and a key that changes whenever any of its summaries does. */
+  async #listed(query: string): Promise<{ list: StudyList; key: string }> {
     if (query.length > MAX_QUERY_LENGTH)
       throw new RequestError(400, `filter too long: ${query.length} characters, at most ${MAX_QUERY_LENGTH}`);
     const writer = await this.#writer();
@@ -237,18 +283,31 @@ export class ServedStore {
         if (cached?.key !== key) {
           this.#summaries.set(id, (cached = { key, summary: summarizeStudy(view, progress, writer, version) }));
         }
-        return cached.summary;
+        return { id, key, summary: cached.summary };
       }),
     );
-    const shown = studies.filter((s) => matchesQuery(s, query));
-    const updatedAt = studies.reduce((a, s) => (s.updatedAt > a ? s.updatedAt : a), '');
+    const shown = studies.map((s) => s.summary).filter((s) => matchesQuery(s, query));
+    const updatedAt = studies.reduce((a, { summary: s }) => (s.updatedAt > a ? s.updatedAt : a), '');
     // The list changes when a study's records or state do; live progress alone does not change it.
-    return { version: shown.map((s) => `${s.id}@${s.version}@${s.state}`).join(';'), updatedAt, studies: shown };
+    const version = shown.map((s) => `${s.id}@${s.version}@${s.state}`).join(';');
+    return { list: { version, updatedAt, studies: shown }, key: studies.map((s) => `${s.id}=${s.key}`).join(';') };
   }
 
-  /** The study list as JSON, tagged (it is small: built per request from the per-study cache). */
+  /**
+   * The study list as JSON, tagged: serialised once per change of any study's summary (and
+   * per filter), not per request, however many pages poll it.
+   */
   async summariesJson(query = ''): Promise<Tagged<string>> {
-    return tagBody(JSON.stringify(await this.summaries(query)));
+    const { list, key } = await this.#listed(query);
+    let cached = this.#listJson.get(query);
+    if (cached?.key !== key) {
+      // Filters are typed by people: the latest few are kept.
+      if (!cached && this.#listJson.size >= MAX_KEPT_FILTERS)
+        this.#listJson.delete(this.#listJson.keys().next().value!);
+      const json = { etag: entityTag(`list:${query}:${key}`), body: JSON.stringify(list) };
+      this.#listJson.set(query, (cached = { key, json }));
+    }
+    return cached.json;
   }
 
   /**
@@ -261,13 +320,16 @@ export class ServedStore {
     const [progress, writer] = await Promise.all([this.#liveProgress(id), this.#writer()]);
     // Polls drive the page's renders (as often as the throttle allows); a page swaps its
     // content for the newest rendered one, never waiting on a render.
-    this.#studyRender(loaded).catch(() => undefined);
+    this.#studyRender(loaded, true);
     const pageVersion = this.#rendered.get(id)?.done?.version ?? null;
     const progressKey = `${progress?.updatedAt ?? '-'}|${progress?.sweeping}`;
     const key = `${version}|${progressKey}|${writer.alive}|${writer.since}|${pageVersion}`;
     let cached = this.#live.get(id);
     if (cached?.key !== key) {
-      const state = { ...liveState(view, progress, writer, version), pageVersion };
+      // Running trials' epochs change the state four times a second; the over-time chart only with the records.
+      let overTime = this.#overTime.get(id);
+      if (overTime?.version !== version) this.#overTime.set(id, (overTime = { version, chart: liveOverTime(view) }));
+      const state = { ...liveState(view, progress, writer, version, overTime.chart), pageVersion };
       const json = { etag: entityTag(`live:${id}:${key}`), body: JSON.stringify(state) };
       this.#live.set(id, (cached = { key, json }));
     }
@@ -336,77 +398,148 @@ export class ServedStore {
   /**
    * The study page with its live panel, as bytes: a large study's page is megabytes, so it
    * is kept whole per rendered version and state (the open page's first poll brings the
-   * panel's counts and time up to date). Tagged by that version and state.
+   * panel's counts and time up to date). Tagged by that version and state. Until the study
+   * has a full rendering (right after a start) it is the page without charts, made in a
+   * fraction of the time; the open page swaps in the full one when a poll says it is ready.
+   * A study whose full rendering failed, with none before, is that failure (a 500 naming it).
    */
   async studyPage(id: string): Promise<Tagged<Buffer>> {
     const loaded = await this.load(id);
     const writer = await this.#writer();
     const summary = summarizeStudy(loaded.view, await this.#liveProgress(id), writer, loaded.version);
-    const rendered = await this.#studyRender(loaded);
-    const key = `${rendered.version}|${summary.state}`;
-    const { body, gzip } = await this.#page(`study-live:${id}`, key, async () => {
+    const entry = this.#rendering(id);
+    if (!entry.done && entry.failed?.version === loaded.version) throw entry.failed.error;
+    // With no full rendering, the page without charts first and the full render after it
+    // (not beside it: both would run on the one thread).
+    const shown = entry.done ? this.#studyRender(loaded, true)! : await this.#lightRender(loaded);
+    if (!entry.done) this.#studyRender(loaded, true);
+    const version = shown.charts ? shown.version : `${WITHOUT_CHARTS}${shown.version}`;
+    const key = `${version}|${summary.state}`;
+    const answer = this.#page(`study-live:${id}`, key, async () => {
       // The panel carries the version the page shows: a page behind the records asks again.
-      const panel = this.#livePanel(`/api/studies/${id}/live`, rendered.version, summary, true);
+      const panel = this.#livePanel(`/api/studies/${id}/live`, version, summary, true);
       const panelBytes = Buffer.from(`${panel.trimEnd()}\n`);
       // Bytes encoded once per rendering: a new state only copies them around a new panel.
-      const [before, after] = rendered.cuts;
+      const [before, after] = shown.cuts;
       const page = after ? Buffer.concat([before, panelBytes, after]) : before;
       // Megabytes of table markup shrink about tenfold, compressed once (off the main thread) for every client.
-      return { body: page, gzip: await gzipAsync(page, { level: 1 }) };
+      // One output buffer for the whole page: zlib's default 16 KiB chunks each wait for a turn of the
+      // event loop, which a render in progress holds for a chart at a time.
+      const chunkSize = Math.max(64 * 1024, page.length + (page.length >> 6) + 1024);
+      return { body: page, gzip: await gzipAsync(page, { level: 1, chunkSize }) };
     });
+    this.#answering.add(answer);
+    const { body, gzip } = await answer.finally(() => this.#answering.delete(answer));
     return { etag: entityTag(`study:${id}:${key}`), body, gzip };
   }
 
   /**
-   * Renders every study's page in the background, newest study first, one at a time, so
-   * that the first request for any of them is answered from memory. Resolves when done;
-   * a study that fails to render is left to its first request (which reports why).
+   * Resolves once the study pages being made for requests are made and sent (a turn of the
+   * event loop later): a full render holds the thread for a chart or a table at a time, so
+   * it starts only then. Else the first request after a start, whose page without charts
+   * is ready at the moment the warm-up's first full render starts, would wait for it.
    */
-  async warm(): Promise<number> {
-    const ids = (await this.#studyIds().catch(() => [])).reverse();
-    for (const id of ids) await this.studyPage(id).catch(() => undefined);
-    return ids.length;
+  async #answersSent(): Promise<void> {
+    await Promise.allSettled([...this.#answering]);
+    await new Promise((next) => setImmediate(next));
   }
 
   /**
-   * The study page as the report renders it. Its charts cost seconds for a study of
-   * thousands of trials, and a sweep changes the study every few seconds: once the page has
-   * been rendered, a request never waits for a render. The newest rendering is served
-   * (its live panel names its version, so an open page swaps in the next one when it is
-   * ready) while a newer one is made in the background; while a sweep writes, a page is
-   * rendered again only once {@link RERENDER_FACTOR} times its last render time has passed
-   * (so rendering takes at most a fifth of a core from the sweep).
+   * Renders every study's page in the background, newest study first, one at a time (the
+   * pages without charts first), so that a request for any of them finds it in memory; a
+   * page someone asks for meanwhile
+   * is rendered before the next of these (see {@link RenderSlot}). Resolves when done; a
+   * study that fails to render is left to its requests (which report why).
    */
-  #studyRender(loaded: Loaded): Promise<RenderedStudy> {
-    const id = loaded.study.id;
-    let entry = this.#rendered.get(id);
-    if (!entry) this.#rendered.set(id, (entry = { done: null, pending: null }));
-    const { done } = entry;
-    if (done?.version === loaded.version) return Promise.resolve(done);
-    const due = !done || Date.now() - done.finishedAt >= done.seconds * 1000 * RERENDER_FACTOR;
-    if (!entry.pending && due) entry.pending = this.#renderStudy(entry, loaded);
-    return done ? Promise.resolve(done) : entry.pending!.page;
+  async warm(): Promise<number> {
+    const ids = (await this.#studyIds().catch(() => [])).reverse();
+    // Every study's page without charts first (a fraction of the time), then the full ones.
+    for (const id of ids)
+      await this.load(id).then(
+        (loaded) => this.#lightRender(loaded),
+        () => null,
+      );
+    for (const id of ids) {
+      const loaded = await this.load(id).catch(() => null);
+      if (!loaded) continue;
+      this.#studyRender(loaded, false);
+      await this.#rendering(id).pending?.page;
+    }
+    return ids.length;
   }
 
-  #renderStudy(entry: StudyRendering, loaded: Loaded): StudyRendering['pending'] {
-    const start = Date.now();
+  #rendering(id: string): StudyRendering {
+    let entry = this.#rendered.get(id);
+    if (!entry) this.#rendered.set(id, (entry = { done: null, pending: null, light: null, failed: null }));
+    return entry;
+  }
+
+  /**
+   * The study page's newest full rendering (null while there is none), starting the next
+   * one when the study changed. Its charts cost seconds for a study of thousands of trials,
+   * and a sweep changes the study every few seconds, so a request never waits for a full
+   * render: the newest rendering is served (its live panel names its version, so an open
+   * page swaps in the next one when it is ready) while a newer one is made in the
+   * background; while a sweep writes, a page is rendered again only once
+   * {@link RERENDER_FACTOR} times its last render time has passed (so rendering takes at
+   * most a fifth of a core from the sweep). A version whose rendering failed is not tried again.
+   */
+  #studyRender(loaded: Loaded, urgent: boolean): RenderedStudy | null {
+    const entry = this.#rendering(loaded.study.id);
+    const { done } = entry;
+    if (done?.version === loaded.version || entry.failed?.version === loaded.version) return done;
+    const due = !done || Date.now() - done.finishedAt >= done.seconds * 1000 * RERENDER_FACTOR;
+    if (!entry.pending && due) entry.pending = this.#renderStudy(entry, loaded, urgent);
+    return done;
+  }
+
+  #renderStudy(entry: StudyRendering, loaded: Loaded, urgent: boolean): StudyRendering['pending'] {
+    const { version } = loaded;
     const pending: NonNullable<StudyRendering['pending']> = {
-      version: loaded.version,
-      page: this.#render(loaded, renderStudyPage, 'index.html').then(
-        (html) => {
-          const finishedAt = Date.now();
-          const cuts = liveCuts(html).map((part) => Buffer.from(part));
-          entry.done = { version: loaded.version, cuts, finishedAt, seconds: (finishedAt - start) / 1000 };
+      version,
+      page: this.#slot
+        .run(urgent, async () => {
+          await this.#answersSent();
+          const start = Date.now();
+          return { html: await this.#render(loaded, renderStudyPage, 'index.html'), start };
+        })
+        .then(
+          ({ html, start }) => {
+            const finishedAt = Date.now();
+            const cuts = liveCuts(html).map((part) => Buffer.from(part));
+            entry.done = { version, charts: true, cuts, finishedAt, seconds: (finishedAt - start) / 1000 };
+            entry.failed = null;
+            entry.light = null;
+            return entry.done;
+          },
+          (error: unknown) => {
+            entry.failed = { version, error };
+            return null;
+          },
+        )
+        .finally(() => {
           if (entry.pending === pending) entry.pending = null;
-          return entry.done;
-        },
-        (error: unknown) => {
-          if (entry.pending === pending) entry.pending = null;
-          throw error;
-        },
-      ),
+        }),
     };
     return pending;
+  }
+
+  /** The study page without its charts (see `renderStudyPage`), once per version. */
+  #lightRender(loaded: Loaded): Promise<RenderedStudy> {
+    const entry = this.#rendering(loaded.study.id);
+    const { version } = loaded;
+    if (entry.light?.version !== version) {
+      const start = Date.now();
+      const page = this.#render(loaded, (out) => renderStudyPage(out, PENDING_CHARTS), 'index.html').then((html) => {
+        const finishedAt = Date.now();
+        const cuts = liveCuts(html).map((part) => Buffer.from(part));
+        return { version, charts: false, cuts, finishedAt, seconds: (finishedAt - start) / 1000 };
+      });
+      const light = { version, page };
+      entry.light = light;
+      page.catch(() => entry.light === light && (entry.light = null));
+    }
+    return entry.light!.page;
   }
 
   async comparePage(id: string): Promise<string> {

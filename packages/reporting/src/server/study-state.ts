@@ -138,14 +138,24 @@ export const LIVE_CURVES = 30;
 const vegaOf = (spec: TopLevelSpec | null) => (spec ? compile(spec).spec : null);
 
 /**
+ * The live trials-over-time chart (a Vega spec), or null with no scored trial: it changes
+ * with the records only, not with running trials' epochs (`aelab serve` keeps it per version).
+ */
+export function liveOverTime(view: StudyView): object | null {
+  const scores = trialScores(view);
+  return vegaOf(scores.length ? trialsOverTimeSpec(scores, { metricLabel: view.metricLabel }) : null);
+}
+
+/**
  * The study's live state: the study page's intermediate-values and trials-over-time charts, running trials' epochs
- * included.
+ * included. `overTime` is {@link liveOverTime} of the view, when the caller has it.
  */
 export function liveState(
   view: StudyView,
   live: LiveProgressFile | null,
   writer: WriterState,
   version: string,
+  overTime: object | null = liveOverTime(view),
 ): LiveState {
   const running = new Map<string, EpochRecord[]>(
     view.board.trials
@@ -153,8 +163,6 @@ export function liveState(
       .map((t) => [t.id, live!.trials[t.id].history]),
   );
   const curves = intermediateCurves(view, running, LIVE_CURVES);
-  const scores = trialScores(view);
-  const options = { metricLabel: view.metricLabel };
   return {
     ...summarizeStudy(view, live, writer, version),
     runningTrials: view.board.trials
@@ -167,7 +175,7 @@ export function liveState(
       })),
     charts: {
       intermediate: vegaOf(curves.length ? intermediateValuesSpec(curves, { valueLabel: 'Validation error' }) : null),
-      overTime: vegaOf(scores.length ? trialsOverTimeSpec(scores, options) : null),
+      overTime,
     },
   };
 }
