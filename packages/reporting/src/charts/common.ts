@@ -39,7 +39,7 @@ export interface ChartHead {
  * The fields every chart spec starts with, always in this order (`$schema`, `title`, `width`,
  * `height`, `config`) so specs stay byte-stable; a field the head lacks is left out.
  */
-export function chartHead(head: ChartHead) {
+export function chartHead(head: ChartHead): ChartHead & { $schema: string; config: Config } {
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(head.title !== undefined && { title: head.title }),
