@@ -8,20 +8,11 @@
 // `splitSeconds` times splitRows alone (the part that was quadratic); `prepareSeconds` the
 // whole prepareDataset (split, missing values, standard scaler, copies per split).
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { createRng } from '@aelab/core';
 import { prepareDataset, resolvePreparationSpec, splitRows } from '@aelab/data';
+import { benchOptions } from './lib/options.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    rows: { type: 'string', default: '284807' },
-    positive: { type: 'string', default: '0.0017' },
-    repeats: { type: 'string', default: '3' },
-  },
-});
-const rows = Number(args.rows);
-const positiveShare = Number(args.positive);
-const repeats = Number(args.repeats);
+const { rows, positive: positiveShare, repeats } = benchOptions({ rows: 284807, positive: 0.0017, repeats: 3 });
 const features = 30;
 
 const rng = createRng(7, 'bench/data-split');

@@ -13,19 +13,12 @@
  * Data: seeded sine-like rows of 140 values, batch 32, dropout off (the presets').
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { PRESETS, buildModel, initBackend, modelInputShape, recurrentForward } from '@aelab/models';
 import { createAdam } from '../../packages/models/dist/adam.js';
+import { benchOptions } from './lib/options.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    presets: { type: 'string', default: 'lstm-seq2seq,lstm-tabular,rnn-seq2seq' },
-    steps: { type: 'string', default: '5' },
-    repeat: { type: 'string', default: '3' },
-    backend: { type: 'string', default: 'wasm' },
-  },
-});
+const args = benchOptions({ presets: 'lstm-seq2seq,lstm-tabular,rnn-seq2seq', steps: 5, repeat: 3, backend: 'wasm' });
 const batchSize = 32;
 /** The presets, plus rnn-seq2seq: lstm-seq2seq with SimpleRNN cells (no preset has them). */
 const specs = { ...PRESETS, 'rnn-seq2seq': { ...PRESETS['lstm-seq2seq'], kind: 'rnn' } };
@@ -66,9 +59,9 @@ async function measure(spec, path) {
   });
   const rounds = [];
   const cpu = [];
-  for (let r = 0; r < Number(args.repeat); r++) {
+  for (let r = 0; r < args.repeat; r++) {
     const [t0, c0] = [performance.now(), process.cpuUsage()];
-    const losses = Array.from({ length: Number(args.steps) }, step);
+    const losses = Array.from({ length: args.steps }, step);
     await losses.at(-1).data();
     const used = process.cpuUsage(c0);
     rounds.push((performance.now() - t0) / losses.length);
@@ -95,8 +88,8 @@ const result = {
   backend: info.name ?? args.backend,
   loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
   batchSize,
-  steps: Number(args.steps),
-  repeat: Number(args.repeat),
+  steps: args.steps,
+  repeat: args.repeat,
   presets: {},
 };
 for (const name of args.presets.split(',')) {

@@ -19,43 +19,18 @@
  * does the same trainings in PyTorch.
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 as createRng } from '@aelab/core';
 import { PRESETS, initBackend, reconstructionErrors, trainAutoencoder } from '@aelab/models';
+import { benchOptions } from './lib/options.mjs';
+import { sineRows } from './lib/sine-rows.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    backend: { type: 'string', default: 'wasm' },
-    only: { type: 'string', default: 'dense,conv1d,lstm,score' },
-    repeat: { type: 'string', default: '1' },
-    steps: { type: 'string', default: 'lean,layers' },
-  },
-});
-
-function rowsOf(rows, features, seed) {
-  const rng = createRng(seed);
-  const x = new Float32Array(rows * features);
-  for (let r = 0; r < rows; r++) {
-    const phase = rng() * Math.PI * 2;
-    for (let f = 0; f < features; f++)
-      x[r * features + f] = Math.sin(phase + (f / features) * 4 * Math.PI) + 0.1 * (rng() - 0.5);
-  }
-  return {
-    x,
-    rows,
-    features,
-    y: new Uint8Array(rows),
-    labels: new Array(rows).fill('1'),
-    index: [...Array(rows).keys()],
-  };
-}
+const args = benchOptions({ backend: 'wasm', only: 'dense,conv1d,lstm,score', repeat: 1, steps: 'lean,layers' });
 
 const info = await initBackend(args.backend);
-const repeat = Number(args.repeat);
+const { repeat } = args;
 const only = new Set(args.only.split(','));
-const train = rowsOf(263, 140, 1);
-const validation = rowsOf(29, 140, 2);
+const train = sineRows(263, 140, 1);
+const validation = sineRows(29, 140, 2);
 const config = { batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 42 };
 
 const cpuSeconds = () => {
@@ -120,7 +95,7 @@ if (only.has('conv1d')) result.conv1d = await timeTraining(PRESETS['conv1d-small
 if (only.has('lstm')) result.lstm = await timeTraining(PRESETS['lstm-seq2seq'], 5);
 if (only.has('score')) {
   const trained = await trainAutoencoder({ spec: PRESETS['ecg-v3'], train, config: { ...config, epochs: 1 } });
-  const rows = rowsOf(4500, 140, 3);
+  const rows = sineRows(4500, 140, 3);
   await reconstructionErrors(trained.model, rows); // warm-up: first call compiles/allocates
   const times = [];
   for (let i = 0; i < Math.max(3, repeat); i++) {

@@ -33,7 +33,8 @@ from multiprocessing import Process
 import numpy as np
 import optuna
 import torch
-from torch import nn
+
+from torch_autoencoders import DenseAutoencoder, train_epoch, validation_loss
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
@@ -68,24 +69,6 @@ def load():
     return torch.from_numpy((fit - mean) / std), torch.from_numpy((val - mean) / std)
 
 
-class Dense(nn.Module):
-    def __init__(self, encoder, dropout, l2, features=140):
-        super().__init__()
-        widths = [features, *encoder, *reversed(encoder[:-1])]
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
-        self.out = nn.Linear(widths[-1], features)
-        self.drop = nn.Dropout(dropout)
-        self.l2 = l2
-
-    def forward(self, x):
-        for layer in self.hidden:
-            x = self.drop(torch.relu(layer(x)))
-        return self.out(x)
-
-    def penalty(self):
-        return self.l2 * sum(layer.weight.pow(2).sum() for layer in self.hidden) if self.l2 > 0 else 0.0
-
-
 def objective(trial, data, epochs):
     fit, val = data
     encoder = ENCODERS[trial.suggest_categorical("encoder", list(range(len(ENCODERS))))]
@@ -93,21 +76,13 @@ def objective(trial, data, epochs):
     l2 = trial.suggest_categorical("l2", L2S)
     rate = trial.suggest_categorical("learningRate", RATES)
     torch.manual_seed(trial.number)
-    model = Dense(encoder, dropout, l2)
+    # The encoder mirrored without its bottleneck as the decoder; dropout after every hidden layer.
+    model = DenseAutoencoder([140, *encoder, *reversed(encoder[:-1])], dropout, l2)
     optimizer = torch.optim.Adam(model.parameters(), lr=rate)
-    loss_fn = nn.MSELoss()
     val_loss = float("inf")
     for epoch in range(epochs):
-        model.train()
-        for batch in torch.randperm(fit.shape[0]).split(32):
-            xb = fit[batch]
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), xb) + model.penalty()
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            val_loss = loss_fn(model(val), val).item()
+        train_epoch(model, optimizer, fit)
+        val_loss = validation_loss(model, val)
         trial.report(val_loss, epoch + 1)
         trial.set_user_attr("epochs", epoch + 1)
         if trial.should_prune():

@@ -24,40 +24,21 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { benchOptions } from './lib/options.mjs';
+import { sineRows } from './lib/sine-rows.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    backends: { type: 'string', default: 'wasm,cpu,webgpu' },
-    sizes: { type: 'string', default: '1,8,64,256' },
-    epochs: { type: 'string', default: '3' },
-    pool: { type: 'string', default: '0' },
-    'max-seconds': { type: 'string', default: '150' },
-    child: { type: 'string' },
-    'pool-worker': { type: 'string' },
-  },
+const args = benchOptions({
+  backends: 'wasm,cpu,webgpu',
+  sizes: '1,8,64,256',
+  epochs: 3,
+  pool: 0,
+  'max-seconds': 150,
+  child: undefined,
+  'pool-worker': undefined,
 });
-const EPOCHS = Number(args.epochs);
+const EPOCHS = args.epochs;
 const here = fileURLToPath(import.meta.url);
-
-function rowsOf(rows, features, seed, mulberry32) {
-  const rng = mulberry32(seed);
-  const x = new Float32Array(rows * features);
-  for (let r = 0; r < rows; r++) {
-    const phase = rng() * Math.PI * 2;
-    for (let f = 0; f < features; f++)
-      x[r * features + f] = Math.sin(phase + (f / features) * 4 * Math.PI) + 0.1 * (rng() - 0.5);
-  }
-  return {
-    x,
-    rows,
-    features,
-    y: new Uint8Array(rows),
-    labels: new Array(rows).fill('1'),
-    index: [...Array(rows).keys()],
-  };
-}
 
 /** Member k of a sweep over dropout, L2 and learning rate, each with its own seed. */
 function memberOf(k, PRESETS) {
@@ -127,11 +108,7 @@ async function activateWebgpu(models, tf) {
 }
 
 async function measureBackend(backend) {
-  const [{ mulberry32 }, models, tf] = await Promise.all([
-    import('@aelab/core'),
-    import('@aelab/models'),
-    import('@tensorflow/tfjs'),
-  ]);
+  const [models, tf] = await Promise.all([import('@aelab/models'), import('@tensorflow/tfjs')]);
   const { PRESETS, initBackend, trainAutoencoder, trainPopulation } = models;
   let adapter;
   if (backend === 'webgpu') {
@@ -141,8 +118,8 @@ async function measureBackend(backend) {
   } else {
     await initBackend(backend);
   }
-  const train = rowsOf(263, 140, 1, mulberry32);
-  const validation = rowsOf(29, 140, 2, mulberry32);
+  const train = sineRows(263, 140, 1);
+  const validation = sineRows(29, 140, 2);
   const result = {
     backend: tf.getBackend(),
     adapter,
@@ -185,7 +162,7 @@ async function measureBackend(backend) {
   let previous = null;
   for (const size of args.sizes.split(',').map(Number)) {
     const projected = previous ? (previous.seconds * size) / previous.size : 0;
-    if (projected > Number(args['max-seconds'])) {
+    if (projected > args['max-seconds']) {
       result.populations.push({
         size,
         skipped:
@@ -243,13 +220,10 @@ async function measurePool(threads) {
 if (args['pool-worker']) {
   const { parentPort } = await import('node:worker_threads');
   const [w, per] = args['pool-worker'].split(':').map(Number);
-  const [{ mulberry32 }, { PRESETS, initBackend, trainAutoencoder }] = await Promise.all([
-    import('@aelab/core'),
-    import('@aelab/models'),
-  ]);
+  const { PRESETS, initBackend, trainAutoencoder } = await import('@aelab/models');
   await initBackend('wasm');
-  const train = rowsOf(263, 140, 1, mulberry32);
-  const validation = rowsOf(29, 140, 2, mulberry32);
+  const train = sineRows(263, 140, 1);
+  const validation = sineRows(29, 140, 2);
   (
     await trainAutoencoder({
       ...memberOf(w, PRESETS),
@@ -291,9 +265,9 @@ if (args['pool-worker']) {
         '--sizes',
         args.sizes,
         '--epochs',
-        args.epochs,
+        String(args.epochs),
         '--max-seconds',
-        args['max-seconds'],
+        String(args['max-seconds']),
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -303,6 +277,6 @@ if (args['pool-worker']) {
       out.backends.push({ backend, error: `exit ${run.status}`, output: run.stdout.slice(-2000) });
     }
   }
-  if (Number(args.pool) > 0) out.pool = await measurePool(Number(args.pool));
+  if (args.pool > 0) out.pool = await measurePool(args.pool);
   console.log(JSON.stringify(out, null, 2));
 }

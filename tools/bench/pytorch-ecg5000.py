@@ -27,7 +27,8 @@ import statistics
 
 import numpy as np
 import torch
-from torch import nn
+
+from torch_autoencoders import DenseAutoencoder
 
 ARGS = argparse.ArgumentParser()
 ARGS.add_argument("--repeats", type=int, default=5)
@@ -45,24 +46,9 @@ def load():
     return (x[:500], normal[:500]), (x[500:], normal[500:])
 
 
-class V3(nn.Module):
-    def __init__(self):
-        super().__init__()
-        widths = [140, 128, 64, 32, 16, 32, 64, 128]
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
-        self.out = nn.Linear(128, 140)
-        self.drop = nn.Dropout(0.2)
-
-    def forward(self, x):
-        for i, layer in enumerate(self.hidden):
-            x = torch.relu(layer(x))
-            if i < 2:
-                x = self.drop(x)
-        return self.out(x)
-
-    def l2(self):
-        # Keras' kernel_regularizer l2(0.001): 0.001 * sum of squared kernel weights, added to the loss.
-        return 0.001 * sum((layer.weight**2).sum() for layer in self.hidden[:2])
+def V3():
+    """The seed notebook's V3: dropout 0.2 after the first two layers, whose kernels carry L2 0.001."""
+    return DenseAutoencoder([140, 128, 64, 32, 16, 32, 64, 128], 0.2, 0.001, 2)
 
 
 def f1(flagged, anomalous):
@@ -91,7 +77,7 @@ def run(repeat, train, test):
         model.train()
         for batch in torch.randperm(len(x_fit), generator=g).split(32):
             opt.zero_grad()
-            loss = ((model(x_fit[batch]) - x_fit[batch]) ** 2).mean() + model.l2()
+            loss = ((model(x_fit[batch]) - x_fit[batch]) ** 2).mean() + model.penalty()
             loss.backward()
             opt.step()
     model.eval()

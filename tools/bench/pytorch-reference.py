@@ -25,6 +25,8 @@ import time
 import torch
 from torch import nn
 
+from torch_autoencoders import DenseAutoencoder, train_epoch, validation_loss
+
 ARGS = argparse.ArgumentParser()
 ARGS.add_argument("--only", default="dense,conv1d,lstm")
 ARGS.add_argument("--repeat", type=int, default=1)
@@ -45,26 +47,9 @@ def rows_of(rows, features, seed):
     return torch.sin(phase + steps) + 0.1 * (torch.rand(rows, features, generator=g) - 0.5)
 
 
-class Dense(nn.Module):
+def Dense():
     """ecg-v3: dropout 0.2 after the first two layers, whose kernels carry L2 0.001."""
-
-    def __init__(self):
-        super().__init__()
-        self.regularised = not args.plain_dense
-        widths = [140, 128, 64, 32, 16, 32, 64, 128]
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
-        self.out = nn.Linear(128, 140)
-        self.drop = nn.Dropout(0.2)
-
-    def forward(self, x):
-        for i, layer in enumerate(self.hidden):
-            x = torch.relu(layer(x))
-            if i < 2 and self.regularised:
-                x = self.drop(x)
-        return self.out(x)
-
-    def penalty(self):
-        return 0.001 * sum(layer.weight.pow(2).sum() for layer in self.hidden[:2]) if self.regularised else 0.0
+    return DenseAutoencoder([140, 128, 64, 32, 16, 32, 64, 128], 0.2, 0.001, 0 if args.plain_dense else 2)
 
 
 class Conv1d(nn.Module):
@@ -111,21 +96,10 @@ class Lstm(nn.Module):
 def train(model, x, val, epochs, seed=42):
     torch.manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.MSELoss()
     for _ in range(epochs):
-        model.train()
-        total = 0.0
-        for batch in torch.randperm(x.shape[0]).split(32):
-            xb = x[batch]
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), xb) + model.penalty()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-        model.eval()
-        with torch.no_grad():
-            val_loss = loss_fn(model(val), val).item()
-    return total / x.shape[0], val_loss
+        loss = train_epoch(model, optimizer, x)
+        val_loss = validation_loss(model, val)
+    return loss, val_loss
 
 
 def timed(make, epochs):

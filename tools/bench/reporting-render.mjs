@@ -11,20 +11,14 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ARTIFACT } from '@aelab/core';
 import { InMemoryRunStore } from '@aelab/store';
 import { renderReport } from '@aelab/reporting';
+import { benchOptions } from './lib/options.mjs';
+import { percentileEvaluation } from './lib/synthetic-records.mjs';
 
-const { values } = parseArgs({
-  options: {
-    trials: { type: 'string', default: '1000' },
-    runs: { type: 'string', default: '3' },
-    'max-trial-pages': { type: 'string', default: '' },
-  },
-});
-const trialCount = Number(values.trials);
-const runs = Number(values.runs);
+const values = benchOptions({ trials: 1000, runs: 3, 'max-trial-pages': '' });
+const { trials: trialCount, runs } = values;
 
 let seed = 42;
 const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
@@ -117,28 +111,10 @@ for (let n = 0; n < trialCount; n++) {
   await store.addEvaluations(
     trial.id,
     [85, 90, 95].map((p) => {
-      const f1 = 0.5 + 0.4 * random();
-      return {
-        configHash: `${configHash}-p${p}`,
-        scoring: { 'threshold.rule': 'percentile', 'threshold.percentile': p },
-        threshold: 0.2 + p / 1000,
-        usesLabels: false,
-        metrics: {
-          test: {
-            rows: 4500,
-            positives: 1900,
-            accuracy: f1,
-            precision: f1,
-            recall: f1,
-            f1,
-            rocAuc: 0.66,
-            prAuc: 0.75,
-            mse: 0.3,
-            confusion: { tp: 1500, fp: 300, tn: 2300, fn: 400 },
-          },
-          validation: { rows: 50, positives: 0, mse: 0.1 + 0.05 * random() },
-        },
-      };
+      const confusion = { tp: 1500, fp: 300, tn: 2300, fn: 400 };
+      const evaluation = percentileEvaluation(configHash, p, 0.5 + 0.4 * random(), { confusion });
+      evaluation.metrics.validation = { rows: 50, positives: 0, mse: 0.1 + 0.05 * random() };
+      return evaluation;
     }),
   );
 }

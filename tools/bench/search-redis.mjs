@@ -11,20 +11,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parseExperiment, runStudy } from '@aelab/search';
 import { InMemoryRunStore } from '@aelab/store';
+import { benchOptions } from './lib/options.mjs';
 
-const { values } = parseArgs({
-  options: {
-    repeats: { type: 'string', default: '3' },
-    epochs: { type: 'string', default: '20' },
-    trials: { type: 'string', default: '16' },
-  },
-});
-const repeats = Number(values.repeats);
-const epochs = Number(values.epochs);
-const trials = Number(values.trials);
+const { repeats, epochs, trials } = benchOptions({ repeats: 3, epochs: 20, trials: 16 });
 const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 
 if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {

@@ -21,24 +21,21 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { JsonFileRunStore } from '@aelab/store';
+import { benchOptions } from './lib/options.mjs';
+import { percentileEvaluation } from './lib/synthetic-records.mjs';
 
-const { values } = parseArgs({
-  options: {
-    trials: { type: 'string', default: '1000' },
-    clients: { type: 'string', default: '50' },
-    'poll-ms': { type: 'string', default: '2000' },
-    'page-runs': { type: 'string', default: '20' },
-    runs: { type: 'string', default: '3' },
-    profile: { type: 'string' },
-  },
+const values = benchOptions({
+  trials: 1000,
+  clients: 50,
+  'poll-ms': 2000,
+  'page-runs': 20,
+  runs: 3,
+  profile: undefined,
 });
-const trialCount = Number(values.trials);
-const clients = Number(values.clients);
-const pollMs = Number(values['poll-ms']);
+const { trials: trialCount, clients, 'poll-ms': pollMs } = values;
 const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-bench-'));
 const root = join(dir, 'runs');
@@ -87,28 +84,7 @@ async function buildStudy() {
     });
     await store.addEvaluations(
       trial.id,
-      [85, 90, 95].map((p) => {
-        const f1 = 0.5 + 0.4 * random();
-        return {
-          configHash: `${configHash}-p${p}`,
-          scoring: { 'threshold.rule': 'percentile', 'threshold.percentile': p },
-          threshold: 0.2 + p / 1000,
-          usesLabels: false,
-          metrics: {
-            test: {
-              rows: 4500,
-              positives: 1900,
-              accuracy: f1,
-              precision: f1,
-              recall: f1,
-              f1,
-              rocAuc: 0.66,
-              prAuc: 0.75,
-              mse: 0.3,
-            },
-          },
-        };
-      }),
+      [85, 90, 95].map((p) => percentileEvaluation(configHash, p, 0.5 + 0.4 * random())),
     );
   }
   await store.close();
@@ -312,7 +288,7 @@ try {
   const nextPlain = [];
   const nextFirstByte = [];
   const revalidated = [];
-  for (let i = 0; i < Number(values['page-runs']); i++) {
+  for (let i = 0; i < values['page-runs']; i++) {
     const answer = await timed(`${again.url}${studyId}/index.html`, { gzip: true });
     next.push(answer.ms);
     nextFirstByte.push(answer.firstByteMs);
@@ -335,7 +311,7 @@ try {
     bucket.push(before === null || after === null ? null : Number((after - before).toFixed(2)));
     return result;
   };
-  for (let run = 0; run < Number(values.runs); run++) {
+  for (let run = 0; run < values.runs; run++) {
     alone.push(await during(serverCpu.noClient, sweep));
     const ownBefore = process.cpuUsage();
     const load = pollers(again.url);

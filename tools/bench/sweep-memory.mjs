@@ -23,20 +23,10 @@ import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchOptions } from './lib/options.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    mb: { type: 'string', default: '200' },
-    features: { type: 'string', default: '30' },
-    workers: { type: 'string', default: '2' },
-    epochs: { type: 'string', default: '1' },
-    repeat: { type: 'string', default: '3' },
-    keep: { type: 'boolean', default: false },
-    report: { type: 'boolean', default: false },
-  },
-});
-const features = Number(args.features);
+const args = benchOptions({ mb: 200, features: 30, workers: 2, epochs: 1, repeat: 3, keep: false, report: false });
+const { features } = args;
 const cli = fileURLToPath(new URL('../../packages/cli/bin/aelab.js', import.meta.url));
 
 /** Writes `rows` seeded rows (values with 6 decimals, label 1 on 1% of rows); returns the byte count. */
@@ -62,7 +52,7 @@ function experimentFor(csv) {
     seed: 1,
     data: { dataset: csv, normalClass: '0', scaler: 'standard', validationFraction: 0.1, validationAnomalies: 'keep' },
     model: { kind: 'dense', encoder: [16, 8], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
-    training: { epochs: Number(args.epochs), batchSize: 256, learningRate: 0.001, loss: 'mse' },
+    training: { epochs: args.epochs, batchSize: 256, learningRate: 0.001, loss: 'mse' },
     scoring: { errorMetric: 'mse', threshold: { rule: 'percentile', percentile: 95, on: 'train' } },
     space: {
       'model.encoder': {
@@ -109,7 +99,7 @@ function measureSweep(dir, csv, name) {
     '-e',
     experiment,
     '--workers',
-    args.workers,
+    String(args.workers),
     '--store',
     join(dir, `store-${name}`),
     ...(args.report ? [] : ['--no-report']),
@@ -149,14 +139,14 @@ const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const dir = mkdtempSync(join(tmpdir(), 'aelab-sweep-memory-'));
 try {
   // a cell is about 8.9 bytes (six decimals and a comma)
-  const rows = Math.round((Number(args.mb) * 1e6) / ((features + 1) * 8.9));
+  const rows = Math.round((args.mb * 1e6) / ((features + 1) * 8.9));
   const bigCsv = join(dir, 'big.csv');
   const fileBytes = await writeCsv(bigCsv, rows);
   const smallCsv = join(dir, 'small.csv');
   await writeCsv(smallCsv, 5000);
   const parsedBytes = rows * features * 4;
   const runs = [];
-  for (let i = 0; i < Number(args.repeat); i++) {
+  for (let i = 0; i < args.repeat; i++) {
     const baseline = await measureSweep(dir, smallCsv, 'small');
     const big = await measureSweep(dir, bigCsv, 'big');
     runs.push({
@@ -171,8 +161,8 @@ try {
     JSON.stringify(
       {
         bench: 'sweep-memory',
-        workers: Number(args.workers),
-        epochs: Number(args.epochs),
+        workers: args.workers,
+        epochs: args.epochs,
         report: args.report,
         rows,
         features,

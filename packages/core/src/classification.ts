@@ -32,6 +32,11 @@ export interface BinaryMetrics {
   confusion: Confusion;
 }
 
+/** How many of a curve's points to keep: see {@link rocCurve} and {@link prCurve} for each one's default. */
+export interface CurveOptions {
+  dropIntermediate?: boolean;
+}
+
 /** Points of sklearn's `roc_curve`: fpr, tpr and thresholds, from (0, 0) up to (1, 1). */
 export interface RocCurve {
   fpr: number[];
@@ -55,13 +60,19 @@ export interface PrCurve {
 }
 
 /**
+ * The form of a ranking metric or curve that takes labels and scores: `of` over their
+ * ranking counts (made with one sort), which callers computing several reuse instead.
+ */
+function fromScores<A extends unknown[], R>(of: (counts: RankedCounts, ...rest: A) => R) {
+  return (y: ArrayLike<number>, scores: ArrayLike<number>, ...rest: A): R => of(binaryClfCurve(y, scores), ...rest);
+}
+
+/**
  * ROC-AUC by the trapezoid rule over the distinct thresholds, which is exactly the
  * Mann-Whitney statistic with ties counted one half. Summed in integer counts (exact
  * below 2^53) and divided once. `undefined` when y holds a single class.
  */
-export function rocAuc(y: ArrayLike<number>, scores: ArrayLike<number>): number | undefined {
-  return rocAucOf(binaryClfCurve(y, scores));
-}
+export const rocAuc = fromScores(rocAucOf);
 
 /** {@link rocAuc} from ranking counts already made. */
 export function rocAucOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
@@ -81,9 +92,7 @@ export function rocAucOf({ tps, fps, positives, negatives }: RankedCounts): numb
  * Average precision as sklearn defines it: sum over distinct thresholds of
  * (R_n - R_{n-1}) * P_n, no interpolation. `undefined` when y holds a single class.
  */
-export function averagePrecision(y: ArrayLike<number>, scores: ArrayLike<number>): number | undefined {
-  return averagePrecisionOf(binaryClfCurve(y, scores));
-}
+export const averagePrecision = fromScores(averagePrecisionOf);
 
 /** {@link averagePrecision} from ranking counts already made. */
 export function averagePrecisionOf({ tps, fps, positives, negatives }: RankedCounts): number | undefined {
@@ -104,20 +113,11 @@ export function averagePrecisionOf({ tps, fps, positives, negatives }: RankedCou
  * match sklearn's one for one. `undefined` when y holds a single class (sklearn returns
  * NaN rates and warns).
  */
-export function rocCurve(
-  y: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  options: { dropIntermediate?: boolean } = {},
-): RocCurve | undefined {
-  return rocCurveOf(binaryClfCurve(y, scores), options);
-}
+export const rocCurve = fromScores(rocCurveOf);
 
 /** {@link rocCurve} from ranking counts already made (one sort for several curves and AUCs). */
-export function rocCurveOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): RocCurve | undefined {
-  const points = rocPointsOf(counts, options);
-  return (
-    points && { fpr: Array.from(points.fpr), tpr: Array.from(points.tpr), thresholds: Array.from(points.thresholds) }
-  );
+export function rocCurveOf(counts: RankedCounts, options: CurveOptions = {}): RocCurve | undefined {
+  return arraysOf(rocPointsOf(counts, options));
 }
 
 /** A {@link RocCurve} in typed arrays. */
@@ -127,7 +127,7 @@ export type RocPoints = { [K in keyof RocCurve]: Float64Array };
  * {@link rocCurveOf}'s points in typed arrays: no array of numbers (a heap object the size
  * of every point, kept as garbage until a full collection) for a caller that only writes them.
  */
-export function rocPointsOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): RocPoints | undefined {
+export function rocPointsOf(counts: RankedCounts, options: CurveOptions = {}): RocPoints | undefined {
   if (counts.positives === 0 || counts.negatives === 0) return undefined;
   // Keep a point when either count bends there (non-zero second difference).
   const bends = ({ tps, fps }: RankedCounts, k: number) =>
@@ -154,31 +154,25 @@ export function rocPointsOf(counts: RankedCounts, options: { dropIntermediate?: 
  * rule: the points a plot can show, at most two per anomaly instead of one per distinct
  * score. `undefined` when y holds no anomaly (sklearn sets recall to 1 everywhere and warns).
  */
-export function prCurve(
-  y: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  options: { dropIntermediate?: boolean } = {},
-): PrCurve | undefined {
-  return prCurveOf(binaryClfCurve(y, scores), options);
-}
+export const prCurve = fromScores(prCurveOf);
 
 /** {@link prCurve} from ranking counts already made (one sort for several curves and AUCs). */
-export function prCurveOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): PrCurve | undefined {
-  const points = prPointsOf(counts, options);
-  return (
-    points && {
-      precision: Array.from(points.precision),
-      recall: Array.from(points.recall),
-      thresholds: Array.from(points.thresholds),
-    }
-  );
+export function prCurveOf(counts: RankedCounts, options: CurveOptions = {}): PrCurve | undefined {
+  return arraysOf(prPointsOf(counts, options));
+}
+
+/** A curve's typed arrays as arrays of numbers, field for field (in their order). */
+function arraysOf<K extends string>(points: Record<K, Float64Array> | undefined): Record<K, number[]> | undefined {
+  if (points === undefined) return undefined;
+  const entries = Object.entries<Float64Array>(points).map(([k, v]) => [k, Array.from(v)]);
+  return Object.fromEntries(entries) as Record<K, number[]>;
 }
 
 /** A {@link PrCurve} in typed arrays. */
 export type PrPoints = { [K in keyof PrCurve]: Float64Array };
 
 /** {@link prCurveOf}'s points in typed arrays (see {@link rocPointsOf}). */
-export function prPointsOf(counts: RankedCounts, options: { dropIntermediate?: boolean } = {}): PrPoints | undefined {
+export function prPointsOf(counts: RankedCounts, options: CurveOptions = {}): PrPoints | undefined {
   if (counts.positives === 0) return undefined;
   const { positives } = counts;
   // Only the first and last threshold of each run of equal true positives (equal recall).

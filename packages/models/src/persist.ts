@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { MODEL_FILES, savedModelInfoText, sha256Hex, type SavedModelInfo } from '@aelab/core';
 import './builders/layers.js';
 import type { ModelSpec } from './families/index.js';
-import { checkAgainst, parseSavedModelInfo } from './saved-model-info.js';
+import { checkAgainst, parseSavedModelInfo, savedModelInfo } from './saved-model-info.js';
 
 export interface SaveModelInput {
   model: tf.LayersModel;
@@ -77,16 +77,7 @@ export async function serializeModel(input: SaveModelInput): Promise<SerializedM
       { name: MODEL_FILES.topology, data: new TextEncoder().encode(JSON.stringify(modelJson)) },
       { name: MODEL_FILES.weights, data: weightData },
     ],
-    info: {
-      format: 'aelab-model',
-      version: 1,
-      spec: input.spec,
-      preparation: input.preparation,
-      threshold: input.threshold ?? null,
-      extra: input.extra ?? {},
-      tfjsVersion: tf.version.tfjs,
-      weightsSha256: sha256Hex(weightData),
-    },
+    info: savedModelInfo({ ...input, tfjsVersion: tf.version.tfjs, weightsSha256: sha256Hex(weightData) }),
   };
 }
 

@@ -99,15 +99,9 @@ export async function perStepErrors(
   rows: ScoringRows,
   options: ScoringOptions & { metric?: 'squared' | 'absolute' } = {},
 ): Promise<Float32Array> {
-  const out = new Float32Array(rows.rows * rows.features);
-  await forEachChunk(
-    model,
-    rows,
-    options,
-    (x, y) => [options.metric === 'absolute' ? tf.abs(tf.sub(x, y)) : tf.squaredDifference(x, y)],
-    (start, [e]) => out.set(e, start * rows.features),
+  return perValue(model, rows, options, (x, y) =>
+    options.metric === 'absolute' ? tf.abs(tf.sub(x, y)) : tf.squaredDifference(x, y),
   );
-  return out;
 }
 
 /** The model's reconstruction of each row (row-major, rows x features). */
@@ -116,13 +110,18 @@ export async function reconstruct(
   rows: ScoringRows,
   options: ScoringOptions = {},
 ): Promise<Float32Array> {
+  return perValue(model, rows, options, (_x, y) => y);
+}
+
+/** One value per row and feature (row-major), `value` of each chunk's input and reconstruction. */
+async function perValue(
+  model: tf.LayersModel,
+  rows: ScoringRows,
+  options: ScoringOptions,
+  value: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor,
+): Promise<Float32Array> {
   const out = new Float32Array(rows.rows * rows.features);
-  await forEachChunk(
-    model,
-    rows,
-    options,
-    (_x, y) => [y],
-    (start, [r]) => out.set(r, start * rows.features),
-  );
+  const collect = (start: number, [v]: Float32Array[]) => out.set(v, start * rows.features);
+  await forEachChunk(model, rows, options, (x, y) => [value(x, y)], collect);
   return out;
 }

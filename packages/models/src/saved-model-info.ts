@@ -46,14 +46,26 @@ export function parseSavedModelInfo(file: string, raw: unknown): SavedModelInfo 
     throw new Error(`${file}: expected format "aelab-model" version 1, got ${got}`);
   }
   const info = checkAgainst(file, savedModelInfoSchema, raw);
+  return savedModelInfo(info);
+}
+
+/** What the writer or the reader of an `aelab-model.json` supplies; {@link savedModelInfo} fills the rest. */
+export type SavedModelFields = Pick<SavedModelInfo, 'spec' | 'preparation'> &
+  Partial<Pick<SavedModelInfo, 'threshold' | 'extra' | 'tfjsVersion' | 'weightsSha256'>>;
+
+/**
+ * An `aelab-model.json`'s content, its fields in the order written, with what `fields` lack
+ * filled in (no threshold, no extra, tfjs version unknown): the one rule for writer and reader.
+ */
+export function savedModelInfo(fields: SavedModelFields): SavedModelInfo {
   return {
     format: 'aelab-model',
     version: 1,
-    spec: info.spec,
-    preparation: info.preparation,
-    threshold: info.threshold ?? null,
-    extra: info.extra ?? {},
-    tfjsVersion: info.tfjsVersion ?? 'unknown',
-    ...(info.weightsSha256 !== undefined ? { weightsSha256: info.weightsSha256 } : {}),
+    spec: fields.spec,
+    preparation: fields.preparation,
+    threshold: fields.threshold ?? null,
+    extra: fields.extra ?? {},
+    tfjsVersion: fields.tfjsVersion ?? 'unknown',
+    ...(fields.weightsSha256 !== undefined ? { weightsSha256: fields.weightsSha256 } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { artifactPath, checkArtifactPath } from './artifact-paths.js';
 import { Ledger } from './ledger.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
 import type { ArtifactData, NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+import { StudyQueries } from './study-queries.js';
 
 export interface InMemoryRunStoreOptions {
   /** Clock for `createdAt` / `startedAt` / `finishedAt` defaults; tests pin it. */
@@ -14,13 +15,14 @@ export interface InMemoryRunStoreOptions {
  * the JSON store (the shared {@link Ledger}), so code tested against it behaves the same
  * on disk.
  */
-export class InMemoryRunStore implements RunStore {
+export class InMemoryRunStore extends StudyQueries implements RunStore {
   readonly root = null;
   readonly #ledger: Ledger;
   readonly #artifacts = new Map<string, Uint8Array>();
   #closed = false;
 
   constructor(options: InMemoryRunStoreOptions = {}) {
+    super();
     this.#ledger = new Ledger(options.now);
   }
 
@@ -29,21 +31,6 @@ export class InMemoryRunStore implements RunStore {
     const study = this.#ledger.buildStudy(input);
     this.#ledger.putStudy(study);
     return study;
-  }
-
-  async getStudy(id: string): Promise<StudyRecord | undefined> {
-    this.#open();
-    return this.#ledger.study(id);
-  }
-
-  async listStudies(): Promise<StudyRecord[]> {
-    this.#open();
-    return this.#ledger.studies();
-  }
-
-  async findStudyByExperimentHash(hash: string): Promise<StudyRecord | undefined> {
-    this.#open();
-    return this.#ledger.studies().findLast((s) => s.experimentHash === hash);
   }
 
   async startTrial(studyId: string, input: NewTrial): Promise<TrialRecord> {
@@ -106,6 +93,11 @@ export class InMemoryRunStore implements RunStore {
 
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  protected override openLedger(): Ledger {
+    this.#open();
+    return this.#ledger;
   }
 
   #open(): void {

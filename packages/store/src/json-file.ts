@@ -10,6 +10,7 @@ import { Ledger } from './ledger.js';
 import { READABLE_VERSIONS, STORE_VERSION, upgradeEvaluation, upgradeTrial } from './migrations.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
 import type { ArtifactData, NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+import { StudyQueries } from './study-queries.js';
 import { deepFreeze } from './snapshot.js';
 import { acquireWriterLock, removeStaleLockTemps } from './writer-lock.js';
 
@@ -88,7 +89,7 @@ const SHARD_FILE = /^trials-(\d+)\.json$/;
  * Mutations run one at a time in call order, even when the caller does not await
  * each before the next.
  */
-export class JsonFileRunStore implements RunStore {
+export class JsonFileRunStore extends StudyQueries implements RunStore {
   readonly root: string;
   readonly readonly: boolean;
   /**
@@ -116,6 +117,7 @@ export class JsonFileRunStore implements RunStore {
     releaseLock: (() => Promise<void>) | null,
     rebuiltIndex: readonly string[] | null,
   ) {
+    super();
     this.root = root;
     this.readonly = options.readonly ?? false;
     this.rebuiltIndex = rebuiltIndex;
@@ -204,21 +206,6 @@ export class JsonFileRunStore implements RunStore {
       this.#loading.set(study.id, Promise.resolve());
       return study;
     });
-  }
-
-  async getStudy(id: string): Promise<StudyRecord | undefined> {
-    this.#checkOpen();
-    return this.#ledger.study(id);
-  }
-
-  async listStudies(): Promise<StudyRecord[]> {
-    this.#checkOpen();
-    return this.#ledger.studies();
-  }
-
-  async findStudyByExperimentHash(hash: string): Promise<StudyRecord | undefined> {
-    this.#checkOpen();
-    return this.#ledger.studies().findLast((s) => s.experimentHash === hash);
   }
 
   async startTrial(studyId: string, input: NewTrial): Promise<TrialRecord> {
@@ -323,6 +310,11 @@ export class JsonFileRunStore implements RunStore {
     await this.#sweep;
     this.#closed = true;
     await this.#releaseLock?.();
+  }
+
+  protected override openLedger(): Ledger {
+    this.#checkOpen();
+    return this.#ledger;
   }
 
   #checkOpen(): void {

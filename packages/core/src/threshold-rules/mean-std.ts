@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Interval } from '../statistics.js';
 import { assertScores } from '../score-inputs.js';
-import { errorsOn, thresholdSplitField, type ThresholdRuleDefinition } from './rule.js';
+import { splitErrorsRule, thresholdSplitField } from './rule.js';
 
 /** The largest k of a meanStd rule: mean + 100 std flags nothing on any data seen; a larger k is a typo. */
 export const MAX_STD_MULTIPLE = 100;
@@ -19,23 +19,19 @@ const schema = z
   .strict();
 
 /** mean + k * std of the errors. */
-export const meanStdRule: ThresholdRuleDefinition<typeof schema> = {
+export const meanStdRule = splitErrorsRule({
   name: 'meanStd',
   schema,
-  usesLabels: false,
-  fitsOn: (rule) => rule.on ?? 'train',
-  compute(rule, inputs) {
-    const { values, split } = errorsOn(rule, inputs);
+  fit(rule, values) {
     const { mean, std } = meanAndStd(values);
     return {
       threshold: mean + rule.k * std,
-      usesLabels: false,
-      description: `mean + ${rule.k} * std of ${split} errors (n=${values.length})`,
+      statistic: `mean + ${rule.k} * std`,
       interval: meanStdInterval(mean, std, rule.k, values.length),
     };
   },
   label: (rule) => (rule.k === undefined ? 'meanStd' : `meanStd k=${JSON.stringify(rule.k)}`),
-};
+});
 
 /** Mean and population standard deviation (ddof = 0, as `np.std`), two-pass for accuracy. */
 export function meanAndStd(values: ArrayLike<number>): { mean: number; std: number } {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { quantileInterval } from '../statistics.js';
 import { assertFinite, assertScores } from '../score-inputs.js';
-import { errorsOn, thresholdSplitField, type ThresholdRuleDefinition } from './rule.js';
+import { splitErrorsRule, thresholdSplitField } from './rule.js';
 
 const schema = z
   .object({
@@ -12,23 +12,19 @@ const schema = z
   .strict();
 
 /** The p-th percentile of the errors (numpy's default linear interpolation). */
-export const percentileRule: ThresholdRuleDefinition<typeof schema> = {
+export const percentileRule = splitErrorsRule({
   name: 'percentile',
   schema,
-  usesLabels: false,
-  fitsOn: (rule) => rule.on ?? 'train',
-  compute(rule, inputs) {
-    const { values, split } = errorsOn(rule, inputs);
+  fit(rule, values) {
     const sorted = Float64Array.from(values).sort();
     return {
       threshold: percentileOfSorted(sorted, rule.percentile),
-      usesLabels: false,
-      description: `percentile ${rule.percentile} of ${split} errors (n=${values.length})`,
+      statistic: `percentile ${rule.percentile}`,
       interval: quantileInterval(sorted, rule.percentile / 100),
     };
   },
   label: (rule) => (rule.percentile === undefined ? 'percentile' : `p${JSON.stringify(rule.percentile)}`),
-};
+});
 
 /**
  * `np.percentile(values, p)` with numpy's default `method='linear'`: the value at virtual

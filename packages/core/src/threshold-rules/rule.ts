@@ -75,12 +75,18 @@ export interface ThresholdRuleDefinition<S extends ThresholdRuleSchema = Thresho
   label(rule: Partial<z.output<S>>): string;
 }
 
+/** An unsupervised rule's fields as {@link errorsOn} reads them. */
+type SplitRuleFields = { rule: string; on?: ThresholdSplit };
+
+/** The split an unsupervised rule reads: `on`, default train. */
+const splitOf = (rule: SplitRuleFields): ThresholdSplit => rule.on ?? 'train';
+
 /** The errors of the split an unsupervised rule reads (`on`, default train), checked finite. */
 export function errorsOn(
-  rule: { rule: string; on?: ThresholdSplit },
+  rule: SplitRuleFields,
   inputs: ThresholdInputs,
 ): { values: ArrayLike<number>; split: ThresholdSplit } {
-  const split = rule.on ?? 'train';
+  const split = splitOf(rule);
   const values = split === 'train' ? inputs.train : inputs.validation;
   if (values === undefined) {
     throw new RangeError(`threshold rule ${rule.rule} on ${split} needs ${split} errors, got none`);
@@ -95,4 +101,46 @@ export function assertFiniteScores(name: string, values: ArrayLike<number>): voi
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) throw new RangeError(`${name}[${i}] must be finite, got ${values[i]}`);
   }
+}
+
+/** What an unsupervised rule makes of its split's errors; `statistic` heads the description (`percentile 95`). */
+export interface SplitThreshold {
+  threshold: number;
+  statistic: string;
+  interval: Interval | null;
+}
+
+/** The fields of a rule computed on one split's errors: `rule`, `on` and its own. */
+export type SplitRuleSchema = z.ZodObject<
+  { rule: z.ZodLiteral<string>; on: typeof thresholdSplitField } & z.ZodRawShape
+>;
+
+/**
+ * A rule computed on one split's normal errors (`on`, default train), which it never labels:
+ * its file states only its name, fields, label and how the checked errors give its threshold;
+ * the split, the checks and the description's form (`max of train errors (n=263)`) are the same for all.
+ */
+export function splitErrorsRule<S extends SplitRuleSchema>(rule: {
+  name: z.output<S>['rule'];
+  schema: S;
+  fit(rule: z.output<S>, values: ArrayLike<number>): SplitThreshold;
+  label: ThresholdRuleDefinition<S>['label'];
+}): ThresholdRuleDefinition<S> {
+  return {
+    name: rule.name,
+    schema: rule.schema,
+    usesLabels: false,
+    fitsOn: (fields) => splitOf(fields as SplitRuleFields),
+    compute(fields, inputs) {
+      const { values, split } = errorsOn(fields as SplitRuleFields, inputs);
+      const { threshold, statistic, interval } = rule.fit(fields, values);
+      return {
+        threshold,
+        usesLabels: false,
+        description: `${statistic} of ${split} errors (n=${values.length})`,
+        interval,
+      };
+    },
+    label: rule.label,
+  };
 }

@@ -4,6 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** The one input of a single-input layer (tfjs hands `call` a tensor or a list of them). */
+function firstInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? inputs[0] : inputs;
+}
+
 interface UpSampling1DArgs {
   size: number;
   name?: string;
@@ -31,7 +36,7 @@ export class UpSampling1D extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const x = firstInput(inputs) as tf.Tensor3D;
       const [batch, steps, channels] = x.shape;
       const expanded = x.expandDims(2);
       const repeated = tf.concat(
@@ -84,7 +89,7 @@ export class SeededDropout extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const x = firstInput(inputs);
     if (kwargs['training'] !== true || this.rate === 0) return x;
     this.calls += 1;
     return tf.dropout(x, this.rate, undefined, dropoutCallSeed(this.seed, this.calls));
@@ -116,7 +121,7 @@ export class Cropping1D extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+    const x = firstInput(inputs) as tf.Tensor3D;
     return x.slice([0, 0, 0], [-1, this.keep, -1]);
   }
 

@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { mulberry32 } from '@aelab/core';
 import { LayerSeeds, orthogonalMatrix } from '../random.js';
-import type { BuildKit, ModelSize } from './family.js';
+import type { BuildKit, ModelFamily, ModelSize } from './family.js';
 import { init, oneOf, outputActivation, penalty, rate, widths } from './fields.js';
 
 /** The fields of a recurrent spec besides `kind`. */
@@ -168,4 +168,31 @@ function setOrthogonalRecurrentKernels(kit: BuildKit, layers: tf.layers.Layer[],
     l.setWeights([weights[0], orthogonal, ...weights.slice(2)]);
     orthogonal.dispose();
   }
+}
+
+/** What sets one recurrent family apart; everything else (fields, size, builder) they share. */
+export interface RecurrentFamilyOptions<K extends string> {
+  kind: K;
+  /** The description of the spec's `kind` field. */
+  kindDescription: string;
+  /** The description of the spec. */
+  description: string;
+  /** Weight blocks per recurrent layer (LSTM 4, SimpleRNN 1): see {@link seq2SeqSize}. */
+  gates: number;
+  layer: RecurrentLayerFactory;
+}
+
+/** A sequence-to-sequence autoencoder family whose recurrent layers `options.layer` makes. */
+export function recurrentFamily<K extends string>(options: RecurrentFamilyOptions<K>) {
+  const schema = z
+    .strictObject({ kind: z.literal(options.kind).describe(options.kindDescription), ...recurrentSpecFields })
+    .describe(options.description);
+  return {
+    kind: options.kind,
+    schema,
+    inputIssues: () => [],
+    size: (spec: RecurrentSpec, inputSize: number) => seq2SeqSize(spec, inputSize, options.gates),
+    build: (kit: BuildKit, spec: RecurrentSpec, inputSize: number, seed: number) =>
+      buildSeq2Seq(kit, spec, inputSize, seed, options.layer),
+  } satisfies ModelFamily<z.output<typeof schema>>;
 }

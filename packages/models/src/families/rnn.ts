@@ -1,23 +1,16 @@
 /** Encoder SimpleRNN(s) -> repeat -> decoder SimpleRNN(s) -> time-distributed dense. */
-import { z } from 'zod';
-import type { ModelFamily } from './family.js';
-import { buildSeq2Seq, recurrentSpecFields, seq2SeqSize } from './recurrent.js';
+import type { z } from 'zod';
+import { recurrentFamily } from './recurrent.js';
 
-export const rnnSpecSchema = z
-  .strictObject({
-    kind: z.literal('rnn').describe('A sequence-to-sequence SimpleRNN autoencoder.'),
-    ...recurrentSpecFields,
-  })
-  .describe('As the lstm family, with SimpleRNN cells.');
+export const rnnFamily = recurrentFamily({
+  kind: 'rnn',
+  kindDescription: 'A sequence-to-sequence SimpleRNN autoencoder.',
+  description: 'As the lstm family, with SimpleRNN cells.',
+  gates: 1,
+  layer: ({ tf }, args) => tf.layers.simpleRNN(args),
+});
+
+export const rnnSpecSchema = rnnFamily.schema;
 
 /** A SimpleRNN autoencoder spec. */
 export type RnnSpec = z.output<typeof rnnSpecSchema>;
-
-export const rnnFamily = {
-  kind: 'rnn',
-  schema: rnnSpecSchema,
-  inputIssues: () => [],
-  size: (spec, inputSize) => seq2SeqSize(spec, inputSize, 1),
-  build: (kit, spec, inputSize, seed) =>
-    buildSeq2Seq(kit, spec, inputSize, seed, ({ tf }, args) => tf.layers.simpleRNN(args)),
-} satisfies ModelFamily<RnnSpec>;

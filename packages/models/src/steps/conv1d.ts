@@ -8,11 +8,10 @@
  * this one agree to float rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL, hasAdamKernel } from '../adam.js';
+import { ADAM_KERNEL } from '../adam.js';
 import { SeededDropout } from '../builders/layers.js';
 import { dropoutMasks } from '../builders/dropout-masks.js';
 import type { ReconstructionLoss } from '../losses.js';
-import { registerWasmAdamKernel } from '../wasm/adam-kernel.js';
 import {
   CONV1D_BACKWARD,
   CONV1D_FORWARD,
@@ -23,9 +22,8 @@ import {
   registerWasmConv1dKernels,
   runConv1dKernel,
 } from '../wasm/conv1d-kernels.js';
-import { hasStepKernels, OUTPUT_DERIVATIVES, registerWasmStepKernels } from '../wasm/dense-kernels.js';
-import { ManualStep } from './manual.js';
-import type { StepDefinition } from './step.js';
+import { hasStepKernels, OUTPUT_DERIVATIVES } from '../wasm/dense-kernels.js';
+import { ManualStep, manualStepDefinition } from './manual.js';
 
 /** One layer of the model as the lean step runs it. */
 type Op =
@@ -232,20 +230,13 @@ export class Conv1dStep extends ManualStep<Saved[]> {
 }
 
 /** The lean Conv1D step, for conv1d models on a backend with its kernels (wasm). */
-export const leanConv1dStep: StepDefinition = {
+export const leanConv1dStep = manualStepDefinition({
   name: 'lean-conv1d',
-  modelTerms: false,
-  appliesTo: (spec, backend) =>
-    spec.kind === 'conv1d' && hasConv1dKernels(backend) && hasStepKernels(backend) && hasAdamKernel(backend),
+  kind: 'conv1d',
+  hasKernels: hasConv1dKernels,
+  registerKernels: registerWasmConv1dKernels,
   create: ({ model, loss, learningRate }) => {
     const ops = leanConv1dOps(model);
     return ops && new Conv1dStep(ops, loss, learningRate);
   },
-  kernels: {
-    wasm: () => {
-      registerWasmAdamKernel();
-      registerWasmStepKernels();
-      registerWasmConv1dKernels();
-    },
-  },
-};
+});

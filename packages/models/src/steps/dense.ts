@@ -9,20 +9,12 @@
  * rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL, hasAdamKernel } from '../adam.js';
+import { ADAM_KERNEL } from '../adam.js';
 import { denseChain, type ChainLayer } from '../builders/dense-chain.js';
 import { dropoutMasks } from '../builders/dropout-masks.js';
 import type { ReconstructionLoss } from '../losses.js';
-import { registerWasmAdamKernel } from '../wasm/adam-kernel.js';
-import {
-  denseBackward,
-  denseForward,
-  hasStepKernels,
-  OUTPUT_DERIVATIVES,
-  registerWasmStepKernels,
-} from '../wasm/dense-kernels.js';
-import { ManualStep } from './manual.js';
-import type { StepDefinition } from './step.js';
+import { denseBackward, denseForward, hasStepKernels, OUTPUT_DERIVATIVES } from '../wasm/dense-kernels.js';
+import { ManualStep, manualStepDefinition } from './manual.js';
 
 interface LeanLayer {
   kernel: tf.Variable;
@@ -118,18 +110,11 @@ export class DenseStep extends ManualStep<Trace> {
 }
 
 /** The lean dense step, for dense models on a backend with its kernels (wasm). */
-export const leanDenseStep: StepDefinition = {
+export const leanDenseStep = manualStepDefinition({
   name: 'lean-dense',
-  modelTerms: false,
-  appliesTo: (spec, backend) => spec.kind === 'dense' && hasStepKernels(backend) && hasAdamKernel(backend),
+  kind: 'dense',
   create: ({ model, loss, learningRate }) => {
     const layers = leanDenseLayers(model);
     return layers && new DenseStep(layers, loss, learningRate);
   },
-  kernels: {
-    wasm: () => {
-      registerWasmAdamKernel();
-      registerWasmStepKernels();
-    },
-  },
-};
+});

@@ -4,11 +4,51 @@
  * those penalties folded in, and the count of training calls that picks dropout masks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createGradientAdam, type GradientOptimizer } from '../adam.js';
-import { reconstructionLossOf } from '../wasm/dense-kernels.js';
+import { createGradientAdam, hasAdamKernel, type GradientOptimizer } from '../adam.js';
+import { hasStepKernels, reconstructionLossOf, registerWasmStepKernels } from '../wasm/dense-kernels.js';
+import { registerWasmAdamKernel } from '../wasm/adam-kernel.js';
 import type { PreparedSplit } from '@aelab/data';
+import type { ModelSpec } from '../families/index.js';
 import type { ReconstructionLoss } from '../losses.js';
-import type { StepLosses, TrainingStep } from './step.js';
+import type { StepDefinition, StepLosses, StepOptions, TrainingStep } from './step.js';
+
+/** What sets one lean step on {@link ManualStep} apart. */
+export interface ManualStepDefinition {
+  name: string;
+  /** The one model kind it trains. */
+  kind: ModelSpec['kind'];
+  /** Whether `backend` has the kernels of its own (beside the step and Adam kernels every such step needs). */
+  hasKernels?: (backend: string) => boolean;
+  /** Registers the wasm kernels of its own, after the step and Adam kernels. */
+  registerKernels?: () => void;
+  /** Its step for the built model, or null when the model is not one it can train. */
+  create(options: StepOptions): TrainingStep | null;
+}
+
+/**
+ * The {@link StepDefinition} of a lean step on {@link ManualStep}: it trains models of one
+ * kind without loss terms of their own, where the backend has the step kernels and the
+ * fused Adam (`wasm/dense-kernels.ts`, `wasm/adam-kernel.ts`) and its own.
+ */
+export function manualStepDefinition(step: ManualStepDefinition): StepDefinition {
+  return {
+    name: step.name,
+    modelTerms: false,
+    appliesTo: (spec, backend) =>
+      spec.kind === step.kind &&
+      (step.hasKernels?.(backend) ?? true) &&
+      hasStepKernels(backend) &&
+      hasAdamKernel(backend),
+    create: (options) => step.create(options),
+    kernels: {
+      wasm: () => {
+        registerWasmAdamKernel();
+        registerWasmStepKernels();
+        step.registerKernels?.();
+      },
+    },
+  };
+}
 
 /** Rows per forward pass of {@link ManualStep.evaluateRows}, as many as scoring takes at once. */
 const EVALUATION_CHUNK_ROWS = 4096;

@@ -156,6 +156,22 @@ function dispose(b: WasmHeapBackend, own: readonly (TensorInfo | null)[], temps:
 }
 
 /**
+ * What the forward pass and the filter gradient share, both reading x's padded rows against
+ * `depth` = kernelSize x inChannels: conv.wat's passes, x padded, the output's rows and
+ * (tiled) width, and the leading arguments of their passes; null where conv.wat does not apply.
+ */
+function overPaddedRows(b: WasmHeapBackend, x: TensorInfo, g: Conv1dGeometry) {
+  const pass = passes(b, g);
+  if (!pass) return null;
+  const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
+  const [rows, width, depth] = [batch * outSteps(g), tiles(cout) ? wide(cout) : cout, k * cin];
+  const xp = padded(b, x, [batch, g.steps, cin], g.padLeft, g.padRight);
+  const rowStride = 4 * (g.steps + g.padLeft + g.padRight) * cin;
+  const xArgs = [offsetOf(b, xp), 4 * cin, rowStride, batch, outSteps(g), depth] as const;
+  return { pass, rows, width, depth, xp, xArgs };
+}
+
+/**
  * y [batch, outSteps, outChannels] = conv(x, filter) + bias, then relu when asked; null where conv.wat does not apply.
  */
 export function conv1dForward(
@@ -166,25 +182,16 @@ export function conv1dForward(
   g: Conv1dGeometry,
   relu: boolean,
 ): TensorInfo | null {
-  const pass = passes(b, g);
-  if (!pass) return null;
-  const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
-  const [rows, width, depth] = [batch * outSteps(g), tiles(cout) ? wide(cout) : cout, k * cin];
-  const xp = padded(b, x, [batch, g.steps, cin], g.padLeft, g.padRight);
+  const over = overPaddedRows(b, x, g);
+  if (!over) return null;
+  const { pass, rows, width, depth, xp, xArgs } = over;
+  const { batch, outChannels: cout } = g;
   const weights = tiles(cout)
     ? packed(b, pass, filter, depth, cout, [{ rows: depth, start: 0, rowStride: cout, colStride: 1 }])
     : transposed(b, filter, depth, cout);
   const shift = bias && widened(b, bias, 1, cout, width);
   const y = b.makeOutput([rows * width], 'float32');
-  const args = [
-    offsetOf(b, xp),
-    4 * cin,
-    4 * (g.steps + g.padLeft + g.padRight) * cin,
-    batch,
-    outSteps(g),
-    depth,
-    offsetOf(b, weights),
-  ] as const;
+  const args = [...xArgs, offsetOf(b, weights)] as const;
   const rest = [offsetOf(b, y), shift ? offsetOf(b, shift) : 0, shift ? 1 : 0, relu ? 1 : 0] as const;
   if (tiles(cout)) pass.gemm(...args, width / TILE, ...rest);
   else pass.dots(...args, cout, ...rest);
@@ -202,25 +209,14 @@ export function conv1dFilterGradient(
   dy: TensorInfo,
   g: Conv1dGeometry,
 ): TensorInfo | null {
-  const pass = passes(b, g);
-  if (!pass) return null;
-  const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
-  const [rows, width, depth] = [batch * outSteps(g), tiles(cout) ? wide(cout) : cout, k * cin];
-  const xp = padded(b, x, [batch, g.steps, cin], g.padLeft, g.padRight);
+  const over = overPaddedRows(b, x, g);
+  if (!over) return null;
+  const { pass, rows, width, depth, xp, xArgs } = over;
+  const { inChannels: cin, outChannels: cout, kernelSize: k } = g;
   const d = widened(b, dy, rows, cout, width);
   const sums = b.makeOutput([depth * width], 'float32');
   b.typedArrayFromHeap(sums).fill(0);
-  const args = [
-    offsetOf(b, xp),
-    4 * cin,
-    4 * (g.steps + g.padLeft + g.padRight) * cin,
-    batch,
-    outSteps(g),
-    depth,
-    offsetOf(b, d),
-    width,
-    offsetOf(b, sums),
-  ] as const;
+  const args = [...xArgs, offsetOf(b, d), width, offsetOf(b, sums)] as const;
   if (tiles(cout)) pass.outer(...args);
   else pass.outerT(...args);
   dispose(b, [x, dy], [xp, d]);

@@ -20,55 +20,98 @@ function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>,
   return wasmKernel(name)({ inputs, backend, attrs }) as TensorInfo;
 }
 
-interface BackpropFilterAttrs {
+type Shape4 = [number, number, number, number];
+
+/** The attributes both convolution gradients share. */
+interface ConvGradAttrs {
   strides: [number, number] | number;
   pad: 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
+}
+
+interface BackpropFilterAttrs extends ConvGradAttrs {
+  filterShape: Shape4;
+}
+
+interface BackpropInputAttrs extends ConvGradAttrs {
+  inputShape: Shape4;
+}
+
+/** The geometry of an NHWC convolution of `xShape` by `filterShape`, dilation 1. */
+function nhwcConvInfo(xShape: Shape4, filterShape: Shape4, strides: ConvGradAttrs['strides'], attrs: ConvGradAttrs) {
+  return tf.backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
+/** Whether a gradient has the NHWC, stride-1 form that the faster paths below handle. */
+function nhwcStrideOne({ strides, dataFormat }: ConvGradAttrs): boolean {
+  const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+  return dataFormat === 'NHWC' && sh === 1 && sw === 1;
+}
+
+/** Temporaries of one kernel call, disposed together once its result is made. */
+function scratch(b: Backend) {
+  const temps: TensorInfo[] = [];
+  return {
+    keep: (t: TensorInfo) => (temps.push(t), t),
+    done<T>(result: T): T {
+      for (const t of temps) b.disposeData(t.dataId);
+      return result;
+    },
+  };
+}
+
+/** `x` [N, H, W, C] zero-padded by `[top, bottom, left, right]` in H and W; `x` itself when none is needed. */
+function padSpatial(
+  b: Backend,
+  x: TensorInfo,
+  [top, bottom, left, right]: number[],
+  keep: (t: TensorInfo) => TensorInfo,
+) {
+  if (!(top || bottom || left || right)) return x;
+  const paddings = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  return keep(run('PadV2', b, { x }, { paddings, constantValue: 0 }));
+}
+
+/** A stride-1 'valid' NHWC convolution on wasm's own Conv2D (XNNPACK). */
+function validConv(b: Backend, x: TensorInfo, filter: TensorInfo): TensorInfo {
+  const attrs = {
+    strides: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+    dimRoundingMode: undefined as unknown as string,
+  };
+  return run('Conv2D', b, { x, filter }, attrs);
 }
 
 /** `Conv2DBackpropFilter` for wasm via im2col + one BatchMatMul (NHWC, dilation 1, any stride). */
 export const conv2dBackpropFilterIm2col: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as Backend;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as BackpropFilterAttrs;
+  const a = attrs as unknown as BackpropFilterAttrs;
+  const { dataFormat, filterShape } = a;
   if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter (wasm): dataFormat must be NHWC, got ${dataFormat}`);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(x.shape as Shape4, filterShape, a.strides, a);
   const [fh, fw, inC, outC] = filterShape;
   const { top, bottom, left, right } = info.padInfo;
   const { outHeight, outWidth, strideHeight, strideWidth, batchSize } = info;
-  const temps: TensorInfo[] = [];
-  const keep = (t: TensorInfo) => (temps.push(t), t);
-
-  const padded =
-    top || bottom || left || right
-      ? keep(
-          run(
-            'PadV2',
-            b,
-            { x },
-            {
-              paddings: [
-                [0, 0],
-                [top, bottom],
-                [left, right],
-                [0, 0],
-              ],
-              constantValue: 0,
-            },
-          ),
-        )
-      : x;
+  const { keep, done } = scratch(b);
+  const padded = padSpatial(b, x, [top, bottom, left, right], keep);
   const windows: TensorInfo[] = [];
   for (let kh = 0; kh < fh; kh++) {
     for (let kw = 0; kw < fw; kw++) {
@@ -103,9 +146,7 @@ export const conv2dBackpropFilterIm2col: KernelFunc = ({ inputs, backend, attrs 
   const p = keep(run('Reshape', b, { x: patches }, { shape: [1, rowsM, fh * fw * inC] }));
   const g = keep(run('Reshape', b, { x: dy }, { shape: [1, rowsM, outC] }));
   const product = keep(run('BatchMatMul', b, { a: p, b: g }, { transposeA: true, transposeB: false }));
-  const dw = run('Reshape', b, { x: product }, { shape: filterShape });
-  for (const t of temps) b.disposeData(t.dataId);
-  return dw;
+  return done(run('Reshape', b, { x: product }, { shape: filterShape }));
 };
 
 /** The 1-D geometry of a stride-1 convolution over one-row images (a Conv1D's 4-D view), else null. */
@@ -141,72 +182,21 @@ export function rowGeometry(info: tf.backend_util.Conv2DInfo): Conv1dGeometry | 
 export const conv2dBackpropFilterWasm: KernelFunc = (args) => {
   const b = args.backend as Backend;
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as BackpropFilterAttrs;
-  const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
-  if (dataFormat !== 'NHWC' || sh !== 1 || sw !== 1) return conv2dBackpropFilterIm2col(args);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    1,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const attrs = args.attrs as unknown as BackpropFilterAttrs;
+  const { filterShape } = attrs;
+  if (!nhwcStrideOne(attrs)) return conv2dBackpropFilterIm2col(args);
+  const info = nhwcConvInfo(x.shape as Shape4, filterShape, 1, attrs);
   const rows = rowGeometry(info);
   const direct = rows && conv1dFilterGradient(b as unknown as WasmHeapBackend, x, dy, rows);
   if (direct) return { ...direct, shape: filterShape };
   const { top, bottom, left, right } = info.padInfo;
-  const temps: TensorInfo[] = [];
-  const keep = (t: TensorInfo) => (temps.push(t), t);
-  const padded =
-    top || bottom || left || right
-      ? keep(
-          run(
-            'PadV2',
-            b,
-            { x },
-            {
-              paddings: [
-                [0, 0],
-                [top, bottom],
-                [left, right],
-                [0, 0],
-              ],
-              constantValue: 0,
-            },
-          ),
-        )
-      : x;
+  const { keep, done } = scratch(b);
+  const padded = padSpatial(b, x, [top, bottom, left, right], keep);
   const image = keep(run('Transpose', b, { x: padded }, { perm: [3, 1, 2, 0] }));
   const kernel = keep(run('Transpose', b, { x: dy }, { perm: [1, 2, 0, 3] }));
-  const conv = keep(
-    run(
-      'Conv2D',
-      b,
-      { x: image, filter: kernel },
-      {
-        strides: [1, 1],
-        pad: 'valid',
-        dataFormat: 'NHWC',
-        dilations: [1, 1],
-        dimRoundingMode: undefined as unknown as string,
-      },
-    ),
-  );
-  const dw = run('Transpose', b, { x: conv }, { perm: [1, 2, 0, 3] });
-  for (const t of temps) b.disposeData(t.dataId);
-  return dw;
+  const conv = keep(validConv(b, image, kernel));
+  return done(run('Transpose', b, { x: conv }, { perm: [1, 2, 0, 3] }));
 };
-
-interface BackpropInputAttrs {
-  strides: [number, number] | number;
-  pad: BackpropFilterAttrs['pad'];
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape: [number, number, number, number];
-}
 
 /**
  * wasm's own `Conv2DBackpropInput` is a naive loop (~10x slower than its forward Conv2D on
@@ -219,62 +209,22 @@ function conv2dBackpropInputVia(original: KernelFunc): KernelFunc {
   return (args) => {
     const b = args.backend as Backend;
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as BackpropInputAttrs;
-    const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
-    if (dataFormat !== 'NHWC' || sh !== 1 || sw !== 1) return original(args);
+    const attrs = args.attrs as unknown as BackpropInputAttrs;
+    const { inputShape } = attrs;
+    if (!nhwcStrideOne(attrs)) return original(args);
     const [fh, fw] = filter.shape;
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      1,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = nhwcConvInfo(inputShape, filter.shape as Shape4, 1, attrs);
     const rows = rowGeometry(info);
     const direct = rows && conv1dInputGradient(b as unknown as WasmHeapBackend, dy, filter, rows);
     if (direct) return { ...direct, shape: inputShape };
     const { top, bottom, left, right } = info.padInfo;
     const pads = [fh - 1 - top, fh - 1 - bottom, fw - 1 - left, fw - 1 - right];
     if (pads.some((p) => p < 0)) return original(args);
-    const temps: TensorInfo[] = [];
-    const keep = (t: TensorInfo) => (temps.push(t), t);
+    const { keep, done } = scratch(b);
     const flipped = keep(run('Reverse', b, { x: filter }, { dims: [0, 1] }));
     const swapped = keep(run('Transpose', b, { x: flipped }, { perm: [0, 1, 3, 2] }));
-    const padded = pads.some((p) => p > 0)
-      ? keep(
-          run(
-            'PadV2',
-            b,
-            { x: dy },
-            {
-              paddings: [
-                [0, 0],
-                [pads[0], pads[1]],
-                [pads[2], pads[3]],
-                [0, 0],
-              ],
-              constantValue: 0,
-            },
-          ),
-        )
-      : dy;
-    const dx = run(
-      'Conv2D',
-      b,
-      { x: padded, filter: swapped },
-      {
-        strides: [1, 1],
-        pad: 'valid',
-        dataFormat: 'NHWC',
-        dilations: [1, 1],
-        dimRoundingMode: undefined as unknown as string,
-      },
-    );
-    for (const t of temps) b.disposeData(t.dataId);
-    return dx;
+    const padded = padSpatial(b, dy, pads, keep);
+    return done(validConv(b, padded, swapped));
   };
 }
 

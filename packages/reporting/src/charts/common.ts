@@ -1,4 +1,4 @@
-import type { Config } from 'vega-lite';
+import type { Config, TopLevelSpec } from 'vega-lite';
 
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -27,6 +27,27 @@ export const CHART_CONFIG: Config = {
     ],
   },
 };
+
+/** A chart's title and size, each optional (a concatenation sizes its parts). */
+export interface ChartHead {
+  title?: TopLevelSpec['title'];
+  width?: number | { step: number };
+  height?: number | { step: number };
+}
+
+/**
+ * The fields every chart spec starts with, always in this order (`$schema`, `title`, `width`,
+ * `height`, `config`) so specs stay byte-stable; a field the head lacks is left out.
+ */
+export function chartHead(head: ChartHead): ChartHead & { $schema: string; config: Config } {
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    ...(head.title !== undefined && { title: head.title }),
+    ...(head.width !== undefined && { width: head.width }),
+    ...(head.height !== undefined && { height: head.height }),
+    config: CHART_CONFIG,
+  };
+}
 
 /** Rounds for the embedded data, so specs stay small and byte-stable across platforms. */
 export function round(value: number, digits = 6): number {

@@ -1,6 +1,6 @@
 import type { Confusion } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA } from './common.js';
+import { chartHead } from './common.js';
 
 /** Actual x predicted counts as a heatmap with the counts written in the cells. */
 export function confusionMatrixSpec(confusion: Confusion, options: { title?: string } = {}): TopLevelSpec {
@@ -13,11 +13,7 @@ export function confusionMatrixSpec(confusion: Confusion, options: { title?: str
   const max = Math.max(...values.map((v) => v.count), 1);
   const order = ['normal', 'anomaly'];
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? 'Confusion matrix (test)',
-    width: 180,
-    height: 180,
-    config: CHART_CONFIG,
+    ...chartHead({ title: options.title ?? 'Confusion matrix (test)', width: 180, height: 180 }),
     data: { values },
     encoding: {
       x: { field: 'predicted', type: 'nominal', sort: order, title: 'Predicted', axis: { labelAngle: 0 } },

@@ -1,6 +1,6 @@
 import type { ErrorHistograms } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** A threshold to draw as a vertical rule, e.g. `p90 = 0.031`. */
 export interface ThresholdLine {
@@ -81,14 +81,14 @@ export function errorHistogramsSpec(input: ErrorHistogramsInput): TopLevelSpec {
     ],
   });
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: {
-      text: 'Reconstruction error',
-      subtitle:
-        `Dashed: ${rules.map((r) => r.label).join('; ') || 'no threshold'}.` +
-        (overflow ? ` Last bin also counts the ${overflow} errors above ${round(hi, 3)}.` : ''),
-    },
-    config: CHART_CONFIG,
+    ...chartHead({
+      title: {
+        text: 'Reconstruction error',
+        subtitle:
+          `Dashed: ${rules.map((r) => r.label).join('; ') || 'no threshold'}.` +
+          (overflow ? ` Last bin also counts the ${overflow} errors above ${round(hi, 3)}.` : ''),
+      },
+    }),
     columns: 2,
     concat: [
       panel('Training errors', [{ counts: 'train', group: 'train' }]),

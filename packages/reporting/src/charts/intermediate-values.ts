@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** The values one trial reported to the study's pruner, one per epoch. */
 export interface IntermediateCurve {
@@ -36,10 +36,7 @@ export function intermediateValuesSpec(
     sort: ['complete', 'pruned', 'failed', 'interrupted'],
   } as const;
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    width: 520,
-    height: 260,
-    config: CHART_CONFIG,
+    ...chartHead({ width: 520, height: 260 }),
     layer: [
       {
         data: { values },

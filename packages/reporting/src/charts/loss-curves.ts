@@ -1,7 +1,7 @@
 import type { EpochRecord } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { downsample } from '../stats.js';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** The training history of one trial, under the label the chart's legend shows. */
 export interface LossCurve {
@@ -28,11 +28,7 @@ export function lossCurvesSpec(curves: readonly LossCurve[], options: { title?: 
     }
   }
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? 'Training and validation loss',
-    width: 520,
-    height: 260,
-    config: CHART_CONFIG,
+    ...chartHead({ title: options.title ?? 'Training and validation loss', width: 520, height: 260 }),
     data: { values },
     mark: { type: 'line', strokeWidth: 1.6 },
     encoding: {

@@ -1,6 +1,6 @@
 import type { Json } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** One evaluated configuration's score at its value of the parameter. */
 export interface ParamPoint {
@@ -28,11 +28,7 @@ export function metricVsParamSpec(param: string, points: readonly ParamPoint[], 
   const logScale = numeric && nums.every((v) => v > 0) && Math.max(...nums) / Math.min(...nums) >= 100;
   const categories = numeric ? [] : [...new Set(values.map((v) => v.value as string))].sort();
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: `${metricLabel} vs ${param}`,
-    width: 240,
-    height: 180,
-    config: CHART_CONFIG,
+    ...chartHead({ title: `${metricLabel} vs ${param}`, width: 240, height: 180 }),
     data: { values },
     mark: { type: 'point', filled: true, opacity: 0.7, size: 36 },
     encoding: {

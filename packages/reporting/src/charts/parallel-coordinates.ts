@@ -1,6 +1,6 @@
 import type { Json } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** One evaluated configuration: its parameter values and score. */
 export interface ParallelRow {
@@ -64,11 +64,7 @@ export function parallelCoordinatesSpec(
     axis: { orient: 'top' as const, labelAngle: 0, labelLimit: 0, labelPadding: 14, domain: false, ticks: false },
   };
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: `Parameters -> ${metricLabel}`,
-    width: Math.max(360, 140 * all.length),
-    height: 260,
-    config: CHART_CONFIG,
+    ...chartHead({ title: `Parameters -> ${metricLabel}`, width: Math.max(360, 140 * all.length), height: 260 }),
     layer: [
       {
         data: { values: all.map((axis) => ({ axis })) },

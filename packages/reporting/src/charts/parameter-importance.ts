@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** One parameter's importance: mean and spread over the forest's trees. */
 export interface ImportanceBar {
@@ -21,10 +21,7 @@ export function parameterImportanceSpec(bars: readonly ImportanceBar[]): TopLeve
   }));
   const y = { field: 'name', type: 'nominal', title: null, sort: values.map((v) => v.name) } as const;
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    width: 420,
-    height: { step: 22 },
-    config: CHART_CONFIG,
+    ...chartHead({ width: 420, height: { step: 22 } }),
     data: { values },
     layer: [
       {

@@ -1,7 +1,7 @@
 import type { ExamplesArtifact, ReconstructionExample } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { downsample } from '../stats.js';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** Time steps kept per example. */
 export const MAX_EXAMPLE_POINTS = 1000;
@@ -15,8 +15,7 @@ export function reconstructionSpec(examples: ExamplesArtifact): TopLevelSpec {
   if (examples.normal) panels.push(['Normal', examples.normal]);
   if (examples.anomalous) panels.push(['Anomalous', examples.anomalous]);
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    config: CHART_CONFIG,
+    ...chartHead({}),
     hconcat: panels.map(([kind, ex]) => {
       const points = downsample(
         ex.input.map((v, t) => ({ t, input: round(v, 5), reconstruction: round(ex.reconstruction[t], 5) })),

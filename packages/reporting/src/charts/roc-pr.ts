@@ -1,7 +1,7 @@
 import type { CurvePoints } from '@aelab/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { downsample } from '../stats.js';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** A curve set under a legend label (a trial, or the split). */
 export interface NamedCurves {
@@ -43,13 +43,29 @@ function curvePoints(sets: readonly NamedCurves[]) {
   return { roc, pr, rocNames, prNames };
 }
 
+const UNIT = { domain: [0, 1] };
+
+/** One curve per series, `x` against `y` (field and title each) on the unit square, drawn in point order. */
+function curveEncoding(x: [string, string], y: [string, string], legend: string, series: string[]) {
+  return {
+    x: { field: x[0], type: 'quantitative', title: x[1], scale: UNIT },
+    y: { field: y[0], type: 'quantitative', title: y[1], scale: UNIT },
+    order: { field: 'i' },
+    color: {
+      field: 'series',
+      type: 'nominal',
+      title: legend,
+      sort: series,
+      legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
+    },
+  } as const;
+}
+
 /** ROC and precision-recall curves side by side, AUCs in the legend. */
 export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
   const { roc, pr, rocNames, prNames } = curvePoints(sets);
-  const unit = { domain: [0, 1] };
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    config: CHART_CONFIG,
+    ...chartHead({}),
     hconcat: [
       {
         title: 'ROC curve',
@@ -65,25 +81,14 @@ export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
             },
             mark: { type: 'line', color: '#bbb', strokeDash: [4, 4] },
             encoding: {
-              x: { field: 'a', type: 'quantitative', scale: unit },
-              y: { field: 'b', type: 'quantitative', scale: unit },
+              x: { field: 'a', type: 'quantitative', scale: UNIT },
+              y: { field: 'b', type: 'quantitative', scale: UNIT },
             },
           },
           {
             data: { values: roc },
             mark: { type: 'line', strokeWidth: 2 },
-            encoding: {
-              x: { field: 'fpr', type: 'quantitative', title: 'False positive rate', scale: unit },
-              y: { field: 'tpr', type: 'quantitative', title: 'True positive rate', scale: unit },
-              order: { field: 'i' },
-              color: {
-                field: 'series',
-                type: 'nominal',
-                title: 'ROC',
-                sort: rocNames,
-                legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
-              },
-            },
+            encoding: curveEncoding(['fpr', 'False positive rate'], ['tpr', 'True positive rate'], 'ROC', rocNames),
           },
         ],
       },
@@ -93,18 +98,7 @@ export function rocPrSpec(sets: readonly NamedCurves[]): TopLevelSpec {
         height: 240,
         data: { values: pr },
         mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after' },
-        encoding: {
-          x: { field: 'recall', type: 'quantitative', title: 'Recall', scale: unit },
-          y: { field: 'precision', type: 'quantitative', title: 'Precision', scale: unit },
-          order: { field: 'i' },
-          color: {
-            field: 'series',
-            type: 'nominal',
-            title: 'PR',
-            sort: prNames,
-            legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
-          },
-        },
+        encoding: curveEncoding(['recall', 'Recall'], ['precision', 'Precision'], 'PR', prNames),
       },
     ],
     resolve: { scale: { color: 'independent' } },

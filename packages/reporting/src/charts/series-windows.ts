@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { decimateMinMax } from '../stats.js';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 export interface SeriesWindowsInput {
   /** Milliseconds since epoch, aligned with `values`. */
@@ -31,11 +31,11 @@ export function seriesWindowsSpec(input: SeriesWindowsInput): TopLevelSpec {
   ];
   const time = { field: 't', type: 'temporal' as const, title: 'Time' };
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: input.title ?? 'Series with labelled and detected anomaly windows',
-    width: 760,
-    height: 220,
-    config: CHART_CONFIG,
+    ...chartHead({
+      title: input.title ?? 'Series with labelled and detected anomaly windows',
+      width: 760,
+      height: 220,
+    }),
     layer: [
       {
         data: { values: bands.filter((b) => b.kind === 'labelled anomaly') },

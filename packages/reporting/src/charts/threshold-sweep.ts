@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** One scoring variant (e.g. "p90") and its precision, recall and F1. */
 export interface SweepVariant {
@@ -25,11 +25,11 @@ export function thresholdSweepSpec(variants: readonly SweepVariant[], options: {
       .map(([key, name]) => ({ variant: v.label, metric: name, value: round(v[key]!, 4) })),
   );
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? 'Threshold sweep (test split)',
-    width: Math.max(240, 90 * variants.length),
-    height: 220,
-    config: CHART_CONFIG,
+    ...chartHead({
+      title: options.title ?? 'Threshold sweep (test split)',
+      width: Math.max(240, 90 * variants.length),
+      height: 220,
+    }),
     data: { values },
     layer: [
       { mark: { type: 'bar' } },

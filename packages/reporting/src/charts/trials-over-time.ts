@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** A trial's score: the selection value of the evaluation its study features for it. */
 export interface TrialScore {
@@ -32,13 +32,13 @@ export function trialsOverTimeSpec(
   }));
   const byEpochs = options.by === 'epochs';
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: byEpochs
-      ? `Best ${options.metricLabel} so far against epochs trained`
-      : `${options.metricLabel} by trial, with best so far`,
-    width: 520,
-    height: 220,
-    config: CHART_CONFIG,
+    ...chartHead({
+      title: byEpochs
+        ? `Best ${options.metricLabel} so far against epochs trained`
+        : `${options.metricLabel} by trial, with best so far`,
+      width: 520,
+      height: 220,
+    }),
     data: { values },
     encoding: {
       x: byEpochs

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VEGA_LITE_SCHEMA, round } from './common.js';
+import { chartHead, round } from './common.js';
 
 /** A configuration's selection value: its mean over repeats and 95% interval (null without one). */
 export interface IntervalRow {
@@ -19,9 +19,7 @@ export function winnerIntervalsSpec(rows: readonly IntervalRow[], options: { met
   }));
   const y = { field: 'label', type: 'nominal', title: null, sort: null } as const;
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    width: 520,
-    config: CHART_CONFIG,
+    ...chartHead({ width: 520 }),
     data: { values },
     layer: [
       {
