@@ -46,14 +46,23 @@ export function searchOptions(y: Argv) {
           })
           .option('trials', {
             type: 'number',
+            coerce: positiveInteger('trials'),
             describe: 'Training configurations to sample (samplers that take a count)',
           })
           .option('pruner', {
             choices: PRUNER_TYPES,
             describe: "Stop hopeless trials early (keeps the file's settings for the same type)",
           })
-          .option('epochs', { type: 'number', describe: 'Override training.epochs (e.g. 1 for a smoke run)' })
-          .option('repeats', { type: 'number', describe: 'Override repeats per configuration' })
+          .option('epochs', {
+            type: 'number',
+            coerce: positiveInteger('epochs'),
+            describe: 'Override training.epochs (e.g. 1 for a smoke run)',
+          })
+          .option('repeats', {
+            type: 'number',
+            coerce: positiveInteger('repeats'),
+            describe: 'Override repeats per configuration',
+          })
           .option('fresh', { type: 'boolean', default: false, describe: 'Start a new study instead of resuming' })
           .option('yes', {
             type: 'boolean',
