@@ -291,17 +291,20 @@ describe('aelab score refuses tampered network files, naming the file', () => {
 const DEEP = '['.repeat(100_000) + ']'.repeat(100_000);
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** [file, field named in the error, the edit that puts DEEP there]. */
+const nested: [string, string, (info: Info) => void][] = [
+  ['aelab-model.json', 'threshold', (i: Info) => (i.threshold = 'DEEP')],
+  ['aelab-model.json', 'preparation.options', (i: Info) => (i.preparation.options = 'DEEP')],
+  ['aelab-model.json', 'spec.encoder', (i: Info) => (i.spec.encoder = 'DEEP')],
+  [
+    'model.json',
+    'modelTopology.config.layers[1].config.units',
+    (i: Info) => (i.modelTopology.config.layers[1].config.units = 'DEEP'),
+  ],
+];
+
 describe('aelab score refuses model JSON nested deeper than any model, naming the file and the field', () => {
-  it.each([
-    ['aelab-model.json', 'threshold', (i: Info) => (i.threshold = 'DEEP')],
-    ['aelab-model.json', 'preparation.options', (i: Info) => (i.preparation.options = 'DEEP')],
-    ['aelab-model.json', 'spec.encoder', (i: Info) => (i.spec.encoder = 'DEEP')],
-    [
-      'model.json',
-      'modelTopology.config.layers[1].config.units',
-      (i: Info) => (i.modelTopology.config.layers[1].config.units = 'DEEP'),
-    ],
-  ] as const)('%s: %s', async (name, field, edit) => {
+  it.each(nested)('%s: %s', async (name, field, edit) => {
     const { model, out } = await modelCopy();
     const file = join(model, name);
     const content = JSON.parse(await readFile(file, 'utf8')) as Info;
