@@ -4,7 +4,7 @@
  * implementation cannot disagree (and neither imports the other).
  */
 import { availableParallelism } from 'node:os';
-import { EXPORT_FORMATS } from '@aelab/core';
+import { EXPORT_FORMATS, LOWEST_THRESHOLD } from '@aelab/core';
 import { DECIMAL_NUMBER } from '@aelab/data';
 import { PRUNER_TYPES, SAMPLER_TYPES, WORKER_EXECUTORS } from '@aelab/search';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -46,14 +46,23 @@ export function searchOptions(y: Argv) {
           })
           .option('trials', {
             type: 'number',
+            coerce: positiveInteger('trials'),
             describe: 'Training configurations to sample (samplers that take a count)',
           })
           .option('pruner', {
             choices: PRUNER_TYPES,
             describe: "Stop hopeless trials early (keeps the file's settings for the same type)",
           })
-          .option('epochs', { type: 'number', describe: 'Override training.epochs (e.g. 1 for a smoke run)' })
-          .option('repeats', { type: 'number', describe: 'Override repeats per configuration' })
+          .option('epochs', {
+            type: 'number',
+            coerce: positiveInteger('epochs'),
+            describe: 'Override training.epochs (e.g. 1 for a smoke run)',
+          })
+          .option('repeats', {
+            type: 'number',
+            coerce: positiveInteger('repeats'),
+            describe: 'Override repeats per configuration',
+          })
           .option('fresh', flag('Start a new study instead of resuming'))
           .option(
             'yes',
@@ -147,6 +156,17 @@ function finiteNumber(option: string) {
   };
 }
 
+/** `--threshold`: finite, and not below any error (a negative threshold flagged every row). */
+function thresholdValue(value: unknown): number {
+  const threshold = finiteNumber('threshold')(value);
+  if (threshold < LOWEST_THRESHOLD) {
+    throw new Error(
+      `--threshold must be >= ${LOWEST_THRESHOLD} (reconstruction errors are never negative), got '${threshold}'`,
+    );
+  }
+  return threshold;
+}
+
 export function scoreOptions(y: Argv) {
   return withBackend(
     y
@@ -164,7 +184,7 @@ export function scoreOptions(y: Argv) {
       })
       .option('threshold', {
         type: 'string',
-        coerce: finiteNumber('threshold'),
+        coerce: thresholdValue,
         describe: 'Override the threshold saved with the model',
       })
       .option('label-column', {

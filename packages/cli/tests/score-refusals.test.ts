@@ -90,6 +90,7 @@ const tampered: [string, (info: Info) => void, string | RegExp][] = [
   ['spec.extraField', (i) => (i.spec.extraField = 1), /^spec\.extraField is not a known field/],
   ['threshold', (i) => (i.threshold = 'abc'), 'threshold must be a finite number or null, got "abc"'],
   ['threshold', (i) => (i.threshold = OVERFLOW), 'threshold must be a finite number or null, got Infinity'],
+  ['threshold', (i) => (i.threshold = -5), 'threshold must be >= 0, got -5'],
   ['extra', (i) => (i.extra = 'x'), /^extra /],
   ['extra.errorMetric', (i) => (i.extra.errorMetric = 'l1'), 'extra.errorMetric must be one of mse, mae, got "l1"'],
   ['tfjsVersion', (i) => (i.tfjsVersion = 4), 'tfjsVersion must be a string, got 4'],
@@ -286,6 +287,36 @@ describe('aelab score refuses tampered network files, naming the file', () => {
   });
 });
 
+/** A JSON array nested 100,000 deep: JSON.parse reads it, recursive code (zod, JSON.stringify) overflows the stack. */
+const DEEP = '['.repeat(100_000) + ']'.repeat(100_000);
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** [file, field named in the error, the edit that puts DEEP there]. */
+const nested: [string, string, (info: Info) => void][] = [
+  ['aelab-model.json', 'threshold', (i: Info) => (i.threshold = 'DEEP')],
+  ['aelab-model.json', 'preparation.options', (i: Info) => (i.preparation.options = 'DEEP')],
+  ['aelab-model.json', 'spec.encoder', (i: Info) => (i.spec.encoder = 'DEEP')],
+  [
+    'model.json',
+    'modelTopology.config.layers[1].config.units',
+    (i: Info) => (i.modelTopology.config.layers[1].config.units = 'DEEP'),
+  ],
+];
+
+describe('aelab score refuses model JSON nested deeper than any model, naming the file and the field', () => {
+  it.each(nested)('%s: %s', async (name, field, edit) => {
+    const { model, out } = await modelCopy();
+    const file = join(model, name);
+    const content = JSON.parse(await readFile(file, 'utf8')) as Info;
+    edit(content);
+    await writeFile(file, JSON.stringify(content).replace('"DEEP"', DEEP));
+    await expect(score(model, '--out', out)).rejects.toThrow(
+      new RegExp(`^${escaped(file)}: ${escaped(field)}(\\[0\\])+ nests deeper than 64 levels of arrays and objects$`),
+    );
+    await expectNothingWritten(out);
+  });
+});
+
 describe('aelab score --out', () => {
   it('a directory is refused before scoring, and no temp file is left', async () => {
     const { model, out } = await modelCopy();
@@ -303,6 +334,17 @@ describe('aelab score --out', () => {
     await expect(score(model, '--out', out)).rejects.toThrow(
       `--out ${out}: its folder ${join(dir, 'no-such-folder')} does not exist`,
     );
+  });
+});
+
+describe('aelab score --threshold', () => {
+  it('refuses a negative threshold (errors are never negative: it flagged every row), writing nothing', async () => {
+    const { model, out } = await modelCopy();
+    await expect(score(model, '--threshold=-1', '--out', out)).rejects.toThrow(
+      "--threshold must be >= 0 (reconstruction errors are never negative), got '-1'",
+    );
+    await expectNothingWritten(out);
+    expect((await score(model, '--threshold', '0', '--out', out)).out).toMatch(/3 of 3 rows flagged/);
   });
 });
 

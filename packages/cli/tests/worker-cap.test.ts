@@ -54,4 +54,22 @@ describe('aelab search --workers 1000 on a 2-training grid', () => {
       expect(existsSync(store)).toBe(false);
     }
   });
+
+  // Before, the value went into the experiment and was blamed on the file (`base.json: sampler.trials: ... got NaN`).
+  it('refuses --trials, --epochs and --repeats that are not whole numbers of at least 1, naming the option', () => {
+    const refusals = [
+      ['--trials=abc', "--trials must be a finite number, got 'NaN'"],
+      ['--epochs=0', '--epochs must be a whole number of at least 1, got 0'],
+      ['--repeats=-3', '--repeats must be a whole number of at least 1, got -3'],
+      ['--epochs=1.5', '--epochs must be a whole number of at least 1, got 1.5'],
+    ];
+    for (const [bad, why] of refusals) {
+      const store = join(dir, `bad-${bad}`);
+      const args = [bin, 'search', 'random', '-e', join(dir, 'exp.json'), '--store', store, bad];
+      const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(why);
+      expect(existsSync(store)).toBe(false);
+    }
+  }, 60_000);
 });

@@ -21,14 +21,14 @@ export const MAX_JSON_DEPTH = 64;
  * as own properties, but copying one into an object sets its prototype instead, so the
  * field vanished without a word). Walks without recursion; each problem names its path.
  */
-export function untrustedJsonProblems(value: unknown): SchemaProblem[] {
+export function untrustedJsonProblems(value: unknown, maxDepth = MAX_JSON_DEPTH): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: '', depth: 0 }];
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (node.value === null || typeof node.value !== 'object') continue;
-    if (node.depth >= MAX_JSON_DEPTH) {
-      problems.push({ path: node.path, message: `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` });
+    if (node.depth >= maxDepth) {
+      problems.push({ path: node.path, message: `nests deeper than ${maxDepth} levels of arrays and objects` });
       continue;
     }
     const entries = Array.isArray(node.value) ? node.value.map((v, i) => [i, v] as const) : Object.entries(node.value);
@@ -39,4 +39,26 @@ export function untrustedJsonProblems(value: unknown): SchemaProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * The problem of the first array or object of `value` nested deeper than `maxDepth`, or
+ * undefined. For large documents read often (a run store's files): walks without recursion
+ * and builds no path unless it finds one.
+ */
+export function tooDeepJson(value: unknown, maxDepth: number): SchemaProblem | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const nodes: object[] = [value];
+  const depths: number[] = [0];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth >= maxDepth) return untrustedJsonProblems(value, maxDepth).find((p) => p.message.startsWith('nests'));
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child === null || typeof child !== 'object') continue;
+      nodes.push(child);
+      depths.push(depth + 1);
+    }
+  }
+  return undefined;
 }

@@ -3,7 +3,14 @@
  * sweep's recorder when it saves a resumed study's model again), without tfjs.
  */
 import { z } from 'zod';
-import { ERROR_METRICS, formatValue, schemaProblems, type SavedModelInfo } from '@aelab/core';
+import {
+  ERROR_METRICS,
+  formatValue,
+  LOWEST_THRESHOLD,
+  schemaProblems,
+  untrustedJsonProblems,
+  type SavedModelInfo,
+} from '@aelab/core';
 import { modelSpecSchema } from './families/index.js';
 
 /**
@@ -17,6 +24,8 @@ export const savedModelInfoSchema = z.strictObject({
   preparation: z.unknown(),
   threshold: z
     .number({ error: (issue) => `must be a finite number or null, got ${formatValue(issue.input)}` })
+    // Errors are never negative: a negative threshold flagged every row.
+    .min(LOWEST_THRESHOLD, { error: (issue) => `must be >= ${LOWEST_THRESHOLD}, got ${formatValue(issue.input)}` })
     .nullable()
     .optional(),
   extra: z.looseObject({ errorMetric: z.enum(ERROR_METRICS).optional() }).optional(),
@@ -27,9 +36,15 @@ export const savedModelInfoSchema = z.strictObject({
     .optional(),
 });
 
-/** Every problem of `value` under `schema`, as one error naming the file and each field. */
+/**
+ * Every problem of `value` under `schema`, as one error naming the file and each field.
+ * Nesting deeper than any model's (and `__proto__` keys) is refused first, walking without
+ * recursion: zod and the messages' quoting recurse, and overflowed the stack on a file
+ * nested 100,000 deep ("Maximum call stack size exceeded", no file named).
+ */
 export function checkAgainst<T>(file: string, schema: z.ZodType<T>, value: unknown): T {
-  const problems = schemaProblems(schema, value);
+  const unsafe = untrustedJsonProblems(value);
+  const problems = unsafe.length > 0 ? unsafe : schemaProblems(schema, value);
   if (problems.length > 0) throw new Error(`${file}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
   return value as T;
 }

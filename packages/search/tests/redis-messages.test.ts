@@ -166,6 +166,19 @@ describe('a job payload read from Redis', () => {
       }),
     );
   });
+
+  it('nested 100,000 deep, is refused naming where, without overflowing the stack', () => {
+    // BullMQ's JSON.parse reads it; zod and the messages' quoting recurse.
+    const text = '['.repeat(100_000) + ']'.repeat(100_000);
+    const deep = JSON.parse(text) as unknown;
+    expect(() => parseJob({ protocol: 1, task: { config: { model: deep } } })).toThrow(
+      /^invalid job: task\.config\.model(\[0\])+: nests deeper than 64 levels of arrays and objects$/,
+    );
+    // So is a job's return value, and a cancel or progress message (their JSON.parse, with a reviver, recurses).
+    expect(() => readReturn(deep)).toThrow(/^job return value: (\[0\])+ nests deeper than 64 levels/);
+    expect(() => readCancel(text)).toThrow(/^cancel message: /);
+    expect(() => readProgress({ attempt: 'a1', message: text })).toThrow(/^job progress: /);
+  });
 });
 
 describe('a study queue name read from the set of queues', () => {

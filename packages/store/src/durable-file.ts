@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { reachFailpoint } from '@aelab/core';
+import { MAX_JSON_DEPTH, reachFailpoint, tooDeepJson } from '@aelab/core';
 import type { Adapter } from 'lowdb';
 
 export interface DurableWriteOptions {
@@ -93,11 +93,16 @@ export class DurableJsonFile<T> implements Adapter<T> {
   async read(): Promise<T | null> {
     const text = await readStoreFile(this.path);
     if (text === null) return null;
+    let data: unknown;
     try {
-      return JSON.parse(text) as T;
+      data = JSON.parse(text);
     } catch (error) {
       throw new Error(`run store: ${this.path} is not valid JSON${jsonErrorText(text, error as Error)}`);
     }
+    // Checked before any recursive reader (freezing, zod, quoting a value) overflows the stack.
+    const deep = tooDeepJson(data, STORE_JSON_DEPTH);
+    if (deep) throw new Error(`run store: ${this.path}: ${deep.path || '(root)'} ${deep.message}`);
+    return data as T;
   }
 
   async write(data: T): Promise<void> {
@@ -105,6 +110,12 @@ export class DurableJsonFile<T> implements Adapter<T> {
     await writeFileAtomic(this.path, JSON.stringify(data, null, indent) + '\n', this.#options);
   }
 }
+
+/**
+ * How deeply a store file may nest: records hold experiments (up to MAX_JSON_DEPTH
+ * themselves) and parameter values a few levels down.
+ */
+const STORE_JSON_DEPTH = 2 * MAX_JSON_DEPTH;
 
 const OWN_FILES_ONLY = 'the store reads only its own plain files';
 

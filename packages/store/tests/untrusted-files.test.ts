@@ -279,6 +279,28 @@ describe("the store's own files behind links, or not files", () => {
     );
   });
 
+  it('refuses a file nested deeper than any record, naming it and where, without overflowing the stack', async () => {
+    const { root, study } = await storeWithTrials();
+    // JSON.parse reads 100,000 levels; every recursive reader after it (freezing, zod, quoting) overflowed the stack.
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const index = join(root, 'index.json');
+    await editJson(index, (value) => (value.studies[0].experiment = 'DEEP'));
+    await writeFile(index, (await readFile(index, 'utf8')).replace('"DEEP"', deep));
+    const nests = 'nests deeper than 128 levels of arrays and objects';
+    await expect(openRunStore(root, { readonly: true })).rejects.toThrow(
+      new RegExp(`^run store: ${index}: studies\\[0\\]\\.experiment(\\[0\\])+ ${nests}$`),
+    );
+    await editJson(index, (value) => (value.studies[0].experiment = {}));
+    const shard = join(root, study.id, 'trials-0000.json');
+    await editJson(shard, (value) => (value.trials[1].params.x = 'DEEP'));
+    await writeFile(shard, (await readFile(shard, 'utf8')).replace('"DEEP"', deep));
+    const reader = await openRunStore(root, { readonly: true });
+    await expect(reader.listTrials(study.id)).rejects.toThrow(
+      new RegExp(`^run store: ${shard}: trials\\[1\\]\\.params\\.x(\\[0\\])+ ${nests}$`),
+    );
+    await reader.close();
+  });
+
   it('says where a file stops being JSON without quoting its content', async () => {
     const { root, study } = await storeWithTrials();
     const index = join(root, 'index.json');

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import type { ThresholdRuleDefinition } from './rule.js';
+import { LOWEST_THRESHOLD, type ThresholdRuleDefinition } from './rule.js';
 
 const schema = z
   .object({
     rule: z.literal('fixed'),
-    value: z.number().min(0).describe('The threshold itself: errors are >= 0, so a negative one flags every row.'),
+    value: z
+      .number()
+      .min(LOWEST_THRESHOLD)
+      .describe('The threshold itself: errors are >= 0, so a negative one flags every row.'),
   })
   .strict();
 

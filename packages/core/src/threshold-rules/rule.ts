@@ -12,6 +12,13 @@ export const thresholdSplitField = z
   .optional()
   .describe('Errors the rule is computed on (default train); validation uses its normal rows only.');
 
+/**
+ * The lowest threshold there is: reconstruction errors (and detector scores) are never
+ * negative, so a negative threshold flags every row. The fixed rule's `value`, a saved
+ * model's threshold and `aelab score --threshold` are all held to it.
+ */
+export const LOWEST_THRESHOLD = 0;
+
 /** The reconstruction errors a rule may draw on. */
 export interface ThresholdInputs {
   /** Per-sample errors of the (normal-only) training split. */

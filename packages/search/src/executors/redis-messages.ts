@@ -9,7 +9,7 @@
  * The job payload is checked by the worker (redis-worker.ts, `parseJob`): its schema
  * needs the experiment's data and training schemas.
  */
-import { schemaProblems } from '@aelab/core';
+import { MAX_JSON_DEPTH, schemaProblems, tooDeepJson } from '@aelab/core';
 import { z } from 'zod';
 import type { TrialProgress, TrialResult } from '../trial-task.js';
 
@@ -85,7 +85,10 @@ export const resultHeadSchema = z.object({
 
 /** `value` as `schema` reads it, or an Error naming `what` and each field at fault. */
 function read<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const problems = schemaProblems(schema, value);
+  // Nesting past any message's first (results are large: no path is built unless needed); zod and its messages
+  // recurse, and overflowed the stack.
+  const deep = tooDeepJson(value, MAX_JSON_DEPTH);
+  const problems = deep ? [deep] : schemaProblems(schema, value);
   if (problems.length > 0)
     throw new Error(`${what}: ${problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join('; ')}`);
   return value as z.output<S>;

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { schemaProblems, trainingSchema } from '@aelab/core';
+import { schemaProblems, trainingSchema, untrustedJsonProblems } from '@aelab/core';
 import { datasetInfo, printable, resolveDataDir, type DataSpec } from '@aelab/data';
 import { BACKEND_NAMES, type BackendName } from '@aelab/models/registry';
 import { parseTrialId } from '@aelab/store';
@@ -109,7 +109,9 @@ const jobSchema = z
 
 /** The job's data, or the reason it is refused (an UnrecoverableError: retrying cannot help). */
 export function parseJob(data: unknown): RedisJobData {
-  const problems = schemaProblems(jobSchema, data);
+  // Nesting past any job's (and __proto__ keys) first: zod and its messages recurse, and overflowed the stack.
+  const unsafe = untrustedJsonProblems(data);
+  const problems = unsafe.length > 0 ? unsafe : schemaProblems(jobSchema, data);
   if (problems.length > 0)
     throw new UnrecoverableError(`invalid job: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   return data as RedisJobData;
