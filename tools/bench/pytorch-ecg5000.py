@@ -10,14 +10,16 @@ same rule on the other side:
 - `validation`: the percentile of the validation split's normal rows.
 
 Protocol as aelab's: ecg.csv rows 0-499 train / 500-end test, label 1 is normal; 10% of
-the training rows carved as validation with their anomalies kept (drawn here with numpy's
-RandomState(seed + repeat), so not aelab's rows); the model trains on the remaining normal
+the training rows carved as validation with their anomalies kept, a new carve per repeat as
+`"resample": "validation"` draws (here with numpy's RandomState(seed + repeat): its own
+carves, deterministic from the seed, not aelab's rows); the model trains on the remaining normal
 rows; StandardScaler (population std) fit on them; Adam 1e-3, MSE, batch 32, 100 epochs,
 no early stopping; errors are per-row MSE in eval mode.
 
-    AELAB_DATA_DIR=../shared/datasets python3 tools/bench/pytorch-ecg5000.py [--repeats 5] [--percentile 95]
+    AELAB_DATA_DIR=../shared/datasets /usr/bin/python3 tools/bench/pytorch-ecg5000.py [--repeats 5] [--percentile 95]
 
-Prints one JSON object: per rule, test F1 per repeat and its mean and sample std.
+Prints one JSON object: per rule, test F1 per repeat and its mean and sample std; per repeat,
+the normal beats of its validation carve (what the validation rule's percentile is taken over).
 PyTorch is not an aelab dependency (Debian: apt-get install python3-torch).
 """
 import argparse
@@ -85,12 +87,14 @@ def run(repeat, train, test):
         errors = lambda t: ((model(t) - t) ** 2).mean(1).numpy()
         e_fit, e_val, e_te = errors(x_fit), errors(x_val), errors(x_te)
     thresholds = {"train": np.percentile(e_fit, args.percentile), "validation": np.percentile(e_val, args.percentile)}
-    return {rule: f1(e_te > t, ~normal_test) for rule, t in thresholds.items()}
+    scores = {rule: f1(e_te > t, ~normal_test) for rule, t in thresholds.items()}
+    return {**scores, "validation_normals": len(e_val)}
 
 
 train, test = load()
 runs = [run(r, train, test) for r in range(args.repeats)]
-out = {"model": "V3 (pytorch init)", "percentile": args.percentile, "repeats": args.repeats, "epochs": args.epochs}
+out = {"model": "V3 (pytorch init)", "percentile": args.percentile, "repeats": args.repeats, "epochs": args.epochs,
+       "resample": "validation", "validation_normals": [r["validation_normals"] for r in runs]}
 for rule in ("train", "validation"):
     values = [r[rule] for r in runs]
     out[rule] = {"f1": [round(v, 4) for v in values], "mean": round(statistics.mean(values), 4),
