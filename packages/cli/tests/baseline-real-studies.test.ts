@@ -70,7 +70,7 @@ describe.skipIf(!available)('the best baseline on the shipped real-data studies 
       }
       const sentence = lines.find((l) => l.includes('the best baseline'))?.trim();
       const pattern = new RegExp(
-        `^the best autoencoder \\(dense ${variant} · .+\\) (beats|does not beat) ` +
+        `^the best autoencoder \\(dense ${variant} · .+\\) (beats|does not beat|is beaten by) ` +
           `the best baseline \\((pca|isolation-forest|knn) .+\\) ` +
           `on validation ${metric}: difference -?\\d\\.\\d{3}, ` +
           `95% CI \\[-?\\d\\.\\d{3}, -?\\d\\.\\d{3}\\] \\(paired bootstrap over ` +

@@ -30,8 +30,11 @@ export interface ComparedConfiguration {
 
 /** The paired comparison of the winner with the best baseline. */
 export interface BaselineComparison {
-  /** `beats`: the 95% interval of (autoencoder - baseline) lies wholly on the better side of 0. */
-  verdict: 'beats' | 'does not beat';
+  /**
+   * Where the 95% interval of (autoencoder - baseline) lies: wholly on the better side of 0 (`beats`), wholly on
+   * the worse side (`is beaten by`: the baseline is the better detector), or across 0 (`does not beat`).
+   */
+  verdict: 'beats' | 'does not beat' | 'is beaten by';
   /** Autoencoder minus baseline on the selection metric over all the split's rows (the objectives' difference). */
   difference: number;
   interval: Interval;
@@ -211,8 +214,9 @@ function compared(
   const last = differences.length - 1;
   const at = (q: number) => differences[Math.min(last, Math.max(0, Math.round(q * last)))];
   const interval = { low: at(tail), high: at(1 - tail) };
-  const better = rule.direction === 'maximize' ? interval.low > 0 : interval.high < 0;
-  const verdict = better ? 'beats' : 'does not beat';
+  const [betterEnd, worseEnd] =
+    rule.direction === 'maximize' ? [interval.low, -interval.high] : [-interval.high, interval.low];
+  const verdict = betterEnd > 0 ? 'beats' : worseEnd > 0 ? 'is beaten by' : 'does not beat';
   const sentence =
     `the best autoencoder (${autoencoder.name}) ${verdict} the best baseline (${baseline.name}) on ` +
     `${rule.split} ${metricLabel}: difference ${fixed(difference)}, ${Math.round(CONFIDENCE * 100)}% CI ` +

@@ -50,12 +50,13 @@ describe('compareWithBaseline', () => {
     },
   );
 
-  it('says "does not beat" when the baseline is the better one, and when both score the rows alike', () => {
+  it('says "is beaten by" when the baseline is clearly the better one, "does not beat" when both score alike', () => {
     const good = scored(2, 0.2);
     const poor = scored(2, 1.5);
-    expect(compareWithBaseline(prAuc, good.y, side('ae', poor.scores), side('pca', good.scores)).verdict).toBe(
-      'does not beat',
-    );
+    const beaten = compareWithBaseline(prAuc, good.y, side('ae', poor.scores), side('pca', good.scores));
+    expect(beaten.verdict).toBe('is beaten by');
+    expect(beaten.interval.high).toBeLessThan(0);
+    expect(beaten.sentence).toMatch(/^the best autoencoder \(ae\) is beaten by the best baseline \(pca\) /);
     const same = compareWithBaseline(prAuc, good.y, side('ae', good.scores), side('pca', good.scores));
     expect(same).toMatchObject({ verdict: 'does not beat', difference: 0, interval: { low: 0, high: 0 } });
   });
@@ -102,7 +103,7 @@ describe('compareWithBaseline', () => {
       'beats',
     );
     expect(compareWithBaseline(specificity, a.y, side('ae', flagsNothing), side('pca', a.scores)).verdict).toBe(
-      'does not beat',
+      'is beaten by',
     );
   });
 
