@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { SERVE_LOOK_MS } from '@aelab/reporting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin } from './built-cli.js';
 
@@ -91,6 +92,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
   }
 }
 
+/** A running trial in the sweep's live progress file (store's `LiveTrial`), as far as the test reads it. */
+interface LiveTrialFile {
+  history: { epoch: number }[];
+}
+
 interface LiveApi {
   state: string;
   trials: { total: number; complete: number };
@@ -172,8 +178,20 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
         return body.studies.length > 0 ? body : undefined;
       });
       const studyId = studies[0].id;
+      // The server looks at the store at most every 250 ms (SERVE_LOOK_MS), so an answer just after a
+      // freeze may predate it; one asked for a whole look later cannot (the sweep writes nothing
+      // while frozen), and two equal answers that far apart are the frozen sweep's.
+      const frozenTotal = async () => {
+        const total = async () => (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
+        for (let before = await total(); ;) {
+          await new Promise((r) => setTimeout(r, 3 * SERVE_LOOK_MS));
+          const now = await total();
+          if (now === before) return now;
+          before = now;
+        }
+      };
       freeze();
-      const first = (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
+      const first = await frozenTotal();
       const trialsCell = list.locator('#studies tbody tr td:nth-child(8)');
       await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(first));
       resume();
@@ -181,7 +199,7 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
         (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total > first ? true : undefined,
       );
       freeze();
-      const second = (await api<LiveApi>(`api/studies/${studyId}/live`)).trials.total;
+      const second = await frozenTotal();
       await expect.poll(() => trialsCell.textContent(), { timeout: PATIENCE }).toBe(String(second));
       expect(second).toBeGreaterThan(first);
       // Opened while the sweep is frozen, so the trials still to train are there to watch.
@@ -193,6 +211,26 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
       const liveFile = join(store, studyId, 'live', 'progress.json');
       const liveWrite = async () => (JSON.parse(await readFile(liveFile, 'utf8')) as { updatedAt: string }).updatedAt;
       const runningTrials = async () => (await api<LiveApi>(`api/studies/${studyId}/live`)).runningTrials;
+      // The server looks at the store at most every 250 ms, so an answer just after a freeze may
+      // predate it: the frozen sweep's file on disk is the truth, and the server is waited for.
+      const epochsOnDisk = async () => {
+        const file = JSON.parse(await readFile(liveFile, 'utf8')) as { trials: Record<string, LiveTrialFile> };
+        return Object.values(file.trials).map((t) => t.history.at(-1)?.epoch ?? 0);
+      };
+      const sameEpochs = (a: number[], b: number[]) =>
+        JSON.stringify(a.filter((e) => e > 0).sort()) === JSON.stringify(b.filter((e) => e > 0).sort());
+      const frozenRunningTrials = async () => {
+        const truth = await epochsOnDisk();
+        return until('the server to show the frozen sweep', async () => {
+          const shown = await runningTrials();
+          return sameEpochs(
+            shown.map((t) => t.epoch),
+            truth,
+          )
+            ? shown
+            : undefined;
+        });
+      };
       const item = (n: number) => study.locator(`#live-running li[data-trial="${n}"]`);
       const points = async () => Number(await study.locator('#live-intermediate').getAttribute('data-points'));
       let grew = false;
@@ -201,7 +239,7 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
           (await runningTrials()).some((t) => t.epoch > 0 && t.epoch < t.epochs / 2) ? true : undefined,
         );
         freeze();
-        const a = (await runningTrials()).find((t) => t.epoch > 0 && t.epoch < t.epochs / 2);
+        const a = (await frozenRunningTrials()).find((t) => t.epoch > 0 && t.epoch < t.epochs / 2);
         if (!a) {
           resume();
           continue;
@@ -213,7 +251,7 @@ describe.skipIf(!hasChromium)('aelab serve in headless Chromium', () => {
         resume();
         await until('the next live write', async () => ((await liveWrite()) !== since ? true : undefined));
         freeze();
-        const b = (await runningTrials()).find((t) => t.number === a.number);
+        const b = (await frozenRunningTrials()).find((t) => t.number === a.number);
         // Half a training cannot pass before the next write, but should the trial have ended, try the next one.
         if (b && b.epoch > a.epoch) {
           await expect

@@ -46,6 +46,11 @@ export {
 export { leaderboardTextTable, markdownTable, type TextTable } from './markdown.js';
 export { studyExport, formatExport, EXPORT_LEAD_COLUMNS, type ExportValue, type StudyExport } from './export.js';
 export { createServeApp, serve, type ServeOptions } from './server/app.js';
-export { MAX_COMPARED_STUDIES, MAX_QUERY_LENGTH, type ServedStoreOptions } from './server/served-store.js';
+export {
+  MAX_COMPARED_STUDIES,
+  MAX_QUERY_LENGTH,
+  SERVE_LOOK_MS,
+  type ServedStoreOptions,
+} from './server/served-store.js';
 export type { StudySummary, StudyState, LiveState, RunningTrial } from './server/study-state.js';
 export { winnerIntervalsSpec, type IntervalRow } from './charts/winner-intervals.js';
