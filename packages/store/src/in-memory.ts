@@ -1,7 +1,15 @@
 import { artifactPath, checkArtifactPath } from './artifact-paths.js';
 import { Ledger } from './ledger.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
-import type { ArtifactData, NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+import type {
+  ArtifactData,
+  NewEvaluation,
+  NewStudy,
+  NewTrial,
+  RunStore,
+  StartTrialOptions,
+  TrialOutcome,
+} from './run-store.js';
 
 export interface InMemoryRunStoreOptions {
   /** Clock for `createdAt` / `startedAt` / `finishedAt` defaults; tests pin it. */
@@ -46,10 +54,11 @@ export class InMemoryRunStore implements RunStore {
     return this.#ledger.studies().findLast((s) => s.experimentHash === hash);
   }
 
-  async startTrial(studyId: string, input: NewTrial): Promise<TrialRecord> {
+  async startTrial(studyId: string, input: NewTrial, options: StartTrialOptions = {}): Promise<TrialRecord> {
     this.#open();
     const trial = this.#ledger.buildTrial(studyId, input);
     this.#ledger.putTrial(trial);
+    options.onCreated?.(trial);
     return trial;
   }
 
