@@ -328,18 +328,13 @@ class StudyRun {
     let hardLimit: ReturnType<typeof setTimeout> | undefined;
     let training: Promise<TrialResult> | undefined;
     // The training is handed over as soon as its trial has an id, while the store makes the
-    // record durable (an fsync or two, no longer a fixed cost of every trial). Its progress
-    // waits for the record: `trial-start` is shown first, and a verdict is only given once it is.
-    let settleRecorded!: (error?: unknown) => void;
-    const recorded = new Promise<void>((resolve, reject) => {
-      settleRecorded = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    recorded.catch(() => undefined);
-    let isRecorded = false;
+    // record durable (an fsync or two, no longer a fixed cost of every trial). Its pruner
+    // answers at once; what is shown of it waits for the record (`trial-start` comes first).
+    let held: StudyEvent[] | null = [];
+    const show = (event: StudyEvent) => (held ? held.push(event) : this.emit(event));
     const launch = (trial: TrialRecord) => {
       const key = trainingKey(configHash, repeat);
-      const onProgress = (p: TrialProgress) =>
-        isRecorded ? this.onProgress(trial.id, key, p) : recorded.then(() => this.onProgress(trial.id, key, p));
+      const onProgress = (p: TrialProgress) => this.onProgress(trial.id, key, p, show);
       // The trainer stops itself at the budget; the hard timer catches a trial stuck inside one epoch.
       if (budget)
         hardLimit = setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000);
@@ -355,7 +350,6 @@ class StudyRun {
       });
     } catch (error) {
       // No record, no training: the one handed over stops, and the study fails with the store's error as before.
-      settleRecorded(error ?? new Error('the trial record could not be written'));
       controller.abort(error);
       await training?.catch(() => undefined);
       clearTimeout(hardLimit);
@@ -363,8 +357,9 @@ class StudyRun {
       throw error;
     }
     this.emit({ type: 'trial-start', trialId: trial.id, number: this.number++, params, repeat, total: this.total });
-    isRecorded = true;
-    settleRecorded();
+    const shown = held;
+    held = null;
+    shown.forEach((event) => this.emit(event));
     // A store that does not take `onCreated` (a wrapper): hand it over now.
     if (!training) launch(trial);
     try {
@@ -444,9 +439,14 @@ class StudyRun {
       'the last failure is in the trial list (`aelab runs show`)';
   }
 
-  private onProgress(trialId: string, training: string, progress: TrialProgress): TrialDirective | void {
+  private onProgress(
+    trialId: string,
+    training: string,
+    progress: TrialProgress,
+    show: (event: StudyEvent) => void,
+  ): TrialDirective | void {
     if (progress.type !== 'epoch') return;
-    this.emit({ type: 'trial-epoch', trialId, record: progress.record, epochs: progress.epochs });
+    show({ type: 'trial-epoch', trialId, record: progress.record, epochs: progress.epochs });
     return this.report(trialId, training, progress.record.epoch, intermediateValue(progress.record));
   }
 
