@@ -20,6 +20,29 @@ class WatchedStore extends InMemoryRunStore {
   }
 }
 
+/** Hands the new trial over (onCreated), then fails to write its record, as a full disk would. */
+class FailingStartStore extends InMemoryRunStore {
+  override async startTrial(studyId: string, input: NewTrial, options?: StartTrialOptions): Promise<TrialRecord> {
+    await super.startTrial(studyId, input, options);
+    throw new Error('ENOSPC: no space left on device, write trials-0000.json');
+  }
+}
+
+/** Never finishes a training by itself: it ends when the study aborts it, noting that it was. */
+class AbortableExecutor implements TrialExecutor {
+  readonly name = 'abortable';
+  readonly concurrency = 1;
+  readonly aborted: unknown[] = [];
+
+  run(_task: TrialTask, _onProgress: ProgressHandler, signal?: AbortSignal): Promise<TrialResult> {
+    return new Promise((_resolve, reject) =>
+      signal?.addEventListener('abort', () => (this.aborted.push(signal.reason), reject(signal.reason))),
+    );
+  }
+
+  async close(): Promise<void> {}
+}
+
 /** Reports one epoch at once (before the record is durable, where the study allows it), then is pruned there. */
 class OneEpochExecutor implements TrialExecutor {
   readonly name = 'one-epoch';
@@ -48,24 +71,36 @@ class OneEpochExecutor implements TrialExecutor {
   async close(): Promise<void> {}
 }
 
+const experiment = () =>
+  parseExperiment({
+    name: 'start-overlap',
+    seed: 1,
+    data: { dataset: 'synthetic-ecg', options: { trainRows: 40, testRows: 40 } },
+    model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+    training: { epochs: 3, batchSize: 32, learningRate: 0.001, loss: 'mse' },
+    scoring: { errorMetric: 'mse', threshold: { rule: 'fixed', value: 0.5 } },
+    space: { 'training.learningRate': { type: 'categorical', values: [0.001, 0.003] } },
+    pruner: { type: 'asha', minEpochs: 1, reductionFactor: 2 },
+    selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
+  });
+
 describe("a trial's start record", () => {
+  it('that cannot be written stops the training already handed over, and the sweep fails with the error', async () => {
+    const executor = new AbortableExecutor();
+    const store = new FailingStartStore();
+    await expect(
+      runStudy({ experiment: experiment(), experimentPath: 'start-overlap.json', store, executor }),
+    ).rejects.toThrow('ENOSPC: no space left on device, write trials-0000.json');
+    expect(executor.aborted).toHaveLength(1);
+    expect(String(executor.aborted[0])).toContain('ENOSPC');
+  });
+
   it('is written while its training already runs, and its progress is shown after it', async () => {
-    const experiment = parseExperiment({
-      name: 'start-overlap',
-      seed: 1,
-      data: { dataset: 'synthetic-ecg', options: { trainRows: 40, testRows: 40 } },
-      model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
-      training: { epochs: 3, batchSize: 32, learningRate: 0.001, loss: 'mse' },
-      scoring: { errorMetric: 'mse', threshold: { rule: 'fixed', value: 0.5 } },
-      space: { 'training.learningRate': { type: 'categorical', values: [0.001, 0.003] } },
-      pruner: { type: 'asha', minEpochs: 1, reductionFactor: 2 },
-      selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
-    });
     const executor = new OneEpochExecutor();
     const store = new WatchedStore(executor.handedOver);
     const events: StudyEvent['type'][] = [];
     const summary = await runStudy({
-      experiment,
+      experiment: experiment(),
       experimentPath: 'start-overlap.json',
       store,
       executor,
