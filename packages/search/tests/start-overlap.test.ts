@@ -28,6 +28,13 @@ class FailingStartStore extends InMemoryRunStore {
   }
 }
 
+/** A store that knows nothing of `onCreated` (a wrapper written before it). */
+class PlainStore extends InMemoryRunStore {
+  override startTrial(studyId: string, input: NewTrial): Promise<TrialRecord> {
+    return super.startTrial(studyId, input);
+  }
+}
+
 /** Never finishes a training by itself: it ends when the study aborts it, noting that it was. */
 class AbortableExecutor implements TrialExecutor {
   readonly name = 'abortable';
@@ -117,5 +124,13 @@ describe("a trial's start record", () => {
       ...['trial-start', 'trial-epoch', 'trial-end'],
       'done',
     ]);
+  });
+
+  it('of a store that does not call onCreated is written first, and the training handed over after', async () => {
+    const executor = new OneEpochExecutor();
+    const store = new PlainStore();
+    const summary = await runStudy({ experiment: experiment(), experimentPath: 'start-overlap.json', store, executor });
+    expect(summary.pruned).toBe(2);
+    expect(executor.verdicts).toHaveLength(2);
   });
 });
