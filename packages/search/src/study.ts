@@ -339,7 +339,12 @@ class StudyRun {
       if (budget)
         hardLimit = setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000);
       const task = this.taskOf(trial, config, configHash, repeat, seed);
-      training = this.executor.run(task, onProgress, controller.signal).finally(trained);
+      // Called inside the store's write, which must not throw: a failure is the training's.
+      try {
+        training = this.executor.run(task, onProgress, controller.signal).finally(trained);
+      } catch (error) {
+        training = Promise.reject(error as Error).finally(trained);
+      }
       // Awaited once the record is written; until then a failure must not count as unhandled.
       training.catch(() => undefined);
     };
