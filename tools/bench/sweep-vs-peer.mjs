@@ -13,8 +13,17 @@
 //             the coordinator, a worker waiting at the end);
 //   fixed     the sum of the four: wall x workers minus the steady epochs, per trial.
 //
+// Also per run: cpuSeconds, the process's CPU time (every thread), which a shared machine's
+// load disturbs less than wall time.
+// Checks: `sameAsGrid`, per sweep, the completed configurations whose validation MSE equals
+// the grid's in this invocation (when the grid ran); with --compare, `sameAsOld`: every
+// configuration's validation MSE equal in both builds.
+//
 // Usage: node tools/bench/sweep-vs-peer.mjs [--sweeps grid,tpe+asha] [--workers 1,2]
-//   [--repeat 3] [--epochs 100] [--limit 108] [--no-peer]
+//   [--repeat 3] [--epochs 100] [--limit 108] [--no-peer] [--compare <checkout>]
+// --compare: another checkout of aelab, built (e.g. an earlier commit: `git archive <commit> |
+// tar -x -C <dir>`, node_modules linked, `npx tsc -b`), run as "old", interleaved with this
+// one (old, new, new, old, ...) in the same process.
 // Needs a build and AELAB_DATA_DIR with ecg_tensorflow/ecg.csv; the peer needs python3 with
 // optuna and torch (Debian: python3-optuna python3-torch) and is skipped, saying so, without.
 import { spawnSync } from 'node:child_process';
@@ -22,7 +31,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stableStringify } from '@aelab/core';
 import { runStudy } from '@aelab/search';
 import { JsonFileRunStore } from '@aelab/store';
 import { ASHA, benchExperiment } from './lib/search-strategies.mjs';
@@ -37,6 +47,14 @@ const repeat = Number(arg('repeat', 3));
 const epochs = Number(arg('epochs', 100));
 const limit = Number(arg('limit', 108));
 const peerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'optuna-peer.py');
+const compare = arg('compare', null);
+const load = async (root) => ({
+  runStudy: (await import(pathToFileURL(path.join(root, 'packages/search/dist/index.js')).href)).runStudy,
+  JsonFileRunStore: (await import(pathToFileURL(path.join(root, 'packages/store/dist/index.js')).href))
+    .JsonFileRunStore,
+});
+const builds = { new: { runStudy, JsonFileRunStore } };
+if (compare) builds.old = await load(path.resolve(compare));
 
 const SEARCH = {
   grid: () => ({ sampler: { type: 'grid' } }),
@@ -78,24 +96,32 @@ function breakdown(trials, wall, workers) {
   };
 }
 
-async function aelab(sweep, workers) {
+async function aelab(build, sweep, workers) {
+  const code = builds[build];
   const dir = await mkdtemp(path.join(tmpdir(), 'aelab-sweep-vs-peer-'));
-  const store = await JsonFileRunStore.open(dir);
+  const store = await code.JsonFileRunStore.open(dir);
   try {
     let experiment = benchExperiment(`peer-${sweep.replace('+', '-')}`, SEARCH[sweep](), epochs);
     if (sweep === 'grid' && limit < 108)
       experiment = { ...experiment, sampler: { type: 'random', trials: limit, seed: 1 } };
     const started = performance.now();
-    const summary = await runStudy({ experiment, experimentPath: `bench:${sweep}`, store, workers, fresh: true });
+    const cpu = process.cpuUsage();
+    const summary = await code.runStudy({ experiment, experimentPath: `bench:${sweep}`, store, workers, fresh: true });
     const seconds = (performance.now() - started) / 1000;
+    const { user, system } = process.cpuUsage(cpu);
     const trials = await store.listTrials(summary.study.id);
     const mse = new Map(
       (await store.listEvaluations(summary.study.id)).map((e) => [e.trialId, e.metrics.validation?.mse]),
     );
     const complete = trials.filter((t) => t.status === 'complete');
     const best = complete.reduce((a, b) => (mse.get(b.id) < mse.get(a.id) ? b : a), complete[0]);
+    // Validation MSE by configuration (its sampled params), for the checks; not printed.
+    const objectives = new Map(complete.map((t) => [stableStringify(t.sampled), mse.get(t.id)]));
     return {
+      build,
       seconds: Number(seconds.toFixed(2)),
+      cpuSeconds: Number(((user + system) / 1e6).toFixed(2)),
+      objectives,
       trials: trials.length,
       pruned: trials.filter((t) => t.status === 'pruned').length,
       epochs: sum(trials.map((t) => t.history.length)),
@@ -128,30 +154,68 @@ function peer(sweep, workers) {
   return JSON.parse(child.stdout);
 }
 
+/** Of `runs`' completed configurations, those whose validation MSE equals `reference`'s: "equal/compared". */
+function sameAs(runs, reference) {
+  let equal = 0;
+  let compared = 0;
+  for (const run of runs) {
+    for (const [config, mse] of run.objectives) {
+      if (!reference.has(config)) continue;
+      compared++;
+      if (reference.get(config) === mse) equal++;
+    }
+  }
+  return `${equal}/${compared}`;
+}
+
+const fastest = (list) => list.filter((x) => typeof x.seconds === 'number').sort((a, b) => a.seconds - b.seconds)[0];
+const shown = (run, runs) => {
+  const { objectives: _, ...rest } = run;
+  return { ...rest, runs: runs.map((x) => x.seconds), cpuRuns: runs.map((x) => x.cpuSeconds) };
+};
+const order = Object.keys(builds);
 const results = [];
+const everyRun = [];
 for (const sweep of sweeps) {
   for (const workers of workerCounts) {
-    const runs = { aelab: [], peer: [] };
+    const runs = { new: [], old: [], peer: [] };
     for (let r = 0; r < repeat; r++) {
-      runs.aelab.push(await aelab(sweep, workers));
+      // old, new, new, old, ...: a drift in the machine's speed falls on both alike.
+      for (const build of r % 2 === 0 ? [...order].reverse() : order)
+        runs[build].push(await aelab(build, sweep, workers));
       if (!process.argv.includes('--no-peer')) runs.peer.push(peer(sweep, workers));
     }
-    const fastest = (list) =>
-      list.filter((x) => typeof x.seconds === 'number').sort((a, b) => a.seconds - b.seconds)[0];
-    const a = fastest(runs.aelab);
+    everyRun.push(...[...runs.new, ...runs.old].map((run) => ({ sweep, run })));
+    const a = fastest(runs.new);
+    const o = fastest(runs.old);
     const p = fastest(runs.peer);
     results.push({
       sweep,
       workers,
-      aelab: { ...a, runs: runs.aelab.map((x) => x.seconds) },
+      aelab: shown(a, runs.new),
+      ...(o
+        ? {
+            old: shown(o, runs.old),
+            newOverOld: Number((a.seconds / o.seconds).toFixed(2)),
+            sameAsOld: sameAs([...runs.new, ...runs.old], o.objectives),
+          }
+        : {}),
       peer: p ? { ...p, runs: runs.peer.map((x) => x.seconds) } : (runs.peer[0] ?? { skipped: '--no-peer' }),
       peerOverAelab: p ? Number((p.seconds / a.seconds).toFixed(2)) : null,
     });
   }
+}
+const grid = everyRun.find((r) => r.sweep === 'grid')?.run.objectives;
+for (const result of results) {
+  if (grid && result.sweep !== 'grid')
+    result.sameAsGrid = sameAs(
+      everyRun.filter((r) => r.sweep === result.sweep).map((r) => r.run),
+      grid,
+    );
 }
 const scaling = sweeps.map((sweep) => {
   const one = results.find((r) => r.sweep === sweep && r.workers === 1);
   const two = results.find((r) => r.sweep === sweep && r.workers === 2);
   return { sweep, twoWorkersSpeedup: one && two ? Number((one.aelab.seconds / two.aelab.seconds).toFixed(2)) : null };
 });
-console.log(JSON.stringify({ epochsPerTraining: epochs, limit, repeat, results, scaling }, null, 2));
+console.log(JSON.stringify({ epochsPerTraining: epochs, limit, repeat, compare, results, scaling }, null, 2));

@@ -8,7 +8,11 @@
 
 /** The points, each with what its argument selects. */
 export const FAILPOINTS = {
-  /** `N`: the N-th trial a sweep starts is recorded as `running`, not yet given to a worker or shown. */
+  /**
+   * `N`: the N-th trial a sweep starts is recorded as `running`, not yet shown; its training
+   * may already be with a worker (handed over while the record was written), waiting for
+   * its first verdict where the study prunes.
+   */
   'stop-at-start': 'count',
   /** `N`: the N-th trial end a sweep records (any status) is durable in the store, not yet shown. */
   'stop-after-record': 'count',

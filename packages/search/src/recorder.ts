@@ -135,6 +135,7 @@ export class TrialRecorder {
         data,
       );
     }
+    if (!result.modelInfo) throw new Error(`trial result: trial ${trial.id} finished but carries no model info`);
     return posix.dirname(await this.stamp(trial.id, trial.configHash, result.modelInfo));
   }
 

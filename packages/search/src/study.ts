@@ -322,42 +322,53 @@ class StudyRun {
   ): Promise<SampledTrial['state']> {
     const { store, experiment } = this.options;
     const seed = trialSeed(experiment.seed, configHash, repeat);
-    const trial = await store.startTrial(this.opened.study.id, {
-      configHash,
-      params: flattenConfig(config as unknown as Record<string, unknown>),
-      sampled: params,
-      distributions: this.distributionsOf(params),
-      repeat,
-      seed,
-      environment: this.environment(),
-      dataFingerprint: null,
-    });
-    this.emit({ type: 'trial-start', trialId: trial.id, number: this.number++, params, repeat, total: this.total });
     const controller = new AbortController();
     this.controllers.add(controller);
     const budget = experiment.executor.maxTrialSeconds;
-    // The trainer stops itself at the budget; the hard timer catches a trial stuck inside one epoch.
-    const hardLimit = budget
-      ? setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000)
-      : undefined;
+    let hardLimit: ReturnType<typeof setTimeout> | undefined;
+    let training: Promise<TrialResult> | undefined;
+    // The training is handed over as soon as its trial has an id, while the store makes the
+    // record durable (an fsync or two, no longer a fixed cost of every trial). Its pruner
+    // answers at once; what is shown of it waits for the record (`trial-start` comes first).
+    let held: StudyEvent[] | null = [];
+    const show = (event: StudyEvent) => (held ? held.push(event) : this.emit(event));
+    const launch = (trial: TrialRecord) => {
+      const key = trainingKey(configHash, repeat);
+      const onProgress = (p: TrialProgress) => this.onProgress(trial.id, key, p, show);
+      // The trainer stops itself at the budget; the hard timer catches a trial stuck inside one epoch.
+      if (budget)
+        hardLimit = setTimeout(() => controller.abort(new Error('wall-time limit')), (budget * 1.5 + 30) * 1000);
+      const task = this.taskOf(trial, config, configHash, repeat, seed);
+      // Called inside the store's write, which must not throw: a failure is the training's.
+      try {
+        training = this.executor.run(task, onProgress, controller.signal).finally(trained);
+      } catch (error) {
+        training = Promise.reject(error as Error).finally(trained);
+      }
+      // Awaited once the record is written; until then a failure must not count as unhandled.
+      training.catch(() => undefined);
+    };
+    let trial: TrialRecord;
     try {
-      const training = { studyId: this.opened.study.id, configHash, repeat };
-      // With `resample`, each repeat trains on its own draw of the split (same config hash).
-      const repeatConfig = { ...config, data: repeatData(experiment, config.data, repeat) };
-      const task = {
-        trialId: trial.id,
-        config: repeatConfig,
-        seed,
-        backend: this.backend,
-        dataDir: this.options.dataDir,
-        maxSeconds: budget,
-        pruning: this.prunes,
-        training,
-      };
-      const result = await this.executor
-        .run(task, (p) => this.onProgress(trial.id, trainingKey(configHash, repeat), p), controller.signal)
-        .finally(trained);
-      return await this.record(trial, result);
+      trial = await store.startTrial(this.opened.study.id, this.newTrial(params, config, configHash, repeat, seed), {
+        onCreated: launch,
+      });
+    } catch (error) {
+      // No record, no training: the one handed over stops, and the study fails with the store's error as before.
+      controller.abort(error);
+      await training?.catch(() => undefined);
+      clearTimeout(hardLimit);
+      this.controllers.delete(controller);
+      throw error;
+    }
+    this.emit({ type: 'trial-start', trialId: trial.id, number: this.number++, params, repeat, total: this.total });
+    const shown = held;
+    held = null;
+    shown.forEach((event) => this.emit(event));
+    // A store that does not take `onCreated` (a wrapper): hand it over now.
+    if (!training) launch(trial);
+    try {
+      return await this.record(trial, await training!);
     } catch (err) {
       const status = this.interrupted ? 'interrupted' : 'failed';
       if (status === 'failed') this.failedOne();
@@ -368,6 +379,34 @@ class StudyRun {
       clearTimeout(hardLimit);
       this.controllers.delete(controller);
     }
+  }
+
+  private newTrial(params: Params, config: TrainingConfig, configHash: string, repeat: number, seed: number) {
+    return {
+      configHash,
+      params: flattenConfig(config as unknown as Record<string, unknown>),
+      sampled: params,
+      distributions: this.distributionsOf(params),
+      repeat,
+      seed,
+      environment: this.environment(),
+      dataFingerprint: null,
+    };
+  }
+
+  private taskOf(trial: TrialRecord, config: TrainingConfig, configHash: string, repeat: number, seed: number) {
+    const { experiment } = this.options;
+    return {
+      trialId: trial.id,
+      // With `resample`, each repeat trains on its own draw of the split (same config hash).
+      config: { ...config, data: repeatData(experiment, config.data, repeat) },
+      seed,
+      backend: this.backend,
+      dataDir: this.options.dataDir,
+      maxSeconds: experiment.executor.maxTrialSeconds,
+      pruning: this.prunes,
+      training: { studyId: this.opened.study.id, configHash, repeat },
+    };
   }
 
   /**
@@ -405,9 +444,14 @@ class StudyRun {
       'the last failure is in the trial list (`aelab runs show`)';
   }
 
-  private onProgress(trialId: string, training: string, progress: TrialProgress): TrialDirective | void {
+  private onProgress(
+    trialId: string,
+    training: string,
+    progress: TrialProgress,
+    show: (event: StudyEvent) => void,
+  ): TrialDirective | void {
     if (progress.type !== 'epoch') return;
-    this.emit({ type: 'trial-epoch', trialId, record: progress.record, epochs: progress.epochs });
+    show({ type: 'trial-epoch', trialId, record: progress.record, epochs: progress.epochs });
     return this.report(trialId, training, progress.record.epoch, intermediateValue(progress.record));
   }
 

@@ -138,7 +138,10 @@ export function monitoredValidation(split: Pick<SplitMessage, 'x' | 'rows' | 'fe
 
 /**
  * Scores a trained model and packs it as the task's result (errors of every split, the
- * serialised model, examples), whichever trainer trained it; disposes the model.
+ * serialised model, examples), whichever trainer trained it; disposes the model. A pruned
+ * training is packed without them (see {@link TrialResult}): its pruner stopped it, so it
+ * never competes, and scoring every split and saving the model was most of a short
+ * pruned trial's cost.
  */
 export async function trialResult(
   task: TrialTask,
@@ -148,6 +151,16 @@ export async function trialResult(
 ): Promise<TrialResult> {
   const { backend, data, spec } = setup;
   try {
+    const outcome = {
+      history: trained.history,
+      bestEpoch: trained.bestEpoch,
+      stopReason: trained.stopReason,
+      parameterCount: trained.parameterCount,
+      trainSeconds,
+      backend: { backend: backend.backend, tfjsVersion: backend.tfjsVersion, trainingStep: trained.trainingStep },
+      dataFingerprint: data.fingerprint,
+    };
+    if (trained.stopReason === 'pruned') return { ...outcome, splits: {}, examples: {}, blobs: {} };
     const blobs: Record<string, Uint8Array> = {};
     const splits: TrialResult['splits'] = {};
     let testMse: Float32Array = new Float32Array(0);
@@ -166,13 +179,7 @@ export async function trialResult(
     });
     for (const file of files) blobs[`${MODEL_BLOB_PREFIX}${file.name}`] = file.data;
     return {
-      history: trained.history,
-      bestEpoch: trained.bestEpoch,
-      stopReason: trained.stopReason,
-      parameterCount: trained.parameterCount,
-      trainSeconds,
-      backend: { backend: backend.backend, tfjsVersion: backend.tfjsVersion, trainingStep: trained.trainingStep },
-      dataFingerprint: data.fingerprint,
+      ...outcome,
       splits,
       examples: await examplesOf(trained.model, data, testMse),
       series: seriesOf(data),

@@ -122,7 +122,11 @@ export function jsonSplitLabels({ rows, y, labels }: SplitLabels): SplitLabels {
   return { rows, y: Array.from(y), labels: names };
 }
 
-/** What a training returns. `blobs` holds every large array; everything else is JSON. */
+/**
+ * What a training returns. `blobs` holds every large array; everything else is JSON. A
+ * pruned training (`stopReason: 'pruned'`) carries its curve only: no splits, examples,
+ * series, model info or blobs (the coordinator records no errors or model for it).
+ */
 export interface TrialResult {
   history: EpochRecord[];
   bestEpoch: number | null;
@@ -136,8 +140,8 @@ export interface TrialResult {
   splits: Partial<Record<SplitName, SplitLabels>>;
   examples: ExamplesArtifact;
   series?: SeriesArtifact;
-  /** The model's `aelab-model.json` content but the threshold, which the coordinator decides. */
-  modelInfo: SavedModelInfo;
+  /** The model's `aelab-model.json` content but the threshold, which the coordinator decides; absent when pruned. */
+  modelInfo?: SavedModelInfo;
   /** `errors/<split>/<metric>` (float32 little-endian) and `model/<file>` (the model's files). */
   blobs: Record<string, Uint8Array>;
 }

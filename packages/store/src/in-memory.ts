@@ -1,7 +1,15 @@
 import { artifactPath, checkArtifactPath } from './artifact-paths.js';
 import { Ledger } from './ledger.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
-import type { ArtifactData, NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+import type {
+  ArtifactData,
+  NewEvaluation,
+  NewStudy,
+  NewTrial,
+  RunStore,
+  StartTrialOptions,
+  TrialOutcome,
+} from './run-store.js';
 import { StudyQueries } from './study-queries.js';
 
 export interface InMemoryRunStoreOptions {
@@ -33,10 +41,11 @@ export class InMemoryRunStore extends StudyQueries implements RunStore {
     return study;
   }
 
-  async startTrial(studyId: string, input: NewTrial): Promise<TrialRecord> {
+  async startTrial(studyId: string, input: NewTrial, options: StartTrialOptions = {}): Promise<TrialRecord> {
     this.#open();
     const trial = this.#ledger.buildTrial(studyId, input);
     this.#ledger.putTrial(trial);
+    options.onCreated?.(trial);
     return trial;
   }
 

@@ -9,7 +9,15 @@ import { isStudyId, parseTrialId } from './ids.js';
 import { Ledger } from './ledger.js';
 import { READABLE_VERSIONS, STORE_VERSION, upgradeEvaluation, upgradeTrial } from './migrations.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
-import type { ArtifactData, NewEvaluation, NewStudy, NewTrial, RunStore, TrialOutcome } from './run-store.js';
+import type {
+  ArtifactData,
+  NewEvaluation,
+  NewStudy,
+  NewTrial,
+  RunStore,
+  StartTrialOptions,
+  TrialOutcome,
+} from './run-store.js';
 import { StudyQueries } from './study-queries.js';
 import { deepFreeze } from './snapshot.js';
 import { acquireWriterLock, removeStaleLockTemps } from './writer-lock.js';
@@ -208,10 +216,11 @@ export class JsonFileRunStore extends StudyQueries implements RunStore {
     });
   }
 
-  async startTrial(studyId: string, input: NewTrial): Promise<TrialRecord> {
+  async startTrial(studyId: string, input: NewTrial, options: StartTrialOptions = {}): Promise<TrialRecord> {
     return this.#mutation('startTrial', async () => {
       await this.#load(studyId, 'startTrial');
       const trial = this.#ledger.buildTrial(studyId, input);
+      options.onCreated?.(trial);
       const shard = await this.#shard(studyId, trial.number);
       await this.#commit(shard, { ...shard.data, trials: [...shard.data.trials, trial] });
       this.#ledger.putTrial(trial);

@@ -78,7 +78,7 @@ export const resultHeadSchema = z.object({
     dataFingerprint: z.string(),
     splits: z.record(z.string(), z.looseObject({ rows: count, y: z.array(z.number()), labels: z.array(z.string()) })),
     examples: z.unknown(),
-    modelInfo: z.looseObject({ extra: z.record(z.string(), z.unknown()).optional() }),
+    modelInfo: z.looseObject({ extra: z.record(z.string(), z.unknown()).optional() }).optional(),
   }),
   blobs: z.array(z.object({ name: z.string().min(1), bytes: count }).strict()),
 });

@@ -277,7 +277,7 @@ export class RedisExecutor implements TrialExecutor {
     const result = decodeResult(payload);
     // A job re-attached after a coordinator restart was trained for the earlier trial record.
     const trainedFor = (job.data as RedisJobData).task.trialId;
-    if (trainedFor !== waiting.task.trialId)
+    if (trainedFor !== waiting.task.trialId && result.modelInfo)
       result.modelInfo = { ...result.modelInfo, extra: { ...result.modelInfo.extra, trialId: waiting.task.trialId } };
     return result;
   }
