@@ -107,6 +107,30 @@ async function activateWebgpu(models, tf) {
   return { adapter: described };
 }
 
+/** Kernel compilation and first allocations, for one training and one population: not timed. */
+async function warmUp({ PRESETS, trainAutoencoder, trainPopulation }, train, validation) {
+  (
+    await trainAutoencoder({
+      ...memberOf(0, PRESETS),
+      train,
+      validation,
+      config: { ...memberOf(0, PRESETS).config, epochs: 1 },
+    })
+  ).dispose();
+  (
+    await Promise.all(
+      trainPopulation({
+        members: [0, 1].map((k) => ({
+          ...memberOf(k, PRESETS),
+          config: { ...memberOf(k, PRESETS).config, epochs: 1 },
+        })),
+        train,
+        validation,
+      }),
+    )
+  ).forEach((t) => t.dispose());
+}
+
 async function measureBackend(backend) {
   const [models, tf] = await Promise.all([import('@aelab/models'), import('@tensorflow/tfjs')]);
   const { PRESETS, initBackend, trainAutoencoder, trainPopulation } = models;
@@ -128,27 +152,7 @@ async function measureBackend(backend) {
     single: null,
     populations: [],
   };
-  // Warm-up (kernel compilation, first allocations), not timed.
-  (
-    await trainAutoencoder({
-      ...memberOf(0, PRESETS),
-      train,
-      validation,
-      config: { ...memberOf(0, PRESETS).config, epochs: 1 },
-    })
-  ).dispose();
-  (
-    await Promise.all(
-      trainPopulation({
-        members: [0, 1].map((k) => ({
-          ...memberOf(k, PRESETS),
-          config: { ...memberOf(k, PRESETS).config, epochs: 1 },
-        })),
-        train,
-        validation,
-      }),
-    )
-  ).forEach((t) => t.dispose());
+  await warmUp(models, train, validation);
   // Single trainings one after another: the baseline a population must beat.
   const singles = 3;
   const t0 = performance.now();
