@@ -186,6 +186,22 @@ const NON_FINITE = /^[+-]?(?:inf|infinity)$/i;
 const shortened = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}...` : text);
 
 /**
+ * `text` cut at every `separator` into exactly `count` parts; any other number of parts is a
+ * {@link DataFormatError} naming the file and line, its message `expected(parts found)`.
+ */
+export function splitExactly(
+  text: string,
+  separator: string,
+  count: number,
+  at: { file: string; line: number },
+  expected: (found: number) => string,
+): string[] {
+  const parts = text.split(separator);
+  if (parts.length !== count) throw new DataFormatError(at.file, at.line, undefined, expected(parts.length));
+  return parts;
+}
+
+/**
  * Parses one numeric cell strictly (no hex, no trailing junk, no silent empty-as-zero).
  * Returns NaN for the missing markers given; throws a {@link DataFormatError} otherwise.
  * `range` `float32` (values, stored in a Float32Array) also rejects numbers that round to

@@ -38,6 +38,19 @@ export function definitionOf<D extends TypedDefinition>(definitions: readonly D[
 }
 
 /**
+ * A seam's registry read by kind: its settings section's schema (one option per kind), the
+ * kinds' names in the list's order (the schema's and the CLI's), and the definition of a kind,
+ * which throws naming the seam and the known kinds for an unknown one.
+ */
+export function seamRegistry<D extends readonly TypedDefinition[]>(seam: string, definitions: D) {
+  return {
+    schema: settingsUnion(definitions),
+    types: definitions.map((d) => d.type) as readonly string[],
+    definition: (type: string) => definitionOf(definitions, type, seam),
+  };
+}
+
+/**
  * Upper bounds of the counts in the settings of samplers, pruners and executors: past them
  * a number is a typo (an extra zero, a seed pasted into the wrong field), not a plan.
  * Epoch counts are bounded by `TRAINING_BOUNDS.epochs` (@aelab/core).
@@ -70,3 +83,11 @@ export const SHARED_SETTINGS = {
   /** A pruner's eta. */
   reductionFactor: z.number().int().min(2).max(SETTING_BOUNDS.reductionFactor).optional(),
 };
+
+/** A successive-halving pruner's rung fields, r and eta, each described as its kind reads it. */
+export function rungSettings(minEpochs: string, reductionFactor: string) {
+  return {
+    minEpochs: SHARED_SETTINGS.epoch.describe(minEpochs),
+    reductionFactor: SHARED_SETTINGS.reductionFactor.describe(reductionFactor),
+  };
+}

@@ -1,15 +1,7 @@
 import { artifactPath, checkArtifactPath } from './artifact-paths.js';
 import { Ledger } from './ledger.js';
 import type { EvaluationRecord, StudyRecord, TrialRecord } from './records.js';
-import type {
-  ArtifactData,
-  NewEvaluation,
-  NewStudy,
-  NewTrial,
-  RunStore,
-  StartTrialOptions,
-  TrialOutcome,
-} from './run-store.js';
+import type * as Contract from './run-store.js';
 import { StudyQueries } from './study-queries.js';
 
 export interface InMemoryRunStoreOptions {
@@ -18,12 +10,12 @@ export interface InMemoryRunStoreOptions {
 }
 
 /**
- * A {@link RunStore} that keeps everything in memory, artifacts included: for tests and
+ * A {@link Contract.RunStore} that keeps everything in memory, artifacts included: for tests and
  * for sweeps whose results need not outlive the process. It applies the same rules as
  * the JSON store (the shared {@link Ledger}), so code tested against it behaves the same
  * on disk.
  */
-export class InMemoryRunStore extends StudyQueries implements RunStore {
+export class InMemoryRunStore extends StudyQueries implements Contract.RunStore {
   readonly root = null;
   readonly #ledger: Ledger;
   readonly #artifacts = new Map<string, Uint8Array>();
@@ -34,14 +26,18 @@ export class InMemoryRunStore extends StudyQueries implements RunStore {
     this.#ledger = new Ledger(options.now);
   }
 
-  async createStudy(input: NewStudy): Promise<StudyRecord> {
+  async createStudy(input: Contract.NewStudy): Promise<StudyRecord> {
     this.#open();
     const study = this.#ledger.buildStudy(input);
     this.#ledger.putStudy(study);
     return study;
   }
 
-  async startTrial(studyId: string, input: NewTrial, options: StartTrialOptions = {}): Promise<TrialRecord> {
+  async startTrial(
+    studyId: string,
+    input: Contract.NewTrial,
+    options: Contract.StartTrialOptions = {},
+  ): Promise<TrialRecord> {
     this.#open();
     const trial = this.#ledger.buildTrial(studyId, input);
     this.#ledger.putTrial(trial);
@@ -49,7 +45,7 @@ export class InMemoryRunStore extends StudyQueries implements RunStore {
     return trial;
   }
 
-  async finishTrial(trialId: string, outcome: TrialOutcome): Promise<TrialRecord> {
+  async finishTrial(trialId: string, outcome: Contract.TrialOutcome): Promise<TrialRecord> {
     this.#open();
     const { trial, evaluations } = this.#ledger.buildFinish(trialId, outcome);
     this.#ledger.putTrial(trial);
@@ -67,7 +63,7 @@ export class InMemoryRunStore extends StudyQueries implements RunStore {
     return [...this.#ledger.state(studyId, 'listTrials').trials];
   }
 
-  async addEvaluations(trialId: string, inputs: NewEvaluation[]): Promise<EvaluationRecord[]> {
+  async addEvaluations(trialId: string, inputs: Contract.NewEvaluation[]): Promise<EvaluationRecord[]> {
     this.#open();
     const evaluations = this.#ledger.buildEvaluations(trialId, inputs);
     this.#ledger.putEvaluations(evaluations);
@@ -79,7 +75,7 @@ export class InMemoryRunStore extends StudyQueries implements RunStore {
     return [...this.#ledger.state(studyId, 'listEvaluations').evaluations];
   }
 
-  async writeArtifact(studyId: string, trialId: string, name: string, data: ArtifactData): Promise<string> {
+  async writeArtifact(studyId: string, trialId: string, name: string, data: Contract.ArtifactData): Promise<string> {
     this.#open();
     const trial = this.#ledger.trial(trialId, 'writeArtifact');
     if (trial.studyId !== studyId) {
@@ -115,7 +111,7 @@ export class InMemoryRunStore extends StudyQueries implements RunStore {
 }
 
 /** An artifact's content as one fresh byte array (the caller's bytes are copied). */
-async function artifactBytes(data: ArtifactData): Promise<Uint8Array> {
+async function artifactBytes(data: Contract.ArtifactData): Promise<Uint8Array> {
   if (typeof data === 'string') return new TextEncoder().encode(data);
   if (data instanceof Uint8Array) return data.slice();
   const pieces: Uint8Array[] = [];

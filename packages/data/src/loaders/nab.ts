@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
 import { sha256Hex } from '@aelab/core';
-import { fileReadError, parseNumberCell, readLines } from '../lines.js';
+import { fileReadError, parseNumberCell, readLines, splitExactly } from '../lines.js';
 import { overlaps, windowStarts } from '../windows.js';
 
 export interface NabOptions {
@@ -59,14 +59,13 @@ async function readNabSeries(seriesPath: string) {
       headerLine = line;
       return;
     }
-    const cells = text.split(',');
-    if (cells.length !== 2)
-      throw new DataFormatError(
-        seriesPath,
-        line,
-        undefined,
-        `expected 2 cells (timestamp,value), found ${cells.length}`,
-      );
+    const cells = splitExactly(
+      text,
+      ',',
+      2,
+      { file: seriesPath, line },
+      (n) => `expected 2 cells (timestamp,value), found ${n}`,
+    );
     const time = parseNabTimestamp(cells[0]);
     if (time === undefined)
       throw new DataFormatError(

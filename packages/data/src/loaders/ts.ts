@@ -1,6 +1,6 @@
 import type { Dataset } from '../dataset.js';
 import { DataFormatError } from '../errors.js';
-import { type LineInput, parseNumberCell } from '../lines.js';
+import { type LineInput, parseNumberCell, splitExactly } from '../lines.js';
 import { readTaggedFile, startTaggedData, type TaggedFileState, type TaggedFormat } from './tagged-file.js';
 
 const TS_MISSING = new Set(['?', 'NaN']);
@@ -84,14 +84,13 @@ function readTsHeaderLine(state: TsState, trimmed: string, line: number): void {
 /** A data row, `<values>:<label>`: as many values as the first row (and @seriesLength), a declared label. */
 function readTsRow(state: TsState, trimmed: string, line: number): void {
   const { file, seriesLength, classLabels } = state;
-  const parts = trimmed.split(':');
-  if (parts.length !== 2)
-    throw new DataFormatError(
-      file,
-      line,
-      undefined,
-      `expected '<values>:<label>' (one dimension), found ${parts.length - 1} ':' separators`,
-    );
+  const parts = splitExactly(
+    trimmed,
+    ':',
+    2,
+    { file, line },
+    (n) => `expected '<values>:<label>' (one dimension), found ${n - 1} ':' separators`,
+  );
   const label = parts[1].trim();
   if (!classLabels!.includes(label))
     throw new DataFormatError(

@@ -9,6 +9,34 @@ function firstInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(inputs) ? inputs[0] : inputs;
 }
 
+/**
+ * A single-input layer over time steps, set by one integer, which its config saves under `settingName` so
+ * that a saved model's layer is rebuilt with it (tfjs calls the constructor with the saved config).
+ */
+abstract class TimeStepsLayer extends tf.layers.Layer {
+  protected readonly setting: number;
+
+  protected constructor(
+    args: { name?: string } & Record<string, unknown>,
+    private readonly settingName: string,
+  ) {
+    super(args);
+    this.setting = args[settingName] as number;
+  }
+
+  /** The output's time steps for an input of `steps` (null: unknown). */
+  protected abstract outputSteps(steps: number | null): number | null;
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [batch, steps, channels] = inputShape as tf.Shape;
+    return [batch, this.outputSteps(steps), channels];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), [this.settingName]: this.setting };
+  }
+}
+
 interface UpSampling1DArgs {
   size: number;
   name?: string;
@@ -20,18 +48,15 @@ interface UpSampling1DArgs {
  * (ResizeNearestNeighborGrad is wrong for batch > 1), while concat + reshape is correct
  * on every backend and its gradient is a cheap split.
  */
-export class UpSampling1D extends tf.layers.Layer {
+export class UpSampling1D extends TimeStepsLayer {
   static readonly className = 'AelabUpSampling1D';
-  readonly size: number;
 
   constructor(args: UpSampling1DArgs) {
-    super(args);
-    this.size = args.size;
+    super({ ...args }, 'size');
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const [batch, steps, channels] = inputShape as tf.Shape;
-    return [batch, steps == null ? null : steps * this.size, channels];
+  protected outputSteps(steps: number | null): number | null {
+    return steps == null ? null : steps * this.setting;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -40,15 +65,11 @@ export class UpSampling1D extends tf.layers.Layer {
       const [batch, steps, channels] = x.shape;
       const expanded = x.expandDims(2);
       const repeated = tf.concat(
-        Array.from({ length: this.size }, () => expanded),
+        Array.from({ length: this.setting }, () => expanded),
         2,
       );
-      return repeated.reshape([batch, steps * this.size, channels]);
+      return repeated.reshape([batch, steps * this.setting, channels]);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), size: this.size };
   }
 }
 
@@ -100,33 +121,20 @@ export class SeededDropout extends tf.layers.Layer {
   }
 }
 
-interface Cropping1DArgs {
-  keep: number;
-  name?: string;
-}
-
 /** Keeps the first `keep` time steps (tfjs has cropping2D but no cropping1D). */
-export class Cropping1D extends tf.layers.Layer {
+export class Cropping1D extends TimeStepsLayer {
   static readonly className = 'AelabCropping1D';
-  readonly keep: number;
-
-  constructor(args: Cropping1DArgs) {
-    super(args);
-    this.keep = args.keep;
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const [batch, , channels] = inputShape as tf.Shape;
-    return [batch, this.keep, channels];
-  }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = firstInput(inputs) as tf.Tensor3D;
-    return x.slice([0, 0, 0], [-1, this.keep, -1]);
+    return (firstInput(inputs) as tf.Tensor3D).slice([0, 0, 0], [-1, this.setting, -1]);
   }
 
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), keep: this.keep };
+  constructor(args: { keep: number; name?: string }) {
+    super({ ...args }, 'keep');
+  }
+
+  protected outputSteps(): number {
+    return this.setting;
   }
 }
 

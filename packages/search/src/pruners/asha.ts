@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SETTING_BOUNDS, settingsObject, SHARED_SETTINGS } from '../settings-registry.js';
+import { rungSettings, SETTING_BOUNDS, settingsObject } from '../settings-registry.js';
 import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
 
 export interface AshaOptions {
@@ -90,10 +90,8 @@ export const ashaPruner = definePruner({
   schema: settingsObject(
     'asha',
     {
-      minEpochs: SHARED_SETTINGS.epoch.describe(
+      ...rungSettings(
         'r: the first rung is at this epoch (default: training.epochs / 16, rounded, at least 1; 6 of 100 epochs).',
-      ),
-      reductionFactor: SHARED_SETTINGS.reductionFactor.describe(
         'eta: rungs at r * eta^k epochs; the top 1/eta at each rung trains on (default 3).',
       ),
       minEarlyStoppingRate: z

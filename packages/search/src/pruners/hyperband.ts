@@ -1,5 +1,5 @@
 import { deriveSeed } from '@aelab/core';
-import { settingsObject, SHARED_SETTINGS } from '../settings-registry.js';
+import { rungSettings, settingsObject, SHARED_SETTINGS } from '../settings-registry.js';
 import { AshaPruner } from './asha.js';
 import { definePruner, type Pruner, type TrialCurve } from './pruner.js';
 
@@ -81,14 +81,12 @@ export const hyperbandPruner = definePruner({
   schema: settingsObject(
     'hyperband',
     {
-      minEpochs: SHARED_SETTINGS.epoch.describe(
+      ...rungSettings(
         'r: the most aggressive bracket prunes first at this epoch (default 1).',
+        'eta: rungs eta times apart; the top 1/eta at each rung trains on (default 3).',
       ),
       maxEpochs: SHARED_SETTINGS.epoch.describe(
         'R: the most epochs a trial trains (default: training.epochs); brackets = floor(log_eta(R / r)) + 1.',
-      ),
-      reductionFactor: SHARED_SETTINGS.reductionFactor.describe(
-        'eta: rungs eta times apart; the top 1/eta at each rung trains on (default 3).',
       ),
     },
     "Hyperband (Optuna's HyperbandPruner): successive halving in brackets with different first rungs; " +
