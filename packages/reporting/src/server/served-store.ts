@@ -56,7 +56,10 @@ export class RequestError extends Error {
 }
 
 export interface ServedStoreOptions extends Omit<RenderReportOptions, 'outDir' | 'studyId'> {
-  /** How often pages poll the server, in milliseconds. Default 2000 (optuna-dashboard polls too). */
+  /**
+   * How often open pages are updated, in milliseconds: a page's event stream gets at most
+   * one message per interval, a page that polls polls so. Default 2000 (optuna-dashboard polls too).
+   */
   pollMs?: number;
   /**
    * How long one look at the store's files (folder times, writer lock, live progress)
@@ -205,6 +208,11 @@ export class ServedStore {
     if (!Number.isInteger(pollMs) || pollMs < 100)
       throw new Error(`serve: pollMs must be an integer of at least 100, got ${pollMs}`);
     this.#pollMs = pollMs;
+  }
+
+  /** See {@link ServedStoreOptions.pollMs}. */
+  get pollMs(): number {
+    return this.#pollMs;
   }
 
   get css(): string {
