@@ -125,14 +125,14 @@ describe('aelab serve: live state as server-sent events', () => {
 
   it('a stream that comes back with the current Last-Event-ID gets nothing until the state changes', async () => {
     const first = follow(`${base}/api/studies/${studyId}/live`);
-    onTestFinished(() => first.close());
+    onTestFinished(() => void first.close());
     await vi.waitFor(() => expect(first.messages).toHaveLength(1), { timeout: 30_000 });
     const id = first.messages[0].id!;
     expect(id).toMatch(/^"[^"]+"$/);
     first.close();
     const written = feeds.messagesWritten;
     const again = follow(`${base}/api/studies/${studyId}/live`, { 'last-event-id': id });
-    onTestFinished(() => again.close());
+    onTestFinished(() => void again.close());
     await again.opened;
     await feeds.lookNow();
     expect(feeds.messagesWritten).toBe(written);
@@ -144,7 +144,7 @@ describe('aelab serve: live state as server-sent events', () => {
 
   it('the study list is followed the same way; a poll of it is still answered once', async () => {
     const list = follow(`${base}/api/studies`);
-    onTestFinished(() => list.close());
+    onTestFinished(() => void list.close());
     await vi.waitFor(() => expect(list.messages).toHaveLength(1), { timeout: 30_000 });
     expect(JSON.parse(list.messages[0].data).studies.map((s: { id: string }) => s.id)).toEqual([studyId]);
     const polled = await app.inject({ url: '/api/studies' });
