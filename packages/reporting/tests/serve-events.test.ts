@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { LiveFeeds } from '../src/server/live-feeds.js';
 import { buildServeApp } from '../src/server/app.js';
+import { rerenderDue, RERENDER_FACTOR } from '../src/server/served-store.js';
 import { waitForDrawnPage } from './serve-helpers.js';
 import { fixedClock, writeSyntheticStudy } from './synthetic-study.js';
 
@@ -172,6 +173,79 @@ describe('aelab serve: live state as server-sent events', () => {
     await other.close();
     await vi.waitFor(() => expect(clients.every((c) => c.ended)).toBe(true), { timeout: 30_000 });
     expect(otherFeeds.streams).toBe(0);
+  });
+});
+
+describe('aelab serve: renders while a sweep writes', () => {
+  it('a running study is rendered again at most every sweepRenderMs, however many changes; at its end, at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-sweeping-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const root = join(dir, 'runs');
+    const store = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock() });
+    const id = await writeSyntheticStudy(store, { name: 'sweeping', families: ['dense'], repeats: 1 });
+    await store.close();
+    const { app, served } = buildServeApp({ store: root, sweepRenderMs: 3_600_000 });
+    onTestFinished(() => app.close());
+    await waitForDrawnPage(app, id);
+    const renders = served.renderCount;
+    const live = async () =>
+      (await app.inject({ url: `/api/studies/${id}/live` })).json() as {
+        state: string;
+        version: string;
+        pageVersion: string;
+      };
+    const drawn = (await live()).pageVersion;
+    // The sweep holds the store's writer lock (this live process) and says it is sweeping.
+    const writer = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock(Date.UTC(2026, 0, 1)) });
+    onTestFinished(() => writer.close());
+    const sweepSays = (sweeping: boolean) =>
+      writeLiveProgress(root, { studyId: id, updatedAt: '2030-01-01T00:00:00.000Z', sweeping, trials: {} });
+    await sweepSays(true);
+    const environment = { backend: 'wasm', versions: {}, gitCommit: null };
+    const start = (n: number) =>
+      writer.startTrial(id, {
+        configHash: `new-${n}`,
+        params: {},
+        repeat: 0,
+        seed: n,
+        environment,
+        dataFingerprint: null,
+      });
+    // A minute after the last rendering (the clock moved, not waited for): far past what RERENDER_FACTOR asks.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    vi.setSystemTime(Date.now() + 60_000);
+    for (let n = 0; n < 3; n++) {
+      await start(n);
+      for (let poll = 0; poll < 5; poll++) expect((await live()).state).toBe('running');
+    }
+    const changed = await live();
+    expect(changed.version).not.toBe(drawn);
+    expect(changed.pageVersion).toBe(drawn);
+    expect(served.renderCount).toBe(renders);
+    // Past the sweep's interval: one render, of the newest version.
+    vi.setSystemTime(Date.now() + 3_600_000);
+    await expect.poll(async () => (await live()).pageVersion, { timeout: 60_000, interval: 50 }).toBe(changed.version);
+    expect(served.renderCount).toBe(renders + 1);
+    // The sweep ends: its last change is rendered without waiting for the interval.
+    await start(3);
+    await sweepSays(false);
+    await writer.close();
+    const ended = await live();
+    expect(ended.state).not.toBe('running');
+    await expect.poll(async () => (await live()).pageVersion, { timeout: 60_000, interval: 50 }).toBe(ended.version);
+    expect(served.renderCount).toBe(renders + 2);
+  }, 120_000);
+
+  it('rerenderDue: RERENDER_FACTOR times the render time, and while a sweep runs, sweepRenderMs too', () => {
+    const last = { finishedAt: 1_000_000, seconds: 0.5 };
+    const after = (ms: number, sweeping: boolean) => rerenderDue(last, last.finishedAt + ms, sweeping, 10_000);
+    expect(after(500 * RERENDER_FACTOR - 1, false)).toBe(false);
+    expect(after(500 * RERENDER_FACTOR, false)).toBe(true);
+    expect(after(9_999, true)).toBe(false);
+    expect(after(10_000, true)).toBe(true);
+    // A render slower than the sweep's interval allows: the factor holds.
+    expect(rerenderDue({ finishedAt: 0, seconds: 5 }, 19_999, true, 10_000)).toBe(false);
   });
 });
 
