@@ -201,11 +201,19 @@ const quantile = (xs, q) => {
 };
 
 /**
- * C clients, each polling the study list and the newest study's live API every pollMs as
+ * The sweeping study: the newest of `studies` (the study list's) not among `before` (the
+ * ids listed before the sweep started), or undefined until the sweep has made it. The
+ * clients watch this sweep, not a study made before it (whose page, never asked for
+ * before, would be rendered on their first look: a cost of opening a page, not of a sweep).
+ */
+const sweepingStudy = (studies, before) => studies.findLast((s) => !before.has(s.id));
+
+/**
+ * C clients, each polling the study list and the sweeping study's live API every pollMs as
  * an open page does (keeping the last answer and its ETag, as a browser's cache does),
  * until stopped.
  */
-function pollers(url) {
+function pollers(url, before) {
   const latencies = [];
   let failures = 0;
   let notModified = 0;
@@ -221,11 +229,11 @@ function pollers(url) {
           tags.set('list', list.etag);
           studies = JSON.parse(list.body).studies;
         }
-        const newest = studies.at(-1);
-        const live = await timed(`${url}api/studies/${newest.id}/live`, { etag: tags.get(newest.id) });
-        latencies.push(live.ms);
-        if (live.status === 200) tags.set(newest.id, live.etag);
-        for (const status of [list.status, live.status]) {
+        const newest = sweepingStudy(studies, before);
+        const live = newest && (await timed(`${url}api/studies/${newest.id}/live`, { etag: tags.get(newest.id) }));
+        if (live) latencies.push(live.ms);
+        if (live?.status === 200) tags.set(newest.id, live.etag);
+        for (const status of live ? [list.status, live.status] : [list.status]) {
           if (status === 304) notModified++;
           else if (status !== 200) failures++;
         }
@@ -279,12 +287,13 @@ function stream(url, onMessage, onFailure) {
 }
 
 /**
- * C clients, each following the study list and the newest study's live state as event
+ * C clients, each following the study list and the sweeping study's live state as event
  * streams, as an open page does (a page follows one of the two; each client here is the
  * list and the study page together, as the polling clients are), until stopped.
  */
-function followers(url) {
+function followers(url, before) {
   let messages = 0;
+  let bytes = 0;
   let failures = 0;
   let streamsOpened = 0;
   const open = (path, onMessage) => {
@@ -296,11 +305,15 @@ function followers(url) {
     let followed = null;
     const list = open('api/studies', (data) => {
       messages++;
-      const newest = JSON.parse(data).studies.at(-1);
+      bytes += data.length;
+      const newest = sweepingStudy(JSON.parse(data).studies, before);
       if (!newest || newest.id === followed) return;
       live?.close();
       followed = newest.id;
-      live = open(`api/studies/${newest.id}/live`, () => messages++);
+      live = open(`api/studies/${newest.id}/live`, (data) => {
+        messages++;
+        bytes += data.length;
+      });
     });
     return () => {
       list.close();
@@ -311,7 +324,8 @@ function followers(url) {
   return {
     stop: async () => {
       closers.forEach((close) => close());
-      return { mode: 'events', messages, streamsOpened, failures };
+      const meanMessageBytes = messages ? Math.round(bytes / messages) : null;
+      return { mode: 'events', messages, meanMessageBytes, streamsOpened, failures };
     },
   };
 }
@@ -385,8 +399,11 @@ try {
   // One sweep under one condition: its wall time, the server's CPU seconds (what it takes
   // from the sweep, whatever the machine's load) and the clients' (this process's) over it.
   const measured = async (condition) => {
+    const listed = JSON.parse((await timed(`${again.url}api/studies`, { keep: true })).body).studies;
+    const made = new Set(listed.map((s) => s.id));
     const own = process.cpuUsage();
-    const load = condition === 'events' ? followers(again.url) : condition === 'polls' ? pollers(again.url) : null;
+    const follow = { events: followers, polls: pollers }[condition];
+    const load = follow?.(again.url, made) ?? null;
     const before = await cpuSeconds(again.child.pid);
     const wall = await sweep();
     const after = await cpuSeconds(again.child.pid);
