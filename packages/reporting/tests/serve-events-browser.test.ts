@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium)('aelab serve: a page follows its event stream in C
   it('gets each new state over its stream and shows its time', async () => {
     await expect.poll(streams, { timeout: PATIENCE }).toBe(1);
     expect(
-      await page.evaluate(() => (window as unknown as { aelabLive: { transport: string } }).aelabLive.transport),
+      await page.evaluate(() => (globalThis as unknown as { aelabLive: { transport: string } }).aelabLive.transport),
     ).toBe('events');
     await progress('2031-03-04T05:06:07.000Z');
     await feeds.lookNow();
@@ -90,6 +90,7 @@ describe.skipIf(!hasChromium)('aelab serve: a page follows its event stream in C
   it('out of sight, the page gives its connection back; shown again, it follows again', async () => {
     const visibility = (hidden: boolean) =>
       page.evaluate((value) => {
+        const { document } = globalThis as unknown as { document: EventTarget };
         Object.defineProperty(document, 'hidden', { value, configurable: true });
         document.dispatchEvent(new Event('visibilitychange'));
       }, hidden);
