@@ -103,3 +103,40 @@ describe.skipIf(!hasChromium)('aelab serve: a page follows its event stream in C
     expect(problems).toEqual([]);
   });
 });
+
+describe.skipIf(!hasChromium)('aelab serve: a page refused its event stream polls', () => {
+  it(
+    'falls back to polls when the server keeps no more streams, and shows the state',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-polls-browser-'));
+      const root = join(dir, 'runs');
+      const store = await JsonFileRunStore.open(root, { fsync: false, now: fixedClock() });
+      const studyId = await writeSyntheticStudy(store, { name: 'polled', families: ['dense'], repeats: 1 });
+      await store.close();
+      await writeLiveProgress(root, { studyId, updatedAt: '2032-01-01T00:00:00.000Z', sweeping: false, trials: {} });
+      const { app } = buildServeApp({ store: root, pollMs: 3_600_000, maxStreams: 0 });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+      try {
+        await waitForDrawnPage(app, studyId);
+        await app.listen({ host: '127.0.0.1', port: 0 });
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('pageerror', (e) => problems.push(e.message));
+        await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/${studyId}/index.html`);
+        const transport = () =>
+          page.evaluate(() => (globalThis as unknown as { aelabLive: { transport: string } }).aelabLive.transport);
+        await expect.poll(transport, { timeout: PATIENCE }).toBe('polls');
+        await expect
+          .poll(() => page.locator('#live-updated').textContent(), { timeout: PATIENCE })
+          .toBe('2032-01-01T00:00:00.000Z');
+        await expect.poll(() => page.locator('#live-error').textContent(), { timeout: PATIENCE }).toBe('');
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+        await app.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    PATIENCE * 2,
+  );
+});

@@ -164,6 +164,27 @@ describe('aelab serve: live state as server-sent events', () => {
     expect(long.statusCode).toBe(400);
   });
 
+  it('past maxStreams, a stream is refused with a 503 naming the bound; polls are still answered', async () => {
+    const { app: other, feeds: otherFeeds } = buildServeApp({ store: root, pollMs: 3_600_000, maxStreams: 2 });
+    onTestFinished(() => other.close());
+    await other.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(other.server.address() as AddressInfo).port}/api/studies/${studyId}/live`;
+    const open = [follow(url), follow(url)];
+    onTestFinished(() => open.forEach((c) => c.close()));
+    await vi.waitFor(() => expect(open.every((c) => c.messages.length === 1)).toBe(true), { timeout: 30_000 });
+    expect(otherFeeds.streams).toBe(2);
+    const refused = await other.inject({
+      url: `/api/studies/${studyId}/live`,
+      headers: { accept: 'text/event-stream' },
+    });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json()).toEqual({ error: expect.stringContaining('2 event streams are open') });
+    expect((await other.inject({ url: `/api/studies/${studyId}/live` })).statusCode).toBe(200);
+    expect(() => buildServeApp({ store: root, maxStreams: -1 })).toThrow(
+      'serve: maxStreams must be a non-negative integer, got -1',
+    );
+  });
+
   it('closing the server ends every open stream', async () => {
     const { app: other, feeds: otherFeeds } = buildServeApp({ store: root, pollMs: 3_600_000 });
     await other.listen({ host: '127.0.0.1', port: 0 });
@@ -284,6 +305,21 @@ describe('LiveFeeds', () => {
     answer = { etag: '"a"', body: '{"n":1}' };
     await feeds.lookNow();
     expect(client.written.slice(3)).toEqual(['id: "a"\ndata: {"n":1}\n\n']);
+  });
+
+  it('a stream that has had nothing for heartbeatMs gets a comment line, so a dead connection shows', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const feeds = new LiveFeeds(3_600_000, 10, 15_000);
+    onTestFinished(() => feeds.close());
+    const client = fakeResponse();
+    await feeds.open('k', async () => ({ etag: '"a"', body: '{}' }), client.asResponse);
+    vi.setSystemTime(Date.now() + 14_999);
+    await feeds.lookNow();
+    expect(client.written).toHaveLength(2);
+    vi.setSystemTime(Date.now() + 1);
+    await feeds.lookNow();
+    expect(client.written.slice(2)).toEqual([':\n\n']);
   });
 
   it('a stream whose socket has not taken the last message skips states, then gets the newest', async () => {

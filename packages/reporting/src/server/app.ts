@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { EXPORT_FORMATS, type ExportFormat } from '@aelab/core';
-import { LiveFeeds, type FeedSource } from './live-feeds.js';
+import { LiveFeeds, MAX_STREAMS, type FeedSource } from './live-feeds.js';
 import {
   RequestError,
   SERVE_LOOK_MS,
@@ -23,6 +23,8 @@ export interface ServeOptions extends ServedStoreOptions {
   store: string;
   /** Log requests (Fastify's logger) to stdout. Default false. */
   logRequests?: boolean;
+  /** Event streams open at once at most; past it, a 503 (pages then poll). Default {@link MAX_STREAMS}. */
+  maxStreams?: number;
 }
 
 /** vega's browser build, for the live charts: served from the installed package, no network needed. */
@@ -127,6 +129,8 @@ async function answerOrFollow(
 ) {
   const answer = await source();
   if (!wantsEvents(request)) return send(request, reply, JSON_TYPE, answer);
+  if (feeds.full)
+    throw new RequestError(503, `${feeds.maxStreams} event streams are open, the most this server keeps: poll instead`);
   const lastEventId = request.headers['last-event-id'];
   reply.hijack();
   await feeds.open(key, source, reply.raw, typeof lastEventId === 'string' ? lastEventId : undefined);
@@ -134,9 +138,9 @@ async function answerOrFollow(
 
 /** The app, the store it serves and its event streams (tests reach the last two to count and force looks). */
 export function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: ServedStore; feeds: LiveFeeds } {
-  const { store: root, logRequests = false, ...rest } = options;
+  const { store: root, logRequests = false, maxStreams = MAX_STREAMS, ...rest } = options;
   const served = new ServedStore(root, rest);
-  const feeds = new LiveFeeds(served.pollMs);
+  const feeds = new LiveFeeds(served.pollMs, maxStreams);
   const vega = vegaBrowserBuild();
   // maxParamLength: a study id is at most 66 characters; a longer path segment is a 414 before any handler.
   const app = Fastify({ logger: logRequests, routerOptions: { maxParamLength: 120, ignoreTrailingSlash: true } });

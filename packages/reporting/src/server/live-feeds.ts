@@ -18,6 +18,12 @@ export type FeedSource = () => Promise<Tagged<string>>;
 /** A comment line sent on a stream that has had nothing for this long, so that a dead connection shows. */
 export const FEED_HEARTBEAT_MS = 15_000;
 
+/**
+ * Event streams open at once, all feeds together, at most (`aelab serve`'s default): each
+ * holds a socket; past it, a page is refused its stream (503) and polls instead.
+ */
+export const MAX_STREAMS = 256;
+
 interface Stream {
   response: ServerResponse;
   /** The tag of the last message this stream was sent (or the `Last-Event-ID` it came back with). */
@@ -55,8 +61,12 @@ export class LiveFeeds {
    */
   constructor(
     readonly everyMs: number,
+    readonly maxStreams = MAX_STREAMS,
     readonly heartbeatMs = FEED_HEARTBEAT_MS,
-  ) {}
+  ) {
+    if (!Number.isInteger(maxStreams) || maxStreams < 0)
+      throw new Error(`serve: maxStreams must be a non-negative integer, got ${maxStreams}`);
+  }
 
   /** Messages built since the start: one per change of a feed's answer, however many streams follow it. */
   get messagesBuilt(): number {
@@ -71,6 +81,11 @@ export class LiveFeeds {
   /** Open streams, all feeds together. */
   get streams(): number {
     return [...this.#feeds.values()].reduce((n, feed) => n + feed.streams.size, 0);
+  }
+
+  /** Whether {@link maxStreams} streams are open: the next is to be refused. */
+  get full(): boolean {
+    return this.streams >= this.maxStreams;
   }
 
   /**

@@ -46,10 +46,10 @@ import {
   type WriterState,
 } from './study-state.js';
 
-/** An answer the client asked for wrongly (4xx), with the reason to show. */
+/** An answer the client asked for wrongly (4xx), or one the server will not give now (503), with the reason to show. */
 export class RequestError extends Error {
   constructor(
-    readonly status: 400 | 404,
+    readonly status: 400 | 404 | 503,
     message: string,
   ) {
     super(message);
