@@ -20,7 +20,7 @@
 // Prints JSON. Build first: npx tsc -b
 //
 //   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20] [--runs 3]
-//     [--client-mode events|polls|both]   how the clients follow the server (default events, as pages do)
+//     [--client-mode events|polls|both]   how the clients follow the server (default both: each sweep once per mode)
 //     [--profile DIR]   the servers run with node --cpu-prof, their profiles written into DIR
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -39,7 +39,7 @@ const values = benchOptions({
   'poll-ms': 2000,
   'page-runs': 20,
   runs: 3,
-  'client-mode': 'events',
+  'client-mode': 'both',
   profile: undefined,
 });
 const CLIENT_MODES = { events: ['events'], polls: ['polls'], both: ['events', 'polls'] };
