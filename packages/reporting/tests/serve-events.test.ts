@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { LiveFeeds } from '../src/server/live-feeds.js';
 import { buildServeApp } from '../src/server/app.js';
-import { rerenderDue, RERENDER_FACTOR } from '../src/server/served-store.js';
+import { rerenderDue, RERENDER_FACTOR, SWEEP_RERENDER_FACTOR } from '../src/server/served-store.js';
 import { waitForDrawnPage } from './serve-helpers.js';
 import { fixedClock, writeSyntheticStudy } from './synthetic-study.js';
 
@@ -258,15 +258,19 @@ describe('aelab serve: renders while a sweep writes', () => {
     expect(served.renderCount).toBe(renders + 2);
   }, 120_000);
 
-  it('rerenderDue: RERENDER_FACTOR times the render time, and while a sweep runs, sweepRenderMs too', () => {
-    const last = { finishedAt: 1_000_000, seconds: 0.5 };
+  it('rerenderDue: RERENDER_FACTOR times the render time; while a sweep runs, sweepRenderMs and 20 times it', () => {
+    const last = { finishedAt: 1_000_000, seconds: 0.1 };
     const after = (ms: number, sweeping: boolean) => rerenderDue(last, last.finishedAt + ms, sweeping, 10_000);
-    expect(after(500 * RERENDER_FACTOR - 1, false)).toBe(false);
-    expect(after(500 * RERENDER_FACTOR, false)).toBe(true);
+    expect(after(100 * RERENDER_FACTOR - 1, false)).toBe(false);
+    expect(after(100 * RERENDER_FACTOR, false)).toBe(true);
     expect(after(9_999, true)).toBe(false);
     expect(after(10_000, true)).toBe(true);
-    // A render slower than the sweep's interval allows: the factor holds.
-    expect(rerenderDue({ finishedAt: 0, seconds: 5 }, 19_999, true, 10_000)).toBe(false);
+    // A render of seconds (a study of thousands of trials): a twentieth of a core while the sweep runs.
+    const slow = { finishedAt: 0, seconds: 3 };
+    expect(SWEEP_RERENDER_FACTOR).toBe(20);
+    expect(rerenderDue(slow, 3000 * RERENDER_FACTOR, false, 10_000)).toBe(true);
+    expect(rerenderDue(slow, 3000 * SWEEP_RERENDER_FACTOR - 1, true, 10_000)).toBe(false);
+    expect(rerenderDue(slow, 3000 * SWEEP_RERENDER_FACTOR, true, 10_000)).toBe(true);
   });
 });
 

@@ -156,9 +156,16 @@ export const RERENDER_FACTOR = 4;
 export const SWEEP_RENDER_MS = 10_000;
 
 /**
- * Whether a study page last rendered as `last` says may be rendered again at `now`: once
- * {@link RERENDER_FACTOR} times its render time has passed, and while its sweep runs, once
- * `sweepRenderMs` has too (see {@link ServedStoreOptions.sweepRenderMs}).
+ * While its sweep runs, a study page is rendered again at the soonest this many times its
+ * last render time after it: rendering takes at most a twentieth of a core from the sweep
+ * (a study of thousands of trials renders in seconds).
+ */
+export const SWEEP_RERENDER_FACTOR = 20;
+
+/**
+ * Whether a study page last rendered as `last` may be rendered again at `now`: once
+ * {@link RERENDER_FACTOR} times its render time has passed; while its sweep runs, once
+ * {@link SWEEP_RERENDER_FACTOR} times it and `sweepRenderMs` have (see {@link ServedStoreOptions.sweepRenderMs}).
  */
 export function rerenderDue(
   last: { finishedAt: number; seconds: number },
@@ -166,7 +173,8 @@ export function rerenderDue(
   sweeping: boolean,
   sweepRenderMs = SWEEP_RENDER_MS,
 ): boolean {
-  const wait = Math.max(last.seconds * 1000 * RERENDER_FACTOR, sweeping ? sweepRenderMs : 0);
+  const renderMs = last.seconds * 1000;
+  const wait = sweeping ? Math.max(renderMs * SWEEP_RERENDER_FACTOR, sweepRenderMs) : renderMs * RERENDER_FACTOR;
   return now - last.finishedAt >= wait;
 }
 
@@ -527,8 +535,8 @@ export class ServedStore {
    * page swaps in the next one when it is ready) while a newer one is made in the
    * background; a page is rendered again only once {@link RERENDER_FACTOR} times its last
    * render time has passed (so rendering takes at most a fifth of a core), and while its
-   * sweep runs (`sweeping`, asked only when the study changed), at most every
-   * `sweepRenderMs` (see {@link rerenderDue}). A version whose rendering failed is not tried again.
+   * sweep runs (`sweeping`, asked only when the study changed), less often still (see
+   * {@link rerenderDue}). A version whose rendering failed is not tried again.
    */
   #studyRender(loaded: Loaded, urgent: boolean, sweeping: () => boolean): RenderedStudy | null {
     const entry = this.#rendering(loaded.study.id);
