@@ -189,7 +189,9 @@
     (function next() {
       var newest = pending;
       pending = null;
-      apply(newest)
+      // A state that cannot be applied is a failure shown on the page; the next one is still taken.
+      Promise.resolve(newest)
+        .then(apply)
         .catch(fail)
         .then(function () {
           if (pending) next();
