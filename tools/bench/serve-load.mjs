@@ -21,6 +21,8 @@
 //
 //   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20] [--runs 3]
 //     [--client-mode events|polls|both]   how the clients follow the server (default both: each sweep once per mode)
+//     [--baseline DIR]  a built checkout (e.g. /work/base) whose `aelab serve` runs beside this one, on the
+//                       same store: each round adds a sweep while C clients poll it (`baselinePolls`)
 //     [--profile DIR]   the servers run with node --cpu-prof, their profiles written into DIR
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +42,7 @@ const values = benchOptions({
   'page-runs': 20,
   runs: 3,
   'client-mode': 'both',
+  baseline: undefined,
   profile: undefined,
 });
 const CLIENT_MODES = { events: ['events'], polls: ['polls'], both: ['events', 'polls'] };
@@ -104,9 +107,9 @@ async function buildStudy() {
 const servers = [];
 
 /** Starts `aelab serve`; resolves once it listens, with a promise of the moment it says its pages are rendered. */
-function startServer() {
+function startServer(serveBin = bin) {
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const args = [...profile, bin, 'serve', '--store', root, '--port', '0', '--poll-ms', String(pollMs)];
+  const args = [...profile, serveBin, 'serve', '--store', root, '--port', '0', '--poll-ms', String(pollMs)];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -392,22 +395,26 @@ try {
   const liveApi = [];
   for (let i = 0; i < 10; i++) liveApi.push((await timed(`${again.url}api/studies/${studyId}/live`)).ms);
 
-  const conditions = ['none', ...clientModes];
+  // The baseline's server, on the same store, idle but for its own condition's sweeps.
+  const baseline = values.baseline ? await startServer(join(values.baseline, 'packages/cli/dist/bin.js')) : null;
+  await baseline?.warmed;
+  const conditions = ['none', ...clientModes, ...(baseline ? ['baselinePolls'] : [])];
   const sweeps = Object.fromEntries(conditions.map((c) => [c, { seconds: [], serverCpu: [], clientsCpu: [] }]));
   const clientRuns = [];
   const loadBefore = loadavg();
   // One sweep under one condition: its wall time, the server's CPU seconds (what it takes
   // from the sweep, whatever the machine's load) and the clients' (this process's) over it.
   const measured = async (condition) => {
-    const listed = JSON.parse((await timed(`${again.url}api/studies`, { keep: true })).body).studies;
+    const server = condition === 'baselinePolls' ? baseline : again;
+    const listed = JSON.parse((await timed(`${server.url}api/studies`, { keep: true })).body).studies;
     const made = new Set(listed.map((s) => s.id));
     const own = process.cpuUsage();
-    const follow = { events: followers, polls: pollers }[condition];
-    const load = follow?.(again.url, made) ?? null;
-    const before = await cpuSeconds(again.child.pid);
+    const follow = { events: followers, polls: pollers, baselinePolls: pollers }[condition];
+    const load = follow?.(server.url, made) ?? null;
+    const before = await cpuSeconds(server.child.pid);
     const wall = await sweep();
-    const after = await cpuSeconds(again.child.pid);
-    if (load) clientRuns.push(await load.stop());
+    const after = await cpuSeconds(server.child.pid);
+    if (load) clientRuns.push({ condition, ...(await load.stop()) });
     const clientsCpu = process.cpuUsage(own);
     const bucket = sweeps[condition];
     bucket.seconds.push(wall);
@@ -465,7 +472,8 @@ try {
           rounds: values.runs,
           clients,
           noClient: condition('none'),
-          [`with${clients}Clients`]: Object.fromEntries(clientModes.map((mode) => [mode, condition(mode)])),
+          [`with${clients}Clients`]: Object.fromEntries(conditions.slice(1).map((mode) => [mode, condition(mode)])),
+          baseline: values.baseline ?? null,
           cpuNote:
             "serverCpuSeconds: the server process's user+system CPU over each sweep (/proc); clientsCpuSeconds: " +
             "this bench process's, where the clients run, over the same sweep",
