@@ -8,18 +8,26 @@
 //    is there (as an open page's polls see it), then asked for first after the server says
 //    its pages are rendered ("first after warm-up"), then again (from memory), and
 //    revalidated (a 304); asked as browsers ask (Accept-Encoding: gzip) and without;
-//  - a small real sweep's wall time with no client and with C clients polling the server
-//    as open pages do (the study list and the sweeping study's live API every P ms,
-//    default 2000 as the pages poll, sending back the ETag they were given, as browsers
-//    do): R runs of each, interleaved (none, C, none, C, ...), best and median of each.
+//  - a small real sweep's wall time with no client and with C clients following the
+//    server as open pages do: each follows the study list and the sweeping study's live
+//    state, either as event streams (`events`: what the pages do, one stream each) or by
+//    polling every P ms (`polls`: what pages without EventSource do, default 2000 ms,
+//    sending back the ETag they were given, as browsers do). R rounds, each running the
+//    sweep once per condition (no client, then each client mode), the order rotated from
+//    round to round; best and median of each. For each sweep: the server's CPU seconds
+//    (its process, from /proc) and the clients' (they run in this bench's own process:
+//    process.cpuUsage over the sweep), apart.
 // Prints JSON. Build first: npx tsc -b
 //
 //   node tools/bench/serve-load.mjs [--trials 1000] [--clients 50] [--poll-ms 2000] [--page-runs 20] [--runs 3]
+//     [--client-mode events|polls|both]   how the clients follow the server (default both: each sweep once per mode)
+//     [--baseline DIR]  a built checkout (e.g. /work/base) whose `aelab serve` runs beside this one, on the
+//                       same store: each round adds a sweep while C clients poll it (`baselinePolls`)
 //     [--profile DIR]   the servers run with node --cpu-prof, their profiles written into DIR
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -33,8 +41,13 @@ const values = benchOptions({
   'poll-ms': 2000,
   'page-runs': 20,
   runs: 3,
+  'client-mode': 'both',
+  baseline: undefined,
   profile: undefined,
 });
+const CLIENT_MODES = { events: ['events'], polls: ['polls'], both: ['events', 'polls'] };
+const clientModes = CLIENT_MODES[values['client-mode']];
+if (!clientModes) throw new Error(`--client-mode must be events, polls or both, got ${values['client-mode']}`);
 const { trials: trialCount, clients, 'poll-ms': pollMs } = values;
 const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-bench-'));
@@ -94,9 +107,10 @@ async function buildStudy() {
 const servers = [];
 
 /** Starts `aelab serve`; resolves once it listens, with a promise of the moment it says its pages are rendered. */
-function startServer() {
+function startServer(serveBin = bin) {
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const child = spawn(process.execPath, [...profile, bin, 'serve', '--store', root, '--port', '0'], {
+  const args = [...profile, serveBin, 'serve', '--store', root, '--port', '0', '--poll-ms', String(pollMs)];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   servers.push(child);
@@ -165,16 +179,20 @@ const experiment = {
   executor: { backend: 'wasm' },
 };
 
-/** Wall seconds of one sweep (a new study each time), in its own process. */
+let sweepCount = 0;
+
+/**
+ * Wall seconds of one sweep (a new study each time), in its own process. Each sweep has
+ * a seed of its own: the same trainings and epochs, other numbers, so that the server
+ * draws every sweep's charts anew (as it would for a real sweep) instead of finding the
+ * last sweep's charts already drawn.
+ */
 async function sweep() {
+  const file = join(dir, 'exp.json');
+  await writeFile(file, JSON.stringify({ ...experiment, seed: experiment.seed + sweepCount++ }));
   const start = performance.now();
-  const child = spawn(
-    process.execPath,
-    [bin, 'search', 'grid', '-e', join(dir, 'exp.json'), '--store', root, '--workers', '1', '--fresh', '--no-report'],
-    {
-      stdio: 'ignore',
-    },
-  );
+  const args = [bin, 'search', 'grid', '-e', file, '--store', root, '--workers', '1', '--fresh', '--no-report'];
+  const child = spawn(process.execPath, args, { stdio: 'ignore' });
   const code = await new Promise((done) => child.once('exit', done));
   if (code !== 0) throw new Error(`sweep exited ${code}`);
   return (performance.now() - start) / 1000;
@@ -186,11 +204,19 @@ const quantile = (xs, q) => {
 };
 
 /**
- * C clients, each polling the study list and the newest study's live API every pollMs as
+ * The sweeping study: the newest of `studies` (the study list's) not among `before` (the
+ * ids listed before the sweep started), or undefined until the sweep has made it. The
+ * clients watch this sweep, not a study made before it (whose page, never asked for
+ * before, would be rendered on their first look: a cost of opening a page, not of a sweep).
+ */
+const sweepingStudy = (studies, before) => studies.findLast((s) => !before.has(s.id));
+
+/**
+ * C clients, each polling the study list and the sweeping study's live API every pollMs as
  * an open page does (keeping the last answer and its ETag, as a browser's cache does),
  * until stopped.
  */
-function pollers(url) {
+function pollers(url, before) {
   const latencies = [];
   let failures = 0;
   let notModified = 0;
@@ -206,11 +232,11 @@ function pollers(url) {
           tags.set('list', list.etag);
           studies = JSON.parse(list.body).studies;
         }
-        const newest = studies.at(-1);
-        const live = await timed(`${url}api/studies/${newest.id}/live`, { etag: tags.get(newest.id) });
-        latencies.push(live.ms);
-        if (live.status === 200) tags.set(newest.id, live.etag);
-        for (const status of [list.status, live.status]) {
+        const newest = sweepingStudy(studies, before);
+        const live = newest && (await timed(`${url}api/studies/${newest.id}/live`, { etag: tags.get(newest.id) }));
+        if (live) latencies.push(live.ms);
+        if (live?.status === 200) tags.set(newest.id, live.etag);
+        for (const status of live ? [list.status, live.status] : [list.status]) {
           if (status === 304) notModified++;
           else if (status !== 200) failures++;
         }
@@ -230,7 +256,79 @@ function pollers(url) {
         p95Ms: quantile(latencies, 0.95),
         maxMs: quantile(latencies, 1),
       };
-      return { requests: latencies.length, notModified, failures, ...summary };
+      return { mode: 'polls', requests: latencies.length, notModified, failures, ...summary };
+    },
+  };
+}
+
+/**
+ * An event stream of `url` (as EventSource opens it): calls `onMessage(data)` for each
+ * message; `close()` ends it.
+ */
+function stream(url, onMessage, onFailure) {
+  let response = null;
+  const request = get(url, { headers: { accept: 'text/event-stream' } }, (answer) => {
+    response = answer;
+    if (answer.statusCode !== 200) onFailure();
+    let buffer = '';
+    answer.setEncoding('utf8');
+    answer.on('data', (chunk) => {
+      buffer += chunk;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .find((line) => line.startsWith('data: '));
+        buffer = buffer.slice(end + 2);
+        if (data !== undefined) onMessage(data.slice('data: '.length));
+      }
+    });
+    answer.on('error', () => {});
+  });
+  request.on('error', () => {});
+  return { close: () => (response ? response.destroy() : request.destroy()) };
+}
+
+/**
+ * C clients, each following the study list and the sweeping study's live state as event
+ * streams, as an open page does (a page follows one of the two; each client here is the
+ * list and the study page together, as the polling clients are), until stopped.
+ */
+function followers(url, before) {
+  let messages = 0;
+  let bytes = 0;
+  let failures = 0;
+  let streamsOpened = 0;
+  const open = (path, onMessage) => {
+    streamsOpened++;
+    return stream(`${url}${path}`, onMessage, () => failures++);
+  };
+  const one = () => {
+    let live = null;
+    let followed = null;
+    const list = open('api/studies', (data) => {
+      messages++;
+      bytes += data.length;
+      const newest = sweepingStudy(JSON.parse(data).studies, before);
+      if (!newest || newest.id === followed) return;
+      live?.close();
+      followed = newest.id;
+      live = open(`api/studies/${newest.id}/live`, (data) => {
+        messages++;
+        bytes += data.length;
+      });
+    });
+    return () => {
+      list.close();
+      live?.close();
+    };
+  };
+  const closers = Array.from({ length: clients }, one);
+  return {
+    stop: async () => {
+      closers.forEach((close) => close());
+      const meanMessageBytes = messages ? Math.round(bytes / messages) : null;
+      return { mode: 'events', messages, meanMessageBytes, streamsOpened, failures };
     },
   };
 }
@@ -260,7 +358,6 @@ const seconds = (xs) => ({
 const setupStart = performance.now();
 const studyId = await buildStudy();
 const setupSeconds = (performance.now() - setupStart) / 1000;
-await writeFile(join(dir, 'exp.json'), JSON.stringify(experiment));
 const serverStart = performance.now();
 const { child: server, url, warmed } = await startServer();
 try {
@@ -298,29 +395,49 @@ try {
   const liveApi = [];
   for (let i = 0; i < 10; i++) liveApi.push((await timed(`${again.url}api/studies/${studyId}/live`)).ms);
 
-  const alone = [];
-  const loaded = [];
+  // The baseline's server, on the same store, idle but for its own condition's sweeps.
+  const baseline = values.baseline ? await startServer(join(values.baseline, 'packages/cli/dist/bin.js')) : null;
+  await baseline?.warmed;
+  const conditions = ['none', ...clientModes, ...(baseline ? ['baselinePolls'] : [])];
+  const sweeps = Object.fromEntries(conditions.map((c) => [c, { seconds: [], serverCpu: [], clientsCpu: [] }]));
   const clientRuns = [];
-  const serverCpu = { noClient: [], withClients: [] };
-  const clientsCpu = [];
-  // The server's own CPU seconds during each sweep: what it takes from the sweep, whatever the machine's load.
-  const during = async (bucket, work) => {
-    const before = await cpuSeconds(again.child.pid);
-    const result = await work();
-    const after = await cpuSeconds(again.child.pid);
-    bucket.push(before === null || after === null ? null : Number((after - before).toFixed(2)));
-    return result;
+  const loadBefore = loadavg();
+  // One sweep under one condition: its wall time, the server's CPU seconds (what it takes
+  // from the sweep, whatever the machine's load) and the clients' (this process's) over it.
+  const measured = async (condition) => {
+    const server = condition === 'baselinePolls' ? baseline : again;
+    const listed = JSON.parse((await timed(`${server.url}api/studies`, { keep: true })).body).studies;
+    const made = new Set(listed.map((s) => s.id));
+    const own = process.cpuUsage();
+    const follow = { events: followers, polls: pollers, baselinePolls: pollers }[condition];
+    const load = follow?.(server.url, made) ?? null;
+    const before = await cpuSeconds(server.child.pid);
+    const wall = await sweep();
+    const after = await cpuSeconds(server.child.pid);
+    if (load) clientRuns.push({ condition, ...(await load.stop()) });
+    const clientsCpu = process.cpuUsage(own);
+    const bucket = sweeps[condition];
+    bucket.seconds.push(wall);
+    bucket.serverCpu.push(before === null || after === null ? null : Number((after - before).toFixed(2)));
+    bucket.clientsCpu.push(load ? Number(((clientsCpu.user + clientsCpu.system) / 1e6).toFixed(2)) : 0);
   };
   for (let run = 0; run < values.runs; run++) {
-    alone.push(await during(serverCpu.noClient, sweep));
-    const ownBefore = process.cpuUsage();
-    const load = pollers(again.url);
-    loaded.push(await during(serverCpu.withClients, sweep));
-    clientRuns.push(await load.stop());
-    const own = process.cpuUsage(ownBefore);
-    clientsCpu.push(Number(((own.user + own.system) / 1e6).toFixed(2)));
+    // Rotated from round to round, so that no condition always follows another.
+    for (let i = 0; i < conditions.length; i++) await measured(conditions[(i + run) % conditions.length]);
   }
   await stopServer(again.child);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const ratio = (a, b) => Number((a / b).toFixed(3));
+  const none = sweeps.none.seconds;
+  const condition = (c) => {
+    const { seconds: wall, serverCpu, clientsCpu } = sweeps[c];
+    const ratios =
+      c === 'none'
+        ? {}
+        : { bestRatio: ratio(Math.min(...wall), Math.min(...none)), medianRatio: ratio(median(wall), median(none)) };
+    return { seconds: seconds(wall), ...ratios, serverCpuSeconds: serverCpu, clientsCpuSeconds: clientsCpu };
+  };
+  const loads = (xs) => xs.map((x) => Number(x.toFixed(2)));
   console.log(
     JSON.stringify(
       {
@@ -352,14 +469,17 @@ try {
         liveApiOf1000TrialStudy: { medianMs: quantile(liveApi, 0.5), maxMs: quantile(liveApi, 1) },
         sweep: {
           trainings: 4,
-          runs: alone.length,
-          noClientSeconds: seconds(alone),
-          [`with${clients}PollingClientsSeconds`]: seconds(loaded),
-          bestRatio: Number((Math.min(...loaded) / Math.min(...alone)).toFixed(3)),
-          serverCpuSecondsDuringSweep: serverCpu,
-          clientsCpuSecondsDuringSweep: clientsCpu,
+          rounds: values.runs,
+          clients,
+          noClient: condition('none'),
+          [`with${clients}Clients`]: Object.fromEntries(conditions.slice(1).map((mode) => [mode, condition(mode)])),
+          baseline: values.baseline ?? null,
+          cpuNote:
+            "serverCpuSeconds: the server process's user+system CPU over each sweep (/proc); clientsCpuSeconds: " +
+            "this bench process's, where the clients run, over the same sweep",
         },
         clients: { count: clients, pollMs, perRun: clientRuns },
+        loadAverage: { beforeSweeps: loads(loadBefore), afterSweeps: loads(loadavg()) },
         node: process.version,
         cpus: cpus().length,
         note: 'server, sweep and clients share this machine; wall times are noisy on a shared machine',

@@ -50,6 +50,7 @@ export {
   MAX_COMPARED_STUDIES,
   MAX_QUERY_LENGTH,
   SERVE_LOOK_MS,
+  SWEEP_RENDER_MS,
   type ServedStoreOptions,
 } from './server/served-store.js';
 export type { StudySummary, StudyState, LiveState, RunningTrial } from './server/study-state.js';

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { EXPORT_FORMATS, type ExportFormat } from '@aelab/core';
+import { LiveFeeds, MAX_STREAMS, type FeedSource } from './live-feeds.js';
 import {
   RequestError,
   SERVE_LOOK_MS,
@@ -22,6 +23,8 @@ export interface ServeOptions extends ServedStoreOptions {
   store: string;
   /** Log requests (Fastify's logger) to stdout. Default false. */
   logRequests?: boolean;
+  /** Event streams open at once at most; past it, a 503 (pages then poll). Default {@link MAX_STREAMS}. */
+  maxStreams?: number;
 }
 
 /** vega's browser build, for the live charts: served from the installed package, no network needed. */
@@ -106,16 +109,45 @@ function send(request: FastifyRequest, reply: FastifyReply, type: string, answer
   return zipped ? reply.header('content-encoding', 'gzip').send(answer.gzip) : reply.send(answer.body);
 }
 
-function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: ServedStore } {
-  const { store: root, logRequests = false, ...rest } = options;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Whether a GET asks for an event stream (as `EventSource` does) rather than one answer. */
+const wantsEvents = (request: FastifyRequest) =>
+  request.method === 'GET' && (request.headers.accept ?? '').includes('text/event-stream');
+
+/**
+ * A followed answer (live state, study list), on one URL two ways: a poll gets it once
+ * (tagged, 304 when unchanged); an `EventSource` gets a stream of it from `feeds`. Either
+ * way it is asked for first, so that a bad id or filter is a 4xx before any stream opens.
+ */
+async function answerOrFollow(
+  feeds: LiveFeeds,
+  key: string,
+  source: FeedSource,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const answer = await source();
+  if (!wantsEvents(request)) return send(request, reply, JSON_TYPE, answer);
+  if (feeds.full)
+    throw new RequestError(503, `${feeds.maxStreams} event streams are open, the most this server keeps: poll instead`);
+  const lastEventId = request.headers['last-event-id'];
+  reply.hijack();
+  await feeds.open(key, source, reply.raw, typeof lastEventId === 'string' ? lastEventId : undefined);
+}
+
+/** The app, the store it serves and its event streams (tests reach the last two to count and force looks). */
+export function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: ServedStore; feeds: LiveFeeds } {
+  const { store: root, logRequests = false, maxStreams = MAX_STREAMS, ...rest } = options;
   const served = new ServedStore(root, rest);
+  const feeds = new LiveFeeds(served.pollMs, maxStreams);
   const vega = vegaBrowserBuild();
   // maxParamLength: a study id is at most 66 characters; a longer path segment is a 414 before any handler.
   const app = Fastify({ logger: logRequests, routerOptions: { maxParamLength: 120, ignoreTrailingSlash: true } });
 
   answerErrors(app);
-
-  const JSON_TYPE = 'application/json; charset=utf-8';
+  // Open event streams would hold the server open: they end first.
+  app.addHook('preClose', async () => feeds.close());
 
   app.get('/', (_request, reply) => reply.redirect('/index.html'));
   app.get<{ Querystring: Query }>('/index.html', async (request, reply) =>
@@ -145,12 +177,14 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
     send(request, reply, HTML, tagBody(await served.trialPage(request.params.study, request.params.page))),
   );
 
-  app.get<{ Querystring: Query }>('/api/studies', async (request, reply) =>
-    send(request, reply, JSON_TYPE, await served.summariesJson(String(request.query.q ?? ''))),
-  );
-  app.get<{ Params: Params }>('/api/studies/:study/live', async (request, reply) =>
-    send(request, reply, JSON_TYPE, await served.live(request.params.study)),
-  );
+  app.get<{ Querystring: Query }>('/api/studies', async (request, reply) => {
+    const query = String(request.query.q ?? '');
+    return answerOrFollow(feeds, `list:${query}`, () => served.summariesJson(query), request, reply);
+  });
+  app.get<{ Params: Params }>('/api/studies/:study/live', async (request, reply) => {
+    const id = request.params.study;
+    return answerOrFollow(feeds, `live:${id}`, () => served.live(id), request, reply);
+  });
   app.get<{ Params: Params }>('/api/studies/:study/export.:format', async (request, reply) => {
     const format = exportFormat(request.params.format);
     const body = await served.export(request.params.study, format);
@@ -160,7 +194,7 @@ function buildServeApp(options: ServeOptions): { app: FastifyInstance; served: S
       .header('content-disposition', `attachment; filename="${request.params.study}.${format}"`)
       .send(body);
   });
-  return { app, served };
+  return { app, served, feeds };
 }
 
 /**

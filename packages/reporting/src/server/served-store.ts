@@ -40,15 +40,16 @@ import {
   liveOverTime,
   liveState,
   matchesQuery,
+  studyState,
   summarizeStudy,
   type StudySummary,
   type WriterState,
 } from './study-state.js';
 
-/** An answer the client asked for wrongly (4xx), with the reason to show. */
+/** An answer the client asked for wrongly (4xx), or one the server will not give now (503), with the reason to show. */
 export class RequestError extends Error {
   constructor(
-    readonly status: 400 | 404,
+    readonly status: 400 | 404 | 503,
     message: string,
   ) {
     super(message);
@@ -56,7 +57,10 @@ export class RequestError extends Error {
 }
 
 export interface ServedStoreOptions extends Omit<RenderReportOptions, 'outDir' | 'studyId'> {
-  /** How often pages poll the server, in milliseconds. Default 2000 (optuna-dashboard polls too). */
+  /**
+   * How often open pages are updated, in milliseconds: a page's event stream gets at most
+   * one message per interval, a page that polls polls so. Default 2000 (optuna-dashboard polls too).
+   */
   pollMs?: number;
   /**
    * How long one look at the store's files (folder times, writer lock, live progress)
@@ -64,6 +68,14 @@ export interface ServedStoreOptions extends Omit<RenderReportOptions, 'outDir' |
    * the same moment share one look); `serve` uses {@link SERVE_LOOK_MS}.
    */
   lookMs?: number;
+  /**
+   * While a study's sweep runs, its page (leaderboard, charts) is rendered again at most
+   * this often, in milliseconds. Default {@link SWEEP_RENDER_MS}: a render draws the charts
+   * whose data changed, a fraction of a second of the CPU the sweep trains on, and a sweep
+   * changes its study every few seconds; the live panel (counts, running trials' curves,
+   * the trials-over-time chart) follows every change meanwhile, from the live state.
+   */
+  sweepRenderMs?: number;
 }
 
 /** `aelab serve`'s look interval: however many pages poll, the store is looked at at most four times a second. */
@@ -140,6 +152,32 @@ function liveCuts(html: string): [string, string] | [string] {
 /** A study page is rendered again at the soonest this many times its last render time after it. */
 export const RERENDER_FACTOR = 4;
 
+/** `aelab serve`'s {@link ServedStoreOptions.sweepRenderMs}. */
+export const SWEEP_RENDER_MS = 10_000;
+
+/**
+ * While its sweep runs, a study page is rendered again at the soonest this many times its
+ * last render time after it: rendering takes at most a twentieth of a core from the sweep
+ * (a study of thousands of trials renders in seconds).
+ */
+export const SWEEP_RERENDER_FACTOR = 20;
+
+/**
+ * Whether a study page last rendered as `last` may be rendered again at `now`: once
+ * {@link RERENDER_FACTOR} times its render time has passed; while its sweep runs, once
+ * {@link SWEEP_RERENDER_FACTOR} times it and `sweepRenderMs` have (see {@link ServedStoreOptions.sweepRenderMs}).
+ */
+export function rerenderDue(
+  last: { finishedAt: number; seconds: number },
+  now: number,
+  sweeping: boolean,
+  sweepRenderMs = SWEEP_RENDER_MS,
+): boolean {
+  const renderMs = last.seconds * 1000;
+  const wait = sweeping ? Math.max(renderMs * SWEEP_RERENDER_FACTOR, sweepRenderMs) : renderMs * RERENDER_FACTOR;
+  return now - last.finishedAt >= wait;
+}
+
 /** The study list as `GET /api/studies` answers it. */
 export interface StudyList {
   /** Changes when a listed study's records or state do. */
@@ -180,6 +218,8 @@ export class ServedStore {
   readonly #progress = new Map<string, { key: string; file: Promise<LiveProgressFile | null> }>();
   readonly #progressLooks = new Map<string, () => Promise<string>>();
   readonly #lookMs: number;
+  readonly #sweepRenderMs: number;
+  #renderCount = 0;
   readonly #rendered = new Map<string, StudyRendering>();
   readonly #slot = new RenderSlot();
   /** Study pages being made for requests, not yet answered: see `#answersSent`. */
@@ -191,11 +231,13 @@ export class ServedStore {
     readonly root: string,
     options: ServedStoreOptions = {},
   ) {
-    const { pollMs = 2000, lookMs = 0, ...render } = options;
-    if (!Number.isInteger(lookMs) || lookMs < 0) {
-      throw new Error(`serve: lookMs must be a non-negative integer, got ${lookMs}`);
+    const { pollMs = 2000, lookMs = 0, sweepRenderMs = SWEEP_RENDER_MS, ...render } = options;
+    for (const [name, value] of Object.entries({ lookMs, sweepRenderMs })) {
+      if (!Number.isInteger(value) || value < 0)
+        throw new Error(`serve: ${name} must be a non-negative integer, got ${value}`);
     }
     this.#lookMs = lookMs;
+    this.#sweepRenderMs = sweepRenderMs;
     this.#snapshots = new StoreSnapshots(root, lookMs);
     this.#writer = coalesced(async () => {
       const lock = await readWriterLock(this.root);
@@ -205,6 +247,16 @@ export class ServedStore {
     if (!Number.isInteger(pollMs) || pollMs < 100)
       throw new Error(`serve: pollMs must be an integer of at least 100, got ${pollMs}`);
     this.#pollMs = pollMs;
+  }
+
+  /** Full study-page renders started since the start (tests count them: a render is the server's costliest work). */
+  get renderCount(): number {
+    return this.#renderCount;
+  }
+
+  /** See {@link ServedStoreOptions.pollMs}. */
+  get pollMs(): number {
+    return this.#pollMs;
   }
 
   get css(): string {
@@ -318,9 +370,9 @@ export class ServedStore {
     const loaded = await this.load(id);
     const { view, version } = loaded;
     const [progress, writer] = await Promise.all([this.#liveProgress(id), this.#writer()]);
-    // Polls drive the page's renders (as often as the throttle allows); a page swaps its
-    // content for the newest rendered one, never waiting on a render.
-    this.#studyRender(loaded, true);
+    // Open pages drive the page's renders (as often as the throttle allows); a page swaps
+    // its content for the newest rendered one, never waiting on a render.
+    this.#studyRender(loaded, true, () => studyState(view.board.trials, progress, writer) === 'running');
     const pageVersion = this.#rendered.get(id)?.done?.version ?? null;
     const progressKey = `${progress?.updatedAt ?? '-'}|${progress?.sweeping}`;
     const key = `${version}|${progressKey}|${writer.alive}|${writer.since}|${pageVersion}`;
@@ -411,8 +463,9 @@ export class ServedStore {
     if (!entry.done && entry.failed?.version === loaded.version) throw entry.failed.error;
     // With no full rendering, the page without charts first and the full render after it
     // (not beside it: both would run on the one thread).
-    const shown = entry.done ? this.#studyRender(loaded, true)! : await this.#lightRender(loaded);
-    if (!entry.done) this.#studyRender(loaded, true);
+    const sweeping = () => summary.state === 'running';
+    const shown = entry.done ? this.#studyRender(loaded, true, sweeping)! : await this.#lightRender(loaded);
+    if (!entry.done) this.#studyRender(loaded, true, sweeping);
     const version = shown.charts ? shown.version : `${WITHOUT_CHARTS}${shown.version}`;
     const key = `${version}|${summary.state}`;
     const answer = this.#page(`study-live:${id}`, key, async () => {
@@ -462,7 +515,7 @@ export class ServedStore {
     for (const id of ids) {
       const loaded = await this.load(id).catch(() => null);
       if (!loaded) continue;
-      this.#studyRender(loaded, false);
+      this.#studyRender(loaded, false, () => false);
       await this.#rendering(id).pending?.page;
     }
     return ids.length;
@@ -480,16 +533,20 @@ export class ServedStore {
    * and a sweep changes the study every few seconds, so a request never waits for a full
    * render: the newest rendering is served (its live panel names its version, so an open
    * page swaps in the next one when it is ready) while a newer one is made in the
-   * background; while a sweep writes, a page is rendered again only once
-   * {@link RERENDER_FACTOR} times its last render time has passed (so rendering takes at
-   * most a fifth of a core from the sweep). A version whose rendering failed is not tried again.
+   * background; a page is rendered again only once {@link RERENDER_FACTOR} times its last
+   * render time has passed (so rendering takes at most a fifth of a core), and while its
+   * sweep runs (`sweeping`, asked only when the study changed), less often still (see
+   * {@link rerenderDue}). A version whose rendering failed is not tried again.
    */
-  #studyRender(loaded: Loaded, urgent: boolean): RenderedStudy | null {
+  #studyRender(loaded: Loaded, urgent: boolean, sweeping: () => boolean): RenderedStudy | null {
     const entry = this.#rendering(loaded.study.id);
     const { done } = entry;
     if (done?.version === loaded.version || entry.failed?.version === loaded.version) return done;
-    const due = !done || Date.now() - done.finishedAt >= done.seconds * 1000 * RERENDER_FACTOR;
-    if (!entry.pending && due) entry.pending = this.#renderStudy(entry, loaded, urgent);
+    const due = !done || rerenderDue(done, Date.now(), sweeping(), this.#sweepRenderMs);
+    if (!entry.pending && due) {
+      this.#renderCount += 1;
+      entry.pending = this.#renderStudy(entry, loaded, urgent);
+    }
     return done;
   }
 

@@ -1,9 +1,11 @@
-// Added by `aelab serve` to its study list and study pages: polls the server's JSON API
+// Added by `aelab serve` to its study list and study pages: follows the server's JSON API
 // and updates the page in place (no reload). The live charts are Vega views fed through
 // vega's changeset API; the rest of the page (the same HTML as the static report) is
 // swapped for the server's newer copy when the study's records change.
-// Requests revalidate (no-cache): the server answers an unchanged page or state with a
-// bodiless 304 and the browser hands back the copy it has.
+// The state comes as server-sent events (one stream per page, a message only when the
+// state changed, the same message for every page); without EventSource, or when the
+// server refuses the stream, the page polls, revalidating (no-cache): the server answers
+// an unchanged state with a bodiless 304 and the browser hands back the copy it has.
 (function () {
   var panel = document.getElementById('live');
   if (!panel) return;
@@ -12,11 +14,22 @@
   var interval = Number(panel.getAttribute('data-interval')) || 2000;
   var on = true;
   var busy = false;
+  var polling = false;
+  var pending = null;
   var swapping = false;
   var views = {};
+  var source = null;
+  var timer = null;
   var toggle = document.getElementById('live-toggle');
-  // Observable state for people and tests: updates applied, page swaps, polls that failed.
-  var live = (window.aelabLive = { polls: 0, swaps: 0, failures: 0, chartUpdates: 0 });
+  // Observable state for people and tests: updates applied, page swaps, failed updates, and
+  // how the state comes ('events' while a stream is open or reconnecting, else 'polls').
+  var live = (window.aelabLive = {
+    polls: 0,
+    swaps: 0,
+    failures: 0,
+    chartUpdates: 0,
+    transport: window.EventSource ? 'events' : 'polls',
+  });
 
   function setText(id, value) {
     var el = document.getElementById(id);
@@ -27,7 +40,8 @@
     on = !on;
     toggle.setAttribute('aria-pressed', String(on));
     toggle.textContent = on ? 'Live: on' : 'Live: paused';
-    if (on) tick();
+    if (on) start();
+    else unfollow();
   });
 
   // Re-runs the page's own inline script (sorting, filters) on the swapped content; keeps typed filters.
@@ -162,24 +176,83 @@
     return Promise.all(jobs);
   }
 
-  function tick() {
-    if (!on || busy) return;
+  function fail(error) {
+    live.failures++;
+    setText('live-error', 'update failed: ' + error.message);
+  }
+
+  // States are applied one at a time; one that arrives meanwhile waits, replaced by any newer one.
+  function receive(state) {
+    pending = state;
+    if (busy) return;
     busy = true;
+    (function next() {
+      var newest = pending;
+      pending = null;
+      // A state that cannot be applied is a failure shown on the page; the next one is still taken.
+      Promise.resolve(newest)
+        .then(apply)
+        .catch(fail)
+        .then(function () {
+          if (pending) next();
+          else busy = false;
+        });
+    })();
+  }
+
+  function tick() {
+    if (!on || polling || document.hidden || live.transport !== 'polls') return;
+    polling = true;
     fetch(api, { cache: 'no-cache' })
       .then(function (response) {
         if (!response.ok) throw new Error('HTTP ' + response.status);
         return response.json();
       })
-      .then(apply)
-      .catch(function (error) {
-        live.failures++;
-        setText('live-error', 'update failed: ' + error.message);
-      })
+      .then(receive, fail)
       .then(function () {
-        busy = false;
+        polling = false;
       });
   }
 
-  setInterval(tick, interval);
-  tick();
+  function follow() {
+    source = new EventSource(api);
+    source.onmessage = function (event) {
+      receive(JSON.parse(event.data));
+    };
+    source.addEventListener('failure', function (event) {
+      fail(new Error(JSON.parse(event.data).error));
+    });
+    source.onerror = function () {
+      // A lost stream is reopened by the browser itself; one refused outright (an HTTP error) is polled instead.
+      if (source && source.readyState === EventSource.CLOSED) {
+        source = null;
+        live.transport = 'polls';
+        fail(new Error('no event stream from the server: polling'));
+        start();
+      } else setText('live-error', 'connection lost: reconnecting');
+    };
+  }
+
+  function unfollow() {
+    if (source) source.close();
+    source = null;
+  }
+
+  function start() {
+    if (!on || document.hidden) return;
+    if (live.transport === 'events') {
+      if (!source) follow();
+      return;
+    }
+    if (!timer) timer = setInterval(tick, interval);
+    tick();
+  }
+
+  // A browser holds at most six connections to one server (HTTP/1.1), and each open stream
+  // takes one: a page out of sight closes its stream and opens it again when shown.
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden) unfollow();
+    else start();
+  });
+  start();
 })();
