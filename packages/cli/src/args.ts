@@ -111,7 +111,7 @@ export function serveOptions(y: Argv) {
     .option('poll-ms', {
       type: 'number',
       default: 2000,
-      describe: 'How often open pages ask for updates, in milliseconds (at least 100)',
+      describe: 'At most how often open pages are updated (event streams; polls where refused), in ms (at least 100)',
     });
 }
 export type ServeOptions = OptionsOf<typeof serveOptions>;
