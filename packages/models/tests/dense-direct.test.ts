@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
+import seedrandom from 'seedrandom';
 import { buildModel } from '../src/builders/index.js';
+import { dropoutMasks } from '../src/builders/dropout-masks.js';
+import { dropoutCallSeed } from '../src/builders/layers.js';
 import type { DenseSpec } from '../src/families/dense.js';
 import type { ReconstructionLoss } from '../src/losses.js';
 import { PRESETS } from '../src/registry.js';
@@ -23,6 +26,28 @@ function stepOf(spec: DenseSpec, loss: ReconstructionLoss, direct: boolean) {
 }
 
 const bits = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
+
+describe('dropout masks', () => {
+  it("are seedrandom's alea draws through tf.dropout's float32 rule, member by member", () => {
+    const members = [{ rate: 0.1, seed: 7 }, null, { rate: 0.3, seed: 123456 }, { rate: 0, seed: 1 }];
+    const [rows, units] = [5, 12];
+    for (const call of [1, 2, 97]) {
+      const masks = dropoutMasks(members, rows, units, call);
+      const expected = members.flatMap((m) => {
+        if (m === null || m.rate === 0) return Array<number>(rows * units).fill(1);
+        const uniform = seedrandom.alea(String(dropoutCallSeed(m.seed, call)));
+        const keep = Math.fround(1 - m.rate);
+        return Array.from({ length: rows * units }, () =>
+          Math.fround(Math.floor(Math.fround(Math.fround(uniform()) + keep)) / keep),
+        );
+      });
+      expect(Array.from(masks)).toEqual(expected);
+      const into = new Float32Array(masks.length);
+      expect(dropoutMasks(members, rows, units, call, into)).toBe(into);
+      expect(into).toEqual(masks);
+    }
+  });
+});
 
 describe('the direct dense step (no tfjs kernel per step)', () => {
   it.each([

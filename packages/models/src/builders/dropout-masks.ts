@@ -14,26 +14,50 @@ export type MemberDropout = { rate: number; seed: number } | null;
 
 /**
  * The multipliers [members, rows, units] (row-major) of one layer at training call `call`
- * (1-based, as counted by the single trainer's layer): 1 for members without dropout there.
+ * (1-based, as counted by the single trainer's layer): 1 for members without dropout there; written into `into`
+ * when given.
  */
 export function dropoutMasks(
   members: readonly MemberDropout[],
   rows: number,
   units: number,
   call: number,
+  into?: Float32Array,
 ): Float32Array {
   const size = rows * units;
-  const out = new Float32Array(members.length * size);
+  const out = into ?? new Float32Array(members.length * size);
   members.forEach((dropout, k) => {
     const block = out.subarray(k * size, (k + 1) * size);
     if (dropout === null || dropout.rate === 0) {
       block.fill(1);
       return;
     }
-    const keep = Math.fround(1 - dropout.rate);
-    // tf.randomUniform stores alea's doubles in a Float32Array; add, floor and divide are float32 ops.
-    const uniform = seedrandom.alea(String(dropoutCallSeed(dropout.seed, call)));
-    for (let i = 0; i < size; i++) block[i] = Math.floor(Math.fround(Math.fround(uniform()) + keep)) / keep;
+    aleaMask(String(dropoutCallSeed(dropout.seed, call)), Math.fround(1 - dropout.rate), block);
   });
   return out;
+}
+
+/**
+ * `block[i]` = floor(u_i + keep) / keep in float32 for seedrandom's alea(seed) draws u_i: its generator written out
+ * with the state in locals (the same double arithmetic, so the same draws), ~4x faster than calling it per value.
+ */
+function aleaMask(seed: string, keep: number, block: Float32Array): void {
+  let { c, s0, s1, s2 } = (seedrandom.alea(seed, { state: true }) as unknown as { state(): AleaState }).state();
+  // tf.randomUniform stores alea's doubles in a Float32Array; add, floor and divide are float32 ops.
+  for (let i = 0; i < block.length; i++) {
+    const t = 2091639 * s0 + c * 2.3283064365386963e-10; // 2^-32
+    s0 = s1;
+    s1 = s2;
+    c = t | 0;
+    s2 = t - c;
+    block[i] = Math.floor(Math.fround(Math.fround(s2) + keep)) / keep;
+  }
+}
+
+/** seedrandom's alea state. */
+interface AleaState {
+  c: number;
+  s0: number;
+  s1: number;
+  s2: number;
 }

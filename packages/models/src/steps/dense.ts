@@ -68,7 +68,7 @@ function directLayers(b: WasmHeapBackend, layers: readonly LeanLayer[]): DirectL
       units,
       relu: layer.activation === 'relu',
       masks: dropout
-        ? (rows: number, call: number, into: Float32Array) => into.set(dropoutMasks([dropout], rows, units, call))
+        ? (rows: number, call: number, into: Float32Array) => void dropoutMasks([dropout], rows, units, call, into)
         : null,
       l2: layer.l2,
     };
