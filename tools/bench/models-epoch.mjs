@@ -3,7 +3,7 @@
  * The cost of one epoch of the search benchmark's dense trainings (issue 26), in one thread,
  * on wasm: each of the grid's four encoders (relu, linear output, dropout 0.1, L2 1e-4,
  * learning rate 1e-3) trained for --epochs epochs on 233 training rows (batch 32: 8 steps)
- * with 58 validation rows, as one grid trial is. Prints one JSON object: per build and
+ * with 58 validation rows, as one grid trial is, after an untimed warm-up (30 epochs of each). Prints one JSON object: per build and
  * encoder, the median epoch in ms (best and all of its runs), the process CPU seconds and
  * the final validation loss (which must be the same bits in every build).
  *
@@ -42,6 +42,11 @@ async function childRun(root) {
   const train = sineRows(233, 140, 1);
   const validation = sineRows(58, 140, 2);
   const config = { epochs: args.epochs, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 7, earlyStopping: null };
+  // warm-up, untimed: a worker of a sweep has compiled and tiered up its code after its first trial
+  for (const encoder of ENCODERS) {
+    const spec = { kind: 'dense', encoder, activation: 'relu', outputActivation: 'linear', dropout: 0.1, l2: 1e-4 };
+    (await models.trainAutoencoder({ spec, train, validation, config: { ...config, epochs: 30 } })).dispose();
+  }
   const out = {};
   for (const encoder of ENCODERS) {
     const spec = { kind: 'dense', encoder, activation: 'relu', outputActivation: 'linear', dropout: 0.1, l2: 1e-4 };
