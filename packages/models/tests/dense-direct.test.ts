@@ -46,6 +46,12 @@ describe('dropout masks', () => {
       expect(dropoutMasks(members, rows, units, call, into)).toBe(into);
       expect(into).toEqual(masks);
     }
+    // 200,000 draws: the generator's rare carry (a draw's integer part moved by the last one's) taken ~200 times
+    const many = dropoutMasks([{ rate: 0.5, seed: 3 }], 1000, 200, 1);
+    const uniform = seedrandom.alea(String(dropoutCallSeed(3, 1)));
+    const keep = Math.fround(0.5);
+    const reference = Float32Array.from(many, () => Math.floor(Math.fround(Math.fround(uniform()) + keep)) / keep);
+    expect(many.every((v, i) => v === reference[i])).toBe(true);
   });
 });
 

@@ -43,14 +43,20 @@ export function dropoutMasks(
  */
 function aleaMask(seed: string, keep: number, block: Float32Array): void {
   let { c, s0, s1, s2 } = (seedrandom.alea(seed, { state: true }) as unknown as { state(): AleaState }).state();
-  // tf.randomUniform stores alea's doubles in a Float32Array; add, floor and divide are float32 ops.
+  // tf.randomUniform stores alea's doubles in a Float32Array; add, floor and divide are float32 ops:
+  // floor(u + keep) is 0 or 1, so each value is 0 or 1 / keep.
+  const kept = 1 / keep;
   for (let i = 0; i < block.length; i++) {
-    const t = 2091639 * s0 + c * 2.3283064365386963e-10; // 2^-32
+    // t = a + c·2^-32 with c·2^-32 < 2^-11: its integer part is a's unless a's fraction is that close to 1, so
+    // the next draw need not wait for this one's (the same doubles, ~2x faster)
+    const a = 2091639 * s0;
+    const whole = Math.floor(a);
+    const t = a + c * 2.3283064365386963e-10; // 2^-32
+    c = a - whole < 0.999 ? whole : t | 0;
     s0 = s1;
     s1 = s2;
-    c = t | 0;
     s2 = t - c;
-    block[i] = Math.floor(Math.fround(Math.fround(s2) + keep)) / keep;
+    block[i] = Math.floor(Math.fround(Math.fround(s2) + keep)) === 0 ? 0 : kept;
   }
 }
 
