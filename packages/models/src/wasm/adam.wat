@@ -4,10 +4,12 @@
 ;; division dominate): a third of a lean dense training step.
 ;;
 ;; adam(x, m, v, g, ox, om, ov: byte offsets of n float32 values each, n,
-;;      rate = c1, c2, k1 = 1 - beta1, k2 = 1 - beta2, epsilon, l2x2 = 2 * l2)
+;;      rate = c1, c2, k1 = 1 - beta1, k2 = 1 - beta2, epsilon, l2x2 = 2 * l2, squares)
 ;;   gi = g + l2x2 * x            (when l2x2 != 0)
 ;;   m' = m + (gi - m) * k1;  v' = v + (gi * gi - v) * k2
 ;;   x' = x - rate * m' / (sqrt(c2 * v') + epsilon)
+;; returns, when squares != 0, sum x^2 over the values before the update, in order in float64 (the L2 penalty's sum
+;; of squares as a JS loop adds it; here it costs no pass of its own), else 0.
 ;;
 ;; Regenerate adam-wasm.ts after editing: node tools/gen-wasm.mjs
 (module
@@ -40,6 +42,8 @@
     (param $x i32) (param $m i32) (param $v i32) (param $g i32)
     (param $ox i32) (param $om i32) (param $ov i32) (param $n i32)
     (param $rate f64) (param $c2 f64) (param $k1 f64) (param $k2 f64) (param $eps f64) (param $l2x2 f64)
+    (param $squares i32) (result f64)
+    (local $sum f64) (local $d f64)
     (local $o i32) (local $wide i32) (local $end i32) (local $hasL2 i32)
     (local $r f32) (local $c f32) (local $a f32) (local $b f32) (local $e f32) (local $l f32)
     (local $R v128) (local $C v128) (local $A v128) (local $B v128) (local $E v128) (local $L v128)
@@ -69,6 +73,16 @@
         (local.set $M (v128.load (i32.add (local.get $m) (local.get $o))))
         (local.set $V (v128.load (i32.add (local.get $v) (local.get $o))))
         (local.set $G (v128.load (i32.add (local.get $g) (local.get $o))))
+        (if (local.get $squares)
+          (then
+            (local.set $d (f64.promote_f32 (f32x4.extract_lane 0 (local.get $X))))
+            (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64.promote_f32 (f32x4.extract_lane 1 (local.get $X))))
+            (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64.promote_f32 (f32x4.extract_lane 2 (local.get $X))))
+            (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64.promote_f32 (f32x4.extract_lane 3 (local.get $X))))
+            (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $d) (local.get $d))))))
         (if (local.get $hasL2)
           (then (local.set $G (f32x4.add (local.get $G) (f32x4.mul (local.get $L) (local.get $X))))))
         (local.set $mi
@@ -86,8 +100,12 @@
     (block $tail
       (loop $rest
         (br_if $tail (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $d (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $o)))))
+        (if (local.get $squares)
+          (then (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $d) (local.get $d))))))
         (call $one (local.get $x) (local.get $m) (local.get $v) (local.get $g)
           (local.get $ox) (local.get $om) (local.get $ov) (local.get $o)
           (local.get $r) (local.get $c) (local.get $a) (local.get $b) (local.get $e) (local.get $l) (local.get $hasL2))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
-        (br $rest)))))
+        (br $rest)))
+    (local.get $sum)))

@@ -277,28 +277,49 @@ export class DirectDense {
     const last = this.layers[this.layers.length - 1];
     const n = rows * last.units;
     const sum = lossSum(this.f32(output, n), this.f32(x, n), this.f32(this.dOutput, n), this.loss);
-    const total = Math.fround(sum / n + this.penalty());
     this.backward(x, rows, true);
-    this.update();
-    return total;
+    return Math.fround(sum / n + this.update());
   }
 
-  /** One fused Adam update of every weight in place, as `FusedAdam.apply` with the penalties folded in. */
-  private update(): void {
+  /**
+   * One fused Adam update of every weight in place, as `FusedAdam.apply` with the penalties folded in; returns the
+   * penalties at the weights before it (`penaltyOf`'s sums, which `adam.wat` adds as it reads each kernel).
+   */
+  private update(): number {
     this.t += 1;
     const { learningRate, beta1, beta2, epsilon } = this.adam;
     const c1 = learningRate / (1 - beta1 ** this.t);
     const c2 = 1 / (1 - beta2 ** this.t);
+    let penalty = 0;
     this.layers.forEach((l, i) => {
       const buf = this.buffers[i];
       const { kernel, bias } = l.weights();
       const grads = [buf.dKernel || buf.sums, buf.dBias];
       [kernel, bias].forEach((x, j) => {
         const { m, v, n } = this.momentOffsets[2 * i + j];
+        const penalised = j === 0 && l.l2 > 0;
         const l2x2 = j === 0 ? 2 * l.l2 : 0;
-        this.adamPass(x, m, v, grads[j], x, m, v, n, c1, c2, 1 - beta1, 1 - beta2, epsilon, l2x2);
+        const squares = this.adamPass(
+          x,
+          m,
+          v,
+          grads[j],
+          x,
+          m,
+          v,
+          n,
+          c1,
+          c2,
+          1 - beta1,
+          1 - beta2,
+          epsilon,
+          l2x2,
+          +penalised,
+        );
+        if (penalised) penalty += l.l2 * squares;
       });
     });
+    return penalty;
   }
 
   /**
