@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import seedrandom from 'seedrandom';
 import { buildModel } from '../src/builders/index.js';
-import { dropoutMasks } from '../src/builders/dropout-masks.js';
+import { dropoutMasks, maskDraws } from '../src/builders/dropout-masks.js';
+import { convPassesOver } from '../src/wasm/modules.js';
 import { dropoutCallSeed } from '../src/builders/layers.js';
 import type { DenseSpec } from '../src/families/dense.js';
 import type { ReconstructionLoss } from '../src/losses.js';
@@ -52,6 +53,25 @@ describe('dropout masks', () => {
     const keep = Math.fround(0.5);
     const reference = Float32Array.from(many, () => Math.floor(Math.fround(Math.fround(uniform()) + keep)) / keep);
     expect(many.every((v, i) => v === reference[i])).toBe(true);
+  });
+
+  it("are drawn by conv.wat's dropout as by dropoutMasks, to the bit", () => {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const conv = convPassesOver(memory);
+    for (const dropout of [
+      { rate: 0.1, seed: 9 },
+      { rate: 0.3, seed: 2024 },
+      { rate: 0.5, seed: 3 },
+    ]) {
+      for (const call of [1, 40]) {
+        const n = 200_000;
+        const { state, keep } = maskDraws(dropout, call);
+        conv.dropout(64, n, state.c, state.s0, state.s1, state.s2, keep, 1 / keep);
+        const drawn = new Float32Array(memory.buffer, 64, n);
+        const expected = dropoutMasks([dropout], 1000, 200, call);
+        expect(drawn.every((v, i) => Object.is(v, expected[i]))).toBe(true);
+      }
+    }
   });
 });
 

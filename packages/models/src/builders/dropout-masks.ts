@@ -32,17 +32,28 @@ export function dropoutMasks(
       block.fill(1);
       return;
     }
-    aleaMask(String(dropoutCallSeed(dropout.seed, call)), Math.fround(1 - dropout.rate), block);
+    const { state, keep } = maskDraws(dropout, call);
+    aleaMask(state, keep, block);
   });
   return out;
 }
 
 /**
- * `block[i]` = floor(u_i + keep) / keep in float32 for seedrandom's alea(seed) draws u_i: its generator written out
+ * What a mask of `dropout` at training call `call` is drawn from: the state of seedrandom's alea seeded as
+ * `tf.randomUniform` seeds it there, and the keep probability in float32. `conv.wat`'s `dropout` draws the same
+ * masks from them in wasm memory (the direct dense step's).
+ */
+export function maskDraws(dropout: { rate: number; seed: number }, call: number): { state: AleaState; keep: number } {
+  const generator = seedrandom.alea(String(dropoutCallSeed(dropout.seed, call)), { state: true });
+  return { state: (generator as unknown as { state(): AleaState }).state(), keep: Math.fround(1 - dropout.rate) };
+}
+
+/**
+ * `block[i]` = floor(u_i + keep) / keep in float32 for alea's draws u_i from `state`: its generator written out
  * with the state in locals (the same double arithmetic, so the same draws), ~4x faster than calling it per value.
  */
-function aleaMask(seed: string, keep: number, block: Float32Array): void {
-  let { c, s0, s1, s2 } = (seedrandom.alea(seed, { state: true }) as unknown as { state(): AleaState }).state();
+function aleaMask(state: AleaState, keep: number, block: Float32Array): void {
+  let { c, s0, s1, s2 } = state;
   // tf.randomUniform stores alea's doubles in a Float32Array; add, floor and divide are float32 ops:
   // floor(u + keep) is 0 or 1, so each value is 0 or 1 / keep.
   const kept = 1 / keep;
@@ -61,7 +72,7 @@ function aleaMask(seed: string, keep: number, block: Float32Array): void {
 }
 
 /** seedrandom's alea state. */
-interface AleaState {
+export interface AleaState {
   c: number;
   s0: number;
   s1: number;

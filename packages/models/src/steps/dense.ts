@@ -61,15 +61,13 @@ export function leanDenseLayers(model: tf.LayersModel): LeanLayer[] | null {
 function directLayers(b: WasmHeapBackend, layers: readonly LeanLayer[]): DirectLayer[] {
   return layers.map((layer) => {
     const [inputs, units] = layer.kernel.shape as [number, number];
-    const dropout = layer.dropout;
+    const { dropout } = layer;
     return {
       weights: () => ({ kernel: offsetOf(b, layer.kernel), bias: offsetOf(b, layer.bias) }),
       inputs,
       units,
       relu: layer.activation === 'relu',
-      masks: dropout
-        ? (rows: number, call: number, into: Float32Array) => void dropoutMasks([dropout], rows, units, call, into)
-        : null,
+      dropout: dropout ?? null,
       l2: layer.l2,
     };
   });

@@ -521,6 +521,37 @@
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $each))))
 
+  ;; Dropout multipliers: out[i] = (float32(u_i) + keep < 1 ? 0 : kept) for n draws u_i of seedrandom's alea from
+  ;; the state (c, s0, s1, s2), its double arithmetic as the JS generator does it (builders/dropout-masks.ts' twin,
+  ;; same values); keep a float32, kept = 1 / keep as a double.
+  (func (export "dropout")
+    (param $out i32) (param $n i32) (param $c f64) (param $s0 f64) (param $s1 f64) (param $s2 f64)
+    (param $keep f64) (param $kept f64)
+    (local $o i32) (local $end i32) (local $a f64) (local $whole f64) (local $t f64) (local $k f32) (local $one f32)
+    (local.set $k (f32.demote_f64 (local.get $keep)))
+    (local.set $one (f32.demote_f64 (local.get $kept)))
+    (local.set $o (local.get $out))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        ;; t = a + c * 2^-32 with c * 2^-32 < 2^-11: t's integer part is a's unless a's fraction is that close to
+        ;; 1, so the next draw need not wait for this one's conversion
+        (local.set $a (f64.mul (f64.const 2091639) (local.get $s0)))
+        (local.set $whole (f64.floor (local.get $a)))
+        (local.set $t (f64.add (local.get $a) (f64.mul (local.get $c) (f64.const 2.3283064365386963e-10))))
+        (if (f64.lt (f64.sub (local.get $a) (local.get $whole)) (f64.const 0.999))
+          (then (local.set $c (local.get $whole)))
+          (else (local.set $c (f64.convert_i32_s (i32.trunc_f64_s (local.get $t))))))
+        (local.set $s0 (local.get $s1))
+        (local.set $s1 (local.get $s2))
+        (local.set $s2 (f64.sub (local.get $t) (local.get $c)))
+        (f32.store (local.get $o)
+          (select (f32.const 0) (local.get $one)
+            (f32.lt (f32.add (f32.demote_f64 (local.get $s2)) (local.get $k)) (f32.const 1))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $each))))
+
   ;; B as gemm reads it: out[t][r][j] = src[r * rowStride + (t * 8 + j) * colStride] (in
   ;; floats) for t < ceil(cols / 8), r < rows, j < 8, zero past the last column; each tile
   ;; of out is outDepth rows deep (a caller packing a matrix in blocks of rows offsets out).

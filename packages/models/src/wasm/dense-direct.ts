@@ -12,6 +12,7 @@
  * units in the register tiles' eights or more than eight, in fours); {@link directDense}
  * says null otherwise and the kernels train them.
  */
+import { maskDraws, type MemberDropout } from '../builders/dropout-masks.js';
 import type { ReconstructionLoss } from '../losses.js';
 import { TILE, tiles, wide } from './conv.js';
 import type { WasmHeapBackend } from './heap.js';
@@ -25,8 +26,8 @@ export interface DirectLayer {
   inputs: number;
   units: number;
   relu: boolean;
-  /** Fills `into` (rows x units) with the layer's dropout multipliers of training call `call`, or null: no dropout. */
-  masks: ((rows: number, call: number, into: Float32Array) => void) | null;
+  /** The dropout after the layer (its masks those of `dropoutMasks`), or null: none. */
+  dropout: MemberDropout;
   l2: number;
 }
 
@@ -133,8 +134,8 @@ export class DirectDense {
         ['shift', narrow ? width : 0],
         ['yWide', narrow ? rows * width : 0],
         ['y', rows * l.units],
-        ['mask', l.masks ? rows * l.units : 0],
-        ['h', l.masks ? rows * l.units : 0],
+        ['mask', l.dropout ? rows * l.units : 0],
+        ['h', l.dropout ? rows * l.units : 0],
         ['dz', rows * l.units],
         ['dBias', l.units],
         ['dWide', narrow ? rows * width : 0],
@@ -184,13 +185,23 @@ export class DirectDense {
       this.product(input, rows, l, buf, width);
       if (buf.yWide) this.narrow(buf.yWide, buf.y, rows, width, l.units);
       input = buf.y;
-      if (call > 0 && l.masks) {
-        l.masks(rows, call, this.f32(buf.mask, rows * l.units));
+      if (call > 0 && l.dropout) {
+        this.masks(l.dropout, rows * l.units, call, buf.mask);
         conv.mul(buf.y, buf.mask, buf.h, rows * l.units);
         input = buf.h;
       }
     });
     return input;
+  }
+
+  /** `dropoutMasks`' multipliers of `dropout` at training call `call`, `n` of them at byte `at`, by `conv.wat`. */
+  private masks(dropout: NonNullable<MemberDropout>, n: number, call: number, at: number): void {
+    if (dropout.rate === 0) {
+      this.f32(at, n).fill(1);
+      return;
+    }
+    const { state, keep } = maskDraws(dropout, call);
+    this.conv.dropout(at, n, state.c, state.s0, state.s1, state.s2, keep, 1 / keep);
   }
 
   /** y = act(x·kernel + bias) into the layer's (wide) output, with conv1dForward's arguments. */
@@ -235,7 +246,7 @@ export class DirectDense {
       const buf = this.buffers[i];
       const input = i === 0 ? x : this.outputOf(i - 1, withMasks);
       const width = wide(l.units);
-      const mask = withMasks && l.masks ? buf.mask : 0;
+      const mask = withMasks && l.dropout ? buf.mask : 0;
       conv.backprop(dh, buf.y, buf.dz, rows, l.units, buf.dBias, l.relu ? 1 : 0, mask, mask ? 1 : 0);
       const d = buf.dWide || buf.dz;
       if (buf.dWide) this.widen(buf.dz, buf.dWide, rows, l.units, width);
@@ -255,7 +266,7 @@ export class DirectDense {
   /** Where layer `i`'s output (after its dropout when masks were drawn) is. */
   private outputOf(i: number, withMasks: boolean): number {
     const buf = this.buffers[i];
-    return withMasks && this.layers[i].masks ? buf.h : buf.y;
+    return withMasks && this.layers[i].dropout ? buf.h : buf.y;
   }
 
   /** The penalties sum_i l2_i · sum(kernel_i²) at the weights now. */
