@@ -75,6 +75,32 @@ describe('dropout masks', () => {
   });
 });
 
+describe("conv.wat's pack", () => {
+  it('lays out a transposed source (the input gradient kernel^T) as its rule says, every shape', () => {
+    const memory = new WebAssembly.Memory({ initial: 4 });
+    const conv = convPassesOver(memory);
+    for (let rows = 1; rows <= 13; rows++)
+      for (let cols = 1; cols <= 26; cols++) {
+        // src: a [cols][rows] matrix read as [rows][cols] (rowStride 1, colStride rows)
+        const src = new Float32Array(memory.buffer, 0, rows * cols);
+        src.forEach((_, i) => (src[i] = i + 0.5));
+        const tiles = Math.ceil(cols / 8);
+        const outAt = 4 * rows * cols + 64;
+        const out = new Float32Array(memory.buffer, outAt, tiles * rows * 8);
+        out.fill(-1);
+        conv.pack(0, rows, cols, 1, rows, outAt, rows);
+        const expected = new Float32Array(out.length);
+        for (let t = 0; t < tiles; t++)
+          for (let r = 0; r < rows; r++)
+            for (let j = 0; j < 8; j++) {
+              const c = 8 * t + j;
+              expected[(t * rows + r) * 8 + j] = c < cols ? src[r + c * rows] : 0;
+            }
+        expect(Array.from(out)).toEqual(Array.from(expected));
+      }
+  });
+});
+
 describe('the direct dense step (no tfjs kernel per step)', () => {
   it.each([
     ['ecg-v3: relu, dropout and L2 on two layers', PRESETS['ecg-v3'], 'mse'],
