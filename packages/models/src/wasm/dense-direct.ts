@@ -117,6 +117,14 @@ export class DirectDense {
   }
 
   /** A view of `floats` values at byte `offset`: taken anew each time, since any allocation may grow the memory. */
+  private heapView: Float32Array | null = null;
+
+  /** All of wasm memory as floats (kept until an allocation grows it): copies and fills within it allocate nothing. */
+  private heap(): Float32Array {
+    if (this.heapView?.buffer !== this.memory.buffer) this.heapView = new Float32Array(this.memory.buffer);
+    return this.heapView;
+  }
+
   private f32(offset: number, floats: number): Float32Array {
     return new Float32Array(this.memory.buffer, offset, floats);
   }
@@ -226,15 +234,19 @@ export class DirectDense {
 
   /** The first `columns` of each `width`-wide row at `from`, to `to`. */
   private narrow(from: number, to: number, rows: number, width: number, columns: number): void {
-    const [F, T] = [this.f32(from, rows * width), this.f32(to, rows * columns)];
-    for (let r = 0; r < rows; r++) T.set(F.subarray(r * width, r * width + columns), r * columns);
+    const heap = this.heap();
+    const [f, t] = [from >>> 2, to >>> 2];
+    for (let r = 0; r < rows; r++) heap.copyWithin(t + r * columns, f + r * width, f + r * width + columns);
   }
 
   /** `dz`'s rows, `columns` wide, widened to `width` with zero columns at `to`. */
   private widen(from: number, to: number, rows: number, columns: number, width: number): void {
-    const [F, T] = [this.f32(from, rows * columns), this.f32(to, rows * width)];
-    T.fill(0);
-    for (let r = 0; r < rows; r++) T.set(F.subarray(r * columns, (r + 1) * columns), r * width);
+    const heap = this.heap();
+    const [f, t] = [from >>> 2, to >>> 2];
+    for (let r = 0; r < rows; r++) {
+      heap.copyWithin(t + r * width, f + r * columns, f + (r + 1) * columns);
+      heap.fill(0, t + r * width + columns, t + (r + 1) * width);
+    }
   }
 
   /** Every layer's gradients from the output's gradient, layer by layer from the last. */
@@ -250,7 +262,7 @@ export class DirectDense {
       conv.backprop(dh, buf.y, buf.dz, rows, l.units, buf.dBias, l.relu ? 1 : 0, mask, mask ? 1 : 0);
       const d = buf.dWide || buf.dz;
       if (buf.dWide) this.widen(buf.dz, buf.dWide, rows, l.units, width);
-      this.f32(buf.sums, l.inputs * width).fill(0);
+      this.heap().fill(0, buf.sums >>> 2, (buf.sums >>> 2) + l.inputs * width);
       conv.outer(input, 4 * l.inputs, 4 * rows * l.inputs, 1, rows, l.inputs, d, width, buf.sums);
       if (buf.dKernel) this.narrow(buf.sums, buf.dKernel, l.inputs, width, l.units);
       if (i === 0) break;
