@@ -83,7 +83,7 @@ export class DirectDense {
   private readonly conv: ConvPasses;
   private readonly adamPass: AdamPass;
   /** Adam's moments, m then v of each weight (kernel, bias) in layer order; zero at the start. */
-  private readonly moments: number;
+  private moments: number;
   private readonly momentOffsets: { m: number; v: number; n: number }[] = [];
   private scratch = 0;
   private scratchRows = 0;
@@ -375,10 +375,12 @@ export class DirectDense {
     return this.f32(offset, floats);
   }
 
+  /** Frees its blocks (once: a second call does nothing). */
   dispose(): void {
     if (this.scratch) this.b.wasm._free!(this.scratch);
-    this.b.wasm._free!(this.moments);
+    if (this.moments) this.b.wasm._free!(this.moments);
     this.scratch = 0;
     this.scratchRows = 0;
+    this.moments = 0;
   }
 }
