@@ -7,7 +7,7 @@
  * free each: ~5-15 us apiece), more than the arithmetic of the grid's small models.
  *
  * The same functions run with the same arguments in the same order as those kernels, so
- * every value is the same bits (tests/steps.test.ts compares the two over whole trainings).
+ * every value is the same bits (tests/dense-direct.test.ts compares the two step by step and over a training).
  * It takes the models whose every layer those kernels run in `conv.wat` (relu or linear,
  * units in the register tiles' eights or more than eight, in fours); {@link directDense}
  * says null otherwise and the kernels train them.
@@ -111,13 +111,12 @@ export class DirectDense {
     this.f32(this.moments, floats).fill(0);
   }
 
+  private heapView: Float32Array | null = null;
+
+  /** A block of `floats` values, and 16 bytes to start the scratch block's buffers on a 16-byte line. */
   private malloc(floats: number): number {
-    // 16-byte aligned blocks, as tfjs' own allocations are (v128 loads need no alignment, but keep them on lines)
     return this.b.wasm._malloc!(4 * floats + 16) >>> 0;
   }
-
-  /** A view of `floats` values at byte `offset`: taken anew each time, since any allocation may grow the memory. */
-  private heapView: Float32Array | null = null;
 
   /** All of wasm memory as floats (kept until an allocation grows it): copies and fills within it allocate nothing. */
   private heap(): Float32Array {
@@ -125,6 +124,7 @@ export class DirectDense {
     return this.heapView;
   }
 
+  /** A view of `floats` values at byte `offset`: taken anew each time, since any allocation may grow the memory. */
   private f32(offset: number, floats: number): Float32Array {
     return new Float32Array(this.memory.buffer, offset, floats);
   }
