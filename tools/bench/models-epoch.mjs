@@ -88,7 +88,13 @@ if (args.child) {
       loadavg.push(os.loadavg()[0]);
     }
   }
-  const result = { epochs: args.epochs, repeat: args.repeat, loadavg: loadavg.map((l) => +l.toFixed(2)), builds };
+  const result = {
+    bench: 'models-epoch',
+    epochs: args.epochs,
+    repeat: args.repeat,
+    loadavg: loadavg.map((l) => +l.toFixed(2)),
+    builds,
+  };
   for (const [build, list] of Object.entries(runs)) {
     result[build] = {};
     for (const encoder of ENCODERS.map((e) => JSON.stringify(e))) {
