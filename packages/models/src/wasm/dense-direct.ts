@@ -57,7 +57,7 @@ interface LayerBuffers {
   dx: number;
 }
 
-/** Whether a layer's passes are `conv.wat`'s in the kernels too: units in tiles and fours, inputs tiled past the first. */
+/** Whether the kernels run a layer's passes in `conv.wat`: units in tiles and fours, inputs tiled past the first. */
 function directLayer(layer: DirectLayer, first: boolean): boolean {
   return tiles(layer.units) && layer.units % 4 === 0 && (first || tiles(layer.inputs));
 }
