@@ -3,10 +3,11 @@
  * tape and none of tfjs-layers' bookkeeping (~240 kernels per step through the layers
  * model, 18 here for seed-000's V3): one fused kernel per layer forward and one backward
  * (`wasm/dense-kernels.ts`), one for the loss, its gradient and the L2 penalties, and one fused
- * Adam update of every weight with the penalties' gradients folded in. Dropout masks are drawn on the host with the
- * seeds
- * `SeededDropout` uses, so the layers model's own training and this one agree to float
- * rounding (tests/steps.test.ts).
+ * Adam update of every weight with the penalties' gradients folded in. Where every layer is
+ * one those kernels run in `conv.wat` (relu or linear, units in its tiles), the step calls
+ * those functions itself instead (`wasm/dense-direct.ts`: no kernel per step, the same bits).
+ * Dropout masks are drawn on the host with the seeds `SeededDropout` uses, so the layers
+ * model's own training and this one agree to float rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PreparedSplit } from '@aelab/data';
@@ -108,7 +109,7 @@ export class DenseStep extends ManualStep<Trace> {
 
   /**
    * Makes each weight's values its variable's alone before they are updated in place: a
-   * tensor sharing them (a clone of the best epoch's weights) keeps the values it had.
+   * tensor sharing them (on wasm a reshape of a weight does) keeps the values it had.
    */
   private ownWeights(): void {
     const b = tf.backend() as unknown as WasmHeapBackend;
