@@ -63,11 +63,14 @@ export interface GradientOptimizer extends StepOptimizer {
   apply(grads: readonly tf.Tensor[]): void;
 }
 
+/** Adam's decay rates (tf.train.adam's defaults), for every fused update. */
+export const ADAM_BETAS = { beta1: 0.9, beta2: 0.999 } as const;
+
 class FusedAdam implements GradientOptimizer {
   private readonly moments: [tf.Tensor, tf.Tensor][];
   private t = 0;
-  private readonly beta1 = 0.9;
-  private readonly beta2 = 0.999;
+  private readonly beta1 = ADAM_BETAS.beta1;
+  private readonly beta2 = ADAM_BETAS.beta2;
   private readonly epsilon = tf.backend().epsilon();
   readonly foldsL2: boolean;
 
@@ -244,8 +247,8 @@ function fusedAvailable(): boolean {
 export class PopulationAdam {
   private moments: [tf.Tensor, tf.Tensor][];
   private t = 0;
-  private readonly beta1 = 0.9;
-  private readonly beta2 = 0.999;
+  private readonly beta1 = ADAM_BETAS.beta1;
+  private readonly beta2 = ADAM_BETAS.beta2;
   private readonly epsilon = tf.backend().epsilon();
   private readonly fused = fusedAvailable();
   /** tf.train.adam's running beta powers, as float32 tensors like its own (unfused path). */

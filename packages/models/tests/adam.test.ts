@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADAM_KERNEL, createAdam } from '../src/adam.js';
 import { adamPass } from '../src/wasm/adam-kernel.js';
+import { adamPassOver } from '../src/wasm/modules.js';
 import { ADAM_WASM } from '../src/wasm/adam-wasm.js';
 import { initBackend } from '../src/backends/init.js';
 import { buildModel } from '../src/builders/index.js';
@@ -84,6 +85,24 @@ describe('adam.wat', () => {
         expect(Buffer.from((t.dataSync() as Float32Array).buffer).equals(Buffer.from(expected[i].buffer))).toBe(true),
       );
       tf.dispose([...tensors, ...outs]);
+    }
+  });
+
+  it('returns the sum of squares of x before the update as a JS loop adds it, also updating in place', () => {
+    const memory = new WebAssembly.Memory({ initial: 4 });
+    const adam = adamPassOver(memory);
+    for (const size of [1, 6, 1027, 4096]) {
+      const rng = seededUniform(size + 1);
+      const heap = new Float32Array(memory.buffer, 0, 4 * size);
+      heap.forEach((_, i) => (heap[i] = (rng() - 0.5) * (i < 3 * size ? 2 : 0.01)));
+      heap.subarray(3 * size, 4 * size).forEach((v, i, a) => (a[i] = Math.abs(v)));
+      const x = Float32Array.from(heap.subarray(0, size));
+      const [at, m, v, g] = [0, 1, 3, 2].map((k) => 4 * k * size);
+      let expected = 0;
+      for (let j = 0; j < size; j++) expected += x[j] * x[j];
+      expect(adam(at, m, v, g, at, m, v, size, 0.003, 1.0001, 0.1, 0.001, 1e-7, 0.002, 1)).toBe(expected);
+      expect(heap.subarray(0, size)).not.toEqual(x);
+      expect(adam(at, m, v, g, at, m, v, size, 0.003, 1.0001, 0.1, 0.001, 1e-7, 0.002, 0)).toBe(0);
     }
   });
 });

@@ -3,18 +3,23 @@
  * tape and none of tfjs-layers' bookkeeping (~240 kernels per step through the layers
  * model, 18 here for seed-000's V3): one fused kernel per layer forward and one backward
  * (`wasm/dense-kernels.ts`), one for the loss, its gradient and the L2 penalties, and one fused
- * Adam update of every weight with the penalties' gradients folded in. Dropout masks are drawn on the host with the
- * seeds
- * `SeededDropout` uses, so the layers model's own training and this one agree to float
- * rounding (tests/steps.test.ts).
+ * Adam update of every weight with the penalties' gradients folded in. Where every layer is
+ * one those kernels run in `conv.wat` (relu or linear, units in its tiles), the step calls
+ * those functions itself instead (`wasm/dense-direct.ts`: no kernel per step, the same bits).
+ * Dropout masks are drawn on the host with the seeds `SeededDropout` uses, so the layers
+ * model's own training and this one agree to float rounding (tests/steps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL } from '../adam.js';
+import type { PreparedSplit } from '@aelab/data';
+import { ADAM_BETAS, ADAM_KERNEL } from '../adam.js';
 import { denseChain, type ChainLayer } from '../builders/dense-chain.js';
 import { dropoutMasks } from '../builders/dropout-masks.js';
 import type { ReconstructionLoss } from '../losses.js';
 import { denseBackward, denseForward, hasStepKernels, OUTPUT_DERIVATIVES } from '../wasm/dense-kernels.js';
-import { ManualStep, manualStepDefinition } from './manual.js';
+import { directDense, type DirectDense, type DirectLayer } from '../wasm/dense-direct.js';
+import { offsetOf } from '../wasm/conv.js';
+import type { WasmHeapBackend } from '../wasm/heap.js';
+import { ManualStep, manualStepDefinition, EVALUATION_CHUNK_ROWS } from './manual.js';
 
 interface LeanLayer {
   kernel: tf.Variable;
@@ -53,15 +58,95 @@ export function leanDenseLayers(model: tf.LayersModel): LeanLayer[] | null {
   });
 }
 
+/** The layers as `wasm/dense-direct.ts` reads them, on the wasm backend `b`. */
+function directLayers(b: WasmHeapBackend, layers: readonly LeanLayer[]): DirectLayer[] {
+  return layers.map((layer) => {
+    const [inputs, units] = layer.kernel.shape as [number, number];
+    const { dropout } = layer;
+    return {
+      weights: () => ({ kernel: offsetOf(b, layer.kernel), bias: offsetOf(b, layer.bias) }),
+      inputs,
+      units,
+      relu: layer.activation === 'relu',
+      dropout: dropout ?? null,
+      l2: layer.l2,
+    };
+  });
+}
+
 export class DenseStep extends ManualStep<Trace> {
   readonly name = 'lean-dense';
+  /** The step without tfjs kernels, where every layer is one it trains on wasm (else null: the kernels train it). */
+  private readonly direct: DirectDense | null;
 
   constructor(
     private readonly layers: LeanLayer[],
     loss: ReconstructionLoss,
     learningRate: number,
+    /** False: always the kernels (tests compare the two). */
+    direct = true,
   ) {
     super(layers, loss, learningRate);
+    const relu = layers.every((l) => l.activation === 'relu' || l.activation === 'linear');
+    const b = tf.backend() as unknown as WasmHeapBackend;
+    this.direct =
+      direct && relu && tf.getBackend() === 'wasm'
+        ? directDense(b, directLayers(b, layers), loss, {
+            learningRate,
+            ...ADAM_BETAS,
+            epsilon: tf.backend().epsilon(),
+          })
+        : null;
+  }
+
+  override step(x: tf.Tensor): tf.Scalar {
+    if (!this.direct) return super.step(x);
+    this.calls += 1;
+    this.ownWeights();
+    const b = tf.backend() as unknown as WasmHeapBackend;
+    return tf.scalar(this.direct.step(offsetOf(b, x), x.shape[0], this.calls));
+  }
+
+  /**
+   * Makes each weight's values its variable's alone before they are updated in place: a
+   * tensor sharing them (on wasm a reshape of a weight does) keeps the values it had.
+   */
+  private ownWeights(): void {
+    const b = tf.backend() as unknown as WasmHeapBackend;
+    for (const variable of this.layers.flatMap((l) => [l.kernel, l.bias])) {
+      if (b.refCount(variable.dataId) <= 1) continue;
+      const copy = tf.tensor(variable.dataSync().slice(), variable.shape, 'float32');
+      variable.assign(copy);
+      copy.dispose();
+    }
+  }
+
+  override evaluateRows(
+    rows: Pick<PreparedSplit, 'x' | 'rows' | 'features'>,
+    inputShape: number[],
+    chunkRows = EVALUATION_CHUNK_ROWS,
+  ): { total: number; reconstruction: number } {
+    const direct = this.direct;
+    if (!direct) return super.evaluateRows(rows, inputShape, chunkRows);
+    const { x, features } = rows;
+    const block = direct.allocate(Math.min(chunkRows, rows.rows) * features);
+    let sum = 0;
+    try {
+      for (let start = 0; start < rows.rows; start += chunkRows) {
+        const end = Math.min(start + chunkRows, rows.rows);
+        direct.view(block, (end - start) * features).set(x.subarray(start * features, end * features));
+        sum = direct.errorSum(block, end - start, sum);
+      }
+    } finally {
+      direct.free(block);
+    }
+    const n = rows.rows * features;
+    return { reconstruction: Math.fround(sum / n), total: Math.fround(sum / n + direct.penalties()) };
+  }
+
+  override dispose(): void {
+    this.direct?.dispose();
+    super.dispose();
   }
 
   protected forward(x: tf.Tensor, training: boolean): { output: tf.Tensor; saved: Trace } {

@@ -5,7 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createGradientAdam, hasAdamKernel, type GradientOptimizer } from '../adam.js';
-import { hasStepKernels, reconstructionLossOf, registerWasmStepKernels } from '../wasm/dense-kernels.js';
+import {
+  hasStepKernels,
+  lossSum,
+  penaltyOf,
+  reconstructionLossOf,
+  registerWasmStepKernels,
+} from '../wasm/dense-kernels.js';
 import { registerWasmAdamKernel } from '../wasm/adam-kernel.js';
 import type { PreparedSplit } from '@aelab/data';
 import type { ModelSpec } from '../families/index.js';
@@ -51,7 +57,7 @@ export function manualStepDefinition(step: ManualStepDefinition): StepDefinition
 }
 
 /** Rows per forward pass of {@link ManualStep.evaluateRows}, as many as scoring takes at once. */
-const EVALUATION_CHUNK_ROWS = 4096;
+export const EVALUATION_CHUNK_ROWS = 4096;
 
 /** A weight of the model: a kernel with its L2 penalty (0 for none), or a bias. */
 export interface ManualWeights {
@@ -74,7 +80,7 @@ export abstract class ManualStep<T> implements TrainingStep {
 
   constructor(
     weights: readonly ManualWeights[],
-    private readonly loss: ReconstructionLoss,
+    protected readonly loss: ReconstructionLoss,
     learningRate: number,
   ) {
     const optimizer = createGradientAdam(
@@ -129,20 +135,12 @@ export abstract class ManualStep<T> implements TrainingStep {
       const output = tf.tidy(
         () => this.forward(tf.tensor(target, [end - start, ...inputShape], 'float32'), false).output,
       );
-      const values = output.dataSync();
+      sum = lossSum(output.dataSync() as Float32Array, target, null, this.loss, sum);
       output.dispose();
-      for (let i = 0; i < values.length; i++) {
-        const d = values[i] - target[i];
-        sum += this.loss === 'mse' ? d * d : Math.abs(d);
-      }
     }
-    let penalty = 0;
-    for (const { kernel, l2 } of this.penalties) {
-      const K = kernel.dataSync();
-      let squares = 0;
-      for (let j = 0; j < K.length; j++) squares += K[j] * K[j];
-      penalty += l2 * squares;
-    }
+    const penalty = penaltyOf(
+      this.penalties.map(({ kernel, l2 }) => ({ values: kernel.dataSync() as Float32Array, l2 })),
+    );
     const n = rows.rows * features;
     return { reconstruction: Math.fround(sum / n), total: Math.fround(sum / n + penalty) };
   }

@@ -55,6 +55,7 @@ function adamUpdate(
       1 - attrs.beta2,
       attrs.epsilon,
       2 * l2,
+      0,
     );
   });
 }

@@ -36,15 +36,15 @@ export interface Conv1dGeometry {
 }
 
 /** Output columns per tile of `conv.wat` (two f32x4 registers). */
-const TILE = 8;
+export const TILE = 8;
 
 /**
  * Whether `columns` outputs go through the register tiles: in eights, or more than one
  * tile's worth (the last tile padded with zero columns; 140 outputs waste 3%). Fewer than
  * eight (a reconstruction layer's one channel) take one dot product each instead.
  */
-const tiles = (columns: number): boolean => columns % TILE === 0 || columns > TILE;
-const wide = (columns: number): number => Math.ceil(columns / TILE) * TILE;
+export const tiles = (columns: number): boolean => columns % TILE === 0 || columns > TILE;
+export const wide = (columns: number): number => Math.ceil(columns / TILE) * TILE;
 
 /** The output's steps: steps + padLeft + padRight - kernelSize + 1. */
 export function outSteps(g: Conv1dGeometry): number {

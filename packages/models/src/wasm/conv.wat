@@ -521,6 +521,64 @@
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $each))))
 
+  ;; Dropout multipliers: out[i] = (float32(u_i) + keep < 1 ? 0 : kept) for n draws u_i of seedrandom's alea from
+  ;; the state (c, s0, s1, s2), its double arithmetic as the JS generator does it (builders/dropout-masks.ts' twin,
+  ;; same values); keep a float32, kept = 1 / keep as a double.
+  (func (export "dropout")
+    (param $out i32) (param $n i32) (param $c f64) (param $s0 f64) (param $s1 f64) (param $s2 f64)
+    (param $keep f64) (param $kept f64)
+    (local $o i32) (local $end i32) (local $a f64) (local $whole f64) (local $t f64) (local $k f32) (local $one f32)
+    (local.set $k (f32.demote_f64 (local.get $keep)))
+    (local.set $one (f32.demote_f64 (local.get $kept)))
+    (local.set $o (local.get $out))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        ;; t = a + c * 2^-32 with c * 2^-32 < 2^-11: t's integer part is a's unless a's fraction is that close to
+        ;; 1, so the next draw need not wait for this one's conversion
+        (local.set $a (f64.mul (f64.const 2091639) (local.get $s0)))
+        (local.set $whole (f64.floor (local.get $a)))
+        (local.set $t (f64.add (local.get $a) (f64.mul (local.get $c) (f64.const 2.3283064365386963e-10))))
+        (if (f64.lt (f64.sub (local.get $a) (local.get $whole)) (f64.const 0.999))
+          (then (local.set $c (local.get $whole)))
+          (else (local.set $c (f64.convert_i32_s (i32.trunc_f64_s (local.get $t))))))
+        (local.set $s0 (local.get $s1))
+        (local.set $s1 (local.get $s2))
+        (local.set $s2 (f64.sub (local.get $t) (local.get $c)))
+        (f32.store (local.get $o)
+          (select (f32.const 0) (local.get $one)
+            (f32.lt (f32.add (f32.demote_f64 (local.get $s2)) (local.get $k)) (f32.const 1))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $each))))
+
+  ;; Rows r..r+3 of one 8-column tile of a transposed source: out[q][j] = src[j * colBytes / 4 + q] for q < 4, j < 8
+  ;; (eight loads of four, two 4 x 4 transposes, eight stores instead of 32 scalar copies).
+  (func $packT4 (param $at i32) (param $colBytes i32) (param $o i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $t0 v128) (local $t1 v128)
+    (local $t2 v128) (local $t3 v128) (local $half i32)
+    (loop $halves
+      (local.set $v0 (v128.load (local.get $at)))
+      (local.set $v1 (v128.load (i32.add (local.get $at) (local.get $colBytes))))
+      (local.set $v2 (v128.load (i32.add (local.get $at) (i32.shl (local.get $colBytes) (i32.const 1)))))
+      (local.set $v3 (v128.load (i32.add (local.get $at) (i32.mul (local.get $colBytes) (i32.const 3)))))
+      (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+      (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+      (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+      (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+      (v128.store (local.get $o)
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+      (v128.store offset=32 (local.get $o)
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+      (v128.store offset=64 (local.get $o)
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+      (v128.store offset=96 (local.get $o)
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3)))
+      ;; columns 4..7: the next four source rows, the upper half of each output row
+      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $colBytes) (i32.const 2))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br_if $halves (local.tee $half (i32.sub (i32.const 1) (local.get $half))))))
+
   ;; B as gemm reads it: out[t][r][j] = src[r * rowStride + (t * 8 + j) * colStride] (in
   ;; floats) for t < ceil(cols / 8), r < rows, j < 8, zero past the last column; each tile
   ;; of out is outDepth rows deep (a caller packing a matrix in blocks of rows offsets out).
@@ -541,6 +599,17 @@
                 (i32.shl
                   (i32.add (i32.mul (local.get $r) (local.get $rowStride))
                     (i32.mul (local.get $t) (local.get $colStride))) (i32.const 2))))
+            ;; a transposed source (the input gradient's kernel^T): four rows at once, by 4 x 4 transposes
+            (if
+              (i32.and
+                (i32.and (i32.eq (local.get $rowStride) (i32.const 1)) (i32.ne (local.get $colStride) (i32.const 1)))
+                (i32.and (i32.le_u (i32.add (local.get $t) (i32.const 8)) (local.get $cols))
+                  (i32.le_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows))))
+              (then
+                (call $packT4 (local.get $at) (i32.shl (local.get $colStride) (i32.const 2)) (local.get $o))
+                (local.set $o (i32.add (local.get $o) (i32.const 128)))
+                (local.set $r (i32.add (local.get $r) (i32.const 4)))
+                (br $row)))
             (if
               (i32.and (i32.eq (local.get $colStride) (i32.const 1))
                 (i32.le_u (i32.add (local.get $t) (i32.const 8)) (local.get $cols)))

@@ -229,6 +229,56 @@ const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
+/**
+ * `start` plus each value's error (`mse`: squared, `mae`: absolute) of `output` against
+ * `target`, added in order in a double (chunks of rows added on, as one pass would); with `gradient`, the loss's gradient with respect to
+ * `output` written there. The one definition of the loss's arithmetic (its bits are pinned).
+ */
+export function lossSum(
+  output: Float32Array,
+  target: Float32Array,
+  gradient: Float32Array | null,
+  loss: ReconstructionLoss,
+  start = 0,
+): number {
+  const n = output.length;
+  let sum = start;
+  // one loop per case: a branch per value costs more than the arithmetic here
+  if (loss === 'mse') {
+    if (gradient) {
+      for (let i = 0; i < n; i++) {
+        const d = output[i] - target[i];
+        sum += d * d;
+        gradient[i] = (2 * d) / n;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const d = output[i] - target[i];
+        sum += d * d;
+      }
+    }
+    return sum;
+  }
+  for (let i = 0; i < n; i++) {
+    const d = output[i] - target[i];
+    sum += Math.abs(d);
+    // tfjs' Abs gradient is -1 at 0 (a step with alpha -1); mae follows it.
+    if (gradient) gradient[i] = (d > 0 ? 1 : -1) / n;
+  }
+  return sum;
+}
+
+/** sum_i l2_i · sum(values_i²), each sum of squares in order in a double (Keras' L2 penalties). */
+export function penaltyOf(kernels: readonly { values: Float32Array; l2: number }[]): number {
+  let penalty = 0;
+  for (const { values, l2 } of kernels) {
+    let squares = 0;
+    for (let j = 0; j < values.length; j++) squares += values[j] * values[j];
+    penalty += l2 * squares;
+  }
+  return penalty;
+}
+
 interface LossAttrs {
   loss: ReconstructionLoss;
   l2: number[];
@@ -244,22 +294,9 @@ const reconstructionLossWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const O = b.typedArrayFromHeap(output);
   const T = b.typedArrayFromHeap(target);
   const [total, reconstruction] = outs.map((t) => b.typedArrayFromHeap(t));
-  const D = gradient ? b.typedArrayFromHeap(outs[2]) : null;
+  const sum = lossSum(O, T, gradient ? b.typedArrayFromHeap(outs[2]) : null, loss);
+  const penalty = penaltyOf(l2.map((rate, i) => ({ values: b.typedArrayFromHeap(kernels[`kernel${i}`]), l2: rate })));
   const n = O.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const d = O[i] - T[i];
-    sum += loss === 'mse' ? d * d : Math.abs(d);
-    // tfjs' Abs gradient is -1 at 0 (a step with alpha -1); mae follows it.
-    if (D) D[i] = loss === 'mse' ? (2 * d) / n : (d > 0 ? 1 : -1) / n;
-  }
-  let penalty = 0;
-  l2.forEach((rate, i) => {
-    const K = b.typedArrayFromHeap(kernels[`kernel${i}`]);
-    let squares = 0;
-    for (let j = 0; j < K.length; j++) squares += K[j] * K[j];
-    penalty += rate * squares;
-  });
   reconstruction[0] = sum / n;
   total[0] = sum / n + penalty;
   return outs;

@@ -14,7 +14,14 @@ export interface WasmHeapBackend {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  wasm: {
+    asm?: { memory?: WebAssembly.Memory };
+    /** Allocates `bytes` in wasm memory (may grow it); the block's byte offset. */
+    _malloc?(bytes: number): number;
+    _free?(offset: number): void;
+  };
+  /** How many tensors share a data id's values (0: none). */
+  refCount(dataId: object): number;
 }
 
 /** wasm's kernel `name` as registered now (aelab replaces some: read it at call time). */

@@ -5,6 +5,7 @@
  */
 declare namespace WebAssembly {
   class Memory {
+    constructor(descriptor: { initial: number; maximum?: number });
     readonly buffer: ArrayBuffer;
   }
   class Module {

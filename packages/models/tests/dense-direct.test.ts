@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backends/init.js';
+import seedrandom from 'seedrandom';
+import { buildModel } from '../src/builders/index.js';
+import { dropoutMasks, maskDraws } from '../src/builders/dropout-masks.js';
+import { convPassesOver } from '../src/wasm/modules.js';
+import { dropoutCallSeed } from '../src/builders/layers.js';
+import type { DenseSpec } from '../src/families/dense.js';
+import type { ReconstructionLoss } from '../src/losses.js';
+import { PRESETS } from '../src/registry.js';
+import { DenseStep, leanDenseLayers } from '../src/steps/dense.js';
+import { trainAutoencoder } from '../src/train.js';
+import { sineSplit } from './helpers.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const dense = (overrides: Partial<DenseSpec>): DenseSpec => ({ ...PRESETS['ecg-v3'], ...overrides });
+
+/** A dense step on a fresh model of `spec` (seed 5): direct, or through the step's tfjs kernels. */
+function stepOf(spec: DenseSpec, loss: ReconstructionLoss, direct: boolean) {
+  const model = buildModel(spec, 140, 5);
+  const step = new DenseStep(leanDenseLayers(model)!, loss, 3e-3, direct);
+  return { model, step, usesDirect: (step as unknown as { direct: unknown }).direct !== null };
+}
+
+const bits = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
+
+describe('dropout masks', () => {
+  it("are seedrandom's alea draws through tf.dropout's float32 rule, member by member", () => {
+    const members = [{ rate: 0.1, seed: 7 }, null, { rate: 0.3, seed: 123456 }, { rate: 0, seed: 1 }];
+    const [rows, units] = [5, 12];
+    for (const call of [1, 2, 97]) {
+      const masks = dropoutMasks(members, rows, units, call);
+      const expected = members.flatMap((m) => {
+        if (m === null || m.rate === 0) return Array<number>(rows * units).fill(1);
+        const uniform = seedrandom.alea(String(dropoutCallSeed(m.seed, call)));
+        const keep = Math.fround(1 - m.rate);
+        return Array.from({ length: rows * units }, () =>
+          Math.fround(Math.floor(Math.fround(Math.fround(uniform()) + keep)) / keep),
+        );
+      });
+      expect(Array.from(masks)).toEqual(expected);
+      const into = new Float32Array(masks.length);
+      expect(dropoutMasks(members, rows, units, call, into)).toBe(into);
+      expect(into).toEqual(masks);
+    }
+    // 200,000 draws: the generator's rare carry (a draw's integer part moved by the last one's) taken ~200 times
+    const many = dropoutMasks([{ rate: 0.5, seed: 3 }], 1000, 200, 1);
+    const uniform = seedrandom.alea(String(dropoutCallSeed(3, 1)));
+    const keep = Math.fround(0.5);
+    const reference = Float32Array.from(many, () => Math.floor(Math.fround(Math.fround(uniform()) + keep)) / keep);
+    expect(many.every((v, i) => v === reference[i])).toBe(true);
+  });
+
+  it("are drawn by conv.wat's dropout as by dropoutMasks, to the bit", () => {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const conv = convPassesOver(memory);
+    for (const dropout of [
+      { rate: 0.1, seed: 9 },
+      { rate: 0.3, seed: 2024 },
+      { rate: 0.5, seed: 3 },
+    ]) {
+      for (const call of [1, 40]) {
+        const n = 200_000;
+        const { state, keep } = maskDraws(dropout, call);
+        conv.dropout(64, n, state.c, state.s0, state.s1, state.s2, keep, 1 / keep);
+        const drawn = new Float32Array(memory.buffer, 64, n);
+        const expected = dropoutMasks([dropout], 1000, 200, call);
+        expect(drawn.every((v, i) => Object.is(v, expected[i]))).toBe(true);
+      }
+    }
+  });
+});
+
+describe("conv.wat's pack", () => {
+  it('lays out a transposed source (the input gradient kernel^T) as its rule says, every shape', () => {
+    const memory = new WebAssembly.Memory({ initial: 4 });
+    const conv = convPassesOver(memory);
+    for (let rows = 1; rows <= 13; rows++)
+      for (let cols = 1; cols <= 26; cols++) {
+        // src: a [cols][rows] matrix read as [rows][cols] (rowStride 1, colStride rows)
+        const src = new Float32Array(memory.buffer, 0, rows * cols);
+        src.forEach((_, i) => (src[i] = i + 0.5));
+        const tiles = Math.ceil(cols / 8);
+        const outAt = 4 * rows * cols + 64;
+        const out = new Float32Array(memory.buffer, outAt, tiles * rows * 8);
+        out.fill(-1);
+        conv.pack(0, rows, cols, 1, rows, outAt, rows);
+        const expected = new Float32Array(out.length);
+        for (let t = 0; t < tiles; t++)
+          for (let r = 0; r < rows; r++)
+            for (let j = 0; j < 8; j++) {
+              const c = 8 * t + j;
+              expected[(t * rows + r) * 8 + j] = c < cols ? src[r + c * rows] : 0;
+            }
+        expect(Array.from(out)).toEqual(Array.from(expected));
+      }
+  });
+});
+
+describe('the direct dense step (no tfjs kernel per step)', () => {
+  it.each([
+    ['ecg-v3: relu, dropout and L2 on two layers', PRESETS['ecg-v3'], 'mse'],
+    ['mae, dropout and L2 everywhere', dense({ dropout: 0.3, l2: 0.01 }), 'mae'],
+    ['hidden widths off the tiles (12, 20: padded to 16, 24)', dense({ encoder: [20, 12], dropout: 0.1 }), 'mse'],
+    ['a linear hidden layer', dense({ encoder: [64, 8], activation: 'linear', l2: 0.001 }), 'mse'],
+  ] as const)('gives the bits of the kernels, step by step (%s)', (_name, spec, loss) => {
+    const direct = stepOf(spec, loss, true);
+    const kernels = stepOf(spec, loss, false);
+    expect(direct.usesDirect).toBe(true);
+    expect(kernels.usesDirect).toBe(false);
+    const data = sineSplit(100, 140, 3);
+    const validation = sineSplit(23, 140, 4);
+    // batches of 32, then smaller, then larger again (the direct step's buffers grow)
+    for (const [start, rows] of [
+      [0, 32],
+      [32, 32],
+      [64, 9],
+      [0, 48],
+      [48, 52],
+      [10, 1],
+    ]) {
+      const batch = tf.tensor2d(data.x.subarray(start * 140, (start + rows) * 140), [rows, 140]);
+      const [a, b] = [direct.step.step(batch), kernels.step.step(batch)];
+      expect(a.dataSync()[0]).toBe(b.dataSync()[0]);
+      tf.dispose([a, b, batch]);
+      expect(bits(direct.model)).toEqual(bits(kernels.model));
+      for (const chunk of [5, 4096])
+        expect(direct.step.evaluateRows(validation, [140], chunk)).toEqual(
+          kernels.step.evaluateRows(validation, [140], chunk),
+        );
+    }
+    for (const { model, step } of [direct, kernels]) {
+      step.dispose();
+      model.dispose();
+    }
+  });
+
+  it("leaves a tensor that shares a weight's values (a reshape of it) as it was", () => {
+    const { model, step } = stepOf(PRESETS['ecg-v3'], 'mse', true);
+    // on wasm a reshape shares its input's values (a clone copies them)
+    const saved = model.getWeights().map((w) => tf.reshape(w, [-1]));
+    const before = saved.map((w) => Array.from(w.dataSync()));
+    const batch = tf.tensor2d(sineSplit(16, 140, 3).x, [16, 140]);
+    tf.dispose([step.step(batch), step.step(batch), batch]);
+    const same = (a: number[][], b: number[][]) => a.every((w, i) => w.every((v, j) => Object.is(v, b[i][j])));
+    expect(
+      same(
+        saved.map((w) => Array.from(w.dataSync())),
+        before,
+      ),
+    ).toBe(true);
+    expect(same(bits(model), before)).toBe(false);
+    tf.dispose(saved);
+    step.dispose();
+    model.dispose();
+  });
+
+  it('trains the models of the search benchmark with restored best weights as before, and leaks no tensor', async () => {
+    const numTensors = tf.memory().numTensors;
+    const train = sineSplit(75, 140, 1);
+    const validation = sineSplit(20, 140, 2);
+    const spec = dense({ encoder: [32, 8], dropout: 0.1, l2: 1e-4 });
+    const config = {
+      epochs: 6,
+      batchSize: 32,
+      learningRate: 3e-3,
+      loss: 'mse' as const,
+      seed: 3,
+      earlyStopping: { patience: 10, minDelta: 0, restoreBestWeights: true },
+    };
+    const run = async () => {
+      const trained = await trainAutoencoder({ spec, train, validation, config });
+      const out = { history: trained.history.map(({ seconds: _s, ...h }) => h), weights: bits(trained.model) };
+      trained.dispose();
+      return out;
+    };
+    const direct = await run();
+    const prototype = DenseStep.prototype as unknown as { step: unknown; evaluateRows: unknown };
+    const [step, evaluateRows] = [prototype.step, prototype.evaluateRows];
+    try {
+      // the kernels' step and evaluation (ManualStep's)
+      delete prototype.step;
+      delete prototype.evaluateRows;
+      expect(await run()).toEqual(direct);
+    } finally {
+      Object.assign(prototype, { step, evaluateRows });
+    }
+    expect(tf.memory().numTensors).toBe(numTensors);
+  });
+});
