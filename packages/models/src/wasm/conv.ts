@@ -155,12 +155,28 @@ function dispose(b: WasmHeapBackend, own: readonly (TensorInfo | null)[], temps:
   for (const t of temps) if (!own.some((o) => o?.dataId === t.dataId)) b.disposeData(t.dataId);
 }
 
+/** x's padded rows as conv.wat's passes read them (see {@link overPaddedRows}). */
+interface PaddedRows {
+  pass: NonNullable<ReturnType<typeof passes>>;
+  rows: number;
+  width: number;
+  depth: number;
+  xp: TensorInfo;
+  xArgs: readonly [number, number, number, number, number, number];
+}
+
 /**
  * What the forward pass and the filter gradient share, both reading x's padded rows against
  * `depth` = kernelSize x inChannels: conv.wat's passes, x padded, the output's rows and
- * (tiled) width, and the leading arguments of their passes; null where conv.wat does not apply.
+ * (tiled) width, and the leading arguments of their passes, handed to `body`, whose result it
+ * returns; null where conv.wat does not apply.
  */
-function overPaddedRows(b: WasmHeapBackend, x: TensorInfo, g: Conv1dGeometry) {
+function overPaddedRows<T>(
+  b: WasmHeapBackend,
+  x: TensorInfo,
+  g: Conv1dGeometry,
+  body: (over: PaddedRows) => T,
+): T | null {
   const pass = passes(b, g);
   if (!pass) return null;
   const { batch, inChannels: cin, outChannels: cout, kernelSize: k } = g;
@@ -168,7 +184,7 @@ function overPaddedRows(b: WasmHeapBackend, x: TensorInfo, g: Conv1dGeometry) {
   const xp = padded(b, x, [batch, g.steps, cin], g.padLeft, g.padRight);
   const rowStride = 4 * (g.steps + g.padLeft + g.padRight) * cin;
   const xArgs = [offsetOf(b, xp), 4 * cin, rowStride, batch, outSteps(g), depth] as const;
-  return { pass, rows, width, depth, xp, xArgs };
+  return body({ pass, rows, width, depth, xp, xArgs });
 }
 
 /**
@@ -182,21 +198,20 @@ export function conv1dForward(
   g: Conv1dGeometry,
   relu: boolean,
 ): TensorInfo | null {
-  const over = overPaddedRows(b, x, g);
-  if (!over) return null;
-  const { pass, rows, width, depth, xp, xArgs } = over;
-  const { batch, outChannels: cout } = g;
-  const weights = tiles(cout)
-    ? packed(b, pass, filter, depth, cout, [{ rows: depth, start: 0, rowStride: cout, colStride: 1 }])
-    : transposed(b, filter, depth, cout);
-  const shift = bias && widened(b, bias, 1, cout, width);
-  const y = b.makeOutput([rows * width], 'float32');
-  const args = [...xArgs, offsetOf(b, weights)] as const;
-  const rest = [offsetOf(b, y), shift ? offsetOf(b, shift) : 0, shift ? 1 : 0, relu ? 1 : 0] as const;
-  if (tiles(cout)) pass.gemm(...args, width / TILE, ...rest);
-  else pass.dots(...args, cout, ...rest);
-  dispose(b, [x, filter, bias], [xp, weights, ...(shift ? [shift] : [])]);
-  return narrowed(b, y, rows, width, cout, [batch, outSteps(g), cout]);
+  return overPaddedRows(b, x, g, ({ pass, rows, width, depth, xp, xArgs }) => {
+    const { batch, outChannels: cout } = g;
+    const weights = tiles(cout)
+      ? packed(b, pass, filter, depth, cout, [{ rows: depth, start: 0, rowStride: cout, colStride: 1 }])
+      : transposed(b, filter, depth, cout);
+    const shift = bias && widened(b, bias, 1, cout, width);
+    const y = b.makeOutput([rows * width], 'float32');
+    const args = [...xArgs, offsetOf(b, weights)] as const;
+    const rest = [offsetOf(b, y), shift ? offsetOf(b, shift) : 0, shift ? 1 : 0, relu ? 1 : 0] as const;
+    if (tiles(cout)) pass.gemm(...args, width / TILE, ...rest);
+    else pass.dots(...args, cout, ...rest);
+    dispose(b, [x, filter, bias], [xp, weights, ...(shift ? [shift] : [])]);
+    return narrowed(b, y, rows, width, cout, [batch, outSteps(g), cout]);
+  });
 }
 
 /**
@@ -209,22 +224,21 @@ export function conv1dFilterGradient(
   dy: TensorInfo,
   g: Conv1dGeometry,
 ): TensorInfo | null {
-  const over = overPaddedRows(b, x, g);
-  if (!over) return null;
-  const { pass, rows, width, depth, xp, xArgs } = over;
-  const { inChannels: cin, outChannels: cout, kernelSize: k } = g;
-  const d = widened(b, dy, rows, cout, width);
-  const sums = b.makeOutput([depth * width], 'float32');
-  b.typedArrayFromHeap(sums).fill(0);
-  const args = [...xArgs, offsetOf(b, d), width, offsetOf(b, sums)] as const;
-  if (tiles(cout)) pass.outer(...args);
-  else pass.outerT(...args);
-  dispose(b, [x, dy], [xp, d]);
-  if (tiles(cout)) return narrowed(b, sums, depth, width, cout, [k, cin, cout]);
-  // outerT wrote [cout][depth]; one output channel is already [depth][1]
-  const dFilter = cout === 1 ? sums : transposed(b, sums, cout, depth);
-  if (dFilter !== sums) b.disposeData(sums.dataId);
-  return { ...dFilter, shape: [k, cin, cout] };
+  return overPaddedRows(b, x, g, ({ pass, rows, width, depth, xp, xArgs }) => {
+    const { inChannels: cin, outChannels: cout, kernelSize: k } = g;
+    const d = widened(b, dy, rows, cout, width);
+    const sums = b.makeOutput([depth * width], 'float32');
+    b.typedArrayFromHeap(sums).fill(0);
+    const args = [...xArgs, offsetOf(b, d), width, offsetOf(b, sums)] as const;
+    if (tiles(cout)) pass.outer(...args);
+    else pass.outerT(...args);
+    dispose(b, [x, dy], [xp, d]);
+    if (tiles(cout)) return narrowed(b, sums, depth, width, cout, [k, cin, cout]);
+    // outerT wrote [cout][depth]; one output channel is already [depth][1]
+    const dFilter = cout === 1 ? sums : transposed(b, sums, cout, depth);
+    if (dFilter !== sums) b.disposeData(sums.dataId);
+    return { ...dFilter, shape: [k, cin, cout] };
+  });
 }
 
 /**
