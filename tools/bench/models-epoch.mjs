@@ -3,9 +3,10 @@
  * The cost of one epoch of the search benchmark's dense trainings (issue 26), in one thread,
  * on wasm: each of the grid's four encoders (relu, linear output, dropout 0.1, L2 1e-4,
  * learning rate 1e-3) trained for --epochs epochs on 233 training rows (batch 32: 8 steps)
- * with 58 validation rows, as one grid trial is, after an untimed warm-up (30 epochs of each). Prints one JSON object: per build and
- * encoder, the median epoch in ms (best and all of its runs), the process CPU seconds and
- * the final validation loss (which must be the same bits in every build).
+ * with 58 validation rows, as one grid trial is, after an untimed warm-up (30 epochs of each).
+ * Prints one JSON object: per build and encoder, the median epoch in ms (best and all of its
+ * runs), the process CPU seconds and the final validation loss (which must be the same bits in
+ * every build).
  *
  *   node tools/bench/models-epoch.mjs [--epochs 100] [--repeat 3] [--compare /work/base]
  *

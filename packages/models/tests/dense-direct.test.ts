@@ -159,7 +159,7 @@ describe('the direct dense step (no tfjs kernel per step)', () => {
     model.dispose();
   });
 
-  it('trains the models of the search benchmark with restored best weights as before, and leaks no tensor', async () => {
+  it('trains the search benchmark models with restored best weights as before, leaking no tensor', async () => {
     const numTensors = tf.memory().numTensors;
     const train = sineSplit(75, 140, 1);
     const validation = sineSplit(20, 140, 2);

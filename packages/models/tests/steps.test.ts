@@ -103,7 +103,7 @@ describe('the lean steps', () => {
     [a, b, c].forEach((r) => r.trained.dispose());
   });
 
-  it('runs no kernel per step for ecg-v3 (the direct step), 18 for tanh layers, and leaves no tensors behind', async () => {
+  it('runs no kernel per step for ecg-v3 (the direct step), 18 for tanh layers, leaving no tensor', async () => {
     const epochOf = async (spec: ModelSpec, rows: number) => {
       const split = sineSplit(rows, 140, 3);
       const profile = await tf.profile(async () =>

@@ -198,7 +198,7 @@ describe('aelab serve: live state as server-sent events', () => {
 });
 
 describe('aelab serve: renders while a sweep writes', () => {
-  it('a running study is rendered again at most every sweepRenderMs, however many changes; at its end, at once', async () => {
+  it('renders a running study at most every sweepRenderMs, however many changes; at its end, at once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aelab-serve-sweeping-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const root = join(dir, 'runs');

@@ -231,8 +231,9 @@ const denseBackwardWasm: KernelFunc = ({ inputs, backend, attrs }) => {
 
 /**
  * `start` plus each value's error (`mse`: squared, `mae`: absolute) of `output` against
- * `target`, added in order in a double (chunks of rows added on, as one pass would); with `gradient`, the loss's gradient with respect to
- * `output` written there. The one definition of the loss's arithmetic (its bits are pinned).
+ * `target`, added in order in a double (chunks of rows added on, as one pass would); with
+ * `gradient`, the loss's gradient with respect to `output` written there. The one definition
+ * of the loss's arithmetic (its bits are pinned).
  */
 export function lossSum(
   output: Float32Array,
