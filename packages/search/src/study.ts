@@ -16,6 +16,7 @@ import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
 import {
   concurrencyOf,
+  finishedBeforeOpening,
   openStudy,
   plannedTrainings,
   trainingHash,
@@ -129,12 +130,23 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   await definition?.reach?.({ address });
   const prepared = new SharedPreparedData();
   const limits = trialMemoryLimit(experiment, remote ? 1 : concurrency(planned).workers);
-  const opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
   // A resumed study has fewer left to run: no thread is started that would never train.
-  const { workers, note } = concurrency(planned === null ? null : planned - opened.finished.size);
+  const finished = planned === null ? 0 : await finishedBeforeOpening(experiment, options.store, options.fresh);
+  const { workers, note } = concurrency(planned === null ? null : planned - finished);
   const { maxTrialMemoryMb } = experiment.executor;
   const context = { workers, address, maxTrialMemoryMb, preparedData: (data: DataSpec) => prepared.get(data), backend };
-  const executor = options.executor ?? definition!.create(experiment.executor, context);
+  const create = () => options.executor ?? definition!.create(experiment.executor, context);
+  // A local executor is created before the data is prepared: a pool's threads load and warm up meanwhile (warm-up.ts).
+  const early = remote ? undefined : create();
+  let opened: OpenedStudy;
+  try {
+    opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
+  } catch (error) {
+    // A study that cannot open trains nothing: the threads started for it go (a given executor is its caller's).
+    if (early && !options.executor) await early.close();
+    throw error;
+  }
+  const executor = early ?? create();
   const run = new StudyRun(options, opened, backend, executor);
   run.emit({
     type: 'study',
