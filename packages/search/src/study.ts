@@ -417,8 +417,18 @@ class StudyRun {
       dataDir: this.options.dataDir,
       maxSeconds: experiment.executor.maxTrialSeconds,
       pruning: this.prunes,
+      ...this.verdictEpochsOf(trainingKey(configHash, repeat), config.training.epochs),
       training: { studyId: this.opened.study.id, configHash, repeat },
     };
+  }
+
+  /** The epochs at which the pruner can stop a training, when it says (see `Pruner.decidesAt`). */
+  private verdictEpochsOf(training: string, epochs: number): { verdictEpochs?: number[] } {
+    const { pruner } = this;
+    if (!this.prunes || !pruner.decidesAt) return {};
+    const verdictEpochs: number[] = [];
+    for (let epoch = 1; epoch <= epochs; epoch++) if (pruner.decidesAt(training, epoch)) verdictEpochs.push(epoch);
+    return { verdictEpochs };
   }
 
   /**
@@ -474,6 +484,8 @@ class StudyRun {
     let curve = this.curves.get(trialId);
     if (!curve) this.curves.set(trialId, (curve = { trialId, training, values: [], state: 'running' }));
     curve.values[step - 1] = value;
+    // Nothing to decide at a step the pruner never prunes at (the trial does not wait for it).
+    if (this.pruner.decidesAt?.(training, step) === false) return 'continue';
     const others = [...this.curves.values()].filter((c) => c !== curve);
     return this.pruner.shouldPrune(curve, others) ? 'prune' : 'continue';
   }
