@@ -96,7 +96,10 @@ const jobSchema = z
         backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]),
         maxSeconds: z.number().positive().optional(),
         pruning: z.boolean().optional(),
-        verdictEpochs: z.array(z.number().int().positive()).max(TRAINING_BOUNDS.epochs).optional(),
+        verdictEpochs: z
+          .array(z.number().int().positive().max(TRAINING_BOUNDS.epochs))
+          .max(TRAINING_BOUNDS.epochs)
+          .optional(),
       })
       .strict(),
   })
