@@ -48,6 +48,19 @@ describe('the pool is started before the data is prepared', () => {
   });
 });
 
+describe("the pool's idle threads", () => {
+  it('wait for tasks without blocking their event loop, so a warm-up runs before the first task comes', async () => {
+    const executor = new PiscinaExecutor({ workers: 1, backend: 'wasm' });
+    try {
+      // Piscina's default ('sync') parks an idle thread in Atomics.wait: its warm-up froze until a task came.
+      const { piscina } = executor as unknown as { piscina: { options: { atomics: string } } };
+      expect(piscina.options.atomics).toBe('async');
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
 describe('warmUpThread', () => {
   it('trains a tiny model on wasm, and never throws for a backend that cannot start', async () => {
     await expect(warmUpThread('wasm')).resolves.toBe('trained');

@@ -7,10 +7,15 @@ import { portChannel } from './port-channel.js';
 import { warmUpThread } from '../warm-up.js';
 import type { PoolWorkerData } from './piscina.js';
 
-// Started as the thread loads, before its first task (the pool starts while the coordinator
+// Started once the thread has loaded, before its first task (the pool starts while the coordinator
 // prepares the data); a task trains only once it is over (one thread, one training at a time).
+// Not from this module's own evaluation: Piscina loads it with require(), and Node 20 crashed
+// ("IsGraphAsync must be used on an instantiated module") when the warm-up's import() of the
+// backend's modules raced that require.
 const warmUp = (workerData as PoolWorkerData | undefined)?.warmUp;
-const warm = warmUp ? warmUpThread(warmUp) : Promise.resolve();
+const warm = warmUp
+  ? new Promise((loaded) => setImmediate(loaded)).then(() => warmUpThread(warmUp))
+  : Promise.resolve();
 
 /** The buffers of a result's blobs, to move to the main thread instead of copying them. */
 export function blobBuffers(result: TrialResult): ArrayBuffer[] {

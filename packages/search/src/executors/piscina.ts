@@ -48,6 +48,9 @@ export class PiscinaExecutor implements TrialExecutor {
       execArgv: withoutConditions(process.execArgv),
       // Every thread starts now (minThreads) and warms up while the study prepares its data.
       workerData: { warmUp: options.backend } satisfies PoolWorkerData,
+      // Piscina's default ('sync') blocks an idle thread in Atomics.wait, which froze its warm-up
+      // until the first task came; 'async' waits without blocking the thread's event loop.
+      atomics: 'async',
     });
     // A worker that dies outside a task (e.g. a replacement thread running out of memory
     // while it loads tfjs) is reported as an 'error' event on the pool; unhandled, it would
