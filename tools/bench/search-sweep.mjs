@@ -3,13 +3,31 @@
 // and a check that both give the same metrics. Needs a build (npm ci does one).
 // `mainThreadSeconds`: the time the coordinator's thread was busy (event-loop utilisation:
 // receiving results, scoring variants, writing the store), which competes with the
-// workers for the machine's 2 cores.
-// Usage: node tools/bench/search-sweep.mjs [--epochs 60]
+// workers for the machine's 2 cores. `cpuSeconds`: the process's CPU time (every thread).
+// Usage: node tools/bench/search-sweep.mjs [--epochs 60] [--repeat 1] [--compare <checkout>]
+// --repeat: runs of each worker count (the figures are the best of them, `runs` lists all);
+// --compare: another built checkout of aelab (see sweep-vs-peer.mjs), run as "old",
+// interleaved with this one (old, new, new, old, ...) in the same process.
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseExperiment, runStudy } from '@aelab/search';
 import { InMemoryRunStore } from '@aelab/store';
 
-const epochs = Number(process.argv[process.argv.indexOf('--epochs') + 1]) || 60;
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const repeat = Number(arg('repeat', 1));
+const compare = arg('compare', null);
+const load = async (root) => ({
+  runStudy: (await import(pathToFileURL(path.join(root, 'packages/search/dist/index.js')).href)).runStudy,
+  InMemoryRunStore: (await import(pathToFileURL(path.join(root, 'packages/store/dist/index.js')).href))
+    .InMemoryRunStore,
+});
+const builds = { new: { runStudy, InMemoryRunStore } };
+if (compare) builds.old = await load(path.resolve(compare));
+const epochs = Number(arg('epochs', 60));
 const experiment = parseExperiment({
   name: 'bench-sweep',
   seed: 1,
@@ -34,12 +52,14 @@ const experiment = parseExperiment({
   executor: { backend: 'wasm' },
 });
 
-async function sweep(workers) {
-  const store = new InMemoryRunStore();
+async function sweep(code, workers) {
+  const store = new code.InMemoryRunStore();
   const started = performance.now();
   const loop = performance.eventLoopUtilization();
-  const summary = await runStudy({ experiment, experimentPath: 'bench', store, workers });
+  const cpu = process.cpuUsage();
+  const summary = await code.runStudy({ experiment, experimentPath: 'bench', store, workers });
   const seconds = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
   const mainThreadSeconds = Number((performance.eventLoopUtilization(loop).active / 1000).toFixed(2));
   const evaluations = await store.listEvaluations(summary.study.id);
   const trials = await store.listTrials(summary.study.id);
@@ -52,29 +72,56 @@ async function sweep(workers) {
   return {
     workers,
     seconds: Number(seconds.toFixed(2)),
+    cpuSeconds: Number(((user + system) / 1e6).toFixed(2)),
     mainThreadSeconds,
     trainingSeconds,
     trainings: summary.trained,
     configurations: summary.evaluatedConfigurations,
-    metrics,
+    metrics: JSON.stringify(metrics),
   };
 }
 
-const one = await sweep(1);
-const two = await sweep(2);
+const runs = Object.fromEntries(Object.keys(builds).map((b) => [b, { 1: [], 2: [] }]));
+const order = Object.keys(builds);
+for (let r = 0; r < repeat; r++) {
+  // old, new, new, old, ...: a drift in the machine's speed falls on both alike.
+  for (const build of r % 2 === 0 ? [...order].reverse() : order)
+    for (const workers of [1, 2]) runs[build][workers].push(await sweep(builds[build], workers));
+}
+const best = (list) => [...list].sort((a, b) => a.seconds - b.seconds)[0];
+const summaryOf = (byWorkers) => {
+  const [one, two] = [best(byWorkers[1]), best(byWorkers[2])];
+  const figure = (key) => ({ workers1: one[key], workers2: two[key] });
+  return {
+    seconds: figure('seconds'),
+    runs: { workers1: byWorkers[1].map((x) => x.seconds), workers2: byWorkers[2].map((x) => x.seconds) },
+    cpuSeconds: figure('cpuSeconds'),
+    mainThreadSeconds: figure('mainThreadSeconds'),
+    trainingSeconds: figure('trainingSeconds'),
+    speedup: Number((one.seconds / two.seconds).toFixed(2)),
+    // Each run's 2-worker time over the 1-worker time of the same round (best of rounds: the ratio the load spoils least).
+    roundSpeedups: byWorkers[1].map((x, i) => Number((x.seconds / byWorkers[2][i].seconds).toFixed(2))),
+    identicalMetrics: [...byWorkers[1], ...byWorkers[2]].every((x) => x.metrics === one.metrics),
+  };
+};
+const first = runs.new[1][0];
 console.log(
   JSON.stringify(
     {
       bench: 'search-sweep',
       cpus: availableParallelism(),
       epochs,
-      trainings: one.trainings,
-      configurations: one.configurations,
-      seconds: { workers1: one.seconds, workers2: two.seconds },
-      mainThreadSeconds: { workers1: one.mainThreadSeconds, workers2: two.mainThreadSeconds },
-      trainingSeconds: { workers1: one.trainingSeconds, workers2: two.trainingSeconds },
-      speedup: Number((one.seconds / two.seconds).toFixed(2)),
-      identicalMetrics: JSON.stringify(one.metrics) === JSON.stringify(two.metrics),
+      repeat,
+      compare,
+      trainings: first.trainings,
+      configurations: first.configurations,
+      ...summaryOf(runs.new),
+      ...(compare
+        ? {
+            old: summaryOf(runs.old),
+            sameAsOld: runs.old[1][0].metrics === first.metrics,
+          }
+        : {}),
     },
     null,
     2,

@@ -128,9 +128,7 @@ export async function openStudy(
   // and so do failed ones (a failure may be transient, such as running out of memory).
   await interruptOrphanedTrials(store, study.id);
   const trials = await store.listTrials(study.id);
-  const finished = new Map<string, TrialRecord>();
-  for (const t of trials)
-    if (t.status === 'complete' || t.status === 'pruned') finished.set(trainingKey(t.configHash, t.repeat), t);
+  const finished = finishedTrainings(trials);
   const failedAttempts = new Map<string, number>();
   for (const t of trials) {
     const key = trainingKey(t.configHash, t.repeat);
@@ -158,6 +156,24 @@ export async function openStudy(
     warnings,
     labelUse: report.labelUse,
   };
+}
+
+/** The trainings of `trials` that finished (complete or pruned): they are not trained again, by {@link trainingKey}. */
+function finishedTrainings(trials: readonly TrialRecord[]): Map<string, TrialRecord> {
+  const finished = new Map<string, TrialRecord>();
+  for (const t of trials)
+    if (t.status === 'complete' || t.status === 'pruned') finished.set(trainingKey(t.configHash, t.repeat), t);
+  return finished;
+}
+
+/**
+ * How many trainings the study {@link openStudy} will resume has finished (0 when it will
+ * start a new one), read before the data is prepared: the study starts its threads, as
+ * many as there are trainings left, while the data is prepared.
+ */
+export async function finishedBeforeOpening(experiment: Experiment, store: RunStore, fresh?: boolean): Promise<number> {
+  const existing = fresh ? undefined : await store.findStudyByExperimentHash(experimentHash(experiment));
+  return existing ? finishedTrainings(await store.listTrials(existing.id)).size : 0;
 }
 
 async function boardOf(store: RunStore, study: StudyRecord, trials: readonly TrialRecord[]): Promise<ObjectiveBoard> {

@@ -16,6 +16,7 @@ import { createSampler, plannedTrials } from './samplers/index.js';
 import type { SampledTrial, Sampler } from './samplers/sampler.js';
 import {
   concurrencyOf,
+  finishedBeforeOpening,
   openStudy,
   plannedTrainings,
   trainingHash,
@@ -129,12 +130,23 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   await definition?.reach?.({ address });
   const prepared = new SharedPreparedData();
   const limits = trialMemoryLimit(experiment, remote ? 1 : concurrency(planned).workers);
-  const opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
   // A resumed study has fewer left to run: no thread is started that would never train.
-  const { workers, note } = concurrency(planned === null ? null : planned - opened.finished.size);
+  const finished = planned === null ? 0 : await finishedBeforeOpening(experiment, options.store, options.fresh);
+  const { workers, note } = concurrency(planned === null ? null : planned - finished);
   const { maxTrialMemoryMb } = experiment.executor;
   const context = { workers, address, maxTrialMemoryMb, preparedData: (data: DataSpec) => prepared.get(data), backend };
-  const executor = options.executor ?? definition!.create(experiment.executor, context);
+  const create = () => options.executor ?? definition!.create(experiment.executor, context);
+  // A local executor is created before the data is prepared: a pool's threads load and warm up meanwhile (warm-up.ts).
+  const early = remote ? undefined : create();
+  let opened: OpenedStudy;
+  try {
+    opened = await openStudy(experiment, { ...options, limits: { ...limits, keep: prepared } });
+  } catch (error) {
+    // A study that cannot open trains nothing: the threads started for it go (a given executor is its caller's).
+    if (early && !options.executor) await early.close();
+    throw error;
+  }
+  const executor = early ?? create();
   const run = new StudyRun(options, opened, backend, executor);
   run.emit({
     type: 'study',
@@ -405,8 +417,18 @@ class StudyRun {
       dataDir: this.options.dataDir,
       maxSeconds: experiment.executor.maxTrialSeconds,
       pruning: this.prunes,
+      ...this.verdictEpochsOf(trainingKey(configHash, repeat), config.training.epochs),
       training: { studyId: this.opened.study.id, configHash, repeat },
     };
+  }
+
+  /** The epochs at which the pruner can stop a training, when it says (see `Pruner.decidesAt`). */
+  private verdictEpochsOf(training: string, epochs: number): { verdictEpochs?: number[] } {
+    const { pruner } = this;
+    if (!this.prunes || !pruner.decidesAt) return {};
+    const verdictEpochs: number[] = [];
+    for (let epoch = 1; epoch <= epochs; epoch++) if (pruner.decidesAt(training, epoch)) verdictEpochs.push(epoch);
+    return { verdictEpochs };
   }
 
   /**
@@ -462,6 +484,8 @@ class StudyRun {
     let curve = this.curves.get(trialId);
     if (!curve) this.curves.set(trialId, (curve = { trialId, training, values: [], state: 'running' }));
     curve.values[step - 1] = value;
+    // Nothing to decide at a step the pruner never prunes at (the trial does not wait for it).
+    if (this.pruner.decidesAt?.(training, step) === false) return 'continue';
     const others = [...this.curves.values()].filter((c) => c !== curve);
     return this.pruner.shouldPrune(curve, others) ? 'prune' : 'continue';
   }

@@ -40,8 +40,8 @@ import {
 /** How a running trial talks to whoever runs it. */
 export interface TrialChannel {
   report(progress: TrialProgress): void;
-  /** Asked after every epoch (after its report): true stops training there (the trial is pruned). */
-  shouldStop(): boolean | Promise<boolean>;
+  /** Asked after every epoch (after its report), with its number: true stops training there (the trial is pruned). */
+  shouldStop(epoch: number): boolean | Promise<boolean>;
   /** Aborted when the coordinator gives up on the trial: training stops after its current batch. */
   signal?: AbortSignal;
 }
@@ -86,7 +86,7 @@ export function trainerOptionsOf(task: TrialTask, channel: TrialChannel) {
     config: { ...training, seed: task.seed, maxSeconds: task.maxSeconds },
     onEpoch: (record: EpochRecord) =>
       channel.report({ type: 'epoch', trialId: task.trialId, record, epochs: training.epochs }),
-    shouldStop: () => channel.shouldStop(),
+    shouldStop: (record: EpochRecord) => channel.shouldStop(record.epoch),
     signal: channel.signal,
   };
 }

@@ -63,11 +63,22 @@ export interface TrialTask {
    */
   pruning?: boolean;
   /**
+   * With `pruning`, the only epochs whose verdict the trial waits for: those at which its
+   * pruner can stop it (ASHA's rungs, see `Pruner.decidesAt`). A verdict is a round trip
+   * through the coordinator, which a short trial paid after every epoch. Absent: every epoch.
+   */
+  verdictEpochs?: number[];
+  /**
    * Which training of which study this is (the store's key of a training: config hash and
    * repeat). An executor that keys its jobs on it (`redis`: one job id per training, so a
    * restarted coordinator finds its jobs again) requires it; the study always sets it.
    */
   training?: { studyId: string; configHash: string; repeat: number };
+}
+
+/** Whether the trial of `task` waits for the coordinator's verdict after `epoch` (and the coordinator sends one). */
+export function awaitsVerdict(task: Pick<TrialTask, 'pruning' | 'verdictEpochs'>, epoch: number): boolean {
+  return task.pruning === true && (task.verdictEpochs?.includes(epoch) ?? true);
 }
 
 /** Messages from a running trial to the coordinator, in order. JSON. */

@@ -37,6 +37,14 @@ describe('a worker validates each job', () => {
     expect(() => parseJob(job({ protocol: 2 as never }))).toThrow(/invalid job: protocol/);
     expect(() => parseJob({ ...(job() as object), extra: 1 })).toThrow(/invalid job/);
   });
+
+  it('takes the epochs a trial waits for a verdict at, and refuses a list that is not epochs', () => {
+    expect(parseJob(job({}, { pruning: true, verdictEpochs: [6, 18, 54] })).task.verdictEpochs).toEqual([6, 18, 54]);
+    for (const bad of [[0], [1.5], ['6'], 6, [100_001]])
+      expect(() => parseJob(job({}, { pruning: true, verdictEpochs: bad }))).toThrow(
+        /invalid job: task\.verdictEpochs/,
+      );
+  });
 });
 
 describe('a worker reads datasets from its own data folder only', () => {

@@ -13,6 +13,11 @@ export function trialWorkerFile(): string {
   return workerScript('executors/piscina-worker');
 }
 
+/** What the pool's threads are started with: the backend to activate and warm up before the first task. */
+export interface PoolWorkerData {
+  warmUp?: ExecutorContext['backend'];
+}
+
 /**
  * Worker threads of this process, one training per thread at a time (tfjs state is per
  * thread). Progress flows back over a MessagePort, and a prune directive goes the other
@@ -41,6 +46,11 @@ export class PiscinaExecutor implements TrialExecutor {
       idleTimeout: 60_000,
       resourceLimits: trialResourceLimits(options.maxTrialMemoryMb),
       execArgv: withoutConditions(process.execArgv),
+      // Every thread starts now (minThreads) and warms up while the study prepares its data.
+      workerData: { warmUp: options.backend } satisfies PoolWorkerData,
+      // Piscina's default ('sync') blocks an idle thread in Atomics.wait, which froze its warm-up
+      // until the first task came; 'async' waits without blocking the thread's event loop.
+      atomics: 'async',
     });
     // A worker that dies outside a task (e.g. a replacement thread running out of memory
     // while it loads tfjs) is reported as an 'error' event on the pool; unhandled, it would

@@ -5,11 +5,17 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { TrialChannel } from '../trial-runner.js';
-import type { TrialDirective, TrialProgress, TrialTask, WorkerDirective } from '../trial-task.js';
+import {
+  awaitsVerdict,
+  type TrialDirective,
+  type TrialProgress,
+  type TrialTask,
+  type WorkerDirective,
+} from '../trial-task.js';
 
 /** A {@link TrialChannel} over `port`, with the signal an `'abort'` directive raises. */
 export function portChannel(task: TrialTask, port: MessagePort): TrialChannel & { signal: AbortSignal } {
-  // One verdict per epoch, in order, when the study prunes; the trial waits for each.
+  // One verdict per epoch that awaits one (see awaitsVerdict), in order; the trial waits for each.
   const verdicts: TrialDirective[] = [];
   const aborted = new AbortController();
   let waiting: ((verdict: TrialDirective) => void) | undefined;
@@ -24,7 +30,7 @@ export function portChannel(task: TrialTask, port: MessagePort): TrialChannel & 
     );
   return {
     report: (progress: TrialProgress) => port.postMessage(progress),
-    shouldStop: async () => task.pruning === true && (await nextVerdict()) === 'prune',
+    shouldStop: async (epoch) => awaitsVerdict(task, epoch) && (await nextVerdict()) === 'prune',
     signal: aborted.signal,
   };
 }

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { schemaProblems, trainingSchema, untrustedJsonProblems } from '@aelab/core';
+import { schemaProblems, TRAINING_BOUNDS, trainingSchema, untrustedJsonProblems } from '@aelab/core';
 import { datasetInfo, printable, resolveDataDir, type DataSpec } from '@aelab/data';
 import { BACKEND_NAMES, type BackendName } from '@aelab/models/registry';
 import { parseTrialId } from '@aelab/store';
@@ -24,7 +24,7 @@ import { trainingIssues, type PreflightOptions } from '../preflight.js';
 import { SharedPreparedData } from '../shared-data.js';
 import { localWorkerLimit, memoryPerTrial } from '../training-host.js';
 import { dataSchema } from '../trial-data-schema.js';
-import { trainingHash, type TrialDirective, type TrialProgress, type TrialTask } from '../trial-task.js';
+import { awaitsVerdict, trainingHash, type TrialDirective, type TrialProgress, type TrialTask } from '../trial-task.js';
 import { PiscinaExecutor } from './piscina.js';
 import {
   isStudyQueue,
@@ -96,6 +96,10 @@ const jobSchema = z
         backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]),
         maxSeconds: z.number().positive().optional(),
         pruning: z.boolean().optional(),
+        verdictEpochs: z
+          .array(z.number().int().positive().max(TRAINING_BOUNDS.epochs))
+          .max(TRAINING_BOUNDS.epochs)
+          .optional(),
       })
       .strict(),
   })
@@ -219,7 +223,7 @@ async function processJob(ctx: Context, job: Job, signal: AbortSignal | undefine
   ctx.log(`start ${job.queueName} ${job.id} trial ${task.trialId} attempt ${attempt.slice(0, 8)}`);
   const onProgress = async (progress: TrialProgress): Promise<TrialDirective | void> => {
     await job.updateProgress({ attempt, message: toJsonText(progress) } satisfies RedisProgress);
-    if (progress.type === 'epoch' && task.pruning)
+    if (progress.type === 'epoch' && awaitsVerdict(task, progress.record.epoch))
       return verdictOf(ctx, verdictKey(job.queueName, job.id!, attempt, progress.record.epoch), signal);
   };
   const started = performance.now();

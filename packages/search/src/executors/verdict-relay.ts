@@ -3,7 +3,7 @@
  * study's handler (its pruner) decides, and the executor only carries the messages both
  * ways, over whatever transport it has (a MessagePort, a Redis list). Tfjs-free.
  */
-import type { TrialDirective, TrialProgress, TrialTask } from '../trial-task.js';
+import { awaitsVerdict, type TrialDirective, type TrialProgress, type TrialTask } from '../trial-task.js';
 import type { ProgressHandler } from './executor.js';
 
 /** Sends one verdict back to the trial, over the executor's transport. */
@@ -13,7 +13,7 @@ export type VerdictReply = (verdict: TrialDirective) => void | Promise<void>;
 export interface VerdictRelay {
   /**
    * Hands one message to the handler, after every message received before it has been
-   * handled; for an epoch of a task with `pruning`, its verdict (`continue` when the
+   * handled; for an epoch that awaits a verdict (`awaitsVerdict`), its verdict (`continue` when the
    * handler gives none) goes back with `reply`.
    */
   receive(progress: TrialProgress, reply: VerdictReply): void;
@@ -36,7 +36,11 @@ export function verdictRelay(
     receive(progress, reply) {
       handled = handled
         .then(() => onProgress(progress))
-        .then((verdict) => (progress.type === 'epoch' && task.pruning ? reply(verdict ?? 'continue') : undefined))
+        .then((verdict) =>
+          progress.type === 'epoch' && awaitsVerdict(task, progress.record.epoch)
+            ? reply(verdict ?? 'continue')
+            : undefined,
+        )
         .then(undefined, (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
     },
     drained: () => handled,

@@ -65,6 +65,11 @@ export class AshaPruner implements Pruner {
     return rung === epoch;
   }
 
+  /** Decides at its rungs only, whatever the training. */
+  decidesAt(_training: string, epoch: number): boolean {
+    return this.isRung(epoch);
+  }
+
   shouldPrune(trial: TrialCurve, others: readonly TrialCurve[]): boolean {
     const epoch = trial.values.length;
     if (!this.isRung(epoch)) return false;

@@ -67,6 +67,11 @@ export class HyperbandPruner implements Pruner {
     return this.brackets.length;
   }
 
+  /** Decides at the rungs of the training's bracket only. */
+  decidesAt(training: string, epoch: number): boolean {
+    return this.brackets[this.bracketOf(training)].isRung(epoch);
+  }
+
   shouldPrune(trial: TrialCurve, others: readonly TrialCurve[]): boolean {
     const bracket = this.bracketOf(trial.training);
     return this.brackets[bracket].shouldPrune(

@@ -30,6 +30,13 @@ export interface TrialCurve {
 export interface Pruner {
   readonly name: string;
   shouldPrune(trial: TrialCurve, others: readonly TrialCurve[]): boolean;
+  /**
+   * Whether `shouldPrune` can answer true at `step` for a trial of `training`
+   * (`TrialCurve.training`), known before it trains: a trial then waits for its verdict at
+   * those steps only (`TrialTask.verdictEpochs`), and the study asks `shouldPrune` there
+   * only. Absent: at any step. A pruner that has it never prunes at another step.
+   */
+  decidesAt?(training: string, step: number): boolean;
 }
 
 /**
