@@ -82,6 +82,11 @@ export default [
       ],
     },
   },
+  {
+    // Scripts, not a project: the benchmarks import the packages' public entries as a user's code would.
+    files: ['tools/**'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
   // Last: turns off the stylistic rules that would fight prettier (`prettier --check .` is the workspace's lint).
   prettier,
   {

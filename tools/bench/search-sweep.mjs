@@ -9,10 +9,8 @@
 // --compare: another built checkout of aelab (see sweep-vs-peer.mjs), run as "old",
 // interleaved with this one (old, new, new, old, ...) in the same process.
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseExperiment, runStudy } from '@aelab/search';
-import { InMemoryRunStore } from '@aelab/store';
+import { parseExperiment } from '@aelab/search';
+import { comparedBuilds } from './lib/compared-builds.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,13 +18,7 @@ const arg = (name, fallback) => {
 };
 const repeat = Number(arg('repeat', 1));
 const compare = arg('compare', null);
-const load = async (root) => ({
-  runStudy: (await import(pathToFileURL(path.join(root, 'packages/search/dist/index.js')).href)).runStudy,
-  InMemoryRunStore: (await import(pathToFileURL(path.join(root, 'packages/store/dist/index.js')).href))
-    .InMemoryRunStore,
-});
-const builds = { new: { runStudy, InMemoryRunStore } };
-if (compare) builds.old = await load(path.resolve(compare));
+const builds = await comparedBuilds(compare, 'InMemoryRunStore');
 const epochs = Number(arg('epochs', 60));
 const experiment = parseExperiment({
   name: 'bench-sweep',
@@ -99,7 +91,8 @@ const summaryOf = (byWorkers) => {
     mainThreadSeconds: figure('mainThreadSeconds'),
     trainingSeconds: figure('trainingSeconds'),
     speedup: Number((one.seconds / two.seconds).toFixed(2)),
-    // Each run's 2-worker time over the 1-worker time of the same round (best of rounds: the ratio the load spoils least).
+    // Each run's 2-worker time over the 1-worker time of the same round (best of rounds: the ratio
+    // the load spoils least).
     roundSpeedups: byWorkers[1].map((x, i) => Number((x.seconds / byWorkers[2][i].seconds).toFixed(2))),
     identicalMetrics: [...byWorkers[1], ...byWorkers[2]].every((x) => x.metrics === one.metrics),
   };

@@ -31,10 +31,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { stableStringify } from '@aelab/core';
-import { runStudy } from '@aelab/search';
-import { JsonFileRunStore } from '@aelab/store';
+import { comparedBuilds } from './lib/compared-builds.mjs';
 import { ASHA, benchExperiment } from './lib/search-strategies.mjs';
 
 const arg = (name, fallback) => {
@@ -48,13 +47,7 @@ const epochs = Number(arg('epochs', 100));
 const limit = Number(arg('limit', 108));
 const peerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'optuna-peer.py');
 const compare = arg('compare', null);
-const load = async (root) => ({
-  runStudy: (await import(pathToFileURL(path.join(root, 'packages/search/dist/index.js')).href)).runStudy,
-  JsonFileRunStore: (await import(pathToFileURL(path.join(root, 'packages/store/dist/index.js')).href))
-    .JsonFileRunStore,
-});
-const builds = { new: { runStudy, JsonFileRunStore } };
-if (compare) builds.old = await load(path.resolve(compare));
+const builds = await comparedBuilds(compare, 'JsonFileRunStore');
 
 const SEARCH = {
   grid: () => ({ sampler: { type: 'grid' } }),
