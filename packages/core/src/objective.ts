@@ -80,9 +80,14 @@ export const NO_SPREAD_TOLERANCE = 1e-12;
 /**
  * Summarises the finite values; null when there are none. Values equal up to rounding
  * (spread within {@link NO_SPREAD_TOLERANCE} of the largest magnitude) have std exactly 0.
+ * A function of the values, not of their order: they are added smallest first, since
+ * repeats are recorded in the order they end (two workers) and a float sum's last bit
+ * depends on its order, which would turn a tie into a rank.
  */
 export function summarize(values: readonly (number | null | undefined)[]): Summary | null {
-  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const finite = values
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+    .sort((a, b) => a - b);
   if (finite.length === 0) return null;
   const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
   if (finite.length < 2) return { mean, std: null, n: 1 };

@@ -63,6 +63,26 @@ describe('ties and tie-breaks', () => {
     expect(winnerOf(ranked)?.tiedWith).toEqual(['b']);
   });
 
+  it('ranks the same repeat values as a tie whatever order the repeats were recorded in', () => {
+    // Summed in these two orders, the five F1s give means one unit in the last place apart: with two workers
+    // the repeats of one configuration are recorded in the order they end, so the order must not matter.
+    const f1s = [0.8823529411764706, 0.9090909090909091, 0.8571428571428571, 0.8333333333333334, 0.9411764705882353];
+    const reordered = [
+      0.9090909090909091, 0.8571428571428571, 0.8333333333333334, 0.9411764705882353, 0.8823529411764706,
+    ];
+    expect(f1s.reduce((a, b) => a + b, 0)).not.toBe(reordered.reduce((a, b) => a + b, 0));
+    const rule = { metric: 'f1', direction: 'maximize', split: 'validation' } as const;
+    const ranked = rankConfigurations(rule, [
+      ...f1s.map((f1) => evaluation('b', { f1, precision: 0.5, recall: 0.5 })),
+      ...reordered.map((f1) => evaluation('a', { f1, precision: 0.5, recall: 0.5 })),
+    ]);
+    expect(ranked.map((r) => [r.configHash, r.tiedWith])).toEqual([
+      ['a', ['b']],
+      ['b', ['a']],
+    ]);
+    expect(summarize(f1s)).toEqual(summarize(reordered));
+  });
+
   it('does not call configurations without a score a tie', () => {
     const ranked = rankConfigurations(prAuc, [evaluation('a', {}), evaluation('b', {})]);
     expect(ranked.map((r) => r.tiedWith)).toEqual([[], []]);
