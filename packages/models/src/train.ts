@@ -3,7 +3,8 @@
  * rows in the epoch's shuffled order and uploaded alone, each step is `optimizer.minimize`
  * with no host sync, and the host reads the losses once per epoch. `fit` shuffles with
  * Math.random and syncs per batch for its callbacks; this loop is seeded and was measured
- * faster (see README).
+ * faster (see README). A step with `stepRows` (the direct dense step on wasm) gathers each
+ * batch into its own memory and returns its loss as a number: no tensor in an epoch.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -198,7 +199,7 @@ export function weightedEpochLoss(losses: Float32Array, weights: Float32Array): 
 interface Session {
   model: tf.LayersModel;
   step: TrainingStep;
-  /** Training rows on the host; each step uploads its batch only (see {@link batchTensor}). */
+  /** Training rows on the host; each step uploads its batch only (see {@link batchTensor}) or gathers it itself. */
   train: TrainingRows;
   inputShape: number[];
   /** Validation rows on the host, for a step that evaluates them a chunk at a time (`evaluateRows`). */

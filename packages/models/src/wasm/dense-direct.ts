@@ -6,6 +6,9 @@
  * each step ~18 tfjs kernels (engine bookkeeping, a tensor per intermediate, a malloc and a
  * free each: ~5-15 us apiece), more than the arithmetic of the grid's small models.
  *
+ * A training's batches are gathered from the host rows straight into a block of its own
+ * ({@link DirectDense.stepRows}): no tensor is uploaded, none comes back.
+ *
  * The same functions run with the same arguments in the same order as those kernels, so
  * every value is the same bits (tests/dense-direct.test.ts compares the two step by step and over a training).
  * It takes the models whose every layer those kernels run in `conv.wat` (relu or linear,
