@@ -309,6 +309,18 @@ async function tensorSteps(session: Session, weightsOfBatches: tf.Tensor1D, sign
   return values;
 }
 
+/** The validation losses, with and without penalties, of a step with `stepRows` but not `evaluateRows`; else []. */
+async function uploadedValidation({ step, valX }: Session): Promise<number[]> {
+  if (!valX) return [];
+  const summary = tf.tidy(() => {
+    const { total, reconstruction } = step.evaluate(valX);
+    return tf.stack([total, reconstruction]);
+  });
+  const values = Array.from(await summary.data());
+  summary.dispose();
+  return values;
+}
+
 /** One pass over the shuffled training rows, then the validation rows. */
 async function runEpoch(session: Session, epoch: number, signal: AbortSignal | undefined): Promise<EpochRecord> {
   const { step, inputShape, weightsOfBatches } = session;
@@ -316,7 +328,7 @@ async function runEpoch(session: Session, epoch: number, signal: AbortSignal | u
   shuffleInPlace(session.order, session.rng);
   const values = weightsOfBatches
     ? await tensorSteps(session, weightsOfBatches, signal)
-    : [hostSteps(session, step.stepRows!, signal)];
+    : [hostSteps(session, step.stepRows!, signal), ...(await uploadedValidation(session))];
   if (session.validation && step.evaluateRows) {
     const { total, reconstruction } = step.evaluateRows(session.validation, inputShape);
     values.push(total, reconstruction);
