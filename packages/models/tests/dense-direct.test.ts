@@ -262,6 +262,20 @@ describe("the direct dense step's own gather (stepRows)", () => {
     expect(await withoutStepRows(run)).toEqual(gathered);
   });
 
+  it('rejects with the abort reason when aborted, leaving no tensor', async () => {
+    const numTensors = tf.memory().numTensors;
+    const controller = new AbortController();
+    const run = trainAutoencoder({
+      spec: dense({ encoder: [32, 8] }),
+      train: sineSplit(75, 140, 1),
+      config: { epochs: 50, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 3 },
+      signal: controller.signal,
+      onEpoch: (e) => e.epoch === 2 && controller.abort(new Error('trial cancelled')),
+    });
+    await expect(run).rejects.toThrow('trial cancelled');
+    expect(tf.memory().numTensors).toBe(numTensors);
+  });
+
   it('trains an epoch with no tfjs kernel and no tensor', async () => {
     const train = sineSplit(75, 140, 1);
     const validation = sineSplit(20, 140, 2);
