@@ -3,7 +3,8 @@
  * rows in the epoch's shuffled order and uploaded alone, each step is `optimizer.minimize`
  * with no host sync, and the host reads the losses once per epoch. `fit` shuffles with
  * Math.random and syncs per batch for its callbacks; this loop is seeded and was measured
- * faster (see README).
+ * faster (see README). A step with `stepRows` (the direct dense step on wasm) gathers each
+ * batch into its own memory and returns its loss as a number: no tensor in an epoch.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -182,11 +183,23 @@ export function batchTensor(
   return tf.tensor(values, [rows, ...inputShape], 'float32');
 }
 
+/**
+ * The epoch's training loss from its batches' float32 losses and weights (each batch's share of the rows, float32):
+ * each product rounded to float32, added in batch order to a float32 sum from 0. This is what wasm's Mul and Sum
+ * kernels compute for `sum(mul(stack(losses), weights))` (tests/train.test.ts holds the two to the bit), so a step
+ * whose losses come back as numbers ({@link TrainingStep.stepRows}, on wasm) records the bits a tensor step would.
+ */
+export function weightedEpochLoss(losses: Float32Array, weights: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < losses.length; i++) sum = Math.fround(sum + Math.fround(losses[i] * weights[i]));
+  return sum;
+}
+
 /** The model, its training step and the tensors of one run; `release` frees all but the model. */
 interface Session {
   model: tf.LayersModel;
   step: TrainingStep;
-  /** Training rows on the host; each step uploads its batch only (see {@link batchTensor}). */
+  /** Training rows on the host; each step uploads its batch only (see {@link batchTensor}) or gathers it itself. */
   train: TrainingRows;
   inputShape: number[];
   /** Validation rows on the host, for a step that evaluates them a chunk at a time (`evaluateRows`). */
@@ -197,8 +210,12 @@ interface Session {
   rng: () => number;
   order: Int32Array;
   batchSizes: number[];
-  /** Each batch's share of the rows, to weight the batch losses into the epoch loss. */
-  weightsOfBatches: tf.Tensor1D;
+  /** Each batch's share of the rows (float32), to weight the batch losses into the epoch loss. */
+  batchWeights: Float32Array;
+  /** {@link batchWeights} as a tensor, for a step without `stepRows` (its losses are tensors); else null. */
+  weightsOfBatches: tf.Tensor1D | null;
+  /** The epoch's batch losses of a step with `stepRows`. */
+  batchLosses: Float32Array;
   release(): void;
 }
 
@@ -216,7 +233,8 @@ function startSession(
   if (validation) assertSplitShape(validation, inputShape);
   const valX = validation && !step.evaluateRows ? splitTensor(validation, inputShape) : null;
   const batchSizes = batchSizesOf(train.rows, config.batchSize);
-  const weightsOfBatches = tf.tensor1d(batchSizes.map((n) => n / train.rows));
+  const batchWeights = Float32Array.from(batchSizes, (n) => n / train.rows);
+  const weightsOfBatches = step.stepRows ? null : tf.tensor1d(batchWeights);
   return {
     model,
     step,
@@ -227,19 +245,42 @@ function startSession(
     rng: shuffleRng(config.seed),
     order: new Int32Array(train.rows).map((_, i) => i),
     batchSizes,
+    batchWeights,
     weightsOfBatches,
+    batchLosses: new Float32Array(batchSizes.length),
     release: () => {
-      tf.dispose([weightsOfBatches, ...(valX ? [valX] : [])]);
+      tf.dispose([...(weightsOfBatches ? [weightsOfBatches] : []), ...(valX ? [valX] : [])]);
       step.dispose();
     },
   };
 }
 
-/** One pass over the shuffled training rows; the epoch's one host sync reads both losses. */
-async function runEpoch(session: Session, epoch: number, signal: AbortSignal | undefined): Promise<EpochRecord> {
-  const { step, train, inputShape, valX, order, batchSizes, weightsOfBatches } = session;
-  const epochStart = performance.now();
-  shuffleInPlace(order, session.rng);
+/** The error an aborted epoch rejects with. */
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('training aborted');
+}
+
+/**
+ * The epoch's steps through `stepRows`, each batch gathered by the step: the weighted training loss, computed on the
+ * host ({@link weightedEpochLoss}), and no tensor.
+ */
+function hostSteps(session: Session, stepRows: NonNullable<TrainingStep['stepRows']>, signal?: AbortSignal): number {
+  const { train, order, batchSizes, batchLosses } = session;
+  let start = 0;
+  for (let i = 0; i < batchSizes.length; i++) {
+    if (signal?.aborted) throw abortReason(signal);
+    batchLosses[i] = stepRows(train, order, start, batchSizes[i]);
+    start += batchSizes[i];
+  }
+  return weightedEpochLoss(batchLosses, session.batchWeights);
+}
+
+/**
+ * The epoch's steps on uploaded batches, and its one host sync: the weighted training loss and, for a step without
+ * `evaluateRows`, the validation loss with and without penalties, read together.
+ */
+async function tensorSteps(session: Session, weightsOfBatches: tf.Tensor1D, signal?: AbortSignal): Promise<number[]> {
+  const { step, train, inputShape, valX, order, batchSizes } = session;
   const costs: tf.Scalar[] = [];
   let start = 0;
   for (const rows of batchSizes) {
@@ -254,9 +295,8 @@ async function runEpoch(session: Session, epoch: number, signal: AbortSignal | u
   }
   if (signal?.aborted) {
     costs.forEach((c) => c.dispose());
-    throw signal.reason ?? new Error('training aborted');
+    throw abortReason(signal);
   }
-  // Weighted mean training loss and the validation loss with and without penalties, read together.
   const summary = tf.tidy(() => {
     const trainLoss = tf.sum(tf.mul(tf.stack(costs), weightsOfBatches));
     if (!valX) return trainLoss.reshape([1]);
@@ -266,6 +306,29 @@ async function runEpoch(session: Session, epoch: number, signal: AbortSignal | u
   costs.forEach((c) => c.dispose());
   const values = Array.from(await summary.data());
   summary.dispose();
+  return values;
+}
+
+/** The validation losses, with and without penalties, of a step with `stepRows` but not `evaluateRows`; else []. */
+async function uploadedValidation({ step, valX }: Session): Promise<number[]> {
+  if (!valX) return [];
+  const summary = tf.tidy(() => {
+    const { total, reconstruction } = step.evaluate(valX);
+    return tf.stack([total, reconstruction]);
+  });
+  const values = Array.from(await summary.data());
+  summary.dispose();
+  return values;
+}
+
+/** One pass over the shuffled training rows, then the validation rows. */
+async function runEpoch(session: Session, epoch: number, signal: AbortSignal | undefined): Promise<EpochRecord> {
+  const { step, inputShape, weightsOfBatches } = session;
+  const epochStart = performance.now();
+  shuffleInPlace(session.order, session.rng);
+  const values = weightsOfBatches
+    ? await tensorSteps(session, weightsOfBatches, signal)
+    : [hostSteps(session, step.stepRows!, signal), ...(await uploadedValidation(session))];
   if (session.validation && step.evaluateRows) {
     const { total, reconstruction } = step.evaluateRows(session.validation, inputShape);
     values.push(total, reconstruction);

@@ -10,7 +10,7 @@ import type { DenseSpec } from '../src/families/dense.js';
 import type { ReconstructionLoss } from '../src/losses.js';
 import { PRESETS } from '../src/registry.js';
 import { DenseStep, leanDenseLayers } from '../src/steps/dense.js';
-import { trainAutoencoder } from '../src/train.js';
+import { batchTensor, trainAutoencoder } from '../src/train.js';
 import { sineSplit } from './helpers.js';
 
 beforeAll(async () => {
@@ -182,13 +182,115 @@ describe('the direct dense step (no tfjs kernel per step)', () => {
     const prototype = DenseStep.prototype as unknown as { step: unknown; evaluateRows: unknown };
     const [step, evaluateRows] = [prototype.step, prototype.evaluateRows];
     try {
-      // the kernels' step and evaluation (ManualStep's)
+      // the kernels' step and evaluation (ManualStep's), on uploaded batches
       delete prototype.step;
       delete prototype.evaluateRows;
-      expect(await run()).toEqual(direct);
+      expect(await withoutStepRows(run)).toEqual(direct);
     } finally {
       Object.assign(prototype, { step, evaluateRows });
     }
     expect(tf.memory().numTensors).toBe(numTensors);
+  });
+});
+
+/** `run`'s result with the dense step's `stepRows` taken away: trainAutoencoder uploads each batch and calls `step`. */
+async function withoutStepRows<T>(run: () => Promise<T>): Promise<T> {
+  const descriptor = Object.getOwnPropertyDescriptor(DenseStep.prototype, 'stepRows')!;
+  delete (DenseStep.prototype as { stepRows?: unknown }).stepRows;
+  try {
+    return await run();
+  } finally {
+    Object.defineProperty(DenseStep.prototype, 'stepRows', descriptor);
+  }
+}
+
+describe("the direct dense step's own gather (stepRows)", () => {
+  it('gives the bits of step() on the gathered batch tensor, step by step, in any row order', () => {
+    const spec = dense({ encoder: [20, 12], dropout: 0.2, l2: 0.01 });
+    const [gathering, uploading] = [stepOf(spec, 'mse', true), stepOf(spec, 'mse', true)];
+    const data = sineSplit(100, 140, 3);
+    const order = Int32Array.from({ length: 100 }, (_, i) => (i * 37) % 100);
+    // batches of 32, then smaller, then larger again (the block grows)
+    for (const [start, rows] of [
+      [0, 32],
+      [32, 32],
+      [64, 9],
+      [0, 48],
+      [48, 52],
+      [10, 1],
+    ]) {
+      const loss = gathering.step.stepRows!(data, order, start, rows);
+      const batch = batchTensor(data, order, start, rows, [140]);
+      const expected = uploading.step.step(batch);
+      expect(loss).toBe(expected.dataSync()[0]);
+      tf.dispose([expected, batch]);
+      expect(bits(gathering.model)).toEqual(bits(uploading.model));
+    }
+    expect(() => gathering.step.stepRows!({ x: data.x, features: 70 }, order, 0, 4)).toThrow(
+      'the model takes 140 values per row, the rows have 70',
+    );
+    for (const { model, step } of [gathering, uploading]) {
+      step.dispose();
+      model.dispose();
+    }
+  });
+
+  it('has none where the step is not direct (the kernels train the model)', () => {
+    const { step, model } = stepOf(PRESETS['ecg-v3'], 'mse', false);
+    expect(step.stepRows).toBeUndefined();
+    step.dispose();
+    model.dispose();
+  });
+
+  it.each([
+    ['the grid models', dense({ encoder: [64, 32, 8], dropout: 0.1, l2: 1e-4 }), 'mse', 32],
+    ['mae, batches leaving a remainder', dense({ encoder: [20, 12], dropout: 0.3, l2: 0.01 }), 'mae', 7],
+  ] as const)('records the epoch losses of the uploaded batches, to the bit (%s)', async (_name, spec, loss, batch) => {
+    const train = sineSplit(75, 140, 1);
+    const validation = sineSplit(20, 140, 2);
+    const config = {
+      ...{ epochs: 12, batchSize: batch, learningRate: 3e-3, loss, seed: 9 },
+      earlyStopping: { patience: 3, minDelta: 0, restoreBestWeights: true },
+    };
+    const run = async () => {
+      const trained = await trainAutoencoder({ spec, train, validation, config });
+      const out = { history: trained.history.map(({ seconds: _s, ...h }) => h), weights: bits(trained.model) };
+      trained.dispose();
+      return out;
+    };
+    const gathered = await run();
+    expect(await withoutStepRows(run)).toEqual(gathered);
+  });
+
+  it('rejects with the abort reason when aborted, leaving no tensor', async () => {
+    const numTensors = tf.memory().numTensors;
+    const controller = new AbortController();
+    const run = trainAutoencoder({
+      spec: dense({ encoder: [32, 8] }),
+      train: sineSplit(75, 140, 1),
+      config: { epochs: 50, batchSize: 32, learningRate: 1e-3, loss: 'mse', seed: 3 },
+      signal: controller.signal,
+      onEpoch: (e) => e.epoch === 2 && controller.abort(new Error('trial cancelled')),
+    });
+    await expect(run).rejects.toThrow('trial cancelled');
+    expect(tf.memory().numTensors).toBe(numTensors);
+  });
+
+  it('trains an epoch with no tfjs kernel and no tensor', async () => {
+    const train = sineSplit(75, 140, 1);
+    const validation = sineSplit(20, 140, 2);
+    const spec = dense({ encoder: [32, 8], dropout: 0.1, l2: 1e-4 });
+    const config = { batchSize: 32, learningRate: 1e-3, loss: 'mse' as const, seed: 3, earlyStopping: null };
+    const profile = async (epochs: number) => {
+      const info = await tf.profile(async () => {
+        const trained = await trainAutoencoder({ spec, train, validation, config: { ...config, epochs } });
+        expect(trained.trainingStep).toBe('lean-dense');
+        trained.dispose();
+        return [];
+      });
+      return { kernels: info.kernels.length, newTensors: info.newTensors };
+    };
+    // the kernels and tensors of building the model and its step, the same however many epochs follow
+    expect(await profile(6)).toEqual(await profile(1));
   });
 });

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import { reconstruct, reconstructionErrors, perStepErrors } from '../src/reconstruction-errors.js';
 import { PRESETS, type DenseSpec } from '../src/registry.js';
-import { TrainingDivergedError, trainAutoencoder, type TrainerConfig } from '../src/train.js';
-import { sineSplit } from './helpers.js';
+import { TrainingDivergedError, trainAutoencoder, weightedEpochLoss, type TrainerConfig } from '../src/train.js';
+import { seededUniform, sineSplit } from './helpers.js';
 
 const small: DenseSpec = {
   kind: 'dense',
@@ -210,6 +210,31 @@ describe('trainAutoencoder', () => {
       onEpoch: (e) => e.epoch === 2 && controller.abort(new Error('trial cancelled')),
     });
     await expect(run).rejects.toThrow('trial cancelled');
+  });
+});
+
+describe('weightedEpochLoss', () => {
+  it("is wasm's sum(mul(stack(losses), weights)) to the bit: float32 products added in order in float32", () => {
+    const uniform = seededUniform(26);
+    let offDouble = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const batches = 1 + Math.floor(uniform() * 150);
+      // losses over twelve decades, so that the order and width of the sum show in the bits
+      const losses = Float32Array.from(
+        { length: batches },
+        () => uniform() ** 4 * 10 ** Math.floor(uniform() * 12 - 6),
+      );
+      const rows = 32 * batches - Math.floor(uniform() * 31);
+      const weights = Float32Array.from({ length: batches }, (_, i) => (i < batches - 1 ? 32 : rows % 32 || 32) / rows);
+      const kernels = tf.tidy(() =>
+        tf.sum(tf.mul(tf.stack(Array.from(losses, (l) => tf.scalar(l))), tf.tensor1d(weights))).dataSync(),
+      )[0];
+      expect(weightedEpochLoss(losses, weights)).toBe(kernels);
+      const inDouble = Math.fround(losses.reduce((sum, l, i) => sum + Math.fround(l * weights[i]), 0));
+      if (inDouble !== kernels) offDouble++;
+    }
+    // most of the cases tell a float32 sum from a sum in a double
+    expect(offDouble).toBeGreaterThan(100);
   });
 });
 

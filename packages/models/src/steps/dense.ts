@@ -20,6 +20,7 @@ import { directDense, type DirectDense, type DirectLayer } from '../wasm/dense-d
 import { offsetOf } from '../wasm/conv.js';
 import type { WasmHeapBackend } from '../wasm/heap.js';
 import { ManualStep, manualStepDefinition, EVALUATION_CHUNK_ROWS } from './manual.js';
+import type { TrainingStep } from './step.js';
 
 interface LeanLayer {
   kernel: tf.Variable;
@@ -106,6 +107,17 @@ export class DenseStep extends ManualStep<Trace> {
     const b = tf.backend() as unknown as WasmHeapBackend;
     return tf.scalar(this.direct.step(offsetOf(b, x), x.shape[0], this.calls));
   }
+
+  /** {@link TrainingStep.stepRows} where the step is direct (the batch gathered into its own block); else none. */
+  get stepRows(): TrainingStep['stepRows'] {
+    return this.direct ? this.directStepRows : undefined;
+  }
+
+  private readonly directStepRows: NonNullable<TrainingStep['stepRows']> = (split, order, start, rows) => {
+    this.calls += 1;
+    this.ownWeights();
+    return this.direct!.stepRows(split, order, start, rows, this.calls);
+  };
 
   /**
    * Makes each weight's values its variable's alone before they are updated in place: a

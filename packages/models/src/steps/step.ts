@@ -47,6 +47,19 @@ export interface TrainingStep {
     rows: Pick<PreparedSplit, 'x' | 'rows' | 'features'>,
     inputShape: number[],
   ): { total: number; reconstruction: number };
+  /**
+   * Where a step has it: `step` of the batch of `split`'s rows `order[start]` .. `order[start + rows - 1]`, the rows
+   * copied by the step itself into memory of its own (no tensor, no upload), its loss returned as a float32 number:
+   * the same bits as `step` of that batch read back, with the same dropout call count. `trainAutoencoder` then calls
+   * it instead of `step` and weights the epoch's losses on the host as wasm's kernels do (`weightedEpochLoss`): only
+   * a step on the wasm backend has it.
+   */
+  readonly stepRows?: (
+    split: Pick<PreparedSplit, 'x' | 'features'>,
+    order: Int32Array,
+    start: number,
+    rows: number,
+  ) => number;
   dispose(): void;
 }
 

@@ -6,6 +6,9 @@
  * each step ~18 tfjs kernels (engine bookkeeping, a tensor per intermediate, a malloc and a
  * free each: ~5-15 us apiece), more than the arithmetic of the grid's small models.
  *
+ * A training's batches are gathered from the host rows straight into a block of its own
+ * ({@link DirectDense.stepRows}): no tensor is uploaded, none comes back.
+ *
  * The same functions run with the same arguments in the same order as those kernels, so
  * every value is the same bits (tests/dense-direct.test.ts compares the two step by step and over a training).
  * It takes the models whose every layer those kernels run in `conv.wat` (relu or linear,
@@ -90,6 +93,9 @@ export class DirectDense {
   private buffers: LayerBuffers[] = [];
   private dOutput = 0;
   private t = 0;
+  /** The block {@link stepRows} gathers a batch's rows into (kept, grown when a larger batch comes), and its floats. */
+  private input = 0;
+  private inputFloats = 0;
 
   constructor(
     private readonly b: WasmHeapBackend,
@@ -305,6 +311,35 @@ export class DirectDense {
   }
 
   /**
+   * {@link step} of `split`'s rows `order[start]` .. `order[start + rows - 1]`, copied from the host straight into
+   * a block of its own: no tensor, no upload, no allocation once the block has a batch's size.
+   */
+  stepRows(
+    split: { x: Float32Array; features: number },
+    order: Int32Array,
+    start: number,
+    rows: number,
+    call: number,
+  ): number {
+    const { x, features } = split;
+    if (features !== this.layers[0].inputs)
+      throw new Error(`the model takes ${this.layers[0].inputs} values per row, the rows have ${features}`);
+    const floats = rows * features;
+    if (floats > this.inputFloats) {
+      if (this.input) this.b.wasm._free!(this.input);
+      this.input = this.malloc(floats);
+      this.inputFloats = floats;
+    }
+    const heap = this.heap();
+    const at = this.input >>> 2;
+    for (let i = 0; i < rows; i++) {
+      const row = order[start + i];
+      heap.set(x.subarray(row * features, (row + 1) * features), at + i * features);
+    }
+    return this.step(this.input, rows, call);
+  }
+
+  /**
    * One fused Adam update of every weight in place, as `FusedAdam.apply` with the penalties folded in; returns the
    * penalties at the weights before it (`penaltyOf`'s sums, which `adam.wat` adds as it reads each kernel).
    */
@@ -379,6 +414,9 @@ export class DirectDense {
   dispose(): void {
     if (this.scratch) this.b.wasm._free!(this.scratch);
     if (this.moments) this.b.wasm._free!(this.moments);
+    if (this.input) this.b.wasm._free!(this.input);
+    this.input = 0;
+    this.inputFloats = 0;
     this.scratch = 0;
     this.scratchRows = 0;
     this.moments = 0;
