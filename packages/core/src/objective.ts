@@ -85,9 +85,7 @@ export const NO_SPREAD_TOLERANCE = 1e-12;
  * depends on its order, which would turn a tie into a rank.
  */
 export function summarize(values: readonly (number | null | undefined)[]): Summary | null {
-  const finite = values
-    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
-    .sort((a, b) => a - b);
+  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
   if (finite.length === 0) return null;
   const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
   if (finite.length < 2) return { mean, std: null, n: 1 };

@@ -136,7 +136,7 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
   const { maxTrialMemoryMb } = experiment.executor;
   const context = { workers, address, maxTrialMemoryMb, preparedData: (data: DataSpec) => prepared.get(data), backend };
   const create = () => options.executor ?? definition!.create(experiment.executor, context);
-  // A local executor is created before the data is prepared: a pool's threads load and warm up meanwhile (warm-up.ts).
+  // A local executor is created before the data is prepared: a pool's threads load their modules meanwhile.
   const early = remote ? undefined : create();
   let opened: OpenedStudy;
   try {

@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PiscinaExecutor } from '../src/executors/piscina.js';
 import { parseExperiment } from '../src/experiment.js';
 import { runStudy } from '../src/study.js';
-import { warmUpThread } from '../src/warm-up.js';
 
 const experiment = parseExperiment({
   name: 'warm-pool',
@@ -45,28 +44,5 @@ describe('the pool is started before the data is prepared', () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
-  });
-});
-
-describe("the pool's idle threads", () => {
-  it('wait for tasks without blocking their event loop, so a warm-up runs before the first task comes', async () => {
-    const executor = new PiscinaExecutor({ workers: 1, backend: 'wasm' });
-    try {
-      // Piscina's default ('sync') parks an idle thread in Atomics.wait: its warm-up froze until a task came.
-      const { piscina } = executor as unknown as { piscina: { options: { atomics: string } } };
-      expect(piscina.options.atomics).toBe('async');
-    } finally {
-      await executor.close();
-    }
-  });
-});
-
-describe('warmUpThread', () => {
-  it('trains a tiny model on wasm, and never throws for a backend that cannot start', async () => {
-    await expect(warmUpThread('wasm')).resolves.toBe('trained');
-    await expect(warmUpThread('cpu')).resolves.toBe('backend');
-    await expect(warmUpThread('no-such-backend' as 'wasm')).resolves.toBe('failed');
-    // The thread's backend is wasm again for whatever trains after it.
-    await expect(warmUpThread('wasm')).resolves.toBe('trained');
   });
 });

@@ -13,11 +13,6 @@ export function trialWorkerFile(): string {
   return workerScript('executors/piscina-worker');
 }
 
-/** What the pool's threads are started with: the backend to activate and warm up before the first task. */
-export interface PoolWorkerData {
-  warmUp?: ExecutorContext['backend'];
-}
-
 /**
  * Worker threads of this process, one training per thread at a time (tfjs state is per
  * thread). Progress flows back over a MessagePort, and a prune directive goes the other
@@ -46,11 +41,10 @@ export class PiscinaExecutor implements TrialExecutor {
       idleTimeout: 60_000,
       resourceLimits: trialResourceLimits(options.maxTrialMemoryMb),
       execArgv: withoutConditions(process.execArgv),
-      // Every thread starts now (minThreads) and warms up while the study prepares its data.
-      workerData: { warmUp: options.backend } satisfies PoolWorkerData,
-      // Piscina's default ('sync') blocks an idle thread in Atomics.wait, which froze its warm-up
-      // until the first task came; 'async' waits without blocking the thread's event loop.
-      atomics: 'async',
+      // Every thread starts now (minThreads) and loads its modules while the study prepares its data.
+      // No warm-up training in the thread and Piscina's default atomics: with 'async' a task could reach a
+      // thread while Piscina was still loading its module, whose second load (require) crashed Node 20
+      // ("IsGraphAsync must be used on an instantiated module") in a loaded test run.
     });
     // A worker that dies outside a task (e.g. a replacement thread running out of memory
     // while it loads tfjs) is reported as an 'error' event on the pool; unhandled, it would
