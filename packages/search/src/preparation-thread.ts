@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DataSpec } from '@aelab/data';
-import { withoutConditions } from './training-host.js';
+import { threadExecArgv } from './training-host.js';
 import { rebuiltError, type ErrorMessage, type PreparedDataMessage } from './prepared-message.js';
 
 type Reply = { id: number; data: PreparedDataMessage } | { id: number; error: ErrorMessage };
@@ -60,7 +60,7 @@ export class PreparationThread {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerFile(), { execArgv: withoutConditions(process.execArgv) });
+    const worker = new Worker(workerFile(), { execArgv: threadExecArgv() });
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);

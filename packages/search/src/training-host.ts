@@ -73,3 +73,14 @@ export function withoutConditions(argv: readonly string[]): string[] {
   }
   return out;
 }
+
+/**
+ * The Node options of a training thread: the process's, without a test runner's conditions, and
+ * without require() of ES modules. Piscina loads a thread's module with require() first; Node
+ * 20.19+ runs that on ES modules synchronously, and where it met a module that an import() of
+ * the same thread was still loading, the process died ("IsGraphAsync must be used on an
+ * instantiated module", twice in loaded test runs); import() alone loads such graphs safely.
+ */
+export function threadExecArgv(): string[] {
+  return [...withoutConditions(process.execArgv), '--no-experimental-require-module'];
+}

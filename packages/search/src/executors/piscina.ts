@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
+import { trialResourceLimits, threadExecArgv, workerScript } from '../training-host.js';
 import type { PortMessage, TrialResult, TrialTask } from '../trial-task.js';
 export { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
 import { z } from 'zod';
@@ -40,7 +40,7 @@ export class PiscinaExecutor implements TrialExecutor {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       resourceLimits: trialResourceLimits(options.maxTrialMemoryMb),
-      execArgv: withoutConditions(process.execArgv),
+      execArgv: threadExecArgv(),
       // Every thread starts now (minThreads) and loads its modules while the study prepares its data.
       // No warm-up training in the thread and Piscina's default atomics: with 'async' a task could reach a
       // thread while Piscina was still loading its module, whose second load (require) crashed Node 20

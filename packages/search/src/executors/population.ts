@@ -11,7 +11,7 @@ import {
 } from '../trial-task.js';
 import { z } from 'zod';
 import { defineExecutor, type ExecutorContext, type ProgressHandler, type TrialExecutor } from './executor.js';
-import { trialResourceLimits, withoutConditions, workerScript } from '../training-host.js';
+import { trialResourceLimits, threadExecArgv, workerScript } from '../training-host.js';
 import { PiscinaExecutor } from './piscina.js';
 import { verdictRelay, type VerdictRelay } from './verdict-relay.js';
 
@@ -167,7 +167,7 @@ export class PopulationExecutor implements TrialExecutor {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       resourceLimits: trialResourceLimits(options.maxTrialMemoryMb),
-      execArgv: withoutConditions(process.execArgv),
+      execArgv: threadExecArgv(),
     });
     this.piscina.on('error', (error: Error) =>
       this.running.forEach((entries) => entries.forEach((e) => settle(e, { error }))),
