@@ -73,7 +73,10 @@ describe('a sweep killed with SIGKILL', () => {
     const sweep = await heldAt(pruningArgs, 'stop-at-start:2');
     const running = await JsonFileRunStore.open(store, { readonly: true });
     const [held] = await running.listStudies();
-    expect((await running.listTrials(held.id)).map((t) => t.status)).toEqual(['complete', 'running']);
+    const [first, second] = (await running.listTrials(held.id)).map((t) => t.status);
+    expect(second).toBe('running');
+    // The first trial's record is written while the second trains: it may not be on disk yet.
+    expect(['complete', 'running']).toContain(first);
     await running.close();
     sweep.child.kill('SIGINT');
     sweep.child.kill('SIGCONT');

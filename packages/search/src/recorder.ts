@@ -49,14 +49,19 @@ export class TrialRecorder {
 
   constructor(private readonly ctx: RecorderContext) {}
 
-  /** Records a training that finished (completed, stopped early or at its time limit). */
-  async complete(trial: TrialRecord, result: TrialResult): Promise<TrialRecord> {
+  /**
+   * Records a training that finished (completed, stopped early or at its time limit).
+   * `onScored` is called once its evaluations are on the board, before anything is written:
+   * what the sampler and the leaderboard read of it is known from then on.
+   */
+  async complete(trial: TrialRecord, result: TrialResult, onScored?: () => void): Promise<TrialRecord> {
     const { store } = this.ctx;
     const errors = errorsOf(result);
     const evaluations = this.evaluate(trial, errors);
-    const artifacts = await this.writeArtifacts(trial, result, errors, evaluations);
     const baseline = isBaselineParams(trial.params);
     this.ctx.board.add(evaluations.map((e) => ({ ...e, trainingHash: trial.configHash, trialId: trial.id, baseline })));
+    onScored?.();
+    const artifacts = await this.writeArtifacts(trial, result, errors, evaluations);
     artifacts[ARTIFACT.model] = await this.writeModel(trial, result);
     // One durable write records the outcome and its evaluations together.
     const done = await store.finishTrial(trial.id, {

@@ -185,6 +185,12 @@ class StudyRun {
   private readonly curves: Map<string, TrialCurve & { values: number[] }>;
   private readonly controllers = new Set<AbortController>();
   private readonly running = new Set<Promise<void>>();
+  /**
+   * The trials whose outcome the sampler does not know yet: one per worker at most. A trial
+   * leaves it once its result is scored (its objective on the board) or it failed, before
+   * its artifacts and record are written, so the next training overlaps that writing.
+   */
+  private readonly slots = new Set<Promise<void>>();
   private readonly counts = { trained: 0, skipped: 0, failed: 0, pruned: 0, gaveUp: 0 };
   /** Failed trainings since the last that did not fail (see the experiment's `failures`). */
   private consecutiveFailures = 0;
@@ -244,8 +250,8 @@ class StudyRun {
       const decision = this.sampler.ask(this.opened.trainingSpace, this.history);
       if (decision.status === 'done') break;
       if (decision.status === 'wait') {
-        if (this.running.size === 0) throw new Error(`sampler ${this.sampler.name} waits with no trial running`);
-        await Promise.race(this.running);
+        if (this.slots.size === 0) throw new Error(`sampler ${this.sampler.name} waits with no trial running`);
+        await Promise.race(this.slots);
         continue;
       }
       await this.launchRepeats(decision.params);
@@ -301,17 +307,27 @@ class StudyRun {
       const training = new Promise<void>((resolve) => (trained = resolve));
       this.training.add(training);
       void training.then(() => this.training.delete(training));
-      const job = this.runTrial(params, config, hash, repeat, trained)
-        .finally(trained)
-        .then((state) => this.settle(entry, state));
+      let scored!: (state: SampledTrial['state']) => void;
+      const slot = new Promise<void>((resolve) => {
+        let told = false;
+        scored = (state) => {
+          if (told) return;
+          told = true;
+          this.settle(entry, state);
+          resolve();
+        };
+      });
+      this.slots.add(slot);
+      void slot.then(() => this.slots.delete(slot));
+      const job = this.runTrial(params, config, hash, repeat, trained, scored).finally(trained).then(scored);
       const tracked = job.finally(() => this.running.delete(tracked));
       this.running.add(tracked);
     }
   }
 
-  /** Resolves once fewer than `concurrency` trainings are in flight (their outcomes told). */
+  /** Resolves once fewer than `concurrency` trials are in flight (their outcomes told; see `slots`). */
   private async freeWorker(): Promise<void> {
-    while (this.running.size >= this.executor.concurrency) await Promise.race(this.running);
+    while (this.slots.size >= this.executor.concurrency) await Promise.race(this.slots);
   }
 
   /** Tells the sampler: one repeat of a configuration ended; its objective is the board's. */
@@ -324,13 +340,17 @@ class StudyRun {
     this.sampler.tell?.(entry);
   }
 
-  /** Trains and records one repeat; `trained` is called once the executor has given back its result (or failed). */
+  /**
+   * Trains and records one repeat; `trained` is called once the executor has given back its
+   * result (or failed), `scored` once its outcome is known to the board (the record follows).
+   */
   private async runTrial(
     params: Params,
     config: TrainingConfig,
     configHash: string,
     repeat: number,
     trained: () => void,
+    scored: (state: SampledTrial['state']) => void,
   ): Promise<SampledTrial['state']> {
     const { store, experiment } = this.options;
     const seed = trialSeed(experiment.seed, configHash, repeat);
@@ -380,7 +400,7 @@ class StudyRun {
     // A store that does not take `onCreated` (a wrapper): hand it over now.
     if (!training) launch(trial);
     try {
-      return await this.record(trial, await training!);
+      return await this.record(trial, await training!, scored);
     } catch (err) {
       const status = this.interrupted ? 'interrupted' : 'failed';
       if (status === 'failed') this.failedOne();
@@ -436,17 +456,26 @@ class StudyRun {
    * result holds every row's errors and the scores computed from them, and two at once
    * held twice that (the coordinator's peak, measured).
    */
-  private record(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
-    const turn = this.recording.then(() => this.recordNow(trial, result));
+  private record(
+    trial: TrialRecord,
+    result: TrialResult,
+    scored: (state: SampledTrial['state']) => void,
+  ): Promise<SampledTrial['state']> {
+    const turn = this.recording.then(() => this.recordNow(trial, result, scored));
     this.recording = turn.catch(() => undefined);
     return turn;
   }
 
-  private async recordNow(trial: TrialRecord, result: TrialResult): Promise<SampledTrial['state']> {
+  private async recordNow(
+    trial: TrialRecord,
+    result: TrialResult,
+    scored: (state: SampledTrial['state']) => void,
+  ): Promise<SampledTrial['state']> {
     const pruned = result.stopReason === 'pruned';
+    if (pruned) scored('pruned');
     const done = pruned
       ? await this.recorder.pruned(trial, result, this.pruner.name)
-      : await this.recorder.complete(trial, result);
+      : await this.recorder.complete(trial, result, () => scored('complete'));
     this.counts[pruned ? 'pruned' : 'trained']++;
     this.consecutiveFailures = 0;
     const curve = this.curves.get(trial.id);
