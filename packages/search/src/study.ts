@@ -191,6 +191,8 @@ class StudyRun {
    * its artifacts and record are written, so the next training overlaps that writing.
    */
   private readonly slots = new Set<Promise<void>>();
+  /** The first trial that failed the study (rather than itself): nothing more is launched. */
+  private broken: { error: unknown } | undefined;
   private readonly counts = { trained: 0, skipped: 0, failed: 0, pruned: 0, gaveUp: 0 };
   /** Failed trainings since the last that did not fail (see the experiment's `failures`). */
   private consecutiveFailures = 0;
@@ -303,31 +305,57 @@ class StudyRun {
       }
       await this.freeWorker();
       if (this.halted) break;
-      let trained!: () => void;
-      const training = new Promise<void>((resolve) => (trained = resolve));
-      this.training.add(training);
-      void training.then(() => this.training.delete(training));
-      let scored!: (state: SampledTrial['state']) => void;
-      const slot = new Promise<void>((resolve) => {
-        let told = false;
-        scored = (state) => {
-          if (told) return;
-          told = true;
-          this.settle(entry, state);
-          resolve();
-        };
-      });
-      this.slots.add(slot);
-      void slot.then(() => this.slots.delete(slot));
-      const job = this.runTrial(params, config, hash, repeat, trained, scored).finally(trained).then(scored);
-      const tracked = job.finally(() => this.running.delete(tracked));
-      this.running.add(tracked);
+      this.launch(entry, params, config, hash, repeat);
     }
+  }
+
+  /** Hands one repeat over: in `training` until given back, `slots` until scored, `running` until recorded. */
+  private launch(
+    entry: (typeof this.history)[number],
+    params: Params,
+    config: TrainingConfig,
+    hash: string,
+    repeat: number,
+  ): void {
+    let trained!: () => void;
+    const training = new Promise<void>((resolve) => (trained = resolve));
+    this.training.add(training);
+    void training.then(() => this.training.delete(training));
+    let told = false;
+    let scored!: (state: SampledTrial['state']) => void;
+    let broke!: (error: unknown) => void;
+    const slot = new Promise<void>((resolve, reject) => {
+      scored = (state) => {
+        if (told) return;
+        told = true;
+        this.settle(entry, state);
+        resolve();
+      };
+      broke = (error) => {
+        if (told) return;
+        told = true;
+        reject(error);
+      };
+    });
+    const forget = () => this.slots.delete(slot);
+    void slot.then(forget, forget);
+    this.slots.add(slot);
+    const job = this.runTrial(params, config, hash, repeat, trained, scored)
+      .finally(trained)
+      .then(scored, (error: unknown) => {
+        broke(error);
+        throw error;
+      });
+    const tracked = job.finally(() => this.running.delete(tracked));
+    // A trial that fails the study after leaving its slot (its record could not be written) is thrown by freeWorker.
+    tracked.catch((error: unknown) => (this.broken ??= { error }));
+    this.running.add(tracked);
   }
 
   /** Resolves once fewer than `concurrency` trials are in flight (their outcomes told; see `slots`). */
   private async freeWorker(): Promise<void> {
     while (this.slots.size >= this.executor.concurrency) await Promise.race(this.slots);
+    if (this.broken) throw this.broken.error;
   }
 
   /** Tells the sampler: one repeat of a configuration ended; its objective is the board's. */
@@ -472,12 +500,13 @@ class StudyRun {
     scored: (state: SampledTrial['state']) => void,
   ): Promise<SampledTrial['state']> {
     const pruned = result.stopReason === 'pruned';
-    if (pruned) scored('pruned');
+    // A training that did not fail ends the run of failures before the next trial can start.
+    const known = (state: SampledTrial['state']) => ((this.consecutiveFailures = 0), scored(state));
+    if (pruned) known('pruned');
     const done = pruned
       ? await this.recorder.pruned(trial, result, this.pruner.name)
-      : await this.recorder.complete(trial, result, () => scored('complete'));
+      : await this.recorder.complete(trial, result, () => known('complete'));
     this.counts[pruned ? 'pruned' : 'trained']++;
-    this.consecutiveFailures = 0;
     const curve = this.curves.get(trial.id);
     if (curve) curve.state = done.status;
     this.emit({ type: 'trial-end', trial: done, best: this.best() });

@@ -66,13 +66,17 @@ async function decisions(store: RunStore) {
     trainingHash: trainingOf.get(e.trialId)!,
   }));
   return {
-    trials: trials.map((t) => ({
-      configHash: t.configHash,
-      sampled: t.sampled,
-      repeat: t.repeat,
-      status: t.status,
-      epochs: t.history.length,
-    })),
+    // A stop can catch the next trial training (it starts while the last result is written):
+    // it is kept as interrupted and trained again once the study resumes: not one of its decisions.
+    trials: trials
+      .filter((t) => t.status !== 'interrupted')
+      .map((t) => ({
+        configHash: t.configHash,
+        sampled: t.sampled,
+        repeat: t.repeat,
+        status: t.status,
+        epochs: t.history.length,
+      })),
     winner: rankConfigurations(study.selection, evaluations)[0]?.configHash,
   };
 }

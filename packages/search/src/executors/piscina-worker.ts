@@ -20,12 +20,14 @@ export default async function runTrialInWorker({
   port: MessagePort;
   prepared?: PreparedDataMessage;
 }): Promise<TrialResult> {
+  const channel = portChannel(task, port, { batchEpochs: true });
   try {
-    const result = await trainTrial(task, portChannel(task, port), prepared);
+    const result = await trainTrial(task, channel, prepared);
     return move({ [transferableSymbol]: blobBuffers(result), [valueSymbol]: result }) as unknown as TrialResult;
   } finally {
     // Not closed here: a message posted just before close may be dropped, and the
     // coordinator waits for `end`; it closes the channel from its side.
+    channel.flush();
     port.postMessage({ type: 'end' } satisfies PortMessage);
   }
 }

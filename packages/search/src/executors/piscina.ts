@@ -62,12 +62,16 @@ export class PiscinaExecutor implements TrialExecutor {
     const relay = verdictRelay(task, onProgress, (error) => waiting.abort(error));
     let ended: () => void = () => undefined;
     const end = new Promise<void>((resolve) => (ended = resolve));
-    port1.on('message', (message: PortMessage) => {
+    const receive = (message: PortMessage) => {
       // Once `end` arrives, every epoch before it has been handled.
       if (message.type === 'end') return void relay.drained().then(ended);
       if (message.type === 'accepted') this.waiting.delete(waiting);
       relay.receive(message, (verdict) => port1.postMessage(verdict));
-    });
+    };
+    // The worker's channel posts its progress in batches (see portChannel's `batchEpochs`).
+    port1.on('message', (message: PortMessage | PortMessage[]) =>
+      Array.isArray(message) ? message.forEach(receive) : receive(message),
+    );
     const signals = signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal;
     try {
       // Shared-memory arrays cross to the worker without a copy (see sharedPreparedData).
