@@ -3,10 +3,26 @@
  * repeats, whether two configurations' repeat means differ significantly, and how far a
  * percentile threshold could move with other rows of the same distribution.
  */
-import binomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { createRequire } from 'node:module';
+import type BinomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
+import type TCdf from '@stdlib/stats-base-dists-t-cdf';
+import type TQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { NO_SPREAD_TOLERANCE, type Summary } from './objective.js';
+
+/*
+ * The three distributions are loaded on first use, through require (they are CommonJS):
+ * imported, their module trees took ~130 ms (more under load) of every thread that loads
+ * @aelab/core, training threads included, which never compute an interval.
+ */
+const load = createRequire(import.meta.url);
+let distributions:
+  { binomialQuantile: typeof BinomialQuantile; tCdf: typeof TCdf; tQuantile: typeof TQuantile } | undefined;
+const stdlib = () =>
+  (distributions ??= {
+    binomialQuantile: load('@stdlib/stats-base-dists-binomial-quantile') as typeof BinomialQuantile,
+    tCdf: load('@stdlib/stats-base-dists-t-cdf') as typeof TCdf,
+    tQuantile: load('@stdlib/stats-base-dists-t-quantile') as typeof TQuantile,
+  });
 
 /** The confidence level of every interval aelab reports. */
 export const CONFIDENCE = 0.95;
@@ -28,7 +44,7 @@ export interface Interval {
  */
 export function meanInterval(summary: Pick<Summary, 'mean' | 'std' | 'n'> | null, range?: Interval): Interval | null {
   if (!summary || summary.std === null || summary.n < 2) return null;
-  const half = tQuantile(1 - (1 - CONFIDENCE) / 2, summary.n - 1) * (summary.std / Math.sqrt(summary.n));
+  const half = stdlib().tQuantile(1 - (1 - CONFIDENCE) / 2, summary.n - 1) * (summary.std / Math.sqrt(summary.n));
   const low = summary.mean - half;
   const high = summary.mean + half;
   return range ? { low: Math.max(range.low, low), high: Math.min(range.high, high) } : { low, high };
@@ -51,7 +67,7 @@ export function welchPValue(
   if (va + vb === 0) return null;
   const t = diff / Math.sqrt(va + vb);
   const df = (va + vb) ** 2 / (va ** 2 / (a.n - 1) + vb ** 2 / (b.n - 1));
-  return Math.min(1, 2 * (1 - tCdf(Math.abs(t), df)));
+  return Math.min(1, 2 * (1 - stdlib().tCdf(Math.abs(t), df)));
 }
 
 /**
@@ -91,6 +107,7 @@ export function quantileInterval(sorted: ArrayLike<number>, q: number): Interval
   const n = sorted.length;
   if (n < 2) return null;
   const tail = (1 - CONFIDENCE) / 2;
+  const { binomialQuantile } = stdlib();
   const l = Math.max(0, binomialQuantile(tail, n, q) - 1);
   const u = Math.min(n - 1, binomialQuantile(1 - tail, n, q));
   return { low: sorted[l], high: sorted[u] };
