@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import seedrandom from 'seedrandom';
 import { buildModel } from '../src/builders/index.js';
-import { dropoutMasks, maskDraws } from '../src/builders/dropout-masks.js';
+import { aleaState, dropoutMasks, maskDraws } from '../src/builders/dropout-masks.js';
 import { convPassesOver } from '../src/wasm/modules.js';
 import { dropoutCallSeed } from '../src/builders/layers.js';
 import type { DenseSpec } from '../src/families/dense.js';
@@ -29,6 +29,15 @@ function stepOf(spec: DenseSpec, loss: ReconstructionLoss, direct: boolean) {
 const bits = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
 
 describe('dropout masks', () => {
+  it("start from seedrandom's alea state, to the bit, for every kind of seed", () => {
+    const seeds = ['', ' ', 'aelab', '\u00e9\u4e2d', '2147483646'];
+    for (let i = 0; i < 3000; i++) seeds.push(String(dropoutCallSeed(i * 7_654_321 + (i % 13), 1 + (i % 997))));
+    for (const seed of seeds) {
+      const reference = (seedrandom.alea(seed, { state: true }) as unknown as { state(): unknown }).state();
+      expect(aleaState(seed), seed).toEqual(reference);
+    }
+  });
+
   it("are seedrandom's alea draws through tf.dropout's float32 rule, member by member", () => {
     const members = [{ rate: 0.1, seed: 7 }, null, { rate: 0.3, seed: 123456 }, { rate: 0, seed: 1 }];
     const [rows, units] = [5, 12];

@@ -6,7 +6,6 @@
  * by {@link dropoutCallSeed}, which draws from seedrandom's alea on the host. Drawing
  * them here costs one upload per layer and step instead of P random tensors.
  */
-import seedrandom from 'seedrandom';
 import { dropoutCallSeed } from './layers.js';
 
 /** A member's dropout after one layer: its rate and base seed, or null for none. */
@@ -44,8 +43,49 @@ export function dropoutMasks(
  * masks from them in wasm memory (the direct dense step's).
  */
 export function maskDraws(dropout: { rate: number; seed: number }, call: number): { state: AleaState; keep: number } {
-  const generator = seedrandom.alea(String(dropoutCallSeed(dropout.seed, call)), { state: true });
-  return { state: (generator as unknown as { state(): AleaState }).state(), keep: Math.fround(1 - dropout.rate) };
+  return { state: aleaState(String(dropoutCallSeed(dropout.seed, call))), keep: Math.fround(1 - dropout.rate) };
+}
+
+/** 2^-32. */
+const TWO_TO_MINUS_32 = 2.3283064365386963e-10;
+
+/** seedrandom's Mash hash of `data` from hash state `n`: the next state (its value is `(n >>> 0) * 2^-32`). */
+function mash(n: number, data: string): number {
+  for (let i = 0; i < data.length; i++) {
+    n += data.charCodeAt(i);
+    let h = 0.02519603282416938 * n;
+    n = h >>> 0;
+    h -= n;
+    h *= n;
+    n = h >>> 0;
+    h -= n;
+    n += h * 0x100000000; // 2^32
+  }
+  return n;
+}
+
+/** Alea's seeding starts with three hashes of ' ' from Mash's initial state: the same for every seed. */
+const SPACE_HASHED = (() => {
+  const states = [mash(0xefc8249d, ' ')];
+  for (let i = 1; i < 3; i++) states.push(mash(states[i - 1], ' '));
+  return { n: states[2], s: states.map((n) => (n >>> 0) * TWO_TO_MINUS_32) };
+})();
+
+/**
+ * The state `seedrandom.alea(seed, { state: true }).state()` returns, computed as it computes
+ * it (Baagoe's seeding: the same double arithmetic, so the same bits) without building a
+ * generator, its closures and a Mash per call: drawn per layer and step, that was ~3% of a
+ * dense training's time with dropout.
+ */
+export function aleaState(seed: string): AleaState {
+  let n = SPACE_HASHED.n;
+  const s = [...SPACE_HASHED.s];
+  for (let i = 0; i < 3; i++) {
+    n = mash(n, seed);
+    s[i] -= (n >>> 0) * TWO_TO_MINUS_32;
+    if (s[i] < 0) s[i] += 1;
+  }
+  return { c: 1, s0: s[0], s1: s[1], s2: s[2] };
 }
 
 /**
