@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../src/backends/init.js';
 import { reconstruct, reconstructionErrors, perStepErrors } from '../src/reconstruction-errors.js';
 import { PRESETS, type DenseSpec } from '../src/registry.js';
@@ -133,14 +133,22 @@ describe('trainAutoencoder', () => {
   });
 
   it('stops at the time budget with its reason', async () => {
-    const trained = await trainAutoencoder({
-      spec: small,
-      train,
-      config: { ...config, epochs: 1000, maxSeconds: 0.001 },
-    });
-    expect(trained.history).toHaveLength(1);
-    expect(trained.stopReason).toBe('time-limit');
-    trained.dispose();
+    // A clock that moves a second per reading: the first epoch outlasts the budget on any machine
+    // (a real one measured it under 1 ms, and a second epoch started).
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += 1000));
+    try {
+      const trained = await trainAutoencoder({
+        spec: small,
+        train,
+        config: { ...config, epochs: 1000, maxSeconds: 0.001 },
+      });
+      expect(trained.history).toHaveLength(1);
+      expect(trained.stopReason).toBe('time-limit');
+      trained.dispose();
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('fails with "loss diverged at epoch N" when the loss becomes NaN', async () => {
