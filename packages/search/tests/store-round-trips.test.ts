@@ -67,19 +67,23 @@ class CountingStore extends InMemoryRunStore {
   }
 }
 
+/** One training configuration in two repeats (two trials), scored with two thresholds. */
+const twoTrials = () =>
+  parseExperiment({
+    name: 'round-trips',
+    seed: 1,
+    repeats: 2,
+    data: { dataset: 'synthetic-ecg', options: { trainRows: 40, testRows: 40 } },
+    model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
+    training: { epochs: 1, batchSize: 32, learningRate: 0.001, loss: 'mse' },
+    scoring: { errorMetric: 'mse', threshold: { rule: 'fixed', value: 0.5 } },
+    space: { 'threshold.value': { type: 'categorical', values: [0.5, 1.5] } },
+    selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
+  });
+
 describe('recording a trial', () => {
   it('takes two record writes per trial (start; outcome with its evaluations) and reads nothing back', async () => {
-    const experiment = parseExperiment({
-      name: 'round-trips',
-      seed: 1,
-      repeats: 2,
-      data: { dataset: 'synthetic-ecg', options: { trainRows: 40, testRows: 40 } },
-      model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
-      training: { epochs: 1, batchSize: 32, learningRate: 0.001, loss: 'mse' },
-      scoring: { errorMetric: 'mse', threshold: { rule: 'fixed', value: 0.5 } },
-      space: { 'threshold.value': { type: 'categorical', values: [0.5, 1.5] } },
-      selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
-    });
+    const experiment = twoTrials();
     const store = new CountingStore();
     const executor = new InstantExecutor();
     const summary = await runStudy({ experiment, experimentPath: 'round-trips.json', store, executor });
@@ -122,16 +126,7 @@ class HeldFinishStore extends InMemoryRunStore {
 
 describe('a trial scored', () => {
   it('leaves its worker to the next trial while its outcome is written', async () => {
-    const experiment = parseExperiment({
-      name: 'overlap',
-      seed: 2,
-      data: { dataset: 'synthetic-ecg', options: { trainRows: 40, testRows: 40 } },
-      model: { kind: 'dense', encoder: [16, 4], activation: 'relu', outputActivation: 'linear', dropout: 0, l2: 0 },
-      training: { epochs: 1, batchSize: 32, learningRate: 0.001, loss: 'mse' },
-      scoring: { errorMetric: 'mse', threshold: { rule: 'fixed', value: 0.5 } },
-      space: { 'training.learningRate': { type: 'categorical', values: [0.001, 0.003] } },
-      selection: { metric: 'f1', direction: 'maximize', split: 'test', allowTest: true },
-    });
+    const experiment = twoTrials();
     const store = new HeldFinishStore();
     const instant = new InstantExecutor();
     const given: string[] = [];
