@@ -5,7 +5,7 @@
  * cost (~80 us on lavapipe) outweighs its arithmetic on these small models. Loaded only
  * by the webgpu backend (it imports tfjs-backend-webgpu).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { ADAM_KERNEL, type AdamUpdateAttrs } from './adam.js';

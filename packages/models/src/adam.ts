@@ -8,7 +8,7 @@
  * identical to `tf.train.adam` (epsilon added after bias correction), with an optional L2
  * penalty folded into the gradient (g + 2·l2·x, the gradient of Keras' l2·sum(x²)).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 
 /** The fused update: inputs `{x, m, v, g}`, outputs `[x', m', v']`, attributes {@link AdamUpdateAttrs}. */
 export const ADAM_KERNEL = 'AelabAdamUpdate';

@@ -2,7 +2,7 @@
  * The terms of a training's loss, the reconstruction loss, and the in-order sum every
  * backend adds the same way.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import type { TrainingSettings } from '@aelab/core';
 
 /** The reconstruction loss a training minimizes: mean squared or mean absolute error. */

@@ -7,7 +7,7 @@
 import { constants, type Stats } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import { z } from 'zod';
 import { MODEL_FILES, savedModelInfoText, sha256Hex, type SavedModelInfo } from '@aelab/core';
 import './builders/layers.js';

@@ -2,7 +2,7 @@
  * Scoring: reconstruction of rows and their errors. Rows go through the model in chunks
  * (one host read per chunk), every intermediate tensor is freed.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import type { PreparedSplit } from '@aelab/data';
 import { modelInputShape } from './builders/index.js';
 import { splitTensor } from './train.js';

@@ -5,7 +5,7 @@
  * dense one matrix product over all steps (tfjs' TimeDistributed loops over the steps).
  * The model stays what is built and saved; this only reads its weights.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import { dropoutCallSeed, type SeededDropout } from './builders/layers.js';
 import { recurrentSequence, type RecurrentKind } from './recurrent-op.js';
 

@@ -5,7 +5,7 @@
  * per time step. Elsewhere (cpu, webgpu) the same math runs as ordinary tf ops, which
  * autodiff differentiates.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import {
   RECURRENT_BACKWARD,
   RECURRENT_FORWARD,

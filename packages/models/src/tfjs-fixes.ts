@@ -7,7 +7,7 @@
  * sequence of ONE step (the seed-004 tabular LSTM: features as one time step) unstacks into
  * one output and so cannot be trained. The fixed gradient wraps a lone tensor in a list.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 
 tf.registerGradient({
   kernelName: 'Unpack',

@@ -6,7 +6,7 @@
  * faster (see README). A step with `stepRows` (the direct dense step on wasm) gathers each
  * batch into its own memory and returns its loss as a number: no tensor in an epoch.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import {
   type EpochRecord,
   formatValue,

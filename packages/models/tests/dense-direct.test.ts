@@ -82,6 +82,32 @@ describe('dropout masks', () => {
       }
     }
   });
+
+  it("are drawn two layers at once by conv.wat's dropout2 as by dropout one at a time, to the bit", () => {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const conv = convPassesOver(memory);
+    const n = 100_000;
+    const [x, y, state] = [64, 64 + 4 * (n + 1000), 64 + 4 * (2 * n + 1000)];
+    for (const [a, b, call] of [
+      [{ rate: 0.1, seed: 9 }, { rate: 0.3, seed: 2024 }, 1],
+      [{ rate: 0.5, seed: 3 }, { rate: 0.5, seed: 4 }, 40],
+    ] as const) {
+      const [p, q] = [maskDraws(a, call), maskDraws(b, call)];
+      const states = new Float64Array(memory.buffer, state, 12);
+      states.set([p.state.c, q.state.c, p.state.s0, q.state.s0, p.state.s1, q.state.s1, p.state.s2, q.state.s2]);
+      states.set([p.keep, q.keep, 1 / p.keep, 1 / q.keep], 8);
+      conv.dropout2(x, y, n, state);
+      // the first stream goes on from the state dropout2 left, as dense-direct's drawPair does
+      const [c, , s0, , s1, , s2] = new Float64Array(memory.buffer, state, 8);
+      conv.dropout(x + 4 * n, 1000, c, s0, s1, s2, p.keep, 1 / p.keep);
+      const drawnX = new Float32Array(memory.buffer, x, n + 1000);
+      const drawnY = new Float32Array(memory.buffer, y, n);
+      const expectedX = dropoutMasks([a], 1, n + 1000, call);
+      const expectedY = dropoutMasks([b], 1, n, call);
+      expect(drawnX.every((v, i) => Object.is(v, expectedX[i]))).toBe(true);
+      expect(drawnY.every((v, i) => Object.is(v, expectedY[i]))).toBe(true);
+    }
+  });
 });
 
 describe("conv.wat's pack", () => {

@@ -2,6 +2,7 @@
  * What every backend does to become active, with tfjs imported lazily so that backend
  * files (and the registry that lists them) load without it.
  */
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Backend, BackendInfo } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
@@ -10,7 +11,7 @@ type Tfjs = typeof import('@tensorflow/tfjs');
 
 /** tfjs, in production mode (which also silences the per-worker Node banner). */
 export async function loadTfjs(): Promise<Tfjs> {
-  const tf = await import('@tensorflow/tfjs');
+  const { tf } = await import('../tf.js');
   tf.enableProdMode();
   return tf;
 }
@@ -40,12 +41,13 @@ export async function activateTfjs(
 }
 
 /**
- * Imports an optional package. A variable specifier keeps TypeScript and bundlers from
- * resolving it, so it need not be installed to build.
+ * Loads an optional package (tfjs and its backends: CommonJS, loaded with `require` for the
+ * reason `tf.ts` gives). A variable specifier keeps TypeScript and bundlers from resolving
+ * it, so it need not be installed to build.
  */
 export async function importOptional(specifier: string): Promise<boolean> {
   try {
-    await import(specifier);
+    createRequire(import.meta.url)(specifier);
     return true;
   } catch {
     return false;

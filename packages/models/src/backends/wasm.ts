@@ -9,8 +9,9 @@ import path from 'node:path';
 import type { Backend, BackendInfo } from './backend.js';
 import { activateTfjs, importOptional, loadTfjs } from './tfjs.js';
 
+const require = createRequire(import.meta.url);
+
 function wasmDistDir(): string {
-  const require = createRequire(import.meta.url);
   // The package's `main` lives in its dist/, next to the .wasm binaries.
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep;
 }
@@ -24,7 +25,8 @@ export const wasmBackend = {
   available: () => importOptional('@tensorflow/tfjs-backend-wasm'),
   async activate(): Promise<BackendInfo> {
     const tf = await loadTfjs();
-    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+    // CommonJS, loaded with require for the reason tf.ts gives.
+    const { setWasmPaths } = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     // In Node the .wasm files must be located explicitly, once per thread.
     if (!wasmPathsSet) {
       setWasmPaths(wasmDistDir());

@@ -4,7 +4,7 @@
  * than the spec) takes the initial weights, dropout seeds and penalties from the one
  * place that defines them, the family's builder.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { SeededDropout } from './layers.js';
 
 /** One dense layer of a member's model. */

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../tf.js';
 import { autoencoderFamilyOf, validateModelSpec, type ModelSpec } from '../families/index.js';
 import { buildKit } from './kit.js';
 

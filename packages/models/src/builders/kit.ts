@@ -3,7 +3,7 @@
  * with. Importing this module registers our custom layers and applies the tfjs fixes on
  * the tfjs instance the kit hands out.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { BuildKit, LayerInit } from '../families/family.js';
 import type { Init } from '../families/fields.js';
 import type { LayerSeeds } from '../random.js';

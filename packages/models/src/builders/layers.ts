@@ -2,7 +2,7 @@
  * Custom layers the builders need, registered for serialisation so saved models load.
  * Importing this module registers them (side effect), on the one tfjs instance we use.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 
 /** The one input of a single-input layer (tfjs hands `call` a tensor or a list of them). */
 function firstInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

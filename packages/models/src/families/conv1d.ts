@@ -1,5 +1,5 @@
 /** The 1-D convolutional autoencoder over a univariate sequence (each row is one sequence). */
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../tf.js';
 import { z } from 'zod';
 import { LayerSeeds } from '../random.js';
 import type { BuildKit, ModelFamily } from './family.js';

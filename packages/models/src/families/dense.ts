@@ -1,5 +1,5 @@
 /** The fully connected autoencoder (seed-000's network and the TensorFlow tutorial's). */
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../tf.js';
 import { z } from 'zod';
 import { LayerSeeds } from '../random.js';
 import type { BuildKit, ModelFamily } from './family.js';

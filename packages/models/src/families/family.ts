@@ -10,7 +10,7 @@
  * and tfjs itself, with our custom layers registered on it, arrives through the
  * {@link BuildKit} when a model is built.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../tf.js';
 import type { z } from 'zod';
 import type { Json } from '@aelab/core';
 import type { Cropping1D, SeededDropout, UpSampling1D } from '../builders/layers.js';

@@ -3,8 +3,9 @@
  * (ml-pca, by SVD of the centred rows), and each row's mean squared distance to its
  * projection on the first `components` axes.
  */
-import { Matrix } from 'ml-matrix';
-import { PCA } from 'ml-pca';
+import { createRequire } from 'node:module';
+import type { Matrix } from 'ml-matrix';
+import type { PCA as PcaModel } from 'ml-pca';
 import { z } from 'zod';
 import type { DetectorFamily, DetectorRows, FittedDetector } from './family.js';
 import { boundedCount } from './fields.js';
@@ -21,11 +22,22 @@ export const pcaSpecSchema = z
       'scores a row by its reconstruction error.',
   );
 
+/**
+ * ml-matrix and ml-pca, loaded on the first fit with `require` (both CommonJS): every training
+ * thread imports the model families, and an ESM import would lex ml-matrix's 150 KB for its
+ * export names in each (see tf.ts), for a detector most studies never fit.
+ */
+function mlPca(): { Matrix: typeof Matrix; PCA: typeof PcaModel } {
+  const require = createRequire(import.meta.url);
+  return { Matrix: require('ml-matrix').Matrix, PCA: require('ml-pca').PCA };
+}
+
 /** A PCA baseline spec. */
 export type PcaSpec = z.output<typeof pcaSpecSchema>;
 
 /** The rows as ml-matrix takes them. */
 export function rowsMatrix({ x, rows, features }: DetectorRows): Matrix {
+  const { Matrix } = mlPca();
   return new Matrix(Array.from({ length: rows }, (_, r) => Array.from(x.subarray(r * features, (r + 1) * features))));
 }
 
@@ -44,6 +56,7 @@ function fit(spec: PcaSpec, train: DetectorRows): FittedDetector {
   if (spec.components > train.rows) {
     throw new Error(`components: ${spec.components} is more than the ${train.rows} training rows it is fitted on`);
   }
+  const { Matrix, PCA } = mlPca();
   const pca = new PCA(rowsMatrix(train), { method: 'SVD', center: true, scale: false });
   const axes = pca.getEigenvectors().subMatrix(0, train.features - 1, 0, spec.components - 1);
   const means = Matrix.rowVector(pca.toJSON().means);

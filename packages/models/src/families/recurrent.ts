@@ -2,7 +2,7 @@
  * What the recurrent families (`lstm`, `rnn`) share: their spec fields and the
  * sequence-to-sequence builder, parameterised by the recurrent layer they use.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../tf.js';
 import { z } from 'zod';
 import { mulberry32 } from '@aelab/core';
 import { LayerSeeds, orthogonalMatrix } from '../random.js';

@@ -6,7 +6,7 @@
  * matMul and activation, its own rows, dropout masks, L2 penalty and learning rate);
  * summing the members' losses leaves each member's gradient its own.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { PopulationAdam } from '../adam.js';
 import { addInOrder, reconstructionLoss, type ReconstructionLoss } from '../losses.js';
 import type { ChainLayer } from '../builders/dense-chain.js';

@@ -8,7 +8,7 @@
  * time limit) leaves the graph with its weights (the best epoch's when restoreBestWeights),
  * and the rest train on without it.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { shuffleInPlace, type EpochRecord } from '@aelab/core';
 import { buildModel } from '../builders/index.js';
 import {

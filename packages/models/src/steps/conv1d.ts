@@ -7,7 +7,7 @@
  * the host with the seeds `SeededDropout` uses, so the layers model's own training and
  * this one agree to float rounding (tests/steps.test.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { ADAM_KERNEL } from '../adam.js';
 import { SeededDropout } from '../builders/layers.js';
 import { dropoutMasks } from '../builders/dropout-masks.js';

@@ -9,7 +9,7 @@
  * Dropout masks are drawn on the host with the seeds `SeededDropout` uses, so the layers
  * model's own training and this one agree to float rounding (tests/steps.test.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { PreparedSplit } from '@aelab/data';
 import { ADAM_BETAS, ADAM_KERNEL } from '../adam.js';
 import { denseChain, type ChainLayer } from '../builders/dense-chain.js';

@@ -4,7 +4,7 @@
  * layers step, last, trains any model), and where a backend registers the kernels the
  * steps need. Adding a step is its file plus one entry in {@link STEPS}.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { buildKit } from '../builders/kit.js';
 import { autoencoderFamilyOf } from '../families/index.js';
 import { leanConv1dStep } from './conv1d.js';

@@ -2,7 +2,7 @@
  * The step every model can take: the forward pass through the layers model (or a family's
  * own differentiable forward over the same weights), gradients from tfjs' tape, and Adam.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { createAdam, kernelL2Penalties, type StepOptimizer } from '../adam.js';
 import { registerWasmAdamKernel } from '../wasm/adam-kernel.js';
 import {

@@ -3,7 +3,7 @@
  * gradient and the L2 penalties in one kernel, the fused Adam over the model's weights with
  * those penalties folded in, and the count of training calls that picks dropout masks.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { createGradientAdam, hasAdamKernel, type GradientOptimizer } from '../adam.js';
 import {
   hasStepKernels,

@@ -4,7 +4,7 @@
  * (`recurrent-forward.ts`: one kernel forward and one backward over the whole sequence on
  * wasm, instead of ~20 kernels per time step each way).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../tf.js';
 import { fusedRecurrentAvailable } from '../recurrent-op.js';
 import { recurrentForward, recurrentForwardIssues } from '../recurrent-forward.js';
 import type { ModelLossTerm, ReconstructionLoss } from '../losses.js';

@@ -5,7 +5,7 @@
  * file exporting a {@link StepDefinition}; {@link STEPS} in `steps/index.ts` is the one list
  * of them, which picks a step for a model and registers the kernels steps need.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../tf.js';
 import type { PreparedSplit } from '@aelab/data';
 import type { ModelSpec } from '../families/index.js';
 import type { ModelLossTerm, ReconstructionLoss } from '../losses.js';

@@ -207,7 +207,7 @@ export function conv1dForward(
     const y = b.makeOutput([rows * width], 'float32');
     const args = [...xArgs, offsetOf(b, weights)] as const;
     const rest = [offsetOf(b, y), shift ? offsetOf(b, shift) : 0, shift ? 1 : 0, relu ? 1 : 0] as const;
-    if (tiles(cout)) pass.gemm(...args, width / TILE, ...rest);
+    if (tiles(cout)) pass.gemm(...args, width / TILE, ...rest, 4 * TILE * depth, 4 * TILE);
     else pass.dots(...args, cout, ...rest);
     dispose(b, [x, filter, bias], [xp, weights, ...(shift ? [shift] : [])]);
     return narrowed(b, y, rows, width, cout, [batch, outSteps(g), cout]);
@@ -228,10 +228,12 @@ export function conv1dFilterGradient(
     const { inChannels: cin, outChannels: cout, kernelSize: k } = g;
     const d = widened(b, dy, rows, cout, width);
     const sums = b.makeOutput([depth * width], 'float32');
-    b.typedArrayFromHeap(sums).fill(0);
     const args = [...xArgs, offsetOf(b, d), width, offsetOf(b, sums)] as const;
-    if (tiles(cout)) pass.outer(...args);
-    else pass.outerT(...args);
+    if (tiles(cout)) pass.outer(...args, 1);
+    else {
+      b.typedArrayFromHeap(sums).fill(0);
+      pass.outerT(...args);
+    }
     dispose(b, [x, dy], [xp, d]);
     if (tiles(cout)) return narrowed(b, sums, depth, width, cout, [k, cin, cout]);
     // outerT wrote [cout][depth]; one output channel is already [depth][1]
@@ -280,6 +282,8 @@ export function conv1dInputGradient(
     0,
     0,
     0,
+    4 * TILE * k * cout,
+    4 * TILE,
   );
   dispose(b, [dy, filter], [dyp, weights]);
   return narrowed(b, dx, rows, width, cin, [batch, g.steps, cin]);

@@ -6,12 +6,16 @@
 ;; gradient kernels ran at a third of its forward convolution's rate here (~7 GFLOP/s);
 ;; these tiles keep 8 accumulators in registers and broadcast each left value from memory.
 ;;
-;; gemm(a, rowStride, groupStride, groups, rows, depth, packed, colTiles, y, bias, hasBias, relu)
+;; gemm(a, rowStride, groupStride, groups, rows, depth, packed, colTiles, y, bias, hasBias, relu, tileStride,
+;;      bRowStride)
 ;;   y[(g * rows + i) * cols + c] = act(bias[c] + sum_r A(g, i)[r] * B[r][c]),  cols = 8 * colTiles
 ;;   A(g, i) = the depth floats at byte a + g * groupStride + i * rowStride
-;;   packed: B as [colTiles][depth][8] (each tile's 8 columns contiguous per r)
-;; outer(a, rowStride, groupStride, groups, rows, depth, d, cols, out)
-;;   out[r * cols + c] += sum_(g, i) A(g, i)[r] * d[(g * rows + i) * cols + c],  cols a multiple of 8
+;;   B[r][8t .. 8t + 7]: the 8 contiguous floats at byte packed + t * tileStride + r * bRowStride; as `pack` lays B
+;;   out, [colTiles][depth][8]: tileStride 32 * depth, bRowStride 32; a row-major [depth][cols] matrix as it is:
+;;   tileStride 32, bRowStride 4 * cols (no packing)
+;; outer(a, rowStride, groupStride, groups, rows, depth, d, cols, out, init)
+;;   out[r * cols + c] += sum_(g, i) A(g, i)[r] * d[(g * rows + i) * cols + c],  cols a multiple of 8;
+;;   init 1: out = the sums (out is not read: no zeroing pass before it)
 ;; Sums run in order of r (gemm) and of (g, i) (outer), one f32x4 lane per column, with no
 ;; fused multiply-add: the order and rounding of XNNPACK's own wasm products, whose bits
 ;; the dense step's products reproduce. dots and outerT are the same for fewer than 8
@@ -25,7 +29,7 @@
   ;; Four rows at $p, $p + $rs, ... times one 8-column tile of packed B at $bp; stores the
   ;; 4 x 8 results at $y, $y + $yrs, ...
   (func $gemm4
-    (param $p i32) (param $rs i32) (param $bp i32) (param $depth i32) (param $y i32) (param $yrs i32)
+    (param $p i32) (param $rs i32) (param $bp i32) (param $bs i32) (param $depth i32) (param $y i32) (param $yrs i32)
     (param $i0 v128) (param $i1 v128) (param $relu i32)
     (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $r i32)
     (local $b0 v128) (local $b1 v128) (local $s v128)
@@ -58,7 +62,7 @@
       (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
       (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
       (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
-      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (local.set $bp (i32.add (local.get $bp) (local.get $bs)))
       (br_if $each (local.tee $r (i32.sub (local.get $r) (i32.const 1)))))
     (if (local.get $relu)
       (then
@@ -83,9 +87,10 @@
     (v128.store (local.get $y) (local.get $c30))
     (v128.store offset=16 (local.get $y) (local.get $c31)))
 
-  ;; One row at $p times one 8-column tile of packed B at $bp, stored at $y.
+  ;; One row at $p times one 8-column tile of B at $bp (rows $bs bytes apart), stored at $y.
   (func $gemm1
-    (param $p i32) (param $bp i32) (param $depth i32) (param $y i32) (param $i0 v128) (param $i1 v128) (param $relu i32)
+    (param $p i32) (param $bp i32) (param $bs i32) (param $depth i32) (param $y i32) (param $i0 v128) (param $i1 v128)
+    (param $relu i32)
     (local $r i32) (local $s v128) (local $c0 v128) (local $c1 v128)
     (local.set $c0 (local.get $i0))
     (local.set $c1 (local.get $i1))
@@ -95,7 +100,7 @@
       (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (v128.load (local.get $bp)))))
       (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $bp)))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
-      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (local.set $bp (i32.add (local.get $bp) (local.get $bs)))
       (br_if $each (local.tee $r (i32.sub (local.get $r) (i32.const 1)))))
     (if (local.get $relu)
       (then
@@ -108,11 +113,10 @@
   (func (export "gemm")
     (param $a i32) (param $rowStride i32) (param $groupStride i32) (param $groups i32) (param $rows i32)
     (param $depth i32) (param $packed i32) (param $colTiles i32) (param $y i32)
-    (param $bias i32) (param $hasBias i32) (param $relu i32)
-    (local $g i32) (local $i i32) (local $t i32) (local $row i32) (local $yrs i32) (local $tileBytes i32)
+    (param $bias i32) (param $hasBias i32) (param $relu i32) (param $tileStride i32) (param $bRowStride i32)
+    (local $g i32) (local $i i32) (local $t i32) (local $row i32) (local $yrs i32)
     (local $i0 v128) (local $i1 v128)
     (local.set $yrs (i32.shl (local.get $colTiles) (i32.const 5)))
-    (local.set $tileBytes (i32.shl (local.get $depth) (i32.const 5)))
     (loop $group
       (local.set $row (i32.add (local.get $a) (i32.mul (local.get $g) (local.get $groupStride))))
       (local.set $i (i32.const 0))
@@ -130,12 +134,14 @@
             (if (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $rows))
               (then
                 (call $gemm4 (local.get $row) (local.get $rowStride)
-                  (i32.add (local.get $packed) (i32.mul (local.get $t) (local.get $tileBytes))) (local.get $depth)
+                  (i32.add (local.get $packed) (i32.mul (local.get $t) (local.get $tileStride))) (local.get $bRowStride)
+                  (local.get $depth)
                   (i32.add (local.get $y) (i32.shl (local.get $t) (i32.const 5))) (local.get $yrs)
                   (local.get $i0) (local.get $i1) (local.get $relu)))
               (else
                 (call $gemm1 (local.get $row)
-                  (i32.add (local.get $packed) (i32.mul (local.get $t) (local.get $tileBytes))) (local.get $depth)
+                  (i32.add (local.get $packed) (i32.mul (local.get $t) (local.get $tileStride))) (local.get $bRowStride)
+                  (local.get $depth)
                   (i32.add (local.get $y) (i32.shl (local.get $t) (i32.const 5)))
                   (local.get $i0) (local.get $i1) (local.get $relu))))
             (br_if $tile (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $colTiles))))
@@ -156,6 +162,7 @@
   ;; (four consecutive r), right values at $d; strides $rs and $ds.
   (func $outer4
     (param $p i32) (param $rs i32) (param $d i32) (param $ds i32) (param $rows i32) (param $out i32) (param $ors i32)
+    (param $init i32)
     (local $o1 i32) (local $o2 i32) (local $o3 i32)
     (local $b0 v128) (local $b1 v128) (local $s v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
@@ -163,10 +170,13 @@
     (local.set $o1 (i32.add (local.get $out) (local.get $ors)))
     (local.set $o2 (i32.add (local.get $o1) (local.get $ors)))
     (local.set $o3 (i32.add (local.get $o2) (local.get $ors)))
-    (local.set $c00 (v128.load (local.get $out))) (local.set $c01 (v128.load offset=16 (local.get $out)))
-    (local.set $c10 (v128.load (local.get $o1))) (local.set $c11 (v128.load offset=16 (local.get $o1)))
-    (local.set $c20 (v128.load (local.get $o2))) (local.set $c21 (v128.load offset=16 (local.get $o2)))
-    (local.set $c30 (v128.load (local.get $o3))) (local.set $c31 (v128.load offset=16 (local.get $o3)))
+    ;; $init: the sums start from zero (the locals' own value), not from what $out holds
+    (if (i32.eqz (local.get $init))
+      (then
+        (local.set $c00 (v128.load (local.get $out))) (local.set $c01 (v128.load offset=16 (local.get $out)))
+        (local.set $c10 (v128.load (local.get $o1))) (local.set $c11 (v128.load offset=16 (local.get $o1)))
+        (local.set $c20 (v128.load (local.get $o2))) (local.set $c21 (v128.load offset=16 (local.get $o2)))
+        (local.set $c30 (v128.load (local.get $o3))) (local.set $c31 (v128.load offset=16 (local.get $o3)))))
     (loop $each
       (local.set $b0 (v128.load (local.get $d)))
       (local.set $b1 (v128.load offset=16 (local.get $d)))
@@ -192,10 +202,12 @@
 
   ;; The same for one r.
   (func $outer1
-    (param $p i32) (param $rs i32) (param $d i32) (param $ds i32) (param $rows i32) (param $out i32)
+    (param $p i32) (param $rs i32) (param $d i32) (param $ds i32) (param $rows i32) (param $out i32) (param $init i32)
     (local $s v128) (local $c0 v128) (local $c1 v128)
-    (local.set $c0 (v128.load (local.get $out)))
-    (local.set $c1 (v128.load offset=16 (local.get $out)))
+    (if (i32.eqz (local.get $init))
+      (then
+        (local.set $c0 (v128.load (local.get $out)))
+        (local.set $c1 (v128.load offset=16 (local.get $out)))))
     (loop $each
       (local.set $s (v128.load32_splat (local.get $p)))
       (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (v128.load (local.get $d)))))
@@ -208,11 +220,13 @@
 
   (func (export "outer")
     (param $a i32) (param $rowStride i32) (param $groupStride i32) (param $groups i32) (param $rows i32)
-    (param $depth i32) (param $d i32) (param $cols i32) (param $out i32)
+    (param $depth i32) (param $d i32) (param $cols i32) (param $out i32) (param $init i32)
     (local $g i32) (local $r i32) (local $c i32) (local $ds i32) (local $ors i32) (local $left i32) (local $right i32)
+    (local $first i32)
     (local.set $ds (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $ors (local.get $ds))
     (loop $group
+      (local.set $first (i32.and (local.get $init) (i32.eqz (local.get $g))))
       (local.set $left (i32.add (local.get $a) (i32.mul (local.get $g) (local.get $groupStride))))
       (local.set $right (i32.add (local.get $d) (i32.mul (i32.mul (local.get $g) (local.get $rows)) (local.get $ds))))
       (local.set $r (i32.const 0))
@@ -228,13 +242,14 @@
                   (i32.add (local.get $right) (i32.shl (local.get $c) (i32.const 2))) (local.get $ds) (local.get $rows)
                   (i32.add (local.get $out)
                     (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))
-                  (local.get $ors)))
+                  (local.get $ors) (local.get $first)))
               (else
                 (call $outer1
                   (i32.add (local.get $left) (i32.shl (local.get $r) (i32.const 2))) (local.get $rowStride)
                   (i32.add (local.get $right) (i32.shl (local.get $c) (i32.const 2))) (local.get $ds) (local.get $rows)
                   (i32.add (local.get $out)
-                    (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))))
+                    (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))
+                  (local.get $first))))
             (br_if $tile (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 8))) (local.get $cols))))
           (local.set $r (i32.add (local.get $r)
             (select (i32.const 4) (i32.const 1) (i32.le_u (i32.add (local.get $r) (i32.const 4)) (local.get $depth)))))
@@ -551,6 +566,49 @@
             (f32.lt (f32.add (f32.demote_f64 (local.get $s2)) (local.get $k)) (f32.const 1))))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
         (br $each))))
+
+  ;; `dropout` for two streams at once, one per f64x2 lane: $n draws of stream 0 to $out0 and of stream 1 to $out1,
+  ;; the values `dropout` writes for each. $state holds, lane 0 then lane 1 of each pair, (c, s0, s1, s2, keep, kept)
+  ;; as twelve f64 (JS cannot pass a v128); each stream's (c, s0, s1, s2) after the draws is stored back there, to go
+  ;; on from with `dropout`. One draw's chain of double operations is ~16 cycles long every third draw: a layer's
+  ;; stream cannot go faster alone, two streams side by side share the wait. Both lanes take one path: the exact
+  ;; integer part of t for both whenever either lane's a is that close to the next integer (see `dropout`).
+  (func (export "dropout2") (param $out0 i32) (param $out1 i32) (param $n i32) (param $state i32)
+    (local $c v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $a v128) (local $whole v128)
+    (local $t v128) (local $k v128) (local $one v128) (local $kept v128) (local $o i32) (local $end i32)
+    (local.set $c (v128.load (local.get $state)))
+    (local.set $s0 (v128.load offset=16 (local.get $state)))
+    (local.set $s1 (v128.load offset=32 (local.get $state)))
+    (local.set $s2 (v128.load offset=48 (local.get $state)))
+    (local.set $k (f32x4.demote_f64x2_zero (v128.load offset=64 (local.get $state))))
+    (local.set $kept (f32x4.demote_f64x2_zero (v128.load offset=80 (local.get $state))))
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $a (f64x2.mul (f64x2.splat (f64.const 2091639)) (local.get $s0)))
+        (local.set $whole (f64x2.floor (local.get $a)))
+        (local.set $t
+          (f64x2.add (local.get $a) (f64x2.mul (local.get $c) (f64x2.splat (f64.const 2.3283064365386963e-10)))))
+        (if (v128.any_true (f64x2.ge (f64x2.sub (local.get $a) (local.get $whole)) (f64x2.splat (f64.const 0.999))))
+          (then (local.set $c (f64x2.floor (local.get $t))))
+          (else (local.set $c (local.get $whole))))
+        (local.set $s0 (local.get $s1))
+        (local.set $s1 (local.get $s2))
+        (local.set $s2 (f64x2.sub (local.get $t) (local.get $c)))
+        ;; kept where float32(s2) + keep >= 1, else 0 (lanes 0 and 1)
+        (local.set $a
+          (v128.andnot (local.get $kept)
+            (f32x4.lt (f32x4.add (f32x4.demote_f64x2_zero (local.get $s2)) (local.get $k)) (local.get $one))))
+        (f32.store (i32.add (local.get $out0) (local.get $o)) (f32x4.extract_lane 0 (local.get $a)))
+        (f32.store (i32.add (local.get $out1) (local.get $o)) (f32x4.extract_lane 1 (local.get $a)))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $each)))
+    (v128.store (local.get $state) (local.get $c))
+    (v128.store offset=16 (local.get $state) (local.get $s0))
+    (v128.store offset=32 (local.get $state) (local.get $s1))
+    (v128.store offset=48 (local.get $state) (local.get $s2)))
 
   ;; Rows r..r+3 of one 8-column tile of a transposed source: out[q][j] = src[j * colBytes / 4 + q] for q < 4, j < 8
   ;; (eight loads of four, two 4 x 4 transposes, eight stores instead of 32 scalar copies).

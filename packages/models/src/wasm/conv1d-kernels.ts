@@ -6,7 +6,7 @@
  * backward, calling wasm's FusedConv2D and aelab's convolution-gradient kernels on 4-D
  * views of the 3-D tensors, and pooling and upsampling are one JS pass each way.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { conv1dForward, convPasses, offsetOf } from './conv.js';
 import { activeBackendHas, registerWasmKernels, wasmKernel, type WasmHeapBackend } from './heap.js';

@@ -15,7 +15,7 @@
  * units in the register tiles' eights or more than eight, in fours); {@link directDense}
  * says null otherwise and the kernels train them.
  */
-import { maskDraws, type MemberDropout } from '../builders/dropout-masks.js';
+import { maskDraws, type AleaState, type MemberDropout } from '../builders/dropout-masks.js';
 import type { ReconstructionLoss } from '../losses.js';
 import { TILE, tiles, wide } from './conv.js';
 import type { WasmHeapBackend } from './heap.js';
@@ -60,6 +60,14 @@ interface LayerBuffers {
   dx: number;
 }
 
+/** One layer's mask to draw: where, how many, and the generator's state and keep probability (`maskDraws`). */
+interface MaskStream {
+  at: number;
+  n: number;
+  state: AleaState;
+  keep: number;
+}
+
 /** Whether the kernels run a layer's passes in `conv.wat`: units in tiles and fours, inputs tiled past the first. */
 function directLayer(layer: DirectLayer, first: boolean): boolean {
   return tiles(layer.units) && layer.units % 4 === 0 && (first || tiles(layer.inputs));
@@ -96,6 +104,8 @@ export class DirectDense {
   /** The block {@link stepRows} gathers a batch's rows into (kept, grown when a larger batch comes), and its floats. */
   private input = 0;
   private inputFloats = 0;
+  /** Twelve doubles: the generators' states handed to `conv.wat`'s dropout2 and back. */
+  private draws: number;
 
   constructor(
     private readonly b: WasmHeapBackend,
@@ -115,6 +125,7 @@ export class DirectDense {
       at += 8 * n;
     }
     this.f32(this.moments, floats).fill(0);
+    this.draws = this.malloc(24);
   }
 
   private heapView: Float32Array | null = null;
@@ -144,7 +155,7 @@ export class DirectDense {
       const inWidth = wide(l.inputs);
       const narrow = width !== l.units;
       return [
-        ['packed', l.inputs * width],
+        ['packed', narrow ? l.inputs * width : 0],
         ['shift', narrow ? width : 0],
         ['yWide', narrow ? rows * width : 0],
         ['y', rows * l.units],
@@ -185,22 +196,23 @@ export class DirectDense {
    */
   private forward(x: number, rows: number, call: number): number {
     const { conv } = this;
+    if (call > 0) this.drawMasks(rows, call);
     let input = x;
     this.layers.forEach((l, i) => {
       const buf = this.buffers[i];
       const width = wide(l.units);
-      const { kernel, bias } = l.weights();
-      conv.pack(kernel, l.inputs, l.units, l.units, 1, buf.packed, l.inputs);
+      const weights = l.weights();
+      // gemm reads a kernel whose rows are whole tiles as it is; a narrow one, padded to tiles
+      if (buf.packed) conv.pack(weights.kernel, l.inputs, l.units, l.units, 1, buf.packed, l.inputs);
       if (buf.shift) {
         const shift = this.f32(buf.shift, width);
         shift.fill(0);
-        shift.set(this.f32(bias, l.units));
+        shift.set(this.f32(weights.bias, l.units));
       }
-      this.product(input, rows, l, buf, width);
+      this.product(input, rows, l, buf, width, weights);
       if (buf.yWide) this.narrow(buf.yWide, buf.y, rows, width, l.units);
       input = buf.y;
       if (call > 0 && l.dropout) {
-        this.masks(l.dropout, rows * l.units, call, buf.mask);
         conv.mul(buf.y, buf.mask, buf.h, rows * l.units);
         input = buf.h;
       }
@@ -208,20 +220,58 @@ export class DirectDense {
     return input;
   }
 
-  /** `dropoutMasks`' multipliers of `dropout` at training call `call`, `n` of them at byte `at`, by `conv.wat`. */
-  private masks(dropout: NonNullable<MemberDropout>, n: number, call: number, at: number): void {
-    if (dropout.rate === 0) {
-      this.f32(at, n).fill(1);
-      return;
+  /**
+   * Every layer's `dropoutMasks` multipliers at training call `call`, into its mask buffer, drawn before the
+   * forward pass so that the layers' generators run in pairs (`conv.wat`'s dropout2: two streams at three times
+   * one's rate, measured), largest with largest: a mirrored autoencoder's encoder and decoder layers pair exactly.
+   */
+  private drawMasks(rows: number, call: number): void {
+    // Plain loops and one object shape: this runs every step, and spreads made V8 drop its optimised code often.
+    const drawn: MaskStream[] = [];
+    for (let i = 0; i < this.layers.length; i++) {
+      const { dropout, units } = this.layers[i];
+      if (!dropout) continue;
+      const at = this.buffers[i].mask;
+      if (dropout.rate === 0) this.f32(at, rows * units).fill(1);
+      else {
+        const { state, keep } = maskDraws(dropout, call);
+        drawn.push({ at, n: rows * units, state, keep });
+      }
     }
-    const { state, keep } = maskDraws(dropout, call);
-    this.conv.dropout(at, n, state.c, state.s0, state.s1, state.s2, keep, 1 / keep);
+    drawn.sort((a, b) => b.n - a.n);
+    for (let i = 0; i + 1 < drawn.length; i += 2) this.drawPair(drawn[i], drawn[i + 1]);
+    if (drawn.length % 2 === 1) {
+      const { at, n, state, keep } = drawn[drawn.length - 1];
+      this.conv.dropout(at, n, state.c, state.s0, state.s1, state.s2, keep, 1 / keep);
+    }
+  }
+
+  /** Masks of two layers side by side (`x` the longer), the rest of `x`'s from where its generator stopped. */
+  private drawPair(x: MaskStream, y: MaskStream): void {
+    const state = new Float64Array(this.memory.buffer, this.draws, 12);
+    const [a, b] = [x.state, y.state];
+    state.set([a.c, b.c, a.s0, b.s0, a.s1, b.s1, a.s2, b.s2, x.keep, y.keep, 1 / x.keep, 1 / y.keep]);
+    this.conv.dropout2(x.at, y.at, y.n, this.draws);
+    if (x.n > y.n) {
+      const [c, , s0, , s1, , s2] = state;
+      this.conv.dropout(x.at + 4 * y.n, x.n - y.n, c, s0, s1, s2, x.keep, 1 / x.keep);
+    }
   }
 
   /** y = act(x·kernel + bias) into the layer's (wide) output, with conv1dForward's arguments. */
-  private product(input: number, rows: number, l: DirectLayer, buf: LayerBuffers, width: number): void {
-    const shift = buf.shift || l.weights().bias;
+  private product(
+    input: number,
+    rows: number,
+    l: DirectLayer,
+    buf: LayerBuffers,
+    width: number,
+    { kernel, bias }: { kernel: number; bias: number },
+  ): void {
+    const shift = buf.shift || bias;
     const yOut = buf.yWide || buf.y;
+    const [b, tileStride, bRowStride] = buf.packed
+      ? [buf.packed, 4 * TILE * l.inputs, 4 * TILE]
+      : [kernel, 4 * TILE, 4 * l.units];
     this.conv.gemm(
       input,
       4 * l.inputs,
@@ -229,12 +279,14 @@ export class DirectDense {
       1,
       rows,
       l.inputs,
-      buf.packed,
+      b,
       width / TILE,
       yOut,
       shift,
       1,
       l.relu ? 1 : 0,
+      tileStride,
+      bRowStride,
     );
   }
 
@@ -268,14 +320,14 @@ export class DirectDense {
       conv.backprop(dh, buf.y, buf.dz, rows, l.units, buf.dBias, l.relu ? 1 : 0, mask, mask ? 1 : 0);
       const d = buf.dWide || buf.dz;
       if (buf.dWide) this.widen(buf.dz, buf.dWide, rows, l.units, width);
-      this.heap().fill(0, buf.sums >>> 2, (buf.sums >>> 2) + l.inputs * width);
-      conv.outer(input, 4 * l.inputs, 4 * rows * l.inputs, 1, rows, l.inputs, d, width, buf.sums);
+      conv.outer(input, 4 * l.inputs, 4 * rows * l.inputs, 1, rows, l.inputs, d, width, buf.sums, 1);
       if (buf.dKernel) this.narrow(buf.sums, buf.dKernel, l.inputs, width, l.units);
       if (i === 0) break;
       const inWidth = wide(l.inputs);
       conv.pack(l.weights().kernel, l.units, l.inputs, 1, l.units, buf.packedT, l.units);
       const dxOut = buf.dxWide;
-      conv.gemm(buf.dz, 4 * l.units, 4 * rows * l.units, 1, rows, l.units, buf.packedT, inWidth / TILE, dxOut, 0, 0, 0);
+      const packedT = [buf.packedT, inWidth / TILE, dxOut, 0, 0, 0, 4 * TILE * l.units, 4 * TILE] as const;
+      conv.gemm(buf.dz, 4 * l.units, 4 * rows * l.units, 1, rows, l.units, ...packedT);
       if (buf.dx) this.narrow(buf.dxWide, buf.dx, rows, inWidth, l.inputs);
       dh = buf.dx || buf.dxWide;
     }
@@ -415,6 +467,8 @@ export class DirectDense {
     if (this.scratch) this.b.wasm._free!(this.scratch);
     if (this.moments) this.b.wasm._free!(this.moments);
     if (this.input) this.b.wasm._free!(this.input);
+    if (this.draws) this.b.wasm._free!(this.draws);
+    this.draws = 0;
     this.input = 0;
     this.inputFloats = 0;
     this.scratch = 0;

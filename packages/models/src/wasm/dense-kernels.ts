@@ -10,7 +10,7 @@
  * other activations use wasm's own _FusedMatMul / BatchMatMul (XNNPACK) on 3-D views of
  * the 2-D tensors (no Reshape kernels) and one JS pass over wasm memory.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { ReconstructionLoss } from '../losses.js';
 import {

@@ -4,7 +4,7 @@
  * data lives, and its kernels by name. Any allocation may grow wasm memory, which detaches
  * every older view: take views only after the last allocation.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (not in its typings). */

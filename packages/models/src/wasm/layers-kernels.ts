@@ -9,7 +9,7 @@
  * That is a handful of large ops instead of thousands of small ones, which is what makes
  * tfjs fast on small models (see TFJS-NOTES: per-op overhead dominates).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { conv1dFilterGradient, conv1dInputGradient, type Conv1dGeometry } from './conv.js';
 import { wasmKernel, type WasmHeapBackend } from './heap.js';
