@@ -13,11 +13,21 @@ export class JsonArray {
   constructor(
     readonly length: number,
     readonly at: (index: number) => unknown,
+    /** Set when `at` gives each element's JSON text itself (see {@link JsonArray.ofTokens}). */
+    readonly tokens = false,
   ) {}
 
   /** `values` (a typed array, say), each through `map` when given. */
   static of(values: ArrayLike<number>, map?: (value: number) => number): JsonArray {
     return new JsonArray(values.length, map ? (i) => map(values[i]) : (i) => values[i]);
+  }
+
+  /**
+   * `values`, element `i` written as the JSON text `token(values[i])` (a number's, formatted by the caller):
+   * for numbers whose text is cheaper to write directly than to make as a number and format again.
+   */
+  static ofTokens(values: ArrayLike<number>, token: (value: number) => string): JsonArray {
+    return new JsonArray(values.length, (i) => token(values[i]), true);
   }
 }
 
@@ -83,7 +93,8 @@ export function* jsonTextPieces(value: unknown): Generator<Uint8Array, void, und
 function* write(value: unknown, out: Pieces, inArray: boolean): Generator<void, void, undefined> {
   if (value instanceof JsonArray) {
     const { at } = value;
-    yield* writeBlocks(value.length, (start, end) => Array.from({ length: end - start }, (_, i) => at(start + i)), out);
+    const block = (start: number, end: number) => Array.from({ length: end - start }, (_, i) => at(start + i));
+    yield* writeBlocks(value.length, block, out, value.tokens);
   } else if (Array.isArray(value) && value.every(isPrimitive)) {
     yield* writeBlocks(value.length, (start, end) => value.slice(start, end), out);
   } else if (Array.isArray(value)) {
@@ -123,11 +134,13 @@ function* writeBlocks(
   length: number,
   block: (start: number, end: number) => unknown[],
   out: Pieces,
+  tokens = false,
 ): Generator<void, void, undefined> {
   out.add('[');
   for (let start = 0; start < length; start += BLOCK) {
     if (start > 0) out.add(',');
-    out.add(JSON.stringify(block(start, Math.min(start + BLOCK, length))).slice(1, -1));
+    const values = block(start, Math.min(start + BLOCK, length));
+    out.add(tokens ? values.join(',') : JSON.stringify(values).slice(1, -1));
     if (out.full) yield;
   }
   out.add(']');

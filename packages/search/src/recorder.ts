@@ -203,9 +203,20 @@ export class TrialRecorder {
   }
 }
 
-// 9 significant digits round-trip every float32 exactly (7 do not: they merge distinct
-// errors into ties), so metrics recomputed from the file equal the recorded ones.
-const float32Digits = (value: number) => Number(value.toPrecision(9));
+/**
+ * The JSON text of `value` rounded to 9 significant digits, which round-trip every float32
+ * exactly (7 do not: they merge distinct errors into ties), so metrics recomputed from the
+ * file equal the recorded ones. The text `JSON.stringify(Number(value.toPrecision(9)))` writes,
+ * made without reading the digits back and formatting the number again (a third of the
+ * coordinator's time per trial went to writing errors): in fixed notation, JSON's text of
+ * that number is toPrecision's without its trailing zeros, as no shorter decimal reads back
+ * as the same double; exponents (below 1e-6, from 1e9) and NaN and infinities go the long way.
+ */
+export function float32Text(value: number): string {
+  const text = value.toPrecision(9);
+  if (!Number.isFinite(value) || text.includes('e')) return JSON.stringify(Number(text));
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
 
 /**
  * The errors artifact (core's `ErrorsArtifact`: each split's errors rounded to float32's 9
@@ -221,8 +232,8 @@ export function errorsArtifactText(errors: TrialErrors): Iterable<Uint8Array> {
     const classes =
       'codes' in labels ? new JsonArray(labels.codes.length, (row) => labels.classes[labels.codes[row]]) : labels;
     artifact[name] = {
-      mse: JsonArray.of(split.mse, float32Digits),
-      mae: JsonArray.of(split.mae, float32Digits),
+      mse: JsonArray.ofTokens(split.mse, float32Text),
+      mae: JsonArray.ofTokens(split.mae, float32Text),
       y: JsonArray.of(split.y),
       labels: classes,
     };

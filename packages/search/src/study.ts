@@ -1,5 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
-import { intermediateValue, type EpochRecord, type LabelUse, type Params } from '@aelab/core';
+import { intermediateValue, preloadDistributions, type EpochRecord, type LabelUse, type Params } from '@aelab/core';
 import type { BackendName } from '@aelab/models/registry';
 import { trainingKey, type RunEnvironment, type RunStore, type StudyRecord, type TrialRecord } from '@aelab/store';
 import type { DataSpec } from '@aelab/data';
@@ -159,9 +159,12 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     warnings: opened.warnings,
     labelUse: opened.labelUse,
   });
+  // Runs once the loop first waits for a worker, i.e. with the first trainings under way.
+  const preload = setTimeout(preloadDistributions, 0);
   try {
     await run.loop();
   } finally {
+    clearTimeout(preload);
     await run.close();
   }
   const summary = await run.summary();

@@ -1,7 +1,8 @@
 import { mulberry32, type CurvesArtifact } from '@aelab/core';
 import { averagePrecision, prCurve, rocAuc, rocCurve } from '@aelab/models/evaluation';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { curvesArtifactText, errorsArtifactText } from '../src/recorder.js';
+import { curvesArtifactText, errorsArtifactText, float32Text } from '../src/recorder.js';
 import { curvesOf, type SplitErrorsResult, type TrialErrors } from '../src/scoring.js';
 
 // A piece is valid until the next is asked for: copied as they come.
@@ -27,6 +28,19 @@ function wholeText(errors: TrialErrors): string {
   }
   return JSON.stringify(artifact);
 }
+
+describe('float32Text', () => {
+  it('writes the JSON text of the number toPrecision(9) reads back as, for every float32', () => {
+    const expected = (value: number) => JSON.stringify(Number(value.toPrecision(9)));
+    // fc.float: float32 values, NaN, infinities, -0 and subnormals included
+    fc.assert(
+      fc.property(fc.float(), (value) => float32Text(value) === expected(value)),
+      { numRuns: 200_000 },
+    );
+    for (const value of [0, -0, 1, 100, 0.5, 1e-6, 9.999999996e-7, 1e-7, 999_999_999, 1e9, 3e38, -2.5e-45])
+      expect(float32Text(Math.fround(value))).toBe(expected(Math.fround(value)));
+  });
+});
 
 describe('errorsArtifactText', () => {
   it('writes, in pieces, the same bytes as the whole-string errors artifact', () => {
