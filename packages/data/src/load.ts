@@ -62,6 +62,24 @@ export function resolveDatasetFiles(
   throw new DatasetNotFoundError(info.name, lookedAt, source === 'default' ? `the default ${dir}` : source);
 }
 
+/**
+ * Bytes of the files dataset `name` (a registered dataset or a file path) would be read from: 0
+ * for a generated one, null where they are not found (loading it says why).
+ */
+export function datasetFileBytes(name: string, dataDir?: string): number | null {
+  const info = datasetInfo(name);
+  try {
+    if (!info) return statSync(resolve(name)).size;
+    if (info.format === 'synthetic') return 0;
+    return resolveDatasetFiles(info, dataDir).files.reduce(
+      (n, f) => n + (f.present ? statSync(f.absolute).size : 0),
+      0,
+    );
+  } catch {
+    return null;
+  }
+}
+
 function concatDatasets(name: string, parts: [Dataset, 'train' | 'test'][]): Dataset {
   const features = parts[0][0].features;
   const rows = parts.reduce((n, [d]) => n + d.rows, 0);

@@ -10,7 +10,7 @@ import {
   type Params,
   type SearchSpace,
 } from '@aelab/core';
-import { DataPreparationError, loadDataset, prepareData } from '@aelab/data';
+import { DataPreparationError, datasetFileBytes, loadDataset, prepareData } from '@aelab/data';
 import { estimateTrainingBytes, modelSpecIssues, type ModelSpec } from '@aelab/models/registry';
 import { ExperimentError, repeatData, type Experiment } from './experiment.js';
 import { dataSchema } from './trial-data-schema.js';
@@ -48,6 +48,19 @@ interface Preparing {
   thread?: PreparationThread;
 }
 
+/**
+ * Datasets from files up to this size are prepared on the coordinator's thread: a thread of its own costs more
+ * than their parse (measured, ecg.csv's 7.9 MB: ~200 ms to start a thread and load @aelab/data in it, beside
+ * the pool's threads starting on the same cores, against ~200 ms to prepare), and their parse's garbage is small.
+ */
+const IN_THREAD_BYTES = 32 * 2 ** 20;
+
+/** Whether `data` is prepared in the preparation thread: its files are large, or unknown (not found: it says why). */
+export function preparedInThread(data: TrainingConfig['data'], dataDir: string | undefined): boolean {
+  const bytes = datasetFileBytes(data.dataset, dataDir);
+  return bytes === null || bytes > IN_THREAD_BYTES;
+}
+
 async function shapeOf(
   data: TrainingConfig['data'],
   valid: boolean,
@@ -62,12 +75,12 @@ async function shapeOf(
     return { features: dataset.features, rows: dataset.rows, warnings: [], dataset: data.dataset };
   }
   try {
-    // Kept: prepared straight into shared memory (no second copy for the workers), in a
-    // thread whose end frees the parsed file (see preparation-thread.ts).
+    // Kept: prepared straight into shared memory (no second copy for the workers), from a load of its own whose rows
+    // become the splits'; from a large file in a thread whose end frees the parsed file (see preparation-thread.ts).
     const prepared =
-      keep && thread
+      keep && thread && preparedInThread(data, dataDir)
         ? await thread.prepare(data, dataDir)
-        : await prepareData(data, { dataDir, memory: keep ? 'shared' : 'local' });
+        : await prepareData(data, { dataDir, memory: keep ? 'shared' : 'local', ...(keep && { consume: true }) });
     if ('classes' in prepared) keep?.addMessage(data, prepared);
     else keep?.add(data, prepared);
     const rows = Math.max(prepared.train.rows, prepared.validation.rows, prepared.test.rows);

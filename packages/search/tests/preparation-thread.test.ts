@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   type DataSpec,
 } from '@aelab/data';
 import { afterAll, describe, expect, it } from 'vitest';
+import { preparedInThread } from '../src/preflight.js';
 import { PreparationThread } from '../src/preparation-thread.js';
 import { preparedDataMessage, preparedDataOf, rebuiltError } from '../src/prepared-message.js';
 
@@ -122,5 +123,22 @@ describe('PreparationThread', () => {
     } finally {
       await thread.close();
     }
+  });
+});
+
+describe('where a study prepares its data', () => {
+  it('in the thread for files over 32 MiB or not found, on its own thread for smaller files and generated data', async () => {
+    const small = await csvFile('a,label\n1,ok\n');
+    // A sparse file: 33 MiB long, no such disk space taken.
+    const large = await csvFile('a,label\n1,ok\n');
+    await truncate(large, 33 * 2 ** 20);
+    expect(preparedInThread({ dataset: small }, undefined)).toBe(false);
+    expect(preparedInThread({ dataset: large }, undefined)).toBe(true);
+    expect(preparedInThread({ dataset: join(tmpdir(), 'aelab-no-such-file.csv') }, undefined)).toBe(true);
+    expect(preparedInThread({ dataset: 'synthetic-ecg' }, undefined)).toBe(false);
+    const empty = await mkdtemp(join(tmpdir(), 'aelab-no-data-'));
+    scratch.push(empty);
+    // A registered dataset: by its files in the data folder, here absent.
+    expect(preparedInThread({ dataset: 'ecg' }, empty)).toBe(true);
   });
 });
