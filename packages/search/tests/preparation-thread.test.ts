@@ -127,7 +127,7 @@ describe('PreparationThread', () => {
 });
 
 describe('where a study prepares its data', () => {
-  it('in the thread for files over 32 MiB or not found, on its own thread for smaller files and generated data', async () => {
+  it('uses the thread for files over 32 MiB or not found, not for smaller files or generated data', async () => {
     const small = await csvFile('a,label\n1,ok\n');
     // A sparse file: 33 MiB long, no such disk space taken.
     const large = await csvFile('a,label\n1,ok\n');
