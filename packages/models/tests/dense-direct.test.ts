@@ -141,6 +141,8 @@ describe('the direct dense step (no tfjs kernel per step)', () => {
     ['ecg-v3: relu, dropout and L2 on two layers', PRESETS['ecg-v3'], 'mse'],
     ['mae, dropout and L2 everywhere', dense({ dropout: 0.3, l2: 0.01 }), 'mae'],
     ['hidden widths off the tiles (12, 20: padded to 16, 24)', dense({ encoder: [20, 12], dropout: 0.1 }), 'mse'],
+    ['a bottleneck of 4 (dot products)', dense({ encoder: [64, 32, 4], dropout: 0.2, l2: 1e-4 }), 'mse'],
+    ['four units in every hidden layer', dense({ encoder: [4, 4], dropout: 0.1 }), 'mae'],
     ['a linear hidden layer', dense({ encoder: [64, 8], activation: 'linear', l2: 0.001 }), 'mse'],
   ] as const)('gives the bits of the kernels, step by step (%s)', (_name, spec, loss) => {
     const direct = stepOf(spec, loss, true);

@@ -12,8 +12,11 @@
  * The same functions run with the same arguments in the same order as those kernels, so
  * every value is the same bits (tests/dense-direct.test.ts compares the two step by step and over a training).
  * It takes the models whose every layer those kernels run in `conv.wat` (relu or linear,
- * units in the register tiles' eights or more than eight, in fours); {@link directDense}
- * says null otherwise and the kernels train them.
+ * units in fours: in the register tiles' eights, more than eight, or 4, whose products are
+ * dot products as the kernels' are); {@link directDense} says null otherwise and the
+ * kernels train them. The input gradient of a layer after a 4-unit one is a tile product
+ * here and XNNPACK's in the kernels: both add the products in order in float32, the same bits
+ * (the tests compare the two step by step).
  */
 import { maskDraws, type AleaState, type MemberDropout } from '../builders/dropout-masks.js';
 import type { ReconstructionLoss } from '../losses.js';
@@ -69,9 +72,15 @@ interface MaskStream {
 }
 
 /** Whether the kernels run a layer's passes in `conv.wat`: units in tiles and fours, inputs tiled past the first. */
-function directLayer(layer: DirectLayer, first: boolean): boolean {
-  return tiles(layer.units) && layer.units % 4 === 0 && (first || tiles(layer.inputs));
+function directLayer(layer: DirectLayer): boolean {
+  return layer.units % 4 === 0;
 }
+
+/**
+ * Whether a layer's outputs are too few for the register tiles (4 units): its products are
+ * `conv.wat`'s dot products (`dots`, `outerT`), as the kernels compute them.
+ */
+const dotted = (l: DirectLayer): boolean => !tiles(l.units);
 
 /**
  * The direct trainer of `layers` on backend `b`, or null where a layer is not one it
@@ -85,7 +94,7 @@ export function directDense(
 ): DirectDense | null {
   const memory = b.wasm.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory) || !b.wasm._malloc || !b.wasm._free) return null;
-  if (!layers.every((l, i) => directLayer(l, i === 0))) return null;
+  if (!layers.every(directLayer)) return null;
   return new DirectDense(b, memory, layers, loss, adam);
 }
 
@@ -153,9 +162,10 @@ export class DirectDense {
     const plan: [keyof LayerBuffers, number][][] = this.layers.map((l, i) => {
       const width = wide(l.units);
       const inWidth = wide(l.inputs);
-      const narrow = width !== l.units;
+      // a dotted layer's kernel and kernel gradient are also held transposed (`packed`, `sums`)
+      const narrow = width !== l.units && !dotted(l);
       return [
-        ['packed', narrow ? l.inputs * width : 0],
+        ['packed', narrow || dotted(l) ? l.inputs * width : 0],
         ['shift', narrow ? width : 0],
         ['yWide', narrow ? rows * width : 0],
         ['y', rows * l.units],
@@ -165,7 +175,7 @@ export class DirectDense {
         ['dBias', l.units],
         ['dWide', narrow ? rows * width : 0],
         ['sums', l.inputs * width],
-        ['dKernel', narrow ? l.inputs * l.units : 0],
+        ['dKernel', narrow || dotted(l) ? l.inputs * l.units : 0],
         ['packedT', i > 0 ? l.units * inWidth : 0],
         ['dxWide', i > 0 ? rows * inWidth : 0],
         ['dx', i > 0 && inWidth !== l.inputs ? rows * l.inputs : 0],
@@ -202,14 +212,31 @@ export class DirectDense {
       const buf = this.buffers[i];
       const width = wide(l.units);
       const weights = l.weights();
+      if (dotted(l)) {
+        this.transpose(weights.kernel, buf.packed, l.inputs, l.units);
+        conv.dots(
+          input,
+          4 * l.inputs,
+          4 * rows * l.inputs,
+          1,
+          rows,
+          l.inputs,
+          buf.packed,
+          l.units,
+          buf.y,
+          weights.bias,
+          1,
+          +l.relu,
+        );
+      }
       // gemm reads a kernel whose rows are whole tiles as it is; a narrow one, padded to tiles
-      if (buf.packed) conv.pack(weights.kernel, l.inputs, l.units, l.units, 1, buf.packed, l.inputs);
+      else if (buf.packed) conv.pack(weights.kernel, l.inputs, l.units, l.units, 1, buf.packed, l.inputs);
       if (buf.shift) {
         const shift = this.f32(buf.shift, width);
         shift.fill(0);
         shift.set(this.f32(weights.bias, l.units));
       }
-      this.product(input, rows, l, buf, width, weights);
+      if (!dotted(l)) this.product(input, rows, l, buf, width, weights);
       if (buf.yWide) this.narrow(buf.yWide, buf.y, rows, width, l.units);
       input = buf.y;
       if (call > 0 && l.dropout) {
@@ -290,6 +317,13 @@ export class DirectDense {
     );
   }
 
+  /** The [rows][columns] matrix at `from`, transposed to [columns][rows] at `to`. */
+  private transpose(from: number, to: number, rows: number, columns: number): void {
+    const heap = this.heap();
+    const [f, t] = [from >>> 2, to >>> 2];
+    for (let c = 0, o = t; c < columns; c++) for (let r = 0; r < rows; r++, o++) heap[o] = heap[f + r * columns + c];
+  }
+
   /** The first `columns` of each `width`-wide row at `from`, to `to`. */
   private narrow(from: number, to: number, rows: number, width: number, columns: number): void {
     const heap = this.heap();
@@ -320,8 +354,15 @@ export class DirectDense {
       conv.backprop(dh, buf.y, buf.dz, rows, l.units, buf.dBias, l.relu ? 1 : 0, mask, mask ? 1 : 0);
       const d = buf.dWide || buf.dz;
       if (buf.dWide) this.widen(buf.dz, buf.dWide, rows, l.units, width);
-      conv.outer(input, 4 * l.inputs, 4 * rows * l.inputs, 1, rows, l.inputs, d, width, buf.sums, 1);
-      if (buf.dKernel) this.narrow(buf.sums, buf.dKernel, l.inputs, width, l.units);
+      if (dotted(l)) {
+        // [units][inputs], added to what is there
+        this.heap().fill(0, buf.sums >>> 2, (buf.sums >>> 2) + l.units * l.inputs);
+        conv.outerT(input, 4 * l.inputs, 4 * rows * l.inputs, 1, rows, l.inputs, buf.dz, l.units, buf.sums);
+        this.transpose(buf.sums, buf.dKernel, l.units, l.inputs);
+      } else {
+        conv.outer(input, 4 * l.inputs, 4 * rows * l.inputs, 1, rows, l.inputs, d, width, buf.sums, 1);
+        if (buf.dKernel) this.narrow(buf.sums, buf.dKernel, l.inputs, width, l.units);
+      }
       if (i === 0) break;
       const inWidth = wide(l.inputs);
       conv.pack(l.weights().kernel, l.units, l.inputs, 1, l.units, buf.packedT, l.units);
