@@ -159,8 +159,15 @@ export async function runStudy(options: StudyOptions): Promise<StudySummary> {
     warnings: opened.warnings,
     labelUse: opened.labelUse,
   });
-  // Runs once the loop first waits for a worker, i.e. with the first trainings under way.
-  const preload = setTimeout(preloadDistributions, 0);
+  // Runs once the loop first waits for a worker, i.e. with the first trainings under way. A load that fails is
+  // not this timer's to report (it would end the process): the first interval loads them again and says why.
+  const preload = setTimeout(() => {
+    try {
+      preloadDistributions();
+    } catch {
+      // see above
+    }
+  }, 0);
   try {
     await run.loop();
   } finally {
